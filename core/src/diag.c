@@ -1,0 +1,68 @@
+#include "diag.h"
+
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ag_diags_add(ag_diags *d, const char *file, int line, int col, const char *fmt, ...)
+{
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 8;
+        ag_diag *v = realloc(d->v, cap * sizeof *v);
+        if (!v)
+            return;
+        d->v = v;
+        d->cap = cap;
+    }
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ag_diag *g = &d->v[d->n++];
+    g->file = file ? strdup(file) : NULL;
+    g->line = line;
+    g->col = col;
+    g->msg = strdup(msg);
+}
+
+void ag_diags_free(ag_diags *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->v[i].file);
+        free(d->v[i].msg);
+    }
+    free(d->v);
+    d->v = NULL;
+    d->n = d->cap = 0;
+}
+
+static void format_one(const ag_diag *g, char *buf, size_t size)
+{
+    if (g->file && g->line > 0)
+        snprintf(buf, size, "%s:%d:%d: error: %s", g->file, g->line, g->col, g->msg);
+    else if (g->file)
+        snprintf(buf, size, "%s: error: %s", g->file, g->msg);
+    else
+        snprintf(buf, size, "error: %s", g->msg);
+}
+
+void ag_diags_print(const ag_diags *d, FILE *out)
+{
+    char buf[2048];
+    for (size_t i = 0; i < d->n; i++) {
+        format_one(&d->v[i], buf, sizeof buf);
+        fprintf(out, "%s\n", buf);
+    }
+}
+
+void ag_diags_log(const ag_diags *d)
+{
+    char buf[2048];
+    for (size_t i = 0; i < d->n; i++) {
+        format_one(&d->v[i], buf, sizeof buf);
+        ag_log(AG_LOG_ERR, "%s", buf);
+    }
+}

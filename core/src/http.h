@@ -1,0 +1,77 @@
+/* HTTP/1.1 server on the libuv loop, parsing with llhttp. It answers by
+ * itself what needs no application knowledge: OPTIONS (204 with Allow and
+ * CORS), methods other than GET/HEAD (405 with Allow), malformed requests
+ * (400), oversized headers (431), URLs too long (414), request bodies (413),
+ * and it enforces limits: connections, header bytes, header and idle
+ * timeouts, requests per connection. The handler sees GET and HEAD only. */
+#ifndef AGENDAD_HTTP_H
+#define AGENDAD_HTTP_H
+
+#include "blob.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct ag_http_server ag_http_server;
+typedef struct ag_http_request ag_http_request;
+
+typedef struct {
+    int max_connections;       /* beyond it, new connections are closed at once */
+    int max_header_bytes;      /* request line + headers; beyond: 431 */
+    int max_url_bytes;         /* beyond: 414 */
+    int max_requests_per_conn; /* then "Connection: close" */
+    int64_t header_timeout_ms; /* full headers must arrive within this: else 408/close */
+    int64_t idle_timeout_ms;   /* keep-alive connection idle: close */
+} ag_http_limits;
+
+void ag_http_limits_default(ag_http_limits *l);
+
+/* Called once per GET/HEAD request. The handler (or anything later, on the
+ * loop) must call exactly one ag_http_respond* for req; req stays valid
+ * until then even if the client has gone (the response is then dropped). */
+typedef void (*ag_http_handler_fn)(ag_http_request *req, void *data);
+
+int ag_http_server_new(uv_loop_t *loop, const ag_http_limits *limits, ag_http_handler_fn fn,
+                       void *data, ag_http_server **out);
+/* Binds and listens on host:port (IPv4 or IPv6 literal). 0, or -1 with *err. */
+int ag_http_server_listen(ag_http_server *s, const char *host, int port, char **err);
+/* Adopts an already listening socket (systemd socket activation). */
+int ag_http_server_adopt(ag_http_server *s, int fd, char **err);
+/* The port actually bound (useful with port 0). */
+int ag_http_server_port(const ag_http_server *s);
+void ag_http_server_set_limits(ag_http_server *s, const ag_http_limits *limits);
+/* Stops accepting; in-flight requests finish; idle connections close.
+ * done(data) runs once every connection is gone; then free the server. */
+void ag_http_server_shutdown(ag_http_server *s, void (*done)(void *), void *data);
+void ag_http_server_free(ag_http_server *s);
+
+/* Request accessors; strings borrowed, valid until the response is sent. */
+bool ag_http_is_head(const ag_http_request *req);
+/* Percent-decoded path, without query. Never contains NUL (such requests are
+ * refused with 400 before the handler runs). */
+const char *ag_http_path(const ag_http_request *req);
+/* Raw query string without '?', or "" . */
+const char *ag_http_query_string(const ag_http_request *req);
+/* Decoded value of the first query parameter `name`, or NULL. */
+const char *ag_http_query(const ag_http_request *req, const char *name);
+/* Header value by case-insensitive name, or NULL. */
+const char *ag_http_header(const ag_http_request *req, const char *name);
+/* Peer address as text ("127.0.0.1"), for logs and loopback checks. */
+const char *ag_http_peer(const ag_http_request *req);
+
+/* Sends b with conditional GET (If-None-Match, then If-Modified-Since → 304),
+ * gzip when Accept-Encoding allows, ETag, Last-Modified, Cache-Control
+ * (max-age seconds), CORS ("Access-Control-Allow-Origin: *" once, exposing
+ * ETag), HEAD without body. Takes a new reference of b. */
+void ag_http_respond_blob(ag_http_request *req, ag_blob *b, int max_age);
+/* Any other response. extra_headers: NULL-terminated "Name: value" lines or
+ * NULL. body is copied. */
+void ag_http_respond(ag_http_request *req, int status, const char *content_type, const char *body,
+                     size_t len, const char *const *extra_headers);
+/* Short text/plain error ("404 Not Found\n<detail>\n"). */
+void ag_http_respond_error(ag_http_request *req, int status, const char *detail,
+                           const char *const *extra_headers);
+
+#endif

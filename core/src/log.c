@@ -1,0 +1,59 @@
+#include "log.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static ag_log_level max_level = AG_LOG_INFO;
+
+void ag_log_set_level(ag_log_level max)
+{
+    max_level = max;
+}
+
+static const char *level_name(ag_log_level level)
+{
+    switch (level) {
+    case AG_LOG_ERR:
+        return "error";
+    case AG_LOG_WARNING:
+        return "warning";
+    case AG_LOG_NOTICE:
+        return "notice";
+    case AG_LOG_INFO:
+        return "info";
+    default:
+        return "debug";
+    }
+}
+
+void ag_logv(ag_log_level level, const char *fmt, va_list ap)
+{
+    if (level > max_level)
+        return;
+    /* journald adds its own timestamps and reads "<N>" as the priority. */
+    static int under_journal = -1;
+    if (under_journal < 0)
+        under_journal = getenv("JOURNAL_STREAM") != NULL;
+    char msg[4096];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (under_journal) {
+        fprintf(stderr, "<%d>%s\n", (int)level, msg);
+    } else {
+        char stamp[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        fprintf(stderr, "%s agendad %s: %s\n", stamp, level_name(level), msg);
+    }
+}
+
+void ag_log(ag_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ag_logv(level, fmt, ap);
+    va_end(ap);
+}

@@ -1,0 +1,64 @@
+/* The daemon's memory, in sqlite (WAL mode, versioned migrations): per event
+ * its canonical snapshot, SEQUENCE, created / LAST-MODIFIED instants and,
+ * once its file is gone, when it was removed; feed tokens (hashed). Config is
+ * the admin's truth; ag_store_reconcile() brings the store in line with it in
+ * one transaction. Every function returns 0 on success or -1 with *err set to
+ * a malloc'd message (caller frees) when err is not NULL. */
+#ifndef AGENDAD_STORE_H
+#define AGENDAD_STORE_H
+
+#include "config.h"
+#include "model.h"
+
+#include <stdint.h>
+
+typedef struct ag_store ag_store;
+
+/* Opens (creating if needed) and migrates the database at path. */
+int ag_store_open(const char *path, ag_store **out, char **err);
+void ag_store_close(ag_store *st);
+
+typedef struct {
+    int added, changed, unchanged, removed, restored;
+} ag_reconcile_stats;
+
+/* For each config event: new → SEQUENCE 0, created = last_modified = now;
+ * snapshot changed → SEQUENCE+1, last_modified = now; unchanged → untouched.
+ * A stored event missing from config → removed_at = now, SEQUENCE+1,
+ * last_modified = now (published as CANCELLED). A removed event whose file
+ * comes back → restored (SEQUENCE+1). Rows removed more than `retention`
+ * seconds after their last occurrence ended are purged. All in one
+ * transaction: on failure nothing changes. */
+int ag_store_reconcile(ag_store *st, const ag_config *cfg, int64_t now, ag_reconcile_stats *stats,
+                       char **err);
+
+typedef struct {
+    ag_event ev;           /* parsed from the snapshot */
+    int sequence;
+    int64_t created;       /* Unix seconds */
+    int64_t last_modified; /* Unix seconds; also the DTSTAMP */
+    int64_t removed_at;    /* 0 while its config file still defines it */
+} ag_stored_event;
+
+/* Every stored event (live and removed), sorted by uid. Caller frees with
+ * ag_stored_events_free. */
+int ag_store_load_events(ag_store *st, ag_stored_event **out, size_t *n, char **err);
+void ag_stored_events_free(ag_stored_event *evs, size_t n);
+
+/* Increases whenever reconcile changed anything; feeds cached under an older
+ * generation are stale. */
+int64_t ag_store_generation(ag_store *st);
+
+/* Member feed tokens. create: makes a new random token for member (replacing
+ * any previous one: rotation), returns it once in *token (caller frees); only
+ * its SHA-256 is stored. check: *valid set to whether token is member's. */
+int ag_store_token_create(ag_store *st, const char *member, char **token, char **err);
+int ag_store_token_check(ag_store *st, const char *member, const char *token, bool *valid,
+                         char **err);
+int ag_store_token_revoke(ag_store *st, const char *member, char **err);
+
+/* Generic key/value for small daemon state (e.g. last tzdata version). */
+int ag_store_meta_get(ag_store *st, const char *key, char **value, char **err);
+int ag_store_meta_set(ag_store *st, const char *key, const char *value, char **err);
+
+#endif

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package agendad needs to build, run and test.
+# Safe to re-run: it installs only what is missing, and keeps tzdata current
+# because Morocco's 2026 change (permanent UTC+0 from 2026-09-20) only exists
+# in recent tzdata.
+set -euo pipefail
+BUILD_PKGS="build-essential cmake ninja-build pkg-config libuv1-dev libical-dev libsqlite3-dev
+  libyaml-dev node-llhttp libcurl4-openssl-dev libssl-dev zlib1g-dev libsystemd-dev tzdata"
+TEST_PKGS="libcmocka-dev python3 python3-icalendar curl sqlite3"
+want="$BUILD_PKGS"
+[ "${1:-}" = "--test" ] && want="$BUILD_PKGS $TEST_PKGS"
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+missing=()
+for p in $want; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# tzdata: upgrade only this package, to the newest Debian offers.
+$SUDO apt-get install -y -qq --only-upgrade tzdata >/dev/null
+echo "deps: tzdata $(head -1 /usr/share/zoneinfo/tzdata.zi | sed 's/# version //')"

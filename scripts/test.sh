@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Second README command: install what is missing, build, run every test.
+# Runs the suite twice: a normal build, then under ASan + UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh --test
+jobs=$(nproc)
+run_suite() {
+  local dir=$1; shift
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  cmake --build "$dir"
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs"
+}
+run_suite build-test -DCMAKE_BUILD_TYPE=Debug
+if [ "${AGENDAD_SKIP_SANITIZE:-0}" != 1 ]; then
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DAGENDAD_SANITIZE=ON
+fi
