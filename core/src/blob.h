@@ -22,7 +22,7 @@ void ag_blob_unref(ag_blob *b);
 const char *ag_blob_data(const ag_blob *b);
 size_t ag_blob_len(const ag_blob *b);
 const char *ag_blob_content_type(const ag_blob *b);
-const char *ag_blob_etag(const ag_blob *b);  /* quoted: "\"…\"" */
+const char *ag_blob_etag(const ag_blob *b); /* quoted: "\"…\"" */
 int64_t ag_blob_last_modified(const ag_blob *b);
 /* The gzip encoding (RFC 1952), computed once; NULL on failure. Borrowed. */
 const char *ag_blob_gzip(ag_blob *b, size_t *len);

@@ -2,7 +2,7 @@
  *
  *   DIR/agendad.yaml     daemon settings, categories, plugin sections
  *   DIR/members.yaml     the network's members
- *   DIR/events/*.yaml    events, one or more per file (read in name order)
+ *   DIR/events/NAME.yaml events, one or more per file (read in name order)
  *
  * The schema is documented in README.md ("Configuration"); that section is
  * the contract. Every error names file:line:col and says in plain words what
@@ -19,9 +19,9 @@ typedef enum { AG_CFG_SCALAR, AG_CFG_MAP, AG_CFG_SEQ } ag_cfg_kind;
 typedef struct ag_cfgnode ag_cfgnode;
 struct ag_cfgnode {
     ag_cfg_kind kind;
-    char *scalar;        /* AG_CFG_SCALAR: the value text */
-    char **keys;         /* AG_CFG_MAP: n keys, with values in items */
-    ag_cfgnode **items;  /* AG_CFG_MAP values / AG_CFG_SEQ elements */
+    char *scalar;       /* AG_CFG_SCALAR: the value text */
+    char **keys;        /* AG_CFG_MAP: n keys, with values in items */
+    ag_cfgnode **items; /* AG_CFG_MAP values / AG_CFG_SEQ elements */
     size_t n;
     ag_loc loc;
 };
@@ -36,42 +36,42 @@ typedef struct {
 } ag_plugin_conf;
 
 typedef struct {
-    char *listen_host;        /* default "127.0.0.1" */
-    int listen_port;          /* default 8080 */
-    char *state_path;         /* default "/var/lib/agendad/agendad.db" */
-    char *base_url;           /* default "http://<listen>" ; no trailing slash */
-    char *default_tz;         /* default "Africa/Casablanca" */
-    char *default_lang;       /* "ar" or "fr"; default "ar" */
-    ag_text network_name;     /* calendar name of the network feed */
+    char *listen_host;    /* default "127.0.0.1" */
+    int listen_port;      /* default 8080 */
+    char *state_path;     /* default "/var/lib/agendad/agendad.db" */
+    char *base_url;       /* default "http://<listen>" ; no trailing slash */
+    char *default_tz;     /* default "Africa/Casablanca" */
+    char *default_lang;   /* "ar" or "fr"; default "ar" */
+    ag_text network_name; /* calendar name of the network feed */
     ag_text network_description;
     /* Feed date window: each bound is either absolute (a local date) or
      * relative to now (days). Events wholly outside are left out. */
     bool window_from_is_date, window_to_is_date;
     ag_datetime window_from_date, window_to_date;
     int64_t window_from_rel, window_to_rel; /* seconds relative to now (signed) */
-    int64_t refresh_interval;   /* seconds; REFRESH-INTERVAL / X-PUBLISHED-TTL; default 3600 */
-    int64_t retention;          /* seconds a removed event's row is kept after it passed; default 30 days */
+    int64_t refresh_interval; /* seconds; REFRESH-INTERVAL / X-PUBLISHED-TTL; default 3600 */
+    int64_t retention; /* seconds a removed event's row is kept after it passed; default 30 days */
     /* HTTP limits */
-    int max_connections;        /* default 1024 */
-    int max_header_bytes;       /* default 16384 */
-    int max_requests_per_conn;  /* default 1000 */
-    int64_t header_timeout_ms;  /* default 10000 */
-    int64_t idle_timeout_ms;    /* default 60000 */
-    char *plugin_dir;           /* default AGENDAD_PLUGIN_DIR */
-    ag_plugin_conf *plugins;    /* plugins to load, in file order */
+    int max_connections;       /* default 1024 */
+    int max_header_bytes;      /* default 16384 */
+    int max_requests_per_conn; /* default 1000 */
+    int64_t header_timeout_ms; /* default 10000 */
+    int64_t idle_timeout_ms;   /* default 60000 */
+    char *plugin_dir;          /* default AGENDAD_PLUGIN_DIR */
+    ag_plugin_conf *plugins;   /* plugins to load, in file order */
     size_t n_plugins;
 } ag_settings;
 
 typedef struct {
-    char *dir;                  /* the config directory as given */
+    char *dir; /* the config directory as given */
     ag_settings settings;
     ag_member *members;
     size_t n_members;
     ag_category *categories;
     size_t n_categories;
-    ag_event *events;           /* sorted by uid */
+    ag_event *events; /* sorted by uid */
     size_t n_events;
-    ag_cfgnode *root;           /* agendad.yaml as a tree (for plugins needing more) */
+    ag_cfgnode *root; /* agendad.yaml as a tree (for plugins needing more) */
 } ag_config;
 
 /* Parses and validates DIR. Returns 0 and *out on success; on any error
@@ -79,24 +79,6 @@ typedef struct {
  * the first). */
 int ag_config_load(const char *dir, ag_config **out, ag_diags *diags);
 void ag_config_free(ag_config *cfg);
-
-/* Lookups; NULL when absent. Borrowed from cfg. */
-const ag_member *ag_config_member(const ag_config *cfg, const char *id);
-const ag_category *ag_config_category(const ag_config *cfg, const char *id);
-const ag_event *ag_config_event(const ag_config *cfg, const char *uid);
-
-/* True when member_id hosts ev or is in its audience, directly or through a
- * selector ("network", "region:<its region>", "kind:<its kind>"; a region's
- * own feed also includes events addressed to its region). */
-bool ag_config_member_concerned(const ag_config *cfg, const ag_event *ev, const char *member_id);
-
-/* Canonical YAML of one event (every field explicit, fixed key order) —
- * what the store keeps as the event's snapshot and compares to detect a
- * change. Returns a malloc'd NUL-terminated string, or NULL on failure. */
-char *ag_event_to_yaml(const ag_event *ev);
-/* Parses a snapshot made by ag_event_to_yaml (same parser as event files,
- * without cross-references to members or categories). 0 on success. */
-int ag_event_from_yaml(const char *text, size_t len, ag_event *out, ag_diags *diags);
 
 /* Durations "90s", "30m", "2h", "1d", "1w", combinable ("1d12h"). 0 or -1. */
 int ag_parse_duration(const char *s, int64_t *seconds);

@@ -22,13 +22,13 @@ typedef enum {
 
 typedef struct {
     ag_feed_kind kind;
-    const char *key;       /* member id, category id or event uid; NULL for network */
-    const char *lang;      /* "ar" or "fr": language of text, falling back to the other */
-    bool slots;            /* agenda slots as their own VEVENTs (default true) */
+    const char *key;  /* member id, category id or event uid; NULL for network */
+    const char *lang; /* "ar" or "fr": language of text, falling back to the other */
+    bool slots;       /* agenda slots as their own VEVENTs (default true) */
     int64_t alarms[AG_FEED_MAX_ALARMS]; /* VALARM lead times in seconds (default none) */
     size_t n_alarms;
-    int64_t from, to;      /* window, Unix seconds; events wholly outside are left out */
-    bool members_only;     /* include members-only events (a member feed opened with its token) */
+    int64_t from, to;  /* window, Unix seconds; events wholly outside are left out */
+    bool members_only; /* include members-only events (a member feed opened with its token) */
 } ag_feed_query;
 
 /* Builds the feed into *out (malloc'd, NUL-terminated, *len bytes without

@@ -22,8 +22,8 @@ const char *ag_text_get(const ag_text *t, const char *lang);
 
 /* Where something was written in the config, for error messages. */
 typedef struct {
-    char *file; /* owned copy of the file's path as given; NULL when not from a file */
-    int line, col;    /* 1-based */
+    char *file;    /* owned copy of the file's path as given; NULL when not from a file */
+    int line, col; /* 1-based */
 } ag_loc;
 
 /* Local wall-clock date-time (is_date: a whole day, hour/minute/second 0). */
@@ -39,22 +39,22 @@ int ag_datetime_cmp(const ag_datetime *a, const ag_datetime *b);
 typedef enum { AG_MEMBER_REGION, AG_MEMBER_PROVINCE, AG_MEMBER_COMMUNE } ag_member_kind;
 
 typedef struct {
-    char *id;             /* URL-safe: [a-z0-9-]+ */
+    char *id; /* URL-safe: [a-z0-9-]+ */
     ag_member_kind kind;
     ag_text name;
-    char *region;         /* id of a region member; NULL for regions */
-    ag_text province;     /* commune: name of its prefecture/province (may be empty) */
-    char *language;       /* preferred "ar" or "fr"; NULL when unknown */
-    char **emails;        /* contacts (for reminder plugins); may be empty */
+    char *region;     /* id of a region member; NULL for regions */
+    ag_text province; /* commune: name of its prefecture/province (may be empty) */
+    char *language;   /* preferred "ar" or "fr"; NULL when unknown */
+    char **emails;    /* contacts (for reminder plugins); may be empty */
     size_t n_emails;
-    char *feed_url;       /* the member's own public .ics feed (sync plugin); may be NULL */
+    char *feed_url; /* the member's own public .ics feed (sync plugin); may be NULL */
     ag_loc loc;
 } ag_member;
 
 typedef struct {
-    char *id;             /* URL-safe: [a-z0-9-]+ */
+    char *id; /* URL-safe: [a-z0-9-]+ */
     ag_text name;
-    bool axis;            /* one of the network's openness axes */
+    bool axis; /* one of the network's openness axes */
     ag_loc loc;
 } ag_category;
 
@@ -62,36 +62,37 @@ typedef enum { AG_STATUS_CONFIRMED, AG_STATUS_TENTATIVE, AG_STATUS_CANCELLED } a
 typedef enum { AG_VIS_PUBLIC, AG_VIS_MEMBERS } ag_visibility;
 
 typedef struct {
-    bool timed;           /* false: an untimed item, shown in sequence */
-    ag_datetime start;    /* full local date-time in the event's zone when timed */
+    bool timed;        /* false: an untimed item, shown in sequence */
+    ag_datetime start; /* full local date-time in the event's zone when timed */
     ag_datetime end;
     ag_text title;
-    char *kind;           /* session, workshop, break, ... (see config.h) */
-    char *axis;           /* category id or NULL */
+    char *kind; /* session, workshop, break, ... (see config.h) */
+    char *axis; /* category id or NULL */
     ag_loc loc;
 } ag_slot;
 
 typedef struct {
-    char *uid;            /* stable; [A-Za-z0-9._@-]+ */
+    char *uid; /* stable; [A-Za-z0-9._@-]+ */
     ag_text title, description, location;
-    ag_datetime start;    /* is_date for all-day events */
-    ag_datetime end;      /* timed: exclusive end; all-day: INCLUSIVE last day */
-    char *tzid;           /* IANA zone name, always set (default applied) */
-    char *host;           /* member id */
-    char **audience;      /* selectors: member id, "network", "region:<id>", "kind:<region|province|commune>" */
+    ag_datetime start; /* is_date for all-day events */
+    ag_datetime end;   /* timed: exclusive end; all-day: INCLUSIVE last day */
+    char *tzid;        /* IANA zone name, always set (default applied) */
+    char *host;        /* member id */
+    char **audience;   /* selectors: member id, "network", "region:<id>",
+                          "kind:<region|province|commune>" */
     size_t n_audience;
-    char **categories;    /* category ids */
+    char **categories; /* category ids */
     size_t n_categories;
     ag_status status;
     ag_visibility visibility;
     char *rrule;          /* RFC 5545 RRULE value (no "RRULE:"), bounded; NULL if one-off */
     ag_datetime *exdates; /* local date-times (EXDATE), same form as start */
     size_t n_exdates;
-    int64_t *reminders;   /* lead times in seconds, > 0 */
+    int64_t *reminders; /* lead times in seconds, > 0 */
     size_t n_reminders;
-    ag_slot *slots;       /* agenda, in the admin's order */
+    ag_slot *slots; /* agenda, in the admin's order */
     size_t n_slots;
-    ag_loc loc;           /* where the event's mapping starts */
+    ag_loc loc; /* where the event's mapping starts */
 } ag_event;
 
 void ag_text_free(ag_text *t);
@@ -100,5 +101,8 @@ void ag_category_free(ag_category *c);
 void ag_event_free(ag_event *e); /* frees the contents, not e itself */
 /* Deep copy; returns 0, or -1 on allocation failure (dst left empty). */
 int ag_event_copy(ag_event *dst, const ag_event *src);
+/* True when a and b publish the same content (every field but loc). This is
+ * what decides whether SEQUENCE and LAST-MODIFIED move on a reload. */
+bool ag_event_equal(const ag_event *a, const ag_event *b);
 
 #endif

@@ -33,7 +33,7 @@ int ag_store_reconcile(ag_store *st, const ag_config *cfg, int64_t now, ag_recon
                        char **err);
 
 typedef struct {
-    ag_event ev;           /* parsed from the snapshot */
+    ag_event ev; /* parsed from the snapshot */
     int sequence;
     int64_t created;       /* Unix seconds */
     int64_t last_modified; /* Unix seconds; also the DTSTAMP */

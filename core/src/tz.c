@@ -1,0 +1,117 @@
+#include "tz.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char tz_version[32] = "unknown";
+
+/* Debian's tzdata ships tzdata.zi whose first line is "# version 2026f". */
+static void read_version(char *out, size_t size)
+{
+    const char *dir = getenv("TZDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/tzdata.zi", dir ? dir : "/usr/share/zoneinfo");
+    snprintf(out, size, "unknown");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char line[128];
+    if (fgets(line, sizeof line, f) && strncmp(line, "# version ", 10) == 0) {
+        line[strcspn(line, "\r\n")] = '\0';
+        snprintf(out, size, "%s", line + 10);
+    }
+    fclose(f);
+}
+
+int ag_tz_init(void)
+{
+    read_version(tz_version, sizeof tz_version);
+    /* libical loads zones lazily and not thread-safely: load the ones every
+     * feed needs now, on the main thread. */
+    return icaltimezone_get_builtin_timezone("Africa/Casablanca") ? 0 : -1;
+}
+
+void ag_tz_shutdown(void)
+{
+    icaltimezone_free_builtin_timezones();
+}
+
+const char *ag_tz_version(void)
+{
+    return tz_version;
+}
+
+int ag_tz_refresh(void)
+{
+    char now[sizeof tz_version];
+    read_version(now, sizeof now);
+    if (strcmp(now, tz_version) == 0)
+        return 0;
+    /* libical caches every zone it built from the old files. */
+    icaltimezone_free_builtin_timezones();
+    memcpy(tz_version, now, sizeof tz_version);
+    return 1;
+}
+
+icaltimezone *ag_tz_get(const char *tzid)
+{
+    if (!tzid || !*tzid || strncmp(tzid, "/", 1) == 0)
+        return NULL;
+    if (strcmp(tzid, "UTC") == 0)
+        return icaltimezone_get_utc_timezone();
+    return icaltimezone_get_builtin_timezone(tzid);
+}
+
+bool ag_tz_known(const char *tzid)
+{
+    return ag_tz_get(tzid) != NULL;
+}
+
+int64_t ag_tz_to_utc(const ag_datetime *local, const char *tzid, bool *ok)
+{
+    icaltimezone *z = ag_tz_get(tzid);
+    *ok = z != NULL;
+    if (!z)
+        return -1;
+    icaltimetype t = icaltime_null_time();
+    t.year = local->year;
+    t.month = local->month;
+    t.day = local->day;
+    t.hour = local->is_date ? 0 : local->hour;
+    t.minute = local->is_date ? 0 : local->minute;
+    t.second = local->is_date ? 0 : local->second;
+    t.is_date = 0;
+    t.zone = z;
+    return (int64_t)icaltime_as_timet_with_zone(t, z);
+}
+
+icalcomponent *ag_tz_vtimezone(const char *tzid, int64_t from, int64_t to)
+{
+    icaltimezone *z = ag_tz_get(tzid);
+    if (!z)
+        return NULL;
+    icalcomponent *src = icaltimezone_get_component(z);
+    if (!src)
+        return NULL;
+    icalcomponent *vtz = icalcomponent_new_clone(src);
+    /* libical names builtin zones "/freeassociation.sourceforge.net/<IANA>";
+     * calendar apps match on the IANA name. */
+    icalproperty *p = icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY);
+    if (p)
+        icalproperty_set_tzid(p, tzid);
+    icalproperty *loc = icalcomponent_get_first_property(vtz, ICAL_X_PROPERTY);
+    while (loc) {
+        icalproperty *next = icalcomponent_get_next_property(vtz, ICAL_X_PROPERTY);
+        if (strcmp(icalproperty_get_x_name(loc), "X-LIC-LOCATION") == 0) {
+            icalcomponent_remove_property(vtz, loc);
+            icalproperty_free(loc);
+        }
+        loc = next;
+    }
+    icaltimezone *utc = icaltimezone_get_utc_timezone();
+    icaltimetype start = icaltime_from_timet_with_zone((time_t)from, 0, utc);
+    icaltimetype end = icaltime_from_timet_with_zone((time_t)to, 0, utc);
+    icaltimezone_truncate_vtimezone(vtz, start, end, 0);
+    return vtz;
+}
