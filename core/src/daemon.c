@@ -1,0 +1,280 @@
+#include "daemon.h"
+
+#include "http.h"
+#include "log.h"
+#include "routes.h"
+#include "tz.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#define RELOAD_DEBOUNCE_MS 250
+#define TICK_MS (15 * 60 * 1000)
+#define STOP_DEADLINE_MS 10000
+
+typedef struct {
+    uv_loop_t loop;
+    ag_service svc;
+    ag_routes routes;
+    ag_http_server *http;
+    uv_signal_t sig_hup, sig_term, sig_int;
+    uv_fs_event_t watch_dir, watch_events;
+    bool watching_events;
+    uv_timer_t debounce, tick, deadline;
+    bool stopping;
+    bool handles_ready;
+    bool forced; /* the stop deadline passed with connections still open */
+} ag_daemon;
+
+static void reload(ag_daemon *d, const char *why);
+
+static void log_reload_stats(const ag_reconcile_stats *st, const char *why)
+{
+    ag_log(AG_LOG_NOTICE,
+           "configuration loaded (%s): %d added, %d changed, %d unchanged, %d removed, "
+           "%d restored",
+           why, st->added, st->changed, st->unchanged, st->removed, st->restored);
+}
+
+static void on_debounce(uv_timer_t *t)
+{
+    reload(t->data, "config directory changed");
+}
+
+static void on_fs_event(uv_fs_event_t *h, const char *filename, int events, int status)
+{
+    (void)filename;
+    (void)events;
+    ag_daemon *d = h->data;
+    if (status < 0 || d->stopping)
+        return;
+    /* Editors write a file in several steps: wait until they are done. */
+    uv_timer_start(&d->debounce, on_debounce, RELOAD_DEBOUNCE_MS, 0);
+}
+
+static void watch_events_dir(ag_daemon *d)
+{
+    if (d->watching_events)
+        return;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/events", d->svc.config_dir);
+    uv_fs_event_init(&d->loop, &d->watch_events);
+    d->watch_events.data = d;
+    if (uv_fs_event_start(&d->watch_events, on_fs_event, path, 0) == 0) {
+        d->watching_events = true;
+        return;
+    }
+    /* No events/ yet: the directory watch will notice when it appears. */
+    uv_close((uv_handle_t *)&d->watch_events, NULL);
+}
+
+static void notify_status(const char *state)
+{
+    sd_notifyf(0, "%s", state);
+}
+
+static void reload(ag_daemon *d, const char *why)
+{
+    if (d->stopping)
+        return;
+    sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
+               (unsigned long long)(uv_hrtime() / 1000));
+    ag_reconcile_stats st = {0};
+    ag_diags diags = {0};
+    char *err = NULL;
+    switch (ag_service_reload(&d->svc, (int64_t)time(NULL), &st, &diags, &err)) {
+    case AG_RELOAD_OK:
+        log_reload_stats(&st, why);
+        notify_status("READY=1\nSTATUS=serving");
+        break;
+    case AG_RELOAD_CONFIG_ERROR:
+        ag_diags_log(&diags);
+        ag_log(AG_LOG_ERR, "configuration not reloaded (%s): still serving the previous one", why);
+        notify_status("READY=1\nSTATUS=serving the previous configuration (errors in the new one)");
+        break;
+    case AG_RELOAD_STORE_ERROR:
+        ag_log(AG_LOG_ERR, "%s; still serving the previous configuration", err);
+        notify_status("READY=1\nSTATUS=serving the previous configuration (store error)");
+        break;
+    }
+    free(err);
+    ag_diags_free(&diags);
+    watch_events_dir(d);
+}
+
+static void on_sighup(uv_signal_t *s, int signum)
+{
+    (void)signum;
+    reload(s->data, "SIGHUP");
+}
+
+static void close_handle(void *h)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+/* Closes the daemon's own handles; the HTTP server closes its own. */
+static void close_own(ag_daemon *d)
+{
+    if (!d->handles_ready)
+        return;
+    d->handles_ready = false;
+    void *handles[] = {&d->sig_hup, &d->sig_term, &d->sig_int,  &d->debounce,
+                       &d->tick,    &d->deadline, &d->watch_dir};
+    for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
+        close_handle(handles[i]);
+    if (d->watching_events)
+        close_handle(&d->watch_events);
+}
+
+static void on_http_down(void *data)
+{
+    close_own(data);
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+    ag_daemon *d = t->data;
+    ag_log(AG_LOG_WARNING, "stop deadline reached: dropping the remaining connections");
+    d->forced = true;
+    uv_stop(&d->loop);
+}
+
+static void on_stop_signal(uv_signal_t *s, int signum)
+{
+    ag_daemon *d = s->data;
+    if (d->stopping)
+        return;
+    d->stopping = true;
+    uv_fs_event_stop(&d->watch_dir);
+    ag_log(AG_LOG_NOTICE, "%s received: finishing requests and stopping",
+           signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    notify_status("STOPPING=1\nSTATUS=stopping");
+    uv_timer_start(&d->deadline, on_deadline, STOP_DEADLINE_MS, 0);
+    uv_unref((uv_handle_t *)&d->deadline);
+    ag_http_server_shutdown(d->http, on_http_down, d);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    ag_daemon *d = t->data;
+    /* A tzdata upgrade changes instants: every cached feed is stale. */
+    if (ag_tz_refresh()) {
+        ag_log(AG_LOG_NOTICE, "tzdata is now %s: rebuilding feeds", ag_tz_version());
+        reload(d, "tzdata upgrade");
+        d->svc.generation++;
+        ag_cache_clear(d->svc.cache);
+    }
+}
+
+static void init_handles(ag_daemon *d)
+{
+    uv_signal_init(&d->loop, &d->sig_hup);
+    uv_signal_init(&d->loop, &d->sig_term);
+    uv_signal_init(&d->loop, &d->sig_int);
+    d->sig_hup.data = d->sig_term.data = d->sig_int.data = d;
+    uv_signal_start(&d->sig_hup, on_sighup, SIGHUP);
+    uv_signal_start(&d->sig_term, on_stop_signal, SIGTERM);
+    uv_signal_start(&d->sig_int, on_stop_signal, SIGINT);
+    uv_timer_init(&d->loop, &d->debounce);
+    uv_timer_init(&d->loop, &d->tick);
+    uv_timer_init(&d->loop, &d->deadline);
+    d->debounce.data = d->tick.data = d->deadline.data = d;
+    uv_timer_start(&d->tick, on_tick, TICK_MS, TICK_MS);
+    d->handles_ready = true;
+    uv_fs_event_init(&d->loop, &d->watch_dir);
+    d->watch_dir.data = d;
+    if (uv_fs_event_start(&d->watch_dir, on_fs_event, d->svc.config_dir, 0) < 0)
+        ag_log(AG_LOG_WARNING, "cannot watch %s: reload with SIGHUP", d->svc.config_dir);
+    watch_events_dir(d);
+}
+
+static void print_subscribe_urls(const ag_service *svc)
+{
+    const ag_settings *s = ag_service_settings(svc);
+    const char *rest = strstr(s->base_url, "://");
+    rest = rest ? rest + 3 : s->base_url;
+    ag_log(AG_LOG_NOTICE, "subscribe to the network: %s/feeds/network.ics", s->base_url);
+    ag_log(AG_LOG_NOTICE, "  or, in apps that take it: webcal://%s/feeds/network.ics", rest);
+    for (size_t i = 0; i < svc->cfg->n_categories; i++)
+        ag_log(AG_LOG_NOTICE, "  category %s: %s/feeds/categories/%s.ics",
+               svc->cfg->categories[i].id, s->base_url, svc->cfg->categories[i].id);
+    ag_log(AG_LOG_NOTICE, "  each member: %s/feeds/members/MEMBER-ID.ics (%zu members)",
+           s->base_url, svc->cfg->n_members);
+}
+
+static int start_http(ag_daemon *d)
+{
+    const ag_settings *s = ag_service_settings(&d->svc);
+    ag_http_limits lim;
+    ag_http_limits_default(&lim);
+    lim.max_connections = s->max_connections;
+    lim.max_header_bytes = s->max_header_bytes;
+    lim.max_requests_per_conn = s->max_requests_per_conn;
+    lim.header_timeout_ms = s->header_timeout_ms;
+    lim.idle_timeout_ms = s->idle_timeout_ms;
+    d->routes = (ag_routes){.svc = &d->svc};
+    if (ag_http_server_new(&d->loop, &lim, ag_routes_handle, &d->routes, &d->http) < 0)
+        return -1;
+    char *err = NULL;
+    if (ag_http_server_listen(d->http, s->listen_host, s->listen_port, &err) < 0) {
+        ag_log(AG_LOG_ERR, "cannot listen on %s:%d: %s", s->listen_host, s->listen_port, err);
+        free(err);
+        return -1;
+    }
+    ag_log(AG_LOG_NOTICE, "agendad %s serving on http://%s:%d/ (tzdata %s)", AGENDAD_VERSION,
+           s->listen_host, ag_http_server_port(d->http), ag_tz_version());
+    return 0;
+}
+
+static int open_service(ag_daemon *d, const char *config_dir, const ag_overrides *ov)
+{
+    ag_diags diags = {0};
+    char *err = NULL;
+    int rc = ag_service_open(&d->svc, config_dir, ov, &diags, &err);
+    if (rc < 0) {
+        ag_diags_log(&diags);
+        if (err)
+            ag_log(AG_LOG_ERR, "%s", err);
+        ag_log(AG_LOG_ERR, "not started: fix the errors above and start again");
+    }
+    ag_diags_free(&diags);
+    free(err);
+    return rc;
+}
+
+int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
+{
+    ag_daemon *d = calloc(1, sizeof *d);
+    if (!d || uv_loop_init(&d->loop) < 0) {
+        free(d);
+        return 1;
+    }
+    ag_tz_init();
+    int rc = 1;
+    if (open_service(d, config_dir, ov) == 0 && start_http(d) == 0) {
+        init_handles(d);
+        print_subscribe_urls(&d->svc);
+        notify_status("READY=1\nSTATUS=serving");
+        uv_run(&d->loop, UV_RUN_DEFAULT);
+        rc = 0;
+    } else if (d->http) {
+        ag_http_server_shutdown(d->http, NULL, NULL);
+    }
+    close_own(d);
+    if (!d->forced) {
+        uv_run(&d->loop, UV_RUN_DEFAULT);
+        if (d->http)
+            ag_http_server_free(d->http);
+        uv_loop_close(&d->loop);
+    }
+    ag_service_close(&d->svc);
+    ag_tz_shutdown();
+    free(d);
+    ag_log(AG_LOG_NOTICE, "stopped");
+    return rc;
+}

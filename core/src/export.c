@@ -1,0 +1,100 @@
+#include "export.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int set_err(char **err, const char *what, const char *path)
+{
+    if (err && asprintf(err, "cannot %s %s: %s", what, path, strerror(errno)) < 0)
+        *err = NULL;
+    return -1;
+}
+
+static int make_dir(const char *path, char **err)
+{
+    if (mkdir(path, 0755) == 0 || errno == EEXIST)
+        return 0;
+    return set_err(err, "create directory", path);
+}
+
+/* Readers (nginx) never see a half-written file: write aside, then rename. */
+static int write_atomic(const char *path, const char *data, size_t len, char **err)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return set_err(err, "write", tmp);
+    bool ok = fwrite(data, 1, len, f) == len;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) < 0) {
+        unlink(tmp);
+        return set_err(err, "write", path);
+    }
+    return 0;
+}
+
+static int export_one(ag_service *svc, const char *path, ag_feed_query *q, int64_t now, char **err)
+{
+    q->lang = ag_service_settings(svc)->default_lang;
+    q->slots = true;
+    ag_service_default_window(svc, now, q);
+    int status;
+    ag_blob *b = ag_service_feed(svc, q, now, &status, err);
+    if (!b)
+        return -1;
+    int rc = write_atomic(path, ag_blob_data(b), ag_blob_len(b), err);
+    ag_blob_unref(b);
+    return rc;
+}
+
+static int export_kind(ag_service *svc, const char *dir, ag_feed_kind kind, const char *key,
+                       int64_t now, char **err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.ics", dir, key);
+    ag_feed_query q = {.kind = kind, .key = kind == AG_FEED_NETWORK ? NULL : key};
+    return export_one(svc, path, &q, now, err);
+}
+
+static int make_tree(const char *out, char **err)
+{
+    static const char *const subdirs[] = {"", "/feeds", "/feeds/members", "/feeds/categories",
+                                          "/events"};
+    char path[4096];
+    for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
+        snprintf(path, sizeof path, "%s%s", out, subdirs[i]);
+        if (make_dir(path, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int ag_export(ag_service *svc, const char *out_dir, int64_t now, char **err)
+{
+    if (make_tree(out_dir, err) < 0)
+        return -1;
+    char dir[4096];
+    int written = 0;
+    snprintf(dir, sizeof dir, "%s/feeds", out_dir);
+    if (export_kind(svc, dir, AG_FEED_NETWORK, "network", now, err) < 0)
+        return -1;
+    written++;
+    snprintf(dir, sizeof dir, "%s/feeds/members", out_dir);
+    for (size_t i = 0; i < svc->cfg->n_members; i++, written++)
+        if (export_kind(svc, dir, AG_FEED_MEMBER, svc->cfg->members[i].id, now, err) < 0)
+            return -1;
+    snprintf(dir, sizeof dir, "%s/feeds/categories", out_dir);
+    for (size_t i = 0; i < svc->cfg->n_categories; i++, written++)
+        if (export_kind(svc, dir, AG_FEED_CATEGORY, svc->cfg->categories[i].id, now, err) < 0)
+            return -1;
+    snprintf(dir, sizeof dir, "%s/events", out_dir);
+    for (size_t i = 0; i < svc->n_evs; i++, written++)
+        if (export_kind(svc, dir, AG_FEED_EVENT, svc->evs[i].ev.uid, now, err) < 0)
+            return -1;
+    return written;
+}

@@ -1,0 +1,13 @@
+/* `agendad export`: every feed written as files, byte-identical to what the
+ * daemon serves for the same URL without query options. */
+#ifndef AGENDAD_EXPORT_H
+#define AGENDAD_EXPORT_H
+
+#include "service.h"
+
+/* Writes out_dir/feeds/network.ics, feeds/members/ID.ics,
+ * feeds/categories/ID.ics and events/UID.ics (each replaced atomically).
+ * Returns the number of files written, or -1 with *err. */
+int ag_export(ag_service *svc, const char *out_dir, int64_t now, char **err);
+
+#endif

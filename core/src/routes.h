@@ -1,0 +1,27 @@
+/* The daemon's URL space: feeds, health, and the routes plugins register.
+ * Maps each GET/HEAD request to a feed query on the service. */
+#ifndef AGENDAD_ROUTES_H
+#define AGENDAD_ROUTES_H
+
+#include "http.h"
+#include "service.h"
+
+/* Optional dispatcher for routes that plugins registered: returns true when
+ * it took the request (and will respond). */
+typedef bool (*ag_routes_extra_fn)(ag_http_request *req, void *data);
+
+typedef struct {
+    ag_service *svc;
+    ag_routes_extra_fn extra;
+    void *extra_data;
+} ag_routes;
+
+/* An ag_http_handler_fn; data is an ag_routes. */
+void ag_routes_handle(ag_http_request *req, void *data);
+
+/* Parses a feed URL path ("/feeds/network.ics", "/feeds/members/ID.ics",
+ * "/feeds/categories/ID.ics", "/events/UID.ics") into q->kind and q->key
+ * (key written into keybuf). false when path is no feed. */
+bool ag_routes_parse_feed_path(const char *path, ag_feed_query *q, char *keybuf, size_t size);
+
+#endif

@@ -1,0 +1,267 @@
+#include "service.h"
+
+#include "log.h"
+#include "network.h"
+#include "tz.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AG_CACHE_ENTRIES 4096
+#define DAY 86400
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* "host:port" or "[v6]:port". */
+static int split_listen(const char *s, char **host, int *port)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s)
+        return -1;
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (*end || p < 0 || p > 65535 || end == colon + 1)
+        return -1;
+    const char *h = s;
+    size_t hl = (size_t)(colon - s);
+    if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+        h++;
+        hl -= 2;
+    }
+    *host = strndup(h, hl);
+    *port = (int)p;
+    return *host ? 0 : -1;
+}
+
+static void replace_str(char **dst, const char *src)
+{
+    free(*dst);
+    *dst = strdup(src);
+}
+
+static int apply_overrides(ag_config *cfg, const ag_overrides *ov, ag_diags *diags)
+{
+    ag_settings *s = &cfg->settings;
+    if (ov->listen) {
+        char *host;
+        int port;
+        if (split_listen(ov->listen, &host, &port) < 0) {
+            ag_diags_add(diags, NULL, 0, 0, "--listen \"%s\" is not ADDRESS:PORT", ov->listen);
+            return -1;
+        }
+        free(s->listen_host);
+        s->listen_host = host;
+        s->listen_port = port;
+    }
+    if (ov->state_path)
+        replace_str(&s->state_path, ov->state_path);
+    if (ov->plugin_dir)
+        replace_str(&s->plugin_dir, ov->plugin_dir);
+    return 0;
+}
+
+static int load_config(const ag_service *svc, ag_config **out, ag_diags *diags)
+{
+    if (ag_config_load(svc->config_dir, out, diags) < 0)
+        return -1;
+    if (apply_overrides(*out, &svc->overrides, diags) < 0) {
+        ag_config_free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void set_events(ag_service *svc, ag_stored_event *evs, size_t n)
+{
+    ag_stored_events_free(svc->evs, svc->n_evs);
+    svc->evs = evs;
+    svc->n_evs = n;
+    svc->have_events = true;
+    svc->last_modified = 0;
+    for (size_t i = 0; i < n; i++)
+        if (evs[i].last_modified > svc->last_modified)
+            svc->last_modified = evs[i].last_modified;
+    svc->generation++;
+    ag_cache_clear(svc->cache);
+}
+
+/* Reconciles cfg into the store and loads the result; on failure the store
+ * rolled back and nothing published changes. */
+static int sync_store(ag_service *svc, const ag_config *cfg, int64_t now, ag_reconcile_stats *stats,
+                      char **err)
+{
+    ag_reconcile_stats local;
+    if (ag_store_reconcile(svc->store, cfg, now, stats ? stats : &local, err) < 0)
+        return -1;
+    ag_stored_event *evs;
+    size_t n;
+    if (ag_store_load_events(svc->store, &evs, &n, err) < 0)
+        return -1;
+    set_events(svc, evs, n);
+    return 0;
+}
+
+int ag_service_open(ag_service *svc, const char *config_dir, const ag_overrides *ov,
+                    ag_diags *diags, char **err)
+{
+    memset(svc, 0, sizeof *svc);
+    svc->config_dir = strdup(config_dir);
+    svc->overrides.listen = dup_or_null(ov->listen);
+    svc->overrides.state_path = dup_or_null(ov->state_path);
+    svc->overrides.plugin_dir = dup_or_null(ov->plugin_dir);
+    svc->cache = ag_cache_new(AG_CACHE_ENTRIES);
+    if (load_config(svc, &svc->cfg, diags) < 0)
+        return -1;
+    if (ag_store_open(svc->cfg->settings.state_path, &svc->store, err) < 0)
+        return -1;
+    return sync_store(svc, svc->cfg, (int64_t)time(NULL), NULL, err);
+}
+
+void ag_service_close(ag_service *svc)
+{
+    ag_stored_events_free(svc->evs, svc->n_evs);
+    if (svc->store)
+        ag_store_close(svc->store);
+    if (svc->cfg)
+        ag_config_free(svc->cfg);
+    if (svc->cache)
+        ag_cache_free(svc->cache);
+    free(svc->config_dir);
+    free((char *)svc->overrides.listen);
+    free((char *)svc->overrides.state_path);
+    free((char *)svc->overrides.plugin_dir);
+    memset(svc, 0, sizeof *svc);
+}
+
+ag_reload_result ag_service_reload(ag_service *svc, int64_t now, ag_reconcile_stats *stats,
+                                   ag_diags *diags, char **err)
+{
+    ag_config *cfg;
+    if (load_config(svc, &cfg, diags) < 0)
+        return AG_RELOAD_CONFIG_ERROR;
+    if (!svc->store) {
+        if (ag_store_open(cfg->settings.state_path, &svc->store, err) < 0) {
+            svc->store = NULL;
+            ag_config_free(cfg);
+            return AG_RELOAD_STORE_ERROR;
+        }
+    }
+    if (sync_store(svc, cfg, now, stats, err) < 0) {
+        ag_config_free(cfg);
+        return AG_RELOAD_STORE_ERROR;
+    }
+    ag_config_free(svc->cfg);
+    svc->cfg = cfg;
+    return AG_RELOAD_OK;
+}
+
+const ag_settings *ag_service_settings(const ag_service *svc)
+{
+    return &svc->cfg->settings;
+}
+
+static int64_t day_floor(int64_t t)
+{
+    return t >= 0 ? t - t % DAY : t - (DAY + t % DAY) % DAY;
+}
+
+static int64_t window_bound(bool is_date, const ag_datetime *date, int64_t rel, int64_t now,
+                            const char *tzid)
+{
+    if (is_date) {
+        bool ok;
+        int64_t t = ag_tz_to_utc(date, tzid, &ok);
+        return ok ? t : day_floor(now);
+    }
+    return day_floor(now + rel);
+}
+
+void ag_service_default_window(const ag_service *svc, int64_t now, ag_feed_query *q)
+{
+    const ag_settings *s = &svc->cfg->settings;
+    q->from = window_bound(s->window_from_is_date, &s->window_from_date, s->window_from_rel, now,
+                           s->default_tz);
+    q->to = window_bound(s->window_to_is_date, &s->window_to_date, s->window_to_rel, now,
+                         s->default_tz);
+}
+
+static const char *kind_key(ag_feed_kind k)
+{
+    static const char *const names[] = {"network", "member", "category", "event"};
+    return names[k];
+}
+
+/* Everything that changes the bytes is in the key; now only matters through
+ * the day (see default_window) and removed events leaving after they pass. */
+static void cache_key(const ag_feed_query *q, int64_t now, char *buf, size_t size)
+{
+    int off = snprintf(buf, size, "%s|%s|%s|%d|%d|%lld|%lld|%lld|", kind_key(q->kind),
+                       q->key ? q->key : "", q->lang, q->slots, q->members_only, (long long)q->from,
+                       (long long)q->to, (long long)day_floor(now));
+    for (size_t i = 0; i < q->n_alarms && off > 0 && (size_t)off < size; i++)
+        off += snprintf(buf + off, size - (size_t)off, "%lld,", (long long)q->alarms[i]);
+}
+
+static bool feed_target_exists(const ag_service *svc, const ag_feed_query *q)
+{
+    switch (q->kind) {
+    case AG_FEED_MEMBER:
+        return ag_network_member(svc->cfg, q->key) != NULL;
+    case AG_FEED_CATEGORY:
+        return ag_network_category(svc->cfg, q->key) != NULL;
+    case AG_FEED_EVENT:
+        for (size_t i = 0; i < svc->n_evs; i++)
+            if (strcmp(svc->evs[i].ev.uid, q->key) == 0)
+                return true;
+        return false;
+    default:
+        return true;
+    }
+}
+
+static ag_blob *build_feed(ag_service *svc, const ag_feed_query *q, int64_t now, int *status,
+                           char **err)
+{
+    char *text;
+    size_t len;
+    if (ag_feed_build(svc->cfg, svc->evs, svc->n_evs, q, now, &text, &len, err) < 0) {
+        *status = 500;
+        return NULL;
+    }
+    ag_blob *b =
+        ag_blob_new("text/calendar; charset=utf-8", text, len, svc->last_modified, ag_tz_version());
+    if (!b) {
+        *status = 500;
+        *err = strdup("out of memory");
+    }
+    return b;
+}
+
+ag_blob *ag_service_feed(ag_service *svc, const ag_feed_query *q, int64_t now, int *status,
+                         char **err)
+{
+    if (!svc->have_events || !svc->cfg) {
+        *status = 503;
+        *err = strdup("the event store is not available yet");
+        return NULL;
+    }
+    if (!feed_target_exists(svc, q)) {
+        *status = 404;
+        *err = strdup("no such feed");
+        return NULL;
+    }
+    char key[1024];
+    cache_key(q, now, key, sizeof key);
+    ag_blob *b = ag_cache_get(svc->cache, key, svc->generation);
+    if (b)
+        return b;
+    b = build_feed(svc, q, now, status, err);
+    if (b)
+        ag_cache_put(svc->cache, key, svc->generation, b);
+    return b;
+}

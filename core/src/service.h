@@ -1,0 +1,67 @@
+/* What the daemon publishes at this moment: the last good config, the store,
+ * the events loaded from it, and the cache of feeds built from them. HTTP
+ * routes and `agendad export` both get their bytes here, so that files and
+ * responses are identical. */
+#ifndef AGENDAD_SERVICE_H
+#define AGENDAD_SERVICE_H
+
+#include "blob.h"
+#include "cache.h"
+#include "config.h"
+#include "feed.h"
+#include "store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+    const char *listen;     /* "host:port" overriding agendad.yaml, or NULL */
+    const char *state_path; /* overriding agendad.yaml, or NULL */
+    const char *plugin_dir; /* overriding agendad.yaml, or NULL */
+} ag_overrides;
+
+typedef struct {
+    char *config_dir;
+    ag_overrides overrides; /* strings owned */
+    ag_config *cfg;         /* last good config; NULL before the first */
+    ag_store *store;        /* NULL when it could not be opened */
+    ag_stored_event *evs;   /* loaded after the last successful reconcile */
+    size_t n_evs;
+    bool have_events;      /* false until the store answered once: then 503 */
+    int64_t generation;    /* bumps whenever evs or cfg change */
+    int64_t last_modified; /* newest last_modified among evs */
+    ag_cache *cache;
+} ag_service;
+
+/* Loads config_dir, opens the store, reconciles, loads events. 0 on success;
+ * -1 with diags (config errors) or *err (store errors). */
+int ag_service_open(ag_service *svc, const char *config_dir, const ag_overrides *ov,
+                    ag_diags *diags, char **err);
+void ag_service_close(ag_service *svc);
+
+typedef enum {
+    AG_RELOAD_OK,
+    AG_RELOAD_CONFIG_ERROR, /* diags filled; the previous config stays */
+    AG_RELOAD_STORE_ERROR,  /* *err filled; the previous config stays */
+} ag_reload_result;
+
+/* Re-reads the config directory and reconciles it into the store in one
+ * transaction. On any error nothing published changes. */
+ag_reload_result ag_service_reload(ag_service *svc, int64_t now, ag_reconcile_stats *stats,
+                                   ag_diags *diags, char **err);
+
+/* A feed as a blob (new reference; caller unrefs), built or from the cache.
+ * key: the canonical cache key (see ag_service_feed_key). Returns NULL with
+ * *status 404 (unknown member, category or event) or 503 (store never
+ * answered) or 500, and *err. */
+ag_blob *ag_service_feed(ag_service *svc, const ag_feed_query *q, int64_t now, int *status,
+                         char **err);
+
+/* Fills q's window from the settings (relative bounds resolved against now,
+ * rounded to whole UTC days so that the cache key changes once a day). */
+void ag_service_default_window(const ag_service *svc, int64_t now, ag_feed_query *q);
+
+/* The effective settings after command-line overrides. */
+const ag_settings *ag_service_settings(const ag_service *svc);
+
+#endif
