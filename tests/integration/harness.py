@@ -1,0 +1,134 @@
+"""Starts the real agendad on a free loopback port with a private copy of a
+config directory and its own state database, and stops it by process id."""
+
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+BIN = os.environ.get("AGENDAD_BIN", "agendad")
+SOURCE_DIR = os.environ.get("AGENDAD_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
+SAMPLE_CONFIG = os.path.join(SOURCE_DIR, "config")
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Daemon:
+    """One agendad instance. Use as a context manager or call start/stop."""
+
+    def __init__(self, config_src=SAMPLE_CONFIG, extra_args=(), plugin_dir=None):
+        self.tmp = tempfile.mkdtemp(prefix="agendad-test-")
+        self.config = os.path.join(self.tmp, "config")
+        shutil.copytree(config_src, self.config)
+        self.state = os.path.join(self.tmp, "state.db")
+        self.log_path = os.path.join(self.tmp, "daemon.log")
+        self.extra_args = list(extra_args)
+        self.plugin_dir = plugin_dir
+        self.port = None
+        self.proc = None
+
+    def args(self, command, *more):
+        a = [BIN, command, "--config", self.config, "--state", self.state]
+        if self.plugin_dir:
+            a += ["--plugin-dir", self.plugin_dir]
+        return a + list(more)
+
+    def run_cli(self, command, *more, check=False):
+        return subprocess.run(self.args(command, *more), capture_output=True, text=True,
+                              timeout=60, check=check)
+
+    def start(self):
+        self.port = free_port()
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            self.args("run", "--listen", f"127.0.0.1:{self.port}", *self.extra_args),
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"agendad exited with {self.proc.returncode}:\n{self.log_text()}")
+            try:
+                status, _, _ = self.get("/healthz")
+                if status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("agendad did not become ready:\n" + self.log_text())
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        code = self.proc.returncode if self.proc else None
+        if self.proc:
+            self.log.close()
+        self.proc = None
+        return code
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
+    def log_text(self):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def request(self, method, path, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request(method, path, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, dict((k.lower(), v) for k, v in resp.getheaders()), resp.read()
+        finally:
+            conn.close()
+
+    def get(self, path, headers=None):
+        return self.request("GET", path, headers)
+
+    def reload(self, marker=None, timeout=10):
+        """SIGHUP, then wait until the log shows the outcome."""
+        before = len(self.log_text())
+        self.proc.send_signal(signal.SIGHUP)
+        return self.wait_log(marker or "(SIGHUP)", timeout, start=before)
+
+    def wait_log(self, needle, timeout=10, start=0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.log_text()[start:]
+            if needle in text:
+                return text
+            time.sleep(0.05)
+        raise AssertionError(f"log never showed {needle!r}:\n{self.log_text()}")
+
+    def path(self, *parts):
+        return os.path.join(self.config, *parts)
+
+    def write(self, rel, text):
+        with open(self.path(rel), "w", encoding="utf-8") as f:
+            f.write(text)
+
+    def read(self, rel):
+        with open(self.path(rel), encoding="utf-8") as f:
+            return f.read()
