@@ -1,6 +1,7 @@
 #include "diag.h"
 
 #include "log.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ void ag_diags_add(ag_diags *d, const char *file, int line, int col, const char *
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    ag_utf8_fix_truncation(msg, sizeof msg);
     ag_diag *g = &d->v[d->n++];
     g->file = file ? strdup(file) : NULL;
     g->line = line;

@@ -1,5 +1,7 @@
 #include "log.h"
 
+#include "utf8.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +40,7 @@ void ag_logv(ag_log_level level, const char *fmt, va_list ap)
         under_journal = getenv("JOURNAL_STREAM") != NULL;
     char msg[4096];
     vsnprintf(msg, sizeof msg, fmt, ap);
+    ag_utf8_fix_truncation(msg, sizeof msg);
     if (under_journal) {
         fprintf(stderr, "<%d>%s\n", (int)level, msg);
     } else {
