@@ -152,6 +152,33 @@ static void serve_health(ag_http_request *req, ag_service *svc)
     ag_http_respond(req, 200, "text/plain; charset=utf-8", ok, sizeof ok - 1, nocache);
 }
 
+/* Until a plugin serves pages, "/" tells a person where the feeds are. */
+static void serve_index(ag_http_request *req, ag_service *svc)
+{
+    const ag_config *cfg = svc->cfg;
+    const char *base = ag_service_settings(svc)->base_url;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) {
+        ag_http_respond_error(req, 500, "out of memory", NULL);
+        return;
+    }
+    fprintf(f, "%s\n%s\n\n", ag_text_get(&cfg->settings.network_name, "ar"),
+            ag_text_get(&cfg->settings.network_name, "fr"));
+    fprintf(f, "Network / الشبكة:\n  %s/feeds/network.ics\n\nCategories / المحاور:\n", base);
+    for (size_t i = 0; i < cfg->n_categories; i++)
+        fprintf(f, "  %s/feeds/categories/%s.ics  %s\n", base, cfg->categories[i].id,
+                ag_text_get(&cfg->categories[i].name, "fr"));
+    fprintf(f, "\nMembers / الأعضاء:\n");
+    for (size_t i = 0; i < cfg->n_members; i++)
+        fprintf(f, "  %s/feeds/members/%s.ics  %s\n", base, cfg->members[i].id,
+                ag_text_get(&cfg->members[i].name, "ar"));
+    fclose(f);
+    ag_http_respond(req, 200, "text/plain; charset=utf-8", text, len, NULL);
+    free(text);
+}
+
 void ag_routes_handle(ag_http_request *req, void *data)
 {
     ag_routes *r = data;
@@ -168,5 +195,9 @@ void ag_routes_handle(ag_http_request *req, void *data)
     }
     if (r->extra && r->extra(req, r->extra_data))
         return;
+    if (strcmp(path, "/") == 0) {
+        serve_index(req, r->svc);
+        return;
+    }
     ag_http_respond_error(req, 404, "no such page; feeds are under /feeds/", NULL);
 }
