@@ -1126,6 +1126,8 @@ bool ag_plugins_has_route(const ag_plugin_host *h, const char *path)
 
 bool ag_plugins_dispatch(ag_plugin_host *h, ag_http_request *req)
 {
+    if (!h)
+        return false;
     const route *r = route_for(h, h->svc.path(req));
     if (!r)
         return false;

@@ -80,6 +80,8 @@ size_t ag_plugins_count(const ag_plugin_host *h);
 const char *ag_plugins_name(const ag_plugin_host *h, size_t i);
 bool ag_plugins_loaded(const ag_plugin_host *h, const char *name);
 
+/* Every function below accepts a NULL host (no plugins configured). */
+
 /* True when a plugin route covers path. */
 bool ag_plugins_has_route(const ag_plugin_host *h, const char *path);
 /* Hands req to the plugin whose route covers its path (longest prefix);

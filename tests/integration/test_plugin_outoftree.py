@@ -20,6 +20,13 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
 
 
+def exported_symbols(so):
+    """Dynamic symbols a plugin defines, less ASan's ODR indicators."""
+    out = run(["nm", "-D", "--defined-only", so]).stdout
+    names = [line.split()[-1] for line in out.splitlines() if line.strip()]
+    return [n for n in names if not n.startswith("__odr_asan")]
+
+
 class OutOfTreePlugin(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="agendad-oot-")
@@ -39,7 +46,9 @@ class OutOfTreePlugin(unittest.TestCase):
         self.assertTrue(os.path.isfile(os.path.join(self.prefix, "include", "agendad", "plugin.h")))
         plugindir = self.pkg_config("--variable=plugindir")[0]
         self.assertTrue(plugindir.startswith(self.prefix), plugindir)
-        self.assertTrue(os.path.isfile(os.path.join(plugindir, "example.so")))
+        example = os.path.join(plugindir, "example.so")
+        self.assertTrue(os.path.isfile(example))
+        self.assertEqual(exported_symbols(example), ["agendad_plugin_info"])
 
     def test_hello_builds_out_of_tree_and_loads(self):
         cflags = self.pkg_config("--cflags")
@@ -51,8 +60,7 @@ class OutOfTreePlugin(unittest.TestCase):
         src = shutil.copy(os.path.join(SOURCE_DIR, "tests", "outoftree", "hello.c"), self.tmp)
         run(["cc", "-shared", "-fPIC", "-fvisibility=hidden", "-Wall", "-Wextra", "-Werror",
              *cflags, src, "-o", os.path.join(out_dir, "hello.so")])
-        exported = run(["nm", "-D", "--defined-only", os.path.join(out_dir, "hello.so")]).stdout
-        self.assertEqual([line.split()[-1] for line in exported.splitlines()],
+        self.assertEqual(exported_symbols(os.path.join(out_dir, "hello.so")),
                          ["agendad_plugin_info"])
         env = dict(os.environ, AGENDAD_OUTOFTREE_PLUGIN_DIR=out_dir,
                    AGENDAD_TEST_FILTER="out_of_tree_plugin_loads")

@@ -328,6 +328,13 @@ static void example_route_answers(void **state)
     assert_int_equal(other.responses, 0);
 }
 
+/* Stands in for the scheduler: records the channel's verdict. */
+static void reminder_done(agendad_reminder *r, agendad_delivery result, const char *error)
+{
+    assert_null(error);
+    *(int *)r->host_data = (int)result;
+}
+
 static void example_channel_and_listener(void **state)
 {
     fixture *f = *state;
@@ -340,14 +347,13 @@ static void example_channel_and_listener(void **state)
     assert_null(ag_plugins_channel(f->host, "email"));
 
     static int outcome = -1;
-    void done(agendad_reminder * r, agendad_delivery result, const char *error);
     agendad_reminder r = {.size = sizeof r,
                           .event_uid = "a-2030-workshop",
                           .occurrence = 1898494200,
                           .lead_time = 86400,
                           .recipient = "fes",
                           .language = "fr",
-                          .done = done,
+                          .done = reminder_done,
                           .host_data = &outcome};
     ag_plugins_channel_send(ch, &r);
     assert_int_equal(outcome, AGENDAD_DELIVERED);
@@ -359,12 +365,6 @@ static void example_channel_and_listener(void **state)
     const char *uids[] = {"x", "y", "z"};
     ag_plugins_notify(f->host, &st, uids, 3);
     assert_logged("plugin example: reload: 1 added, 2 changed, 0 removed, 0 restored, 3 unchanged");
-}
-
-void done(agendad_reminder *r, agendad_delivery result, const char *error)
-{
-    assert_null(error);
-    *(int *)r->host_data = (int)result;
 }
 
 static void config_errors_carry_locations(void **state)

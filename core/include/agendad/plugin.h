@@ -8,15 +8,19 @@
  * newer than the host's or an implausible size leaves the plugin out (logged)
  * without a single line of its code having run. Plugins must therefore not
  * have ELF constructors (__attribute__((constructor)), C++ static objects).
+ * Build with -fvisibility=hidden so that nothing else is exported; under
+ * strict ISO C (-std=c11) also define _POSIX_C_SOURCE=200809L, which
+ * <uv.h> needs for the pthread types.
  *
  * Then the host calls info.init(self, host, &state) on the loop thread. During
  * init, and only then, the plugin registers its capabilities: HTTP routes,
  * reminder channels, event sources, change listeners. A registration at any
  * other time returns AGENDAD_ESTATE. If init returns non-zero, every
- * registration it made is dropped, the plugin is unloaded, and the daemon
- * runs on without it. At shutdown info.fini(self, state) runs (plugins in
- * reverse load order); it must uv_close() every handle the plugin opened. The
- * host lets the loop run those close callbacks before unmapping the plugin.
+ * registration it made is dropped, fini is not called, and the daemon runs
+ * on without it (its code stays mapped until shutdown, so close callbacks
+ * of handles it closed before failing can still run). At shutdown info.fini(self, state) runs
+ * (plugins in reverse load order); it must uv_close() every handle the plugin opened. The host lets
+ * the loop run those close callbacks before unmapping the plugin.
  *
  * Versioning. Major: incompatible change (a field moved, a meaning changed).
  * Minor: entries appended to agendad_host or to a size-prefixed struct. The
