@@ -109,8 +109,8 @@ static int64_t fake_to_utc(const ag_datetime *t, const char *tzid, bool *ok)
 static char *cats[] = {"access-to-information", "digitalisation"};
 static ag_slot slots[] = {
     {.timed = true,
-     .start = {2030, 3, 7, 9, 30, 0, false},
-     .end = {2030, 3, 7, 10, 0, 0, false},
+     .start = {2099, 3, 7, 9, 30, 0, false},
+     .end = {2099, 3, 7, 10, 0, 0, false},
      .title = {.ar = "استقبال المشاركين", .fr = "Accueil des participants"},
      .kind = "reception"},
     {.timed = false,
@@ -120,11 +120,11 @@ static ag_slot slots[] = {
 };
 
 static ag_stored_event events[] = {
-    {.ev = {.uid = "a-2030-workshop",
+    {.ev = {.uid = "a-2099-workshop",
             .title = {.ar = "ورشة", .fr = "Atelier"},
             .description = {.fr = "Co-création"},
-            .start = {2030, 3, 7, 9, 30, 0, false},
-            .end = {2030, 3, 7, 13, 30, 0, false},
+            .start = {2099, 3, 7, 9, 30, 0, false},
+            .end = {2099, 3, 7, 13, 30, 0, false},
             .tzid = "Africa/Casablanca",
             .host = "fes-meknes",
             .categories = cats,
@@ -142,8 +142,8 @@ static ag_stored_event events[] = {
      .removed_at = 5},
     {.ev = {.uid = "c-allday",
             .title = {.ar = "يوم"},
-            .start = {2031, 12, 30, 0, 0, 0, true},
-            .end = {2031, 12, 31, 0, 0, 0, true},
+            .start = {2099, 12, 30, 0, 0, 0, true},
+            .end = {2099, 12, 31, 0, 0, 0, true},
             .tzid = "Africa/Casablanca",
             .host = "fes"}},
     {.ev = {.uid = "d-nowhere",
@@ -311,10 +311,10 @@ static void example_route_answers(void **state)
     get(f, &req, "/plugins/example/hello", "lang=fr");
     assert_int_equal(req.status, 200);
     assert_string_equal(req.body,
-                        "Ahlan\nevents: 3\nnext: 2030-03-07T09:30:00Z a-2030-workshop Atelier\n");
+                        "Ahlan\nevents: 3\nnext: 2099-03-07T09:30:00Z a-2099-workshop Atelier\n");
     get(f, &req, "/plugins/example/hello", "");
     assert_string_equal(req.body,
-                        "Ahlan\nevents: 3\nnext: 2030-03-07T09:30:00Z a-2030-workshop ورشة\n");
+                        "Ahlan\nevents: 3\nnext: 2099-03-07T09:30:00Z a-2099-workshop ورشة\n");
     get(f, &req, "/plugins/example/hello", "lang=en");
     assert_int_equal(req.status, 400);
     request_reset(&req);
@@ -348,7 +348,7 @@ static void example_channel_and_listener(void **state)
 
     static int outcome = -1;
     agendad_reminder r = {.size = sizeof r,
-                          .event_uid = "a-2030-workshop",
+                          .event_uid = "a-2099-workshop",
                           .occurrence = 1898494200,
                           .lead_time = 86400,
                           .recipient = "fes",
@@ -358,7 +358,7 @@ static void example_channel_and_listener(void **state)
     ag_plugins_channel_send(ch, &r);
     assert_int_equal(outcome, AGENDAD_DELIVERED);
     assert_logged(
-        "plugin example: reminder: a-2030-workshop at 2030-02-28T07:30:00Z, 86400s ahead, "
+        "plugin example: reminder: a-2099-workshop at 2030-02-28T07:30:00Z, 86400s ahead, "
         "to fes (fr)");
 
     ag_reconcile_stats st = {.added = 1, .changed = 2, .unchanged = 3};
@@ -450,17 +450,17 @@ static void store_queries(void **state)
     ag_plugin_conf conf = {.name = "store_probe"};
     load(f, "/tests/plugins", &conf, 1);
     ag_http_request req = {0};
-    get(f, &req, "/plugins/probe", "uid=a-2030-workshop&member=fes");
+    get(f, &req, "/plugins/probe", "uid=a-2099-workshop&member=fes");
     assert_string_equal(req.body,
                         "count: 3\n"
-                        "uid: a-2030-workshop\n"
+                        "uid: a-2099-workshop\n"
                         "title: ورشة | Atelier\n"
                         "description(ar): Co-création\n"
                         "location(fr): (null)\n"
-                        "when: 1899106200 1899120600 timed Africa/Casablanca\n"
+                        "when: 4076559000 4076573400 timed Africa/Casablanca\n"
                         "status: 1 visibility: 1 host: fes-meknes\n"
                         "categories: access-to-information digitalisation\n"
-                        "slot 0: timed 1899106200 1899108000 reception (null) "
+                        "slot 0: timed 4076559000 4076560800 reception (null) "
                         "Accueil des participants\n"
                         "slot 1: untimed 0 0 opening access-to-information كلمات افتتاحية\n"
                         "slot out of range: out of range\n"
@@ -470,7 +470,7 @@ static void store_queries(void **state)
     /* All-day: end is the midnight after the inclusive last day, across a
      * year boundary. */
     get(f, &req, "/plugins/probe", "uid=c-allday&member=fes-meknes");
-    assert_non_null(strstr(req.body, "when: 1956355200 1956528000 all-day Africa/Casablanca\n"));
+    assert_non_null(strstr(req.body, "when: 4102272000 4102444800 all-day Africa/Casablanca\n"));
     assert_non_null(strstr(req.body, "title: يوم | يوم\n"));
     assert_non_null(strstr(req.body, "member: fes-meknes kind 0 region (null) lang (null)\n"));
     get(f, &req, "/plugins/probe", "uid=d-nowhere");
