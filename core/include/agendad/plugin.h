@@ -1,0 +1,366 @@
+/* agendad plugin ABI — the only header a plugin includes.
+ *
+ * A plugin is a shared object NAME.so in the configured plugin directory. It
+ * exports exactly one symbol, the constant descriptor `agendad_plugin_info`
+ * (define it with AGENDAD_PLUGIN_DECLARE). The host reads the descriptor's
+ * first three fields — ABI major, ABI minor, descriptor size — before it
+ * calls anything in the plugin: a major different from the host's, a minor
+ * newer than the host's or an implausible size leaves the plugin out (logged)
+ * without a single line of its code having run. Plugins must therefore not
+ * have ELF constructors (__attribute__((constructor)), C++ static objects).
+ * Build with -fvisibility=hidden so that nothing else is exported; under
+ * strict ISO C (-std=c11) also define _POSIX_C_SOURCE=200809L, which
+ * <uv.h> needs for the pthread types.
+ *
+ * Then the host calls info.init(self, host, &state) on the loop thread. During
+ * init, and only then, the plugin registers its capabilities: HTTP routes,
+ * reminder channels, event sources, change listeners. A registration at any
+ * other time returns AGENDAD_ESTATE. If init returns non-zero, every
+ * registration it made is dropped, fini is not called, and the daemon runs
+ * on without it (its code stays mapped until shutdown, so close callbacks
+ * of handles it closed before failing can still run). At shutdown info.fini(self, state) runs
+ * (plugins in reverse load order); it must uv_close() every handle the plugin opened. The host lets
+ * the loop run those close callbacks before unmapping the plugin.
+ *
+ * Versioning. Major: incompatible change (a field moved, a meaning changed).
+ * Minor: entries appended to agendad_host or to a size-prefixed struct. The
+ * host table starts with its size; before using an entry newer than minor 0
+ * a plugin checks AGENDAD_HOST_HAS(host, entry). Future appended entries
+ * (e.g. the core's asynchronous HTTP/SMTP client on the loop) come that way.
+ *
+ * Threads: everything here runs on the loop thread, and every host function
+ * must be called from it.
+ *
+ * Ownership, unless a function says otherwise:
+ *   - strings and handles the host returns are borrowed: never freed by the
+ *     plugin; config nodes live until fini returns; store handles (events,
+ *     members, slots) and the strings read from them live until the plugin's
+ *     current callback returns to the loop (a reload may replace them then);
+ *   - strings and structs the plugin passes in are copied by the host if it
+ *     keeps them, so the plugin may free them once the call returns;
+ *   - `data` pointers are the plugin's; the host only hands them back.
+ *
+ * Errors: functions returning int give 0 on success or a negative
+ * AGENDAD_E* code; host->strerror() names it. */
+#ifndef AGENDAD_PLUGIN_H
+#define AGENDAD_PLUGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AGENDAD_PLUGIN_ABI_MAJOR 1
+#define AGENDAD_PLUGIN_ABI_MINOR 0
+
+#if defined(__GNUC__)
+#define AGENDAD_PLUGIN_EXPORT __attribute__((visibility("default")))
+#define AGENDAD_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define AGENDAD_PLUGIN_EXPORT
+#define AGENDAD_PRINTF(fmt, args)
+#endif
+
+/* ------------------------------------------------------------------ errors */
+
+enum {
+    AGENDAD_EINVAL = -1,  /* a bad argument (NULL, malformed path or name) */
+    AGENDAD_ESTATE = -2,  /* not allowed now (registration outside init) */
+    AGENDAD_EEXIST = -3,  /* already registered (route prefix, channel or source name) */
+    AGENDAD_ENOMEM = -4,  /* out of memory */
+    AGENDAD_ENOENT = -5,  /* no such thing (event, member, config key) */
+    AGENDAD_ERANGE = -6,  /* an index out of range, or a value the host cannot represent */
+    AGENDAD_EZONE = -7,   /* the event's time zone is unknown to the system tzdata */
+    AGENDAD_EPLUGIN = -8, /* generic plugin failure (for init's return value) */
+};
+
+/* ------------------------------------------------------- opaque handles */
+
+typedef struct agendad_plugin agendad_plugin;           /* the host's record of one plugin */
+typedef struct agendad_config_node agendad_config_node; /* a YAML node of the plugin's section */
+typedef struct agendad_event agendad_event;             /* a live event of the current snapshot */
+typedef struct agendad_member agendad_member;           /* a member of the network */
+typedef struct agendad_request agendad_request;         /* an HTTP request routed to a plugin */
+typedef struct agendad_source agendad_source;           /* an event source registered by a plugin */
+typedef struct agendad_host agendad_host;
+
+/* ------------------------------------------------------------- descriptor */
+
+/* Exported by the plugin as `agendad_plugin_info`; read by the host before
+ * anything else. The first three fields never move in any ABI version. */
+typedef struct {
+    uint32_t abi_major;   /* AGENDAD_PLUGIN_ABI_MAJOR the plugin was built with */
+    uint32_t abi_minor;   /* AGENDAD_PLUGIN_ABI_MINOR the plugin was built with */
+    uint32_t struct_size; /* sizeof(agendad_plugin_descriptor) the plugin was built with */
+    const char *name;     /* for logs; static storage */
+    const char *version;  /* the plugin's own version; static storage */
+    /* Called once on the loop thread. Registrations allowed only in here.
+     * *state (initially NULL) is the plugin's, handed back to fini. host is
+     * valid until fini returns. Return 0, or non-zero to be left out (then
+     * fini is NOT called: free what you allocated before returning). */
+    int (*init)(agendad_plugin *self, const agendad_host *host, void **state);
+    /* Called once at shutdown, after a successful init. Close handles, free
+     * state. May be NULL when there is nothing to release. */
+    void (*fini)(agendad_plugin *self, void *state);
+} agendad_plugin_descriptor;
+
+#define AGENDAD_PLUGIN_DECLARE(name_, version_, init_, fini_)                                      \
+    AGENDAD_PLUGIN_EXPORT const agendad_plugin_descriptor agendad_plugin_info = {                  \
+        AGENDAD_PLUGIN_ABI_MAJOR,                                                                  \
+        AGENDAD_PLUGIN_ABI_MINOR,                                                                  \
+        sizeof(agendad_plugin_descriptor),                                                         \
+        (name_),                                                                                   \
+        (version_),                                                                                \
+        (init_),                                                                                   \
+        (fini_)}
+
+/* ---------------------------------------------------------------- logging */
+
+enum {
+    AGENDAD_LOG_ERR = 3, /* syslog priorities */
+    AGENDAD_LOG_WARNING = 4,
+    AGENDAD_LOG_NOTICE = 5,
+    AGENDAD_LOG_INFO = 6,
+    AGENDAD_LOG_DEBUG = 7,
+};
+
+/* ------------------------------------------------------------ store types */
+
+typedef enum {
+    AGENDAD_TEXT_TITLE,
+    AGENDAD_TEXT_DESCRIPTION,
+    AGENDAD_TEXT_LOCATION,
+} agendad_text_field;
+
+typedef enum {
+    AGENDAD_STATUS_CONFIRMED,
+    AGENDAD_STATUS_TENTATIVE,
+    AGENDAD_STATUS_CANCELLED,
+} agendad_status;
+
+typedef enum { AGENDAD_VIS_PUBLIC, AGENDAD_VIS_MEMBERS } agendad_visibility;
+
+typedef enum {
+    AGENDAD_MEMBER_REGION,
+    AGENDAD_MEMBER_PROVINCE,
+    AGENDAD_MEMBER_COMMUNE,
+} agendad_member_kind;
+
+typedef enum {
+    AGENDAD_CFG_SCALAR,
+    AGENDAD_CFG_MAP,
+    AGENDAD_CFG_SEQ,
+} agendad_config_kind;
+
+/* When an event or slot happens. start and end are UTC instants (Unix
+ * seconds) computed from the system tzdata at the time of the call; end is
+ * exclusive (an all-day event ends at the local midnight after its last
+ * day). tzid is the IANA zone the admin wrote times in, borrowed like the
+ * event. Filled by value; never grows (a new need gets a new function). */
+typedef struct {
+    int64_t start;
+    int64_t end;
+    bool all_day;
+    const char *tzid;
+} agendad_when;
+
+/* One agenda slot of an event. Untimed slots (timed false) have no instants
+ * and are shown in sequence. Strings borrowed like the event. */
+typedef struct {
+    bool timed;
+    int64_t start, end; /* UTC instants when timed, else 0 */
+    const char *kind;   /* session, workshop, break, ... */
+    const char *axis;   /* category id, or NULL */
+} agendad_slot;
+
+/* ------------------------------------------------------------------- HTTP */
+
+/* Runs on the loop for each GET or HEAD whose path falls under the prefix.
+ * The handler, or anything later on the loop, must call exactly one
+ * host->respond* for req; req and the strings read from it stay valid until
+ * then. For HEAD the host sends headers only. */
+typedef void (*agendad_route_fn)(agendad_request *req, void *data);
+
+/* -------------------------------------------------------------- reminders */
+
+typedef enum {
+    AGENDAD_DELIVERED = 0,
+    AGENDAD_FAILED_TEMPORARY = 1, /* the scheduler will retry later */
+    AGENDAD_FAILED_PERMANENT = 2, /* no retry (bad address, refused recipient) */
+} agendad_delivery;
+
+typedef struct agendad_reminder agendad_reminder;
+
+/* Filled by the host's scheduler; the channel reads it. Owned by the host:
+ * it and its strings stay valid until the channel calls done(). */
+struct agendad_reminder {
+    size_t size;           /* sizeof as the host knows it: fields may be appended */
+    const char *event_uid; /* find the event with host->event_find */
+    int64_t occurrence;    /* UTC instant of the occurrence reminded of */
+    int64_t lead_time;     /* seconds before occurrence this reminder is for */
+    const char *recipient; /* member id (host->member_find for emails, name) */
+    const char *language;  /* "ar" or "fr": the recipient's, else the default */
+    /* The channel calls done exactly once per send, before send returns or
+     * later on the loop, with the outcome; error is a short text for the
+     * log and the outbox (copied; NULL when delivered). */
+    void (*done)(agendad_reminder *r, agendad_delivery outcome, const char *error);
+    void *host_data; /* the host's; the channel leaves it alone */
+};
+
+/* Hands a reminder to the channel. See agendad_reminder for ownership. */
+typedef void (*agendad_channel_fn)(agendad_reminder *r, void *data);
+
+/* ---------------------------------------------------------- event sources */
+
+/* One event a source submits (e.g. from a member's own calendar feed).
+ * Strings are copied by the host during submit. */
+typedef struct {
+    size_t size;                     /* sizeof(agendad_source_event) as the plugin knows it */
+    const char *uid;                 /* required; unique within this source */
+    const char *title_ar, *title_fr; /* at least one required */
+    const char *description_ar, *description_fr; /* optional */
+    const char *location_ar, *location_fr;       /* optional */
+    int64_t start, end;                          /* UTC instants, end exclusive, end >= start */
+    bool all_day;
+    const char *tzid;   /* the zone the source gave, or NULL */
+    const char *member; /* id of the member the event belongs to, or NULL */
+} agendad_source_event;
+
+/* ---------------------------------------------------- change notifications */
+
+/* What the last reload changed. Borrowed for the duration of the call. */
+typedef struct {
+    size_t size; /* sizeof as the host knows it */
+    int added, changed, unchanged, removed, restored;
+    const char *const *uids; /* uids added, changed, removed or restored */
+    size_t n_uids;
+} agendad_changes;
+
+typedef void (*agendad_listener_fn)(const agendad_changes *changes, void *data);
+
+/* --------------------------------------------------------- the host table */
+
+struct agendad_host {
+    size_t size; /* sizeof(agendad_host) of the running host */
+    uint32_t abi_major, abi_minor;
+    uv_loop_t *loop; /* the daemon's only loop; borrowed */
+
+    /* Name of an AGENDAD_E* code ("unknown error" otherwise); static storage. */
+    const char *(*strerror)(int err);
+    /* Logs one line, prefixed with the plugin's name. */
+    void (*log)(agendad_plugin *self, int level, const char *fmt, ...) AGENDAD_PRINTF(3, 4);
+
+    /* --- config: the plugin's own section (a map, empty when none given).
+     * Nodes are borrowed and live until fini returns. */
+    const agendad_config_node *(*config)(agendad_plugin *self);
+    /* Map lookup; NULL when node is not a map or lacks key. */
+    const agendad_config_node *(*config_get)(const agendad_config_node *node, const char *key);
+    agendad_config_kind (*config_kind)(const agendad_config_node *node);
+    /* Text of a scalar; NULL for maps and sequences. */
+    const char *(*config_scalar)(const agendad_config_node *node);
+    /* Number of entries of a map or items of a sequence; 0 for a scalar. */
+    size_t (*config_len)(const agendad_config_node *node);
+    /* i-th item of a sequence or value of a map; NULL when out of range. */
+    const agendad_config_node *(*config_item)(const agendad_config_node *node, size_t i);
+    /* i-th key of a map; NULL when out of range or not a map. */
+    const char *(*config_key)(const agendad_config_node *node, size_t i);
+    /* Where the node was written, for "file:line:col: message" errors. Any
+     * out pointer may be NULL; *file may be set to NULL when unknown. */
+    void (*config_location)(const agendad_config_node *node, const char **file, int *line,
+                            int *col);
+
+    /* --- store queries: the current snapshot, live events only. Handles and
+     * strings are valid until the current callback returns to the loop. */
+    /* Calls fn for each live event in uid order until fn returns non-zero;
+     * returns that value, or 0. */
+    int (*event_foreach)(agendad_plugin *self, int (*fn)(const agendad_event *ev, void *data),
+                         void *data);
+    size_t (*event_count)(agendad_plugin *self);
+    /* NULL when no live event has that uid. */
+    const agendad_event *(*event_find)(agendad_plugin *self, const char *uid);
+    const char *(*event_uid)(agendad_plugin *self, const agendad_event *ev);
+    /* Text in lang ("ar" or "fr"), else in the other language, else NULL. */
+    const char *(*event_text)(agendad_plugin *self, const agendad_event *ev,
+                              agendad_text_field field, const char *lang);
+    /* Fills *out; AGENDAD_EZONE when tzdata does not know the event's zone. */
+    int (*event_when)(agendad_plugin *self, const agendad_event *ev, agendad_when *out);
+    agendad_status (*event_status)(agendad_plugin *self, const agendad_event *ev);
+    agendad_visibility (*event_visibility)(agendad_plugin *self, const agendad_event *ev);
+    /* Member id of the host of the event. */
+    const char *(*event_host_member)(agendad_plugin *self, const agendad_event *ev);
+    size_t (*event_category_count)(agendad_plugin *self, const agendad_event *ev);
+    /* Category id; NULL when out of range. */
+    const char *(*event_category)(agendad_plugin *self, const agendad_event *ev, size_t i);
+    size_t (*event_slot_count)(agendad_plugin *self, const agendad_event *ev);
+    /* Fills *out for the i-th agenda slot, in the admin's order. */
+    int (*event_slot)(agendad_plugin *self, const agendad_event *ev, size_t i, agendad_slot *out);
+    /* Slot title in lang with the same fallback as event_text. */
+    const char *(*event_slot_title)(agendad_plugin *self, const agendad_event *ev, size_t i,
+                                    const char *lang);
+
+    /* Members; NULL when unknown. */
+    const agendad_member *(*member_find)(agendad_plugin *self, const char *id);
+    const char *(*member_id)(agendad_plugin *self, const agendad_member *m);
+    const char *(*member_name)(agendad_plugin *self, const agendad_member *m, const char *lang);
+    /* Preferred language "ar"/"fr", or NULL when the admin gave none. */
+    const char *(*member_language)(agendad_plugin *self, const agendad_member *m);
+    agendad_member_kind (*member_kind)(agendad_plugin *self, const agendad_member *m);
+    /* Id of the member's region; NULL for a region. */
+    const char *(*member_region)(agendad_plugin *self, const agendad_member *m);
+    size_t (*member_email_count)(agendad_plugin *self, const agendad_member *m);
+    const char *(*member_email)(agendad_plugin *self, const agendad_member *m, size_t i);
+
+    /* --- registration: during init only, else AGENDAD_ESTATE. What is
+     * registered lives until fini; data is handed back to the callback. */
+    /* path_prefix (copied) must start with "/plugins/" and is matched on
+     * whole segments: "/plugins/x" serves "/plugins/x" and "/plugins/x/...".
+     * The longest matching prefix wins. */
+    int (*register_route)(agendad_plugin *self, const char *path_prefix, agendad_route_fn fn,
+                          void *data);
+    /* name (copied) is what events' reminder settings refer to, e.g. "email". */
+    int (*register_channel)(agendad_plugin *self, const char *name, agendad_channel_fn fn,
+                            void *data);
+    /* *out receives the source's handle, valid until fini; name is copied. */
+    int (*register_source)(agendad_plugin *self, const char *name, agendad_source **out);
+    /* fn runs on the loop after each reload that the store reconciled. */
+    int (*register_listener)(agendad_plugin *self, agendad_listener_fn fn, void *data);
+
+    /* --- event sources: at any time after registration. A batch replaces
+     * the source's previous batch as a whole (a full sync, not a diff). The
+     * host copies what it keeps; on error nothing changes. */
+    int (*source_submit)(agendad_source *src, const agendad_source_event *events, size_t n);
+
+    /* --- HTTP requests (see agendad_route_fn). Strings are borrowed until
+     * the response is sent. */
+    const char *(*request_method)(const agendad_request *req); /* "GET" or "HEAD" */
+    /* Percent-decoded path without the query. */
+    const char *(*request_path)(const agendad_request *req);
+    /* Raw query string without '?', or "". */
+    const char *(*request_query_string)(const agendad_request *req);
+    /* Decoded value of the first parameter name, or NULL. */
+    const char *(*request_query)(const agendad_request *req, const char *name);
+    /* Header value by case-insensitive name, or NULL. */
+    const char *(*request_header)(const agendad_request *req, const char *name);
+    /* Sends the response and ends req (it must not be used afterwards).
+     * body (len bytes) and headers (NULL-terminated "Name: value" lines, or
+     * NULL) are copied. */
+    void (*respond)(agendad_request *req, int status, const char *content_type, const char *body,
+                    size_t len, const char *const *headers);
+    /* Short text/plain error response; ends req like respond. */
+    void (*respond_error)(agendad_request *req, int status, const char *detail);
+};
+
+/* True when the running host provides `member` (an entry appended after the
+ * first ABI minor): check before calling it. */
+#define AGENDAD_HOST_HAS(host, member)                                                             \
+    ((host)->size >= offsetof(agendad_host, member) + sizeof((host)->member))
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

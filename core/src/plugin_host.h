@@ -1,0 +1,122 @@
+/* The plugin host: loads the configured plugins (DIR/NAME.so) with
+ * uv_dlopen, checks their ABI descriptor before running any of their code,
+ * gives each its config section and the host table of agendad/plugin.h, and
+ * keeps what they register (routes, reminder channels, event sources, change
+ * listeners) for the daemon to use. A plugin that is missing, built for
+ * another ABI or whose init fails is logged and left out; loading goes on.
+ *
+ * The host reaches the rest of the daemon only through ag_plugin_services,
+ * so it neither links against nor knows the store, tz or HTTP modules. */
+#ifndef AGENDAD_PLUGIN_HOST_H
+#define AGENDAD_PLUGIN_HOST_H
+
+#include "agendad/plugin.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "store.h"
+#include "tz.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <uv.h>
+
+typedef struct ag_plugin_host ag_plugin_host;
+typedef struct ag_plugin_channel ag_plugin_channel;
+
+typedef struct {
+    /* The current snapshot, read on every plugin query so that a reload is
+     * seen at once. events: every stored event (live and removed) sorted by
+     * uid, as ag_store_load_events gives them; config: the loaded config
+     * (members). Both borrowed; they must stay valid while a plugin callback
+     * runs, i.e. replace them only between loop callbacks. */
+    const ag_stored_event *(*events)(void *data, size_t *n);
+    const ag_config *(*config)(void *data);
+    void *data;
+    /* ag_tz_to_utc. */
+    int64_t (*to_utc)(const ag_datetime *local, const char *tzid, bool *ok);
+    /* The http.h request functions plugins' requests map onto. */
+    bool (*is_head)(const ag_http_request *req);
+    const char *(*path)(const ag_http_request *req);
+    const char *(*query_string)(const ag_http_request *req);
+    const char *(*query)(const ag_http_request *req, const char *name);
+    const char *(*header)(const ag_http_request *req, const char *name);
+    void (*respond)(ag_http_request *req, int status, const char *content_type, const char *body,
+                    size_t len, const char *const *extra_headers);
+    void (*respond_error)(ag_http_request *req, int status, const char *detail,
+                          const char *const *extra_headers);
+    /* Where log lines go; ag_logv when NULL. */
+    void (*logv)(ag_log_level level, const char *fmt, va_list ap);
+    /* Optional: told after a source replaced its batch (e.g. to rebuild the
+     * member feeds); name borrowed for the call. */
+    void (*source_changed)(void *data, const char *source_name);
+} ag_plugin_services;
+
+/* Fills the entries backed by the core modules (tz, http, log); the daemon
+ * still sets events, config, data and source_changed. Inline so that only a
+ * caller links those modules. */
+static inline void ag_plugin_services_core(ag_plugin_services *s)
+{
+    s->to_utc = ag_tz_to_utc;
+    s->is_head = ag_http_is_head;
+    s->path = ag_http_path;
+    s->query_string = ag_http_query_string;
+    s->query = ag_http_query;
+    s->header = ag_http_header;
+    s->respond = ag_http_respond;
+    s->respond_error = ag_http_respond_error;
+    s->logv = ag_logv;
+}
+
+/* Loads confs[0..n) in order from dir. svc is copied. Plugins that cannot be
+ * loaded are logged and skipped: the result is still 0. Returns -1 only when
+ * memory runs out (nothing loaded then). Call on the loop thread. */
+int ag_plugins_load(uv_loop_t *loop, const char *dir, const ag_plugin_conf *confs, size_t n,
+                    const ag_plugin_services *svc, ag_plugin_host **out);
+
+/* Plugins running, in load order; name as configured, borrowed. */
+size_t ag_plugins_count(const ag_plugin_host *h);
+const char *ag_plugins_name(const ag_plugin_host *h, size_t i);
+bool ag_plugins_loaded(const ag_plugin_host *h, const char *name);
+
+/* Every function below accepts a NULL host (no plugins configured). */
+
+/* True when a plugin route covers path. */
+bool ag_plugins_has_route(const ag_plugin_host *h, const char *path);
+/* Hands req to the plugin whose route covers its path (longest prefix);
+ * false, with req untouched, when none does. Once true, the plugin owns the
+ * response (the host answers 503 itself when out of memory). */
+bool ag_plugins_dispatch(ag_plugin_host *h, ag_http_request *req);
+
+/* A reminder channel by name, or NULL. Borrowed until ag_plugins_fini. */
+const ag_plugin_channel *ag_plugins_channel(const ag_plugin_host *h, const char *name);
+size_t ag_plugins_channel_count(const ag_plugin_host *h);
+const char *ag_plugins_channel_name(const ag_plugin_host *h, size_t i);
+/* Gives r to the channel. The caller fills r (size = sizeof, done set) and
+ * keeps it and its strings alive until r->done has been called. */
+void ag_plugins_channel_send(const ag_plugin_channel *ch, agendad_reminder *r);
+
+/* Tells every listener what a reload changed. uids (borrowed for the call):
+ * the events added, changed, removed or restored. */
+void ag_plugins_notify(ag_plugin_host *h, const ag_reconcile_stats *stats, const char *const *uids,
+                       size_t n_uids);
+
+/* Event sources and the last batch each submitted. The registry only keeps
+ * the batches: merging them into the store is the daemon's job. Events and
+ * their strings are owned by the host, valid until the next submit of the
+ * same source or ag_plugins_fini; their size is sizeof(agendad_source_event). */
+size_t ag_plugins_source_count(const ag_plugin_host *h);
+const char *ag_plugins_source_name(const ag_plugin_host *h, size_t i);
+const agendad_source_event *ag_plugins_source_events(const ag_plugin_host *h, size_t i, size_t *n);
+
+/* Shutdown in two steps, because plugins close their loop handles in fini
+ * and the close callbacks are plugin code: ag_plugins_fini calls every fini
+ * in reverse load order and drops all registrations; the daemon then runs
+ * the loop until those handles are closed; ag_plugins_free unmaps the
+ * plugins and frees the host (it calls ag_plugins_fini if not done yet).
+ * NULL is accepted. */
+void ag_plugins_fini(ag_plugin_host *h);
+void ag_plugins_free(ag_plugin_host *h);
+
+#endif

@@ -1,0 +1,532 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "plugin_host.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ fake HTTP */
+
+/* http.h leaves the request opaque; the test completes it with just what
+ * the plugin host reads and what a plugin's response writes. */
+struct ag_http_request {
+    const char *path;
+    const char *query_string;
+    bool head;
+    int status;
+    char *content_type;
+    char *body;
+    size_t len;
+    int responses;
+};
+
+static bool fake_is_head(const ag_http_request *req)
+{
+    return req->head;
+}
+
+static const char *fake_path(const ag_http_request *req)
+{
+    return req->path;
+}
+
+static const char *fake_query_string(const ag_http_request *req)
+{
+    return req->query_string ? req->query_string : "";
+}
+
+/* Enough of a query parser for "a=b&c=d" without escapes. */
+static const char *fake_query(const ag_http_request *req, const char *name)
+{
+    static char value[256];
+    size_t nlen = strlen(name);
+    for (const char *p = fake_query_string(req); *p;) {
+        const char *end = strchr(p, '&');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+            snprintf(value, sizeof value, "%.*s", (int)(len - nlen - 1), p + nlen + 1);
+            return value;
+        }
+        p += len + (end != NULL);
+    }
+    return NULL;
+}
+
+static const char *fake_header(const ag_http_request *req, const char *name)
+{
+    (void)req;
+    (void)name;
+    return NULL;
+}
+
+static void fake_respond(ag_http_request *req, int status, const char *content_type,
+                         const char *body, size_t len, const char *const *extra)
+{
+    (void)extra;
+    req->responses++;
+    req->status = status;
+    req->content_type = strdup(content_type ? content_type : "");
+    req->body = strndup(body, len);
+    req->len = len;
+}
+
+static void fake_respond_error(ag_http_request *req, int status, const char *detail,
+                               const char *const *extra)
+{
+    fake_respond(req, status, "text/plain", detail, strlen(detail), extra);
+}
+
+static void request_reset(ag_http_request *req)
+{
+    free(req->content_type);
+    free(req->body);
+    memset(req, 0, sizeof *req);
+}
+
+/* ------------------------------------------------------ fake snapshot */
+
+/* Wall-clock as UTC: tz.c is not under test here, and this keeps expected
+ * instants obvious. "Nowhere/Zone" plays an unknown zone. */
+static int64_t fake_to_utc(const ag_datetime *t, const char *tzid, bool *ok)
+{
+    *ok = strcmp(tzid, "Nowhere/Zone") != 0;
+    if (!*ok)
+        return -1;
+    struct tm tm = {.tm_year = t->year - 1900,
+                    .tm_mon = t->month - 1,
+                    .tm_mday = t->day,
+                    .tm_hour = t->hour,
+                    .tm_min = t->minute,
+                    .tm_sec = t->second};
+    return (int64_t)timegm(&tm);
+}
+
+static char *cats[] = {"access-to-information", "digitalisation"};
+static ag_slot slots[] = {
+    {.timed = true,
+     .start = {2099, 3, 7, 9, 30, 0, false},
+     .end = {2099, 3, 7, 10, 0, 0, false},
+     .title = {.ar = "استقبال المشاركين", .fr = "Accueil des participants"},
+     .kind = "reception"},
+    {.timed = false,
+     .title = {.ar = "كلمات افتتاحية"},
+     .kind = "opening",
+     .axis = "access-to-information"},
+};
+
+static ag_stored_event events[] = {
+    {.ev = {.uid = "a-2099-workshop",
+            .title = {.ar = "ورشة", .fr = "Atelier"},
+            .description = {.fr = "Co-création"},
+            .start = {2099, 3, 7, 9, 30, 0, false},
+            .end = {2099, 3, 7, 13, 30, 0, false},
+            .tzid = "Africa/Casablanca",
+            .host = "fes-meknes",
+            .categories = cats,
+            .n_categories = 2,
+            .status = AG_STATUS_TENTATIVE,
+            .visibility = AG_VIS_MEMBERS,
+            .slots = slots,
+            .n_slots = 2}},
+    {.ev = {.uid = "b-removed",
+            .title = {.fr = "Retiré"},
+            .start = {2030, 1, 1, 0, 0, 0, true},
+            .end = {2030, 1, 1, 0, 0, 0, true},
+            .tzid = "Africa/Casablanca",
+            .host = "fes"},
+     .removed_at = 5},
+    {.ev = {.uid = "c-allday",
+            .title = {.ar = "يوم"},
+            .start = {2099, 12, 30, 0, 0, 0, true},
+            .end = {2099, 12, 31, 0, 0, 0, true},
+            .tzid = "Africa/Casablanca",
+            .host = "fes"}},
+    {.ev = {.uid = "d-nowhere",
+            .title = {.fr = "Ailleurs"},
+            .start = {2032, 1, 1, 10, 0, 0, false},
+            .end = {2032, 1, 1, 11, 0, 0, false},
+            .tzid = "Nowhere/Zone",
+            .host = "fes"}},
+};
+
+static char *fes_emails[] = {"contact@fes.example.org", "bureau@fes.example.org"};
+static ag_member members[] = {
+    {.id = "fes-meknes", .kind = AG_MEMBER_REGION, .name = {.fr = "Région Fès-Meknès"}},
+    {.id = "fes",
+     .kind = AG_MEMBER_COMMUNE,
+     .name = {.ar = "فاس", .fr = "Fès"},
+     .region = "fes-meknes",
+     .language = "ar",
+     .emails = fes_emails,
+     .n_emails = 2},
+};
+static ag_config config = {.members = members, .n_members = 2};
+
+static const ag_stored_event *snap_events(void *data, size_t *n)
+{
+    (void)data;
+    *n = sizeof events / sizeof *events;
+    return events;
+}
+
+static const ag_config *snap_config(void *data)
+{
+    (void)data;
+    return &config;
+}
+
+/* ---------------------------------------------------------- log capture */
+
+static char logbuf[65536];
+static size_t loglen;
+
+static void capture_logv(ag_log_level level, const char *fmt, va_list ap)
+{
+    (void)level;
+    int n = vsnprintf(logbuf + loglen, sizeof logbuf - loglen, fmt, ap);
+    if (n > 0)
+        loglen += (size_t)n < sizeof logbuf - loglen ? (size_t)n : sizeof logbuf - loglen - 1;
+    if (loglen + 1 < sizeof logbuf)
+        logbuf[loglen++] = '\n';
+    logbuf[loglen] = '\0';
+}
+
+static int sources_changed;
+
+static void on_source_changed(void *data, const char *name)
+{
+    (void)data;
+    (void)name;
+    sources_changed++;
+}
+
+static ag_plugin_services services(void)
+{
+    return (ag_plugin_services){.events = snap_events,
+                                .config = snap_config,
+                                .to_utc = fake_to_utc,
+                                .is_head = fake_is_head,
+                                .path = fake_path,
+                                .query_string = fake_query_string,
+                                .query = fake_query,
+                                .header = fake_header,
+                                .respond = fake_respond,
+                                .respond_error = fake_respond_error,
+                                .logv = capture_logv,
+                                .source_changed = on_source_changed};
+}
+
+/* ------------------------------------------------------------- helpers */
+
+typedef struct {
+    uv_loop_t loop;
+    ag_plugin_host *host;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (!f || uv_loop_init(&f->loop) != 0)
+        return -1;
+    loglen = 0;
+    logbuf[0] = '\0';
+    sources_changed = 0;
+    *state = f;
+    return 0;
+}
+
+/* The documented shutdown: fini, let the loop run the close callbacks,
+ * free. A loop that cannot close means a plugin left a handle open. */
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    ag_plugins_fini(f->host);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    ag_plugins_free(f->host);
+    int rc = uv_loop_close(&f->loop);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+static char *dir_from_env(const char *var, const char *sub)
+{
+    const char *base = getenv(var);
+    if (!base)
+        return NULL;
+    size_t len = strlen(base) + strlen(sub) + 2;
+    char *dir = malloc(len);
+    snprintf(dir, len, "%s%s", base, sub);
+    return dir;
+}
+
+static ag_cfgnode scalar(char *text, int line, int col)
+{
+    return (ag_cfgnode){.kind = AG_CFG_SCALAR, .scalar = text, .loc = {"agendad.yaml", line, col}};
+}
+
+static void load(fixture *f, const char *sub, ag_plugin_conf *confs, size_t n)
+{
+    char *dir = dir_from_env("AGENDAD_BUILD_DIR", sub);
+    assert_non_null(dir);
+    ag_plugin_services svc = services();
+    assert_int_equal(ag_plugins_load(&f->loop, dir, confs, n, &svc, &f->host), 0);
+    free(dir);
+}
+
+static void get(fixture *f, ag_http_request *req, const char *path, const char *query)
+{
+    request_reset(req);
+    req->path = path;
+    req->query_string = query;
+    assert_true(ag_plugins_dispatch(f->host, req));
+    assert_int_equal(req->responses, 1);
+}
+
+static void assert_logged(const char *text)
+{
+    if (!strstr(logbuf, text))
+        fail_msg("log lacks \"%s\"; log was:\n%s", text, logbuf);
+}
+
+/* --------------------------------------------------------------- tests */
+
+static void example_route_answers(void **state)
+{
+    fixture *f = *state;
+    ag_cfgnode greeting = scalar("Ahlan", 42, 15);
+    ag_cfgnode *items[] = {&greeting};
+    char *keys[] = {"greeting"};
+    ag_cfgnode section = {.kind = AG_CFG_MAP, .keys = keys, .items = items, .n = 1};
+    ag_plugin_conf conf = {.name = "example", .section = &section};
+    load(f, "/plugins", &conf, 1);
+    assert_true(ag_plugins_loaded(f->host, "example"));
+    assert_logged("plugin example: loaded example 1.0.0");
+
+    ag_http_request req = {0};
+    get(f, &req, "/plugins/example/hello", "lang=fr");
+    assert_int_equal(req.status, 200);
+    assert_string_equal(req.body,
+                        "Ahlan\nevents: 3\nnext: 2099-03-07T09:30:00Z a-2099-workshop Atelier\n");
+    get(f, &req, "/plugins/example/hello", "");
+    assert_string_equal(req.body,
+                        "Ahlan\nevents: 3\nnext: 2099-03-07T09:30:00Z a-2099-workshop ورشة\n");
+    get(f, &req, "/plugins/example/hello", "lang=en");
+    assert_int_equal(req.status, 400);
+    request_reset(&req);
+
+    /* Segment matching: a sibling name is not under the prefix. */
+    assert_true(ag_plugins_has_route(f->host, "/plugins/example/hello/more"));
+    assert_false(ag_plugins_has_route(f->host, "/plugins/example/hellox"));
+    assert_false(ag_plugins_has_route(f->host, "/plugins/example"));
+    ag_http_request other = {.path = "/feeds/network.ics"};
+    assert_false(ag_plugins_dispatch(f->host, &other));
+    assert_int_equal(other.responses, 0);
+}
+
+/* Stands in for the scheduler: records the channel's verdict. */
+static void reminder_done(agendad_reminder *r, agendad_delivery result, const char *error)
+{
+    assert_null(error);
+    *(int *)r->host_data = (int)result;
+}
+
+static void example_channel_and_listener(void **state)
+{
+    fixture *f = *state;
+    ag_plugin_conf conf = {.name = "example"}; /* no section: an empty map */
+    load(f, "/plugins", &conf, 1);
+    assert_int_equal(ag_plugins_channel_count(f->host), 1);
+    assert_string_equal(ag_plugins_channel_name(f->host, 0), "log");
+    const ag_plugin_channel *ch = ag_plugins_channel(f->host, "log");
+    assert_non_null(ch);
+    assert_null(ag_plugins_channel(f->host, "email"));
+
+    static int outcome = -1;
+    agendad_reminder r = {.size = sizeof r,
+                          .event_uid = "a-2099-workshop",
+                          .occurrence = 1898494200,
+                          .lead_time = 86400,
+                          .recipient = "fes",
+                          .language = "fr",
+                          .done = reminder_done,
+                          .host_data = &outcome};
+    ag_plugins_channel_send(ch, &r);
+    assert_int_equal(outcome, AGENDAD_DELIVERED);
+    assert_logged(
+        "plugin example: reminder: a-2099-workshop at 2030-02-28T07:30:00Z, 86400s ahead, "
+        "to fes (fr)");
+
+    ag_reconcile_stats st = {.added = 1, .changed = 2, .unchanged = 3};
+    const char *uids[] = {"x", "y", "z"};
+    ag_plugins_notify(f->host, &st, uids, 3);
+    assert_logged("plugin example: reload: 1 added, 2 changed, 0 removed, 0 restored, 3 unchanged");
+}
+
+static void config_errors_carry_locations(void **state)
+{
+    fixture *f = *state;
+    ag_cfgnode item = scalar("Salam", 43, 9);
+    ag_cfgnode *seq_items[] = {&item};
+    ag_cfgnode seq = {.kind = AG_CFG_SEQ,
+                      .items = seq_items,
+                      .n = 1,
+                      .loc = {"/etc/agendad/agendad.yaml", 43, 7}};
+    ag_cfgnode *items[] = {&seq};
+    char *keys[] = {"greeting"};
+    ag_cfgnode section = {.kind = AG_CFG_MAP, .keys = keys, .items = items, .n = 1};
+    ag_cfgnode typo = scalar("x", 50, 7);
+    ag_cfgnode *items2[] = {&typo};
+    char *keys2[] = {"greting"};
+    ag_cfgnode section2 = {.kind = AG_CFG_MAP, .keys = keys2, .items = items2, .n = 1};
+    ag_plugin_conf confs[] = {{.name = "example", .section = &section},
+                              {.name = "example", .section = &section2}};
+    load(f, "/plugins", confs, 2);
+    assert_int_equal(ag_plugins_count(f->host), 0);
+    assert_logged("plugin example: /etc/agendad/agendad.yaml:43:7: greeting must be text");
+    assert_logged("plugin example: agendad.yaml:50:7: unknown key \"greting\"");
+    assert_logged("plugin example: init failed");
+}
+
+static void broken_plugins_are_left_out(void **state)
+{
+    fixture *f = *state;
+    ag_plugin_conf confs[] = {
+        {.name = "wrong_abi"},     {.name = "does_not_exist"},
+        {.name = "failing_init"},  {.name = "../plugins/example", .loc = {"agendad.yaml", 61, 5}},
+        {.name = "late_register"},
+    };
+    load(f, "/tests/plugins", confs, 5);
+    assert_int_equal(ag_plugins_count(f->host), 1);
+    assert_string_equal(ag_plugins_name(f->host, 0), "late_register");
+    assert_logged("plugin wrong_abi: built for plugin ABI 2.0, host has 1.0; left out");
+    assert_logged("plugin does_not_exist: cannot load ");
+    assert_logged("plugin failing_init: cannot start: missing setting \"token\"");
+    assert_logged("plugin failing_init: init failed (-8: plugin failure); left out");
+    assert_logged("agendad.yaml:61:5: plugin name \"../plugins/example\" is not a file name");
+    /* failing_init's registrations went with it. */
+    assert_false(ag_plugins_has_route(f->host, "/plugins/failing"));
+    assert_null(ag_plugins_channel(f->host, "failing"));
+}
+
+static void late_registration_is_refused(void **state)
+{
+    fixture *f = *state;
+    ag_plugin_conf conf = {.name = "late_register"};
+    load(f, "/tests/plugins", &conf, 1);
+    uv_run(&f->loop, UV_RUN_DEFAULT); /* its timer fires once */
+    ag_reconcile_stats st = {.added = 1};
+    ag_plugins_notify(f->host, &st, NULL, 0);
+
+    ag_http_request req = {0};
+    get(f, &req, "/plugins/late/status", NULL);
+    assert_string_equal(req.body, "timer: -2 -2 -2 -2\nlistener: -2 -2 -2 -2\n");
+    request_reset(&req);
+    assert_false(ag_plugins_has_route(f->host, "/plugins/late/after"));
+    assert_null(ag_plugins_channel(f->host, "late"));
+    assert_logged("plugin late_register: late registration from timer: not allowed outside init");
+
+    /* Submitting stays allowed: the listener's batch is in the registry. */
+    assert_int_equal(ag_plugins_source_count(f->host), 1);
+    assert_string_equal(ag_plugins_source_name(f->host, 0), "late");
+    size_t n;
+    const agendad_source_event *evs = ag_plugins_source_events(f->host, 0, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(evs[0].uid, "late-1@example.org");
+    assert_string_equal(evs[0].title_fr, "Réunion importée");
+    assert_null(evs[0].title_ar);
+    assert_string_equal(evs[0].member, "fes");
+    assert_int_equal(evs[0].end - evs[0].start, 3600);
+    assert_int_equal(sources_changed, 1);
+}
+
+static void store_queries(void **state)
+{
+    fixture *f = *state;
+    ag_plugin_conf conf = {.name = "store_probe"};
+    load(f, "/tests/plugins", &conf, 1);
+    ag_http_request req = {0};
+    get(f, &req, "/plugins/probe", "uid=a-2099-workshop&member=fes");
+    assert_string_equal(req.body,
+                        "count: 3\n"
+                        "uid: a-2099-workshop\n"
+                        "title: ورشة | Atelier\n"
+                        "description(ar): Co-création\n"
+                        "location(fr): (null)\n"
+                        "when: 4076559000 4076573400 timed Africa/Casablanca\n"
+                        "status: 1 visibility: 1 host: fes-meknes\n"
+                        "categories: access-to-information digitalisation\n"
+                        "slot 0: timed 4076559000 4076560800 reception (null) "
+                        "Accueil des participants\n"
+                        "slot 1: untimed 0 0 opening access-to-information كلمات افتتاحية\n"
+                        "slot out of range: out of range\n"
+                        "member: fes kind 2 region fes-meknes lang ar\n"
+                        "member name: فاس | Fès\n"
+                        "emails: contact@fes.example.org bureau@fes.example.org\n");
+    /* All-day: end is the midnight after the inclusive last day, across a
+     * year boundary. */
+    get(f, &req, "/plugins/probe", "uid=c-allday&member=fes-meknes");
+    assert_non_null(strstr(req.body, "when: 4102272000 4102444800 all-day Africa/Casablanca\n"));
+    assert_non_null(strstr(req.body, "title: يوم | يوم\n"));
+    assert_non_null(strstr(req.body, "member: fes-meknes kind 0 region (null) lang (null)\n"));
+    get(f, &req, "/plugins/probe", "uid=d-nowhere");
+    assert_non_null(strstr(req.body, "when: unknown time zone\n"));
+    assert_non_null(strstr(req.body, "no member (null)\n"));
+    /* Removed events are not part of the current snapshot. */
+    get(f, &req, "/plugins/probe", "uid=b-removed&member=nobody");
+    assert_string_equal(req.body, "count: 3\nno event b-removed\nno member nobody\n");
+    request_reset(&req);
+}
+
+static void duplicate_route_fails_second_init(void **state)
+{
+    fixture *f = *state;
+    ag_plugin_conf confs[] = {{.name = "example"}, {.name = "example"}};
+    load(f, "/plugins", confs, 2);
+    assert_int_equal(ag_plugins_count(f->host), 1);
+    assert_logged("plugin example: registration failed: already registered");
+    ag_http_request req = {0};
+    get(f, &req, "/plugins/example/hello", NULL);
+    assert_int_equal(req.status, 200);
+    request_reset(&req);
+}
+
+/* Run by tests/integration/test_plugin_outoftree.py, which builds
+ * tests/outoftree/hello.c against an installed tree and sets the variable. */
+static void out_of_tree_plugin_loads(void **state)
+{
+    fixture *f = *state;
+    const char *dir = getenv("AGENDAD_OUTOFTREE_PLUGIN_DIR");
+    if (!dir)
+        skip();
+    ag_plugin_conf conf = {.name = "hello"};
+    ag_plugin_services svc = services();
+    assert_int_equal(ag_plugins_load(&f->loop, dir, &conf, 1, &svc, &f->host), 0);
+    assert_true(ag_plugins_loaded(f->host, "hello"));
+    ag_http_request req = {0};
+    get(f, &req, "/plugins/hello", NULL);
+    assert_string_equal(req.body, "hello from out of tree: 3 events\n");
+    request_reset(&req);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(example_route_answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(example_channel_and_listener, setup, teardown),
+        cmocka_unit_test_setup_teardown(config_errors_carry_locations, setup, teardown),
+        cmocka_unit_test_setup_teardown(broken_plugins_are_left_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(late_registration_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(store_queries, setup, teardown),
+        cmocka_unit_test_setup_teardown(duplicate_route_fails_second_init, setup, teardown),
+        cmocka_unit_test_setup_teardown(out_of_tree_plugin_loads, setup, teardown),
+    };
+    const char *filter = getenv("AGENDAD_TEST_FILTER");
+    if (filter)
+        cmocka_set_test_filter(filter);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
