@@ -2,6 +2,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "plugin_host.h"
 #include "routes.h"
 #include "tz.h"
 
@@ -20,6 +21,7 @@ typedef struct {
     ag_service svc;
     ag_routes routes;
     ag_http_server *http;
+    ag_plugin_host *plugins;
     uv_signal_t sig_hup, sig_term, sig_int;
     uv_fs_event_t watch_dir, watch_events;
     bool watching_events;
@@ -88,6 +90,7 @@ static void reload(ag_daemon *d, const char *why)
     switch (ag_service_reload(&d->svc, (int64_t)time(NULL), &st, &diags, &err)) {
     case AG_RELOAD_OK:
         log_reload_stats(&st, why);
+        ag_plugins_notify(d->plugins, &st, NULL, 0);
         notify_status("READY=1\nSTATUS=serving");
         break;
     case AG_RELOAD_CONFIG_ERROR:
@@ -133,7 +136,10 @@ static void close_own(ag_daemon *d)
 
 static void on_http_down(void *data)
 {
-    close_own(data);
+    ag_daemon *d = data;
+    /* Plugins close their own handles; the loop then runs their callbacks. */
+    ag_plugins_fini(d->plugins);
+    close_own(d);
 }
 
 static void on_deadline(uv_timer_t *t)
@@ -231,6 +237,42 @@ static int start_http(ag_daemon *d)
     return 0;
 }
 
+static const ag_stored_event *plugin_events(void *data, size_t *n)
+{
+    ag_daemon *d = data;
+    *n = d->svc.n_evs;
+    return d->svc.evs;
+}
+
+static const ag_config *plugin_config(void *data)
+{
+    return ((ag_daemon *)data)->svc.cfg;
+}
+
+static bool plugin_dispatch(ag_http_request *req, void *data)
+{
+    return ag_plugins_dispatch(((ag_daemon *)data)->plugins, req);
+}
+
+/* Plugins are loaded once: changing which plugins run needs a restart. */
+static int load_plugins(ag_daemon *d)
+{
+    const ag_settings *s = ag_service_settings(&d->svc);
+    ag_plugin_services ps = {0};
+    ag_plugin_services_core(&ps);
+    ps.events = plugin_events;
+    ps.config = plugin_config;
+    ps.data = d;
+    if (ag_plugins_load(&d->loop, s->plugin_dir, s->plugins, s->n_plugins, &ps, &d->plugins) < 0)
+        return -1;
+    d->routes.extra = plugin_dispatch;
+    d->routes.extra_data = d;
+    if (s->n_plugins)
+        ag_log(AG_LOG_NOTICE, "%zu of %zu plugins running", ag_plugins_count(d->plugins),
+               s->n_plugins);
+    return 0;
+}
+
 static int open_service(ag_daemon *d, const char *config_dir, const ag_overrides *ov)
 {
     ag_diags diags = {0};
@@ -256,7 +298,7 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
     }
     ag_tz_init();
     int rc = 1;
-    if (open_service(d, config_dir, ov) == 0 && start_http(d) == 0) {
+    if (open_service(d, config_dir, ov) == 0 && start_http(d) == 0 && load_plugins(d) == 0) {
         init_handles(d);
         print_subscribe_urls(&d->svc);
         notify_status("READY=1\nSTATUS=serving");
@@ -265,11 +307,13 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
     } else if (d->http) {
         ag_http_server_shutdown(d->http, NULL, NULL);
     }
+    ag_plugins_fini(d->plugins);
     close_own(d);
     if (!d->forced) {
         uv_run(&d->loop, UV_RUN_DEFAULT);
         if (d->http)
             ag_http_server_free(d->http);
+        ag_plugins_free(d->plugins);
         uv_loop_close(&d->loop);
     }
     ag_service_close(&d->svc);
