@@ -6,7 +6,8 @@
 set -euo pipefail
 BUILD_PKGS="build-essential cmake ninja-build pkg-config libuv1-dev libical-dev libsqlite3-dev
   libyaml-dev node-llhttp libcurl4-openssl-dev libssl-dev zlib1g-dev libsystemd-dev tzdata"
-TEST_PKGS="libcmocka-dev python3 python3-icalendar curl sqlite3"
+TEST_PKGS="libcmocka-dev python3 python3-icalendar python3-recurring-ical-events curl sqlite3
+  nodejs"
 want="$BUILD_PKGS"
 [ "${1:-}" = "--test" ] && want="$BUILD_PKGS $TEST_PKGS"
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -19,6 +20,10 @@ $SUDO apt-get update -qq
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: installing ${missing[*]}"
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Some machines' nodejs already carries npm; Debian's npm would conflict there.
+if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null; then
+  $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
 fi
 # tzdata: upgrade only this package, to the newest Debian offers.
 $SUDO apt-get install -y -qq --only-upgrade tzdata >/dev/null
