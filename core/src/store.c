@@ -173,8 +173,7 @@ sqlite3_stmt *ag_store_stmt(ag_store *st, ag_stmt_id id)
         sqlite3_clear_bindings(s);
         return s;
     }
-    if (sqlite3_prepare_v3(st->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v3(st->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
         return NULL;
     st->stmts[id] = s;
     return s;
@@ -280,8 +279,8 @@ static int apply_migration(ag_store *st, int64_t from, char **err)
         rc = ag_store_exec(st, bump);
     sqlite3_free(bump);
     if (rc != SQLITE_OK)
-        return set_err(err, "cannot migrate state database %s to schema version %d: %s",
-                       st->path, (int)from + 1, sqlite3_errmsg(st->db));
+        return set_err(err, "cannot migrate state database %s to schema version %d: %s", st->path,
+                       (int)from + 1, sqlite3_errmsg(st->db));
     return 0;
 }
 

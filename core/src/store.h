@@ -29,8 +29,7 @@ typedef struct {
 
 /* ag_store_open with options (NULL = defaults, same as ag_store_open). A
  * read-only open requires the database to exist at the current version. */
-int ag_store_open_with(const char *path, const ag_store_options *opt, ag_store **out,
-                       char **err);
+int ag_store_open_with(const char *path, const ag_store_options *opt, ag_store **out, char **err);
 void ag_store_close(ag_store *st);
 
 typedef struct {

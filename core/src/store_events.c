@@ -20,8 +20,8 @@ static void dt_format(const ag_datetime *d, char buf[DT_BUF])
     if (d->is_date)
         snprintf(buf, DT_BUF, "%04d-%02d-%02d", d->year, d->month, d->day);
     else
-        snprintf(buf, DT_BUF, "%04d-%02d-%02dT%02d:%02d:%02d", d->year, d->month, d->day,
-                 d->hour, d->minute, d->second);
+        snprintf(buf, DT_BUF, "%04d-%02d-%02dT%02d:%02d:%02d", d->year, d->month, d->day, d->hour,
+                 d->minute, d->second);
 }
 
 static bool dt_parse(const char *s, ag_datetime *d)
@@ -153,8 +153,12 @@ static int bind_slot(sqlite3_stmt *s, const ag_slot *sl)
     dt_format(&sl->start, start);
     dt_format(&sl->end, end);
     /* An untimed slot's times mean nothing (equality ignores them). */
-    const char *v[] = {sl->timed ? start : NULL, sl->timed ? end : NULL, sl->title.ar,
-                       sl->title.fr, sl->kind, sl->axis};
+    const char *v[] = {sl->timed ? start : NULL,
+                       sl->timed ? end : NULL,
+                       sl->title.ar,
+                       sl->title.fr,
+                       sl->kind,
+                       sl->axis};
     int rc = sqlite3_bind_int(s, 3, sl->timed ? 1 : 0);
     for (size_t i = 0; i < sizeof v / sizeof v[0] && rc == SQLITE_OK; i++)
         rc = bind_text(s, (int)i + 4, v[i]);
@@ -318,9 +322,11 @@ static int load_exdates(ag_store *st, ag_event *e, char **err)
         e->exdates = v;
         const char *t = (const char *)sqlite3_column_text(s, 0);
         if (!t || !dt_parse(t, &e->exdates[e->n_exdates])) {
+            /* Reported before the reset, which frees t. */
+            ag_store_failf(st, err, READ, "event %s has a malformed exdate \"%s\"", e->uid,
+                           t ? t : "");
             sqlite3_reset(s);
-            return ag_store_failf(st, err, READ, "event %s has a malformed exdate \"%s\"",
-                                  e->uid, t ? t : "");
+            return -1;
         }
         e->n_exdates++;
     }
@@ -379,8 +385,7 @@ static int load_slots(ag_store *st, ag_event *e, char **err)
             return end_select(st, s, SQLITE_DONE, false, err);
         if (!good) {
             sqlite3_reset(s);
-            return ag_store_failf(st, err, READ, "event %s has a malformed slot time",
-                                  e->uid);
+            return ag_store_failf(st, err, READ, "event %s has a malformed slot time", e->uid);
         }
     }
     return end_select(st, s, rc, true, err);
@@ -415,8 +420,8 @@ static int read_event_row(ag_store *st, sqlite3_stmt *s, ag_stored_event *se, ch
     const char *end = (const char *)sqlite3_column_text(s, 8);
     int status = col_enum(s, 11, status_names, N_STATUS);
     int vis = col_enum(s, 12, visibility_names, N_VISIBILITY);
-    if (!start || !end || !dt_parse(start, &e->start) || !dt_parse(end, &e->end) ||
-        status < 0 || vis < 0)
+    if (!start || !end || !dt_parse(start, &e->start) || !dt_parse(end, &e->end) || status < 0 ||
+        vis < 0)
         return ag_store_failf(st, err, READ, "event %s has a malformed row", e->uid);
     e->status = (ag_status)status;
     e->visibility = (ag_visibility)vis;

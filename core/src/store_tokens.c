@@ -105,8 +105,8 @@ int ag_store_token_check(ag_store *st, const char *member, const char *token, bo
         const char *stored = (const char *)sqlite3_column_text(s, 0);
         /* Constant time, so response timing does not reveal how much of a
          * guessed hash matched. */
-        *valid = stored && strlen(stored) == HASH_HEX &&
-                 CRYPTO_memcmp(stored, given, HASH_HEX) == 0;
+        *valid =
+            stored && strlen(stored) == HASH_HEX && CRYPTO_memcmp(stored, given, HASH_HEX) == 0;
         rc = SQLITE_DONE;
     }
     if (rc != SQLITE_DONE)

@@ -75,14 +75,22 @@ static void workshop(ag_event *e)
     e->n_reminders = 3;
     e->slots = calloc(3, sizeof *e->slots);
     e->n_slots = 3;
-    e->slots[0] = (ag_slot){true, at(2023, 3, 7, 9, 30), at(2023, 3, 7, 10, 0),
+    e->slots[0] = (ag_slot){true,
+                            at(2023, 3, 7, 9, 30),
+                            at(2023, 3, 7, 10, 0),
                             text("استقبال المشاركين", "Accueil des participants"),
-                            sdup("reception"), NULL, {0}};
-    e->slots[1] = (ag_slot){false, {0}, {0}, text("كلمات افتتاحية", NULL), sdup("opening"), NULL,
+                            sdup("reception"),
+                            NULL,
                             {0}};
-    e->slots[2] = (ag_slot){true, at(2023, 3, 7, 10, 0), at(2023, 3, 7, 12, 0),
-                            text("ورشات موضوعاتية", "Ateliers thématiques"), sdup("workshop"),
-                            sdup("citizen-participation"), {0}};
+    e->slots[1] =
+        (ag_slot){false, {0}, {0}, text("كلمات افتتاحية", NULL), sdup("opening"), NULL, {0}};
+    e->slots[2] = (ag_slot){true,
+                            at(2023, 3, 7, 10, 0),
+                            at(2023, 3, 7, 12, 0),
+                            text("ورشات موضوعاتية", "Ateliers thématiques"),
+                            sdup("workshop"),
+                            sdup("citizen-participation"),
+                            {0}};
 }
 
 static void forum(ag_event *e)
@@ -646,6 +654,31 @@ static void failure_mid_transaction_rolls_everything_back(void **state)
     free_config(orig);
 }
 
+/* A row edited by hand into nonsense is reported, not half-loaded. */
+static void malformed_rows_are_reported(void **state)
+{
+    fx *f = *state;
+    reconcile_ok(f, T1);
+    raw_exec(f->path, "UPDATE event_exdates SET at_local = '2023-05-xx'");
+    ag_stored_event *v = NULL;
+    size_t n = 9;
+    char *err = NULL;
+    assert_int_equal(ag_store_load_events(f->st, &v, &n, &err), -1);
+    assert_null(v);
+    assert_int_equal(n, 0);
+    assert_non_null(
+        strstr(err, "event 2023-training-monthly has a malformed exdate \"2023-05-xx\""));
+    free(err);
+    raw_exec(f->path,
+             "DELETE FROM event_exdates;"
+             "UPDATE events SET start_local = '2023-03-07 09:30:00' WHERE uid LIKE '%forum'");
+    err = NULL;
+    assert_int_equal(ag_store_reconcile(f->st, f->cfg, T2, NULL, &err), -1);
+    assert_non_null(strstr(err, "cannot load events from"));
+    assert_non_null(strstr(err, "event 2023-05-forum has a malformed row"));
+    free(err);
+}
+
 static void duplicate_uid_is_refused(void **state)
 {
     fx *f = *state;
@@ -699,9 +732,9 @@ static void tokens_create_check_rotate_revoke(void **state)
     sqlite3 *db = NULL;
     sqlite3_stmt *s = NULL;
     assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT sha256 FROM tokens WHERE member = 'fes'", -1,
-                                        &s, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT sha256 FROM tokens WHERE member = 'fes'", -1, &s, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(s, 0), hex);
     assert_string_not_equal((const char *)sqlite3_column_text(s, 0), t1);
@@ -785,6 +818,7 @@ int main(void)
         T(failed_reconcile_on_readonly_database_changes_nothing),
         T(failed_reconcile_on_locked_database_changes_nothing),
         T(failure_mid_transaction_rolls_everything_back),
+        T(malformed_rows_are_reported),
         T(duplicate_uid_is_refused),
         T(tokens_create_check_rotate_revoke),
         T(meta_get_set),
