@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum { DEFAULT_BUSY_TIMEOUT_MS = 5000 };
 
@@ -190,8 +191,8 @@ void ag_store_rollback(ag_store *st)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* sqlite's own message for a missing directory is "unable to open database
- * file", which does not tell the admin what to fix. */
+/* sqlite's own message for a missing or unwritable directory is "unable to
+ * open database file", which does not tell the admin what to fix. */
 static int check_dir(const char *path, char **err)
 {
     if (strcmp(path, ":memory:") == 0)
@@ -207,6 +208,9 @@ static int check_dir(const char *path, char **err)
                      strerror(errno));
     else if (!S_ISDIR(sb.st_mode))
         rc = set_err(err, "cannot open state database %s: %s is not a directory", path, dir);
+    else if (access(path, F_OK) != 0 && access(dir, W_OK | X_OK) != 0)
+        rc = set_err(err, "cannot create state database %s: directory %s is not writable: %s", path,
+                     dir, strerror(errno));
     free(dir);
     return rc;
 }
@@ -284,10 +288,19 @@ static int apply_migration(ag_store *st, int64_t from, char **err)
     return 0;
 }
 
-/* The version is read inside the write transaction so that two processes
- * opening a fresh database cannot both apply the same step. */
+/* An up-to-date database is only read, so that a read-only file still
+ * opens (and fails cleanly at the first write). Otherwise the version is
+ * read again inside the write transaction, so that two processes opening a
+ * fresh database cannot both apply the same step. */
 static int migrate(ag_store *st, char **err)
 {
+    int64_t current = 0;
+    if (read_int(st, "PRAGMA user_version", &current) != SQLITE_OK)
+        return ag_store_fail(st, err, "cannot read state database");
+    if (current == SCHEMA_VERSION)
+        return 0;
+    if (current > SCHEMA_VERSION)
+        return refuse_newer(st, current, err);
     for (;;) {
         if (ag_store_exec(st, "BEGIN IMMEDIATE") != SQLITE_OK)
             return ag_store_fail(st, err, "cannot migrate state database");

@@ -279,6 +279,16 @@ static int64_t raw_int(const char *path, const char *sql)
     return v;
 }
 
+static int64_t watched_version(sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
 static void raw_exec(const char *path, const char *sql)
 {
     sqlite3 *db = NULL;
@@ -332,7 +342,14 @@ static void same_config_later_changes_nothing(void **state)
 {
     fx *f = *state;
     reconcile_ok(f, T1);
+    /* data_version moves when another connection commits a change: it must
+     * stay put, since not even an identical rewrite may happen. */
+    sqlite3 *watch = NULL;
+    assert_int_equal(sqlite3_open(f->path, &watch), SQLITE_OK);
+    int64_t before = watched_version(watch);
     ag_reconcile_stats s = reconcile_ok(f, T2);
+    assert_int_equal(watched_version(watch), before);
+    sqlite3_close(watch);
     assert_int_equal(s.unchanged, 3);
     assert_int_equal(s.added + s.changed + s.removed + s.restored + s.purged, 0);
     loaded l = load(f->st);
