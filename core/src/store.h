@@ -14,12 +14,27 @@
 
 typedef struct ag_store ag_store;
 
-/* Opens (creating if needed) and migrates the database at path. */
+/* Opens (creating if needed) and migrates the database at path. A missing
+ * directory, or a database written by a newer agendad (PRAGMA user_version
+ * above what this build knows), is refused with a message saying so. */
 int ag_store_open(const char *path, ag_store **out, char **err);
+
+typedef struct {
+    /* Never create, migrate or write: for commands that only read the state
+     * (export, inspection) next to a running daemon. Writes fail cleanly. */
+    bool readonly;
+    /* How long a write waits for another connection's lock; 0 = 5000 ms. */
+    int busy_timeout_ms;
+} ag_store_options;
+
+/* ag_store_open with options (NULL = defaults, same as ag_store_open). A
+ * read-only open requires the database to exist at the current version. */
+int ag_store_open_with(const char *path, const ag_store_options *opt, ag_store **out, char **err);
 void ag_store_close(ag_store *st);
 
 typedef struct {
     int added, changed, unchanged, removed, restored;
+    int purged; /* removed rows deleted after retention */
 } ag_reconcile_stats;
 
 /* For each config event: new → SEQUENCE 0, created = last_modified = now;
@@ -33,7 +48,7 @@ int ag_store_reconcile(ag_store *st, const ag_config *cfg, int64_t now, ag_recon
                        char **err);
 
 typedef struct {
-    ag_event ev; /* parsed from the snapshot */
+    ag_event ev; /* rebuilt from the normalized tables; loc.file NULL */
     int sequence;
     int64_t created;       /* Unix seconds */
     int64_t last_modified; /* Unix seconds; also the DTSTAMP */
@@ -45,9 +60,14 @@ typedef struct {
 int ag_store_load_events(ag_store *st, ag_stored_event **out, size_t *n, char **err);
 void ag_stored_events_free(ag_stored_event *evs, size_t n);
 
-/* Increases whenever reconcile changed anything; feeds cached under an older
- * generation are stale. */
+/* Increases whenever reconcile changed anything (purges included); feeds
+ * cached under an older generation are stale. Persisted: survives restarts,
+ * so it never goes back. 0 for a fresh database. */
 int64_t ag_store_generation(ag_store *st);
+
+/* Number of stored events still defined by config (live) and removed ones
+ * kept for their CANCELLED publication; either pointer may be NULL. */
+int ag_store_event_count(ag_store *st, size_t *live, size_t *removed, char **err);
 
 /* Member feed tokens. create: makes a new random token for member (replacing
  * any previous one: rotation), returns it once in *token (caller frees); only
@@ -57,7 +77,9 @@ int ag_store_token_check(ag_store *st, const char *member, const char *token, bo
                          char **err);
 int ag_store_token_revoke(ag_store *st, const char *member, char **err);
 
-/* Generic key/value for small daemon state (e.g. last tzdata version). */
+/* Generic key/value for small daemon state (e.g. last tzdata version). get
+ * sets *value to a malloc'd copy, or NULL when key is absent (not an error).
+ * The key "generation" is the store's own. */
 int ag_store_meta_get(ag_store *st, const char *key, char **value, char **err);
 int ag_store_meta_set(ag_store *st, const char *key, const char *value, char **err);
 

@@ -1,0 +1,496 @@
+/* Events in normalized tables: one row in events, ordered child rows for
+ * its lists. Nothing is serialized, so a row reads the same in the sqlite3
+ * shell as in the feed. */
+#include "store_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const status_names[] = {"confirmed", "tentative", "cancelled"};
+static const char *const visibility_names[] = {"public", "members"};
+enum { N_STATUS = 3, N_VISIBILITY = 2, DT_BUF = 64 };
+
+static const char WRITE[] = "cannot save events to";
+static const char READ[] = "cannot load events from";
+
+/* A date keeps the short form so that reading it back restores is_date. */
+static void dt_format(const ag_datetime *d, char buf[DT_BUF])
+{
+    if (d->is_date)
+        snprintf(buf, DT_BUF, "%04d-%02d-%02d", d->year, d->month, d->day);
+    else
+        snprintf(buf, DT_BUF, "%04d-%02d-%02dT%02d:%02d:%02d", d->year, d->month, d->day, d->hour,
+                 d->minute, d->second);
+}
+
+static bool dt_parse(const char *s, ag_datetime *d)
+{
+    int used = 0;
+    size_t len = strlen(s);
+    memset(d, 0, sizeof *d);
+    if (len == 10 && sscanf(s, "%4d-%2d-%2d%n", &d->year, &d->month, &d->day, &used) == 3 &&
+        used == 10) {
+        d->is_date = true;
+        return true;
+    }
+    return len == 19 &&
+           sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &d->year, &d->month, &d->day, &d->hour,
+                  &d->minute, &d->second, &used) == 6 &&
+           used == 19;
+}
+
+/* ---- writing ---- */
+
+static int bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
+}
+
+/* Steps a write statement to completion; on failure reports sqlite's
+ * message before the reset can clear it. */
+static int run(ag_store *st, sqlite3_stmt *s, char **err)
+{
+    if (sqlite3_step(s) != SQLITE_DONE) {
+        ag_store_fail(st, err, WRITE);
+        sqlite3_reset(s);
+        return -1;
+    }
+    sqlite3_reset(s);
+    return 0;
+}
+
+/* Parameters ?1..?14 are the content columns, ?15 is now: the insert and
+ * update statements share the numbering. */
+static int bind_content(sqlite3_stmt *s, const ag_event *e, int64_t now)
+{
+    char start[DT_BUF], end[DT_BUF];
+    dt_format(&e->start, start);
+    dt_format(&e->end, end);
+    const char *v[] = {e->uid,
+                       e->title.ar,
+                       e->title.fr,
+                       e->description.ar,
+                       e->description.fr,
+                       e->location.ar,
+                       e->location.fr,
+                       start,
+                       end,
+                       e->tzid,
+                       e->host,
+                       status_names[e->status],
+                       visibility_names[e->visibility],
+                       e->rrule};
+    int rc = SQLITE_OK;
+    for (size_t i = 0; i < sizeof v / sizeof v[0] && rc == SQLITE_OK; i++)
+        rc = bind_text(s, (int)i + 1, v[i]);
+    return rc == SQLITE_OK ? sqlite3_bind_int64(s, 15, now) : rc;
+}
+
+static int check_enums(ag_store *st, const ag_event *e, char **err)
+{
+    if ((unsigned)e->status >= N_STATUS)
+        return ag_store_failf(st, err, WRITE, "event %s has an invalid status (%d)",
+                              e->uid ? e->uid : "(no uid)", (int)e->status);
+    if ((unsigned)e->visibility >= N_VISIBILITY)
+        return ag_store_failf(st, err, WRITE, "event %s has an invalid visibility (%d)",
+                              e->uid ? e->uid : "(no uid)", (int)e->visibility);
+    return 0;
+}
+
+/* Binds ?1 uid and ?2 pos, the key of every child row. */
+static sqlite3_stmt *child_stmt(ag_store *st, ag_stmt_id id, const char *uid, size_t pos)
+{
+    sqlite3_stmt *s = ag_store_stmt(st, id);
+    if (!s || bind_text(s, 1, uid) != SQLITE_OK ||
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)pos) != SQLITE_OK)
+        return NULL;
+    return s;
+}
+
+static int insert_texts(ag_store *st, ag_stmt_id id, const char *uid, char *const *v, size_t n,
+                        char **err)
+{
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *s = child_stmt(st, id, uid, i);
+        if (!s || bind_text(s, 3, v[i]) != SQLITE_OK)
+            return ag_store_fail(st, err, WRITE);
+        if (run(st, s, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int insert_exdates(ag_store *st, const ag_event *e, char **err)
+{
+    for (size_t i = 0; i < e->n_exdates; i++) {
+        char at[DT_BUF];
+        dt_format(&e->exdates[i], at);
+        sqlite3_stmt *s = child_stmt(st, Q_INS_EXDATE, e->uid, i);
+        if (!s || bind_text(s, 3, at) != SQLITE_OK)
+            return ag_store_fail(st, err, WRITE);
+        if (run(st, s, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int insert_reminders(ag_store *st, const ag_event *e, char **err)
+{
+    for (size_t i = 0; i < e->n_reminders; i++) {
+        sqlite3_stmt *s = child_stmt(st, Q_INS_REMINDER, e->uid, i);
+        if (!s || sqlite3_bind_int64(s, 3, e->reminders[i]) != SQLITE_OK)
+            return ag_store_fail(st, err, WRITE);
+        if (run(st, s, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int bind_slot(sqlite3_stmt *s, const ag_slot *sl)
+{
+    char start[DT_BUF], end[DT_BUF];
+    dt_format(&sl->start, start);
+    dt_format(&sl->end, end);
+    /* An untimed slot's times mean nothing (equality ignores them). */
+    const char *v[] = {sl->timed ? start : NULL,
+                       sl->timed ? end : NULL,
+                       sl->title.ar,
+                       sl->title.fr,
+                       sl->kind,
+                       sl->axis};
+    int rc = sqlite3_bind_int(s, 3, sl->timed ? 1 : 0);
+    for (size_t i = 0; i < sizeof v / sizeof v[0] && rc == SQLITE_OK; i++)
+        rc = bind_text(s, (int)i + 4, v[i]);
+    return rc;
+}
+
+static int insert_slots(ag_store *st, const ag_event *e, char **err)
+{
+    for (size_t i = 0; i < e->n_slots; i++) {
+        sqlite3_stmt *s = child_stmt(st, Q_INS_SLOT, e->uid, i);
+        if (!s || bind_slot(s, &e->slots[i]) != SQLITE_OK)
+            return ag_store_fail(st, err, WRITE);
+        if (run(st, s, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int insert_children(ag_store *st, const ag_event *e, char **err)
+{
+    if (insert_texts(st, Q_INS_AUDIENCE, e->uid, e->audience, e->n_audience, err) != 0 ||
+        insert_texts(st, Q_INS_CATEGORY, e->uid, e->categories, e->n_categories, err) != 0 ||
+        insert_exdates(st, e, err) != 0 || insert_reminders(st, e, err) != 0 ||
+        insert_slots(st, e, err) != 0)
+        return -1;
+    return 0;
+}
+
+static int delete_children(ag_store *st, const char *uid, char **err)
+{
+    static const ag_stmt_id ids[] = {Q_DEL_AUDIENCE, Q_DEL_CATEGORIES, Q_DEL_EXDATES,
+                                     Q_DEL_REMINDERS, Q_DEL_SLOTS};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        sqlite3_stmt *s = ag_store_stmt(st, ids[i]);
+        if (!s || bind_text(s, 1, uid) != SQLITE_OK)
+            return ag_store_fail(st, err, WRITE);
+        if (run(st, s, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int write_row(ag_store *st, ag_stmt_id id, const ag_event *e, int64_t now, char **err)
+{
+    if (check_enums(st, e, err) != 0)
+        return -1;
+    sqlite3_stmt *s = ag_store_stmt(st, id);
+    if (!s || bind_content(s, e, now) != SQLITE_OK)
+        return ag_store_fail(st, err, WRITE);
+    return run(st, s, err);
+}
+
+int ag_store_insert_event(ag_store *st, const ag_event *e, int64_t now, char **err)
+{
+    if (write_row(st, Q_EV_INSERT, e, now, err) != 0)
+        return -1;
+    return insert_children(st, e, err);
+}
+
+int ag_store_replace_event(ag_store *st, const ag_event *e, int64_t now, char **err)
+{
+    if (write_row(st, Q_EV_UPDATE, e, now, err) != 0)
+        return -1;
+    if (sqlite3_changes(st->db) != 1)
+        return ag_store_failf(st, err, WRITE, "event %s vanished during the update", e->uid);
+    if (delete_children(st, e->uid, err) != 0)
+        return -1;
+    return insert_children(st, e, err);
+}
+
+/* ---- reading ---- */
+
+/* A column as a malloc'd string (NULL for SQL NULL); *ok false on OOM. */
+static char *col_str(sqlite3_stmt *s, int i, bool *ok)
+{
+    if (sqlite3_column_type(s, i) == SQLITE_NULL)
+        return NULL;
+    const char *t = (const char *)sqlite3_column_text(s, i);
+    char *d = t ? strdup(t) : NULL;
+    if (!d)
+        *ok = false;
+    return d;
+}
+
+static int col_enum(sqlite3_stmt *s, int i, const char *const *names, int n)
+{
+    const char *t = (const char *)sqlite3_column_text(s, i);
+    for (int k = 0; t && k < n; k++)
+        if (strcmp(t, names[k]) == 0)
+            return k;
+    return -1;
+}
+
+/* v (of elem-sized items, cap of them) with room for at least n + 1: v
+ * itself, or a larger copy; NULL on OOM with v untouched. */
+static void *grow(void *v, size_t *cap, size_t n, size_t elem)
+{
+    if (v && n < *cap)
+        return v;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    void *p = realloc(v, ncap * elem);
+    if (p)
+        *cap = ncap;
+    return p;
+}
+
+static sqlite3_stmt *children_of(ag_store *st, ag_stmt_id id, const char *uid)
+{
+    sqlite3_stmt *s = ag_store_stmt(st, id);
+    if (!s || bind_text(s, 1, uid) != SQLITE_OK)
+        return NULL;
+    return s;
+}
+
+/* Finishes a SELECT loop: reports a step error or OOM, and resets so that
+ * the statement does not pin a read snapshot. */
+static int end_select(ag_store *st, sqlite3_stmt *s, int rc, bool ok, char **err)
+{
+    int ret = 0;
+    if (rc != SQLITE_DONE)
+        ret = ag_store_fail(st, err, READ);
+    else if (!ok)
+        ret = ag_store_failf(st, err, READ, "out of memory");
+    sqlite3_reset(s);
+    return ret;
+}
+
+static int load_texts(ag_store *st, ag_stmt_id id, const char *uid, char ***out, size_t *n,
+                      char **err)
+{
+    sqlite3_stmt *s = children_of(st, id, uid);
+    if (!s)
+        return ag_store_fail(st, err, READ);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        char **v = grow(*out, &cap, *n, sizeof **out);
+        if (!v)
+            return end_select(st, s, SQLITE_DONE, false, err);
+        *out = v;
+        bool ok = true;
+        v[*n] = col_str(s, 0, &ok);
+        if (!ok)
+            return end_select(st, s, SQLITE_DONE, false, err);
+        (*n)++;
+    }
+    return end_select(st, s, rc, true, err);
+}
+
+static int load_exdates(ag_store *st, ag_event *e, char **err)
+{
+    sqlite3_stmt *s = children_of(st, Q_EV_EXDATES, e->uid);
+    if (!s)
+        return ag_store_fail(st, err, READ);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ag_datetime *v = grow(e->exdates, &cap, e->n_exdates, sizeof *v);
+        if (!v)
+            return end_select(st, s, SQLITE_DONE, false, err);
+        e->exdates = v;
+        const char *t = (const char *)sqlite3_column_text(s, 0);
+        if (!t || !dt_parse(t, &e->exdates[e->n_exdates])) {
+            /* Reported before the reset, which frees t. */
+            ag_store_failf(st, err, READ, "event %s has a malformed exdate \"%s\"", e->uid,
+                           t ? t : "");
+            sqlite3_reset(s);
+            return -1;
+        }
+        e->n_exdates++;
+    }
+    return end_select(st, s, rc, true, err);
+}
+
+static int load_reminders(ag_store *st, ag_event *e, char **err)
+{
+    sqlite3_stmt *s = children_of(st, Q_EV_REMINDERS, e->uid);
+    if (!s)
+        return ag_store_fail(st, err, READ);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t *v = grow(e->reminders, &cap, e->n_reminders, sizeof *v);
+        if (!v)
+            return end_select(st, s, SQLITE_DONE, false, err);
+        e->reminders = v;
+        e->reminders[e->n_reminders++] = sqlite3_column_int64(s, 0);
+    }
+    return end_select(st, s, rc, true, err);
+}
+
+/* Fills one slot from a Q_EV_SLOTS row; false on OOM or a bad time. */
+static bool read_slot(sqlite3_stmt *s, ag_slot *sl, bool *ok)
+{
+    memset(sl, 0, sizeof *sl);
+    sl->timed = sqlite3_column_int(s, 0) != 0;
+    sl->title.ar = col_str(s, 3, ok);
+    sl->title.fr = col_str(s, 4, ok);
+    sl->kind = col_str(s, 5, ok);
+    sl->axis = col_str(s, 6, ok);
+    if (!sl->timed)
+        return *ok;
+    const char *a = (const char *)sqlite3_column_text(s, 1);
+    const char *b = (const char *)sqlite3_column_text(s, 2);
+    return *ok && a && b && dt_parse(a, &sl->start) && dt_parse(b, &sl->end);
+}
+
+static int load_slots(ag_store *st, ag_event *e, char **err)
+{
+    sqlite3_stmt *s = children_of(st, Q_EV_SLOTS, e->uid);
+    if (!s)
+        return ag_store_fail(st, err, READ);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ag_slot *v = grow(e->slots, &cap, e->n_slots, sizeof *v);
+        if (!v)
+            return end_select(st, s, SQLITE_DONE, false, err);
+        e->slots = v;
+        bool ok = true;
+        /* Counted before the check so that ag_event_free frees its fields. */
+        bool good = read_slot(s, &e->slots[e->n_slots++], &ok);
+        if (!ok)
+            return end_select(st, s, SQLITE_DONE, false, err);
+        if (!good) {
+            sqlite3_reset(s);
+            return ag_store_failf(st, err, READ, "event %s has a malformed slot time", e->uid);
+        }
+    }
+    return end_select(st, s, rc, true, err);
+}
+
+static int load_children(ag_store *st, ag_event *e, char **err)
+{
+    if (load_texts(st, Q_EV_AUDIENCE, e->uid, &e->audience, &e->n_audience, err) != 0 ||
+        load_texts(st, Q_EV_CATEGORIES, e->uid, &e->categories, &e->n_categories, err) != 0 ||
+        load_exdates(st, e, err) != 0 || load_reminders(st, e, err) != 0 ||
+        load_slots(st, e, err) != 0)
+        return -1;
+    return 0;
+}
+
+/* Fills se from a Q_EV_ALL row (columns in EV_COLS order, then sequence,
+ * created, last_modified, removed_at). */
+static int read_event_row(ag_store *st, sqlite3_stmt *s, ag_stored_event *se, char **err)
+{
+    bool ok = true;
+    ag_event *e = &se->ev;
+    e->uid = col_str(s, 0, &ok);
+    e->title = (ag_text){col_str(s, 1, &ok), col_str(s, 2, &ok)};
+    e->description = (ag_text){col_str(s, 3, &ok), col_str(s, 4, &ok)};
+    e->location = (ag_text){col_str(s, 5, &ok), col_str(s, 6, &ok)};
+    e->tzid = col_str(s, 9, &ok);
+    e->host = col_str(s, 10, &ok);
+    e->rrule = col_str(s, 13, &ok);
+    if (!ok || !e->uid)
+        return ag_store_failf(st, err, READ, "out of memory");
+    const char *start = (const char *)sqlite3_column_text(s, 7);
+    const char *end = (const char *)sqlite3_column_text(s, 8);
+    int status = col_enum(s, 11, status_names, N_STATUS);
+    int vis = col_enum(s, 12, visibility_names, N_VISIBILITY);
+    if (!start || !end || !dt_parse(start, &e->start) || !dt_parse(end, &e->end) || status < 0 ||
+        vis < 0)
+        return ag_store_failf(st, err, READ, "event %s has a malformed row", e->uid);
+    e->status = (ag_status)status;
+    e->visibility = (ag_visibility)vis;
+    se->sequence = sqlite3_column_int(s, 14);
+    se->created = sqlite3_column_int64(s, 15);
+    se->last_modified = sqlite3_column_int64(s, 16);
+    se->removed_at = sqlite3_column_int64(s, 17);
+    return 0;
+}
+
+int ag_store_load_locked(ag_store *st, ag_stored_event **out, size_t *n, char **err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *s = ag_store_stmt(st, Q_EV_ALL);
+    if (!s)
+        return ag_store_fail(st, err, READ);
+    ag_stored_event *evs = NULL;
+    size_t count = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ag_stored_event *v = grow(evs, &cap, count, sizeof *v);
+        if (!v) {
+            end_select(st, s, SQLITE_DONE, false, err);
+            goto fail;
+        }
+        evs = v;
+        ag_stored_event *se = &evs[count++];
+        memset(se, 0, sizeof *se);
+        if (read_event_row(st, s, se, err) != 0 || load_children(st, &se->ev, err) != 0) {
+            sqlite3_reset(s);
+            goto fail;
+        }
+    }
+    if (end_select(st, s, rc, true, err) != 0)
+        goto fail;
+    *out = evs;
+    *n = count;
+    return 0;
+fail:
+    ag_stored_events_free(evs, count);
+    return -1;
+}
+
+/* One read transaction, so that the events and their child rows come from
+ * the same snapshot even while another connection writes. */
+int ag_store_load_events(ag_store *st, ag_stored_event **out, size_t *n, char **err)
+{
+    *out = NULL;
+    *n = 0;
+    if (err)
+        *err = NULL;
+    if (ag_store_exec(st, "BEGIN") != SQLITE_OK)
+        return ag_store_fail(st, err, READ);
+    int rc = ag_store_load_locked(st, out, n, err);
+    if (rc == 0 && ag_store_exec(st, "COMMIT") != SQLITE_OK) {
+        ag_store_fail(st, err, READ);
+        ag_stored_events_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        rc = -1;
+    }
+    ag_store_rollback(st);
+    return rc;
+}
+
+void ag_stored_events_free(ag_stored_event *evs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ag_event_free(&evs[i].ev);
+    free(evs);
+}

@@ -1,0 +1,76 @@
+/* Shared between the store_*.c files only: the handle, its cache of prepared
+ * statements and the error helpers. Not part of the store's contract. */
+#ifndef AGENDAD_STORE_INTERNAL_H
+#define AGENDAD_STORE_INTERNAL_H
+
+#include "store.h"
+
+#include <sqlite3.h>
+
+/* Every statement the store runs, prepared once on first use and kept for
+ * the life of the connection. The SQL lives in store.c (ag_store_sql). */
+typedef enum {
+    Q_META_GET,
+    Q_META_SET,
+    Q_EV_ALL,
+    Q_EV_AUDIENCE,
+    Q_EV_CATEGORIES,
+    Q_EV_EXDATES,
+    Q_EV_REMINDERS,
+    Q_EV_SLOTS,
+    Q_EV_INSERT,
+    Q_EV_UPDATE,
+    Q_EV_REMOVE,
+    Q_EV_DELETE,
+    Q_DEL_AUDIENCE,
+    Q_DEL_CATEGORIES,
+    Q_DEL_EXDATES,
+    Q_DEL_REMINDERS,
+    Q_DEL_SLOTS,
+    Q_INS_AUDIENCE,
+    Q_INS_CATEGORY,
+    Q_INS_EXDATE,
+    Q_INS_REMINDER,
+    Q_INS_SLOT,
+    Q_EV_COUNT,
+    Q_TOKEN_SET,
+    Q_TOKEN_GET,
+    Q_TOKEN_DEL,
+    Q_COUNT_
+} ag_stmt_id;
+
+struct ag_store {
+    sqlite3 *db;
+    char *path;
+    bool readonly;
+    int64_t generation; /* last value read or committed; fallback on read errors */
+    sqlite3_stmt *stmts[Q_COUNT_];
+};
+
+/* The statement id, reset with bindings cleared; NULL on a prepare error
+ * (message in sqlite3_errmsg). */
+sqlite3_stmt *ag_store_stmt(ag_store *st, ag_stmt_id id);
+
+/* *err = "<what> <path>: <sqlite's message>"; returns -1. */
+int ag_store_fail(ag_store *st, char **err, const char *what);
+/* *err = "<what> <path>: <formatted detail>"; returns -1. */
+int ag_store_failf(ag_store *st, char **err, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Runs SQL without results (BEGIN, COMMIT...); SQLITE_OK or an error code. */
+int ag_store_exec(ag_store *st, const char *sql);
+/* Rolls back if a transaction is open; keeps no error of its own, since the
+ * caller already reported the one that made it roll back. */
+void ag_store_rollback(ag_store *st);
+
+/* Reads every event, sorted by uid, in the caller's transaction. */
+int ag_store_load_locked(ag_store *st, ag_stored_event **out, size_t *n, char **err);
+/* Writes ev's content: as a new row (sequence 0, created = last_modified =
+ * now), or over an existing row (sequence+1, last_modified = now, restored). */
+int ag_store_insert_event(ag_store *st, const ag_event *ev, int64_t now, char **err);
+int ag_store_replace_event(ag_store *st, const ag_event *ev, int64_t now, char **err);
+
+/* Generation persisted in meta, written inside the caller's transaction. */
+int ag_store_write_generation(ag_store *st, int64_t gen, char **err);
+
+#endif

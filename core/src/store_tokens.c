@@ -1,0 +1,132 @@
+/* Member feed tokens. Only a SHA-256 of each token is stored, so a copy of
+ * the database (a backup, a leaked file) gives no working feed URL. A plain
+ * hash suffices: the token is 256 random bits, not a password to stretch. */
+#include "store_internal.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { TOKEN_BYTES = 32, HASH_HEX = 2 * 32 };
+
+/* base64url without padding (RFC 4648 §5): safe in a URL path or query
+ * without escaping. */
+static char *encode_token(const unsigned char *raw, size_t n)
+{
+    char *out = malloc(4 * ((n + 2) / 3) + 1);
+    if (!out)
+        return NULL;
+    int len = EVP_EncodeBlock((unsigned char *)out, raw, (int)n);
+    while (len > 0 && out[len - 1] == '=')
+        len--;
+    out[len] = '\0';
+    for (char *p = out; *p; p++) {
+        if (*p == '+')
+            *p = '-';
+        else if (*p == '/')
+            *p = '_';
+    }
+    return out;
+}
+
+static int hash_hex(const char *token, char out[HASH_HEX + 1])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!EVP_Digest(token, strlen(token), md, &len, EVP_sha256(), NULL) || len * 2 != HASH_HEX)
+        return -1;
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned int i = 0; i < len; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 0xf];
+    }
+    out[HASH_HEX] = '\0';
+    return 0;
+}
+
+static int new_token(ag_store *st, char **token, char hash[HASH_HEX + 1], char **err)
+{
+    unsigned char raw[TOKEN_BYTES];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        return ag_store_failf(st, err, "cannot create token in",
+                              "no random bytes available from the system");
+    *token = encode_token(raw, sizeof raw);
+    OPENSSL_cleanse(raw, sizeof raw);
+    if (!*token || hash_hex(*token, hash) != 0) {
+        free(*token);
+        *token = NULL;
+        return ag_store_failf(st, err, "cannot create token in", "out of memory");
+    }
+    return 0;
+}
+
+int ag_store_token_create(ag_store *st, const char *member, char **token, char **err)
+{
+    *token = NULL;
+    if (err)
+        *err = NULL;
+    char hash[HASH_HEX + 1];
+    char *t = NULL;
+    if (new_token(st, &t, hash, err) != 0)
+        return -1;
+    sqlite3_stmt *s = ag_store_stmt(st, Q_TOKEN_SET);
+    if (!s || sqlite3_bind_text(s, 1, member, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+        sqlite3_bind_text(s, 2, hash, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+        sqlite3_bind_int64(s, 3, (sqlite3_int64)time(NULL)) != SQLITE_OK ||
+        sqlite3_step(s) != SQLITE_DONE) {
+        ag_store_fail(st, err, "cannot save token to");
+        if (s)
+            sqlite3_reset(s);
+        free(t);
+        return -1;
+    }
+    sqlite3_reset(s);
+    *token = t;
+    return 0;
+}
+
+int ag_store_token_check(ag_store *st, const char *member, const char *token, bool *valid,
+                         char **err)
+{
+    *valid = false;
+    if (err)
+        *err = NULL;
+    char given[HASH_HEX + 1];
+    if (hash_hex(token, given) != 0)
+        return ag_store_failf(st, err, "cannot check token in", "SHA-256 unavailable");
+    sqlite3_stmt *s = ag_store_stmt(st, Q_TOKEN_GET);
+    if (!s || sqlite3_bind_text(s, 1, member, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+        return ag_store_fail(st, err, "cannot check token in");
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const char *stored = (const char *)sqlite3_column_text(s, 0);
+        /* Constant time, so response timing does not reveal how much of a
+         * guessed hash matched. */
+        *valid =
+            stored && strlen(stored) == HASH_HEX && CRYPTO_memcmp(stored, given, HASH_HEX) == 0;
+        rc = SQLITE_DONE;
+    }
+    if (rc != SQLITE_DONE)
+        ag_store_fail(st, err, "cannot check token in");
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int ag_store_token_revoke(ag_store *st, const char *member, char **err)
+{
+    if (err)
+        *err = NULL;
+    sqlite3_stmt *s = ag_store_stmt(st, Q_TOKEN_DEL);
+    if (!s || sqlite3_bind_text(s, 1, member, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+        sqlite3_step(s) != SQLITE_DONE) {
+        ag_store_fail(st, err, "cannot revoke token in");
+        if (s)
+            sqlite3_reset(s);
+        return -1;
+    }
+    sqlite3_reset(s);
+    return 0;
+}
