@@ -153,7 +153,8 @@ static void load_all(ag_config *cfg, ag_diags *d)
     ag_cfgnode_free(members);
     load_events(cfg, d);
     check_unique_uids(cfg, d);
-    qsort(cfg->events, cfg->n_events, sizeof *cfg->events, cmp_event_uid);
+    if (cfg->events)
+        qsort(cfg->events, cfg->n_events, sizeof *cfg->events, cmp_event_uid);
 }
 
 int ag_config_load(const char *dir, ag_config **out, ag_diags *diags)
