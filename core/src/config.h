@@ -22,12 +22,15 @@ struct ag_cfgnode {
     char *scalar;       /* AG_CFG_SCALAR: the value text */
     char **keys;        /* AG_CFG_MAP: n keys, with values in items */
     ag_cfgnode **items; /* AG_CFG_MAP values / AG_CFG_SEQ elements */
+    ag_loc *key_locs;   /* AG_CFG_MAP: where each key is written (errors name the key) */
     size_t n;
     ag_loc loc;
 };
 void ag_cfgnode_free(ag_cfgnode *n);
 /* Map lookup; NULL if n is not a map or has no such key. Borrowed. */
 const ag_cfgnode *ag_cfgnode_get(const ag_cfgnode *n, const char *key);
+/* Deep copy (locations included); NULL on allocation failure. */
+ag_cfgnode *ag_cfgnode_copy(const ag_cfgnode *n);
 
 typedef struct {
     char *name;          /* file name without ".so" under plugin_dir */
@@ -79,6 +82,9 @@ typedef struct {
  * the first). */
 int ag_config_load(const char *dir, ag_config **out, ag_diags *diags);
 void ag_config_free(ag_config *cfg);
+
+/* Agenda slot kinds, as listed in README.md; NULL-terminated. */
+extern const char *const ag_slot_kinds[];
 
 /* Durations "90s", "30m", "2h", "1d", "1w", combinable ("1d12h"). 0 or -1. */
 int ag_parse_duration(const char *s, int64_t *seconds);

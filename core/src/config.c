@@ -1,0 +1,214 @@
+/* Loading a config directory: which files, in which order, and the checks
+ * that span files (duplicate uids). Paths in messages are the directory as
+ * given joined with the file name, so that the admin can open them. */
+#include "config_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char *join_path(const char *dir, const char *name)
+{
+    size_t len = strlen(dir);
+    bool slash = len > 0 && dir[len - 1] == '/';
+    char *p = malloc(len + strlen(name) + 2);
+    if (p)
+        sprintf(p, "%s%s%s", dir, slash ? "" : "/", name);
+    return p;
+}
+
+/* Editors leave backups and lock files next to the real ones. */
+static bool is_event_file(const char *name)
+{
+    size_t n = strlen(name);
+    if (name[0] == '.' || name[n - 1] == '~' || name[0] == '#')
+        return false;
+    return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+           (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_regular(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Paths of the event files in name order; NULL-terminated. */
+static char **event_files(const char *events_dir, ag_diags *d)
+{
+    DIR *dir = opendir(events_dir);
+    if (!dir) {
+        if (errno != ENOENT)
+            ag_diags_add(d, events_dir, 0, 0, "cannot read this directory: %s", strerror(errno));
+        return NULL;
+    }
+    char **paths = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        char *p = is_event_file(e->d_name) ? join_path(events_dir, e->d_name) : NULL;
+        char **grown = p && is_regular(p) ? realloc(paths, (n + 2) * sizeof *paths) : NULL;
+        if (!grown) {
+            free(p);
+            continue;
+        }
+        paths = grown;
+        paths[n++] = p;
+        paths[n] = NULL;
+    }
+    closedir(dir);
+    if (paths)
+        qsort(paths, n, sizeof *paths, cmp_str);
+    return paths;
+}
+
+static ag_cfgnode *read_required(const char *dir, const char *name, const char *why, ag_diags *d)
+{
+    char *path = join_path(dir, name);
+    ag_cfgnode *root = NULL;
+    struct stat st;
+    if (path && stat(path, &st) != 0 && errno == ENOENT)
+        ag_diags_add(d, path, 0, 0, "this file is missing: the config directory needs a %s %s",
+                     name, why);
+    else if (path)
+        root = ag_cfg_read_file(path, d);
+    free(path);
+    return root;
+}
+
+static void load_events(ag_config *cfg, ag_diags *d)
+{
+    char *events_dir = join_path(cfg->dir, "events");
+    char **files = events_dir ? event_files(events_dir, d) : NULL;
+    for (size_t i = 0; files && files[i]; i++) {
+        ag_cfgnode *root = ag_cfg_read_file(files[i], d);
+        if (root)
+            ag_cfg_load_events(cfg, root, d);
+        ag_cfgnode_free(root);
+        free(files[i]);
+    }
+    free(files);
+    free(events_dir);
+}
+
+static int cmp_event_order(const void *a, const void *b)
+{
+    const ag_event *x = *(const ag_event *const *)a, *y = *(const ag_event *const *)b;
+    int c = strcmp(x->uid, y->uid);
+    return c ? c : (x < y ? -1 : x > y);
+}
+
+/* Events are still in file order here, so the first of two equal uids is
+ * the one the admin wrote first. */
+static void check_unique_uids(const ag_config *cfg, ag_diags *d)
+{
+    const ag_event **v = malloc((cfg->n_events + 1) * sizeof *v);
+    if (!v)
+        return;
+    for (size_t i = 0; i < cfg->n_events; i++)
+        v[i] = &cfg->events[i];
+    qsort(v, cfg->n_events, sizeof *v, cmp_event_order);
+    for (size_t i = 1, first = 0; i < cfg->n_events; i++) {
+        if (strcmp(v[i]->uid, v[first]->uid) != 0) {
+            first = i;
+            continue;
+        }
+        const ag_loc *f = &v[first]->loc;
+        ag_cfg_err(d, &v[i]->loc, "uid \"%s\" is already used by %s:%d:%d", v[i]->uid, f->file,
+                   f->line, f->col);
+    }
+    free(v);
+}
+
+static int cmp_event_uid(const void *a, const void *b)
+{
+    return strcmp(((const ag_event *)a)->uid, ((const ag_event *)b)->uid);
+}
+
+static void load_all(ag_config *cfg, ag_diags *d)
+{
+    cfg->root = read_required(cfg->dir, "agendad.yaml",
+                              "with the daemon's settings and "
+                              "categories",
+                              d);
+    ag_cfgnode empty = {.kind = AG_CFG_MAP};
+    const ag_cfgnode *root = cfg->root ? cfg->root : &empty;
+    ag_cfg_load_settings(cfg, root, d);
+    if (cfg->root)
+        ag_cfg_load_categories(cfg, root, d);
+    ag_cfgnode *members = read_required(cfg->dir, "members.yaml",
+                                        "listing the network's "
+                                        "members",
+                                        d);
+    if (members)
+        ag_cfg_load_members(cfg, members, d);
+    ag_cfgnode_free(members);
+    load_events(cfg, d);
+    check_unique_uids(cfg, d);
+    if (cfg->events)
+        qsort(cfg->events, cfg->n_events, sizeof *cfg->events, cmp_event_uid);
+}
+
+int ag_config_load(const char *dir, ag_config **out, ag_diags *diags)
+{
+    *out = NULL;
+    ag_config *cfg = calloc(1, sizeof *cfg);
+    if (!cfg || !(cfg->dir = strdup(dir))) {
+        free(cfg);
+        ag_diags_add(diags, dir, 0, 0, "out of memory loading the configuration");
+        return -1;
+    }
+    size_t before = diags->n;
+    load_all(cfg, diags);
+    if (diags->n != before) {
+        ag_config_free(cfg);
+        return -1;
+    }
+    *out = cfg;
+    return 0;
+}
+
+static void settings_free(ag_settings *s)
+{
+    free(s->listen_host);
+    free(s->state_path);
+    free(s->base_url);
+    free(s->default_tz);
+    free(s->default_lang);
+    ag_text_free(&s->network_name);
+    ag_text_free(&s->network_description);
+    free(s->plugin_dir);
+    for (size_t i = 0; i < s->n_plugins; i++) {
+        free(s->plugins[i].name);
+        ag_cfgnode_free(s->plugins[i].section);
+        free(s->plugins[i].loc.file);
+    }
+    free(s->plugins);
+}
+
+void ag_config_free(ag_config *cfg)
+{
+    if (!cfg)
+        return;
+    settings_free(&cfg->settings);
+    for (size_t i = 0; i < cfg->n_members; i++)
+        ag_member_free(&cfg->members[i]);
+    free(cfg->members);
+    for (size_t i = 0; i < cfg->n_categories; i++)
+        ag_category_free(&cfg->categories[i]);
+    free(cfg->categories);
+    for (size_t i = 0; i < cfg->n_events; i++)
+        ag_event_free(&cfg->events[i]);
+    free(cfg->events);
+    ag_cfgnode_free(cfg->root);
+    free(cfg->dir);
+    free(cfg);
+}

@@ -1,0 +1,79 @@
+/* plugins: in agendad.yaml. Each plugin's section is kept as a tree for the
+ * plugin to read itself: the core does not know any plugin's schema. */
+#include "config_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool valid_plugin_name(const char *s)
+{
+    return *s && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == strlen(s);
+}
+
+/* A null section ("example:") means "no settings": an empty map. */
+static ag_cfgnode *section_copy(const ag_cfgnode *v)
+{
+    if (v->kind == AG_CFG_MAP)
+        return ag_cfgnode_copy(v);
+    ag_cfgnode *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->kind = AG_CFG_MAP;
+    m->loc = ag_cfg_loc_copy(&v->loc);
+    return m;
+}
+
+static bool load_one(ag_plugin_conf *p, const ag_cfgnode *load, size_t i, ag_diags *d)
+{
+    const char *name = load->keys[i];
+    const ag_cfgnode *v = load->items[i];
+    if (!valid_plugin_name(name)) {
+        ag_cfg_err(d, &load->key_locs[i],
+                   "\"%s\" is not a valid plugin name: use lowercase letters a-z, digits, \"-\" "
+                   "and \"_\"",
+                   name);
+        return false;
+    }
+    if (v->kind != AG_CFG_MAP && !ag_cfg_is_null(v)) {
+        ag_cfg_err(d, &v->loc, "the settings of plugin \"%s\" must be a mapping, found %s", name,
+                   ag_cfg_kind_name(v));
+        return false;
+    }
+    p->name = strdup(name);
+    p->section = section_copy(v);
+    p->loc = ag_cfg_loc_copy(&load->key_locs[i]);
+    return true;
+}
+
+static void load_list(ag_settings *s, const ag_cfgnode *load, ag_diags *d)
+{
+    if (ag_cfg_is_null(load))
+        return;
+    if (load->kind != AG_CFG_MAP) {
+        ag_cfg_err(d, &load->loc,
+                   "expected plugins.load as a mapping of plugin name to its settings, found %s",
+                   ag_cfg_kind_name(load));
+        return;
+    }
+    s->plugins = load->n ? calloc(load->n, sizeof *s->plugins) : NULL;
+    if (load->n && !s->plugins)
+        return;
+    for (size_t i = 0; i < load->n; i++)
+        if (load_one(&s->plugins[s->n_plugins], load, i, d))
+            s->n_plugins++;
+}
+
+void ag_cfg_load_plugins(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
+{
+    static const char *const keys[] = {"directory", "load", NULL};
+    ag_cfg_check_keys(d, n, keys, "plugins");
+    const ag_cfgnode *dir = ag_cfgnode_get(n, "directory");
+    char *path = NULL;
+    if (dir && ag_cfg_string(d, dir, "plugins.directory", &path)) {
+        free(s->plugin_dir);
+        s->plugin_dir = path;
+    }
+    const ag_cfgnode *load = ag_cfgnode_get(n, "load");
+    if (load)
+        load_list(s, load, d);
+}

@@ -1,0 +1,175 @@
+/* agendad.yaml: daemon settings. Defaults are set first so that every key
+ * is optional (categories aside, which config_catalog.c reads). */
+#include "config_internal.h"
+#include "tz.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY 86400
+
+static void set_defaults(ag_settings *s)
+{
+    s->listen_host = strdup("127.0.0.1");
+    s->listen_port = 8080;
+    s->state_path = strdup("/var/lib/agendad/agendad.db");
+    s->default_tz = strdup("Africa/Casablanca");
+    s->default_lang = strdup("ar");
+    s->network_name.ar = strdup("الشبكة المغربية للجماعات الترابية المنفتحة");
+    s->network_name.fr = strdup("Réseau marocain des collectivités territoriales ouvertes");
+    s->window_from_rel = -365 * (int64_t)DAY;
+    s->window_to_rel = 730 * (int64_t)DAY;
+    s->refresh_interval = 3600;
+    s->retention = 30 * (int64_t)DAY;
+    s->max_connections = 1024;
+    s->max_header_bytes = 16384;
+    s->max_requests_per_conn = 1000;
+    s->header_timeout_ms = 10000;
+    s->idle_timeout_ms = 60000;
+    s->plugin_dir = strdup(AGENDAD_PLUGIN_DIR);
+}
+
+static void replace(char **dst, char *value)
+{
+    free(*dst);
+    *dst = value;
+}
+
+static bool parse_port(const char *s, int *port)
+{
+    size_t n = strspn(s, "0123456789");
+    if (n == 0 || n > 5 || s[n])
+        return false;
+    *port = atoi(s);
+    return *port <= 65535;
+}
+
+/* "host:port" or "[v6]:port"; host returned without brackets. */
+static bool split_listen(const char *s, char **host, int *port)
+{
+    const char *colon;
+    const char *h = s;
+    size_t hlen;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':')
+            return false;
+        h = s + 1;
+        hlen = (size_t)(close - h);
+        colon = close + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon || memchr(s, ':', (size_t)(colon - s)))
+            return false;
+        hlen = (size_t)(colon - s);
+    }
+    if (hlen == 0 || !parse_port(colon + 1, port))
+        return false;
+    *host = strndup(h, hlen);
+    return *host != NULL;
+}
+
+static void load_listen(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
+{
+    char *host;
+    int port;
+    if (!ag_cfg_scalar(d, n, "listen"))
+        return;
+    if (!split_listen(n->scalar, &host, &port)) {
+        ag_cfg_err(d, &n->loc,
+                   "\"%s\" is not a valid listen address: write host:port with a port from 0 "
+                   "to 65535, e.g. 127.0.0.1:8080 or [::1]:8080",
+                   n->scalar);
+        return;
+    }
+    replace(&s->listen_host, host);
+    s->listen_port = port;
+}
+
+static void load_base_url(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
+{
+    if (!n) {
+        bool v6 = strchr(s->listen_host, ':') != NULL;
+        char buf[512];
+        snprintf(buf, sizeof buf, "http://%s%s%s:%d", v6 ? "[" : "", s->listen_host, v6 ? "]" : "",
+                 s->listen_port);
+        s->base_url = strdup(buf);
+        return;
+    }
+    if (!ag_cfg_scalar(d, n, "base_url"))
+        return;
+    if (strncmp(n->scalar, "http://", 7) != 0 && strncmp(n->scalar, "https://", 8) != 0) {
+        ag_cfg_err(d, &n->loc, "base_url \"%s\" must start with http:// or https://", n->scalar);
+        return;
+    }
+    s->base_url = strdup(n->scalar);
+    size_t len = s->base_url ? strlen(s->base_url) : 0;
+    while (len > 0 && s->base_url[len - 1] == '/')
+        s->base_url[--len] = '\0';
+}
+
+static void load_timezone(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
+{
+    if (!ag_cfg_scalar(d, n, "timezone"))
+        return;
+    if (!ag_tz_known(n->scalar)) {
+        ag_cfg_err(d, &n->loc, "unknown time zone \"%s\" (expected a name like Africa/Casablanca)",
+                   n->scalar);
+        return;
+    }
+    replace(&s->default_tz, strdup(n->scalar));
+}
+
+static void load_language(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
+{
+    static const char *const langs[] = {"ar", "fr", NULL};
+    int i;
+    if (ag_cfg_choice(d, n, "language", langs, &i))
+        replace(&s->default_lang, strdup(langs[i]));
+}
+
+static void load_network(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
+{
+    static const char *const keys[] = {"name", "description", NULL};
+    ag_cfg_check_keys(d, n, keys, "network");
+    const ag_cfgnode *v = ag_cfgnode_get(n, "name");
+    ag_text t = {0};
+    if (v && ag_cfg_text(d, v, "the network's name", &t)) {
+        ag_text_free(&s->network_name);
+        s->network_name = t;
+    }
+    v = ag_cfgnode_get(n, "description");
+    if (v)
+        ag_cfg_text(d, v, "the network's description", &s->network_description);
+}
+
+typedef void (*section_loader)(ag_settings *s, const ag_cfgnode *n, ag_diags *d);
+
+void ag_cfg_load_settings(ag_config *cfg, const ag_cfgnode *root, ag_diags *d)
+{
+    static const char *const keys[] = {"listen",     "state",   "base_url", "timezone",
+                                       "language",   "network", "feeds",    "http",
+                                       "categories", "plugins", NULL};
+    static const struct {
+        const char *key;
+        section_loader load;
+    } sections[] = {
+        {"listen", load_listen},          {"timezone", load_timezone},  {"language", load_language},
+        {"network", load_network},        {"feeds", ag_cfg_load_feeds}, {"http", ag_cfg_load_http},
+        {"plugins", ag_cfg_load_plugins},
+    };
+    ag_settings *s = &cfg->settings;
+    set_defaults(s);
+    ag_cfg_check_keys(d, root, keys, "agendad.yaml");
+    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
+        const ag_cfgnode *n = ag_cfgnode_get(root, sections[i].key);
+        if (n)
+            sections[i].load(s, n, d);
+    }
+    const ag_cfgnode *state = ag_cfgnode_get(root, "state");
+    char *path = NULL;
+    if (state && ag_cfg_string(d, state, "state", &path))
+        replace(&s->state_path, path);
+    load_base_url(s, ag_cfgnode_get(root, "base_url"), d);
+}

@@ -1,0 +1,188 @@
+/* The agenda of an event: items in the admin's order, timed or not. Timed
+ * items must fit in their event and must not overlap each other. */
+#include "config_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The event as a half-open span of wall-clock time; an all-day event runs
+ * from its first midnight to the midnight after its (inclusive) last day. */
+static void event_span(const ag_event *ev, ag_datetime *from, ag_datetime *to)
+{
+    *from = ev->start;
+    *to = ev->end;
+    from->is_date = to->is_date = false;
+    if (ev->start.is_date)
+        ag_cfg_add_days(to, 1);
+}
+
+static bool same_day(const ag_datetime *a, const ag_datetime *b)
+{
+    return a->year == b->year && a->month == b->month && a->day == b->day;
+}
+
+/* "09:30–10:00" when both on the event's first day, else full date-times. */
+static void format_span(const ag_datetime *day, const ag_datetime *a, const ag_datetime *b,
+                        char *buf, size_t size)
+{
+    char sa[32], sb[32];
+    ag_cfg_format_dt(a, sa, sizeof sa);
+    ag_cfg_format_dt(b, sb, sizeof sb);
+    bool short_a = same_day(a, day) && same_day(b, day);
+    bool short_b = same_day(a, b);
+    snprintf(buf, size, "%s–%s", short_a ? sa + 11 : sa, short_b ? sb + 11 : sb);
+}
+
+static void format_event(const ag_event *ev, char *buf, size_t size)
+{
+    char a[32], b[32];
+    ag_cfg_format_dt(&ev->start, a, sizeof a);
+    ag_cfg_format_dt(&ev->end, b, sizeof b);
+    if (ev->start.is_date && same_day(&ev->start, &ev->end))
+        snprintf(buf, size, "%s, all day", a);
+    else if (ev->start.is_date)
+        snprintf(buf, size, "%s to %s, all day", a, b);
+    else
+        snprintf(buf, size, "%s–%s", a, same_day(&ev->start, &ev->end) ? b + 11 : b);
+}
+
+static const char *slot_name(const ag_slot *s)
+{
+    const char *t = ag_text_get(&s->title, "fr");
+    return t ? t : "(untitled)";
+}
+
+/* "HH:MM" on the event's first day, or a full date-time. */
+static bool slot_time(const ag_event *ev, const ag_cfgnode *n, const char *what, ag_datetime *out,
+                      ag_diags *d)
+{
+    if (!ag_cfg_scalar(d, n, what))
+        return false;
+    ag_datetime t = ev->start;
+    t.is_date = false;
+    int r = ag_cfg_parse_clock(n->scalar, &t.hour, &t.minute, &t.second);
+    if (r > 0) {
+        ag_cfg_err(d, &n->loc, "\"%s\" is not a real time of day", n->scalar);
+        return false;
+    }
+    if (r < 0 && !ag_cfg_datetime(d, n, what, &t))
+        return false;
+    if (t.is_date) {
+        ag_cfg_err(d, &n->loc, "an agenda time is HH:MM or a full date-time, not a date alone");
+        return false;
+    }
+    *out = t;
+    return true;
+}
+
+static void check_inside(const ag_event *ev, const ag_slot *s, const ag_cfgnode *n, ag_diags *d)
+{
+    ag_datetime from, to;
+    event_span(ev, &from, &to);
+    if (ag_datetime_cmp(&s->start, &from) >= 0 && ag_datetime_cmp(&s->end, &to) <= 0)
+        return;
+    char span[96], evspan[96];
+    format_span(&from, &s->start, &s->end, span, sizeof span);
+    format_event(ev, evspan, sizeof evspan);
+    ag_cfg_err(d, &n->loc, "agenda item \"%s\" (%s) is outside its event (%s)", slot_name(s), span,
+               evspan);
+}
+
+static bool load_slot_times(const ag_event *ev, ag_slot *s, const ag_cfgnode *n, ag_diags *d)
+{
+    const ag_cfgnode *start = ag_cfgnode_get(n, "start");
+    const ag_cfgnode *end = ag_cfgnode_get(n, "end");
+    if (!start && !end)
+        return true;
+    if (!start || !end) {
+        ag_cfg_err(d, &(start ? start : end)->loc,
+                   "this agenda item has %s: give both start "
+                   "and end, or neither for an untimed item",
+                   start ? "a start but no end" : "an end but no start");
+        return false;
+    }
+    bool start_ok = slot_time(ev, start, "start", &s->start, d);
+    bool end_ok = slot_time(ev, end, "end", &s->end, d);
+    if (!start_ok || !end_ok)
+        return false;
+    s->timed = true;
+    if (ag_datetime_cmp(&s->end, &s->start) <= 0) {
+        char span[96];
+        format_span(&ev->start, &s->start, &s->end, span, sizeof span);
+        ag_cfg_err(d, &end->loc, "agenda item \"%s\" (%s) ends before it starts", slot_name(s),
+                   span);
+        return false;
+    }
+    check_inside(ev, s, n, d);
+    return true;
+}
+
+static bool load_slot(const ag_config *cfg, const ag_event *ev, ag_slot *s, const ag_cfgnode *n,
+                      ag_diags *d)
+{
+    static const char *const keys[] = {"start", "end", "title", "kind", "axis", NULL};
+    size_t before = d->n;
+    if (!ag_cfg_check_keys(d, n, keys, "agenda item") && n->kind != AG_CFG_MAP)
+        return false;
+    s->loc = ag_cfg_loc_copy(&n->loc);
+    const ag_cfgnode *v = ag_cfg_require(d, n, "title", "this agenda item");
+    if (v)
+        ag_cfg_text(d, v, "the agenda item's title", &s->title);
+    int k = 0;
+    v = ag_cfgnode_get(n, "kind");
+    if (!v || ag_cfg_choice(d, v, "agenda item kind", ag_slot_kinds, &k))
+        s->kind = strdup(v ? ag_slot_kinds[k] : "other");
+    if ((v = ag_cfgnode_get(n, "axis")) && ag_cfg_string(d, v, "axis", &s->axis))
+        ag_cfg_check_category(cfg, v, d);
+    load_slot_times(ev, s, n, d);
+    return d->n == before;
+}
+
+static void slot_free(ag_slot *s)
+{
+    ag_text_free(&s->title);
+    free(s->kind);
+    free(s->axis);
+    free(s->loc.file);
+    memset(s, 0, sizeof *s);
+}
+
+static bool overlap(const ag_slot *a, const ag_slot *b)
+{
+    return a->timed && b->timed && ag_datetime_cmp(&a->start, &b->end) < 0 &&
+           ag_datetime_cmp(&b->start, &a->end) < 0;
+}
+
+static void check_overlaps(const ag_event *ev, ag_diags *d)
+{
+    for (size_t j = 1; j < ev->n_slots; j++) {
+        const ag_slot *b = &ev->slots[j];
+        for (size_t i = 0; i < j; i++) {
+            const ag_slot *a = &ev->slots[i];
+            if (!overlap(a, b))
+                continue;
+            char sa[96], sb[96];
+            format_span(&ev->start, &a->start, &a->end, sa, sizeof sa);
+            format_span(&ev->start, &b->start, &b->end, sb, sizeof sb);
+            ag_cfg_err(d, &b->loc, "agenda item \"%s\" (%s) overlaps \"%s\" (%s) at line %d",
+                       slot_name(b), sb, slot_name(a), sa, a->loc.line);
+            break;
+        }
+    }
+}
+
+void ag_cfg_load_slots(const ag_config *cfg, ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+{
+    if (!ag_cfg_seq(d, n, "agenda"))
+        return;
+    ev->slots = calloc(n->n + 1, sizeof *ev->slots);
+    for (size_t i = 0; ev->slots && i < n->n; i++) {
+        ag_slot *s = &ev->slots[ev->n_slots];
+        if (load_slot(cfg, ev, s, n->items[i], d))
+            ev->n_slots++;
+        else
+            slot_free(s);
+    }
+    check_overlaps(ev, d);
+}

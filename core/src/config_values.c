@@ -1,0 +1,272 @@
+/* Value formats of the schema: dates, times, durations, ids; and the typo
+ * suggestions that make messages actionable. */
+#include "config_internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *const ag_slot_kinds[] = {
+    "session", "workshop", "break",        "meal",     "reception", "opening",
+    "closing", "talk",     "presentation", "training", "other",     NULL,
+};
+
+/* Exactly n ASCII digits. */
+static bool digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static bool leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && leap(y) ? 29 : dim[m - 1];
+}
+
+int ag_cfg_parse_clock(const char *s, int *h, int *m, int *sec)
+{
+    *sec = 0;
+    if (!digits(s, 2, h) || s[2] != ':' || !digits(s + 3, 2, m))
+        return -1;
+    if (s[5] == ':' && !digits(s + 6, 2, sec))
+        return -1;
+    const char *rest = s[5] == ':' ? s + 8 : s + 5;
+    if (*rest)
+        return -1;
+    return *h <= 23 && *m <= 59 && *sec <= 59 ? 0 : 1;
+}
+
+static bool is_zone(const char *s)
+{
+    if ((s[0] == 'Z' || s[0] == 'z') && !s[1])
+        return true;
+    return (s[0] == '+' || s[0] == '-') && isdigit((unsigned char)s[1]);
+}
+
+/* HH:MM[:SS] then nothing, or a zone designator that we refuse on purpose. */
+static ag_dt_result parse_time_part(const char *s, ag_datetime *out)
+{
+    size_t len = strspn(s, "0123456789:");
+    char clock[16];
+    if (len >= sizeof clock)
+        return AG_DT_SYNTAX;
+    memcpy(clock, s, len);
+    clock[len] = '\0';
+    int r = ag_cfg_parse_clock(clock, &out->hour, &out->minute, &out->second);
+    if (r < 0)
+        return AG_DT_SYNTAX;
+    if (s[len] && !is_zone(s + len))
+        return AG_DT_SYNTAX;
+    if (s[len])
+        return AG_DT_HAS_ZONE;
+    return r ? AG_DT_BAD_TIME : AG_DT_OK;
+}
+
+ag_dt_result ag_cfg_parse_datetime(const char *s, ag_datetime *out)
+{
+    ag_datetime t = {0};
+    if (!digits(s, 4, &t.year) || s[4] != '-' || !digits(s + 5, 2, &t.month) || s[7] != '-' ||
+        !digits(s + 8, 2, &t.day))
+        return AG_DT_SYNTAX;
+    t.is_date = s[10] == '\0';
+    if (!t.is_date && s[10] != 'T' && s[10] != ' ')
+        return AG_DT_SYNTAX;
+    ag_dt_result r = t.is_date ? AG_DT_OK : parse_time_part(s + 11, &t);
+    if (r == AG_DT_SYNTAX)
+        return r;
+    if (t.year < 1 || t.month < 1 || t.month > 12 || t.day < 1 ||
+        t.day > days_in_month(t.year, t.month))
+        return AG_DT_BAD_DATE;
+    if (r == AG_DT_OK)
+        *out = t;
+    return r;
+}
+
+int ag_parse_datetime(const char *s, ag_datetime *out)
+{
+    return ag_cfg_parse_datetime(s, out) == AG_DT_OK ? 0 : -1;
+}
+
+static int64_t unit_seconds(char u)
+{
+    switch (u) {
+    case 'w':
+        return 7 * 86400;
+    case 'd':
+        return 86400;
+    case 'h':
+        return 3600;
+    case 'm':
+        return 60;
+    case 's':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Units must come largest first, each once ("1d12h", not "12h1d"). */
+int ag_parse_duration(const char *s, int64_t *seconds)
+{
+    int64_t total = 0, last_unit = INT64_MAX;
+    if (!*s)
+        return -1;
+    while (*s) {
+        int64_t v = 0;
+        size_t n = strspn(s, "0123456789");
+        if (n == 0 || n > 9)
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            v = v * 10 + (s[i] - '0');
+        int64_t unit = unit_seconds(s[n]);
+        if (!unit || unit >= last_unit)
+            return -1;
+        total += v * unit;
+        last_unit = unit;
+        s += n + 1;
+    }
+    *seconds = total;
+    return 0;
+}
+
+bool ag_cfg_valid_id(const char *s)
+{
+    return *s && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(s);
+}
+
+bool ag_cfg_valid_uid(const char *s)
+{
+    static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-";
+    return *s && strspn(s, ok) == strlen(s);
+}
+
+/* Length of the UTF-8 sequence at s (at most avail bytes), 0 if invalid:
+ * overlong forms, surrogates and code points past U+10FFFF included. */
+static size_t utf8_seq(const unsigned char *s, size_t avail)
+{
+    if (s[0] < 0x80)
+        return 1;
+    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    if (n == 0 || s[0] > 0xF4 || n > avail)
+        return 0;
+    unsigned cp = s[0] & (0x7F >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    static const unsigned min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+bool ag_cfg_valid_utf8(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq(p + i, len - i);
+        if (!n)
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+#define SUGGEST_MAX 64
+
+static size_t min3(size_t a, size_t b, size_t c)
+{
+    size_t m = a < b ? a : b;
+    return m < c ? m : c;
+}
+
+/* Levenshtein distance over bytes: good enough for ASCII ids and keys. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), row[SUGGEST_MAX + 1];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            row[j] = min3(row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1]));
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *ag_cfg_suggest(const char *word, const char *const *cands, size_t n)
+{
+    size_t lw = strlen(word);
+    if (lw > SUGGEST_MAX)
+        return NULL;
+    size_t limit = lw <= 4 ? 1 : lw <= 8 ? 2 : 3, best_d = limit + 1;
+    const char *best = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!cands[i] || strlen(cands[i]) > SUGGEST_MAX)
+            continue;
+        size_t dist = edit_distance(word, cands[i]);
+        if (dist < best_d) {
+            best_d = dist;
+            best = cands[i];
+        }
+    }
+    return best;
+}
+
+/* Days since 1970-01-01 of a civil date, and back (Howard Hinnant's). */
+static long days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, ag_datetime *t)
+{
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    t->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    t->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    t->year = (int)(yoe + era * 400 + (t->month <= 2));
+}
+
+void ag_cfg_add_days(ag_datetime *t, int days)
+{
+    civil_from_days(days_from_civil(t->year, t->month, t->day) + days, t);
+}
+
+void ag_cfg_format_dt(const ag_datetime *t, char *buf, size_t size)
+{
+    if (t->is_date)
+        snprintf(buf, size, "%04d-%02d-%02d", t->year, t->month, t->day);
+    else if (t->second)
+        snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d", t->year, t->month, t->day, t->hour,
+                 t->minute, t->second);
+    else
+        snprintf(buf, size, "%04d-%02d-%02d %02d:%02d", t->year, t->month, t->day, t->hour,
+                 t->minute);
+}

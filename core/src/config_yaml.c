@@ -1,0 +1,394 @@
+/* libyaml's event stream → ag_cfgnode tree, with a location on every node
+ * and key. Anchors and aliases are refused outright: the schema never needs
+ * them, and refusing them is the simplest defence against alias bombs. */
+#include "config_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#define MAX_MAP_KEYS 10000
+
+typedef struct {
+    yaml_parser_t parser;
+    const char *path;
+    const unsigned char *buf;
+    size_t len;
+    ag_diags *d;
+} reader;
+
+static ag_loc mark_loc(const reader *r, yaml_mark_t m)
+{
+    return (ag_loc){(char *)r->path, (int)m.line + 1, (int)m.column + 1};
+}
+
+/* Reader errors carry a byte offset, not a mark; columns count characters
+ * like libyaml's marks do. */
+static ag_loc offset_loc(const reader *r, size_t off)
+{
+    ag_loc l = {(char *)r->path, 1, 1};
+    for (size_t i = 0; i < off && i < r->len; i++) {
+        if (r->buf[i] == '\n') {
+            l.line++;
+            l.col = 1;
+        } else if ((r->buf[i] & 0xC0) != 0x80) {
+            l.col++;
+        }
+    }
+    return l;
+}
+
+/* The byte at a mark, to explain libyaml's generic complaints. */
+static int byte_at(const reader *r, yaml_mark_t m)
+{
+    size_t i = 0;
+    for (size_t line = 0; line < m.line && i < r->len; i++)
+        if (r->buf[i] == '\n')
+            line++;
+    for (size_t col = 0; i < r->len; i++) {
+        if ((r->buf[i] & 0xC0) != 0x80 && col++ == m.column)
+            return r->buf[i];
+    }
+    return -1;
+}
+
+static void report_reader_error(reader *r)
+{
+    ag_loc l = offset_loc(r, r->parser.problem_offset);
+    const char *p = r->parser.problem ? r->parser.problem : "unreadable input";
+    if (strstr(p, "UTF-8") || strstr(p, "Unicode"))
+        ag_cfg_err(r->d, &l, "this file is not valid UTF-8 text (%s): save it as UTF-8", p);
+    else
+        ag_cfg_err(r->d, &l, "this file cannot be read as text (%s)", p);
+}
+
+static void report_syntax_error(reader *r)
+{
+    ag_loc l = mark_loc(r, r->parser.problem_mark);
+    const char *p = r->parser.problem ? r->parser.problem : "invalid YAML";
+    const char *hint = "";
+    if (byte_at(r, r->parser.problem_mark) == '\t')
+        hint = " (a tab: YAML is indented with spaces, never tabs)";
+    if (r->parser.context)
+        ag_cfg_err(r->d, &l, "YAML syntax error: %s%s, %s that starts at line %d", p, hint,
+                   r->parser.context, (int)r->parser.context_mark.line + 1);
+    else
+        ag_cfg_err(r->d, &l, "YAML syntax error: %s%s", p, hint);
+}
+
+static bool next_event(reader *r, yaml_event_t *ev)
+{
+    if (yaml_parser_parse(&r->parser, ev))
+        return true;
+    if (r->parser.error == YAML_READER_ERROR)
+        report_reader_error(r);
+    else if (r->parser.error == YAML_MEMORY_ERROR)
+        ag_cfg_err(r->d, &(ag_loc){(char *)r->path, 0, 0}, "out of memory reading this file");
+    else
+        report_syntax_error(r);
+    return false;
+}
+
+static ag_cfgnode *node_new(reader *r, ag_cfg_kind kind, yaml_mark_t m)
+{
+    ag_cfgnode *n = calloc(1, sizeof *n);
+    if (!n)
+        return NULL;
+    n->kind = kind;
+    n->loc = mark_loc(r, m);
+    n->loc.file = strdup(r->path);
+    if (!n->loc.file) {
+        free(n);
+        return NULL;
+    }
+    return n;
+}
+
+static bool refuse_anchor(reader *r, const yaml_event_t *ev, const yaml_char_t *anchor)
+{
+    if (!anchor)
+        return false;
+    ag_loc l = mark_loc(r, ev->start_mark);
+    ag_cfg_err(r->d, &l, "anchors (&%s) are not allowed here: write the value out in full",
+               (const char *)anchor);
+    return true;
+}
+
+static void check_scalar_text(reader *r, const ag_cfgnode *n, size_t len)
+{
+    if (memchr(n->scalar, '\0', len))
+        ag_cfg_err(r->d, &n->loc, "this value contains a NUL character (\\0), which is not text");
+    else if (!ag_cfg_valid_utf8(n->scalar, len))
+        ag_cfg_err(r->d, &n->loc, "this value is not valid UTF-8 text");
+}
+
+static ag_cfgnode *read_scalar(reader *r, const yaml_event_t *ev)
+{
+    if (refuse_anchor(r, ev, ev->data.scalar.anchor))
+        return NULL;
+    ag_cfgnode *n = node_new(r, AG_CFG_SCALAR, ev->start_mark);
+    if (!n)
+        return NULL;
+    size_t len = ev->data.scalar.length;
+    n->scalar = malloc(len + 1);
+    if (!n->scalar) {
+        ag_cfgnode_free(n);
+        return NULL;
+    }
+    memcpy(n->scalar, ev->data.scalar.value, len);
+    n->scalar[len] = '\0';
+    check_scalar_text(r, n, len);
+    return n;
+}
+
+static ag_cfgnode *read_node(reader *r, yaml_event_t *ev, int depth);
+
+static bool grow(ag_cfgnode *n, size_t *cap)
+{
+    if (n->n < *cap)
+        return true;
+    size_t c = *cap ? *cap * 2 : 4;
+    ag_cfgnode **items = realloc(n->items, c * sizeof *items);
+    if (!items)
+        return false;
+    n->items = items;
+    if (n->kind == AG_CFG_MAP) {
+        char **keys = realloc(n->keys, c * sizeof *keys);
+        if (keys)
+            n->keys = keys;
+        ag_loc *locs = realloc(n->key_locs, c * sizeof *locs);
+        if (locs)
+            n->key_locs = locs;
+        if (!keys || !locs)
+            return false;
+    }
+    *cap = c;
+    return true;
+}
+
+/* Reads the next node of a collection into ev; false at its end or on error
+ * (*failed tells which). */
+static bool next_item(reader *r, yaml_event_t *ev, yaml_event_type_t end, bool *failed)
+{
+    if (!next_event(r, ev)) {
+        *failed = true;
+        return false;
+    }
+    if (ev->type != end)
+        return true;
+    yaml_event_delete(ev);
+    return false;
+}
+
+static bool read_seq(reader *r, ag_cfgnode *seq, int depth)
+{
+    size_t cap = 0;
+    yaml_event_t ev;
+    bool failed = false;
+    while (next_item(r, &ev, YAML_SEQUENCE_END_EVENT, &failed)) {
+        ag_cfgnode *item = read_node(r, &ev, depth + 1);
+        if (!item || !grow(seq, &cap)) {
+            ag_cfgnode_free(item);
+            return false;
+        }
+        seq->items[seq->n++] = item;
+    }
+    return !failed;
+}
+
+static const char *key_text(reader *r, const yaml_event_t *ev)
+{
+    if (ev->type == YAML_SCALAR_EVENT && !ev->data.scalar.anchor)
+        return (const char *)ev->data.scalar.value;
+    ag_loc l = mark_loc(r, ev->start_mark);
+    if (ev->type == YAML_ALIAS_EVENT || ev->type == YAML_SCALAR_EVENT)
+        ag_cfg_err(r->d, &l, "anchors and aliases (&, *) are not allowed here");
+    else
+        ag_cfg_err(r->d, &l, "a key must be a plain word, not a list or a mapping");
+    return NULL;
+}
+
+/* Reports a repeated key; its value is read and dropped so that the rest of
+ * the file is still checked. */
+static bool is_duplicate(reader *r, const ag_cfgnode *map, const char *key, yaml_mark_t m)
+{
+    for (size_t i = 0; i < map->n; i++) {
+        if (strcmp(map->keys[i], key) != 0)
+            continue;
+        ag_loc l = mark_loc(r, m);
+        ag_cfg_err(r->d, &l, "the key \"%s\" is given twice (first at line %d, column %d)", key,
+                   map->key_locs[i].line, map->key_locs[i].col);
+        return true;
+    }
+    return false;
+}
+
+static bool add_entry(reader *r, ag_cfgnode *map, size_t *cap, const yaml_event_t *kev,
+                      ag_cfgnode *value)
+{
+    if (!grow(map, cap))
+        return false;
+    map->keys[map->n] = strdup((const char *)kev->data.scalar.value);
+    map->key_locs[map->n] = mark_loc(r, kev->start_mark);
+    map->key_locs[map->n].file = strdup(r->path);
+    map->items[map->n++] = value;
+    return map->keys[map->n - 1] && map->key_locs[map->n - 1].file;
+}
+
+static bool too_many_keys(reader *r, const ag_cfgnode *map)
+{
+    if (map->n < MAX_MAP_KEYS)
+        return false;
+    ag_cfg_err(r->d, &map->loc, "this mapping has more than %d keys", MAX_MAP_KEYS);
+    return true;
+}
+
+static bool read_entry(reader *r, ag_cfgnode *map, size_t *cap, yaml_event_t *kev, int depth)
+{
+    const char *key = key_text(r, kev);
+    yaml_event_t vev;
+    if (!key || too_many_keys(r, map) || !next_event(r, &vev))
+        return false;
+    bool dup = is_duplicate(r, map, key, kev->start_mark);
+    ag_cfgnode *value = read_node(r, &vev, depth + 1);
+    if (!value)
+        return false;
+    if (dup) {
+        ag_cfgnode_free(value);
+        return true;
+    }
+    return add_entry(r, map, cap, kev, value);
+}
+
+static bool read_map(reader *r, ag_cfgnode *map, int depth)
+{
+    size_t cap = 0;
+    yaml_event_t kev;
+    bool failed = false;
+    while (next_item(r, &kev, YAML_MAPPING_END_EVENT, &failed)) {
+        bool ok = read_entry(r, map, &cap, &kev, depth);
+        yaml_event_delete(&kev);
+        if (!ok)
+            return false;
+    }
+    return !failed;
+}
+
+static ag_cfgnode *read_collection(reader *r, const yaml_event_t *ev, int depth)
+{
+    bool is_map = ev->type == YAML_MAPPING_START_EVENT;
+    const yaml_char_t *anchor =
+        is_map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
+    if (refuse_anchor(r, ev, anchor))
+        return NULL;
+    if (depth > AG_CFG_MAX_DEPTH) {
+        ag_loc l = mark_loc(r, ev->start_mark);
+        ag_cfg_err(r->d, &l, "lists and mappings are nested more than %d levels deep",
+                   AG_CFG_MAX_DEPTH);
+        return NULL;
+    }
+    ag_cfgnode *n = node_new(r, is_map ? AG_CFG_MAP : AG_CFG_SEQ, ev->start_mark);
+    if (n && !(is_map ? read_map(r, n, depth) : read_seq(r, n, depth))) {
+        ag_cfgnode_free(n);
+        return NULL;
+    }
+    return n;
+}
+
+/* Consumes ev. */
+static ag_cfgnode *read_node(reader *r, yaml_event_t *ev, int depth)
+{
+    ag_cfgnode *n = NULL;
+    if (ev->type == YAML_SCALAR_EVENT) {
+        n = read_scalar(r, ev);
+    } else if (ev->type == YAML_MAPPING_START_EVENT || ev->type == YAML_SEQUENCE_START_EVENT) {
+        n = read_collection(r, ev, depth);
+    } else {
+        ag_loc l = mark_loc(r, ev->start_mark);
+        ag_cfg_err(r->d, &l, "aliases (*%s) are not allowed: write the value out in full",
+                   ev->type == YAML_ALIAS_EVENT ? (const char *)ev->data.alias.anchor : "");
+    }
+    yaml_event_delete(ev);
+    return n;
+}
+
+static bool expect(reader *r, yaml_event_type_t type)
+{
+    yaml_event_t ev;
+    if (!next_event(r, &ev))
+        return false;
+    bool ok = ev.type == type;
+    if (!ok && ev.type == YAML_DOCUMENT_START_EVENT) {
+        ag_loc l = mark_loc(r, ev.start_mark);
+        ag_cfg_err(r->d, &l, "a file holds one YAML document: remove this second one");
+    }
+    yaml_event_delete(&ev);
+    return ok;
+}
+
+/* stream-start, document-start, root, document-end, stream-end. An empty
+ * stream is an empty scalar. */
+static ag_cfgnode *read_stream(reader *r)
+{
+    yaml_event_t ev;
+    if (!expect(r, YAML_STREAM_START_EVENT) || !next_event(r, &ev))
+        return NULL;
+    if (ev.type == YAML_STREAM_END_EVENT) {
+        ag_cfgnode *n = node_new(r, AG_CFG_SCALAR, ev.start_mark);
+        yaml_event_delete(&ev);
+        if (n && !(n->scalar = strdup(""))) {
+            ag_cfgnode_free(n);
+            return NULL;
+        }
+        return n;
+    }
+    yaml_event_delete(&ev);
+    if (!next_event(r, &ev))
+        return NULL;
+    ag_cfgnode *root = read_node(r, &ev, 0);
+    if (root && (!expect(r, YAML_DOCUMENT_END_EVENT) || !expect(r, YAML_STREAM_END_EVENT))) {
+        ag_cfgnode_free(root);
+        return NULL;
+    }
+    return root;
+}
+
+static unsigned char *slurp(const char *path, size_t *len, ag_diags *d)
+{
+    ag_loc l = {(char *)path, 0, 0};
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        ag_cfg_err(d, &l, "cannot open this file: %s", strerror(errno));
+        return NULL;
+    }
+    unsigned char *buf = malloc(AG_CFG_MAX_FILE_BYTES + 1);
+    *len = buf ? fread(buf, 1, AG_CFG_MAX_FILE_BYTES + 1, f) : 0;
+    bool bad = !buf || ferror(f) || *len > AG_CFG_MAX_FILE_BYTES;
+    if (bad)
+        ag_cfg_err(d, &l, "%s",
+                   !buf || ferror(f) ? "cannot read this file" : "this file is larger than 4 MiB");
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+ag_cfgnode *ag_cfg_read_file(const char *path, ag_diags *d)
+{
+    reader r = {.path = path, .d = d};
+    unsigned char *buf = slurp(path, &r.len, d);
+    if (!buf)
+        return NULL;
+    r.buf = buf;
+    yaml_parser_initialize(&r.parser);
+    yaml_parser_set_input_string(&r.parser, buf, r.len);
+    ag_cfgnode *root = read_stream(&r);
+    yaml_parser_delete(&r.parser);
+    free(buf);
+    return root;
+}
