@@ -7,8 +7,8 @@ typedef struct entry {
     char *key;
     int64_t gen;
     ag_blob *blob;
-    struct entry *hnext;            /* hash chain */
-    struct entry *prev, *next;      /* LRU list: head is most recent */
+    struct entry *hnext;       /* hash chain */
+    struct entry *prev, *next; /* LRU list: head is most recent */
 } entry;
 
 struct ag_cache {

@@ -130,8 +130,7 @@ int ag_http_server_port(const ag_http_server *s)
 {
     struct sockaddr_storage addr;
     int len = sizeof addr;
-    if (!s->listener_open ||
-        uv_tcp_getsockname(&s->listener, (struct sockaddr *)&addr, &len) != 0)
+    if (!s->listener_open || uv_tcp_getsockname(&s->listener, (struct sockaddr *)&addr, &len) != 0)
         return -1;
     if (addr.ss_family == AF_INET6)
         return ntohs(((struct sockaddr_in6 *)&addr)->sin6_port);
@@ -145,8 +144,8 @@ void ag_http_server_set_limits(ag_http_server *s, const ag_http_limits *limits)
 
 void ag_http_server_maybe_done(ag_http_server *s)
 {
-    if (!s->shutting_down || !s->done || s->listener_open || s->listener_closing ||
-        s->nconns > 0 || s->orphans > 0)
+    if (!s->shutting_down || !s->done || s->listener_open || s->listener_closing || s->nconns > 0 ||
+        s->orphans > 0)
         return;
     void (*done)(void *) = s->done;
     s->done = NULL;

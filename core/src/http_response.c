@@ -14,26 +14,46 @@
 static const char *reason(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 410: return "Gone";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    default: return status < 400 ? "OK" : status < 500 ? "Client Error" : "Server Error";
+    case 200:
+        return "OK";
+    case 204:
+        return "No Content";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Found";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 410:
+        return "Gone";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return status < 400 ? "OK" : status < 500 ? "Client Error" : "Server Error";
     }
 }
 
@@ -222,10 +242,12 @@ static bool accepts_gzip(const char *ae)
         size_t elem = strcspn(p, ",");
         const char *q = NULL;
         for (const char *s = p; s < p + elem; s++)
-            if ((s[0] == 'q' || s[0] == 'Q') && s[1] == '=' && s > p && (s[-1] == ';' || s[-1] == ' '))
+            if ((s[0] == 'q' || s[0] == 'Q') && s[1] == '=' && s > p &&
+                (s[-1] == ';' || s[-1] == ' '))
                 q = s + 2;
         int ok = q && q_is_zero(q) ? 0 : 1;
-        if ((n == 4 && strncasecmp(p, "gzip", 4) == 0) || (n == 6 && strncasecmp(p, "x-gzip", 6) == 0))
+        if ((n == 4 && strncasecmp(p, "gzip", 4) == 0) ||
+            (n == 6 && strncasecmp(p, "x-gzip", 6) == 0))
             gzip = ok;
         else if (n == 1 && *p == '*')
             star = ok;
