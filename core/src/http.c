@@ -2,6 +2,7 @@
 #include "http_internal.h"
 
 #include <arpa/inet.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,11 @@ int ag_http_server_new(uv_loop_t *loop, const ag_http_limits *limits, ag_http_ha
         ag_http_limits_default(&s->limits);
     s->fn = fn;
     s->data = data;
+    /* libuv writes with write(2): a client that resets its connection would
+     * otherwise kill the whole daemon with SIGPIPE. */
+    struct sigaction sa;
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+        signal(SIGPIPE, SIG_IGN);
     *out = s;
     return 0;
 }
@@ -92,11 +98,25 @@ static int fail_listener(ag_http_server *s, char **err, const char *what, int rc
     return -1;
 }
 
+/* Accepts "::1" as well as the bracketed "[::1]" of URLs and listen: lines. */
+static int parse_addr(const char *host, int port, struct sockaddr_storage *addr)
+{
+    char buf[64];
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof buf) {
+        memcpy(buf, host + 1, n - 2);
+        buf[n - 2] = '\0';
+        host = buf;
+    }
+    if (strchr(host, ':'))
+        return uv_ip6_addr(host, port, (struct sockaddr_in6 *)addr);
+    return uv_ip4_addr(host, port, (struct sockaddr_in *)addr);
+}
+
 int ag_http_server_listen(ag_http_server *s, const char *host, int port, char **err)
 {
     struct sockaddr_storage addr;
-    int rc = strchr(host, ':') ? uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr)
-                               : uv_ip4_addr(host, port, (struct sockaddr_in *)&addr);
+    int rc = parse_addr(host, port, &addr);
     if (rc < 0) {
         set_err(err, host, rc);
         return -1;

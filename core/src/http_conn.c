@@ -2,6 +2,7 @@
  * writing the response, and closing without losing the last answer. */
 #include "http_internal.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -339,6 +340,8 @@ void ag_http_conn_write(ag_http_conn *c, char *head, size_t head_len, const char
         return;
     }
     *w = (write_ctx){.c = c, .head = head, .owned = owned_body, .blob = blob};
+    c->write_queue_seen = SIZE_MAX;
+    arm_timer(c, c->srv->limits.idle_timeout_ms);
     uv_buf_t bufs[2] = {uv_buf_init(head, (unsigned)head_len),
                         uv_buf_init((char *)body, (unsigned)body_len)};
     int rc = uv_write(&w->w, (uv_stream_t *)&c->tcp, bufs, body_len ? 2 : 1, on_written);
@@ -384,11 +387,26 @@ void ag_http_conn_close_if_idle(ag_http_conn *c)
         c->close_after = true;
 }
 
+/* A client that stops reading would hold its connection forever: while a
+ * response is queued, each idle period must see some of it leave. */
+static void check_write_progress(ag_http_conn *c)
+{
+    size_t queued = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+    if (queued > 0 && queued >= c->write_queue_seen) {
+        ag_http_conn_close(c);
+        return;
+    }
+    c->write_queue_seen = queued;
+    arm_timer(c, c->srv->limits.idle_timeout_ms);
+}
+
 static void on_timer(uv_timer_t *t)
 {
     ag_http_conn *c = t->data;
     if (c->state == CONN_LINGERING) {
         ag_http_conn_close(c);
+    } else if (c->state == CONN_WRITING) {
+        check_write_progress(c);
     } else if (c->state == CONN_READING) {
         if (c->in_message)
             refuse(c, 408);

@@ -69,6 +69,7 @@ struct ag_http_conn {
     bool close_after;
     bool reading, closing, peer_eof;
     int open_handles;
+    size_t write_queue_seen; /* bytes still queued at the last timer check */
     ag_http_conn *prev, *next;
     char peer[48];
     size_t rlen, rpos;

@@ -44,6 +44,7 @@ struct fx {
     int adopt_fd; /* >= 0: serve this listening socket via adopt */
     client_fn client;
     ag_blob *blob;
+    ag_blob *big; /* incompressible, larger than the socket buffers */
     /* loop side */
     int handled;
     bool shutdown_called, done_called;
@@ -115,6 +116,8 @@ static void handler(ag_http_request *req, void *data)
     const char *path = ag_http_path(req);
     if (strcmp(path, "/feed.ics") == 0)
         ag_http_respond_blob(req, f->blob, 300);
+    else if (strcmp(path, "/big") == 0 && f->big)
+        ag_http_respond_blob(req, f->big, 0);
     else if (strcmp(path, "/slow") == 0)
         start_slow(f, req);
     else if (strncmp(path, "/echo", 5) == 0)
@@ -194,6 +197,7 @@ static void fx_free(fx *f)
     for (int i = 0; i < f->nr; i++)
         free(f->r[i].raw);
     ag_blob_unref(f->blob);
+    ag_blob_unref(f->big);
 }
 
 /* ---- client side (thread): no cmocka here ---- */
@@ -908,6 +912,44 @@ static void connections_over_limit_are_closed(void **state)
     fx_free(&f);
 }
 
+#define BIG_LEN (32u << 20)
+
+static void client_never_reads(fx *f)
+{
+    cl *c = cl_open(f->port);
+    cl_send(c, "GET /big HTTP/1.1\r\n\r\n");
+    usleep(1500000); /* five idle periods without reading a byte */
+    size_t total = 0;
+    for (;;) {
+        ssize_t n = recv(c->fd, c->buf, sizeof c->buf, 0);
+        if (n <= 0)
+            break;
+        total += (size_t)n;
+    }
+    snprintf(f->misc, sizeof f->misc, "%zu", total);
+    cl_close(c);
+}
+
+static void client_that_stops_reading_is_dropped(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, client_never_reads);
+    f.lim.idle_timeout_ms = 300;
+    char *data = malloc(BIG_LEN);
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < BIG_LEN; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5; /* xorshift: gzip cannot shrink it */
+        data[i] = (char)x;
+    }
+    f.big = ag_blob_new("application/octet-stream", data, BIG_LEN, 0, NULL);
+    fx_run(&f);
+    size_t got = strtoull(f.misc, NULL, 10);
+    assert_true(got > 0);
+    assert_true(got < BIG_LEN);
+    fx_free(&f);
+}
+
 /* ---- asynchronous answers and shutdown ---- */
 
 static void client_async(fx *f)
@@ -1069,6 +1111,7 @@ int main(void)
         cmocka_unit_test(pipelined_requests_answered_in_order),
         cmocka_unit_test(slow_and_idle_clients_are_closed),
         cmocka_unit_test(connections_over_limit_are_closed),
+        cmocka_unit_test(client_that_stops_reading_is_dropped),
         cmocka_unit_test(async_response_after_timer),
         cmocka_unit_test(shutdown_finishes_in_flight_request),
         cmocka_unit_test(answer_after_client_left_is_dropped),
