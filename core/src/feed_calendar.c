@@ -1,5 +1,7 @@
 /* The VCALENDAR: calendar properties, one VTIMEZONE per zone a series uses,
- * the selected events in uid order, serialized once. */
+ * then the selected events in uid order, each built and serialized on its
+ * own and appended, which gives libical's bytes for the whole calendar
+ * without ever holding its tree. */
 #include "feed_internal.h"
 
 #include "network.h"
@@ -216,30 +218,104 @@ static int add_placeholder_zone(icalcomponent *cal, const ag_config *cfg, const 
     return add_zone(cal, tzid, windowed ? q->from : now, windowed ? q->to : now, err);
 }
 
-static int build_components(icalcomponent *cal, const ag_config *cfg, const ag_feed_query *q,
-                            const selection *s, int64_t now, char **err)
+/* Growable output; the feed is assembled piece by piece so that no tree of
+ * the whole calendar (tens of MB for large feeds) is ever held. */
+typedef struct {
+    char *data;
+    size_t len, cap;
+} buffer;
+
+static int buffer_take(buffer *b, char *text, size_t n)
 {
-    for (size_t i = 0; i < s->n_zones; i++)
-        if (add_zone(cal, s->zones[i].tzid, s->zones[i].from, s->zones[i].to, err) < 0)
+    if (!text)
+        return -1;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 65536;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d) {
+            free(text);
             return -1;
-    for (size_t i = 0; i < s->n_sel; i++)
-        if (ag_feed_add_event(cal, cfg, s->sel[i], q, err) < 0)
-            return -1;
-    if (s->n_zones == 0 && s->n_sel == 0)
-        return add_placeholder_zone(cal, cfg, q, now, err);
+        }
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, text, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    free(text);
     return 0;
 }
 
-static int serialize(icalcomponent *cal, char **out, size_t *len, char **err)
+/* Serializes each child of parent (the same bytes libical writes for it
+ * inside the calendar) and frees parent. */
+static int take_children(buffer *b, icalcomponent *parent)
+{
+    int rc = 0;
+    for (icalcomponent *c = icalcomponent_get_first_component(parent, ICAL_ANY_COMPONENT);
+         c && rc == 0; c = icalcomponent_get_next_component(parent, ICAL_ANY_COMPONENT)) {
+        char *text = icalcomponent_as_ical_string_r(c);
+        rc = buffer_take(b, text, text ? strlen(text) : 0);
+    }
+    icalcomponent_free(parent);
+    return rc;
+}
+
+/* The calendar's head: everything before its END line. */
+static int take_head(buffer *b, icalcomponent *cal)
 {
     char *text = icalcomponent_as_ical_string_r(cal);
-    if (!text) {
-        *err = ag_feed_strdup_printf("cannot serialize the calendar");
+    if (!text)
+        return -1;
+    static const char end[] = "END:VCALENDAR\r\n";
+    size_t n = strlen(text);
+    if (n < sizeof end - 1 || strcmp(text + n - (sizeof end - 1), end) != 0) {
+        free(text);
         return -1;
     }
-    *out = text;
-    *len = strlen(text);
+    return buffer_take(b, text, n - (sizeof end - 1));
+}
+
+static int write_events(buffer *b, const ag_config *cfg, const ag_feed_query *q, const selection *s,
+                        char **err)
+{
+    for (size_t i = 0; i < s->n_sel; i++) {
+        icalcomponent *scratch = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
+        if (ag_feed_add_event(scratch, cfg, s->sel[i], q, err) < 0) {
+            icalcomponent_free(scratch);
+            return -1;
+        }
+        if (take_children(b, scratch) < 0) {
+            *err = ag_feed_strdup_printf("out of memory");
+            return -1;
+        }
+    }
     return 0;
+}
+
+static int write_calendar(buffer *b, const ag_config *cfg, const ag_feed_query *q,
+                          const selection *s, int64_t now, char **err)
+{
+    icalcomponent *cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
+    add_calendar_props(cal, cfg, q, s);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < s->n_zones; i++)
+        rc = add_zone(cal, s->zones[i].tzid, s->zones[i].from, s->zones[i].to, err);
+    if (rc == 0 && s->n_zones == 0 && s->n_sel == 0)
+        rc = add_placeholder_zone(cal, cfg, q, now, err);
+    if (rc == 0 && take_head(b, cal) < 0) {
+        *err = ag_feed_strdup_printf("cannot serialize the calendar");
+        rc = -1;
+    }
+    icalcomponent_free(cal);
+    if (rc == 0)
+        rc = write_events(b, cfg, q, s, err);
+    if (rc == 0 && buffer_take(b, strdup("END:VCALENDAR\r\n"), 15) < 0) {
+        *err = ag_feed_strdup_printf("out of memory");
+        rc = -1;
+    }
+    return rc;
 }
 
 static int build(const ag_config *cfg, const ag_stored_event *evs, size_t n, const ag_feed_query *q,
@@ -258,14 +334,16 @@ static int build(const ag_config *cfg, const ag_stored_event *evs, size_t n, con
         *err = ag_feed_strdup_printf("no event \"%s\"", q->key);
         return AG_FEED_NOT_FOUND;
     }
-    icalcomponent *cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
-    add_calendar_props(cal, cfg, q, &s);
-    rc = build_components(cal, cfg, q, &s, now, err);
-    if (rc == 0)
-        rc = serialize(cal, out, len, err);
-    icalcomponent_free(cal);
+    buffer b = {0};
+    rc = write_calendar(&b, cfg, q, &s, now, err);
     selection_free(&s);
-    return rc;
+    if (rc < 0) {
+        free(b.data);
+        return rc;
+    }
+    *out = b.data;
+    *len = b.len;
+    return 0;
 }
 
 int ag_feed_build(const ag_config *cfg, const ag_stored_event *evs, size_t n,
