@@ -798,11 +798,11 @@ static void large_feed_is_fast(void **state)
     }
     ag_feed_query q = query(AG_FEED_NETWORK, NULL, "ar");
     struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
     char *out = NULL, *err = NULL;
     size_t len = 0;
     assert_int_equal(ag_feed_build(&cfg, evs, N, &q, NOW, &out, &len, &err), 0);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
     double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     print_message("10000 events x 8 slots: %.3f s, %zu bytes\n", s, len);
     assert_int_equal(count(out, "BEGIN:VEVENT"), N * 9);
