@@ -161,7 +161,7 @@ static void add_named(icalcomponent *cal, icalproperty *(*make)(const char *), c
     icalcomponent_add_property(cal, p);
     char *plain = ag_feed_plain_text(s);
     if (plain && *plain)
-        ag_feed_add_x(cal, x_name, plain);
+        icalcomponent_add_property(cal, ag_feed_x(x_name, plain));
     free(plain);
 }
 
@@ -175,7 +175,7 @@ static void add_refresh(icalcomponent *cal, int64_t seconds)
     icalcomponent_add_property(cal, p);
     char *ttl = icaldurationtype_as_ical_string_r(d);
     if (ttl)
-        ag_feed_add_x(cal, "X-PUBLISHED-TTL", ttl);
+        icalcomponent_add_property(cal, ag_feed_x("X-PUBLISHED-TTL", ttl));
     free(ttl);
 }
 
@@ -194,7 +194,7 @@ static void add_calendar_props(icalcomponent *cal, const ag_config *cfg, const a
               q->lang, NULL);
     add_refresh(cal, cfg->settings.refresh_interval);
     if (cfg->settings.default_tz)
-        ag_feed_add_x(cal, "X-WR-TIMEZONE", cfg->settings.default_tz);
+        icalcomponent_add_property(cal, ag_feed_x("X-WR-TIMEZONE", cfg->settings.default_tz));
 }
 
 static int add_zone(icalcomponent *cal, const char *tzid, int64_t from, int64_t to, char **err)
@@ -218,83 +218,20 @@ static int add_placeholder_zone(icalcomponent *cal, const ag_config *cfg, const 
     return add_zone(cal, tzid, windowed ? q->from : now, windowed ? q->to : now, err);
 }
 
-/* Growable output; the feed is assembled piece by piece so that no tree of
- * the whole calendar (tens of MB for large feeds) is ever held. */
-typedef struct {
-    char *data;
-    size_t len, cap;
-} buffer;
-
-static int buffer_take(buffer *b, char *text, size_t n)
-{
-    if (!text)
-        return -1;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *d = realloc(b->data, cap);
-        if (!d) {
-            free(text);
-            return -1;
-        }
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, text, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    free(text);
-    return 0;
-}
-
-/* Serializes each child of parent (the same bytes libical writes for it
- * inside the calendar) and frees parent. */
-static int take_children(buffer *b, icalcomponent *parent)
-{
-    int rc = 0;
-    for (icalcomponent *c = icalcomponent_get_first_component(parent, ICAL_ANY_COMPONENT);
-         c && rc == 0; c = icalcomponent_get_next_component(parent, ICAL_ANY_COMPONENT)) {
-        char *text = icalcomponent_as_ical_string_r(c);
-        rc = buffer_take(b, text, text ? strlen(text) : 0);
-    }
-    icalcomponent_free(parent);
-    return rc;
-}
-
-/* The calendar's head: everything before its END line. */
-static int take_head(buffer *b, icalcomponent *cal)
+/* The calendar's head: everything libical writes before its END line. */
+static void write_head(ag_feed_buf *b, icalcomponent *cal)
 {
     char *text = icalcomponent_as_ical_string_r(cal);
-    if (!text)
-        return -1;
     static const char end[] = "END:VCALENDAR\r\n";
-    size_t n = strlen(text);
-    if (n < sizeof end - 1 || strcmp(text + n - (sizeof end - 1), end) != 0) {
-        free(text);
-        return -1;
-    }
-    return buffer_take(b, text, n - (sizeof end - 1));
+    size_t n = text ? strlen(text) : 0;
+    if (!text || n < sizeof end - 1 || strcmp(text + n - (sizeof end - 1), end) != 0)
+        b->failed = true;
+    else
+        ag_feed_buf_put(b, text, n - (sizeof end - 1));
+    free(text);
 }
 
-static int write_events(buffer *b, const ag_config *cfg, const ag_feed_query *q, const selection *s,
-                        char **err)
-{
-    for (size_t i = 0; i < s->n_sel; i++) {
-        icalcomponent *scratch = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
-        if (ag_feed_add_event(scratch, cfg, s->sel[i], q, err) < 0) {
-            icalcomponent_free(scratch);
-            return -1;
-        }
-        if (take_children(b, scratch) < 0) {
-            *err = ag_feed_strdup_printf("out of memory");
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int write_calendar(buffer *b, const ag_config *cfg, const ag_feed_query *q,
+static int write_calendar(ag_feed_buf *b, const ag_config *cfg, const ag_feed_query *q,
                           const selection *s, int64_t now, char **err)
 {
     icalcomponent *cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
@@ -304,14 +241,13 @@ static int write_calendar(buffer *b, const ag_config *cfg, const ag_feed_query *
         rc = add_zone(cal, s->zones[i].tzid, s->zones[i].from, s->zones[i].to, err);
     if (rc == 0 && s->n_zones == 0 && s->n_sel == 0)
         rc = add_placeholder_zone(cal, cfg, q, now, err);
-    if (rc == 0 && take_head(b, cal) < 0) {
-        *err = ag_feed_strdup_printf("cannot serialize the calendar");
-        rc = -1;
-    }
-    icalcomponent_free(cal);
     if (rc == 0)
-        rc = write_events(b, cfg, q, s, err);
-    if (rc == 0 && buffer_take(b, strdup("END:VCALENDAR\r\n"), 15) < 0) {
+        write_head(b, cal);
+    icalcomponent_free(cal);
+    for (size_t i = 0; rc == 0 && i < s->n_sel; i++)
+        rc = ag_feed_write_event(b, cfg, s->sel[i], q, err);
+    ag_feed_buf_puts(b, "END:VCALENDAR\r\n");
+    if (rc == 0 && b->failed) {
         *err = ag_feed_strdup_printf("out of memory");
         rc = -1;
     }
@@ -334,7 +270,7 @@ static int build(const ag_config *cfg, const ag_stored_event *evs, size_t n, con
         *err = ag_feed_strdup_printf("no event \"%s\"", q->key);
         return AG_FEED_NOT_FOUND;
     }
-    buffer b = {0};
+    ag_feed_buf b = {0};
     rc = write_calendar(&b, cfg, q, &s, now, err);
     selection_free(&s);
     if (rc < 0) {

@@ -47,14 +47,14 @@ char *ag_feed_plain_text(const char *s)
     return out;
 }
 
-void ag_feed_add_x(icalcomponent *c, const char *name, const char *value)
+icalproperty *ag_feed_x(const char *name, const char *value)
 {
     icalproperty *p = icalproperty_new_x(value);
     icalproperty_set_x_name(p, name);
-    icalcomponent_add_property(c, p);
+    return p;
 }
 
-static void add_text(icalcomponent *c, icalproperty *(*make)(const char *), const ag_text *t,
+static void add_text(ag_feed_buf *b, icalproperty *(*make)(const char *), const ag_text *t,
                      const char *lang)
 {
     const char *used;
@@ -63,7 +63,7 @@ static void add_text(icalcomponent *c, icalproperty *(*make)(const char *), cons
         return;
     icalproperty *p = make(s);
     icalproperty_add_parameter(p, icalparameter_new_language(used));
-    icalcomponent_add_property(c, p);
+    ag_feed_buf_prop(b, p);
 }
 
 static icaltimetype utc_time(int64_t t)
@@ -71,20 +71,20 @@ static icaltimetype utc_time(int64_t t)
     return icaltime_from_timet_with_zone((time_t)t, 0, icaltimezone_get_utc_timezone());
 }
 
-static void add_local(icalcomponent *c, icalproperty *(*make)(icaltimetype), icaltimetype t,
+static void add_local(ag_feed_buf *b, icalproperty *(*make)(icaltimetype), icaltimetype t,
                       const char *tzid)
 {
     icalproperty *p = make(t);
     if (!t.is_date)
         icalproperty_add_parameter(p, icalparameter_new_tzid(tzid));
-    icalcomponent_add_property(c, p);
+    ag_feed_buf_prop(b, p);
 }
 
-static void add_utc(icalcomponent *c, icalproperty *(*make)(icaltimetype), const ag_datetime *dt,
+static void add_utc(ag_feed_buf *b, icalproperty *(*make)(icaltimetype), const ag_datetime *dt,
                     const char *tzid)
 {
     bool ok;
-    icalcomponent_add_property(c, make(utc_time(ag_tz_to_utc(dt, tzid, &ok))));
+    ag_feed_buf_prop(b, make(utc_time(ag_tz_to_utc(dt, tzid, &ok))));
 }
 
 static icalproperty_status status_of(const ag_stored_event *sev)
@@ -96,28 +96,29 @@ static icalproperty_status status_of(const ag_stored_event *sev)
 
 /* What an event and its slots share, so that a client sees them change,
  * move and cancel together. */
-static void add_common(icalcomponent *c, const ag_config *cfg, const ag_stored_event *sev,
-                       const char *uid)
+static void add_common(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev)
 {
-    icalcomponent_add_property(c, icalproperty_new_uid(uid));
-    icalcomponent_add_property(c, icalproperty_new_dtstamp(utc_time(sev->last_modified)));
-    icalcomponent_add_property(c, icalproperty_new_created(utc_time(sev->created)));
-    icalcomponent_add_property(c, icalproperty_new_lastmodified(utc_time(sev->last_modified)));
-    icalcomponent_add_property(c, icalproperty_new_sequence(sev->sequence));
-    icalcomponent_add_property(c, icalproperty_new_status(status_of(sev)));
+    ag_feed_buf_prop(b, icalproperty_new_dtstamp(utc_time(sev->last_modified)));
+    ag_feed_buf_prop(b, icalproperty_new_created(utc_time(sev->created)));
+    ag_feed_buf_prop(b, icalproperty_new_lastmodified(utc_time(sev->last_modified)));
+    ag_feed_buf_prop(b, icalproperty_new_sequence(sev->sequence));
+    ag_feed_buf_prop(b, icalproperty_new_status(status_of(sev)));
     /* PRIVATE keeps a members-only event's details hidden if a member
      * shares their calendar further. */
-    icalcomponent_add_property(c, icalproperty_new_class(sev->ev.visibility == AG_VIS_MEMBERS
-                                                             ? ICAL_CLASS_PRIVATE
-                                                             : ICAL_CLASS_PUBLIC));
+    ag_feed_buf_prop(b, icalproperty_new_class(sev->ev.visibility == AG_VIS_MEMBERS
+                                                   ? ICAL_CLASS_PRIVATE
+                                                   : ICAL_CLASS_PUBLIC));
     const char *base = cfg->settings.base_url ? cfg->settings.base_url : "";
     char *url = ag_feed_strdup_printf("%s/events/%s", base, sev->ev.uid);
-    if (url)
-        icalcomponent_add_property(c, icalproperty_new_url(url));
+    if (!url) {
+        b->failed = true;
+        return;
+    }
+    ag_feed_buf_prop(b, icalproperty_new_url(url));
     free(url);
 }
 
-static void add_category(icalcomponent *c, const ag_config *cfg, const char *id, const char *lang)
+static void add_category(ag_feed_buf *b, const ag_config *cfg, const char *id, const char *lang)
 {
     const ag_category *cat = ag_network_category(cfg, id);
     const char *used;
@@ -125,14 +126,14 @@ static void add_category(icalcomponent *c, const ag_config *cfg, const char *id,
     /* libical 3.0.16 writes CATEGORIES values unescaped, ',' separating. */
     char *plain = ag_feed_plain_text(name ? name : id);
     if (plain && *plain)
-        icalcomponent_add_property(c, icalproperty_new_categories(plain));
+        ag_feed_buf_prop(b, icalproperty_new_categories(plain));
     free(plain);
 }
 
 /* The RRULE as published: UNTIL must be UTC beside a DTSTART with TZID
  * (RFC 5545 3.3.10) and a date beside an all-day DTSTART. `shift` moves it
  * with a slot that starts `shift` wall-clock seconds after its event. */
-static void add_rrule(icalcomponent *c, const ag_event *ev, const ag_feed_recur *r, bool as_date,
+static void add_rrule(ag_feed_buf *b, const ag_event *ev, const ag_feed_recur *r, bool as_date,
                       int64_t shift)
 {
     struct icalrecurrencetype rule = r->rule;
@@ -143,10 +144,10 @@ static void add_rrule(icalcomponent *c, const ag_event *ev, const ag_feed_recur 
         bool ok;
         rule.until = utc_time(ag_tz_to_utc(&local, ev->tzid, &ok));
     }
-    icalcomponent_add_property(c, icalproperty_new_rrule(rule));
+    ag_feed_buf_prop(b, icalproperty_new_rrule(rule));
 }
 
-static void add_exdates(icalcomponent *c, const ag_event *ev, bool as_date, int64_t shift)
+static void add_exdates(ag_feed_buf *b, const ag_event *ev, bool as_date, int64_t shift)
 {
     for (size_t i = 0; i < ev->n_exdates; i++) {
         icaltimetype t = ag_feed_ical_local(&ev->exdates[i]);
@@ -154,33 +155,33 @@ static void add_exdates(icalcomponent *c, const ag_event *ev, bool as_date, int6
             t.is_date = 0;
             icaltime_adjust(&t, 0, 0, 0, (int)shift);
         }
-        add_local(c, icalproperty_new_exdate, t, ev->tzid);
+        add_local(b, icalproperty_new_exdate, t, ev->tzid);
     }
 }
 
-static void add_event_times(icalcomponent *c, const ag_event *ev, const ag_feed_recur *r)
+static void add_event_times(ag_feed_buf *b, const ag_event *ev, const ag_feed_recur *r)
 {
     if (ev->start.is_date) {
         icaltimetype end = ag_feed_ical_local(&ev->end);
         icaltime_adjust(&end, 1, 0, 0, 0); /* the model's last day is inclusive */
-        icalcomponent_add_property(c, icalproperty_new_dtstart(ag_feed_ical_local(&ev->start)));
-        icalcomponent_add_property(c, icalproperty_new_dtend(end));
+        ag_feed_buf_prop(b, icalproperty_new_dtstart(ag_feed_ical_local(&ev->start)));
+        ag_feed_buf_prop(b, icalproperty_new_dtend(end));
     } else if (r) {
         /* A series keeps local time so that each instance follows the zone's
          * rules; the VTIMEZONE tells clients what those are. */
-        add_local(c, icalproperty_new_dtstart, ag_feed_ical_local(&ev->start), ev->tzid);
-        add_local(c, icalproperty_new_dtend, ag_feed_ical_local(&ev->end), ev->tzid);
+        add_local(b, icalproperty_new_dtstart, ag_feed_ical_local(&ev->start), ev->tzid);
+        add_local(b, icalproperty_new_dtend, ag_feed_ical_local(&ev->end), ev->tzid);
     } else {
-        add_utc(c, icalproperty_new_dtstart, &ev->start, ev->tzid);
-        add_utc(c, icalproperty_new_dtend, &ev->end, ev->tzid);
+        add_utc(b, icalproperty_new_dtstart, &ev->start, ev->tzid);
+        add_utc(b, icalproperty_new_dtend, &ev->end, ev->tzid);
     }
     if (r) {
-        add_rrule(c, ev, r, ev->start.is_date, 0);
-        add_exdates(c, ev, ev->start.is_date, 0);
+        add_rrule(b, ev, r, ev->start.is_date, 0);
+        add_exdates(b, ev, ev->start.is_date, 0);
     }
 }
 
-static void add_alarms(icalcomponent *c, const ag_event *ev, const ag_feed_query *q)
+static void add_alarms(ag_feed_buf *b, const ag_event *ev, const ag_feed_query *q)
 {
     const char *used;
     const char *title = ag_feed_text(&ev->title, q->lang, &used);
@@ -193,7 +194,7 @@ static void add_alarms(icalcomponent *c, const ag_event *ev, const ag_feed_query
         tr.duration = icaldurationtype_from_int(-(int)q->alarms[i]);
         icalcomponent_add_property(a, icalproperty_new_trigger(tr));
         icalcomponent_add_property(a, icalproperty_new_description(title ? title : ev->uid));
-        icalcomponent_add_component(c, a);
+        ag_feed_buf_component(b, a);
     }
 }
 
@@ -220,17 +221,19 @@ static void write_slot_line(FILE *f, const ag_event *ev, const ag_slot *s, const
 
 /* The event's description followed by its agenda, times in the event's
  * zone, untimed items in their place. */
-static void add_description(icalcomponent *c, const ag_event *ev, const char *lang)
+static void add_description(ag_feed_buf *b, const ag_event *ev, const char *lang)
 {
     const char *used = lang_code(lang);
     const char *desc = ag_feed_text(&ev->description, lang, &used);
     if (!desc)
         used = lang_code(lang);
-    char *buf = NULL;
+    char *text = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
+    FILE *f = open_memstream(&text, &len);
+    if (!f) {
+        b->failed = true;
         return;
+    }
     if (desc)
         fputs(desc, f);
     if (ev->n_slots > 0) {
@@ -240,30 +243,31 @@ static void add_description(icalcomponent *c, const ag_event *ev, const char *la
     }
     fclose(f);
     if (len > 0) {
-        icalproperty *p = icalproperty_new_description(buf);
+        icalproperty *p = icalproperty_new_description(text);
         icalproperty_add_parameter(p, icalparameter_new_language(used));
-        icalcomponent_add_property(c, p);
+        ag_feed_buf_prop(b, p);
     }
-    free(buf);
+    free(text);
 }
 
-static icalcomponent *event_component(const ag_config *cfg, const ag_stored_event *sev,
-                                      const ag_feed_query *q, const ag_feed_recur *r)
+static void write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
+                        const ag_feed_query *q, const ag_feed_recur *r, const char *common)
 {
     const ag_event *ev = &sev->ev;
-    icalcomponent *c = icalcomponent_new(ICAL_VEVENT_COMPONENT);
-    add_common(c, cfg, sev, ev->uid);
-    add_event_times(c, ev, r);
-    add_text(c, icalproperty_new_summary, &ev->title, q->lang);
-    add_description(c, ev, q->lang);
-    add_text(c, icalproperty_new_location, &ev->location, q->lang);
+    ag_feed_buf_puts(b, "BEGIN:VEVENT\r\n");
+    ag_feed_buf_prop(b, icalproperty_new_uid(ev->uid));
+    ag_feed_buf_puts(b, common);
+    add_event_times(b, ev, r);
+    add_text(b, icalproperty_new_summary, &ev->title, q->lang);
+    add_description(b, ev, q->lang);
+    add_text(b, icalproperty_new_location, &ev->location, q->lang);
     for (size_t i = 0; i < ev->n_categories; i++)
-        add_category(c, cfg, ev->categories[i], q->lang);
+        add_category(b, cfg, ev->categories[i], q->lang);
     if (ev->host)
-        ag_feed_add_x(c, "X-AGENDAD-HOST", ev->host);
+        ag_feed_buf_prop(b, ag_feed_x("X-AGENDAD-HOST", ev->host));
     if (status_of(sev) != ICAL_STATUS_CANCELLED)
-        add_alarms(c, ev, q);
-    return c;
+        add_alarms(b, ev, q);
+    ag_feed_buf_puts(b, "END:VEVENT\r\n");
 }
 
 static bool same_day(const ag_datetime *a, const ag_datetime *b)
@@ -271,47 +275,57 @@ static bool same_day(const ag_datetime *a, const ag_datetime *b)
     return a->year == b->year && a->month == b->month && a->day == b->day;
 }
 
-static void add_slot_times(icalcomponent *c, const ag_event *ev, const ag_slot *s,
+static void add_slot_times(ag_feed_buf *b, const ag_event *ev, const ag_slot *s,
                            const ag_feed_recur *r)
 {
     if (!r) {
-        add_utc(c, icalproperty_new_dtstart, &s->start, ev->tzid);
-        add_utc(c, icalproperty_new_dtend, &s->end, ev->tzid);
+        add_utc(b, icalproperty_new_dtstart, &s->start, ev->tzid);
+        add_utc(b, icalproperty_new_dtend, &s->end, ev->tzid);
         return;
     }
     /* The slot's series is its event's, moved by the slot's wall-clock
      * offset from the event's start. */
     int64_t shift = ag_feed_wall_diff(&ev->start, &s->start);
-    add_local(c, icalproperty_new_dtstart, ag_feed_ical_local(&s->start), ev->tzid);
-    add_local(c, icalproperty_new_dtend, ag_feed_ical_local(&s->end), ev->tzid);
-    add_rrule(c, ev, r, false, shift);
-    add_exdates(c, ev, false, shift);
+    add_local(b, icalproperty_new_dtstart, ag_feed_ical_local(&s->start), ev->tzid);
+    add_local(b, icalproperty_new_dtend, ag_feed_ical_local(&s->end), ev->tzid);
+    add_rrule(b, ev, r, false, shift);
+    add_exdates(b, ev, false, shift);
 }
 
-static icalcomponent *slot_component(const ag_config *cfg, const ag_stored_event *sev, size_t index,
-                                     const ag_feed_query *q, const ag_feed_recur *r)
+/* What every slot of ev says alike: context (the event's title and place)
+ * and the link to its parent. */
+static void add_slot_shared(ag_feed_buf *b, const ag_event *ev, const ag_feed_query *q)
 {
-    const ag_event *ev = &sev->ev;
+    add_text(b, icalproperty_new_description, &ev->title, q->lang);
+    add_text(b, icalproperty_new_location, &ev->location, q->lang);
+    icalproperty *rel = icalproperty_new_relatedto(ev->uid);
+    icalproperty_add_parameter(rel, icalparameter_new_reltype(ICAL_RELTYPE_PARENT));
+    ag_feed_buf_prop(b, rel);
+}
+
+static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev, size_t index,
+                       const ag_feed_query *q, const ag_feed_recur *r, const char *common,
+                       const char *shared)
+{
     const ag_slot *s = &ev->slots[index];
     /* Position in the agenda: stable as long as the agenda is. */
     char *uid = ag_feed_strdup_printf("%s/slot-%zu", ev->uid, index + 1);
-    if (!uid)
-        return NULL;
-    icalcomponent *c = icalcomponent_new(ICAL_VEVENT_COMPONENT);
-    add_common(c, cfg, sev, uid);
+    if (!uid) {
+        b->failed = true;
+        return;
+    }
+    ag_feed_buf_puts(b, "BEGIN:VEVENT\r\n");
+    ag_feed_buf_prop(b, icalproperty_new_uid(uid));
     free(uid);
-    add_slot_times(c, ev, s, r);
-    add_text(c, icalproperty_new_summary, &s->title, q->lang);
-    add_text(c, icalproperty_new_description, &ev->title, q->lang);
-    add_text(c, icalproperty_new_location, &ev->location, q->lang);
+    ag_feed_buf_puts(b, common);
+    add_slot_times(b, ev, s, r);
+    add_text(b, icalproperty_new_summary, &s->title, q->lang);
+    ag_feed_buf_puts(b, shared);
     if (s->axis)
-        add_category(c, cfg, s->axis, q->lang);
-    icalproperty *rel = icalproperty_new_relatedto(ev->uid);
-    icalproperty_add_parameter(rel, icalparameter_new_reltype(ICAL_RELTYPE_PARENT));
-    icalcomponent_add_property(c, rel);
+        add_category(b, cfg, s->axis, q->lang);
     if (s->kind)
-        ag_feed_add_x(c, "X-AGENDAD-KIND", s->kind);
-    return c;
+        ag_feed_buf_prop(b, ag_feed_x("X-AGENDAD-KIND", s->kind));
+    ag_feed_buf_puts(b, "END:VEVENT\r\n");
 }
 
 /* A series' slot is published only when it falls on the series' first day:
@@ -321,8 +335,26 @@ static bool slot_published(const ag_event *ev, const ag_slot *s)
     return s->timed && (!ev->rrule || same_day(&ev->start, &s->start));
 }
 
-int ag_feed_add_event(icalcomponent *cal, const ag_config *cfg, const ag_stored_event *sev,
-                      const ag_feed_query *q, char **err)
+static void write_slots(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
+                        const ag_feed_query *q, const ag_feed_recur *r, const char *common)
+{
+    const ag_event *ev = &sev->ev;
+    ag_feed_buf shared = {0};
+    for (size_t i = 0; i < ev->n_slots; i++) {
+        if (!slot_published(ev, &ev->slots[i]))
+            continue;
+        if (!shared.data)
+            add_slot_shared(&shared, ev, q);
+        if (shared.failed)
+            break;
+        write_slot(b, cfg, ev, i, q, r, common, shared.data);
+    }
+    b->failed |= shared.failed;
+    free(shared.data);
+}
+
+int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
+                        const ag_feed_query *q, char **err)
 {
     const ag_event *ev = &sev->ev;
     ag_feed_recur recur;
@@ -334,16 +366,19 @@ int ag_feed_add_event(icalcomponent *cal, const ag_config *cfg, const ag_stored_
         }
         r = &recur;
     }
-    icalcomponent_add_component(cal, event_component(cfg, sev, q, r));
-    for (size_t i = 0; q->slots && i < ev->n_slots; i++) {
-        if (!slot_published(ev, &ev->slots[i]))
-            continue;
-        icalcomponent *s = slot_component(cfg, sev, i, q, r);
-        if (!s) {
-            *err = ag_feed_strdup_printf("out of memory");
-            return -1;
-        }
-        icalcomponent_add_component(cal, s);
+    /* Serialized once, written into the event and each of its slots. */
+    ag_feed_buf common = {0};
+    add_common(&common, cfg, sev);
+    if (!common.failed) {
+        write_event(b, cfg, sev, q, r, common.data);
+        if (q->slots)
+            write_slots(b, cfg, sev, q, r, common.data);
+    }
+    b->failed |= common.failed;
+    free(common.data);
+    if (b->failed) {
+        *err = ag_feed_strdup_printf("out of memory");
+        return -1;
     }
     return 0;
 }

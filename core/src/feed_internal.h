@@ -39,10 +39,24 @@ int ag_feed_event_span(const ag_event *ev, int64_t from, int64_t to, ag_feed_spa
 /* Whether q's kind, key and visibility rules take ev (window aside). */
 bool ag_feed_matches(const ag_config *cfg, const ag_stored_event *sev, const ag_feed_query *q);
 
-/* Builds the VEVENT of sev and, when q->slots, those of its timed slots,
- * and adds them to cal. 0, or -1 with *err set. */
-int ag_feed_add_event(icalcomponent *cal, const ag_config *cfg, const ag_stored_event *sev,
-                      const ag_feed_query *q, char **err);
+/* Output: libical serializes every property and component; we only put
+ * the pieces in order (which lets an event's slots reuse the text of the
+ * properties they share with it). Failure (allocation) is sticky. */
+typedef struct {
+    char *data;
+    size_t len, cap;
+    bool failed;
+} ag_feed_buf;
+void ag_feed_buf_put(ag_feed_buf *b, const char *s, size_t n);
+void ag_feed_buf_puts(ag_feed_buf *b, const char *s);
+void ag_feed_buf_take(ag_feed_buf *b, char *s);               /* appends and frees s */
+void ag_feed_buf_prop(ag_feed_buf *b, icalproperty *p);       /* serializes and frees p */
+void ag_feed_buf_component(ag_feed_buf *b, icalcomponent *c); /* same for c */
+
+/* Writes the VEVENT of sev and, when q->slots, those of its timed slots.
+ * 0, or -1 with *err set. */
+int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
+                        const ag_feed_query *q, char **err);
 
 /* The text in lang ("ar", else "fr") or, failing that, the other
  * language; *used names the language actually taken, so that a LANGUAGE
@@ -51,7 +65,7 @@ const char *ag_feed_text(const ag_text *t, const char *lang, const char **used);
 /* Text for values libical 3.0.16 writes unescaped (X- properties,
  * CATEGORIES): ',' ';' and line breaks become spaces. malloc'd or NULL. */
 char *ag_feed_plain_text(const char *s);
-void ag_feed_add_x(icalcomponent *c, const char *name, const char *value);
+icalproperty *ag_feed_x(const char *name, const char *value);
 
 char *ag_feed_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
