@@ -38,15 +38,23 @@ static int write_atomic(const char *path, const char *data, size_t len, char **e
     return 0;
 }
 
+/* 0 written, 1 no such feed (skipped), -1 error. */
 static int export_one(ag_service *svc, const char *path, ag_feed_query *q, int64_t now, char **err)
 {
     q->lang = ag_service_settings(svc)->default_lang;
     q->slots = true;
     ag_service_default_window(svc, now, q);
     int status;
-    ag_blob *b = ag_service_feed(svc, q, now, &status, err);
-    if (!b)
+    char *why = NULL;
+    ag_blob *b = ag_service_feed(svc, q, now, &status, &why);
+    if (!b && status == 404) {
+        free(why);
+        return 1;
+    }
+    if (!b) {
+        *err = why;
         return -1;
+    }
     int rc = write_atomic(path, ag_blob_data(b), ag_blob_len(b), err);
     ag_blob_unref(b);
     return rc;
@@ -93,8 +101,13 @@ int ag_export(ag_service *svc, const char *out_dir, int64_t now, char **err)
         if (export_kind(svc, dir, AG_FEED_CATEGORY, svc->cfg->categories[i].id, now, err) < 0)
             return -1;
     snprintf(dir, sizeof dir, "%s/events", out_dir);
-    for (size_t i = 0; i < svc->n_evs; i++, written++)
-        if (export_kind(svc, dir, AG_FEED_EVENT, svc->evs[i].ev.uid, now, err) < 0)
+    for (size_t i = 0; i < svc->n_evs; i++) {
+        int rc = export_kind(svc, dir, AG_FEED_EVENT, svc->evs[i].ev.uid, now, err);
+        if (rc == 1)
+            continue; /* members-only or over: HTTP answers 404 too */
+        if (rc < 0)
             return -1;
+        written++;
+    }
     return written;
 }

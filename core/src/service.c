@@ -43,6 +43,27 @@ static void replace_str(char **dst, const char *src)
     *dst = strdup(src);
 }
 
+/* A base_url that only named the configured listen address follows --listen,
+ * so that a second instance prints and links its own URLs; a public URL
+ * (behind a proxy) stays. */
+static void follow_listen(ag_settings *s, char *host, int port)
+{
+    char old[300];
+    bool v6 = strchr(s->listen_host, ':') != NULL;
+    snprintf(old, sizeof old, v6 ? "http://[%s]:%d" : "http://%s:%d", s->listen_host,
+             s->listen_port);
+    bool derived = strcmp(s->base_url, old) == 0;
+    free(s->listen_host);
+    s->listen_host = host;
+    s->listen_port = port;
+    if (!derived)
+        return;
+    v6 = strchr(host, ':') != NULL;
+    char url[300];
+    snprintf(url, sizeof url, v6 ? "http://[%s]:%d" : "http://%s:%d", host, port);
+    replace_str(&s->base_url, url);
+}
+
 static int apply_overrides(ag_config *cfg, const ag_overrides *ov, ag_diags *diags)
 {
     ag_settings *s = &cfg->settings;
@@ -53,9 +74,7 @@ static int apply_overrides(ag_config *cfg, const ag_overrides *ov, ag_diags *dia
             ag_diags_add(diags, NULL, 0, 0, "--listen \"%s\" is not ADDRESS:PORT", ov->listen);
             return -1;
         }
-        free(s->listen_host);
-        s->listen_host = host;
-        s->listen_port = port;
+        follow_listen(s, host, port);
     }
     if (ov->state_path)
         replace_str(&s->state_path, ov->state_path);
@@ -207,30 +226,14 @@ static void cache_key(const ag_feed_query *q, int64_t now, char *buf, size_t siz
         off += snprintf(buf + off, size - (size_t)off, "%lld,", (long long)q->alarms[i]);
 }
 
-static bool feed_target_exists(const ag_service *svc, const ag_feed_query *q)
-{
-    switch (q->kind) {
-    case AG_FEED_MEMBER:
-        return ag_network_member(svc->cfg, q->key) != NULL;
-    case AG_FEED_CATEGORY:
-        return ag_network_category(svc->cfg, q->key) != NULL;
-    case AG_FEED_EVENT:
-        for (size_t i = 0; i < svc->n_evs; i++)
-            if (strcmp(svc->evs[i].ev.uid, q->key) == 0)
-                return true;
-        return false;
-    default:
-        return true;
-    }
-}
-
 static ag_blob *build_feed(ag_service *svc, const ag_feed_query *q, int64_t now, int *status,
                            char **err)
 {
     char *text;
     size_t len;
-    if (ag_feed_build(svc->cfg, svc->evs, svc->n_evs, q, now, &text, &len, err) < 0) {
-        *status = 500;
+    int rc = ag_feed_build(svc->cfg, svc->evs, svc->n_evs, q, now, &text, &len, err);
+    if (rc < 0) {
+        *status = rc == AG_FEED_NOT_FOUND ? 404 : 500;
         return NULL;
     }
     ag_blob *b =
@@ -248,11 +251,6 @@ ag_blob *ag_service_feed(ag_service *svc, const ag_feed_query *q, int64_t now, i
     if (!svc->have_events || !svc->cfg) {
         *status = 503;
         *err = strdup("the event store is not available yet");
-        return NULL;
-    }
-    if (!feed_target_exists(svc, q)) {
-        *status = 404;
-        *err = strdup("no such feed");
         return NULL;
     }
     char key[1024];

@@ -32,11 +32,14 @@ class Daemon:
         self.log_path = os.path.join(self.tmp, "daemon.log")
         self.extra_args = list(extra_args)
         self.plugin_dir = plugin_dir
-        self.port = None
+        # One port for the instance's whole life: base_url (and so the feed
+        # bytes) follow --listen, and a restart must serve identical bytes.
+        self.port = free_port()
         self.proc = None
 
     def args(self, command, *more):
-        a = [BIN, command, "--config", self.config, "--state", self.state]
+        a = [BIN, command, "--config", self.config, "--state", self.state,
+             "--listen", f"127.0.0.1:{self.port}"]
         if self.plugin_dir:
             a += ["--plugin-dir", self.plugin_dir]
         return a + list(more)
@@ -46,10 +49,9 @@ class Daemon:
                               timeout=60, check=check)
 
     def start(self):
-        self.port = free_port()
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            self.args("run", "--listen", f"127.0.0.1:{self.port}", *self.extra_args),
+            self.args("run", *self.extra_args),
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
