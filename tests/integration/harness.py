@@ -67,6 +67,11 @@ class Daemon:
         raise RuntimeError("agendad did not become ready:\n" + self.log_text())
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.proc and self.proc.poll() is not None:
+            # It died on its own: a crash the test may not have noticed.
+            import sys
+            sys.stderr.write(f"agendad had exited with {self.proc.returncode}; its log:\n"
+                             f"{self.log_text()}\n")
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
