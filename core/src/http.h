@@ -23,7 +23,8 @@ typedef struct {
     int max_url_bytes;         /* beyond: 414 */
     int max_requests_per_conn; /* then "Connection: close" */
     int64_t header_timeout_ms; /* full headers must arrive within this: else 408/close */
-    int64_t idle_timeout_ms;   /* keep-alive connection idle: close */
+    int64_t idle_timeout_ms;   /* keep-alive connection idle, or a response write making
+                                  no progress (client not reading): close */
 } ag_http_limits;
 
 void ag_http_limits_default(ag_http_limits *l);
@@ -33,9 +34,12 @@ void ag_http_limits_default(ag_http_limits *l);
  * until then even if the client has gone (the response is then dropped). */
 typedef void (*ag_http_handler_fn)(ag_http_request *req, void *data);
 
+/* limits may be NULL (defaults). Sets SIGPIPE to SIG_IGN if it is still at
+ * SIG_DFL, since libuv writes with write(2). Returns 0 or a negative UV_E*. */
 int ag_http_server_new(uv_loop_t *loop, const ag_http_limits *limits, ag_http_handler_fn fn,
                        void *data, ag_http_server **out);
-/* Binds and listens on host:port (IPv4 or IPv6 literal). 0, or -1 with *err. */
+/* Binds and listens on host:port (IPv4 or IPv6 literal, "[::1]" too).
+ * 0, or -1 with *err (malloc'd, the caller frees it). */
 int ag_http_server_listen(ag_http_server *s, const char *host, int port, char **err);
 /* Adopts an already listening socket (systemd socket activation). */
 int ag_http_server_adopt(ag_http_server *s, int fd, char **err);
@@ -45,6 +49,7 @@ void ag_http_server_set_limits(ag_http_server *s, const ag_http_limits *limits);
 /* Stops accepting; in-flight requests finish; idle connections close.
  * done(data) runs once every connection is gone; then free the server. */
 void ag_http_server_shutdown(ag_http_server *s, void (*done)(void *), void *data);
+/* Only once done has run (or nothing was ever opened): aborts otherwise. */
 void ag_http_server_free(ag_http_server *s);
 
 /* Request accessors; strings borrowed, valid until the response is sent. */
@@ -63,11 +68,15 @@ const char *ag_http_peer(const ag_http_request *req);
 
 /* Sends b with conditional GET (If-None-Match, then If-Modified-Since → 304),
  * gzip when Accept-Encoding allows, ETag, Last-Modified, Cache-Control
- * (max-age seconds), CORS ("Access-Control-Allow-Origin: *" once, exposing
- * ETag), HEAD without body. Takes a new reference of b. */
+ * (max-age seconds; negative: no-cache), CORS ("Access-Control-Allow-Origin: *"
+ * once, exposing ETag), HEAD without body. The gzip variant's ETag is the
+ * blob's with "-gz" inside the quotes; If-None-Match accepts either form.
+ * 304 and HEAD carry the Content-Length the 200 would have had. Takes a new
+ * reference of b. */
 void ag_http_respond_blob(ag_http_request *req, ag_blob *b, int max_age);
 /* Any other response. extra_headers: NULL-terminated "Name: value" lines or
- * NULL. body is copied. */
+ * NULL (lines with CR or LF are dropped). body is copied. 204 and 304 get no
+ * body, and 204 no Content-Length (RFC 9110 8.6). */
 void ag_http_respond(ag_http_request *req, int status, const char *content_type, const char *body,
                      size_t len, const char *const *extra_headers);
 /* Short text/plain error ("404 Not Found\n<detail>\n"). */

@@ -1,0 +1,474 @@
+/* One client connection: reading, parsing one request at a time, timers,
+ * writing the response, and closing without losing the last answer. */
+#include "http_internal.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void on_timer(uv_timer_t *t);
+static void conn_parse(ag_http_conn *c);
+static void refuse(ag_http_conn *c, int status);
+
+static void arm_timer(ag_http_conn *c, int64_t ms)
+{
+    uv_timer_start(&c->timer, on_timer, ms > 0 ? (uint64_t)ms : 1, 0);
+}
+
+/* ---- llhttp callbacks: they collect the request and flag refusals ---- */
+
+static int on_message_begin(llhttp_t *p)
+{
+    ag_http_conn *c = p->data;
+    c->in_message = true;
+    c->header_bytes = 0;
+    c->status_on_error = 0;
+    c->req = ag_http_request_new(c->srv, c);
+    arm_timer(c, c->srv->limits.header_timeout_ms);
+    return c->req ? 0 : -1;
+}
+
+static int count_header_bytes(ag_http_conn *c, size_t len)
+{
+    c->header_bytes += len;
+    if (c->header_bytes > (size_t)c->srv->limits.max_header_bytes) {
+        c->status_on_error = 431;
+        return -1;
+    }
+    return 0;
+}
+
+static int on_url(llhttp_t *p, const char *at, size_t len)
+{
+    ag_http_conn *c = p->data;
+    if (c->req->url.len + len > (size_t)c->srv->limits.max_url_bytes) {
+        c->status_on_error = 414;
+        return -1;
+    }
+    if (count_header_bytes(c, len) != 0)
+        return -1;
+    return ag_sbuf_add(&c->req->url, at, len);
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t len)
+{
+    ag_http_conn *c = p->data;
+    if (count_header_bytes(c, len) != 0)
+        return -1;
+    return ag_sbuf_add(&c->req->field, at, len);
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t len)
+{
+    ag_http_conn *c = p->data;
+    if (count_header_bytes(c, len) != 0)
+        return -1;
+    return ag_sbuf_add(&c->req->value, at, len);
+}
+
+static int on_header_value_complete(llhttp_t *p)
+{
+    ag_http_conn *c = p->data;
+    /* ": " and CRLF count against the limit too. */
+    if (count_header_bytes(c, 4) != 0)
+        return -1;
+    return ag_http_request_add_header(c->req);
+}
+
+static bool method_allowed(uint8_t m)
+{
+    return m == HTTP_GET || m == HTTP_HEAD || m == HTTP_OPTIONS;
+}
+
+static int on_headers_complete(llhttp_t *p)
+{
+    ag_http_conn *c = p->data;
+    ag_http_request *req = c->req;
+    uv_timer_stop(&c->timer);
+    req->method = llhttp_get_method(p);
+    req->http_major = llhttp_get_http_major(p);
+    req->http_minor = llhttp_get_http_minor(p);
+    /* We never read bodies: refusing them here, and closing afterwards,
+     * means we never have to find where a body ends. */
+    bool has_body = (p->flags & (F_CHUNKED | F_TRANSFER_ENCODING)) || p->content_length > 0;
+    if (has_body) {
+        c->status_on_error = method_allowed(req->method) ? 413 : 405;
+        return -1;
+    }
+    return 0;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+    ag_http_conn *c = p->data;
+    c->req->keep_alive = llhttp_should_keep_alive(p) && !llhttp_get_upgrade(p);
+    c->in_message = false;
+    /* One request at a time: the rest of the buffer waits for the answer. */
+    return HPE_PAUSED;
+}
+
+static const llhttp_settings_t parser_settings = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_header_value_complete = on_header_value_complete,
+    .on_headers_complete = on_headers_complete,
+    .on_message_complete = on_message_complete,
+};
+
+/* ---- reading ---- */
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)suggested;
+    ag_http_conn *c = h->data;
+    if (c->rpos > 0) {
+        memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
+        c->rlen -= c->rpos;
+        c->rpos = 0;
+    }
+    *buf = uv_buf_init(c->rbuf + c->rlen, (unsigned)(sizeof c->rbuf - c->rlen));
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+
+static void set_reading(ag_http_conn *c, bool want)
+{
+    if (want == c->reading || c->closing)
+        return;
+    if (want && uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0) {
+        ag_http_conn_close(c);
+        return;
+    }
+    if (!want)
+        uv_read_stop((uv_stream_t *)&c->tcp);
+    c->reading = want;
+}
+
+/* Reading goes on while a request is handled, to notice a reset, but only
+ * into the fixed buffer: a client that pipelines faster than it reads our
+ * answers is throttled by TCP, not by our memory. */
+static void update_reading(ag_http_conn *c)
+{
+    set_reading(c, !c->peer_eof && c->rlen < sizeof c->rbuf);
+}
+
+static void on_eof(ag_http_conn *c)
+{
+    c->peer_eof = true;
+    set_reading(c, false);
+    /* A half-closed client may still wait for answers to what it sent. */
+    if (c->state == CONN_READING)
+        conn_parse(c);
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    (void)buf;
+    ag_http_conn *c = s->data;
+    if (n == 0)
+        return;
+    if (c->state == CONN_LINGERING) {
+        c->rlen = c->rpos = 0; /* drained, not parsed */
+        if (n < 0)
+            ag_http_conn_close(c);
+        return;
+    }
+    if (n == UV_EOF) {
+        on_eof(c);
+        return;
+    }
+    if (n < 0) {
+        ag_http_conn_close(c);
+        return;
+    }
+    c->rlen += (size_t)n;
+    if (c->state == CONN_READING)
+        conn_parse(c);
+    else
+        update_reading(c);
+}
+
+/* ---- dispatching ---- */
+
+static void dispatch(ag_http_conn *c)
+{
+    ag_http_request *req = c->req;
+    c->state = CONN_DISPATCHED;
+    c->nrequests++;
+    if (!req->keep_alive || c->nrequests >= c->srv->limits.max_requests_per_conn)
+        c->close_after = true;
+    if (req->method == HTTP_OPTIONS) {
+        ag_http_respond_options(req);
+        return;
+    }
+    if (!method_allowed(req->method)) {
+        ag_http_respond_not_allowed(req);
+        return;
+    }
+    int status = ag_http_request_parse_target(req);
+    if (status != 0) {
+        ag_http_respond_error(req, status, "invalid request target", NULL);
+        return;
+    }
+    c->srv->fn(req, c->srv->data);
+}
+
+static void conn_parse(ag_http_conn *c)
+{
+    while (c->state == CONN_READING && !c->closing && c->rpos < c->rlen) {
+        const char *start = c->rbuf + c->rpos;
+        llhttp_errno_t err = llhttp_execute(&c->parser, start, c->rlen - c->rpos);
+        if (err == HPE_OK) {
+            c->rpos = c->rlen;
+        } else if (err == HPE_PAUSED) {
+            c->rpos = (size_t)(llhttp_get_error_pos(&c->parser) - c->rbuf);
+            llhttp_resume(&c->parser);
+            dispatch(c);
+        } else {
+            refuse(c, c->status_on_error ? c->status_on_error : 400);
+        }
+    }
+    if (c->closing)
+        return;
+    if (c->rpos == c->rlen)
+        c->rpos = c->rlen = 0;
+    /* Nothing left to answer from a client that has finished sending. */
+    if (c->state == CONN_READING && c->peer_eof)
+        ag_http_conn_close(c);
+    else
+        update_reading(c);
+}
+
+/* Answers a request we will not hand to the application, then closes: after
+ * a parse error we no longer know where the next request would start. */
+static void refuse(ag_http_conn *c, int status)
+{
+    c->close_after = true;
+    c->in_message = false;
+    if (!c->req)
+        c->req = ag_http_request_new(c->srv, c);
+    if (!c->req) {
+        ag_http_conn_close(c);
+        return;
+    }
+    c->state = CONN_DISPATCHED;
+    if (status == 405)
+        ag_http_respond_not_allowed(c->req);
+    else
+        ag_http_respond_error(c->req, status, NULL, NULL);
+}
+
+/* ---- writing and closing ---- */
+
+typedef struct {
+    uv_write_t w;
+    ag_http_conn *c;
+    char *head, *owned;
+    ag_blob *blob;
+} write_ctx;
+
+static void write_ctx_free(write_ctx *w)
+{
+    free(w->head);
+    free(w->owned);
+    ag_blob_unref(w->blob);
+    free(w);
+}
+
+static void on_shutdown(uv_shutdown_t *r, int status)
+{
+    ag_http_conn *c = r->data;
+    if (status < 0 && !c->closing)
+        ag_http_conn_close(c);
+}
+
+/* Half-close, then drain what the client still sends until it closes too:
+ * closing with unread data would reset the connection and could destroy
+ * our response in the client's receive buffer. */
+static void start_linger(ag_http_conn *c)
+{
+    if (c->peer_eof) {
+        ag_http_conn_close(c);
+        return;
+    }
+    c->state = CONN_LINGERING;
+    c->rlen = c->rpos = 0;
+    arm_timer(c, AG_HTTP_LINGER_MS);
+    c->shutdown_req.data = c;
+    if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
+        ag_http_conn_close(c);
+        return;
+    }
+    set_reading(c, true);
+}
+
+static void on_written(uv_write_t *wr, int status)
+{
+    write_ctx *w = (write_ctx *)wr;
+    ag_http_conn *c = w->c;
+    write_ctx_free(w);
+    /* On close, libuv cancels pending writes before the close callback, so c
+     * is still valid here. */
+    if (c->closing)
+        return;
+    if (status < 0) {
+        ag_http_conn_close(c);
+        return;
+    }
+    if (c->close_after) {
+        start_linger(c);
+        return;
+    }
+    c->state = CONN_READING;
+    arm_timer(c, c->srv->limits.idle_timeout_ms);
+    conn_parse(c);
+}
+
+void ag_http_conn_write(ag_http_conn *c, char *head, size_t head_len, const char *body,
+                        size_t body_len, char *owned_body, ag_blob *blob)
+{
+    write_ctx *w = calloc(1, sizeof *w);
+    c->req = NULL;
+    c->state = CONN_WRITING;
+    if (!w) {
+        free(head);
+        free(owned_body);
+        ag_blob_unref(blob);
+        ag_http_conn_close(c);
+        return;
+    }
+    *w = (write_ctx){.c = c, .head = head, .owned = owned_body, .blob = blob};
+    c->write_queue_seen = SIZE_MAX;
+    arm_timer(c, c->srv->limits.idle_timeout_ms);
+    uv_buf_t bufs[2] = {uv_buf_init(head, (unsigned)head_len),
+                        uv_buf_init((char *)body, (unsigned)body_len)};
+    int rc = uv_write(&w->w, (uv_stream_t *)&c->tcp, bufs, body_len ? 2 : 1, on_written);
+    if (rc < 0) {
+        write_ctx_free(w);
+        ag_http_conn_close(c);
+    }
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    ag_http_conn *c = h->data;
+    if (--c->open_handles > 0)
+        return;
+    ag_http_server *s = c->srv;
+    ag_http_server_unlink(s, c);
+    free(c);
+    ag_http_server_maybe_done(s);
+}
+
+void ag_http_conn_close(ag_http_conn *c)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    if (c->req && c->state == CONN_DISPATCHED) {
+        /* The application still holds it: it is freed when answered. */
+        c->req->conn = NULL;
+        c->srv->orphans++;
+    } else if (c->req) {
+        ag_http_request_free(c->req);
+    }
+    c->req = NULL;
+    uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+    uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+}
+
+void ag_http_conn_close_if_idle(ag_http_conn *c)
+{
+    if (c->state == CONN_READING && !c->in_message)
+        ag_http_conn_close(c);
+    else if (c->state != CONN_LINGERING)
+        c->close_after = true;
+}
+
+/* A client that stops reading would hold its connection forever: while a
+ * response is queued, each idle period must see some of it leave. */
+static void check_write_progress(ag_http_conn *c)
+{
+    size_t queued = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+    if (queued > 0 && queued >= c->write_queue_seen) {
+        ag_http_conn_close(c);
+        return;
+    }
+    c->write_queue_seen = queued;
+    arm_timer(c, c->srv->limits.idle_timeout_ms);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    ag_http_conn *c = t->data;
+    if (c->state == CONN_LINGERING) {
+        ag_http_conn_close(c);
+    } else if (c->state == CONN_WRITING) {
+        check_write_progress(c);
+    } else if (c->state == CONN_READING) {
+        if (c->in_message)
+            refuse(c, 408);
+        else
+            ag_http_conn_close(c);
+    }
+}
+
+/* ---- accepting ---- */
+
+static void free_handle(uv_handle_t *h)
+{
+    free(h);
+}
+
+/* Over the connection limit: take the connection off the backlog and close
+ * it, so the client learns at once instead of waiting in the queue. */
+static void reject(ag_http_server *s)
+{
+    uv_tcp_t *t = malloc(sizeof *t);
+    if (!t || uv_tcp_init(s->loop, t) != 0) {
+        free(t);
+        return;
+    }
+    uv_accept((uv_stream_t *)&s->listener, (uv_stream_t *)t);
+    uv_close((uv_handle_t *)t, free_handle);
+}
+
+static void read_peer(ag_http_conn *c)
+{
+    struct sockaddr_storage a;
+    int len = sizeof a;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&a, &len) != 0)
+        return;
+    if (a.ss_family == AF_INET6)
+        uv_ip6_name((struct sockaddr_in6 *)&a, c->peer, sizeof c->peer);
+    else
+        uv_ip4_name((struct sockaddr_in *)&a, c->peer, sizeof c->peer);
+}
+
+void ag_http_conn_accept(ag_http_server *s)
+{
+    ag_http_conn *c = s->nconns < s->limits.max_connections ? calloc(1, sizeof *c) : NULL;
+    if (!c) {
+        reject(s);
+        return;
+    }
+    c->srv = s;
+    uv_tcp_init(s->loop, &c->tcp);
+    uv_timer_init(s->loop, &c->timer);
+    c->tcp.data = c->timer.data = c;
+    c->open_handles = 2;
+    ag_http_server_link(s, c);
+    if (uv_accept((uv_stream_t *)&s->listener, (uv_stream_t *)&c->tcp) != 0) {
+        ag_http_conn_close(c);
+        return;
+    }
+    read_peer(c);
+    uv_tcp_nodelay(&c->tcp, 1);
+    llhttp_init(&c->parser, HTTP_REQUEST, &parser_settings);
+    c->parser.data = c;
+    c->state = CONN_READING;
+    arm_timer(c, s->limits.header_timeout_ms);
+    update_reading(c);
+}

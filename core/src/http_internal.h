@@ -1,0 +1,122 @@
+/* Private to the http_*.c files: the structures behind the opaque handles of
+ * http.h and the functions the parts call on each other. */
+#ifndef AGENDAD_HTTP_INTERNAL_H
+#define AGENDAD_HTTP_INTERNAL_H
+
+#include "http.h"
+
+#include <llhttp.h>
+
+/* One read buffer per connection bounds what a pipelining or slow client can
+ * make us hold: requests are parsed one at a time and reading stops when the
+ * buffer is full. Its size does not limit a request's size: the parser
+ * copies each piece out as it goes. */
+#define AG_HTTP_READ_BUF 16384
+/* After the last response, how long we drain the client's leftovers so that
+ * closing does not reset the connection before it read our answer. */
+#define AG_HTTP_LINGER_MS 1000
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+} ag_sbuf;
+
+int ag_sbuf_add(ag_sbuf *b, const char *s, size_t len);
+int ag_sbuf_addf(ag_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ag_sbuf_free(ag_sbuf *b);
+/* Hands over the string (never NULL) and empties b. */
+char *ag_sbuf_take(ag_sbuf *b);
+
+typedef struct {
+    char *name, *value;
+} ag_http_pair;
+
+typedef enum {
+    CONN_READING,    /* parsing; no request handed out */
+    CONN_DISPATCHED, /* a request awaits ag_http_respond* */
+    CONN_WRITING,    /* a response is being written */
+    CONN_LINGERING,  /* last response sent, draining before close */
+} ag_conn_state;
+
+typedef struct ag_http_conn ag_http_conn;
+
+struct ag_http_request {
+    ag_http_server *srv;
+    ag_http_conn *conn; /* NULL once the client is gone */
+    uint8_t method;
+    uint8_t http_major, http_minor;
+    bool keep_alive;
+    ag_sbuf url, field, value; /* accumulated while parsing */
+    ag_http_pair *headers;
+    size_t nheaders, cap_headers;
+    char *path, *query;
+    ag_http_pair *params;
+    size_t nparams;
+    char peer[48];
+};
+
+struct ag_http_conn {
+    ag_http_server *srv;
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    uv_shutdown_t shutdown_req;
+    llhttp_t parser;
+    ag_conn_state state;
+    ag_http_request *req; /* being parsed, or dispatched */
+    int status_on_error;  /* set by a parser callback that refuses the request */
+    size_t header_bytes;
+    int nrequests;
+    bool in_message; /* the current request has started arriving */
+    bool close_after;
+    bool reading, closing, peer_eof;
+    int open_handles;
+    size_t write_queue_seen; /* bytes still queued at the last timer check */
+    ag_http_conn *prev, *next;
+    char peer[48];
+    size_t rlen, rpos;
+    char rbuf[AG_HTTP_READ_BUF];
+};
+
+struct ag_http_server {
+    uv_loop_t *loop;
+    ag_http_limits limits;
+    ag_http_handler_fn fn;
+    void *data;
+    uv_tcp_t listener;
+    bool listener_open, listener_closing;
+    bool shutting_down;
+    void (*done)(void *);
+    void *done_data;
+    int nconns;
+    int orphans; /* requests whose connection closed before they were answered */
+    ag_http_conn *conns;
+};
+
+/* http.c */
+void ag_http_server_maybe_done(ag_http_server *s);
+void ag_http_server_link(ag_http_server *s, ag_http_conn *c);
+void ag_http_server_unlink(ag_http_server *s, ag_http_conn *c);
+
+/* http_conn.c */
+void ag_http_conn_accept(ag_http_server *s);
+/* Queues head + body; takes ownership of head, owned_body and the blob ref. */
+void ag_http_conn_write(ag_http_conn *c, char *head, size_t head_len, const char *body,
+                        size_t body_len, char *owned_body, ag_blob *blob);
+void ag_http_conn_close(ag_http_conn *c);
+/* Closes a connection that has nothing in flight; on shutdown. */
+void ag_http_conn_close_if_idle(ag_http_conn *c);
+
+/* http_request.c */
+ag_http_request *ag_http_request_new(ag_http_server *s, ag_http_conn *c);
+void ag_http_request_free(ag_http_request *req);
+int ag_http_request_add_header(ag_http_request *req);
+/* Fills path, query and params from the URL. Returns 0, or an HTTP status. */
+int ag_http_request_parse_target(ag_http_request *req);
+
+/* http_response.c */
+void ag_http_respond_options(ag_http_request *req);
+void ag_http_respond_not_allowed(ag_http_request *req);
+/* Whether this response lets the connection carry another request. */
+bool ag_http_response_keeps_alive(const ag_http_request *req);
+
+#endif
