@@ -106,7 +106,8 @@ static int select_events(const ag_config *cfg, const ag_stored_event *evs, size_
      * byte-identical output is what keeps ETags stable. */
     if (!sorted)
         qsort(s->sel, s->n_sel, sizeof *s->sel, cmp_stored_uid);
-    qsort(s->zones, s->n_zones, sizeof *s->zones, cmp_zone);
+    if (s->n_zones > 1)
+        qsort(s->zones, s->n_zones, sizeof *s->zones, cmp_zone);
     return 0;
 }
 
