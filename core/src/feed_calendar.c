@@ -93,7 +93,7 @@ static int select_events(const ag_config *cfg, const ag_stored_event *evs, size_
             return -1;
         if (!taken)
             continue;
-        if (evs[i].ev.rrule && !evs[i].ev.start.is_date &&
+        if (ag_feed_uses_tzid(&evs[i].ev, q) &&
             zone_add(s, evs[i].ev.tzid, span.first_start, span.last_end) < 0) {
             *err = ag_feed_strdup_printf("out of memory");
             return -1;

@@ -152,7 +152,7 @@ static void add_exdates(ag_feed_buf *b, const ag_event *ev, bool as_date, int64_
     for (size_t i = 0; i < ev->n_exdates; i++) {
         icaltimetype t = ag_feed_ical_local(&ev->exdates[i]);
         if (!as_date) {
-            t.is_date = 0;
+            t = ag_feed_midnight(t);
             icaltime_adjust(&t, 0, 0, 0, (int)shift);
         }
         add_local(b, icalproperty_new_exdate, t, ev->tzid);
@@ -333,6 +333,18 @@ static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev,
 static bool slot_published(const ag_event *ev, const ag_slot *s)
 {
     return s->timed && (!ev->rrule || same_day(&ev->start, &s->start));
+}
+
+bool ag_feed_uses_tzid(const ag_event *ev, const ag_feed_query *q)
+{
+    if (!ev->rrule)
+        return false;
+    if (!ev->start.is_date)
+        return true;
+    for (size_t i = 0; q->slots && i < ev->n_slots; i++)
+        if (slot_published(ev, &ev->slots[i]))
+            return true;
+    return false;
 }
 
 static void write_slots(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,

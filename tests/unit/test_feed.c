@@ -499,6 +499,34 @@ static void series_keep_local_time_and_one_vtimezone(void **state)
     free(ics);
 }
 
+static void all_day_series_use_dates(void **state)
+{
+    fixture *f = *state;
+    ag_event *forum = NULL;
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->evs[i].ev.uid, FORUM) == 0)
+            forum = &f->evs[i].ev;
+    forum->rrule = strdup("FREQ=YEARLY;UNTIL=20280512T235959Z");
+    forum->exdates = malloc(sizeof *forum->exdates);
+    forum->exdates[0] = day(2027, 5, 12);
+    forum->n_exdates = 1;
+    const ag_slot slots[] = {timed_slot(at(2026, 5, 12, 9, 0), at(2026, 5, 12, 10, 0), "افتتاح",
+                                        "Ouverture", "opening", NULL)};
+    add_slots(forum, 1, slots);
+    ag_feed_query q = query(AG_FEED_CATEGORY, "digitalisation", "fr");
+    char *ics = build(f, &q, NOW);
+    assert_prop(ics, FORUM, "DTSTART", "DTSTART;VALUE=DATE:20260512");
+    assert_prop(ics, FORUM, "DTEND", "DTEND;VALUE=DATE:20260515");
+    assert_prop(ics, FORUM, "RRULE", "RRULE:FREQ=YEARLY;UNTIL=20280512");
+    assert_prop(ics, FORUM, "EXDATE", "EXDATE;VALUE=DATE:20270512");
+    /* Its slot is timed: local time with the zone, UNTIL in UTC. */
+    assert_prop(ics, FORUM "/slot-1", "DTSTART", "DTSTART;TZID=Africa/Casablanca:20260512T090000");
+    assert_prop(ics, FORUM "/slot-1", "RRULE", "RRULE:FREQ=YEARLY;UNTIL=20280513T085959Z");
+    assert_prop(ics, FORUM "/slot-1", "EXDATE", "EXDATE;TZID=Africa/Casablanca:20270512T090000");
+    assert_int_equal(count(ics, "BEGIN:VTIMEZONE"), 1);
+    free(ics);
+}
+
 static void slots_are_children(void **state)
 {
     fixture *f = *state;
@@ -655,6 +683,13 @@ static void window_leaves_out_what_is_outside(void **state)
     ics = build(f, &q, NOW);
     assert_non_null(strstr(ics, "UID:" MONTHLY "\r\n"));
     assert_null(strstr(ics, "UID:" WEEKLY "\r\n"));
+    free(ics);
+    /* An event feed names its event: no window applies. */
+    q = query(AG_FEED_EVENT, WORKSHOP, "ar");
+    q.from = utc(2026, 1, 1, 0, 0);
+    q.to = utc(2026, 12, 31, 0, 0);
+    ics = build(f, &q, NOW);
+    assert_non_null(strstr(ics, "UID:" WORKSHOP "\r\n"));
     free(ics);
 }
 
@@ -856,6 +891,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(one_off_times_are_utc, setup, teardown),
         cmocka_unit_test_setup_teardown(all_day_end_is_exclusive, setup, teardown),
         cmocka_unit_test_setup_teardown(series_keep_local_time_and_one_vtimezone, setup, teardown),
+        cmocka_unit_test_setup_teardown(all_day_series_use_dates, setup, teardown),
         cmocka_unit_test_setup_teardown(slots_are_children, setup, teardown),
         cmocka_unit_test_setup_teardown(stamps_come_from_the_store, setup, teardown),
         cmocka_unit_test_setup_teardown(calendar_properties, setup, teardown),
