@@ -7,6 +7,7 @@
 #include "network.h"
 #include "tz.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,6 +171,8 @@ static void add_refresh(icalcomponent *cal, int64_t seconds)
 {
     if (seconds <= 0)
         seconds = 3600;
+    if (seconds > INT_MAX) /* libical durations are ints */
+        seconds = INT_MAX;
     struct icaldurationtype d = icaldurationtype_from_int((int)seconds);
     icalproperty *p = icalproperty_new_refreshinterval(d);
     icalproperty_add_parameter(p, icalparameter_new_value(ICAL_VALUE_DURATION));

@@ -6,6 +6,7 @@
 #include "network.h"
 #include "tz.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,9 @@ static void add_alarms(ag_feed_buf *b, const ag_event *ev, const ag_feed_query *
     const char *used;
     const char *title = ag_feed_text(&ev->title, q->lang, &used);
     for (size_t i = 0; i < q->n_alarms && i < AG_FEED_MAX_ALARMS; i++) {
+        /* libical durations are ints; ag_feed_parse_alarms keeps within. */
+        if (q->alarms[i] <= 0 || q->alarms[i] > INT_MAX)
+            continue;
         icalcomponent *a = icalcomponent_new(ICAL_VALARM_COMPONENT);
         icalcomponent_add_property(a, icalproperty_new_action(ICAL_ACTION_DISPLAY));
         struct icaltriggertype tr;
