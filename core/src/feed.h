@@ -24,21 +24,37 @@ typedef struct {
     ag_feed_kind kind;
     const char *key;  /* member id, category id or event uid; NULL for network */
     const char *lang; /* "ar" or "fr": language of text, falling back to the other */
-    bool slots;       /* agenda slots as their own VEVENTs (default true) */
+    bool slots;       /* timed agenda slots as their own VEVENTs, UID "<event uid>/slot-<n>"
+                         (n: 1-based position in the agenda), RELATED-TO the event and
+                         sharing its STATUS/SEQUENCE/DTSTAMP; a series' slots repeat with
+                         it (same RRULE/EXDATE, shifted) when on its first day. Untimed
+                         items, and every item, are listed in the event's DESCRIPTION.
+                         (default true) */
     int64_t alarms[AG_FEED_MAX_ALARMS]; /* VALARM lead times in seconds (default none) */
     size_t n_alarms;
-    int64_t from, to;  /* window, Unix seconds; events wholly outside are left out */
+    int64_t from, to;  /* window, Unix seconds; events wholly outside are left out (a series
+                          stays while any instance overlaps); 0, 0: no window. An
+                          AG_FEED_EVENT feed ignores the window. */
     bool members_only; /* include members-only events (a member feed opened with its token) */
 } ag_feed_query;
 
+#define AG_FEED_NOT_FOUND (-2)
+
 /* Builds the feed into *out (malloc'd, NUL-terminated, *len bytes without
- * the NUL). Returns 0, or -1 with *err (malloc'd). An empty feed is still a
- * valid VCALENDAR. A removed event is included as STATUS:CANCELLED until its
- * last occurrence has ended (before `now`), then left out. */
+ * the NUL). Returns 0; AG_FEED_NOT_FOUND (map to 404) when q->key names no
+ * member or category, or no event this query may show (absent, members-only
+ * without q->members_only, or removed and over); -1 otherwise. On failure
+ * *err (malloc'd, when err is not NULL) says why and *out is NULL. An empty
+ * feed is still a valid VCALENDAR. A removed event is included as
+ * STATUS:CANCELLED until its last occurrence has ended (before `now`), then
+ * left out. The same inputs give byte-identical output (events in uid order,
+ * DTSTAMP = LAST-MODIFIED, no clock read). */
 int ag_feed_build(const ag_config *cfg, const ag_stored_event *evs, size_t n,
                   const ag_feed_query *q, int64_t now, char **out, size_t *len, char **err);
 
-/* Parses "alarm=1d,30m" style lists into q->alarms. 0 or -1 (bad value). */
+/* Parses the value of an "alarm=1d,30m" query parameter (durations as in
+ * config.h, each > 0 and at most 366 days, at most AG_FEED_MAX_ALARMS) into
+ * q->alarms / q->n_alarms. "" means no alarm. 0, or -1 leaving q untouched. */
 int ag_feed_parse_alarms(const char *list, ag_feed_query *q);
 
 #endif

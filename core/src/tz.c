@@ -1,10 +1,26 @@
 #include "tz.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static char tz_version[32] = "unknown";
+
+/* libical finds a builtin zone by a linear scan of ~600 names; a feed asks
+ * for the same zone for every event. A per-thread cache of the last lookup,
+ * dropped whenever libical's zones are freed (the generation moves). */
+static atomic_uint zone_generation;
+static _Thread_local struct {
+    unsigned generation;
+    char name[64];
+    icaltimezone *zone;
+} last_zone;
+
+static void drop_zone_cache(void)
+{
+    atomic_fetch_add(&zone_generation, 1);
+}
 
 /* Debian's tzdata ships tzdata.zi whose first line is "# version 2026f". */
 static void read_version(char *out, size_t size)
@@ -18,8 +34,13 @@ static void read_version(char *out, size_t size)
         return;
     char line[128];
     if (fgets(line, sizeof line, f) && strncmp(line, "# version ", 10) == 0) {
-        line[strcspn(line, "\r\n")] = '\0';
-        snprintf(out, size, "%s", line + 10);
+        /* A version longer than out is cut, not a reason to fail the build
+         * (-Wformat-truncation at -O2). */
+        size_t n = strcspn(line + 10, "\r\n");
+        if (n >= size)
+            n = size - 1;
+        memcpy(out, line + 10, n);
+        out[n] = '\0';
     }
     fclose(f);
 }
@@ -34,6 +55,7 @@ int ag_tz_init(void)
 
 void ag_tz_shutdown(void)
 {
+    drop_zone_cache();
     icaltimezone_free_builtin_timezones();
 }
 
@@ -49,6 +71,7 @@ int ag_tz_refresh(void)
     if (strcmp(now, tz_version) == 0)
         return 0;
     /* libical caches every zone it built from the old files. */
+    drop_zone_cache();
     icaltimezone_free_builtin_timezones();
     memcpy(tz_version, now, sizeof tz_version);
     return 1;
@@ -60,7 +83,16 @@ icaltimezone *ag_tz_get(const char *tzid)
         return NULL;
     if (strcmp(tzid, "UTC") == 0)
         return icaltimezone_get_utc_timezone();
-    return icaltimezone_get_builtin_timezone(tzid);
+    unsigned gen = atomic_load(&zone_generation);
+    if (last_zone.zone && last_zone.generation == gen && strcmp(last_zone.name, tzid) == 0)
+        return last_zone.zone;
+    icaltimezone *z = icaltimezone_get_builtin_timezone(tzid);
+    if (z && strlen(tzid) < sizeof last_zone.name) {
+        strcpy(last_zone.name, tzid);
+        last_zone.zone = z;
+        last_zone.generation = gen;
+    }
+    return z;
 }
 
 bool ag_tz_known(const char *tzid)

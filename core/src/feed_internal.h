@@ -1,0 +1,77 @@
+/* Shared between the feed_*.c files; not part of the feed contract. */
+#ifndef AGENDAD_FEED_INTERNAL_H
+#define AGENDAD_FEED_INTERNAL_H
+
+#include "feed.h"
+
+#include <libical/ical.h>
+
+/* A recurrence bounds how many instances we ever expand (config validation
+ * already requires COUNT or UNTIL; this guards against huge counts). */
+#define AG_FEED_MAX_INSTANCES 5000
+
+/* An event's RRULE, with UNTIL normalised to local wall time so that the
+ * iteration and every comparison happen in one frame. */
+typedef struct {
+    struct icalrecurrencetype rule; /* UNTIL: floating local (date for all-day) */
+    bool has_until;
+    icaltimetype until_local; /* floating date-time; all-day: 23:59:59 of the date */
+} ag_feed_recur;
+
+/* What the selection and the VTIMEZONE cut need to know of an event. */
+typedef struct {
+    int64_t first_start, last_end; /* instants spanning every instance */
+    bool in_window;                /* some instance overlaps the query window */
+} ag_feed_span;
+
+/* Wall-clock conversions between the model and libical (floating times). */
+icaltimetype ag_feed_ical_local(const ag_datetime *dt);
+ag_datetime ag_feed_model_local(icaltimetype t);
+/* A date as the date-time of its midnight; a date-time unchanged. */
+icaltimetype ag_feed_midnight(icaltimetype t);
+/* Seconds from a to b counted on the wall clock (no zone involved). */
+int64_t ag_feed_wall_diff(const ag_datetime *a, const ag_datetime *b);
+
+/* 0, or -1 when the RRULE does not parse. */
+int ag_feed_recur_parse(const ag_event *ev, ag_feed_recur *out);
+/* Instants of every instance (or the single occurrence), checked against
+ * [from, to] (from == to == 0: no window). 0, or -1 with *err set. */
+int ag_feed_event_span(const ag_event *ev, int64_t from, int64_t to, ag_feed_span *span,
+                       char **err);
+/* Whether q's kind, key and visibility rules take ev (window aside). */
+bool ag_feed_matches(const ag_config *cfg, const ag_stored_event *sev, const ag_feed_query *q);
+
+/* Output: libical serializes every property and component; we only put
+ * the pieces in order (which lets an event's slots reuse the text of the
+ * properties they share with it). Failure (allocation) is sticky. */
+typedef struct {
+    char *data;
+    size_t len, cap;
+    bool failed;
+} ag_feed_buf;
+void ag_feed_buf_put(ag_feed_buf *b, const char *s, size_t n);
+void ag_feed_buf_puts(ag_feed_buf *b, const char *s);
+void ag_feed_buf_take(ag_feed_buf *b, char *s);               /* appends and frees s */
+void ag_feed_buf_prop(ag_feed_buf *b, icalproperty *p);       /* serializes and frees p */
+void ag_feed_buf_component(ag_feed_buf *b, icalcomponent *c); /* same for c */
+
+/* Whether ev's VEVENTs carry TZID (a timed series, or the timed slots of an
+ * all-day one), so that the calendar needs that zone's VTIMEZONE. */
+bool ag_feed_uses_tzid(const ag_event *ev, const ag_feed_query *q);
+/* Writes the VEVENT of sev and, when q->slots, those of its timed slots.
+ * 0, or -1 with *err set. */
+int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
+                        const ag_feed_query *q, char **err);
+
+/* The text in lang ("ar", else "fr") or, failing that, the other
+ * language; *used names the language actually taken, so that a LANGUAGE
+ * parameter never lies. Borrowed; NULL when both are missing. */
+const char *ag_feed_text(const ag_text *t, const char *lang, const char **used);
+/* Text for values libical 3.0.16 writes unescaped (X- properties,
+ * CATEGORIES): ',' ';' and line breaks become spaces. malloc'd or NULL. */
+char *ag_feed_plain_text(const char *s);
+icalproperty *ag_feed_x(const char *name, const char *value);
+
+char *ag_feed_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,216 @@
+/* Which events a feed query includes, and over which instants an event
+ * (every instance of a series) extends. */
+#include "feed_internal.h"
+
+#include "network.h"
+#include "tz.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *ag_feed_strdup_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
+
+icaltimetype ag_feed_ical_local(const ag_datetime *dt)
+{
+    icaltimetype t = icaltime_null_time();
+    t.year = dt->year;
+    t.month = dt->month;
+    t.day = dt->day;
+    t.is_date = dt->is_date;
+    if (!dt->is_date) {
+        t.hour = dt->hour;
+        t.minute = dt->minute;
+        t.second = dt->second;
+    }
+    return t;
+}
+
+icaltimetype ag_feed_midnight(icaltimetype t)
+{
+    /* libical marks a date's time fields -1 (icaltime_null_date): clearing
+     * is_date alone would give 22:58:59 the day before. */
+    if (t.is_date) {
+        t.is_date = 0;
+        t.hour = t.minute = t.second = 0;
+    }
+    return t;
+}
+
+ag_datetime ag_feed_model_local(icaltimetype t)
+{
+    ag_datetime dt = {t.year, t.month, t.day, 0, 0, 0, t.is_date != 0};
+    if (!t.is_date) {
+        dt.hour = t.hour;
+        dt.minute = t.minute;
+        dt.second = t.second;
+    }
+    return dt;
+}
+
+int64_t ag_feed_wall_diff(const ag_datetime *a, const ag_datetime *b)
+{
+    /* Floating times convert as if they were UTC: exactly wall-clock seconds. */
+    icaltimetype ta = ag_feed_midnight(ag_feed_ical_local(a));
+    icaltimetype tb = ag_feed_midnight(ag_feed_ical_local(b));
+    return (int64_t)icaltime_as_timet(tb) - (int64_t)icaltime_as_timet(ta);
+}
+
+/* UNTIL may come as a date, a UTC date-time or a floating one; bring it to
+ * the event's wall clock so that it compares with local instances. */
+static icaltimetype until_to_local(icaltimetype until, const ag_event *ev)
+{
+    if (icaltime_is_utc(until)) {
+        icaltimezone *z = ag_tz_get(ev->tzid);
+        until = icaltime_convert_to_zone(until, z);
+    }
+    until.zone = NULL;
+    if (until.is_date) {
+        until = ag_feed_midnight(until);
+        until.hour = 23;
+        until.minute = 59;
+        until.second = 59;
+    }
+    return until;
+}
+
+int ag_feed_recur_parse(const ag_event *ev, ag_feed_recur *out)
+{
+    memset(out, 0, sizeof *out);
+    out->rule = icalrecurrencetype_from_string(ev->rrule);
+    if (out->rule.freq == ICAL_NO_RECURRENCE)
+        return -1;
+    if (icaltime_is_null_time(out->rule.until))
+        return 0;
+    out->has_until = true;
+    out->until_local = until_to_local(out->rule.until, ev);
+    out->rule.until = out->until_local;
+    if (ev->start.is_date) {
+        out->rule.until.is_date = 1;
+        out->rule.until.hour = out->rule.until.minute = out->rule.until.second = 0;
+    }
+    return 0;
+}
+
+static bool is_exdate(const ag_event *ev, icaltimetype t)
+{
+    ag_datetime dt = ag_feed_model_local(t);
+    for (size_t i = 0; i < ev->n_exdates; i++)
+        if (ag_datetime_cmp(&ev->exdates[i], &dt) == 0)
+            return true;
+    return false;
+}
+
+/* Wall-clock length of one occurrence; an all-day end is inclusive. */
+static int64_t wall_length(const ag_event *ev)
+{
+    int64_t len = ag_feed_wall_diff(&ev->start, &ev->end);
+    return ev->start.is_date ? len + 86400 : len;
+}
+
+static void span_add(ag_feed_span *span, int64_t s, int64_t e, int64_t from, int64_t to, bool first)
+{
+    if (first || s < span->first_start)
+        span->first_start = s;
+    if (first || e > span->last_end)
+        span->last_end = e;
+    if ((from == 0 && to == 0) || (s <= to && e >= from))
+        span->in_window = true;
+}
+
+/* Adds the occurrence starting at local t; false for an unknown zone. */
+static bool add_occurrence(const ag_event *ev, icaltimetype t, int64_t len, int64_t from,
+                           int64_t to, ag_feed_span *span, bool first)
+{
+    bool ok;
+    t = ag_feed_midnight(t);
+    ag_datetime ls = ag_feed_model_local(t);
+    int64_t s = ag_tz_to_utc(&ls, ev->tzid, &ok);
+    icaltime_adjust(&t, 0, 0, 0, (int)len);
+    ag_datetime le = ag_feed_model_local(t);
+    int64_t e = ag_tz_to_utc(&le, ev->tzid, &ok);
+    if (!ok)
+        return false;
+    span_add(span, s, e, from, to, first);
+    return true;
+}
+
+static int series_span(const ag_event *ev, int64_t from, int64_t to, ag_feed_span *span, char **err)
+{
+    ag_feed_recur r;
+    if (ag_feed_recur_parse(ev, &r) < 0) {
+        *err = ag_feed_strdup_printf("event %s: bad RRULE \"%s\"", ev->uid, ev->rrule);
+        return -1;
+    }
+    icalrecur_iterator *it = icalrecur_iterator_new(r.rule, ag_feed_ical_local(&ev->start));
+    if (!it) {
+        *err =
+            ag_feed_strdup_printf("event %s: RRULE \"%s\" cannot be expanded", ev->uid, ev->rrule);
+        return -1;
+    }
+    int64_t len = wall_length(ev);
+    size_t n = 0;
+    bool ok = true;
+    for (icaltimetype t = icalrecur_iterator_next(it);
+         ok && !icaltime_is_null_time(t) && n < AG_FEED_MAX_INSTANCES;
+         t = icalrecur_iterator_next(it), n++)
+        if (!is_exdate(ev, t)) {
+            ok = add_occurrence(ev, t, len, from, to, span, span->first_start == INT64_MAX);
+        }
+    icalrecur_iterator_free(it);
+    if (!ok) {
+        *err = ag_feed_strdup_printf("event %s: unknown time zone %s", ev->uid, ev->tzid);
+        return -1;
+    }
+    return 0;
+}
+
+int ag_feed_event_span(const ag_event *ev, int64_t from, int64_t to, ag_feed_span *span, char **err)
+{
+    /* A series whose every instance is excluded keeps these sentinels:
+     * it publishes nothing and is never in the window. */
+    span->first_start = INT64_MAX;
+    span->last_end = INT64_MIN;
+    span->in_window = false;
+    if (ev->rrule)
+        return series_span(ev, from, to, span, err);
+    if (!add_occurrence(ev, ag_feed_ical_local(&ev->start), wall_length(ev), from, to, span,
+                        true)) {
+        *err = ag_feed_strdup_printf("event %s: unknown time zone %s", ev->uid, ev->tzid);
+        return -1;
+    }
+    return 0;
+}
+
+static bool visible(const ag_event *ev, const ag_feed_query *q)
+{
+    return ev->visibility == AG_VIS_PUBLIC || q->members_only;
+}
+
+bool ag_feed_matches(const ag_config *cfg, const ag_stored_event *sev, const ag_feed_query *q)
+{
+    const ag_event *ev = &sev->ev;
+    if (!visible(ev, q))
+        return false;
+    switch (q->kind) {
+    case AG_FEED_NETWORK:
+        return true;
+    case AG_FEED_MEMBER:
+        return ag_network_member_concerned(cfg, ev, q->key);
+    case AG_FEED_CATEGORY:
+        return ag_network_event_in_category(ev, q->key);
+    case AG_FEED_EVENT:
+        return strcmp(ev->uid, q->key) == 0;
+    }
+    return false;
+}
