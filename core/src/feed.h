@@ -24,7 +24,12 @@ typedef struct {
     ag_feed_kind kind;
     const char *key;  /* member id, category id or event uid; NULL for network */
     const char *lang; /* "ar" or "fr": language of text, falling back to the other */
-    bool slots;       /* agenda slots as their own VEVENTs (default true) */
+    bool slots;       /* timed agenda slots as their own VEVENTs, UID "<event uid>/slot-<n>"
+                         (n: 1-based position in the agenda), RELATED-TO the event and
+                         sharing its STATUS/SEQUENCE/DTSTAMP; a series' slots repeat with
+                         it (same RRULE/EXDATE, shifted) when on its first day. Untimed
+                         items, and every item, are listed in the event's DESCRIPTION.
+                         (default true) */
     int64_t alarms[AG_FEED_MAX_ALARMS]; /* VALARM lead times in seconds (default none) */
     size_t n_alarms;
     int64_t from, to;  /* window, Unix seconds; events wholly outside are left out (a series

@@ -7,6 +7,7 @@
 #include "network.h"
 #include "tz.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,7 +94,7 @@ static int select_events(const ag_config *cfg, const ag_stored_event *evs, size_
             return -1;
         if (!taken)
             continue;
-        if (evs[i].ev.rrule && !evs[i].ev.start.is_date &&
+        if (ag_feed_uses_tzid(&evs[i].ev, q) &&
             zone_add(s, evs[i].ev.tzid, span.first_start, span.last_end) < 0) {
             *err = ag_feed_strdup_printf("out of memory");
             return -1;
@@ -106,7 +107,8 @@ static int select_events(const ag_config *cfg, const ag_stored_event *evs, size_
      * byte-identical output is what keeps ETags stable. */
     if (!sorted)
         qsort(s->sel, s->n_sel, sizeof *s->sel, cmp_stored_uid);
-    qsort(s->zones, s->n_zones, sizeof *s->zones, cmp_zone);
+    if (s->n_zones > 1)
+        qsort(s->zones, s->n_zones, sizeof *s->zones, cmp_zone);
     return 0;
 }
 
@@ -169,6 +171,8 @@ static void add_refresh(icalcomponent *cal, int64_t seconds)
 {
     if (seconds <= 0)
         seconds = 3600;
+    if (seconds > INT_MAX) /* libical durations are ints */
+        seconds = INT_MAX;
     struct icaldurationtype d = icaldurationtype_from_int((int)seconds);
     icalproperty *p = icalproperty_new_refreshinterval(d);
     icalproperty_add_parameter(p, icalparameter_new_value(ICAL_VALUE_DURATION));

@@ -6,6 +6,7 @@
 #include "network.h"
 #include "tz.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,7 +153,7 @@ static void add_exdates(ag_feed_buf *b, const ag_event *ev, bool as_date, int64_
     for (size_t i = 0; i < ev->n_exdates; i++) {
         icaltimetype t = ag_feed_ical_local(&ev->exdates[i]);
         if (!as_date) {
-            t.is_date = 0;
+            t = ag_feed_midnight(t);
             icaltime_adjust(&t, 0, 0, 0, (int)shift);
         }
         add_local(b, icalproperty_new_exdate, t, ev->tzid);
@@ -186,6 +187,9 @@ static void add_alarms(ag_feed_buf *b, const ag_event *ev, const ag_feed_query *
     const char *used;
     const char *title = ag_feed_text(&ev->title, q->lang, &used);
     for (size_t i = 0; i < q->n_alarms && i < AG_FEED_MAX_ALARMS; i++) {
+        /* libical durations are ints; ag_feed_parse_alarms keeps within. */
+        if (q->alarms[i] <= 0 || q->alarms[i] > INT_MAX)
+            continue;
         icalcomponent *a = icalcomponent_new(ICAL_VALARM_COMPONENT);
         icalcomponent_add_property(a, icalproperty_new_action(ICAL_ACTION_DISPLAY));
         struct icaltriggertype tr;
@@ -333,6 +337,18 @@ static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev,
 static bool slot_published(const ag_event *ev, const ag_slot *s)
 {
     return s->timed && (!ev->rrule || same_day(&ev->start, &s->start));
+}
+
+bool ag_feed_uses_tzid(const ag_event *ev, const ag_feed_query *q)
+{
+    if (!ev->rrule)
+        return false;
+    if (!ev->start.is_date)
+        return true;
+    for (size_t i = 0; q->slots && i < ev->n_slots; i++)
+        if (slot_published(ev, &ev->slots[i]))
+            return true;
+    return false;
 }
 
 static void write_slots(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,

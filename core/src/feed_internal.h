@@ -27,6 +27,8 @@ typedef struct {
 /* Wall-clock conversions between the model and libical (floating times). */
 icaltimetype ag_feed_ical_local(const ag_datetime *dt);
 ag_datetime ag_feed_model_local(icaltimetype t);
+/* A date as the date-time of its midnight; a date-time unchanged. */
+icaltimetype ag_feed_midnight(icaltimetype t);
 /* Seconds from a to b counted on the wall clock (no zone involved). */
 int64_t ag_feed_wall_diff(const ag_datetime *a, const ag_datetime *b);
 
@@ -53,6 +55,9 @@ void ag_feed_buf_take(ag_feed_buf *b, char *s);               /* appends and fre
 void ag_feed_buf_prop(ag_feed_buf *b, icalproperty *p);       /* serializes and frees p */
 void ag_feed_buf_component(ag_feed_buf *b, icalcomponent *c); /* same for c */
 
+/* Whether ev's VEVENTs carry TZID (a timed series, or the timed slots of an
+ * all-day one), so that the calendar needs that zone's VTIMEZONE. */
+bool ag_feed_uses_tzid(const ag_event *ev, const ag_feed_query *q);
 /* Writes the VEVENT of sev and, when q->slots, those of its timed slots.
  * 0, or -1 with *err set. */
 int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,

@@ -23,14 +23,26 @@ char *ag_feed_strdup_printf(const char *fmt, ...)
 
 icaltimetype ag_feed_ical_local(const ag_datetime *dt)
 {
-    icaltimetype t = dt->is_date ? icaltime_null_date() : icaltime_null_time();
+    icaltimetype t = icaltime_null_time();
     t.year = dt->year;
     t.month = dt->month;
     t.day = dt->day;
+    t.is_date = dt->is_date;
     if (!dt->is_date) {
         t.hour = dt->hour;
         t.minute = dt->minute;
         t.second = dt->second;
+    }
+    return t;
+}
+
+icaltimetype ag_feed_midnight(icaltimetype t)
+{
+    /* libical marks a date's time fields -1 (icaltime_null_date): clearing
+     * is_date alone would give 22:58:59 the day before. */
+    if (t.is_date) {
+        t.is_date = 0;
+        t.hour = t.minute = t.second = 0;
     }
     return t;
 }
@@ -49,8 +61,8 @@ ag_datetime ag_feed_model_local(icaltimetype t)
 int64_t ag_feed_wall_diff(const ag_datetime *a, const ag_datetime *b)
 {
     /* Floating times convert as if they were UTC: exactly wall-clock seconds. */
-    icaltimetype ta = ag_feed_ical_local(a), tb = ag_feed_ical_local(b);
-    ta.is_date = tb.is_date = 0;
+    icaltimetype ta = ag_feed_midnight(ag_feed_ical_local(a));
+    icaltimetype tb = ag_feed_midnight(ag_feed_ical_local(b));
     return (int64_t)icaltime_as_timet(tb) - (int64_t)icaltime_as_timet(ta);
 }
 
@@ -64,7 +76,7 @@ static icaltimetype until_to_local(icaltimetype until, const ag_event *ev)
     }
     until.zone = NULL;
     if (until.is_date) {
-        until.is_date = 0;
+        until = ag_feed_midnight(until);
         until.hour = 23;
         until.minute = 59;
         until.second = 59;
@@ -121,7 +133,7 @@ static bool add_occurrence(const ag_event *ev, icaltimetype t, int64_t len, int6
                            int64_t to, ag_feed_span *span, bool first)
 {
     bool ok;
-    t.is_date = 0;
+    t = ag_feed_midnight(t);
     ag_datetime ls = ag_feed_model_local(t);
     int64_t s = ag_tz_to_utc(&ls, ev->tzid, &ok);
     icaltime_adjust(&t, 0, 0, 0, (int)len);

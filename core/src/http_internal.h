@@ -9,7 +9,8 @@
 
 /* One read buffer per connection bounds what a pipelining or slow client can
  * make us hold: requests are parsed one at a time and reading stops when the
- * buffer is full. It must hold at least a little more than one request line. */
+ * buffer is full. Its size does not limit a request's size: the parser
+ * copies each piece out as it goes. */
 #define AG_HTTP_READ_BUF 16384
 /* After the last response, how long we drain the client's leftovers so that
  * closing does not reset the connection before it read our answer. */

@@ -112,7 +112,7 @@ static void echo(ag_http_request *req)
 static void handler(ag_http_request *req, void *data)
 {
     fx *f = data;
-    f->handled++;
+    __atomic_add_fetch(&f->handled, 1, __ATOMIC_SEQ_CST); /* the client thread polls it */
     const char *path = ag_http_path(req);
     if (strcmp(path, "/feed.ics") == 0)
         ag_http_respond_blob(req, f->blob, 300);
@@ -1003,11 +1003,18 @@ static void shutdown_finishes_in_flight_request(void **state)
     fx_free(&f);
 }
 
+/* So that a reset cannot overtake the request on a busy machine. */
+static void wait_handled(fx *f, int n)
+{
+    for (int i = 0; i < 500 && __atomic_load_n(&f->handled, __ATOMIC_SEQ_CST) < n; i++)
+        usleep(10000);
+}
+
 static void client_vanishes(fx *f)
 {
     cl *c = cl_open(f->port);
     cl_send(c, "GET /slow HTTP/1.1\r\n\r\n");
-    usleep(100000); /* the handler has the request now */
+    wait_handled(f, 1);
     cl_reset(c);
     usleep(400000); /* past the answer */
     c = cl_open(f->port);
@@ -1032,7 +1039,7 @@ static void client_vanishes_during_shutdown(fx *f)
 {
     cl *c = cl_open(f->port);
     cl_send(c, "GET /slow HTTP/1.1\r\n\r\n");
-    usleep(100000);
+    wait_handled(f, 1);
     cl_reset(c);
 }
 
