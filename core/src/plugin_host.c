@@ -70,7 +70,8 @@ struct agendad_request {
 
 /* ------------------------------------------------------------- helpers */
 
-static void host_logv(const ag_plugin_host *h, ag_log_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void
+host_logv(const ag_plugin_host *h, ag_log_level level, const char *fmt, va_list ap)
 {
     if (h->svc.logv)
         h->svc.logv(level, fmt, ap);
@@ -215,7 +216,7 @@ static const char *api_strerror(int err)
     }
 }
 
-static void api_log(agendad_plugin *self, int level, const char *fmt, ...)
+AGENDAD_PRINTF(3, 4) static void api_log(agendad_plugin *self, int level, const char *fmt, ...)
 {
     if (!self || !fmt)
         return;

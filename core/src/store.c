@@ -130,6 +130,7 @@ static const char *const sql[Q_COUNT_] = {
     [Q_TOKEN_DEL] = "DELETE FROM tokens WHERE member = ?1",
 };
 
+static void set_errv(char **err, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void set_errv(char **err, const char *fmt, va_list ap)
 {
     if (!err)
