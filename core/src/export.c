@@ -1,6 +1,7 @@
 #include "export.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,22 @@ static int set_err(char **err, const char *what, const char *path)
     return -1;
 }
 
+/* A truncated path would name another file (or create a stray directory):
+ * refuse it instead. */
+static int join(char *buf, size_t size, char **err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int join(char *buf, size_t size, char **err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < size)
+        return 0;
+    errno = ENAMETOOLONG;
+    return set_err(err, "use the path", buf);
+}
+
 static int make_dir(const char *path, char **err)
 {
     if (mkdir(path, 0755) == 0 || errno == EEXIST)
@@ -25,7 +42,8 @@ static int make_dir(const char *path, char **err)
 static int write_atomic(const char *path, const char *data, size_t len, char **err)
 {
     char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (join(tmp, sizeof tmp, err, "%s.tmp", path) < 0)
+        return -1;
     FILE *f = fopen(tmp, "wb");
     if (!f)
         return set_err(err, "write", tmp);
@@ -64,7 +82,8 @@ static int export_kind(ag_service *svc, const char *dir, ag_feed_kind kind, cons
                        int64_t now, char **err)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s.ics", dir, key);
+    if (join(path, sizeof path, err, "%s/%s.ics", dir, key) < 0)
+        return -1;
     ag_feed_query q = {.kind = kind, .key = kind == AG_FEED_NETWORK ? NULL : key};
     return export_one(svc, path, &q, now, err);
 }
@@ -75,8 +94,7 @@ static int make_tree(const char *out, char **err)
                                           "/events"};
     char path[4096];
     for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
-        snprintf(path, sizeof path, "%s%s", out, subdirs[i]);
-        if (make_dir(path, err) < 0)
+        if (join(path, sizeof path, err, "%s%s", out, subdirs[i]) < 0 || make_dir(path, err) < 0)
             return -1;
     }
     return 0;
@@ -88,19 +106,23 @@ int ag_export(ag_service *svc, const char *out_dir, int64_t now, char **err)
         return -1;
     char dir[4096];
     int written = 0;
-    snprintf(dir, sizeof dir, "%s/feeds", out_dir);
+    if (join(dir, sizeof dir, err, "%s/feeds", out_dir) < 0)
+        return -1;
     if (export_kind(svc, dir, AG_FEED_NETWORK, "network", now, err) < 0)
         return -1;
     written++;
-    snprintf(dir, sizeof dir, "%s/feeds/members", out_dir);
+    if (join(dir, sizeof dir, err, "%s/feeds/members", out_dir) < 0)
+        return -1;
     for (size_t i = 0; i < svc->cfg->n_members; i++, written++)
         if (export_kind(svc, dir, AG_FEED_MEMBER, svc->cfg->members[i].id, now, err) < 0)
             return -1;
-    snprintf(dir, sizeof dir, "%s/feeds/categories", out_dir);
+    if (join(dir, sizeof dir, err, "%s/feeds/categories", out_dir) < 0)
+        return -1;
     for (size_t i = 0; i < svc->cfg->n_categories; i++, written++)
         if (export_kind(svc, dir, AG_FEED_CATEGORY, svc->cfg->categories[i].id, now, err) < 0)
             return -1;
-    snprintf(dir, sizeof dir, "%s/events", out_dir);
+    if (join(dir, sizeof dir, err, "%s/events", out_dir) < 0)
+        return -1;
     for (size_t i = 0; i < svc->n_evs; i++) {
         int rc = export_kind(svc, dir, AG_FEED_EVENT, svc->evs[i].ev.uid, now, err);
         if (rc == 1)
