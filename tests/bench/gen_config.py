@@ -16,6 +16,8 @@ import sys
 import yaml
 
 SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "config")
+# libyaml's emitter: the pure-Python one takes minutes for 100,000 events.
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 KINDS = ["reception", "opening", "talk", "workshop", "break", "session", "presentation", "closing"]
 CATEGORIES = ["access-to-information", "transparency-accountability", "citizen-participation",
               "digitalisation"]
@@ -66,7 +68,8 @@ def write(n, outdir):
     for k in range(0, n, 1000):
         with open(os.path.join(outdir, "events", f"bench-{k // 1000:03d}.yaml"), "w",
                   encoding="utf-8") as f:
-            yaml.safe_dump(evs[k:k + 1000], f, allow_unicode=True, sort_keys=False, width=1000)
+            yaml.dump(evs[k:k + 1000], f, Dumper=DUMPER, allow_unicode=True, sort_keys=False,
+                      width=1000)
 
 
 if __name__ == "__main__":
