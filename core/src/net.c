@@ -680,9 +680,9 @@ static int smtp_setup(ag_net_xfer *x, const ag_net_smtp_req *req)
     bad |= curl_easy_setopt(e, CURLOPT_URL, req->url) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps") != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_USE_SSL,
-                            req->starttls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE) !=
-           CURLE_OK;
+    bad |=
+        curl_easy_setopt(e, CURLOPT_USE_SSL,
+                         req->starttls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_MAIL_FROM, req->from) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_MAIL_RCPT, x->list) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_UPLOAD, 1L) != CURLE_OK;

@@ -70,18 +70,18 @@ typedef struct {
     int max_redirects;     /* 0: default; negative: do not follow redirects */
     const char *username;  /* HTTP basic auth; never logged, never sent to another host */
     const char *password;
-    bool tls_insecure; /* skip certificate and host name checks; for tests and lab setups only */
+    bool tls_insecure;   /* skip certificate and host name checks; for tests and lab setups only */
     const char *ca_file; /* PEM bundle replacing the system's CAs */
 } ag_net_http_req;
 
 typedef struct {
-    const char *url; /* smtp://host:port (STARTTLS per starttls) or smtps://host:port */
-    bool starttls;   /* require STARTTLS on smtp:// (fail rather than send in clear) */
+    const char *url;      /* smtp://host:port (STARTTLS per starttls) or smtps://host:port */
+    bool starttls;        /* require STARTTLS on smtp:// (fail rather than send in clear) */
     const char *username; /* AUTH; never logged */
     const char *password;
-    const char *from;          /* envelope sender (MAIL FROM), e.g. "agenda@example.ma" */
-    const char *const *rcpt;   /* envelope recipients, NULL-terminated, at least one */
-    const char *message;       /* complete RFC 5322 message with CRLF line ends */
+    const char *from;        /* envelope sender (MAIL FROM), e.g. "agenda@example.ma" */
+    const char *const *rcpt; /* envelope recipients, NULL-terminated, at least one */
+    const char *message;     /* complete RFC 5322 message with CRLF line ends */
     size_t message_len;
     long connect_timeout_ms;
     long timeout_ms; /* whole submission */
