@@ -158,18 +158,26 @@ static void xfer_free(ag_net_xfer *x)
     free(x);
 }
 
+/* curl says "Couldn't connect to server" for every cause; the errno says
+ * which (refused, unreachable...). The address is the one of the last
+ * redirect, which is where the connection failed. */
 static const char *describe_connect_error(ag_net_xfer *x)
 {
     long os_errno = 0;
-    char *ip = NULL;
-    long port = 0;
+    char *eff = NULL, *host = NULL, *port = NULL;
     curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
-    curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_IP, &ip);
-    curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_PORT, &port);
-    if (os_errno == 0 || !ip || !*ip)
-        return x->errbuf[0] ? x->errbuf : curl_easy_strerror(x->rc);
-    snprintf(x->msg, sizeof(x->msg), "cannot connect to %s port %ld: %s", ip, port,
-             strerror((int)os_errno));
+    curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff);
+    CURLU *u = curl_url();
+    if (os_errno && eff && u && curl_url_set(u, CURLUPART_URL, eff, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+        snprintf(x->msg, sizeof(x->msg), "cannot connect to %s port %s: %s", host, port,
+                 strerror((int)os_errno));
+    else
+        snprintf(x->msg, sizeof(x->msg), "%s", x->errbuf[0] ? x->errbuf : "cannot connect");
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
     return x->msg;
 }
 
