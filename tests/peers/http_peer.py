@@ -12,7 +12,9 @@ port it bound on stdout, then serves until killed:
   /echo (any method)   JSON: method, path, headers, body (latin-1 text)
 """
 import json
+import os
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -117,7 +119,21 @@ class Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+def exit_with_parent():
+    """A test that crashes cannot stop its peer: the peer then stops itself,
+    rather than holding the test runner's output pipe open."""
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main():
+    exit_with_parent()
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     server = Server(("127.0.0.1", port), Handler)
     print(server.server_address[1], flush=True)

@@ -13,6 +13,8 @@ import asyncio
 import os
 import socket
 import sys
+import threading
+import time
 
 from aiosmtpd.smtp import SMTP
 
@@ -45,7 +47,21 @@ async def serve(outdir, port):
         await server.serve_forever()
 
 
+def exit_with_parent():
+    """A test that crashes cannot stop its peer: the peer then stops itself,
+    rather than holding the test runner's output pipe open."""
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main():
+    exit_with_parent()
     asyncio.run(serve(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 0))
 
 
