@@ -277,11 +277,11 @@ static void collect_done(ag_net *n)
     while ((m = curl_multi_info_read(n->multi, &left))) {
         if (m->msg != CURLMSG_DONE)
             continue;
-        ag_net_xfer *x = NULL;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        char *x = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &x);
         /* finish() invalidates m: read the result first. */
         CURLcode rc = m->data.result;
-        finish(x, rc, false);
+        finish((ag_net_xfer *)x, rc, false);
     }
     drain(n);
 }

@@ -5,7 +5,8 @@ Binds 127.0.0.1 on the port given as argv[1] (0: any free port), prints the
 port it bound on stdout, then serves until killed:
 
   /feed.ics            body with ETag and Last-Modified; 304 on If-None-Match
-  /redirect/N          302 to /redirect/N-1; /redirect/0 answers 200 "landed"
+  /redirect/N          302 to /redirect/N-1 with ETag and Last-Modified;
+                       /redirect/0 answers 200 "landed" with another ETag
   /slow?ms=N           sleeps N ms, then 200 "slow"
   /huge?bytes=N&cl=0|1 N bytes of 'x', with Content-Length (cl=1) or delimited
                        by closing the connection (cl=0)
@@ -54,9 +55,11 @@ class Handler(BaseHTTPRequestHandler):
         if parts[0] == "redirect" and len(parts) == 2:
             left = int(parts[1])
             if left == 0:
-                return self.send_body(200, b"landed")
+                return self.send_body(200, b"landed", extra=[("ETag", '"landed"')])
             self.send_response(302)
             self.send_header("Location", "/redirect/%d" % (left - 1))
+            self.send_header("ETag", '"hop-%d"' % left)
+            self.send_header("Last-Modified", LAST_MODIFIED)
             self.send_header("Content-Length", "0")
             return self.end_headers()
         if url.path == "/slow":

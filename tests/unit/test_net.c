@@ -264,6 +264,9 @@ static void redirects_followed_up_to_limit(void **state)
     assert_int_equal(c.outcome, AG_NET_OK);
     assert_int_equal(c.status, 200);
     assert_string_equal(c.body, "landed");
+    /* Headers are those of the last response only. */
+    assert_string_equal(c.etag, "\"landed\"");
+    assert_null(c.last_modified);
     capture_clear(&c);
 
     http_run(f, &(ag_net_http_req){.url = url("/redirect/10"), .max_redirects = 3}, &c);
@@ -369,6 +372,17 @@ static void other_methods(void **state)
             assert_non_null(strstr(c.body, "\"body\": \"\""));
         capture_clear(&c);
     }
+}
+
+static void head_has_headers_and_no_body(void **state)
+{
+    fixture *f = *state;
+    capture c = {0};
+    http_run(f, &(ag_net_http_req){.url = url("/feed.ics"), .method = "HEAD"}, &c);
+    assert_int_equal(c.status, 200);
+    assert_int_equal(c.body_len, 0);
+    assert_string_equal(c.etag, "\"feed-v1\"");
+    capture_clear(&c);
 }
 
 static int closed_port(void)
@@ -650,6 +664,33 @@ static void smtp_message_arrives_byte_for_byte(void **state)
     free(got);
 }
 
+/* The peer offers no STARTTLS: a required one must fail, never fall back
+ * to sending in clear. */
+static void smtp_required_starttls_never_falls_back(void **state)
+{
+    fixture *f = *state;
+    char u[64];
+    snprintf(u, sizeof(u), "smtp://127.0.0.1:%d", smtp_port);
+    const char *rcpt[] = {"a@example.ma", NULL};
+    capture c = {0};
+    assert_int_equal(ag_net_smtp(f->net,
+                                 &(ag_net_smtp_req){.url = u,
+                                                    .starttls = true,
+                                                    .from = "b@example.ma",
+                                                    .rcpt = rcpt,
+                                                    .message = "x\r\n",
+                                                    .message_len = 3},
+                                 on_done, &c, NULL),
+                     0);
+    run_until(&f->loop, &c.calls, 1);
+    assert_int_equal(c.outcome, AG_NET_FAILED);
+    assert_non_null(c.error);
+    capture_clear(&c);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/2.eml", smtp_dir);
+    assert_int_equal(access(path, F_OK), -1);
+}
+
 static void smtp_refused_connection(void **state)
 {
     fixture *f = *state;
@@ -683,6 +724,7 @@ int main(void)
         T(size_limit_applies),
         T(post_sends_method_headers_body),
         T(other_methods),
+        T(head_has_headers_and_no_body),
         T(connection_refused_in_plain_words),
         T(environment_proxy_ignored),
         T(invalid_requests_rejected_without_callback),
@@ -692,6 +734,7 @@ int main(void)
         T(free_with_transfers_in_flight),
         T(free_from_inside_a_callback),
         T(smtp_message_arrives_byte_for_byte),
+        T(smtp_required_starttls_never_falls_back),
         T(smtp_refused_connection),
     };
     return cmocka_run_group_tests(tests, peers_start, peers_stop);
