@@ -52,7 +52,7 @@ struct ag_net_xfer {
     ag_net_done_fn done;
     void *data;
     char *what; /* "GET https://host/path" without credentials nor query, for logs */
-    bool is_smtp, queued, cancelled, too_big;
+    bool is_smtp, queued, cancelled, too_big, proxied;
     CURLcode rc;
     uint64_t started;
     int max_redirects;
@@ -159,8 +159,9 @@ static void xfer_free(ag_net_xfer *x)
 }
 
 /* curl says "Couldn't connect to server" for every cause; the errno says
- * which (refused, unreachable...). The address is the one of the last
- * redirect, which is where the connection failed. */
+ * which (refused, unreachable...). The address is that of the last redirect,
+ * where the connection failed, unless a proxy was in the way: then only
+ * curl's message knows whether it was the proxy, and it keeps the word. */
 static const char *describe_connect_error(ag_net_xfer *x)
 {
     long os_errno = 0;
@@ -168,13 +169,15 @@ static const char *describe_connect_error(ag_net_xfer *x)
     curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
     curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff);
     CURLU *u = curl_url();
-    if (os_errno && eff && u && curl_url_set(u, CURLUPART_URL, eff, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+    if (!os_errno)
+        snprintf(x->msg, sizeof(x->msg), "%s", x->errbuf[0] ? x->errbuf : "cannot connect");
+    else if (x->proxied || !eff || !u || curl_url_set(u, CURLUPART_URL, eff, 0) != CURLUE_OK ||
+             curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+             curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
+        snprintf(x->msg, sizeof(x->msg), "%s (%s)", x->errbuf, strerror((int)os_errno));
+    else
         snprintf(x->msg, sizeof(x->msg), "cannot connect to %s port %s: %s", host, port,
                  strerror((int)os_errno));
-    else
-        snprintf(x->msg, sizeof(x->msg), "%s", x->errbuf[0] ? x->errbuf : "cannot connect");
     curl_free(host);
     curl_free(port);
     curl_url_cleanup(u);
@@ -622,6 +625,7 @@ static int set_proxy(ag_net_xfer *x)
     int bad = 0;
     /* "" rather than unset: an unset proxy lets curl read http_proxy & co. */
     bad |= curl_easy_setopt(x->easy, CURLOPT_PROXY, n->proxy ? n->proxy : "") != CURLE_OK;
+    x->proxied = n->proxy != NULL;
     if (n->no_proxy)
         bad |= curl_easy_setopt(x->easy, CURLOPT_NOPROXY, n->no_proxy) != CURLE_OK;
     return bad ? -EINVAL : 0;

@@ -430,6 +430,10 @@ static void environment_proxy_ignored(void **state)
     assert_int_equal(ag_net_set_proxy(f->net, proxy, NULL), 0);
     http_run(f, &(ag_net_http_req){.url = url("/feed.ics")}, &c);
     assert_int_equal(c.outcome, AG_NET_FAILED);
+    char expect[96];
+    snprintf(expect, sizeof(expect), "port %s after", strrchr(proxy, ':') + 1);
+    assert_non_null(strstr(c.error, expect)); /* names the proxy, not the server */
+    assert_non_null(strstr(c.error, "(Connection refused)"));
     capture_clear(&c);
     assert_int_equal(ag_net_set_proxy(f->net, proxy, "127.0.0.1"), 0);
     http_run(f, &(ag_net_http_req){.url = url("/feed.ics")}, &c);
