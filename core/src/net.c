@@ -664,7 +664,8 @@ static int http_setup(ag_net_xfer *x, const ag_net_http_req *req)
     bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, x->max_redirects > 0 ? 1L : 0L) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)x->max_redirects) != CURLE_OK;
     /* Fails before the first byte when Content-Length already says too much. */
-    bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_body) != CURLE_OK;
+    if (x->max_body < (size_t)INT64_MAX)
+        bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_body) != CURLE_OK;
     /* Decoded by curl, so the size limit also bounds what a gzip bomb expands to. */
     bad |= curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->list) != CURLE_OK;
