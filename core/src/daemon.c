@@ -2,6 +2,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "net.h"
 #include "plugin_host.h"
 #include "routes.h"
 #include "tz.h"
@@ -22,6 +23,7 @@ typedef struct {
     ag_routes routes;
     ag_http_server *http;
     ag_plugin_host *plugins;
+    ag_net *net; /* outbound HTTP/SMTP for plugins */
     uv_signal_t sig_hup, sig_term, sig_int;
     uv_fs_event_t watch_dir, watch_events;
     bool watching_events;
@@ -134,11 +136,20 @@ static void close_own(ag_daemon *d)
         close_handle(&d->watch_events);
 }
 
+/* After plugins' fini: their pending transfers are cancelled and the host
+ * drops the callbacks. */
+static void stop_net(ag_daemon *d)
+{
+    ag_net_free(d->net);
+    d->net = NULL;
+}
+
 static void on_http_down(void *data)
 {
     ag_daemon *d = data;
     /* Plugins close their own handles; the loop then runs their callbacks. */
     ag_plugins_fini(d->plugins);
+    stop_net(d);
     close_own(d);
 }
 
@@ -263,6 +274,9 @@ static int load_plugins(ag_daemon *d)
     ps.events = plugin_events;
     ps.config = plugin_config;
     ps.data = d;
+    if (ag_net_new(&d->loop, &d->net) < 0)
+        ag_log(AG_LOG_WARNING, "no network client: plugins cannot send or fetch");
+    ps.net = d->net;
     if (ag_plugins_load(&d->loop, s->plugin_dir, s->plugins, s->n_plugins, &ps, &d->plugins) < 0)
         return -1;
     d->routes.extra = plugin_dispatch;
@@ -308,6 +322,7 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
         ag_http_server_shutdown(d->http, NULL, NULL);
     }
     ag_plugins_fini(d->plugins);
+    stop_net(d);
     close_own(d);
     if (!d->forced) {
         uv_run(&d->loop, UV_RUN_DEFAULT);

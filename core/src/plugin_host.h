@@ -51,6 +51,9 @@ typedef struct {
     /* Optional: told after a source replaced its batch (e.g. to rebuild the
      * member feeds); name borrowed for the call. */
     void (*source_changed)(void *data, const char *source_name);
+    /* The network client plugins use (ABI 1.1); NULL: their requests fail
+     * with AGENDAD_ESTATE. Borrowed; free it only after ag_plugins_fini. */
+    struct ag_net *net;
 } ag_plugin_services;
 
 /* Fills the entries backed by the core modules (tz, http, log); the daemon
