@@ -86,6 +86,10 @@ static void reload(ag_daemon *d, const char *why)
         return;
     sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
                (unsigned long long)(uv_hrtime() / 1000));
+    if (ag_tz_refresh()) {
+        ag_log(AG_LOG_NOTICE, "tzdata is now %s: rebuilding feeds", ag_tz_version());
+        ag_service_invalidate(&d->svc);
+    }
     ag_reconcile_stats st = {0};
     ag_diags diags = {0};
     char *err = NULL;
@@ -182,9 +186,7 @@ static void on_tick(uv_timer_t *t)
     /* A tzdata upgrade changes instants: every cached feed is stale. */
     if (ag_tz_refresh()) {
         ag_log(AG_LOG_NOTICE, "tzdata is now %s: rebuilding feeds", ag_tz_version());
-        reload(d, "tzdata upgrade");
-        d->svc.generation++;
-        ag_cache_clear(d->svc.cache);
+        ag_service_invalidate(&d->svc);
     }
 }
 
