@@ -234,6 +234,7 @@ static int start_http(ag_daemon *d)
     lim.max_connections = s->max_connections;
     lim.max_header_bytes = s->max_header_bytes;
     lim.max_requests_per_conn = s->max_requests_per_conn;
+    lim.max_requests_per_sec = s->max_requests_per_sec;
     lim.header_timeout_ms = s->header_timeout_ms;
     lim.idle_timeout_ms = s->idle_timeout_ms;
     d->routes = (ag_routes){.svc = &d->svc};
