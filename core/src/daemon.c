@@ -249,6 +249,11 @@ static const ag_config *plugin_config(void *data)
     return ((ag_daemon *)data)->svc.cfg;
 }
 
+static int64_t plugin_generation(void *data)
+{
+    return ((ag_daemon *)data)->svc.generation;
+}
+
 static bool plugin_dispatch(ag_http_request *req, void *data)
 {
     return ag_plugins_dispatch(((ag_daemon *)data)->plugins, req);
@@ -262,6 +267,7 @@ static int load_plugins(ag_daemon *d)
     ag_plugin_services_core(&ps);
     ps.events = plugin_events;
     ps.config = plugin_config;
+    ps.generation = plugin_generation;
     ps.data = d;
     if (ag_plugins_load(&d->loop, s->plugin_dir, s->plugins, s->n_plugins, &ps, &d->plugins) < 0)
         return -1;
