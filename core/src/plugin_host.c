@@ -1016,6 +1016,18 @@ static void api_respond_cached(agendad_request *req, const char *content_type, c
     free(req);
 }
 
+static int api_utc_offset(agendad_plugin *self, const char *tzid, int64_t t, int32_t *offset)
+{
+    if (!self || !tzid || !offset)
+        return AGENDAD_EINVAL;
+    bool ok = false;
+    int32_t off = self->host->svc.utc_offset ? self->host->svc.utc_offset(t, tzid, &ok) : 0;
+    if (!ok)
+        return AGENDAD_EZONE;
+    *offset = off;
+    return 0;
+}
+
 static bool renderer_taken(const ag_plugin_host *h, const agendad_plugin *self, const char *name)
 {
     for (size_t i = 0; i < h->n_plugins; i++)
@@ -1109,6 +1121,7 @@ static const agendad_host host_table_template = {
     .event_invites = api_event_invites,
     .event_span = api_event_span,
     .respond_cached = api_respond_cached,
+    .utc_offset = api_utc_offset,
     .register_renderer = api_register_renderer,
 };
 

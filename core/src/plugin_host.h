@@ -62,6 +62,8 @@ typedef struct {
      * for an empty daemon). */
     /* The service's generation: bumps when events or config change. */
     int64_t (*generation)(void *data);
+    /* ag_tz_utc_offset. */
+    int32_t (*utc_offset)(int64_t t, const char *tzid, bool *ok);
     /* ag_tz_version. */
     const char *(*tz_version)(void);
     /* ag_network_member_concerned. */
@@ -111,6 +113,7 @@ static inline void ag_plugin_services_core(ag_plugin_services *s)
     s->respond_error = ag_http_respond_error;
     s->logv = ag_logv;
     s->tz_version = ag_tz_version;
+    s->utc_offset = ag_tz_utc_offset;
     s->member_concerned = ag_network_member_concerned;
     s->series_span = ag_feed_series_span;
     s->respond_cached = ag_plugin_respond_cached;

@@ -73,18 +73,17 @@ static bool to_uchars(const char *s, UChar *out, int32_t cap, int32_t *len)
     return U_SUCCESS(st) && st != U_STRING_NOT_TERMINATED_WARNING;
 }
 
-static int format_pattern(const char *locale, const UChar *pattern, int32_t plen, const char *tzid,
-                          int64_t t, char *out, size_t size)
+static int format_pattern(const char *locale, const UChar *pattern, int32_t plen, int64_t wall,
+                          char *out, size_t size)
 {
-    UChar tz[USTR], result[256];
-    int32_t tzlen, rlen, olen;
-    if (!to_uchars(tzid, tz, USTR, &tzlen))
-        return -1;
+    static const UChar utc[] = {'U', 'T', 'C', 0};
+    UChar result[256];
+    int32_t rlen, olen;
     UErrorCode st = U_ZERO_ERROR;
-    UDateFormat *df = udat_open(UDAT_PATTERN, UDAT_PATTERN, locale, tz, tzlen, pattern, plen, &st);
+    UDateFormat *df = udat_open(UDAT_PATTERN, UDAT_PATTERN, locale, utc, 3, pattern, plen, &st);
     if (U_FAILURE(st))
         return -1;
-    rlen = udat_format(df, (UDate)t * 1000.0, result, 256, NULL, &st);
+    rlen = udat_format(df, (UDate)wall * 1000.0, result, 256, NULL, &st);
     udat_close(df);
     if (U_FAILURE(st) || rlen >= 256)
         return -1;
@@ -97,8 +96,8 @@ static int format_pattern(const char *locale, const UChar *pattern, int32_t plen
     return 0;
 }
 
-int datefmt_format(datefmt *f, const char *lang, const char *calendar, const char *tzid,
-                   const char *skeleton, int64_t t, char *out, size_t size)
+int datefmt_format(datefmt *f, const char *lang, const char *calendar, const char *skeleton,
+                   int64_t wall, char *out, size_t size)
 {
     char locale[96];
     snprintf(locale, sizeof locale, "%s_MA@calendar=%s", strcmp(lang, "fr") == 0 ? "fr" : "ar",
@@ -114,15 +113,15 @@ int datefmt_format(datefmt *f, const char *lang, const char *calendar, const cha
     int32_t plen = udatpg_getBestPattern(gen, skel, slen, pattern, USTR, &st);
     if (U_FAILURE(st) || plen >= USTR)
         return -1;
-    return format_pattern(locale, pattern, plen, tzid, t, out, size);
+    return format_pattern(locale, pattern, plen, wall, out, size);
 }
 
-int32_t datefmt_day(datefmt *f, const char *tzid, int64_t t)
+int32_t datefmt_day(datefmt *f, int64_t wall)
 {
     (void)f;
     static const UChar pattern[] = {'y', 'y', 'y', 'y', 'M', 'M', 'd', 'd', 0};
     char buf[16];
-    if (format_pattern("en_US_POSIX@calendar=gregorian", pattern, 8, tzid, t, buf, sizeof buf) != 0)
+    if (format_pattern("en_US_POSIX@calendar=gregorian", pattern, 8, wall, buf, sizeof buf) != 0)
         return 0;
     return (int32_t)strtol(buf, NULL, 10);
 }

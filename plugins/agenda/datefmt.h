@@ -14,16 +14,19 @@ typedef struct datefmt datefmt;
 datefmt *datefmt_new(void);
 void datefmt_free(datefmt *f);
 
-/* Formats instant t (Unix seconds) with an ICU skeleton ("yMMMMEEEEd",
- * "HHmm"...) for lang "ar"/"fr" in zone tzid; calendar NULL means
- * Gregorian. Writes NUL-terminated UTF-8 into out; 0, or -1 (out untouched
- * beyond a NUL) when ICU fails or out is too small: never half a letter. */
-int datefmt_format(datefmt *f, const char *lang, const char *calendar, const char *tzid,
-                   const char *skeleton, int64_t t, char *out, size_t size);
+/* Formats a wall-clock time with an ICU skeleton ("yMMMMEEEEd", "HHmm"...)
+ * for lang "ar"/"fr"; calendar NULL means Gregorian. wall is the local time
+ * written as seconds since 1970-01-01T00:00 (instant + UTC offset): zone
+ * rules come from the system tzdata through the host, never from ICU's
+ * own tables, which lag behind Morocco's decrees. Writes NUL-terminated
+ * UTF-8 into out; 0, or -1 (out holds "") when ICU fails or out is too
+ * small: never half a letter. */
+int datefmt_format(datefmt *f, const char *lang, const char *calendar, const char *skeleton,
+                   int64_t wall, char *out, size_t size);
 
-/* The local calendar day of t in tzid as YYYYMMDD (monotonic in t), or 0
- * when ICU fails. */
-int32_t datefmt_day(datefmt *f, const char *tzid, int64_t t);
+/* The calendar day of a wall-clock time as YYYYMMDD (monotonic), or 0 when
+ * ICU fails. */
+int32_t datefmt_day(datefmt *f, int64_t wall);
 
 /* True when calendar names a Hijri calendar this module accepts. */
 int datefmt_hijri_valid(const char *calendar);

@@ -48,11 +48,26 @@ bool pages_public(const pages_ctx *c, const agendad_event *ev)
 
 /* ------------------------------------------------------------- common */
 
+/* The wall-clock time of instant t in tz, per the host's (system) tzdata;
+ * an unknown zone shows UTC rather than nothing. */
+static int64_t wall(const pages_ctx *c, const char *tz, int64_t t)
+{
+    int32_t offset = 0;
+    if (c->h->utc_offset(c->self, tz, t, &offset) != 0)
+        offset = 0;
+    return t + offset;
+}
+
+static int32_t local_day(const pages_ctx *c, const char *tz, int64_t t)
+{
+    return datefmt_day(c->df, wall(c, tz, t));
+}
+
 static void put_date(const pages_ctx *c, tv *m, const char *name, const char *lang,
                      const char *tzid, const char *skeleton, int64_t t)
 {
     char buf[256];
-    if (datefmt_format(c->df, lang, NULL, tzid, skeleton, t, buf, sizeof buf) == 0)
+    if (datefmt_format(c->df, lang, NULL, skeleton, wall(c, tzid, t), buf, sizeof buf) == 0)
         tv_str(m, name, buf);
 }
 
@@ -60,8 +75,9 @@ static void put_hijri(const pages_ctx *c, tv *m, const char *name, const char *l
                       const char *tzid, int64_t t)
 {
     char buf[256];
-    if (c->hijri && datefmt_format(c->df, lang, c->hijri, tzid, "yMMMMd",
-                                   t + (int64_t)c->hijri_adjust * DAY, buf, sizeof buf) == 0)
+    if (c->hijri &&
+        datefmt_format(c->df, lang, c->hijri, "yMMMMd",
+                       wall(c, tzid, t) + (int64_t)c->hijri_adjust * DAY, buf, sizeof buf) == 0)
         tv_str(m, name, buf);
 }
 
@@ -129,7 +145,7 @@ static void put_when(const pages_ctx *c, tv *m, const agendad_event *ev, const c
     int64_t last = w.all_day ? w.end - 1 : w.end; /* an all-day end is the next midnight */
     put_date(c, m, "date", lang, tz, "yMMMMEEEEd", w.start);
     put_hijri(c, m, "hijri", lang, tz, w.start);
-    if (datefmt_day(c->df, tz, w.start) != datefmt_day(c->df, tz, last)) {
+    if (local_day(c, tz, w.start) != local_day(c, tz, last)) {
         put_date(c, m, "end_date", lang, tz, "yMMMMEEEEd", last);
         put_hijri(c, m, "end_hijri", lang, tz, last);
     }
@@ -305,11 +321,10 @@ static void put_agenda_rows(const pages_ctx *c, tv *root, const agendad_event *e
         return;
     }
     for (size_t i = 0; i < n; i++)
-        items[i] =
-            (agenda_item){.timed = slots[i].timed,
-                          .start = slots[i].start,
-                          .day = slots[i].timed ? datefmt_day(c->df, tz, slots[i].start) : 0};
-    agenda_order(items, n, datefmt_day(c->df, tz, first), rows);
+        items[i] = (agenda_item){.timed = slots[i].timed,
+                                 .start = slots[i].start,
+                                 .day = slots[i].timed ? local_day(c, tz, slots[i].start) : 0};
+    agenda_order(items, n, local_day(c, tz, first), rows);
     tv_bool(root, "multi_day", agenda_day_count(rows, n) > 1);
     tv *day = NULL;
     for (size_t r = 0; r < n; r++) {

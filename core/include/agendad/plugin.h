@@ -418,6 +418,11 @@ struct agendad_host {
      * store_generation so that an unchanged page keeps its ETag. */
     void (*respond_cached)(agendad_request *req, const char *content_type, const char *body,
                            size_t len, int64_t last_modified, int max_age);
+    /* The UTC offset (seconds) in force in tzid at instant t, from the
+     * system tzdata, so that local times shown to people agree with the
+     * feeds (a library's own zone tables may be older). AGENDAD_EZONE for
+     * an unknown zone. */
+    int (*utc_offset)(agendad_plugin *self, const char *tzid, int64_t t, int32_t *offset);
     /* Registers a renderer the command line runs as `agendad NAME KEY`
      * (name copied; during init only, else AGENDAD_ESTATE). */
     int (*register_renderer)(agendad_plugin *self, const char *name, agendad_render_fn fn,
