@@ -332,7 +332,8 @@ static bool valid_name(const char *s, size_t len)
     return true;
 }
 
-static void parse_nodes(parser *p, node *parent, const char *closing, int nesting);
+static void parse_nodes(parser *p, node *parent, const char *closing, const char *opened_at,
+                        int nesting);
 
 static void include(parser *p, node *parent, const char *name, const char *at, int nesting)
 {
@@ -349,7 +350,7 @@ static void include(parser *p, node *parent, const char *name, const char *at, i
     sub.name = name;
     sub.src = sub.s = text;
     sub.depth = p->depth + 1;
-    parse_nodes(&sub, parent, NULL, nesting);
+    parse_nodes(&sub, parent, NULL, NULL, nesting);
     p->failed = sub.failed;
     free(text);
 }
@@ -407,12 +408,15 @@ static bool tag(parser *p, node *parent, const char *in, const char *in_end, con
         if (nesting >= MAX_NESTING)
             fail(p, in, "sections nested deeper than %d", MAX_NESTING);
         else
-            parse_nodes(p, n, n->text, nesting + 1);
+            parse_nodes(p, n, n->text, in - 2, nesting + 1);
     }
     return true;
 }
 
-static void parse_nodes(parser *p, node *parent, const char *closing, int nesting)
+/* Nodes up to the end, or up to {{/closing}} when closing is set (its
+ * section opened at opened_at, for the message when it never closes). */
+static void parse_nodes(parser *p, node *parent, const char *closing, const char *opened_at,
+                        int nesting)
 {
     const char *text_start = p->s;
     while (!p->failed) {
@@ -422,7 +426,7 @@ static void parse_nodes(parser *p, node *parent, const char *closing, int nestin
             if (rest)
                 add_kid(p, parent, N_TEXT, text_start, rest);
             if (closing)
-                fail(p, p->s + strlen(p->s), "{{#%s}} is never closed", closing);
+                fail(p, opened_at, "{{#%s}} is never closed", closing);
             p->s += strlen(p->s);
             return;
         }
@@ -461,7 +465,7 @@ tmpl *tmpl_parse(const char *name, const char *text, tmpl_format format, tmpl_lo
                 .data = data,
                 .err = err,
                 .err_size = err_size};
-    parse_nodes(&p, &t->root, NULL, 0);
+    parse_nodes(&p, &t->root, NULL, NULL, 0);
     if (p.failed) {
         tmpl_free(t);
         return NULL;

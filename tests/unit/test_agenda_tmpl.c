@@ -150,7 +150,7 @@ static void assert_refused(const char *text, const char *want)
 static void malformed_templates_refused(void **state)
 {
     (void)state;
-    assert_refused("a\n{{#x}}\nb", "bad.html:3: {{#x}} is never closed");
+    assert_refused("a\n{{#x}}\nb", "bad.html:2: {{#x}} is never closed");
     assert_refused("{{#x}}{{/y}}", "{{/y}} closes nothing open; open is x");
     assert_refused("\n\n{{x", "bad.html:3: tag never closed");
     assert_refused("{{a b}}", "bad tag");
