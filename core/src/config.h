@@ -58,6 +58,7 @@ typedef struct {
     int max_connections;       /* default 1024 */
     int max_header_bytes;      /* default 16384 */
     int max_requests_per_conn; /* default 1000 */
+    int max_requests_per_sec;  /* per connection; default 1000; 0: no limit */
     int64_t header_timeout_ms; /* default 10000 */
     int64_t idle_timeout_ms;   /* default 60000 */
     char *plugin_dir;          /* default AGENDAD_PLUGIN_DIR */

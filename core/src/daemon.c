@@ -2,6 +2,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "net.h"
 #include "plugin_host.h"
 #include "routes.h"
 #include "tz.h"
@@ -22,6 +23,7 @@ typedef struct {
     ag_routes routes;
     ag_http_server *http;
     ag_plugin_host *plugins;
+    ag_net *net; /* outbound HTTP/SMTP for plugins */
     uv_signal_t sig_hup, sig_term, sig_int;
     uv_fs_event_t watch_dir, watch_events;
     bool watching_events;
@@ -84,6 +86,10 @@ static void reload(ag_daemon *d, const char *why)
         return;
     sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
                (unsigned long long)(uv_hrtime() / 1000));
+    if (ag_tz_refresh()) {
+        ag_log(AG_LOG_NOTICE, "tzdata is now %s: rebuilding feeds", ag_tz_version());
+        ag_service_invalidate(&d->svc);
+    }
     ag_reconcile_stats st = {0};
     ag_diags diags = {0};
     char *err = NULL;
@@ -134,11 +140,20 @@ static void close_own(ag_daemon *d)
         close_handle(&d->watch_events);
 }
 
+/* After plugins' fini: their pending transfers are cancelled and the host
+ * drops the callbacks. */
+static void stop_net(ag_daemon *d)
+{
+    ag_net_free(d->net);
+    d->net = NULL;
+}
+
 static void on_http_down(void *data)
 {
     ag_daemon *d = data;
     /* Plugins close their own handles; the loop then runs their callbacks. */
     ag_plugins_fini(d->plugins);
+    stop_net(d);
     close_own(d);
 }
 
@@ -171,9 +186,7 @@ static void on_tick(uv_timer_t *t)
     /* A tzdata upgrade changes instants: every cached feed is stale. */
     if (ag_tz_refresh()) {
         ag_log(AG_LOG_NOTICE, "tzdata is now %s: rebuilding feeds", ag_tz_version());
-        reload(d, "tzdata upgrade");
-        d->svc.generation++;
-        ag_cache_clear(d->svc.cache);
+        ag_service_invalidate(&d->svc);
     }
 }
 
@@ -221,6 +234,7 @@ static int start_http(ag_daemon *d)
     lim.max_connections = s->max_connections;
     lim.max_header_bytes = s->max_header_bytes;
     lim.max_requests_per_conn = s->max_requests_per_conn;
+    lim.max_requests_per_sec = s->max_requests_per_sec;
     lim.header_timeout_ms = s->header_timeout_ms;
     lim.idle_timeout_ms = s->idle_timeout_ms;
     d->routes = (ag_routes){.svc = &d->svc};
@@ -269,6 +283,9 @@ static int load_plugins(ag_daemon *d)
     ps.config = plugin_config;
     ps.generation = plugin_generation;
     ps.data = d;
+    if (ag_net_new(&d->loop, &d->net) < 0)
+        ag_log(AG_LOG_WARNING, "no network client: plugins cannot send or fetch");
+    ps.net = d->net;
     if (ag_plugins_load(&d->loop, s->plugin_dir, s->plugins, s->n_plugins, &ps, &d->plugins) < 0)
         return -1;
     d->routes.extra = plugin_dispatch;
@@ -314,6 +331,7 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
         ag_http_server_shutdown(d->http, NULL, NULL);
     }
     ag_plugins_fini(d->plugins);
+    stop_net(d);
     close_own(d);
     if (!d->forced) {
         uv_run(&d->loop, UV_RUN_DEFAULT);

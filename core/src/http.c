@@ -13,6 +13,7 @@ void ag_http_limits_default(ag_http_limits *l)
     l->max_header_bytes = 16 * 1024;
     l->max_url_bytes = 8 * 1024;
     l->max_requests_per_conn = 1000;
+    l->max_requests_per_sec = 1000;
     l->header_timeout_ms = 10 * 1000;
     l->idle_timeout_ms = 60 * 1000;
 }

@@ -22,6 +22,7 @@ typedef struct {
     int max_header_bytes;      /* request line + headers; beyond: 431 */
     int max_url_bytes;         /* beyond: 414 */
     int max_requests_per_conn; /* then "Connection: close" */
+    int max_requests_per_sec;  /* per connection, burst as large; beyond, requests wait (0: off) */
     int64_t header_timeout_ms; /* full headers must arrive within this: else 408/close */
     int64_t idle_timeout_ms;   /* keep-alive connection idle, or a response write making
                                   no progress (client not reading): close */

@@ -1,5 +1,7 @@
 #include "plugin_host.h"
 
+#include "plugin_net.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -875,7 +877,22 @@ static void api_respond_error(agendad_request *req, int status, const char *deta
     free(req);
 }
 
-/* ------------------------------------------------ host table: ABI 1.1 */
+ag_plugin_host *ag_plugin_owner(agendad_plugin *p)
+{
+    return p ? p->host : NULL;
+}
+
+ag_net *ag_plugin_host_net(const ag_plugin_host *h)
+{
+    return h->svc.net;
+}
+
+bool ag_plugin_host_finished(const ag_plugin_host *h)
+{
+    return h->finished;
+}
+
+/* ------------------------------------------------ host table: ABI 1.2 */
 
 static const ag_config *current_config(const agendad_plugin *self)
 {
@@ -1063,6 +1080,9 @@ static const agendad_host host_table_template = {
     .size = sizeof(agendad_host),
     .abi_major = AGENDAD_PLUGIN_ABI_MAJOR,
     .abi_minor = AGENDAD_PLUGIN_ABI_MINOR,
+    .http_fetch = ag_plugin_api_http_fetch,
+    .smtp_send = ag_plugin_api_smtp_send,
+    .xfer_cancel = ag_plugin_api_xfer_cancel,
     .strerror = api_strerror,
     .log = api_log,
     .config = api_config,

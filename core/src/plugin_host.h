@@ -57,8 +57,11 @@ typedef struct {
     /* Optional: told after a source replaced its batch (e.g. to rebuild the
      * member feeds); name borrowed for the call. */
     void (*source_changed)(void *data, const char *source_name);
+    /* The network client plugins use (ABI 1.1); NULL: their requests fail
+     * with AGENDAD_ESTATE. Borrowed; free it only after ag_plugins_fini. */
+    struct ag_net *net;
 
-    /* For the ABI 1.1 entries; any may be NULL (the entry then answers as
+    /* For the ABI 1.2 entries; any may be NULL (the entry then answers as
      * for an empty daemon). */
     /* The service's generation: bumps when events or config change. */
     int64_t (*generation)(void *data);

@@ -105,8 +105,7 @@ static void set_events(ag_service *svc, ag_stored_event *evs, size_t n)
     for (size_t i = 0; i < n; i++)
         if (evs[i].last_modified > svc->last_modified)
             svc->last_modified = evs[i].last_modified;
-    svc->generation++;
-    ag_cache_clear(svc->cache);
+    ag_service_invalidate(svc);
 }
 
 /* Reconciles cfg into the store and loads the result; on failure the store
@@ -177,6 +176,12 @@ ag_reload_result ag_service_reload(ag_service *svc, int64_t now, ag_reconcile_st
     ag_config_free(svc->cfg);
     svc->cfg = cfg;
     return AG_RELOAD_OK;
+}
+
+void ag_service_invalidate(ag_service *svc)
+{
+    svc->generation++;
+    ag_cache_clear(svc->cache);
 }
 
 const ag_settings *ag_service_settings(const ag_service *svc)

@@ -61,6 +61,10 @@ ag_blob *ag_service_feed(ag_service *svc, const ag_feed_query *q, int64_t now, i
  * rounded to whole UTC days so that the cache key changes once a day). */
 void ag_service_default_window(const ag_service *svc, int64_t now, ag_feed_query *q);
 
+/* Drops every cached feed (e.g. after a tzdata upgrade: same store, new
+ * instants and ETags). */
+void ag_service_invalidate(ag_service *svc);
+
 /* The effective settings after command-line overrides. */
 const ag_settings *ag_service_settings(const ag_service *svc);
 

@@ -456,7 +456,7 @@ static int start(agenda *a)
 static int agenda_init(agendad_plugin *self, const agendad_host *host, void **state)
 {
     if (!AGENDAD_HOST_HAS(host, register_renderer) || !AGENDAD_HOST_HAS(host, utc_offset)) {
-        host->log(self, AGENDAD_LOG_ERR, "needs plugin ABI 1.1 (this host has %u.%u)",
+        host->log(self, AGENDAD_LOG_ERR, "needs plugin ABI 1.2 (this host has %u.%u)",
                   host->abi_major, host->abi_minor);
         return AGENDAD_EPLUGIN;
     }

@@ -416,7 +416,7 @@ static void broken_plugins_are_left_out(void **state)
     load(f, "/tests/plugins", confs, 5);
     assert_int_equal(ag_plugins_count(f->host), 1);
     assert_string_equal(ag_plugins_name(f->host, 0), "late_register");
-    assert_logged("plugin wrong_abi: built for plugin ABI 2.0, host has 1.1; left out");
+    assert_logged("plugin wrong_abi: built for plugin ABI 2.0, host has 1.2; left out");
     assert_logged("plugin does_not_exist: cannot load ");
     assert_logged("plugin failing_init: cannot start: missing setting \"token\"");
     assert_logged("plugin failing_init: init failed (-8: plugin failure); left out");
@@ -526,7 +526,7 @@ static void out_of_tree_plugin_loads(void **state)
     request_reset(&req);
 }
 
-/* ABI 1.1: any well-formed prefix outside the core's reserved ones; "/" is
+/* ABI 1.2: any well-formed prefix outside the core's reserved ones; "/" is
  * the front page only; renderers run by name. */
 static void route_rules_and_renderers(void **state)
 {

@@ -56,7 +56,7 @@ extern "C" {
 #endif
 
 #define AGENDAD_PLUGIN_ABI_MAJOR 1
-#define AGENDAD_PLUGIN_ABI_MINOR 1
+#define AGENDAD_PLUGIN_ABI_MINOR 2
 
 #if defined(__GNUC__)
 #define AGENDAD_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -243,7 +243,73 @@ typedef struct {
 
 typedef void (*agendad_listener_fn)(const agendad_changes *changes, void *data);
 
-/* -------------------------------------------------- renderers (ABI 1.1) */
+/* ------------------------------------------- network client (ABI 1.1) */
+
+/* The core's asynchronous HTTP(S) and SMTP client, driven by the daemon's
+ * loop (libcurl multi-socket), so that no plugin blocks the loop or wires
+ * curl to it on its own. Check AGENDAD_HOST_HAS(host, http_fetch) first. */
+typedef struct agendad_xfer agendad_xfer;
+
+typedef enum {
+    AGENDAD_NET_OK = 0,        /* the exchange completed: any HTTP status, or SMTP accepted */
+    AGENDAD_NET_FAILED = 1,    /* transport or protocol failure, see error */
+    AGENDAD_NET_CANCELLED = 2, /* xfer_cancel, or the daemon is stopping */
+} agendad_net_outcome;
+
+/* Everything is borrowed for the duration of the callback only. */
+typedef struct {
+    size_t size; /* sizeof as the host knows it */
+    agendad_net_outcome outcome;
+    long status;       /* HTTP status of the last response, or last SMTP reply code; 0 if none */
+    const char *error; /* plain words when outcome != AGENDAD_NET_OK, else NULL */
+    const char *body;  /* response body, NUL-terminated; "" if none */
+    size_t body_len;
+    const char *etag; /* headers of the last response (after redirects); NULL if absent */
+    const char *last_modified;
+    const char *content_type;
+    long elapsed_ms;
+} agendad_net_result;
+
+/* Runs exactly once per accepted transfer, later, on the loop — never from
+ * inside the call that submitted it. Not called once the plugin's fini has
+ * run (the host drops it). */
+typedef void (*agendad_net_done_fn)(const agendad_net_result *r, void *data);
+
+/* Zero means the default for every numeric field: connect timeout 10 s,
+ * total 60 s, body limit 16 MiB, 5 redirects (negative: do not follow). */
+typedef struct {
+    size_t size;                /* sizeof(agendad_http_fetch) as the plugin knows it */
+    const char *url;            /* http:// or https:// */
+    const char *method;         /* NULL: GET, or POST when body is set */
+    const char *const *headers; /* "Name: value", NULL-terminated; may be NULL */
+    const char *body;           /* may contain NUL bytes */
+    size_t body_len;
+    long connect_timeout_ms;
+    long total_timeout_ms;
+    size_t max_body_bytes;
+    int max_redirects;
+    const char *username; /* basic auth; never logged */
+    const char *password;
+    bool tls_insecure;   /* skip certificate checks: lab setups only */
+    const char *ca_file; /* PEM bundle replacing the system's CAs */
+} agendad_http_fetch;
+
+typedef struct {
+    size_t size;          /* sizeof(agendad_smtp_message) as the plugin knows it */
+    const char *url;      /* smtp://host:port or smtps://host:port */
+    bool starttls;        /* require STARTTLS on smtp:// (never fall back to clear text) */
+    const char *username; /* AUTH; never logged */
+    const char *password;
+    const char *from;        /* envelope sender */
+    const char *const *rcpt; /* envelope recipients, NULL-terminated, at least one */
+    const char *message;     /* complete RFC 5322 message with CRLF line ends */
+    size_t message_len;
+    long connect_timeout_ms;
+    long timeout_ms;
+    bool tls_insecure;
+    const char *ca_file;
+} agendad_smtp_message;
+/* -------------------------------------------------- renderers (ABI 1.2) */
 
 /* What the command line (`agendad NAME KEY --format F --lang L`) asks a
  * renderer for. Strings borrowed for the call. */
@@ -338,11 +404,11 @@ struct agendad_host {
      * serves "/plugins/x" and "/plugins/x/...". The longest matching prefix
      * wins. It starts with "/", has no trailing "/", no empty, "." or ".."
      * segment. "/" alone is special: it serves the front page "/" only,
-     * never other paths. Since ABI 1.1 any prefix is allowed except the
+     * never other paths. Since ABI 1.2 any prefix is allowed except the
      * core's reserved ones ("/feeds", "/healthz", ... : AGENDAD_EEXIST);
      * the core's own routes always win, so a plugin registering "/events"
      * serves "/events/UID" while the core keeps "/events/UID.ics". Under
-     * ABI 1.0 hosts a prefix must start with "/plugins/". */
+     * ABI 1.0 and 1.1 hosts a prefix must start with "/plugins/". */
     int (*register_route)(agendad_plugin *self, const char *path_prefix, agendad_route_fn fn,
                           void *data);
     /* name (copied) is what events' reminder settings refer to, e.g. "email". */
@@ -377,7 +443,18 @@ struct agendad_host {
     /* Short text/plain error response; ends req like respond. */
     void (*respond_error)(agendad_request *req, int status, const char *detail);
 
-    /* ---- ABI 1.1: check AGENDAD_HOST_HAS(host, entry) before using these. */
+    /* --- ABI 1.1: network client (see agendad_http_fetch). Everything req
+     * points to is copied. Returns 0 and done runs once later, or a negative
+     * AGENDAD_E* code and done never runs. *out (may be NULL) receives a
+     * handle valid until done starts. */
+    int (*http_fetch)(agendad_plugin *self, const agendad_http_fetch *req, agendad_net_done_fn done,
+                      void *data, agendad_xfer **out);
+    int (*smtp_send)(agendad_plugin *self, const agendad_smtp_message *msg,
+                     agendad_net_done_fn done, void *data, agendad_xfer **out);
+    /* done still runs once, later, with AGENDAD_NET_CANCELLED (or with the
+     * real result if the transfer had already finished). */
+    void (*xfer_cancel)(agendad_xfer *x);
+    /* ---- ABI 1.2: check AGENDAD_HOST_HAS(host, entry) before using these. */
 
     /* A number that changes whenever anything the store queries, settings,
      * categories or members answer may have changed (reload, tzdata
