@@ -263,6 +263,11 @@ static const ag_config *plugin_config(void *data)
     return ((ag_daemon *)data)->svc.cfg;
 }
 
+static int64_t plugin_generation(void *data)
+{
+    return ((ag_daemon *)data)->svc.generation;
+}
+
 static bool plugin_dispatch(ag_http_request *req, void *data)
 {
     return ag_plugins_dispatch(((ag_daemon *)data)->plugins, req);
@@ -276,6 +281,7 @@ static int load_plugins(ag_daemon *d)
     ag_plugin_services_core(&ps);
     ps.events = plugin_events;
     ps.config = plugin_config;
+    ps.generation = plugin_generation;
     ps.data = d;
     if (ag_net_new(&d->loop, &d->net) < 0)
         ag_log(AG_LOG_WARNING, "no network client: plugins cannot send or fetch");

@@ -192,6 +192,21 @@ int ag_feed_event_span(const ag_event *ev, int64_t from, int64_t to, ag_feed_spa
     return 0;
 }
 
+int ag_feed_series_span(const ag_event *ev, int64_t *first_start, int64_t *last_end)
+{
+    ag_feed_span span;
+    char *err = NULL;
+    int rc = ag_feed_event_span(ev, 0, 0, &span, &err);
+    free(err);
+    if (rc < 0)
+        return -1;
+    if (span.first_start == INT64_MAX)
+        return 1;
+    *first_start = span.first_start;
+    *last_end = span.last_end;
+    return 0;
+}
+
 static bool visible(const ag_event *ev, const ag_feed_query *q)
 {
     return ev->visibility == AG_VIS_PUBLIC || q->members_only;

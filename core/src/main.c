@@ -4,6 +4,7 @@
 #include "export.h"
 #include "log.h"
 #include "network.h"
+#include "render_cli.h"
 #include "service.h"
 #include "tz.h"
 
@@ -29,6 +30,9 @@ static const char usage[] =
     "  token   --config DIR [--state PATH] MEMBER [--revoke]\n"
     "          Create (or rotate) the secret token of MEMBER's feed, which shows\n"
     "          members-only events; print its subscribe URL. --revoke deletes it.\n"
+    "  NAME    --config DIR [--plugin-dir DIR] KEY [--format F] [--lang ar|fr]\n"
+    "          A command a loaded plugin provides, e.g. the agenda plugin's\n"
+    "          `agenda UID --format html|md|txt`: writes the rendering to stdout.\n"
     "\n"
     "Options:\n"
     "  -c, --config DIR       configuration directory (agendad.yaml, members.yaml, events/)\n"
@@ -37,6 +41,8 @@ static const char usage[] =
     "  -p, --plugin-dir DIR   overrides `plugins.directory` of agendad.yaml\n"
     "  -o, --out DIR          export destination\n"
     "  -r, --revoke           with token: delete the member's token\n"
+    "  -f, --format F         with a plugin command: output format (default txt)\n"
+    "  -L, --lang ar|fr       with a plugin command: language\n"
     "  -v, --verbose          log debug messages\n"
     "  -h, --help             this text\n"
     "  -V, --version          print the version\n";
@@ -47,6 +53,8 @@ typedef struct {
     const char *out_dir;
     const char *member;
     bool revoke;
+    const char *format;
+    const char *lang;
     ag_overrides ov;
 } ag_cli;
 
@@ -57,10 +65,11 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
         {"state", required_argument, NULL, 's'},  {"plugin-dir", required_argument, NULL, 'p'},
         {"out", required_argument, NULL, 'o'},    {"revoke", no_argument, NULL, 'r'},
         {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+        {"version", no_argument, NULL, 'V'},      {"format", required_argument, NULL, 'f'},
+        {"lang", required_argument, NULL, 'L'},   {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "c:l:s:p:o:rvhV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:l:s:p:o:rvhVf:L:", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             cli->config_dir = optarg;
@@ -79,6 +88,12 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
             break;
         case 'r':
             cli->revoke = true;
+            break;
+        case 'f':
+            cli->format = optarg;
+            break;
+        case 'L':
+            cli->lang = optarg;
             break;
         case 'v':
             ag_log_set_level(AG_LOG_DEBUG);
@@ -255,6 +270,8 @@ int main(int argc, char **argv)
         return cmd_list(&cli);
     if (strcmp(cli.command, "token") == 0)
         return cmd_token(&cli);
-    fprintf(stderr, "agendad: unknown command \"%s\"\n\n%s", cli.command, usage);
-    return 2;
+    /* Any other command may be a plugin's renderer. */
+    ag_render_args ra = {
+        .name = cli.command, .key = cli.member, .format = cli.format, .lang = cli.lang};
+    return ag_render_cli(cli.config_dir, &cli.ov, &ra, stdout);
 }

@@ -31,6 +31,12 @@ typedef struct {
     void *data;
 } listener;
 
+typedef struct {
+    char *name;
+    agendad_render_fn fn;
+    void *data;
+} renderer;
+
 /* Growable arrays of registrations, one set per plugin so that a plugin
  * whose init fails takes exactly its own registrations with it. */
 struct agendad_plugin {
@@ -49,6 +55,8 @@ struct agendad_plugin {
     size_t n_sources;
     listener *listeners;
     size_t n_listeners;
+    renderer *renderers;
+    size_t n_renderers;
 };
 
 struct ag_plugin_host {
@@ -620,14 +628,35 @@ static bool route_taken(const ag_plugin_host *h, const agendad_plugin *self, con
     return false;
 }
 
-/* "/plugins/" plus at least one character, no trailing slash: the daemon's
- * own URL space stays out of plugins' reach, and segment matching is
- * unambiguous. */
-static bool valid_prefix(const char *p)
+/* Whole segments only: no empty, "." or ".." segment and no trailing "/",
+ * so that segment matching is unambiguous and a prefix cannot smuggle a
+ * path the core normalizes differently. "/" alone is the front page. */
+static bool well_formed_prefix(const char *p)
 {
-    static const char root[] = "/plugins/";
-    size_t len = strlen(p);
-    return strncmp(p, root, sizeof root - 1) == 0 && len > sizeof root - 1 && p[len - 1] != '/';
+    if (p[0] != '/')
+        return false;
+    if (p[1] == '\0')
+        return true;
+    for (const char *seg = p + 1;;) {
+        const char *end = strchr(seg, '/');
+        size_t len = end ? (size_t)(end - seg) : strlen(seg);
+        if (len == 0 || (len == 1 && seg[0] == '.') || (len == 2 && seg[0] == '.' && seg[1] == '.'))
+            return false;
+        if (!end)
+            return true;
+        seg = end + 1;
+    }
+}
+
+/* The core's URL space (feeds, health...) stays out of plugins' reach. */
+static bool reserved_prefix(const ag_plugin_host *h, const char *p)
+{
+    for (const char *const *r = h->svc.reserved_prefixes; r && *r; r++) {
+        size_t len = strlen(*r);
+        if (strncmp(p, *r, len) == 0 && (p[len] == '\0' || p[len] == '/'))
+            return true;
+    }
+    return false;
 }
 
 static int api_register_route(agendad_plugin *self, const char *path_prefix, agendad_route_fn fn,
@@ -636,9 +665,9 @@ static int api_register_route(agendad_plugin *self, const char *path_prefix, age
     int rc = may_register(self);
     if (rc != 0)
         return rc;
-    if (!path_prefix || !fn || !valid_prefix(path_prefix))
+    if (!path_prefix || !fn || !well_formed_prefix(path_prefix))
         return AGENDAD_EINVAL;
-    if (route_taken(self->host, self, path_prefix))
+    if (reserved_prefix(self->host, path_prefix) || route_taken(self->host, self, path_prefix))
         return AGENDAD_EEXIST;
     route r = {.prefix = dup_str(path_prefix), .len = strlen(path_prefix), .fn = fn, .data = data};
     if (!r.prefix || !grow((void **)&self->routes, self->n_routes, sizeof r)) {
@@ -863,6 +892,190 @@ bool ag_plugin_host_finished(const ag_plugin_host *h)
     return h->finished;
 }
 
+/* ------------------------------------------------ host table: ABI 1.2 */
+
+static const ag_config *current_config(const agendad_plugin *self)
+{
+    const ag_plugin_services *svc = &self->host->svc;
+    return svc->config ? svc->config(svc->data) : NULL;
+}
+
+static uint64_t api_store_generation(agendad_plugin *self)
+{
+    const ag_plugin_services *svc = self ? &self->host->svc : NULL;
+    return svc && svc->generation ? (uint64_t)svc->generation(svc->data) : 0;
+}
+
+static const char *api_setting(agendad_plugin *self, const char *key)
+{
+    const ag_config *cfg = self && key ? current_config(self) : NULL;
+    if (!cfg)
+        return NULL;
+    if (strcmp(key, "tzdata") == 0)
+        return self->host->svc.tz_version ? self->host->svc.tz_version() : NULL;
+    const struct {
+        const char *key, *value;
+    } table[] = {
+        {"base_url", cfg->settings.base_url},
+        {"language", cfg->settings.default_lang},
+        {"timezone", cfg->settings.default_tz},
+        {"config_dir", cfg->dir},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(key, table[i].key) == 0)
+            return table[i].value;
+    return NULL;
+}
+
+static const char *api_network_text(agendad_plugin *self, const char *field, const char *lang)
+{
+    const ag_config *cfg = self && field ? current_config(self) : NULL;
+    if (!cfg)
+        return NULL;
+    if (strcmp(field, "name") == 0)
+        return text_in(&cfg->settings.network_name, lang);
+    if (strcmp(field, "description") == 0)
+        return text_in(&cfg->settings.network_description, lang);
+    return NULL;
+}
+
+static size_t api_category_count(agendad_plugin *self)
+{
+    const ag_config *cfg = self ? current_config(self) : NULL;
+    return cfg ? cfg->n_categories : 0;
+}
+
+static const char *api_category_id(agendad_plugin *self, size_t i)
+{
+    const ag_config *cfg = self ? current_config(self) : NULL;
+    return cfg && i < cfg->n_categories ? cfg->categories[i].id : NULL;
+}
+
+static const ag_category *category_by_id(agendad_plugin *self, const char *id)
+{
+    const ag_config *cfg = self && id ? current_config(self) : NULL;
+    for (size_t i = 0; cfg && i < cfg->n_categories; i++)
+        if (strcmp(cfg->categories[i].id, id) == 0)
+            return &cfg->categories[i];
+    return NULL;
+}
+
+static const char *api_category_name(agendad_plugin *self, const char *id, const char *lang)
+{
+    const ag_category *c = category_by_id(self, id);
+    return c ? text_in(&c->name, lang) : NULL;
+}
+
+static bool api_category_is_axis(agendad_plugin *self, const char *id)
+{
+    const ag_category *c = category_by_id(self, id);
+    return c && c->axis;
+}
+
+static size_t api_member_count(agendad_plugin *self)
+{
+    const ag_config *cfg = self ? current_config(self) : NULL;
+    return cfg ? cfg->n_members : 0;
+}
+
+static const agendad_member *api_member_at(agendad_plugin *self, size_t i)
+{
+    const ag_config *cfg = self ? current_config(self) : NULL;
+    return cfg && i < cfg->n_members ? (const agendad_member *)&cfg->members[i] : NULL;
+}
+
+static size_t api_event_audience_count(agendad_plugin *self, const agendad_event *ev)
+{
+    (void)self;
+    return ev ? stored(ev)->ev.n_audience : 0;
+}
+
+static const char *api_event_audience(agendad_plugin *self, const agendad_event *ev, size_t i)
+{
+    (void)self;
+    return ev && i < stored(ev)->ev.n_audience ? stored(ev)->ev.audience[i] : NULL;
+}
+
+static bool api_event_invites(agendad_plugin *self, const agendad_event *ev, const char *member_id)
+{
+    const ag_config *cfg = self && ev && member_id ? current_config(self) : NULL;
+    if (!cfg || !self->host->svc.member_concerned)
+        return false;
+    return self->host->svc.member_concerned(cfg, &stored(ev)->ev, member_id);
+}
+
+static int api_event_span(agendad_plugin *self, const agendad_event *ev, agendad_when *out)
+{
+    if (!self || !ev || !out)
+        return AGENDAD_EINVAL;
+    const ag_event *e = &stored(ev)->ev;
+    if (!e->rrule || !self->host->svc.series_span)
+        return api_event_when(self, ev, out);
+    agendad_when w = {.all_day = e->start.is_date, .tzid = e->tzid};
+    int rc = self->host->svc.series_span(e, &w.start, &w.end);
+    if (rc < 0)
+        return AGENDAD_EZONE;
+    if (rc > 0)
+        return AGENDAD_ERANGE;
+    *out = w;
+    return 0;
+}
+
+static void api_respond_cached(agendad_request *req, const char *content_type, const char *body,
+                               size_t len, int64_t last_modified, int max_age)
+{
+    const ag_plugin_services *svc = &req->host->svc;
+    if (svc->respond_cached)
+        svc->respond_cached(req->http, content_type ? content_type : "application/octet-stream",
+                            body ? body : "", body ? len : 0, last_modified, max_age);
+    else
+        svc->respond(req->http, 200, content_type, body ? body : "", body ? len : 0, NULL);
+    free(req);
+}
+
+static int api_utc_offset(agendad_plugin *self, const char *tzid, int64_t t, int32_t *offset)
+{
+    if (!self || !tzid || !offset)
+        return AGENDAD_EINVAL;
+    bool ok = false;
+    int32_t off = self->host->svc.utc_offset ? self->host->svc.utc_offset(t, tzid, &ok) : 0;
+    if (!ok)
+        return AGENDAD_EZONE;
+    *offset = off;
+    return 0;
+}
+
+static bool renderer_taken(const ag_plugin_host *h, const agendad_plugin *self, const char *name)
+{
+    for (size_t i = 0; i < h->n_plugins; i++)
+        for (size_t j = 0; j < h->plugins[i]->n_renderers; j++)
+            if (strcmp(h->plugins[i]->renderers[j].name, name) == 0)
+                return true;
+    for (size_t j = 0; j < self->n_renderers; j++)
+        if (strcmp(self->renderers[j].name, name) == 0)
+            return true;
+    return false;
+}
+
+static int api_register_renderer(agendad_plugin *self, const char *name, agendad_render_fn fn,
+                                 void *data)
+{
+    int rc = may_register(self);
+    if (rc != 0)
+        return rc;
+    if (!name || !*name || !fn)
+        return AGENDAD_EINVAL;
+    if (renderer_taken(self->host, self, name))
+        return AGENDAD_EEXIST;
+    renderer r = {.name = dup_str(name), .fn = fn, .data = data};
+    if (!r.name || !grow((void **)&self->renderers, self->n_renderers, sizeof r)) {
+        free(r.name);
+        return AGENDAD_ENOMEM;
+    }
+    self->renderers[self->n_renderers++] = r;
+    return 0;
+}
+
 static const agendad_host host_table_template = {
     .size = sizeof(agendad_host),
     .abi_major = AGENDAD_PLUGIN_ABI_MAJOR,
@@ -914,6 +1127,22 @@ static const agendad_host host_table_template = {
     .request_header = api_request_header,
     .respond = api_respond,
     .respond_error = api_respond_error,
+    .store_generation = api_store_generation,
+    .setting = api_setting,
+    .network_text = api_network_text,
+    .category_count = api_category_count,
+    .category_id = api_category_id,
+    .category_name = api_category_name,
+    .category_is_axis = api_category_is_axis,
+    .member_count = api_member_count,
+    .member_at = api_member_at,
+    .event_audience_count = api_event_audience_count,
+    .event_audience = api_event_audience,
+    .event_invites = api_event_invites,
+    .event_span = api_event_span,
+    .respond_cached = api_respond_cached,
+    .utc_offset = api_utc_offset,
+    .register_renderer = api_register_renderer,
 };
 
 /* ---------------------------------------------------------------- loading */
@@ -931,6 +1160,11 @@ static void drop_registrations(agendad_plugin *p)
         free(p->sources[i]->name);
         free(p->sources[i]);
     }
+    for (size_t i = 0; i < p->n_renderers; i++)
+        free(p->renderers[i].name);
+    free(p->renderers);
+    p->renderers = NULL;
+    p->n_renderers = 0;
     free(p->routes);
     free(p->channels);
     free(p->sources);
@@ -1025,9 +1259,9 @@ static int run_init(ag_plugin_host *h, agendad_plugin *p)
     }
     host_log(h, AG_LOG_INFO,
              "plugin %s: loaded %s %s (%zu routes, %zu channels, %zu sources, "
-             "%zu listeners)",
+             "%zu listeners, %zu renderers)",
              p->name, p->info.name ? p->info.name : "?", p->info.version ? p->info.version : "?",
-             p->n_routes, p->n_channels, p->n_sources, p->n_listeners);
+             p->n_routes, p->n_channels, p->n_sources, p->n_listeners, p->n_renderers);
     return 0;
 }
 
@@ -1124,6 +1358,8 @@ bool ag_plugins_loaded(const ag_plugin_host *h, const char *name)
 
 static bool prefix_covers(const route *r, const char *path)
 {
+    if (r->len == 1) /* "/": the front page only, never a catch-all */
+        return strcmp(path, "/") == 0;
     return strncmp(path, r->prefix, r->len) == 0 && (path[r->len] == '\0' || path[r->len] == '/');
 }
 
@@ -1159,6 +1395,21 @@ bool ag_plugins_dispatch(ag_plugin_host *h, ag_http_request *req)
     *preq = (agendad_request){.host = h, .http = req};
     r->fn(preq, r->data);
     return true;
+}
+
+int ag_plugins_render(ag_plugin_host *h, const char *name, const agendad_render_request *r,
+                      FILE *out, bool *found)
+{
+    *found = false;
+    for (size_t i = 0; name && i < ag_plugins_count(h); i++)
+        for (size_t j = 0; j < h->plugins[i]->n_renderers; j++) {
+            const renderer *rd = &h->plugins[i]->renderers[j];
+            if (strcmp(rd->name, name) == 0) {
+                *found = true;
+                return rd->fn(r, out, rd->data);
+            }
+        }
+    return AGENDAD_ENOENT;
 }
 
 const ag_plugin_channel *ag_plugins_channel(const ag_plugin_host *h, const char *name)

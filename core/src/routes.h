@@ -16,6 +16,10 @@ typedef struct {
     void *extra_data;
 } ag_routes;
 
+/* Path prefixes served by the core alone (NULL-terminated): plugins may
+ * not register them or anything under them. */
+extern const char *const ag_routes_reserved[];
+
 /* An ag_http_handler_fn; data is an ag_routes. */
 void ag_routes_handle(ag_http_request *req, void *data);
 

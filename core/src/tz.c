@@ -118,6 +118,19 @@ int64_t ag_tz_to_utc(const ag_datetime *local, const char *tzid, bool *ok)
     return (int64_t)icaltime_as_timet_with_zone(t, z);
 }
 
+int32_t ag_tz_utc_offset(int64_t t, const char *tzid, bool *ok)
+{
+    icaltimezone *z = ag_tz_get(tzid);
+    *ok = z != NULL;
+    if (!z)
+        return -1;
+    icaltimetype local = icaltime_from_timet_with_zone((time_t)t, 0, z);
+    icaltimetype wall = local;
+    wall.zone = NULL; /* read the wall clock as if it were UTC */
+    return (int32_t)((int64_t)icaltime_as_timet_with_zone(wall, icaltimezone_get_utc_timezone()) -
+                     t);
+}
+
 icalcomponent *ag_tz_vtimezone(const char *tzid, int64_t from, int64_t to)
 {
     icaltimezone *z = ag_tz_get(tzid);

@@ -27,6 +27,10 @@ icaltimezone *ag_tz_get(const char *tzid);
  * its midnight. Times in a gap or an overlap resolve as libical does
  * (documented in README). -1 sets *ok false for an unknown zone. */
 int64_t ag_tz_to_utc(const ag_datetime *local, const char *tzid, bool *ok);
+/* Seconds to add to instant t (Unix seconds) to get the wall-clock time in
+ * tzid (the UTC offset in force then), from the system tzdata. -1 sets *ok
+ * false for an unknown zone. */
+int32_t ag_tz_utc_offset(int64_t t, const char *tzid, bool *ok);
 /* A VTIMEZONE for tzid with TZID exactly the IANA name (no libical prefix),
  * truncated to [from, to] (Unix seconds). Caller owns the component. */
 icalcomponent *ag_tz_vtimezone(const char *tzid, int64_t from, int64_t to);

@@ -25,7 +25,8 @@ class PluginDaemonTest(unittest.TestCase):
     def test_bad_plugins_are_left_out_and_the_daemon_serves(self):
         d = Daemon(plugin_dir=plugin_dir())
         cfg = d.read("agendad.yaml")
-        cfg = re.sub(r"(?m)^  load: \{\}$",
+        # Whatever the sample loads (the agenda plugin), this test loads its own.
+        cfg = re.sub(r"(?m)^  load:.*\n(?:    .*\n|\s*#.*\n)*",
                      "  load:\n"
                      "    wrong_abi: {}\n"
                      "    example: {greeting: \"Marhaba\"}\n"
