@@ -136,6 +136,15 @@ class Daemon:
         with open(self.path(rel), "w", encoding="utf-8") as f:
             f.write(text)
 
+    def load_plugins(self, sections):
+        """Replaces agendad.yaml's plugins.load block: sections is the YAML
+        of its entries, e.g. 'net_probe: {}'."""
+        import re
+        body = "".join(f"    {line}\n" for line in sections.strip().splitlines())
+        cfg = re.sub(r"(?m)^  load:.*\n(?:    .*\n|\s*#.*\n)*", "  load:\n" + body,
+                     self.read("agendad.yaml"))
+        self.write("agendad.yaml", cfg)
+
     def read(self, rel):
         with open(self.path(rel), encoding="utf-8") as f:
             return f.read()

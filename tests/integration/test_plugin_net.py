@@ -3,7 +3,6 @@
 daemon keeps serving feeds while a slow fetch is in flight."""
 
 import os
-import re
 import subprocess
 import tempfile
 import threading
@@ -23,9 +22,7 @@ class PluginNetTest(unittest.TestCase):
         os.symlink(os.path.join(os.environ["AGENDAD_TEST_PLUGIN_DIR"], "net_probe.so"),
                    os.path.join(plugins, "net_probe.so"))
         self.d = Daemon(plugin_dir=plugins)
-        cfg = re.sub(r"(?m)^  load: \{\}$", "  load:\n    net_probe: {}\n",
-                     self.d.read("agendad.yaml"))
-        self.d.write("agendad.yaml", cfg)
+        self.d.load_plugins("net_probe: {}")
         self.d.start()
 
     def tearDown(self):
