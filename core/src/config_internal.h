@@ -63,10 +63,8 @@ ag_dt_result ag_cfg_parse_datetime(const char *s, ag_datetime *out);
 int ag_cfg_parse_clock(const char *s, int *h, int *m, int *sec);
 bool ag_cfg_valid_id(const char *s);
 bool ag_cfg_valid_uid(const char *s);
-bool ag_cfg_valid_utf8(const char *s, size_t len);
 /* The candidate closest to word, if close enough to be a likely typo. */
 const char *ag_cfg_suggest(const char *word, const char *const *cands, size_t n);
-void ag_cfg_add_days(ag_datetime *t, int days);
 /* "2023-03-07 09:30" or "2023-03-07" for messages. */
 void ag_cfg_format_dt(const ag_datetime *t, char *buf, size_t size);
 

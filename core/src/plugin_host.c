@@ -405,37 +405,11 @@ static const char *api_event_text(agendad_plugin *self, const agendad_event *ev,
     return NULL;
 }
 
-/* Days since 1970-01-01 of a civil date and back (H. Hinnant's algorithms):
- * the all-day end needs "the day after", month and year rollover included. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, ag_datetime *out)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    int m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    out->year = (int)(yoe + era * 400 + (m <= 2));
-    out->month = m;
-    out->day = d;
-}
-
 static ag_datetime next_day(const ag_datetime *d)
 {
-    ag_datetime out = {.is_date = true};
-    civil_from_days(days_from_civil(d->year, d->month, d->day) + 1, &out);
+    /* The all-day end is inclusive: the event is over at the next midnight. */
+    ag_datetime out = *d;
+    ag_datetime_add_days(&out, 1);
     return out;
 }
 

@@ -21,6 +21,14 @@ const char *ag_tz_version(void);
 int ag_tz_refresh(void);
 
 bool ag_tz_known(const char *tzid);
+
+/* The wall-clock time as a floating libical time and back (a date stays a
+ * date, with its time fields 0). */
+icaltimetype ag_tz_ical_local(const ag_datetime *dt);
+ag_datetime ag_tz_model_local(icaltimetype t);
+/* Moves a local date-time by whole days (month and year rollover included);
+ * the time of day is kept. */
+void ag_datetime_add_days(ag_datetime *dt, int days);
 /* Borrowed libical zone for an IANA name, or NULL. */
 icaltimezone *ag_tz_get(const char *tzid);
 /* Instant (Unix seconds) of a local wall-clock time in tzid. For a date,
