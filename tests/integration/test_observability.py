@@ -59,8 +59,9 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual(
                 metric(text, "agendad_http_response_body_bytes_total",
                        route="/feeds/network.ics"), len(body))
-            self.assertEqual(metric(text, "agendad_feed_builds_total", kind="member"), 2)
-            self.assertEqual(metric(text, "agendad_feed_build_seconds_count", kind="member"), 2)
+            # An unknown member costs a build attempt too (then 404).
+            self.assertEqual(metric(text, "agendad_feed_builds_total", kind="member"), 3)
+            self.assertEqual(metric(text, "agendad_feed_build_seconds_count", kind="member"), 3)
             self.assertEqual(metric(text, "agendad_feed_cache_hits_total"), 1)
             self.assertGreater(metric(text, "agendad_events"), 0)
             self.assertEqual(metric(text, "agendad_config_last_reload_success"), 1)
