@@ -66,7 +66,7 @@ typedef struct {
      * NULL when not configured). */
     bool metrics_loopback;
     char *metrics_token;
-    ag_plugin_conf *plugins;   /* plugins to load, in file order */
+    ag_plugin_conf *plugins; /* plugins to load, in file order */
     size_t n_plugins;
 } ag_settings;
 

@@ -67,8 +67,9 @@ static void load_token_file(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
     const char *why = "out of memory";
     char *token = path ? read_token(path, &why) : NULL;
     if (!token)
-        ag_cfg_err(d, &n->loc, "cannot use metrics_token_file \"%s\": %s (write a random token, "
-                               "e.g. `openssl rand -hex 32 > FILE`)",
+        ag_cfg_err(d, &n->loc,
+                   "cannot use metrics_token_file \"%s\": %s (write a random token, "
+                   "e.g. `openssl rand -hex 32 > FILE`)",
                    path ? path : n->scalar, why);
     free(path);
     free(s->metrics_token);

@@ -136,8 +136,8 @@ static void close_own(ag_daemon *d)
     if (!d->handles_ready)
         return;
     d->handles_ready = false;
-    void *handles[] = {&d->sig_hup,  &d->sig_term, &d->sig_int,   &d->debounce,
-                       &d->tick,     &d->deadline, &d->watch_dir, &d->watchdog};
+    void *handles[] = {&d->sig_hup, &d->sig_term, &d->sig_int,   &d->debounce,
+                       &d->tick,    &d->deadline, &d->watch_dir, &d->watchdog};
     for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
         close_handle(handles[i]);
     if (d->watching_events)
@@ -336,8 +336,9 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
     }
     ag_tz_init();
     int rc = 1;
-    if (open_service(d, config_dir, ov) == 0 && ag_status_init(&d->status, &d->svc, time(NULL)) == 0 &&
-        start_http(d) == 0 && load_plugins(d) == 0) {
+    if (open_service(d, config_dir, ov) == 0 &&
+        ag_status_init(&d->status, &d->svc, time(NULL)) == 0 && start_http(d) == 0 &&
+        load_plugins(d) == 0) {
         init_handles(d);
         print_subscribe_urls(&d->svc);
         notify_status("READY=1\nSTATUS=serving");

@@ -89,8 +89,7 @@ static int export_one(exporter *x, const char *path, ag_feed_query *q, char **er
     return rc;
 }
 
-static int export_kind(exporter *x, const char *dir, ag_feed_kind kind, const char *key,
-                       char **err)
+static int export_kind(exporter *x, const char *dir, ag_feed_kind kind, const char *key, char **err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.ics", dir, key);

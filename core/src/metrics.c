@@ -113,8 +113,8 @@ static ag_metric *new_family(const char *name, const char *help, metric_kind kin
     return f;
 }
 
-static ag_metric *registration(ag_metrics *m, const char *name, const char *help,
-                               metric_kind kind, const char *const *labels)
+static ag_metric *registration(ag_metrics *m, const char *name, const char *help, metric_kind kind,
+                               const char *const *labels)
 {
     size_t n = count_labels(labels);
     if (!m || !valid_name(name, true) || n > AG_METRIC_MAX_LABELS)

@@ -18,8 +18,9 @@ int ag_sd_listen_fd(void)
             chosen = fd;
             continue;
         }
-        ag_log(AG_LOG_WARNING, "socket %d passed by systemd is not used: agendad serves one "
-                               "listening TCP socket",
+        ag_log(AG_LOG_WARNING,
+               "socket %d passed by systemd is not used: agendad serves one "
+               "listening TCP socket",
                fd);
         close(fd);
     }

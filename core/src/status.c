@@ -24,13 +24,12 @@ static void register_core(ag_ops *st)
         route_status);
     st->http_bytes = ag_metrics_counter(m, "agendad_http_response_body_bytes_total",
                                         "Body bytes handed to connections, by route.", route);
-    st->reloads = ag_metrics_counter(m, "agendad_config_reloads_total",
-                                     "Config reloads by result (ok, config_error, store_error).",
-                                     result);
-    st->last_reload_time =
-        ag_metrics_gauge(m, "agendad_config_last_reload_timestamp_seconds",
-                         "When the last reload attempt ended (Unix time); 0 before the first.",
-                         NULL);
+    st->reloads =
+        ag_metrics_counter(m, "agendad_config_reloads_total",
+                           "Config reloads by result (ok, config_error, store_error).", result);
+    st->last_reload_time = ag_metrics_gauge(
+        m, "agendad_config_last_reload_timestamp_seconds",
+        "When the last reload attempt ended (Unix time); 0 before the first.", NULL);
     st->last_reload_ok = ag_metrics_gauge(
         m, "agendad_config_last_reload_success",
         "1 when the last reload (or the start) loaded its config, 0 when it kept the previous.",
@@ -310,12 +309,11 @@ static void write_json(FILE *f, const ag_ops *st)
     json_plugins(f, st);
     json_reload(f, st);
     const char *const ok[] = {"ok"};
-    fprintf(f, ",\"reloads\":{\"ok\":%.0f,\"failed\":%.0f}",
-            ag_metric_value(st->reloads, ok),
+    fprintf(f, ",\"reloads\":{\"ok\":%.0f,\"failed\":%.0f}", ag_metric_value(st->reloads, ok),
             ag_metric_value(st->reloads, (const char *const[]){"config_error"}) +
                 ag_metric_value(st->reloads, (const char *const[]){"store_error"}));
-    fprintf(f, ",\"feed_requests\":{\"ok\":%.0f,\"not_modified\":%.0f}}\n",
-            http_count(st, "200"), http_count(st, "304"));
+    fprintf(f, ",\"feed_requests\":{\"ok\":%.0f,\"not_modified\":%.0f}}\n", http_count(st, "200"),
+            http_count(st, "304"));
 }
 
 /* ---- HTML ---- */
@@ -439,8 +437,7 @@ static void serve_doc(ag_ops *st, ag_http_request *req, bool html)
         return;
     }
     const char *const h[] = {"Cache-Control: no-store", NULL};
-    ag_http_respond(req, 200, html ? "text/html; charset=utf-8" : "application/json", text, len,
-                    h);
+    ag_http_respond(req, 200, html ? "text/html; charset=utf-8" : "application/json", text, len, h);
     free(text);
 }
 

@@ -33,8 +33,8 @@ typedef struct ag_ops {
     int64_t started_at, loaded_at; /* Unix seconds; loaded_at: last good config */
     int64_t last_reload_at;        /* 0: no reload since start */
     ag_status_reload last_result;
-    char *last_trigger;  /* "SIGHUP", "config directory changed"... */
-    char **last_errors;  /* "file:line:col: message" lines of the last failed reload */
+    char *last_trigger; /* "SIGHUP", "config directory changed"... */
+    char **last_errors; /* "file:line:col: message" lines of the last failed reload */
     size_t n_last_errors;
     /* Core families, kept to update without a lookup. */
     ag_metric *http_requests, *http_bytes, *reloads, *last_reload_time, *last_reload_ok;

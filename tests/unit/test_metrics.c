@@ -67,20 +67,21 @@ static void histogram_is_cumulative(void **state)
     ag_metrics *m = ag_metrics_new();
     const double bounds[] = {0.001, 0.01, 0.1};
     const char *const labels[] = {"kind", NULL};
-    ag_metric *h = ag_metrics_histogram(m, "agendad_feed_build_seconds", "Build time.", labels,
-                                        bounds, 3);
+    ag_metric *h =
+        ag_metrics_histogram(m, "agendad_feed_build_seconds", "Build time.", labels, bounds, 3);
     assert_non_null(h);
     const char *const net[] = {"network"};
     ag_metric_observe(h, net, 0.0005);
     ag_metric_observe(h, net, 0.05);
     ag_metric_observe(h, net, 3);
     char *text = render(m);
-    assert_non_null(strstr(text, "agendad_feed_build_seconds_bucket{kind=\"network\",le=\"0.001\"} 1\n"
-                                 "agendad_feed_build_seconds_bucket{kind=\"network\",le=\"0.01\"} 1\n"
-                                 "agendad_feed_build_seconds_bucket{kind=\"network\",le=\"0.1\"} 2\n"
-                                 "agendad_feed_build_seconds_bucket{kind=\"network\",le=\"+Inf\"} 3\n"
-                                 "agendad_feed_build_seconds_sum{kind=\"network\"} 3.0505\n"
-                                 "agendad_feed_build_seconds_count{kind=\"network\"} 3\n"));
+    assert_non_null(strstr(text,
+                           "agendad_feed_build_seconds_bucket{kind=\"network\",le=\"0.001\"} 1\n"
+                           "agendad_feed_build_seconds_bucket{kind=\"network\",le=\"0.01\"} 1\n"
+                           "agendad_feed_build_seconds_bucket{kind=\"network\",le=\"0.1\"} 2\n"
+                           "agendad_feed_build_seconds_bucket{kind=\"network\",le=\"+Inf\"} 3\n"
+                           "agendad_feed_build_seconds_sum{kind=\"network\"} 3.0505\n"
+                           "agendad_feed_build_seconds_count{kind=\"network\"} 3\n"));
     free(text);
     const double bad[] = {1, 1};
     assert_null(ag_metrics_histogram(m, "agendad_bad_seconds", "", NULL, bad, 2));
@@ -143,9 +144,9 @@ static void series_are_bounded(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(counters_with_labels),  cmocka_unit_test(unlabelled_families_show_zero),
+        cmocka_unit_test(counters_with_labels),    cmocka_unit_test(unlabelled_families_show_zero),
         cmocka_unit_test(histogram_is_cumulative), cmocka_unit_test(label_values_are_escaped),
-        cmocka_unit_test(registration_rules),    cmocka_unit_test(series_are_bounded),
+        cmocka_unit_test(registration_rules),      cmocka_unit_test(series_are_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
