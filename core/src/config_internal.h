@@ -73,6 +73,8 @@ void ag_cfg_load_settings(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
 /* Sections of agendad.yaml (config_sections.c, config_plugins.c). */
 void ag_cfg_load_feeds(ag_settings *s, const ag_cfgnode *n, ag_diags *d);
 void ag_cfg_load_http(ag_settings *s, const ag_cfgnode *n, ag_diags *d);
+/* The access keys of the http: section (config_access.c). */
+void ag_cfg_load_metrics_access(ag_settings *s, const ag_cfgnode *http, ag_diags *d);
 void ag_cfg_load_plugins(ag_settings *s, const ag_cfgnode *n, ag_diags *d);
 void ag_cfg_load_categories(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
 void ag_cfg_load_members(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);

@@ -28,6 +28,7 @@ static void set_defaults(ag_settings *s)
     s->max_requests_per_sec = 1000;
     s->header_timeout_ms = 10000;
     s->idle_timeout_ms = 60000;
+    s->metrics_loopback = true;
     s->plugin_dir = strdup(AGENDAD_PLUGIN_DIR);
 }
 

@@ -5,6 +5,8 @@
 #include "net.h"
 #include "plugin_host.h"
 #include "routes.h"
+#include "sdnotify.h"
+#include "status.h"
 #include "tz.h"
 
 #include <signal.h>
@@ -27,7 +29,8 @@ typedef struct {
     uv_signal_t sig_hup, sig_term, sig_int;
     uv_fs_event_t watch_dir, watch_events;
     bool watching_events;
-    uv_timer_t debounce, tick, deadline;
+    uv_timer_t debounce, tick, deadline, watchdog;
+    ag_ops status;
     bool stopping;
     bool handles_ready;
     bool forced; /* the stop deadline passed with connections still open */
@@ -93,7 +96,14 @@ static void reload(ag_daemon *d, const char *why)
     ag_reconcile_stats st = {0};
     ag_diags diags = {0};
     char *err = NULL;
-    switch (ag_service_reload(&d->svc, (int64_t)time(NULL), &st, &diags, &err)) {
+    ag_reload_result result = ag_service_reload(&d->svc, (int64_t)time(NULL), &st, &diags, &err);
+    static const ag_status_reload outcome[] = {
+        [AG_RELOAD_OK] = AG_STATUS_RELOAD_OK,
+        [AG_RELOAD_CONFIG_ERROR] = AG_STATUS_RELOAD_CONFIG_ERROR,
+        [AG_RELOAD_STORE_ERROR] = AG_STATUS_RELOAD_STORE_ERROR,
+    };
+    ag_status_reloaded(&d->status, outcome[result], why, &diags, err, (int64_t)time(NULL));
+    switch (result) {
     case AG_RELOAD_OK:
         log_reload_stats(&st, why);
         ag_plugins_notify(d->plugins, &st, NULL, 0);
@@ -132,8 +142,8 @@ static void close_own(ag_daemon *d)
     if (!d->handles_ready)
         return;
     d->handles_ready = false;
-    void *handles[] = {&d->sig_hup, &d->sig_term, &d->sig_int,  &d->debounce,
-                       &d->tick,    &d->deadline, &d->watch_dir};
+    void *handles[] = {&d->sig_hup, &d->sig_term, &d->sig_int,   &d->debounce,
+                       &d->tick,    &d->deadline, &d->watch_dir, &d->watchdog};
     for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
         close_handle(handles[i]);
     if (d->watching_events)
@@ -204,6 +214,10 @@ static void init_handles(ag_daemon *d)
     uv_timer_init(&d->loop, &d->deadline);
     d->debounce.data = d->tick.data = d->deadline.data = d;
     uv_timer_start(&d->tick, on_tick, TICK_MS, TICK_MS);
+    uint64_t wd = ag_sd_watchdog_start(&d->loop, &d->watchdog);
+    if (wd)
+        ag_log(AG_LOG_INFO, "systemd watchdog: pinging every %llu ms",
+               (unsigned long long)(wd / 2000));
     d->handles_ready = true;
     uv_fs_event_init(&d->loop, &d->watch_dir);
     d->watch_dir.data = d;
@@ -226,6 +240,26 @@ static void print_subscribe_urls(const ag_service *svc)
            s->base_url, svc->cfg->n_members);
 }
 
+/* Socket activation: systemd holds the socket, so connections that arrive
+ * while the daemon restarts wait in its backlog instead of being refused.
+ * true when a passed socket is served (listen: is then ignored). */
+static bool adopt_systemd_socket(ag_daemon *d)
+{
+    int fd = ag_sd_listen_fd();
+    if (fd < 0)
+        return false;
+    char *err = NULL;
+    if (ag_http_server_adopt(d->http, fd, &err) < 0) {
+        ag_log(AG_LOG_WARNING, "cannot serve the socket systemd passed (%s): listening myself",
+               err);
+        free(err);
+        return false;
+    }
+    ag_log(AG_LOG_NOTICE, "agendad %s serving on the socket passed by systemd (port %d; tzdata %s)",
+           AGENDAD_VERSION, ag_http_server_port(d->http), ag_tz_version());
+    return true;
+}
+
 static int start_http(ag_daemon *d)
 {
     const ag_settings *s = ag_service_settings(&d->svc);
@@ -237,9 +271,12 @@ static int start_http(ag_daemon *d)
     lim.max_requests_per_sec = s->max_requests_per_sec;
     lim.header_timeout_ms = s->header_timeout_ms;
     lim.idle_timeout_ms = s->idle_timeout_ms;
-    d->routes = (ag_routes){.svc = &d->svc};
+    d->routes = (ag_routes){.svc = &d->svc, .status = &d->status};
     if (ag_http_server_new(&d->loop, &lim, ag_routes_handle, &d->routes, &d->http) < 0)
         return -1;
+    ag_http_server_observe(d->http, ag_status_observe_http, &d->status);
+    if (adopt_systemd_socket(d))
+        return 0;
     char *err = NULL;
     if (ag_http_server_listen(d->http, s->listen_host, s->listen_port, &err) < 0) {
         ag_log(AG_LOG_ERR, "cannot listen on %s:%d: %s", s->listen_host, s->listen_port, err);
@@ -290,6 +327,7 @@ static int load_plugins(ag_daemon *d)
         return -1;
     d->routes.extra = plugin_dispatch;
     d->routes.extra_data = d;
+    d->status.plugins = d->plugins;
     if (s->n_plugins)
         ag_log(AG_LOG_NOTICE, "%zu of %zu plugins running", ag_plugins_count(d->plugins),
                s->n_plugins);
@@ -321,7 +359,9 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
     }
     ag_tz_init();
     int rc = 1;
-    if (open_service(d, config_dir, ov) == 0 && start_http(d) == 0 && load_plugins(d) == 0) {
+    if (open_service(d, config_dir, ov) == 0 &&
+        ag_status_init(&d->status, &d->svc, time(NULL)) == 0 && start_http(d) == 0 &&
+        load_plugins(d) == 0) {
         init_handles(d);
         print_subscribe_urls(&d->svc);
         notify_status("READY=1\nSTATUS=serving");
@@ -340,6 +380,7 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
         ag_plugins_free(d->plugins);
         uv_loop_close(&d->loop);
     }
+    ag_status_fini(&d->status);
     ag_service_close(&d->svc);
     ag_tz_shutdown();
     free(d);

@@ -158,6 +158,12 @@ int ag_http_server_port(const ag_http_server *s)
     return ntohs(((struct sockaddr_in *)&addr)->sin_port);
 }
 
+void ag_http_server_observe(ag_http_server *s, ag_http_observer_fn fn, void *data)
+{
+    s->observer = fn;
+    s->observer_data = data;
+}
+
 void ag_http_server_set_limits(ag_http_server *s, const ag_http_limits *limits)
 {
     s->limits = *limits;

@@ -413,10 +413,20 @@ void ag_http_conn_close(ag_http_conn *c)
 
 void ag_http_conn_close_if_idle(ag_http_conn *c)
 {
-    if (c->state == CONN_READING && !c->in_message)
+    if (c->state == CONN_LINGERING)
+        return;
+    c->close_after = true;
+    if (c->state != CONN_READING || c->in_message)
+        return;
+    if (c->nrequests > 0) {
         ag_http_conn_close(c);
-    else if (c->state != CONN_LINGERING)
-        c->close_after = true;
+        return;
+    }
+    /* Accepted but not read yet: its request may already be in the socket
+     * buffer, and closing would lose it (a restart under socket activation
+     * must lose nothing). Give it a short grace to arrive, then close. */
+    int64_t grace = c->srv->limits.header_timeout_ms;
+    arm_timer(c, grace < AG_HTTP_LINGER_MS ? grace : AG_HTTP_LINGER_MS);
 }
 
 /* A client that stops reading would hold its connection forever: while a

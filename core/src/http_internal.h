@@ -54,6 +54,7 @@ struct ag_http_request {
     ag_http_pair *params;
     size_t nparams;
     char peer[48];
+    const char *route; /* see ag_http_set_route; NULL: "unrouted" */
 };
 
 struct ag_http_conn {
@@ -93,6 +94,8 @@ struct ag_http_server {
     int nconns;
     int orphans; /* requests whose connection closed before they were answered */
     ag_http_conn *conns;
+    ag_http_observer_fn observer;
+    void *observer_data;
 };
 
 /* http.c */

@@ -45,7 +45,11 @@ static const char usage[] =
     "  -L, --lang ar|fr       with a plugin command: language\n"
     "  -v, --verbose          log debug messages\n"
     "  -h, --help             this text\n"
-    "  -V, --version          print the version\n";
+    "  -V, --version          print the version\n"
+    "\n"
+    "Signals (run): SIGHUP reloads; SIGTERM and SIGINT stop after the requests in\n"
+    "flight. Every config key, the HTTP endpoints (/metrics, /status) and the\n"
+    "systemd integration are described in agendad(8).\n";
 
 typedef struct {
     const char *command;

@@ -10,8 +10,11 @@
  * it took the request (and will respond). */
 typedef bool (*ag_routes_extra_fn)(ag_http_request *req, void *data);
 
+struct ag_ops;
+
 typedef struct {
     ag_service *svc;
+    struct ag_ops *status; /* /metrics and /status when set (status.h) */
     ag_routes_extra_fn extra;
     void *extra_data;
 } ag_routes;

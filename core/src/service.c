@@ -1,12 +1,14 @@
 #include "service.h"
 
 #include "log.h"
+#include "metrics.h"
 #include "network.h"
 #include "tz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define AG_CACHE_ENTRIES 4096
 #define DAY 86400
@@ -231,12 +233,39 @@ static void cache_key(const ag_feed_query *q, int64_t now, char *buf, size_t siz
         off += snprintf(buf + off, size - (size_t)off, "%lld,", (long long)q->alarms[i]);
 }
 
+static double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Registration returns the existing family after the first call: a lookup
+ * per build (not per request) keeps the service free of metric fields. */
+static void measure_build(ag_service *svc, ag_feed_kind kind, double seconds)
+{
+    static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                    0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+    const char *const labels[] = {"kind", NULL};
+    const char *const v[] = {kind_key(kind)};
+    ag_metric_add(ag_metrics_counter(svc->metrics, "agendad_feed_builds_total",
+                                     "Feeds built (cache misses), by kind.", labels),
+                  v, 1);
+    ag_metric_observe(ag_metrics_histogram(svc->metrics, "agendad_feed_build_seconds",
+                                           "Time to build a feed, by kind.", labels, bounds,
+                                           sizeof bounds / sizeof bounds[0]),
+                      v, seconds);
+}
+
 static ag_blob *build_feed(ag_service *svc, const ag_feed_query *q, int64_t now, int *status,
                            char **err)
 {
     char *text;
     size_t len;
+    double t0 = monotonic_seconds();
     int rc = ag_feed_build(svc->cfg, svc->evs, svc->n_evs, q, now, &text, &len, err);
+    if (svc->metrics)
+        measure_build(svc, q->kind, monotonic_seconds() - t0);
     if (rc < 0) {
         *status = rc == AG_FEED_NOT_FOUND ? 404 : 500;
         return NULL;
@@ -261,6 +290,10 @@ ag_blob *ag_service_feed(ag_service *svc, const ag_feed_query *q, int64_t now, i
     char key[1024];
     cache_key(q, now, key, sizeof key);
     ag_blob *b = ag_cache_get(svc->cache, key, svc->generation);
+    if (b && svc->metrics)
+        ag_metric_add(ag_metrics_counter(svc->metrics, "agendad_feed_cache_hits_total",
+                                         "Feed requests answered from the cache.", NULL),
+                      NULL, 1);
     if (b)
         return b;
     b = build_feed(svc, q, now, status, err);

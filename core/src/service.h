@@ -31,6 +31,7 @@ typedef struct {
     int64_t generation;    /* bumps whenever evs or cfg change */
     int64_t last_modified; /* newest last_modified among evs */
     ag_cache *cache;
+    struct ag_metrics *metrics; /* feed builds are measured when set (the daemon's) */
 } ag_service;
 
 /* Loads config_dir, opens the store, reconciles, loads events. 0 on success;
