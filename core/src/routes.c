@@ -12,7 +12,8 @@
 
 #define FEED_MAX_AGE 300
 
-const char *const ag_routes_reserved[] = {"/feeds", "/healthz", NULL};
+const char *const ag_routes_reserved[] = {"/feeds",  "/healthz",     "/metrics",
+                                          "/status", "/status.html", NULL};
 
 /* A key is one path segment: no '/', not empty, bounded. */
 static bool take_key(const char *s, const char *suffix, char *buf, size_t size)
