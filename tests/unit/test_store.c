@@ -315,7 +315,7 @@ static void assert_state(fx *f, const loaded *l, int64_t created, int64_t modifi
 static void fresh_database_is_migrated_and_in_wal_mode(void **state)
 {
     fx *f = *state;
-    assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 1);
+    assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 2);
     assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"),
                      1);
     assert_int_equal(raw_int(f->path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
