@@ -5,9 +5,10 @@
 # in recent tzdata.
 set -euo pipefail
 BUILD_PKGS="build-essential cmake ninja-build pkg-config libuv1-dev libical-dev libsqlite3-dev
-  libyaml-dev node-llhttp libcurl4-openssl-dev libssl-dev zlib1g-dev libsystemd-dev tzdata"
+  libyaml-dev node-llhttp libcurl4-openssl-dev libssl-dev zlib1g-dev libsystemd-dev tzdata
+  libjansson-dev libicu-dev"
 TEST_PKGS="libcmocka-dev python3 python3-icalendar python3-recurring-ical-events
-  python3-aiosmtpd curl sqlite3 nodejs"
+  python3-aiosmtpd curl sqlite3 nodejs radicale apache2-utils"
 want="$BUILD_PKGS"
 [ "${1:-}" = "--test" ] && want="$BUILD_PKGS $TEST_PKGS"
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
