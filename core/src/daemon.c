@@ -317,6 +317,16 @@ static int plugin_state_set(void *data, const char *key, const char *value)
     return rc;
 }
 
+static int plugin_event_ical(void *data, const char *uid, const char *lang, char **out, size_t *len)
+{
+    ag_daemon *d = data;
+    ag_feed_query q = {.kind = AG_FEED_EVENT, .key = uid, .lang = lang, .slots = false};
+    return ag_feed_build(d->svc.cfg, d->svc.evs, d->svc.n_evs, &q, (int64_t)time(NULL), out, len,
+                         NULL) == 0
+               ? 0
+               : -1;
+}
+
 /* Plugins are loaded once: changing which plugins run needs a restart. */
 static int load_plugins(ag_daemon *d)
 {
@@ -329,6 +339,7 @@ static int load_plugins(ag_daemon *d)
     ps.source_import = plugin_source_import;
     ps.state_get = plugin_state_get;
     ps.state_set = plugin_state_set;
+    ps.event_ical = plugin_event_ical;
     if (ag_net_new(&d->loop, &d->net) < 0)
         ag_log(AG_LOG_WARNING, "no network client: plugins cannot send or fetch");
     ps.net = d->net;

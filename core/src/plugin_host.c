@@ -957,6 +957,32 @@ static int api_state_set(agendad_plugin *self, const char *key, const char *valu
     return rc < 0 ? AGENDAD_EPLUGIN : 0;
 }
 
+static bool api_event_concerns(agendad_plugin *self, const agendad_event *ev, const char *member)
+{
+    if (!self || !ev || !member || !self->host->svc.config)
+        return false;
+    return ag_network_member_concerned(self->host->svc.config(self->host->svc.data),
+                                       &stored(ev)->ev, member);
+}
+
+static int api_event_ical(agendad_plugin *self, const agendad_event *ev, const char *lang,
+                          const char **text, size_t *len)
+{
+    if (!self || !ev || !text || !len)
+        return AGENDAD_EINVAL;
+    const ag_plugin_services *svc = &self->host->svc;
+    if (!svc->event_ical)
+        return AGENDAD_ESTATE;
+    char *out = NULL;
+    if (svc->event_ical(svc->data, stored(ev)->ev.uid,
+                        lang && strcmp(lang, "fr") == 0 ? "fr" : "ar", &out, len) < 0)
+        return AGENDAD_ENOENT;
+    free(self->state_value);
+    self->state_value = out; /* same lifetime rule as state_get's answer */
+    *text = out;
+    return 0;
+}
+
 /* ------------------------------------------------------ host table: HTTP */
 
 static const char *api_request_method(const agendad_request *req)
@@ -1069,6 +1095,8 @@ static const agendad_host host_table_template = {
     .source_submit_member = api_source_submit_member,
     .state_get = api_state_get,
     .state_set = api_state_set,
+    .event_concerns = api_event_concerns,
+    .event_ical = api_event_ical,
 };
 
 /* ---------------------------------------------------------------- loading */

@@ -60,6 +60,8 @@ typedef struct {
                          const agendad_source_event *evs, size_t n, char **err);
     int (*state_get)(void *data, const char *key, char **value);
     int (*state_set)(void *data, const char *key, const char *value);
+    /* The event feed of uid without slots, in lang; *out malloc'd. 0 or -1. */
+    int (*event_ical)(void *data, const char *uid, const char *lang, char **out, size_t *len);
     /* The network client plugins use (ABI 1.1); NULL: their requests fail
      * with AGENDAD_ESTATE. Borrowed; free it only after ag_plugins_fini. */
     struct ag_net *net;

@@ -30,6 +30,23 @@ static void print_time(FILE *out, const char *label, const char *value)
     fprintf(out, "  %-13s %s\n", label, buf);
 }
 
+static void print_push(const ag_member *m, ag_store *st, FILE *out)
+{
+    static const char *const names[] = {"push_last_attempt", "push_last_success",
+                                        "push_pushed",       "push_deleted",
+                                        "push_conflicts",    "push_last_error"};
+    char *v[6];
+    for (size_t i = 0; i < 6; i++)
+        v[i] = field(st, m->id, names[i]);
+    print_time(out, "last push:", v[0]);
+    print_time(out, "push success:", v[1]);
+    fprintf(out, "  %-13s %s written, %s deleted, %s conflicts\n", "pushed:", v[2] ? v[2] : "0",
+            v[3] ? v[3] : "0", v[4] ? v[4] : "0");
+    fprintf(out, "  %-13s %s\n", "push error:", v[5] ? v[5] : "none");
+    for (size_t i = 0; i < 6; i++)
+        free(v[i]);
+}
+
 static void print_member(const ag_member *m, ag_store *st, FILE *out)
 {
     fprintf(out, "%s\n", m->id);
@@ -45,6 +62,8 @@ static void print_member(const ag_member *m, ag_store *st, FILE *out)
     print_time(out, "last success:", success);
     fprintf(out, "  %-13s %s events\n", "imported:", events ? events : "0");
     fprintf(out, "  %-13s %s\n", "last error:", error ? error : "none");
+    if (m->sync.caldav_url)
+        print_push(m, st, out);
     free(attempt);
     free(success);
     free(events);

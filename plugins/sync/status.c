@@ -44,6 +44,12 @@ void sync_state_load(sync_member *m)
     m->last_success = num_get(m, "last_success");
     m->events = (long)num_get(m, "events");
     m->failures = (int)num_get(m, "failures");
+    m->dav.pushed = (long)num_get(m, "push_pushed");
+    m->dav.deleted = (long)num_get(m, "push_deleted");
+    m->dav.conflicts = (long)num_get(m, "push_conflicts");
+    m->dav.last_error = dup_get(m, "push_last_error");
+    m->dav.last_attempt = num_get(m, "push_last_attempt");
+    m->dav.last_success = num_get(m, "push_last_success");
 }
 
 static void set_num(sync_member *m, const char *field, int64_t v)
@@ -62,8 +68,18 @@ void sync_state_save(sync_member *m, bool full)
     set_num(m, "failures", m->failures);
     if (m->url)
         set(m, "feed_url", m->url);
+    if (m->dav.configured) {
+        set_num(m, "push_pushed", m->dav.pushed);
+        set_num(m, "push_deleted", m->dav.deleted);
+        set_num(m, "push_conflicts", m->dav.conflicts);
+        set(m, "push_last_error", m->dav.last_error);
+    }
     if (!full)
         return;
+    if (m->dav.configured) {
+        set_num(m, "push_last_attempt", m->dav.last_attempt);
+        set_num(m, "push_last_success", m->dav.last_success);
+    }
     set_num(m, "last_attempt", m->last_attempt);
     set_num(m, "last_success", m->last_success);
 }
@@ -95,6 +111,20 @@ static json_t *member_json(const sync_member *m)
     json_object_set_new(o, "pulls_that_changed_events", json_integer(m->writes));
     json_object_set_new(o, "not_modified", json_integer(m->not_modified));
     json_object_set_new(o, "busy", json_boolean(m->xfer || m->child));
+    if (m->dav.configured) {
+        json_t *p = json_object();
+        json_object_set_new(p, "collection", json_string(m->dav.url));
+        json_object_set_new(p, "last_attempt", time_or_null(m->dav.last_attempt));
+        json_object_set_new(p, "last_success", time_or_null(m->dav.last_success));
+        json_object_set_new(p, "resources", json_integer((json_int_t)m->dav.n_res));
+        json_object_set_new(p, "pushed", json_integer(m->dav.pushed));
+        json_object_set_new(p, "deleted", json_integer(m->dav.deleted));
+        json_object_set_new(p, "conflicts", json_integer(m->dav.conflicts));
+        json_object_set_new(p, "busy", json_boolean(m->dav.ops != NULL));
+        json_object_set_new(p, "last_error",
+                            m->dav.last_error ? json_string(m->dav.last_error) : json_null());
+        json_object_set_new(o, "push", p);
+    }
     return o;
 }
 

@@ -102,6 +102,7 @@ void sync_member_free(sync_member *m)
     free(m->last_error);
     free(m->etag);
     free(m->last_modified);
+    sync_push_free(m);
     free(m);
 }
 
@@ -126,25 +127,34 @@ static sync_member *member_add(sync_plugin *sp, const char *id)
     }
     m->sp = sp;
     uv_timer_init(sp->host->loop, &m->timer);
-    m->timer.data = m;
+    uv_timer_init(sp->host->loop, &m->dav_timer);
+    m->timer.data = m->dav_timer.data = m;
+    m->open_timers = 2;
     sync_state_load(m);
+    sync_push_load(m);
     sp->members[sp->n_members++] = m;
     return m;
 }
 
 static void update_member(sync_member *m, const agendad_member_sync *s, const char *lang)
 {
-    bool new_url = !m->url || strcmp(m->url, s->feed_url) != 0;
+    bool new_url = !m->url || !s->feed_url || strcmp(m->url, s->feed_url) != 0;
     if (new_url && m->url) {
         /* Another feed: the old validators would make it look unchanged. */
         replace(&m->etag, NULL);
         replace(&m->last_modified, NULL);
     }
-    replace(&m->url, strdup(s->feed_url));
+    replace(&m->url, s->feed_url ? strdup(s->feed_url) : NULL);
     replace(&m->language, lang ? strdup(lang) : NULL);
     m->interval = s->interval > 0 ? s->interval : 3600;
     m->private_data = s->private_data;
     m->configured = m->url != NULL;
+    replace(&m->dav.url, s->caldav_url ? strdup(s->caldav_url) : NULL);
+    replace(&m->dav.username, s->caldav_username ? strdup(s->caldav_username) : NULL);
+    replace(&m->dav.password_file,
+            s->caldav_password_file ? strdup(s->caldav_password_file) : NULL);
+    m->dav.network_wins = s->network_wins;
+    m->dav.configured = m->dav.url != NULL;
 }
 
 static int visit_member(const agendad_member *am, void *data)
@@ -152,7 +162,7 @@ static int visit_member(const agendad_member *am, void *data)
     sync_plugin *sp = data;
     const agendad_host *h = sp->host;
     agendad_member_sync s = {.size = sizeof s};
-    if (h->member_sync(sp->self, am, &s) != 0 || !s.feed_url)
+    if (h->member_sync(sp->self, am, &s) != 0 || (!s.feed_url && !s.caldav_url))
         return 0;
     const char *id = h->member_id(sp->self, am);
     sync_member *m = member_get(sp, id);
@@ -162,11 +172,25 @@ static int visit_member(const agendad_member *am, void *data)
     return 0;
 }
 
+static void on_dav_timer(uv_timer_t *t)
+{
+    sync_member *m = t->data;
+    sync_push(m);
+    uv_timer_start(&m->dav_timer, on_dav_timer, (uint64_t)m->interval * 1000, 0);
+}
+
+/* Pushes now and then every interval (an edit is pushed at the reload that
+ * brings it; the timer retries failures). */
+static void push_now(sync_member *m)
+{
+    uv_timer_start(&m->dav_timer, on_dav_timer, 0, 0);
+}
+
 /* Members as configured now; every one pulled at once (start, reload). */
 static void refresh_members(sync_plugin *sp)
 {
     for (size_t i = 0; i < sp->n_members; i++)
-        sp->members[i]->configured = false;
+        sp->members[i]->configured = sp->members[i]->dav.configured = false;
     sp->host->member_foreach(sp->self, visit_member, sp);
     for (size_t i = 0; i < sp->n_members; i++) {
         sync_member *m = sp->members[i];
@@ -174,6 +198,10 @@ static void refresh_members(sync_plugin *sp)
             uv_timer_stop(&m->timer);
         else if (!m->xfer && !m->child)
             schedule(m, 0);
+        if (m->dav.configured)
+            push_now(m);
+        else
+            uv_timer_stop(&m->dav_timer);
     }
 }
 
@@ -293,9 +321,11 @@ static int sync_init(agendad_plugin *self, const agendad_host *host, void **stat
 static void on_timer_closed(uv_handle_t *h)
 {
     sync_member *m = h->data;
-    m->timer.data = NULL;
-    if (!m->child)
-        sync_member_free(m);
+    if (--m->open_timers == 0) {
+        m->timer.data = NULL;
+        if (!m->child)
+            sync_member_free(m);
+    }
 }
 
 static void sync_fini(agendad_plugin *self, void *state)
@@ -308,7 +338,10 @@ static void sync_fini(agendad_plugin *self, void *state)
         sync_state_save(m, true);
         sync_pull_abort(m);
         m->stopping = true;
+        if (m->dav.xfer)
+            sp->host->xfer_cancel(m->dav.xfer);
         uv_close((uv_handle_t *)&m->timer, on_timer_closed);
+        uv_close((uv_handle_t *)&m->dav_timer, on_timer_closed);
     }
     free(sp->members);
     free(sp);

@@ -33,6 +33,38 @@ typedef struct {
     char spawn_error[300];
 } sync_child;
 
+/* A resource the plugin created in the member's CalDAV collection. */
+typedef struct {
+    char *uid;
+    char *etag; /* as the server last returned it */
+    char *hash; /* of the body we last wrote */
+} dav_res;
+
+typedef struct {
+    char *uid;
+    char *body; /* NULL: delete */
+    char *hash;
+} dav_op;
+
+typedef struct {
+    char *url; /* collection, ending in '/' */
+    char *username;
+    char *password_file;
+    bool network_wins;
+    bool configured;
+    dav_res *res;
+    size_t n_res;
+    dav_op *ops;
+    size_t n_ops, next_op;
+    char *password; /* read from its file for one push; never logged */
+    agendad_xfer *xfer;
+    bool again;   /* a change came during a push: push once more */
+    bool trouble; /* this push met a conflict or a failure */
+    int64_t last_attempt, last_success;
+    long pushed, deleted, conflicts;
+    char *last_error;
+} dav_state;
+
 typedef struct {
     sync_plugin *sp;
     char *id;
@@ -54,6 +86,9 @@ typedef struct {
     char *etag, *last_modified;
     int64_t writes; /* pulls that changed the store */
     int64_t not_modified;
+    dav_state dav;
+    uv_timer_t dav_timer;
+    int open_timers; /* at fini: freed when 0 and no child remains */
 } sync_member;
 
 struct sync_plugin {
@@ -92,6 +127,12 @@ void sync_pull_abort(sync_member *m);
 /* sync.c: the outcome of a pull; error NULL on success. changed: the store
  * was written. */
 void sync_pull_done(sync_member *m, const char *error, bool changed);
+
+/* push.c: writes the network's events the member is invited to into its
+ * CalDAV collection. */
+void sync_push(sync_member *m);
+void sync_push_load(sync_member *m);
+void sync_push_free(sync_member *m);
 
 /* status.c */
 void sync_status_route(agendad_request *req, void *data);

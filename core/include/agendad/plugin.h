@@ -471,6 +471,14 @@ struct agendad_host {
      * set: value NULL deletes. Keys and values are copied. */
     const char *(*state_get)(agendad_plugin *self, const char *key);
     int (*state_set)(agendad_plugin *self, const char *key, const char *value);
+    /* True when the member hosts ev or is in its audience (directly or by a
+     * selector): the events that member is invited to. */
+    bool (*event_concerns)(agendad_plugin *self, const agendad_event *ev, const char *member);
+    /* The event alone as an iCalendar object, as /events/UID.ics?slots=0
+     * serves it (one UID, its VTIMEZONE when needed): *text is borrowed
+     * until the current callback returns. */
+    int (*event_ical)(agendad_plugin *self, const agendad_event *ev, const char *lang,
+                      const char **text, size_t *len);
 };
 
 /* True when the running host provides `member` (an entry appended after the
