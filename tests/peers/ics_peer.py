@@ -104,6 +104,13 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # clients (agendad stopping, a size limit) hang up mid-answer
+
+
 def watch_parent():
     parent = os.getppid()
     while os.getppid() == parent:
@@ -113,8 +120,7 @@ def watch_parent():
 
 def main():
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", port), Handler)
     threading.Thread(target=watch_parent, daemon=True).start()
     print(server.server_address[1], flush=True)
     server.serve_forever()
