@@ -17,6 +17,7 @@ BUILD_PKGS="
   zlib1g-dev
   libsystemd-dev
   libicu-dev
+  libjansson-dev
 "
 # systemd: systemd-analyze and systemd-socket-activate (not run as PID 1);
 # nginx: serves an export in a test, started and stopped by the test itself.
@@ -27,6 +28,7 @@ TEST_PKGS="
   nodejs
   tidy chromium poppler-utils
   systemd nginx groff-base
+  radicale apache2-utils
 "
 want="$BUILD_PKGS"
 [ "${1:-}" = "--test" ] && want="$BUILD_PKGS $TEST_PKGS"

@@ -78,6 +78,8 @@ void ag_cfg_load_metrics_access(ag_settings *s, const ag_cfgnode *http, ag_diags
 void ag_cfg_load_plugins(ag_settings *s, const ag_cfgnode *n, ag_diags *d);
 void ag_cfg_load_categories(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
 void ag_cfg_load_members(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
+/* A member's `sync:` section (n may be NULL: defaults); config_sync.c. */
+void ag_cfg_load_member_sync(const ag_config *cfg, ag_member *m, const ag_cfgnode *n, ag_diags *d);
 /* Appends the events of one file's tree to cfg->events (unsorted). */
 void ag_cfg_load_events(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
 /* Parts of an event (config_slots.c, config_recur.c). */

@@ -1,6 +1,7 @@
 #include "daemon.h"
 
 #include "http.h"
+#include "imports.h"
 #include "log.h"
 #include "net.h"
 #include "plugin_host.h"
@@ -310,6 +311,67 @@ static bool plugin_dispatch(ag_http_request *req, void *data)
     return ag_plugins_dispatch(((ag_daemon *)data)->plugins, req);
 }
 
+static void free_rows(ag_import_row *rows, size_t n)
+{
+    ag_import_rows_free(rows, n);
+}
+
+/* A member's batch from an event source (sync) into the store and feeds. */
+static int plugin_source_import(void *data, const char *source, const char *member,
+                                const agendad_source_event *evs, size_t n, char **err)
+{
+    ag_daemon *d = data;
+    ag_import_row *rows = calloc(n ? n : 1, sizeof *rows);
+    if (!rows) {
+        *err = strdup("out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (ag_import_row_from_source(d->svc.cfg, member, &evs[i], &rows[i]) < 0) {
+            free_rows(rows, i);
+            *err = strdup("out of memory");
+            return -1;
+        }
+    int written = 0;
+    int rc =
+        ag_service_import(&d->svc, source, member, rows, n, (int64_t)time(NULL), &written, err);
+    free_rows(rows, n);
+    if (rc == 0 && written > 0)
+        ag_log(AG_LOG_INFO, "%s: %d imported events of %s written", source, written, member);
+    return rc;
+}
+
+static int plugin_state_get(void *data, const char *key, char **value)
+{
+    ag_daemon *d = data;
+    *value = NULL;
+    return d->svc.store ? ag_store_meta_get(d->svc.store, key, value, NULL) : -1;
+}
+
+static int plugin_state_set(void *data, const char *key, const char *value)
+{
+    ag_daemon *d = data;
+    if (!d->svc.store)
+        return -1;
+    char *err = NULL;
+    int rc = value ? ag_store_meta_set(d->svc.store, key, value, &err)
+                   : ag_store_meta_delete(d->svc.store, key, &err);
+    if (rc < 0)
+        ag_log(AG_LOG_ERR, "plugin state not saved: %s", err ? err : "failed");
+    free(err);
+    return rc;
+}
+
+static int plugin_event_ical(void *data, const char *uid, const char *lang, char **out, size_t *len)
+{
+    ag_daemon *d = data;
+    ag_feed_query q = {.kind = AG_FEED_EVENT, .key = uid, .lang = lang, .slots = false};
+    return ag_feed_build(d->svc.cfg, d->svc.evs, d->svc.n_evs, &q, (int64_t)time(NULL), out, len,
+                         NULL) == 0
+               ? 0
+               : -1;
+}
+
 /* Plugins are loaded once: changing which plugins run needs a restart. */
 static int load_plugins(ag_daemon *d)
 {
@@ -320,6 +382,10 @@ static int load_plugins(ag_daemon *d)
     ps.config = plugin_config;
     ps.generation = plugin_generation;
     ps.data = d;
+    ps.source_import = plugin_source_import;
+    ps.state_get = plugin_state_get;
+    ps.state_set = plugin_state_set;
+    ps.event_ical = plugin_event_ical;
     if (ag_net_new(&d->loop, &d->net) < 0)
         ag_log(AG_LOG_WARNING, "no network client: plugins cannot send or fetch");
     ps.net = d->net;

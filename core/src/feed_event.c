@@ -254,6 +254,17 @@ static void add_description(ag_feed_buf *b, const ag_event *ev, const char *lang
     free(text);
 }
 
+/* An event from a member's own calendar says whose it is: a machine-readable
+ * mark, and CONTACT with the member's name for people. */
+static void add_imported_mark(ag_feed_buf *b, const ag_config *cfg, const char *member,
+                              const char *lang)
+{
+    ag_feed_buf_prop(b, ag_feed_x("X-AGENDAD-IMPORTED-FROM", member));
+    const ag_member *m = ag_network_member(cfg, member);
+    if (m)
+        add_text(b, icalproperty_new_contact, &m->name, lang);
+}
+
 static void write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
                         const ag_feed_query *q, const ag_feed_recur *r, const char *common)
 {
@@ -269,6 +280,8 @@ static void write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
         add_category(b, cfg, ev->categories[i], q->lang);
     if (ev->host)
         ag_feed_buf_prop(b, ag_feed_x("X-AGENDAD-HOST", ev->host));
+    if (sev->imported_from)
+        add_imported_mark(b, cfg, sev->imported_from, q->lang);
     if (status_of(sev) != ICAL_STATUS_CANCELLED)
         add_alarms(b, ev, q);
     ag_feed_buf_puts(b, "END:VEVENT\r\n");

@@ -2,6 +2,7 @@
  * (every instance of a series) extends. */
 #include "feed_internal.h"
 
+#include "imports.h"
 #include "network.h"
 #include "tz.h"
 
@@ -190,13 +191,15 @@ bool ag_feed_matches(const ag_config *cfg, const ag_stored_event *sev, const ag_
     const ag_event *ev = &sev->ev;
     if (!visible(ev, q))
         return false;
+    bool imported = sev->imported_from != NULL;
     switch (q->kind) {
     case AG_FEED_NETWORK:
-        return true;
+        return !imported || ag_import_in_network(cfg, sev);
     case AG_FEED_MEMBER:
         return ag_network_member_concerned(cfg, ev, q->key);
     case AG_FEED_CATEGORY:
-        return ag_network_event_in_category(ev, q->key);
+        return imported ? ag_import_in_category(cfg, sev, q->key)
+                        : ag_network_event_in_category(ev, q->key);
     case AG_FEED_EVENT:
         return strcmp(ev->uid, q->key) == 0;
     }

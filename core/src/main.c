@@ -6,6 +6,8 @@
 #include "network.h"
 #include "render_cli.h"
 #include "service.h"
+#include "store.h"
+#include "sync_status.h"
 #include "tz.h"
 
 #include <getopt.h>
@@ -30,6 +32,9 @@ static const char usage[] =
     "  token   --config DIR [--state PATH] MEMBER [--revoke]\n"
     "          Create (or rotate) the secret token of MEMBER's feed, which shows\n"
     "          members-only events; print its subscribe URL. --revoke deletes it.\n"
+    "  sync status --config DIR [--state PATH]\n"
+    "          Per member that syncs its calendar: last attempt, last success,\n"
+    "          events imported, last error (as the sync plugin last recorded).\n"
     "  NAME    --config DIR [--plugin-dir DIR] KEY [--format F] [--lang ar|fr]\n"
     "          A command a loaded plugin provides, e.g. the agenda plugin's\n"
     "          `agenda UID --format html|md|txt`: writes the rendering to stdout.\n"
@@ -253,6 +258,39 @@ static int cmd_token(const ag_cli *cli)
     return rc;
 }
 
+/* Reads only: safe next to the running daemon, and it never migrates. */
+static int cmd_sync(const ag_cli *cli)
+{
+    if (!cli->member || strcmp(cli->member, "status") != 0) {
+        fprintf(stderr, "agendad sync: the only subcommand is \"status\"\n");
+        return 2;
+    }
+    ag_tz_init();
+    ag_config *cfg = NULL;
+    ag_diags diags = {0};
+    int rc = 1;
+    if (ag_config_load(cli->config_dir, &cfg, &diags) < 0) {
+        ag_diags_print(&diags, stderr);
+    } else {
+        const char *path = cli->ov.state_path ? cli->ov.state_path : cfg->settings.state_path;
+        ag_store_options opt = {.readonly = true};
+        ag_store *st = NULL;
+        char *err = NULL;
+        if (ag_store_open_with(path, &opt, &st, &err) < 0) {
+            fprintf(stderr, "agendad sync status: %s\n", err ? err : "cannot open the state");
+        } else {
+            ag_sync_status_print(cfg, st, stdout);
+            ag_store_close(st);
+            rc = 0;
+        }
+        free(err);
+        ag_config_free(cfg);
+    }
+    ag_diags_free(&diags);
+    ag_tz_shutdown();
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     ag_cli cli = {0};
@@ -274,6 +312,8 @@ int main(int argc, char **argv)
         return cmd_list(&cli);
     if (strcmp(cli.command, "token") == 0)
         return cmd_token(&cli);
+    if (strcmp(cli.command, "sync") == 0)
+        return cmd_sync(&cli);
     /* Any other command may be a plugin's renderer. */
     ag_render_args ra = {
         .name = cli.command, .key = cli.member, .format = cli.format, .lang = cli.lang};

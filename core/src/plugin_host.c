@@ -1,5 +1,6 @@
 #include "plugin_host.h"
 
+#include "network.h"
 #include "plugin_net.h"
 
 #include <stdio.h>
@@ -46,6 +47,7 @@ struct agendad_plugin {
     agendad_plugin_descriptor info;
     void *state;
     bool in_init;
+    char *state_value;   /* the last state_get answer, borrowed by the plugin */
     ag_cfgnode *section; /* deep copy: lives as long as the plugin */
     route *routes;
     size_t n_routes;
@@ -745,6 +747,9 @@ static void source_event_free(agendad_source_event *e)
     free((char *)e->location_fr);
     free((char *)e->tzid);
     free((char *)e->member);
+    for (size_t i = 0; i < e->n_categories; i++)
+        free((char *)e->categories[i]);
+    free((void *)e->categories);
 }
 
 static void source_events_free(agendad_source_event *evs, size_t n)
@@ -761,6 +766,22 @@ static bool copy_field(const char **dst, const char *s)
     return !s || *dst;
 }
 
+static bool copy_strv(agendad_source_event *dst, const char *const *v, size_t n)
+{
+    if (n == 0)
+        return true;
+    const char **copy = calloc(n, sizeof *copy);
+    if (!copy)
+        return false;
+    dst->categories = copy;
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i] || !(copy[i] = dup_str(v[i])))
+            return false;
+        dst->n_categories = i + 1;
+    }
+    return true;
+}
+
 /* Reads the plugin's struct up to its own size: fields appended in a later
  * minor read as zero for a plugin built against an older one. */
 static int source_event_copy(agendad_source_event *dst, const agendad_source_event *src)
@@ -771,15 +792,20 @@ static int source_event_copy(agendad_source_event *dst, const agendad_source_eve
     memcpy(&in, src, src->size < sizeof in ? src->size : sizeof in);
     if (!in.uid || !*in.uid || (!in.title_ar && !in.title_fr) || in.end < in.start)
         return AGENDAD_EINVAL;
-    *dst = (agendad_source_event){
-        .size = sizeof *dst, .start = in.start, .end = in.end, .all_day = in.all_day};
+    *dst = (agendad_source_event){.size = sizeof *dst,
+                                  .start = in.start,
+                                  .end = in.end,
+                                  .all_day = in.all_day,
+                                  .status = in.status};
+    if (in.n_categories && !in.categories)
+        return AGENDAD_EINVAL;
     bool ok = copy_field(&dst->uid, in.uid) && copy_field(&dst->title_ar, in.title_ar) &&
               copy_field(&dst->title_fr, in.title_fr) &&
               copy_field(&dst->description_ar, in.description_ar) &&
               copy_field(&dst->description_fr, in.description_fr) &&
               copy_field(&dst->location_ar, in.location_ar) &&
               copy_field(&dst->location_fr, in.location_fr) && copy_field(&dst->tzid, in.tzid) &&
-              copy_field(&dst->member, in.member);
+              copy_field(&dst->member, in.member) && copy_strv(dst, in.categories, in.n_categories);
     if (!ok) {
         source_event_free(dst);
         return AGENDAD_ENOMEM;
@@ -807,6 +833,148 @@ static int api_source_submit(agendad_source *src, const agendad_source_event *ev
     const ag_plugin_services *svc = &src->plugin->host->svc;
     if (svc->source_changed)
         svc->source_changed(svc->data, src->name);
+    return 0;
+}
+
+/* ----------------------------------------- host table: sync (ABI 1.2) */
+
+static int api_source_submit_member(agendad_source *src, const char *member,
+                                    const agendad_source_event *events, size_t n)
+{
+    if (!src || !member || (n && !events))
+        return AGENDAD_EINVAL;
+    const ag_plugin_services *svc = &src->plugin->host->svc;
+    if (!svc->source_import)
+        return AGENDAD_ESTATE;
+    if (!svc->config || !ag_network_member(svc->config(svc->data), member))
+        return AGENDAD_ENOENT;
+    agendad_source_event *copy = n ? calloc(n, sizeof *copy) : NULL;
+    if (n && !copy)
+        return AGENDAD_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        int rc = source_event_copy(&copy[i], &events[i]);
+        if (rc != 0) {
+            source_events_free(copy, i);
+            return rc;
+        }
+    }
+    char *err = NULL;
+    int rc = svc->source_import(svc->data, src->name, member, copy, n, &err);
+    if (rc < 0)
+        host_log(src->plugin->host, AG_LOG_ERR, "plugin %s: events of %s not stored: %s",
+                 src->plugin->name, member, err ? err : "failed");
+    free(err);
+    source_events_free(copy, n);
+    return rc < 0 ? AGENDAD_EPLUGIN : 0;
+}
+
+static int api_member_foreach(agendad_plugin *self, int (*fn)(const agendad_member *m, void *data),
+                              void *data)
+{
+    if (!self || !fn || !self->host->svc.config)
+        return AGENDAD_EINVAL;
+    const ag_config *cfg = self->host->svc.config(self->host->svc.data);
+    for (size_t i = 0; cfg && i < cfg->n_members; i++) {
+        int rc = fn((const agendad_member *)&cfg->members[i], data);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* systemd hands credentials over in $CREDENTIALS_DIRECTORY; elsewhere a
+ * relative name is beside the config. Borrowed: a static buffer, valid until
+ * the next call (the loop thread is the only caller). */
+static const char *password_path(const ag_config *cfg, const char *file)
+{
+    static char path[4096];
+    if (!file)
+        return NULL;
+    if (file[0] == '/')
+        return file;
+    const char *creds = getenv("CREDENTIALS_DIRECTORY");
+    snprintf(path, sizeof path, "%s/%s", creds && *creds ? creds : cfg->dir, file);
+    return path;
+}
+
+static int api_member_sync(agendad_plugin *self, const agendad_member *m, agendad_member_sync *out)
+{
+    if (!self || !m || !out || out->size < offsetof(agendad_member_sync, private_data) + 1)
+        return AGENDAD_EINVAL;
+    const ag_member *mm = member(m);
+    const ag_config *cfg = self->host->svc.config(self->host->svc.data);
+    agendad_member_sync s = {
+        .size = sizeof s,
+        .feed_url = mm->feed_url,
+        .interval = mm->sync.interval,
+        .caldav_url = mm->sync.caldav_url,
+        .caldav_username = mm->sync.caldav_username,
+        .caldav_password_file = password_path(cfg, mm->sync.caldav_password_file),
+        .network_wins = mm->sync.network_wins,
+        .private_data = mm->sync.private_data,
+    };
+    size_t size = out->size < sizeof s ? out->size : sizeof s;
+    memcpy(out, &s, size);
+    out->size = size;
+    return 0;
+}
+
+static char *state_key(const agendad_plugin *self, const char *key)
+{
+    char *k = NULL;
+    return asprintf(&k, "plugin.%s.%s", self->name, key) < 0 ? NULL : k;
+}
+
+static const char *api_state_get(agendad_plugin *self, const char *key)
+{
+    if (!self || !key || !self->host->svc.state_get)
+        return NULL;
+    char *k = state_key(self, key);
+    char *value = NULL;
+    if (k && self->host->svc.state_get(self->host->svc.data, k, &value) < 0)
+        value = NULL;
+    free(k);
+    free(self->state_value);
+    self->state_value = value;
+    return value;
+}
+
+static int api_state_set(agendad_plugin *self, const char *key, const char *value)
+{
+    if (!self || !key || !*key)
+        return AGENDAD_EINVAL;
+    const ag_plugin_services *svc = &self->host->svc;
+    if (!svc->state_set || !svc->state_get)
+        return AGENDAD_ESTATE;
+    char *k = state_key(self, key);
+    if (!k)
+        return AGENDAD_ENOMEM;
+    char *old = NULL;
+    int rc = svc->state_get(svc->data, k, &old);
+    /* An unchanged value is not written: a quiet plugin costs no fsync. */
+    bool same = rc == 0 && ((!old && !value) || (old && value && strcmp(old, value) == 0));
+    if (!same)
+        rc = svc->state_set(svc->data, k, value);
+    free(old);
+    free(k);
+    return rc < 0 ? AGENDAD_EPLUGIN : 0;
+}
+
+static int api_event_ical(agendad_plugin *self, const agendad_event *ev, const char *lang,
+                          const char **text, size_t *len)
+{
+    if (!self || !ev || !text || !len)
+        return AGENDAD_EINVAL;
+    const ag_plugin_services *svc = &self->host->svc;
+    if (!svc->event_ical)
+        return AGENDAD_ESTATE;
+    char *out = NULL;
+    if (svc->event_ical(svc->data, stored(ev)->ev.uid,
+                        lang && strcmp(lang, "fr") == 0 ? "fr" : "ar", &out, len) < 0)
+        return AGENDAD_ENOENT;
+    free(self->state_value);
+    self->state_value = out; /* same lifetime rule as state_get's answer */
+    *text = out;
     return 0;
 }
 
@@ -1117,6 +1285,12 @@ static const agendad_host host_table_template = {
     .respond_cached = api_respond_cached,
     .utc_offset = api_utc_offset,
     .register_renderer = api_register_renderer,
+    .member_foreach = api_member_foreach,
+    .member_sync = api_member_sync,
+    .source_submit_member = api_source_submit_member,
+    .state_get = api_state_get,
+    .state_set = api_state_set,
+    .event_ical = api_event_ical,
 };
 
 /* ---------------------------------------------------------------- loading */
@@ -1154,6 +1328,7 @@ static void plugin_free(agendad_plugin *p)
 {
     drop_registrations(p);
     cfg_free(p->section);
+    free(p->state_value);
     free(p->name);
     free(p);
 }

@@ -57,6 +57,17 @@ typedef struct {
     /* Optional: told after a source replaced its batch (e.g. to rebuild the
      * member feeds); name borrowed for the call. */
     void (*source_changed)(void *data, const char *source_name);
+    /* ABI 1.2 (sync), each optional (NULL: the plugin's call fails with
+     * AGENDAD_ESTATE). source_import stores one member's batch (see
+     * source_submit_member in plugin.h); 0, or -1 with *err (malloc'd).
+     * state_get sets *value (malloc'd) or NULL when absent; state_set with
+     * value NULL deletes. Keys are already namespaced by plugin. */
+    int (*source_import)(void *data, const char *source, const char *member,
+                         const agendad_source_event *evs, size_t n, char **err);
+    int (*state_get)(void *data, const char *key, char **value);
+    int (*state_set)(void *data, const char *key, const char *value);
+    /* The event feed of uid without slots, in lang; *out malloc'd. 0 or -1. */
+    int (*event_ical)(void *data, const char *uid, const char *lang, char **out, size_t *len);
     /* The network client plugins use (ABI 1.1); NULL: their requests fail
      * with AGENDAD_ESTATE. Borrowed; free it only after ag_plugins_fini. */
     struct ag_net *net;

@@ -56,7 +56,7 @@ extern "C" {
 #endif
 
 #define AGENDAD_PLUGIN_ABI_MAJOR 1
-#define AGENDAD_PLUGIN_ABI_MINOR 2
+#define AGENDAD_PLUGIN_ABI_MINOR 3
 
 #if defined(__GNUC__)
 #define AGENDAD_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -229,7 +229,26 @@ typedef struct {
     bool all_day;
     const char *tzid;   /* the zone the source gave, or NULL */
     const char *member; /* id of the member the event belongs to, or NULL */
+    /* ABI 1.2 (sync): appended; a 1.1 plugin's events read as confirmed,
+     * without categories. */
+    agendad_status status;
+    const char *const *categories; /* names as the source wrote them; the host keeps those
+                                      naming a configured category (id or name) */
+    size_t n_categories;
 } agendad_source_event;
+
+/* ABI 1.2 (sync): what the admin configured for syncing one member
+ * (members.yaml, `feed_url` and `sync:`). Strings borrowed like the member. */
+typedef struct {
+    size_t size;            /* sizeof as the host knows it */
+    const char *feed_url;   /* the member's own .ics feed to pull, or NULL */
+    int64_t interval;       /* seconds between pulls */
+    const char *caldav_url; /* the member's CalDAV collection to push into, or NULL */
+    const char *caldav_username;
+    const char *caldav_password_file; /* absolute path of the file holding the password */
+    bool network_wins;                /* overwrite edits made in the member's calendar */
+    bool private_data; /* republish ATTENDEE e-mails and VALARMs of imported events */
+} agendad_member_sync;
 
 /* ---------------------------------------------------- change notifications */
 
@@ -504,6 +523,32 @@ struct agendad_host {
      * (name copied; during init only, else AGENDAD_ESTATE). */
     int (*register_renderer)(agendad_plugin *self, const char *name, agendad_render_fn fn,
                              void *data);
+
+    /* --- ABI 1.3 (sync): members' calendars. Check
+     * AGENDAD_HOST_HAS(host, source_submit_member) first. */
+    /* Calls fn for each member in members.yaml order until fn returns non-zero;
+     * returns that value, or 0. */
+    int (*member_foreach)(agendad_plugin *self, int (*fn)(const agendad_member *m, void *data),
+                          void *data);
+    /* Fills *out (out->size set by the caller) with the member's sync settings. */
+    int (*member_sync)(agendad_plugin *self, const agendad_member *m, agendad_member_sync *out);
+    /* Replaces the events of one member in the source, persistently: the host
+     * stores them (uids namespaced by member), publishes them in that member's
+     * feed and, where the admin allows it, in the network and category feeds,
+     * and keeps them across restarts. An unchanged batch writes nothing. Each
+     * event's member field is ignored. On error nothing changes. */
+    int (*source_submit_member)(agendad_source *src, const char *member,
+                                const agendad_source_event *events, size_t n);
+    /* Small persistent key/value state of the plugin (validators, status).
+     * get: the value, borrowed until the current callback returns, or NULL.
+     * set: value NULL deletes. Keys and values are copied. */
+    const char *(*state_get)(agendad_plugin *self, const char *key);
+    int (*state_set)(agendad_plugin *self, const char *key, const char *value);
+    /* The event alone as an iCalendar object, as /events/UID.ics?slots=0
+     * serves it (one UID, its VTIMEZONE when needed): *text is borrowed
+     * until the current callback returns. */
+    int (*event_ical)(agendad_plugin *self, const agendad_event *ev, const char *lang,
+                      const char **text, size_t *len);
 };
 
 /* True when the running host provides `member` (an entry appended after the
