@@ -389,6 +389,7 @@ static int load_plugins(ag_daemon *d)
     if (ag_net_new(&d->loop, &d->net) < 0)
         ag_log(AG_LOG_WARNING, "no network client: plugins cannot send or fetch");
     ps.net = d->net;
+    ps.metrics = d->svc.metrics;
     if (ag_plugins_load(&d->loop, s->plugin_dir, s->plugins, s->n_plugins, &ps, &d->plugins) < 0)
         return -1;
     d->routes.extra = plugin_dispatch;

@@ -1,6 +1,7 @@
 #include "plugin_host.h"
 
 #include "network.h"
+#include "plugin_internal.h"
 #include "plugin_net.h"
 
 #include <stdio.h>
@@ -1029,6 +1030,21 @@ ag_net *ag_plugin_host_net(const ag_plugin_host *h)
     return h->svc.net;
 }
 
+const char *ag_plugin_name(const agendad_plugin *p)
+{
+    return p->name;
+}
+
+bool ag_plugin_in_init(const agendad_plugin *p)
+{
+    return p->in_init;
+}
+
+struct ag_metrics *ag_plugin_metrics(const agendad_plugin *p)
+{
+    return p && p->host ? p->host->svc.metrics : NULL;
+}
+
 bool ag_plugin_host_finished(const ag_plugin_host *h)
 {
     return h->finished;
@@ -1225,6 +1241,9 @@ static const agendad_host host_table_template = {
     .http_fetch = ag_plugin_api_http_fetch,
     .smtp_send = ag_plugin_api_smtp_send,
     .xfer_cancel = ag_plugin_api_xfer_cancel,
+    .metric_register = ag_plugin_api_metric_register,
+    .metric_add = ag_plugin_api_metric_add,
+    .metric_set = ag_plugin_api_metric_set,
     .strerror = api_strerror,
     .log = api_log,
     .config = api_config,

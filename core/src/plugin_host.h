@@ -90,6 +90,8 @@ typedef struct {
     /* Route prefixes the core keeps for itself (NULL-terminated; may be
      * NULL): plugins cannot register them or anything under them. */
     const char *const *reserved_prefixes;
+    /* The registry plugins' metrics join (ABI 1.4); NULL: none kept. */
+    struct ag_metrics *metrics;
 } ag_plugin_services;
 
 /* Serves a plugin's page the way feeds are served (http.h's blob response:

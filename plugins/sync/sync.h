@@ -110,7 +110,8 @@ struct sync_plugin {
     int64_t max_backoff;
     int64_t window_past, window_future;
     bool stopping;
-    int open_handles; /* timers still closing */
+    int open_handles;      /* timers still closing */
+    agendad_metric *pulls; /* by member and result; NULL on hosts before ABI 1.4 */
 };
 
 void sync_log(sync_plugin *sp, int level, const char *fmt, ...)

@@ -56,7 +56,7 @@ extern "C" {
 #endif
 
 #define AGENDAD_PLUGIN_ABI_MAJOR 1
-#define AGENDAD_PLUGIN_ABI_MINOR 3
+#define AGENDAD_PLUGIN_ABI_MINOR 4
 
 #if defined(__GNUC__)
 #define AGENDAD_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -345,6 +345,16 @@ typedef struct {
  * server may be running (the command line has none). */
 typedef int (*agendad_render_fn)(const agendad_render_request *r, FILE *out, void *data);
 
+/* -------------------------------------------------- metrics (ABI 1.4) */
+
+/* A metric family a plugin registered; owned by the host, valid until fini. */
+typedef struct agendad_metric agendad_metric;
+
+typedef enum {
+    AGENDAD_METRIC_COUNTER = 0, /* only goes up */
+    AGENDAD_METRIC_GAUGE = 1,   /* set to any value */
+} agendad_metric_kind;
+
 /* --------------------------------------------------------- the host table */
 
 struct agendad_host {
@@ -549,6 +559,23 @@ struct agendad_host {
      * until the current callback returns. */
     int (*event_ical)(agendad_plugin *self, const agendad_event *ev, const char *lang,
                       const char **text, size_t *len);
+
+    /* --- ABI 1.4: metrics on the daemon's /metrics. Check
+     * AGENDAD_HOST_HAS(host, metric_register) first. */
+    /* During init only (else NULL). The family is published as
+     * agendad_plugin_<plugin name>_<name> (name: [a-z0-9_]+; counters end in
+     * _total by convention); labels: NULL-terminated label names (at most
+     * 4) or NULL. Label values must come from a bounded set (member ids,
+     * channel names), never from what a client sends. Strings are copied.
+     * NULL on a bad name, a clash, or when the daemon keeps no metrics:
+     * updating a NULL family does nothing. */
+    agendad_metric *(*metric_register)(agendad_plugin *self, agendad_metric_kind kind,
+                                       const char *name, const char *help,
+                                       const char *const *labels);
+    /* values: one per label name, in order (NULL without labels); copied.
+     * add: counters and gauges (a counter ignores v < 0); set: gauges. */
+    void (*metric_add)(agendad_metric *m, const char *const *values, double v);
+    void (*metric_set)(agendad_metric *m, const char *const *values, double v);
 };
 
 /* True when the running host provides `member` (an entry appended after the
