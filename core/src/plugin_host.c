@@ -863,6 +863,11 @@ bool ag_plugin_host_finished(const ag_plugin_host *h)
     return h->finished;
 }
 
+const ag_plugin_services *ag_plugin_host_services(const ag_plugin_host *h)
+{
+    return &h->svc;
+}
+
 static const agendad_host host_table_template = {
     .size = sizeof(agendad_host),
     .abi_major = AGENDAD_PLUGIN_ABI_MAJOR,
@@ -870,6 +875,9 @@ static const agendad_host host_table_template = {
     .http_fetch = ag_plugin_api_http_fetch,
     .smtp_send = ag_plugin_api_smtp_send,
     .xfer_cancel = ag_plugin_api_xfer_cancel,
+    .reminder_event = ag_plugin_api_reminder_event,
+    .reminder_ics = ag_plugin_api_reminder_ics,
+    .mem_free = free,
     .strerror = api_strerror,
     .log = api_log,
     .config = api_config,

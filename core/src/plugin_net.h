@@ -7,6 +7,7 @@
 
 #include "agendad/plugin.h"
 #include "net.h"
+#include "plugin_host.h"
 
 #include <stdbool.h>
 
@@ -16,6 +17,13 @@ typedef struct ag_plugin_host ag_plugin_host;
 ag_plugin_host *ag_plugin_owner(agendad_plugin *p);
 ag_net *ag_plugin_host_net(const ag_plugin_host *h);
 bool ag_plugin_host_finished(const ag_plugin_host *h);
+const ag_plugin_services *ag_plugin_host_services(const ag_plugin_host *h);
+
+/* ABI 1.2 reminder entries (plugin_reminder.c). */
+const agendad_event *ag_plugin_api_reminder_event(agendad_plugin *self,
+                                                  const agendad_reminder *r);
+int ag_plugin_api_reminder_ics(agendad_plugin *self, const agendad_reminder *r, char **out,
+                               size_t *len);
 
 /* The host table entries. */
 int ag_plugin_api_http_fetch(agendad_plugin *self, const agendad_http_fetch *req,

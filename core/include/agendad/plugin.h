@@ -55,7 +55,7 @@ extern "C" {
 #endif
 
 #define AGENDAD_PLUGIN_ABI_MAJOR 1
-#define AGENDAD_PLUGIN_ABI_MINOR 1
+#define AGENDAD_PLUGIN_ABI_MINOR 2
 
 #if defined(__GNUC__)
 #define AGENDAD_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -209,7 +209,20 @@ struct agendad_reminder {
      * log and the outbox (copied; NULL when delivered). */
     void (*done)(agendad_reminder *r, agendad_delivery outcome, const char *error);
     void *host_data; /* the host's; the channel leaves it alone */
+    /* --- ABI 1.2: check r->size (AGENDAD_REMINDER_HAS) before reading. */
+    const char *kind;    /* "reminder"; "cancel": the event is off (send a CANCEL);
+                            "change": its time or place changed (send the update) */
+    const char *address; /* the contact address to write to; NULL for a member without one.
+                            One reminder per address: never group recipients. */
+    bool both_languages; /* the recipient's language is unknown: write ar and fr */
+    int sequence;        /* the event's SEQUENCE */
+    const char *event_url; /* the event's page (its .ics on this daemon) */
+    const char *id;        /* stable id of this send, the same on a retry (dedup key for
+                              the receiver: Message-ID, webhook delivery id) */
 };
+
+#define AGENDAD_REMINDER_HAS(r, member)                                                            \
+    ((r)->size >= offsetof(agendad_reminder, member) + sizeof((r)->member))
 
 /* Hands a reminder to the channel. See agendad_reminder for ownership. */
 typedef void (*agendad_channel_fn)(agendad_reminder *r, void *data);
@@ -431,6 +444,17 @@ struct agendad_host {
     /* done still runs once, later, with AGENDAD_NET_CANCELLED (or with the
      * real result if the transfer had already finished). */
     void (*xfer_cancel)(agendad_xfer *x);
+
+    /* --- ABI 1.2: reminders. */
+    /* The event r is about, also when it was removed from the config (for a
+     * cancellation notice); NULL once purged. Valid like event_find's. */
+    const agendad_event *(*reminder_event)(agendad_plugin *self, const agendad_reminder *r);
+    /* The event as an iCalendar object for r's recipient, built by the core's
+     * feed builder: METHOD:CANCEL for a cancellation, else METHOD:PUBLISH.
+     * *out is NUL-terminated (*len bytes); free it with mem_free. */
+    int (*reminder_ics)(agendad_plugin *self, const agendad_reminder *r, char **out,
+                        size_t *len);
+    void (*mem_free)(void *p);
 };
 
 /* True when the running host provides `member` (an entry appended after the
