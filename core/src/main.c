@@ -4,6 +4,7 @@
 #include "export.h"
 #include "log.h"
 #include "network.h"
+#include "reminders_cli.h"
 #include "service.h"
 #include "tz.h"
 
@@ -29,6 +30,9 @@ static const char usage[] =
     "  token   --config DIR [--state PATH] MEMBER [--revoke]\n"
     "          Create (or rotate) the secret token of MEMBER's feed, which shows\n"
     "          members-only events; print its subscribe URL. --revoke deletes it.\n"
+    "  reminders --config DIR [--state PATH] [STATE] [--retry ID]\n"
+    "          List the reminder outbox (STATE: pending, sent, failed, missed,\n"
+    "          dropped or all); --retry puts a failed or missed reminder back.\n"
     "\n"
     "Options:\n"
     "  -c, --config DIR       configuration directory (agendad.yaml, members.yaml, events/)\n"
@@ -37,6 +41,7 @@ static const char usage[] =
     "  -p, --plugin-dir DIR   overrides `plugins.directory` of agendad.yaml\n"
     "  -o, --out DIR          export destination\n"
     "  -r, --revoke           with token: delete the member's token\n"
+    "  -R, --retry ID         with reminders: send reminder ID again\n"
     "  -v, --verbose          log debug messages\n"
     "  -h, --help             this text\n"
     "  -V, --version          print the version\n";
@@ -47,6 +52,7 @@ typedef struct {
     const char *out_dir;
     const char *member;
     bool revoke;
+    const char *retry;
     ag_overrides ov;
 } ag_cli;
 
@@ -57,10 +63,11 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
         {"state", required_argument, NULL, 's'},  {"plugin-dir", required_argument, NULL, 'p'},
         {"out", required_argument, NULL, 'o'},    {"revoke", no_argument, NULL, 'r'},
         {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+        {"version", no_argument, NULL, 'V'},      {"retry", required_argument, NULL, 'R'},
+        {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "c:l:s:p:o:rvhV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:l:s:p:o:rR:vhV", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             cli->config_dir = optarg;
@@ -79,6 +86,9 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
             break;
         case 'r':
             cli->revoke = true;
+            break;
+        case 'R':
+            cli->retry = optarg;
             break;
         case 'v':
             ag_log_set_level(AG_LOG_DEBUG);
@@ -234,6 +244,16 @@ static int cmd_token(const ag_cli *cli)
     return rc;
 }
 
+static int cmd_reminders(const ag_cli *cli)
+{
+    ag_service svc;
+    if (open_offline(cli, &svc) < 0)
+        return 1;
+    int rc = ag_reminders_cli(&svc, cli->member, cli->retry, stdout, stderr);
+    close_offline(&svc);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     ag_cli cli = {0};
@@ -255,6 +275,8 @@ int main(int argc, char **argv)
         return cmd_list(&cli);
     if (strcmp(cli.command, "token") == 0)
         return cmd_token(&cli);
+    if (strcmp(cli.command, "reminders") == 0)
+        return cmd_reminders(&cli);
     fprintf(stderr, "agendad: unknown command \"%s\"\n\n%s", cli.command, usage);
     return 2;
 }
