@@ -41,6 +41,7 @@ struct ag_scheduler {
     sending *in_flight;
     size_t n_in_flight;
     uint32_t rng;
+    bool more; /* the last dispatch left due rows behind (batch full) */
 };
 
 /* A reminder handed to a channel, alive until its done() call. */
@@ -467,6 +468,7 @@ static void dispatch(ag_scheduler *s, int64_t now)
         free(err);
         return;
     }
+    s->more = n >= BATCH + s->n_in_flight;
     for (size_t i = 0; i < n && !s->stopped && s->n_in_flight < MAX_IN_FLIGHT; i++)
         if (!in_flight(s, rows[i].id))
             dispatch_row(s, &rows[i], now);
@@ -499,7 +501,7 @@ static void arm(ag_scheduler *s, int64_t now)
         free(err);
     } else if (found && retry > now && retry < next) {
         next = retry;
-    } else if (found && retry <= now && s->n_in_flight < MAX_IN_FLIGHT) {
+    } else if (s->more && s->n_in_flight < MAX_IN_FLIGHT) {
         next = now; /* more due than one batch took */
     }
     uint64_t ms = ag_clock_real_ms(next - now);
