@@ -69,7 +69,7 @@ static int retry(ag_service *svc, const char *id_text, FILE *out, FILE *err)
     }
     bool found = false;
     char *msg = NULL;
-    if (ag_outbox_retry(svc->store, id, ag_clock_now(), &found, &msg) < 0) {
+    if (ag_outbox_retry(svc->store, id, 0, &found, &msg) < 0) {
         fprintf(err, "agendad reminders: %s\n", msg);
         free(msg);
         return 1;

@@ -101,6 +101,8 @@ char *rem_mail_build(const rem_mail *m, size_t *len)
         GMimeObject *b = body(m);
         g_mime_message_set_mime_part(msg, b);
         g_object_unref(b);
+        /* No 8BITMIME assumed of any relay: each part picks QP or base64. */
+        g_mime_object_encode(GMIME_OBJECT(msg), GMIME_ENCODING_CONSTRAINT_7BIT);
         out = serialize(msg, len);
     }
     g_object_unref(msg);
