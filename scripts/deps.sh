@@ -5,7 +5,8 @@
 # in recent tzdata.
 set -euo pipefail
 BUILD_PKGS="build-essential cmake ninja-build pkg-config libuv1-dev libical-dev libsqlite3-dev
-  libyaml-dev node-llhttp libcurl4-openssl-dev libssl-dev zlib1g-dev libsystemd-dev tzdata"
+  libyaml-dev node-llhttp libcurl4-openssl-dev libssl-dev zlib1g-dev libsystemd-dev tzdata
+  libgmime-3.0-dev libjansson-dev"
 TEST_PKGS="libcmocka-dev python3 python3-icalendar python3-recurring-ical-events
   python3-aiosmtpd curl sqlite3 nodejs"
 want="$BUILD_PKGS"

@@ -600,8 +600,9 @@ static int cancel_event(ag_scheduler *s, const ag_stored_event *se, int64_t now,
         rc = ag_outbox_insert(s->st, &notice, now, NULL, err);
     }
     ag_outbox_rows_free(rows, n);
-    ag_log(AG_LOG_NOTICE, "reminders of %s: event cancelled, %d pending dropped, %zu notified",
-           se->ev.uid, dropped, n);
+    if (dropped || n)
+        ag_log(AG_LOG_NOTICE, "reminders of %s: event cancelled, %d pending dropped, %zu notified",
+               se->ev.uid, dropped, n);
     return rc;
 }
 

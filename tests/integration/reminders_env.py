@@ -81,14 +81,16 @@ def free_port():
 
 
 class SmtpPeer:
-    def __init__(self, port=0):
-        self.dir = tempfile.mkdtemp(prefix="smtp-peer-")
+    def __init__(self, port=0, hold_after=0, dir=None):
+        self.dir = dir or tempfile.mkdtemp(prefix="smtp-peer-")
         self.port = port
+        self.hold_after = hold_after
         self.proc = None
 
     def start(self):
         self.proc = subprocess.Popen([sys.executable, os.path.join(PEERS, "smtp_peer.py"),
-                                      self.dir, str(self.port)], stdout=subprocess.PIPE)
+                                      self.dir, str(self.port), str(self.hold_after)],
+                                     stdout=subprocess.PIPE)
         self.port = int(self.proc.stdout.readline())
         return self
 

@@ -403,7 +403,7 @@ static void broken_plugins_are_left_out(void **state)
     load(f, "/tests/plugins", confs, 5);
     assert_int_equal(ag_plugins_count(f->host), 1);
     assert_string_equal(ag_plugins_name(f->host, 0), "late_register");
-    assert_logged("plugin wrong_abi: built for plugin ABI 2.0, host has 1.1; left out");
+    assert_logged("plugin wrong_abi: built for plugin ABI 2.0, host has 1.2; left out");
     assert_logged("plugin does_not_exist: cannot load ");
     assert_logged("plugin failing_init: cannot start: missing setting \"token\"");
     assert_logged("plugin failing_init: init failed (-8: plugin failure); left out");
