@@ -695,7 +695,8 @@ void ag_scheduler_rebuild(ag_scheduler *s, const ag_config *cfg, const ag_stored
         ag_log(AG_LOG_ERR, "reminders: %s; schedule not rebuilt", err);
         free(err);
     }
-    qsort(v, len, sizeof *v, cmp_entry);
+    if (len)
+        qsort(v, len, sizeof *v, cmp_entry);
     free(s->entries);
     s->entries = v;
     s->n_entries = len;
