@@ -10,9 +10,9 @@ enum { FILE_POLL_MS = 50 };
 static struct {
     bool ready, fake;
     const char *file;
-    int64_t start;    /* fake time at the anchor */
-    double rate;      /* fake seconds per real second */
-    double anchor;    /* real monotonic seconds when read */
+    int64_t start; /* fake time at the anchor */
+    double rate;   /* fake seconds per real second */
+    double anchor; /* real monotonic seconds when read */
 } clk;
 
 static double mono(void)

@@ -61,8 +61,8 @@ static void load_retry(ag_reminder_settings *r, const ag_cfgnode *n, ag_diags *d
 
 void ag_cfg_load_reminders(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
 {
-    static const char *const keys[] = {"grace", "horizon", "check_interval", "retry", "channels",
-                                       NULL};
+    static const char *const keys[] = {"grace", "horizon",  "check_interval",
+                                       "retry", "channels", NULL};
     ag_reminder_settings *r = &s->reminders;
     if (!ag_cfg_check_keys(d, n, keys, "reminders"))
         return;

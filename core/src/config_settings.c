@@ -149,15 +149,16 @@ typedef void (*section_loader)(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
 
 void ag_cfg_load_settings(ag_config *cfg, const ag_cfgnode *root, ag_diags *d)
 {
-    static const char *const keys[] = {"listen",     "state",   "base_url", "timezone",
-                                       "language",   "network", "feeds",    "http",
-                                       "categories", "plugins",  "reminders", NULL};
+    static const char *const keys[] = {"listen",     "state",   "base_url",  "timezone",
+                                       "language",   "network", "feeds",     "http",
+                                       "categories", "plugins", "reminders", NULL};
     static const struct {
         const char *key;
         section_loader load;
     } sections[] = {
-        {"listen", load_listen},          {"timezone", load_timezone},  {"language", load_language},
-        {"network", load_network},        {"feeds", ag_cfg_load_feeds}, {"http", ag_cfg_load_http},
+        {"listen", load_listen},          {"timezone", load_timezone},
+        {"language", load_language},      {"network", load_network},
+        {"feeds", ag_cfg_load_feeds},     {"http", ag_cfg_load_http},
         {"plugins", ag_cfg_load_plugins}, {"reminders", ag_cfg_load_reminders},
     };
     ag_settings *s = &cfg->settings;

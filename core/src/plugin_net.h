@@ -20,8 +20,7 @@ bool ag_plugin_host_finished(const ag_plugin_host *h);
 const ag_plugin_services *ag_plugin_host_services(const ag_plugin_host *h);
 
 /* ABI 1.2 reminder entries (plugin_reminder.c). */
-const agendad_event *ag_plugin_api_reminder_event(agendad_plugin *self,
-                                                  const agendad_reminder *r);
+const agendad_event *ag_plugin_api_reminder_event(agendad_plugin *self, const agendad_reminder *r);
 int ag_plugin_api_reminder_ics(agendad_plugin *self, const agendad_reminder *r, char **out,
                                size_t *len);
 

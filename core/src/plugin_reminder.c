@@ -18,7 +18,8 @@ const agendad_event *ag_plugin_api_reminder_event(agendad_plugin *self, const ag
     const ag_plugin_services *svc = ag_plugin_host_services(ag_plugin_owner(self));
     size_t n = 0;
     const ag_stored_event *evs = svc->events ? svc->events(svc->data, &n) : NULL;
-    const ag_stored_event *se = evs && n ? bsearch(r->event_uid, evs, n, sizeof *evs, cmp_uid) : NULL;
+    const ag_stored_event *se =
+        evs && n ? bsearch(r->event_uid, evs, n, sizeof *evs, cmp_uid) : NULL;
     return (const agendad_event *)se;
 }
 

@@ -27,14 +27,11 @@ int ag_reminder_ics_method(const char *ics, bool cancel, char **out, size_t *len
     return 0;
 }
 
-int ag_reminder_ics(ag_service *svc, const char *uid, const char *lang, bool cancel,
-                    int64_t now, char **out, size_t *len)
+int ag_reminder_ics(ag_service *svc, const char *uid, const char *lang, bool cancel, int64_t now,
+                    char **out, size_t *len)
 {
-    ag_feed_query q = {.kind = AG_FEED_EVENT,
-                       .key = uid,
-                       .lang = lang,
-                       .slots = false,
-                       .members_only = true};
+    ag_feed_query q = {
+        .kind = AG_FEED_EVENT, .key = uid, .lang = lang, .slots = false, .members_only = true};
     int status = 0;
     char *err = NULL;
     ag_blob *b = ag_service_feed(svc, &q, now, &status, &err);

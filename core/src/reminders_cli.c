@@ -33,11 +33,13 @@ static void print_row(FILE *out, const ag_outbox_row *r)
     char occ[32], due[32];
     utc(r->occurrence, occ, sizeof occ);
     utc(r->due, due, sizeof due);
-    fprintf(out, "%-6lld %-8s %-8s %-8s %-32s %-17s %-8lld %-17s %-36s %-3d %s\n",
-            (long long)r->id, ag_outbox_state_name(r->state), ag_outbox_kind_name(r->kind),
-            r->channel, r->uid, occ, (long long)r->lead, due,
-            r->address ? r->address : r->member ? r->member : "-", r->attempts,
-            r->last_error ? r->last_error : "");
+    fprintf(out, "%-6lld %-8s %-8s %-8s %-32s %-17s %-8lld %-17s %-36s %-3d %s\n", (long long)r->id,
+            ag_outbox_state_name(r->state), ag_outbox_kind_name(r->kind), r->channel, r->uid, occ,
+            (long long)r->lead, due,
+            r->address  ? r->address
+            : r->member ? r->member
+                        : "-",
+            r->attempts, r->last_error ? r->last_error : "");
 }
 
 static int list(ag_service *svc, ag_outbox_state st, FILE *out, FILE *err)

@@ -276,8 +276,8 @@ static int enqueue_due(ag_scheduler *s, int64_t now, char **err)
         if (!cev)
             continue;
         ag_outbox_state state = e->due >= now - grace ? AG_OUT_PENDING : AG_OUT_MISSED;
-        if (queue_all(s, cev, AG_OUT_REMINDER, e->occurrence, e->lead, 0, e->due, state, now,
-                      err) < 0)
+        if (queue_all(s, cev, AG_OUT_REMINDER, e->occurrence, e->lead, 0, e->due, state, now, err) <
+            0)
             return -1;
     }
     return 0;
@@ -430,8 +430,10 @@ static void dispatch_row(ag_scheduler *s, ag_outbox_row *row, int64_t now)
 {
     char *err = NULL;
     if (stale(s, row, now)) {
-        ag_log(AG_LOG_WARNING, "%s reminder of %s to %s missed: due at %lld, beyond the grace "
-               "period", row->channel, row->uid, row->address ? row->address : row->member,
+        ag_log(AG_LOG_WARNING,
+               "%s reminder of %s to %s missed: due at %lld, beyond the grace "
+               "period",
+               row->channel, row->uid, row->address ? row->address : row->member,
                (long long)row->due);
         if (ag_outbox_update(s->st, row->id, AG_OUT_MISSED, 0, 0, "due while stopped", now, &err))
             ag_log(AG_LOG_ERR, "reminders: %s", err);
@@ -617,10 +619,9 @@ static int change_event(ag_scheduler *s, const ag_stored_event *se, const int64_
         return 0;
     for (size_t i = 0; i < n_occ; i++)
         if (occ[i] > now) {
-            ag_log(AG_LOG_NOTICE, "reminders of %s: time or place changed, notifying",
-                   se->ev.uid);
-            return queue_all(s, cev, AG_OUT_CHANGE, occ[i], 0, se->sequence, now,
-                             AG_OUT_PENDING, now, err);
+            ag_log(AG_LOG_NOTICE, "reminders of %s: time or place changed, notifying", se->ev.uid);
+            return queue_all(s, cev, AG_OUT_CHANGE, occ[i], 0, se->sequence, now, AG_OUT_PENDING,
+                             now, err);
         }
     return 0;
 }
@@ -663,9 +664,8 @@ static int event_entries(ag_scheduler *s, uint32_t idx, int64_t now, entry **v, 
     int64_t lead = max_lead(&se->ev);
     int64_t *occ = NULL;
     size_t n_occ = 0;
-    if (active(se) &&
-        ag_sched_occurrences(&se->ev, now - MISSED_LOOKBACK, now + settings(s)->horizon + lead,
-                             &occ, &n_occ) < 0)
+    if (active(se) && ag_sched_occurrences(&se->ev, now - MISSED_LOOKBACK,
+                                           now + settings(s)->horizon + lead, &occ, &n_occ) < 0)
         ag_log(AG_LOG_WARNING, "reminders of %s: cannot expand its occurrences", se->ev.uid);
     int rc = reconcile_event(s, se, occ, n_occ, now, err);
     if (rc == 0 && active(se) && !add_entries(v, n, cap, &se->ev, idx, occ, n_occ))

@@ -32,8 +32,7 @@ typedef struct ag_scheduler ag_scheduler;
 
 /* Starts with no schedule: call ag_scheduler_rebuild. All borrowed; the
  * plugin host may be NULL (every send then fails: no such channel). */
-int ag_scheduler_new(uv_loop_t *loop, ag_store *st, ag_plugin_host *plugins,
-                     ag_scheduler **out);
+int ag_scheduler_new(uv_loop_t *loop, ag_store *st, ag_plugin_host *plugins, ag_scheduler **out);
 /* Recomputes the schedule from cfg and the stored events (both borrowed
  * until the next rebuild), drops what no longer applies, queues change and
  * cancellation notices, and rearms the timer. */

@@ -134,8 +134,7 @@ static char *recipient_key(const ag_outbox_row *r)
     return strdup(r->member ? r->member : r->address ? r->address : "");
 }
 
-int ag_outbox_insert(ag_store *st, const ag_outbox_row *r, int64_t now, bool *inserted,
-                     char **err)
+int ag_outbox_insert(ag_store *st, const ag_outbox_row *r, int64_t now, bool *inserted, char **err)
 {
     sqlite3_stmt *s = stmt(st, O_INSERT);
     char *key = recipient_key(r);
@@ -286,8 +285,7 @@ int ag_outbox_update(ag_store *st, int64_t id, ag_outbox_state state, int attemp
     return 0;
 }
 
-int ag_outbox_list(ag_store *st, ag_outbox_state state, ag_outbox_row **rows, size_t *n,
-                   char **err)
+int ag_outbox_list(ag_store *st, ag_outbox_state state, ag_outbox_row **rows, size_t *n, char **err)
 {
     sqlite3_stmt *s = stmt(st, state == AG_OUT_ANY_ ? O_LIST_ALL : O_LIST);
     if (!s)
@@ -365,8 +363,8 @@ int ag_outbox_drop(ag_store *st, const char *uid, const int64_t *keep, size_t n_
     return 0;
 }
 
-int ag_outbox_reminded(ag_store *st, const char *uid, int64_t from, ag_outbox_row **rows,
-                       size_t *n, char **err)
+int ag_outbox_reminded(ag_store *st, const char *uid, int64_t from, ag_outbox_row **rows, size_t *n,
+                       char **err)
 {
     sqlite3_stmt *s = stmt(st, O_REMINDED);
     if (!s)
@@ -397,8 +395,7 @@ int ag_outbox_fingerprint_get(ag_store *st, const char *uid, char **fp, bool *li
     return 0;
 }
 
-int ag_outbox_fingerprint_set(ag_store *st, const char *uid, const char *fp, bool live,
-                              char **err)
+int ag_outbox_fingerprint_set(ag_store *st, const char *uid, const char *fp, bool live, char **err)
 {
     sqlite3_stmt *s = stmt(st, O_FP_SET);
     if (!s)

@@ -82,8 +82,7 @@ void ag_outbox_rollback(ag_store *st);
 
 /* Inserts r (id, attempts, last_error ignored) unless a row with its key
  * exists; *inserted tells which (may be NULL). */
-int ag_outbox_insert(ag_store *st, const ag_outbox_row *r, int64_t now, bool *inserted,
-                     char **err);
+int ag_outbox_insert(ag_store *st, const ag_outbox_row *r, int64_t now, bool *inserted, char **err);
 /* Pending rows whose next attempt is at or before now, oldest due first, at
  * most limit. */
 int ag_outbox_due(ag_store *st, int64_t now, size_t limit, ag_outbox_row **rows, size_t *n,
@@ -106,14 +105,13 @@ int ag_outbox_drop(ag_store *st, const char *uid, const int64_t *keep, size_t n_
                    int *n, char **err);
 /* Sent reminders of uid for occurrences at or after from: who was already
  * reminded of something still to come. */
-int ag_outbox_reminded(ag_store *st, const char *uid, int64_t from, ag_outbox_row **rows,
-                       size_t *n, char **err);
+int ag_outbox_reminded(ag_store *st, const char *uid, int64_t from, ag_outbox_row **rows, size_t *n,
+                       char **err);
 
 /* What the scheduler last saw of an event (time, place, status); *fp NULL
  * when unknown. */
 int ag_outbox_fingerprint_get(ag_store *st, const char *uid, char **fp, bool *live, char **err);
-int ag_outbox_fingerprint_set(ag_store *st, const char *uid, const char *fp, bool live,
-                              char **err);
+int ag_outbox_fingerprint_set(ag_store *st, const char *uid, const char *fp, bool live, char **err);
 /* Every uid with a fingerprint, for finding events gone from the store. */
 int ag_outbox_fingerprint_uids(ag_store *st, char ***uids, size_t *n, char **err);
 

@@ -44,12 +44,12 @@ char *rem_json(const rem_text *t, const char *language, bool both_languages)
 {
     char occ[32];
     rem_iso_utc(t->occurrence, occ, sizeof occ);
-    json_t *root = json_pack(
-        "{s:s?, s:s, s:o, s:s, s:I, s:I, s:{s:s?, s:s?, s:s?, s:b}, s:{s:s?}}", "id", t->id,
-        "kind", t->kind, "event", event_json(t), "occurrence", occ, "occurrence_unix",
-        (json_int_t)t->occurrence, "lead_seconds", (json_int_t)t->lead, "recipient", "member",
-        t->member, "address", t->address, "language", language, "both_languages", both_languages,
-        "urls", "ics", t->url);
+    json_t *root =
+        json_pack("{s:s?, s:s, s:o, s:s, s:I, s:I, s:{s:s?, s:s?, s:s?, s:b}, s:{s:s?}}", "id",
+                  t->id, "kind", t->kind, "event", event_json(t), "occurrence", occ,
+                  "occurrence_unix", (json_int_t)t->occurrence, "lead_seconds", (json_int_t)t->lead,
+                  "recipient", "member", t->member, "address", t->address, "language", language,
+                  "both_languages", both_languages, "urls", "ics", t->url);
     if (!root)
         return NULL;
     char *s = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);

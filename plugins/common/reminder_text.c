@@ -13,8 +13,8 @@ static char *dup_or_null(const char *s)
 char *rem_local_time(int64_t instant, const char *tzid, bool all_day)
 {
     icaltimezone *z = tzid ? icaltimezone_get_builtin_timezone(tzid) : NULL;
-    icaltimetype t = icaltime_from_timet_with_zone((time_t)instant, 0,
-                                                   z ? z : icaltimezone_get_utc_timezone());
+    icaltimetype t =
+        icaltime_from_timet_with_zone((time_t)instant, 0, z ? z : icaltimezone_get_utc_timezone());
     char *s = NULL;
     int rc = all_day ? asprintf(&s, "%04d-%02d-%02d", t.year, t.month, t.day)
                      : asprintf(&s, "%04d-%02d-%02d %02d:%02d", t.year, t.month, t.day, t.hour,
@@ -69,8 +69,9 @@ int rem_text_load(const agendad_host *h, agendad_plugin *self, const agendad_rem
                   rem_text *t)
 {
     memset(t, 0, sizeof *t);
-    const agendad_event *ev = AGENDAD_HOST_HAS(h, reminder_event) ? h->reminder_event(self, r)
-                                                                   : h->event_find(self, r->event_uid);
+    const agendad_event *ev = AGENDAD_HOST_HAS(h, reminder_event)
+                                  ? h->reminder_event(self, r)
+                                  : h->event_find(self, r->event_uid);
     if (!ev)
         return AGENDAD_ENOENT;
     agendad_when w;
@@ -149,9 +150,12 @@ char *rem_subject(const rem_text *t)
 static const char *label(const char *key, const char *lang)
 {
     static const char *const labels[][3] = {
-        {"when", "الموعد", "Quand"},   {"where", "المكان", "Où"},
-        {"agenda", "البرنامج", "Programme"}, {"link", "الرابط", "Lien"},
-        {"before", "قبل", "Dans"},     {"cancel", "تم إلغاء هذا الحدث.", "Cet événement est annulé."},
+        {"when", "الموعد", "Quand"},
+        {"where", "المكان", "Où"},
+        {"agenda", "البرنامج", "Programme"},
+        {"link", "الرابط", "Lien"},
+        {"before", "قبل", "Dans"},
+        {"cancel", "تم إلغاء هذا الحدث.", "Cet événement est annulé."},
         {"change", "تغير موعد أو مكان هذا الحدث.", "La date ou le lieu de cet événement a changé."},
     };
     for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
@@ -172,12 +176,23 @@ static void put_html(FILE *f, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default: fputc(*s, f);
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            fputc(*s, f);
         }
     }
 }

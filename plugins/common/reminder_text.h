@@ -6,10 +6,10 @@
 #include <agendad/plugin.h>
 
 typedef struct {
-    const char *lang;      /* "ar" or "fr" */
+    const char *lang; /* "ar" or "fr" */
     char *title, *location, *description;
-    char *when;            /* "2026-03-07 09:30–17:00 (Africa/Casablanca)" */
-    char **agenda;         /* "09:30 title" lines */
+    char *when;    /* "2026-03-07 09:30–17:00 (Africa/Casablanca)" */
+    char **agenda; /* "09:30 title" lines */
     size_t n_agenda;
 } rem_lang_text;
 

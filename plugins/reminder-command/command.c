@@ -73,8 +73,7 @@ static void on_closed(uv_handle_t *h)
 
 static void close_all(run *x)
 {
-    uv_handle_t *hs[] = {(uv_handle_t *)&x->proc, (uv_handle_t *)&x->in,
-                         (uv_handle_t *)&x->timer};
+    uv_handle_t *hs[] = {(uv_handle_t *)&x->proc, (uv_handle_t *)&x->in, (uv_handle_t *)&x->timer};
     for (size_t i = 0; i < 3; i++)
         if (!uv_is_closing(hs[i]))
             uv_close(hs[i], on_closed);

@@ -96,7 +96,7 @@ static agendad_delivery outcome_of(const agendad_net_result *res)
     /* 5xx: the server refused for good (unknown mailbox...); anything else
      * (4xx, no answer, cancelled at shutdown) may work later. */
     return res->status >= 500 && res->status < 600 ? AGENDAD_FAILED_PERMANENT
-                                                    : AGENDAD_FAILED_TEMPORARY;
+                                                   : AGENDAD_FAILED_TEMPORARY;
 }
 
 static void on_sent(const agendad_net_result *res, void *data)

@@ -80,8 +80,8 @@ static void sign(const webhook *w, const char *body, char *out, size_t size)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    HMAC(EVP_sha256(), w->secret, (int)w->secret_len, (const unsigned char *)body, strlen(body),
-         md, &len);
+    HMAC(EVP_sha256(), w->secret, (int)w->secret_len, (const unsigned char *)body, strlen(body), md,
+         &len);
     int off = snprintf(out, size, "sha256=");
     for (unsigned int i = 0; i < len && (size_t)off + 2 < size; i++)
         off += snprintf(out + off, size - (size_t)off, "%02x", md[i]);
@@ -107,7 +107,9 @@ static void on_posted(const agendad_net_result *res, void *data)
     if (res->outcome == AGENDAD_NET_OK)
         snprintf(why, sizeof why, "HTTP %ld", res->status);
     p->r->done(p->r, d,
-               d == AGENDAD_DELIVERED ? NULL : res->outcome == AGENDAD_NET_OK ? why : res->error);
+               d == AGENDAD_DELIVERED           ? NULL
+               : res->outcome == AGENDAD_NET_OK ? why
+                                                : res->error);
     free(p);
 }
 

@@ -55,8 +55,8 @@ static void json_body_has_the_documented_fields(void **state)
     json_t *rc = json_object_get(doc, "recipient");
     assert_string_equal(json_string_value(json_object_get(rc, "address")), "fes@members.test");
     assert_true(json_is_true(json_object_get(rc, "both_languages")));
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(doc, "urls"), "ics")), t.url);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "urls"), "ics")),
+                        t.url);
     json_decref(doc);
     free(s);
 }

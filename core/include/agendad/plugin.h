@@ -210,12 +210,12 @@ struct agendad_reminder {
     void (*done)(agendad_reminder *r, agendad_delivery outcome, const char *error);
     void *host_data; /* the host's; the channel leaves it alone */
     /* --- ABI 1.2: check r->size (AGENDAD_REMINDER_HAS) before reading. */
-    const char *kind;    /* "reminder"; "cancel": the event is off (send a CANCEL);
-                            "change": its time or place changed (send the update) */
-    const char *address; /* the contact address to write to; NULL for a member without one.
-                            One reminder per address: never group recipients. */
-    bool both_languages; /* the recipient's language is unknown: write ar and fr */
-    int sequence;        /* the event's SEQUENCE */
+    const char *kind;      /* "reminder"; "cancel": the event is off (send a CANCEL);
+                              "change": its time or place changed (send the update) */
+    const char *address;   /* the contact address to write to; NULL for a member without one.
+                              One reminder per address: never group recipients. */
+    bool both_languages;   /* the recipient's language is unknown: write ar and fr */
+    int sequence;          /* the event's SEQUENCE */
     const char *event_url; /* the event's page (its .ics on this daemon) */
     const char *id;        /* stable id of this send, the same on a retry (dedup key for
                               the receiver: Message-ID, webhook delivery id) */
@@ -452,8 +452,7 @@ struct agendad_host {
     /* The event as an iCalendar object for r's recipient, built by the core's
      * feed builder: METHOD:CANCEL for a cancellation, else METHOD:PUBLISH.
      * *out is NUL-terminated (*len bytes); free it with mem_free. */
-    int (*reminder_ics)(agendad_plugin *self, const agendad_reminder *r, char **out,
-                        size_t *len);
+    int (*reminder_ics)(agendad_plugin *self, const agendad_reminder *r, char **out, size_t *len);
     void (*mem_free)(void *p);
 };
 
