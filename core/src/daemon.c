@@ -337,6 +337,7 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
         free(d);
         return 1;
     }
+    ag_clock_init(); /* a test clock starts with the process, not after loading */
     ag_tz_init();
     int rc = 1;
     if (open_service(d, config_dir, ov) == 0 && start_http(d) == 0 && load_plugins(d) == 0 &&

@@ -681,6 +681,7 @@ void ag_scheduler_rebuild(ag_scheduler *s, const ag_config *cfg, const ag_stored
     s->evs = evs;
     s->n_evs = n;
     int64_t now = ag_clock_now();
+    uint64_t t0 = uv_hrtime();
     entry *v = NULL;
     size_t len = 0, cap = 0;
     char *err = NULL;
@@ -700,7 +701,9 @@ void ag_scheduler_rebuild(ag_scheduler *s, const ag_config *cfg, const ag_stored
     free(s->entries);
     s->entries = v;
     s->n_entries = len;
-    ag_log(AG_LOG_INFO, "reminders: %zu scheduled (occurrence, lead time) pairs", len);
+    ag_log(AG_LOG_INFO,
+           "reminders: %zu scheduled (occurrence, lead time) pairs, rebuilt in %.1f ms", len,
+           (double)(uv_hrtime() - t0) / 1e6);
     wake_soon(s);
 }
 
