@@ -70,10 +70,16 @@ typedef struct {
     int max_connections;       /* default 1024 */
     int max_header_bytes;      /* default 16384 */
     int max_requests_per_conn; /* default 1000 */
+    int max_requests_per_sec;  /* per connection; default 1000; 0: no limit */
     int64_t header_timeout_ms; /* default 10000 */
     int64_t idle_timeout_ms;   /* default 60000 */
     char *plugin_dir;          /* default AGENDAD_PLUGIN_DIR */
-    ag_plugin_conf *plugins;   /* plugins to load, in file order */
+    /* /metrics and /status: loopback peers allowed (default true), and
+     * anyone with this bearer token (read from http.metrics_token_file;
+     * NULL when not configured). */
+    bool metrics_loopback;
+    char *metrics_token;
+    ag_plugin_conf *plugins; /* plugins to load, in file order */
     size_t n_plugins;
     ag_reminder_settings reminders;
 } ag_settings;

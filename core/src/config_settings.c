@@ -25,8 +25,10 @@ static void set_defaults(ag_settings *s)
     s->max_connections = 1024;
     s->max_header_bytes = 16384;
     s->max_requests_per_conn = 1000;
+    s->max_requests_per_sec = 1000;
     s->header_timeout_ms = 10000;
     s->idle_timeout_ms = 60000;
+    s->metrics_loopback = true;
     s->plugin_dir = strdup(AGENDAD_PLUGIN_DIR);
     ag_cfg_reminder_defaults(&s->reminders);
 }

@@ -44,6 +44,11 @@ void ag_member_free(ag_member *m)
     free(m->language);
     free_strv(m->emails, m->n_emails);
     free(m->feed_url);
+    free_strv(m->sync.network_categories, m->sync.n_network_categories);
+    free_strv(m->sync.categories, m->sync.n_categories);
+    free(m->sync.caldav_url);
+    free(m->sync.caldav_username);
+    free(m->sync.caldav_password_file);
     free(m->loc.file);
     memset(m, 0, sizeof *m);
 }

@@ -74,7 +74,7 @@ int64_t ag_sched_backoff(int attempt, int64_t initial, int64_t max, uint32_t rnd
 
 static bool excluded(const ag_event *ev, icaltimetype t)
 {
-    ag_datetime dt = ag_feed_model_local(t);
+    ag_datetime dt = ag_tz_model_local(t);
     for (size_t i = 0; i < ev->n_exdates; i++)
         if (ag_datetime_cmp(&ev->exdates[i], &dt) == 0)
             return true;
@@ -96,7 +96,7 @@ static int series(const ag_event *ev, int64_t from, int64_t to, int64_t **out, s
     ag_feed_recur r;
     if (ag_feed_recur_parse(ev, &r) < 0)
         return -1;
-    icalrecur_iterator *it = icalrecur_iterator_new(r.rule, ag_feed_ical_local(&ev->start));
+    icalrecur_iterator *it = icalrecur_iterator_new(r.rule, ag_tz_ical_local(&ev->start));
     if (!it)
         return -1;
     int rc = 0;
@@ -106,7 +106,7 @@ static int series(const ag_event *ev, int64_t from, int64_t to, int64_t **out, s
          t = icalrecur_iterator_next(it), count++) {
         if (excluded(ev, t))
             continue;
-        ag_datetime local = ag_feed_model_local(t);
+        ag_datetime local = ag_tz_model_local(t);
         bool ok;
         int64_t at = ag_tz_to_utc(&local, ev->tzid, &ok);
         if (!ok) {

@@ -48,6 +48,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <uv.h>
 
 #ifdef __cplusplus
@@ -55,7 +56,7 @@ extern "C" {
 #endif
 
 #define AGENDAD_PLUGIN_ABI_MAJOR 1
-#define AGENDAD_PLUGIN_ABI_MINOR 2
+#define AGENDAD_PLUGIN_ABI_MINOR 4
 
 #if defined(__GNUC__)
 #define AGENDAD_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -209,7 +210,7 @@ struct agendad_reminder {
      * log and the outbox (copied; NULL when delivered). */
     void (*done)(agendad_reminder *r, agendad_delivery outcome, const char *error);
     void *host_data; /* the host's; the channel leaves it alone */
-    /* --- ABI 1.2: check r->size (AGENDAD_REMINDER_HAS) before reading. */
+    /* --- ABI 1.4: check r->size (AGENDAD_REMINDER_HAS) before reading. */
     const char *kind;      /* "reminder"; "cancel": the event is off (send a CANCEL);
                               "change": its time or place changed (send the update) */
     const char *address;   /* the contact address to write to; NULL for a member without one.
@@ -241,7 +242,26 @@ typedef struct {
     bool all_day;
     const char *tzid;   /* the zone the source gave, or NULL */
     const char *member; /* id of the member the event belongs to, or NULL */
+    /* ABI 1.2 (sync): appended; a 1.1 plugin's events read as confirmed,
+     * without categories. */
+    agendad_status status;
+    const char *const *categories; /* names as the source wrote them; the host keeps those
+                                      naming a configured category (id or name) */
+    size_t n_categories;
 } agendad_source_event;
+
+/* ABI 1.2 (sync): what the admin configured for syncing one member
+ * (members.yaml, `feed_url` and `sync:`). Strings borrowed like the member. */
+typedef struct {
+    size_t size;            /* sizeof as the host knows it */
+    const char *feed_url;   /* the member's own .ics feed to pull, or NULL */
+    int64_t interval;       /* seconds between pulls */
+    const char *caldav_url; /* the member's CalDAV collection to push into, or NULL */
+    const char *caldav_username;
+    const char *caldav_password_file; /* absolute path of the file holding the password */
+    bool network_wins;                /* overwrite edits made in the member's calendar */
+    bool private_data; /* republish ATTENDEE e-mails and VALARMs of imported events */
+} agendad_member_sync;
 
 /* ---------------------------------------------------- change notifications */
 
@@ -321,6 +341,22 @@ typedef struct {
     bool tls_insecure;
     const char *ca_file;
 } agendad_smtp_message;
+/* -------------------------------------------------- renderers (ABI 1.2) */
+
+/* What the command line (`agendad NAME KEY --format F --lang L`) asks a
+ * renderer for. Strings borrowed for the call. */
+typedef struct {
+    size_t size;        /* sizeof as the host knows it: fields may be appended */
+    const char *key;    /* what to render, e.g. an event uid */
+    const char *format; /* e.g. "html", "md", "txt"; never NULL */
+    const char *lang;   /* "ar" or "fr", or NULL: the renderer's default */
+} agendad_render_request;
+
+/* Writes the rendering to out and returns 0; AGENDAD_ENOENT when key names
+ * nothing, AGENDAD_EINVAL for a format it does not know (after logging why).
+ * Runs on the loop thread, with the store queries available, but no HTTP
+ * server may be running (the command line has none). */
+typedef int (*agendad_render_fn)(const agendad_render_request *r, FILE *out, void *data);
 
 /* --------------------------------------------------------- the host table */
 
@@ -396,9 +432,15 @@ struct agendad_host {
 
     /* --- registration: during init only, else AGENDAD_ESTATE. What is
      * registered lives until fini; data is handed back to the callback. */
-    /* path_prefix (copied) must start with "/plugins/" and is matched on
-     * whole segments: "/plugins/x" serves "/plugins/x" and "/plugins/x/...".
-     * The longest matching prefix wins. */
+    /* path_prefix (copied) is matched on whole segments: "/plugins/x"
+     * serves "/plugins/x" and "/plugins/x/...". The longest matching prefix
+     * wins. It starts with "/", has no trailing "/", no empty, "." or ".."
+     * segment. "/" alone is special: it serves the front page "/" only,
+     * never other paths. Since ABI 1.2 any prefix is allowed except the
+     * core's reserved ones ("/feeds", "/healthz", ... : AGENDAD_EEXIST);
+     * the core's own routes always win, so a plugin registering "/events"
+     * serves "/events/UID" while the core keeps "/events/UID.ics". Under
+     * ABI 1.0 and 1.1 hosts a prefix must start with "/plugins/". */
     int (*register_route)(agendad_plugin *self, const char *path_prefix, agendad_route_fn fn,
                           void *data);
     /* name (copied) is what events' reminder settings refer to, e.g. "email". */
@@ -444,8 +486,84 @@ struct agendad_host {
     /* done still runs once, later, with AGENDAD_NET_CANCELLED (or with the
      * real result if the transfer had already finished). */
     void (*xfer_cancel)(agendad_xfer *x);
+    /* ---- ABI 1.2: check AGENDAD_HOST_HAS(host, entry) before using these. */
 
-    /* --- ABI 1.2: reminders. */
+    /* A number that changes whenever anything the store queries, settings,
+     * categories or members answer may have changed (reload, tzdata
+     * upgrade): a plugin's cache is valid while it stays the same. */
+    uint64_t (*store_generation)(agendad_plugin *self);
+    /* A daemon setting after command-line overrides, or NULL for an unknown
+     * key: "base_url" (no trailing slash), "language" (default "ar"/"fr"),
+     * "timezone" (default zone), "config_dir", "tzdata" (its version). */
+    const char *(*setting)(agendad_plugin *self, const char *key);
+    /* The network's "name" or "description" in lang, with event_text's
+     * fallback; NULL when neither language is given. */
+    const char *(*network_text)(agendad_plugin *self, const char *field, const char *lang);
+    /* Categories in the admin's order. */
+    size_t (*category_count)(agendad_plugin *self);
+    const char *(*category_id)(agendad_plugin *self, size_t i); /* NULL out of range */
+    /* Name in lang (fallback as event_text); NULL for an unknown id. */
+    const char *(*category_name)(agendad_plugin *self, const char *id, const char *lang);
+    /* One of the network's openness axes; false for an unknown id. */
+    bool (*category_is_axis)(agendad_plugin *self, const char *id);
+    /* Members in the admin's order. */
+    size_t (*member_count)(agendad_plugin *self);
+    const agendad_member *(*member_at)(agendad_plugin *self, size_t i); /* NULL out of range */
+    /* The audience as the admin wrote it: member ids and the selectors
+     * "network", "region:<id>", "kind:<region|province|commune>". */
+    size_t (*event_audience_count)(agendad_plugin *self, const agendad_event *ev);
+    const char *(*event_audience)(agendad_plugin *self, const agendad_event *ev, size_t i);
+    /* True when the member hosts the event or is in its audience, directly
+     * or through a selector: the feeds' own rule. */
+    bool (*event_invites)(agendad_plugin *self, const agendad_event *ev, const char *member_id);
+    /* Instants spanning a series: start of the first instance, end of the
+     * last (for a one-off event, event_when's). AGENDAD_EZONE as event_when;
+     * AGENDAD_ERANGE when every instance is excluded. */
+    int (*event_span)(agendad_plugin *self, const agendad_event *ev, agendad_when *out);
+    /* Responds 200 like the feeds do: a strong ETag over the bytes and the
+     * tzdata version, Last-Modified (Unix seconds; 0: now), conditional GET
+     * (304), gzip when accepted, HEAD, Cache-Control max-age (negative:
+     * no-cache). body is copied; req ends. Cache the bytes per
+     * store_generation so that an unchanged page keeps its ETag. */
+    void (*respond_cached)(agendad_request *req, const char *content_type, const char *body,
+                           size_t len, int64_t last_modified, int max_age);
+    /* The UTC offset (seconds) in force in tzid at instant t, from the
+     * system tzdata, so that local times shown to people agree with the
+     * feeds (a library's own zone tables may be older). AGENDAD_EZONE for
+     * an unknown zone. */
+    int (*utc_offset)(agendad_plugin *self, const char *tzid, int64_t t, int32_t *offset);
+    /* Registers a renderer the command line runs as `agendad NAME KEY`
+     * (name copied; during init only, else AGENDAD_ESTATE). */
+    int (*register_renderer)(agendad_plugin *self, const char *name, agendad_render_fn fn,
+                             void *data);
+
+    /* --- ABI 1.3 (sync): members' calendars. Check
+     * AGENDAD_HOST_HAS(host, source_submit_member) first. */
+    /* Calls fn for each member in members.yaml order until fn returns non-zero;
+     * returns that value, or 0. */
+    int (*member_foreach)(agendad_plugin *self, int (*fn)(const agendad_member *m, void *data),
+                          void *data);
+    /* Fills *out (out->size set by the caller) with the member's sync settings. */
+    int (*member_sync)(agendad_plugin *self, const agendad_member *m, agendad_member_sync *out);
+    /* Replaces the events of one member in the source, persistently: the host
+     * stores them (uids namespaced by member), publishes them in that member's
+     * feed and, where the admin allows it, in the network and category feeds,
+     * and keeps them across restarts. An unchanged batch writes nothing. Each
+     * event's member field is ignored. On error nothing changes. */
+    int (*source_submit_member)(agendad_source *src, const char *member,
+                                const agendad_source_event *events, size_t n);
+    /* Small persistent key/value state of the plugin (validators, status).
+     * get: the value, borrowed until the current callback returns, or NULL.
+     * set: value NULL deletes. Keys and values are copied. */
+    const char *(*state_get)(agendad_plugin *self, const char *key);
+    int (*state_set)(agendad_plugin *self, const char *key, const char *value);
+    /* The event alone as an iCalendar object, as /events/UID.ics?slots=0
+     * serves it (one UID, its VTIMEZONE when needed): *text is borrowed
+     * until the current callback returns. */
+    int (*event_ical)(agendad_plugin *self, const agendad_event *ev, const char *lang,
+                      const char **text, size_t *len);
+
+    /* --- ABI 1.4: reminders. Check AGENDAD_HOST_HAS(host, mem_free) first. */
     /* The event r is about, also when it was removed from the config (for a
      * cancellation notice); NULL once purged. Valid like event_find's. */
     const agendad_event *(*reminder_event)(agendad_plugin *self, const agendad_reminder *r);
