@@ -76,12 +76,18 @@ typedef struct {
 static int parse_args(int argc, char **argv, ag_cli *cli)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"listen", required_argument, NULL, 'l'},
-        {"state", required_argument, NULL, 's'},  {"plugin-dir", required_argument, NULL, 'p'},
-        {"out", required_argument, NULL, 'o'},    {"revoke", no_argument, NULL, 'r'},
-        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {"format", required_argument, NULL, 'f'},
-        {"lang", required_argument, NULL, 'L'},   {"retry", required_argument, NULL, 'R'},
+        {"config", required_argument, NULL, 'c'},
+        {"listen", required_argument, NULL, 'l'},
+        {"state", required_argument, NULL, 's'},
+        {"plugin-dir", required_argument, NULL, 'p'},
+        {"out", required_argument, NULL, 'o'},
+        {"revoke", no_argument, NULL, 'r'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"format", required_argument, NULL, 'f'},
+        {"lang", required_argument, NULL, 'L'},
+        {"retry", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     int c;
