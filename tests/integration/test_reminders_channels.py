@@ -92,6 +92,8 @@ class Channels(unittest.TestCase):
         d.set_time(EVENT_START_UTC - DAY + 1)
         d.start()
         self.wait_posts(1)
+        # The outcome is committed after the receiver answered: move time only then.
+        d.wait_outbox(lambda r: r[0]["attempts"] == 1 and r[0]["state"] == "pending")
         d.set_time(EVENT_START_UTC - DAY + 600)  # past the first backoff
         self.wait_posts(2)
         d.wait_outbox(lambda r: r[0]["state"] == "sent" and r[0]["attempts"] == 2)
