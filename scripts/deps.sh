@@ -18,6 +18,7 @@ BUILD_PKGS="
   libsystemd-dev
   libicu-dev
   libjansson-dev
+  libgmime-3.0-dev
 "
 # systemd: systemd-analyze and systemd-socket-activate (not run as PID 1);
 # nginx: serves an export in a test, started and stopped by the test itself.

@@ -1050,6 +1050,11 @@ bool ag_plugin_host_finished(const ag_plugin_host *h)
     return h->finished;
 }
 
+const ag_plugin_services *ag_plugin_host_services(const ag_plugin_host *h)
+{
+    return &h->svc;
+}
+
 /* ------------------------------------------------ host table: ABI 1.2 */
 
 static const ag_config *current_config(const agendad_plugin *self)
@@ -1241,6 +1246,9 @@ static const agendad_host host_table_template = {
     .http_fetch = ag_plugin_api_http_fetch,
     .smtp_send = ag_plugin_api_smtp_send,
     .xfer_cancel = ag_plugin_api_xfer_cancel,
+    .reminder_event = ag_plugin_api_reminder_event,
+    .reminder_ics = ag_plugin_api_reminder_ics,
+    .mem_free = free,
     .metric_register = ag_plugin_api_metric_register,
     .metric_add = ag_plugin_api_metric_add,
     .metric_set = ag_plugin_api_metric_set,

@@ -5,6 +5,7 @@
 #define AGENDAD_PLUGIN_INTERNAL_H
 
 #include "agendad/plugin.h"
+#include "plugin_host.h"
 
 #include <stdbool.h>
 
@@ -19,8 +20,14 @@ bool ag_plugin_in_init(const agendad_plugin *p);
 struct ag_net *ag_plugin_host_net(const ag_plugin_host *h);
 struct ag_metrics *ag_plugin_metrics(const agendad_plugin *p);
 bool ag_plugin_host_finished(const ag_plugin_host *h);
+const ag_plugin_services *ag_plugin_host_services(const ag_plugin_host *h);
 
-/* plugin_metrics.c: the ABI 1.4 entries. */
+/* plugin_reminder.c: the ABI 1.4 reminder entries. */
+const agendad_event *ag_plugin_api_reminder_event(agendad_plugin *self, const agendad_reminder *r);
+int ag_plugin_api_reminder_ics(agendad_plugin *self, const agendad_reminder *r, char **out,
+                               size_t *len);
+
+/* plugin_metrics.c: the ABI 1.5 entries. */
 agendad_metric *ag_plugin_api_metric_register(agendad_plugin *self, agendad_metric_kind kind,
                                               const char *name, const char *help,
                                               const char *const *labels);

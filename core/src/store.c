@@ -2,6 +2,7 @@
  * live in store_events.c, reconcile in store_reconcile.c, tokens in
  * store_tokens.c. */
 #include "store_internal.h"
+#include "store_outbox.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -99,6 +100,8 @@ static const char *const migrations[] = {
     "  removed_at INTEGER NOT NULL DEFAULT 0"
     ");"
     "CREATE INDEX imported_events_member ON imported_events (member);",
+    /* 3: the reminder outbox (store_outbox.c). */
+    AG_STORE_OUTBOX_SCHEMA,
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 
@@ -417,6 +420,8 @@ void ag_store_close(ag_store *st)
         return;
     for (size_t i = 0; i < Q_COUNT_; i++)
         sqlite3_finalize(st->stmts[i]);
+    for (size_t i = 0; i < sizeof st->outbox_stmts / sizeof st->outbox_stmts[0]; i++)
+        sqlite3_finalize(st->outbox_stmts[i]);
     /* close_v2 rather than close: a statement leaked by a bug would make
      * close fail and leave the WAL uncheckpointed. */
     sqlite3_close_v2(st->db);

@@ -56,7 +56,7 @@ extern "C" {
 #endif
 
 #define AGENDAD_PLUGIN_ABI_MAJOR 1
-#define AGENDAD_PLUGIN_ABI_MINOR 4
+#define AGENDAD_PLUGIN_ABI_MINOR 5
 
 #if defined(__GNUC__)
 #define AGENDAD_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -210,7 +210,20 @@ struct agendad_reminder {
      * log and the outbox (copied; NULL when delivered). */
     void (*done)(agendad_reminder *r, agendad_delivery outcome, const char *error);
     void *host_data; /* the host's; the channel leaves it alone */
+    /* --- ABI 1.4: check r->size (AGENDAD_REMINDER_HAS) before reading. */
+    const char *kind;      /* "reminder"; "cancel": the event is off (send a CANCEL);
+                              "change": its time or place changed (send the update) */
+    const char *address;   /* the contact address to write to; NULL for a member without one.
+                              One reminder per address: never group recipients. */
+    bool both_languages;   /* the recipient's language is unknown: write ar and fr */
+    int sequence;          /* the event's SEQUENCE */
+    const char *event_url; /* the event's page (its .ics on this daemon) */
+    const char *id;        /* stable id of this send, the same on a retry (dedup key for
+                              the receiver: Message-ID, webhook delivery id) */
 };
+
+#define AGENDAD_REMINDER_HAS(r, member)                                                            \
+    ((r)->size >= offsetof(agendad_reminder, member) + sizeof((r)->member))
 
 /* Hands a reminder to the channel. See agendad_reminder for ownership. */
 typedef void (*agendad_channel_fn)(agendad_reminder *r, void *data);
@@ -345,7 +358,7 @@ typedef struct {
  * server may be running (the command line has none). */
 typedef int (*agendad_render_fn)(const agendad_render_request *r, FILE *out, void *data);
 
-/* -------------------------------------------------- metrics (ABI 1.4) */
+/* -------------------------------------------------- metrics (ABI 1.5) */
 
 /* A metric family a plugin registered; owned by the host, valid until fini. */
 typedef struct agendad_metric agendad_metric;
@@ -560,7 +573,17 @@ struct agendad_host {
     int (*event_ical)(agendad_plugin *self, const agendad_event *ev, const char *lang,
                       const char **text, size_t *len);
 
-    /* --- ABI 1.4: metrics on the daemon's /metrics. Check
+    /* --- ABI 1.4: reminders. Check AGENDAD_HOST_HAS(host, mem_free) first. */
+    /* The event r is about, also when it was removed from the config (for a
+     * cancellation notice); NULL once purged. Valid like event_find's. */
+    const agendad_event *(*reminder_event)(agendad_plugin *self, const agendad_reminder *r);
+    /* The event as an iCalendar object for r's recipient, built by the core's
+     * feed builder: METHOD:CANCEL for a cancellation, else METHOD:PUBLISH.
+     * *out is NUL-terminated (*len bytes); free it with mem_free. */
+    int (*reminder_ics)(agendad_plugin *self, const agendad_reminder *r, char **out, size_t *len);
+    void (*mem_free)(void *p);
+
+    /* --- ABI 1.5: metrics on the daemon's /metrics. Check
      * AGENDAD_HOST_HAS(host, metric_register) first. */
     /* During init only (else NULL). The family is published as
      * agendad_plugin_<plugin name>_<name> (name: [a-z0-9_]+; counters end in
