@@ -186,12 +186,14 @@ static void settings_free(ag_settings *s)
     ag_text_free(&s->network_name);
     ag_text_free(&s->network_description);
     free(s->plugin_dir);
+    free(s->metrics_token);
     for (size_t i = 0; i < s->n_plugins; i++) {
         free(s->plugins[i].name);
         ag_cfgnode_free(s->plugins[i].section);
         free(s->plugins[i].loc.file);
     }
     free(s->plugins);
+    ag_cfg_reminder_settings_free(&s->reminders);
 }
 
 void ag_config_free(ag_config *cfg)

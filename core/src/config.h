@@ -38,6 +38,18 @@ typedef struct {
     ag_loc loc;
 } ag_plugin_conf;
 
+/* agendad.yaml `reminders:` (README "Reminders"). Durations in seconds. */
+typedef struct {
+    int64_t grace;          /* due this long ago at most and still sent; default 1h */
+    int64_t horizon;        /* occurrences of a series reminded this far ahead; default 60d */
+    int64_t check_interval; /* wake at least this often to re-read the clock; default 60s */
+    int retry_attempts;     /* sends before a reminder is parked as failed; default 8 */
+    int64_t retry_initial;  /* first backoff, doubled each time; default 1m */
+    int64_t retry_max;      /* backoff cap; default 6h */
+    char **channels;        /* default channels of events; default ["email"] */
+    size_t n_channels;
+} ag_reminder_settings;
+
 typedef struct {
     char *listen_host;    /* default "127.0.0.1" */
     int listen_port;      /* default 8080 */
@@ -58,11 +70,18 @@ typedef struct {
     int max_connections;       /* default 1024 */
     int max_header_bytes;      /* default 16384 */
     int max_requests_per_conn; /* default 1000 */
+    int max_requests_per_sec;  /* per connection; default 1000; 0: no limit */
     int64_t header_timeout_ms; /* default 10000 */
     int64_t idle_timeout_ms;   /* default 60000 */
     char *plugin_dir;          /* default AGENDAD_PLUGIN_DIR */
-    ag_plugin_conf *plugins;   /* plugins to load, in file order */
+    /* /metrics and /status: loopback peers allowed (default true), and
+     * anyone with this bearer token (read from http.metrics_token_file;
+     * NULL when not configured). */
+    bool metrics_loopback;
+    char *metrics_token;
+    ag_plugin_conf *plugins; /* plugins to load, in file order */
     size_t n_plugins;
+    ag_reminder_settings reminders;
 } ag_settings;
 
 typedef struct {

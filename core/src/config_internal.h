@@ -63,10 +63,8 @@ ag_dt_result ag_cfg_parse_datetime(const char *s, ag_datetime *out);
 int ag_cfg_parse_clock(const char *s, int *h, int *m, int *sec);
 bool ag_cfg_valid_id(const char *s);
 bool ag_cfg_valid_uid(const char *s);
-bool ag_cfg_valid_utf8(const char *s, size_t len);
 /* The candidate closest to word, if close enough to be a likely typo. */
 const char *ag_cfg_suggest(const char *word, const char *const *cands, size_t n);
-void ag_cfg_add_days(ag_datetime *t, int days);
 /* "2023-03-07 09:30" or "2023-03-07" for messages. */
 void ag_cfg_format_dt(const ag_datetime *t, char *buf, size_t size);
 
@@ -75,9 +73,17 @@ void ag_cfg_load_settings(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
 /* Sections of agendad.yaml (config_sections.c, config_plugins.c). */
 void ag_cfg_load_feeds(ag_settings *s, const ag_cfgnode *n, ag_diags *d);
 void ag_cfg_load_http(ag_settings *s, const ag_cfgnode *n, ag_diags *d);
+/* The access keys of the http: section (config_access.c). */
+void ag_cfg_load_metrics_access(ag_settings *s, const ag_cfgnode *http, ag_diags *d);
 void ag_cfg_load_plugins(ag_settings *s, const ag_cfgnode *n, ag_diags *d);
+/* config_reminders.c */
+void ag_cfg_reminder_defaults(ag_reminder_settings *r);
+void ag_cfg_load_reminders(ag_settings *s, const ag_cfgnode *n, ag_diags *d);
+void ag_cfg_reminder_settings_free(ag_reminder_settings *r);
 void ag_cfg_load_categories(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
 void ag_cfg_load_members(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
+/* A member's `sync:` section (n may be NULL: defaults); config_sync.c. */
+void ag_cfg_load_member_sync(const ag_config *cfg, ag_member *m, const ag_cfgnode *n, ag_diags *d);
 /* Appends the events of one file's tree to cfg->events (unsorted). */
 void ag_cfg_load_events(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
 /* Parts of an event (config_slots.c, config_recur.c). */

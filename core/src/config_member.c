@@ -62,10 +62,10 @@ static void load_optional(ag_member *m, const ag_cfgnode *n, ag_diags *d)
         load_feed_url(m, v, d);
 }
 
-static bool load_member(ag_member *m, const ag_cfgnode *n, ag_diags *d)
+static bool load_member(const ag_config *cfg, ag_member *m, const ag_cfgnode *n, ag_diags *d)
 {
     static const char *const keys[] = {"id",       "kind",   "name",     "region", "province",
-                                       "language", "emails", "feed_url", NULL};
+                                       "language", "emails", "feed_url", "sync",   NULL};
     size_t before = d->n;
     if (!ag_cfg_check_keys(d, n, keys, "member") && n->kind != AG_CFG_MAP)
         return false;
@@ -81,6 +81,7 @@ static bool load_member(ag_member *m, const ag_cfgnode *n, ag_diags *d)
         ag_cfg_text(d, name, "the member's name", &m->name);
     load_place(m, n, d);
     load_optional(m, n, d);
+    ag_cfg_load_member_sync(cfg, m, ag_cfgnode_get(n, "sync"), d);
     m->loc = ag_cfg_loc_copy(&n->loc);
     return d->n == before;
 }
@@ -124,7 +125,7 @@ static void load_list(ag_config *cfg, const ag_cfgnode *list, ag_diags *d)
     }
     for (size_t i = 0; i < list->n; i++) {
         ag_member *m = &cfg->members[cfg->n_members];
-        bool ok = load_member(m, list->items[i], d);
+        bool ok = load_member(cfg, m, list->items[i], d);
         if (ok)
             check_unique_member(cfg, list->items[i], d);
         if (ok)

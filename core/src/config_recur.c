@@ -1,25 +1,11 @@
 /* recurrence: of an event. libical checks the RRULE; we bound it, because
  * libical iterates without any cap and feeds must stay finite and small. */
 #include "config_internal.h"
+#include "tz.h"
 
 #include <libical/ical.h>
 #include <stdlib.h>
 #include <string.h>
-
-static struct icaltimetype to_ical(const ag_datetime *t)
-{
-    struct icaltimetype r = icaltime_null_time();
-    r.year = t->year;
-    r.month = t->month;
-    r.day = t->day;
-    r.is_date = t->is_date;
-    if (!t->is_date) {
-        r.hour = t->hour;
-        r.minute = t->minute;
-        r.second = t->second;
-    }
-    return r;
-}
 
 static bool has_date_filter(const struct icalrecurrencetype *r)
 {
@@ -63,7 +49,7 @@ static bool past_limit(struct icaltimetype t, struct icaltimetype limit)
 static void check_expansion(const ag_event *ev, struct icalrecurrencetype r, const ag_cfgnode *n,
                             ag_diags *d)
 {
-    struct icaltimetype start = to_ical(&ev->start), limit = start, t;
+    struct icaltimetype start = ag_tz_ical_local(&ev->start), limit = start, t;
     limit.year += AG_CFG_MAX_RECUR_YEARS;
     icalrecur_iterator *it = icalrecur_iterator_new(r, start);
     if (!it) {

@@ -106,12 +106,15 @@ static void load_ms(const ag_cfgnode *map, const char *key, int64_t *out, ag_dia
 void ag_cfg_load_http(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
 {
     static const char *const keys[] = {
-        "max_connections", "max_header_bytes", "max_requests_per_connection",
-        "header_timeout",  "idle_timeout",     NULL};
+        "max_connections",         "max_header_bytes",   "max_requests_per_connection",
+        "max_requests_per_second", "header_timeout",     "idle_timeout",
+        "metrics_loopback",        "metrics_token_file", NULL};
     ag_cfg_check_keys(d, n, keys, "http");
     load_int(n, "max_connections", 1, 1000000, &s->max_connections, d);
     load_int(n, "max_header_bytes", 1024, 16 << 20, &s->max_header_bytes, d);
     load_int(n, "max_requests_per_connection", 1, INT_MAX, &s->max_requests_per_conn, d);
+    load_int(n, "max_requests_per_second", 0, 1000000, &s->max_requests_per_sec, d);
     load_ms(n, "header_timeout", &s->header_timeout_ms, d);
     load_ms(n, "idle_timeout", &s->idle_timeout_ms, d);
+    ag_cfg_load_metrics_access(s, n, d);
 }

@@ -1,6 +1,7 @@
 /* The agenda of an event: items in the admin's order, timed or not. Timed
  * items must fit in their event and must not overlap each other. */
 #include "config_internal.h"
+#include "tz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@ static void event_span(const ag_event *ev, ag_datetime *from, ag_datetime *to)
     *to = ev->end;
     from->is_date = to->is_date = false;
     if (ev->start.is_date)
-        ag_cfg_add_days(to, 1);
+        ag_datetime_add_days(to, 1);
 }
 
 static bool same_day(const ag_datetime *a, const ag_datetime *b)

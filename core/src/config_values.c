@@ -152,39 +152,6 @@ bool ag_cfg_valid_uid(const char *s)
     return *s && strspn(s, ok) == strlen(s);
 }
 
-/* Length of the UTF-8 sequence at s (at most avail bytes), 0 if invalid:
- * overlong forms, surrogates and code points past U+10FFFF included. */
-static size_t utf8_seq(const unsigned char *s, size_t avail)
-{
-    if (s[0] < 0x80)
-        return 1;
-    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
-    if (n == 0 || s[0] > 0xF4 || n > avail)
-        return 0;
-    unsigned cp = s[0] & (0x7F >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    static const unsigned min[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
-bool ag_cfg_valid_utf8(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0; i < len;) {
-        size_t n = utf8_seq(p + i, len - i);
-        if (!n)
-            return false;
-        i += n;
-    }
-    return true;
-}
-
 #define SUGGEST_MAX 64
 
 static size_t min3(size_t a, size_t b, size_t c)
@@ -228,35 +195,6 @@ const char *ag_cfg_suggest(const char *word, const char *const *cands, size_t n)
         }
     }
     return best;
-}
-
-/* Days since 1970-01-01 of a civil date, and back (Howard Hinnant's). */
-static long days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, ag_datetime *t)
-{
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    t->day = (int)(doy - (153 * mp + 2) / 5 + 1);
-    t->month = (int)(mp < 10 ? mp + 3 : mp - 9);
-    t->year = (int)(yoe + era * 400 + (t->month <= 2));
-}
-
-void ag_cfg_add_days(ag_datetime *t, int days)
-{
-    civil_from_days(days_from_civil(t->year, t->month, t->day) + days, t);
 }
 
 void ag_cfg_format_dt(const ag_datetime *t, char *buf, size_t size)

@@ -2,6 +2,7 @@
  * and key. Anchors and aliases are refused outright: the schema never needs
  * them, and refusing them is the simplest defence against alias bombs. */
 #include "config_internal.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -121,7 +122,7 @@ static void check_scalar_text(reader *r, const ag_cfgnode *n, size_t len)
 {
     if (memchr(n->scalar, '\0', len))
         ag_cfg_err(r->d, &n->loc, "this value contains a NUL character (\\0), which is not text");
-    else if (!ag_cfg_valid_utf8(n->scalar, len))
+    else if (!ag_utf8_valid(n->scalar, len))
         ag_cfg_err(r->d, &n->loc, "this value is not valid UTF-8 text");
 }
 

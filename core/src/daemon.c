@@ -1,9 +1,16 @@
 #include "daemon.h"
 
 #include "http.h"
+#include "imports.h"
 #include "log.h"
+#include "net.h"
+#include "clock.h"
 #include "plugin_host.h"
+#include "reminder_ics.h"
 #include "routes.h"
+#include "scheduler.h"
+#include "sdnotify.h"
+#include "status.h"
 #include "tz.h"
 
 #include <signal.h>
@@ -22,10 +29,13 @@ typedef struct {
     ag_routes routes;
     ag_http_server *http;
     ag_plugin_host *plugins;
+    ag_net *net; /* outbound HTTP/SMTP for plugins */
+    ag_scheduler *reminders;
     uv_signal_t sig_hup, sig_term, sig_int;
     uv_fs_event_t watch_dir, watch_events;
     bool watching_events;
-    uv_timer_t debounce, tick, deadline;
+    uv_timer_t debounce, tick, deadline, watchdog;
+    ag_ops status;
     bool stopping;
     bool handles_ready;
     bool forced; /* the stop deadline passed with connections still open */
@@ -84,13 +94,26 @@ static void reload(ag_daemon *d, const char *why)
         return;
     sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
                (unsigned long long)(uv_hrtime() / 1000));
+    if (ag_tz_refresh()) {
+        ag_log(AG_LOG_NOTICE, "tzdata is now %s: rebuilding feeds", ag_tz_version());
+        ag_service_invalidate(&d->svc);
+    }
     ag_reconcile_stats st = {0};
     ag_diags diags = {0};
     char *err = NULL;
-    switch (ag_service_reload(&d->svc, (int64_t)time(NULL), &st, &diags, &err)) {
+    ag_reload_result result = ag_service_reload(&d->svc, (int64_t)time(NULL), &st, &diags, &err);
+    static const ag_status_reload outcome[] = {
+        [AG_RELOAD_OK] = AG_STATUS_RELOAD_OK,
+        [AG_RELOAD_CONFIG_ERROR] = AG_STATUS_RELOAD_CONFIG_ERROR,
+        [AG_RELOAD_STORE_ERROR] = AG_STATUS_RELOAD_STORE_ERROR,
+    };
+    ag_status_reloaded(&d->status, outcome[result], why, &diags, err, (int64_t)time(NULL));
+    switch (result) {
     case AG_RELOAD_OK:
         log_reload_stats(&st, why);
         ag_plugins_notify(d->plugins, &st, NULL, 0);
+        if (d->reminders)
+            ag_scheduler_rebuild(d->reminders, d->svc.cfg, d->svc.evs, d->svc.n_evs);
         notify_status("READY=1\nSTATUS=serving");
         break;
     case AG_RELOAD_CONFIG_ERROR:
@@ -126,12 +149,20 @@ static void close_own(ag_daemon *d)
     if (!d->handles_ready)
         return;
     d->handles_ready = false;
-    void *handles[] = {&d->sig_hup, &d->sig_term, &d->sig_int,  &d->debounce,
-                       &d->tick,    &d->deadline, &d->watch_dir};
+    void *handles[] = {&d->sig_hup, &d->sig_term, &d->sig_int,   &d->debounce,
+                       &d->tick,    &d->deadline, &d->watch_dir, &d->watchdog};
     for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
         close_handle(handles[i]);
     if (d->watching_events)
         close_handle(&d->watch_events);
+}
+
+/* After plugins' fini: their pending transfers are cancelled and the host
+ * drops the callbacks. */
+static void stop_net(ag_daemon *d)
+{
+    ag_net_free(d->net);
+    d->net = NULL;
 }
 
 static void on_http_down(void *data)
@@ -139,6 +170,8 @@ static void on_http_down(void *data)
     ag_daemon *d = data;
     /* Plugins close their own handles; the loop then runs their callbacks. */
     ag_plugins_fini(d->plugins);
+    ag_scheduler_stop(d->reminders);
+    stop_net(d);
     close_own(d);
 }
 
@@ -171,9 +204,7 @@ static void on_tick(uv_timer_t *t)
     /* A tzdata upgrade changes instants: every cached feed is stale. */
     if (ag_tz_refresh()) {
         ag_log(AG_LOG_NOTICE, "tzdata is now %s: rebuilding feeds", ag_tz_version());
-        reload(d, "tzdata upgrade");
-        d->svc.generation++;
-        ag_cache_clear(d->svc.cache);
+        ag_service_invalidate(&d->svc);
     }
 }
 
@@ -191,6 +222,10 @@ static void init_handles(ag_daemon *d)
     uv_timer_init(&d->loop, &d->deadline);
     d->debounce.data = d->tick.data = d->deadline.data = d;
     uv_timer_start(&d->tick, on_tick, TICK_MS, TICK_MS);
+    uint64_t wd = ag_sd_watchdog_start(&d->loop, &d->watchdog);
+    if (wd)
+        ag_log(AG_LOG_INFO, "systemd watchdog: pinging every %llu ms",
+               (unsigned long long)(wd / 2000));
     d->handles_ready = true;
     uv_fs_event_init(&d->loop, &d->watch_dir);
     d->watch_dir.data = d;
@@ -213,6 +248,26 @@ static void print_subscribe_urls(const ag_service *svc)
            s->base_url, svc->cfg->n_members);
 }
 
+/* Socket activation: systemd holds the socket, so connections that arrive
+ * while the daemon restarts wait in its backlog instead of being refused.
+ * true when a passed socket is served (listen: is then ignored). */
+static bool adopt_systemd_socket(ag_daemon *d)
+{
+    int fd = ag_sd_listen_fd();
+    if (fd < 0)
+        return false;
+    char *err = NULL;
+    if (ag_http_server_adopt(d->http, fd, &err) < 0) {
+        ag_log(AG_LOG_WARNING, "cannot serve the socket systemd passed (%s): listening myself",
+               err);
+        free(err);
+        return false;
+    }
+    ag_log(AG_LOG_NOTICE, "agendad %s serving on the socket passed by systemd (port %d; tzdata %s)",
+           AGENDAD_VERSION, ag_http_server_port(d->http), ag_tz_version());
+    return true;
+}
+
 static int start_http(ag_daemon *d)
 {
     const ag_settings *s = ag_service_settings(&d->svc);
@@ -221,11 +276,15 @@ static int start_http(ag_daemon *d)
     lim.max_connections = s->max_connections;
     lim.max_header_bytes = s->max_header_bytes;
     lim.max_requests_per_conn = s->max_requests_per_conn;
+    lim.max_requests_per_sec = s->max_requests_per_sec;
     lim.header_timeout_ms = s->header_timeout_ms;
     lim.idle_timeout_ms = s->idle_timeout_ms;
-    d->routes = (ag_routes){.svc = &d->svc};
+    d->routes = (ag_routes){.svc = &d->svc, .status = &d->status};
     if (ag_http_server_new(&d->loop, &lim, ag_routes_handle, &d->routes, &d->http) < 0)
         return -1;
+    ag_http_server_observe(d->http, ag_status_observe_http, &d->status);
+    if (adopt_systemd_socket(d))
+        return 0;
     char *err = NULL;
     if (ag_http_server_listen(d->http, s->listen_host, s->listen_port, &err) < 0) {
         ag_log(AG_LOG_ERR, "cannot listen on %s:%d: %s", s->listen_host, s->listen_port, err);
@@ -249,9 +308,82 @@ static const ag_config *plugin_config(void *data)
     return ((ag_daemon *)data)->svc.cfg;
 }
 
+static int plugin_event_ics(void *data, const char *uid, const char *lang, bool cancel, char **out,
+                            size_t *len)
+{
+    ag_daemon *d = data;
+    return ag_reminder_ics(&d->svc, uid, lang, cancel, ag_clock_now(), out, len);
+}
+
+static int64_t plugin_generation(void *data)
+{
+    return ((ag_daemon *)data)->svc.generation;
+}
+
 static bool plugin_dispatch(ag_http_request *req, void *data)
 {
     return ag_plugins_dispatch(((ag_daemon *)data)->plugins, req);
+}
+
+static void free_rows(ag_import_row *rows, size_t n)
+{
+    ag_import_rows_free(rows, n);
+}
+
+/* A member's batch from an event source (sync) into the store and feeds. */
+static int plugin_source_import(void *data, const char *source, const char *member,
+                                const agendad_source_event *evs, size_t n, char **err)
+{
+    ag_daemon *d = data;
+    ag_import_row *rows = calloc(n ? n : 1, sizeof *rows);
+    if (!rows) {
+        *err = strdup("out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (ag_import_row_from_source(d->svc.cfg, member, &evs[i], &rows[i]) < 0) {
+            free_rows(rows, i);
+            *err = strdup("out of memory");
+            return -1;
+        }
+    int written = 0;
+    int rc =
+        ag_service_import(&d->svc, source, member, rows, n, (int64_t)time(NULL), &written, err);
+    free_rows(rows, n);
+    if (rc == 0 && written > 0)
+        ag_log(AG_LOG_INFO, "%s: %d imported events of %s written", source, written, member);
+    return rc;
+}
+
+static int plugin_state_get(void *data, const char *key, char **value)
+{
+    ag_daemon *d = data;
+    *value = NULL;
+    return d->svc.store ? ag_store_meta_get(d->svc.store, key, value, NULL) : -1;
+}
+
+static int plugin_state_set(void *data, const char *key, const char *value)
+{
+    ag_daemon *d = data;
+    if (!d->svc.store)
+        return -1;
+    char *err = NULL;
+    int rc = value ? ag_store_meta_set(d->svc.store, key, value, &err)
+                   : ag_store_meta_delete(d->svc.store, key, &err);
+    if (rc < 0)
+        ag_log(AG_LOG_ERR, "plugin state not saved: %s", err ? err : "failed");
+    free(err);
+    return rc;
+}
+
+static int plugin_event_ical(void *data, const char *uid, const char *lang, char **out, size_t *len)
+{
+    ag_daemon *d = data;
+    ag_feed_query q = {.kind = AG_FEED_EVENT, .key = uid, .lang = lang, .slots = false};
+    return ag_feed_build(d->svc.cfg, d->svc.evs, d->svc.n_evs, &q, (int64_t)time(NULL), out, len,
+                         NULL) == 0
+               ? 0
+               : -1;
 }
 
 /* Plugins are loaded once: changing which plugins run needs a restart. */
@@ -262,14 +394,37 @@ static int load_plugins(ag_daemon *d)
     ag_plugin_services_core(&ps);
     ps.events = plugin_events;
     ps.config = plugin_config;
+    ps.generation = plugin_generation;
     ps.data = d;
+    ps.event_ics = plugin_event_ics;
+    ps.source_import = plugin_source_import;
+    ps.state_get = plugin_state_get;
+    ps.state_set = plugin_state_set;
+    ps.event_ical = plugin_event_ical;
+    if (ag_net_new(&d->loop, &d->net) < 0)
+        ag_log(AG_LOG_WARNING, "no network client: plugins cannot send or fetch");
+    ps.net = d->net;
+    ps.metrics = d->svc.metrics;
     if (ag_plugins_load(&d->loop, s->plugin_dir, s->plugins, s->n_plugins, &ps, &d->plugins) < 0)
         return -1;
     d->routes.extra = plugin_dispatch;
     d->routes.extra_data = d;
+    d->status.plugins = d->plugins;
     if (s->n_plugins)
         ag_log(AG_LOG_NOTICE, "%zu of %zu plugins running", ag_plugins_count(d->plugins),
                s->n_plugins);
+    return 0;
+}
+
+/* After the plugins, whose channels it uses. */
+static int start_reminders(ag_daemon *d)
+{
+    ag_clock_init();
+    if (ag_clock_is_fake())
+        ag_log(AG_LOG_WARNING, "reminders run on the test clock (AGENDAD_TEST_CLOCK=1)");
+    if (ag_scheduler_new(&d->loop, d->svc.store, d->plugins, &d->reminders) < 0)
+        return -1;
+    ag_scheduler_rebuild(d->reminders, d->svc.cfg, d->svc.evs, d->svc.n_evs);
     return 0;
 }
 
@@ -296,9 +451,12 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
         free(d);
         return 1;
     }
+    ag_clock_init(); /* a test clock starts with the process, not after loading */
     ag_tz_init();
     int rc = 1;
-    if (open_service(d, config_dir, ov) == 0 && start_http(d) == 0 && load_plugins(d) == 0) {
+    if (open_service(d, config_dir, ov) == 0 &&
+        ag_status_init(&d->status, &d->svc, time(NULL)) == 0 && start_http(d) == 0 &&
+        load_plugins(d) == 0 && start_reminders(d) == 0) {
         init_handles(d);
         print_subscribe_urls(&d->svc);
         notify_status("READY=1\nSTATUS=serving");
@@ -308,6 +466,8 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
         ag_http_server_shutdown(d->http, NULL, NULL);
     }
     ag_plugins_fini(d->plugins);
+    ag_scheduler_stop(d->reminders);
+    stop_net(d);
     close_own(d);
     if (!d->forced) {
         uv_run(&d->loop, UV_RUN_DEFAULT);
@@ -316,6 +476,8 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
         ag_plugins_free(d->plugins);
         uv_loop_close(&d->loop);
     }
+    ag_scheduler_free(d->reminders);
+    ag_status_fini(&d->status);
     ag_service_close(&d->svc);
     ag_tz_shutdown();
     free(d);

@@ -57,4 +57,9 @@ int ag_feed_build(const ag_config *cfg, const ag_stored_event *evs, size_t n,
  * q->alarms / q->n_alarms. "" means no alarm. 0, or -1 leaving q untouched. */
 int ag_feed_parse_alarms(const char *list, ag_feed_query *q);
 
+/* Instants spanning every instance of ev (the single occurrence of a one-off
+ * event): 0; 1 when every instance is excluded; -1 for an unknown zone or
+ * a rule that does not parse. */
+int ag_feed_series_span(const ag_event *ev, int64_t *first_start, int64_t *last_end);
+
 #endif

@@ -141,7 +141,7 @@ static void add_rrule(ag_feed_buf *b, const ag_event *ev, const ag_feed_recur *r
     if (r->has_until && !as_date) {
         icaltimetype u = r->until_local;
         icaltime_adjust(&u, 0, 0, 0, (int)shift);
-        ag_datetime local = ag_feed_model_local(u);
+        ag_datetime local = ag_tz_model_local(u);
         bool ok;
         rule.until = utc_time(ag_tz_to_utc(&local, ev->tzid, &ok));
     }
@@ -151,7 +151,7 @@ static void add_rrule(ag_feed_buf *b, const ag_event *ev, const ag_feed_recur *r
 static void add_exdates(ag_feed_buf *b, const ag_event *ev, bool as_date, int64_t shift)
 {
     for (size_t i = 0; i < ev->n_exdates; i++) {
-        icaltimetype t = ag_feed_ical_local(&ev->exdates[i]);
+        icaltimetype t = ag_tz_ical_local(&ev->exdates[i]);
         if (!as_date) {
             t = ag_feed_midnight(t);
             icaltime_adjust(&t, 0, 0, 0, (int)shift);
@@ -163,15 +163,15 @@ static void add_exdates(ag_feed_buf *b, const ag_event *ev, bool as_date, int64_
 static void add_event_times(ag_feed_buf *b, const ag_event *ev, const ag_feed_recur *r)
 {
     if (ev->start.is_date) {
-        icaltimetype end = ag_feed_ical_local(&ev->end);
+        icaltimetype end = ag_tz_ical_local(&ev->end);
         icaltime_adjust(&end, 1, 0, 0, 0); /* the model's last day is inclusive */
-        ag_feed_buf_prop(b, icalproperty_new_dtstart(ag_feed_ical_local(&ev->start)));
+        ag_feed_buf_prop(b, icalproperty_new_dtstart(ag_tz_ical_local(&ev->start)));
         ag_feed_buf_prop(b, icalproperty_new_dtend(end));
     } else if (r) {
         /* A series keeps local time so that each instance follows the zone's
          * rules; the VTIMEZONE tells clients what those are. */
-        add_local(b, icalproperty_new_dtstart, ag_feed_ical_local(&ev->start), ev->tzid);
-        add_local(b, icalproperty_new_dtend, ag_feed_ical_local(&ev->end), ev->tzid);
+        add_local(b, icalproperty_new_dtstart, ag_tz_ical_local(&ev->start), ev->tzid);
+        add_local(b, icalproperty_new_dtend, ag_tz_ical_local(&ev->end), ev->tzid);
     } else {
         add_utc(b, icalproperty_new_dtstart, &ev->start, ev->tzid);
         add_utc(b, icalproperty_new_dtend, &ev->end, ev->tzid);
@@ -254,6 +254,17 @@ static void add_description(ag_feed_buf *b, const ag_event *ev, const char *lang
     free(text);
 }
 
+/* An event from a member's own calendar says whose it is: a machine-readable
+ * mark, and CONTACT with the member's name for people. */
+static void add_imported_mark(ag_feed_buf *b, const ag_config *cfg, const char *member,
+                              const char *lang)
+{
+    ag_feed_buf_prop(b, ag_feed_x("X-AGENDAD-IMPORTED-FROM", member));
+    const ag_member *m = ag_network_member(cfg, member);
+    if (m)
+        add_text(b, icalproperty_new_contact, &m->name, lang);
+}
+
 static void write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
                         const ag_feed_query *q, const ag_feed_recur *r, const char *common)
 {
@@ -269,6 +280,8 @@ static void write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
         add_category(b, cfg, ev->categories[i], q->lang);
     if (ev->host)
         ag_feed_buf_prop(b, ag_feed_x("X-AGENDAD-HOST", ev->host));
+    if (sev->imported_from)
+        add_imported_mark(b, cfg, sev->imported_from, q->lang);
     if (status_of(sev) != ICAL_STATUS_CANCELLED)
         add_alarms(b, ev, q);
     ag_feed_buf_puts(b, "END:VEVENT\r\n");
@@ -290,8 +303,8 @@ static void add_slot_times(ag_feed_buf *b, const ag_event *ev, const ag_slot *s,
     /* The slot's series is its event's, moved by the slot's wall-clock
      * offset from the event's start. */
     int64_t shift = ag_feed_wall_diff(&ev->start, &s->start);
-    add_local(b, icalproperty_new_dtstart, ag_feed_ical_local(&s->start), ev->tzid);
-    add_local(b, icalproperty_new_dtend, ag_feed_ical_local(&s->end), ev->tzid);
+    add_local(b, icalproperty_new_dtstart, ag_tz_ical_local(&s->start), ev->tzid);
+    add_local(b, icalproperty_new_dtend, ag_tz_ical_local(&s->end), ev->tzid);
     add_rrule(b, ev, r, false, shift);
     add_exdates(b, ev, false, shift);
 }

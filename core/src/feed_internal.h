@@ -25,8 +25,6 @@ typedef struct {
 } ag_feed_span;
 
 /* Wall-clock conversions between the model and libical (floating times). */
-icaltimetype ag_feed_ical_local(const ag_datetime *dt);
-ag_datetime ag_feed_model_local(icaltimetype t);
 /* A date as the date-time of its midnight; a date-time unchanged. */
 icaltimetype ag_feed_midnight(icaltimetype t);
 /* Seconds from a to b counted on the wall clock (no zone involved). */

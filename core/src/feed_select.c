@@ -2,6 +2,7 @@
  * (every instance of a series) extends. */
 #include "feed_internal.h"
 
+#include "imports.h"
 #include "network.h"
 #include "tz.h"
 
@@ -21,21 +22,6 @@ char *ag_feed_strdup_printf(const char *fmt, ...)
     return s;
 }
 
-icaltimetype ag_feed_ical_local(const ag_datetime *dt)
-{
-    icaltimetype t = icaltime_null_time();
-    t.year = dt->year;
-    t.month = dt->month;
-    t.day = dt->day;
-    t.is_date = dt->is_date;
-    if (!dt->is_date) {
-        t.hour = dt->hour;
-        t.minute = dt->minute;
-        t.second = dt->second;
-    }
-    return t;
-}
-
 icaltimetype ag_feed_midnight(icaltimetype t)
 {
     /* libical marks a date's time fields -1 (icaltime_null_date): clearing
@@ -47,22 +33,11 @@ icaltimetype ag_feed_midnight(icaltimetype t)
     return t;
 }
 
-ag_datetime ag_feed_model_local(icaltimetype t)
-{
-    ag_datetime dt = {t.year, t.month, t.day, 0, 0, 0, t.is_date != 0};
-    if (!t.is_date) {
-        dt.hour = t.hour;
-        dt.minute = t.minute;
-        dt.second = t.second;
-    }
-    return dt;
-}
-
 int64_t ag_feed_wall_diff(const ag_datetime *a, const ag_datetime *b)
 {
     /* Floating times convert as if they were UTC: exactly wall-clock seconds. */
-    icaltimetype ta = ag_feed_midnight(ag_feed_ical_local(a));
-    icaltimetype tb = ag_feed_midnight(ag_feed_ical_local(b));
+    icaltimetype ta = ag_feed_midnight(ag_tz_ical_local(a));
+    icaltimetype tb = ag_feed_midnight(ag_tz_ical_local(b));
     return (int64_t)icaltime_as_timet(tb) - (int64_t)icaltime_as_timet(ta);
 }
 
@@ -104,7 +79,7 @@ int ag_feed_recur_parse(const ag_event *ev, ag_feed_recur *out)
 
 static bool is_exdate(const ag_event *ev, icaltimetype t)
 {
-    ag_datetime dt = ag_feed_model_local(t);
+    ag_datetime dt = ag_tz_model_local(t);
     for (size_t i = 0; i < ev->n_exdates; i++)
         if (ag_datetime_cmp(&ev->exdates[i], &dt) == 0)
             return true;
@@ -134,10 +109,10 @@ static bool add_occurrence(const ag_event *ev, icaltimetype t, int64_t len, int6
 {
     bool ok;
     t = ag_feed_midnight(t);
-    ag_datetime ls = ag_feed_model_local(t);
+    ag_datetime ls = ag_tz_model_local(t);
     int64_t s = ag_tz_to_utc(&ls, ev->tzid, &ok);
     icaltime_adjust(&t, 0, 0, 0, (int)len);
-    ag_datetime le = ag_feed_model_local(t);
+    ag_datetime le = ag_tz_model_local(t);
     int64_t e = ag_tz_to_utc(&le, ev->tzid, &ok);
     if (!ok)
         return false;
@@ -152,7 +127,7 @@ static int series_span(const ag_event *ev, int64_t from, int64_t to, ag_feed_spa
         *err = ag_feed_strdup_printf("event %s: bad RRULE \"%s\"", ev->uid, ev->rrule);
         return -1;
     }
-    icalrecur_iterator *it = icalrecur_iterator_new(r.rule, ag_feed_ical_local(&ev->start));
+    icalrecur_iterator *it = icalrecur_iterator_new(r.rule, ag_tz_ical_local(&ev->start));
     if (!it) {
         *err =
             ag_feed_strdup_printf("event %s: RRULE \"%s\" cannot be expanded", ev->uid, ev->rrule);
@@ -184,11 +159,25 @@ int ag_feed_event_span(const ag_event *ev, int64_t from, int64_t to, ag_feed_spa
     span->in_window = false;
     if (ev->rrule)
         return series_span(ev, from, to, span, err);
-    if (!add_occurrence(ev, ag_feed_ical_local(&ev->start), wall_length(ev), from, to, span,
-                        true)) {
+    if (!add_occurrence(ev, ag_tz_ical_local(&ev->start), wall_length(ev), from, to, span, true)) {
         *err = ag_feed_strdup_printf("event %s: unknown time zone %s", ev->uid, ev->tzid);
         return -1;
     }
+    return 0;
+}
+
+int ag_feed_series_span(const ag_event *ev, int64_t *first_start, int64_t *last_end)
+{
+    ag_feed_span span;
+    char *err = NULL;
+    int rc = ag_feed_event_span(ev, 0, 0, &span, &err);
+    free(err);
+    if (rc < 0)
+        return -1;
+    if (span.first_start == INT64_MAX)
+        return 1;
+    *first_start = span.first_start;
+    *last_end = span.last_end;
     return 0;
 }
 
@@ -202,13 +191,15 @@ bool ag_feed_matches(const ag_config *cfg, const ag_stored_event *sev, const ag_
     const ag_event *ev = &sev->ev;
     if (!visible(ev, q))
         return false;
+    bool imported = sev->imported_from != NULL;
     switch (q->kind) {
     case AG_FEED_NETWORK:
-        return true;
+        return !imported || ag_import_in_network(cfg, sev);
     case AG_FEED_MEMBER:
         return ag_network_member_concerned(cfg, ev, q->key);
     case AG_FEED_CATEGORY:
-        return ag_network_event_in_category(ev, q->key);
+        return imported ? ag_import_in_category(cfg, sev, q->key)
+                        : ag_network_event_in_category(ev, q->key);
     case AG_FEED_EVENT:
         return strcmp(ev->uid, q->key) == 0;
     }

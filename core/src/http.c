@@ -13,6 +13,7 @@ void ag_http_limits_default(ag_http_limits *l)
     l->max_header_bytes = 16 * 1024;
     l->max_url_bytes = 8 * 1024;
     l->max_requests_per_conn = 1000;
+    l->max_requests_per_sec = 1000;
     l->header_timeout_ms = 10 * 1000;
     l->idle_timeout_ms = 60 * 1000;
 }
@@ -155,6 +156,12 @@ int ag_http_server_port(const ag_http_server *s)
     if (addr.ss_family == AF_INET6)
         return ntohs(((struct sockaddr_in6 *)&addr)->sin6_port);
     return ntohs(((struct sockaddr_in *)&addr)->sin_port);
+}
+
+void ag_http_server_observe(ag_http_server *s, ag_http_observer_fn fn, void *data)
+{
+    s->observer = fn;
+    s->observer_data = data;
 }
 
 void ag_http_server_set_limits(ag_http_server *s, const ag_http_limits *limits)

@@ -22,6 +22,7 @@ typedef struct {
     int max_header_bytes;      /* request line + headers; beyond: 431 */
     int max_url_bytes;         /* beyond: 414 */
     int max_requests_per_conn; /* then "Connection: close" */
+    int max_requests_per_sec;  /* per connection, burst as large; beyond, requests wait (0: off) */
     int64_t header_timeout_ms; /* full headers must arrive within this: else 408/close */
     int64_t idle_timeout_ms;   /* keep-alive connection idle, or a response write making
                                   no progress (client not reading): close */
@@ -51,6 +52,18 @@ void ag_http_server_set_limits(ag_http_server *s, const ag_http_limits *limits);
 void ag_http_server_shutdown(ag_http_server *s, void (*done)(void *), void *data);
 /* Only once done has run (or nothing was ever opened): aborts otherwise. */
 void ag_http_server_free(ag_http_server *s);
+
+/* Names the route that takes req, for metrics: a template such as
+ * "/feeds/members/{id}.ics", never the raw path, so that the number of
+ * series stays bounded. route must outlive the request (a literal).
+ * Requests that no handler named (answered by the server itself: 400, 405,
+ * OPTIONS...) count as "unrouted". */
+void ag_http_set_route(ag_http_request *req, const char *route);
+
+/* Told of every response when it is handed to the connection: route as set
+ * above, status, and the body bytes sent (0 for HEAD, 304...). */
+typedef void (*ag_http_observer_fn)(const char *route, int status, size_t body_bytes, void *data);
+void ag_http_server_observe(ag_http_server *s, ag_http_observer_fn fn, void *data);
 
 /* Request accessors; strings borrowed, valid until the response is sent. */
 bool ag_http_is_head(const ag_http_request *req);

@@ -215,6 +215,38 @@ static void dispatch(ag_http_conn *c)
     c->srv->fn(req, c->srv->data);
 }
 
+/* Token bucket: a connection gets max_requests_per_sec requests a second
+ * (and a burst as large). Over it, the next request waits instead of failing,
+ * so that one connection cannot take the loop from everyone else. Returns
+ * how long to wait, 0 when a request may go now. */
+static uint64_t rate_wait_ms(ag_http_conn *c)
+{
+    int rate = c->srv->limits.max_requests_per_sec;
+    if (rate <= 0)
+        return 0;
+    uint64_t now = uv_now(c->srv->loop);
+    c->tokens += (double)(now - c->tokens_at) * rate / 1000.0;
+    if (c->tokens > rate)
+        c->tokens = rate;
+    c->tokens_at = now;
+    if (c->tokens >= 1.0) {
+        c->tokens -= 1.0;
+        return 0;
+    }
+    return (uint64_t)((1.0 - c->tokens) * 1000.0 / rate) + 1;
+}
+
+static void dispatch_when_allowed(ag_http_conn *c)
+{
+    uint64_t wait = rate_wait_ms(c);
+    if (wait == 0) {
+        dispatch(c);
+        return;
+    }
+    c->state = CONN_THROTTLED;
+    arm_timer(c, (int64_t)wait);
+}
+
 static void conn_parse(ag_http_conn *c)
 {
     while (c->state == CONN_READING && !c->closing && c->rpos < c->rlen) {
@@ -225,7 +257,7 @@ static void conn_parse(ag_http_conn *c)
         } else if (err == HPE_PAUSED) {
             c->rpos = (size_t)(llhttp_get_error_pos(&c->parser) - c->rbuf);
             llhttp_resume(&c->parser);
-            dispatch(c);
+            dispatch_when_allowed(c);
         } else {
             refuse(c, c->status_on_error ? c->status_on_error : 400);
         }
@@ -381,10 +413,20 @@ void ag_http_conn_close(ag_http_conn *c)
 
 void ag_http_conn_close_if_idle(ag_http_conn *c)
 {
-    if (c->state == CONN_READING && !c->in_message)
+    if (c->state == CONN_LINGERING)
+        return;
+    c->close_after = true;
+    if (c->state != CONN_READING || c->in_message)
+        return;
+    if (c->nrequests > 0) {
         ag_http_conn_close(c);
-    else if (c->state != CONN_LINGERING)
-        c->close_after = true;
+        return;
+    }
+    /* Accepted but not read yet: its request may already be in the socket
+     * buffer, and closing would lose it (a restart under socket activation
+     * must lose nothing). Give it a short grace to arrive, then close. */
+    int64_t grace = c->srv->limits.header_timeout_ms;
+    arm_timer(c, grace < AG_HTTP_LINGER_MS ? grace : AG_HTTP_LINGER_MS);
 }
 
 /* A client that stops reading would hold its connection forever: while a
@@ -405,6 +447,10 @@ static void on_timer(uv_timer_t *t)
     ag_http_conn *c = t->data;
     if (c->state == CONN_LINGERING) {
         ag_http_conn_close(c);
+    } else if (c->state == CONN_THROTTLED) {
+        c->tokens = 1.0;
+        c->tokens_at = uv_now(c->srv->loop);
+        dispatch_when_allowed(c);
     } else if (c->state == CONN_WRITING) {
         check_write_progress(c);
     } else if (c->state == CONN_READING) {
@@ -469,6 +515,8 @@ void ag_http_conn_accept(ag_http_server *s)
     llhttp_init(&c->parser, HTTP_REQUEST, &parser_settings);
     c->parser.data = c;
     c->state = CONN_READING;
+    c->tokens = s->limits.max_requests_per_sec;
+    c->tokens_at = uv_now(s->loop);
     arm_timer(c, s->limits.header_timeout_ms);
     update_reading(c);
 }

@@ -33,6 +33,7 @@ typedef struct {
 
 typedef enum {
     CONN_READING,    /* parsing; no request handed out */
+    CONN_THROTTLED,  /* a complete request waits for the connection's rate limit */
     CONN_DISPATCHED, /* a request awaits ag_http_respond* */
     CONN_WRITING,    /* a response is being written */
     CONN_LINGERING,  /* last response sent, draining before close */
@@ -53,6 +54,7 @@ struct ag_http_request {
     ag_http_pair *params;
     size_t nparams;
     char peer[48];
+    const char *route; /* see ag_http_set_route; NULL: "unrouted" */
 };
 
 struct ag_http_conn {
@@ -66,7 +68,9 @@ struct ag_http_conn {
     int status_on_error;  /* set by a parser callback that refuses the request */
     size_t header_bytes;
     int nrequests;
-    bool in_message; /* the current request has started arriving */
+    double tokens;      /* rate limit bucket: requests this connection may still make now */
+    uint64_t tokens_at; /* uv_now() when tokens was last refilled */
+    bool in_message;    /* the current request has started arriving */
     bool close_after;
     bool reading, closing, peer_eof;
     int open_handles;
@@ -90,6 +94,8 @@ struct ag_http_server {
     int nconns;
     int orphans; /* requests whose connection closed before they were answered */
     ag_http_conn *conns;
+    ag_http_observer_fn observer;
+    void *observer_data;
 };
 
 /* http.c */

@@ -307,3 +307,8 @@ const char *ag_http_peer(const ag_http_request *req)
 {
     return req->peer;
 }
+
+void ag_http_set_route(ag_http_request *req, const char *route)
+{
+    req->route = route;
+}

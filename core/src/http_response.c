@@ -126,6 +126,9 @@ static void send_response(ag_http_request *req, response *r)
     ag_http_conn *c = req->conn;
     ag_http_server *s = req->srv;
     bool keep = ag_http_response_keeps_alive(req);
+    if (s->observer)
+        s->observer(req->route ? req->route : "unrouted", r->status,
+                    r->body ? r->content_length : 0, s->observer_data);
     size_t head_len = 0;
     char *head = c ? build_head(req, r, keep, &head_len) : NULL;
     ag_http_request_free(req);

@@ -5,7 +5,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static ag_log_level max_level = AG_LOG_INFO;
 
@@ -30,6 +32,19 @@ static const char *level_name(ag_log_level level)
     }
 }
 
+/* JOURNAL_STREAM names the stream journald reads ("DEV:INODE"); it is
+ * inherited by children whose stderr may go elsewhere (a pipe, a file), so
+ * it counts only when it is our stderr (sd-daemon(3), systemd.exec(5)). */
+static bool stderr_is_journal(void)
+{
+    const char *js = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+        return false;
+    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 void ag_logv(ag_log_level level, const char *fmt, va_list ap)
 {
     if (level > max_level)
@@ -37,7 +52,7 @@ void ag_logv(ag_log_level level, const char *fmt, va_list ap)
     /* journald adds its own timestamps and reads "<N>" as the priority. */
     static int under_journal = -1;
     if (under_journal < 0)
-        under_journal = getenv("JOURNAL_STREAM") != NULL;
+        under_journal = stderr_is_journal();
     char msg[4096];
     vsnprintf(msg, sizeof msg, fmt, ap);
     ag_utf8_fix_truncation(msg, sizeof msg);

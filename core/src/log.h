@@ -1,5 +1,6 @@
 /* Logging: plain lines on a terminal, sd-daemon "<N>" priority prefixes under
- * systemd (when JOURNAL_STREAM is set) so that journald keeps the levels. */
+ * systemd (when JOURNAL_STREAM names our stderr) so that journald keeps the
+ * levels. */
 #ifndef AGENDAD_LOG_H
 #define AGENDAD_LOG_H
 

@@ -4,7 +4,11 @@
 #include "export.h"
 #include "log.h"
 #include "network.h"
+#include "reminders_cli.h"
+#include "render_cli.h"
 #include "service.h"
+#include "store.h"
+#include "sync_status.h"
 #include "tz.h"
 
 #include <getopt.h>
@@ -29,6 +33,15 @@ static const char usage[] =
     "  token   --config DIR [--state PATH] MEMBER [--revoke]\n"
     "          Create (or rotate) the secret token of MEMBER's feed, which shows\n"
     "          members-only events; print its subscribe URL. --revoke deletes it.\n"
+    "  reminders --config DIR [--state PATH] [STATE] [--retry ID]\n"
+    "          List the reminder outbox (STATE: pending, sent, failed, missed,\n"
+    "          dropped or all); --retry puts a failed or missed reminder back.\n"
+    "  sync status --config DIR [--state PATH]\n"
+    "          Per member that syncs its calendar: last attempt, last success,\n"
+    "          events imported, last error (as the sync plugin last recorded).\n"
+    "  NAME    --config DIR [--plugin-dir DIR] KEY [--format F] [--lang ar|fr]\n"
+    "          A command a loaded plugin provides, e.g. the agenda plugin's\n"
+    "          `agenda UID --format html|md|txt`: writes the rendering to stdout.\n"
     "\n"
     "Options:\n"
     "  -c, --config DIR       configuration directory (agendad.yaml, members.yaml, events/)\n"
@@ -37,9 +50,16 @@ static const char usage[] =
     "  -p, --plugin-dir DIR   overrides `plugins.directory` of agendad.yaml\n"
     "  -o, --out DIR          export destination\n"
     "  -r, --revoke           with token: delete the member's token\n"
+    "  -R, --retry ID         with reminders: send reminder ID again\n"
+    "  -f, --format F         with a plugin command: output format (default txt)\n"
+    "  -L, --lang ar|fr       with a plugin command: language\n"
     "  -v, --verbose          log debug messages\n"
     "  -h, --help             this text\n"
-    "  -V, --version          print the version\n";
+    "  -V, --version          print the version\n"
+    "\n"
+    "Signals (run): SIGHUP reloads; SIGTERM and SIGINT stop after the requests in\n"
+    "flight. Every config key, the HTTP endpoints (/metrics, /status) and the\n"
+    "systemd integration are described in agendad(8).\n";
 
 typedef struct {
     const char *command;
@@ -47,20 +67,31 @@ typedef struct {
     const char *out_dir;
     const char *member;
     bool revoke;
+    const char *retry;
+    const char *format;
+    const char *lang;
     ag_overrides ov;
 } ag_cli;
 
 static int parse_args(int argc, char **argv, ag_cli *cli)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"listen", required_argument, NULL, 'l'},
-        {"state", required_argument, NULL, 's'},  {"plugin-dir", required_argument, NULL, 'p'},
-        {"out", required_argument, NULL, 'o'},    {"revoke", no_argument, NULL, 'r'},
-        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"listen", required_argument, NULL, 'l'},
+        {"state", required_argument, NULL, 's'},
+        {"plugin-dir", required_argument, NULL, 'p'},
+        {"out", required_argument, NULL, 'o'},
+        {"revoke", no_argument, NULL, 'r'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"format", required_argument, NULL, 'f'},
+        {"lang", required_argument, NULL, 'L'},
+        {"retry", required_argument, NULL, 'R'},
+        {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "c:l:s:p:o:rvhV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:l:s:p:o:rvhVf:L:R:", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             cli->config_dir = optarg;
@@ -79,6 +110,15 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
             break;
         case 'r':
             cli->revoke = true;
+            break;
+        case 'R':
+            cli->retry = optarg;
+            break;
+        case 'f':
+            cli->format = optarg;
+            break;
+        case 'L':
+            cli->lang = optarg;
             break;
         case 'v':
             ag_log_set_level(AG_LOG_DEBUG);
@@ -234,6 +274,49 @@ static int cmd_token(const ag_cli *cli)
     return rc;
 }
 
+static int cmd_reminders(const ag_cli *cli)
+{
+    ag_service svc;
+    if (open_offline(cli, &svc) < 0)
+        return 1;
+    int rc = ag_reminders_cli(&svc, cli->member, cli->retry, stdout, stderr);
+    close_offline(&svc);
+    return rc;
+}
+
+/* Reads only: safe next to the running daemon, and it never migrates. */
+static int cmd_sync(const ag_cli *cli)
+{
+    if (!cli->member || strcmp(cli->member, "status") != 0) {
+        fprintf(stderr, "agendad sync: the only subcommand is \"status\"\n");
+        return 2;
+    }
+    ag_tz_init();
+    ag_config *cfg = NULL;
+    ag_diags diags = {0};
+    int rc = 1;
+    if (ag_config_load(cli->config_dir, &cfg, &diags) < 0) {
+        ag_diags_print(&diags, stderr);
+    } else {
+        const char *path = cli->ov.state_path ? cli->ov.state_path : cfg->settings.state_path;
+        ag_store_options opt = {.readonly = true};
+        ag_store *st = NULL;
+        char *err = NULL;
+        if (ag_store_open_with(path, &opt, &st, &err) < 0) {
+            fprintf(stderr, "agendad sync status: %s\n", err ? err : "cannot open the state");
+        } else {
+            ag_sync_status_print(cfg, st, stdout);
+            ag_store_close(st);
+            rc = 0;
+        }
+        free(err);
+        ag_config_free(cfg);
+    }
+    ag_diags_free(&diags);
+    ag_tz_shutdown();
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     ag_cli cli = {0};
@@ -255,6 +338,12 @@ int main(int argc, char **argv)
         return cmd_list(&cli);
     if (strcmp(cli.command, "token") == 0)
         return cmd_token(&cli);
-    fprintf(stderr, "agendad: unknown command \"%s\"\n\n%s", cli.command, usage);
-    return 2;
+    if (strcmp(cli.command, "reminders") == 0)
+        return cmd_reminders(&cli);
+    if (strcmp(cli.command, "sync") == 0)
+        return cmd_sync(&cli);
+    /* Any other command may be a plugin's renderer. */
+    ag_render_args ra = {
+        .name = cli.command, .key = cli.member, .format = cli.format, .lang = cli.lang};
+    return ag_render_cli(cli.config_dir, &cli.ov, &ra, stdout);
 }

@@ -38,6 +38,21 @@ int ag_datetime_cmp(const ag_datetime *a, const ag_datetime *b);
 
 typedef enum { AG_MEMBER_REGION, AG_MEMBER_PROVINCE, AG_MEMBER_COMMUNE } ag_member_kind;
 
+/* What the admin allows for a member's own calendar (members.yaml `sync:`). */
+typedef struct {
+    int64_t interval;          /* seconds between pulls of feed_url; default 3600 */
+    bool network;              /* every imported event also goes into the network feed */
+    char **network_categories; /* ...or only those in one of these categories (ids) */
+    size_t n_network_categories;
+    char **categories; /* category ids given to every imported event */
+    size_t n_categories;
+    bool private_data;          /* republish ATTENDEE e-mails and VALARMs */
+    char *caldav_url;           /* push network events into this CalDAV collection */
+    char *caldav_username;      /* may be NULL */
+    char *caldav_password_file; /* as written; relative: $CREDENTIALS_DIRECTORY or config dir */
+    bool network_wins;          /* overwrite edits made in the member's calendar */
+} ag_member_sync;
+
 typedef struct {
     char *id; /* URL-safe: [a-z0-9-]+ */
     ag_member_kind kind;
@@ -48,6 +63,7 @@ typedef struct {
     char **emails;    /* contacts (for reminder plugins); may be empty */
     size_t n_emails;
     char *feed_url; /* the member's own public .ics feed (sync plugin); may be NULL */
+    ag_member_sync sync;
     ag_loc loc;
 } ag_member;
 
@@ -90,6 +106,14 @@ typedef struct {
     size_t n_exdates;
     int64_t *reminders; /* lead times in seconds, > 0 */
     size_t n_reminders;
+    /* Who gets the reminders (config only: not stored, not published, so
+     * that changing them moves no SEQUENCE). Channel names; empty: the
+     * `reminders.channels` of agendad.yaml. Extra addresses besides the
+     * audience's contacts. */
+    char **reminder_channels;
+    size_t n_reminder_channels;
+    char **reminder_extra;
+    size_t n_reminder_extra;
     ag_slot *slots; /* agenda, in the admin's order */
     size_t n_slots;
     ag_loc loc; /* where the event's mapping starts */

@@ -1,5 +1,9 @@
 #include "plugin_host.h"
 
+#include "network.h"
+#include "plugin_internal.h"
+#include "plugin_net.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +33,12 @@ typedef struct {
     void *data;
 } listener;
 
+typedef struct {
+    char *name;
+    agendad_render_fn fn;
+    void *data;
+} renderer;
+
 /* Growable arrays of registrations, one set per plugin so that a plugin
  * whose init fails takes exactly its own registrations with it. */
 struct agendad_plugin {
@@ -38,6 +48,7 @@ struct agendad_plugin {
     agendad_plugin_descriptor info;
     void *state;
     bool in_init;
+    char *state_value;   /* the last state_get answer, borrowed by the plugin */
     ag_cfgnode *section; /* deep copy: lives as long as the plugin */
     route *routes;
     size_t n_routes;
@@ -47,6 +58,8 @@ struct agendad_plugin {
     size_t n_sources;
     listener *listeners;
     size_t n_listeners;
+    renderer *renderers;
+    size_t n_renderers;
 };
 
 struct ag_plugin_host {
@@ -396,37 +409,11 @@ static const char *api_event_text(agendad_plugin *self, const agendad_event *ev,
     return NULL;
 }
 
-/* Days since 1970-01-01 of a civil date and back (H. Hinnant's algorithms):
- * the all-day end needs "the day after", month and year rollover included. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, ag_datetime *out)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    int m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    out->year = (int)(yoe + era * 400 + (m <= 2));
-    out->month = m;
-    out->day = d;
-}
-
 static ag_datetime next_day(const ag_datetime *d)
 {
-    ag_datetime out = {.is_date = true};
-    civil_from_days(days_from_civil(d->year, d->month, d->day) + 1, &out);
+    /* The all-day end is inclusive: the event is over at the next midnight. */
+    ag_datetime out = *d;
+    ag_datetime_add_days(&out, 1);
     return out;
 }
 
@@ -619,14 +606,35 @@ static bool route_taken(const ag_plugin_host *h, const agendad_plugin *self, con
     return false;
 }
 
-/* "/plugins/" plus at least one character, no trailing slash: the daemon's
- * own URL space stays out of plugins' reach, and segment matching is
- * unambiguous. */
-static bool valid_prefix(const char *p)
+/* Whole segments only: no empty, "." or ".." segment and no trailing "/",
+ * so that segment matching is unambiguous and a prefix cannot smuggle a
+ * path the core normalizes differently. "/" alone is the front page. */
+static bool well_formed_prefix(const char *p)
 {
-    static const char root[] = "/plugins/";
-    size_t len = strlen(p);
-    return strncmp(p, root, sizeof root - 1) == 0 && len > sizeof root - 1 && p[len - 1] != '/';
+    if (p[0] != '/')
+        return false;
+    if (p[1] == '\0')
+        return true;
+    for (const char *seg = p + 1;;) {
+        const char *end = strchr(seg, '/');
+        size_t len = end ? (size_t)(end - seg) : strlen(seg);
+        if (len == 0 || (len == 1 && seg[0] == '.') || (len == 2 && seg[0] == '.' && seg[1] == '.'))
+            return false;
+        if (!end)
+            return true;
+        seg = end + 1;
+    }
+}
+
+/* The core's URL space (feeds, health...) stays out of plugins' reach. */
+static bool reserved_prefix(const ag_plugin_host *h, const char *p)
+{
+    for (const char *const *r = h->svc.reserved_prefixes; r && *r; r++) {
+        size_t len = strlen(*r);
+        if (strncmp(p, *r, len) == 0 && (p[len] == '\0' || p[len] == '/'))
+            return true;
+    }
+    return false;
 }
 
 static int api_register_route(agendad_plugin *self, const char *path_prefix, agendad_route_fn fn,
@@ -635,9 +643,9 @@ static int api_register_route(agendad_plugin *self, const char *path_prefix, age
     int rc = may_register(self);
     if (rc != 0)
         return rc;
-    if (!path_prefix || !fn || !valid_prefix(path_prefix))
+    if (!path_prefix || !fn || !well_formed_prefix(path_prefix))
         return AGENDAD_EINVAL;
-    if (route_taken(self->host, self, path_prefix))
+    if (reserved_prefix(self->host, path_prefix) || route_taken(self->host, self, path_prefix))
         return AGENDAD_EEXIST;
     route r = {.prefix = dup_str(path_prefix), .len = strlen(path_prefix), .fn = fn, .data = data};
     if (!r.prefix || !grow((void **)&self->routes, self->n_routes, sizeof r)) {
@@ -741,6 +749,9 @@ static void source_event_free(agendad_source_event *e)
     free((char *)e->location_fr);
     free((char *)e->tzid);
     free((char *)e->member);
+    for (size_t i = 0; i < e->n_categories; i++)
+        free((char *)e->categories[i]);
+    free((void *)e->categories);
 }
 
 static void source_events_free(agendad_source_event *evs, size_t n)
@@ -757,6 +768,22 @@ static bool copy_field(const char **dst, const char *s)
     return !s || *dst;
 }
 
+static bool copy_strv(agendad_source_event *dst, const char *const *v, size_t n)
+{
+    if (n == 0)
+        return true;
+    const char **copy = calloc(n, sizeof *copy);
+    if (!copy)
+        return false;
+    dst->categories = copy;
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i] || !(copy[i] = dup_str(v[i])))
+            return false;
+        dst->n_categories = i + 1;
+    }
+    return true;
+}
+
 /* Reads the plugin's struct up to its own size: fields appended in a later
  * minor read as zero for a plugin built against an older one. */
 static int source_event_copy(agendad_source_event *dst, const agendad_source_event *src)
@@ -767,15 +794,20 @@ static int source_event_copy(agendad_source_event *dst, const agendad_source_eve
     memcpy(&in, src, src->size < sizeof in ? src->size : sizeof in);
     if (!in.uid || !*in.uid || (!in.title_ar && !in.title_fr) || in.end < in.start)
         return AGENDAD_EINVAL;
-    *dst = (agendad_source_event){
-        .size = sizeof *dst, .start = in.start, .end = in.end, .all_day = in.all_day};
+    *dst = (agendad_source_event){.size = sizeof *dst,
+                                  .start = in.start,
+                                  .end = in.end,
+                                  .all_day = in.all_day,
+                                  .status = in.status};
+    if (in.n_categories && !in.categories)
+        return AGENDAD_EINVAL;
     bool ok = copy_field(&dst->uid, in.uid) && copy_field(&dst->title_ar, in.title_ar) &&
               copy_field(&dst->title_fr, in.title_fr) &&
               copy_field(&dst->description_ar, in.description_ar) &&
               copy_field(&dst->description_fr, in.description_fr) &&
               copy_field(&dst->location_ar, in.location_ar) &&
               copy_field(&dst->location_fr, in.location_fr) && copy_field(&dst->tzid, in.tzid) &&
-              copy_field(&dst->member, in.member);
+              copy_field(&dst->member, in.member) && copy_strv(dst, in.categories, in.n_categories);
     if (!ok) {
         source_event_free(dst);
         return AGENDAD_ENOMEM;
@@ -803,6 +835,148 @@ static int api_source_submit(agendad_source *src, const agendad_source_event *ev
     const ag_plugin_services *svc = &src->plugin->host->svc;
     if (svc->source_changed)
         svc->source_changed(svc->data, src->name);
+    return 0;
+}
+
+/* ----------------------------------------- host table: sync (ABI 1.2) */
+
+static int api_source_submit_member(agendad_source *src, const char *member,
+                                    const agendad_source_event *events, size_t n)
+{
+    if (!src || !member || (n && !events))
+        return AGENDAD_EINVAL;
+    const ag_plugin_services *svc = &src->plugin->host->svc;
+    if (!svc->source_import)
+        return AGENDAD_ESTATE;
+    if (!svc->config || !ag_network_member(svc->config(svc->data), member))
+        return AGENDAD_ENOENT;
+    agendad_source_event *copy = n ? calloc(n, sizeof *copy) : NULL;
+    if (n && !copy)
+        return AGENDAD_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        int rc = source_event_copy(&copy[i], &events[i]);
+        if (rc != 0) {
+            source_events_free(copy, i);
+            return rc;
+        }
+    }
+    char *err = NULL;
+    int rc = svc->source_import(svc->data, src->name, member, copy, n, &err);
+    if (rc < 0)
+        host_log(src->plugin->host, AG_LOG_ERR, "plugin %s: events of %s not stored: %s",
+                 src->plugin->name, member, err ? err : "failed");
+    free(err);
+    source_events_free(copy, n);
+    return rc < 0 ? AGENDAD_EPLUGIN : 0;
+}
+
+static int api_member_foreach(agendad_plugin *self, int (*fn)(const agendad_member *m, void *data),
+                              void *data)
+{
+    if (!self || !fn || !self->host->svc.config)
+        return AGENDAD_EINVAL;
+    const ag_config *cfg = self->host->svc.config(self->host->svc.data);
+    for (size_t i = 0; cfg && i < cfg->n_members; i++) {
+        int rc = fn((const agendad_member *)&cfg->members[i], data);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* systemd hands credentials over in $CREDENTIALS_DIRECTORY; elsewhere a
+ * relative name is beside the config. Borrowed: a static buffer, valid until
+ * the next call (the loop thread is the only caller). */
+static const char *password_path(const ag_config *cfg, const char *file)
+{
+    static char path[4096];
+    if (!file)
+        return NULL;
+    if (file[0] == '/')
+        return file;
+    const char *creds = getenv("CREDENTIALS_DIRECTORY");
+    snprintf(path, sizeof path, "%s/%s", creds && *creds ? creds : cfg->dir, file);
+    return path;
+}
+
+static int api_member_sync(agendad_plugin *self, const agendad_member *m, agendad_member_sync *out)
+{
+    if (!self || !m || !out || out->size < offsetof(agendad_member_sync, private_data) + 1)
+        return AGENDAD_EINVAL;
+    const ag_member *mm = member(m);
+    const ag_config *cfg = self->host->svc.config(self->host->svc.data);
+    agendad_member_sync s = {
+        .size = sizeof s,
+        .feed_url = mm->feed_url,
+        .interval = mm->sync.interval,
+        .caldav_url = mm->sync.caldav_url,
+        .caldav_username = mm->sync.caldav_username,
+        .caldav_password_file = password_path(cfg, mm->sync.caldav_password_file),
+        .network_wins = mm->sync.network_wins,
+        .private_data = mm->sync.private_data,
+    };
+    size_t size = out->size < sizeof s ? out->size : sizeof s;
+    memcpy(out, &s, size);
+    out->size = size;
+    return 0;
+}
+
+static char *state_key(const agendad_plugin *self, const char *key)
+{
+    char *k = NULL;
+    return asprintf(&k, "plugin.%s.%s", self->name, key) < 0 ? NULL : k;
+}
+
+static const char *api_state_get(agendad_plugin *self, const char *key)
+{
+    if (!self || !key || !self->host->svc.state_get)
+        return NULL;
+    char *k = state_key(self, key);
+    char *value = NULL;
+    if (k && self->host->svc.state_get(self->host->svc.data, k, &value) < 0)
+        value = NULL;
+    free(k);
+    free(self->state_value);
+    self->state_value = value;
+    return value;
+}
+
+static int api_state_set(agendad_plugin *self, const char *key, const char *value)
+{
+    if (!self || !key || !*key)
+        return AGENDAD_EINVAL;
+    const ag_plugin_services *svc = &self->host->svc;
+    if (!svc->state_set || !svc->state_get)
+        return AGENDAD_ESTATE;
+    char *k = state_key(self, key);
+    if (!k)
+        return AGENDAD_ENOMEM;
+    char *old = NULL;
+    int rc = svc->state_get(svc->data, k, &old);
+    /* An unchanged value is not written: a quiet plugin costs no fsync. */
+    bool same = rc == 0 && ((!old && !value) || (old && value && strcmp(old, value) == 0));
+    if (!same)
+        rc = svc->state_set(svc->data, k, value);
+    free(old);
+    free(k);
+    return rc < 0 ? AGENDAD_EPLUGIN : 0;
+}
+
+static int api_event_ical(agendad_plugin *self, const agendad_event *ev, const char *lang,
+                          const char **text, size_t *len)
+{
+    if (!self || !ev || !text || !len)
+        return AGENDAD_EINVAL;
+    const ag_plugin_services *svc = &self->host->svc;
+    if (!svc->event_ical)
+        return AGENDAD_ESTATE;
+    char *out = NULL;
+    if (svc->event_ical(svc->data, stored(ev)->ev.uid,
+                        lang && strcmp(lang, "fr") == 0 ? "fr" : "ar", &out, len) < 0)
+        return AGENDAD_ENOENT;
+    free(self->state_value);
+    self->state_value = out; /* same lifetime rule as state_get's answer */
+    *text = out;
     return 0;
 }
 
@@ -847,10 +1021,238 @@ static void api_respond_error(agendad_request *req, int status, const char *deta
     free(req);
 }
 
+ag_plugin_host *ag_plugin_owner(agendad_plugin *p)
+{
+    return p ? p->host : NULL;
+}
+
+ag_net *ag_plugin_host_net(const ag_plugin_host *h)
+{
+    return h->svc.net;
+}
+
+const char *ag_plugin_name(const agendad_plugin *p)
+{
+    return p->name;
+}
+
+bool ag_plugin_in_init(const agendad_plugin *p)
+{
+    return p->in_init;
+}
+
+struct ag_metrics *ag_plugin_metrics(const agendad_plugin *p)
+{
+    return p && p->host ? p->host->svc.metrics : NULL;
+}
+
+bool ag_plugin_host_finished(const ag_plugin_host *h)
+{
+    return h->finished;
+}
+
+const ag_plugin_services *ag_plugin_host_services(const ag_plugin_host *h)
+{
+    return &h->svc;
+}
+
+/* ------------------------------------------------ host table: ABI 1.2 */
+
+static const ag_config *current_config(const agendad_plugin *self)
+{
+    const ag_plugin_services *svc = &self->host->svc;
+    return svc->config ? svc->config(svc->data) : NULL;
+}
+
+static uint64_t api_store_generation(agendad_plugin *self)
+{
+    const ag_plugin_services *svc = self ? &self->host->svc : NULL;
+    return svc && svc->generation ? (uint64_t)svc->generation(svc->data) : 0;
+}
+
+static const char *api_setting(agendad_plugin *self, const char *key)
+{
+    const ag_config *cfg = self && key ? current_config(self) : NULL;
+    if (!cfg)
+        return NULL;
+    if (strcmp(key, "tzdata") == 0)
+        return self->host->svc.tz_version ? self->host->svc.tz_version() : NULL;
+    const struct {
+        const char *key, *value;
+    } table[] = {
+        {"base_url", cfg->settings.base_url},
+        {"language", cfg->settings.default_lang},
+        {"timezone", cfg->settings.default_tz},
+        {"config_dir", cfg->dir},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(key, table[i].key) == 0)
+            return table[i].value;
+    return NULL;
+}
+
+static const char *api_network_text(agendad_plugin *self, const char *field, const char *lang)
+{
+    const ag_config *cfg = self && field ? current_config(self) : NULL;
+    if (!cfg)
+        return NULL;
+    if (strcmp(field, "name") == 0)
+        return text_in(&cfg->settings.network_name, lang);
+    if (strcmp(field, "description") == 0)
+        return text_in(&cfg->settings.network_description, lang);
+    return NULL;
+}
+
+static size_t api_category_count(agendad_plugin *self)
+{
+    const ag_config *cfg = self ? current_config(self) : NULL;
+    return cfg ? cfg->n_categories : 0;
+}
+
+static const char *api_category_id(agendad_plugin *self, size_t i)
+{
+    const ag_config *cfg = self ? current_config(self) : NULL;
+    return cfg && i < cfg->n_categories ? cfg->categories[i].id : NULL;
+}
+
+static const ag_category *category_by_id(agendad_plugin *self, const char *id)
+{
+    const ag_config *cfg = self && id ? current_config(self) : NULL;
+    for (size_t i = 0; cfg && i < cfg->n_categories; i++)
+        if (strcmp(cfg->categories[i].id, id) == 0)
+            return &cfg->categories[i];
+    return NULL;
+}
+
+static const char *api_category_name(agendad_plugin *self, const char *id, const char *lang)
+{
+    const ag_category *c = category_by_id(self, id);
+    return c ? text_in(&c->name, lang) : NULL;
+}
+
+static bool api_category_is_axis(agendad_plugin *self, const char *id)
+{
+    const ag_category *c = category_by_id(self, id);
+    return c && c->axis;
+}
+
+static size_t api_member_count(agendad_plugin *self)
+{
+    const ag_config *cfg = self ? current_config(self) : NULL;
+    return cfg ? cfg->n_members : 0;
+}
+
+static const agendad_member *api_member_at(agendad_plugin *self, size_t i)
+{
+    const ag_config *cfg = self ? current_config(self) : NULL;
+    return cfg && i < cfg->n_members ? (const agendad_member *)&cfg->members[i] : NULL;
+}
+
+static size_t api_event_audience_count(agendad_plugin *self, const agendad_event *ev)
+{
+    (void)self;
+    return ev ? stored(ev)->ev.n_audience : 0;
+}
+
+static const char *api_event_audience(agendad_plugin *self, const agendad_event *ev, size_t i)
+{
+    (void)self;
+    return ev && i < stored(ev)->ev.n_audience ? stored(ev)->ev.audience[i] : NULL;
+}
+
+static bool api_event_invites(agendad_plugin *self, const agendad_event *ev, const char *member_id)
+{
+    const ag_config *cfg = self && ev && member_id ? current_config(self) : NULL;
+    if (!cfg || !self->host->svc.member_concerned)
+        return false;
+    return self->host->svc.member_concerned(cfg, &stored(ev)->ev, member_id);
+}
+
+static int api_event_span(agendad_plugin *self, const agendad_event *ev, agendad_when *out)
+{
+    if (!self || !ev || !out)
+        return AGENDAD_EINVAL;
+    const ag_event *e = &stored(ev)->ev;
+    if (!e->rrule || !self->host->svc.series_span)
+        return api_event_when(self, ev, out);
+    agendad_when w = {.all_day = e->start.is_date, .tzid = e->tzid};
+    int rc = self->host->svc.series_span(e, &w.start, &w.end);
+    if (rc < 0)
+        return AGENDAD_EZONE;
+    if (rc > 0)
+        return AGENDAD_ERANGE;
+    *out = w;
+    return 0;
+}
+
+static void api_respond_cached(agendad_request *req, const char *content_type, const char *body,
+                               size_t len, int64_t last_modified, int max_age)
+{
+    const ag_plugin_services *svc = &req->host->svc;
+    if (svc->respond_cached)
+        svc->respond_cached(req->http, content_type ? content_type : "application/octet-stream",
+                            body ? body : "", body ? len : 0, last_modified, max_age);
+    else
+        svc->respond(req->http, 200, content_type, body ? body : "", body ? len : 0, NULL);
+    free(req);
+}
+
+static int api_utc_offset(agendad_plugin *self, const char *tzid, int64_t t, int32_t *offset)
+{
+    if (!self || !tzid || !offset)
+        return AGENDAD_EINVAL;
+    bool ok = false;
+    int32_t off = self->host->svc.utc_offset ? self->host->svc.utc_offset(t, tzid, &ok) : 0;
+    if (!ok)
+        return AGENDAD_EZONE;
+    *offset = off;
+    return 0;
+}
+
+static bool renderer_taken(const ag_plugin_host *h, const agendad_plugin *self, const char *name)
+{
+    for (size_t i = 0; i < h->n_plugins; i++)
+        for (size_t j = 0; j < h->plugins[i]->n_renderers; j++)
+            if (strcmp(h->plugins[i]->renderers[j].name, name) == 0)
+                return true;
+    for (size_t j = 0; j < self->n_renderers; j++)
+        if (strcmp(self->renderers[j].name, name) == 0)
+            return true;
+    return false;
+}
+
+static int api_register_renderer(agendad_plugin *self, const char *name, agendad_render_fn fn,
+                                 void *data)
+{
+    int rc = may_register(self);
+    if (rc != 0)
+        return rc;
+    if (!name || !*name || !fn)
+        return AGENDAD_EINVAL;
+    if (renderer_taken(self->host, self, name))
+        return AGENDAD_EEXIST;
+    renderer r = {.name = dup_str(name), .fn = fn, .data = data};
+    if (!r.name || !grow((void **)&self->renderers, self->n_renderers, sizeof r)) {
+        free(r.name);
+        return AGENDAD_ENOMEM;
+    }
+    self->renderers[self->n_renderers++] = r;
+    return 0;
+}
+
 static const agendad_host host_table_template = {
     .size = sizeof(agendad_host),
     .abi_major = AGENDAD_PLUGIN_ABI_MAJOR,
     .abi_minor = AGENDAD_PLUGIN_ABI_MINOR,
+    .http_fetch = ag_plugin_api_http_fetch,
+    .smtp_send = ag_plugin_api_smtp_send,
+    .xfer_cancel = ag_plugin_api_xfer_cancel,
+    .reminder_event = ag_plugin_api_reminder_event,
+    .reminder_ics = ag_plugin_api_reminder_ics,
+    .mem_free = free,
+    .metric_register = ag_plugin_api_metric_register,
+    .metric_add = ag_plugin_api_metric_add,
+    .metric_set = ag_plugin_api_metric_set,
     .strerror = api_strerror,
     .log = api_log,
     .config = api_config,
@@ -895,6 +1297,28 @@ static const agendad_host host_table_template = {
     .request_header = api_request_header,
     .respond = api_respond,
     .respond_error = api_respond_error,
+    .store_generation = api_store_generation,
+    .setting = api_setting,
+    .network_text = api_network_text,
+    .category_count = api_category_count,
+    .category_id = api_category_id,
+    .category_name = api_category_name,
+    .category_is_axis = api_category_is_axis,
+    .member_count = api_member_count,
+    .member_at = api_member_at,
+    .event_audience_count = api_event_audience_count,
+    .event_audience = api_event_audience,
+    .event_invites = api_event_invites,
+    .event_span = api_event_span,
+    .respond_cached = api_respond_cached,
+    .utc_offset = api_utc_offset,
+    .register_renderer = api_register_renderer,
+    .member_foreach = api_member_foreach,
+    .member_sync = api_member_sync,
+    .source_submit_member = api_source_submit_member,
+    .state_get = api_state_get,
+    .state_set = api_state_set,
+    .event_ical = api_event_ical,
 };
 
 /* ---------------------------------------------------------------- loading */
@@ -912,6 +1336,11 @@ static void drop_registrations(agendad_plugin *p)
         free(p->sources[i]->name);
         free(p->sources[i]);
     }
+    for (size_t i = 0; i < p->n_renderers; i++)
+        free(p->renderers[i].name);
+    free(p->renderers);
+    p->renderers = NULL;
+    p->n_renderers = 0;
     free(p->routes);
     free(p->channels);
     free(p->sources);
@@ -927,6 +1356,7 @@ static void plugin_free(agendad_plugin *p)
 {
     drop_registrations(p);
     cfg_free(p->section);
+    free(p->state_value);
     free(p->name);
     free(p);
 }
@@ -1006,9 +1436,9 @@ static int run_init(ag_plugin_host *h, agendad_plugin *p)
     }
     host_log(h, AG_LOG_INFO,
              "plugin %s: loaded %s %s (%zu routes, %zu channels, %zu sources, "
-             "%zu listeners)",
+             "%zu listeners, %zu renderers)",
              p->name, p->info.name ? p->info.name : "?", p->info.version ? p->info.version : "?",
-             p->n_routes, p->n_channels, p->n_sources, p->n_listeners);
+             p->n_routes, p->n_channels, p->n_sources, p->n_listeners, p->n_renderers);
     return 0;
 }
 
@@ -1105,6 +1535,8 @@ bool ag_plugins_loaded(const ag_plugin_host *h, const char *name)
 
 static bool prefix_covers(const route *r, const char *path)
 {
+    if (r->len == 1) /* "/": the front page only, never a catch-all */
+        return strcmp(path, "/") == 0;
     return strncmp(path, r->prefix, r->len) == 0 && (path[r->len] == '\0' || path[r->len] == '/');
 }
 
@@ -1140,6 +1572,21 @@ bool ag_plugins_dispatch(ag_plugin_host *h, ag_http_request *req)
     *preq = (agendad_request){.host = h, .http = req};
     r->fn(preq, r->data);
     return true;
+}
+
+int ag_plugins_render(ag_plugin_host *h, const char *name, const agendad_render_request *r,
+                      FILE *out, bool *found)
+{
+    *found = false;
+    for (size_t i = 0; name && i < ag_plugins_count(h); i++)
+        for (size_t j = 0; j < h->plugins[i]->n_renderers; j++) {
+            const renderer *rd = &h->plugins[i]->renderers[j];
+            if (strcmp(rd->name, name) == 0) {
+                *found = true;
+                return rd->fn(r, out, rd->data);
+            }
+        }
+    return AGENDAD_ENOENT;
 }
 
 const ag_plugin_channel *ag_plugins_channel(const ag_plugin_host *h, const char *name)

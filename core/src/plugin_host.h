@@ -11,15 +11,21 @@
 #define AGENDAD_PLUGIN_HOST_H
 
 #include "agendad/plugin.h"
+#include "blob.h"
 #include "config.h"
+#include "feed.h"
 #include "http.h"
 #include "log.h"
+#include "network.h"
+#include "routes.h"
 #include "store.h"
 #include "tz.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #include <uv.h>
 
 typedef struct ag_plugin_host ag_plugin_host;
@@ -51,7 +57,66 @@ typedef struct {
     /* Optional: told after a source replaced its batch (e.g. to rebuild the
      * member feeds); name borrowed for the call. */
     void (*source_changed)(void *data, const char *source_name);
+    /* ABI 1.2 (sync), each optional (NULL: the plugin's call fails with
+     * AGENDAD_ESTATE). source_import stores one member's batch (see
+     * source_submit_member in plugin.h); 0, or -1 with *err (malloc'd).
+     * state_get sets *value (malloc'd) or NULL when absent; state_set with
+     * value NULL deletes. Keys are already namespaced by plugin. */
+    int (*source_import)(void *data, const char *source, const char *member,
+                         const agendad_source_event *evs, size_t n, char **err);
+    int (*state_get)(void *data, const char *key, char **value);
+    int (*state_set)(void *data, const char *key, const char *value);
+    /* The event feed of uid without slots, in lang; *out malloc'd. 0 or -1. */
+    int (*event_ical)(void *data, const char *uid, const char *lang, char **out, size_t *len);
+    /* The network client plugins use (ABI 1.1); NULL: their requests fail
+     * with AGENDAD_ESTATE. Borrowed; free it only after ag_plugins_fini. */
+    struct ag_net *net;
+    /* ABI 1.2 reminder_ics: the event uid as an .ics in lang, with METHOD
+     * PUBLISH or CANCEL; *out malloc'd. NULL: AGENDAD_ESTATE. */
+    int (*event_ics)(void *data, const char *uid, const char *lang, bool cancel, char **out,
+                     size_t *len);
+
+    /* For the ABI 1.2 entries; any may be NULL (the entry then answers as
+     * for an empty daemon). */
+    /* The service's generation: bumps when events or config change. */
+    int64_t (*generation)(void *data);
+    /* ag_tz_utc_offset. */
+    int32_t (*utc_offset)(int64_t t, const char *tzid, bool *ok);
+    /* ag_tz_version. */
+    const char *(*tz_version)(void);
+    /* ag_network_member_concerned. */
+    bool (*member_concerned)(const ag_config *cfg, const ag_event *ev, const char *member_id);
+    /* ag_feed_series_span: 0, 1 (every instance excluded), -1 (unknown zone). */
+    int (*series_span)(const ag_event *ev, int64_t *first_start, int64_t *last_end);
+    /* A cacheable 200 (ag_plugin_respond_cached below). */
+    void (*respond_cached)(ag_http_request *req, const char *content_type, const char *body,
+                           size_t len, int64_t last_modified, int max_age);
+    /* Route prefixes the core keeps for itself (NULL-terminated; may be
+     * NULL): plugins cannot register them or anything under them. */
+    const char *const *reserved_prefixes;
+    /* The registry plugins' metrics join (ABI 1.4); NULL: none kept. */
+    struct ag_metrics *metrics;
 } ag_plugin_services;
+
+/* Serves a plugin's page the way feeds are served (http.h's blob response:
+ * ETag salted with the tzdata version, 304, gzip, HEAD). */
+static inline void ag_plugin_respond_cached(ag_http_request *req, const char *content_type,
+                                            const char *body, size_t len, int64_t last_modified,
+                                            int max_age)
+{
+    char *copy = malloc(len ? len : 1);
+    ag_blob *b = NULL;
+    if (copy) {
+        memcpy(copy, body, len);
+        b = ag_blob_new(content_type, copy, len, last_modified, ag_tz_version());
+    }
+    if (!b) {
+        ag_http_respond_error(req, 503, "out of memory", NULL);
+        return;
+    }
+    ag_http_respond_blob(req, b, max_age);
+    ag_blob_unref(b);
+}
 
 /* Fills the entries backed by the core modules (tz, http, log); the daemon
  * still sets events, config, data and source_changed. Inline so that only a
@@ -67,6 +132,12 @@ static inline void ag_plugin_services_core(ag_plugin_services *s)
     s->respond = ag_http_respond;
     s->respond_error = ag_http_respond_error;
     s->logv = ag_logv;
+    s->tz_version = ag_tz_version;
+    s->utc_offset = ag_tz_utc_offset;
+    s->member_concerned = ag_network_member_concerned;
+    s->series_span = ag_feed_series_span;
+    s->respond_cached = ag_plugin_respond_cached;
+    s->reserved_prefixes = ag_routes_reserved;
 }
 
 /* Loads confs[0..n) in order from dir. svc is copied. Plugins that cannot be
@@ -88,6 +159,12 @@ bool ag_plugins_has_route(const ag_plugin_host *h, const char *path);
  * false, with req untouched, when none does. Once true, the plugin owns the
  * response (the host answers 503 itself when out of memory). */
 bool ag_plugins_dispatch(ag_plugin_host *h, ag_http_request *req);
+
+/* Runs the renderer registered under name (see agendad_render_fn): its
+ * result, or AGENDAD_ENOENT with *found false when no plugin registered
+ * one by that name. */
+int ag_plugins_render(ag_plugin_host *h, const char *name, const agendad_render_request *r,
+                      FILE *out, bool *found);
 
 /* A reminder channel by name, or NULL. Borrowed until ag_plugins_fini. */
 const ag_plugin_channel *ag_plugins_channel(const ag_plugin_host *h, const char *name);

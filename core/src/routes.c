@@ -2,6 +2,7 @@
 
 #include "log.h"
 #include "network.h"
+#include "status.h"
 #include "tz.h"
 
 #include <stdio.h>
@@ -10,6 +11,9 @@
 #include <time.h>
 
 #define FEED_MAX_AGE 300
+
+const char *const ag_routes_reserved[] = {"/feeds",  "/healthz",     "/metrics",
+                                          "/status", "/status.html", NULL};
 
 /* A key is one path segment: no '/', not empty, bounded. */
 static bool take_key(const char *s, const char *suffix, char *buf, size_t size)
@@ -179,6 +183,14 @@ static void serve_index(ag_http_request *req, ag_service *svc)
     free(text);
 }
 
+/* Metrics count by template, never by raw path. */
+static const char *feed_route(ag_feed_kind kind)
+{
+    static const char *const routes[] = {"/feeds/network.ics", "/feeds/members/{id}.ics",
+                                         "/feeds/categories/{id}.ics", "/events/{uid}.ics"};
+    return routes[kind];
+}
+
 void ag_routes_handle(ag_http_request *req, void *data)
 {
     ag_routes *r = data;
@@ -186,18 +198,25 @@ void ag_routes_handle(ag_http_request *req, void *data)
     ag_feed_query q = {0};
     char key[256];
     if (ag_routes_parse_feed_path(path, &q, key, sizeof key)) {
+        ag_http_set_route(req, feed_route(q.kind));
         serve_feed(req, r->svc, &q);
         return;
     }
     if (strcmp(path, "/healthz") == 0) {
+        ag_http_set_route(req, "/healthz");
         serve_health(req, r->svc);
         return;
     }
+    if (r->status && ag_status_dispatch(r->status, req))
+        return;
+    ag_http_set_route(req, "plugin");
     if (r->extra && r->extra(req, r->extra_data))
         return;
     if (strcmp(path, "/") == 0) {
+        ag_http_set_route(req, "/");
         serve_index(req, r->svc);
         return;
     }
+    ag_http_set_route(req, "not_found");
     ag_http_respond_error(req, 404, "no such page; feeds are under /feeds/", NULL);
 }

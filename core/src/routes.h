@@ -10,11 +10,18 @@
  * it took the request (and will respond). */
 typedef bool (*ag_routes_extra_fn)(ag_http_request *req, void *data);
 
+struct ag_ops;
+
 typedef struct {
     ag_service *svc;
+    struct ag_ops *status; /* /metrics and /status when set (status.h) */
     ag_routes_extra_fn extra;
     void *extra_data;
 } ag_routes;
+
+/* Path prefixes served by the core alone (NULL-terminated): plugins may
+ * not register them or anything under them. */
+extern const char *const ag_routes_reserved[];
 
 /* An ag_http_handler_fn; data is an ag_routes. */
 void ag_routes_handle(ag_http_request *req, void *data);

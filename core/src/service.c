@@ -1,12 +1,15 @@
 #include "service.h"
 
+#include "imports.h"
 #include "log.h"
+#include "metrics.h"
 #include "network.h"
 #include "tz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define AG_CACHE_ENTRIES 4096
 #define DAY 86400
@@ -95,18 +98,91 @@ static int load_config(const ag_service *svc, ag_config **out, ag_diags *diags)
     return 0;
 }
 
+/* The feed builder takes one uid-sorted array: both sorted lists merged,
+ * by value (the pointers stay owned by evs and imports). */
+static int merge_feed_events(ag_service *svc)
+{
+    size_t n = svc->n_evs + svc->n_imports;
+    ag_stored_event *all = malloc((n ? n : 1) * sizeof *all);
+    if (!all)
+        return -1;
+    size_t i = 0, j = 0, k = 0;
+    while (i < svc->n_evs || j < svc->n_imports) {
+        bool take_ev = j == svc->n_imports ||
+                       (i < svc->n_evs && strcmp(svc->evs[i].ev.uid, svc->imports[j].ev.uid) < 0);
+        all[k++] = take_ev ? svc->evs[i++] : svc->imports[j++];
+    }
+    free(svc->feed_evs);
+    svc->feed_evs = all;
+    svc->n_feed_evs = n;
+    return 0;
+}
+
+static void published_changed(ag_service *svc)
+{
+    svc->last_modified = 0;
+    for (size_t i = 0; i < svc->n_feed_evs; i++)
+        if (svc->feed_evs[i].last_modified > svc->last_modified)
+            svc->last_modified = svc->feed_evs[i].last_modified;
+    ag_service_invalidate(svc);
+}
+
 static void set_events(ag_service *svc, ag_stored_event *evs, size_t n)
 {
     ag_stored_events_free(svc->evs, svc->n_evs);
     svc->evs = evs;
     svc->n_evs = n;
     svc->have_events = true;
-    svc->last_modified = 0;
-    for (size_t i = 0; i < n; i++)
-        if (evs[i].last_modified > svc->last_modified)
-            svc->last_modified = evs[i].last_modified;
-    svc->generation++;
-    ag_cache_clear(svc->cache);
+    if (merge_feed_events(svc) < 0) {
+        /* Without memory for the merge, feeds show the network's events only. */
+        free(svc->feed_evs);
+        svc->feed_evs = NULL;
+        svc->n_feed_evs = 0;
+    }
+    published_changed(svc);
+}
+
+/* Reads the imported events from the store; the previous ones stay on error. */
+static int load_imports(ag_service *svc, char **err)
+{
+    ag_import_row *rows;
+    size_t n;
+    if (ag_store_load_imports(svc->store, &rows, &n, err) < 0)
+        return -1;
+    ag_stored_event *evs;
+    int rc = ag_import_rows_to_events(rows, n, &evs);
+    ag_import_rows_free(rows, n);
+    if (rc < 0) {
+        *err = strdup("out of memory loading imported events");
+        return -1;
+    }
+    ag_stored_events_free(svc->imports, svc->n_imports);
+    svc->imports = evs;
+    svc->n_imports = n;
+    return 0;
+}
+
+int ag_service_import(ag_service *svc, const char *source, const char *member,
+                      const ag_import_row *rows, size_t n, int64_t now, int *written, char **err)
+{
+    int count = 0;
+    if (written)
+        *written = 0;
+    if (!svc->store) {
+        *err = strdup("the state database is not open");
+        return -1;
+    }
+    if (ag_store_import_replace(svc->store, source, member, rows, n, now,
+                                svc->cfg->settings.retention, &count, err) < 0)
+        return -1;
+    if (written)
+        *written = count;
+    if (count == 0)
+        return 0;
+    if (load_imports(svc, err) < 0 || merge_feed_events(svc) < 0)
+        return -1;
+    published_changed(svc);
+    return 0;
 }
 
 /* Reconciles cfg into the store and loads the result; on failure the store
@@ -121,6 +197,10 @@ static int sync_store(ag_service *svc, const ag_config *cfg, int64_t now, ag_rec
     size_t n;
     if (ag_store_load_events(svc->store, &evs, &n, err) < 0)
         return -1;
+    if (load_imports(svc, err) < 0) {
+        ag_stored_events_free(evs, n);
+        return -1;
+    }
     set_events(svc, evs, n);
     return 0;
 }
@@ -144,6 +224,8 @@ int ag_service_open(ag_service *svc, const char *config_dir, const ag_overrides 
 void ag_service_close(ag_service *svc)
 {
     ag_stored_events_free(svc->evs, svc->n_evs);
+    ag_stored_events_free(svc->imports, svc->n_imports);
+    free(svc->feed_evs);
     if (svc->store)
         ag_store_close(svc->store);
     if (svc->cfg)
@@ -177,6 +259,12 @@ ag_reload_result ag_service_reload(ag_service *svc, int64_t now, ag_reconcile_st
     ag_config_free(svc->cfg);
     svc->cfg = cfg;
     return AG_RELOAD_OK;
+}
+
+void ag_service_invalidate(ag_service *svc)
+{
+    svc->generation++;
+    ag_cache_clear(svc->cache);
 }
 
 const ag_settings *ag_service_settings(const ag_service *svc)
@@ -226,12 +314,39 @@ static void cache_key(const ag_feed_query *q, int64_t now, char *buf, size_t siz
         off += snprintf(buf + off, size - (size_t)off, "%lld,", (long long)q->alarms[i]);
 }
 
+static double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Registration returns the existing family after the first call: a lookup
+ * per build (not per request) keeps the service free of metric fields. */
+static void measure_build(ag_service *svc, ag_feed_kind kind, double seconds)
+{
+    static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                    0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+    const char *const labels[] = {"kind", NULL};
+    const char *const v[] = {kind_key(kind)};
+    ag_metric_add(ag_metrics_counter(svc->metrics, "agendad_feed_builds_total",
+                                     "Feeds built (cache misses), by kind.", labels),
+                  v, 1);
+    ag_metric_observe(ag_metrics_histogram(svc->metrics, "agendad_feed_build_seconds",
+                                           "Time to build a feed, by kind.", labels, bounds,
+                                           sizeof bounds / sizeof bounds[0]),
+                      v, seconds);
+}
+
 static ag_blob *build_feed(ag_service *svc, const ag_feed_query *q, int64_t now, int *status,
                            char **err)
 {
     char *text;
     size_t len;
-    int rc = ag_feed_build(svc->cfg, svc->evs, svc->n_evs, q, now, &text, &len, err);
+    double t0 = monotonic_seconds();
+    int rc = ag_feed_build(svc->cfg, svc->feed_evs, svc->n_feed_evs, q, now, &text, &len, err);
+    if (svc->metrics)
+        measure_build(svc, q->kind, monotonic_seconds() - t0);
     if (rc < 0) {
         *status = rc == AG_FEED_NOT_FOUND ? 404 : 500;
         return NULL;
@@ -256,6 +371,10 @@ ag_blob *ag_service_feed(ag_service *svc, const ag_feed_query *q, int64_t now, i
     char key[1024];
     cache_key(q, now, key, sizeof key);
     ag_blob *b = ag_cache_get(svc->cache, key, svc->generation);
+    if (b && svc->metrics)
+        ag_metric_add(ag_metrics_counter(svc->metrics, "agendad_feed_cache_hits_total",
+                                         "Feed requests answered from the cache.", NULL),
+                      NULL, 1);
     if (b)
         return b;
     b = build_feed(svc, q, now, status, err);

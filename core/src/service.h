@@ -27,10 +27,15 @@ typedef struct {
     ag_store *store;        /* NULL when it could not be opened */
     ag_stored_event *evs;   /* loaded after the last successful reconcile */
     size_t n_evs;
+    ag_stored_event *imports; /* events imported from members' calendars (sync) */
+    size_t n_imports;
+    ag_stored_event *feed_evs; /* evs and imports merged in uid order: shallow copies */
+    size_t n_feed_evs;
     bool have_events;      /* false until the store answered once: then 503 */
     int64_t generation;    /* bumps whenever evs or cfg change */
     int64_t last_modified; /* newest last_modified among evs */
     ag_cache *cache;
+    struct ag_metrics *metrics; /* feed builds are measured when set (the daemon's) */
 } ag_service;
 
 /* Loads config_dir, opens the store, reconciles, loads events. 0 on success;
@@ -50,6 +55,12 @@ typedef enum {
 ag_reload_result ag_service_reload(ag_service *svc, int64_t now, ag_reconcile_stats *stats,
                                    ag_diags *diags, char **err);
 
+/* Replaces the events member's calendar gave (through source), rows as
+ * ag_store_import_replace takes them. When something was written, feeds are
+ * rebuilt. *written (may be NULL): rows written. 0, or -1 with *err. */
+int ag_service_import(ag_service *svc, const char *source, const char *member,
+                      const ag_import_row *rows, size_t n, int64_t now, int *written, char **err);
+
 /* A feed as a blob (new reference; caller unrefs), built or from the cache.
  * key: the canonical cache key (see ag_service_feed_key). Returns NULL with
  * *status 404 (unknown member, category or event) or 503 (store never
@@ -60,6 +71,10 @@ ag_blob *ag_service_feed(ag_service *svc, const ag_feed_query *q, int64_t now, i
 /* Fills q's window from the settings (relative bounds resolved against now,
  * rounded to whole UTC days so that the cache key changes once a day). */
 void ag_service_default_window(const ag_service *svc, int64_t now, ag_feed_query *q);
+
+/* Drops every cached feed (e.g. after a tzdata upgrade: same store, new
+ * instants and ETags). */
+void ag_service_invalidate(ag_service *svc);
 
 /* The effective settings after command-line overrides. */
 const ag_settings *ag_service_settings(const ag_service *svc);

@@ -2,6 +2,7 @@
  * live in store_events.c, reconcile in store_reconcile.c, tokens in
  * store_tokens.c. */
 #include "store_internal.h"
+#include "store_outbox.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -80,6 +81,27 @@ static const char *const migrations[] = {
     "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
     "  created INTEGER NOT NULL"
     ") WITHOUT ROWID;",
+    /* 2: events imported from members' own calendars (sync). */
+    "CREATE TABLE imported_events ("
+    "  uid TEXT PRIMARY KEY,"
+    "  source TEXT NOT NULL,"
+    "  member TEXT NOT NULL,"
+    "  title_ar TEXT, title_fr TEXT,"
+    "  description_ar TEXT, description_fr TEXT,"
+    "  location_ar TEXT, location_fr TEXT,"
+    "  start_utc INTEGER NOT NULL,"
+    "  end_utc INTEGER NOT NULL CHECK (end_utc >= start_utc),"
+    "  all_day INTEGER NOT NULL CHECK (all_day IN (0, 1)),"
+    "  status TEXT NOT NULL CHECK (status IN ('confirmed', 'tentative', 'cancelled')),"
+    "  categories TEXT NOT NULL DEFAULT '',"
+    "  sequence INTEGER NOT NULL CHECK (sequence >= 0),"
+    "  created INTEGER NOT NULL,"
+    "  last_modified INTEGER NOT NULL,"
+    "  removed_at INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX imported_events_member ON imported_events (member);",
+    /* 3: the reminder outbox (store_outbox.c). */
+    AG_STORE_OUTBOX_SCHEMA,
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 
@@ -399,6 +421,8 @@ void ag_store_close(ag_store *st)
         return;
     for (size_t i = 0; i < Q_COUNT_; i++)
         sqlite3_finalize(st->stmts[i]);
+    for (size_t i = 0; i < sizeof st->outbox_stmts / sizeof st->outbox_stmts[0]; i++)
+        sqlite3_finalize(st->outbox_stmts[i]);
     /* close_v2 rather than close: a statement leaked by a bug would make
      * close fail and leave the WAL uncheckpointed. */
     sqlite3_close_v2(st->db);
@@ -440,6 +464,16 @@ int ag_store_meta_set(ag_store *st, const char *key, const char *value, char **e
     }
     sqlite3_reset(s);
     return 0;
+}
+
+int ag_store_meta_delete(ag_store *st, const char *key, char **err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "DELETE FROM meta WHERE key = ?1", -1, &s, NULL);
+    if (rc == SQLITE_OK && sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC) == SQLITE_OK)
+        rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : ag_store_fail(st, err, "cannot delete meta from");
 }
 
 int ag_store_write_generation(ag_store *st, int64_t gen, char **err)

@@ -53,6 +53,8 @@ typedef struct {
     int64_t created;       /* Unix seconds */
     int64_t last_modified; /* Unix seconds; also the DTSTAMP */
     int64_t removed_at;    /* 0 while its config file still defines it */
+    char *imported_from;   /* member id for an event imported from its own calendar
+                              (sync), NULL for the network's events */
 } ag_stored_event;
 
 /* Every stored event (live and removed), sorted by uid. Caller frees with
@@ -77,10 +79,41 @@ int ag_store_token_check(ag_store *st, const char *member, const char *token, bo
                          char **err);
 int ag_store_token_revoke(ag_store *st, const char *member, char **err);
 
+/* Events imported from members' own calendars (sync), one row per event,
+ * uid namespaced as "<member>:<source uid>". Instants are UTC; an all-day
+ * event spans [start, end) from UTC midnight to UTC midnight. */
+typedef struct {
+    char *uid;
+    char *member;
+    ag_text title, description, location;
+    int64_t start, end;
+    bool all_day;
+    ag_status status;
+    char *categories; /* category ids separated by single spaces; "" for none */
+    int sequence;
+    int64_t created, last_modified, removed_at;
+} ag_import_row;
+
+void ag_import_rows_free(ag_import_row *rows, size_t n);
+
+/* Makes the stored events of member (from source) be rows[0..n) (only uid,
+ * member, texts, instants, status and categories are read): new ones are
+ * added, changed ones rewritten with SEQUENCE+1 and LAST-MODIFIED now, missing
+ * ones marked removed (published as CANCELLED until they pass), and removed
+ * ones whose end is more than retention ago deleted. Nothing at all is written
+ * when nothing changed. *written (may be NULL): rows written. One
+ * transaction. */
+int ag_store_import_replace(ag_store *st, const char *source, const char *member,
+                            const ag_import_row *rows, size_t n, int64_t now, int64_t retention,
+                            int *written, char **err);
+/* Every imported row, sorted by uid. Caller frees with ag_import_rows_free. */
+int ag_store_load_imports(ag_store *st, ag_import_row **out, size_t *n, char **err);
+
 /* Generic key/value for small daemon state (e.g. last tzdata version). get
  * sets *value to a malloc'd copy, or NULL when key is absent (not an error).
  * The key "generation" is the store's own. */
 int ag_store_meta_get(ag_store *st, const char *key, char **value, char **err);
 int ag_store_meta_set(ag_store *st, const char *key, const char *value, char **err);
+int ag_store_meta_delete(ag_store *st, const char *key, char **err);
 
 #endif

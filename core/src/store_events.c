@@ -490,7 +490,9 @@ int ag_store_load_events(ag_store *st, ag_stored_event **out, size_t *n, char **
 
 void ag_stored_events_free(ag_stored_event *evs, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         ag_event_free(&evs[i].ev);
+        free(evs[i].imported_from);
+    }
     free(evs);
 }

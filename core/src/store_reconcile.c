@@ -13,34 +13,13 @@ static const char WRITE[] = "cannot save events to";
  * such an event is simply kept. The config validator bounds rules anyway. */
 enum { MAX_ITERATIONS = 100000 };
 
-static icaltimetype to_ical(const ag_datetime *d)
-{
-    icaltimetype t = d->is_date ? icaltime_null_date() : icaltime_null_time();
-    t.year = d->year;
-    t.month = d->month;
-    t.day = d->day;
-    if (!d->is_date) {
-        t.hour = d->hour;
-        t.minute = d->minute;
-        t.second = d->second;
-    }
-    return t;
-}
-
-static ag_datetime from_ical(icaltimetype t)
-{
-    return (ag_datetime){t.year, t.month, t.day, t.hour, t.minute, t.second, t.is_date != 0};
-}
-
 /* The instant an end datetime stands for: an all-day end is the INCLUSIVE
  * last day, so the event is over at the next local midnight. */
 static bool end_instant(const ag_datetime *end, const char *tzid, int64_t *out)
 {
     ag_datetime e = *end;
     if (e.is_date) {
-        icaltimetype t = to_ical(&e);
-        icaltime_adjust(&t, 1, 0, 0, 0);
-        e = from_ical(t);
+        ag_datetime_add_days(&e, 1);
     }
     bool ok;
     *out = ag_tz_to_utc(&e, tzid, &ok);
@@ -56,7 +35,7 @@ static bool until_instant(icaltimetype until, const char *tzid, int64_t *out)
         *out = (int64_t)icaltime_as_timet(until);
         return true;
     }
-    ag_datetime u = from_ical(until);
+    ag_datetime u = ag_tz_model_local(until);
     return end_instant(&u, tzid, out);
 }
 
@@ -64,7 +43,7 @@ static bool until_instant(icaltimetype until, const char *tzid, int64_t *out)
  * as the feed's clients do. */
 static bool last_counted_start(struct icalrecurrencetype r, const ag_event *e, int64_t *out)
 {
-    icalrecur_iterator *it = icalrecur_iterator_new(r, to_ical(&e->start));
+    icalrecur_iterator *it = icalrecur_iterator_new(r, ag_tz_ical_local(&e->start));
     if (!it)
         return false;
     icaltimetype last = icaltime_null_time();
@@ -78,7 +57,7 @@ static bool last_counted_start(struct icalrecurrencetype r, const ag_event *e, i
     icalrecur_iterator_free(it);
     if (i > MAX_ITERATIONS || icaltime_is_null_time(last))
         return false;
-    ag_datetime d = from_ical(last);
+    ag_datetime d = ag_tz_model_local(last);
     d.is_date = e->start.is_date;
     bool ok;
     *out = ag_tz_to_utc(&d, e->tzid, &ok);

@@ -118,6 +118,19 @@ int64_t ag_tz_to_utc(const ag_datetime *local, const char *tzid, bool *ok)
     return (int64_t)icaltime_as_timet_with_zone(t, z);
 }
 
+int32_t ag_tz_utc_offset(int64_t t, const char *tzid, bool *ok)
+{
+    icaltimezone *z = ag_tz_get(tzid);
+    *ok = z != NULL;
+    if (!z)
+        return -1;
+    icaltimetype local = icaltime_from_timet_with_zone((time_t)t, 0, z);
+    icaltimetype wall = local;
+    wall.zone = NULL; /* read the wall clock as if it were UTC */
+    return (int32_t)((int64_t)icaltime_as_timet_with_zone(wall, icaltimezone_get_utc_timezone()) -
+                     t);
+}
+
 icalcomponent *ag_tz_vtimezone(const char *tzid, int64_t from, int64_t to)
 {
     icaltimezone *z = ag_tz_get(tzid);
@@ -146,4 +159,37 @@ icalcomponent *ag_tz_vtimezone(const char *tzid, int64_t from, int64_t to)
     icaltimetype end = icaltime_from_timet_with_zone((time_t)to, 0, utc);
     icaltimezone_truncate_vtimezone(vtz, start, end, 0);
     return vtz;
+}
+
+icaltimetype ag_tz_ical_local(const ag_datetime *dt)
+{
+    icaltimetype t = icaltime_null_time();
+    t.year = dt->year;
+    t.month = dt->month;
+    t.day = dt->day;
+    t.is_date = dt->is_date;
+    if (!dt->is_date) {
+        t.hour = dt->hour;
+        t.minute = dt->minute;
+        t.second = dt->second;
+    }
+    return t;
+}
+
+ag_datetime ag_tz_model_local(icaltimetype t)
+{
+    ag_datetime dt = {t.year, t.month, t.day, 0, 0, 0, t.is_date != 0};
+    if (!t.is_date) {
+        dt.hour = t.hour;
+        dt.minute = t.minute;
+        dt.second = t.second;
+    }
+    return dt;
+}
+
+void ag_datetime_add_days(ag_datetime *dt, int days)
+{
+    icaltimetype t = ag_tz_ical_local(dt);
+    icaltime_adjust(&t, days, 0, 0, 0);
+    *dt = ag_tz_model_local(t);
 }

@@ -21,12 +21,24 @@ const char *ag_tz_version(void);
 int ag_tz_refresh(void);
 
 bool ag_tz_known(const char *tzid);
+
+/* The wall-clock time as a floating libical time and back (a date stays a
+ * date, with its time fields 0). */
+icaltimetype ag_tz_ical_local(const ag_datetime *dt);
+ag_datetime ag_tz_model_local(icaltimetype t);
+/* Moves a local date-time by whole days (month and year rollover included);
+ * the time of day is kept. */
+void ag_datetime_add_days(ag_datetime *dt, int days);
 /* Borrowed libical zone for an IANA name, or NULL. */
 icaltimezone *ag_tz_get(const char *tzid);
 /* Instant (Unix seconds) of a local wall-clock time in tzid. For a date,
  * its midnight. Times in a gap or an overlap resolve as libical does
  * (documented in README). -1 sets *ok false for an unknown zone. */
 int64_t ag_tz_to_utc(const ag_datetime *local, const char *tzid, bool *ok);
+/* Seconds to add to instant t (Unix seconds) to get the wall-clock time in
+ * tzid (the UTC offset in force then), from the system tzdata. -1 sets *ok
+ * false for an unknown zone. */
+int32_t ag_tz_utc_offset(int64_t t, const char *tzid, bool *ok);
 /* A VTIMEZONE for tzid with TZID exactly the IANA name (no libical prefix),
  * truncated to [from, to] (Unix seconds). Caller owns the component. */
 icalcomponent *ag_tz_vtimezone(const char *tzid, int64_t from, int64_t to);

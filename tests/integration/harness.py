@@ -24,7 +24,7 @@ def free_port():
 class Daemon:
     """One agendad instance. Use as a context manager or call start/stop."""
 
-    def __init__(self, config_src=SAMPLE_CONFIG, extra_args=(), plugin_dir=None):
+    def __init__(self, config_src=SAMPLE_CONFIG, extra_args=(), plugin_dir=None, env=None):
         self.tmp = tempfile.mkdtemp(prefix="agendad-test-")
         self.config = os.path.join(self.tmp, "config")
         shutil.copytree(config_src, self.config)
@@ -32,6 +32,7 @@ class Daemon:
         self.log_path = os.path.join(self.tmp, "daemon.log")
         self.extra_args = list(extra_args)
         self.plugin_dir = plugin_dir
+        self.env = env  # extra environment variables for `run`
         # One port for the instance's whole life: base_url (and so the feed
         # bytes) follow --listen, and a restart must serve identical bytes.
         self.port = free_port()
@@ -52,7 +53,8 @@ class Daemon:
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             self.args("run", *self.extra_args),
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT,
+            env={**os.environ, **self.env} if self.env else None)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -135,6 +137,15 @@ class Daemon:
     def write(self, rel, text):
         with open(self.path(rel), "w", encoding="utf-8") as f:
             f.write(text)
+
+    def load_plugins(self, sections):
+        """Replaces agendad.yaml's plugins.load block: sections is the YAML
+        of its entries, e.g. 'net_probe: {}'."""
+        import re
+        body = "".join(f"    {line}\n" for line in sections.strip().splitlines())
+        cfg = re.sub(r"(?m)^  load:.*\n(?:    .*\n|\s*#.*\n)*", "  load:\n" + body,
+                     self.read("agendad.yaml"))
+        self.write("agendad.yaml", cfg)
 
     def read(self, rel):
         with open(self.path(rel), encoding="utf-8") as f:

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -820,6 +821,45 @@ static void pipelined_requests_answered_in_order(void **state)
     fx_free(&f);
 }
 
+/* ---- request rate per connection ---- */
+
+static void client_rate_limited(fx *f)
+{
+    cl *c = cl_open(f->port);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    cl_send(c, "GET /echo?n=1 HTTP/1.1\r\n\r\nGET /echo?n=2 HTTP/1.1\r\n\r\n"
+               "GET /echo?n=3 HTTP/1.1\r\n\r\nGET /echo?n=4 HTTP/1.1\r\n\r\n"
+               "GET /echo?n=5 HTTP/1.1\r\n\r\nGET /echo?n=6 HTTP/1.1\r\n\r\n");
+    for (int i = 0; i < 6; i++)
+        record(f, cl_response(c, false));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    snprintf(f->misc, sizeof f->misc, "%ld", ms);
+    cl_close(c);
+}
+
+/* Over its rate a connection waits rather than fails: every request is
+ * answered, in order, and the last ones no sooner than the rate allows (a
+ * lower bound, which a slow machine only makes larger). */
+static void requests_over_the_rate_wait(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, client_rate_limited);
+    f.lim.max_requests_per_sec = 5; /* burst of 5, then one every 200 ms */
+    fx_run(&f);
+    assert_int_equal(f.nr, 6);
+    for (int i = 0; i < 6; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "|n=%d|", i + 1);
+        assert_int_equal(f.r[i].status, 200);
+        assert_non_null(strstr(body(&f.r[i]), want));
+    }
+    assert_true(atol(f.misc) >= 150);
+    fx_free(&f);
+}
+
 /* ---- timeouts ---- */
 
 static void client_timeouts(fx *f)
@@ -1125,6 +1165,7 @@ int main(void)
         cmocka_unit_test(shutdown_waits_for_orphaned_request),
         cmocka_unit_test(adopts_listening_socket),
         cmocka_unit_test(listen_errors_are_reported),
+        cmocka_unit_test(requests_over_the_rate_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

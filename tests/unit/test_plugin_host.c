@@ -81,6 +81,17 @@ static void fake_respond_error(ag_http_request *req, int status, const char *det
     fake_respond(req, status, "text/plain", detail, strlen(detail), extra);
 }
 
+static void fake_respond_cached(ag_http_request *req, const char *content_type, const char *body,
+                                size_t len, int64_t last_modified, int max_age)
+{
+    char type[128];
+    snprintf(type, sizeof type, "%s; cached %lld %d", content_type, (long long)last_modified,
+             max_age);
+    fake_respond(req, 200, type, body, len, NULL);
+}
+
+static const char *const reserved[] = {"/feeds", "/healthz", NULL};
+
 static void request_reset(ag_http_request *req)
 {
     free(req->content_type);
@@ -218,7 +229,9 @@ static ag_plugin_services services(void)
                                 .respond = fake_respond,
                                 .respond_error = fake_respond_error,
                                 .logv = capture_logv,
-                                .source_changed = on_source_changed};
+                                .source_changed = on_source_changed,
+                                .respond_cached = fake_respond_cached,
+                                .reserved_prefixes = reserved};
 }
 
 /* ------------------------------------------------------------- helpers */
@@ -403,7 +416,11 @@ static void broken_plugins_are_left_out(void **state)
     load(f, "/tests/plugins", confs, 5);
     assert_int_equal(ag_plugins_count(f->host), 1);
     assert_string_equal(ag_plugins_name(f->host, 0), "late_register");
-    assert_logged("plugin wrong_abi: built for plugin ABI 2.0, host has 1.0; left out");
+    char want[128];
+    snprintf(want, sizeof want,
+             "plugin wrong_abi: built for plugin ABI %d.0, host has %d.%d; left out",
+             AGENDAD_PLUGIN_ABI_MAJOR + 1, AGENDAD_PLUGIN_ABI_MAJOR, AGENDAD_PLUGIN_ABI_MINOR);
+    assert_logged(want);
     assert_logged("plugin does_not_exist: cannot load ");
     assert_logged("plugin failing_init: cannot start: missing setting \"token\"");
     assert_logged("plugin failing_init: init failed (-8: plugin failure); left out");
@@ -513,6 +530,67 @@ static void out_of_tree_plugin_loads(void **state)
     request_reset(&req);
 }
 
+/* ABI 1.2: any well-formed prefix outside the core's reserved ones; "/" is
+ * the front page only; renderers run by name. */
+static void route_rules_and_renderers(void **state)
+{
+    fixture *f = *state;
+    ag_plugin_conf conf = {.name = "route_rules"};
+    load(f, "/tests/plugins", &conf, 1);
+    assert_true(ag_plugins_loaded(f->host, "route_rules"));
+    ag_http_request req = {0};
+    get(f, &req, "/plugins/rules", NULL);
+    assert_string_equal(req.body, "/feeds already registered\n"
+                                  "/feeds/mine already registered\n"
+                                  "/healthz already registered\n"
+                                  "/healthz/x already registered\n"
+                                  " invalid argument\n"
+                                  "plugins/x invalid argument\n"
+                                  "/x/ invalid argument\n"
+                                  "/a//b invalid argument\n"
+                                  "/a/./b invalid argument\n"
+                                  "/a/../b invalid argument\n"
+                                  "/.. invalid argument\n"
+                                  "/ success\n"
+                                  "/events success\n"
+                                  "/feedsx success\n"
+                                  "/plugins/rules success\n");
+    get(f, &req, "/", NULL);
+    assert_string_equal(req.body, "front /");
+    get(f, &req, "/events/a-2099-workshop", NULL);
+    assert_string_equal(req.body, "events /events/a-2099-workshop");
+    get(f, &req, "/feedsx/y", NULL);
+    assert_string_equal(req.body, "feedsx /feedsx/y");
+    /* "/" is no catch-all: unknown paths stay the core's (404). */
+    assert_false(ag_plugins_has_route(f->host, "/nothing"));
+    assert_false(ag_plugins_has_route(f->host, "/feeds/network.ics"));
+    assert_false(ag_plugins_has_route(f->host, "/eventsx"));
+    get(f, &req, "/plugins/rules/cached", NULL);
+    assert_string_equal(req.content_type, "text/html; cached 1700000000 60");
+    assert_string_equal(req.body, "<p>cached</p>");
+    request_reset(&req);
+
+    char *out = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&out, &len);
+    bool found = false;
+    agendad_render_request r = {
+        .size = sizeof r, .key = "a-2099-workshop", .format = "txt", .lang = "fr"};
+    assert_int_equal(ag_plugins_render(f->host, "rules", &r, mem, &found), 0);
+    assert_true(found);
+    r.format = "pdf";
+    assert_int_equal(ag_plugins_render(f->host, "rules", &r, mem, &found), AGENDAD_EINVAL);
+    r.format = "txt";
+    r.key = "b-removed";
+    assert_int_equal(ag_plugins_render(f->host, "rules", &r, mem, &found), AGENDAD_ENOENT);
+    assert_true(found);
+    assert_int_equal(ag_plugins_render(f->host, "nothing", &r, mem, &found), AGENDAD_ENOENT);
+    assert_false(found);
+    fclose(mem);
+    assert_string_equal(out, "rendered a-2099-workshop in fr\n");
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +602,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(store_queries, setup, teardown),
         cmocka_unit_test_setup_teardown(duplicate_route_fails_second_init, setup, teardown),
         cmocka_unit_test_setup_teardown(out_of_tree_plugin_loads, setup, teardown),
+        cmocka_unit_test_setup_teardown(route_rules_and_renderers, setup, teardown),
     };
     const char *filter = getenv("AGENDAD_TEST_FILTER");
     if (filter)

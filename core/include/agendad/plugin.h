@@ -48,6 +48,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <uv.h>
 
 #ifdef __cplusplus
@@ -55,7 +56,7 @@ extern "C" {
 #endif
 
 #define AGENDAD_PLUGIN_ABI_MAJOR 1
-#define AGENDAD_PLUGIN_ABI_MINOR 0
+#define AGENDAD_PLUGIN_ABI_MINOR 5
 
 #if defined(__GNUC__)
 #define AGENDAD_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -209,7 +210,20 @@ struct agendad_reminder {
      * log and the outbox (copied; NULL when delivered). */
     void (*done)(agendad_reminder *r, agendad_delivery outcome, const char *error);
     void *host_data; /* the host's; the channel leaves it alone */
+    /* --- ABI 1.4: check r->size (AGENDAD_REMINDER_HAS) before reading. */
+    const char *kind;      /* "reminder"; "cancel": the event is off (send a CANCEL);
+                              "change": its time or place changed (send the update) */
+    const char *address;   /* the contact address to write to; NULL for a member without one.
+                              One reminder per address: never group recipients. */
+    bool both_languages;   /* the recipient's language is unknown: write ar and fr */
+    int sequence;          /* the event's SEQUENCE */
+    const char *event_url; /* the event's page (its .ics on this daemon) */
+    const char *id;        /* stable id of this send, the same on a retry (dedup key for
+                              the receiver: Message-ID, webhook delivery id) */
 };
+
+#define AGENDAD_REMINDER_HAS(r, member)                                                            \
+    ((r)->size >= offsetof(agendad_reminder, member) + sizeof((r)->member))
 
 /* Hands a reminder to the channel. See agendad_reminder for ownership. */
 typedef void (*agendad_channel_fn)(agendad_reminder *r, void *data);
@@ -228,7 +242,26 @@ typedef struct {
     bool all_day;
     const char *tzid;   /* the zone the source gave, or NULL */
     const char *member; /* id of the member the event belongs to, or NULL */
+    /* ABI 1.2 (sync): appended; a 1.1 plugin's events read as confirmed,
+     * without categories. */
+    agendad_status status;
+    const char *const *categories; /* names as the source wrote them; the host keeps those
+                                      naming a configured category (id or name) */
+    size_t n_categories;
 } agendad_source_event;
+
+/* ABI 1.2 (sync): what the admin configured for syncing one member
+ * (members.yaml, `feed_url` and `sync:`). Strings borrowed like the member. */
+typedef struct {
+    size_t size;            /* sizeof as the host knows it */
+    const char *feed_url;   /* the member's own .ics feed to pull, or NULL */
+    int64_t interval;       /* seconds between pulls */
+    const char *caldav_url; /* the member's CalDAV collection to push into, or NULL */
+    const char *caldav_username;
+    const char *caldav_password_file; /* absolute path of the file holding the password */
+    bool network_wins;                /* overwrite edits made in the member's calendar */
+    bool private_data; /* republish ATTENDEE e-mails and VALARMs of imported events */
+} agendad_member_sync;
 
 /* ---------------------------------------------------- change notifications */
 
@@ -241,6 +274,99 @@ typedef struct {
 } agendad_changes;
 
 typedef void (*agendad_listener_fn)(const agendad_changes *changes, void *data);
+
+/* ------------------------------------------- network client (ABI 1.1) */
+
+/* The core's asynchronous HTTP(S) and SMTP client, driven by the daemon's
+ * loop (libcurl multi-socket), so that no plugin blocks the loop or wires
+ * curl to it on its own. Check AGENDAD_HOST_HAS(host, http_fetch) first. */
+typedef struct agendad_xfer agendad_xfer;
+
+typedef enum {
+    AGENDAD_NET_OK = 0,        /* the exchange completed: any HTTP status, or SMTP accepted */
+    AGENDAD_NET_FAILED = 1,    /* transport or protocol failure, see error */
+    AGENDAD_NET_CANCELLED = 2, /* xfer_cancel, or the daemon is stopping */
+} agendad_net_outcome;
+
+/* Everything is borrowed for the duration of the callback only. */
+typedef struct {
+    size_t size; /* sizeof as the host knows it */
+    agendad_net_outcome outcome;
+    long status;       /* HTTP status of the last response, or last SMTP reply code; 0 if none */
+    const char *error; /* plain words when outcome != AGENDAD_NET_OK, else NULL */
+    const char *body;  /* response body, NUL-terminated; "" if none */
+    size_t body_len;
+    const char *etag; /* headers of the last response (after redirects); NULL if absent */
+    const char *last_modified;
+    const char *content_type;
+    long elapsed_ms;
+} agendad_net_result;
+
+/* Runs exactly once per accepted transfer, later, on the loop — never from
+ * inside the call that submitted it. Not called once the plugin's fini has
+ * run (the host drops it). */
+typedef void (*agendad_net_done_fn)(const agendad_net_result *r, void *data);
+
+/* Zero means the default for every numeric field: connect timeout 10 s,
+ * total 60 s, body limit 16 MiB, 5 redirects (negative: do not follow). */
+typedef struct {
+    size_t size;                /* sizeof(agendad_http_fetch) as the plugin knows it */
+    const char *url;            /* http:// or https:// */
+    const char *method;         /* NULL: GET, or POST when body is set */
+    const char *const *headers; /* "Name: value", NULL-terminated; may be NULL */
+    const char *body;           /* may contain NUL bytes */
+    size_t body_len;
+    long connect_timeout_ms;
+    long total_timeout_ms;
+    size_t max_body_bytes;
+    int max_redirects;
+    const char *username; /* basic auth; never logged */
+    const char *password;
+    bool tls_insecure;   /* skip certificate checks: lab setups only */
+    const char *ca_file; /* PEM bundle replacing the system's CAs */
+} agendad_http_fetch;
+
+typedef struct {
+    size_t size;          /* sizeof(agendad_smtp_message) as the plugin knows it */
+    const char *url;      /* smtp://host:port or smtps://host:port */
+    bool starttls;        /* require STARTTLS on smtp:// (never fall back to clear text) */
+    const char *username; /* AUTH; never logged */
+    const char *password;
+    const char *from;        /* envelope sender */
+    const char *const *rcpt; /* envelope recipients, NULL-terminated, at least one */
+    const char *message;     /* complete RFC 5322 message with CRLF line ends */
+    size_t message_len;
+    long connect_timeout_ms;
+    long timeout_ms;
+    bool tls_insecure;
+    const char *ca_file;
+} agendad_smtp_message;
+/* -------------------------------------------------- renderers (ABI 1.2) */
+
+/* What the command line (`agendad NAME KEY --format F --lang L`) asks a
+ * renderer for. Strings borrowed for the call. */
+typedef struct {
+    size_t size;        /* sizeof as the host knows it: fields may be appended */
+    const char *key;    /* what to render, e.g. an event uid */
+    const char *format; /* e.g. "html", "md", "txt"; never NULL */
+    const char *lang;   /* "ar" or "fr", or NULL: the renderer's default */
+} agendad_render_request;
+
+/* Writes the rendering to out and returns 0; AGENDAD_ENOENT when key names
+ * nothing, AGENDAD_EINVAL for a format it does not know (after logging why).
+ * Runs on the loop thread, with the store queries available, but no HTTP
+ * server may be running (the command line has none). */
+typedef int (*agendad_render_fn)(const agendad_render_request *r, FILE *out, void *data);
+
+/* -------------------------------------------------- metrics (ABI 1.5) */
+
+/* A metric family a plugin registered; owned by the host, valid until fini. */
+typedef struct agendad_metric agendad_metric;
+
+typedef enum {
+    AGENDAD_METRIC_COUNTER = 0, /* only goes up */
+    AGENDAD_METRIC_GAUGE = 1,   /* set to any value */
+} agendad_metric_kind;
 
 /* --------------------------------------------------------- the host table */
 
@@ -316,9 +442,15 @@ struct agendad_host {
 
     /* --- registration: during init only, else AGENDAD_ESTATE. What is
      * registered lives until fini; data is handed back to the callback. */
-    /* path_prefix (copied) must start with "/plugins/" and is matched on
-     * whole segments: "/plugins/x" serves "/plugins/x" and "/plugins/x/...".
-     * The longest matching prefix wins. */
+    /* path_prefix (copied) is matched on whole segments: "/plugins/x"
+     * serves "/plugins/x" and "/plugins/x/...". The longest matching prefix
+     * wins. It starts with "/", has no trailing "/", no empty, "." or ".."
+     * segment. "/" alone is special: it serves the front page "/" only,
+     * never other paths. Since ABI 1.2 any prefix is allowed except the
+     * core's reserved ones ("/feeds", "/healthz", ... : AGENDAD_EEXIST);
+     * the core's own routes always win, so a plugin registering "/events"
+     * serves "/events/UID" while the core keeps "/events/UID.ics". Under
+     * ABI 1.0 and 1.1 hosts a prefix must start with "/plugins/". */
     int (*register_route)(agendad_plugin *self, const char *path_prefix, agendad_route_fn fn,
                           void *data);
     /* name (copied) is what events' reminder settings refer to, e.g. "email". */
@@ -352,6 +484,121 @@ struct agendad_host {
                     size_t len, const char *const *headers);
     /* Short text/plain error response; ends req like respond. */
     void (*respond_error)(agendad_request *req, int status, const char *detail);
+
+    /* --- ABI 1.1: network client (see agendad_http_fetch). Everything req
+     * points to is copied. Returns 0 and done runs once later, or a negative
+     * AGENDAD_E* code and done never runs. *out (may be NULL) receives a
+     * handle valid until done starts. */
+    int (*http_fetch)(agendad_plugin *self, const agendad_http_fetch *req, agendad_net_done_fn done,
+                      void *data, agendad_xfer **out);
+    int (*smtp_send)(agendad_plugin *self, const agendad_smtp_message *msg,
+                     agendad_net_done_fn done, void *data, agendad_xfer **out);
+    /* done still runs once, later, with AGENDAD_NET_CANCELLED (or with the
+     * real result if the transfer had already finished). */
+    void (*xfer_cancel)(agendad_xfer *x);
+    /* ---- ABI 1.2: check AGENDAD_HOST_HAS(host, entry) before using these. */
+
+    /* A number that changes whenever anything the store queries, settings,
+     * categories or members answer may have changed (reload, tzdata
+     * upgrade): a plugin's cache is valid while it stays the same. */
+    uint64_t (*store_generation)(agendad_plugin *self);
+    /* A daemon setting after command-line overrides, or NULL for an unknown
+     * key: "base_url" (no trailing slash), "language" (default "ar"/"fr"),
+     * "timezone" (default zone), "config_dir", "tzdata" (its version). */
+    const char *(*setting)(agendad_plugin *self, const char *key);
+    /* The network's "name" or "description" in lang, with event_text's
+     * fallback; NULL when neither language is given. */
+    const char *(*network_text)(agendad_plugin *self, const char *field, const char *lang);
+    /* Categories in the admin's order. */
+    size_t (*category_count)(agendad_plugin *self);
+    const char *(*category_id)(agendad_plugin *self, size_t i); /* NULL out of range */
+    /* Name in lang (fallback as event_text); NULL for an unknown id. */
+    const char *(*category_name)(agendad_plugin *self, const char *id, const char *lang);
+    /* One of the network's openness axes; false for an unknown id. */
+    bool (*category_is_axis)(agendad_plugin *self, const char *id);
+    /* Members in the admin's order. */
+    size_t (*member_count)(agendad_plugin *self);
+    const agendad_member *(*member_at)(agendad_plugin *self, size_t i); /* NULL out of range */
+    /* The audience as the admin wrote it: member ids and the selectors
+     * "network", "region:<id>", "kind:<region|province|commune>". */
+    size_t (*event_audience_count)(agendad_plugin *self, const agendad_event *ev);
+    const char *(*event_audience)(agendad_plugin *self, const agendad_event *ev, size_t i);
+    /* True when the member hosts the event or is in its audience, directly
+     * or through a selector: the feeds' own rule. */
+    bool (*event_invites)(agendad_plugin *self, const agendad_event *ev, const char *member_id);
+    /* Instants spanning a series: start of the first instance, end of the
+     * last (for a one-off event, event_when's). AGENDAD_EZONE as event_when;
+     * AGENDAD_ERANGE when every instance is excluded. */
+    int (*event_span)(agendad_plugin *self, const agendad_event *ev, agendad_when *out);
+    /* Responds 200 like the feeds do: a strong ETag over the bytes and the
+     * tzdata version, Last-Modified (Unix seconds; 0: now), conditional GET
+     * (304), gzip when accepted, HEAD, Cache-Control max-age (negative:
+     * no-cache). body is copied; req ends. Cache the bytes per
+     * store_generation so that an unchanged page keeps its ETag. */
+    void (*respond_cached)(agendad_request *req, const char *content_type, const char *body,
+                           size_t len, int64_t last_modified, int max_age);
+    /* The UTC offset (seconds) in force in tzid at instant t, from the
+     * system tzdata, so that local times shown to people agree with the
+     * feeds (a library's own zone tables may be older). AGENDAD_EZONE for
+     * an unknown zone. */
+    int (*utc_offset)(agendad_plugin *self, const char *tzid, int64_t t, int32_t *offset);
+    /* Registers a renderer the command line runs as `agendad NAME KEY`
+     * (name copied; during init only, else AGENDAD_ESTATE). */
+    int (*register_renderer)(agendad_plugin *self, const char *name, agendad_render_fn fn,
+                             void *data);
+
+    /* --- ABI 1.3 (sync): members' calendars. Check
+     * AGENDAD_HOST_HAS(host, source_submit_member) first. */
+    /* Calls fn for each member in members.yaml order until fn returns non-zero;
+     * returns that value, or 0. */
+    int (*member_foreach)(agendad_plugin *self, int (*fn)(const agendad_member *m, void *data),
+                          void *data);
+    /* Fills *out (out->size set by the caller) with the member's sync settings. */
+    int (*member_sync)(agendad_plugin *self, const agendad_member *m, agendad_member_sync *out);
+    /* Replaces the events of one member in the source, persistently: the host
+     * stores them (uids namespaced by member), publishes them in that member's
+     * feed and, where the admin allows it, in the network and category feeds,
+     * and keeps them across restarts. An unchanged batch writes nothing. Each
+     * event's member field is ignored. On error nothing changes. */
+    int (*source_submit_member)(agendad_source *src, const char *member,
+                                const agendad_source_event *events, size_t n);
+    /* Small persistent key/value state of the plugin (validators, status).
+     * get: the value, borrowed until the current callback returns, or NULL.
+     * set: value NULL deletes. Keys and values are copied. */
+    const char *(*state_get)(agendad_plugin *self, const char *key);
+    int (*state_set)(agendad_plugin *self, const char *key, const char *value);
+    /* The event alone as an iCalendar object, as /events/UID.ics?slots=0
+     * serves it (one UID, its VTIMEZONE when needed): *text is borrowed
+     * until the current callback returns. */
+    int (*event_ical)(agendad_plugin *self, const agendad_event *ev, const char *lang,
+                      const char **text, size_t *len);
+
+    /* --- ABI 1.4: reminders. Check AGENDAD_HOST_HAS(host, mem_free) first. */
+    /* The event r is about, also when it was removed from the config (for a
+     * cancellation notice); NULL once purged. Valid like event_find's. */
+    const agendad_event *(*reminder_event)(agendad_plugin *self, const agendad_reminder *r);
+    /* The event as an iCalendar object for r's recipient, built by the core's
+     * feed builder: METHOD:CANCEL for a cancellation, else METHOD:PUBLISH.
+     * *out is NUL-terminated (*len bytes); free it with mem_free. */
+    int (*reminder_ics)(agendad_plugin *self, const agendad_reminder *r, char **out, size_t *len);
+    void (*mem_free)(void *p);
+
+    /* --- ABI 1.5: metrics on the daemon's /metrics. Check
+     * AGENDAD_HOST_HAS(host, metric_register) first. */
+    /* During init only (else NULL). The family is published as
+     * agendad_plugin_<plugin name>_<name> (name: [a-z0-9_]+; counters end in
+     * _total by convention); labels: NULL-terminated label names (at most
+     * 4) or NULL. Label values must come from a bounded set (member ids,
+     * channel names), never from what a client sends. Strings are copied.
+     * NULL on a bad name, a clash, or when the daemon keeps no metrics:
+     * updating a NULL family does nothing. */
+    agendad_metric *(*metric_register)(agendad_plugin *self, agendad_metric_kind kind,
+                                       const char *name, const char *help,
+                                       const char *const *labels);
+    /* values: one per label name, in order (NULL without labels); copied.
+     * add: counters and gauges (a counter ignores v < 0); set: gauges. */
+    void (*metric_add)(agendad_metric *m, const char *const *values, double v);
+    void (*metric_set)(agendad_metric *m, const char *const *values, double v);
 };
 
 /* True when the running host provides `member` (an entry appended after the

@@ -1,0 +1,87 @@
+/* http.metrics_loopback and http.metrics_token_file: who may read /metrics
+ * and /status. The token is read when the config loads, so that `agendad
+ * check` finds an unreadable or weak token file before the daemon does. */
+#include "config_internal.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TOKEN_MIN 16
+#define TOKEN_MAX 1024
+
+/* A relative path is taken from the directory of agendad.yaml. */
+static char *resolve(const char *path, const char *yaml_file)
+{
+    char *out = NULL;
+    if (path[0] == '/' || !yaml_file)
+        return strdup(path);
+    char *copy = strdup(yaml_file);
+    if (copy && asprintf(&out, "%s/%s", dirname(copy), path) < 0)
+        out = NULL;
+    free(copy);
+    return out;
+}
+
+static bool token_char_ok(unsigned char c)
+{
+    return c > 0x20 && c < 0x7f;
+}
+
+/* The file's content without surrounding whitespace (a trailing newline is
+ * what editors and `systemd-creds` leave). NULL with *why on error. */
+static char *read_token(const char *path, const char **why)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *why = strerror(errno);
+        return NULL;
+    }
+    char buf[TOKEN_MAX + 64];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *s = buf + strspn(buf, " \t\r\n");
+    size_t len = strlen(s);
+    while (len > 0 && strchr(" \t\r\n", s[len - 1]))
+        s[--len] = '\0';
+    for (size_t i = 0; i < len; i++)
+        if (!token_char_ok((unsigned char)s[i])) {
+            *why = "the token must be printable ASCII without spaces";
+            return NULL;
+        }
+    if (len < TOKEN_MIN || len > TOKEN_MAX) {
+        *why = "the token must be 16 to 1024 characters long";
+        return NULL;
+    }
+    return strdup(s);
+}
+
+static void load_token_file(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
+{
+    if (!ag_cfg_scalar(d, n, "metrics_token_file"))
+        return;
+    char *path = resolve(n->scalar, n->loc.file);
+    const char *why = "out of memory";
+    char *token = path ? read_token(path, &why) : NULL;
+    if (!token)
+        ag_cfg_err(d, &n->loc,
+                   "cannot use metrics_token_file \"%s\": %s (write a random token, "
+                   "e.g. `openssl rand -hex 32 > FILE`)",
+                   path ? path : n->scalar, why);
+    free(path);
+    free(s->metrics_token);
+    s->metrics_token = token;
+}
+
+void ag_cfg_load_metrics_access(ag_settings *s, const ag_cfgnode *http, ag_diags *d)
+{
+    const ag_cfgnode *v = ag_cfgnode_get(http, "metrics_loopback");
+    if (v)
+        ag_cfg_bool(d, v, "metrics_loopback", &s->metrics_loopback);
+    v = ag_cfgnode_get(http, "metrics_token_file");
+    if (v)
+        load_token_file(s, v, d);
+}

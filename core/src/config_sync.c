@@ -1,0 +1,79 @@
+/* members.yaml `sync:` — what the admin allows for a member's own calendar:
+ * how often its feed is pulled, where its events may appear beyond its own
+ * feed, and the CalDAV collection the network's events are pushed into. */
+#include "config_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_INTERVAL 3600
+#define MIN_INTERVAL 1
+#define MAX_INTERVAL (7 * 86400)
+
+static void load_category_list(const ag_config *cfg, const ag_cfgnode *n, const char *what,
+                               char ***out, size_t *n_out, ag_diags *d)
+{
+    if (!ag_cfg_string_list(d, n, what, out, n_out))
+        return;
+    for (size_t i = 0; i < *n_out; i++)
+        ag_cfg_check_category(cfg, n->items[i], d);
+}
+
+static void load_interval(ag_member_sync *s, const ag_cfgnode *n, ag_diags *d)
+{
+    if (!ag_cfg_duration(d, n, "interval", &s->interval))
+        return;
+    if (s->interval < MIN_INTERVAL || s->interval > MAX_INTERVAL)
+        ag_cfg_err(d, &n->loc, "interval must be between 1s and 7d");
+}
+
+static bool http_url(const char *s)
+{
+    return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
+static void load_caldav(ag_member_sync *s, const ag_cfgnode *n, ag_diags *d)
+{
+    static const char *const keys[] = {"url", "username", "password_file", "network_wins", NULL};
+    if (!ag_cfg_check_keys(d, n, keys, "caldav") && n->kind != AG_CFG_MAP)
+        return;
+    const ag_cfgnode *url = ag_cfg_require(d, n, "url", "caldav");
+    if (url && ag_cfg_string(d, url, "caldav url", &s->caldav_url) && !http_url(s->caldav_url))
+        ag_cfg_err(d, &url->loc, "caldav url \"%s\" must start with http:// or https://",
+                   s->caldav_url);
+    const ag_cfgnode *v;
+    if ((v = ag_cfgnode_get(n, "username")))
+        ag_cfg_string(d, v, "caldav username", &s->caldav_username);
+    if ((v = ag_cfgnode_get(n, "password_file")))
+        ag_cfg_string(d, v, "caldav password_file", &s->caldav_password_file);
+    if ((v = ag_cfgnode_get(n, "network_wins")))
+        ag_cfg_bool(d, v, "network_wins", &s->network_wins);
+    if (s->caldav_username && !s->caldav_password_file)
+        ag_cfg_err(d, &n->loc, "caldav has a username but no password_file");
+}
+
+void ag_cfg_load_member_sync(const ag_config *cfg, ag_member *m, const ag_cfgnode *n, ag_diags *d)
+{
+    static const char *const keys[] = {
+        "interval", "network", "network_categories", "categories", "caldav", "private_data", NULL};
+    ag_member_sync *s = &m->sync;
+    s->interval = DEFAULT_INTERVAL;
+    if (!n)
+        return;
+    if (!ag_cfg_check_keys(d, n, keys, "sync") && n->kind != AG_CFG_MAP)
+        return;
+    const ag_cfgnode *v;
+    if ((v = ag_cfgnode_get(n, "interval")))
+        load_interval(s, v, d);
+    if ((v = ag_cfgnode_get(n, "network")))
+        ag_cfg_bool(d, v, "network", &s->network);
+    if ((v = ag_cfgnode_get(n, "network_categories")))
+        load_category_list(cfg, v, "network_categories", &s->network_categories,
+                           &s->n_network_categories, d);
+    if ((v = ag_cfgnode_get(n, "categories")))
+        load_category_list(cfg, v, "categories", &s->categories, &s->n_categories, d);
+    if ((v = ag_cfgnode_get(n, "private_data")))
+        ag_cfg_bool(d, v, "private_data", &s->private_data);
+    if ((v = ag_cfgnode_get(n, "caldav")))
+        load_caldav(s, v, d);
+}

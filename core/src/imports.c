@@ -1,0 +1,241 @@
+#include "imports.h"
+
+#include "network.h"
+
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* Long enough for any real uid (Outlook's are ~100 bytes), short enough
+ * for a URL segment and a file name in `agendad export`. */
+#define MAX_ESCAPED_UID 200
+
+static bool plain_uid_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '@' || c == '-';
+}
+
+static char *hashed_uid(const char *member, const char *source_uid)
+{
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)source_uid, strlen(source_uid), md);
+    char hex[2 * SHA256_DIGEST_LENGTH + 1];
+    for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    char *out = NULL;
+    return asprintf(&out, "%s:sha256-%s", member, hex) < 0 ? NULL : out;
+}
+
+char *ag_import_uid(const char *member, const char *source_uid)
+{
+    size_t len = 0;
+    for (const unsigned char *p = (const unsigned char *)source_uid; *p; p++)
+        len += plain_uid_char(*p) ? 1 : 3;
+    if (len > MAX_ESCAPED_UID)
+        return hashed_uid(member, source_uid);
+    size_t ml = strlen(member);
+    char *out = malloc(ml + 1 + len + 1);
+    if (!out)
+        return NULL;
+    char *w = out + ml + 1;
+    memcpy(out, member, ml);
+    out[ml] = ':';
+    for (const unsigned char *p = (const unsigned char *)source_uid; *p; p++)
+        w += plain_uid_char(*p) ? (size_t)sprintf(w, "%c", *p) : (size_t)sprintf(w, "~%02X", *p);
+    *w = '\0';
+    return out;
+}
+
+static bool names_category(const ag_category *c, const char *name)
+{
+    return strcasecmp(c->id, name) == 0 || (c->name.ar && strcmp(c->name.ar, name) == 0) ||
+           (c->name.fr && strcasecmp(c->name.fr, name) == 0);
+}
+
+static bool category_named(const agendad_source_event *ev, const ag_category *c)
+{
+    for (size_t i = 0; i < ev->n_categories; i++)
+        if (ev->categories[i] && names_category(c, ev->categories[i]))
+            return true;
+    return false;
+}
+
+/* Configured ids joined by spaces (ids never contain one). */
+static char *match_categories(const ag_config *cfg, const agendad_source_event *ev)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f)
+        return NULL;
+    for (size_t i = 0; i < cfg->n_categories; i++)
+        if (category_named(ev, &cfg->categories[i]))
+            fprintf(f, "%s%s", ftell(f) > 0 ? " " : "", cfg->categories[i].id);
+    fclose(f);
+    return out;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static bool dup_text(ag_text *t, const char *ar, const char *fr)
+{
+    t->ar = dup_or_null(ar);
+    t->fr = dup_or_null(fr);
+    return (!ar || t->ar) && (!fr || t->fr);
+}
+
+static ag_status status_from_source(agendad_status s)
+{
+    switch (s) {
+    case AGENDAD_STATUS_TENTATIVE:
+        return AG_STATUS_TENTATIVE;
+    case AGENDAD_STATUS_CANCELLED:
+        return AG_STATUS_CANCELLED;
+    default:
+        return AG_STATUS_CONFIRMED;
+    }
+}
+
+int ag_import_row_from_source(const ag_config *cfg, const char *member,
+                              const agendad_source_event *ev, ag_import_row *out)
+{
+    memset(out, 0, sizeof *out);
+    out->start = ev->start;
+    out->end = ev->end;
+    out->all_day = ev->all_day;
+    out->status = status_from_source(ev->status);
+    out->uid = ag_import_uid(member, ev->uid);
+    out->member = strdup(member);
+    out->categories = match_categories(cfg, ev);
+    bool ok = out->uid && out->member && out->categories &&
+              dup_text(&out->title, ev->title_ar, ev->title_fr) &&
+              dup_text(&out->description, ev->description_ar, ev->description_fr) &&
+              dup_text(&out->location, ev->location_ar, ev->location_fr);
+    if (ok)
+        return 0;
+    free(out->uid);
+    free(out->member);
+    free(out->categories);
+    ag_text_free(&out->title);
+    ag_text_free(&out->description);
+    ag_text_free(&out->location);
+    memset(out, 0, sizeof *out);
+    return -1;
+}
+
+static ag_datetime utc_wall(int64_t t, bool is_date)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    ag_datetime dt = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, 0, 0, 0, is_date};
+    if (!is_date) {
+        dt.hour = tm.tm_hour;
+        dt.minute = tm.tm_min;
+        dt.second = tm.tm_sec;
+    }
+    return dt;
+}
+
+static int split_ids(const char *s, char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!s || !*s)
+        return 0;
+    size_t cap = 1;
+    for (const char *p = s; *p; p++)
+        cap += *p == ' ';
+    *out = calloc(cap, sizeof **out);
+    if (!*out)
+        return -1;
+    for (const char *p = s; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len && !((*out)[(*n)++] = strndup(p, len)))
+            return -1;
+        p += len + (p[len] == ' ');
+    }
+    return 0;
+}
+
+/* The model's all-day end is the inclusive last day. */
+static void set_times(ag_event *ev, const ag_import_row *r)
+{
+    ev->start = utc_wall(r->start, r->all_day);
+    int64_t end = r->all_day && r->end > r->start ? r->end - 86400 : r->end;
+    ev->end = utc_wall(end, r->all_day);
+}
+
+static int row_to_event(const ag_import_row *r, ag_stored_event *out)
+{
+    ag_event *ev = &out->ev;
+    set_times(ev, r);
+    ev->status = r->status;
+    ev->visibility = AG_VIS_PUBLIC;
+    out->sequence = r->sequence;
+    out->created = r->created;
+    out->last_modified = r->last_modified;
+    out->removed_at = r->removed_at;
+    ev->uid = strdup(r->uid);
+    ev->tzid = strdup("UTC");
+    ev->host = strdup(r->member);
+    out->imported_from = strdup(r->member);
+    bool ok = ev->uid && ev->tzid && ev->host && out->imported_from &&
+              dup_text(&ev->title, r->title.ar, r->title.fr) &&
+              dup_text(&ev->description, r->description.ar, r->description.fr) &&
+              dup_text(&ev->location, r->location.ar, r->location.fr) &&
+              split_ids(r->categories, &ev->categories, &ev->n_categories) == 0;
+    return ok ? 0 : -1;
+}
+
+int ag_import_rows_to_events(const ag_import_row *rows, size_t n, ag_stored_event **out)
+{
+    *out = calloc(n ? n : 1, sizeof **out);
+    if (!*out)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (row_to_event(&rows[i], &(*out)[i]) < 0) {
+            ag_stored_events_free(*out, n);
+            *out = NULL;
+            return -1;
+        }
+    return 0;
+}
+
+static bool in_list(char *const *v, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], id) == 0)
+            return true;
+    return false;
+}
+
+bool ag_import_in_network(const ag_config *cfg, const ag_stored_event *sev)
+{
+    const ag_member *m = ag_network_member(cfg, sev->imported_from);
+    if (!m)
+        return false;
+    if (m->sync.network)
+        return true;
+    for (size_t i = 0; i < sev->ev.n_categories; i++)
+        if (in_list(m->sync.network_categories, m->sync.n_network_categories,
+                    sev->ev.categories[i]))
+            return true;
+    return false;
+}
+
+bool ag_import_in_category(const ag_config *cfg, const ag_stored_event *sev, const char *id)
+{
+    const ag_member *m = ag_network_member(cfg, sev->imported_from);
+    if (!m)
+        return false;
+    return ag_network_event_in_category(&sev->ev, id) ||
+           in_list(m->sync.categories, m->sync.n_categories, id);
+}

@@ -1,0 +1,35 @@
+/* Events submitted by event sources (members' own calendars, through the
+ * sync plugin) on their way into the store and the feeds: their uids are
+ * namespaced by member, their categories matched against the configured
+ * ones, and stored rows become events the feed builder publishes like the
+ * network's own, marked with the member they come from. */
+#ifndef AGENDAD_IMPORTS_H
+#define AGENDAD_IMPORTS_H
+
+#include "agendad/plugin.h"
+#include "config.h"
+#include "store.h"
+
+/* "<member>:<source uid>", with every byte outside [A-Za-z0-9._@-] written
+ * as ~XX, so that no member can reach another's or the network's uids (which
+ * never contain ':' or '~') and the uid stays one URL path segment. A source
+ * uid too long for that is replaced by its SHA-256. malloc'd, NULL on OOM. */
+char *ag_import_uid(const char *member, const char *source_uid);
+
+/* Fills *out from ev for member; categories: the configured ids ev names
+ * (by id or by name in either language, case-insensitively), in cfg order.
+ * 0, or -1 (out of memory; *out left empty). */
+int ag_import_row_from_source(const ag_config *cfg, const char *member,
+                              const agendad_source_event *ev, ag_import_row *out);
+
+/* The events feeds publish for stored rows: UTC instants as wall-clock
+ * times in "UTC", host the member, imported_from set. 0 or -1 (OOM). */
+int ag_import_rows_to_events(const ag_import_row *rows, size_t n, ag_stored_event **out);
+
+/* Whether the admin lets an event imported from its member into the network
+ * feed (members.yaml sync.network / sync.network_categories), and whether it
+ * is in category id (its own categories or the member's sync.categories). */
+bool ag_import_in_network(const ag_config *cfg, const ag_stored_event *sev);
+bool ag_import_in_category(const ag_config *cfg, const ag_stored_event *sev, const char *id);
+
+#endif

@@ -1,0 +1,117 @@
+/* Outbound network client on the daemon's loop: HTTP(S) requests and SMTP
+ * submissions through libcurl's multi-socket API, driven by uv_poll/uv_timer
+ * so that no transfer ever blocks the loop and no plugin integrates curl on
+ * its own.
+ *
+ * Threading: everything here runs on the loop's thread. ag_net_new() calls
+ * curl_global_init(), which is not thread-safe on every libcurl build: create
+ * the first ag_net on the main thread before any other thread exists.
+ *
+ * Lifetime of a transfer: a submit function returns 0 and the done callback
+ * then runs exactly once, later, on the loop (never from inside the submit
+ * call), or it returns a negative errno code and the callback never runs.
+ * Everything a request points to is copied at submit time.
+ *
+ * Proxies: the environment (http_proxy, https_proxy, ALL_PROXY...) is
+ * ignored, so that the daemon behaves the same under systemd as in an
+ * admin's shell. ag_net_set_proxy() configures one explicitly; it applies to
+ * HTTP(S) only, SMTP always connects directly. */
+#ifndef AGENDAD_NET_H
+#define AGENDAD_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <uv.h>
+
+typedef struct ag_net ag_net;
+typedef struct ag_net_xfer ag_net_xfer;
+
+/* Defaults for request fields left at zero. A total timeout always applies:
+ * a peer that trickles bytes forever must not hold a transfer forever. */
+#define AG_NET_DEFAULT_CONNECT_TIMEOUT_MS 10000L
+#define AG_NET_DEFAULT_TOTAL_TIMEOUT_MS 60000L
+#define AG_NET_DEFAULT_MAX_BODY_BYTES ((size_t)16 * 1024 * 1024)
+#define AG_NET_DEFAULT_MAX_REDIRECTS 5
+
+typedef enum {
+    AG_NET_OK,        /* the exchange completed: any HTTP status, or SMTP accepted */
+    AG_NET_FAILED,    /* transport or protocol failure, see error */
+    AG_NET_CANCELLED, /* ag_net_cancel() or ag_net_free() */
+} ag_net_outcome;
+
+/* Everything is borrowed for the duration of the callback only. */
+typedef struct {
+    ag_net_outcome outcome;
+    long status;       /* HTTP status of the last response, or last SMTP reply code; 0 if none */
+    int curl_code;     /* CURLcode, for callers that need finer detail than outcome */
+    const char *error; /* plain words when outcome != AG_NET_OK, else NULL */
+    const char *body;  /* response body, NUL-terminated for convenience; "" if none */
+    size_t body_len;
+    const char *etag; /* headers of the last response (after redirects); NULL if absent */
+    const char *last_modified;
+    const char *content_type;
+    long elapsed_ms;
+} ag_net_result;
+
+typedef void (*ag_net_done_fn)(const ag_net_result *r, void *data);
+
+/* Zero means the default for every numeric field, so a designated
+ * initializer with only url set is a valid GET. */
+typedef struct {
+    const char *url;    /* http:// or https:// */
+    const char *method; /* GET, HEAD, POST, PUT, DELETE, REPORT, PROPFIND...; NULL: GET, or POST
+                           when body is set */
+    const char *const *headers; /* "Name: value", NULL-terminated; may be NULL */
+    const char *body;           /* request body, may contain NUL bytes */
+    size_t body_len;
+    long connect_timeout_ms;
+    long total_timeout_ms;
+    size_t max_body_bytes; /* larger responses fail with "response larger than N bytes" */
+    int max_redirects;     /* 0: default; negative: do not follow redirects */
+    const char *username;  /* HTTP basic auth; never logged, never sent to another host */
+    const char *password;
+    bool tls_insecure;   /* skip certificate and host name checks; for tests and lab setups only */
+    const char *ca_file; /* PEM bundle replacing the system's CAs */
+} ag_net_http_req;
+
+typedef struct {
+    const char *url;      /* smtp://host:port (STARTTLS per starttls) or smtps://host:port */
+    bool starttls;        /* require STARTTLS on smtp:// (fail rather than send in clear) */
+    const char *username; /* AUTH; never logged */
+    const char *password;
+    const char *from;        /* envelope sender (MAIL FROM), e.g. "agenda@example.ma" */
+    const char *const *rcpt; /* envelope recipients, NULL-terminated, at least one */
+    const char *message;     /* complete RFC 5322 message with CRLF line ends */
+    size_t message_len;
+    long connect_timeout_ms;
+    long timeout_ms; /* whole submission */
+    bool tls_insecure;
+    const char *ca_file;
+} ag_net_smtp_req;
+
+/* Returns 0 or a negative errno code. */
+int ag_net_new(uv_loop_t *loop, ag_net **out);
+
+/* Cancels every pending transfer: their callbacks run before this returns,
+ * each once, with AG_NET_CANCELLED. Closes the loop handles; the memory is
+ * released by their close callbacks, so run the loop once more before
+ * uv_loop_close(). May be called from inside a done callback. NULL is a no-op. */
+void ag_net_free(ag_net *n);
+
+/* Proxy URL for HTTP(S) transfers submitted afterwards ("http://proxy:3128");
+ * NULL or "" for direct connections (the default). no_proxy is a curl
+ * NOPROXY list ("localhost,127.0.0.1,.example.ma"), may be NULL. */
+int ag_net_set_proxy(ag_net *n, const char *proxy, const char *no_proxy);
+
+/* out_handle, if not NULL, receives a handle valid until the callback starts. */
+int ag_net_http(ag_net *n, const ag_net_http_req *req, ag_net_done_fn done, void *data,
+                ag_net_xfer **out_handle);
+int ag_net_smtp(ag_net *n, const ag_net_smtp_req *req, ag_net_done_fn done, void *data,
+                ag_net_xfer **out_handle);
+
+/* The callback runs once, later, with AG_NET_CANCELLED, unless the transfer
+ * already finished, in which case it runs with its real result. Never call
+ * it once the callback has started. */
+void ag_net_cancel(ag_net_xfer *x);
+
+#endif

@@ -1,0 +1,299 @@
+/* Events imported from members' own calendars. A pull replaces one member's
+ * set as a whole; comparing with what is stored first means that an
+ * unchanged feed writes nothing (no new SEQUENCE, no fsync, feeds' ETags
+ * hold), and that an event gone from the source is published as CANCELLED
+ * until it passes, as the network's own removed events are. */
+#include "store_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define IMPORT_COLS                                                                                \
+    "uid, member, title_ar, title_fr, description_ar, description_fr, location_ar, location_fr, "  \
+    "start_utc, end_utc, all_day, status, categories, sequence, created, last_modified, "          \
+    "removed_at"
+
+static const char *const status_names[] = {"confirmed", "tentative", "cancelled"};
+
+void ag_import_rows_free(ag_import_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i].uid);
+        free(rows[i].member);
+        ag_text_free(&rows[i].title);
+        ag_text_free(&rows[i].description);
+        ag_text_free(&rows[i].location);
+        free(rows[i].categories);
+    }
+    free(rows);
+}
+
+static char *col_text(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+static ag_status status_from(const char *s)
+{
+    for (int i = 0; i < 3; i++)
+        if (s && strcmp(s, status_names[i]) == 0)
+            return (ag_status)i;
+    return AG_STATUS_CONFIRMED;
+}
+
+static void read_row(sqlite3_stmt *s, ag_import_row *r)
+{
+    r->uid = col_text(s, 0);
+    r->member = col_text(s, 1);
+    r->title = (ag_text){col_text(s, 2), col_text(s, 3)};
+    r->description = (ag_text){col_text(s, 4), col_text(s, 5)};
+    r->location = (ag_text){col_text(s, 6), col_text(s, 7)};
+    r->start = sqlite3_column_int64(s, 8);
+    r->end = sqlite3_column_int64(s, 9);
+    r->all_day = sqlite3_column_int(s, 10) != 0;
+    r->status = status_from((const char *)sqlite3_column_text(s, 11));
+    r->categories = col_text(s, 12);
+    r->sequence = sqlite3_column_int(s, 13);
+    r->created = sqlite3_column_int64(s, 14);
+    r->last_modified = sqlite3_column_int64(s, 15);
+    r->removed_at = sqlite3_column_int64(s, 16);
+}
+
+/* Runs a SELECT of IMPORT_COLS (member bound as ?1 when given). */
+static int select_rows(ag_store *st, const char *sql, const char *member, ag_import_row **out,
+                       size_t *n, char **err)
+{
+    sqlite3_stmt *s = NULL;
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return ag_store_fail(st, err, "cannot read imported events from");
+    if (member)
+        sqlite3_bind_text(s, 1, member, -1, SQLITE_STATIC);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            ag_import_row *g = realloc(*out, ncap * sizeof *g);
+            if (!g)
+                break;
+            *out = g;
+            cap = ncap;
+        }
+        memset(&(*out)[*n], 0, sizeof **out);
+        read_row(s, &(*out)[(*n)++]);
+    }
+    sqlite3_finalize(s);
+    if (rc == SQLITE_DONE)
+        return 0;
+    ag_import_rows_free(*out, *n);
+    *out = NULL;
+    *n = 0;
+    return ag_store_failf(st, err, "cannot read imported events from", "%s",
+                          rc == SQLITE_ROW ? "out of memory" : sqlite3_errstr(rc));
+}
+
+int ag_store_load_imports(ag_store *st, ag_import_row **out, size_t *n, char **err)
+{
+    return select_rows(st, "SELECT " IMPORT_COLS " FROM imported_events ORDER BY uid", NULL, out, n,
+                       err);
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static bool text_eq(const ag_text *a, const ag_text *b)
+{
+    return str_eq(a->ar, b->ar) && str_eq(a->fr, b->fr);
+}
+
+static bool same_content(const ag_import_row *a, const ag_import_row *b)
+{
+    return text_eq(&a->title, &b->title) && text_eq(&a->description, &b->description) &&
+           text_eq(&a->location, &b->location) && a->start == b->start && a->end == b->end &&
+           a->all_day == b->all_day && a->status == b->status &&
+           str_eq(a->categories ? a->categories : "", b->categories ? b->categories : "");
+}
+
+static int cmp_row_ptr(const void *a, const void *b)
+{
+    const ag_import_row *const *x = a, *const *y = b;
+    return strcmp((*x)->uid, (*y)->uid);
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+/* INSERT (old NULL) or UPDATE with SEQUENCE+1 of one row's content. */
+static int write_row(ag_store *st, const char *source, const char *member, const ag_import_row *r,
+                     const ag_import_row *old, int64_t now)
+{
+    static const char insert[] =
+        "INSERT INTO imported_events (uid, source, member, title_ar, title_fr, description_ar, "
+        "description_fr, location_ar, location_fr, start_utc, end_utc, all_day, status, "
+        "categories, sequence, created, last_modified, removed_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+        "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0, ?15, ?15, 0)";
+    static const char update[] =
+        "UPDATE imported_events SET source = ?2, member = ?3, title_ar = ?4, title_fr = ?5, "
+        "description_ar = ?6, description_fr = ?7, location_ar = ?8, location_fr = ?9, "
+        "start_utc = ?10, end_utc = ?11, all_day = ?12, status = ?13, categories = ?14, "
+        "sequence = sequence + 1, last_modified = ?15, removed_at = 0 WHERE uid = ?1";
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, old ? update : insert, -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    bind_text(s, 1, r->uid);
+    bind_text(s, 2, source);
+    bind_text(s, 3, member);
+    bind_text(s, 4, r->title.ar);
+    bind_text(s, 5, r->title.fr);
+    bind_text(s, 6, r->description.ar);
+    bind_text(s, 7, r->description.fr);
+    bind_text(s, 8, r->location.ar);
+    bind_text(s, 9, r->location.fr);
+    sqlite3_bind_int64(s, 10, r->start);
+    sqlite3_bind_int64(s, 11, r->end);
+    sqlite3_bind_int(s, 12, r->all_day);
+    bind_text(s, 13, status_names[r->status]);
+    bind_text(s, 14, r->categories ? r->categories : "");
+    sqlite3_bind_int64(s, 15, now);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int exec_uid(ag_store *st, const char *sql, const char *uid, int64_t now)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(s, 1, uid, -1, SQLITE_STATIC);
+    if (sqlite3_bind_parameter_count(s) >= 2)
+        sqlite3_bind_int64(s, 2, now);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* What to do with a stored row that the new batch lacks. */
+static int retire_row(ag_store *st, const ag_import_row *old, int64_t now, int64_t retention,
+                      int *written)
+{
+    if (old->removed_at == 0) {
+        (*written)++;
+        return exec_uid(st,
+                        "UPDATE imported_events SET removed_at = ?2, sequence = sequence + 1, "
+                        "last_modified = ?2 WHERE uid = ?1",
+                        old->uid, now);
+    }
+    if (old->end + retention < now && old->removed_at + retention < now) {
+        (*written)++;
+        return exec_uid(st, "DELETE FROM imported_events WHERE uid = ?1", old->uid, now);
+    }
+    return 0;
+}
+
+/* Walks both uid-sorted lists like a merge. */
+static int apply(ag_store *st, const char *source, const char *member, const ag_import_row **in,
+                 size_t n_in, const ag_import_row *old, size_t n_old, int64_t now,
+                 int64_t retention, int *written)
+{
+    size_t i = 0, j = 0;
+    while (i < n_in || j < n_old) {
+        int c = i == n_in ? 1 : j == n_old ? -1 : strcmp(in[i]->uid, old[j].uid);
+        int rc = 0;
+        if (c < 0) {
+            rc = write_row(st, source, member, in[i], NULL, now);
+            (*written)++;
+            i++;
+        } else if (c > 0) {
+            rc = retire_row(st, &old[j++], now, retention, written);
+        } else {
+            if (old[j].removed_at != 0 || !same_content(in[i], &old[j])) {
+                rc = write_row(st, source, member, in[i], &old[j], now);
+                (*written)++;
+            }
+            i++;
+            j++;
+        }
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int replace_locked(ag_store *st, const char *source, const char *member,
+                          const ag_import_row **in, size_t n, int64_t now, int64_t retention,
+                          int *written, char **err)
+{
+    ag_import_row *old;
+    size_t n_old;
+    if (select_rows(st,
+                    "SELECT " IMPORT_COLS " FROM imported_events WHERE member = ?1 ORDER BY uid",
+                    member, &old, &n_old, err) < 0)
+        return -1;
+    int rc = apply(st, source, member, in, n, old, n_old, now, retention, written);
+    ag_import_rows_free(old, n_old);
+    if (rc < 0)
+        return ag_store_fail(st, err, "cannot store imported events in");
+    return 0;
+}
+
+static int sorted_unique(const ag_import_row *rows, size_t n, const ag_import_row ***out,
+                         ag_store *st, char **err)
+{
+    const ag_import_row **v = malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return ag_store_failf(st, err, "cannot store imported events in", "out of memory");
+    for (size_t i = 0; i < n; i++)
+        v[i] = &rows[i];
+    qsort(v, n, sizeof *v, cmp_row_ptr);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(v[i - 1]->uid, v[i]->uid) == 0) {
+            int rc = ag_store_failf(st, err, "cannot store imported events in",
+                                    "uid %s appears twice in one batch", v[i]->uid);
+            free(v);
+            return rc;
+        }
+    *out = v;
+    return 0;
+}
+
+int ag_store_import_replace(ag_store *st, const char *source, const char *member,
+                            const ag_import_row *rows, size_t n, int64_t now, int64_t retention,
+                            int *written, char **err)
+{
+    int count = 0;
+    if (written)
+        *written = 0;
+    const ag_import_row **in;
+    if (sorted_unique(rows, n, &in, st, err) < 0)
+        return -1;
+    if (ag_store_exec(st, "BEGIN IMMEDIATE") != SQLITE_OK) {
+        free(in);
+        return ag_store_fail(st, err, "cannot store imported events in");
+    }
+    int rc = replace_locked(st, source, member, in, n, now, retention, &count, err);
+    free(in);
+    if (rc == 0 && count == 0) {
+        ag_store_rollback(st); /* nothing changed: not even a commit */
+        return 0;
+    }
+    if (rc == 0 && ag_store_exec(st, "COMMIT") != SQLITE_OK)
+        rc = ag_store_fail(st, err, "cannot commit imported events to");
+    if (rc < 0) {
+        ag_store_rollback(st);
+        return -1;
+    }
+    if (written)
+        *written = count;
+    return 0;
+}

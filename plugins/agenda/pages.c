@@ -1,0 +1,426 @@
+#include "pages.h"
+
+#include "agenda_model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY 86400
+
+/* Slot kinds in both languages. The kinds are the core's closed list
+ * (config_slots.c); the words are the agenda's vocabulary, like the
+ * templates' own texts. */
+static const struct {
+    const char *kind, *ar, *fr;
+} kind_names[] = {
+    {"session", "جلسة", "Séance"},
+    {"workshop", "ورشة", "Atelier"},
+    {"break", "استراحة", "Pause"},
+    {"meal", "وجبة", "Repas"},
+    {"reception", "استقبال", "Accueil"},
+    {"opening", "افتتاح", "Ouverture"},
+    {"closing", "اختتام", "Clôture"},
+    {"talk", "مداخلة", "Intervention"},
+    {"presentation", "عرض", "Présentation"},
+    {"training", "تكوين", "Formation"},
+    {"other", "", ""},
+};
+
+static const char *kind_name(const char *kind, const char *lang)
+{
+    for (size_t i = 0; kind && i < sizeof kind_names / sizeof kind_names[0]; i++)
+        if (strcmp(kind_names[i].kind, kind) == 0)
+            return strcmp(lang, "fr") == 0 ? kind_names[i].fr : kind_names[i].ar;
+    return NULL;
+}
+
+/* Breaks, meals and the reception pause the programme: styled apart. */
+static bool is_pause(const char *kind)
+{
+    return kind && (strcmp(kind, "break") == 0 || strcmp(kind, "meal") == 0 ||
+                    strcmp(kind, "reception") == 0);
+}
+
+bool pages_public(const pages_ctx *c, const agendad_event *ev)
+{
+    return c->h->event_visibility(c->self, ev) == AGENDAD_VIS_PUBLIC;
+}
+
+/* ------------------------------------------------------------- common */
+
+/* The wall-clock time of instant t in tz, per the host's (system) tzdata;
+ * an unknown zone shows UTC rather than nothing. */
+static int64_t wall(const pages_ctx *c, const char *tz, int64_t t)
+{
+    int32_t offset = 0;
+    if (c->h->utc_offset(c->self, tz, t, &offset) != 0)
+        offset = 0;
+    return t + offset;
+}
+
+static int32_t local_day(const pages_ctx *c, const char *tz, int64_t t)
+{
+    return datefmt_day(c->df, wall(c, tz, t));
+}
+
+static void put_date(const pages_ctx *c, tv *m, const char *name, const char *lang,
+                     const char *tzid, const char *skeleton, int64_t t)
+{
+    char buf[256];
+    if (datefmt_format(c->df, lang, NULL, skeleton, wall(c, tzid, t), buf, sizeof buf) == 0)
+        tv_str(m, name, buf);
+}
+
+static void put_hijri(const pages_ctx *c, tv *m, const char *name, const char *lang,
+                      const char *tzid, int64_t t)
+{
+    char buf[256];
+    if (c->hijri &&
+        datefmt_format(c->df, lang, c->hijri, "yMMMMd",
+                       wall(c, tzid, t) + (int64_t)c->hijri_adjust * DAY, buf, sizeof buf) == 0)
+        tv_str(m, name, buf);
+}
+
+/* "http://host" -> "webcal://host": calendar apps subscribe to webcal
+ * links; the https (or http) one is for those that take a URL. */
+static const char *host_part(const char *base)
+{
+    const char *rest = strstr(base, "://");
+    return rest ? rest + 3 : base;
+}
+
+static void put_feed(const pages_ctx *c, tv *m, const char *id, const char *path, const char *lang)
+{
+    tv_str(m, "feed_id", id);
+    const char *base = c->h->setting(c->self, "base_url");
+    base = base ? base : "";
+    tv_strf(m, "https", "%s%s?lang=%s", base, path, lang);
+    tv_strf(m, "webcal", "webcal://%s%s?lang=%s", host_part(base), path, lang);
+}
+
+static void put_common(const pages_ctx *c, tv *root, const char *lang)
+{
+    bool fr = strcmp(lang, "fr") == 0;
+    tv_str(root, "lang", lang);
+    tv_str(root, "dir", fr ? "ltr" : "rtl");
+    tv_bool(root, "ar", !fr);
+    tv_bool(root, "fr", fr);
+    tv_str(root, "other_lang", fr ? "ar" : "fr");
+    tv_str(root, "network_name", c->h->network_text(c->self, "name", lang));
+    tv_str(root, "network_description", c->h->network_text(c->self, "description", lang));
+    tv_bool(root, "hijri_on", c->hijri != NULL);
+}
+
+static void put_categories(const pages_ctx *c, tv *m, const agendad_event *ev, const char *lang)
+{
+    const agendad_host *h = c->h;
+    tv_bool(m, "has_categories", h->event_category_count(c->self, ev) > 0);
+    for (size_t i = 0; i < h->event_category_count(c->self, ev); i++) {
+        const char *id = h->event_category(c->self, ev, i);
+        tv *cat = tv_add(m, "categories");
+        tv_str(cat, "id", id);
+        tv_str(cat, "name", h->category_name(c->self, id, lang));
+        tv_bool(cat, "axis", h->category_is_axis(c->self, id));
+    }
+}
+
+static void put_status(const pages_ctx *c, tv *m, const agendad_event *ev)
+{
+    agendad_status st = c->h->event_status(c->self, ev);
+    tv_bool(m, "cancelled", st == AGENDAD_STATUS_CANCELLED);
+    tv_bool(m, "tentative", st == AGENDAD_STATUS_TENTATIVE);
+}
+
+/* Dates and times of the event: a day (or a range of days), the hours when
+ * timed, the Hijri date when enabled. A series shows its first and last
+ * instance. */
+static void put_when(const pages_ctx *c, tv *m, const agendad_event *ev, const char *lang)
+{
+    agendad_when w, span;
+    if (c->h->event_when(c->self, ev, &w) != 0)
+        return;
+    if (c->h->event_span(c->self, ev, &span) != 0)
+        span = w;
+    const char *tz = w.tzid;
+    int64_t last = w.all_day ? w.end - 1 : w.end; /* an all-day end is the next midnight */
+    put_date(c, m, "date", lang, tz, "yMMMMEEEEd", w.start);
+    put_hijri(c, m, "hijri", lang, tz, w.start);
+    if (local_day(c, tz, w.start) != local_day(c, tz, last)) {
+        put_date(c, m, "end_date", lang, tz, "yMMMMEEEEd", last);
+        put_hijri(c, m, "end_hijri", lang, tz, last);
+    }
+    tv_bool(m, "all_day", w.all_day);
+    if (!w.all_day) {
+        put_date(c, m, "start_time", lang, tz, "HHmm", w.start);
+        put_date(c, m, "end_time", lang, tz, "HHmm", w.end);
+    }
+    tv_str(m, "timezone", tz);
+    tv_strf(m, "start_iso", "%lld", (long long)w.start);
+    if (span.end != w.end) {
+        tv_bool(m, "recurring", true);
+        put_date(c, m, "series_end", lang, tz, "yMMMMd", span.end - 1);
+    }
+}
+
+static void put_summary(const pages_ctx *c, tv *m, const agendad_event *ev, const char *lang)
+{
+    const agendad_host *h = c->h;
+    const char *uid = h->event_uid(c->self, ev);
+    tv_str(m, "uid", uid);
+    tv_strf(m, "url", "/events/%s?lang=%s", uid, lang);
+    tv_str(m, "title", h->event_text(c->self, ev, AGENDAD_TEXT_TITLE, lang));
+    tv_str(m, "location", h->event_text(c->self, ev, AGENDAD_TEXT_LOCATION, lang));
+    const agendad_member *host = h->member_find(c->self, h->event_host_member(c->self, ev));
+    if (host)
+        tv_str(m, "host", h->member_name(c->self, host, lang));
+    put_status(c, m, ev);
+    put_when(c, m, ev, lang);
+    put_categories(c, m, ev, lang);
+}
+
+/* -------------------------------------------------------------- index */
+
+typedef struct {
+    const agendad_event *ev;
+    int64_t start, end;
+} listed;
+
+typedef struct {
+    const pages_ctx *c;
+    listed *items;
+    size_t n, cap;
+    bool failed;
+} collect;
+
+static int collect_one(const agendad_event *ev, void *data)
+{
+    collect *col = data;
+    agendad_when span;
+    if (!pages_public(col->c, ev) || col->c->h->event_span(col->c->self, ev, &span) != 0)
+        return 0;
+    if (col->n == col->cap) {
+        size_t cap = col->cap ? col->cap * 2 : 16;
+        listed *grown = realloc(col->items, cap * sizeof *grown);
+        if (!grown) {
+            col->failed = true;
+            return 1;
+        }
+        col->items = grown;
+        col->cap = cap;
+    }
+    col->items[col->n++] = (listed){ev, span.start, span.end};
+    return 0;
+}
+
+static int by_start(const void *a, const void *b)
+{
+    const listed *x = a, *y = b;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+static int by_start_desc(const void *a, const void *b)
+{
+    return by_start(b, a);
+}
+
+static void put_events(const pages_ctx *c, tv *root, const char *lang, bool past, int64_t now)
+{
+    collect col = {.c = c};
+    c->h->event_foreach(c->self, collect_one, &col);
+    if (col.failed) {
+        tv_fail(root); /* a page missing events must not be served */
+        free(col.items);
+        return;
+    }
+    qsort(col.items, col.n, sizeof *col.items, past ? by_start_desc : by_start);
+    bool any = false;
+    for (size_t i = 0; i < col.n; i++) {
+        bool is_past = col.items[i].end <= now;
+        if (is_past != past)
+            continue;
+        put_summary(c, tv_add(root, "events"), col.items[i].ev, lang);
+        any = true;
+    }
+    tv_bool(root, "has_events", any);
+    free(col.items);
+}
+
+static void put_subscriptions(const pages_ctx *c, tv *root, const char *lang)
+{
+    const agendad_host *h = c->h;
+    char path[512];
+    put_feed(c, tv_add(root, "network_feed"), "network", "/feeds/network.ics", lang);
+    for (size_t i = 0; i < h->category_count(c->self); i++) {
+        const char *id = h->category_id(c->self, i);
+        tv *cat = tv_add(root, h->category_is_axis(c->self, id) ? "axes" : "types");
+        tv_str(cat, "id", id);
+        tv_str(cat, "name", h->category_name(c->self, id, lang));
+        snprintf(path, sizeof path, "/feeds/categories/%s.ics", id);
+        put_feed(c, cat, id, path, lang);
+    }
+    for (size_t i = 0; i < h->member_count(c->self); i++) {
+        const agendad_member *m = h->member_at(c->self, i);
+        const char *id = h->member_id(c->self, m);
+        tv *mv = tv_add(root, "members");
+        tv_str(mv, "id", id);
+        tv_str(mv, "name", h->member_name(c->self, m, lang));
+        agendad_member_kind k = h->member_kind(c->self, m);
+        tv_bool(mv, "region", k == AGENDAD_MEMBER_REGION);
+        tv_bool(mv, "province", k == AGENDAD_MEMBER_PROVINCE);
+        tv_bool(mv, "commune", k == AGENDAD_MEMBER_COMMUNE);
+        snprintf(path, sizeof path, "/feeds/members/%s.ics", id);
+        put_feed(c, mv, id, path, lang);
+    }
+}
+
+tv *pages_index(const pages_ctx *c, const char *lang, bool past, int64_t now)
+{
+    tv *root = tv_new();
+    if (!root)
+        return NULL;
+    put_common(c, root, lang);
+    tv_bool(root, "past", past);
+    tv_strf(root, "switch_url", "/?lang=%s%s", strcmp(lang, "fr") == 0 ? "ar" : "fr",
+            past ? "&past=1" : "");
+    tv_strf(root, "past_url", "/?lang=%s&past=1", lang);
+    tv_strf(root, "upcoming_url", "/?lang=%s", lang);
+    put_events(c, root, lang, past, now);
+    put_subscriptions(c, root, lang);
+    return root;
+}
+
+/* -------------------------------------------------------------- event */
+
+static void put_row(const pages_ctx *c, tv *row, const agendad_event *ev, size_t i,
+                    const agendad_slot *s, const char *lang, const char *tz)
+{
+    const agendad_host *h = c->h;
+    tv_str(row, "title", h->event_slot_title(c->self, ev, i, lang));
+    tv_str(row, "kind", s->kind);
+    tv_str(row, "kind_name", kind_name(s->kind, lang));
+    tv_bool(row, "pause", is_pause(s->kind));
+    tv_bool(row, "timed", s->timed);
+    if (s->timed) {
+        put_date(c, row, "start", lang, tz, "HHmm", s->start);
+        put_date(c, row, "end", lang, tz, "HHmm", s->end);
+    }
+    if (s->axis) {
+        tv_str(row, "axis", s->axis);
+        tv_str(row, "axis_name", h->category_name(c->self, s->axis, lang));
+    }
+}
+
+static void put_agenda_rows(const pages_ctx *c, tv *root, const agendad_event *ev, const char *lang,
+                            const char *tz, int64_t first, agendad_slot *slots, size_t n)
+{
+    agenda_item *items = calloc(n, sizeof *items);
+    agenda_row *rows = calloc(n, sizeof *rows);
+    if (!items || !rows) {
+        free(items);
+        free(rows);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        items[i] = (agenda_item){.timed = slots[i].timed,
+                                 .start = slots[i].start,
+                                 .day = slots[i].timed ? local_day(c, tz, slots[i].start) : 0};
+    agenda_order(items, n, local_day(c, tz, first), rows);
+    tv_bool(root, "multi_day", agenda_day_count(rows, n) > 1);
+    tv *day = NULL;
+    for (size_t r = 0; r < n; r++) {
+        size_t i = rows[r].item;
+        if (rows[r].new_day) {
+            day = tv_add(root, "days");
+            int64_t at = slots[i].timed ? slots[i].start : first;
+            put_date(c, day, "day", lang, tz, "yMMMMEEEEd", at);
+            put_hijri(c, day, "day_hijri", lang, tz, at);
+        }
+        put_row(c, tv_add(day, "rows"), ev, i, &slots[i], lang, tz);
+    }
+    free(items);
+    free(rows);
+}
+
+static void put_agenda(const pages_ctx *c, tv *root, const agendad_event *ev, const char *lang)
+{
+    const agendad_host *h = c->h;
+    agendad_when w;
+    size_t n = h->event_slot_count(c->self, ev);
+    if (n == 0 || h->event_when(c->self, ev, &w) != 0)
+        return;
+    agendad_slot *slots = calloc(n, sizeof *slots);
+    if (!slots)
+        return;
+    size_t ok = 0;
+    for (size_t i = 0; i < n; i++)
+        ok += h->event_slot(c->self, ev, i, &slots[i]) == 0;
+    if (ok == n) {
+        tv_bool(root, "has_agenda", true);
+        put_agenda_rows(c, root, ev, lang, w.tzid, w.start, slots, n);
+    }
+    free(slots);
+}
+
+static void put_selector(const pages_ctx *c, tv *a, const char *sel, const char *lang)
+{
+    const agendad_host *h = c->h;
+    if (strcmp(sel, "network") == 0) {
+        tv_bool(a, "network", true);
+    } else if (strncmp(sel, "region:", 7) == 0) {
+        const agendad_member *m = h->member_find(c->self, sel + 7);
+        tv_str(a, "region", m ? h->member_name(c->self, m, lang) : sel + 7);
+    } else if (strncmp(sel, "kind:", 5) == 0) {
+        tv_bool(a, "kind_region", strcmp(sel + 5, "region") == 0);
+        tv_bool(a, "kind_province", strcmp(sel + 5, "province") == 0);
+        tv_bool(a, "kind_commune", strcmp(sel + 5, "commune") == 0);
+    } else {
+        const agendad_member *m = h->member_find(c->self, sel);
+        tv_str(a, "member", m ? h->member_name(c->self, m, lang) : sel);
+    }
+}
+
+/* Who is invited: the audience as written, and, unless it is the whole
+ * network, the members it reaches (the feeds' own rule). */
+static void put_invited(const pages_ctx *c, tv *root, const agendad_event *ev, const char *lang)
+{
+    const agendad_host *h = c->h;
+    bool whole = false;
+    for (size_t i = 0; i < h->event_audience_count(c->self, ev); i++) {
+        const char *sel = h->event_audience(c->self, ev, i);
+        whole = whole || strcmp(sel, "network") == 0;
+        put_selector(c, tv_add(root, "audience"), sel, lang);
+    }
+    if (whole)
+        return;
+    bool any = false;
+    for (size_t i = 0; i < h->member_count(c->self); i++) {
+        const agendad_member *m = h->member_at(c->self, i);
+        if (h->event_invites(c->self, ev, h->member_id(c->self, m))) {
+            tv_str(tv_add(root, "invited"), "name", h->member_name(c->self, m, lang));
+            any = true;
+        }
+    }
+    tv_bool(root, "has_invited", any);
+}
+
+tv *pages_event(const pages_ctx *c, const agendad_event *ev, const char *lang)
+{
+    tv *root = tv_new();
+    if (!root)
+        return NULL;
+    const char *uid = c->h->event_uid(c->self, ev);
+    put_common(c, root, lang);
+    put_summary(c, root, ev, lang);
+    tv_str(root, "description", c->h->event_text(c->self, ev, AGENDAD_TEXT_DESCRIPTION, lang));
+    tv_strf(root, "switch_url", "/events/%s?lang=%s", uid, strcmp(lang, "fr") == 0 ? "ar" : "fr");
+    tv_strf(root, "index_url", "/?lang=%s", lang);
+    tv_strf(root, "ics_url", "/events/%s.ics?lang=%s", uid, lang);
+    tv_strf(root, "md_url", "/events/%s/agenda.md?lang=%s", uid, lang);
+    tv_strf(root, "txt_url", "/events/%s/agenda.txt?lang=%s", uid, lang);
+    char path[512];
+    snprintf(path, sizeof path, "/events/%s.ics", uid);
+    put_feed(c, tv_add(root, "event_feed"), "event", path, lang);
+    put_agenda(c, root, ev, lang);
+    put_invited(c, root, ev, lang);
+    return root;
+}

@@ -1,0 +1,545 @@
+#include "ical_import.h"
+
+#include <libical/ical.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DAY 86400
+
+typedef struct {
+    icalcomponent *cal;
+    const si_limits *lim;
+    json_t *out;
+    char *err; /* first error: the feed is refused */
+} ctx;
+
+/* One VEVENT with what every occurrence needs resolved. */
+typedef struct {
+    icalcomponent *comp;
+    const char *uid;
+    icaltimetype start; /* as written (zone dropped: floating in `zone`) */
+    icaltimezone *zone; /* NULL for dates */
+    int64_t start_utc;
+    int64_t length; /* seconds */
+    bool all_day;
+} vevent;
+
+static bool fail(ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail(ctx *c, const char *fmt, ...)
+{
+    if (c->err)
+        return false;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&c->err, fmt, ap) < 0)
+        c->err = NULL;
+    va_end(ap);
+    return false;
+}
+
+/* ------------------------------------------------------------- zones */
+
+static icaltimezone *zone_for(ctx *c, const char *tzid)
+{
+    const char *iana = si_windows_zone(tzid);
+    if (iana)
+        return icaltimezone_get_builtin_timezone(iana);
+    icaltimezone *z = icalcomponent_get_timezone(c->cal, tzid);
+    if (!z)
+        z = icaltimezone_get_builtin_timezone_from_tzid(tzid);
+    if (!z)
+        z = icaltimezone_get_builtin_timezone(tzid);
+    return z;
+}
+
+static int64_t date_utc(icaltimetype t)
+{
+    struct tm tm = {.tm_year = t.year - 1900, .tm_mon = t.month - 1, .tm_mday = t.day};
+    return (int64_t)timegm(&tm);
+}
+
+/* The zone a DATE-TIME property is in; false (error set) when its TZID is
+ * unknown. Dates have none. */
+static bool prop_zone(ctx *c, icalproperty *p, icaltimetype t, icaltimezone **zone)
+{
+    *zone = NULL;
+    if (t.is_date)
+        return true;
+    if (icaltime_is_utc(t)) {
+        *zone = icaltimezone_get_utc_timezone();
+        return true;
+    }
+    icalparameter *tp = icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
+    const char *tzid = tp ? icalparameter_get_tzid(tp) : NULL;
+    *zone = zone_for(c, tzid ? tzid : c->lim->default_tzid);
+    if (!*zone)
+        return fail(c, "unknown time zone \"%s\"", tzid ? tzid : c->lim->default_tzid);
+    return true;
+}
+
+static int64_t local_utc(icaltimetype t, icaltimezone *zone)
+{
+    if (t.is_date)
+        return date_utc(t);
+    t.zone = NULL;
+    return (int64_t)icaltime_as_timet_with_zone(t, zone);
+}
+
+/* A time property's instant; false when absent or its zone unknown. */
+static bool prop_instant(ctx *c, icalproperty *p, icaltimetype t, int64_t *out)
+{
+    icaltimezone *z;
+    if (!prop_zone(c, p, t, &z))
+        return false;
+    *out = local_utc(t, z);
+    return true;
+}
+
+/* ------------------------------------------------------------ output */
+
+static bool put_str(ctx *c, json_t *o, const char *key, const char *v, const char *uid)
+{
+    if (!v || !*v)
+        return true;
+    json_t *s = json_string(v);
+    if (!s)
+        return fail(c, "event %s: %s is not valid UTF-8", uid, key);
+    json_object_set_new(o, key, s);
+    return true;
+}
+
+static const char *status_name(icalcomponent *comp)
+{
+    switch (icalcomponent_get_status(comp)) {
+    case ICAL_STATUS_CANCELLED:
+        return "cancelled";
+    case ICAL_STATUS_TENTATIVE:
+        return "tentative";
+    default:
+        return "confirmed";
+    }
+}
+
+static const char *summary_lang(icalcomponent *comp)
+{
+    icalproperty *p = icalcomponent_get_first_property(comp, ICAL_SUMMARY_PROPERTY);
+    icalparameter *l = p ? icalproperty_get_first_parameter(p, ICAL_LANGUAGE_PARAMETER) : NULL;
+    const char *v = l ? icalparameter_get_language(l) : NULL;
+    if (v && strncmp(v, "ar", 2) == 0)
+        return "ar";
+    if (v && strncmp(v, "fr", 2) == 0)
+        return "fr";
+    return NULL;
+}
+
+static json_t *categories_of(icalcomponent *comp)
+{
+    json_t *a = json_array();
+    for (icalproperty *p = icalcomponent_get_first_property(comp, ICAL_CATEGORIES_PROPERTY); p;
+         p = icalcomponent_get_next_property(comp, ICAL_CATEGORIES_PROPERTY)) {
+        json_t *s = json_string(icalproperty_get_categories(p));
+        if (s)
+            json_array_append_new(a, s);
+    }
+    return a;
+}
+
+/* ATTENDEE e-mails are personal data of the member's staff: only with
+ * private_data, and only the address. */
+static json_t *attendees_of(icalcomponent *comp)
+{
+    json_t *a = json_array();
+    for (icalproperty *p = icalcomponent_get_first_property(comp, ICAL_ATTENDEE_PROPERTY); p;
+         p = icalcomponent_get_next_property(comp, ICAL_ATTENDEE_PROPERTY)) {
+        json_t *s = json_string(icalproperty_get_attendee(p));
+        if (s)
+            json_array_append_new(a, s);
+    }
+    return a;
+}
+
+static bool emit(ctx *c, icalcomponent *comp, const char *uid, int64_t start, int64_t end,
+                 bool all_day, const char *tzid)
+{
+    if (end < start)
+        end = start;
+    if (end <= c->lim->from || start >= c->lim->to)
+        return true;
+    if (json_array_size(c->out) >= c->lim->max_events)
+        return fail(c, "more than %zu events", c->lim->max_events);
+    json_t *o = json_object();
+    json_object_set_new(o, "start", json_integer(start));
+    json_object_set_new(o, "end", json_integer(end));
+    json_object_set_new(o, "all_day", json_boolean(all_day));
+    json_object_set_new(o, "status", json_string(status_name(comp)));
+    json_object_set_new(o, "categories", categories_of(comp));
+    if (c->lim->private_data)
+        json_object_set_new(o, "attendees", attendees_of(comp));
+    const char *summary = icalcomponent_get_summary(comp);
+    bool ok = put_str(c, o, "uid", uid, uid) &&
+              put_str(c, o, "summary", summary && *summary ? summary : "(untitled)", uid) &&
+              put_str(c, o, "description", icalcomponent_get_description(comp), uid) &&
+              put_str(c, o, "location", icalcomponent_get_location(comp), uid) &&
+              put_str(c, o, "lang", summary_lang(comp), uid) && put_str(c, o, "tzid", tzid, uid);
+    if (ok)
+        json_array_append_new(c->out, o);
+    else
+        json_decref(o);
+    return ok;
+}
+
+/* ------------------------------------------------------------ events */
+
+static bool is_public(icalcomponent *comp)
+{
+    icalproperty *p = icalcomponent_get_first_property(comp, ICAL_CLASS_PROPERTY);
+    if (!p)
+        return true;
+    icalproperty_class k = icalproperty_get_class(p);
+    return k != ICAL_CLASS_PRIVATE && k != ICAL_CLASS_CONFIDENTIAL;
+}
+
+static const char *zone_name(icaltimezone *z)
+{
+    return z ? icaltimezone_get_location(z) ? icaltimezone_get_location(z)
+                                            : icaltimezone_get_tzid(z)
+             : NULL;
+}
+
+/* DTSTART, and the length from DTEND or DURATION (a date without either
+ * lasts one day, a date-time without either is an instant). */
+static bool read_vevent(ctx *c, icalcomponent *comp, vevent *v)
+{
+    memset(v, 0, sizeof *v);
+    v->comp = comp;
+    v->uid = icalcomponent_get_uid(comp);
+    if (!v->uid || !*v->uid)
+        return fail(c, "an event has no UID");
+    icalproperty *ps = icalcomponent_get_first_property(comp, ICAL_DTSTART_PROPERTY);
+    if (!ps)
+        return fail(c, "event %s has no DTSTART", v->uid);
+    v->start = icalproperty_get_dtstart(ps);
+    v->all_day = v->start.is_date != 0;
+    if (!prop_zone(c, ps, v->start, &v->zone))
+        return false;
+    v->start_utc = local_utc(v->start, v->zone);
+    icalproperty *pe = icalcomponent_get_first_property(comp, ICAL_DTEND_PROPERTY);
+    icalproperty *pd = icalcomponent_get_first_property(comp, ICAL_DURATION_PROPERTY);
+    int64_t end = v->start_utc + (v->all_day ? DAY : 0);
+    if (pe && !prop_instant(c, pe, icalproperty_get_dtend(pe), &end))
+        return false;
+    if (!pe && pd)
+        end = v->start_utc + icaldurationtype_as_int(icalproperty_get_duration(pd));
+    v->length = end > v->start_utc ? end - v->start_utc : 0;
+    return true;
+}
+
+/* Occurrence key: the instant of its original start. */
+static void rid_text(int64_t t, bool all_day, char *buf, size_t size)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(buf, size, all_day ? "%Y%m%d" : "%Y%m%dT%H%M%SZ", &tm);
+}
+
+static bool emit_single(ctx *c, const vevent *v)
+{
+    return emit(c, v->comp, v->uid, v->start_utc, v->start_utc + v->length, v->all_day,
+                zone_name(v->zone));
+}
+
+/* ---------------------------------------------------------- series */
+
+typedef struct {
+    icalcomponent **comps; /* overrides of this UID */
+    int64_t *rids;
+    size_t n;
+    int64_t *exdates;
+    size_t n_exdates;
+} series_extra;
+
+static bool is_exdate(const series_extra *x, int64_t t)
+{
+    for (size_t i = 0; i < x->n_exdates; i++)
+        if (x->exdates[i] == t)
+            return true;
+    return false;
+}
+
+static icalcomponent *override_for(const series_extra *x, int64_t t, size_t *idx)
+{
+    for (size_t i = 0; i < x->n; i++)
+        if (x->rids[i] == t) {
+            *idx = i;
+            return x->comps[i];
+        }
+    return NULL;
+}
+
+static bool read_exdates(ctx *c, const vevent *v, series_extra *x)
+{
+    icalcomponent *comp = v->comp;
+    for (icalproperty *p = icalcomponent_get_first_property(comp, ICAL_EXDATE_PROPERTY); p;
+         p = icalcomponent_get_next_property(comp, ICAL_EXDATE_PROPERTY)) {
+        int64_t t;
+        if (!prop_instant(c, p, icalproperty_get_exdate(p), &t))
+            return false;
+        int64_t *g = realloc(x->exdates, (x->n_exdates + 1) * sizeof *g);
+        if (!g)
+            return fail(c, "out of memory");
+        x->exdates = g;
+        x->exdates[x->n_exdates++] = t;
+    }
+    return true;
+}
+
+/* An override replaces its occurrence with its own times and text. */
+static bool emit_override(ctx *c, icalcomponent *ov, const char *uid)
+{
+    vevent o;
+    if (!read_vevent(c, ov, &o))
+        return false;
+    if (!is_public(ov))
+        return true;
+    return emit(c, ov, uid, o.start_utc, o.start_utc + o.length, o.all_day, zone_name(o.zone));
+}
+
+static bool emit_orphan(ctx *c, const char *uid, icalcomponent *ov, int64_t rid)
+{
+    char r[32], id[1100];
+    icalproperty *p = icalcomponent_get_first_property(ov, ICAL_RECURRENCEID_PROPERTY);
+    rid_text(rid, icalproperty_get_recurrenceid(p).is_date != 0, r, sizeof r);
+    snprintf(id, sizeof id, "%.1000s/%s", uid, r);
+    return emit_override(c, ov, id);
+}
+
+static bool emit_occurrence(ctx *c, const vevent *v, const series_extra *x, icaltimetype t,
+                            bool *done_overrides)
+{
+    int64_t s = local_utc(t, v->zone);
+    if (is_exdate(x, s))
+        return true;
+    char rid[32], uid[1100];
+    rid_text(s, v->all_day, rid, sizeof rid);
+    snprintf(uid, sizeof uid, "%.1000s/%s", v->uid, rid);
+    size_t idx;
+    icalcomponent *ov = override_for(x, s, &idx);
+    if (ov) {
+        done_overrides[idx] = true;
+        return emit_override(c, ov, uid);
+    }
+    return emit(c, v->comp, uid, s, s + v->length, v->all_day, zone_name(v->zone));
+}
+
+/* UNTIL in UTC beside a local DTSTART: libical compares wall clocks, so
+ * bring it to the series' zone first. */
+static void until_local(struct icalrecurrencetype *r, const vevent *v)
+{
+    if (icaltime_is_null_time(r->until) || !v->zone || !icaltime_is_utc(r->until))
+        return;
+    r->until = icaltime_convert_to_zone(r->until, v->zone);
+    r->until.zone = NULL;
+}
+
+static bool expand(ctx *c, const vevent *v, struct icalrecurrencetype rule, const series_extra *x,
+                   bool *done)
+{
+    until_local(&rule, v);
+    icaltimetype start = v->start;
+    start.zone = NULL;
+    icalrecur_iterator *it = icalrecur_iterator_new(rule, start);
+    if (!it)
+        return fail(c, "event %s: its RRULE cannot be expanded", v->uid);
+    size_t n = 0, in_window = 0;
+    bool ok = true;
+    for (icaltimetype t = icalrecur_iterator_next(it); ok && !icaltime_is_null_time(t);
+         t = icalrecur_iterator_next(it)) {
+        if (++n > c->lim->max_iterations) {
+            ok = fail(c, "event %s: its RRULE has more than %zu occurrences", v->uid,
+                      c->lim->max_iterations);
+            break;
+        }
+        int64_t s = local_utc(t, v->zone);
+        if (s >= c->lim->to)
+            break;
+        if (s + v->length > c->lim->from && ++in_window > c->lim->max_instances)
+            ok = fail(c, "event %s: more than %zu occurrences in the window", v->uid,
+                      c->lim->max_instances);
+        else
+            ok = emit_occurrence(c, v, x, t, done);
+    }
+    icalrecur_iterator_free(it);
+    return ok;
+}
+
+static bool emit_series(ctx *c, const vevent *v, icalproperty *rr, series_extra *x)
+{
+    struct icalrecurrencetype rule = icalproperty_get_rrule(rr);
+    if (rule.freq == ICAL_NO_RECURRENCE)
+        return fail(c, "event %s: its RRULE does not parse", v->uid);
+    if (rule.count == 0 && icaltime_is_null_time(rule.until))
+        return fail(c, "event %s: its RRULE has no end (neither COUNT nor UNTIL)", v->uid);
+    if (!read_exdates(c, v, x))
+        return false;
+    bool *done = calloc(x->n + 1, sizeof *done);
+    if (!done)
+        return fail(c, "out of memory");
+    bool ok = expand(c, v, rule, x, done);
+    /* Overrides moved onto a date the rule does not produce still happen. */
+    for (size_t i = 0; ok && i < x->n; i++)
+        if (!done[i] && !is_exdate(x, x->rids[i]))
+            ok = emit_orphan(c, v->uid, x->comps[i], x->rids[i]);
+    free(done);
+    return ok;
+}
+
+/* ------------------------------------------------------- grouping */
+
+typedef struct {
+    const char *uid;
+    icalcomponent *comp;
+    bool is_override;
+} entry;
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const entry *x = a, *y = b;
+    int r = strcmp(x->uid, y->uid);
+    return r ? r : (int)x->is_override - (int)y->is_override;
+}
+
+static bool collect(ctx *c, entry **out, size_t *n)
+{
+    size_t cap = (size_t)icalcomponent_count_components(c->cal, ICAL_VEVENT_COMPONENT);
+    *out = calloc(cap + 1, sizeof **out);
+    *n = 0;
+    if (!*out)
+        return fail(c, "out of memory");
+    for (icalcomponent *e = icalcomponent_get_first_component(c->cal, ICAL_VEVENT_COMPONENT);
+         e && *n < cap; e = icalcomponent_get_next_component(c->cal, ICAL_VEVENT_COMPONENT)) {
+        const char *uid = icalcomponent_get_uid(e);
+        if (!uid || !*uid)
+            return fail(c, "an event has no UID");
+        bool ov = icalcomponent_get_first_property(e, ICAL_RECURRENCEID_PROPERTY) != NULL;
+        (*out)[(*n)++] = (entry){uid, e, ov};
+    }
+    qsort(*out, *n, sizeof **out, cmp_entry);
+    return true;
+}
+
+static bool read_overrides(ctx *c, const entry *g, size_t n, series_extra *x)
+{
+    x->comps = calloc(n + 1, sizeof *x->comps);
+    x->rids = calloc(n + 1, sizeof *x->rids);
+    if (!x->comps || !x->rids)
+        return fail(c, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        icalproperty *p = icalcomponent_get_first_property(g[i].comp, ICAL_RECURRENCEID_PROPERTY);
+        if (!prop_instant(c, p, icalproperty_get_recurrenceid(p), &x->rids[x->n]))
+            return false;
+        x->comps[x->n++] = g[i].comp;
+    }
+    return true;
+}
+
+/* One UID: its master (first, sorted so) and its overrides. */
+static bool import_group(ctx *c, const entry *g, size_t n)
+{
+    if (g[0].is_override) {
+        /* Overrides without their series: each is an event of its own. */
+        series_extra x = {0};
+        bool ok = read_overrides(c, g, n, &x);
+        for (size_t i = 0; ok && i < x.n; i++)
+            ok = emit_orphan(c, g[0].uid, x.comps[i], x.rids[i]);
+        free(x.comps);
+        free(x.rids);
+        return ok;
+    }
+    vevent v;
+    if (!read_vevent(c, g[0].comp, &v))
+        return false;
+    if (!is_public(g[0].comp))
+        return true;
+    icalproperty *rr = icalcomponent_get_first_property(g[0].comp, ICAL_RRULE_PROPERTY);
+    if (!rr)
+        return emit_single(c, &v);
+    series_extra x = {0};
+    bool ok = read_overrides(c, g + 1, n - 1, &x) && emit_series(c, &v, rr, &x);
+    free(x.comps);
+    free(x.rids);
+    free(x.exdates);
+    return ok;
+}
+
+static bool import_events(ctx *c)
+{
+    entry *all;
+    size_t n;
+    bool ok = collect(c, &all, &n);
+    for (size_t i = 0; ok && i < n;) {
+        size_t j = i + 1;
+        while (j < n && strcmp(all[j].uid, all[i].uid) == 0)
+            j++;
+        ok = import_group(c, all + i, j - i);
+        i = j;
+    }
+    free(all);
+    return ok;
+}
+
+/* ------------------------------------------------------------- parse */
+
+static const char *first_error(icalcomponent *c)
+{
+    icalproperty *p = icalcomponent_get_first_property(c, ICAL_XLICERROR_PROPERTY);
+    if (p)
+        return icalproperty_get_xlicerror(p);
+    for (icalcomponent *k = icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT); k;
+         k = icalcomponent_get_next_component(c, ICAL_ANY_COMPONENT)) {
+        const char *e = first_error(k);
+        if (e)
+            return e;
+    }
+    return NULL;
+}
+
+static icalcomponent *parse(const char *text, char **err)
+{
+    icalcomponent *root = icalparser_parse_string(text);
+    if (!root || icalcomponent_isa(root) != ICAL_VCALENDAR_COMPONENT) {
+        if (root)
+            icalcomponent_free(root);
+        *err = strdup("not a complete iCalendar feed (no BEGIN:VCALENDAR ... END:VCALENDAR)");
+        return NULL;
+    }
+    /* libical does not fail on bad input: it marks it. A marked feed may
+     * be cut short or mangled, so none of it replaces the last good copy. */
+    if (icalcomponent_count_errors(root) > 0) {
+        const char *e = first_error(root);
+        if (asprintf(err, "the feed is malformed: %s", e ? e : "parse error") < 0)
+            *err = NULL;
+        icalcomponent_free(root);
+        return NULL;
+    }
+    return root;
+}
+
+json_t *si_import(const char *text, const si_limits *lim, char **err)
+{
+    *err = NULL;
+    icalcomponent *cal = parse(text, err);
+    if (!cal)
+        return NULL;
+    ctx c = {.cal = cal, .lim = lim, .out = json_array()};
+    bool ok = import_events(&c);
+    icalcomponent_free(cal);
+    if (ok && !c.err)
+        return c.out;
+    json_decref(c.out);
+    *err = c.err ? c.err : strdup("import failed");
+    return NULL;
+}

@@ -1,0 +1,39 @@
+/* A member's iCalendar feed turned into the plain events the sync plugin
+ * submits: one entry per occurrence inside a window, UTC instants, private
+ * data left out. Runs only in the short-lived agendad-ical-import child,
+ * because libical 3.0.16 parses outside input without upstream's later
+ * fuzzing fixes: a crash or a runaway there costs one pull, not the daemon. */
+#ifndef AGENDAD_SYNC_ICAL_IMPORT_H
+#define AGENDAD_SYNC_ICAL_IMPORT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    int64_t from, to;         /* UTC window: occurrences wholly outside are left out */
+    size_t max_instances;     /* per recurring event, inside the window */
+    size_t max_iterations;    /* per recurring event, counting those outside the window */
+    size_t max_events;        /* in the whole result */
+    const char *default_tzid; /* for floating times (no TZID, no Z) */
+    bool private_data;        /* keep ATTENDEE e-mail addresses */
+} si_limits;
+
+/* Parses text (NUL-terminated) into a JSON array of events:
+ *   {"uid", "summary", "description"?, "location"?, "lang"?, "start", "end",
+ *    "all_day", "status": "confirmed"|"tentative"|"cancelled", "tzid"?,
+ *    "categories": [...], "attendees"?: [...]}
+ * A series gives one entry per occurrence, uid "<UID>/<RECURRENCE-ID in
+ * UTC>", RECURRENCE-ID overrides and EXDATEs applied. The whole feed is
+ * refused (NULL, *err malloc'd, plain words) when libical reports a syntax
+ * error, a TZID is unknown, an RRULE has neither COUNT nor UNTIL, or a limit
+ * is passed. */
+json_t *si_import(const char *text, const si_limits *lim, char **err);
+
+/* The IANA zone for a Windows zone name as Outlook writes it ("Romance
+ * Standard Time"), from CLDR's windowsZones table that ICU carries; NULL
+ * when it is not one. Static storage, overwritten by the next call. */
+const char *si_windows_zone(const char *name);
+
+#endif

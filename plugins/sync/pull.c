@@ -1,0 +1,400 @@
+/* One pull of a member's feed: a conditional GET through the host's network
+ * client, then the body parsed by agendad-ical-import in a child process
+ * with memory and CPU limits and a wall-clock deadline, and the events it
+ * printed submitted to the host, which stores them. The result of a child is
+ * kept only when it exited 0 and printed valid JSON. */
+#include "sync.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define STDERR_MAX 4096
+
+static void buf_put(sync_buf *b, const char *s, size_t n)
+{
+    if (b->overflow || b->len + n > b->max) {
+        b->overflow = true;
+        return;
+    }
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 65536;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *g = realloc(b->data, cap);
+        if (!g) {
+            b->overflow = true;
+            return;
+        }
+        b->data = g;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+/* ------------------------------------------------- events to the host */
+
+static const char *jstr(json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static agendad_status jstatus(json_t *o)
+{
+    const char *s = jstr(o, "status");
+    if (s && strcmp(s, "cancelled") == 0)
+        return AGENDAD_STATUS_CANCELLED;
+    if (s && strcmp(s, "tentative") == 0)
+        return AGENDAD_STATUS_TENTATIVE;
+    return AGENDAD_STATUS_CONFIRMED;
+}
+
+/* A source has one language per event; it goes where the member's readers
+ * look first, and feeds fall back to it in the other language. */
+static bool in_arabic(const sync_member *m, json_t *o)
+{
+    const char *lang = jstr(o, "lang");
+    if (!lang)
+        lang = m->language;
+    return lang && strcmp(lang, "ar") == 0;
+}
+
+static void fill_event(const sync_member *m, json_t *o, agendad_source_event *e, const char **cats)
+{
+    bool ar = in_arabic(m, o);
+    const char *title = jstr(o, "summary"), *desc = jstr(o, "description"),
+               *loc = jstr(o, "location");
+    *e = (agendad_source_event){.size = sizeof *e,
+                                .uid = jstr(o, "uid"),
+                                .title_ar = ar ? title : NULL,
+                                .title_fr = ar ? NULL : title,
+                                .description_ar = ar ? desc : NULL,
+                                .description_fr = ar ? NULL : desc,
+                                .location_ar = ar ? loc : NULL,
+                                .location_fr = ar ? NULL : loc,
+                                .start = json_integer_value(json_object_get(o, "start")),
+                                .end = json_integer_value(json_object_get(o, "end")),
+                                .all_day = json_is_true(json_object_get(o, "all_day")),
+                                .tzid = jstr(o, "tzid"),
+                                .member = m->id,
+                                .status = jstatus(o),
+                                .categories = cats};
+    json_t *c = json_object_get(o, "categories");
+    for (size_t i = 0; i < json_array_size(c) && cats; i++)
+        if (json_string_value(json_array_get(c, i)))
+            cats[e->n_categories++] = json_string_value(json_array_get(c, i));
+}
+
+/* 0, or a plain-words error. */
+static const char *submit(sync_member *m, json_t *arr)
+{
+    sync_plugin *sp = m->sp;
+    size_t n = json_array_size(arr);
+    agendad_source_event *evs = calloc(n ? n : 1, sizeof *evs);
+    const char ***cats = calloc(n ? n : 1, sizeof *cats);
+    const char *error = evs && cats ? NULL : "out of memory";
+    for (size_t i = 0; !error && i < n; i++) {
+        json_t *o = json_array_get(arr, i);
+        size_t nc = json_array_size(json_object_get(o, "categories"));
+        cats[i] = nc ? calloc(nc, sizeof **cats) : NULL;
+        fill_event(m, o, &evs[i], cats[i]);
+        if (!evs[i].uid || (!evs[i].title_ar && !evs[i].title_fr))
+            error = "the parser's output lacks a uid or a title";
+    }
+    int rc = error ? 0 : sp->host->source_submit_member(sp->source, m->id, evs, n);
+    if (!error && rc != 0)
+        error = "the events could not be stored (see the daemon's log)";
+    for (size_t i = 0; cats && i < n; i++)
+        free((void *)cats[i]);
+    free((void *)cats);
+    free(evs);
+    return error;
+}
+
+/* --------------------------------------------------------- the child */
+
+static void judge(sync_member *m, sync_child *c)
+{
+    char msg[512];
+    const char *error = NULL;
+    json_t *arr = NULL;
+    if (c->spawn_error[0])
+        error = c->spawn_error;
+    else if (c->timed_out)
+        error = "the calendar parser ran out of time and was stopped";
+    else if (c->term_signal == SIGXCPU || c->term_signal == SIGKILL)
+        error = "the calendar parser ran out of CPU time and was stopped";
+    else if (c->term_signal) {
+        snprintf(msg, sizeof msg, "the calendar parser crashed (signal %d)", c->term_signal);
+        error = msg;
+    } else if (c->exit_status != 0) {
+        snprintf(msg, sizeof msg, "%s",
+                 c->err_buf.len ? c->err_buf.data : "the calendar parser failed without a word");
+        msg[strcspn(msg, "\n")] = '\0';
+        error = msg;
+    } else if (c->out_buf.overflow)
+        error = "the calendar parser's output was too large";
+    else if (!(arr = json_loadb(c->out_buf.data ? c->out_buf.data : "", c->out_buf.len, 0, NULL)) ||
+             !json_is_array(arr))
+        error = "the calendar parser's output is not valid";
+    long n = (long)json_array_size(arr);
+    if (!error)
+        error = submit(m, arr);
+    json_decref(arr);
+    if (!error)
+        m->events = n;
+    sync_pull_done(m, error, !error);
+}
+
+static void child_free(sync_child *c)
+{
+    free(c->out_buf.data);
+    free(c->err_buf.data);
+    free(c->body.base);
+    free(c);
+}
+
+static void on_child_closed(uv_handle_t *h)
+{
+    sync_member *m = h->data;
+    sync_child *c = m->child;
+    if (--c->open_handles > 0)
+        return;
+    m->child = NULL;
+    if (!m->stopping)
+        judge(m, c);
+    child_free(c);
+    if (m->stopping && !m->timer.data)
+        sync_member_free(m);
+}
+
+static void close_child_handle(uv_handle_t *h)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, on_child_closed);
+}
+
+/* The result is judged once the process has exited and both of its output
+ * pipes are at EOF, i.e. when every handle is closed. */
+static void maybe_finish(sync_member *m)
+{
+    sync_child *c = m->child;
+    if (!c->exited || !uv_is_closing((uv_handle_t *)&c->out) ||
+        !uv_is_closing((uv_handle_t *)&c->err))
+        return;
+    close_child_handle((uv_handle_t *)&c->proc);
+    close_child_handle((uv_handle_t *)&c->deadline);
+    close_child_handle((uv_handle_t *)&c->in);
+}
+
+static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
+{
+    sync_member *m = p->data;
+    m->child->exited = true;
+    m->child->exit_status = status;
+    m->child->term_signal = sig;
+    uv_timer_stop(&m->child->deadline);
+    maybe_finish(m);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)h;
+    static char chunk[65536];
+    (void)suggested;
+    *buf = uv_buf_init(chunk, sizeof chunk);
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    sync_member *m = s->data;
+    sync_child *c = m->child;
+    if (n > 0) {
+        buf_put(s == (uv_stream_t *)&c->out ? &c->out_buf : &c->err_buf, buf->base, (size_t)n);
+        return;
+    }
+    if (n == 0)
+        return;
+    uv_read_stop(s);
+    close_child_handle((uv_handle_t *)s);
+    maybe_finish(m);
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+    sync_member *m = t->data;
+    m->child->timed_out = true;
+    uv_process_kill(&m->child->proc, SIGKILL);
+}
+
+static void on_written(uv_write_t *w, int status)
+{
+    sync_member *m = w->data;
+    (void)status; /* EPIPE: the child stopped reading; its exit tells why */
+    close_child_handle((uv_handle_t *)&m->child->in);
+}
+
+static void build_args(sync_member *m, char args[][32], char **argv)
+{
+    sync_plugin *sp = m->sp;
+    int64_t now = (int64_t)time(NULL);
+    int i = 0, k = 0;
+    argv[k++] = (char *)sp->helper;
+#define ARG(name, fmt, v)                                                                          \
+    do {                                                                                           \
+        argv[k++] = name;                                                                          \
+        snprintf(args[i], sizeof args[i], fmt, v);                                                 \
+        argv[k++] = args[i++];                                                                     \
+    } while (0)
+    ARG("--from", "%lld", (long long)(now - sp->window_past));
+    ARG("--to", "%lld", (long long)(now + sp->window_future));
+    ARG("--max-events", "%ld", sp->max_events);
+    ARG("--mem-mb", "%ld", sp->parser_memory_mb);
+    ARG("--cpu-s", "%ld", sp->parser_cpu_s);
+    ARG("--max-bytes", "%zu", sp->max_bytes);
+#undef ARG
+    argv[k++] = "--tz";
+    argv[k++] = (char *)sp->default_tz;
+    if (m->private_data)
+        argv[k++] = "--private";
+    argv[k] = NULL;
+}
+
+static int spawn(sync_member *m, sync_child *c)
+{
+    uv_loop_t *loop = m->sp->host->loop;
+    char args[8][32], *argv[24];
+    build_args(m, args, argv);
+    uv_pipe_init(loop, &c->in, 0);
+    uv_pipe_init(loop, &c->out, 0);
+    uv_pipe_init(loop, &c->err, 0);
+    uv_timer_init(loop, &c->deadline);
+    c->in.data = c->out.data = c->err.data = c->deadline.data = c->proc.data = c->write.data = m;
+    c->open_handles = 5;
+    uv_stdio_container_t stdio[3] = {
+        {.flags = UV_CREATE_PIPE | UV_READABLE_PIPE, .data.stream = (uv_stream_t *)&c->in},
+        {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&c->out},
+        {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&c->err},
+    };
+    uv_process_options_t opt = {.exit_cb = on_exit_cb,
+                                .file = m->sp->helper,
+                                .args = argv,
+                                .stdio_count = 3,
+                                .stdio = stdio};
+    return uv_spawn(loop, &c->proc, &opt);
+}
+
+/* libuv leaves the process handle initialised after a failed spawn: every
+ * handle is closed the usual way and the close callbacks report it. */
+static void spawn_failed(sync_member *m, int rc)
+{
+    sync_child *c = m->child;
+    snprintf(c->spawn_error, sizeof c->spawn_error, "cannot start the calendar parser %s: %s",
+             m->sp->helper, uv_strerror(rc));
+    c->exited = true;
+    close_child_handle((uv_handle_t *)&c->out);
+    close_child_handle((uv_handle_t *)&c->err);
+    maybe_finish(m);
+}
+
+static void parse_body(sync_member *m, const agendad_net_result *r)
+{
+    sync_child *c = calloc(1, sizeof *c);
+    char *copy = c ? malloc(r->body_len ? r->body_len : 1) : NULL;
+    if (!copy) {
+        free(c);
+        sync_pull_done(m, "out of memory", false);
+        return;
+    }
+    memcpy(copy, r->body, r->body_len);
+    c->body = uv_buf_init(copy, (unsigned)r->body_len);
+    c->out_buf.max = (size_t)m->sp->max_bytes * 4 + (1u << 20);
+    c->err_buf.max = STDERR_MAX;
+    m->child = c;
+    int rc = spawn(m, c);
+    if (rc < 0) {
+        spawn_failed(m, rc);
+        return;
+    }
+    long deadline_ms = m->sp->parser_cpu_s * 3000 + 5000;
+    uv_timer_start(&c->deadline, on_deadline, (uint64_t)deadline_ms, 0);
+    uv_read_start((uv_stream_t *)&c->out, on_alloc, on_read);
+    uv_read_start((uv_stream_t *)&c->err, on_alloc, on_read);
+    if (uv_write(&c->write, (uv_stream_t *)&c->in, &c->body, 1, on_written) < 0)
+        close_child_handle((uv_handle_t *)&c->in);
+}
+
+/* ------------------------------------------------------------ fetch */
+
+static void on_fetched(const agendad_net_result *r, void *data)
+{
+    sync_member *m = data;
+    m->xfer = NULL;
+    char msg[600];
+    if (r->outcome == AGENDAD_NET_CANCELLED)
+        return;
+    if (r->outcome != AGENDAD_NET_OK) {
+        snprintf(msg, sizeof msg, "%s", r->error ? r->error : "the transfer failed");
+        sync_pull_done(m, msg, false);
+        return;
+    }
+    if (r->status == 304) {
+        m->not_modified++;
+        sync_pull_done(m, NULL, false);
+        return;
+    }
+    if (r->status != 200) {
+        snprintf(msg, sizeof msg, "the member's server answered HTTP %ld instead of the calendar",
+                 r->status);
+        sync_pull_done(m, msg, false);
+        return;
+    }
+    free(m->pending_etag);
+    free(m->pending_last_modified);
+    m->pending_etag = r->etag ? strdup(r->etag) : NULL;
+    m->pending_last_modified = r->last_modified ? strdup(r->last_modified) : NULL;
+    parse_body(m, r);
+}
+
+void sync_pull(sync_member *m)
+{
+    sync_plugin *sp = m->sp;
+    char inm[1100], ims[200];
+    const char *headers[3] = {NULL, NULL, NULL};
+    int h = 0;
+    /* Validators only while the stored copy is the one they describe. */
+    if (m->etag && snprintf(inm, sizeof inm, "If-None-Match: %s", m->etag) < (int)sizeof inm)
+        headers[h++] = inm;
+    if (m->last_modified &&
+        snprintf(ims, sizeof ims, "If-Modified-Since: %s", m->last_modified) < (int)sizeof ims)
+        headers[h++] = ims;
+    agendad_http_fetch req = {.size = sizeof req,
+                              .url = m->url,
+                              .headers = headers,
+                              .connect_timeout_ms = sp->connect_timeout_ms,
+                              .total_timeout_ms = sp->total_timeout_ms,
+                              .max_body_bytes = sp->max_bytes,
+                              .max_redirects = sp->max_redirects,
+                              .tls_insecure = sp->tls_insecure,
+                              .ca_file = sp->ca_file};
+    m->last_attempt = (int64_t)time(NULL);
+    int rc = sp->host->http_fetch(sp->self, &req, on_fetched, m, &m->xfer);
+    if (rc != 0) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "cannot start the transfer: %s", sp->host->strerror(rc));
+        sync_pull_done(m, msg, false);
+    }
+}
+
+void sync_pull_abort(sync_member *m)
+{
+    if (m->xfer)
+        m->sp->host->xfer_cancel(m->xfer);
+    if (m->child && !m->child->exited)
+        uv_process_kill(&m->child->proc, SIGKILL);
+}

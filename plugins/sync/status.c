@@ -1,0 +1,152 @@
+/* What the sync plugin knows of each member, for people: the status route
+ * (GET /plugins/sync/status, JSON) and the state kept in the store, which
+ * `agendad sync status` reads. Keys: "<member>.<field>". */
+#include "sync.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *get(sync_member *m, const char *field)
+{
+    char key[300];
+    snprintf(key, sizeof key, "%s.%s", m->id, field);
+    return m->sp->host->state_get(m->sp->self, key);
+}
+
+static void set(sync_member *m, const char *field, const char *value)
+{
+    char key[300];
+    snprintf(key, sizeof key, "%s.%s", m->id, field);
+    m->sp->host->state_set(m->sp->self, key, value);
+}
+
+static char *dup_get(sync_member *m, const char *field)
+{
+    const char *v = get(m, field);
+    return v ? strdup(v) : NULL;
+}
+
+static int64_t num_get(sync_member *m, const char *field)
+{
+    const char *v = get(m, field);
+    return v ? strtoll(v, NULL, 10) : 0;
+}
+
+void sync_state_load(sync_member *m)
+{
+    m->etag = dup_get(m, "etag");
+    m->last_modified = dup_get(m, "last_modified");
+    m->last_error = dup_get(m, "last_error");
+    m->last_attempt = num_get(m, "last_attempt");
+    m->last_success = num_get(m, "last_success");
+    m->events = (long)num_get(m, "events");
+    m->failures = (int)num_get(m, "failures");
+    m->dav.pushed = (long)num_get(m, "push_pushed");
+    m->dav.deleted = (long)num_get(m, "push_deleted");
+    m->dav.conflicts = (long)num_get(m, "push_conflicts");
+    m->dav.last_error = dup_get(m, "push_last_error");
+    m->dav.last_attempt = num_get(m, "push_last_attempt");
+    m->dav.last_success = num_get(m, "push_last_success");
+}
+
+static void set_num(sync_member *m, const char *field, int64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)v);
+    set(m, field, buf);
+}
+
+void sync_state_save(sync_member *m, bool full)
+{
+    set(m, "etag", m->etag);
+    set(m, "last_modified", m->last_modified);
+    set(m, "last_error", m->last_error);
+    set_num(m, "events", m->events);
+    set_num(m, "failures", m->failures);
+    if (m->url)
+        set(m, "feed_url", m->url);
+    if (m->dav.configured) {
+        set_num(m, "push_pushed", m->dav.pushed);
+        set_num(m, "push_deleted", m->dav.deleted);
+        set_num(m, "push_conflicts", m->dav.conflicts);
+        set(m, "push_last_error", m->dav.last_error);
+    }
+    if (!full)
+        return;
+    if (m->dav.configured) {
+        set_num(m, "push_last_attempt", m->dav.last_attempt);
+        set_num(m, "push_last_success", m->dav.last_success);
+    }
+    set_num(m, "last_attempt", m->last_attempt);
+    set_num(m, "last_success", m->last_success);
+}
+
+static json_t *time_or_null(int64_t t)
+{
+    if (t <= 0)
+        return json_null();
+    char buf[32];
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_string(buf);
+}
+
+static json_t *member_json(const sync_member *m)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "member", json_string(m->id));
+    json_object_set_new(o, "feed_url", m->url ? json_string(m->url) : json_null());
+    json_object_set_new(o, "configured", json_boolean(m->configured));
+    json_object_set_new(o, "last_attempt", time_or_null(m->last_attempt));
+    json_object_set_new(o, "last_success", time_or_null(m->last_success));
+    json_object_set_new(o, "next_pull", time_or_null(m->configured ? m->next_pull : 0));
+    json_object_set_new(o, "events", json_integer(m->events));
+    json_object_set_new(o, "failures", json_integer(m->failures));
+    json_object_set_new(o, "last_error", m->last_error ? json_string(m->last_error) : json_null());
+    json_object_set_new(o, "pulls_that_changed_events", json_integer(m->writes));
+    json_object_set_new(o, "not_modified", json_integer(m->not_modified));
+    json_object_set_new(o, "busy", json_boolean(m->xfer || m->child));
+    if (m->dav.configured) {
+        json_t *p = json_object();
+        json_object_set_new(p, "collection", json_string(m->dav.url));
+        json_object_set_new(p, "last_attempt", time_or_null(m->dav.last_attempt));
+        json_object_set_new(p, "last_success", time_or_null(m->dav.last_success));
+        json_object_set_new(p, "resources", json_integer((json_int_t)m->dav.n_res));
+        json_object_set_new(p, "pushed", json_integer(m->dav.pushed));
+        json_object_set_new(p, "deleted", json_integer(m->dav.deleted));
+        json_object_set_new(p, "conflicts", json_integer(m->dav.conflicts));
+        json_object_set_new(p, "busy", json_boolean(m->dav.ops != NULL));
+        json_object_set_new(p, "last_error",
+                            m->dav.last_error ? json_string(m->dav.last_error) : json_null());
+        json_object_set_new(o, "push", p);
+    }
+    return o;
+}
+
+void sync_status_route(agendad_request *req, void *data)
+{
+    sync_plugin *sp = data;
+    const agendad_host *h = sp->host;
+    if (strcmp(h->request_path(req), "/plugins/sync/status") != 0) {
+        h->respond_error(req, 404, "try /plugins/sync/status");
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < sp->n_members; i++)
+        json_array_append_new(arr, member_json(sp->members[i]));
+    json_t *root = json_pack("{s:o}", "members", arr);
+    char *body = json_dumps(root, JSON_INDENT(2));
+    json_decref(root);
+    if (!body) {
+        h->respond_error(req, 500, "out of memory");
+        return;
+    }
+    const char *headers[] = {"Cache-Control: no-store", NULL};
+    h->respond(req, 200, "application/json", body, strlen(body), headers);
+    free(body);
+}

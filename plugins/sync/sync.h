@@ -1,0 +1,144 @@
+/* The sync plugin's shared state: one record per member that publishes its
+ * own feed, pulled on the loop (sync.c schedules, pull.c fetches and parses
+ * in a child process, status.c reports). */
+#ifndef AGENDAD_SYNC_H
+#define AGENDAD_SYNC_H
+
+#include <agendad/plugin.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct sync_plugin sync_plugin;
+
+typedef struct {
+    char *data;
+    size_t len, cap, max;
+    bool overflow;
+} sync_buf;
+
+/* One run of agendad-ical-import. */
+typedef struct {
+    uv_process_t proc;
+    uv_pipe_t in, out, err;
+    uv_timer_t deadline;
+    uv_write_t write;
+    uv_buf_t body;
+    sync_buf out_buf, err_buf;
+    int open_handles; /* closed when 0: then the result is judged */
+    bool exited, timed_out;
+    int64_t exit_status;
+    int term_signal;
+    char spawn_error[300];
+} sync_child;
+
+/* A resource the plugin created in the member's CalDAV collection. */
+typedef struct {
+    char *uid;
+    char *etag; /* as the server last returned it */
+    char *hash; /* of the body we last wrote */
+} dav_res;
+
+typedef struct {
+    char *uid;
+    char *body; /* NULL: delete */
+    char *hash;
+} dav_op;
+
+typedef struct {
+    char *url; /* collection, ending in '/' */
+    char *username;
+    char *password_file;
+    bool network_wins;
+    bool configured;
+    dav_res *res;
+    size_t n_res;
+    dav_op *ops;
+    size_t n_ops, next_op;
+    char *password; /* read from its file for one push; never logged */
+    agendad_xfer *xfer;
+    bool again;   /* a change came during a push: push once more */
+    bool trouble; /* this push met a conflict or a failure */
+    int64_t last_attempt, last_success;
+    long pushed, deleted, conflicts;
+    char *last_error;
+} dav_state;
+
+typedef struct {
+    sync_plugin *sp;
+    char *id;
+    char *url;
+    char *language; /* the member's preferred language, for texts of its events */
+    int64_t interval;
+    bool private_data;
+    bool configured; /* still in members.yaml with a feed_url */
+    bool stopping;   /* fini ran: sp is gone, only close callbacks remain */
+    uv_timer_t timer;
+    agendad_xfer *xfer;
+    sync_child *child;
+    char *pending_etag, *pending_last_modified; /* of the response being parsed */
+    /* status */
+    int64_t last_attempt, last_success, next_pull;
+    long events;
+    int failures;
+    char *last_error;
+    char *etag, *last_modified;
+    int64_t writes; /* pulls that changed the store */
+    int64_t not_modified;
+    dav_state dav;
+    uv_timer_t dav_timer;
+    int open_timers; /* at fini: freed when 0 and no child remains */
+} sync_member;
+
+struct sync_plugin {
+    const agendad_host *host;
+    agendad_plugin *self;
+    agendad_source *source;
+    sync_member **members;
+    size_t n_members;
+    /* settings (agendad.yaml plugins.load.sync) */
+    const char *helper;
+    const char *default_tz;
+    const char *ca_file;
+    bool tls_insecure;
+    long connect_timeout_ms, total_timeout_ms;
+    size_t max_bytes;
+    int max_redirects;
+    long parser_memory_mb, parser_cpu_s;
+    long max_events;
+    int64_t max_backoff;
+    int64_t window_past, window_future;
+    bool stopping;
+    int open_handles;      /* timers still closing */
+    agendad_metric *pulls; /* by member and result; NULL on hosts before ABI 1.4 */
+};
+
+void sync_log(sync_plugin *sp, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* sync.c */
+void sync_member_free(sync_member *m);
+
+/* pull.c */
+void sync_pull(sync_member *m);
+/* Stops a member's transfer or child (fini). */
+void sync_pull_abort(sync_member *m);
+
+/* sync.c: the outcome of a pull; error NULL on success. changed: the store
+ * was written. */
+void sync_pull_done(sync_member *m, const char *error, bool changed);
+
+/* push.c: writes the network's events the member is invited to into its
+ * CalDAV collection. */
+void sync_push(sync_member *m);
+void sync_push_load(sync_member *m);
+void sync_push_free(sync_member *m);
+
+/* status.c */
+void sync_status_route(agendad_request *req, void *data);
+void sync_state_load(sync_member *m);
+/* Persists the member's status; times only when full (a 304 writes nothing). */
+void sync_state_save(sync_member *m, bool full);
+
+#endif

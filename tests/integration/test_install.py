@@ -1,0 +1,142 @@
+"""`cmake --install` into a temporary prefix: the installed daemon runs
+against the installed config; the installed units pass `systemd-analyze
+verify` and score an exposure of 2.0 or lower; the man page and --help
+document every option and every config key."""
+
+import glob
+import http.client
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+from harness import SOURCE_DIR, free_port
+
+BUILD_DIR = os.environ.get("AGENDAD_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
+ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
+UNITS = ["agendad.service", "agendad.socket", "agendad-export.service", "agendad-export.timer"]
+
+
+def config_keys():
+    """Every key the config loader accepts, read from its `keys[]` lists."""
+    keys = set()
+    for path in glob.glob(os.path.join(SOURCE_DIR, "core/src/config_*.c")):
+        with open(path, encoding="utf-8") as f:
+            for block in re.findall(r"keys\[\] = \{(.*?)\};", f.read(), re.S):
+                keys.update(re.findall(r'"([a-z_]+)"', block))
+    return keys
+
+
+class InstallTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.prefix = tempfile.mkdtemp(prefix="agendad-install-")
+        r = subprocess.run(["cmake", "--install", BUILD_DIR, "--prefix", cls.prefix],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(r.stdout + r.stderr)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.prefix, ignore_errors=True)
+
+    def path(self, *parts):
+        return os.path.join(self.prefix, *parts)
+
+    def test_layout(self):
+        for rel in ["bin/agendad", "etc/agendad/agendad.yaml", "etc/agendad/members.yaml",
+                    "include/agendad/plugin.h", "share/man/man8/agendad.8",
+                    *("lib/systemd/system/" + u for u in UNITS)]:
+            self.assertTrue(os.path.isfile(self.path(rel)), rel)
+        self.assertTrue(glob.glob(self.path("lib*", "pkgconfig", "agendad-plugin.pc")))
+        self.assertTrue(glob.glob(self.path("etc/agendad/events/*.yaml")))
+
+    def test_installed_daemon_serves_the_installed_config(self):
+        bin_ = self.path("bin/agendad")
+        conf = self.path("etc/agendad")
+        r = subprocess.run([bin_, "check", "--config", conf], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        port = free_port()
+        state = self.path("state.db")
+        log = open(self.path("daemon.log"), "wb")
+        proc = subprocess.Popen([bin_, "run", "--config", conf, "--state", state,
+                                 "--listen", f"127.0.0.1:{port}"], stdout=log, stderr=log)
+        try:
+            body = None
+            deadline = time.monotonic() + 20
+            while body is None and time.monotonic() < deadline and proc.poll() is None:
+                try:
+                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                    c.request("GET", "/feeds/network.ics")
+                    resp = c.getresponse()
+                    body = resp.read() if resp.status == 200 else None
+                    c.close()
+                except OSError:
+                    time.sleep(0.05)
+            self.assertIsNotNone(body)
+            self.assertTrue(body.startswith(b"BEGIN:VCALENDAR"))
+        finally:
+            proc.terminate()
+            self.assertEqual(proc.wait(20), 0)
+            log.close()
+
+    def units_for_this_prefix(self):
+        """The units name the configured prefix's binary; point them at
+        this install so that verify can check the command exists."""
+        out = self.path("units")
+        os.makedirs(out, exist_ok=True)
+        for u in UNITS:
+            with open(self.path("lib/systemd/system", u), encoding="utf-8") as f:
+                text = re.sub(r"(Exec\w+=)\S*/bin/agendad", r"\1" + self.path("bin/agendad"),
+                              f.read())
+            with open(os.path.join(out, u), "w", encoding="utf-8") as f:
+                f.write(text)
+        return out
+
+    @unittest.skipUnless(os.path.exists(ANALYZE), "systemd-analyze is missing")
+    def test_units_verify_and_security_exposure(self):
+        units = self.units_for_this_prefix()
+        env = {**os.environ, "MANPATH": self.path("share/man")}  # Documentation=man:agendad(8)
+        r = subprocess.run([ANALYZE, "verify", *(os.path.join(units, u) for u in UNITS)],
+                           capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(r.stderr.strip(), "")
+        for unit, limit in (("agendad.service", 2.0), ("agendad-export.service", 2.0)):
+            r = subprocess.run([ANALYZE, "security", "--offline=yes", "--no-pager",
+                                os.path.join(units, unit)],
+                               capture_output=True, text=True)
+            m = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", r.stdout)
+            self.assertIsNotNone(m, r.stdout + r.stderr)
+            self.assertLessEqual(float(m.group(1)), limit, r.stdout)
+
+    def test_man_page_and_help_document_every_option_and_key(self):
+        with open(self.path("share/man/man8/agendad.8"), encoding="utf-8") as f:
+            man = f.read().replace("\\-", "-").replace("\\fB", "").replace("\\fR", "")
+        help_text = subprocess.run([self.path("bin/agendad"), "--help"], capture_output=True,
+                                   text=True).stdout
+        options = set(re.findall(r"--[a-z][a-z-]+", help_text))
+        self.assertGreaterEqual(len(options), 9)
+        with open(os.path.join(SOURCE_DIR, "core/src/main.c"), encoding="utf-8") as f:
+            for long_opt in re.findall(r'\{"([a-z-]+)", (?:required|no)_argument', f.read()):
+                self.assertIn("--" + long_opt, help_text)
+        for opt in options:
+            self.assertIn(opt, man)
+        for cmd in ("run", "check", "export", "list", "token"):
+            self.assertIn(cmd, help_text)
+            self.assertRegex(man, r"\.B " + cmd)
+        keys = config_keys()
+        self.assertIn("metrics_token_file", keys)
+        for key in sorted(keys):
+            self.assertRegex(man, r"\b" + key + r"\b", key)
+        if shutil.which("groff"):
+            r = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z",
+                                self.path("share/man/man8/agendad.8")],
+                               capture_output=True, text=True)
+            self.assertEqual(r.stderr, "")
+
+
+if __name__ == "__main__":
+    unittest.main()

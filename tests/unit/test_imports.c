@@ -1,0 +1,127 @@
+/* Imported events: namespaced uids, and the store's per-member replace that
+ * writes nothing when nothing changed. */
+#include "imports.h"
+#include "store.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+static void uids_are_namespaced_and_one_path_segment(void **state)
+{
+    (void)state;
+    char *u = ag_import_uid("fes", "abc@google.com");
+    assert_string_equal(u, "fes:abc@google.com");
+    free(u);
+    u = ag_import_uid("fes", "a/b c:d");
+    assert_string_equal(u, "fes:a~2Fb~20c~3Ad");
+    free(u);
+    char long_uid[400];
+    memset(long_uid, 'x', sizeof long_uid - 1);
+    long_uid[sizeof long_uid - 1] = '\0';
+    u = ag_import_uid("fes", long_uid);
+    assert_int_equal(strncmp(u, "fes:sha256-", 11), 0);
+    assert_int_equal(strlen(u), 11 + 64);
+    free(u);
+}
+
+static ag_import_row row(const char *uid, const char *title, int64_t start)
+{
+    ag_import_row r = {0};
+    r.uid = (char *)uid;
+    r.title.fr = (char *)title;
+    r.start = start;
+    r.end = start + 3600;
+    r.categories = (char *)"";
+    return r;
+}
+
+static ag_store *open_store(char *path)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    ag_store *st = NULL;
+    assert_int_equal(ag_store_open(path, &st, NULL), 0);
+    return st;
+}
+
+static void replace_writes_only_changes(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/agendad-imports-XXXXXX";
+    ag_store *st = open_store(path);
+    ag_import_row rows[2] = {row("fes:a", "A", 2000000000), row("fes:b", "B", 2000100000)};
+    int written = -1;
+    assert_int_equal(
+        ag_store_import_replace(st, "sync", "fes", rows, 2, 100, 86400, &written, NULL), 0);
+    assert_int_equal(written, 2);
+    assert_int_equal(
+        ag_store_import_replace(st, "sync", "fes", rows, 2, 200, 86400, &written, NULL), 0);
+    assert_int_equal(written, 0);
+    rows[0].title.fr = (char *)"A2";
+    assert_int_equal(
+        ag_store_import_replace(st, "sync", "fes", rows, 1, 300, 86400, &written, NULL), 0);
+    assert_int_equal(written, 2); /* a changed, b gone */
+    /* Another member's batch never touches fes's rows. */
+    ag_import_row other = row("rabat:a", "R", 2000000000);
+    assert_int_equal(
+        ag_store_import_replace(st, "sync", "rabat", &other, 1, 400, 86400, &written, NULL), 0);
+    ag_import_row *out;
+    size_t n;
+    assert_int_equal(ag_store_load_imports(st, &out, &n, NULL), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(out[0].uid, "fes:a");
+    assert_string_equal(out[0].title.fr, "A2");
+    assert_int_equal(out[0].sequence, 1);
+    assert_int_equal(out[0].last_modified, 300);
+    assert_string_equal(out[1].uid, "fes:b");
+    assert_int_equal(out[1].removed_at, 300);
+    assert_string_equal(out[2].member, "rabat");
+    ag_stored_event *evs;
+    assert_int_equal(ag_import_rows_to_events(out, n, &evs), 0);
+    assert_string_equal(evs[0].imported_from, "fes");
+    assert_string_equal(evs[0].ev.tzid, "UTC");
+    assert_string_equal(evs[0].ev.host, "fes");
+    ag_stored_events_free(evs, n);
+    ag_import_rows_free(out, n);
+    ag_store_close(st);
+    char aux[64];
+    unlink(path);
+    snprintf(aux, sizeof aux, "%s-wal", path);
+    unlink(aux);
+    snprintf(aux, sizeof aux, "%s-shm", path);
+    unlink(aux);
+}
+
+static void duplicate_uids_in_a_batch_are_refused(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/agendad-imports-XXXXXX";
+    ag_store *st = open_store(path);
+    ag_import_row rows[2] = {row("fes:a", "A", 2000000000), row("fes:a", "A", 2000000000)};
+    char *err = NULL;
+    assert_int_equal(ag_store_import_replace(st, "sync", "fes", rows, 2, 100, 86400, NULL, &err),
+                     -1);
+    assert_non_null(strstr(err, "twice"));
+    free(err);
+    ag_store_close(st);
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(uids_are_namespaced_and_one_path_segment),
+        cmocka_unit_test(replace_writes_only_changes),
+        cmocka_unit_test(duplicate_uids_in_a_batch_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
