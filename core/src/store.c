@@ -189,18 +189,23 @@ int ag_store_failf(ag_store *st, char **err, const char *what, const char *fmt, 
     return -1;
 }
 
-sqlite3_stmt *ag_store_stmt(ag_store *st, ag_stmt_id id)
+sqlite3_stmt *ag_store_cached(ag_store *st, sqlite3_stmt **slot, const char *text)
 {
-    sqlite3_stmt *s = st->stmts[id];
+    sqlite3_stmt *s = *slot;
     if (s) {
         sqlite3_reset(s);
         sqlite3_clear_bindings(s);
         return s;
     }
-    if (sqlite3_prepare_v3(st->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v3(st->db, text, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
         return NULL;
-    st->stmts[id] = s;
+    *slot = s;
     return s;
+}
+
+sqlite3_stmt *ag_store_stmt(ag_store *st, ag_stmt_id id)
+{
+    return ag_store_cached(st, &st->stmts[id], sql[id]);
 }
 
 int ag_store_exec(ag_store *st, const char *text)

@@ -75,16 +75,7 @@ static sqlite3_stmt *stmt(ag_store *st, int id)
 {
     _Static_assert(O_COUNT_ <= sizeof st->outbox_stmts / sizeof st->outbox_stmts[0],
                    "room for the outbox statements");
-    sqlite3_stmt *s = st->outbox_stmts[id];
-    if (s) {
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
-        return s;
-    }
-    if (sqlite3_prepare_v3(st->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
-        return NULL;
-    st->outbox_stmts[id] = s;
-    return s;
+    return ag_store_cached(st, &st->outbox_stmts[id], sql[id]);
 }
 
 static int fail(ag_store *st, sqlite3_stmt *s, char **err, const char *what)
