@@ -103,6 +103,61 @@ static ag_status status_from_source(agendad_status s)
     }
 }
 
+static bool covers(const agendad_source_event *ev, size_t end)
+{
+    return ev->size >= end;
+}
+
+static bool valid_related(agendad_trigger t)
+{
+    return t == AGENDAD_TRIGGER_START || t == AGENDAD_TRIGGER_END ||
+           t == AGENDAD_TRIGGER_ABSOLUTE;
+}
+
+static int add_source_alarms(ag_private *dst, const agendad_source_event *ev)
+{
+    if (ev->n_alarms && !ev->alarms)
+        return -2;
+    for (size_t i = 0; i < ev->n_alarms; i++) {
+        const agendad_source_alarm *a = &ev->alarms[i];
+        if (!a->action || !valid_related(a->related))
+            return -2;
+        if (ag_private_add_alarm(dst, a->action, (ag_trigger_kind)a->related, a->trigger,
+                                 a->description, a->summary) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int add_source_attendees(ag_private *dst, const agendad_source_event *ev)
+{
+    if (ev->n_attendees && !ev->attendees)
+        return -2;
+    for (size_t i = 0; i < ev->n_attendees; i++) {
+        const agendad_source_attendee *a = &ev->attendees[i];
+        if (!a->address || !*a->address)
+            return -2;
+        if (ag_private_add_attendee(dst, a->address, a->cn, a->partstat, a->role) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Reads only what ev->size covers; an attendee without an address or an
+ * alarm without an action makes it -2 (the host checked already). */
+static int private_from_source(ag_private *dst, const agendad_source_event *ev)
+{
+    memset(dst, 0, sizeof *dst);
+    if (!covers(ev, offsetof(agendad_source_event, n_alarms) + sizeof ev->n_alarms))
+        return 0;
+    int rc = add_source_attendees(dst, ev);
+    if (rc == 0)
+        rc = add_source_alarms(dst, ev);
+    if (rc < 0)
+        ag_private_free(dst);
+    return rc;
+}
+
 int ag_import_row_from_source(const ag_config *cfg, const char *member,
                               const agendad_source_event *ev, ag_import_row *out)
 {
@@ -115,6 +170,7 @@ int ag_import_row_from_source(const ag_config *cfg, const char *member,
     out->member = strdup(member);
     out->categories = match_categories(cfg, ev);
     bool ok = out->uid && out->member && out->categories &&
+              private_from_source(&out->priv, ev) == 0 &&
               dup_text(&out->title, ev->title_ar, ev->title_fr) &&
               dup_text(&out->description, ev->description_ar, ev->description_fr) &&
               dup_text(&out->location, ev->location_ar, ev->location_fr);
@@ -126,6 +182,7 @@ int ag_import_row_from_source(const ag_config *cfg, const char *member,
     ag_text_free(&out->title);
     ag_text_free(&out->description);
     ag_text_free(&out->location);
+    ag_private_free(&out->priv);
     memset(out, 0, sizeof *out);
     return -1;
 }
@@ -191,7 +248,8 @@ static int row_to_event(const ag_import_row *r, ag_stored_event *out)
               dup_text(&ev->title, r->title.ar, r->title.fr) &&
               dup_text(&ev->description, r->description.ar, r->description.fr) &&
               dup_text(&ev->location, r->location.ar, r->location.fr) &&
-              split_ids(r->categories, &ev->categories, &ev->n_categories) == 0;
+              split_ids(r->categories, &ev->categories, &ev->n_categories) == 0 &&
+              ag_private_copy(&out->priv, &r->priv) == 0;
     return ok ? 0 : -1;
 }
 

@@ -2,6 +2,7 @@
  * live in store_events.c, reconcile in store_reconcile.c, tokens in
  * store_tokens.c. */
 #include "store_internal.h"
+#include "store_migration_private.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -99,6 +100,8 @@ static const char *const migrations[] = {
     "  removed_at INTEGER NOT NULL DEFAULT 0"
     ");"
     "CREATE INDEX imported_events_member ON imported_events (member);",
+    /* 3: ATTENDEEs and VALARMs of imported events (sync.private_data). */
+    AG_STORE_PRIVATE_DATA_SCHEMA,
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 

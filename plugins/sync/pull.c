@@ -90,28 +90,97 @@ static void fill_event(const sync_member *m, json_t *o, agendad_source_event *e,
             cats[e->n_categories++] = json_string_value(json_array_get(c, i));
 }
 
+/* What one event's pointers point into; freed once the host copied it. */
+typedef struct {
+    const char **cats;
+    agendad_source_attendee *attendees;
+    agendad_source_alarm *alarms;
+} event_arrays;
+
+static void fill_attendees(json_t *a, agendad_source_event *e, agendad_source_attendee *out)
+{
+    for (size_t i = 0; out && i < json_array_size(a); i++) {
+        json_t *x = json_array_get(a, i);
+        if (jstr(x, "address"))
+            out[e->n_attendees++] = (agendad_source_attendee){
+                jstr(x, "address"), jstr(x, "cn"), jstr(x, "partstat"), jstr(x, "role")};
+    }
+    e->attendees = out;
+}
+
+static agendad_trigger jrelated(json_t *o)
+{
+    const char *r = jstr(o, "related");
+    if (r && strcmp(r, "end") == 0)
+        return AGENDAD_TRIGGER_END;
+    if (r && strcmp(r, "absolute") == 0)
+        return AGENDAD_TRIGGER_ABSOLUTE;
+    return AGENDAD_TRIGGER_START;
+}
+
+static void fill_alarms(json_t *a, agendad_source_event *e, agendad_source_alarm *out)
+{
+    for (size_t i = 0; out && i < json_array_size(a); i++) {
+        json_t *x = json_array_get(a, i);
+        if (jstr(x, "action"))
+            out[e->n_alarms++] = (agendad_source_alarm){
+                .action = jstr(x, "action"),
+                .related = jrelated(x),
+                .trigger = json_integer_value(json_object_get(x, "trigger")),
+                .description = jstr(x, "description"),
+                .summary = jstr(x, "summary")};
+    }
+    e->alarms = out;
+}
+
+/* Attendees and alarms go to the host only for a member whose admin asked
+ * for them, whatever the parser printed. false: out of memory. */
+static bool fill_private(const sync_member *m, json_t *o, agendad_source_event *e,
+                         event_arrays *x)
+{
+    if (!m->private_data)
+        return true;
+    json_t *att = json_object_get(o, "attendees"), *al = json_object_get(o, "alarms");
+    size_t na = json_array_size(att), nl = json_array_size(al);
+    x->attendees = na ? calloc(na, sizeof *x->attendees) : NULL;
+    x->alarms = nl ? calloc(nl, sizeof *x->alarms) : NULL;
+    fill_attendees(att, e, x->attendees);
+    fill_alarms(al, e, x->alarms);
+    return (!na || x->attendees) && (!nl || x->alarms);
+}
+
+static const char *fill_one(const sync_member *m, json_t *o, agendad_source_event *e,
+                            event_arrays *x)
+{
+    size_t nc = json_array_size(json_object_get(o, "categories"));
+    x->cats = nc ? calloc(nc, sizeof *x->cats) : NULL;
+    fill_event(m, o, e, x->cats);
+    if (!e->uid || (!e->title_ar && !e->title_fr))
+        return "the parser's output lacks a uid or a title";
+    if ((nc && !x->cats) || !fill_private(m, o, e, x))
+        return "out of memory";
+    return NULL;
+}
+
 /* 0, or a plain-words error. */
 static const char *submit(sync_member *m, json_t *arr)
 {
     sync_plugin *sp = m->sp;
     size_t n = json_array_size(arr);
     agendad_source_event *evs = calloc(n ? n : 1, sizeof *evs);
-    const char ***cats = calloc(n ? n : 1, sizeof *cats);
-    const char *error = evs && cats ? NULL : "out of memory";
-    for (size_t i = 0; !error && i < n; i++) {
-        json_t *o = json_array_get(arr, i);
-        size_t nc = json_array_size(json_object_get(o, "categories"));
-        cats[i] = nc ? calloc(nc, sizeof **cats) : NULL;
-        fill_event(m, o, &evs[i], cats[i]);
-        if (!evs[i].uid || (!evs[i].title_ar && !evs[i].title_fr))
-            error = "the parser's output lacks a uid or a title";
-    }
+    event_arrays *xs = calloc(n ? n : 1, sizeof *xs);
+    const char *error = evs && xs ? NULL : "out of memory";
+    for (size_t i = 0; !error && i < n; i++)
+        error = fill_one(m, json_array_get(arr, i), &evs[i], &xs[i]);
     int rc = error ? 0 : sp->host->source_submit_member(sp->source, m->id, evs, n);
     if (!error && rc != 0)
         error = "the events could not be stored (see the daemon's log)";
-    for (size_t i = 0; cats && i < n; i++)
-        free((void *)cats[i]);
-    free((void *)cats);
+    for (size_t i = 0; xs && i < n; i++) {
+        free((void *)xs[i].cats);
+        free(xs[i].attendees);
+        free(xs[i].alarms);
+    }
+    free(xs);
     free(evs);
     return error;
 }
