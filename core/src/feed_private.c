@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool ag_feed_shows_private(const ag_config *cfg, const ag_stored_event *sev,
-                           const ag_feed_query *q)
+bool ag_feed_shows_private(const ag_config *cfg, const ag_stored_event *sev, const ag_feed_query *q)
 {
     if (!sev->imported_from || q->kind != AG_FEED_MEMBER || !q->members_only || !q->key ||
         strcmp(q->key, sev->imported_from) != 0)
@@ -61,8 +60,8 @@ static icalproperty *trigger_of(const ag_alarm *a)
     memset(&tr, 0, sizeof tr);
     tr.time = icaltime_null_time();
     if (a->related == AG_TRIGGER_ABSOLUTE) {
-        tr.time = icaltime_from_timet_with_zone((time_t)a->trigger, 0,
-                                                icaltimezone_get_utc_timezone());
+        tr.time =
+            icaltime_from_timet_with_zone((time_t)a->trigger, 0, icaltimezone_get_utc_timezone());
         return icalproperty_new_trigger(tr);
     }
     /* libical durations are ints: a lead time beyond 68 years is no alarm. */
@@ -79,8 +78,8 @@ static icalproperty *trigger_of(const ag_alarm *a)
  * when the source gave none. */
 static void add_alarm(ag_feed_buf *b, const ag_alarm *a, const char *title)
 {
-    icalproperty_action action = strcmp(a->action, "AUDIO") == 0 ? ICAL_ACTION_AUDIO
-                                                                 : ICAL_ACTION_DISPLAY;
+    icalproperty_action action =
+        strcmp(a->action, "AUDIO") == 0 ? ICAL_ACTION_AUDIO : ICAL_ACTION_DISPLAY;
     icalproperty *trigger = trigger_of(a);
     if (!trigger)
         return;
@@ -95,8 +94,7 @@ static void add_alarm(ag_feed_buf *b, const ag_alarm *a, const char *title)
     ag_feed_buf_component(b, c);
 }
 
-void ag_feed_add_private(ag_feed_buf *b, const ag_stored_event *sev, const char *title,
-                         bool alarms)
+void ag_feed_add_private(ag_feed_buf *b, const ag_stored_event *sev, const char *title, bool alarms)
 {
     for (size_t i = 0; i < sev->priv.n_attendees; i++)
         add_attendee(b, &sev->priv.attendees[i]);

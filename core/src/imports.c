@@ -110,8 +110,7 @@ static bool covers(const agendad_source_event *ev, size_t end)
 
 static bool valid_related(agendad_trigger t)
 {
-    return t == AGENDAD_TRIGGER_START || t == AGENDAD_TRIGGER_END ||
-           t == AGENDAD_TRIGGER_ABSOLUTE;
+    return t == AGENDAD_TRIGGER_START || t == AGENDAD_TRIGGER_END || t == AGENDAD_TRIGGER_ABSOLUTE;
 }
 
 static int add_source_alarms(ag_private *dst, const agendad_source_event *ev)

@@ -807,8 +807,7 @@ static bool copy_attendees(agendad_source_event *dst, const agendad_source_atten
     for (size_t i = 0; i < n; i++) {
         dst->n_attendees = i + 1;
         if (!copy_field(&copy[i].address, v[i].address) || !copy_field(&copy[i].cn, v[i].cn) ||
-            !copy_field(&copy[i].partstat, v[i].partstat) ||
-            !copy_field(&copy[i].role, v[i].role))
+            !copy_field(&copy[i].partstat, v[i].partstat) || !copy_field(&copy[i].role, v[i].role))
             return false;
     }
     return true;
@@ -872,7 +871,8 @@ static int source_event_copy(agendad_source_event *dst, const agendad_source_eve
               copy_field(&dst->description_fr, in.description_fr) &&
               copy_field(&dst->location_ar, in.location_ar) &&
               copy_field(&dst->location_fr, in.location_fr) && copy_field(&dst->tzid, in.tzid) &&
-              copy_field(&dst->member, in.member) && copy_strv(dst, in.categories, in.n_categories) &&
+              copy_field(&dst->member, in.member) &&
+              copy_strv(dst, in.categories, in.n_categories) &&
               copy_attendees(dst, in.attendees, in.n_attendees) &&
               copy_alarms(dst, in.alarms, in.n_alarms);
     if (!ok) {

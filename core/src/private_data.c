@@ -103,9 +103,8 @@ static bool attendee_eq(const ag_attendee *a, const ag_attendee *b)
 
 static bool alarm_eq(const ag_alarm *a, const ag_alarm *b)
 {
-    return str_eq(a->action, b->action) && a->related == b->related &&
-           a->trigger == b->trigger && str_eq(a->description, b->description) &&
-           str_eq(a->summary, b->summary);
+    return str_eq(a->action, b->action) && a->related == b->related && a->trigger == b->trigger &&
+           str_eq(a->description, b->description) && str_eq(a->summary, b->summary);
 }
 
 bool ag_private_eq(const ag_private *a, const ag_private *b)

@@ -103,18 +103,16 @@ static int cmp_uid_row(const void *key, const void *row)
 
 static int add_attendee(sqlite3_stmt *s, ag_private *p)
 {
-    return ag_private_add_attendee(p, (const char *)sqlite3_column_text(s, 1),
-                                   (const char *)sqlite3_column_text(s, 2),
-                                   (const char *)sqlite3_column_text(s, 3),
-                                   (const char *)sqlite3_column_text(s, 4));
+    return ag_private_add_attendee(
+        p, (const char *)sqlite3_column_text(s, 1), (const char *)sqlite3_column_text(s, 2),
+        (const char *)sqlite3_column_text(s, 3), (const char *)sqlite3_column_text(s, 4));
 }
 
 static int add_alarm(sqlite3_stmt *s, ag_private *p)
 {
     return ag_private_add_alarm(p, (const char *)sqlite3_column_text(s, 1),
                                 (ag_trigger_kind)sqlite3_column_int(s, 2),
-                                sqlite3_column_int64(s, 3),
-                                (const char *)sqlite3_column_text(s, 4),
+                                sqlite3_column_int64(s, 3), (const char *)sqlite3_column_text(s, 4),
                                 (const char *)sqlite3_column_text(s, 5));
 }
 
@@ -143,8 +141,7 @@ static int attach(ag_store *st, const char *sql, const char *member, ag_import_r
     " FROM " table " WHERE ?1 IS NULL OR uid IN (SELECT uid FROM imported_events WHERE member = "  \
     "?1) ORDER BY uid, pos"
 
-static int load_private(ag_store *st, const char *member, ag_import_row *rows, size_t n,
-                        char **err)
+static int load_private(ag_store *st, const char *member, ag_import_row *rows, size_t n, char **err)
 {
     if (n == 0)
         return 0;
@@ -382,8 +379,7 @@ static int replace_locked(ag_store *st, const char *source, const char *member,
 {
     ag_import_row *old;
     size_t n_old;
-    if (select_all(st,
-                   "SELECT " IMPORT_COLS " FROM imported_events WHERE member = ?1 ORDER BY uid",
+    if (select_all(st, "SELECT " IMPORT_COLS " FROM imported_events WHERE member = ?1 ORDER BY uid",
                    member, &old, &n_old, err) < 0)
         return -1;
     int rc = apply(st, source, member, in, n, old, n_old, now, retention, written);

@@ -203,8 +203,9 @@ static void put_trigger(json_t *o, icalproperty *p)
     struct icaltriggertype tr = icalproperty_get_trigger(p);
     if (!icaltime_is_null_time(tr.time)) {
         json_object_set_new(o, "related", json_string("absolute"));
-        json_object_set_new(o, "trigger", json_integer((json_int_t)local_utc(
-                                              tr.time, icaltimezone_get_utc_timezone())));
+        json_object_set_new(
+            o, "trigger",
+            json_integer((json_int_t)local_utc(tr.time, icaltimezone_get_utc_timezone())));
         return;
     }
     icalparameter *rel = icalproperty_get_first_parameter(p, ICAL_RELATED_PARAMETER);

@@ -102,8 +102,8 @@ static void fill_attendees(json_t *a, agendad_source_event *e, agendad_source_at
     for (size_t i = 0; out && i < json_array_size(a); i++) {
         json_t *x = json_array_get(a, i);
         if (jstr(x, "address"))
-            out[e->n_attendees++] = (agendad_source_attendee){
-                jstr(x, "address"), jstr(x, "cn"), jstr(x, "partstat"), jstr(x, "role")};
+            out[e->n_attendees++] = (agendad_source_attendee){jstr(x, "address"), jstr(x, "cn"),
+                                                              jstr(x, "partstat"), jstr(x, "role")};
     }
     e->attendees = out;
 }
@@ -123,22 +123,21 @@ static void fill_alarms(json_t *a, agendad_source_event *e, agendad_source_alarm
     for (size_t i = 0; out && i < json_array_size(a); i++) {
         json_t *x = json_array_get(a, i);
         if (jstr(x, "action"))
-            out[e->n_alarms++] = (agendad_source_alarm){
-                .action = jstr(x, "action"),
-                .related = jrelated(x),
-                .trigger = json_integer_value(json_object_get(x, "trigger")),
-                .description = jstr(x, "description"),
-                .summary = jstr(x, "summary")};
+            out[e->n_alarms++] =
+                (agendad_source_alarm){.action = jstr(x, "action"),
+                                       .related = jrelated(x),
+                                       .trigger = json_integer_value(json_object_get(x, "trigger")),
+                                       .description = jstr(x, "description"),
+                                       .summary = jstr(x, "summary")};
     }
     e->alarms = out;
 }
 
 /* Attendees and alarms go to the host only for a member whose admin asked
  * for them, whatever the parser printed. false: out of memory. */
-static bool fill_private(const sync_member *m, json_t *o, agendad_source_event *e,
-                         event_arrays *x)
+static bool fill_private(const sync_member *m, json_t *o, agendad_source_event *e, event_arrays *x)
 {
-    if (!m->private_data)
+    if (!m->pulled_private)
         return true;
     json_t *att = json_object_get(o, "attendees"), *al = json_object_get(o, "alarms");
     size_t na = json_array_size(att), nl = json_array_size(al);
@@ -329,7 +328,7 @@ static void build_args(sync_member *m, char args[][32], char **argv)
 #undef ARG
     argv[k++] = "--tz";
     argv[k++] = (char *)sp->default_tz;
-    if (m->private_data)
+    if (m->pulled_private)
         argv[k++] = "--private";
     argv[k] = NULL;
 }
@@ -436,10 +435,15 @@ void sync_pull(sync_member *m)
     char inm[1100], ims[200];
     const char *headers[3] = {NULL, NULL, NULL};
     int h = 0;
-    /* Validators only while the stored copy is the one they describe. */
-    if (m->etag && snprintf(inm, sizeof inm, "If-None-Match: %s", m->etag) < (int)sizeof inm)
+    /* Validators only while the stored copy is the one they describe: a copy
+     * parsed under the other private_data setting is not (a 304 would keep
+     * attendees the admin just turned off, or never bring them in). */
+    bool same_copy = m->copy_private == m->private_data;
+    m->pulled_private = m->private_data;
+    if (same_copy && m->etag &&
+        snprintf(inm, sizeof inm, "If-None-Match: %s", m->etag) < (int)sizeof inm)
         headers[h++] = inm;
-    if (m->last_modified &&
+    if (same_copy && m->last_modified &&
         snprintf(ims, sizeof ims, "If-Modified-Since: %s", m->last_modified) < (int)sizeof ims)
         headers[h++] = ims;
     agendad_http_fetch req = {.size = sizeof req,

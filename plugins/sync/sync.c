@@ -69,6 +69,7 @@ void sync_pull_done(sync_member *m, const char *error, bool changed)
 {
     int64_t now = (int64_t)time(NULL);
     bool was_failing = m->last_error != NULL;
+    bool was_private = m->copy_private;
     if (error) {
         m->failures++;
         replace(&m->last_error, strdup(error));
@@ -76,6 +77,7 @@ void sync_pull_done(sync_member *m, const char *error, bool changed)
     } else {
         m->failures = 0;
         m->last_success = now;
+        m->copy_private = m->pulled_private;
         replace(&m->last_error, NULL);
     }
     if (changed) {
@@ -85,7 +87,8 @@ void sync_pull_done(sync_member *m, const char *error, bool changed)
         m->pending_etag = m->pending_last_modified = NULL;
         m->writes++;
     }
-    sync_state_save(m, changed || error || was_failing);
+    bool flipped = !error && (m->copy_private != was_private);
+    sync_state_save(m, changed || error || was_failing || flipped);
     if (!m->sp->stopping && m->configured)
         schedule(m, error ? backoff(m) : m->interval);
 }

@@ -71,9 +71,11 @@ typedef struct {
     char *url;
     char *language; /* the member's preferred language, for texts of its events */
     int64_t interval;
-    bool private_data;
-    bool configured; /* still in members.yaml with a feed_url */
-    bool stopping;   /* fini ran: sp is gone, only close callbacks remain */
+    bool private_data;   /* as configured now */
+    bool pulled_private; /* private_data of the pull in flight */
+    bool copy_private;   /* private_data the stored copy was parsed with (persisted) */
+    bool configured;     /* still in members.yaml with a feed_url */
+    bool stopping;       /* fini ran: sp is gone, only close callbacks remain */
     uv_timer_t timer;
     agendad_xfer *xfer;
     sync_child *child;
