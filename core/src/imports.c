@@ -266,6 +266,55 @@ int ag_import_rows_to_events(const ag_import_row *rows, size_t n, ag_stored_even
     return 0;
 }
 
+/* First index whose uid is >= prefix: a uid that is not prefixed but
+ * sorts at or after prefix sorts after every prefixed one. */
+static size_t lower_bound(const ag_stored_event *v, size_t n, const char *prefix)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(v[mid].ev.uid, prefix) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int ag_imports_splice(ag_stored_event **all, size_t *n_all, const char *member,
+                      ag_stored_event *fresh, size_t n_fresh)
+{
+    char *prefix = NULL;
+    if (asprintf(&prefix, "%s:", member) < 0) {
+        ag_stored_events_free(fresh, n_fresh);
+        return -1;
+    }
+    size_t plen = strlen(prefix);
+    size_t lo = lower_bound(*all, *n_all, prefix), hi = lo;
+    while (hi < *n_all && strncmp((*all)[hi].ev.uid, prefix, plen) == 0)
+        hi++;
+    free(prefix);
+    size_t n = *n_all - (hi - lo) + n_fresh;
+    ag_stored_event *out = malloc((n ? n : 1) * sizeof *out);
+    ag_stored_event *old = malloc((hi - lo ? hi - lo : 1) * sizeof *old);
+    if (!out || !old) {
+        free(out);
+        free(old);
+        ag_stored_events_free(fresh, n_fresh);
+        return -1;
+    }
+    memcpy(out, *all, lo * sizeof *out);
+    memcpy(out + lo, fresh, n_fresh * sizeof *out);
+    memcpy(out + lo + n_fresh, *all + hi, (*n_all - hi) * sizeof *out);
+    memcpy(old, *all + lo, (hi - lo) * sizeof *old);
+    ag_stored_events_free(old, hi - lo);
+    free(fresh);
+    free(*all);
+    *all = out;
+    *n_all = n;
+    return 0;
+}
+
 static bool in_list(char *const *v, size_t n, const char *id)
 {
     for (size_t i = 0; i < n; i++)

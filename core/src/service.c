@@ -162,6 +162,24 @@ static int load_imports(ag_service *svc, char **err)
     return 0;
 }
 
+/* After a pull of member's feed changed the store: only its events are read
+ * again. */
+static int reload_member_imports(ag_service *svc, const char *member, char **err)
+{
+    ag_import_row *rows;
+    size_t n;
+    if (ag_store_load_member_imports(svc->store, member, &rows, &n, err) < 0)
+        return -1;
+    ag_stored_event *evs;
+    int rc = ag_import_rows_to_events(rows, n, &evs);
+    ag_import_rows_free(rows, n);
+    if (rc < 0 || ag_imports_splice(&svc->imports, &svc->n_imports, member, evs, n) < 0) {
+        *err = strdup("out of memory loading imported events");
+        return -1;
+    }
+    return 0;
+}
+
 int ag_service_import(ag_service *svc, const char *source, const char *member,
                       const ag_import_row *rows, size_t n, int64_t now, int *written, char **err)
 {
@@ -179,7 +197,7 @@ int ag_service_import(ag_service *svc, const char *source, const char *member,
         *written = count;
     if (count == 0)
         return 0;
-    if (load_imports(svc, err) < 0 || merge_feed_events(svc) < 0)
+    if (reload_member_imports(svc, member, err) < 0 || merge_feed_events(svc) < 0)
         return -1;
     published_changed(svc);
     return 0;
@@ -197,7 +215,10 @@ static int sync_store(ag_service *svc, const ag_config *cfg, int64_t now, ag_rec
     size_t n;
     if (ag_store_load_events(svc->store, &evs, &n, err) < 0)
         return -1;
-    if (load_imports(svc, err) < 0) {
+    /* Imported rows change only through ag_service_import, which keeps
+     * svc->imports current, and a reconcile never touches them: read once
+     * (imports stays NULL until a load succeeds), not at every reload. */
+    if (!svc->imports && load_imports(svc, err) < 0) {
         ag_stored_events_free(evs, n);
         return -1;
     }

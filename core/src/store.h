@@ -112,6 +112,9 @@ int ag_store_import_replace(ag_store *st, const char *source, const char *member
                             int *written, char **err);
 /* Every imported row, sorted by uid. Caller frees with ag_import_rows_free. */
 int ag_store_load_imports(ag_store *st, ag_import_row **out, size_t *n, char **err);
+/* The same for one member only: what a pull of its feed may have changed. */
+int ag_store_load_member_imports(ag_store *st, const char *member, ag_import_row **out, size_t *n,
+                                 char **err);
 
 /* Generic key/value for small daemon state (e.g. last tzdata version). get
  * sets *value to a malloc'd copy, or NULL when key is absent (not an error).

@@ -180,6 +180,18 @@ int ag_store_load_imports(ag_store *st, ag_import_row **out, size_t *n, char **e
     return rc;
 }
 
+int ag_store_load_member_imports(ag_store *st, const char *member, ag_import_row **out, size_t *n,
+                                 char **err)
+{
+    if (ag_store_exec(st, "BEGIN") != SQLITE_OK)
+        return ag_store_fail(st, err, "cannot read imported events from");
+    int rc =
+        select_all(st, "SELECT " IMPORT_COLS " FROM imported_events WHERE member = ?1 ORDER BY uid",
+                   member, out, n, err);
+    ag_store_rollback(st);
+    return rc;
+}
+
 static bool str_eq(const char *a, const char *b)
 {
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
@@ -274,9 +286,33 @@ static int write_private(ag_store *st, const ag_import_row *r, const ag_import_r
                            r->uid, p, p->n_alarms, insert_alarm);
 }
 
+/* The two statements a batch repeats for each of its rows, prepared once:
+ * parsing the SQL for each of a member's thousand rows cost more than the
+ * writes. */
+typedef struct {
+    sqlite3_stmt *insert, *update;
+} row_stmts;
+
+static sqlite3_stmt *cached(ag_store *st, sqlite3_stmt **slot, const char *sql)
+{
+    if (*slot) {
+        sqlite3_reset(*slot);
+        sqlite3_clear_bindings(*slot);
+    } else if (sqlite3_prepare_v2(st->db, sql, -1, slot, NULL) != SQLITE_OK) {
+        *slot = NULL;
+    }
+    return *slot;
+}
+
+static void row_stmts_finalize(row_stmts *w)
+{
+    sqlite3_finalize(w->insert);
+    sqlite3_finalize(w->update);
+}
+
 /* INSERT (old NULL) or UPDATE with SEQUENCE+1 of one row's content. */
-static int write_row(ag_store *st, const char *source, const char *member, const ag_import_row *r,
-                     const ag_import_row *old, int64_t now)
+static int write_row(ag_store *st, row_stmts *w, const char *source, const char *member,
+                     const ag_import_row *r, const ag_import_row *old, int64_t now)
 {
     static const char insert[] =
         "INSERT INTO imported_events (uid, source, member, title_ar, title_fr, description_ar, "
@@ -288,8 +324,8 @@ static int write_row(ag_store *st, const char *source, const char *member, const
         "description_ar = ?6, description_fr = ?7, location_ar = ?8, location_fr = ?9, "
         "start_utc = ?10, end_utc = ?11, all_day = ?12, status = ?13, categories = ?14, "
         "sequence = sequence + 1, last_modified = ?15, removed_at = 0 WHERE uid = ?1";
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db, old ? update : insert, -1, &s, NULL) != SQLITE_OK)
+    sqlite3_stmt *s = old ? cached(st, &w->update, update) : cached(st, &w->insert, insert);
+    if (!s)
         return -1;
     bind_text(s, 1, r->uid);
     bind_text(s, 2, source);
@@ -307,7 +343,7 @@ static int write_row(ag_store *st, const char *source, const char *member, const
     bind_text(s, 14, r->categories ? r->categories : "");
     sqlite3_bind_int64(s, 15, now);
     int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     if (rc != SQLITE_DONE)
         return -1;
     return write_private(st, r, old);
@@ -350,27 +386,27 @@ static int apply(ag_store *st, const char *source, const char *member, const ag_
                  int64_t retention, int *written)
 {
     size_t i = 0, j = 0;
-    while (i < n_in || j < n_old) {
+    row_stmts w = {0};
+    int rc = 0;
+    while (rc == 0 && (i < n_in || j < n_old)) {
         int c = i == n_in ? 1 : j == n_old ? -1 : strcmp(in[i]->uid, old[j].uid);
-        int rc = 0;
         if (c < 0) {
-            rc = write_row(st, source, member, in[i], NULL, now);
+            rc = write_row(st, &w, source, member, in[i], NULL, now);
             (*written)++;
             i++;
         } else if (c > 0) {
             rc = retire_row(st, &old[j++], now, retention, written);
         } else {
             if (old[j].removed_at != 0 || !same_content(in[i], &old[j])) {
-                rc = write_row(st, source, member, in[i], &old[j], now);
+                rc = write_row(st, &w, source, member, in[i], &old[j], now);
                 (*written)++;
             }
             i++;
             j++;
         }
-        if (rc < 0)
-            return -1;
     }
-    return 0;
+    row_stmts_finalize(&w);
+    return rc < 0 ? -1 : 0;
 }
 
 static int replace_locked(ag_store *st, const char *source, const char *member,

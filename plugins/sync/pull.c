@@ -227,17 +227,59 @@ static void child_free(sync_child *c)
     free(c);
 }
 
+static void on_judge_timer(uv_timer_t *t);
+
+/* A 1 ms timer rather than 0: libuv runs a timer due now that is started
+ * from a timer callback in the same pass, and the point is to let the loop
+ * poll (serve feeds) between two members' imports. The member's own pull
+ * timer is free meanwhile: nothing is scheduled while its child is pending. */
+static void arm_judge(sync_plugin *sp)
+{
+    if (sp->judge_head)
+        uv_timer_start(&sp->judge_head->timer, on_judge_timer, 1, 0);
+}
+
+static void on_judge_timer(uv_timer_t *t)
+{
+    sync_member *m = t->data;
+    sync_plugin *sp = m->sp;
+    sp->judge_head = m->next_judged;
+    if (!sp->judge_head)
+        sp->judge_tail = NULL;
+    m->next_judged = NULL;
+    sync_child *c = m->child;
+    m->child = NULL;
+    judge(m, c);
+    child_free(c);
+    arm_judge(sp);
+}
+
+static void enqueue_judge(sync_member *m)
+{
+    sync_plugin *sp = m->sp;
+    bool idle = sp->judge_head == NULL;
+    if (sp->judge_tail)
+        sp->judge_tail->next_judged = m;
+    else
+        sp->judge_head = m;
+    sp->judge_tail = m;
+    if (idle)
+        arm_judge(sp);
+}
+
 static void on_child_closed(uv_handle_t *h)
 {
     sync_member *m = h->data;
     sync_child *c = m->child;
     if (--c->open_handles > 0)
         return;
+    if (!m->stopping) {
+        enqueue_judge(m); /* m->child stays set: a reload does not pull it again */
+        return;
+    }
     m->child = NULL;
-    if (!m->stopping)
-        judge(m, c);
     child_free(c);
-    if (m->stopping && !m->timer.data)
+    if (!m->timer.data)
         sync_member_free(m);
 }
 
@@ -464,10 +506,22 @@ void sync_pull(sync_member *m)
     }
 }
 
+static bool awaiting_judge(const sync_member *m)
+{
+    return m->child && m->child->open_handles == 0;
+}
+
 void sync_pull_abort(sync_member *m)
 {
     if (m->xfer)
         m->sp->host->xfer_cancel(m->xfer);
-    if (m->child && !m->child->exited)
+    if (awaiting_judge(m)) {
+        /* fini drops the whole queue (sp goes with it): only the child's
+         * memory is left to free. */
+        child_free(m->child);
+        m->child = NULL;
+        m->next_judged = NULL;
+    } else if (m->child && !m->child->exited) {
         uv_process_kill(&m->child->proc, SIGKILL);
+    }
 }

@@ -197,7 +197,7 @@ static void refresh_members(sync_plugin *sp)
     sp->host->member_foreach(sp->self, visit_member, sp);
     for (size_t i = 0; i < sp->n_members; i++) {
         sync_member *m = sp->members[i];
-        if (!m->configured)
+        if (!m->configured && !m->child) /* a child's result may wait on the timer */
             uv_timer_stop(&m->timer);
         else if (!m->xfer && !m->child)
             schedule(m, 0);

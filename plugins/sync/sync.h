@@ -65,7 +65,7 @@ typedef struct {
     char *last_error;
 } dav_state;
 
-typedef struct {
+typedef struct sync_member {
     sync_plugin *sp;
     char *id;
     char *url;
@@ -79,6 +79,7 @@ typedef struct {
     uv_timer_t timer;
     agendad_xfer *xfer;
     sync_child *child;
+    struct sync_member *next_judged;            /* in sync_plugin's judge queue */
     char *pending_etag, *pending_last_modified; /* of the response being parsed */
     /* status */
     int64_t last_attempt, last_success, next_pull;
@@ -113,6 +114,10 @@ struct sync_plugin {
     int64_t window_past, window_future;
     bool stopping;
     int open_handles; /* timers still closing */
+    /* Members whose parser has exited, judged (and their events stored) one
+     * per loop iteration, so that feeds are served between two members'
+     * imports even when every parser finishes at once (start, reload). */
+    struct sync_member *judge_head, *judge_tail;
 };
 
 void sync_log(sync_plugin *sp, int level, const char *fmt, ...)
@@ -123,7 +128,8 @@ void sync_member_free(sync_member *m);
 
 /* pull.c */
 void sync_pull(sync_member *m);
-/* Stops a member's transfer or child (fini). */
+/* Stops a member's transfer or child, and drops a result not judged yet
+ * (fini). */
 void sync_pull_abort(sync_member *m);
 
 /* sync.c: the outcome of a pull; error NULL on success. changed: the store
