@@ -281,36 +281,47 @@ static size_t lower_bound(const ag_stored_event *v, size_t n, const char *prefix
     return lo;
 }
 
+/* The member's run in *all: [*lo, *hi). false on out of memory. */
+static bool member_run(const ag_stored_event *all, size_t n, const char *member, size_t *lo,
+                       size_t *hi)
+{
+    char *prefix = NULL;
+    if (asprintf(&prefix, "%s:", member) < 0)
+        return false;
+    size_t plen = strlen(prefix);
+    *lo = *hi = lower_bound(all, n, prefix);
+    while (*hi < n && strncmp(all[*hi].ev.uid, prefix, plen) == 0)
+        (*hi)++;
+    free(prefix);
+    return true;
+}
+
+/* In place (realloc, memmove): a fresh 20 MB array per pull cost more in
+ * page faults than the copy itself. */
 int ag_imports_splice(ag_stored_event **all, size_t *n_all, const char *member,
                       ag_stored_event *fresh, size_t n_fresh)
 {
-    char *prefix = NULL;
-    if (asprintf(&prefix, "%s:", member) < 0) {
+    size_t lo, hi;
+    if (!member_run(*all, *n_all, member, &lo, &hi)) {
         ag_stored_events_free(fresh, n_fresh);
         return -1;
     }
-    size_t plen = strlen(prefix);
-    size_t lo = lower_bound(*all, *n_all, prefix), hi = lo;
-    while (hi < *n_all && strncmp((*all)[hi].ev.uid, prefix, plen) == 0)
-        hi++;
-    free(prefix);
-    size_t n = *n_all - (hi - lo) + n_fresh;
-    ag_stored_event *out = malloc((n ? n : 1) * sizeof *out);
-    ag_stored_event *old = malloc((hi - lo ? hi - lo : 1) * sizeof *old);
-    if (!out || !old) {
-        free(out);
-        free(old);
+    size_t n_old = hi - lo, n = *n_all - n_old + n_fresh;
+    ag_stored_event *v = *all;
+    if (n > *n_all && !(v = realloc(*all, n * sizeof *v))) {
         ag_stored_events_free(fresh, n_fresh);
         return -1;
     }
-    memcpy(out, *all, lo * sizeof *out);
-    memcpy(out + lo, fresh, n_fresh * sizeof *out);
-    memcpy(out + lo + n_fresh, *all + hi, (*n_all - hi) * sizeof *out);
-    memcpy(old, *all + lo, (hi - lo) * sizeof *old);
-    ag_stored_events_free(old, hi - lo);
+    *all = v;
+    /* Frees the old run's contents, not the array it sits in. */
+    for (size_t i = lo; i < hi; i++) {
+        ag_event_free(&v[i].ev);
+        free(v[i].imported_from);
+        ag_private_free(&v[i].priv);
+    }
+    memmove(v + lo + n_fresh, v + hi, (*n_all - hi) * sizeof *v);
+    memcpy(v + lo, fresh, n_fresh * sizeof *v);
     free(fresh);
-    free(*all);
-    *all = out;
     *n_all = n;
     return 0;
 }

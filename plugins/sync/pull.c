@@ -228,6 +228,7 @@ static void child_free(sync_child *c)
 }
 
 static void on_judge_timer(uv_timer_t *t);
+static void start_waiting_parsers(sync_plugin *sp);
 
 /* A 1 ms timer rather than 0: libuv runs a timer due now that is started
  * from a timer callback in the same pass, and the point is to let the loop
@@ -274,7 +275,9 @@ static void on_child_closed(uv_handle_t *h)
     if (--c->open_handles > 0)
         return;
     if (!m->stopping) {
+        m->sp->n_parsers--;
         enqueue_judge(m); /* m->child stays set: a reload does not pull it again */
+        start_waiting_parsers(m->sp);
         return;
     }
     m->child = NULL;
@@ -412,6 +415,35 @@ static void spawn_failed(sync_member *m, int rc)
     maybe_finish(m);
 }
 
+static void start_child(sync_member *m)
+{
+    sync_child *c = m->child;
+    m->sp->n_parsers++;
+    int rc = spawn(m, c);
+    if (rc < 0) {
+        spawn_failed(m, rc);
+        return;
+    }
+    long deadline_ms = m->sp->parser_cpu_s * 3000 + 5000;
+    uv_timer_start(&c->deadline, on_deadline, (uint64_t)deadline_ms, 0);
+    uv_read_start((uv_stream_t *)&c->out, on_alloc, on_read);
+    uv_read_start((uv_stream_t *)&c->err, on_alloc, on_read);
+    if (uv_write(&c->write, (uv_stream_t *)&c->in, &c->body, 1, on_written) < 0)
+        close_child_handle((uv_handle_t *)&c->in);
+}
+
+static void start_waiting_parsers(sync_plugin *sp)
+{
+    while (sp->parse_head && sp->n_parsers < sp->max_parsers) {
+        sync_member *m = sp->parse_head;
+        sp->parse_head = m->next_parse;
+        if (!sp->parse_head)
+            sp->parse_tail = NULL;
+        m->next_parse = NULL;
+        start_child(m);
+    }
+}
+
 static void parse_body(sync_member *m, const agendad_net_result *r)
 {
     sync_child *c = calloc(1, sizeof *c);
@@ -426,17 +458,13 @@ static void parse_body(sync_member *m, const agendad_net_result *r)
     c->out_buf.max = (size_t)m->sp->max_bytes * 4 + (1u << 20);
     c->err_buf.max = STDERR_MAX;
     m->child = c;
-    int rc = spawn(m, c);
-    if (rc < 0) {
-        spawn_failed(m, rc);
-        return;
-    }
-    long deadline_ms = m->sp->parser_cpu_s * 3000 + 5000;
-    uv_timer_start(&c->deadline, on_deadline, (uint64_t)deadline_ms, 0);
-    uv_read_start((uv_stream_t *)&c->out, on_alloc, on_read);
-    uv_read_start((uv_stream_t *)&c->err, on_alloc, on_read);
-    if (uv_write(&c->write, (uv_stream_t *)&c->in, &c->body, 1, on_written) < 0)
-        close_child_handle((uv_handle_t *)&c->in);
+    sync_plugin *sp = m->sp;
+    if (sp->parse_tail)
+        sp->parse_tail->next_parse = m;
+    else
+        sp->parse_head = m;
+    sp->parse_tail = m;
+    start_waiting_parsers(sp);
 }
 
 /* ------------------------------------------------------------ fetch */
@@ -506,7 +534,9 @@ void sync_pull(sync_member *m)
     }
 }
 
-static bool awaiting_judge(const sync_member *m)
+/* A child that has not run yet, or whose result waits to be judged: no
+ * handle of it is open. */
+static bool child_idle(const sync_member *m)
 {
     return m->child && m->child->open_handles == 0;
 }
@@ -515,12 +545,12 @@ void sync_pull_abort(sync_member *m)
 {
     if (m->xfer)
         m->sp->host->xfer_cancel(m->xfer);
-    if (awaiting_judge(m)) {
-        /* fini drops the whole queue (sp goes with it): only the child's
+    if (child_idle(m)) {
+        /* fini drops both queues (sp goes with it): only the child's
          * memory is left to free. */
         child_free(m->child);
         m->child = NULL;
-        m->next_judged = NULL;
+        m->next_judged = m->next_parse = NULL;
     } else if (m->child && !m->child->exited) {
         uv_process_kill(&m->child->proc, SIGKILL);
     }

@@ -261,7 +261,8 @@ static bool number_setting(sync_plugin *sp, const char *key, bool duration, int6
 static bool read_settings(sync_plugin *sp)
 {
     int64_t ct = 10, tt = 60, size = 8 << 20, redirects = 5, mem = 256, cpu = 10, events = 5000,
-            maxb = 6 * 3600, past = 366 * 86400, future = 731 * 86400;
+            maxb = 6 * 3600, past = 366 * 86400, future = 731 * 86400,
+            parsers = (int64_t)uv_available_parallelism();
     bool ok = number_setting(sp, "connect_timeout", true, &ct) &&
               number_setting(sp, "timeout", true, &tt) &&
               number_setting(sp, "max_size", false, &size) &&
@@ -271,7 +272,8 @@ static bool read_settings(sync_plugin *sp)
               number_setting(sp, "max_events", false, &events) &&
               number_setting(sp, "max_backoff", true, &maxb) &&
               number_setting(sp, "window_past", true, &past) &&
-              number_setting(sp, "window_future", true, &future);
+              number_setting(sp, "window_future", true, &future) &&
+              number_setting(sp, "parsers", false, &parsers);
     sp->connect_timeout_ms = (long)ct * 1000;
     sp->total_timeout_ms = (long)tt * 1000;
     sp->max_bytes = (size_t)size;
@@ -282,6 +284,7 @@ static bool read_settings(sync_plugin *sp)
     sp->max_backoff = maxb;
     sp->window_past = past;
     sp->window_future = future;
+    sp->max_parsers = parsers > 0 ? (int)parsers : 1;
     sp->helper = setting(sp, "helper") ? setting(sp, "helper") : AGENDAD_SYNC_HELPER;
     sp->default_tz = setting(sp, "timezone") ? setting(sp, "timezone") : "Africa/Casablanca";
     sp->ca_file = setting(sp, "ca_file");

@@ -80,6 +80,7 @@ typedef struct sync_member {
     agendad_xfer *xfer;
     sync_child *child;
     struct sync_member *next_judged;            /* in sync_plugin's judge queue */
+    struct sync_member *next_parse;             /* in sync_plugin's parser queue */
     char *pending_etag, *pending_last_modified; /* of the response being parsed */
     /* status */
     int64_t last_attempt, last_success, next_pull;
@@ -118,6 +119,11 @@ struct sync_plugin {
      * per loop iteration, so that feeds are served between two members'
      * imports even when every parser finishes at once (start, reload). */
     struct sync_member *judge_head, *judge_tail;
+    /* At most max_parsers children at once (setting `parsers`, default the
+     * number of CPUs): the others wait here with their downloaded feed.
+     * Forking dozens at once (start, reload) starved the loop. */
+    int max_parsers, n_parsers;
+    struct sync_member *parse_head, *parse_tail;
 };
 
 void sync_log(sync_plugin *sp, int level, const char *fmt, ...)

@@ -182,7 +182,7 @@ def feed_client(port, path, stop, out):
         except OSError:
             continue
         if code == 200:
-            lat.append((time.perf_counter() - t) * 1000)
+            lat.append(((time.perf_counter() - t) * 1000, time.monotonic()))
     out.put(lat)
 
 
@@ -235,8 +235,10 @@ def run_round(args, tmp, nginx):
         client.start()
         done, _ = wait_until(port, lambda m: m["events"] == EVENTS and m["last_success"])
         stop.set()
-        lat = results.get()
+        samples = results.get()
         client.join()
+        lat = [ms for ms, _ in samples]
+        slow = sorted(samples, reverse=True)[:args.slowest]
         first = done - t0
         # All 304: a reload pulls every member at once.
         before = {m["member"]: m["not_modified"] for m in status(port)}
@@ -247,7 +249,8 @@ def run_round(args, tmp, nginx):
                 "all_304_ms": (done304 - t1) * 1000, "feed_requests": len(lat),
                 "p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99),
                 "max_ms": max(lat) if lat else float("nan"),
-                "errors": sum(1 for m in st if m["last_error"])}
+                "errors": sum(1 for m in st if m["last_error"]),
+                "slowest": [(round(ms, 1), round(at - t0, 2)) for ms, at in slow]}
     finally:
         stop.set()
         proc.send_signal(signal.SIGTERM)
@@ -260,6 +263,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(SOURCE_DIR, "build"))
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--network", action="store_true")
+    ap.add_argument("--slowest", type=int, default=5,
+                    help="list this many slowest feed requests (ms, seconds after start)")
     ap.add_argument("--wrap", default="",
                     help="command the daemon runs under, e.g. \"perf record -g -o perf.data\"")
     args = ap.parse_args()
@@ -286,6 +291,8 @@ def main():
     print(" | ".join(keys))
     for r in rows:
         print(" | ".join(f"{r[k]:.3f}" if isinstance(r[k], float) else str(r[k]) for k in keys))
+    for r in rows:
+        print("slowest feed requests (ms, s after start):", r["slowest"])
     med = {k: statistics.median(r[k] for r in rows) for k in keys}
     print("median: " + ", ".join(f"{k}={med[k]:.3f}" for k in keys))
     shutil.rmtree(tmp, ignore_errors=True)
