@@ -191,6 +191,17 @@ def percentile(v, p):
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] if v else float("nan")
 
 
+def cpu_seconds(pid):
+    """CPU time of the daemon and of its children it has reaped (the parsers):
+    a measure of the work done that the machine's other load does not skew."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / tick
+    children = (int(fields[13]) + int(fields[14])) / tick
+    return own, children
+
+
 def wait_ready(port, proc):
     while True:
         if proc.poll() is not None:
@@ -240,12 +251,14 @@ def run_round(args, tmp, nginx):
         lat = [ms for ms, _ in samples]
         slow = sorted(samples, reverse=True)[:args.slowest]
         first = done - t0
+        cpu_daemon, cpu_parsers = cpu_seconds(proc.pid)
         # All 304: a reload pulls every member at once.
         before = {m["member"]: m["not_modified"] for m in status(port)}
         t1 = time.monotonic()
         proc.send_signal(signal.SIGHUP)
         done304, st = wait_until(port, lambda m: m["not_modified"] > before[m["member"]], step=0.01)
         return {"first_pull_s": first, "start_to_ready_s": ready - t0,
+                "cpu_daemon_s": cpu_daemon, "cpu_parsers_s": cpu_parsers,
                 "all_304_ms": (done304 - t1) * 1000, "feed_requests": len(lat),
                 "p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99),
                 "max_ms": max(lat) if lat else float("nan"),
@@ -281,13 +294,14 @@ def main():
     size = sum(os.path.getsize(os.path.join(root, n)) for n in os.listdir(root))
     print(f"{MEMBERS} feeds x {EVENTS} events, {size / MEMBERS / 1024:.0f} KiB each; "
           f"network feed {'with' if args.network else 'without'} imported events")
+    print("load average before the runs: %.2f %.2f %.2f" % os.getloadavg())
     nginx = Nginx(tmp, root)
     try:
         rows = [run_round(args, tmp, nginx) for _ in range(args.rounds)]
     finally:
         nginx.stop()
     keys = ["first_pull_s", "all_304_ms", "p50_ms", "p99_ms", "max_ms", "feed_requests",
-            "start_to_ready_s", "errors"]
+            "cpu_daemon_s", "cpu_parsers_s", "start_to_ready_s", "errors"]
     print(" | ".join(keys))
     for r in rows:
         print(" | ".join(f"{r[k]:.3f}" if isinstance(r[k], float) else str(r[k]) for k in keys))
