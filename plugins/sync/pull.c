@@ -186,41 +186,47 @@ static const char *submit(sync_member *m, json_t *arr)
 
 /* --------------------------------------------------------- the child */
 
-static void judge(sync_member *m, sync_child *c)
+/* First turn: how the parser ended, and its output parsed. Sets c->verdict
+ * (an error in plain words) or c->parsed. */
+static void read_outcome(sync_child *c)
 {
-    char msg[512];
     const char *error = NULL;
-    json_t *arr = NULL;
     if (c->spawn_error[0])
         error = c->spawn_error;
     else if (c->timed_out)
         error = "the calendar parser ran out of time and was stopped";
     else if (c->term_signal == SIGXCPU || c->term_signal == SIGKILL)
         error = "the calendar parser ran out of CPU time and was stopped";
-    else if (c->term_signal) {
-        snprintf(msg, sizeof msg, "the calendar parser crashed (signal %d)", c->term_signal);
-        error = msg;
-    } else if (c->exit_status != 0) {
-        snprintf(msg, sizeof msg, "%s",
+    else if (c->term_signal)
+        snprintf(c->verdict, sizeof c->verdict, "the calendar parser crashed (signal %d)",
+                 c->term_signal);
+    else if (c->exit_status != 0) {
+        snprintf(c->verdict, sizeof c->verdict, "%s",
                  c->err_buf.len ? c->err_buf.data : "the calendar parser failed without a word");
-        msg[strcspn(msg, "\n")] = '\0';
-        error = msg;
+        c->verdict[strcspn(c->verdict, "\n")] = '\0';
     } else if (c->out_buf.overflow)
         error = "the calendar parser's output was too large";
-    else if (!(arr = json_loadb(c->out_buf.data ? c->out_buf.data : "", c->out_buf.len, 0, NULL)) ||
-             !json_is_array(arr))
+    else if (!(c->parsed =
+                   json_loadb(c->out_buf.data ? c->out_buf.data : "", c->out_buf.len, 0, NULL)) ||
+             !json_is_array(c->parsed))
         error = "the calendar parser's output is not valid";
-    long n = (long)json_array_size(arr);
+    if (error)
+        snprintf(c->verdict, sizeof c->verdict, "%s", error);
+    c->outcome_read = true;
+}
+
+/* Second turn: the events to the host (the store), and the pull's end. */
+static void judge(sync_member *m, sync_child *c)
+{
+    const char *error = c->verdict[0] ? c->verdict : submit(m, c->parsed);
     if (!error)
-        error = submit(m, arr);
-    json_decref(arr);
-    if (!error)
-        m->events = n;
+        m->events = (long)json_array_size(c->parsed);
     sync_pull_done(m, error, !error);
 }
 
 static void child_free(sync_child *c)
 {
+    json_decref(c->parsed);
     free(c->out_buf.data);
     free(c->err_buf.data);
     free(c->body.base);
@@ -240,10 +246,17 @@ static void arm_judge(sync_plugin *sp)
         uv_timer_start(&sp->judge_head->timer, on_judge_timer, 1, 0);
 }
 
+/* Two turns per member (parse the output, then store it), so that no turn
+ * holds the loop for long. */
 static void on_judge_timer(uv_timer_t *t)
 {
     sync_member *m = t->data;
     sync_plugin *sp = m->sp;
+    if (!m->child->outcome_read) {
+        read_outcome(m->child);
+        uv_timer_start(t, on_judge_timer, 1, 0);
+        return;
+    }
     sp->judge_head = m->next_judged;
     if (!sp->judge_head)
         sp->judge_tail = NULL;

@@ -31,6 +31,10 @@ typedef struct {
     int64_t exit_status;
     int term_signal;
     char spawn_error[300];
+    /* judged in two loop turns (pull.c): */
+    bool outcome_read;
+    char verdict[512];     /* the error, "" when the output is good */
+    struct json_t *parsed; /* the output, an array of events */
 } sync_child;
 
 /* A resource the plugin created in the member's CalDAV collection. */
