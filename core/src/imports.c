@@ -334,9 +334,25 @@ static bool in_list(char *const *v, size_t n, const char *id)
     return false;
 }
 
+/* A feed asks this for each of tens of thousands of imported events, which
+ * come in runs of one member (uid order): the last answer is checked first.
+ * An index, not a pointer, so that a config replaced since can never be
+ * read through it; per thread, so that builders on other threads (export)
+ * do not share it. */
+static const ag_member *member_of(const ag_config *cfg, const char *id)
+{
+    static _Thread_local size_t last;
+    if (last < cfg->n_members && strcmp(cfg->members[last].id, id) == 0)
+        return &cfg->members[last];
+    const ag_member *m = ag_network_member(cfg, id);
+    if (m)
+        last = (size_t)(m - cfg->members);
+    return m;
+}
+
 bool ag_import_in_network(const ag_config *cfg, const ag_stored_event *sev)
 {
-    const ag_member *m = ag_network_member(cfg, sev->imported_from);
+    const ag_member *m = member_of(cfg, sev->imported_from);
     if (!m)
         return false;
     if (m->sync.network)
@@ -350,7 +366,7 @@ bool ag_import_in_network(const ag_config *cfg, const ag_stored_event *sev)
 
 bool ag_import_in_category(const ag_config *cfg, const ag_stored_event *sev, const char *id)
 {
-    const ag_member *m = ag_network_member(cfg, sev->imported_from);
+    const ag_member *m = member_of(cfg, sev->imported_from);
     if (!m)
         return false;
     return ag_network_event_in_category(&sev->ev, id) ||
