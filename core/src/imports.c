@@ -44,8 +44,18 @@ char *ag_import_uid(const char *member, const char *source_uid)
     char *w = out + ml + 1;
     memcpy(out, member, ml);
     out[ml] = ':';
-    for (const unsigned char *p = (const unsigned char *)source_uid; *p; p++)
-        w += plain_uid_char(*p) ? (size_t)sprintf(w, "%c", *p) : (size_t)sprintf(w, "~%02X", *p);
+    /* By hand rather than sprintf per byte: a pull converts every uid of
+     * the member's feed on the loop. */
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)source_uid; *p; p++) {
+        if (plain_uid_char(*p)) {
+            *w++ = (char)*p;
+            continue;
+        }
+        *w++ = '~';
+        *w++ = hex[*p >> 4];
+        *w++ = hex[*p & 15];
+    }
     *w = '\0';
     return out;
 }
