@@ -10,12 +10,15 @@ the sync plugin. Measures:
   - an all-304 pull: SIGHUP (a reload pulls every member at once) until every
     member has one more not-modified answer;
   - the latency of /feeds/network.ics as a client sees it during the first
-    pull (a separate process, back-to-back requests): p50 / p99 / max.
+    pull (a separate process, 100 requests a second): p50 / p99 / max;
+  - the CPU time of the daemon and of the parsers, which other load on the
+    machine does not skew the way it skews wall-clock times.
 
 Targets (issue 5): first pull < 5 s, all-304 pull < 200 ms, no feed request
 slower than 50 ms during the pull.
 
-  python3 tests/bench/sync_bench.py [--build build] [--network] [--rounds 3]
+  python3 tests/bench/sync_bench.py [--build build] [--rounds 3] [--network]
+                                    [--client python|wrk] [--wrap CMD]
 
 --network also lets every imported event into the network feed (sync.network:
 true), so that the client's feed grows to 66,000 events during the pull: a
@@ -172,10 +175,17 @@ def wait_until(port, pred, timeout=120, step=0.02):
     raise RuntimeError(f"the members never all got there: {st if 'st' in locals() else None}")
 
 
-def feed_client(port, path, stop, out):
-    """Back-to-back GETs, each on a new connection like a calendar app's."""
+def feed_client(port, path, stop, out, interval):
+    """A GET every `interval` seconds (100 a second by default: a crowd of
+    subscribers, not a load test that would itself slow the pull), each on a
+    new connection like a calendar app's."""
     lat = []
+    next_at = time.perf_counter()
     while not stop.is_set():
+        next_at += interval
+        pause = next_at - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
         t = time.perf_counter()
         try:
             code, _ = get(port, path)
@@ -187,8 +197,8 @@ def feed_client(port, path, stop, out):
 
 
 class WrkClient:
-    """wrk (C, one keep-alive connection, back-to-back requests): unlike a
-    python client it adds no latency of its own on a busy machine."""
+    """wrk (C, one keep-alive connection, back-to-back requests): no latency
+    of its own, but it keeps a CPU busy."""
 
     def __init__(self, port, path):
         self.proc = subprocess.Popen(["wrk", "-t1", "-c1", "-d600s", "--latency",
@@ -275,7 +285,8 @@ def run_round(args, tmp, nginx):
             wrk = WrkClient(port, "/feeds/network.ics")
         else:
             client = multiprocessing.Process(target=feed_client,
-                                             args=(port, "/feeds/network.ics", stop, results),
+                                             args=(port, "/feeds/network.ics", stop, results,
+                                                   args.interval),
                                              daemon=True)
             client.start()
         done, _ = wait_until(port, lambda m: m["events"] == EVENTS and m["last_success"])
@@ -314,9 +325,12 @@ def main():
     ap.add_argument("--build", default=os.path.join(SOURCE_DIR, "build"))
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--network", action="store_true")
-    ap.add_argument("--client", choices=["wrk", "python"],
-                    default="wrk" if shutil.which("wrk") else "python",
-                    help="the feed client: wrk (keep-alive) or python (a connection per request)")
+    ap.add_argument("--client", choices=["python", "wrk"], default="python",
+                    help="the feed client: python (a request every --interval, a connection "
+                    "each) or wrk (back to back on one connection: a saturation test, which "
+                    "takes CPU from the parsers)")
+    ap.add_argument("--interval", type=float, default=0.01,
+                    help="seconds between the python client's requests")
     ap.add_argument("--slowest", type=int, default=5,
                     help="list this many slowest feed requests (ms, seconds after start)")
     ap.add_argument("--wrap", default="",
