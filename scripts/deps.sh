@@ -18,6 +18,7 @@ BUILD_PKGS="
   libsystemd-dev
   libicu-dev
   libjansson-dev
+  libgmime-3.0-dev
 "
 # systemd: systemd-analyze and systemd-socket-activate (not run as PID 1);
 # nginx: serves an export in a test, started and stopped by the test itself.
@@ -29,6 +30,7 @@ TEST_PKGS="
   tidy chromium poppler-utils
   systemd nginx groff-base
   radicale apache2-utils
+  clang libclang-rt-14-dev
 "
 want="$BUILD_PKGS"
 [ "${1:-}" = "--test" ] && want="$BUILD_PKGS $TEST_PKGS"

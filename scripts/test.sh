@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Second README command: install what is missing, build, run every test.
-# Runs the suite twice: a normal build, then under ASan + UBSan.
+# Runs the suite twice: a normal build, then under ASan + UBSan (where the
+# daemon's own leak checks run too: AGENDAD_ASAN=1). Then builds the fuzz
+# targets with clang and replays their seed corpora (scripts/fuzz.sh fuzzes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh --test
@@ -14,5 +16,8 @@ run_suite() {
 run_suite build-test -DCMAKE_BUILD_TYPE=Debug
 if [ "${AGENDAD_SKIP_SANITIZE:-0}" != 1 ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DAGENDAD_SANITIZE=ON
+    AGENDAD_ASAN=1 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DAGENDAD_SANITIZE=ON
+fi
+if [ "${AGENDAD_SKIP_FUZZ:-0}" != 1 ]; then
+  CC=clang run_suite build-fuzz -DCMAKE_BUILD_TYPE=Debug -DAGENDAD_FUZZ=ON -DAGENDAD_TESTS=OFF
 fi

@@ -193,6 +193,7 @@ static void settings_free(ag_settings *s)
         free(s->plugins[i].loc.file);
     }
     free(s->plugins);
+    ag_cfg_reminder_settings_free(&s->reminders);
 }
 
 void ag_config_free(ag_config *cfg)

@@ -38,6 +38,18 @@ typedef struct {
     ag_loc loc;
 } ag_plugin_conf;
 
+/* agendad.yaml `reminders:` (README "Reminders"). Durations in seconds. */
+typedef struct {
+    int64_t grace;          /* due this long ago at most and still sent; default 1h */
+    int64_t horizon;        /* occurrences of a series reminded this far ahead; default 60d */
+    int64_t check_interval; /* wake at least this often to re-read the clock; default 60s */
+    int retry_attempts;     /* sends before a reminder is parked as failed; default 8 */
+    int64_t retry_initial;  /* first backoff, doubled each time; default 1m */
+    int64_t retry_max;      /* backoff cap; default 6h */
+    char **channels;        /* default channels of events; default ["email"] */
+    size_t n_channels;
+} ag_reminder_settings;
+
 typedef struct {
     char *listen_host;    /* default "127.0.0.1" */
     int listen_port;      /* default 8080 */
@@ -69,6 +81,7 @@ typedef struct {
     char *metrics_token;
     ag_plugin_conf *plugins; /* plugins to load, in file order */
     size_t n_plugins;
+    ag_reminder_settings reminders;
 } ag_settings;
 
 typedef struct {

@@ -80,7 +80,7 @@ static void load_categories(const ag_config *cfg, ag_event *ev, const ag_cfgnode
         ag_cfg_check_category(cfg, n->items[i], d);
 }
 
-static void load_reminders(ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+static void load_lead_times(ag_event *ev, const ag_cfgnode *n, ag_diags *d)
 {
     if (!ag_cfg_seq(d, n, "reminders"))
         return;
@@ -101,6 +101,39 @@ static void load_reminders(ag_event *ev, const ag_cfgnode *n, ag_diags *d)
         else
             ev->reminders[ev->n_reminders++] = v;
     }
+}
+
+static void check_extra(const ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+{
+    for (size_t i = 0; i < ev->n_reminder_extra; i++) {
+        const char *a = ev->reminder_extra[i];
+        const char *at = strchr(a, '@');
+        if (!at || at == a || !at[1] || strchr(at + 1, '@') || strpbrk(a, " \t\r\n<>,;\""))
+            ag_cfg_err(d, &n->items[i]->loc,
+                       "\"%s\" is not an email address (write name@example.org)", a);
+    }
+}
+
+/* Either a list of lead times (the channels of agendad.yaml, the audience's
+ * contacts), or a map: before (the lead times), channels, extra. */
+static void load_reminders(ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+{
+    static const char *const keys[] = {"before", "channels", "extra", NULL};
+    if (n->kind != AG_CFG_MAP) {
+        load_lead_times(ev, n, d);
+        return;
+    }
+    ag_cfg_check_keys(d, n, keys, "reminders");
+    const ag_cfgnode *v = ag_cfg_require(d, n, "before", "reminders");
+    if (v)
+        load_lead_times(ev, v, d);
+    if ((v = ag_cfgnode_get(n, "channels")))
+        ag_cfg_string_list(d, v, "reminder channels", &ev->reminder_channels,
+                           &ev->n_reminder_channels);
+    if ((v = ag_cfgnode_get(n, "extra")) &&
+        ag_cfg_string_list(d, v, "extra reminder addresses", &ev->reminder_extra,
+                           &ev->n_reminder_extra))
+        check_extra(ev, v, d);
 }
 
 static void load_zone(const ag_config *cfg, ag_event *ev, const ag_cfgnode *n, ag_diags *d)

@@ -76,6 +76,10 @@ void ag_cfg_load_http(ag_settings *s, const ag_cfgnode *n, ag_diags *d);
 /* The access keys of the http: section (config_access.c). */
 void ag_cfg_load_metrics_access(ag_settings *s, const ag_cfgnode *http, ag_diags *d);
 void ag_cfg_load_plugins(ag_settings *s, const ag_cfgnode *n, ag_diags *d);
+/* config_reminders.c */
+void ag_cfg_reminder_defaults(ag_reminder_settings *r);
+void ag_cfg_load_reminders(ag_settings *s, const ag_cfgnode *n, ag_diags *d);
+void ag_cfg_reminder_settings_free(ag_reminder_settings *r);
 void ag_cfg_load_categories(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
 void ag_cfg_load_members(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
 /* A member's `sync:` section (n may be NULL: defaults); config_sync.c. */

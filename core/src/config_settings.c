@@ -30,6 +30,7 @@ static void set_defaults(ag_settings *s)
     s->idle_timeout_ms = 60000;
     s->metrics_loopback = true;
     s->plugin_dir = strdup(AGENDAD_PLUGIN_DIR);
+    ag_cfg_reminder_defaults(&s->reminders);
 }
 
 static void replace(char **dst, char *value)
@@ -150,16 +151,17 @@ typedef void (*section_loader)(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
 
 void ag_cfg_load_settings(ag_config *cfg, const ag_cfgnode *root, ag_diags *d)
 {
-    static const char *const keys[] = {"listen",     "state",   "base_url", "timezone",
-                                       "language",   "network", "feeds",    "http",
-                                       "categories", "plugins", NULL};
+    static const char *const keys[] = {"listen",     "state",   "base_url",  "timezone",
+                                       "language",   "network", "feeds",     "http",
+                                       "categories", "plugins", "reminders", NULL};
     static const struct {
         const char *key;
         section_loader load;
     } sections[] = {
-        {"listen", load_listen},          {"timezone", load_timezone},  {"language", load_language},
-        {"network", load_network},        {"feeds", ag_cfg_load_feeds}, {"http", ag_cfg_load_http},
-        {"plugins", ag_cfg_load_plugins},
+        {"listen", load_listen},          {"timezone", load_timezone},
+        {"language", load_language},      {"network", load_network},
+        {"feeds", ag_cfg_load_feeds},     {"http", ag_cfg_load_http},
+        {"plugins", ag_cfg_load_plugins}, {"reminders", ag_cfg_load_reminders},
     };
     ag_settings *s = &cfg->settings;
     set_defaults(s);

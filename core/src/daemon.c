@@ -4,8 +4,11 @@
 #include "imports.h"
 #include "log.h"
 #include "net.h"
+#include "clock.h"
 #include "plugin_host.h"
+#include "reminder_ics.h"
 #include "routes.h"
+#include "scheduler.h"
 #include "sdnotify.h"
 #include "status.h"
 #include "tz.h"
@@ -27,6 +30,7 @@ typedef struct {
     ag_http_server *http;
     ag_plugin_host *plugins;
     ag_net *net; /* outbound HTTP/SMTP for plugins */
+    ag_scheduler *reminders;
     uv_signal_t sig_hup, sig_term, sig_int;
     uv_fs_event_t watch_dir, watch_events;
     bool watching_events;
@@ -108,6 +112,8 @@ static void reload(ag_daemon *d, const char *why)
     case AG_RELOAD_OK:
         log_reload_stats(&st, why);
         ag_plugins_notify(d->plugins, &st, NULL, 0);
+        if (d->reminders)
+            ag_scheduler_rebuild(d->reminders, d->svc.cfg, d->svc.evs, d->svc.n_evs);
         notify_status("READY=1\nSTATUS=serving");
         break;
     case AG_RELOAD_CONFIG_ERROR:
@@ -164,6 +170,7 @@ static void on_http_down(void *data)
     ag_daemon *d = data;
     /* Plugins close their own handles; the loop then runs their callbacks. */
     ag_plugins_fini(d->plugins);
+    ag_scheduler_stop(d->reminders);
     stop_net(d);
     close_own(d);
 }
@@ -301,6 +308,13 @@ static const ag_config *plugin_config(void *data)
     return ((ag_daemon *)data)->svc.cfg;
 }
 
+static int plugin_event_ics(void *data, const char *uid, const char *lang, bool cancel, char **out,
+                            size_t *len)
+{
+    ag_daemon *d = data;
+    return ag_reminder_ics(&d->svc, uid, lang, cancel, ag_clock_now(), out, len);
+}
+
 static int64_t plugin_generation(void *data)
 {
     return ((ag_daemon *)data)->svc.generation;
@@ -382,6 +396,7 @@ static int load_plugins(ag_daemon *d)
     ps.config = plugin_config;
     ps.generation = plugin_generation;
     ps.data = d;
+    ps.event_ics = plugin_event_ics;
     ps.source_import = plugin_source_import;
     ps.state_get = plugin_state_get;
     ps.state_set = plugin_state_set;
@@ -389,6 +404,7 @@ static int load_plugins(ag_daemon *d)
     if (ag_net_new(&d->loop, &d->net) < 0)
         ag_log(AG_LOG_WARNING, "no network client: plugins cannot send or fetch");
     ps.net = d->net;
+    ps.metrics = d->svc.metrics;
     if (ag_plugins_load(&d->loop, s->plugin_dir, s->plugins, s->n_plugins, &ps, &d->plugins) < 0)
         return -1;
     d->routes.extra = plugin_dispatch;
@@ -397,6 +413,18 @@ static int load_plugins(ag_daemon *d)
     if (s->n_plugins)
         ag_log(AG_LOG_NOTICE, "%zu of %zu plugins running", ag_plugins_count(d->plugins),
                s->n_plugins);
+    return 0;
+}
+
+/* After the plugins, whose channels it uses. */
+static int start_reminders(ag_daemon *d)
+{
+    ag_clock_init();
+    if (ag_clock_is_fake())
+        ag_log(AG_LOG_WARNING, "reminders run on the test clock (AGENDAD_TEST_CLOCK=1)");
+    if (ag_scheduler_new(&d->loop, d->svc.store, d->plugins, &d->reminders) < 0)
+        return -1;
+    ag_scheduler_rebuild(d->reminders, d->svc.cfg, d->svc.evs, d->svc.n_evs);
     return 0;
 }
 
@@ -423,11 +451,12 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
         free(d);
         return 1;
     }
+    ag_clock_init(); /* a test clock starts with the process, not after loading */
     ag_tz_init();
     int rc = 1;
     if (open_service(d, config_dir, ov) == 0 &&
         ag_status_init(&d->status, &d->svc, time(NULL)) == 0 && start_http(d) == 0 &&
-        load_plugins(d) == 0) {
+        load_plugins(d) == 0 && start_reminders(d) == 0) {
         init_handles(d);
         print_subscribe_urls(&d->svc);
         notify_status("READY=1\nSTATUS=serving");
@@ -437,6 +466,7 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
         ag_http_server_shutdown(d->http, NULL, NULL);
     }
     ag_plugins_fini(d->plugins);
+    ag_scheduler_stop(d->reminders);
     stop_net(d);
     close_own(d);
     if (!d->forced) {
@@ -446,6 +476,7 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
         ag_plugins_free(d->plugins);
         uv_loop_close(&d->loop);
     }
+    ag_scheduler_free(d->reminders);
     ag_status_fini(&d->status);
     ag_service_close(&d->svc);
     ag_tz_shutdown();

@@ -1,6 +1,7 @@
 #include "export.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,22 @@ static int set_err(char **err, const char *what, const char *path)
     return -1;
 }
 
+/* A truncated path would name another file (or create a stray directory):
+ * refuse it instead. */
+static int join(char *buf, size_t size, char **err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int join(char *buf, size_t size, char **err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < size)
+        return 0;
+    errno = ENAMETOOLONG;
+    return set_err(err, "use the path", buf);
+}
+
 static int make_dir(const char *path, char **err)
 {
     if (mkdir(path, 0755) == 0 || errno == EEXIST)
@@ -28,7 +45,8 @@ static int make_dir(const char *path, char **err)
 static int write_atomic(const char *path, const char *data, size_t len, char **err)
 {
     char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (join(tmp, sizeof tmp, err, "%s.tmp", path) < 0)
+        return -1;
     FILE *f = fopen(tmp, "wb");
     if (!f)
         return set_err(err, "write", tmp);
@@ -92,7 +110,8 @@ static int export_one(exporter *x, const char *path, ag_feed_query *q, char **er
 static int export_kind(exporter *x, const char *dir, ag_feed_kind kind, const char *key, char **err)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s.ics", dir, key);
+    if (join(path, sizeof path, err, "%s/%s.ics", dir, key) < 0)
+        return -1;
     ag_feed_query q = {.kind = kind, .key = kind == AG_FEED_NETWORK ? NULL : key};
     return export_one(x, path, &q, err);
 }
@@ -103,8 +122,7 @@ static int make_tree(const char *out, char **err)
                                           "/events"};
     char path[4096];
     for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
-        snprintf(path, sizeof path, "%s%s", out, subdirs[i]);
-        if (make_dir(path, err) < 0)
+        if (join(path, sizeof path, err, "%s%s", out, subdirs[i]) < 0 || make_dir(path, err) < 0)
             return -1;
     }
     return 0;
@@ -115,19 +133,23 @@ static int export_all(exporter *x, char **err)
     const ag_config *cfg = x->svc->cfg;
     char dir[4096];
     int written = 0;
-    snprintf(dir, sizeof dir, "%s/feeds", x->root);
+    if (join(dir, sizeof dir, err, "%s/feeds", x->root) < 0)
+        return -1;
     if (export_kind(x, dir, AG_FEED_NETWORK, "network", err) < 0)
         return -1;
     written++;
-    snprintf(dir, sizeof dir, "%s/feeds/members", x->root);
+    if (join(dir, sizeof dir, err, "%s/feeds/members", x->root) < 0)
+        return -1;
     for (size_t i = 0; i < cfg->n_members; i++, written++)
         if (export_kind(x, dir, AG_FEED_MEMBER, cfg->members[i].id, err) < 0)
             return -1;
-    snprintf(dir, sizeof dir, "%s/feeds/categories", x->root);
+    if (join(dir, sizeof dir, err, "%s/feeds/categories", x->root) < 0)
+        return -1;
     for (size_t i = 0; i < cfg->n_categories; i++, written++)
         if (export_kind(x, dir, AG_FEED_CATEGORY, cfg->categories[i].id, err) < 0)
             return -1;
-    snprintf(dir, sizeof dir, "%s/events", x->root);
+    if (join(dir, sizeof dir, err, "%s/events", x->root) < 0)
+        return -1;
     for (size_t i = 0; i < x->svc->n_evs; i++) {
         int rc = export_kind(x, dir, AG_FEED_EVENT, x->svc->evs[i].ev.uid, err);
         if (rc == 1)
@@ -157,8 +179,8 @@ int ag_export(ag_service *svc, const char *out_dir, int64_t now, char **err)
         written = set_err(err, "buffer", "etags.map");
     if (written >= 0) {
         char path[4200];
-        snprintf(path, sizeof path, "%s/etags.map", out_dir);
-        if (write_atomic(path, map_text, map_len, err) < 0)
+        if (join(path, sizeof path, err, "%s/etags.map", out_dir) < 0 ||
+            write_atomic(path, map_text, map_len, err) < 0)
             written = -1;
     }
     free(map_text);

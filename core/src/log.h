@@ -17,6 +17,6 @@ typedef enum {
 /* Messages above this level are dropped. Default AG_LOG_INFO. */
 void ag_log_set_level(ag_log_level max);
 void ag_log(ag_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void ag_logv(ag_log_level level, const char *fmt, va_list ap);
+void ag_logv(ag_log_level level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 #endif

@@ -4,6 +4,7 @@
 #include "export.h"
 #include "log.h"
 #include "network.h"
+#include "reminders_cli.h"
 #include "render_cli.h"
 #include "service.h"
 #include "store.h"
@@ -32,6 +33,9 @@ static const char usage[] =
     "  token   --config DIR [--state PATH] MEMBER [--revoke]\n"
     "          Create (or rotate) the secret token of MEMBER's feed, which shows\n"
     "          members-only events; print its subscribe URL. --revoke deletes it.\n"
+    "  reminders --config DIR [--state PATH] [STATE] [--retry ID]\n"
+    "          List the reminder outbox (STATE: pending, sent, failed, missed,\n"
+    "          dropped or all); --retry puts a failed or missed reminder back.\n"
     "  sync status --config DIR [--state PATH]\n"
     "          Per member that syncs its calendar: last attempt, last success,\n"
     "          events imported, last error (as the sync plugin last recorded).\n"
@@ -46,6 +50,7 @@ static const char usage[] =
     "  -p, --plugin-dir DIR   overrides `plugins.directory` of agendad.yaml\n"
     "  -o, --out DIR          export destination\n"
     "  -r, --revoke           with token: delete the member's token\n"
+    "  -R, --retry ID         with reminders: send reminder ID again\n"
     "  -f, --format F         with a plugin command: output format (default txt)\n"
     "  -L, --lang ar|fr       with a plugin command: language\n"
     "  -v, --verbose          log debug messages\n"
@@ -62,6 +67,7 @@ typedef struct {
     const char *out_dir;
     const char *member;
     bool revoke;
+    const char *retry;
     const char *format;
     const char *lang;
     ag_overrides ov;
@@ -70,15 +76,22 @@ typedef struct {
 static int parse_args(int argc, char **argv, ag_cli *cli)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"listen", required_argument, NULL, 'l'},
-        {"state", required_argument, NULL, 's'},  {"plugin-dir", required_argument, NULL, 'p'},
-        {"out", required_argument, NULL, 'o'},    {"revoke", no_argument, NULL, 'r'},
-        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {"format", required_argument, NULL, 'f'},
-        {"lang", required_argument, NULL, 'L'},   {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"listen", required_argument, NULL, 'l'},
+        {"state", required_argument, NULL, 's'},
+        {"plugin-dir", required_argument, NULL, 'p'},
+        {"out", required_argument, NULL, 'o'},
+        {"revoke", no_argument, NULL, 'r'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"format", required_argument, NULL, 'f'},
+        {"lang", required_argument, NULL, 'L'},
+        {"retry", required_argument, NULL, 'R'},
+        {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "c:l:s:p:o:rvhVf:L:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:l:s:p:o:rvhVf:L:R:", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             cli->config_dir = optarg;
@@ -97,6 +110,9 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
             break;
         case 'r':
             cli->revoke = true;
+            break;
+        case 'R':
+            cli->retry = optarg;
             break;
         case 'f':
             cli->format = optarg;
@@ -258,6 +274,16 @@ static int cmd_token(const ag_cli *cli)
     return rc;
 }
 
+static int cmd_reminders(const ag_cli *cli)
+{
+    ag_service svc;
+    if (open_offline(cli, &svc) < 0)
+        return 1;
+    int rc = ag_reminders_cli(&svc, cli->member, cli->retry, stdout, stderr);
+    close_offline(&svc);
+    return rc;
+}
+
 /* Reads only: safe next to the running daemon, and it never migrates. */
 static int cmd_sync(const ag_cli *cli)
 {
@@ -312,6 +338,8 @@ int main(int argc, char **argv)
         return cmd_list(&cli);
     if (strcmp(cli.command, "token") == 0)
         return cmd_token(&cli);
+    if (strcmp(cli.command, "reminders") == 0)
+        return cmd_reminders(&cli);
     if (strcmp(cli.command, "sync") == 0)
         return cmd_sync(&cli);
     /* Any other command may be a plugin's renderer. */

@@ -82,6 +82,8 @@ void ag_event_free(ag_event *e)
     free(e->rrule);
     free(e->exdates);
     free(e->reminders);
+    free_strv(e->reminder_channels, e->n_reminder_channels);
+    free_strv(e->reminder_extra, e->n_reminder_extra);
     for (size_t i = 0; i < e->n_slots; i++)
         slot_free(&e->slots[i]);
     free(e->slots);
@@ -171,6 +173,8 @@ int ag_event_copy(ag_event *dst, const ag_event *src)
     dst->rrule = dup_str(src->rrule, &ok);
     dst->exdates = dup_mem(src->exdates, src->n_exdates * sizeof *src->exdates, &ok);
     dst->reminders = dup_mem(src->reminders, src->n_reminders * sizeof *src->reminders, &ok);
+    dst->reminder_channels = dup_strv(src->reminder_channels, src->n_reminder_channels, &ok);
+    dst->reminder_extra = dup_strv(src->reminder_extra, src->n_reminder_extra, &ok);
     dst->slots = dup_slots(src->slots, src->n_slots, &ok);
     dst->loc = dup_loc(&src->loc, &ok);
     if (!ok) {

@@ -106,6 +106,14 @@ typedef struct {
     size_t n_exdates;
     int64_t *reminders; /* lead times in seconds, > 0 */
     size_t n_reminders;
+    /* Who gets the reminders (config only: not stored, not published, so
+     * that changing them moves no SEQUENCE). Channel names; empty: the
+     * `reminders.channels` of agendad.yaml. Extra addresses besides the
+     * audience's contacts. */
+    char **reminder_channels;
+    size_t n_reminder_channels;
+    char **reminder_extra;
+    size_t n_reminder_extra;
     ag_slot *slots; /* agenda, in the admin's order */
     size_t n_slots;
     ag_loc loc; /* where the event's mapping starts */

@@ -1,6 +1,7 @@
 #include "plugin_host.h"
 
 #include "network.h"
+#include "plugin_internal.h"
 #include "plugin_net.h"
 
 #include <stdio.h>
@@ -82,7 +83,8 @@ struct agendad_request {
 
 /* ------------------------------------------------------------- helpers */
 
-static void host_logv(const ag_plugin_host *h, ag_log_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void
+host_logv(const ag_plugin_host *h, ag_log_level level, const char *fmt, va_list ap)
 {
     if (h->svc.logv)
         h->svc.logv(level, fmt, ap);
@@ -227,7 +229,7 @@ static const char *api_strerror(int err)
     }
 }
 
-static void api_log(agendad_plugin *self, int level, const char *fmt, ...)
+AGENDAD_PRINTF(3, 4) static void api_log(agendad_plugin *self, int level, const char *fmt, ...)
 {
     if (!self || !fmt)
         return;
@@ -1098,9 +1100,29 @@ ag_net *ag_plugin_host_net(const ag_plugin_host *h)
     return h->svc.net;
 }
 
+const char *ag_plugin_name(const agendad_plugin *p)
+{
+    return p->name;
+}
+
+bool ag_plugin_in_init(const agendad_plugin *p)
+{
+    return p->in_init;
+}
+
+struct ag_metrics *ag_plugin_metrics(const agendad_plugin *p)
+{
+    return p && p->host ? p->host->svc.metrics : NULL;
+}
+
 bool ag_plugin_host_finished(const ag_plugin_host *h)
 {
     return h->finished;
+}
+
+const ag_plugin_services *ag_plugin_host_services(const ag_plugin_host *h)
+{
+    return &h->svc;
 }
 
 /* ------------------------------------------------ host table: ABI 1.2 */
@@ -1294,6 +1316,12 @@ static const agendad_host host_table_template = {
     .http_fetch = ag_plugin_api_http_fetch,
     .smtp_send = ag_plugin_api_smtp_send,
     .xfer_cancel = ag_plugin_api_xfer_cancel,
+    .reminder_event = ag_plugin_api_reminder_event,
+    .reminder_ics = ag_plugin_api_reminder_ics,
+    .mem_free = free,
+    .metric_register = ag_plugin_api_metric_register,
+    .metric_add = ag_plugin_api_metric_add,
+    .metric_set = ag_plugin_api_metric_set,
     .strerror = api_strerror,
     .log = api_log,
     .config = api_config,

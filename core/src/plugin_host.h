@@ -71,6 +71,10 @@ typedef struct {
     /* The network client plugins use (ABI 1.1); NULL: their requests fail
      * with AGENDAD_ESTATE. Borrowed; free it only after ag_plugins_fini. */
     struct ag_net *net;
+    /* ABI 1.2 reminder_ics: the event uid as an .ics in lang, with METHOD
+     * PUBLISH or CANCEL; *out malloc'd. NULL: AGENDAD_ESTATE. */
+    int (*event_ics)(void *data, const char *uid, const char *lang, bool cancel, char **out,
+                     size_t *len);
 
     /* For the ABI 1.2 entries; any may be NULL (the entry then answers as
      * for an empty daemon). */
@@ -90,6 +94,8 @@ typedef struct {
     /* Route prefixes the core keeps for itself (NULL-terminated; may be
      * NULL): plugins cannot register them or anything under them. */
     const char *const *reserved_prefixes;
+    /* The registry plugins' metrics join (ABI 1.4); NULL: none kept. */
+    struct ag_metrics *metrics;
 } ag_plugin_services;
 
 /* Serves a plugin's page the way feeds are served (http.h's blob response:

@@ -7,15 +7,7 @@
 
 #include "agendad/plugin.h"
 #include "net.h"
-
-#include <stdbool.h>
-
-typedef struct ag_plugin_host ag_plugin_host;
-
-/* Provided by plugin_host.c. */
-ag_plugin_host *ag_plugin_owner(agendad_plugin *p);
-ag_net *ag_plugin_host_net(const ag_plugin_host *h);
-bool ag_plugin_host_finished(const ag_plugin_host *h);
+#include "plugin_internal.h"
 
 /* The host table entries. */
 int ag_plugin_api_http_fetch(agendad_plugin *self, const agendad_http_fetch *req,

@@ -3,6 +3,7 @@
  * store_tokens.c. */
 #include "store_internal.h"
 #include "store_migration_private.h"
+#include "store_outbox.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -100,7 +101,9 @@ static const char *const migrations[] = {
     "  removed_at INTEGER NOT NULL DEFAULT 0"
     ");"
     "CREATE INDEX imported_events_member ON imported_events (member);",
-    /* 3: ATTENDEEs and VALARMs of imported events (sync.private_data). */
+    /* 3: the reminder outbox (store_outbox.c). */
+    AG_STORE_OUTBOX_SCHEMA,
+    /* 4: ATTENDEEs and VALARMs of imported events (sync.private_data). */
     AG_STORE_PRIVATE_DATA_SCHEMA,
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -152,6 +155,7 @@ static const char *const sql[Q_COUNT_] = {
     [Q_TOKEN_DEL] = "DELETE FROM tokens WHERE member = ?1",
 };
 
+static void set_errv(char **err, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void set_errv(char **err, const char *fmt, va_list ap)
 {
     if (!err)
@@ -420,6 +424,8 @@ void ag_store_close(ag_store *st)
         return;
     for (size_t i = 0; i < Q_COUNT_; i++)
         sqlite3_finalize(st->stmts[i]);
+    for (size_t i = 0; i < sizeof st->outbox_stmts / sizeof st->outbox_stmts[0]; i++)
+        sqlite3_finalize(st->outbox_stmts[i]);
     /* close_v2 rather than close: a statement leaked by a bug would make
      * close fail and leave the WAL uncheckpointed. */
     sqlite3_close_v2(st->db);

@@ -45,6 +45,7 @@ struct ag_store {
     bool readonly;
     int64_t generation; /* last value read or committed; fallback on read errors */
     sqlite3_stmt *stmts[Q_COUNT_];
+    sqlite3_stmt *outbox_stmts[16]; /* store_outbox.c's, prepared on first use */
 };
 
 /* The statement id, reset with bindings cleared; NULL on a prepare error

@@ -1,4 +1,4 @@
-/* Schema step 3: the private data (ATTENDEEs, VALARMs) of imported events,
+/* Schema step 4: the private data (ATTENDEEs, VALARMs) of imported events,
  * kept only for members whose admin set sync.private_data. In its own file
  * so that schema steps added on other branches merge as one line each in
  * store.c's list. Child tables rather than columns of imported_events, like

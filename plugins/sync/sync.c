@@ -65,9 +65,20 @@ static void replace(char **dst, char *src)
     *dst = src;
 }
 
+/* /metrics: agendad_plugin_sync_pulls_total{member, result}. */
+static void count_pull(sync_member *m, const char *error, bool changed)
+{
+    const agendad_host *h = m->sp->host;
+    if (!m->sp->pulls)
+        return;
+    const char *const values[] = {m->id, error ? "error" : changed ? "changed" : "unchanged"};
+    h->metric_add(m->sp->pulls, values, 1);
+}
+
 void sync_pull_done(sync_member *m, const char *error, bool changed)
 {
     int64_t now = (int64_t)time(NULL);
+    count_pull(m, error, changed);
     bool was_failing = m->last_error != NULL;
     bool was_private = m->copy_private;
     if (error) {
@@ -316,6 +327,12 @@ static int sync_init(agendad_plugin *self, const agendad_host *host, void **stat
     if (rc != 0) {
         free(sp);
         return rc;
+    }
+    if (AGENDAD_HOST_HAS(host, metric_register)) {
+        static const char *const labels[] = {"member", "result", NULL};
+        sp->pulls = host->metric_register(
+            self, AGENDAD_METRIC_COUNTER, "pulls_total",
+            "Pulls of members' feeds by result: changed, unchanged (304 or same), error.", labels);
     }
     *state = sp;
     refresh_members(sp);

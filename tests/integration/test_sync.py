@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -295,6 +296,16 @@ class SyncTest(unittest.TestCase):
         # Back to good: the error clears.
         self.peer.write("fes-meknes.ics", fes_feed())
         self.wait_status("fes-meknes", lambda s: s["last_error"] is None)
+        # /metrics counts every pull per member and result.
+        status, _, body = self.daemon.get("/metrics")
+        self.assertEqual(status, 200)
+        metrics = body.decode()
+        errors = re.search(r'agendad_plugin_sync_pulls_total\{member="fes-meknes",'
+                           r'result="error"\} (\d+)', metrics)
+        self.assertIsNotNone(errors, metrics)
+        self.assertGreaterEqual(int(errors.group(1)), 4)
+        self.assertRegex(metrics, r'agendad_plugin_sync_pulls_total\{member="fes-meknes",'
+                                  r'result="changed"\} [1-9]')
 
     def test_parser_crash_and_runaway_cost_one_pull_only(self):
         self.wait_first_pull()

@@ -332,6 +332,47 @@ static void settings_values(void **state)
     assert_string_equal(fx->cfg->events[0].tzid, "Europe/Paris"); /* default tz applied */
 }
 
+static void reminders_map_and_settings(void **state)
+{
+    fixture *fx = *state;
+    put("config/agendad.yaml", "categories: []\n"
+                               "reminders:\n"
+                               "  grace: 30m\n"
+                               "  retry: {attempts: 3, initial: 2m, max: 1h}\n"
+                               "  channels: [email, webhook]\n");
+    assert_int_equal(load_event(fx, EVENT_HEAD "  reminders:\n"
+                                               "    before: [1d, 2h]\n"
+                                               "    channels: [command]\n"
+                                               "    extra: [press@rmcto.test]\n"),
+                     0);
+    const ag_reminder_settings *r = &fx->cfg->settings.reminders;
+    assert_int_equal(r->grace, 1800);
+    assert_int_equal(r->retry_attempts, 3);
+    assert_int_equal(r->retry_initial, 120);
+    assert_int_equal(r->retry_max, 3600);
+    assert_int_equal(r->n_channels, 2);
+    assert_int_equal(r->check_interval, 60); /* default kept */
+    const ag_event *e = &fx->cfg->events[0];
+    assert_int_equal(e->n_reminders, 2);
+    assert_string_equal(e->reminder_channels[0], "command");
+    assert_string_equal(e->reminder_extra[0], "press@rmcto.test");
+}
+
+static void error_reminders_map(void **state)
+{
+    expect_one(*state, EVENT_HEAD "  reminders: {before: [1d], extra: [\"not-an-address\"]}\n",
+               "config/events/e.yaml:6:37", "\"not-an-address\" is not an email address");
+}
+
+static void error_reminders_key(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(load_event(fx, EVENT_HEAD "  reminders: {befor: [1d]}\n"), -1);
+    assert_diag(fx, "config/events/e.yaml:6:15",
+                "unknown key \"befor\" in reminders (did you mean");
+    assert_diag(fx, "config/events/e.yaml:6:14", "reminders has no \"before\"");
+}
+
 static void error_unknown_key(void **state)
 {
     expect_one(*state, EVENT_HEAD "  titel: x\n", "config/events/e.yaml:6:3",
@@ -805,6 +846,9 @@ int main(void)
         T(valid_all_day_and_recurrence),
         T(valid_settings_members_plugins),
         T(settings_values),
+        T(reminders_map_and_settings),
+        T(error_reminders_map),
+        T(error_reminders_key),
         T(error_unknown_key),
         T(error_impossible_date),
         T(error_utc_offset),

@@ -130,17 +130,28 @@ static void on_tick(uv_timer_t *t)
     (*(int *)t->data)++;
 }
 
-/* Runs the loop until *counter reaches target; fails after 20 s. */
+static void on_nudge(uv_timer_t *t)
+{
+    (void)t;
+}
+
+/* Runs the loop until *counter reaches target; fails after 20 s. libuv 1.44
+ * runs due timers *before* it polls in UV_RUN_ONCE: a callback delivered
+ * from a timer would leave uv_run blocked in the poll until the next event,
+ * so a short ticker bounds each pass. */
 static void run_until(uv_loop_t *loop, const int *counter, int target)
 {
     bool expired = false;
-    uv_timer_t watchdog;
+    uv_timer_t watchdog, nudge;
     uv_timer_init(loop, &watchdog);
+    uv_timer_init(loop, &nudge);
     watchdog.data = &expired;
     uv_timer_start(&watchdog, on_watchdog, 20000, 0);
+    uv_timer_start(&nudge, on_nudge, 10, 10);
     while (*counter < target && !expired)
         uv_run(loop, UV_RUN_ONCE);
     uv_close((uv_handle_t *)&watchdog, NULL);
+    uv_close((uv_handle_t *)&nudge, NULL);
     uv_run(loop, UV_RUN_NOWAIT);
     assert_false(expired);
 }

@@ -56,7 +56,7 @@ extern "C" {
 #endif
 
 #define AGENDAD_PLUGIN_ABI_MAJOR 1
-#define AGENDAD_PLUGIN_ABI_MINOR 4
+#define AGENDAD_PLUGIN_ABI_MINOR 6
 
 #if defined(__GNUC__)
 #define AGENDAD_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -210,14 +210,27 @@ struct agendad_reminder {
      * log and the outbox (copied; NULL when delivered). */
     void (*done)(agendad_reminder *r, agendad_delivery outcome, const char *error);
     void *host_data; /* the host's; the channel leaves it alone */
+    /* --- ABI 1.4: check r->size (AGENDAD_REMINDER_HAS) before reading. */
+    const char *kind;      /* "reminder"; "cancel": the event is off (send a CANCEL);
+                              "change": its time or place changed (send the update) */
+    const char *address;   /* the contact address to write to; NULL for a member without one.
+                              One reminder per address: never group recipients. */
+    bool both_languages;   /* the recipient's language is unknown: write ar and fr */
+    int sequence;          /* the event's SEQUENCE */
+    const char *event_url; /* the event's page (its .ics on this daemon) */
+    const char *id;        /* stable id of this send, the same on a retry (dedup key for
+                              the receiver: Message-ID, webhook delivery id) */
 };
+
+#define AGENDAD_REMINDER_HAS(r, member)                                                            \
+    ((r)->size >= offsetof(agendad_reminder, member) + sizeof((r)->member))
 
 /* Hands a reminder to the channel. See agendad_reminder for ownership. */
 typedef void (*agendad_channel_fn)(agendad_reminder *r, void *data);
 
 /* ---------------------------------------------------------- event sources */
 
-/* ABI 1.4 (sync private data): an ATTENDEE of an imported event, as the
+/* ABI 1.6 (sync private data): an ATTENDEE of an imported event, as the
  * source wrote it. The host publishes it only where the admin allowed the
  * member's private data (members.yaml sync.private_data). */
 typedef struct {
@@ -233,7 +246,7 @@ typedef enum {
     AGENDAD_TRIGGER_ABSOLUTE = 2, /* a UTC instant */
 } agendad_trigger;
 
-/* ABI 1.4: a VALARM of an imported event; same publication rule. */
+/* ABI 1.6: a VALARM of an imported event; same publication rule. */
 typedef struct {
     const char *action; /* required: "DISPLAY" or "AUDIO" */
     agendad_trigger related;
@@ -260,7 +273,7 @@ typedef struct {
     const char *const *categories; /* names as the source wrote them; the host keeps those
                                       naming a configured category (id or name) */
     size_t n_categories;
-    /* ABI 1.4: appended; an older plugin's events carry none. Give them only
+    /* ABI 1.6: appended; an older plugin's events carry none. Give them only
      * when the member's sync settings have private_data set. */
     const agendad_source_attendee *attendees;
     size_t n_attendees;
@@ -375,6 +388,16 @@ typedef struct {
  * Runs on the loop thread, with the store queries available, but no HTTP
  * server may be running (the command line has none). */
 typedef int (*agendad_render_fn)(const agendad_render_request *r, FILE *out, void *data);
+
+/* -------------------------------------------------- metrics (ABI 1.5) */
+
+/* A metric family a plugin registered; owned by the host, valid until fini. */
+typedef struct agendad_metric agendad_metric;
+
+typedef enum {
+    AGENDAD_METRIC_COUNTER = 0, /* only goes up */
+    AGENDAD_METRIC_GAUGE = 1,   /* set to any value */
+} agendad_metric_kind;
 
 /* --------------------------------------------------------- the host table */
 
@@ -580,6 +603,33 @@ struct agendad_host {
      * until the current callback returns. */
     int (*event_ical)(agendad_plugin *self, const agendad_event *ev, const char *lang,
                       const char **text, size_t *len);
+
+    /* --- ABI 1.4: reminders. Check AGENDAD_HOST_HAS(host, mem_free) first. */
+    /* The event r is about, also when it was removed from the config (for a
+     * cancellation notice); NULL once purged. Valid like event_find's. */
+    const agendad_event *(*reminder_event)(agendad_plugin *self, const agendad_reminder *r);
+    /* The event as an iCalendar object for r's recipient, built by the core's
+     * feed builder: METHOD:CANCEL for a cancellation, else METHOD:PUBLISH.
+     * *out is NUL-terminated (*len bytes); free it with mem_free. */
+    int (*reminder_ics)(agendad_plugin *self, const agendad_reminder *r, char **out, size_t *len);
+    void (*mem_free)(void *p);
+
+    /* --- ABI 1.5: metrics on the daemon's /metrics. Check
+     * AGENDAD_HOST_HAS(host, metric_register) first. */
+    /* During init only (else NULL). The family is published as
+     * agendad_plugin_<plugin name>_<name> (name: [a-z0-9_]+; counters end in
+     * _total by convention); labels: NULL-terminated label names (at most
+     * 4) or NULL. Label values must come from a bounded set (member ids,
+     * channel names), never from what a client sends. Strings are copied.
+     * NULL on a bad name, a clash, or when the daemon keeps no metrics:
+     * updating a NULL family does nothing. */
+    agendad_metric *(*metric_register)(agendad_plugin *self, agendad_metric_kind kind,
+                                       const char *name, const char *help,
+                                       const char *const *labels);
+    /* values: one per label name, in order (NULL without labels); copied.
+     * add: counters and gauges (a counter ignores v < 0); set: gauges. */
+    void (*metric_add)(agendad_metric *m, const char *const *values, double v);
+    void (*metric_set)(agendad_metric *m, const char *const *values, double v);
 };
 
 /* True when the running host provides `member` (an entry appended after the

@@ -1,0 +1,273 @@
+#include "reminder_text.h"
+
+#include <libical/ical.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+char *rem_local_time(int64_t instant, const char *tzid, bool all_day)
+{
+    icaltimezone *z = tzid ? icaltimezone_get_builtin_timezone(tzid) : NULL;
+    icaltimetype t =
+        icaltime_from_timet_with_zone((time_t)instant, 0, z ? z : icaltimezone_get_utc_timezone());
+    char *s = NULL;
+    int rc = all_day ? asprintf(&s, "%04d-%02d-%02d", t.year, t.month, t.day)
+                     : asprintf(&s, "%04d-%02d-%02d %02d:%02d", t.year, t.month, t.day, t.hour,
+                                t.minute);
+    return rc < 0 ? NULL : s;
+}
+
+static char *when_text(const rem_text *t)
+{
+    char *a = rem_local_time(t->occurrence, t->tzid, t->all_day);
+    char *b = rem_local_time(t->occurrence_end, t->tzid, t->all_day);
+    char *s = NULL;
+    if (a && b && asprintf(&s, "%s – %s (%s)", a, b, t->tzid ? t->tzid : "UTC") < 0)
+        s = NULL;
+    free(a);
+    free(b);
+    return s;
+}
+
+static void load_agenda(const agendad_host *h, agendad_plugin *self, const agendad_event *ev,
+                        const rem_text *t, rem_lang_text *l)
+{
+    size_t n = h->event_slot_count(self, ev);
+    l->agenda = n ? calloc(n, sizeof *l->agenda) : NULL;
+    for (size_t i = 0; l->agenda && i < n; i++) {
+        agendad_slot s;
+        const char *title = h->event_slot_title(self, ev, i, l->lang);
+        if (h->event_slot(self, ev, i, &s) != 0 || !title)
+            continue;
+        char *at = s.timed ? rem_local_time(s.start, t->tzid, false) : NULL;
+        char *line = NULL;
+        /* Only the clock time: the date is the event's. */
+        if (asprintf(&line, "%s %s", at ? at + 11 : "–", title) >= 0)
+            l->agenda[l->n_agenda++] = line;
+        free(at);
+    }
+}
+
+static void load_lang(const agendad_host *h, agendad_plugin *self, const agendad_event *ev,
+                      rem_text *t, const char *lang)
+{
+    rem_lang_text *l = &t->langs[t->n_langs++];
+    l->lang = lang;
+    l->title = dup_or_null(h->event_text(self, ev, AGENDAD_TEXT_TITLE, lang));
+    l->location = dup_or_null(h->event_text(self, ev, AGENDAD_TEXT_LOCATION, lang));
+    l->description = dup_or_null(h->event_text(self, ev, AGENDAD_TEXT_DESCRIPTION, lang));
+    l->when = when_text(t);
+    load_agenda(h, self, ev, t, l);
+}
+
+int rem_text_load(const agendad_host *h, agendad_plugin *self, const agendad_reminder *r,
+                  rem_text *t)
+{
+    memset(t, 0, sizeof *t);
+    const agendad_event *ev = AGENDAD_HOST_HAS(h, reminder_event)
+                                  ? h->reminder_event(self, r)
+                                  : h->event_find(self, r->event_uid);
+    if (!ev)
+        return AGENDAD_ENOENT;
+    agendad_when w;
+    if (h->event_when(self, ev, &w) != 0)
+        return AGENDAD_EZONE;
+    bool v12 = AGENDAD_REMINDER_HAS(r, id);
+    t->kind = v12 && r->kind ? r->kind : "reminder";
+    t->uid = r->event_uid;
+    t->url = v12 ? r->event_url : NULL;
+    t->id = v12 ? r->id : NULL;
+    t->address = v12 ? r->address : NULL;
+    t->member = r->recipient;
+    t->sequence = v12 ? r->sequence : 0;
+    t->occurrence = r->occurrence;
+    t->occurrence_end = r->occurrence + (w.end - w.start);
+    t->lead = r->lead_time;
+    t->tzid = w.tzid;
+    t->all_day = w.all_day;
+    const char *first = r->language && strcmp(r->language, "fr") == 0 ? "fr" : "ar";
+    load_lang(h, self, ev, t, first);
+    if (v12 && r->both_languages)
+        load_lang(h, self, ev, t, strcmp(first, "ar") == 0 ? "fr" : "ar");
+    return 0;
+}
+
+void rem_text_free(rem_text *t)
+{
+    for (size_t i = 0; i < t->n_langs; i++) {
+        rem_lang_text *l = &t->langs[i];
+        free(l->title);
+        free(l->location);
+        free(l->description);
+        free(l->when);
+        for (size_t j = 0; j < l->n_agenda; j++)
+            free(l->agenda[j]);
+        free(l->agenda);
+    }
+    memset(t, 0, sizeof *t);
+}
+
+static const char *prefix(const char *kind, const char *lang)
+{
+    bool ar = strcmp(lang, "ar") == 0;
+    if (strcmp(kind, "cancel") == 0)
+        return ar ? "إلغاء:" : "Annulé :";
+    if (strcmp(kind, "change") == 0)
+        return ar ? "تعديل:" : "Modifié :";
+    return ar ? "تذكير:" : "Rappel :";
+}
+
+void rem_lead(int64_t lead, const char *lang, char *buf, size_t size)
+{
+    bool ar = strcmp(lang, "ar") == 0;
+    if (lead % 86400 == 0)
+        snprintf(buf, size, ar ? "%lld يوم" : "%lld jour(s)", (long long)(lead / 86400));
+    else if (lead % 3600 == 0)
+        snprintf(buf, size, ar ? "%lld ساعة" : "%lld heure(s)", (long long)(lead / 3600));
+    else
+        snprintf(buf, size, ar ? "%lld دقيقة" : "%lld minute(s)", (long long)(lead / 60));
+}
+
+char *rem_subject(const rem_text *t)
+{
+    char *s = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&s, &len);
+    if (!f)
+        return NULL;
+    for (size_t i = 0; i < t->n_langs; i++)
+        fprintf(f, "%s%s %s", i ? " | " : "", prefix(t->kind, t->langs[i].lang),
+                t->langs[i].title ? t->langs[i].title : t->uid);
+    fclose(f);
+    return s;
+}
+
+static const char *label(const char *key, const char *lang)
+{
+    static const char *const labels[][3] = {
+        {"when", "الموعد", "Quand"},
+        {"where", "المكان", "Où"},
+        {"agenda", "البرنامج", "Programme"},
+        {"link", "الرابط", "Lien"},
+        {"before", "قبل", "Dans"},
+        {"cancel", "تم إلغاء هذا الحدث.", "Cet événement est annulé."},
+        {"change", "تغير موعد أو مكان هذا الحدث.", "La date ou le lieu de cet événement a changé."},
+    };
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+        if (strcmp(labels[i][0], key) == 0)
+            return labels[i][strcmp(lang, "ar") == 0 ? 1 : 2];
+    return key;
+}
+
+typedef void (*put_fn)(FILE *f, const char *s);
+
+static void put_plain(FILE *f, const char *s)
+{
+    fputs(s, f);
+}
+
+/* HTML text content: the five characters with a meaning in markup. */
+static void put_html(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            fputc(*s, f);
+        }
+    }
+}
+
+static void write_lang(FILE *f, const rem_text *t, const rem_lang_text *l, bool html)
+{
+    put_fn put = html ? put_html : put_plain;
+    const char *nl = html ? "<br>\n" : "\n";
+    if (html)
+        fprintf(f, "<div dir=\"%s\" lang=\"%s\">\n<h2>", strcmp(l->lang, "ar") == 0 ? "rtl" : "ltr",
+                l->lang);
+    put(f, l->title ? l->title : t->uid);
+    fputs(html ? "</h2>\n" : "\n\n", f);
+    if (strcmp(t->kind, "reminder") != 0) {
+        put(f, label(t->kind, l->lang));
+        fputs(nl, f);
+    }
+    fprintf(f, "%s: ", label("when", l->lang));
+    put(f, l->when ? l->when : "");
+    fputs(nl, f);
+    if (l->location) {
+        fprintf(f, "%s: ", label("where", l->lang));
+        put(f, l->location);
+        fputs(nl, f);
+    }
+    if (l->n_agenda) {
+        fprintf(f, "%s:%s", label("agenda", l->lang), nl);
+        for (size_t i = 0; i < l->n_agenda; i++) {
+            fputs("  ", f);
+            put(f, l->agenda[i]);
+            fputs(nl, f);
+        }
+    }
+    if (t->url) {
+        fprintf(f, "%s: ", label("link", l->lang));
+        if (html) {
+            fputs("<a href=\"", f);
+            put_html(f, t->url);
+            fputs("\">", f);
+            put_html(f, t->url);
+            fputs("</a>", f);
+        } else {
+            fputs(t->url, f);
+        }
+        fputs(nl, f);
+    }
+    fputs(html ? "</div>\n" : "\n", f);
+}
+
+static char *body(const rem_text *t, bool html)
+{
+    char *s = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&s, &len);
+    if (!f)
+        return NULL;
+    if (html)
+        fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n", f);
+    for (size_t i = 0; i < t->n_langs; i++) {
+        if (i)
+            fputs(html ? "<hr>\n" : "----\n\n", f);
+        write_lang(f, t, &t->langs[i], html);
+    }
+    if (html)
+        fputs("</body></html>\n", f);
+    fclose(f);
+    return s;
+}
+
+char *rem_body_text(const rem_text *t)
+{
+    return body(t, false);
+}
+
+char *rem_body_html(const rem_text *t)
+{
+    return body(t, true);
+}

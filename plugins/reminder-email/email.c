@@ -1,0 +1,248 @@
+/* reminder-email: the "email" channel. One message per recipient address,
+ * sent through the host's SMTP client on the loop.
+ *
+ * Config (agendad.yaml, plugins.load.reminder-email):
+ *   url: smtp://mail.example.org:587    # smtps:// for implicit TLS
+ *   starttls: true                      # require STARTTLS on smtp:// (default true)
+ *   from: "RMCTO <agenda@example.org>"
+ *   username: agenda                    # optional AUTH
+ *   password_file: /etc/agendad/smtp-password
+ *   password_credential: smtp-password  # or: $CREDENTIALS_DIRECTORY/NAME (systemd)
+ *   timeout: 60                         # seconds for the whole exchange
+ *   ca_file: /path/ca.pem               # optional
+ *   tls_insecure: false                 # lab setups only */
+#include "mail.h"
+#include "reminder_text.h"
+
+#include <agendad/plugin.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {
+    const agendad_host *host;
+    agendad_plugin *self;
+    const char *url, *from, *username, *ca_file;
+    char *password;
+    bool starttls, tls_insecure;
+    long timeout_ms;
+} email;
+
+typedef struct {
+    email *em;
+    agendad_reminder *r;
+    char *message;
+} pending;
+
+static const char *opt(const email *em, const char *key)
+{
+    const agendad_host *h = em->host;
+    const agendad_config_node *n = h->config_get(h->config(em->self), key);
+    return n ? h->config_scalar(n) : NULL;
+}
+
+static bool opt_bool(const email *em, const char *key, bool def)
+{
+    const char *v = opt(em, key);
+    return v ? strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 : def;
+}
+
+static char *read_secret(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char buf[1024];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    buf[strcspn(buf, "\r\n")] = '\0'; /* editors add a final newline */
+    return strdup(buf);
+}
+
+/* A file, or a systemd credential by name, so that no secret sits in the
+ * config. */
+static int load_password(email *em)
+{
+    const char *file = opt(em, "password_file");
+    const char *cred = opt(em, "password_credential");
+    char path[4096];
+    if (!file && cred) {
+        const char *dir = getenv("CREDENTIALS_DIRECTORY");
+        if (!dir) {
+            em->host->log(em->self, AGENDAD_LOG_ERR,
+                          "password_credential is set but CREDENTIALS_DIRECTORY is not (run "
+                          "under systemd with LoadCredential=)");
+            return -1;
+        }
+        snprintf(path, sizeof path, "%s/%s", dir, cred);
+        file = path;
+    }
+    if (!file)
+        return 0;
+    em->password = read_secret(file);
+    if (!em->password) {
+        em->host->log(em->self, AGENDAD_LOG_ERR, "cannot read the SMTP password from %s", file);
+        return -1;
+    }
+    return 0;
+}
+
+static agendad_delivery outcome_of(const agendad_net_result *res)
+{
+    if (res->outcome == AGENDAD_NET_OK)
+        return AGENDAD_DELIVERED;
+    /* 5xx: the server refused for good (unknown mailbox...); anything else
+     * (4xx, no answer, cancelled at shutdown) may work later. */
+    return res->status >= 500 && res->status < 600 ? AGENDAD_FAILED_PERMANENT
+                                                   : AGENDAD_FAILED_TEMPORARY;
+}
+
+static void on_sent(const agendad_net_result *res, void *data)
+{
+    pending *p = data;
+    agendad_delivery d = outcome_of(res);
+    p->r->done(p->r, d, d == AGENDAD_DELIVERED ? NULL : res->error);
+    free(p->message);
+    free(p);
+}
+
+static char *build(email *em, const agendad_reminder *r, const rem_text *t, size_t *len)
+{
+    char *ics = NULL;
+    size_t ics_len = 0;
+    if (AGENDAD_HOST_HAS(em->host, reminder_ics) &&
+        em->host->reminder_ics(em->self, r, &ics, &ics_len) != 0)
+        ics = NULL;
+    char *subject = rem_subject(t), *text = rem_body_text(t), *html = rem_body_html(t);
+    char mid[256];
+    const char *at = strchr(em->from, '@');
+    snprintf(mid, sizeof mid, "reminder-%s-%s-%d@%.*s", t->id ? t->id : "0", t->kind, t->sequence,
+             at ? (int)strcspn(at + 1, ">") : 7, at ? at + 1 : "agendad");
+    rem_mail m = {.from = em->from,
+                  .to = r->address,
+                  .subject = subject,
+                  .message_id = mid,
+                  .date = (int64_t)time(NULL),
+                  .text = text,
+                  .html = html,
+                  .ics = ics,
+                  .ics_len = ics_len,
+                  .cancel = strcmp(t->kind, "cancel") == 0};
+    char *msg = subject && text && html ? rem_mail_build(&m, len) : NULL;
+    free(subject);
+    free(text);
+    free(html);
+    if (ics)
+        em->host->mem_free(ics);
+    return msg;
+}
+
+static int submit(email *em, pending *p, size_t len)
+{
+    const char *rcpt[] = {p->r->address, NULL};
+    agendad_smtp_message msg = {.size = sizeof msg,
+                                .url = em->url,
+                                .starttls = em->starttls,
+                                .username = em->username,
+                                .password = em->password,
+                                .from = em->from,
+                                .rcpt = rcpt,
+                                .message = p->message,
+                                .message_len = len,
+                                .timeout_ms = em->timeout_ms,
+                                .tls_insecure = em->tls_insecure,
+                                .ca_file = em->ca_file};
+    /* The envelope sender is the bare address. */
+    char from[512];
+    const char *lt = strchr(em->from, '<');
+    if (lt) {
+        snprintf(from, sizeof from, "%.*s", (int)strcspn(lt + 1, ">"), lt + 1);
+        msg.from = from;
+    }
+    return em->host->smtp_send(em->self, &msg, on_sent, p, NULL);
+}
+
+static void send_reminder(agendad_reminder *r, void *data)
+{
+    email *em = data;
+    if (!AGENDAD_REMINDER_HAS(r, id) || !r->address) {
+        r->done(r, AGENDAD_FAILED_PERMANENT, "the recipient has no email address");
+        return;
+    }
+    rem_text t;
+    if (rem_text_load(em->host, em->self, r, &t) != 0) {
+        r->done(r, AGENDAD_FAILED_PERMANENT, "the event is gone");
+        return;
+    }
+    size_t len = 0;
+    pending *p = calloc(1, sizeof *p);
+    char *message = p ? build(em, r, &t, &len) : NULL;
+    rem_text_free(&t);
+    if (!message) {
+        free(p);
+        r->done(r, AGENDAD_FAILED_PERMANENT, "cannot build the message (bad address?)");
+        return;
+    }
+    *p = (pending){em, r, message};
+    int rc = submit(em, p, len);
+    if (rc != 0) {
+        free(message);
+        free(p);
+        r->done(r, AGENDAD_FAILED_TEMPORARY, em->host->strerror(rc));
+    }
+}
+
+static int configure(email *em)
+{
+    em->url = opt(em, "url");
+    em->from = opt(em, "from");
+    em->username = opt(em, "username");
+    em->ca_file = opt(em, "ca_file");
+    em->starttls = opt_bool(em, "starttls", true);
+    em->tls_insecure = opt_bool(em, "tls_insecure", false);
+    const char *t = opt(em, "timeout");
+    em->timeout_ms = t ? atol(t) * 1000 : 60000;
+    if (!em->url || !em->from) {
+        em->host->log(em->self, AGENDAD_LOG_ERR, "url and from are required");
+        return -1;
+    }
+    if (strncmp(em->url, "smtps://", 8) == 0)
+        em->starttls = false; /* implicit TLS already */
+    return load_password(em);
+}
+
+static int email_init(agendad_plugin *self, const agendad_host *host, void **state)
+{
+    if (!AGENDAD_HOST_HAS(host, mem_free)) {
+        host->log(self, AGENDAD_LOG_ERR, "needs agendad plugin ABI 1.2");
+        return AGENDAD_EPLUGIN;
+    }
+    email *em = calloc(1, sizeof *em);
+    if (!em)
+        return AGENDAD_ENOMEM;
+    em->host = host;
+    em->self = self;
+    if (configure(em) < 0 || host->register_channel(self, "email", send_reminder, em) != 0) {
+        free(em->password);
+        free(em);
+        return AGENDAD_EPLUGIN;
+    }
+    rem_mail_init();
+    *state = em;
+    return 0;
+}
+
+/* Transfers still running are cancelled by the host after fini; their
+ * reminders stay pending in the outbox and go out at the next start. */
+static void email_fini(agendad_plugin *self, void *state)
+{
+    (void)self;
+    email *em = state;
+    free(em->password);
+    free(em);
+    rem_mail_shutdown();
+}
+
+AGENDAD_PLUGIN_DECLARE("reminder-email", "1.0", email_init, email_fini);

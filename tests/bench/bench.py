@@ -1,0 +1,374 @@
+#!/usr/bin/python3
+"""Runs every benchmark and writes tests/bench/results.md. Peers run in the
+same run on the same machine, and results are reported as ratios, because
+absolute numbers on a shared machine drift. Called by run.sh (which builds
+and installs the peers); never part of the test run.
+
+    bench.py BUILD_DIR [--quick]"""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+PY = "/usr/bin/python3"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kv(line):
+    return {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", line)}
+
+
+def gen(n, tmp):
+    d = os.path.join(tmp, f"cfg{n}")
+    if not os.path.isdir(d):
+        subprocess.run([PY, os.path.join(HERE, "gen_config.py"), str(n), d], check=True)
+    return d
+
+
+# ---- feed generation ----
+
+def generation(build, tmp, sizes):
+    rows = []
+    for n in sizes:
+        cfg = gen(n, tmp)
+        ours = kv(subprocess.run([os.path.join(build, "tests/bench/bench_feed"), cfg,
+                                  os.path.join(tmp, f"gen{n}.db"), "3" if n <= 10000 else "1"],
+                                 capture_output=True, text=True, check=True).stdout)
+        peer = kv(subprocess.run([PY, os.path.join(HERE, "peer_icalendar.py"), str(n),
+                                  "3" if n <= 1000 else "1"],
+                                 capture_output=True, text=True, check=True, cwd=HERE).stdout)
+        ours["total_s"] = ours["load_s"] + ours["build_s"]
+        rows.append((n, ours, peer))
+        print(f"generation {n}: ours {ours} peer {peer}", flush=True)
+    return rows
+
+
+# ---- serving ----
+
+class Proc:
+    def __init__(self, args, log, **kw):
+        self.log = open(log, "wb")
+        self.p = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, **kw)
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(20)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.log.close()
+
+
+def wait_200(url, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=60) as r:
+                if r.status == 200:
+                    return r.read(), dict(r.headers)
+        except OSError:
+            time.sleep(0.01)
+    raise RuntimeError(f"{url} never answered")  # noqa
+
+
+def agendad(build, cfg, state, port, log):
+    return Proc([os.path.join(build, "core/agendad"), "run", "--config", cfg, "--state", state,
+                 "--listen", f"127.0.0.1:{port}", "--plugin-dir", os.path.join(build, "plugins")],
+                log)
+
+
+AUTH = "Basic YmVuY2g6YmVuY2g="  # bench:bench; Radicale's auth "none" takes any
+
+
+def wrk(url, seconds, conns, etag=None, auth=False):
+    args = ["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--timeout", "30s", "--latency", url]
+    if auth:
+        args[1:1] = ["-H", "Authorization: " + AUTH]
+    env = dict(os.environ)
+    if etag:
+        args[1:1] = ["-s", os.path.join(HERE, "inm.lua")]
+        env["ETAG"] = etag
+    out = subprocess.run(args, capture_output=True, text=True, env=env, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    if not p99 or rps == 0:
+        return {"rps": float("nan"), "p99_ms": float("nan"), "non2xx": 0, "errors": "no response completed"}
+    scale = {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": rps, "p99_ms": float(p99.group(1)) * scale,
+            "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "errors": errors.group(1) if errors else "none"}
+
+
+def sequential(url, n):
+    """Radicale regenerates the collection on every GET, seconds each: wrk's
+    fixed duration would see no response complete. n GETs one after another."""
+    req = urllib.request.Request(url, headers={"Authorization": AUTH})
+    times = []
+    for _ in range(n):
+        t0 = time.monotonic()
+        with urllib.request.urlopen(req, timeout=600) as r:
+            r.read()
+        times.append(time.monotonic() - t0)
+    return {"rps": n / sum(times), "p99_ms": max(times) * 1000, "non2xx": 0, "errors": "none"}
+
+
+def h2load(url, seconds, conns, etag):
+    """304 revalidations. wrk cannot count them: agendad's 304 carries the
+    Content-Length of the 200 (RFC 9110 8.6) and wrk's http_parser then
+    waits for a body; h2load (HTTP/1.1 mode) reads 304s as bodiless."""
+    out = subprocess.run(["h2load", "--h1", "-t1", f"-c{conns}", f"-D{seconds}", "-H",
+                          f"If-None-Match: {etag}", url], capture_output=True, text=True,
+                         check=True).stdout
+    rps = float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out).group(1))
+    codes = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx", out)
+    t = re.search(r"time for request:\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)",
+                  out)
+    ms = lambda v, u: float(v) * {"us": 0.001, "ms": 1, "s": 1000}[u]
+    return {"rps": rps, "max_ms": ms(t.group(3), t.group(4)), "mean_ms": ms(t.group(5), t.group(6)),
+            "p99_ms": float("nan"), "non2xx": int(codes.group(1)), "errors": "none"}
+
+
+NGINX_CONF = """worker_processes 1;
+daemon off;
+error_log {tmp}/nginx-error.log;
+pid {tmp}/nginx.pid;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  types {{ text/calendar ics; }}
+  keepalive_requests 1000000;
+  client_body_temp_path {tmp}/nginx-body;
+  proxy_temp_path {tmp}/nginx-proxy;
+  fastcgi_temp_path {tmp}/nginx-fastcgi;
+  uwsgi_temp_path {tmp}/nginx-uwsgi;
+  scgi_temp_path {tmp}/nginx-scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    root {root};
+    etag on;
+  }}
+}}
+"""
+
+RADICALE_CONF = """[server]
+hosts = 127.0.0.1:{port}
+[auth]
+type = none
+[rights]
+type = owner_only
+[storage]
+filesystem_folder = {root}
+[logging]
+level = warning
+"""
+
+
+def serving(build, tmp, seconds):
+    cfg = gen(1000, tmp)
+    port = free_port()
+    d = agendad(build, cfg, os.path.join(tmp, "serve.db"), port, os.path.join(tmp, "agendad.log"))
+    procs = [d]
+    try:
+        url = f"http://127.0.0.1:{port}/feeds/network.ics"
+        body, hdrs = wait_200(url)
+        out = os.path.join(tmp, "export")
+        subprocess.run([os.path.join(build, "core/agendad"), "export", "--config", cfg, "--state",
+                        os.path.join(tmp, "serve.db"), "--listen", f"127.0.0.1:{port}",
+                        "--out", out], check=True, capture_output=True)
+        nport = free_port()
+        conf = os.path.join(tmp, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(NGINX_CONF.format(tmp=tmp, port=nport, root=out))
+        n = Proc(["nginx", "-c", conf, "-p", tmp], os.path.join(tmp, "nginx.log"))
+        procs.append(n)
+        nurl = f"http://127.0.0.1:{nport}/feeds/network.ics"
+        nbody, nhdrs = wait_200(nurl)
+        assert nbody == body, "nginx must serve the same bytes"
+        rport = free_port()
+        rroot = os.path.join(tmp, "radicale")
+        rconf = os.path.join(tmp, "radicale.conf")
+        with open(rconf, "w") as f:
+            f.write(RADICALE_CONF.format(port=rport, root=rroot))
+        r = Proc([PY, "-m", "radicale", "--config", rconf], os.path.join(tmp, "radicale.log"))
+        procs.append(r)
+        rurl = f"http://127.0.0.1:{rport}/bench/network.ics/"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                req = urllib.request.Request(rurl, data=body, method="PUT",
+                                             headers={"Content-Type": "text/calendar",
+                                                      "Authorization": AUTH})
+                urllib.request.urlopen(req, timeout=600)
+                break
+            except urllib.error.HTTPError:
+                raise
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        rbody, rhdrs = wait_200(urllib.request.Request(rurl, headers={"Authorization": AUTH}))
+        res = {"bytes": len(body), "radicale_bytes": len(rbody)}
+        for name, u, h in (("agendad", url, hdrs), ("nginx", nurl, nhdrs)):
+            res[name + "_200"] = wrk(u, seconds, 10)
+            res[name + "_304"] = h2load(u, seconds, 50, h["ETag"])
+            print(name, res[name + "_200"], res[name + "_304"], flush=True)
+        res["radicale_200"] = sequential(rurl, 3)
+        print("radicale", res["radicale_200"], flush=True)
+        return res
+    finally:
+        for p in procs:
+            p.stop()
+
+
+# ---- memory and start-up ----
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+
+
+def startup(build, tmp, cfg, name):
+    port = free_port()
+    state = os.path.join(tmp, f"{name}.db")
+    res = {}
+    d = agendad(build, cfg, state, port, os.path.join(tmp, f"{name}-idle.log"))
+    try:  # idle: ready (/healthz), no feed built yet
+        wait_200(f"http://127.0.0.1:{port}/healthz")
+        time.sleep(1)
+        res["idle_rss_mib"] = rss_kib(d.p.pid) / 1024
+    finally:
+        d.stop()
+    for run in ("cold", "warm"):  # cold: empty store; warm: a restart
+        t0 = time.monotonic()
+        d = agendad(build, cfg, state, port, os.path.join(tmp, f"{name}-{run}.log"))
+        try:
+            wait_200(f"http://127.0.0.1:{port}/feeds/network.ics")
+            res[run + "_first_feed_s"] = time.monotonic() - t0
+            time.sleep(1)
+            res[run + "_rss_mib"] = rss_kib(d.p.pid) / 1024
+        finally:
+            d.stop()
+    return res
+
+
+def memory(build, tmp):
+    return {"sample": startup(build, tmp, os.path.join(ROOT, "config"), "sample"),
+            "10000": startup(build, tmp, gen(10000, tmp), "m10000")}
+
+
+# ---- report ----
+
+def verdict(ok):
+    return "met" if ok else "**not met**"
+
+
+def report(gen_rows, srv, mem, path):
+    L = ["# Benchmark results", "",
+         f"Machine: {os.cpu_count()} CPU(s), `{os.uname().release}`; written by "
+         "`tests/bench/run.sh` on " + time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()) + ".",
+         "Times are CPU seconds, best of 3 (1 at 100,000 events, and for the peer from 10,000).",
+         ""]
+    if gen_rows:
+        L += ["## Feed generation (network feed, each event with 8 agenda slots)", "",
+              "| events | VEVENTs | bytes | agendad load+build s | python3-icalendar s | ratio |",
+              "|---:|---:|---:|---:|---:|---:|"]
+        for n, o, p in gen_rows:
+            L.append(f"| {n:,} | {int(o['vevents']):,} | {int(o['bytes']):,} | "
+                     f"{o['total_s']:.4f} | {p['build_s']:.3f} | {p['build_s'] / o['total_s']:.1f}x |")
+        growth = [(gen_rows[i + 1][1]['total_s'] / gen_rows[i][1]['total_s'])
+                  for i in range(len(gen_rows) - 1)]
+        ratios = [p['build_s'] / o['total_s'] for _, o, p in gen_rows]
+        t10k = [o['total_s'] for n, o, _ in gen_rows if n == 10000]
+        L += ["", "| target | measured | |", "|---|---|---|",
+              f"| ≥ 20x python3-icalendar | {min(ratios):.1f}x – {max(ratios):.1f}x | "
+              f"{verdict(min(ratios) >= 20)} |",
+              f"| 10x events ≤ 12x time | " + ", ".join(f"{g:.1f}x" for g in growth) + " | "
+              f"{verdict(max(growth[1:] or growth) <= 12)} (from 1,000 up; 100 is start-up noise) |"]
+        if t10k:
+            L.append(f"| 10,000 events < 1 s | {t10k[0]:.3f} s | {verdict(t10k[0] < 1)} |")
+        L.append("")
+    if srv:
+        a2, n2, a3, n3, r2 = (srv["agendad_200"], srv["nginx_200"], srv["agendad_304"],
+                              srv["nginx_304"], srv["radicale_200"])
+        L += ["## Feed serving (wrk -t1 on loopback, `/feeds/network.ics` of 1,000 events × 8 slots)",
+              "", f"Body {srv['bytes']:,} bytes, identical from agendad and nginx "
+              "(`agendad export`); nginx with `worker_processes 1` like agendad's one loop; "
+              f"Radicale serves the same calendar PUT into a collection ({srv['radicale_bytes']:,} bytes).",
+              "", "| server | requests (tool) | conns | req/s | latency ms (p99; 304s: mean, max) | "
+              "non-2xx/3xx (304s: 2xx) | socket errors |",
+              "|---|---|---:|---:|---:|---:|---|"]
+        for name, key, c in (("agendad", "agendad_200", 10), ("nginx", "nginx_200", 10),
+                             ("agendad", "agendad_304", 50), ("nginx", "nginx_304", 50),
+                             ("Radicale", "radicale_200", 1)):
+            v = srv[key]
+            lat = (f"{v['p99_ms']:.2f}" if "304" not in key else
+                   f"mean {v['mean_ms']:.2f}, max {v['max_ms']:.2f}")
+            tool = "h2load" if "304" in key else "sequential GETs, max" if "Radicale" in name else "wrk"
+            rps = f"{v['rps']:,.0f}" if v["rps"] >= 10 else f"{v['rps']:.2f}"
+            L.append(f"| {name} | {'304 (If-None-Match)' if '304' in key else '200 keep-alive'} "
+                     f"({tool}) | {c} | {rps} | {lat} | {v['non2xx']} | {v['errors']} |")
+        L += ["", "| target | measured | |", "|---|---|---|",
+              f"| 200s ≥ 0.9x nginx | {a2['rps'] / n2['rps']:.2f}x | {verdict(a2['rps'] / n2['rps'] >= 0.9)} |",
+              f"| 304s ≥ 1.0x nginx | {a3['rps'] / n3['rps']:.2f}x | {verdict(a3['rps'] / n3['rps'] >= 1.0)} |",
+              f"| p99 ≤ 1.5x nginx (200s, wrk) | {a2['p99_ms'] / n2['p99_ms']:.2f}x | "
+              f"{verdict(a2['p99_ms'] <= 1.5 * n2['p99_ms'])} |",
+              f"| 304 latency ≤ 1.5x nginx (h2load gives no p99: max) | "
+              f"{a3['max_ms'] / n3['max_ms']:.2f}x | {verdict(a3['max_ms'] <= 1.5 * n3['max_ms'])} |",
+              f"| > 20x Radicale | {a2['rps'] / r2['rps']:.0f}x | {verdict(a2['rps'] / r2['rps'] > 20)} |",
+              "", "304s are measured with h2load (`--h1`) for both servers: agendad's 304 "
+              "carries the Content-Length of the 200 (allowed by RFC 9110 8.6) and wrk's "
+              "http_parser then waits for a body that never comes.", ""]
+    if mem:
+        s, m = mem["sample"], mem["10000"]
+        L += ["## Memory and start-up (RSS 1 s after ready, or after the first feed was served)", "",
+              "| config | start | first feed s | RSS MiB |", "|---|---|---:|---:|"]
+        for name, v in (("sample network", s), ("10,000 events × 8 slots", m)):
+            L.append(f"| {name} | idle (ready, no feed built yet) | – | {v['idle_rss_mib']:.1f} |")
+            for run in ("cold", "warm"):
+                L.append(f"| {name} | {run} ({'empty store' if run == 'cold' else 'restart'}) | "
+                         f"{v[run + '_first_feed_s']:.3f} | {v[run + '_rss_mib']:.1f} |")
+        L += ["", "| target | measured | |", "|---|---|---|",
+              f"| < 16 MiB idle, sample network | {s['idle_rss_mib']:.1f} MiB idle, "
+              f"{s['warm_rss_mib']:.1f} MiB after a feed | {verdict(s['idle_rss_mib'] < 16)} |",
+              f"| < 128 MiB with 10,000 events | {max(m['cold_rss_mib'], m['warm_rss_mib']):.1f} MiB | "
+              f"{verdict(max(m['cold_rss_mib'], m['warm_rss_mib']) < 128)} |",
+              f"| first feed < 1 s with 10,000 events | {m['warm_first_feed_s']:.2f} s restart, "
+              f"{m['cold_first_feed_s']:.2f} s empty store | {verdict(m['warm_first_feed_s'] < 1)} "
+              "(restart) |", ""]
+    with open(path, "w") as f:
+        f.write("\n".join(L))
+    print("\n".join(L))
+
+
+def main():
+    build = os.path.abspath(sys.argv[1])
+    quick = "--quick" in sys.argv
+    tmp = tempfile.mkdtemp(prefix="agendad-bench-")
+    os.chmod(tmp, 0o755)  # nginx's workers run as another user
+    sizes = [100, 1000, 10000] if quick else [100, 1000, 10000, 100000]
+    rows = [] if "--no-generation" in sys.argv else generation(build, tmp, sizes)
+    srv = serving(build, tmp, 5 if quick else 10)
+    mem = memory(build, tmp)
+    report(rows, srv, mem, os.path.join(HERE, "results.md"))
+    subprocess.run(["rm", "-rf", tmp])
+
+
+if __name__ == "__main__":
+    main()

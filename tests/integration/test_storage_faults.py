@@ -1,0 +1,192 @@
+"""The store under faults: disk full (a small tmpfs), a read-only file
+system, the database locked by another process, and kill -9 in the middle
+of a reload. The daemon must say what went wrong, keep serving the feeds it
+has in memory, and never lose or double-count a SEQUENCE bump."""
+
+import os
+import random
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import icalendar
+
+from harness import Daemon
+
+UID = "2026-10-05-storage-fault-probe"
+
+
+def event_yaml(uid, title, day=5, description=None):
+    desc = f'\n  description: {{fr: "{description}"}}' if description else ""
+    return f"""
+- uid: {uid}
+  title: {{fr: "{title}"}}{desc}
+  start: 2026-10-{day:02d}T09:00
+  end: 2026-10-{day:02d}T10:00
+  host: fes-meknes
+  audience: [network]
+  categories: [access-to-information]
+"""
+
+
+def bulk_events(n):
+    # Enough text that reconciling them needs megabytes of new pages.
+    pad = "ورشة " * 200
+    return "".join(event_yaml(f"bulk-{i:04d}", f"bulk {i}", 1 + i % 28, pad) for i in range(n))
+
+
+class TmpfsMixin:
+    def mount_tmpfs(self, size):
+        mnt = tempfile.mkdtemp(prefix="agendad-tmpfs-")
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", mnt],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            os.rmdir(mnt)
+            self.skipTest(f"cannot mount a tmpfs here ({r.stderr.strip()}): needs root "
+                          "and mount permission")
+        self.addCleanup(self.unmount, mnt)
+        return mnt
+
+    @staticmethod
+    def unmount(mnt):
+        subprocess.run(["umount", "-l", mnt], capture_output=True)
+        os.rmdir(mnt)
+
+
+def fill(path):
+    """Writes until the file system is full."""
+    with open(path, "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError:
+            pass
+
+
+def feed_uids(d):
+    status, _, body = d.get("/feeds/network.ics")
+    assert status == 200, status
+    return {str(e["UID"]) for e in icalendar.Calendar.from_ical(body).walk("VEVENT")}
+
+
+class StorageFaultTest(TmpfsMixin, unittest.TestCase):
+    def daemon_on(self, mnt):
+        d = Daemon()
+        d.state = os.path.join(mnt, "state.db")
+        self.addCleanup(d.cleanup)
+        return d
+
+    def test_disk_full_is_reported_and_feeds_still_served(self):
+        mnt = self.mount_tmpfs("4m")
+        d = self.daemon_on(mnt)
+        d.start()
+        fill(os.path.join(mnt, "filler"))
+        before = feed_uids(d)
+        d.write("events/bulk.yaml", bulk_events(1500))
+        log = d.reload("still serving the previous configuration", timeout=60)
+        self.assertRegex(log, r"(?i)full|disk")
+        self.assertEqual(feed_uids(d), before)
+        self.assertEqual(d.get("/feeds/members/fes-meknes.ics?lang=fr")[0], 200)
+        os.unlink(os.path.join(mnt, "filler"))
+        d.reload("configuration loaded", timeout=60)
+        self.assertIn("bulk-0001", feed_uids(d))
+        self.assertEqual(d.stop(), 0)
+        self.assertEqual(integrity(d.state), "ok")
+
+    def test_read_only_file_system(self):
+        mnt = self.mount_tmpfs("16m")
+        d = self.daemon_on(mnt)
+        d.start()
+        before = feed_uids(d)
+        d.write("events/probe.yaml", event_yaml(UID, "probe"))
+        r = subprocess.run(["mount", "-o", "remount,ro", mnt], capture_output=True, text=True)
+        if r.returncode == 0:
+            # The daemon holds the database open: a reload must fail and say so.
+            log = d.reload("still serving the previous configuration", timeout=60)
+            self.assertRegex(log, r"(?i)read.?only|readonly|I/O")
+            self.assertEqual(feed_uids(d), before)
+            subprocess.run(["mount", "-o", "remount,rw", mnt], check=True)
+            d.reload("configuration loaded", timeout=60)
+            self.assertIn(UID, feed_uids(d))
+            self.assertEqual(d.stop(), 0)
+            return
+        # Linux refuses to make a file system read-only while files on it are
+        # open for writing: the daemon's database is. Then the fault can only
+        # exist at start: the daemon must refuse to start and name the cause.
+        self.assertEqual(d.stop(), 0)
+        subprocess.run(["mount", "-o", "remount,ro", mnt], check=True)
+        d.proc = None
+        with self.assertRaises(RuntimeError) as cm:
+            d.start()
+        self.assertRegex(str(cm.exception), r"(?i)read.?only|readonly|unable to open|I/O")
+        d.stop()
+        subprocess.run(["mount", "-o", "remount,rw", mnt], check=True)
+        d.start()
+        self.assertIn(UID, feed_uids(d))
+
+    def test_database_locked_by_another_process(self):
+        with Daemon() as d:
+            before = feed_uids(d)
+            locker = subprocess.Popen(["sqlite3", d.state], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, text=True)
+            self.addCleanup(locker.kill)
+            locker.stdin.write("BEGIN EXCLUSIVE;\nSELECT 'locked';\n")
+            locker.stdin.flush()
+            self.assertEqual(locker.stdout.readline().strip(), "locked")
+            d.write("events/probe.yaml", event_yaml(UID, "probe"))
+            log = d.reload("still serving the previous configuration", timeout=60)
+            self.assertRegex(log, r"(?i)locked|busy")
+            # Feeds come from memory, a new variant too.
+            self.assertEqual(feed_uids(d), before)
+            self.assertEqual(d.get("/feeds/categories/digitalisation.ics?lang=fr")[0], 200)
+            locker.stdin.write("COMMIT;\n.quit\n")
+            locker.stdin.close()
+            locker.wait(10)
+            locker.stdout.close()
+            d.reload("configuration loaded", timeout=60)
+            self.assertIn(UID, feed_uids(d))
+
+
+def integrity(db):
+    return subprocess.run(["sqlite3", db, "PRAGMA integrity_check;"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def probe_state(d):
+    status, _, body = d.get(f"/events/{UID}.ics")
+    assert status == 200, status
+    ev = [e for e in icalendar.Calendar.from_ical(body).walk("VEVENT")
+          if str(e["UID"]) == UID][0]
+    return int(ev["SEQUENCE"]), str(ev["SUMMARY"])
+
+
+class KillDuringReloadTest(unittest.TestCase):
+    def test_sequence_neither_lost_nor_double_bumped(self):
+        d = Daemon()
+        self.addCleanup(d.cleanup)
+        d.write("events/probe.yaml", event_yaml(UID, "v0"))
+        d.start()
+        base, _ = probe_state(d)
+        rnd = random.Random(7)
+        for i in range(1, 9):
+            # The file watcher and SIGHUP both start reloads; the kill lands
+            # before, during or after them.
+            d.write("events/probe.yaml", event_yaml(UID, f"v{i}") + bulk_events(i * 40))
+            d.proc.send_signal(signal.SIGHUP)
+            time.sleep(rnd.uniform(0, 0.3))
+            d.stop(signal.SIGKILL)
+            self.assertEqual(integrity(d.state), "ok")
+            d.start()
+            seq, summary = probe_state(d)
+            self.assertEqual(summary, f"v{i}")
+            self.assertEqual(seq, base + i, f"after kill {i}")
+        d.reload("configuration loaded")
+        self.assertEqual(probe_state(d)[0], base + 8)
+        self.assertEqual(d.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
