@@ -25,10 +25,8 @@ static void load_emails(ag_member *m, const ag_cfgnode *n, ag_diags *d)
 
 static void load_feed_url(ag_member *m, const ag_cfgnode *n, ag_diags *d)
 {
-    if (!ag_cfg_string(d, n, "feed_url", &m->feed_url))
-        return;
-    if (strncmp(m->feed_url, "http://", 7) != 0 && strncmp(m->feed_url, "https://", 8) != 0)
-        ag_cfg_err(d, &n->loc, "feed_url \"%s\" must start with http:// or https://", m->feed_url);
+    if (ag_cfg_string(d, n, "feed_url", &m->feed_url))
+        ag_cfg_http_url(d, n, "feed_url", m->feed_url);
 }
 
 /* Where the member sits: a region has no region; others need one. */

@@ -284,6 +284,11 @@ static void write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
         add_imported_mark(b, cfg, sev->imported_from, q->lang);
     if (status_of(sev) != ICAL_STATUS_CANCELLED)
         add_alarms(b, ev, q);
+    if (ag_feed_shows_private(cfg, sev, q)) {
+        const char *used;
+        ag_feed_add_private(b, sev, ag_feed_text(&ev->title, q->lang, &used),
+                            status_of(sev) != ICAL_STATUS_CANCELLED);
+    }
     ag_feed_buf_puts(b, "END:VEVENT\r\n");
 }
 

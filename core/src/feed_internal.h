@@ -58,6 +58,13 @@ void ag_feed_buf_component(ag_feed_buf *b, icalcomponent *c); /* same for c */
 bool ag_feed_uses_tzid(const ag_event *ev, const ag_feed_query *q);
 /* Writes the VEVENT of sev and, when q->slots, those of its timed slots.
  * 0, or -1 with *err set. */
+/* Whether sev's attendees and alarms go into feed q (see feed_private.c),
+ * and writing them (alarms only when the event is not cancelled). */
+bool ag_feed_shows_private(const ag_config *cfg, const ag_stored_event *sev,
+                           const ag_feed_query *q);
+void ag_feed_add_private(ag_feed_buf *b, const ag_stored_event *sev, const char *title,
+                         bool alarms);
+
 int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
                         const ag_feed_query *q, char **err);
 

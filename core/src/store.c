@@ -2,6 +2,7 @@
  * live in store_events.c, reconcile in store_reconcile.c, tokens in
  * store_tokens.c. */
 #include "store_internal.h"
+#include "store_migration_private.h"
 #include "store_outbox.h"
 
 #include <errno.h>
@@ -102,6 +103,8 @@ static const char *const migrations[] = {
     "CREATE INDEX imported_events_member ON imported_events (member);",
     /* 3: the reminder outbox (store_outbox.c). */
     AG_STORE_OUTBOX_SCHEMA,
+    /* 4: ATTENDEEs and VALARMs of imported events (sync.private_data). */
+    AG_STORE_PRIVATE_DATA_SCHEMA,
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 

@@ -493,6 +493,7 @@ void ag_stored_events_free(ag_stored_event *evs, size_t n)
     for (size_t i = 0; i < n; i++) {
         ag_event_free(&evs[i].ev);
         free(evs[i].imported_from);
+        ag_private_free(&evs[i].priv);
     }
     free(evs);
 }
