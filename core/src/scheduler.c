@@ -164,37 +164,21 @@ char *ag_sched_fingerprint(const ag_stored_event *se)
 
 /* ------------------------------------------------------------ recipients */
 
+/* One address (or a member without one) and the channels that reach it. */
 typedef struct {
     const char *member, *address;
+    char *const *channels;
+    size_t n_channels;
 } recipient;
 
-static bool add_recipient(recipient **v, size_t *n, const char *member, const char *address)
+static bool add_recipient(recipient **v, size_t *n, recipient r)
 {
     recipient *g = realloc(*v, (*n + 1) * sizeof *g);
     if (!g)
         return false;
-    g[(*n)++] = (recipient){member, address};
+    g[(*n)++] = r;
     *v = g;
     return true;
-}
-
-/* Each contact address of each member concerned by the event (audience and
- * host), then the event's extra addresses. Borrowed from cfg. */
-static size_t recipients_of(const ag_config *cfg, const ag_event *cev, recipient **out)
-{
-    recipient *v = NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < cfg->n_members; i++) {
-        const ag_member *m = &cfg->members[i];
-        if (!ag_network_member_concerned(cfg, cev, m->id))
-            continue;
-        for (size_t j = 0; j < m->n_emails; j++)
-            add_recipient(&v, &n, m->id, m->emails[j]);
-    }
-    for (size_t i = 0; i < cev->n_reminder_extra; i++)
-        add_recipient(&v, &n, NULL, cev->reminder_extra[i]);
-    *out = v;
-    return n;
 }
 
 static void channels_of(const ag_config *cfg, const ag_event *cev, char *const **ch, size_t *n)
@@ -206,6 +190,41 @@ static void channels_of(const ag_config *cfg, const ag_event *cev, char *const *
         *ch = cfg->settings.reminders.channels;
         *n = cfg->settings.reminders.n_channels;
     }
+}
+
+/* A member's own channels (members.yaml) win over the event's: the admin
+ * said how that member is reached. Such a member without an address is
+ * still reached on them (a webhook or a command needs none; the config
+ * refuses email without emails). */
+static void member_recipients(const ag_member *m, char *const *ev_ch, size_t n_ev_ch,
+                              recipient **v, size_t *n)
+{
+    char *const *ch = m->has_reminder_channels ? m->reminder_channels : ev_ch;
+    size_t n_ch = m->has_reminder_channels ? m->n_reminder_channels : n_ev_ch;
+    if (!n_ch)
+        return;
+    for (size_t j = 0; j < m->n_emails; j++)
+        add_recipient(v, n, (recipient){m->id, m->emails[j], ch, n_ch});
+    if (!m->n_emails && m->has_reminder_channels)
+        add_recipient(v, n, (recipient){m->id, NULL, ch, n_ch});
+}
+
+/* Each contact address of each member concerned by the event (audience and
+ * host), then the event's extra addresses. Borrowed from cfg. */
+static size_t recipients_of(const ag_config *cfg, const ag_event *cev, recipient **out)
+{
+    char *const *ch;
+    size_t n_ch;
+    channels_of(cfg, cev, &ch, &n_ch);
+    recipient *v = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->n_members; i++)
+        if (ag_network_member_concerned(cfg, cev, cfg->members[i].id))
+            member_recipients(&cfg->members[i], ch, n_ch, &v, &n);
+    for (size_t i = 0; i < cev->n_reminder_extra; i++)
+        add_recipient(&v, &n, (recipient){NULL, cev->reminder_extra[i], ch, n_ch});
+    *out = v;
+    return n;
 }
 
 /* ------------------------------------------------------------ the outbox */
@@ -222,17 +241,15 @@ static int queue_all(ag_scheduler *s, const ag_event *cev, ag_outbox_kind kind, 
 {
     recipient *rcpt;
     size_t n_rcpt = recipients_of(s->cfg, cev, &rcpt);
-    char *const *ch;
-    size_t n_ch;
-    channels_of(s->cfg, cev, &ch, &n_ch);
     int rc = 0;
-    for (size_t c = 0; rc == 0 && c < n_ch; c++)
-        for (size_t i = 0; rc == 0 && i < n_rcpt; i++) {
+    for (size_t i = 0; rc == 0 && i < n_rcpt; i++)
+        for (size_t c = 0; rc == 0 && c < rcpt[i].n_channels; c++) {
+            const char *ch = rcpt[i].channels[c];
             ag_outbox_row row = {.kind = kind,
                                  .uid = cev->uid,
                                  .occurrence = occurrence,
                                  .lead = lead,
-                                 .channel = ch[c],
+                                 .channel = (char *)ch,
                                  .member = (char *)rcpt[i].member,
                                  .address = (char *)rcpt[i].address,
                                  .seq = seq,
@@ -245,7 +262,7 @@ static int queue_all(ag_scheduler *s, const ag_event *cev, ag_outbox_kind kind, 
                 ag_log(AG_LOG_WARNING,
                        "reminder missed: %s %s %lld s before %lld for %s was due at %lld, "
                        "beyond the grace period",
-                       ch[c], cev->uid, (long long)lead, (long long)occurrence,
+                       ch, cev->uid, (long long)lead, (long long)occurrence,
                        rcpt[i].address ? rcpt[i].address : rcpt[i].member, (long long)due);
         }
     free(rcpt);
