@@ -63,6 +63,7 @@ struct ag_scheduler {
      * their rows stay pending. */
     bool draining, abandoned;
     bool commit_failed; /* the last wake's transaction did not commit */
+    bool dispatching;   /* outcomes reported meanwhile are committed together after */
     void (*drained)(void *data);
     void *drained_data;
     ag_metric *m_deliveries, *m_state, *m_delay;
@@ -407,20 +408,33 @@ static void count_delivery(ag_scheduler *s, const char *channel, agendad_deliver
     ag_metric_add(s->m_deliveries, v, 1);
 }
 
+static void keep_outcome(ag_scheduler *s, outcome o);
+
 /* Written at once, as its own transaction, so that the duplicate window
  * stays one commit long even when the loop is then held up (libcurl waits
  * for an SMTP server's last reply without returning to the loop). The
  * commit does not wait for the disk (store_outbox.h): outcomes cost no
- * fsync. When the store refuses, the outcome waits in memory for the next
- * wake's transaction, and its row is not handed out meanwhile. */
+ * fsync. Those reported while handing out a batch (a channel that answers
+ * at once) are committed together right after it. When the store refuses,
+ * the outcome waits in memory for the next wake's transaction, and its row
+ * is not handed out meanwhile. */
 static void queue_outcome(ag_scheduler *s, outcome o)
 {
     char *err = NULL;
+    if (s->dispatching) {
+        keep_outcome(s, o);
+        return;
+    }
     if (ag_outbox_outcome(s->st, o.id, o.state, o.attempts, o.next_attempt, o.error, o.done_at,
                           &err) == 0)
         return;
     ag_log(AG_LOG_WARNING, "reminders: %s; trying again at the next wake", err);
     free(err);
+    keep_outcome(s, o);
+}
+
+static void keep_outcome(ag_scheduler *s, outcome o)
+{
     if (s->n_outcomes == s->cap_outcomes) {
         size_t cap = s->cap_outcomes ? s->cap_outcomes * 2 : 64;
         outcome *g = realloc(s->outcomes, cap * sizeof *g);
@@ -500,6 +514,29 @@ static void forget_outcomes(ag_scheduler *s)
     for (size_t i = 0; i < s->n_outcomes; i++)
         free(s->outcomes[i].error);
     s->n_outcomes = 0;
+}
+
+/* The outcomes of one batch, in one transaction that does not wait for
+ * the disk; on failure they wait for the next wake's. */
+static void commit_outcomes(ag_scheduler *s)
+{
+    if (!s->n_outcomes)
+        return;
+    char *err = NULL;
+    int rc = ag_outbox_relaxed(s->st, true, &err);
+    if (rc == 0 && (rc = ag_outbox_begin(s->st, &err)) == 0) {
+        if ((rc = write_outcomes(s, &err)) == 0)
+            rc = ag_outbox_commit(s->st, &err);
+        else
+            ag_outbox_rollback(s->st);
+    }
+    ag_outbox_relaxed(s->st, false, NULL);
+    if (rc == 0) {
+        forget_outcomes(s);
+        return;
+    }
+    ag_log(AG_LOG_WARNING, "reminders: %s; trying again at the next wake", err);
+    free(err);
 }
 
 static void on_done(agendad_reminder *r, agendad_delivery outcome_, const char *error)
@@ -613,10 +650,13 @@ static void dispatch(ag_scheduler *s, int64_t now)
         return;
     }
     s->more = n >= limit;
+    s->dispatching = true;
     for (size_t i = 0; i < n && !s->draining && s->n_in_flight < MAX_IN_FLIGHT; i++)
         if (!in_flight(s, rows[i].id))
             dispatch_row(s, &rows[i], now);
+    s->dispatching = false;
     ag_outbox_rows_free(rows, n);
+    commit_outcomes(s);
 }
 
 /* ------------------------------------------------------------ the timer */

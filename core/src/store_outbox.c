@@ -287,15 +287,23 @@ int ag_outbox_update(ag_store *st, int64_t id, ag_outbox_state state, int attemp
     return 0;
 }
 
+int ag_outbox_relaxed(ag_store *st, bool relaxed, char **err)
+{
+    if (ag_store_exec(st, relaxed ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL") !=
+        SQLITE_OK)
+        return ag_store_fail(st, err, "cannot set the durability of");
+    return 0;
+}
+
 int ag_outbox_outcome(ag_store *st, int64_t id, ag_outbox_state state, int attempts,
                       int64_t next_attempt, const char *error, int64_t done_at, char **err)
 {
-    if (ag_store_exec(st, "PRAGMA synchronous = NORMAL") != SQLITE_OK)
-        return ag_store_fail(st, err, "cannot update the outbox of");
+    if (ag_outbox_relaxed(st, true, err) < 0)
+        return -1;
     int rc = ag_outbox_update(st, id, state, attempts, next_attempt, error, done_at, err);
     /* Everything else keeps waiting for the disk, the due batches first. */
-    if (ag_store_exec(st, "PRAGMA synchronous = FULL") != SQLITE_OK && rc == 0)
-        rc = ag_store_fail(st, err, "cannot update the outbox of");
+    if (ag_outbox_relaxed(st, false, rc == 0 ? err : NULL) < 0 && rc == 0)
+        rc = -1;
     return rc;
 }
 

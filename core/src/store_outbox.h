@@ -100,6 +100,9 @@ int ag_outbox_update(ag_store *st, int64_t id, ag_outbox_state state, int attemp
  * it, and it saves one fsync per reminder sent. Not inside a transaction. */
 int ag_outbox_outcome(ag_store *st, int64_t id, ag_outbox_state state, int attempts,
                       int64_t next_attempt, const char *error, int64_t done_at, char **err);
+/* The same for every commit until called again with false (the default:
+ * commits wait for the disk); for a batch of outcomes. */
+int ag_outbox_relaxed(ag_store *st, bool relaxed, char **err);
 /* Rows in state (AG_OUT_ANY_: all), by due time. */
 int ag_outbox_list(ag_store *st, ag_outbox_state state, ag_outbox_row **rows, size_t *n,
                    char **err);
