@@ -64,6 +64,7 @@ struct ag_scheduler {
     bool draining, abandoned;
     bool commit_failed; /* the last wake's transaction did not commit */
     bool dispatching;   /* outcomes reported meanwhile are committed together after */
+    bool rebuilt;       /* the next wake looks back over the grace period */
     void (*drained)(void *data);
     void *drained_data;
     ag_metric *m_deliveries, *m_state, *m_delay;
@@ -302,11 +303,16 @@ static const ag_event *config_event(const ag_scheduler *s, const char *uid)
     return ag_network_event(s->cfg, uid);
 }
 
-/* Entries due in (lower, now] go to the outbox, pending or missed. */
+/* Entries due in (lower, now] go to the outbox, pending or missed. After a
+ * rebuild, lower reaches back over the grace period, for reminders that a
+ * reload made due in the past; otherwise it is where the last wake stopped,
+ * so that a wake costs what fell due since, not the whole grace period. */
 static int enqueue_due(ag_scheduler *s, int64_t now, char **err)
 {
     int64_t grace = settings(s)->grace;
-    int64_t lower = s->checked_until < now - grace ? s->checked_until : now - grace;
+    int64_t lower = s->checked_until;
+    if (s->rebuilt && now - grace < lower)
+        lower = now - grace;
     size_t lo = 0, hi = s->n_entries;
     while (lo < hi) { /* first entry due after lower */
         size_t mid = lo + (hi - lo) / 2;
@@ -725,6 +731,7 @@ static void commit_wake(ag_scheduler *s, int64_t now)
         if (s->inserted || now - s->saved_checked >= settings(s)->check_interval)
             s->saved_checked = now;
         s->checked_until = now;
+        s->rebuilt = false;
     }
 }
 
@@ -928,6 +935,7 @@ void ag_scheduler_rebuild(ag_scheduler *s, const ag_config *cfg, const ag_stored
     free(s->entries);
     s->entries = v;
     s->n_entries = len;
+    s->rebuilt = true;
     ag_log(AG_LOG_INFO,
            "reminders: %zu scheduled (occurrence, lead time) pairs, rebuilt in %.1f ms", len,
            (double)(uv_hrtime() - t0) / 1e6);
