@@ -84,6 +84,7 @@ class Shutdown(unittest.TestCase):
         wait_for(lambda: os.path.exists(os.path.join(smtp.dir, "1.started")),
                  what="the message reaching the SMTP peer")
         self.assertEqual(d.stop(), 0, d.log_text())
+        self.assertIn("reminders: waiting for 1 deliveries in flight", d.log_text())
         self.assertEqual(len(smtp.messages()), 1)
         self.assertEqual([(r["state"], r["attempts"]) for r in d.outbox()], [("sent", 1)])
         self.restart_sends_nothing_more(d, lambda: len(smtp.messages()))

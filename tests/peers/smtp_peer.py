@@ -10,9 +10,11 @@ on the first line, then one recipient per line. The .env file is written last
 (renamed into place) so that its presence means the message is complete.
 With HOLD_AFTER > 0, messages after the first HOLD_AFTER are never answered
 (the client waits), to catch a sender in the middle of a batch. With
-DELAY > 0 (seconds), each message is answered that long after its data
-arrived, and OUTDIR/N.started appears when it arrives: a slow server with a
-delivery in flight.
+DELAY > 0 (seconds), each recipient (RCPT TO) is accepted that long after it
+was given, and OUTDIR/N.started appears when message N's first one arrives:
+a slow server with a delivery in flight. The delay is on RCPT rather than on
+the reply to DATA because libcurl reads that last reply without returning to
+its caller's loop, so a client would see nothing until it came.
 """
 import asyncio
 import os
@@ -32,14 +34,19 @@ class Handler:
         self.count = sum(1 for f in os.listdir(outdir) if f.endswith(".env"))
         self.hold_after = hold_after
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.delay:
+            started = os.path.join(self.outdir, f"{self.count + 1}.started")
+            open(started, "w").close()
+            await asyncio.sleep(self.delay)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         if self.hold_after and self.count >= self.hold_after:
             await asyncio.Event().wait()
         self.count += 1
         base = os.path.join(self.outdir, str(self.count))
-        if self.delay:
-            open(base + ".started", "w").close()
-            await asyncio.sleep(self.delay)
         with open(base + ".eml", "wb") as f:
             f.write(envelope.original_content)
         with open(base + ".env.tmp", "w") as f:
