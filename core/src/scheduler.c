@@ -34,7 +34,7 @@ typedef struct {
     ag_outbox_state state;
     int attempts;
     char *error;
-} outcome;
+} kept_outcome;
 
 typedef struct sending sending;
 
@@ -53,10 +53,10 @@ struct ag_scheduler {
     sending *in_flight;
     size_t n_in_flight;
     uint32_t rng;
-    bool more;             /* the last dispatch left due rows behind (batch full) */
-    int64_t saved_checked; /* checked_until as last written to the store */
-    size_t inserted;       /* rows the current wake added to the outbox */
-    outcome *outcomes;     /* reported, not committed yet */
+    bool more;              /* the last dispatch left due rows behind (batch full) */
+    int64_t saved_checked;  /* checked_until as last written to the store */
+    size_t inserted;        /* rows the current wake added to the outbox */
+    kept_outcome *outcomes; /* reported, not committed yet */
     size_t n_outcomes, cap_outcomes;
     /* Stopping: nothing new is handed out; drained runs once nothing is in
      * flight. Abandoned: the deadline passed, late outcomes are ignored and
@@ -75,7 +75,7 @@ struct ag_scheduler {
 /* A reminder handed to a channel, alive until its done() call. */
 struct sending {
     agendad_reminder r;
-    ag_scheduler *s; /* NULL once the scheduler is gone: the outcome is dropped */
+    ag_scheduler *s;
     ag_outbox_row row;
     char id[32], *url;
     sending *next;
@@ -414,7 +414,7 @@ static void count_delivery(ag_scheduler *s, const char *channel, agendad_deliver
     ag_metric_add(s->m_deliveries, v, 1);
 }
 
-static void keep_outcome(ag_scheduler *s, outcome o);
+static void keep_outcome(ag_scheduler *s, kept_outcome o);
 
 /* Written at once, as its own transaction, so that the duplicate window
  * stays one commit long even when the loop is then held up (libcurl waits
@@ -424,7 +424,7 @@ static void keep_outcome(ag_scheduler *s, outcome o);
  * at once) are committed together right after it. When the store refuses,
  * the outcome waits in memory for the next wake's transaction, and its row
  * is not handed out meanwhile. */
-static void queue_outcome(ag_scheduler *s, outcome o)
+static void queue_outcome(ag_scheduler *s, kept_outcome o)
 {
     char *err = NULL;
     if (s->dispatching) {
@@ -439,11 +439,11 @@ static void queue_outcome(ag_scheduler *s, outcome o)
     keep_outcome(s, o);
 }
 
-static void keep_outcome(ag_scheduler *s, outcome o)
+static void keep_outcome(ag_scheduler *s, kept_outcome o)
 {
     if (s->n_outcomes == s->cap_outcomes) {
         size_t cap = s->cap_outcomes ? s->cap_outcomes * 2 : 64;
-        outcome *g = realloc(s->outcomes, cap * sizeof *g);
+        kept_outcome *g = realloc(s->outcomes, cap * sizeof *g);
         if (g) {
             s->outcomes = g;
             s->cap_outcomes = cap;
@@ -476,7 +476,7 @@ static void log_outcome(const ag_outbox_row *row, ag_outbox_state state, int att
                error ? error : "no reason given");
 }
 
-static void record(ag_scheduler *s, const ag_outbox_row *row, agendad_delivery outcome_,
+static void record(ag_scheduler *s, const ag_outbox_row *row, agendad_delivery delivery,
                    const char *error)
 {
     int64_t now = ag_clock_now();
@@ -484,21 +484,21 @@ static void record(ag_scheduler *s, const ag_outbox_row *row, agendad_delivery o
     int attempts = row->attempts + 1;
     ag_outbox_state state = AG_OUT_SENT;
     int64_t next = 0;
-    if (outcome_ == AGENDAD_FAILED_PERMANENT ||
-        (outcome_ == AGENDAD_FAILED_TEMPORARY && attempts >= rs->retry_attempts)) {
+    if (delivery == AGENDAD_FAILED_PERMANENT ||
+        (delivery == AGENDAD_FAILED_TEMPORARY && attempts >= rs->retry_attempts)) {
         state = AG_OUT_FAILED;
-    } else if (outcome_ == AGENDAD_FAILED_TEMPORARY) {
+    } else if (delivery == AGENDAD_FAILED_TEMPORARY) {
         state = AG_OUT_PENDING;
         s->rng = s->rng * 1103515245u + 12345u;
         next = now + ag_sched_backoff(attempts, rs->retry_initial, rs->retry_max, s->rng >> 8);
     }
-    queue_outcome(s, (outcome){.id = row->id,
-                               .next_attempt = next,
-                               .done_at = state == AG_OUT_PENDING ? 0 : now,
-                               .state = state,
-                               .attempts = attempts,
-                               .error = (char *)error});
-    count_delivery(s, row->channel, outcome_);
+    queue_outcome(s, (kept_outcome){.id = row->id,
+                                    .next_attempt = next,
+                                    .done_at = state == AG_OUT_PENDING ? 0 : now,
+                                    .state = state,
+                                    .attempts = attempts,
+                                    .error = (char *)error});
+    count_delivery(s, row->channel, delivery);
     log_outcome(row, state, attempts, error);
 }
 
@@ -507,7 +507,7 @@ static void record(ag_scheduler *s, const ag_outbox_row *row, agendad_delivery o
 static int write_outcomes(ag_scheduler *s, char **err)
 {
     for (size_t i = 0; i < s->n_outcomes; i++) {
-        const outcome *o = &s->outcomes[i];
+        const kept_outcome *o = &s->outcomes[i];
         if (ag_outbox_update(s->st, o->id, o->state, o->attempts, o->next_attempt, o->error,
                              o->done_at, err) < 0)
             return -1;
@@ -545,14 +545,14 @@ static void commit_outcomes(ag_scheduler *s)
     free(err);
 }
 
-static void on_done(agendad_reminder *r, agendad_delivery outcome_, const char *error)
+static void on_done(agendad_reminder *r, agendad_delivery delivery, const char *error)
 {
     sending *x = r->host_data;
     ag_scheduler *s = x->s;
     if (s) {
         unlink_sending(s, x);
         if (!s->abandoned) {
-            record(s, &x->row, outcome_, error);
+            record(s, &x->row, delivery, error);
             wake_soon(s);
         }
     }
@@ -600,10 +600,10 @@ static void mark_missed(ag_scheduler *s, const ag_outbox_row *row, int64_t now)
 {
     ag_log(AG_LOG_WARNING, "%s reminder of %s to %s missed: due at %lld, beyond the grace period",
            row->channel, row->uid, row->address ? row->address : row->member, (long long)row->due);
-    queue_outcome(s, (outcome){.id = row->id,
-                               .done_at = now,
-                               .state = AG_OUT_MISSED,
-                               .error = "due while stopped"});
+    queue_outcome(s, (kept_outcome){.id = row->id,
+                                    .done_at = now,
+                                    .state = AG_OUT_MISSED,
+                                    .error = "due while stopped"});
 }
 
 /* How late the first attempt starts, from the precise clock: due times
