@@ -107,8 +107,8 @@ static void load_optional(ag_member *m, const ag_cfgnode *n, ag_diags *d)
 
 static bool load_member(const ag_config *cfg, ag_member *m, const ag_cfgnode *n, ag_diags *d)
 {
-    static const char *const keys[] = {"id",       "kind",     "name",      "region",
-                                       "province", "language", "emails",    "feed_url",
+    static const char *const keys[] = {"id",       "kind",      "name",   "region",
+                                       "province", "language",  "emails", "feed_url",
                                        "sync",     "reminders", NULL};
     size_t before = d->n;
     if (!ag_cfg_check_keys(d, n, keys, "member") && n->kind != AG_CFG_MAP)

@@ -672,15 +672,16 @@ static void error_member_region_reference(void **state)
 static void member_reminder_channels(void **state)
 {
     fixture *fx = *state;
-    put("config/members.yaml", "members:\n"
-                               "  - {id: fes-meknes, kind: region, name: {fr: R}}\n"
-                               "  - id: fes\n"
-                               "    kind: commune\n"
-                               "    region: fes-meknes\n"
-                               "    name: {fr: F}\n"
-                               "    emails: [contact@example.org]\n"
-                               "    reminders: {channels: [webhook, email]}\n"
-                               "  - {id: oujda, kind: region, name: {fr: O}, reminders: {channels: []}}\n");
+    put("config/members.yaml",
+        "members:\n"
+        "  - {id: fes-meknes, kind: region, name: {fr: R}}\n"
+        "  - id: fes\n"
+        "    kind: commune\n"
+        "    region: fes-meknes\n"
+        "    name: {fr: F}\n"
+        "    emails: [contact@example.org]\n"
+        "    reminders: {channels: [webhook, email]}\n"
+        "  - {id: oujda, kind: region, name: {fr: O}, reminders: {channels: []}}\n");
     assert_int_equal(load(fx), 0);
     const ag_member *r = &fx->cfg->members[0], *f = &fx->cfg->members[1], *o = &fx->cfg->members[2];
     assert_false(r->has_reminder_channels);
