@@ -200,6 +200,8 @@ static void serve_metrics(ag_ops *st, ag_http_request *req)
     counts c = count_all(st->svc);
     ag_metric_set(st->events, NULL, (double)c.events);
     ag_metric_set(st->members, NULL, (double)c.members);
+    if (st->refresh)
+        st->refresh(st->refresh_data);
     size_t len;
     char *text = ag_metrics_render(st->metrics, &len);
     if (!text) {
