@@ -4,6 +4,7 @@ state, channel and outcome."""
 
 import http.server
 import os
+import json
 import re
 import threading
 import time
@@ -154,6 +155,14 @@ class Metrics(unittest.TestCase):
             'agendad_reminder_deliveries_total{channel="nope",outcome="failed_permanent"}'), 3)
         self.assertEqual(value('agendad_reminder_delay_seconds_count{channel="email"}'), 3)
         self.assertIn("# TYPE agendad_reminders gauge", text)
+        # /status tells a person the same facts.
+        status = json.loads(d.get("/status")[2])
+        sent = [m for m in status["metrics"] if m["name"] == "agendad_reminders"
+                and m["labels"] == {"state": "sent", "channel": "email"}]
+        self.assertEqual([m["value"] for m in sent], [3])
+        page = d.get("/status.html")[2].decode()
+        self.assertIn("agendad_reminder_deliveries_total", page)
+        self.assertIn("channel=nope, outcome=failed_permanent", page)
 
 
 if __name__ == "__main__":
