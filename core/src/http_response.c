@@ -341,9 +341,11 @@ void ag_http_respond_blob(ag_http_request *req, ag_blob *b, int max_age)
     response r = {
         .status = fresh ? 304 : 200,
         .content_type = fresh ? NULL : ag_blob_content_type(b),
-        /* On 304 and HEAD: the length the 200 would have had (RFC 9110 8.6). */
+        /* On HEAD: the length the 200 would have had (RFC 9110 8.6). Not on
+         * 304, where it is allowed too, because some clients' parsers (wrk's)
+         * then wait for a body that never comes; nginx omits it as well. */
         .content_length = len,
-        .send_length = true,
+        .send_length = !fresh,
         .cors = true,
         .extra = extra.s,
         .body = fresh || ag_http_is_head(req) ? NULL : body,
