@@ -221,11 +221,9 @@ static int sync_store(ag_service *svc, const ag_config *cfg, int64_t now, ag_rec
                       char **err)
 {
     ag_reconcile_stats local;
-    if (ag_store_reconcile(svc->store, cfg, now, stats ? stats : &local, err) < 0)
-        return -1;
     ag_stored_event *evs;
     size_t n;
-    if (ag_store_load_events(svc->store, &evs, &n, err) < 0)
+    if (ag_store_reconcile_load(svc->store, cfg, now, stats ? stats : &local, &evs, &n, err) < 0)
         return -1;
     /* Imported rows change only through ag_service_import, which keeps
      * svc->imports current, and a reconcile never touches them: read once

@@ -60,6 +60,13 @@ typedef struct {
                               admin set sync.private_data (empty otherwise) */
 } ag_stored_event;
 
+/* ag_store_reconcile, then the events as ag_store_load_events gives them
+ * (without reading them twice when nothing changed). *out is the caller's
+ * (ag_stored_events_free). 0, or -1 with *err. */
+int ag_store_reconcile_load(ag_store *st, const ag_config *cfg, int64_t now,
+                            ag_reconcile_stats *stats, ag_stored_event **out, size_t *n,
+                            char **err);
+
 /* Every stored event (live and removed), sorted by uid. Caller frees with
  * ag_stored_events_free. */
 int ag_store_load_events(ag_store *st, ag_stored_event **out, size_t *n, char **err);
