@@ -4,6 +4,13 @@
  * uv_timer_t); we hand readiness back with curl_multi_socket_action() and
  * collect finished transfers with curl_multi_info_read().
  *
+ * SMTP submissions do not use the multi: libcurl 7.88 waits for the reply to
+ * the end of DATA (and to QUIT) in a blocking loop inside the multi's own
+ * calls (smtp_done → smtp_block_statemach, curl issues #4015 and #8555), which
+ * would stall the daemon's loop for as long as a slow server takes. Each one
+ * runs curl_easy_perform() on a libuv threadpool thread instead and comes
+ * back through the same done list and deliver() as HTTP transfers.
+ *
  * Done callbacks only run from drain(), which is reached from a loop callback
  * after curl has returned, so user code never runs inside libcurl and may
  * submit, cancel, or even free the ag_net from there. */
@@ -13,6 +20,8 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +29,24 @@
 
 typedef struct sock sock;
 
-/* Transfers live on exactly one list: running (owned by curl's multi) or
- * done (removed from the multi, waiting for their callback). */
+/* Transfers live on exactly one list: running (HTTP, owned by curl's multi),
+ * waiting (SMTP, not yet handed to a thread), threads (SMTP, on a thread) or
+ * done (waiting for their callback). */
 typedef struct {
     ag_net_xfer *head, *tail;
 } xfer_list;
+
+/* SMTP submissions on threads at once. libuv's pool has 4 threads unless
+ * UV_THREADPOOL_SIZE says otherwise and is shared by the whole process (DNS,
+ * file system requests): one stays free for those, whatever SMTP servers do.
+ * More submissions wait on the loop, in order. */
+#define SMTP_THREADS 3
+
+/* Who settled an SMTP submission on a thread: the thread (curl returned) or
+ * the loop (cancel, free). Whoever changes it from WORKING decides the
+ * outcome; the thread aborts at its next progress call once it reads
+ * SETTLED_BY_LOOP. */
+enum { WORKING, SETTLED_BY_THREAD, SETTLED_BY_LOOP };
 
 struct ag_net {
     uv_loop_t *loop;
@@ -32,8 +54,9 @@ struct ag_net {
     uv_timer_t curl_timer;
     uv_timer_t deliver_timer; /* runs callbacks of cancelled transfers later */
     int open_handles;         /* n is freed when the last close callback runs */
-    xfer_list running, done;
-    sock *socks; /* polls not yet closing */
+    xfer_list running, waiting, threads, done;
+    int smtp_threads; /* submissions on threads */
+    sock *socks;      /* polls not yet closing */
     char *proxy, *no_proxy;
     bool draining, closing, torn_down;
 };
@@ -48,6 +71,7 @@ struct sock {
 struct ag_net_xfer {
     ag_net *net;
     ag_net_xfer *prev, *next;
+    xfer_list *home; /* the list it is on, NULL when none */
     CURL *easy;
     ag_net_done_fn done;
     void *data;
@@ -63,12 +87,19 @@ struct ag_net_xfer {
     size_t resp_len, resp_cap, max_body;
     char errbuf[CURL_ERROR_SIZE];
     char msg[CURL_ERROR_SIZE + 128];
+    /* SMTP on a thread. While on_thread, the thread alone touches easy and
+     * everything curl's callbacks write (payload_off, resp, errbuf, rc); the
+     * loop only reads state. on_thread and delivered are the loop's. */
+    uv_work_t work;
+    atomic_int state;
+    bool on_thread, delivered;
 };
 
 /* ---- lists ---- */
 
 static void list_push(xfer_list *l, ag_net_xfer *x)
 {
+    x->home = l;
     x->next = NULL;
     x->prev = l->tail;
     if (l->tail)
@@ -89,6 +120,13 @@ static void list_remove(xfer_list *l, ag_net_xfer *x)
     else
         l->tail = x->prev;
     x->prev = x->next = NULL;
+    x->home = NULL;
+}
+
+static void list_move(ag_net_xfer *x, xfer_list *to)
+{
+    list_remove(x->home, x);
+    list_push(to, x);
 }
 
 /* ---- handle lifetime ---- */
@@ -227,8 +265,9 @@ static void deliver(ag_net_xfer *x)
     r.error = describe_error(x);
     if (!x->cancelled)
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r.status);
-    r.body = x->resp ? x->resp : "";
-    r.body_len = x->resp_len;
+    /* A cancelled submission's thread may still be writing its buffers. */
+    r.body = x->resp && !x->on_thread ? x->resp : "";
+    r.body_len = x->on_thread ? 0 : x->resp_len;
     char *etag = header_copy(x, "ETag");
     char *last_modified = header_copy(x, "Last-Modified");
     char *content_type = header_copy(x, "Content-Type");
@@ -255,11 +294,19 @@ static void drain(ag_net *n)
     while ((x = n->done.head)) {
         list_remove(&n->done, x);
         deliver(x);
-        xfer_free(x);
+        if (x->on_thread)
+            x->delivered = true; /* freed once its thread has let go */
+        else
+            xfer_free(x);
     }
     n->draining = false;
     if (n->closing)
         teardown(n);
+}
+
+static void on_deliver(uv_timer_t *t)
+{
+    drain(t->data);
 }
 
 static void finish(ag_net_xfer *x, CURLcode rc, bool cancelled)
@@ -271,6 +318,93 @@ static void finish(ag_net_xfer *x, CURLcode rc, bool cancelled)
     x->queued = true;
     list_remove(&n->running, x);
     list_push(&n->done, x);
+}
+
+/* Settled by the loop, its callback to come from drain(). */
+static void queue_cancelled(ag_net_xfer *x)
+{
+    x->cancelled = true;
+    x->queued = true;
+    list_move(x, &x->net->done);
+}
+
+/* ---- SMTP on threads ---- */
+
+/* On the thread. Non-zero aborts with CURLE_ABORTED_BY_CALLBACK; curl calls
+ * this at least once a second, also while it waits for a reply, which bounds
+ * how long a cancelled submission keeps its thread. */
+static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    ag_net_xfer *x = p;
+    return atomic_load(&x->state) == SETTLED_BY_LOOP;
+}
+
+static void smtp_work(uv_work_t *w)
+{
+    ag_net_xfer *x = w->data;
+    if (atomic_load(&x->state) != WORKING)
+        return;
+    x->rc = curl_easy_perform(x->easy);
+    int expected = WORKING;
+    atomic_compare_exchange_strong(&x->state, &expected, SETTLED_BY_THREAD);
+}
+
+static void smtp_worked(uv_work_t *w, int status);
+
+static void smtp_start_waiting(ag_net *n)
+{
+    ag_net_xfer *x;
+    while (!n->closing && n->smtp_threads < SMTP_THREADS && (x = n->waiting.head)) {
+        if (uv_queue_work(n->loop, &x->work, smtp_work, smtp_worked) != 0) {
+            x->rc = CURLE_FAILED_INIT;
+            x->queued = true;
+            list_move(x, &n->done);
+            uv_timer_start(&n->deliver_timer, on_deliver, 0, 0);
+            continue;
+        }
+        x->on_thread = true;
+        list_move(x, &n->threads);
+        n->smtp_threads++;
+        n->open_handles++; /* n outlives the thread, even past ag_net_free() */
+    }
+}
+
+/* On the loop, once the thread has let go of x: libuv's handoff orders
+ * everything the thread wrote before what follows. */
+static void smtp_worked(uv_work_t *w, int status)
+{
+    (void)status; /* UV_ECANCELED only for a submission the loop had settled */
+    ag_net_xfer *x = w->data;
+    ag_net *n = x->net;
+    x->on_thread = false;
+    n->smtp_threads--;
+    if (x->delivered) {
+        xfer_free(x);
+    } else if (!x->queued) {
+        x->queued = true;
+        list_move(x, &n->done);
+    }
+    smtp_start_waiting(n);
+    drain(n);
+    net_release(n);
+}
+
+/* Settles x as cancelled unless its thread finished first, in which case
+ * its real result is on its way and false is returned. */
+static bool smtp_cancel(ag_net_xfer *x)
+{
+    int expected = WORKING;
+    if (!atomic_compare_exchange_strong(&x->state, &expected, SETTLED_BY_LOOP))
+        return false;
+    if (x->on_thread)
+        uv_cancel((uv_req_t *)&x->work); /* not started yet: it never will */
+    queue_cancelled(x);
+    return true;
 }
 
 static void collect_done(ag_net *n)
@@ -313,11 +447,6 @@ static void on_curl_timeout(uv_timer_t *t)
     int running;
     curl_multi_socket_action(n->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     collect_done(n);
-}
-
-static void on_deliver(uv_timer_t *t)
-{
-    drain(t->data);
 }
 
 static sock *sock_open(ag_net *n, curl_socket_t fd)
@@ -383,9 +512,20 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 
 /* ---- public: lifetime ---- */
 
+/* Disposition is per process: an SMTP thread writing to a connection the
+ * server has reset must not kill the daemon, whether or not an HTTP server
+ * has already ignored SIGPIPE for its own writes. */
+static void ignore_sigpipe(void)
+{
+    struct sigaction sa;
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+        signal(SIGPIPE, SIG_IGN);
+}
+
 int ag_net_new(uv_loop_t *loop, ag_net **out)
 {
     *out = NULL;
+    ignore_sigpipe();
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return -EIO;
     ag_net *n = calloc(1, sizeof(*n));
@@ -415,6 +555,13 @@ void ag_net_free(ag_net *n)
     n->closing = true;
     while (n->running.head)
         finish(n->running.head, CURLE_OK, true);
+    while (n->waiting.head)
+        smtp_cancel(n->waiting.head);
+    /* Those whose thread has finished but not yet come back are cancelled
+     * like every other transfer in flight. */
+    while (n->threads.head)
+        if (!smtp_cancel(n->threads.head))
+            queue_cancelled(n->threads.head);
     drain(n);
 }
 
@@ -439,7 +586,10 @@ void ag_net_cancel(ag_net_xfer *x)
     if (!x || x->queued)
         return;
     ag_net *n = x->net;
-    finish(x, CURLE_OK, true);
+    if (!x->is_smtp)
+        finish(x, CURLE_OK, true);
+    else if (!smtp_cancel(x))
+        return;
     uv_timer_start(&n->deliver_timer, on_deliver, 0, 0);
 }
 
@@ -672,6 +822,26 @@ static int http_setup(ag_net_xfer *x, const ag_net_http_req *req)
     return bad ? -EINVAL : 0;
 }
 
+/* What curl_easy_perform() on a thread needs to end within bounded time
+ * and leave nothing that blocks the loop. */
+static int smtp_thread_setup(ag_net_xfer *x, long total_ms)
+{
+    CURL *e = x->easy;
+    long total_s = ((total_ms > 0 ? total_ms : AG_NET_DEFAULT_TOTAL_TIMEOUT_MS) + 999) / 1000;
+    int bad = 0;
+    x->work.data = x;
+    atomic_init(&x->state, WORKING);
+    bad |= curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_XFERINFODATA, x) != CURLE_OK;
+    /* A connection kept for reuse would be closed by curl_easy_cleanup() on
+     * the loop, which sends QUIT and waits for its reply there. */
+    bad |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK;
+    /* The total timeout does not cover the wait for the reply to QUIT. */
+    bad |= curl_easy_setopt(e, CURLOPT_SERVER_RESPONSE_TIMEOUT, total_s) != CURLE_OK;
+    return bad ? -EINVAL : 0;
+}
+
 static int smtp_setup(ag_net_xfer *x, const ag_net_smtp_req *req)
 {
     CURL *e = x->easy;
@@ -702,19 +872,24 @@ static int smtp_setup(ag_net_xfer *x, const ag_net_smtp_req *req)
     bad |= curl_easy_setopt(e, CURLOPT_READFUNCTION, on_upload) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_READDATA, x) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->payload_len) != CURLE_OK;
-    return bad ? -EINVAL : 0;
+    return bad ? -EINVAL : smtp_thread_setup(x, req->timeout_ms);
 }
 
 static int submit(ag_net *n, ag_net_xfer *x, int setup_rc, ag_net_xfer **out)
 {
-    if (setup_rc == 0 && curl_multi_add_handle(n->multi, x->easy) != CURLM_OK)
+    if (setup_rc == 0 && !x->is_smtp && curl_multi_add_handle(n->multi, x->easy) != CURLM_OK)
         setup_rc = -EIO;
     if (setup_rc) {
         xfer_free(x);
         return setup_rc;
     }
     x->started = uv_now(n->loop);
-    list_push(&n->running, x);
+    if (x->is_smtp) {
+        list_push(&n->waiting, x);
+        smtp_start_waiting(n);
+    } else {
+        list_push(&n->running, x);
+    }
     if (out)
         *out = x;
     return 0;

@@ -3,9 +3,14 @@
  * so that no transfer ever blocks the loop and no plugin integrates curl on
  * its own.
  *
- * Threading: everything here runs on the loop's thread. ag_net_new() calls
- * curl_global_init(), which is not thread-safe on every libcurl build: create
- * the first ag_net on the main thread before any other thread exists.
+ * Threading: call everything here from the loop's thread; callbacks run
+ * there too. SMTP submissions alone run curl_easy_perform() on a thread of
+ * libuv's pool (at most 3 at once, later ones wait their turn), because
+ * libcurl 7.88 waits for the reply to the end of DATA without returning to
+ * the loop. ag_net_new() calls curl_global_init(), which is not thread-safe
+ * on every libcurl build: create the first ag_net on the main thread before
+ * any other thread exists. It also ignores SIGPIPE if its disposition is
+ * still the default, since a pool thread may write to a reset connection.
  *
  * Lifetime of a transfer: a submit function returns 0 and the done callback
  * then runs exactly once, later, on the loop (never from inside the submit
@@ -94,8 +99,12 @@ int ag_net_new(uv_loop_t *loop, ag_net **out);
 
 /* Cancels every pending transfer: their callbacks run before this returns,
  * each once, with AG_NET_CANCELLED. Closes the loop handles; the memory is
- * released by their close callbacks, so run the loop once more before
- * uv_loop_close(). May be called from inside a done callback. NULL is a no-op. */
+ * released by their close callbacks and, for SMTP submissions still on a
+ * thread, when the thread ends (within about a second: it aborts at curl's
+ * next progress call, and the total timeout bounds it anyway). So run the
+ * loop with UV_RUN_DEFAULT until it returns before uv_loop_close(): their
+ * uv_work_t keep it alive until then. No callback runs after this returns.
+ * May be called from inside a done callback. NULL is a no-op. */
 void ag_net_free(ag_net *n);
 
 /* Proxy URL for HTTP(S) transfers submitted afterwards ("http://proxy:3128");
@@ -111,7 +120,9 @@ int ag_net_smtp(ag_net *n, const ag_net_smtp_req *req, ag_net_done_fn done, void
 
 /* The callback runs once, later, with AG_NET_CANCELLED, unless the transfer
  * already finished, in which case it runs with its real result. Never call
- * it once the callback has started. */
+ * it once the callback has started. An SMTP submission cancelled on its
+ * thread may still reach the server (the reply to the end of DATA may be
+ * on its way), exactly as one cancelled on the loop could. */
 void ag_net_cancel(ag_net_xfer *x);
 
 #endif

@@ -81,17 +81,18 @@ def free_port():
 
 
 class SmtpPeer:
-    def __init__(self, port=0, hold_after=0, dir=None, delay=0.0):
+    def __init__(self, port=0, hold_after=0, dir=None, delay=0.0, delay_on="rcpt"):
         self.dir = dir or tempfile.mkdtemp(prefix="smtp-peer-")
         self.port = port
         self.hold_after = hold_after
         self.delay = delay
+        self.delay_on = delay_on
         self.proc = None
 
     def start(self):
         self.proc = subprocess.Popen([sys.executable, os.path.join(PEERS, "smtp_peer.py"),
                                       self.dir, str(self.port), str(self.hold_after),
-                                      str(self.delay)],
+                                      str(self.delay), self.delay_on],
                                      stdout=subprocess.PIPE)
         self.port = int(self.proc.stdout.readline())
         return self

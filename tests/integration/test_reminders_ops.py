@@ -76,7 +76,9 @@ class Shutdown(unittest.TestCase):
         self.assertEqual(d.stop(), 0)
 
     def test_sigterm_finishes_smtp_delivery_in_flight(self):
-        smtp = SmtpPeer(delay=2).start()
+        # The peer holds its reply to the end of DATA, where libcurl 7.88
+        # waits in a blocking loop: the daemon must still serve and stop.
+        smtp = SmtpPeer(delay=2, delay_on="data").start()
         self.addCleanup(smtp.stop)
         d = ReminderDaemon(smtp.port, event={"audience": "fes-meknes"})
         self.addCleanup(d.cleanup)
@@ -84,6 +86,11 @@ class Shutdown(unittest.TestCase):
         d.start()
         wait_for(lambda: os.path.exists(os.path.join(smtp.dir, "1.started")),
                  what="the message reaching the SMTP peer")
+        asked = time.monotonic()
+        status, _, _ = d.get("/feeds/network.ics")
+        self.assertEqual(status, 200)
+        self.assertLess(time.monotonic() - asked, 1.0, "a feed waited for the SMTP reply")
+        self.assertEqual(smtp.messages(), [], "still held")
         self.assertEqual(d.stop(), 0, d.log_text())
         self.assertIn("reminders: waiting for 1 deliveries in flight", d.log_text())
         self.assertEqual(len(smtp.messages()), 1)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -727,6 +728,153 @@ static void smtp_refused_connection(void **state)
     capture_clear(&c);
 }
 
+/* ---- SMTP server slow to answer the end of DATA ---- */
+
+/* The peer drops a K.started file when it starts holding the K-th reply. */
+static int held_count(void)
+{
+    DIR *d = opendir(smtp_dir);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        n += len > 8 && strcmp(e->d_name + len - 8, ".started") == 0;
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void run_until_held(uv_loop_t *loop, int target)
+{
+    for (int i = 0; i < 500 && held_count() < target; i++)
+        run_for(loop, 20);
+    assert_true(held_count() >= target);
+}
+
+/* The peer holds its reply to the end of DATA for the ms in rcpt
+ * "hold-MS@...". */
+static void smtp_held(fixture *f, const char *rcpt0, capture *c, ag_net_xfer **x)
+{
+    const char *rcpt[] = {rcpt0, NULL};
+    char u[64];
+    snprintf(u, sizeof(u), "smtp://127.0.0.1:%d", smtp_port);
+    assert_int_equal(ag_net_smtp(f->net,
+                                 &(ag_net_smtp_req){.url = u,
+                                                    .from = "agenda@rmcto.ma",
+                                                    .rcpt = rcpt,
+                                                    .message = "Subject: x\r\n\r\nx\r\n",
+                                                    .message_len = 16,
+                                                    .timeout_ms = 30000},
+                                 on_done, c, x),
+                     0);
+    assert_int_equal(c->calls, 0);
+}
+
+/* Runs the loop until only what it had before this transfer is left, i.e.
+ * until the submission's thread has ended; returns how long that took. */
+static uint64_t run_dry_ms(uv_loop_t *loop)
+{
+    uint64_t start = uv_hrtime();
+    uv_run(loop, UV_RUN_DEFAULT);
+    return (uv_hrtime() - start) / 1000000;
+}
+
+/* libcurl 7.88 waits for that reply without returning to the loop: the
+ * submission runs on a thread, so the loop keeps ticking meanwhile. */
+static void smtp_held_reply_leaves_loop_running(void **state)
+{
+    fixture *f = *state;
+    int ticks = 0, held = held_count();
+    uv_timer_t tick;
+    uv_timer_init(&f->loop, &tick);
+    tick.data = &ticks;
+    uv_timer_start(&tick, on_tick, 50, 50);
+    capture c = {0};
+    smtp_held(f, "hold-1500@example.ma", &c, NULL);
+    run_until_held(&f->loop, held + 1);
+    int ticks_at_hold = ticks;
+    run_until(&f->loop, &c.calls, 1);
+    uv_close((uv_handle_t *)&tick, NULL);
+    uv_run(&f->loop, UV_RUN_NOWAIT);
+    assert_int_equal(c.outcome, AG_NET_OK);
+    assert_int_equal(c.status, 250);
+    assert_true(c.elapsed_ms >= 1400);
+    /* About 28 expected; a blocked loop gets 1 at most. */
+    assert_true(ticks - ticks_at_hold >= 5);
+    capture_clear(&c);
+}
+
+/* The callback comes at once; the thread, told through the progress
+ * callback, gives up within about a second rather than at the peer's 20 s. */
+static void smtp_cancel_during_held_reply(void **state)
+{
+    fixture *f = *state;
+    int held = held_count();
+    capture c = {0};
+    ag_net_xfer *x = NULL;
+    smtp_held(f, "hold-20000@example.ma", &c, &x);
+    run_until_held(&f->loop, held + 1);
+    ag_net_cancel(x);
+    assert_int_equal(c.calls, 0);
+    run_until(&f->loop, &c.calls, 1);
+    assert_int_equal(c.outcome, AG_NET_CANCELLED);
+    assert_string_equal(c.error, "cancelled");
+    assert_int_equal(c.status, 0);
+    assert_true(c.elapsed_ms < 5000);
+    assert_true(run_dry_ms(&f->loop) < 5000);
+    assert_int_equal(c.calls, 1);
+    capture_clear(&c);
+}
+
+/* Three on threads, one waiting for a thread: every callback runs before
+ * ag_net_free() returns, and the threads end soon after. */
+static void smtp_free_during_held_reply(void **state)
+{
+    fixture *f = *state;
+    enum { N = 4 };
+    int held = held_count();
+    capture c[N] = {0};
+    for (int i = 0; i < N; i++)
+        smtp_held(f, "hold-20000@example.ma", &c[i], NULL);
+    run_until_held(&f->loop, held + 3);
+    ag_net_free(f->net);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(c[i].calls, 1);
+        assert_int_equal(c[i].outcome, AG_NET_CANCELLED);
+        capture_clear(&c[i]);
+    }
+    assert_true(run_dry_ms(&f->loop) < 5000);
+    assert_int_equal(held_count(), held + 3); /* the fourth never started */
+    assert_int_equal(ag_net_new(&f->loop, &f->net), 0);
+}
+
+/* More submissions than threads: they wait their turn, each is answered
+ * once, and one cancelled while waiting never reaches the server. */
+static void smtp_more_submissions_than_threads(void **state)
+{
+    fixture *f = *state;
+    enum { N = 8 };
+    int held = held_count(), finished = 0;
+    capture c[N] = {0};
+    ag_net_xfer *last = NULL;
+    for (int i = 0; i < N; i++) {
+        c[i].counter = &finished;
+        smtp_held(f, "hold-300@example.ma", &c[i], &last);
+    }
+    ag_net_cancel(last);
+    uint64_t start = uv_now(&f->loop);
+    run_until(&f->loop, &finished, N);
+    uv_update_time(&f->loop);
+    assert_true(uv_now(&f->loop) - start < 2 * N * 300); /* not one after the other */
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(c[i].calls, 1);
+        assert_int_equal(c[i].outcome, i < N - 1 ? AG_NET_OK : AG_NET_CANCELLED);
+        capture_clear(&c[i]);
+    }
+    assert_int_equal(held_count(), held + N - 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
 
 int main(void)
@@ -751,6 +899,11 @@ int main(void)
         T(smtp_message_arrives_byte_for_byte),
         T(smtp_required_starttls_never_falls_back),
         T(smtp_refused_connection),
+        /* After the others: the peer numbers messages held here on. */
+        T(smtp_held_reply_leaves_loop_running),
+        T(smtp_cancel_during_held_reply),
+        T(smtp_free_during_held_reply),
+        T(smtp_more_submissions_than_threads),
     };
     return cmocka_run_group_tests(tests, peers_start, peers_stop);
 }

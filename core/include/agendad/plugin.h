@@ -308,9 +308,11 @@ typedef void (*agendad_listener_fn)(const agendad_changes *changes, void *data);
 
 /* ------------------------------------------- network client (ABI 1.1) */
 
-/* The core's asynchronous HTTP(S) and SMTP client, driven by the daemon's
- * loop (libcurl multi-socket), so that no plugin blocks the loop or wires
- * curl to it on its own. Check AGENDAD_HOST_HAS(host, http_fetch) first. */
+/* The core's asynchronous HTTP(S) and SMTP client, so that no plugin blocks
+ * the loop or wires curl to it on its own: HTTP runs on the daemon's loop
+ * (libcurl multi-socket), SMTP on a core thread (libcurl 7.88 would block the
+ * loop waiting for the server's reply to the message); callbacks always run
+ * on the loop. Check AGENDAD_HOST_HAS(host, http_fetch) first. */
 typedef struct agendad_xfer agendad_xfer;
 
 typedef enum {
