@@ -3,6 +3,7 @@ config directory and its own state database, and stops it by process id."""
 
 import http.client
 import os
+import random
 import shutil
 import signal
 import socket
@@ -16,9 +17,19 @@ SAMPLE_CONFIG = os.path.join(SOURCE_DIR, "config")
 
 
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port that is free now, chosen below the kernel's ephemeral range
+    (32768-60999): peers that bind port 0 in a test running in parallel
+    then cannot be handed the same port before our daemon binds it."""
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(20000, 32000)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 20000-32000")
 
 
 class Daemon:

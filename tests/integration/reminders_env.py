@@ -73,13 +73,6 @@ reminders:
 """
 
 
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class SmtpPeer:
     def __init__(self, port=0, hold_after=0, dir=None, delay=0.0, delay_on="rcpt"):
         self.dir = dir or tempfile.mkdtemp(prefix="smtp-peer-")
