@@ -130,24 +130,46 @@ class StorageFaultTest(TmpfsMixin, unittest.TestCase):
     def test_database_locked_by_another_process(self):
         with Daemon() as d:
             before = feed_uids(d)
-            locker = subprocess.Popen(["sqlite3", d.state], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, text=True)
-            self.addCleanup(locker.kill)
-            locker.stdin.write("BEGIN EXCLUSIVE;\nSELECT 'locked';\n")
-            locker.stdin.flush()
-            self.assertEqual(locker.stdout.readline().strip(), "locked")
+            locker = lock_database(self, d.state)
             d.write("events/probe.yaml", event_yaml(UID, "probe"))
+            mark = len(d.log_text())
             log = d.reload("still serving the previous configuration", timeout=60)
             self.assertRegex(log, r"(?i)locked|busy")
-            # Feeds come from memory, a new variant too.
-            self.assertEqual(feed_uids(d), before)
-            self.assertEqual(d.get("/feeds/categories/digitalisation.ics?lang=fr")[0], 200)
-            locker.stdin.write("COMMIT;\n.quit\n")
-            locker.stdin.close()
-            locker.wait(10)
-            locker.stdout.close()
-            d.reload("configuration loaded", timeout=60)
+            # The reload is retried by a timer, not by the admin; between the
+            # attempts every request is answered, from memory, a new variant
+            # too, while the lock is still held.
+            answered = 0
+            deadline = time.monotonic() + 60
+            while d.log_text()[mark:].count("still serving the previous configuration") < 3:
+                self.assertLess(time.monotonic(), deadline, "the reload was never retried")
+                self.assertEqual(feed_uids(d), before)
+                self.assertEqual(d.get("/feeds/categories/digitalisation.ics?lang=fr")[0], 200)
+                answered += 1
+                self.assertIsNone(locker.poll(), "the lock is still held")
+                time.sleep(0.05)
+            self.assertGreater(answered, 0)
+            mark = len(d.log_text())
+            unlock_database(locker)
+            d.wait_log("configuration loaded (retry after a store error)", timeout=60, start=mark)
             self.assertIn(UID, feed_uids(d))
+
+
+def lock_database(test, db):
+    """Another process holds the write lock until unlock_database."""
+    locker = subprocess.Popen(["sqlite3", db], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    test.addCleanup(locker.kill)
+    locker.stdin.write("BEGIN EXCLUSIVE;\nSELECT 'locked';\n")
+    locker.stdin.flush()
+    test.assertEqual(locker.stdout.readline().strip(), "locked")
+    return locker
+
+
+def unlock_database(locker):
+    locker.stdin.write("COMMIT;\n.quit\n")
+    locker.stdin.close()
+    locker.wait(10)
+    locker.stdout.close()
 
 
 def integrity(db):
