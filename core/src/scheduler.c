@@ -15,6 +15,8 @@ enum {
     MAX_IN_FLIGHT = 64,
     BATCH = 128,
     MISSED_LOOKBACK = 7 * 86400, /* older than this before a start is history, not "missed" */
+    STORE_RETRY_FIRST_MS = 500,
+    STORE_RETRY_MAX_MS = 60000,
 };
 
 /* One (occurrence, lead time) of a live event; recipients are expanded only
@@ -25,6 +27,7 @@ typedef struct {
 } entry;
 
 typedef struct sending sending;
+typedef struct unrecorded unrecorded;
 
 struct ag_scheduler {
     uv_loop_t *loop;
@@ -42,6 +45,20 @@ struct ag_scheduler {
     size_t n_in_flight;
     uint32_t rng;
     bool more; /* the last dispatch left due rows behind (batch full) */
+    unrecorded *unrecorded;
+    uint64_t store_retry_ms; /* real wait before the next try after a store error; 0: none */
+};
+
+/* An outcome the store refused (locked, full, read-only). Its row is still
+ * pending in the outbox: until the outcome is written, the row must not be
+ * sent again, and the write is retried at each wake. */
+struct unrecorded {
+    int64_t id;
+    ag_outbox_state state;
+    int attempts;
+    int64_t next_attempt, done_at;
+    char *error;
+    unrecorded *next;
 };
 
 /* A reminder handed to a channel, alive until its done() call. */
@@ -287,10 +304,7 @@ static int save_checked(ag_scheduler *s, int64_t now, char **err)
 {
     char buf[32];
     snprintf(buf, sizeof buf, "%lld", (long long)now);
-    if (ag_store_meta_set(s->st, "reminders_checked_until", buf, err) < 0)
-        return -1;
-    s->checked_until = now;
-    return 0;
+    return ag_store_meta_set(s->st, "reminders_checked_until", buf, err);
 }
 
 static int load_checked(ag_scheduler *s, int64_t now)
@@ -343,6 +357,45 @@ static void sending_free(sending *x)
     free(x);
 }
 
+static bool is_unrecorded(const ag_scheduler *s, int64_t id)
+{
+    for (const unrecorded *u = s->unrecorded; u; u = u->next)
+        if (u->id == id)
+            return true;
+    return false;
+}
+
+static void keep_unrecorded(ag_scheduler *s, const unrecorded *outcome, const char *error)
+{
+    unrecorded *u = malloc(sizeof *u);
+    if (!u)
+        return; /* the row stays pending: sent again rather than lost */
+    *u = *outcome;
+    u->error = error ? strdup(error) : NULL;
+    u->next = s->unrecorded;
+    s->unrecorded = u;
+}
+
+static void unrecorded_free(unrecorded *u)
+{
+    free(u->error);
+    free(u);
+}
+
+/* Writes the outcomes the store refused earlier; false while some remain. */
+static bool flush_unrecorded(ag_scheduler *s, char **err)
+{
+    for (unrecorded **p = &s->unrecorded; *p;) {
+        unrecorded *u = *p;
+        if (ag_outbox_update(s->st, u->id, u->state, u->attempts, u->next_attempt, u->error,
+                             u->done_at, err) < 0)
+            return false;
+        *p = u->next;
+        unrecorded_free(u);
+    }
+    return true;
+}
+
 static void record(ag_scheduler *s, const ag_outbox_row *row, agendad_delivery outcome,
                    const char *error)
 {
@@ -360,10 +413,15 @@ static void record(ag_scheduler *s, const ag_outbox_row *row, agendad_delivery o
         next = now + ag_sched_backoff(attempts, rs->retry_initial, rs->retry_max, s->rng >> 8);
     }
     char *err = NULL;
-    if (ag_outbox_update(s->st, row->id, state, attempts, next, error,
-                         state == AG_OUT_PENDING ? 0 : now, &err) < 0) {
-        ag_log(AG_LOG_ERR, "reminders: %s (sent again after a restart)", err);
+    int64_t done_at = state == AG_OUT_PENDING ? 0 : now;
+    if (ag_outbox_update(s->st, row->id, state, attempts, next, error, done_at, &err) < 0) {
+        ag_log(AG_LOG_ERR,
+               "reminders: %s; the outcome is kept in memory and written when the store "
+               "allows (sent again if the daemon stops first)",
+               err);
         free(err);
+        keep_unrecorded(s, &(unrecorded){row->id, state, attempts, next, done_at, NULL, NULL},
+                        error);
     }
     const char *who = row->address ? row->address : row->member;
     if (state == AG_OUT_SENT)
@@ -472,7 +530,7 @@ static void dispatch(ag_scheduler *s, int64_t now)
     }
     s->more = n >= BATCH + s->n_in_flight;
     for (size_t i = 0; i < n && !s->stopped && s->n_in_flight < MAX_IN_FLIGHT; i++)
-        if (!in_flight(s, rows[i].id))
+        if (!in_flight(s, rows[i].id) && !is_unrecorded(s, rows[i].id))
             dispatch_row(s, &rows[i], now);
     ag_outbox_rows_free(rows, n);
 }
@@ -507,7 +565,44 @@ static void arm(ag_scheduler *s, int64_t now)
         next = now; /* more due than one batch took */
     }
     uint64_t ms = ag_clock_real_ms(next - now);
+    if (s->store_retry_ms && s->store_retry_ms < ms)
+        ms = s->store_retry_ms;
     uv_timer_start(&s->timer, on_timer, ms, 0);
+}
+
+/* Due entries into the outbox with the mark, in one transaction; the mark
+ * in memory moves only once committed, so that a refused write is queued
+ * again (or recorded as missed) at the next try rather than skipped. */
+static int enqueue(ag_scheduler *s, int64_t now, char **err)
+{
+    if (ag_outbox_begin(s->st, err) < 0)
+        return -1;
+    if (enqueue_due(s, now, err) < 0 || save_checked(s, now, err) < 0) {
+        ag_outbox_rollback(s->st);
+        return -1;
+    }
+    if (ag_outbox_commit(s->st, err) < 0)
+        return -1;
+    s->checked_until = now;
+    return 0;
+}
+
+/* A store that refuses writes (locked by another process, disk full,
+ * read-only) is tried again soon, each wait twice the last: nothing due is
+ * sent before its row is written, and nothing written is lost. */
+static void note_store(ag_scheduler *s, bool ok, char *err)
+{
+    if (ok) {
+        s->store_retry_ms = 0;
+        return;
+    }
+    s->store_retry_ms = s->store_retry_ms ? s->store_retry_ms * 2 : STORE_RETRY_FIRST_MS;
+    if (s->store_retry_ms > STORE_RETRY_MAX_MS)
+        s->store_retry_ms = STORE_RETRY_MAX_MS;
+    if (err)
+        ag_log(AG_LOG_ERR, "reminders: %s; trying again in %.1f s", err,
+               (double)s->store_retry_ms / 1000);
+    free(err);
 }
 
 static void run(ag_scheduler *s)
@@ -516,16 +611,8 @@ static void run(ag_scheduler *s)
         return;
     int64_t now = ag_clock_now();
     char *err = NULL;
-    if (ag_outbox_begin(s->st, &err) == 0) {
-        if (enqueue_due(s, now, &err) == 0 && save_checked(s, now, &err) == 0)
-            ag_outbox_commit(s->st, &err);
-        else
-            ag_outbox_rollback(s->st);
-    }
-    if (err) {
-        ag_log(AG_LOG_ERR, "reminders: %s; trying again at the next wake", err);
-        free(err);
-    }
+    bool ok = flush_unrecorded(s, &err) && enqueue(s, now, &err) == 0;
+    note_store(s, ok, err);
     dispatch(s, now);
     arm(s, now);
 }
@@ -749,6 +836,18 @@ void ag_scheduler_free(ag_scheduler *s)
         return;
     for (sending *x = s->in_flight; x; x = x->next)
         x->s = NULL;
+    size_t lost = 0;
+    while (s->unrecorded) {
+        unrecorded *u = s->unrecorded;
+        s->unrecorded = u->next;
+        unrecorded_free(u);
+        lost++;
+    }
+    if (lost)
+        ag_log(AG_LOG_WARNING,
+               "reminders: %zu outcomes never reached the store: those rows are still "
+               "pending and are sent again at the next start",
+               lost);
     free(s->entries);
     free(s);
 }

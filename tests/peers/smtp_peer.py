@@ -9,7 +9,9 @@ dot-unstuffing, to OUTDIR/N.eml, and its envelope to OUTDIR/N.env: the sender
 on the first line, then one recipient per line. The .env file is written last
 (renamed into place) so that its presence means the message is complete.
 With HOLD_AFTER > 0, messages after the first HOLD_AFTER are never answered
-(the client waits), to catch a sender in the middle of a batch.
+(the client waits), to catch a sender in the middle of a batch. While a
+file OUTDIR/hold exists, each message waits unanswered; it is accepted once
+the file is gone (to make the sender's outcome arrive when a test wants).
 """
 import asyncio
 import os
@@ -29,6 +31,8 @@ class Handler:
         self.hold_after = hold_after
 
     async def handle_DATA(self, server, session, envelope):
+        while os.path.exists(os.path.join(self.outdir, "hold")):
+            await asyncio.sleep(0.05)
         if self.hold_after and self.count >= self.hold_after:
             await asyncio.Event().wait()
         self.count += 1
