@@ -46,6 +46,7 @@ struct ag_scheduler {
     uint32_t rng;
     bool more; /* the last dispatch left due rows behind (batch full) */
     unrecorded *unrecorded;
+    size_t n_unrecorded;
     uint64_t store_retry_ms; /* real wait before the next try after a store error; 0: none */
 };
 
@@ -374,6 +375,7 @@ static void keep_unrecorded(ag_scheduler *s, const unrecorded *outcome, const ch
     u->error = error ? strdup(error) : NULL;
     u->next = s->unrecorded;
     s->unrecorded = u;
+    s->n_unrecorded++;
 }
 
 static void unrecorded_free(unrecorded *u)
@@ -392,6 +394,7 @@ static bool flush_unrecorded(ag_scheduler *s, char **err)
             return false;
         *p = u->next;
         unrecorded_free(u);
+        s->n_unrecorded--;
     }
     return true;
 }
@@ -523,12 +526,15 @@ static void dispatch(ag_scheduler *s, int64_t now)
     ag_outbox_row *rows;
     size_t n;
     char *err = NULL;
-    if (ag_outbox_due(s->st, now, BATCH + s->n_in_flight, &rows, &n, &err) < 0) {
+    /* Rows held back (in flight, or sent with the outcome unrecorded) are
+     * still pending in the store: read past them. */
+    size_t limit = BATCH + s->n_in_flight + s->n_unrecorded;
+    if (ag_outbox_due(s->st, now, limit, &rows, &n, &err) < 0) {
         ag_log(AG_LOG_ERR, "reminders: %s", err);
         free(err);
         return;
     }
-    s->more = n >= BATCH + s->n_in_flight;
+    s->more = n >= limit;
     for (size_t i = 0; i < n && !s->stopped && s->n_in_flight < MAX_IN_FLIGHT; i++)
         if (!in_flight(s, rows[i].id) && !is_unrecorded(s, rows[i].id))
             dispatch_row(s, &rows[i], now);
