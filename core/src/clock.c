@@ -65,6 +65,40 @@ int64_t ag_clock_now(void)
     return clk.start + (int64_t)((mono() - clk.anchor) * clk.rate);
 }
 
+double ag_clock_now_precise(void)
+{
+    ag_clock_init();
+    if (clk.fake && clk.file)
+        return (double)read_file();
+    if (clk.fake)
+        return (double)clk.start + (mono() - clk.anchor) * clk.rate;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+uint64_t ag_clock_ms_until(int64_t at)
+{
+    ag_clock_init();
+    double left = (double)at - ag_clock_now_precise();
+    if (left <= 0)
+        return 0;
+    if (clk.fake && clk.file)
+        return FILE_POLL_MS;
+    double ms = left * 1000.0 / (clk.fake ? clk.rate : 1.0);
+    return ms > 1e9 ? (uint64_t)1e9 : (uint64_t)ms + 1;
+}
+
+bool ag_clock_fake_anchor(int64_t *fake, double *at)
+{
+    ag_clock_init();
+    if (!clk.fake || clk.file)
+        return false;
+    *fake = clk.start;
+    *at = clk.anchor;
+    return true;
+}
+
 bool ag_clock_is_fake(void)
 {
     ag_clock_init();

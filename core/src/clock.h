@@ -15,6 +15,16 @@
 void ag_clock_init(void);
 /* Unix seconds. */
 int64_t ag_clock_now(void);
+/* Unix time with its fraction: a timer armed from whole seconds would wake
+ * up to a second late. */
+double ag_clock_now_precise(void);
+/* Real milliseconds until the clock shows the instant at (0 when past),
+ * rounded up so that a wake never comes before it. */
+uint64_t ag_clock_ms_until(int64_t at);
+/* The test clock's start: fake Unix time `fake` at CLOCK_MONOTONIC `mono`
+ * seconds (benchmarks turn due times into real instants with it). False
+ * without a test clock or with a file clock. */
+bool ag_clock_fake_anchor(int64_t *fake, double *mono);
 /* True when a test clock is in use. */
 bool ag_clock_is_fake(void);
 /* Real milliseconds until the clock shows `seconds` more; a file clock only

@@ -25,7 +25,12 @@ struct ag_cfgnode {
     ag_loc *key_locs;   /* AG_CFG_MAP: where each key is written (errors name the key) */
     size_t n;
     ag_loc loc;
+    /* Set on the root of a tree read from a file: every node, string and
+     * location of that tree lives in it, and goes with the root. */
+    struct ag_arena *arena;
 };
+/* Frees a tree from its root: a file's tree at once (its arena), a copy
+ * node by node. Never call it on a node inside a file's tree. */
 void ag_cfgnode_free(ag_cfgnode *n);
 /* Map lookup; NULL if n is not a map or has no such key. Borrowed. */
 const ag_cfgnode *ag_cfgnode_get(const ag_cfgnode *n, const char *key);

@@ -25,10 +25,49 @@ static void load_emails(ag_member *m, const ag_cfgnode *n, ag_diags *d)
 
 static void load_feed_url(ag_member *m, const ag_cfgnode *n, ag_diags *d)
 {
-    if (!ag_cfg_string(d, n, "feed_url", &m->feed_url))
+    if (ag_cfg_string(d, n, "feed_url", &m->feed_url))
+        ag_cfg_http_url(d, n, "feed_url", m->feed_url);
+}
+
+static bool has_channel(char *const *v, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Channel names are what plugins register, so only their form is checked
+ * here: which plugins run is known to the daemon, not to `agendad check`.
+ * The email channel needs an address, so it is refused for a member with
+ * none rather than failing at every reminder. */
+static void check_channels(const ag_member *m, const ag_cfgnode *list, ag_diags *d)
+{
+    for (size_t i = 0; i < m->n_reminder_channels; i++) {
+        const char *c = m->reminder_channels[i];
+        const ag_loc *at = &list->items[i]->loc;
+        if (!ag_cfg_valid_id(c))
+            ag_cfg_err(d, at, "\"%s\" is not a channel name (lowercase letters, digits, -)", c);
+        else if (has_channel(m->reminder_channels, i, c))
+            ag_cfg_err(d, at, "channel \"%s\" is listed twice", c);
+        else if (strcmp(c, "email") == 0 && !m->n_emails)
+            ag_cfg_err(d, at, "member \"%s\" has no \"emails\" for the email channel", m->id);
+    }
+}
+
+/* members.yaml `reminders: {channels: [...]}`: which channels reach the
+ * member, whatever the event says. */
+static void load_member_reminders(ag_member *m, const ag_cfgnode *n, ag_diags *d)
+{
+    static const char *const keys[] = {"channels", NULL};
+    if (!ag_cfg_check_keys(d, n, keys, "member reminders") && n->kind != AG_CFG_MAP)
         return;
-    if (strncmp(m->feed_url, "http://", 7) != 0 && strncmp(m->feed_url, "https://", 8) != 0)
-        ag_cfg_err(d, &n->loc, "feed_url \"%s\" must start with http:// or https://", m->feed_url);
+    const ag_cfgnode *list = ag_cfg_require(d, n, "channels", "member reminders");
+    if (!list || !ag_cfg_string_list(d, list, "reminder channels", &m->reminder_channels,
+                                     &m->n_reminder_channels))
+        return;
+    m->has_reminder_channels = true;
+    check_channels(m, list, d);
 }
 
 /* Where the member sits: a region has no region; others need one. */
@@ -60,12 +99,15 @@ static void load_optional(ag_member *m, const ag_cfgnode *n, ag_diags *d)
         load_emails(m, v, d);
     if ((v = ag_cfgnode_get(n, "feed_url")))
         load_feed_url(m, v, d);
+    if ((v = ag_cfgnode_get(n, "reminders")))
+        load_member_reminders(m, v, d);
 }
 
 static bool load_member(const ag_config *cfg, ag_member *m, const ag_cfgnode *n, ag_diags *d)
 {
-    static const char *const keys[] = {"id",       "kind",   "name",     "region", "province",
-                                       "language", "emails", "feed_url", "sync",   NULL};
+    static const char *const keys[] = {"id",       "kind",      "name",   "region",
+                                       "province", "language",  "emails", "feed_url",
+                                       "sync",     "reminders", NULL};
     size_t before = d->n;
     if (!ag_cfg_check_keys(d, n, keys, "member") && n->kind != AG_CFG_MAP)
         return false;

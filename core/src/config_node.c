@@ -1,4 +1,5 @@
 /* The generic tree that YAML files are read into; plugins get sub-trees. */
+#include "arena.h"
 #include "config.h"
 
 #include <stdlib.h>
@@ -8,6 +9,10 @@ void ag_cfgnode_free(ag_cfgnode *n)
 {
     if (!n)
         return;
+    if (n->arena) {
+        ag_arena_free(n->arena);
+        return;
+    }
     for (size_t i = 0; i < n->n; i++) {
         ag_cfgnode_free(n->items[i]);
         if (n->keys)
@@ -71,7 +76,7 @@ ag_cfgnode *ag_cfgnode_copy(const ag_cfgnode *s)
     ag_cfgnode *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    d->kind = s->kind;
+    d->kind = s->kind; /* a copy is malloc'd node by node: no arena */
     d->loc = s->loc;
     d->loc.file = NULL;
     bool ok =

@@ -3,6 +3,8 @@
  * feed, and the CalDAV collection the network's events are pushed into. */
 #include "config_internal.h"
 
+#include <curl/curl.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,9 +29,30 @@ static void load_interval(ag_member_sync *s, const ag_cfgnode *n, ag_diags *d)
         ag_cfg_err(d, &n->loc, "interval must be between 1s and 7d");
 }
 
-static bool http_url(const char *s)
+static bool http_scheme(const char *s)
 {
     return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
+/* The scheme is checked on the text first: libcurl would guess one for
+ * "example.org/cal.ics", and the admin should write what is fetched. */
+bool ag_cfg_http_url(ag_diags *d, const ag_cfgnode *n, const char *what, const char *url)
+{
+    if (!http_scheme(url)) {
+        ag_cfg_err(d, &n->loc, "%s \"%s\" must start with http:// or https://", what, url);
+        return false;
+    }
+    CURLU *u = curl_url();
+    CURLUcode rc = u ? curl_url_set(u, CURLUPART_URL, url, 0) : CURLUE_OUT_OF_MEMORY;
+    char *host = NULL;
+    if (rc == CURLUE_OK)
+        rc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+    curl_free(host);
+    curl_url_cleanup(u);
+    if (rc != CURLUE_OK)
+        ag_cfg_err(d, &n->loc, "%s \"%s\" is not a valid URL (%s)", what, url,
+                   curl_url_strerror(rc));
+    return rc == CURLUE_OK;
 }
 
 static void load_caldav(ag_member_sync *s, const ag_cfgnode *n, ag_diags *d)
@@ -38,9 +61,8 @@ static void load_caldav(ag_member_sync *s, const ag_cfgnode *n, ag_diags *d)
     if (!ag_cfg_check_keys(d, n, keys, "caldav") && n->kind != AG_CFG_MAP)
         return;
     const ag_cfgnode *url = ag_cfg_require(d, n, "url", "caldav");
-    if (url && ag_cfg_string(d, url, "caldav url", &s->caldav_url) && !http_url(s->caldav_url))
-        ag_cfg_err(d, &url->loc, "caldav url \"%s\" must start with http:// or https://",
-                   s->caldav_url);
+    if (url && ag_cfg_string(d, url, "caldav url", &s->caldav_url))
+        ag_cfg_http_url(d, url, "caldav url", s->caldav_url);
     const ag_cfgnode *v;
     if ((v = ag_cfgnode_get(n, "username")))
         ag_cfg_string(d, v, "caldav username", &s->caldav_username);
@@ -48,8 +70,15 @@ static void load_caldav(ag_member_sync *s, const ag_cfgnode *n, ag_diags *d)
         ag_cfg_string(d, v, "caldav password_file", &s->caldav_password_file);
     if ((v = ag_cfgnode_get(n, "network_wins")))
         ag_cfg_bool(d, v, "network_wins", &s->network_wins);
-    if (s->caldav_username && !s->caldav_password_file)
+    /* Basic auth needs both: a password alone would be sent with an empty
+     * user name, which servers reject with a 401 that reads like a wrong
+     * password. Only a missing key is reported here: a bad value already
+     * was. */
+    bool has_user = ag_cfgnode_get(n, "username"), has_pw = ag_cfgnode_get(n, "password_file");
+    if (has_user && !has_pw)
         ag_cfg_err(d, &n->loc, "caldav has a username but no password_file");
+    if (has_pw && !has_user)
+        ag_cfg_err(d, &n->loc, "caldav has a password_file but no username");
 }
 
 void ag_cfg_load_member_sync(const ag_config *cfg, ag_member *m, const ag_cfgnode *n, ag_diags *d)

@@ -1,6 +1,7 @@
 /* libyaml's event stream → ag_cfgnode tree, with a location on every node
  * and key. Anchors and aliases are refused outright: the schema never needs
  * them, and refusing them is the simplest defence against alias bombs. */
+#include "arena.h"
 #include "config_internal.h"
 #include "utf8.h"
 
@@ -13,9 +14,20 @@
 
 #define MAX_MAP_KEYS 10000
 
+/* A collection's entry while it is being read (key and key_loc: maps only). */
+typedef struct {
+    char *key;
+    ag_loc key_loc;
+    ag_cfgnode *item;
+} entry;
+
 typedef struct {
     yaml_parser_t parser;
-    const char *path;
+    const char *path; /* the caller's, for diagnostics */
+    char *file;       /* the arena's copy, shared by every location in the tree */
+    ag_arena *arena;
+    entry *stack; /* the entries of every collection still open, innermost last */
+    size_t top, cap;
     const unsigned char *buf;
     size_t len;
     ag_diags *d;
@@ -23,7 +35,7 @@ typedef struct {
 
 static ag_loc mark_loc(const reader *r, yaml_mark_t m)
 {
-    return (ag_loc){(char *)r->path, (int)m.line + 1, (int)m.column + 1};
+    return (ag_loc){r->file ? r->file : (char *)r->path, (int)m.line + 1, (int)m.column + 1};
 }
 
 /* Reader errors carry a byte offset, not a mark; columns count characters
@@ -95,16 +107,11 @@ static bool next_event(reader *r, yaml_event_t *ev)
 
 static ag_cfgnode *node_new(reader *r, ag_cfg_kind kind, yaml_mark_t m)
 {
-    ag_cfgnode *n = calloc(1, sizeof *n);
+    ag_cfgnode *n = ag_arena_alloc(r->arena, sizeof *n);
     if (!n)
         return NULL;
     n->kind = kind;
     n->loc = mark_loc(r, m);
-    n->loc.file = strdup(r->path);
-    if (!n->loc.file) {
-        free(n);
-        return NULL;
-    }
     return n;
 }
 
@@ -134,39 +141,53 @@ static ag_cfgnode *read_scalar(reader *r, const yaml_event_t *ev)
     if (!n)
         return NULL;
     size_t len = ev->data.scalar.length;
-    n->scalar = malloc(len + 1);
-    if (!n->scalar) {
-        ag_cfgnode_free(n);
+    n->scalar = ag_arena_strndup(r->arena, (const char *)ev->data.scalar.value, len);
+    if (!n->scalar)
         return NULL;
-    }
-    memcpy(n->scalar, ev->data.scalar.value, len);
-    n->scalar[len] = '\0';
     check_scalar_text(r, n, len);
     return n;
 }
 
 static ag_cfgnode *read_node(reader *r, yaml_event_t *ev, int depth);
 
-static bool grow(ag_cfgnode *n, size_t *cap)
+static bool push(reader *r, char *key, ag_loc key_loc, ag_cfgnode *item)
 {
-    if (n->n < *cap)
-        return true;
-    size_t c = *cap ? *cap * 2 : 4;
-    ag_cfgnode **items = realloc(n->items, c * sizeof *items);
-    if (!items)
-        return false;
-    n->items = items;
-    if (n->kind == AG_CFG_MAP) {
-        char **keys = realloc(n->keys, c * sizeof *keys);
-        if (keys)
-            n->keys = keys;
-        ag_loc *locs = realloc(n->key_locs, c * sizeof *locs);
-        if (locs)
-            n->key_locs = locs;
-        if (!keys || !locs)
+    if (r->top == r->cap) {
+        size_t c = r->cap ? r->cap * 2 : 256;
+        entry *s = realloc(r->stack, c * sizeof *s);
+        if (!s)
             return false;
+        r->stack = s;
+        r->cap = c;
     }
-    *cap = c;
+    r->stack[r->top++] = (entry){key, key_loc, item};
+    return true;
+}
+
+/* Moves the entries a collection pushed from base up into exact-size arrays
+ * of its node: the stack is shared by nesting levels, so sizes are known
+ * only once a collection ends. */
+static bool pop_into(reader *r, ag_cfgnode *n, size_t base)
+{
+    n->n = r->top - base;
+    if (n->n == 0)
+        return true;
+    n->items = ag_arena_alloc(r->arena, n->n * sizeof *n->items);
+    if (n->kind == AG_CFG_MAP) {
+        n->keys = ag_arena_alloc(r->arena, n->n * sizeof *n->keys);
+        n->key_locs = ag_arena_alloc(r->arena, n->n * sizeof *n->key_locs);
+    }
+    if (!n->items || (n->kind == AG_CFG_MAP && (!n->keys || !n->key_locs)))
+        return false;
+    for (size_t i = 0; i < n->n; i++) {
+        const entry *e = &r->stack[base + i];
+        n->items[i] = e->item;
+        if (n->kind == AG_CFG_MAP) {
+            n->keys[i] = e->key;
+            n->key_locs[i] = e->key_loc;
+        }
+    }
+    r->top = base;
     return true;
 }
 
@@ -186,18 +207,15 @@ static bool next_item(reader *r, yaml_event_t *ev, yaml_event_type_t end, bool *
 
 static bool read_seq(reader *r, ag_cfgnode *seq, int depth)
 {
-    size_t cap = 0;
+    size_t base = r->top;
     yaml_event_t ev;
     bool failed = false;
     while (next_item(r, &ev, YAML_SEQUENCE_END_EVENT, &failed)) {
         ag_cfgnode *item = read_node(r, &ev, depth + 1);
-        if (!item || !grow(seq, &cap)) {
-            ag_cfgnode_free(item);
+        if (!item || !push(r, NULL, (ag_loc){0}, item))
             return false;
-        }
-        seq->items[seq->n++] = item;
     }
-    return !failed;
+    return !failed && pop_into(r, seq, base);
 }
 
 static const char *key_text(reader *r, const yaml_event_t *ev)
@@ -213,69 +231,57 @@ static const char *key_text(reader *r, const yaml_event_t *ev)
 }
 
 /* Reports a repeated key; its value is read and dropped so that the rest of
- * the file is still checked. */
-static bool is_duplicate(reader *r, const ag_cfgnode *map, const char *key, yaml_mark_t m)
+ * the file is still checked. The map's entries so far are the stack's from
+ * base up. */
+static bool is_duplicate(reader *r, size_t base, const char *key, yaml_mark_t m)
 {
-    for (size_t i = 0; i < map->n; i++) {
-        if (strcmp(map->keys[i], key) != 0)
+    for (size_t i = base; i < r->top; i++) {
+        if (strcmp(r->stack[i].key, key) != 0)
             continue;
         ag_loc l = mark_loc(r, m);
         ag_cfg_err(r->d, &l, "the key \"%s\" is given twice (first at line %d, column %d)", key,
-                   map->key_locs[i].line, map->key_locs[i].col);
+                   r->stack[i].key_loc.line, r->stack[i].key_loc.col);
         return true;
     }
     return false;
 }
 
-static bool add_entry(reader *r, ag_cfgnode *map, size_t *cap, const yaml_event_t *kev,
-                      ag_cfgnode *value)
+static bool too_many_keys(reader *r, const ag_cfgnode *map, size_t base)
 {
-    if (!grow(map, cap))
-        return false;
-    map->keys[map->n] = strdup((const char *)kev->data.scalar.value);
-    map->key_locs[map->n] = mark_loc(r, kev->start_mark);
-    map->key_locs[map->n].file = strdup(r->path);
-    map->items[map->n++] = value;
-    return map->keys[map->n - 1] && map->key_locs[map->n - 1].file;
-}
-
-static bool too_many_keys(reader *r, const ag_cfgnode *map)
-{
-    if (map->n < MAX_MAP_KEYS)
+    if (r->top - base < MAX_MAP_KEYS)
         return false;
     ag_cfg_err(r->d, &map->loc, "this mapping has more than %d keys", MAX_MAP_KEYS);
     return true;
 }
 
-static bool read_entry(reader *r, ag_cfgnode *map, size_t *cap, yaml_event_t *kev, int depth)
+static bool read_entry(reader *r, ag_cfgnode *map, size_t base, yaml_event_t *kev, int depth)
 {
     const char *key = key_text(r, kev);
     yaml_event_t vev;
-    if (!key || too_many_keys(r, map) || !next_event(r, &vev))
+    if (!key || too_many_keys(r, map, base) || !next_event(r, &vev))
         return false;
-    bool dup = is_duplicate(r, map, key, kev->start_mark);
+    bool dup = is_duplicate(r, base, key, kev->start_mark);
     ag_cfgnode *value = read_node(r, &vev, depth + 1);
     if (!value)
         return false;
-    if (dup) {
-        ag_cfgnode_free(value);
+    if (dup)
         return true;
-    }
-    return add_entry(r, map, cap, kev, value);
+    char *k = ag_arena_strndup(r->arena, key, kev->data.scalar.length);
+    return k && push(r, k, mark_loc(r, kev->start_mark), value);
 }
 
 static bool read_map(reader *r, ag_cfgnode *map, int depth)
 {
-    size_t cap = 0;
+    size_t base = r->top;
     yaml_event_t kev;
     bool failed = false;
     while (next_item(r, &kev, YAML_MAPPING_END_EVENT, &failed)) {
-        bool ok = read_entry(r, map, &cap, &kev, depth);
+        bool ok = read_entry(r, map, base, &kev, depth);
         yaml_event_delete(&kev);
         if (!ok)
             return false;
     }
-    return !failed;
+    return !failed && pop_into(r, map, base);
 }
 
 static ag_cfgnode *read_collection(reader *r, const yaml_event_t *ev, int depth)
@@ -292,10 +298,8 @@ static ag_cfgnode *read_collection(reader *r, const yaml_event_t *ev, int depth)
         return NULL;
     }
     ag_cfgnode *n = node_new(r, is_map ? AG_CFG_MAP : AG_CFG_SEQ, ev->start_mark);
-    if (n && !(is_map ? read_map(r, n, depth) : read_seq(r, n, depth))) {
-        ag_cfgnode_free(n);
+    if (n && !(is_map ? read_map(r, n, depth) : read_seq(r, n, depth)))
         return NULL;
-    }
     return n;
 }
 
@@ -340,21 +344,41 @@ static ag_cfgnode *read_stream(reader *r)
     if (ev.type == YAML_STREAM_END_EVENT) {
         ag_cfgnode *n = node_new(r, AG_CFG_SCALAR, ev.start_mark);
         yaml_event_delete(&ev);
-        if (n && !(n->scalar = strdup(""))) {
-            ag_cfgnode_free(n);
+        if (n && !(n->scalar = ag_arena_strndup(r->arena, "", 0)))
             return NULL;
-        }
         return n;
     }
     yaml_event_delete(&ev);
     if (!next_event(r, &ev))
         return NULL;
     ag_cfgnode *root = read_node(r, &ev, 0);
-    if (root && (!expect(r, YAML_DOCUMENT_END_EVENT) || !expect(r, YAML_STREAM_END_EVENT))) {
-        ag_cfgnode_free(root);
+    if (root && (!expect(r, YAML_DOCUMENT_END_EVENT) || !expect(r, YAML_STREAM_END_EVENT)))
         return NULL;
-    }
     return root;
+}
+
+/* Reads up to AG_CFG_MAX_FILE_BYTES + 1 bytes (one more tells "too large")
+ * into a buffer sized by the file rather than by the limit: a 4 MiB buffer
+ * per file cost a heap consolidation each. */
+static unsigned char *read_all(FILE *f, size_t *len)
+{
+    struct stat st;
+    size_t cap = fstat(fileno(f), &st) == 0 && st.st_size >= 0 ? (size_t)st.st_size + 1 : 4096;
+    unsigned char *buf = NULL;
+    *len = 0;
+    for (;;) {
+        cap = cap > AG_CFG_MAX_FILE_BYTES + 1 ? AG_CFG_MAX_FILE_BYTES + 1 : cap;
+        unsigned char *b = realloc(buf, cap);
+        if (!b) {
+            free(buf);
+            return NULL;
+        }
+        buf = b;
+        *len += fread(buf + *len, 1, cap - *len, f);
+        if (*len < cap || cap == AG_CFG_MAX_FILE_BYTES + 1 || ferror(f))
+            return buf;
+        cap *= 2; /* the file grew since fstat */
+    }
 }
 
 static unsigned char *slurp(const char *path, size_t *len, ag_diags *d)
@@ -365,8 +389,7 @@ static unsigned char *slurp(const char *path, size_t *len, ag_diags *d)
         ag_cfg_err(d, &l, "cannot open this file: %s", strerror(errno));
         return NULL;
     }
-    unsigned char *buf = malloc(AG_CFG_MAX_FILE_BYTES + 1);
-    *len = buf ? fread(buf, 1, AG_CFG_MAX_FILE_BYTES + 1, f) : 0;
+    unsigned char *buf = read_all(f, len);
     bool bad = !buf || ferror(f) || *len > AG_CFG_MAX_FILE_BYTES;
     if (bad)
         ag_cfg_err(d, &l, "%s",
@@ -385,11 +408,24 @@ ag_cfgnode *ag_cfg_read_file(const char *path, ag_diags *d)
     unsigned char *buf = slurp(path, &r.len, d);
     if (!buf)
         return NULL;
+    r.arena = ag_arena_new();
+    r.file = r.arena ? ag_arena_strndup(r.arena, path, strlen(path)) : NULL;
+    if (!r.file) {
+        ag_cfg_err(d, &(ag_loc){(char *)path, 0, 0}, "out of memory reading this file");
+        ag_arena_free(r.arena);
+        free(buf);
+        return NULL;
+    }
     r.buf = buf;
     yaml_parser_initialize(&r.parser);
     yaml_parser_set_input_string(&r.parser, buf, r.len);
     ag_cfgnode *root = read_stream(&r);
     yaml_parser_delete(&r.parser);
+    free(r.stack);
     free(buf);
+    if (root)
+        root->arena = r.arena;
+    else
+        ag_arena_free(r.arena);
     return root;
 }

@@ -13,6 +13,7 @@
 #include "status.h"
 #include "tz.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ typedef struct {
     uint64_t store_retry_ms; /* next retry delay; 0 when the last reload reached the store */
     ag_ops status;
     bool stopping;
+    bool http_down, reminders_drained, finished; /* the steps of a stop */
     bool handles_ready;
     bool forced; /* the stop deadline passed with connections still open */
 } ag_daemon;
@@ -124,6 +126,14 @@ static void report_store_error(ag_daemon *d, const char *err)
            err ? err : "store error", (double)ms / 1000);
 }
 
+/* Parsing a large config peaks far above what the daemon keeps; glibc holds
+ * on to the freed pages unless asked, and the resident size would stay at
+ * that peak. */
+static void release_memory(void)
+{
+    malloc_trim(0);
+}
+
 static void reload(ag_daemon *d, const char *why)
 {
     if (d->stopping)
@@ -154,6 +164,7 @@ static void reload(ag_daemon *d, const char *why)
         ag_plugins_notify(d->plugins, &st, NULL, 0);
         if (d->reminders)
             ag_scheduler_rebuild(d->reminders, d->svc.cfg, d->svc.evs, d->svc.n_evs);
+        release_memory();
         notify_status("READY=1\nSTATUS=serving");
         break;
     case AG_RELOAD_CONFIG_ERROR:
@@ -204,19 +215,53 @@ static void stop_net(ag_daemon *d)
     d->net = NULL;
 }
 
-static void on_http_down(void *data)
+/* Once requests are answered and deliveries have reported: plugins close
+ * their own handles, the loop then runs their callbacks and ends. The
+ * scheduler is abandoned first, so that whatever a plugin's fini cancels
+ * stays pending rather than counting as a failed attempt. */
+static void finish_stop(ag_daemon *d)
 {
-    ag_daemon *d = data;
-    /* Plugins close their own handles; the loop then runs their callbacks. */
+    if (d->finished)
+        return;
+    d->finished = true;
+    ag_scheduler_abandon(d->reminders);
     ag_plugins_fini(d->plugins);
     ag_scheduler_stop(d->reminders);
     stop_net(d);
     close_own(d);
 }
 
+static void maybe_finish_stop(ag_daemon *d)
+{
+    if (d->http_down && d->reminders_drained)
+        finish_stop(d);
+}
+
+static void on_http_down(void *data)
+{
+    ag_daemon *d = data;
+    d->http_down = true;
+    maybe_finish_stop(d);
+}
+
+static void on_reminders_drained(void *data)
+{
+    ag_daemon *d = data;
+    d->reminders_drained = true;
+    maybe_finish_stop(d);
+}
+
+/* Connections still open: the loop stops where it is. Only deliveries
+ * left: they stay pending, and the stop goes on cleanly. */
 static void on_deadline(uv_timer_t *t)
 {
     ag_daemon *d = t->data;
+    if (d->http_down) {
+        ag_scheduler_abandon(d->reminders);
+        d->reminders_drained = true;
+        maybe_finish_stop(d);
+        return;
+    }
     ag_log(AG_LOG_WARNING, "stop deadline reached: dropping the remaining connections");
     d->forced = true;
     uv_stop(&d->loop);
@@ -235,6 +280,7 @@ static void on_stop_signal(uv_signal_t *s, int signum)
     notify_status("STOPPING=1\nSTATUS=stopping");
     uv_timer_start(&d->deadline, on_deadline, STOP_DEADLINE_MS, 0);
     uv_unref((uv_handle_t *)&d->deadline);
+    ag_scheduler_drain(d->reminders, on_reminders_drained, d);
     ag_http_server_shutdown(d->http, on_http_down, d);
 }
 
@@ -457,15 +503,31 @@ static int load_plugins(ag_daemon *d)
     return 0;
 }
 
+static void refresh_reminder_metrics(void *data)
+{
+    ag_scheduler_refresh_metrics(data);
+}
+
 /* After the plugins, whose channels it uses. */
 static int start_reminders(ag_daemon *d)
 {
     ag_clock_init();
-    if (ag_clock_is_fake())
+    int64_t fake;
+    double mono;
+    if (ag_clock_fake_anchor(&fake, &mono))
+        ag_log(AG_LOG_WARNING,
+               "reminders run on the test clock (AGENDAD_TEST_CLOCK=1): Unix time %lld at "
+               "CLOCK_MONOTONIC %.6f s",
+               (long long)fake, mono);
+    else if (ag_clock_is_fake())
         ag_log(AG_LOG_WARNING, "reminders run on the test clock (AGENDAD_TEST_CLOCK=1)");
     if (ag_scheduler_new(&d->loop, d->svc.store, d->plugins, &d->reminders) < 0)
         return -1;
+    ag_scheduler_set_metrics(d->reminders, d->svc.metrics);
+    d->status.refresh = refresh_reminder_metrics;
+    d->status.refresh_data = d->reminders;
     ag_scheduler_rebuild(d->reminders, d->svc.cfg, d->svc.evs, d->svc.n_evs);
+    release_memory();
     return 0;
 }
 
@@ -508,10 +570,7 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
     } else if (d->http) {
         ag_http_server_shutdown(d->http, NULL, NULL);
     }
-    ag_plugins_fini(d->plugins);
-    ag_scheduler_stop(d->reminders);
-    stop_net(d);
-    close_own(d);
+    finish_stop(d);
     if (!d->forced) {
         uv_run(&d->loop, UV_RUN_DEFAULT);
         if (d->http)

@@ -60,3 +60,52 @@ void ag_feed_buf_component(ag_feed_buf *b, icalcomponent *c)
     ag_feed_buf_take(b, icalcomponent_as_ical_string_r(c));
     icalcomponent_free(c);
 }
+
+void ag_feed_buf_time(ag_feed_buf *b, const char *name, icaltimetype t)
+{
+    char *v = icaltime_as_ical_string_r(t);
+    if (!v) {
+        b->failed = true;
+        return;
+    }
+    ag_feed_buf_puts(b, name);
+    ag_feed_buf_put(b, ":", 1);
+    ag_feed_buf_puts(b, v);
+    ag_feed_buf_put(b, "\r\n", 2);
+    free(v);
+}
+
+bool ag_feed_memo_put(ag_feed_buf *b, const char *prop, const char *value)
+{
+    for (size_t i = 0; b->memo && i < b->memo->n; i++) {
+        const ag_feed_memo_entry *e = &b->memo->e[i];
+        if (e->prop == prop && strcmp(e->value, value) == 0) {
+            ag_feed_buf_puts(b, e->line);
+            return true;
+        }
+    }
+    return false;
+}
+
+void ag_feed_memo_add(ag_feed_buf *b, const char *prop, const char *value, size_t from)
+{
+    ag_feed_memo *m = b->memo;
+    if (!m || b->failed || m->n == AG_FEED_MEMO_MAX)
+        return;
+    ag_feed_memo_entry e = {prop, strdup(value), strndup(b->data + from, b->len - from)};
+    if (e.value && e.line) {
+        m->e[m->n++] = e;
+        return;
+    }
+    free(e.value);
+    free(e.line);
+}
+
+void ag_feed_memo_free(ag_feed_memo *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->e[i].value);
+        free(m->e[i].line);
+    }
+    m->n = 0;
+}

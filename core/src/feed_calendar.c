@@ -274,8 +274,10 @@ static int build(const ag_config *cfg, const ag_stored_event *evs, size_t n, con
         *err = ag_feed_strdup_printf("no event \"%s\"", q->key);
         return AG_FEED_NOT_FOUND;
     }
-    ag_feed_buf b = {0};
+    ag_feed_memo memo = {0};
+    ag_feed_buf b = {.memo = &memo};
     rc = write_calendar(&b, cfg, q, &s, now, err);
+    ag_feed_memo_free(&memo);
     selection_free(&s);
     if (rc < 0) {
         free(b.data);

@@ -81,11 +81,10 @@ static void add_local(ag_feed_buf *b, icalproperty *(*make)(icaltimetype), icalt
     ag_feed_buf_prop(b, p);
 }
 
-static void add_utc(ag_feed_buf *b, icalproperty *(*make)(icaltimetype), const ag_datetime *dt,
-                    const char *tzid)
+static void add_utc(ag_feed_buf *b, const char *name, const ag_datetime *dt, const char *tzid)
 {
     bool ok;
-    ag_feed_buf_prop(b, make(utc_time(ag_tz_to_utc(dt, tzid, &ok))));
+    ag_feed_buf_time(b, name, utc_time(ag_tz_to_utc(dt, tzid, &ok)));
 }
 
 static icalproperty_status status_of(const ag_stored_event *sev)
@@ -119,8 +118,13 @@ static void add_common(ag_feed_buf *b, const ag_config *cfg, const ag_stored_eve
     free(url);
 }
 
+static const char CATEGORIES[] = "CATEGORIES", KIND[] = "X-AGENDAD-KIND";
+
 static void add_category(ag_feed_buf *b, const ag_config *cfg, const char *id, const char *lang)
 {
+    if (ag_feed_memo_put(b, CATEGORIES, id))
+        return;
+    size_t from = b->len;
     const ag_category *cat = ag_network_category(cfg, id);
     const char *used;
     const char *name = cat ? ag_feed_text(&cat->name, lang, &used) : NULL;
@@ -129,6 +133,16 @@ static void add_category(ag_feed_buf *b, const ag_config *cfg, const char *id, c
     if (plain && *plain)
         ag_feed_buf_prop(b, icalproperty_new_categories(plain));
     free(plain);
+    ag_feed_memo_add(b, CATEGORIES, id, from);
+}
+
+static void add_kind(ag_feed_buf *b, const char *kind)
+{
+    if (ag_feed_memo_put(b, KIND, kind))
+        return;
+    size_t from = b->len;
+    ag_feed_buf_prop(b, ag_feed_x(KIND, kind));
+    ag_feed_memo_add(b, KIND, kind, from);
 }
 
 /* The RRULE as published: UNTIL must be UTC beside a DTSTART with TZID
@@ -173,8 +187,8 @@ static void add_event_times(ag_feed_buf *b, const ag_event *ev, const ag_feed_re
         add_local(b, icalproperty_new_dtstart, ag_tz_ical_local(&ev->start), ev->tzid);
         add_local(b, icalproperty_new_dtend, ag_tz_ical_local(&ev->end), ev->tzid);
     } else {
-        add_utc(b, icalproperty_new_dtstart, &ev->start, ev->tzid);
-        add_utc(b, icalproperty_new_dtend, &ev->end, ev->tzid);
+        add_utc(b, "DTSTART", &ev->start, ev->tzid);
+        add_utc(b, "DTEND", &ev->end, ev->tzid);
     }
     if (r) {
         add_rrule(b, ev, r, ev->start.is_date, 0);
@@ -284,6 +298,11 @@ static void write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
         add_imported_mark(b, cfg, sev->imported_from, q->lang);
     if (status_of(sev) != ICAL_STATUS_CANCELLED)
         add_alarms(b, ev, q);
+    if (ag_feed_shows_private(cfg, sev, q)) {
+        const char *used;
+        ag_feed_add_private(b, sev, ag_feed_text(&ev->title, q->lang, &used),
+                            status_of(sev) != ICAL_STATUS_CANCELLED);
+    }
     ag_feed_buf_puts(b, "END:VEVENT\r\n");
 }
 
@@ -296,8 +315,8 @@ static void add_slot_times(ag_feed_buf *b, const ag_event *ev, const ag_slot *s,
                            const ag_feed_recur *r)
 {
     if (!r) {
-        add_utc(b, icalproperty_new_dtstart, &s->start, ev->tzid);
-        add_utc(b, icalproperty_new_dtend, &s->end, ev->tzid);
+        add_utc(b, "DTSTART", &s->start, ev->tzid);
+        add_utc(b, "DTEND", &s->end, ev->tzid);
         return;
     }
     /* The slot's series is its event's, moved by the slot's wall-clock
@@ -341,7 +360,7 @@ static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev,
     if (s->axis)
         add_category(b, cfg, s->axis, q->lang);
     if (s->kind)
-        ag_feed_buf_prop(b, ag_feed_x("X-AGENDAD-KIND", s->kind));
+        add_kind(b, s->kind);
     ag_feed_buf_puts(b, "END:VEVENT\r\n");
 }
 

@@ -42,22 +42,52 @@ bool ag_feed_matches(const ag_config *cfg, const ag_stored_event *sev, const ag_
 /* Output: libical serializes every property and component; we only put
  * the pieces in order (which lets an event's slots reuse the text of the
  * properties they share with it). Failure (allocation) is sticky. */
+/* Lines that only depend on a value from a small set and on the query
+ * (CATEGORIES of a category id, X-AGENDAD-KIND of a slot kind) are
+ * serialized once per build: they repeat on nearly every slot. */
+#define AG_FEED_MEMO_MAX 64
+typedef struct {
+    const char *prop;
+    char *value, *line;
+} ag_feed_memo_entry;
+typedef struct {
+    ag_feed_memo_entry e[AG_FEED_MEMO_MAX];
+    size_t n;
+} ag_feed_memo;
+
 typedef struct {
     char *data;
     size_t len, cap;
     bool failed;
+    ag_feed_memo *memo; /* NULL: nothing memoised */
 } ag_feed_buf;
 void ag_feed_buf_put(ag_feed_buf *b, const char *s, size_t n);
 void ag_feed_buf_puts(ag_feed_buf *b, const char *s);
 void ag_feed_buf_take(ag_feed_buf *b, char *s);               /* appends and frees s */
 void ag_feed_buf_prop(ag_feed_buf *b, icalproperty *p);       /* serializes and frees p */
 void ag_feed_buf_component(ag_feed_buf *b, icalcomponent *c); /* same for c */
+/* A date-time property without parameters, e.g. DTSTART:20230307T090000Z:
+ * libical's value printer without a property tree, which cost more than the
+ * whole rest of a slot. The line is far shorter than the 75-octet fold. */
+void ag_feed_buf_time(ag_feed_buf *b, const char *name, icaltimetype t);
+/* Appends the line memoised for (prop, value); false when there is none. */
+bool ag_feed_memo_put(ag_feed_buf *b, const char *prop, const char *value);
+/* Memoises what was appended from offset `from` as the line of (prop, value). */
+void ag_feed_memo_add(ag_feed_buf *b, const char *prop, const char *value, size_t from);
+void ag_feed_memo_free(ag_feed_memo *m);
 
 /* Whether ev's VEVENTs carry TZID (a timed series, or the timed slots of an
  * all-day one), so that the calendar needs that zone's VTIMEZONE. */
 bool ag_feed_uses_tzid(const ag_event *ev, const ag_feed_query *q);
 /* Writes the VEVENT of sev and, when q->slots, those of its timed slots.
  * 0, or -1 with *err set. */
+/* Whether sev's attendees and alarms go into feed q (see feed_private.c),
+ * and writing them (alarms only when the event is not cancelled). */
+bool ag_feed_shows_private(const ag_config *cfg, const ag_stored_event *sev,
+                           const ag_feed_query *q);
+void ag_feed_add_private(ag_feed_buf *b, const ag_stored_event *sev, const char *title,
+                         bool alarms);
+
 int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
                         const ag_feed_query *q, char **err);
 

@@ -74,6 +74,30 @@ static void http_date(int64_t t, char out[40])
              months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+/* The same few instants (now, a feed's last change) are formatted on every
+ * response: formatting was the largest user-space cost of a 304. One entry
+ * per caller; the loop is the only thread that responds. */
+typedef struct {
+    int64_t t;
+    char s[40];
+} date_memo;
+
+static const char *http_date_memo(date_memo *m, int64_t t)
+{
+    if (m->s[0] == '\0' || m->t != t) {
+        http_date(t, m->s);
+        m->t = t;
+    }
+    return m->s;
+}
+
+#define ADD_LIT(b, lit) ag_sbuf_add((b), (lit), sizeof(lit) - 1)
+
+static void add_str(ag_sbuf *b, const char *s)
+{
+    ag_sbuf_add(b, s, strlen(s));
+}
+
 bool ag_http_response_keeps_alive(const ag_http_request *req)
 {
     return req->conn && req->keep_alive && !req->conn->close_after && !req->srv->shutting_down;
@@ -93,24 +117,28 @@ typedef struct {
 
 static char *build_head(const ag_http_request *req, const response *r, bool keep, size_t *len)
 {
-    char date[40];
-    http_date(time(NULL), date);
+    static date_memo now;
     ag_sbuf h = {0};
-    ag_sbuf_addf(&h, "HTTP/1.1 %d %s\r\nServer: agendad/%s\r\nDate: %s\r\n", r->status,
-                 reason(r->status), AGENDAD_VERSION, date);
-    if (r->content_type)
-        ag_sbuf_addf(&h, "Content-Type: %s\r\n", r->content_type);
+    ag_sbuf_addf(&h, "HTTP/1.1 %d %s\r\n", r->status, reason(r->status));
+    ADD_LIT(&h, "Server: agendad/" AGENDAD_VERSION "\r\nDate: ");
+    add_str(&h, http_date_memo(&now, (int64_t)time(NULL)));
+    ADD_LIT(&h, "\r\n");
+    if (r->content_type) {
+        ADD_LIT(&h, "Content-Type: ");
+        add_str(&h, r->content_type);
+        ADD_LIT(&h, "\r\n");
+    }
     if (r->send_length)
         ag_sbuf_addf(&h, "Content-Length: %zu\r\n", r->content_length);
     if (!keep)
-        ag_sbuf_addf(&h, "Connection: close\r\n");
+        ADD_LIT(&h, "Connection: close\r\n");
     else if (req->http_major == 1 && req->http_minor == 0)
-        ag_sbuf_addf(&h, "Connection: keep-alive\r\n");
+        ADD_LIT(&h, "Connection: keep-alive\r\n");
     if (r->cors)
-        ag_sbuf_addf(&h, "Access-Control-Allow-Origin: *\r\n");
+        ADD_LIT(&h, "Access-Control-Allow-Origin: *\r\n");
     if (r->extra)
-        ag_sbuf_addf(&h, "%s", r->extra);
-    int rc = ag_sbuf_addf(&h, "\r\n");
+        add_str(&h, r->extra);
+    int rc = ADD_LIT(&h, "\r\n");
     *len = h.len;
     if (rc != 0) {
         ag_sbuf_free(&h);
@@ -309,17 +337,20 @@ static bool not_modified(const ag_http_request *req, const ag_blob *b, const cha
 
 static void blob_headers(ag_sbuf *h, const ag_blob *b, const char *etag, bool gz, int max_age)
 {
-    char lm[40];
-    http_date(ag_blob_last_modified(b), lm);
-    ag_sbuf_addf(h, "ETag: %s\r\nLast-Modified: %s\r\n", etag, lm);
+    static date_memo lm;
+    ADD_LIT(h, "ETag: ");
+    add_str(h, etag);
+    ADD_LIT(h, "\r\nLast-Modified: ");
+    add_str(h, http_date_memo(&lm, ag_blob_last_modified(b)));
+    ADD_LIT(h, "\r\n");
     if (max_age >= 0)
         ag_sbuf_addf(h, "Cache-Control: max-age=%d\r\n", max_age);
     else
-        ag_sbuf_addf(h, "Cache-Control: no-cache\r\n");
-    ag_sbuf_addf(h, "Vary: Accept-Encoding\r\n"
-                    "Access-Control-Expose-Headers: ETag, Last-Modified\r\n");
+        ADD_LIT(h, "Cache-Control: no-cache\r\n");
+    ADD_LIT(h, "Vary: Accept-Encoding\r\n"
+               "Access-Control-Expose-Headers: ETag, Last-Modified\r\n");
     if (gz)
-        ag_sbuf_addf(h, "Content-Encoding: gzip\r\n");
+        ADD_LIT(h, "Content-Encoding: gzip\r\n");
 }
 
 void ag_http_respond_blob(ag_http_request *req, ag_blob *b, int max_age)
@@ -341,9 +372,11 @@ void ag_http_respond_blob(ag_http_request *req, ag_blob *b, int max_age)
     response r = {
         .status = fresh ? 304 : 200,
         .content_type = fresh ? NULL : ag_blob_content_type(b),
-        /* On 304 and HEAD: the length the 200 would have had (RFC 9110 8.6). */
+        /* On HEAD: the length the 200 would have had (RFC 9110 8.6). Not on
+         * 304, where it is allowed too, because some clients' parsers (wrk's)
+         * then wait for a body that never comes; nginx omits it as well. */
         .content_length = len,
-        .send_length = true,
+        .send_length = !fresh,
         .cors = true,
         .extra = extra.s,
         .body = fresh || ag_http_is_head(req) ? NULL : body,

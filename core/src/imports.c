@@ -44,8 +44,18 @@ char *ag_import_uid(const char *member, const char *source_uid)
     char *w = out + ml + 1;
     memcpy(out, member, ml);
     out[ml] = ':';
-    for (const unsigned char *p = (const unsigned char *)source_uid; *p; p++)
-        w += plain_uid_char(*p) ? (size_t)sprintf(w, "%c", *p) : (size_t)sprintf(w, "~%02X", *p);
+    /* By hand rather than sprintf per byte: a pull converts every uid of
+     * the member's feed on the loop. */
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)source_uid; *p; p++) {
+        if (plain_uid_char(*p)) {
+            *w++ = (char)*p;
+            continue;
+        }
+        *w++ = '~';
+        *w++ = hex[*p >> 4];
+        *w++ = hex[*p & 15];
+    }
     *w = '\0';
     return out;
 }
@@ -103,6 +113,60 @@ static ag_status status_from_source(agendad_status s)
     }
 }
 
+static bool covers(const agendad_source_event *ev, size_t end)
+{
+    return ev->size >= end;
+}
+
+static bool valid_related(agendad_trigger t)
+{
+    return t == AGENDAD_TRIGGER_START || t == AGENDAD_TRIGGER_END || t == AGENDAD_TRIGGER_ABSOLUTE;
+}
+
+static int add_source_alarms(ag_private *dst, const agendad_source_event *ev)
+{
+    if (ev->n_alarms && !ev->alarms)
+        return -2;
+    for (size_t i = 0; i < ev->n_alarms; i++) {
+        const agendad_source_alarm *a = &ev->alarms[i];
+        if (!a->action || !valid_related(a->related))
+            return -2;
+        if (ag_private_add_alarm(dst, a->action, (ag_trigger_kind)a->related, a->trigger,
+                                 a->description, a->summary) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int add_source_attendees(ag_private *dst, const agendad_source_event *ev)
+{
+    if (ev->n_attendees && !ev->attendees)
+        return -2;
+    for (size_t i = 0; i < ev->n_attendees; i++) {
+        const agendad_source_attendee *a = &ev->attendees[i];
+        if (!a->address || !*a->address)
+            return -2;
+        if (ag_private_add_attendee(dst, a->address, a->cn, a->partstat, a->role) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Reads only what ev->size covers; an attendee without an address or an
+ * alarm without an action makes it -2 (the host checked already). */
+static int private_from_source(ag_private *dst, const agendad_source_event *ev)
+{
+    memset(dst, 0, sizeof *dst);
+    if (!covers(ev, offsetof(agendad_source_event, n_alarms) + sizeof ev->n_alarms))
+        return 0;
+    int rc = add_source_attendees(dst, ev);
+    if (rc == 0)
+        rc = add_source_alarms(dst, ev);
+    if (rc < 0)
+        ag_private_free(dst);
+    return rc;
+}
+
 int ag_import_row_from_source(const ag_config *cfg, const char *member,
                               const agendad_source_event *ev, ag_import_row *out)
 {
@@ -115,6 +179,7 @@ int ag_import_row_from_source(const ag_config *cfg, const char *member,
     out->member = strdup(member);
     out->categories = match_categories(cfg, ev);
     bool ok = out->uid && out->member && out->categories &&
+              private_from_source(&out->priv, ev) == 0 &&
               dup_text(&out->title, ev->title_ar, ev->title_fr) &&
               dup_text(&out->description, ev->description_ar, ev->description_fr) &&
               dup_text(&out->location, ev->location_ar, ev->location_fr);
@@ -126,6 +191,7 @@ int ag_import_row_from_source(const ag_config *cfg, const char *member,
     ag_text_free(&out->title);
     ag_text_free(&out->description);
     ag_text_free(&out->location);
+    ag_private_free(&out->priv);
     memset(out, 0, sizeof *out);
     return -1;
 }
@@ -191,7 +257,8 @@ static int row_to_event(const ag_import_row *r, ag_stored_event *out)
               dup_text(&ev->title, r->title.ar, r->title.fr) &&
               dup_text(&ev->description, r->description.ar, r->description.fr) &&
               dup_text(&ev->location, r->location.ar, r->location.fr) &&
-              split_ids(r->categories, &ev->categories, &ev->n_categories) == 0;
+              split_ids(r->categories, &ev->categories, &ev->n_categories) == 0 &&
+              ag_private_copy(&out->priv, &r->priv) == 0;
     return ok ? 0 : -1;
 }
 
@@ -209,6 +276,66 @@ int ag_import_rows_to_events(const ag_import_row *rows, size_t n, ag_stored_even
     return 0;
 }
 
+/* First index whose uid is >= prefix: a uid that is not prefixed but
+ * sorts at or after prefix sorts after every prefixed one. */
+static size_t lower_bound(const ag_stored_event *v, size_t n, const char *prefix)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(v[mid].ev.uid, prefix) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The member's run in *all: [*lo, *hi). false on out of memory. */
+static bool member_run(const ag_stored_event *all, size_t n, const char *member, size_t *lo,
+                       size_t *hi)
+{
+    char *prefix = NULL;
+    if (asprintf(&prefix, "%s:", member) < 0)
+        return false;
+    size_t plen = strlen(prefix);
+    *lo = *hi = lower_bound(all, n, prefix);
+    while (*hi < n && strncmp(all[*hi].ev.uid, prefix, plen) == 0)
+        (*hi)++;
+    free(prefix);
+    return true;
+}
+
+/* In place (realloc, memmove): a fresh 20 MB array per pull cost more in
+ * page faults than the copy itself. */
+int ag_imports_splice(ag_stored_event **all, size_t *n_all, const char *member,
+                      ag_stored_event *fresh, size_t n_fresh)
+{
+    size_t lo, hi;
+    if (!member_run(*all, *n_all, member, &lo, &hi)) {
+        ag_stored_events_free(fresh, n_fresh);
+        return -1;
+    }
+    size_t n_old = hi - lo, n = *n_all - n_old + n_fresh;
+    ag_stored_event *v = *all;
+    if (n > *n_all && !(v = realloc(*all, n * sizeof *v))) {
+        ag_stored_events_free(fresh, n_fresh);
+        return -1;
+    }
+    *all = v;
+    /* Frees the old run's contents, not the array it sits in. */
+    for (size_t i = lo; i < hi; i++) {
+        ag_event_free(&v[i].ev);
+        free(v[i].imported_from);
+        ag_private_free(&v[i].priv);
+    }
+    memmove(v + lo + n_fresh, v + hi, (*n_all - hi) * sizeof *v);
+    memcpy(v + lo, fresh, n_fresh * sizeof *v);
+    free(fresh);
+    *n_all = n;
+    return 0;
+}
+
 static bool in_list(char *const *v, size_t n, const char *id)
 {
     for (size_t i = 0; i < n; i++)
@@ -217,9 +344,25 @@ static bool in_list(char *const *v, size_t n, const char *id)
     return false;
 }
 
+/* A feed asks this for each of tens of thousands of imported events, which
+ * come in runs of one member (uid order): the last answer is checked first.
+ * An index, not a pointer, so that a config replaced since can never be
+ * read through it; per thread, so that builders on other threads (export)
+ * do not share it. */
+static const ag_member *member_of(const ag_config *cfg, const char *id)
+{
+    static _Thread_local size_t last;
+    if (last < cfg->n_members && strcmp(cfg->members[last].id, id) == 0)
+        return &cfg->members[last];
+    const ag_member *m = ag_network_member(cfg, id);
+    if (m)
+        last = (size_t)(m - cfg->members);
+    return m;
+}
+
 bool ag_import_in_network(const ag_config *cfg, const ag_stored_event *sev)
 {
-    const ag_member *m = ag_network_member(cfg, sev->imported_from);
+    const ag_member *m = member_of(cfg, sev->imported_from);
     if (!m)
         return false;
     if (m->sync.network)
@@ -233,7 +376,7 @@ bool ag_import_in_network(const ag_config *cfg, const ag_stored_event *sev)
 
 bool ag_import_in_category(const ag_config *cfg, const ag_stored_event *sev, const char *id)
 {
-    const ag_member *m = ag_network_member(cfg, sev->imported_from);
+    const ag_member *m = member_of(cfg, sev->imported_from);
     if (!m)
         return false;
     return ag_network_event_in_category(&sev->ev, id) ||

@@ -26,6 +26,15 @@ int ag_import_row_from_source(const ag_config *cfg, const char *member,
  * times in "UTC", host the member, imported_from set. 0 or -1 (OOM). */
 int ag_import_rows_to_events(const ag_import_row *rows, size_t n, ag_stored_event **out);
 
+/* Replaces, in *all (n_all events sorted by uid), the events imported from
+ * member by fresh (n_fresh events sorted by uid, all member's; taken over,
+ * the array freed). A member's uids share the prefix "<member>:", so its
+ * events are one run in uid order: the others are moved, not rebuilt,
+ * which keeps a pull of one member from costing a reload of every member's
+ * events. 0, or -1 on out of memory (nothing changed, fresh freed). */
+int ag_imports_splice(ag_stored_event **all, size_t *n_all, const char *member,
+                      ag_stored_event *fresh, size_t n_fresh);
+
 /* Whether the admin lets an event imported from its member into the network
  * feed (members.yaml sync.network / sync.network_categories), and whether it
  * is in category id (its own categories or the member's sync.categories). */

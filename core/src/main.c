@@ -57,9 +57,10 @@ static const char usage[] =
     "  -h, --help             this text\n"
     "  -V, --version          print the version\n"
     "\n"
-    "Signals (run): SIGHUP reloads; SIGTERM and SIGINT stop after the requests in\n"
-    "flight. Every config key, the HTTP endpoints (/metrics, /status) and the\n"
-    "systemd integration are described in agendad(8).\n";
+    "Signals (run): SIGHUP reloads; SIGTERM and SIGINT stop after the requests and\n"
+    "reminder deliveries in flight (10 s at most). Every config key, the HTTP\n"
+    "endpoints (/metrics, /status) and the systemd integration are described in\n"
+    "agendad(8).\n";
 
 typedef struct {
     const char *command;

@@ -390,3 +390,22 @@ char *ag_metrics_render(const ag_metrics *m, size_t *len)
         *len = n;
     return text;
 }
+
+void ag_metrics_foreach(const ag_metrics *m, void (*fn)(const ag_metric_sample *s, void *data),
+                        void *data)
+{
+    for (const ag_metric *f = m ? m->first : NULL; f; f = f->next)
+        for (const series *x = f->first; x; x = x->next) {
+            ag_metric_sample s = {
+                .family = f->name,
+                .help = f->help,
+                .label_names = (const char *const *)f->labels,
+                .label_values = (const char *const *)x->values,
+                .n_labels = f->n_labels,
+                .histogram = f->kind == KIND_HISTOGRAM,
+                .value = x->value,
+                .count = x->count,
+            };
+            fn(&s, data);
+        }
+}

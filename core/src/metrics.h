@@ -19,6 +19,7 @@
 #ifndef AGENDAD_METRICS_H
 #define AGENDAD_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +57,22 @@ void ag_metric_observe(ag_metric *f, const char *const *values, double v);
 /* The current value of a counter or gauge series (0 when it does not exist
  * yet); for a histogram, the count of observations. For /status and tests. */
 double ag_metric_value(const ag_metric *f, const char *const *values);
+
+/* One series as /status shows it: labels as "name=value" pairs, the
+ * counter or gauge value, or for a histogram its count and sum. */
+typedef struct {
+    const char *family, *help;
+    const char *const *label_names; /* n_labels entries */
+    const char *const *label_values;
+    size_t n_labels;
+    bool histogram;
+    double value;   /* counter, gauge: the value; histogram: the sum */
+    uint64_t count; /* histogram: observations */
+} ag_metric_sample;
+
+/* Calls fn for every series of every family, in registration order. */
+void ag_metrics_foreach(const ag_metrics *m, void (*fn)(const ag_metric_sample *s, void *data),
+                        void *data);
 
 /* The whole registry in the text exposition format; malloc'd, caller frees.
  * NULL when out of memory. */

@@ -44,6 +44,7 @@ void ag_member_free(ag_member *m)
     free(m->language);
     free_strv(m->emails, m->n_emails);
     free(m->feed_url);
+    free_strv(m->reminder_channels, m->n_reminder_channels);
     free_strv(m->sync.network_categories, m->sync.n_network_categories);
     free_strv(m->sync.categories, m->sync.n_categories);
     free(m->sync.caldav_url);

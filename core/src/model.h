@@ -63,6 +63,12 @@ typedef struct {
     char **emails;    /* contacts (for reminder plugins); may be empty */
     size_t n_emails;
     char *feed_url; /* the member's own public .ics feed (sync plugin); may be NULL */
+    /* Channels that reach this member (members.yaml `reminders.channels`),
+     * used instead of the event's for its contacts. Config only, like the
+     * event's channels. has_: given at all (an empty list opts out). */
+    char **reminder_channels;
+    size_t n_reminder_channels;
+    bool has_reminder_channels;
     ag_member_sync sync;
     ag_loc loc;
 } ag_member;

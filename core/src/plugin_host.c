@@ -752,6 +752,20 @@ static void source_event_free(agendad_source_event *e)
     for (size_t i = 0; i < e->n_categories; i++)
         free((char *)e->categories[i]);
     free((void *)e->categories);
+    for (size_t i = 0; i < e->n_attendees; i++) {
+        const agendad_source_attendee *a = &e->attendees[i];
+        free((char *)a->address);
+        free((char *)a->cn);
+        free((char *)a->partstat);
+        free((char *)a->role);
+    }
+    free((void *)e->attendees);
+    for (size_t i = 0; i < e->n_alarms; i++) {
+        free((char *)e->alarms[i].action);
+        free((char *)e->alarms[i].description);
+        free((char *)e->alarms[i].summary);
+    }
+    free((void *)e->alarms);
 }
 
 static void source_events_free(agendad_source_event *evs, size_t n)
@@ -784,6 +798,58 @@ static bool copy_strv(agendad_source_event *dst, const char *const *v, size_t n)
     return true;
 }
 
+static bool copy_attendees(agendad_source_event *dst, const agendad_source_attendee *v, size_t n)
+{
+    if (n == 0)
+        return true;
+    agendad_source_attendee *copy = calloc(n, sizeof *copy);
+    if (!copy)
+        return false;
+    dst->attendees = copy;
+    for (size_t i = 0; i < n; i++) {
+        dst->n_attendees = i + 1;
+        if (!copy_field(&copy[i].address, v[i].address) || !copy_field(&copy[i].cn, v[i].cn) ||
+            !copy_field(&copy[i].partstat, v[i].partstat) || !copy_field(&copy[i].role, v[i].role))
+            return false;
+    }
+    return true;
+}
+
+static bool copy_alarms(agendad_source_event *dst, const agendad_source_alarm *v, size_t n)
+{
+    if (n == 0)
+        return true;
+    agendad_source_alarm *copy = calloc(n, sizeof *copy);
+    if (!copy)
+        return false;
+    dst->alarms = copy;
+    for (size_t i = 0; i < n; i++) {
+        dst->n_alarms = i + 1;
+        copy[i].related = v[i].related;
+        copy[i].trigger = v[i].trigger;
+        if (!copy_field(&copy[i].action, v[i].action) ||
+            !copy_field(&copy[i].description, v[i].description) ||
+            !copy_field(&copy[i].summary, v[i].summary))
+            return false;
+    }
+    return true;
+}
+
+/* Private data is checked before anything is copied, so that a bad entry
+ * rejects the batch instead of storing half an event. */
+static bool private_valid(const agendad_source_event *in)
+{
+    if ((in->n_attendees && !in->attendees) || (in->n_alarms && !in->alarms))
+        return false;
+    for (size_t i = 0; i < in->n_attendees; i++)
+        if (!in->attendees[i].address || !*in->attendees[i].address)
+            return false;
+    for (size_t i = 0; i < in->n_alarms; i++)
+        if (!in->alarms[i].action || (unsigned)in->alarms[i].related > AGENDAD_TRIGGER_ABSOLUTE)
+            return false;
+    return true;
+}
+
 /* Reads the plugin's struct up to its own size: fields appended in a later
  * minor read as zero for a plugin built against an older one. */
 static int source_event_copy(agendad_source_event *dst, const agendad_source_event *src)
@@ -799,7 +865,7 @@ static int source_event_copy(agendad_source_event *dst, const agendad_source_eve
                                   .end = in.end,
                                   .all_day = in.all_day,
                                   .status = in.status};
-    if (in.n_categories && !in.categories)
+    if ((in.n_categories && !in.categories) || !private_valid(&in))
         return AGENDAD_EINVAL;
     bool ok = copy_field(&dst->uid, in.uid) && copy_field(&dst->title_ar, in.title_ar) &&
               copy_field(&dst->title_fr, in.title_fr) &&
@@ -807,7 +873,10 @@ static int source_event_copy(agendad_source_event *dst, const agendad_source_eve
               copy_field(&dst->description_fr, in.description_fr) &&
               copy_field(&dst->location_ar, in.location_ar) &&
               copy_field(&dst->location_fr, in.location_fr) && copy_field(&dst->tzid, in.tzid) &&
-              copy_field(&dst->member, in.member) && copy_strv(dst, in.categories, in.n_categories);
+              copy_field(&dst->member, in.member) &&
+              copy_strv(dst, in.categories, in.n_categories) &&
+              copy_attendees(dst, in.attendees, in.n_attendees) &&
+              copy_alarms(dst, in.alarms, in.n_alarms);
     if (!ok) {
         source_event_free(dst);
         return AGENDAD_ENOMEM;

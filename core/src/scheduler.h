@@ -15,13 +15,15 @@
  *
  * Due reminders go to the outbox (store_outbox.h) in one transaction with
  * the "checked until" mark, before any send; then each pending row is
- * handed to its channel and the outcome committed. After a crash, rows
+ * handed to its channel. Each outcome is committed as the channel reports
+ * it, without an fsync of its own (store_outbox.h). After a crash, rows
  * still pending are sent again: a reminder is sent twice only when the
- * crash fell between the remote server's acceptance and the local commit. */
+ * crash fell between the remote side's acceptance and that commit. */
 #ifndef AGENDAD_SCHEDULER_H
 #define AGENDAD_SCHEDULER_H
 
 #include "config.h"
+#include "metrics.h"
 #include "plugin_host.h"
 #include "store.h"
 
@@ -38,11 +40,26 @@ int ag_scheduler_new(uv_loop_t *loop, ag_store *st, ag_plugin_host *plugins, ag_
  * cancellation notices, and rearms the timer. */
 void ag_scheduler_rebuild(ag_scheduler *s, const ag_config *cfg, const ag_stored_event *evs,
                           size_t n);
-/* Stops the timer; reminders still with a channel keep their outbox row
- * pending (sent again at the next start). Close callbacks run on the loop;
- * free afterwards. */
+/* Shutdown, first step: hands nothing new to the channels and calls
+ * drained(data) on the loop once every reminder in flight has reported its
+ * outcome and that outcome is committed (at once when none is in flight). */
+void ag_scheduler_drain(ag_scheduler *s, void (*drained)(void *data), void *data);
+/* The stop deadline passed: outcomes still to come are ignored, so their
+ * rows stay pending and are sent again at the next start; drained is not
+ * called any more. */
+void ag_scheduler_abandon(ag_scheduler *s);
+/* Commits the outcomes still queued and stops the timer. Close callbacks
+ * run on the loop; free afterwards, and after the plugins' fini (what is
+ * still in flight is freed then). */
 void ag_scheduler_stop(ag_scheduler *s);
 void ag_scheduler_free(ag_scheduler *s);
+
+/* Registers the reminder families in m (borrowed, must outlive s):
+ * agendad_reminder_deliveries_total{channel,outcome},
+ * agendad_reminders{state,channel} and agendad_reminder_delay_seconds. */
+void ag_scheduler_set_metrics(ag_scheduler *s, ag_metrics *m);
+/* Sets agendad_reminders from the outbox: call before rendering. */
+void ag_scheduler_refresh_metrics(ag_scheduler *s);
 
 /* Number of (occurrence, lead) entries in the schedule (benchmarks, tests). */
 size_t ag_scheduler_size(const ag_scheduler *s);

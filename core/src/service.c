@@ -103,19 +103,33 @@ static int load_config(const ag_service *svc, ag_config **out, ag_diags *diags)
 static int merge_feed_events(ag_service *svc)
 {
     size_t n = svc->n_evs + svc->n_imports;
-    ag_stored_event *all = malloc((n ? n : 1) * sizeof *all);
+    /* Reused: after each member's pull the merge is redone, and a new
+     * array each time (tens of MB with many imported events) is paid for
+     * in page faults. feed_evs holds shallow copies only. */
+    ag_stored_event *all = realloc(svc->feed_evs, (n ? n : 1) * sizeof *all);
     if (!all)
         return -1;
+    svc->feed_evs = all;
     size_t i = 0, j = 0, k = 0;
     while (i < svc->n_evs || j < svc->n_imports) {
         bool take_ev = j == svc->n_imports ||
                        (i < svc->n_evs && strcmp(svc->evs[i].ev.uid, svc->imports[j].ev.uid) < 0);
         all[k++] = take_ev ? svc->evs[i++] : svc->imports[j++];
     }
-    free(svc->feed_evs);
-    svc->feed_evs = all;
     svc->n_feed_evs = n;
     return 0;
+}
+
+/* Without memory for the merge, feeds show no event rather than a stale
+ * merge that points into freed ones. */
+static int remerge(ag_service *svc)
+{
+    if (merge_feed_events(svc) == 0)
+        return 0;
+    free(svc->feed_evs);
+    svc->feed_evs = NULL;
+    svc->n_feed_evs = 0;
+    return -1;
 }
 
 static void published_changed(ag_service *svc)
@@ -133,12 +147,7 @@ static void set_events(ag_service *svc, ag_stored_event *evs, size_t n)
     svc->evs = evs;
     svc->n_evs = n;
     svc->have_events = true;
-    if (merge_feed_events(svc) < 0) {
-        /* Without memory for the merge, feeds show the network's events only. */
-        free(svc->feed_evs);
-        svc->feed_evs = NULL;
-        svc->n_feed_evs = 0;
-    }
+    remerge(svc);
     published_changed(svc);
 }
 
@@ -162,6 +171,24 @@ static int load_imports(ag_service *svc, char **err)
     return 0;
 }
 
+/* After a pull of member's feed changed the store: only its events are read
+ * again. */
+static int reload_member_imports(ag_service *svc, const char *member, char **err)
+{
+    ag_import_row *rows;
+    size_t n;
+    if (ag_store_load_member_imports(svc->store, member, &rows, &n, err) < 0)
+        return -1;
+    ag_stored_event *evs;
+    int rc = ag_import_rows_to_events(rows, n, &evs);
+    ag_import_rows_free(rows, n);
+    if (rc < 0 || ag_imports_splice(&svc->imports, &svc->n_imports, member, evs, n) < 0) {
+        *err = strdup("out of memory loading imported events");
+        return -1;
+    }
+    return 0;
+}
+
 int ag_service_import(ag_service *svc, const char *source, const char *member,
                       const ag_import_row *rows, size_t n, int64_t now, int *written, char **err)
 {
@@ -179,10 +206,13 @@ int ag_service_import(ag_service *svc, const char *source, const char *member,
         *written = count;
     if (count == 0)
         return 0;
-    if (load_imports(svc, err) < 0 || merge_feed_events(svc) < 0)
+    if (reload_member_imports(svc, member, err) < 0)
         return -1;
+    int rc = remerge(svc);
     published_changed(svc);
-    return 0;
+    if (rc < 0)
+        *err = strdup("out of memory merging imported events");
+    return rc;
 }
 
 /* Reconciles cfg into the store and loads the result; on failure the store
@@ -191,13 +221,14 @@ static int sync_store(ag_service *svc, const ag_config *cfg, int64_t now, ag_rec
                       char **err)
 {
     ag_reconcile_stats local;
-    if (ag_store_reconcile(svc->store, cfg, now, stats ? stats : &local, err) < 0)
-        return -1;
     ag_stored_event *evs;
     size_t n;
-    if (ag_store_load_events(svc->store, &evs, &n, err) < 0)
+    if (ag_store_reconcile_load(svc->store, cfg, now, stats ? stats : &local, &evs, &n, err) < 0)
         return -1;
-    if (load_imports(svc, err) < 0) {
+    /* Imported rows change only through ag_service_import, which keeps
+     * svc->imports current, and a reconcile never touches them: read once
+     * (imports stays NULL until a load succeeds), not at every reload. */
+    if (!svc->imports && load_imports(svc, err) < 0) {
         ag_stored_events_free(evs, n);
         return -1;
     }

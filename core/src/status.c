@@ -195,11 +195,19 @@ static counts count_all(const ag_service *svc)
     return c;
 }
 
-static void serve_metrics(ag_ops *st, ag_http_request *req)
+/* Gauges read from state at scrape time rather than kept up to date. */
+static void refresh_gauges(ag_ops *st)
 {
     counts c = count_all(st->svc);
     ag_metric_set(st->events, NULL, (double)c.events);
     ag_metric_set(st->members, NULL, (double)c.members);
+    if (st->refresh)
+        st->refresh(st->refresh_data);
+}
+
+static void serve_metrics(ag_ops *st, ag_http_request *req)
+{
+    refresh_gauges(st);
     size_t len;
     char *text = ag_metrics_render(st->metrics, &len);
     if (!text) {
@@ -289,6 +297,37 @@ static void json_reload(FILE *f, const ag_ops *st)
     fputs("]}", f);
 }
 
+/* Every metric series, so that a person sees on /status what /metrics
+ * tells Prometheus (reminders by channel, sync pulls by member...). */
+typedef struct {
+    FILE *f;
+    bool html;
+    size_t n;
+} sample_out;
+
+static void json_sample(const ag_metric_sample *s, void *data)
+{
+    sample_out *o = data;
+    fputs(o->n++ ? ",{" : "{", o->f);
+    json_key_str(o->f, "name", s->family, false);
+    fputs(",\"labels\":{", o->f);
+    for (size_t i = 0; i < s->n_labels; i++)
+        json_key_str(o->f, s->label_names[i], s->label_values[i], i > 0);
+    fputc('}', o->f);
+    if (s->histogram)
+        fprintf(o->f, ",\"count\":%llu,\"sum\":%.6g}", (unsigned long long)s->count, s->value);
+    else
+        fprintf(o->f, ",\"value\":%.6g}", s->value);
+}
+
+static void json_metrics(FILE *f, const ag_ops *st)
+{
+    sample_out o = {f, false, 0};
+    fputs(",\"metrics\":[", f);
+    ag_metrics_foreach(st->metrics, json_sample, &o);
+    fputc(']', f);
+}
+
 static void write_json(FILE *f, const ag_ops *st)
 {
     const ag_settings *s = ag_service_settings(st->svc);
@@ -312,8 +351,10 @@ static void write_json(FILE *f, const ag_ops *st)
     fprintf(f, ",\"reloads\":{\"ok\":%.0f,\"failed\":%.0f}", ag_metric_value(st->reloads, ok),
             ag_metric_value(st->reloads, (const char *const[]){"config_error"}) +
                 ag_metric_value(st->reloads, (const char *const[]){"store_error"}));
-    fprintf(f, ",\"feed_requests\":{\"ok\":%.0f,\"not_modified\":%.0f}}\n", http_count(st, "200"),
+    fprintf(f, ",\"feed_requests\":{\"ok\":%.0f,\"not_modified\":%.0f}", http_count(st, "200"),
             http_count(st, "304"));
+    json_metrics(f, st);
+    fputs("}\n", f);
 }
 
 /* ---- HTML ---- */
@@ -387,6 +428,33 @@ static void html_reload(FILE *f, const ag_ops *st)
     fputs("</ul></td></tr>\n", f);
 }
 
+static void html_sample(const ag_metric_sample *s, void *data)
+{
+    sample_out *o = data;
+    fputs("<tr><td>", o->f);
+    html_text(o->f, s->family);
+    fputs("</td><td>", o->f);
+    for (size_t i = 0; i < s->n_labels; i++) {
+        fputs(i ? ", " : "", o->f);
+        html_text(o->f, s->label_names[i]);
+        fputc('=', o->f);
+        html_text(o->f, s->label_values[i]);
+    }
+    if (s->histogram)
+        fprintf(o->f, "</td><td>%llu (sum %.6g)</td></tr>\n", (unsigned long long)s->count,
+                s->value);
+    else
+        fprintf(o->f, "</td><td>%.6g</td></tr>\n", s->value);
+}
+
+static void html_metrics(FILE *f, const ag_ops *st)
+{
+    sample_out o = {f, true, 0};
+    fputs("<h2>Counters</h2>\n<table>\n<tr><th>metric</th><th>labels</th><th>value</th></tr>\n", f);
+    ag_metrics_foreach(st->metrics, html_sample, &o);
+    fputs("</table>\n", f);
+}
+
 static void write_html(FILE *f, const ag_ops *st)
 {
     const ag_settings *s = ag_service_settings(st->svc);
@@ -413,13 +481,16 @@ static void write_html(FILE *f, const ag_ops *st)
     html_reload(f, st);
     html_row_n(f, "feed responses 200", http_count(st, "200"));
     html_row_n(f, "feed responses 304", http_count(st, "304"));
-    fputs("</table>\n<p><a href=\"/status\">JSON</a> · <a href=\"/metrics\">metrics</a></p>\n"
+    fputs("</table>\n", f);
+    html_metrics(f, st);
+    fputs("<p><a href=\"/status\">JSON</a> · <a href=\"/metrics\">metrics</a></p>\n"
           "</body></html>\n",
           f);
 }
 
 static void serve_doc(ag_ops *st, ag_http_request *req, bool html)
 {
+    refresh_gauges(st);
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);

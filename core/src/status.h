@@ -39,6 +39,10 @@ typedef struct ag_ops {
     /* Core families, kept to update without a lookup. */
     ag_metric *http_requests, *http_bytes, *reloads, *last_reload_time, *last_reload_ok;
     ag_metric *events, *members, *start_time, *build_info;
+    /* Called before /metrics renders, for gauges read from elsewhere (the
+     * reminder outbox); may be NULL. */
+    void (*refresh)(void *data);
+    void *refresh_data;
 } ag_ops;
 
 /* 0, or -1 when out of memory. svc must stay valid until ag_status_fini.

@@ -2,6 +2,7 @@
  * live in store_events.c, reconcile in store_reconcile.c, tokens in
  * store_tokens.c. */
 #include "store_internal.h"
+#include "store_migration_private.h"
 #include "store_outbox.h"
 
 #include <errno.h>
@@ -102,6 +103,8 @@ static const char *const migrations[] = {
     "CREATE INDEX imported_events_member ON imported_events (member);",
     /* 3: the reminder outbox (store_outbox.c). */
     AG_STORE_OUTBOX_SCHEMA,
+    /* 4: ATTENDEEs and VALARMs of imported events (sync.private_data). */
+    AG_STORE_PRIVATE_DATA_SCHEMA,
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 
@@ -189,18 +192,23 @@ int ag_store_failf(ag_store *st, char **err, const char *what, const char *fmt, 
     return -1;
 }
 
-sqlite3_stmt *ag_store_stmt(ag_store *st, ag_stmt_id id)
+sqlite3_stmt *ag_store_cached(ag_store *st, sqlite3_stmt **slot, const char *text)
 {
-    sqlite3_stmt *s = st->stmts[id];
+    sqlite3_stmt *s = *slot;
     if (s) {
         sqlite3_reset(s);
         sqlite3_clear_bindings(s);
         return s;
     }
-    if (sqlite3_prepare_v3(st->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v3(st->db, text, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
         return NULL;
-    st->stmts[id] = s;
+    *slot = s;
     return s;
+}
+
+sqlite3_stmt *ag_store_stmt(ag_store *st, ag_stmt_id id)
+{
+    return ag_store_cached(st, &st->stmts[id], sql[id]);
 }
 
 int ag_store_exec(ag_store *st, const char *text)

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "model.h"
+#include "private_data.h"
 
 #include <stdint.h>
 
@@ -62,7 +63,16 @@ typedef struct {
     int64_t removed_at;    /* 0 while its config file still defines it */
     char *imported_from;   /* member id for an event imported from its own calendar
                               (sync), NULL for the network's events */
+    ag_private priv;       /* imported only: its ATTENDEEs and VALARMs, kept when the
+                              admin set sync.private_data (empty otherwise) */
 } ag_stored_event;
+
+/* ag_store_reconcile, then the events as ag_store_load_events gives them
+ * (without reading them twice when nothing changed). *out is the caller's
+ * (ag_stored_events_free). 0, or -1 with *err. */
+int ag_store_reconcile_load(ag_store *st, const ag_config *cfg, int64_t now,
+                            ag_reconcile_stats *stats, ag_stored_event **out, size_t *n,
+                            char **err);
 
 /* Every stored event (live and removed), sorted by uid. Caller frees with
  * ag_stored_events_free. */
@@ -99,12 +109,13 @@ typedef struct {
     char *categories; /* category ids separated by single spaces; "" for none */
     int sequence;
     int64_t created, last_modified, removed_at;
+    ag_private priv; /* attendees and alarms (tables imported_attendees/_alarms) */
 } ag_import_row;
 
 void ag_import_rows_free(ag_import_row *rows, size_t n);
 
 /* Makes the stored events of member (from source) be rows[0..n) (only uid,
- * member, texts, instants, status and categories are read): new ones are
+ * member, texts, instants, status, categories and priv are read): new ones are
  * added, changed ones rewritten with SEQUENCE+1 and LAST-MODIFIED now, missing
  * ones marked removed (published as CANCELLED until they pass), and removed
  * ones whose end is more than retention ago deleted. Nothing at all is written
@@ -115,6 +126,9 @@ int ag_store_import_replace(ag_store *st, const char *source, const char *member
                             int *written, char **err);
 /* Every imported row, sorted by uid. Caller frees with ag_import_rows_free. */
 int ag_store_load_imports(ag_store *st, ag_import_row **out, size_t *n, char **err);
+/* The same for one member only: what a pull of its feed may have changed. */
+int ag_store_load_member_imports(ag_store *st, const char *member, ag_import_row **out, size_t *n,
+                                 char **err);
 
 /* Generic key/value for small daemon state (e.g. last tzdata version). get
  * sets *value to a malloc'd copy, or NULL when key is absent (not an error).

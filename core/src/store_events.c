@@ -24,20 +24,33 @@ static void dt_format(const ag_datetime *d, char buf[DT_BUF])
                  d->minute, d->second);
 }
 
+/* Reads n digits; sscanf was a tenth of loading 10,000 events. */
+static bool digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* The two forms dt_format writes, and nothing else. */
 static bool dt_parse(const char *s, ag_datetime *d)
 {
-    int used = 0;
     size_t len = strlen(s);
     memset(d, 0, sizeof *d);
-    if (len == 10 && sscanf(s, "%4d-%2d-%2d%n", &d->year, &d->month, &d->day, &used) == 3 &&
-        used == 10) {
+    if ((len != 10 && len != 19) || !digits(s, 4, &d->year) || s[4] != '-' ||
+        !digits(s + 5, 2, &d->month) || s[7] != '-' || !digits(s + 8, 2, &d->day))
+        return false;
+    if (len == 10) {
         d->is_date = true;
         return true;
     }
-    return len == 19 &&
-           sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &d->year, &d->month, &d->day, &d->hour,
-                  &d->minute, &d->second, &used) == 6 &&
-           used == 19;
+    return s[10] == 'T' && digits(s + 11, 2, &d->hour) && s[13] == ':' &&
+           digits(s + 14, 2, &d->minute) && s[16] == ':' && digits(s + 17, 2, &d->second);
 }
 
 /* ---- writing ---- */
@@ -493,6 +506,7 @@ void ag_stored_events_free(ag_stored_event *evs, size_t n)
     for (size_t i = 0; i < n; i++) {
         ag_event_free(&evs[i].ev);
         free(evs[i].imported_from);
+        ag_private_free(&evs[i].priv);
     }
     free(evs);
 }

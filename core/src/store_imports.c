@@ -24,6 +24,7 @@ void ag_import_rows_free(ag_import_row *rows, size_t n)
         ag_text_free(&rows[i].description);
         ag_text_free(&rows[i].location);
         free(rows[i].categories);
+        ag_private_free(&rows[i].priv);
     }
     free(rows);
 }
@@ -95,10 +96,100 @@ static int select_rows(ag_store *st, const char *sql, const char *member, ag_imp
                           rc == SQLITE_ROW ? "out of memory" : sqlite3_errstr(rc));
 }
 
+static int cmp_uid_row(const void *key, const void *row)
+{
+    return strcmp(key, ((const ag_import_row *)row)->uid);
+}
+
+static int add_attendee(sqlite3_stmt *s, ag_private *p)
+{
+    return ag_private_add_attendee(
+        p, (const char *)sqlite3_column_text(s, 1), (const char *)sqlite3_column_text(s, 2),
+        (const char *)sqlite3_column_text(s, 3), (const char *)sqlite3_column_text(s, 4));
+}
+
+static int add_alarm(sqlite3_stmt *s, ag_private *p)
+{
+    return ag_private_add_alarm(p, (const char *)sqlite3_column_text(s, 1),
+                                (ag_trigger_kind)sqlite3_column_int(s, 2),
+                                sqlite3_column_int64(s, 3), (const char *)sqlite3_column_text(s, 4),
+                                (const char *)sqlite3_column_text(s, 5));
+}
+
+/* Attaches child rows (uid in column 0, in pos order) to rows, which are
+ * sorted by uid. Most members never set private_data: the tables are then
+ * empty and this costs one index probe. */
+static int attach(ag_store *st, const char *sql, const char *member, ag_import_row *rows, size_t n,
+                  int (*add)(sqlite3_stmt *, ag_private *))
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    if (member)
+        sqlite3_bind_text(s, 1, member, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ag_import_row *r = bsearch(sqlite3_column_text(s, 0), rows, n, sizeof *rows, cmp_uid_row);
+        if (r && add(s, &r->priv) < 0)
+            break;
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+#define OF_MEMBER(table)                                                                           \
+    " FROM " table " WHERE ?1 IS NULL OR uid IN (SELECT uid FROM imported_events WHERE member = "  \
+    "?1) ORDER BY uid, pos"
+
+static int load_private(ag_store *st, const char *member, ag_import_row *rows, size_t n, char **err)
+{
+    if (n == 0)
+        return 0;
+    if (attach(st, "SELECT uid, address, cn, partstat, role" OF_MEMBER("imported_attendees"),
+               member, rows, n, add_attendee) == 0 &&
+        attach(st,
+               "SELECT uid, action, related, trigger_at, description, summary" OF_MEMBER(
+                   "imported_alarms"),
+               member, rows, n, add_alarm) == 0)
+        return 0;
+    return ag_store_fail(st, err, "cannot read imported events from");
+}
+
+/* Rows and their private data, from one snapshot (the caller's transaction
+ * or this one). */
+static int select_all(ag_store *st, const char *sql, const char *member, ag_import_row **out,
+                      size_t *n, char **err)
+{
+    if (select_rows(st, sql, member, out, n, err) < 0)
+        return -1;
+    if (load_private(st, member, *out, *n, err) == 0)
+        return 0;
+    ag_import_rows_free(*out, *n);
+    *out = NULL;
+    *n = 0;
+    return -1;
+}
+
 int ag_store_load_imports(ag_store *st, ag_import_row **out, size_t *n, char **err)
 {
-    return select_rows(st, "SELECT " IMPORT_COLS " FROM imported_events ORDER BY uid", NULL, out, n,
-                       err);
+    if (ag_store_exec(st, "BEGIN") != SQLITE_OK)
+        return ag_store_fail(st, err, "cannot read imported events from");
+    int rc = select_all(st, "SELECT " IMPORT_COLS " FROM imported_events ORDER BY uid", NULL, out,
+                        n, err);
+    ag_store_rollback(st);
+    return rc;
+}
+
+int ag_store_load_member_imports(ag_store *st, const char *member, ag_import_row **out, size_t *n,
+                                 char **err)
+{
+    if (ag_store_exec(st, "BEGIN") != SQLITE_OK)
+        return ag_store_fail(st, err, "cannot read imported events from");
+    int rc =
+        select_all(st, "SELECT " IMPORT_COLS " FROM imported_events WHERE member = ?1 ORDER BY uid",
+                   member, out, n, err);
+    ag_store_rollback(st);
+    return rc;
 }
 
 static bool str_eq(const char *a, const char *b)
@@ -116,7 +207,8 @@ static bool same_content(const ag_import_row *a, const ag_import_row *b)
     return text_eq(&a->title, &b->title) && text_eq(&a->description, &b->description) &&
            text_eq(&a->location, &b->location) && a->start == b->start && a->end == b->end &&
            a->all_day == b->all_day && a->status == b->status &&
-           str_eq(a->categories ? a->categories : "", b->categories ? b->categories : "");
+           str_eq(a->categories ? a->categories : "", b->categories ? b->categories : "") &&
+           ag_private_eq(&a->priv, &b->priv);
 }
 
 static int cmp_row_ptr(const void *a, const void *b)
@@ -133,9 +225,94 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
         sqlite3_bind_null(s, i);
 }
 
+static int insert_attendee(sqlite3_stmt *s, const ag_private *p, size_t i)
+{
+    const ag_attendee *a = &p->attendees[i];
+    bind_text(s, 3, a->address);
+    bind_text(s, 4, a->cn);
+    bind_text(s, 5, a->partstat);
+    bind_text(s, 6, a->role);
+    return sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+}
+
+static int insert_alarm(sqlite3_stmt *s, const ag_private *p, size_t i)
+{
+    const ag_alarm *a = &p->alarms[i];
+    bind_text(s, 3, a->action);
+    sqlite3_bind_int(s, 4, (int)a->related);
+    sqlite3_bind_int64(s, 5, a->trigger);
+    bind_text(s, 6, a->description);
+    bind_text(s, 7, a->summary);
+    return sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+}
+
+static int insert_children(ag_store *st, const char *sql, const char *uid, const ag_private *p,
+                           size_t n, int (*insert)(sqlite3_stmt *, const ag_private *, size_t))
+{
+    if (n == 0)
+        return 0;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        sqlite3_reset(s);
+        sqlite3_bind_text(s, 1, uid, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, (int64_t)i);
+        rc = insert(s, p, i);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static int exec_uid(ag_store *st, const char *sql, const char *uid, int64_t now);
+
+/* Replaces the row's attendees and alarms; old: whether it had some. */
+static int write_private(ag_store *st, const ag_import_row *r, const ag_import_row *old)
+{
+    bool had = old && (old->priv.n_attendees || old->priv.n_alarms);
+    if (had && (exec_uid(st, "DELETE FROM imported_attendees WHERE uid = ?1", r->uid, 0) < 0 ||
+                exec_uid(st, "DELETE FROM imported_alarms WHERE uid = ?1", r->uid, 0) < 0))
+        return -1;
+    const ag_private *p = &r->priv;
+    if (insert_children(st,
+                        "INSERT INTO imported_attendees (uid, pos, address, cn, partstat, role) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        r->uid, p, p->n_attendees, insert_attendee) < 0)
+        return -1;
+    return insert_children(st,
+                           "INSERT INTO imported_alarms (uid, pos, action, related, trigger_at, "
+                           "description, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                           r->uid, p, p->n_alarms, insert_alarm);
+}
+
+/* The two statements a batch repeats for each of its rows, prepared once:
+ * parsing the SQL for each of a member's thousand rows cost more than the
+ * writes. */
+typedef struct {
+    sqlite3_stmt *insert, *update;
+} row_stmts;
+
+static sqlite3_stmt *cached(ag_store *st, sqlite3_stmt **slot, const char *sql)
+{
+    if (*slot) {
+        sqlite3_reset(*slot);
+        sqlite3_clear_bindings(*slot);
+    } else if (sqlite3_prepare_v2(st->db, sql, -1, slot, NULL) != SQLITE_OK) {
+        *slot = NULL;
+    }
+    return *slot;
+}
+
+static void row_stmts_finalize(row_stmts *w)
+{
+    sqlite3_finalize(w->insert);
+    sqlite3_finalize(w->update);
+}
+
 /* INSERT (old NULL) or UPDATE with SEQUENCE+1 of one row's content. */
-static int write_row(ag_store *st, const char *source, const char *member, const ag_import_row *r,
-                     const ag_import_row *old, int64_t now)
+static int write_row(ag_store *st, row_stmts *w, const char *source, const char *member,
+                     const ag_import_row *r, const ag_import_row *old, int64_t now)
 {
     static const char insert[] =
         "INSERT INTO imported_events (uid, source, member, title_ar, title_fr, description_ar, "
@@ -147,8 +324,8 @@ static int write_row(ag_store *st, const char *source, const char *member, const
         "description_ar = ?6, description_fr = ?7, location_ar = ?8, location_fr = ?9, "
         "start_utc = ?10, end_utc = ?11, all_day = ?12, status = ?13, categories = ?14, "
         "sequence = sequence + 1, last_modified = ?15, removed_at = 0 WHERE uid = ?1";
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db, old ? update : insert, -1, &s, NULL) != SQLITE_OK)
+    sqlite3_stmt *s = old ? cached(st, &w->update, update) : cached(st, &w->insert, insert);
+    if (!s)
         return -1;
     bind_text(s, 1, r->uid);
     bind_text(s, 2, source);
@@ -166,8 +343,10 @@ static int write_row(ag_store *st, const char *source, const char *member, const
     bind_text(s, 14, r->categories ? r->categories : "");
     sqlite3_bind_int64(s, 15, now);
     int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? 0 : -1;
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return -1;
+    return write_private(st, r, old);
 }
 
 static int exec_uid(ag_store *st, const char *sql, const char *uid, int64_t now)
@@ -207,27 +386,27 @@ static int apply(ag_store *st, const char *source, const char *member, const ag_
                  int64_t retention, int *written)
 {
     size_t i = 0, j = 0;
-    while (i < n_in || j < n_old) {
+    row_stmts w = {0};
+    int rc = 0;
+    while (rc == 0 && (i < n_in || j < n_old)) {
         int c = i == n_in ? 1 : j == n_old ? -1 : strcmp(in[i]->uid, old[j].uid);
-        int rc = 0;
         if (c < 0) {
-            rc = write_row(st, source, member, in[i], NULL, now);
+            rc = write_row(st, &w, source, member, in[i], NULL, now);
             (*written)++;
             i++;
         } else if (c > 0) {
             rc = retire_row(st, &old[j++], now, retention, written);
         } else {
             if (old[j].removed_at != 0 || !same_content(in[i], &old[j])) {
-                rc = write_row(st, source, member, in[i], &old[j], now);
+                rc = write_row(st, &w, source, member, in[i], &old[j], now);
                 (*written)++;
             }
             i++;
             j++;
         }
-        if (rc < 0)
-            return -1;
     }
-    return 0;
+    row_stmts_finalize(&w);
+    return rc < 0 ? -1 : 0;
 }
 
 static int replace_locked(ag_store *st, const char *source, const char *member,
@@ -236,9 +415,8 @@ static int replace_locked(ag_store *st, const char *source, const char *member,
 {
     ag_import_row *old;
     size_t n_old;
-    if (select_rows(st,
-                    "SELECT " IMPORT_COLS " FROM imported_events WHERE member = ?1 ORDER BY uid",
-                    member, &old, &n_old, err) < 0)
+    if (select_all(st, "SELECT " IMPORT_COLS " FROM imported_events WHERE member = ?1 ORDER BY uid",
+                   member, &old, &n_old, err) < 0)
         return -1;
     int rc = apply(st, source, member, in, n, old, n_old, now, retention, written);
     ag_import_rows_free(old, n_old);

@@ -51,6 +51,9 @@ struct ag_store {
 /* The statement id, reset with bindings cleared; NULL on a prepare error
  * (message in sqlite3_errmsg). */
 sqlite3_stmt *ag_store_stmt(ag_store *st, ag_stmt_id id);
+/* The statement in *slot, reset and unbound, prepared from text (once, kept
+ * for the store's life) when *slot is NULL; NULL when it cannot be prepared. */
+sqlite3_stmt *ag_store_cached(ag_store *st, sqlite3_stmt **slot, const char *text);
 
 /* *err = "<what> <path>: <sqlite's message>"; returns -1. */
 int ag_store_fail(ag_store *st, char **err, const char *what);

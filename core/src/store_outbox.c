@@ -19,6 +19,7 @@ enum {
     O_FP_GET,
     O_FP_SET,
     O_FP_UIDS,
+    O_COUNTS,
     O_COUNT_
 };
 
@@ -48,6 +49,7 @@ static const char *const sql[O_COUNT_] = {
                  "ON CONFLICT (uid) DO UPDATE SET fingerprint = excluded.fingerprint, "
                  "live = excluded.live",
     [O_FP_UIDS] = "SELECT uid FROM reminder_events ORDER BY uid",
+    [O_COUNTS] = "SELECT state, channel, count(*) FROM outbox GROUP BY state, channel",
 };
 
 static const char *const state_names[] = {"pending", "sent", "failed", "missed", "dropped"};
@@ -75,16 +77,7 @@ static sqlite3_stmt *stmt(ag_store *st, int id)
 {
     _Static_assert(O_COUNT_ <= sizeof st->outbox_stmts / sizeof st->outbox_stmts[0],
                    "room for the outbox statements");
-    sqlite3_stmt *s = st->outbox_stmts[id];
-    if (s) {
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
-        return s;
-    }
-    if (sqlite3_prepare_v3(st->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
-        return NULL;
-    st->outbox_stmts[id] = s;
-    return s;
+    return ag_store_cached(st, &st->outbox_stmts[id], sql[id]);
 }
 
 static int fail(ag_store *st, sqlite3_stmt *s, char **err, const char *what)
@@ -285,6 +278,26 @@ int ag_outbox_update(ag_store *st, int64_t id, ag_outbox_state state, int attemp
     return 0;
 }
 
+int ag_outbox_relaxed(ag_store *st, bool relaxed, char **err)
+{
+    if (ag_store_exec(st, relaxed ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL") !=
+        SQLITE_OK)
+        return ag_store_fail(st, err, "cannot set the durability of");
+    return 0;
+}
+
+int ag_outbox_outcome(ag_store *st, int64_t id, ag_outbox_state state, int attempts,
+                      int64_t next_attempt, const char *error, int64_t done_at, char **err)
+{
+    if (ag_outbox_relaxed(st, true, err) < 0)
+        return -1;
+    int rc = ag_outbox_update(st, id, state, attempts, next_attempt, error, done_at, err);
+    /* Everything else keeps waiting for the disk, the due batches first. */
+    if (ag_outbox_relaxed(st, false, rc == 0 ? err : NULL) < 0 && rc == 0)
+        rc = -1;
+    return rc;
+}
+
 int ag_outbox_list(ag_store *st, ag_outbox_state state, ag_outbox_row **rows, size_t *n, char **err)
 {
     sqlite3_stmt *s = stmt(st, state == AG_OUT_ANY_ ? O_LIST_ALL : O_LIST);
@@ -435,5 +448,21 @@ int ag_outbox_fingerprint_uids(ag_store *st, char ***uids, size_t *n, char **err
     }
     *uids = v;
     *n = len;
+    return 0;
+}
+
+int ag_outbox_counts(ag_store *st, ag_outbox_count_fn fn, void *data, char **err)
+{
+    sqlite3_stmt *s = stmt(st, O_COUNTS);
+    if (!s)
+        return fail(st, s, err, "cannot read the outbox of");
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ag_outbox_state state = index_of(state_names, 5, (const char *)sqlite3_column_text(s, 0));
+        fn(state, (const char *)sqlite3_column_text(s, 1), sqlite3_column_int64(s, 2), data);
+    }
+    if (rc != SQLITE_DONE)
+        return fail(st, s, err, "cannot read the outbox of");
+    sqlite3_reset(s);
     return 0;
 }

@@ -92,6 +92,17 @@ int ag_outbox_next(ag_store *st, int64_t *when, bool *found, char **err);
 /* Records an outcome. */
 int ag_outbox_update(ag_store *st, int64_t id, ag_outbox_state state, int attempts,
                      int64_t next_attempt, const char *error, int64_t done_at, char **err);
+/* Records an outcome as a transaction of its own that does not wait for
+ * the disk (synchronous=NORMAL for this commit; the store is in WAL mode):
+ * it survives a crash or kill -9 of the daemon at once, and a power loss
+ * from the next synchronous commit on (the next batch of due reminders).
+ * Losing it to a power cut can only send that reminder again, never lose
+ * it, and it saves one fsync per reminder sent. Not inside a transaction. */
+int ag_outbox_outcome(ag_store *st, int64_t id, ag_outbox_state state, int attempts,
+                      int64_t next_attempt, const char *error, int64_t done_at, char **err);
+/* The same for every commit until called again with false (the default:
+ * commits wait for the disk); for a batch of outcomes. */
+int ag_outbox_relaxed(ag_store *st, bool relaxed, char **err);
 /* Rows in state (AG_OUT_ANY_: all), by due time. */
 int ag_outbox_list(ag_store *st, ag_outbox_state state, ag_outbox_row **rows, size_t *n,
                    char **err);
@@ -107,6 +118,11 @@ int ag_outbox_drop(ag_store *st, const char *uid, const int64_t *keep, size_t n_
  * reminded of something still to come. */
 int ag_outbox_reminded(ag_store *st, const char *uid, int64_t from, ag_outbox_row **rows, size_t *n,
                        char **err);
+
+/* Calls fn once per (state, channel) present with its row count (metrics). */
+typedef void (*ag_outbox_count_fn)(ag_outbox_state state, const char *channel, int64_t n,
+                                   void *data);
+int ag_outbox_counts(ag_store *st, ag_outbox_count_fn fn, void *data, char **err);
 
 /* What the scheduler last saw of an event (time, place, status); *fp NULL
  * when unknown. */

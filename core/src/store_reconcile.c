@@ -249,8 +249,11 @@ static int reconcile_locked(run_state *rs, const ag_config *cfg, const ag_event 
     return ag_store_write_generation(rs->st, *generation, err);
 }
 
-int ag_store_reconcile(ag_store *st, const ag_config *cfg, int64_t now, ag_reconcile_stats *stats,
-                       char **err)
+/* On success, *loaded (when given) gets the rows read at the start when
+ * nothing changed: they are the store as it stands, and reading them again
+ * cost as much as reconciling 10,000 events. */
+static int reconcile(ag_store *st, const ag_config *cfg, int64_t now, ag_reconcile_stats *stats,
+                     ag_stored_event **loaded, size_t *n_loaded, char **err)
 {
     if (err)
         *err = NULL;
@@ -275,9 +278,33 @@ int ag_store_reconcile(ag_store *st, const ag_config *cfg, int64_t now, ag_recon
         st->generation = generation;
         if (stats)
             *stats = rs.stats;
+        if (loaded && !changed(&rs.stats)) {
+            *loaded = rs.stored;
+            *n_loaded = rs.n_stored;
+            rs.stored = NULL;
+            rs.n_stored = 0;
+        }
     }
     ag_stored_events_free(rs.stored, rs.n_stored);
     free(rs.in_config);
     free(sorted);
     return rc;
+}
+
+int ag_store_reconcile(ag_store *st, const ag_config *cfg, int64_t now, ag_reconcile_stats *stats,
+                       char **err)
+{
+    return reconcile(st, cfg, now, stats, NULL, NULL, err);
+}
+
+int ag_store_reconcile_load(ag_store *st, const ag_config *cfg, int64_t now,
+                            ag_reconcile_stats *stats, ag_stored_event **out, size_t *n, char **err)
+{
+    *out = NULL;
+    *n = 0;
+    if (reconcile(st, cfg, now, stats, out, n, err) != 0)
+        return -1;
+    if (*out)
+        return 0;
+    return ag_store_load_events(st, out, n, err);
 }

@@ -27,13 +27,26 @@ typedef struct {
     char *password;
     bool starttls, tls_insecure;
     long timeout_ms;
+    struct pending *in_flight; /* cancelled at fini */
 } email;
 
-typedef struct {
+typedef struct pending {
     email *em;
     agendad_reminder *r;
     char *message;
+    agendad_xfer *xfer;
+    struct pending *prev, *next;
 } pending;
+
+static void unlink_pending(pending *p)
+{
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        p->em->in_flight = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+}
 
 static const char *opt(const email *em, const char *key)
 {
@@ -102,6 +115,7 @@ static agendad_delivery outcome_of(const agendad_net_result *res)
 static void on_sent(const agendad_net_result *res, void *data)
 {
     pending *p = data;
+    unlink_pending(p);
     agendad_delivery d = outcome_of(res);
     p->r->done(p->r, d, d == AGENDAD_DELIVERED ? NULL : res->error);
     free(p->message);
@@ -161,7 +175,14 @@ static int submit(email *em, pending *p, size_t len)
         snprintf(from, sizeof from, "%.*s", (int)strcspn(lt + 1, ">"), lt + 1);
         msg.from = from;
     }
-    return em->host->smtp_send(em->self, &msg, on_sent, p, NULL);
+    int rc = em->host->smtp_send(em->self, &msg, on_sent, p, &p->xfer);
+    if (rc == 0) {
+        p->next = em->in_flight;
+        if (p->next)
+            p->next->prev = p;
+        em->in_flight = p;
+    }
+    return rc;
 }
 
 static void send_reminder(agendad_reminder *r, void *data)
@@ -185,7 +206,7 @@ static void send_reminder(agendad_reminder *r, void *data)
         r->done(r, AGENDAD_FAILED_PERMANENT, "cannot build the message (bad address?)");
         return;
     }
-    *p = (pending){em, r, message};
+    *p = (pending){.em = em, .r = r, .message = message};
     int rc = submit(em, p, len);
     if (rc != 0) {
         free(message);
@@ -234,12 +255,21 @@ static int email_init(agendad_plugin *self, const agendad_host *host, void **sta
     return 0;
 }
 
-/* Transfers still running are cancelled by the host after fini; their
- * reminders stay pending in the outbox and go out at the next start. */
+/* Only what outlived the daemon's stop deadline is still here: the host
+ * drops transfer callbacks after fini, so the reminder is answered now (its
+ * row stays pending: sent again at the next start). */
 static void email_fini(agendad_plugin *self, void *state)
 {
     (void)self;
     email *em = state;
+    while (em->in_flight) {
+        pending *p = em->in_flight;
+        unlink_pending(p);
+        em->host->xfer_cancel(p->xfer);
+        p->r->done(p->r, AGENDAD_FAILED_TEMPORARY, "the daemon is stopping");
+        free(p->message);
+        free(p);
+    }
     free(em->password);
     free(em);
     rem_mail_shutdown();

@@ -31,11 +31,25 @@ typedef struct {
     size_t secret_len;
     long timeout_ms;
     bool tls_insecure;
+    struct pending *in_flight; /* cancelled at fini */
 } webhook;
 
-typedef struct {
+typedef struct pending {
+    webhook *w;
     agendad_reminder *r;
+    agendad_xfer *xfer;
+    struct pending *prev, *next;
 } pending;
+
+static void unlink_pending(pending *p)
+{
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        p->w->in_flight = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+}
 
 static const char *opt(const webhook *w, const char *key)
 {
@@ -102,6 +116,7 @@ static agendad_delivery outcome_of(const agendad_net_result *res)
 static void on_posted(const agendad_net_result *res, void *data)
 {
     pending *p = data;
+    unlink_pending(p);
     agendad_delivery d = outcome_of(res);
     char why[128];
     if (res->outcome == AGENDAD_NET_OK)
@@ -133,14 +148,20 @@ static int post(webhook *w, agendad_reminder *r, const char *body)
                               .max_redirects = -1,
                               .tls_insecure = w->tls_insecure,
                               .ca_file = w->ca_file};
-    pending *p = malloc(sizeof *p);
+    pending *p = calloc(1, sizeof *p);
     if (!p)
         return AGENDAD_ENOMEM;
-    p->r = r;
-    int rc = w->host->http_fetch(w->self, &req, on_posted, p, NULL);
-    if (rc != 0)
+    *p = (pending){.w = w, .r = r};
+    int rc = w->host->http_fetch(w->self, &req, on_posted, p, &p->xfer);
+    if (rc != 0) {
         free(p);
-    return rc;
+        return rc;
+    }
+    p->next = w->in_flight;
+    if (p->next)
+        p->next->prev = p;
+    w->in_flight = p;
+    return 0;
 }
 
 static void send_reminder(agendad_reminder *r, void *data)
@@ -186,10 +207,20 @@ static int webhook_init(agendad_plugin *self, const agendad_host *host, void **s
     return 0;
 }
 
+/* Only what outlived the daemon's stop deadline is still here: the host
+ * drops transfer callbacks after fini, so the reminder is answered now (its
+ * row stays pending: sent again at the next start). */
 static void webhook_fini(agendad_plugin *self, void *state)
 {
     (void)self;
     webhook *w = state;
+    while (w->in_flight) {
+        pending *p = w->in_flight;
+        unlink_pending(p);
+        w->host->xfer_cancel(p->xfer);
+        p->r->done(p->r, AGENDAD_FAILED_TEMPORARY, "the daemon is stopping");
+        free(p);
+    }
     free(w->secret);
     free(w);
 }

@@ -147,16 +147,101 @@ static json_t *categories_of(icalcomponent *comp)
     return a;
 }
 
-/* ATTENDEE e-mails are personal data of the member's staff: only with
- * private_data, and only the address. */
+/* Text that is not valid UTF-8 is left out rather than refusing the feed:
+ * it is optional detail. */
+static void set_str(json_t *o, const char *key, const char *v)
+{
+    json_t *s = v && *v ? json_string(v) : NULL;
+    if (s)
+        json_object_set_new(o, key, s);
+}
+
+/* PARTSTAT and ROLE as written, X- and IANA-registered values alike. */
+static const char *enum_param(icalparameter *par, int value, int x_value)
+{
+    if (value == x_value)
+        return icalparameter_get_xvalue(par);
+    return icalparameter_enum_to_string(value);
+}
+
+static void put_params(json_t *o, icalproperty *p)
+{
+    icalparameter *cn = icalproperty_get_first_parameter(p, ICAL_CN_PARAMETER);
+    icalparameter *ps = icalproperty_get_first_parameter(p, ICAL_PARTSTAT_PARAMETER);
+    icalparameter *role = icalproperty_get_first_parameter(p, ICAL_ROLE_PARAMETER);
+    if (cn)
+        set_str(o, "cn", icalparameter_get_cn(cn));
+    if (ps)
+        set_str(o, "partstat", enum_param(ps, icalparameter_get_partstat(ps), ICAL_PARTSTAT_X));
+    if (role)
+        set_str(o, "role", enum_param(role, icalparameter_get_role(role), ICAL_ROLE_X));
+}
+
+/* ATTENDEEs are personal data of the member's staff: read only with
+ * private_data, and then as the source wrote them. */
 static json_t *attendees_of(icalcomponent *comp)
 {
     json_t *a = json_array();
     for (icalproperty *p = icalcomponent_get_first_property(comp, ICAL_ATTENDEE_PROPERTY); p;
          p = icalcomponent_get_next_property(comp, ICAL_ATTENDEE_PROPERTY)) {
         json_t *s = json_string(icalproperty_get_attendee(p));
-        if (s)
-            json_array_append_new(a, s);
+        if (!s || !*json_string_value(s)) {
+            json_decref(s);
+            continue;
+        }
+        json_t *o = json_object();
+        json_object_set_new(o, "address", s);
+        put_params(o, p);
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+/* The trigger as {"related": "start"|"end"|"absolute", "trigger": n}. */
+static void put_trigger(json_t *o, icalproperty *p)
+{
+    struct icaltriggertype tr = icalproperty_get_trigger(p);
+    if (!icaltime_is_null_time(tr.time)) {
+        json_object_set_new(o, "related", json_string("absolute"));
+        json_object_set_new(
+            o, "trigger",
+            json_integer((json_int_t)local_utc(tr.time, icaltimezone_get_utc_timezone())));
+        return;
+    }
+    icalparameter *rel = icalproperty_get_first_parameter(p, ICAL_RELATED_PARAMETER);
+    bool end = rel && icalparameter_get_related(rel) == ICAL_RELATED_END;
+    json_object_set_new(o, "related", json_string(end ? "end" : "start"));
+    json_object_set_new(o, "trigger", json_integer(icaldurationtype_as_int(tr.duration)));
+}
+
+/* Only alarms a subscriber's app shows: DISPLAY and AUDIO. EMAIL alarms
+ * would have apps mail someone, PROCEDURE run something: left out. */
+static json_t *alarm_of(icalcomponent *al)
+{
+    icalproperty *act = icalcomponent_get_first_property(al, ICAL_ACTION_PROPERTY);
+    icalproperty *trg = icalcomponent_get_first_property(al, ICAL_TRIGGER_PROPERTY);
+    if (!act || !trg)
+        return NULL;
+    icalproperty_action a = icalproperty_get_action(act);
+    if (a != ICAL_ACTION_DISPLAY && a != ICAL_ACTION_AUDIO)
+        return NULL;
+    json_t *o = json_object();
+    json_object_set_new(o, "action", json_string(a == ICAL_ACTION_AUDIO ? "AUDIO" : "DISPLAY"));
+    put_trigger(o, trg);
+    const char *d = icalcomponent_get_description(al), *s = icalcomponent_get_summary(al);
+    set_str(o, "description", d);
+    set_str(o, "summary", s);
+    return o;
+}
+
+static json_t *alarms_of(icalcomponent *comp)
+{
+    json_t *a = json_array();
+    for (icalcomponent *al = icalcomponent_get_first_component(comp, ICAL_VALARM_COMPONENT); al;
+         al = icalcomponent_get_next_component(comp, ICAL_VALARM_COMPONENT)) {
+        json_t *o = alarm_of(al);
+        if (o)
+            json_array_append_new(a, o);
     }
     return a;
 }
@@ -176,8 +261,10 @@ static bool emit(ctx *c, icalcomponent *comp, const char *uid, int64_t start, in
     json_object_set_new(o, "all_day", json_boolean(all_day));
     json_object_set_new(o, "status", json_string(status_name(comp)));
     json_object_set_new(o, "categories", categories_of(comp));
-    if (c->lim->private_data)
+    if (c->lim->private_data) {
         json_object_set_new(o, "attendees", attendees_of(comp));
+        json_object_set_new(o, "alarms", alarms_of(comp));
+    }
     const char *summary = icalcomponent_get_summary(comp);
     bool ok = put_str(c, o, "uid", uid, uid) &&
               put_str(c, o, "summary", summary && *summary ? summary : "(untitled)", uid) &&

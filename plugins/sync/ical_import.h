@@ -17,13 +17,18 @@ typedef struct {
     size_t max_iterations;    /* per recurring event, counting those outside the window */
     size_t max_events;        /* in the whole result */
     const char *default_tzid; /* for floating times (no TZID, no Z) */
-    bool private_data;        /* keep ATTENDEE e-mail addresses */
+    bool private_data;        /* keep ATTENDEEs and DISPLAY/AUDIO VALARMs */
 } si_limits;
 
 /* Parses text (NUL-terminated) into a JSON array of events:
  *   {"uid", "summary", "description"?, "location"?, "lang"?, "start", "end",
  *    "all_day", "status": "confirmed"|"tentative"|"cancelled", "tzid"?,
- *    "categories": [...], "attendees"?: [...]}
+ *    "categories": [...],
+ *    "attendees"?: [{"address", "cn"?, "partstat"?, "role"?}],
+ *    "alarms"?: [{"action": "DISPLAY"|"AUDIO",
+ *                 "related": "start"|"end"|"absolute", "trigger": seconds or
+ *                 UTC instant, "description"?, "summary"?}]}
+ * (attendees and alarms only with lim->private_data)
  * A series gives one entry per occurrence, uid "<UID>/<RECURRENCE-ID in
  * UTC>", RECURRENCE-ID overrides and EXDATEs applied. The whole feed is
  * refused (NULL, *err malloc'd, plain words) when libical reports a syntax

@@ -13,6 +13,10 @@
 #include <string.h>
 #include <sys/resource.h>
 
+/* The lowest priority: a parser only needs to finish before its wall-clock
+ * deadline, which is generous. */
+#define PARSER_NICE 10
+
 /* AddressSanitizer reserves terabytes of address space for its shadow
  * memory, so an RLIMIT_AS makes it abort at start. In sanitizer builds (the
  * test suite's) the CPU limit and the plugin's deadline remain. */
@@ -150,6 +154,11 @@ int main(int argc, char **argv)
         perror("agendad-ical-import: setrlimit");
         return 2;
     }
+    /* Background work: when every member is pulled at once (start, reload)
+     * dozens of parsers run together, and the daemon's loop (feeds,
+     * reminders) must still get the CPU first. Failing to lower it changes
+     * nothing else. */
+    (void)setpriority(PRIO_PROCESS, 0, PARSER_NICE);
     size_t len;
     char *text = read_all(stdin, o.max_bytes, &len);
     if (!text) {

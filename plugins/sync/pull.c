@@ -90,73 +90,195 @@ static void fill_event(const sync_member *m, json_t *o, agendad_source_event *e,
             cats[e->n_categories++] = json_string_value(json_array_get(c, i));
 }
 
+/* What one event's pointers point into; freed once the host copied it. */
+typedef struct {
+    const char **cats;
+    agendad_source_attendee *attendees;
+    agendad_source_alarm *alarms;
+} event_arrays;
+
+static void fill_attendees(json_t *a, agendad_source_event *e, agendad_source_attendee *out)
+{
+    for (size_t i = 0; out && i < json_array_size(a); i++) {
+        json_t *x = json_array_get(a, i);
+        if (jstr(x, "address"))
+            out[e->n_attendees++] = (agendad_source_attendee){jstr(x, "address"), jstr(x, "cn"),
+                                                              jstr(x, "partstat"), jstr(x, "role")};
+    }
+    e->attendees = out;
+}
+
+static agendad_trigger jrelated(json_t *o)
+{
+    const char *r = jstr(o, "related");
+    if (r && strcmp(r, "end") == 0)
+        return AGENDAD_TRIGGER_END;
+    if (r && strcmp(r, "absolute") == 0)
+        return AGENDAD_TRIGGER_ABSOLUTE;
+    return AGENDAD_TRIGGER_START;
+}
+
+static void fill_alarms(json_t *a, agendad_source_event *e, agendad_source_alarm *out)
+{
+    for (size_t i = 0; out && i < json_array_size(a); i++) {
+        json_t *x = json_array_get(a, i);
+        if (jstr(x, "action"))
+            out[e->n_alarms++] =
+                (agendad_source_alarm){.action = jstr(x, "action"),
+                                       .related = jrelated(x),
+                                       .trigger = json_integer_value(json_object_get(x, "trigger")),
+                                       .description = jstr(x, "description"),
+                                       .summary = jstr(x, "summary")};
+    }
+    e->alarms = out;
+}
+
+/* Attendees and alarms go to the host only for a member whose admin asked
+ * for them, whatever the parser printed. false: out of memory. */
+static bool fill_private(const sync_member *m, json_t *o, agendad_source_event *e, event_arrays *x)
+{
+    if (!m->pulled_private)
+        return true;
+    json_t *att = json_object_get(o, "attendees"), *al = json_object_get(o, "alarms");
+    size_t na = json_array_size(att), nl = json_array_size(al);
+    x->attendees = na ? calloc(na, sizeof *x->attendees) : NULL;
+    x->alarms = nl ? calloc(nl, sizeof *x->alarms) : NULL;
+    fill_attendees(att, e, x->attendees);
+    fill_alarms(al, e, x->alarms);
+    return (!na || x->attendees) && (!nl || x->alarms);
+}
+
+static const char *fill_one(const sync_member *m, json_t *o, agendad_source_event *e,
+                            event_arrays *x)
+{
+    size_t nc = json_array_size(json_object_get(o, "categories"));
+    x->cats = nc ? calloc(nc, sizeof *x->cats) : NULL;
+    fill_event(m, o, e, x->cats);
+    if (!e->uid || (!e->title_ar && !e->title_fr))
+        return "the parser's output lacks a uid or a title";
+    if ((nc && !x->cats) || !fill_private(m, o, e, x))
+        return "out of memory";
+    return NULL;
+}
+
 /* 0, or a plain-words error. */
 static const char *submit(sync_member *m, json_t *arr)
 {
     sync_plugin *sp = m->sp;
     size_t n = json_array_size(arr);
     agendad_source_event *evs = calloc(n ? n : 1, sizeof *evs);
-    const char ***cats = calloc(n ? n : 1, sizeof *cats);
-    const char *error = evs && cats ? NULL : "out of memory";
-    for (size_t i = 0; !error && i < n; i++) {
-        json_t *o = json_array_get(arr, i);
-        size_t nc = json_array_size(json_object_get(o, "categories"));
-        cats[i] = nc ? calloc(nc, sizeof **cats) : NULL;
-        fill_event(m, o, &evs[i], cats[i]);
-        if (!evs[i].uid || (!evs[i].title_ar && !evs[i].title_fr))
-            error = "the parser's output lacks a uid or a title";
-    }
+    event_arrays *xs = calloc(n ? n : 1, sizeof *xs);
+    const char *error = evs && xs ? NULL : "out of memory";
+    for (size_t i = 0; !error && i < n; i++)
+        error = fill_one(m, json_array_get(arr, i), &evs[i], &xs[i]);
     int rc = error ? 0 : sp->host->source_submit_member(sp->source, m->id, evs, n);
     if (!error && rc != 0)
         error = "the events could not be stored (see the daemon's log)";
-    for (size_t i = 0; cats && i < n; i++)
-        free((void *)cats[i]);
-    free((void *)cats);
+    for (size_t i = 0; xs && i < n; i++) {
+        free((void *)xs[i].cats);
+        free(xs[i].attendees);
+        free(xs[i].alarms);
+    }
+    free(xs);
     free(evs);
     return error;
 }
 
 /* --------------------------------------------------------- the child */
 
-static void judge(sync_member *m, sync_child *c)
+/* First turn: how the parser ended, and its output parsed. Sets c->verdict
+ * (an error in plain words) or c->parsed. */
+static void read_outcome(sync_child *c)
 {
-    char msg[512];
     const char *error = NULL;
-    json_t *arr = NULL;
     if (c->spawn_error[0])
         error = c->spawn_error;
     else if (c->timed_out)
         error = "the calendar parser ran out of time and was stopped";
     else if (c->term_signal == SIGXCPU || c->term_signal == SIGKILL)
         error = "the calendar parser ran out of CPU time and was stopped";
-    else if (c->term_signal) {
-        snprintf(msg, sizeof msg, "the calendar parser crashed (signal %d)", c->term_signal);
-        error = msg;
-    } else if (c->exit_status != 0) {
-        snprintf(msg, sizeof msg, "%s",
+    else if (c->term_signal)
+        snprintf(c->verdict, sizeof c->verdict, "the calendar parser crashed (signal %d)",
+                 c->term_signal);
+    else if (c->exit_status != 0) {
+        snprintf(c->verdict, sizeof c->verdict, "%s",
                  c->err_buf.len ? c->err_buf.data : "the calendar parser failed without a word");
-        msg[strcspn(msg, "\n")] = '\0';
-        error = msg;
+        c->verdict[strcspn(c->verdict, "\n")] = '\0';
     } else if (c->out_buf.overflow)
         error = "the calendar parser's output was too large";
-    else if (!(arr = json_loadb(c->out_buf.data ? c->out_buf.data : "", c->out_buf.len, 0, NULL)) ||
-             !json_is_array(arr))
+    else if (!(c->parsed =
+                   json_loadb(c->out_buf.data ? c->out_buf.data : "", c->out_buf.len, 0, NULL)) ||
+             !json_is_array(c->parsed))
         error = "the calendar parser's output is not valid";
-    long n = (long)json_array_size(arr);
+    if (error)
+        snprintf(c->verdict, sizeof c->verdict, "%s", error);
+    c->outcome_read = true;
+}
+
+/* Second turn: the events to the host (the store), and the pull's end. */
+static void judge(sync_member *m, sync_child *c)
+{
+    const char *error = c->verdict[0] ? c->verdict : submit(m, c->parsed);
     if (!error)
-        error = submit(m, arr);
-    json_decref(arr);
-    if (!error)
-        m->events = n;
+        m->events = (long)json_array_size(c->parsed);
     sync_pull_done(m, error, !error);
 }
 
 static void child_free(sync_child *c)
 {
+    json_decref(c->parsed);
     free(c->out_buf.data);
     free(c->err_buf.data);
     free(c->body.base);
     free(c);
+}
+
+static void on_judge_timer(uv_timer_t *t);
+static void start_waiting_parsers(sync_plugin *sp);
+
+/* A 1 ms timer rather than 0: libuv runs a timer due now that is started
+ * from a timer callback in the same pass, and the point is to let the loop
+ * poll (serve feeds) between two members' imports. The member's own pull
+ * timer is free meanwhile: nothing is scheduled while its child is pending. */
+static void arm_judge(sync_plugin *sp)
+{
+    if (sp->judge_head)
+        uv_timer_start(&sp->judge_head->timer, on_judge_timer, 1, 0);
+}
+
+/* Two turns per member (parse the output, then store it), so that no turn
+ * holds the loop for long. */
+static void on_judge_timer(uv_timer_t *t)
+{
+    sync_member *m = t->data;
+    sync_plugin *sp = m->sp;
+    if (!m->child->outcome_read) {
+        read_outcome(m->child);
+        uv_timer_start(t, on_judge_timer, 1, 0);
+        return;
+    }
+    sp->judge_head = m->next_judged;
+    if (!sp->judge_head)
+        sp->judge_tail = NULL;
+    m->next_judged = NULL;
+    sync_child *c = m->child;
+    m->child = NULL;
+    judge(m, c);
+    child_free(c);
+    arm_judge(sp);
+}
+
+static void enqueue_judge(sync_member *m)
+{
+    sync_plugin *sp = m->sp;
+    bool idle = sp->judge_head == NULL;
+    if (sp->judge_tail)
+        sp->judge_tail->next_judged = m;
+    else
+        sp->judge_head = m;
+    sp->judge_tail = m;
+    if (idle)
+        arm_judge(sp);
 }
 
 static void on_child_closed(uv_handle_t *h)
@@ -165,11 +287,15 @@ static void on_child_closed(uv_handle_t *h)
     sync_child *c = m->child;
     if (--c->open_handles > 0)
         return;
+    if (!m->stopping) {
+        m->sp->n_parsers--;
+        enqueue_judge(m); /* m->child stays set: a reload does not pull it again */
+        start_waiting_parsers(m->sp);
+        return;
+    }
     m->child = NULL;
-    if (!m->stopping)
-        judge(m, c);
     child_free(c);
-    if (m->stopping && !m->timer.data)
+    if (!m->timer.data)
         sync_member_free(m);
 }
 
@@ -260,7 +386,7 @@ static void build_args(sync_member *m, char args[][32], char **argv)
 #undef ARG
     argv[k++] = "--tz";
     argv[k++] = (char *)sp->default_tz;
-    if (m->private_data)
+    if (m->pulled_private)
         argv[k++] = "--private";
     argv[k] = NULL;
 }
@@ -302,6 +428,35 @@ static void spawn_failed(sync_member *m, int rc)
     maybe_finish(m);
 }
 
+static void start_child(sync_member *m)
+{
+    sync_child *c = m->child;
+    m->sp->n_parsers++;
+    int rc = spawn(m, c);
+    if (rc < 0) {
+        spawn_failed(m, rc);
+        return;
+    }
+    long deadline_ms = m->sp->parser_cpu_s * 3000 + 5000;
+    uv_timer_start(&c->deadline, on_deadline, (uint64_t)deadline_ms, 0);
+    uv_read_start((uv_stream_t *)&c->out, on_alloc, on_read);
+    uv_read_start((uv_stream_t *)&c->err, on_alloc, on_read);
+    if (uv_write(&c->write, (uv_stream_t *)&c->in, &c->body, 1, on_written) < 0)
+        close_child_handle((uv_handle_t *)&c->in);
+}
+
+static void start_waiting_parsers(sync_plugin *sp)
+{
+    while (sp->parse_head && sp->n_parsers < sp->max_parsers) {
+        sync_member *m = sp->parse_head;
+        sp->parse_head = m->next_parse;
+        if (!sp->parse_head)
+            sp->parse_tail = NULL;
+        m->next_parse = NULL;
+        start_child(m);
+    }
+}
+
 static void parse_body(sync_member *m, const agendad_net_result *r)
 {
     sync_child *c = calloc(1, sizeof *c);
@@ -316,17 +471,13 @@ static void parse_body(sync_member *m, const agendad_net_result *r)
     c->out_buf.max = (size_t)m->sp->max_bytes * 4 + (1u << 20);
     c->err_buf.max = STDERR_MAX;
     m->child = c;
-    int rc = spawn(m, c);
-    if (rc < 0) {
-        spawn_failed(m, rc);
-        return;
-    }
-    long deadline_ms = m->sp->parser_cpu_s * 3000 + 5000;
-    uv_timer_start(&c->deadline, on_deadline, (uint64_t)deadline_ms, 0);
-    uv_read_start((uv_stream_t *)&c->out, on_alloc, on_read);
-    uv_read_start((uv_stream_t *)&c->err, on_alloc, on_read);
-    if (uv_write(&c->write, (uv_stream_t *)&c->in, &c->body, 1, on_written) < 0)
-        close_child_handle((uv_handle_t *)&c->in);
+    sync_plugin *sp = m->sp;
+    if (sp->parse_tail)
+        sp->parse_tail->next_parse = m;
+    else
+        sp->parse_head = m;
+    sp->parse_tail = m;
+    start_waiting_parsers(sp);
 }
 
 /* ------------------------------------------------------------ fetch */
@@ -367,10 +518,15 @@ void sync_pull(sync_member *m)
     char inm[1100], ims[200];
     const char *headers[3] = {NULL, NULL, NULL};
     int h = 0;
-    /* Validators only while the stored copy is the one they describe. */
-    if (m->etag && snprintf(inm, sizeof inm, "If-None-Match: %s", m->etag) < (int)sizeof inm)
+    /* Validators only while the stored copy is the one they describe: a copy
+     * parsed under the other private_data setting is not (a 304 would keep
+     * attendees the admin just turned off, or never bring them in). */
+    bool same_copy = m->copy_private == m->private_data;
+    m->pulled_private = m->private_data;
+    if (same_copy && m->etag &&
+        snprintf(inm, sizeof inm, "If-None-Match: %s", m->etag) < (int)sizeof inm)
         headers[h++] = inm;
-    if (m->last_modified &&
+    if (same_copy && m->last_modified &&
         snprintf(ims, sizeof ims, "If-Modified-Since: %s", m->last_modified) < (int)sizeof ims)
         headers[h++] = ims;
     agendad_http_fetch req = {.size = sizeof req,
@@ -391,10 +547,24 @@ void sync_pull(sync_member *m)
     }
 }
 
+/* A child that has not run yet, or whose result waits to be judged: no
+ * handle of it is open. */
+static bool child_idle(const sync_member *m)
+{
+    return m->child && m->child->open_handles == 0;
+}
+
 void sync_pull_abort(sync_member *m)
 {
     if (m->xfer)
         m->sp->host->xfer_cancel(m->xfer);
-    if (m->child && !m->child->exited)
+    if (child_idle(m)) {
+        /* fini drops both queues (sp goes with it): only the child's
+         * memory is left to free. */
+        child_free(m->child);
+        m->child = NULL;
+        m->next_judged = m->next_parse = NULL;
+    } else if (m->child && !m->child->exited) {
         uv_process_kill(&m->child->proc, SIGKILL);
+    }
 }

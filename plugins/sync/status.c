@@ -39,6 +39,7 @@ void sync_state_load(sync_member *m)
 {
     m->etag = dup_get(m, "etag");
     m->last_modified = dup_get(m, "last_modified");
+    m->copy_private = num_get(m, "private_data") != 0;
     m->last_error = dup_get(m, "last_error");
     m->last_attempt = num_get(m, "last_attempt");
     m->last_success = num_get(m, "last_success");
@@ -63,6 +64,7 @@ void sync_state_save(sync_member *m, bool full)
 {
     set(m, "etag", m->etag);
     set(m, "last_modified", m->last_modified);
+    set(m, "private_data", m->copy_private ? "1" : "0");
     set(m, "last_error", m->last_error);
     set_num(m, "events", m->events);
     set_num(m, "failures", m->failures);

@@ -80,6 +80,7 @@ void sync_pull_done(sync_member *m, const char *error, bool changed)
     int64_t now = (int64_t)time(NULL);
     count_pull(m, error, changed);
     bool was_failing = m->last_error != NULL;
+    bool was_private = m->copy_private;
     if (error) {
         m->failures++;
         replace(&m->last_error, strdup(error));
@@ -87,6 +88,7 @@ void sync_pull_done(sync_member *m, const char *error, bool changed)
     } else {
         m->failures = 0;
         m->last_success = now;
+        m->copy_private = m->pulled_private;
         replace(&m->last_error, NULL);
     }
     if (changed) {
@@ -96,7 +98,8 @@ void sync_pull_done(sync_member *m, const char *error, bool changed)
         m->pending_etag = m->pending_last_modified = NULL;
         m->writes++;
     }
-    sync_state_save(m, changed || error || was_failing);
+    bool flipped = !error && (m->copy_private != was_private);
+    sync_state_save(m, changed || error || was_failing || flipped);
     if (!m->sp->stopping && m->configured)
         schedule(m, error ? backoff(m) : m->interval);
 }
@@ -205,7 +208,7 @@ static void refresh_members(sync_plugin *sp)
     sp->host->member_foreach(sp->self, visit_member, sp);
     for (size_t i = 0; i < sp->n_members; i++) {
         sync_member *m = sp->members[i];
-        if (!m->configured)
+        if (!m->configured && !m->child) /* a child's result may wait on the timer */
             uv_timer_stop(&m->timer);
         else if (!m->xfer && !m->child)
             schedule(m, 0);
@@ -269,7 +272,8 @@ static bool number_setting(sync_plugin *sp, const char *key, bool duration, int6
 static bool read_settings(sync_plugin *sp)
 {
     int64_t ct = 10, tt = 60, size = 8 << 20, redirects = 5, mem = 256, cpu = 10, events = 5000,
-            maxb = 6 * 3600, past = 366 * 86400, future = 731 * 86400;
+            maxb = 6 * 3600, past = 366 * 86400, future = 731 * 86400,
+            parsers = (int64_t)uv_available_parallelism();
     bool ok = number_setting(sp, "connect_timeout", true, &ct) &&
               number_setting(sp, "timeout", true, &tt) &&
               number_setting(sp, "max_size", false, &size) &&
@@ -279,7 +283,8 @@ static bool read_settings(sync_plugin *sp)
               number_setting(sp, "max_events", false, &events) &&
               number_setting(sp, "max_backoff", true, &maxb) &&
               number_setting(sp, "window_past", true, &past) &&
-              number_setting(sp, "window_future", true, &future);
+              number_setting(sp, "window_future", true, &future) &&
+              number_setting(sp, "parsers", false, &parsers);
     sp->connect_timeout_ms = (long)ct * 1000;
     sp->total_timeout_ms = (long)tt * 1000;
     sp->max_bytes = (size_t)size;
@@ -290,6 +295,7 @@ static bool read_settings(sync_plugin *sp)
     sp->max_backoff = maxb;
     sp->window_past = past;
     sp->window_future = future;
+    sp->max_parsers = parsers > 0 ? (int)parsers : 1;
     sp->helper = setting(sp, "helper") ? setting(sp, "helper") : AGENDAD_SYNC_HELPER;
     sp->default_tz = setting(sp, "timezone") ? setting(sp, "timezone") : "Africa/Casablanca";
     sp->ca_file = setting(sp, "ca_file");

@@ -31,6 +31,10 @@ typedef struct {
     int64_t exit_status;
     int term_signal;
     char spawn_error[300];
+    /* judged in two loop turns (pull.c): */
+    bool outcome_read;
+    char verdict[512];     /* the error, "" when the output is good */
+    struct json_t *parsed; /* the output, an array of events */
 } sync_child;
 
 /* A resource the plugin created in the member's CalDAV collection. */
@@ -65,18 +69,22 @@ typedef struct {
     char *last_error;
 } dav_state;
 
-typedef struct {
+typedef struct sync_member {
     sync_plugin *sp;
     char *id;
     char *url;
     char *language; /* the member's preferred language, for texts of its events */
     int64_t interval;
-    bool private_data;
-    bool configured; /* still in members.yaml with a feed_url */
-    bool stopping;   /* fini ran: sp is gone, only close callbacks remain */
+    bool private_data;   /* as configured now */
+    bool pulled_private; /* private_data of the pull in flight */
+    bool copy_private;   /* private_data the stored copy was parsed with (persisted) */
+    bool configured;     /* still in members.yaml with a feed_url */
+    bool stopping;       /* fini ran: sp is gone, only close callbacks remain */
     uv_timer_t timer;
     agendad_xfer *xfer;
     sync_child *child;
+    struct sync_member *next_judged;            /* in sync_plugin's judge queue */
+    struct sync_member *next_parse;             /* in sync_plugin's parser queue */
     char *pending_etag, *pending_last_modified; /* of the response being parsed */
     /* status */
     int64_t last_attempt, last_success, next_pull;
@@ -112,6 +120,15 @@ struct sync_plugin {
     bool stopping;
     int open_handles;      /* timers still closing */
     agendad_metric *pulls; /* by member and result; NULL on hosts before ABI 1.4 */
+    /* Members whose parser has exited, judged (and their events stored) one
+     * per loop iteration, so that feeds are served between two members'
+     * imports even when every parser finishes at once (start, reload). */
+    struct sync_member *judge_head, *judge_tail;
+    /* At most max_parsers children at once (setting `parsers`, default the
+     * number of CPUs): the others wait here with their downloaded feed.
+     * Forking dozens at once (start, reload) starved the loop. */
+    int max_parsers, n_parsers;
+    struct sync_member *parse_head, *parse_tail;
 };
 
 void sync_log(sync_plugin *sp, int level, const char *fmt, ...)
@@ -122,7 +139,8 @@ void sync_member_free(sync_member *m);
 
 /* pull.c */
 void sync_pull(sync_member *m);
-/* Stops a member's transfer or child (fini). */
+/* Stops a member's transfer or child, and drops a result not judged yet
+ * (fini). */
 void sync_pull_abort(sync_member *m);
 
 /* sync.c: the outcome of a pull; error NULL on success. changed: the store

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/deps.sh --test >/dev/null
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-for p in wrk nginx radicale nghttp2-client python3-yaml; do
+for p in wrk nginx radicale python3-yaml; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$p" >/dev/null
 done

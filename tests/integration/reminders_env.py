@@ -81,15 +81,17 @@ def free_port():
 
 
 class SmtpPeer:
-    def __init__(self, port=0, hold_after=0, dir=None):
+    def __init__(self, port=0, hold_after=0, dir=None, delay=0.0):
         self.dir = dir or tempfile.mkdtemp(prefix="smtp-peer-")
         self.port = port
         self.hold_after = hold_after
+        self.delay = delay
         self.proc = None
 
     def start(self):
         self.proc = subprocess.Popen([sys.executable, os.path.join(PEERS, "smtp_peer.py"),
-                                      self.dir, str(self.port), str(self.hold_after)],
+                                      self.dir, str(self.port), str(self.hold_after),
+                                      str(self.delay)],
                                      stdout=subprocess.PIPE)
         self.port = int(self.proc.stdout.readline())
         return self

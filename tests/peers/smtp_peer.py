@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """SMTP peer for tests/unit/test_net.c, on Debian's python3-aiosmtpd.
 
-usage: smtp_peer.py OUTDIR [PORT [HOLD_AFTER]]
+usage: smtp_peer.py OUTDIR [PORT [HOLD_AFTER [DELAY]]]
 
 Binds 127.0.0.1:PORT (0 or absent: any free port), prints the port on stdout
 and serves until killed. Message N (from 1) is written, as received after
@@ -9,9 +9,15 @@ dot-unstuffing, to OUTDIR/N.eml, and its envelope to OUTDIR/N.env: the sender
 on the first line, then one recipient per line. The .env file is written last
 (renamed into place) so that its presence means the message is complete.
 With HOLD_AFTER > 0, messages after the first HOLD_AFTER are never answered
-(the client waits), to catch a sender in the middle of a batch. While a
-file OUTDIR/hold exists, each message waits unanswered; it is accepted once
-the file is gone (to make the sender's outcome arrive when a test wants).
+(the client waits), to catch a sender in the middle of a batch. With
+DELAY > 0 (seconds), each recipient (RCPT TO) is accepted that long after it
+was given, and OUTDIR/N.started appears when message N's first one arrives:
+a slow server with a delivery in flight. The delay is on RCPT rather than on
+the reply to DATA because libcurl reads that last reply without returning to
+its caller's loop, so a client would see nothing until it came. While a
+file OUTDIR/hold exists, each message waits unanswered after its data; it
+is accepted once the file is gone (to make the sender's outcome arrive when
+a test wants).
 """
 import asyncio
 import os
@@ -24,11 +30,20 @@ from aiosmtpd.smtp import SMTP
 
 
 class Handler:
-    def __init__(self, outdir, hold_after=0):
+    def __init__(self, outdir, hold_after=0, delay=0.0):
         self.outdir = outdir
+        self.delay = delay
         # A restarted peer on the same directory numbers on.
         self.count = sum(1 for f in os.listdir(outdir) if f.endswith(".env"))
         self.hold_after = hold_after
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.delay:
+            started = os.path.join(self.outdir, f"{self.count + 1}.started")
+            open(started, "w").close()
+            await asyncio.sleep(self.delay)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         while os.path.exists(os.path.join(self.outdir, "hold")):
@@ -45,11 +60,11 @@ class Handler:
         return "250 2.0.0 queued as %d" % self.count
 
 
-async def serve(outdir, port, hold_after=0):
+async def serve(outdir, port, hold_after=0, delay=0.0):
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
-    handler = Handler(outdir, hold_after)
+    handler = Handler(outdir, hold_after, delay)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: SMTP(handler, hostname="peer.test"), sock=sock)
     print(sock.getsockname()[1], flush=True)
@@ -73,7 +88,8 @@ def exit_with_parent():
 def main():
     exit_with_parent()
     asyncio.run(serve(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 0,
-                      int(sys.argv[3]) if len(sys.argv) > 3 else 0))
+                      int(sys.argv[3]) if len(sys.argv) > 3 else 0,
+                      float(sys.argv[4]) if len(sys.argv) > 4 else 0.0))
 
 
 if __name__ == "__main__":

@@ -669,6 +669,48 @@ static void error_member_region_reference(void **state)
     assert_int_equal(fx->diags.n, 2);
 }
 
+static void member_reminder_channels(void **state)
+{
+    fixture *fx = *state;
+    put("config/members.yaml",
+        "members:\n"
+        "  - {id: fes-meknes, kind: region, name: {fr: R}}\n"
+        "  - id: fes\n"
+        "    kind: commune\n"
+        "    region: fes-meknes\n"
+        "    name: {fr: F}\n"
+        "    emails: [contact@example.org]\n"
+        "    reminders: {channels: [webhook, email]}\n"
+        "  - {id: oujda, kind: region, name: {fr: O}, reminders: {channels: []}}\n");
+    assert_int_equal(load(fx), 0);
+    const ag_member *r = &fx->cfg->members[0], *f = &fx->cfg->members[1], *o = &fx->cfg->members[2];
+    assert_false(r->has_reminder_channels);
+    assert_true(f->has_reminder_channels);
+    assert_int_equal(f->n_reminder_channels, 2);
+    assert_string_equal(f->reminder_channels[0], "webhook");
+    assert_string_equal(f->reminder_channels[1], "email");
+    assert_true(o->has_reminder_channels); /* an empty list opts out */
+    assert_int_equal(o->n_reminder_channels, 0);
+}
+
+static void error_member_reminder_channels(void **state)
+{
+    fixture *fx = *state;
+    put("config/members.yaml",
+        "members:\n"
+        "  - {id: fes-meknes, kind: region, name: {fr: R}, reminders: {channels: [email]}}\n"
+        "  - {id: oujda, kind: region, name: {fr: O}, reminders: {channels: [Web, x, x]}}\n"
+        "  - {id: rabat, kind: region, name: {fr: B}, reminders: {chanels: [x]}}\n"
+        "  - {id: tanger, kind: region, name: {fr: T}, reminders: [webhook]}\n");
+    assert_int_equal(load(fx), -1);
+    assert_diag(fx, "config/members.yaml:2:74",
+                "member \"fes-meknes\" has no \"emails\" for the email channel");
+    assert_diag(fx, "config/members.yaml:3:69", "\"Web\" is not a channel name");
+    assert_diag(fx, "config/members.yaml:3:77", "channel \"x\" is listed twice");
+    assert_diag(fx, "config/members.yaml:4:58", "unknown key \"chanels\" in member reminders");
+    assert_diag(fx, "config/members.yaml:5:58", "expected member reminders as a mapping");
+}
+
 static void error_settings(void **state)
 {
     fixture *fx = *state;
@@ -849,6 +891,8 @@ int main(void)
         T(reminders_map_and_settings),
         T(error_reminders_map),
         T(error_reminders_key),
+        T(member_reminder_channels),
+        T(error_member_reminder_channels),
         T(error_unknown_key),
         T(error_impossible_date),
         T(error_utc_offset),

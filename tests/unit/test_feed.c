@@ -827,8 +827,9 @@ static void lines_are_folded_on_characters(void **state)
     free(ics);
 }
 
-/* 10,000 events of 8 slots each must build in well under a second. */
-static void large_feed_is_fast(void **state)
+/* A network-sized feed: every event and slot comes out. How fast it builds
+ * is the benchmark's business (tests/bench/), never a pass/fail condition. */
+static void large_feed_builds_every_event(void **state)
 {
     (void)state;
     if (getenv("AGENDAD_FEED_SAMPLES"))
@@ -850,31 +851,12 @@ static void large_feed_is_fast(void **state)
         add_slots(&evs[i].ev, 8, slots);
     }
     ag_feed_query q = query(AG_FEED_NETWORK, NULL, "ar");
-    /* CPU time, best of three: the machine is shared, the code is not. */
-    double best = 1e9;
-#if defined(__SANITIZE_ADDRESS__)
-    const int runs = 1;
-#else
-    const int runs = 3;
-#endif
-    for (int run = 0; run < runs && best >= 1.0; run++) {
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
-        char *out = NULL, *err = NULL;
-        size_t len = 0;
-        assert_int_equal(ag_feed_build(&cfg, evs, N, &q, NOW, &out, &len, &err), 0);
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
-        double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-        best = s < best ? s : best;
-        print_message("10000 events x 8 slots: %.3f s, %zu bytes\n", s, len);
-        assert_int_equal(count_lines(out, "BEGIN:VEVENT"), N * 9);
-        free(out);
-    }
-#if defined(__SANITIZE_ADDRESS__)
-    (void)best; /* timing means nothing here; the run checked memory */
-#else
-    assert_true(best < 1.0);
-#endif
+    char *out = NULL, *err = NULL;
+    size_t len = 0;
+    assert_int_equal(ag_feed_build(&cfg, evs, N, &q, NOW, &out, &len, &err), 0);
+    assert_int_equal(count_lines(out, "BEGIN:VEVENT"), N * 9);
+    assert_well_folded(out);
+    free(out);
     for (size_t i = 0; i < N; i++)
         ag_event_free(&evs[i].ev);
     free(evs);
@@ -907,7 +889,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(empty_feed_is_a_calendar, setup, teardown),
         cmocka_unit_test_setup_teardown(output_is_deterministic, setup, teardown),
         cmocka_unit_test_setup_teardown(lines_are_folded_on_characters, setup, teardown),
-        cmocka_unit_test(large_feed_is_fast),
+        cmocka_unit_test(large_feed_builds_every_event),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     ag_tz_shutdown();

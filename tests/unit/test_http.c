@@ -479,6 +479,10 @@ static void conditional_get(void **state)
     assert_header(r, "Cache-Control", "max-age=300");
     assert_int_equal(hdr_count(r, "Access-Control-Allow-Origin"), 1);
     assert_int_equal(hdr_count(r, "Content-Type"), 0);
+    /* RFC 9110 8.6 allows the 200's length on a 304, but clients whose
+     * parsers then wait for that body (wrk's http_parser) hang; nginx omits
+     * it, and so do we. */
+    assert_int_equal(hdr_count(r, "Content-Length"), 0);
     assert_int_equal(r->len, r->head_len);
     assert_memory_equal(body(&f.r[4]), ag_blob_data(f.blob), ag_blob_len(f.blob));
     fx_free(&f);

@@ -116,12 +116,111 @@ static void duplicate_uids_in_a_batch_are_refused(void **state)
     unlink(path);
 }
 
+static void remove_store(const char *path)
+{
+    char aux[64];
+    unlink(path);
+    snprintf(aux, sizeof aux, "%s-wal", path);
+    unlink(aux);
+    snprintf(aux, sizeof aux, "%s-shm", path);
+    unlink(aux);
+}
+
+/* Attendees and alarms are stored with their row, compared like the rest of
+ * it (an unchanged batch writes nothing, a changed PARTSTAT is an edit), and
+ * go when the row goes. */
+static void private_data_is_stored_and_compared(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/agendad-imports-XXXXXX";
+    ag_store *st = open_store(path);
+    ag_import_row r = row("fes:a", "A", 2000000000);
+    assert_int_equal(
+        ag_private_add_attendee(&r.priv, "mailto:a@fes.example", "Agent, Fès", "ACCEPTED", NULL),
+        0);
+    assert_int_equal(ag_private_add_alarm(&r.priv, "DISPLAY", AG_TRIGGER_END, -900, NULL, "S"), 0);
+    int written = -1;
+    assert_int_equal(ag_store_import_replace(st, "sync", "fes", &r, 1, 100, 0, &written, NULL), 0);
+    assert_int_equal(written, 1);
+    assert_int_equal(ag_store_import_replace(st, "sync", "fes", &r, 1, 200, 0, &written, NULL), 0);
+    assert_int_equal(written, 0);
+    free(r.priv.attendees[0].partstat);
+    r.priv.attendees[0].partstat = strdup("DECLINED");
+    assert_int_equal(ag_store_import_replace(st, "sync", "fes", &r, 1, 300, 0, &written, NULL), 0);
+    assert_int_equal(written, 1);
+    ag_import_row *out;
+    size_t n;
+    assert_int_equal(ag_store_load_member_imports(st, "fes", &out, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(out[0].sequence, 1);
+    assert_int_equal(out[0].priv.n_attendees, 1);
+    assert_string_equal(out[0].priv.attendees[0].cn, "Agent, Fès");
+    assert_string_equal(out[0].priv.attendees[0].partstat, "DECLINED");
+    assert_null(out[0].priv.attendees[0].role);
+    assert_int_equal(out[0].priv.n_alarms, 1);
+    assert_int_equal(out[0].priv.alarms[0].related, AG_TRIGGER_END);
+    assert_int_equal(out[0].priv.alarms[0].trigger, -900);
+    assert_null(out[0].priv.alarms[0].description);
+    ag_import_rows_free(out, n);
+    ag_private_free(&r.priv);
+    /* Without them (private_data turned off): rewritten, and none left. */
+    assert_int_equal(ag_store_import_replace(st, "sync", "fes", &r, 1, 400, 0, &written, NULL), 0);
+    assert_int_equal(written, 1);
+    assert_int_equal(ag_store_load_imports(st, &out, &n, NULL), 0);
+    assert_int_equal(out[0].priv.n_attendees + out[0].priv.n_alarms, 0);
+    ag_import_rows_free(out, n);
+    ag_store_close(st);
+    remove_store(path);
+}
+
+static ag_stored_event *events_of(const char *const *uids, size_t n)
+{
+    ag_stored_event *v = calloc(n ? n : 1, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        v[i].ev.uid = strdup(uids[i]);
+        v[i].imported_from = strndup(uids[i], strcspn(uids[i], ":"));
+    }
+    return v;
+}
+
+static void assert_uids(const ag_stored_event *v, size_t n, const char *const *want, size_t n_want)
+{
+    assert_int_equal(n, n_want);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(v[i].ev.uid, want[i]);
+}
+
+/* A member's run is replaced in place, its neighbours ("fes-meknes:" sorts
+ * right after "fes:", "fe:" right before) untouched. */
+static void splice_replaces_one_members_run(void **state)
+{
+    (void)state;
+    const char *start[] = {"fe:z", "fes-meknes:a", "rabat:a"};
+    ag_stored_event *all = events_of(start, 3);
+    size_t n = 3;
+    const char *fes[] = {"fes:a", "fes:b"};
+    assert_int_equal(ag_imports_splice(&all, &n, "fes", events_of(fes, 2), 2), 0);
+    const char *after_add[] = {"fe:z", "fes-meknes:a", "fes:a", "fes:b", "rabat:a"};
+    assert_uids(all, n, after_add, 5);
+    const char *fes2[] = {"fes:c"};
+    assert_int_equal(ag_imports_splice(&all, &n, "fes", events_of(fes2, 1), 1), 0);
+    const char *after_edit[] = {"fe:z", "fes-meknes:a", "fes:c", "rabat:a"};
+    assert_uids(all, n, after_edit, 4);
+    assert_int_equal(ag_imports_splice(&all, &n, "fes", events_of(NULL, 0), 0), 0);
+    assert_uids(all, n, start, 3);
+    assert_int_equal(ag_imports_splice(&all, &n, "zagora", events_of(fes2, 0), 0), 0);
+    assert_uids(all, n, start, 3);
+    ag_stored_events_free(all, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(uids_are_namespaced_and_one_path_segment),
         cmocka_unit_test(replace_writes_only_changes),
         cmocka_unit_test(duplicate_uids_in_a_batch_are_refused),
+        cmocka_unit_test(private_data_is_stored_and_compared),
+        cmocka_unit_test(splice_replaces_one_members_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

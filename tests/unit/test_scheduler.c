@@ -8,6 +8,7 @@
 
 #include "reminder_ics.h"
 #include "scheduler.h"
+#include "store_internal.h" /* the connection, to read its synchronous setting */
 #include "store_outbox.h"
 #include "tz.h"
 
@@ -195,6 +196,60 @@ static void outbox_key_is_unique(void **state)
     drop_store(st, path);
 }
 
+typedef struct {
+    int64_t counts[AG_OUT_ANY_][2]; /* by state, for channels email and webhook */
+} tally;
+
+static void count_row(ag_outbox_state state, const char *channel, int64_t n, void *data)
+{
+    tally *t = data;
+    t->counts[state][strcmp(channel, "email") == 0 ? 0 : 1] += n;
+}
+
+/* What /metrics shows: rows by state and channel, an outcome written by
+ * the relaxed (no fsync) commit included, and the store back to waiting
+ * for the disk afterwards. */
+static void outbox_counts_and_relaxed_outcome(void **state)
+{
+    (void)state;
+    char path[256];
+    ag_store *st = temp_store(path, sizeof path);
+    ag_outbox_row r = {.kind = AG_OUT_REMINDER,
+                       .uid = "ev-1",
+                       .occurrence = 1000000,
+                       .lead = DAY,
+                       .channel = "email",
+                       .member = "fes",
+                       .address = "a@b.test",
+                       .due = 1000000 - DAY,
+                       .state = AG_OUT_PENDING};
+    char *err = NULL;
+    assert_int_equal(ag_outbox_insert(st, &r, 5, NULL, &err), 0);
+    r.address = "c@b.test";
+    assert_int_equal(ag_outbox_insert(st, &r, 5, NULL, &err), 0);
+    r.channel = "webhook";
+    assert_int_equal(ag_outbox_insert(st, &r, 5, NULL, &err), 0);
+    ag_outbox_row *rows;
+    size_t n;
+    assert_int_equal(ag_outbox_due(st, 1000000, 10, &rows, &n, &err), 0);
+    assert_int_equal(n, 3);
+    int64_t first = rows[0].id;
+    ag_outbox_rows_free(rows, n);
+    assert_int_equal(ag_outbox_outcome(st, first, AG_OUT_SENT, 1, 0, NULL, 9, &err), 0);
+    tally t = {0};
+    assert_int_equal(ag_outbox_counts(st, count_row, &t, &err), 0);
+    assert_int_equal(t.counts[AG_OUT_SENT][0], 1);
+    assert_int_equal(t.counts[AG_OUT_PENDING][0], 1);
+    assert_int_equal(t.counts[AG_OUT_PENDING][1], 1);
+    assert_int_equal(t.counts[AG_OUT_FAILED][0] + t.counts[AG_OUT_FAILED][1], 0);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(st->db, "PRAGMA synchronous", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 2); /* FULL again */
+    sqlite3_finalize(q);
+    drop_store(st, path);
+}
+
 static void ics_method_publish_and_cancel(void **state)
 {
     (void)state;
@@ -238,6 +293,7 @@ int main(void)
         cmocka_unit_test(series_across_the_2026_change_keeps_wall_time),
         cmocka_unit_test(backoff_doubles_caps_and_jitters),
         cmocka_unit_test(outbox_key_is_unique),
+        cmocka_unit_test(outbox_counts_and_relaxed_outcome),
         cmocka_unit_test(ics_method_publish_and_cancel),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -56,7 +56,7 @@ extern "C" {
 #endif
 
 #define AGENDAD_PLUGIN_ABI_MAJOR 1
-#define AGENDAD_PLUGIN_ABI_MINOR 5
+#define AGENDAD_PLUGIN_ABI_MINOR 6
 
 #if defined(__GNUC__)
 #define AGENDAD_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -230,6 +230,31 @@ typedef void (*agendad_channel_fn)(agendad_reminder *r, void *data);
 
 /* ---------------------------------------------------------- event sources */
 
+/* ABI 1.6 (sync private data): an ATTENDEE of an imported event, as the
+ * source wrote it. The host publishes it only where the admin allowed the
+ * member's private data (members.yaml sync.private_data). */
+typedef struct {
+    const char *address;  /* required: the cal-address, usually "mailto:..." */
+    const char *cn;       /* CN parameter, or NULL */
+    const char *partstat; /* PARTSTAT parameter as written ("ACCEPTED"...), or NULL */
+    const char *role;     /* ROLE parameter as written ("REQ-PARTICIPANT"...), or NULL */
+} agendad_source_attendee;
+
+typedef enum {
+    AGENDAD_TRIGGER_START = 0,    /* seconds from the event's start (negative: before) */
+    AGENDAD_TRIGGER_END = 1,      /* seconds from the event's end */
+    AGENDAD_TRIGGER_ABSOLUTE = 2, /* a UTC instant */
+} agendad_trigger;
+
+/* ABI 1.6: a VALARM of an imported event; same publication rule. */
+typedef struct {
+    const char *action; /* required: "DISPLAY" or "AUDIO" */
+    agendad_trigger related;
+    int64_t trigger;
+    const char *description; /* or NULL */
+    const char *summary;     /* or NULL */
+} agendad_source_alarm;
+
 /* One event a source submits (e.g. from a member's own calendar feed).
  * Strings are copied by the host during submit. */
 typedef struct {
@@ -248,6 +273,12 @@ typedef struct {
     const char *const *categories; /* names as the source wrote them; the host keeps those
                                       naming a configured category (id or name) */
     size_t n_categories;
+    /* ABI 1.6: appended; an older plugin's events carry none. Give them only
+     * when the member's sync settings have private_data set. */
+    const agendad_source_attendee *attendees;
+    size_t n_attendees;
+    const agendad_source_alarm *alarms;
+    size_t n_alarms;
 } agendad_source_event;
 
 /* ABI 1.2 (sync): what the admin configured for syncing one member
