@@ -160,7 +160,9 @@ def lock_database(test, db):
     locker = subprocess.Popen(["sqlite3", db], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               text=True)
     test.addCleanup(locker.kill)
-    locker.stdin.write("BEGIN EXCLUSIVE;\nSELECT 'locked';\n")
+    # The daemon may be writing at that instant: wait for it, and stop at
+    # an error rather than report a lock that was never taken.
+    locker.stdin.write(".bail on\n.timeout 30000\nBEGIN EXCLUSIVE;\nSELECT 'locked';\n")
     locker.stdin.flush()
     test.assertEqual(locker.stdout.readline().strip(), "locked")
     return locker
