@@ -215,10 +215,10 @@ def report(a, base, loaded, again, open_failed, n_open, opened, ok, sampled, rss
     per_conn = (first - rss["after wrk alone"]) / max(n_open, 1)
     L += ["", f"About {per_conn:.1f} KiB per idle connection: each holds its fixed read "
           "buffer (`AG_HTTP_READ_BUF`), so memory is capped by `http.max_connections` "
-          "(1,024 by default: about 17 MiB). Closed connections' memory stays in the "
-          "allocator's heap (RSS does not drop) and is reused: the second wave of "
-          f"{a.idle:,} needs {second / 1024:.1f} MiB against {first / 1024:.1f} MiB for the "
-          f"first.", "",
+          "(1,024 by default: about 17 MiB). Once they close, RSS falls to "
+          f"{rss['all closed'] / 1024:.1f} MiB: the allocator keeps the rest of the freed "
+          f"memory and reuses it, so the second wave of {a.idle:,} needs "
+          f"{second / 1024:.1f} MiB against {first / 1024:.1f} MiB for the first.", "",
           f"Verdict: {'PASS' if failed == 0 and bounded else 'FAIL'} (no failed request: "
           f"{failed == 0}; memory bounded, second wave within 5% of the first: {bounded}).", ""]
     with open(a.out, "w") as f:
