@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Fuzzes one libFuzzer target for a set time:  scripts/fuzz.sh TARGET SECONDS
-# TARGET: config | http | sync. New inputs go to build-fuzz/corpus/TARGET
+# TARGET: config | http | sync | agenda. New inputs go to build-fuzz/corpus/TARGET
 # (the seeds in tests/fuzz/corpus/TARGET are read, never written); a crash
 # is written to build-fuzz/artifacts/ and the script exits non-zero. Add a
 # crash to the seed corpus once fixed: the test suite replays it from then on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=${1:?usage: scripts/fuzz.sh config|http|sync SECONDS}
-seconds=${2:?usage: scripts/fuzz.sh config|http|sync SECONDS}
+target=${1:?usage: scripts/fuzz.sh config|http|sync|agenda SECONDS}
+seconds=${2:?usage: scripts/fuzz.sh config|http|sync|agenda SECONDS}
 [ -f "tests/fuzz/fuzz_$target.c" ] || { echo "fuzz: no target $target" >&2; exit 2; }
 CC=clang cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAGENDAD_FUZZ=ON \
   -DAGENDAD_TESTS=OFF >/dev/null

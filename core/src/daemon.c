@@ -23,6 +23,10 @@
 #define RELOAD_DEBOUNCE_MS 250
 #define TICK_MS (15 * 60 * 1000)
 #define STOP_DEADLINE_MS 10000
+/* The loop's longest stall on another process's lock, per statement. */
+#define LOOP_BUSY_TIMEOUT_MS 50
+#define STORE_RETRY_FIRST_MS 500
+#define STORE_RETRY_MAX_MS 60000
 
 typedef struct {
     uv_loop_t loop;
@@ -36,6 +40,8 @@ typedef struct {
     uv_fs_event_t watch_dir, watch_events;
     bool watching_events;
     uv_timer_t debounce, tick, deadline, watchdog;
+    uv_timer_t store_retry;  /* a reload that failed on the store, tried again */
+    uint64_t store_retry_ms; /* next retry delay; 0 when the last reload reached the store */
     ag_ops status;
     bool stopping;
     bool http_down, reminders_drained, finished; /* the steps of a stop */
@@ -90,6 +96,36 @@ static void notify_status(const char *state)
     sd_notifyf(0, "%s", state);
 }
 
+static void on_store_retry(uv_timer_t *t)
+{
+    reload(t->data, "retry after a store error");
+}
+
+/* A store error (locked by another process, disk full, read-only) is the
+ * machine's, not the admin's: the same config is tried again, each wait
+ * twice the last, rather than waiting for the next edit or SIGHUP. */
+static uint64_t schedule_store_retry(ag_daemon *d)
+{
+    d->store_retry_ms = d->store_retry_ms ? d->store_retry_ms * 2 : STORE_RETRY_FIRST_MS;
+    if (d->store_retry_ms > STORE_RETRY_MAX_MS)
+        d->store_retry_ms = STORE_RETRY_MAX_MS;
+    uv_timer_start(&d->store_retry, on_store_retry, d->store_retry_ms, 0);
+    return d->store_retry_ms;
+}
+
+static void cancel_store_retry(ag_daemon *d)
+{
+    d->store_retry_ms = 0;
+    uv_timer_stop(&d->store_retry);
+}
+
+static void report_store_error(ag_daemon *d, const char *err)
+{
+    uint64_t ms = schedule_store_retry(d);
+    ag_log(AG_LOG_ERR, "%s; still serving the previous configuration, trying again in %.1f s",
+           err ? err : "store error", (double)ms / 1000);
+}
+
 /* Parsing a large config peaks far above what the daemon keeps; glibc holds
  * on to the freed pages unless asked, and the resident size would stay at
  * that peak. */
@@ -118,6 +154,10 @@ static void reload(ag_daemon *d, const char *why)
         [AG_RELOAD_STORE_ERROR] = AG_STATUS_RELOAD_STORE_ERROR,
     };
     ag_status_reloaded(&d->status, outcome[result], why, &diags, err, (int64_t)time(NULL));
+    if (result == AG_RELOAD_STORE_ERROR)
+        report_store_error(d, err);
+    else
+        cancel_store_retry(d);
     switch (result) {
     case AG_RELOAD_OK:
         log_reload_stats(&st, why);
@@ -133,7 +173,6 @@ static void reload(ag_daemon *d, const char *why)
         notify_status("READY=1\nSTATUS=serving the previous configuration (errors in the new one)");
         break;
     case AG_RELOAD_STORE_ERROR:
-        ag_log(AG_LOG_ERR, "%s; still serving the previous configuration", err);
         notify_status("READY=1\nSTATUS=serving the previous configuration (store error)");
         break;
     }
@@ -160,8 +199,8 @@ static void close_own(ag_daemon *d)
     if (!d->handles_ready)
         return;
     d->handles_ready = false;
-    void *handles[] = {&d->sig_hup, &d->sig_term, &d->sig_int,   &d->debounce,
-                       &d->tick,    &d->deadline, &d->watch_dir, &d->watchdog};
+    void *handles[] = {&d->sig_hup,  &d->sig_term,  &d->sig_int,  &d->debounce,   &d->tick,
+                       &d->deadline, &d->watch_dir, &d->watchdog, &d->store_retry};
     for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
         close_handle(handles[i]);
     if (d->watching_events)
@@ -235,6 +274,7 @@ static void on_stop_signal(uv_signal_t *s, int signum)
         return;
     d->stopping = true;
     uv_fs_event_stop(&d->watch_dir);
+    uv_timer_stop(&d->store_retry);
     ag_log(AG_LOG_NOTICE, "%s received: finishing requests and stopping",
            signum == SIGTERM ? "SIGTERM" : "SIGINT");
     notify_status("STOPPING=1\nSTATUS=stopping");
@@ -266,7 +306,8 @@ static void init_handles(ag_daemon *d)
     uv_timer_init(&d->loop, &d->debounce);
     uv_timer_init(&d->loop, &d->tick);
     uv_timer_init(&d->loop, &d->deadline);
-    d->debounce.data = d->tick.data = d->deadline.data = d;
+    uv_timer_init(&d->loop, &d->store_retry);
+    d->debounce.data = d->tick.data = d->deadline.data = d->store_retry.data = d;
     uv_timer_start(&d->tick, on_tick, TICK_MS, TICK_MS);
     uint64_t wd = ag_sd_watchdog_start(&d->loop, &d->watchdog);
     if (wd)
@@ -495,6 +536,8 @@ static int open_service(ag_daemon *d, const char *config_dir, const ag_overrides
     ag_diags diags = {0};
     char *err = NULL;
     int rc = ag_service_open(&d->svc, config_dir, ov, &diags, &err);
+    if (rc == 0)
+        ag_service_set_busy_timeout(&d->svc, LOOP_BUSY_TIMEOUT_MS);
     if (rc < 0) {
         ag_diags_log(&diags);
         if (err)

@@ -252,6 +252,13 @@ int ag_service_open(ag_service *svc, const char *config_dir, const ag_overrides 
     return sync_store(svc, svc->cfg, (int64_t)time(NULL), NULL, err);
 }
 
+void ag_service_set_busy_timeout(ag_service *svc, int ms)
+{
+    svc->busy_timeout_ms = ms;
+    if (svc->store)
+        ag_store_set_busy_timeout(svc->store, ms);
+}
+
 void ag_service_close(ag_service *svc)
 {
     ag_stored_events_free(svc->evs, svc->n_evs);
@@ -282,6 +289,8 @@ ag_reload_result ag_service_reload(ag_service *svc, int64_t now, ag_reconcile_st
             ag_config_free(cfg);
             return AG_RELOAD_STORE_ERROR;
         }
+        if (svc->busy_timeout_ms)
+            ag_store_set_busy_timeout(svc->store, svc->busy_timeout_ms);
     }
     if (sync_store(svc, cfg, now, stats, err) < 0) {
         ag_config_free(cfg);

@@ -36,6 +36,7 @@ typedef struct {
     int64_t last_modified; /* newest last_modified among evs */
     ag_cache *cache;
     struct ag_metrics *metrics; /* feed builds are measured when set (the daemon's) */
+    int busy_timeout_ms;        /* store lock wait once set; 0: the store's default */
 } ag_service;
 
 /* Loads config_dir, opens the store, reconciles, loads events. 0 on success;
@@ -43,6 +44,10 @@ typedef struct {
 int ag_service_open(ag_service *svc, const char *config_dir, const ag_overrides *ov,
                     ag_diags *diags, char **err);
 void ag_service_close(ag_service *svc);
+
+/* From now on, the store's statements wait at most ms for another
+ * process's lock (see ag_store_set_busy_timeout), a reopened store too. */
+void ag_service_set_busy_timeout(ag_service *svc, int ms);
 
 typedef enum {
     AG_RELOAD_OK,

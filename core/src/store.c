@@ -438,6 +438,11 @@ void ag_store_close(ag_store *st)
     free(st);
 }
 
+void ag_store_set_busy_timeout(ag_store *st, int ms)
+{
+    sqlite3_busy_timeout(st->db, ms);
+}
+
 int ag_store_meta_get(ag_store *st, const char *key, char **value, char **err)
 {
     *value = NULL;

@@ -33,6 +33,13 @@ typedef struct {
 int ag_store_open_with(const char *path, const ag_store_options *opt, ag_store **out, char **err);
 void ag_store_close(ag_store *st);
 
+/* How long each statement waits for another connection's lock from now on.
+ * The daemon opens with the default (nothing to serve yet), then shortens
+ * it: its connection is used on the event loop, where a wait is a stall of
+ * every request, so a locked database must fail fast and be retried by a
+ * timer instead. */
+void ag_store_set_busy_timeout(ag_store *st, int ms);
+
 typedef struct {
     int added, changed, unchanged, removed, restored;
     int purged; /* removed rows deleted after retention */

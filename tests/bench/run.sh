@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every benchmark (feed generation vs python3-icalendar, serving vs
 # nginx and Radicale with wrk, memory and start-up) and writes
-# tests/bench/results.md. Not part of the test run. --quick: smaller sizes.
+# tests/bench/results.md, then 10,000 idle connections plus wrk load into
+# tests/bench/results-concurrency.md. Not part of the test run. --quick:
+# smaller sizes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/deps.sh --test >/dev/null
@@ -13,4 +15,5 @@ done
 # Debian starts nginx as a service on install; the benchmark runs its own.
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-bench --target agendad bench_feed example
-exec /usr/bin/python3 tests/bench/bench.py build-bench "$@"
+/usr/bin/python3 tests/bench/bench.py build-bench "$@"
+/usr/bin/python3 tests/bench/concurrency.py build-bench

@@ -14,6 +14,7 @@ import unittest
 import icalendar
 
 from harness import Daemon
+from reminders_env import EVENT_START_UTC, ReminderDaemon, SmtpPeer
 
 UID = "2026-10-05-storage-fault-probe"
 
@@ -130,24 +131,48 @@ class StorageFaultTest(TmpfsMixin, unittest.TestCase):
     def test_database_locked_by_another_process(self):
         with Daemon() as d:
             before = feed_uids(d)
-            locker = subprocess.Popen(["sqlite3", d.state], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, text=True)
-            self.addCleanup(locker.kill)
-            locker.stdin.write("BEGIN EXCLUSIVE;\nSELECT 'locked';\n")
-            locker.stdin.flush()
-            self.assertEqual(locker.stdout.readline().strip(), "locked")
+            locker = lock_database(self, d.state)
             d.write("events/probe.yaml", event_yaml(UID, "probe"))
+            mark = len(d.log_text())
             log = d.reload("still serving the previous configuration", timeout=60)
             self.assertRegex(log, r"(?i)locked|busy")
-            # Feeds come from memory, a new variant too.
-            self.assertEqual(feed_uids(d), before)
-            self.assertEqual(d.get("/feeds/categories/digitalisation.ics?lang=fr")[0], 200)
-            locker.stdin.write("COMMIT;\n.quit\n")
-            locker.stdin.close()
-            locker.wait(10)
-            locker.stdout.close()
-            d.reload("configuration loaded", timeout=60)
+            # The reload is retried by a timer, not by the admin; between the
+            # attempts every request is answered, from memory, a new variant
+            # too, while the lock is still held.
+            answered = 0
+            deadline = time.monotonic() + 60
+            while d.log_text()[mark:].count("still serving the previous configuration") < 3:
+                self.assertLess(time.monotonic(), deadline, "the reload was never retried")
+                self.assertEqual(feed_uids(d), before)
+                self.assertEqual(d.get("/feeds/categories/digitalisation.ics?lang=fr")[0], 200)
+                answered += 1
+                self.assertIsNone(locker.poll(), "the lock is still held")
+                time.sleep(0.05)
+            self.assertGreater(answered, 0)
+            mark = len(d.log_text())
+            unlock_database(locker)
+            d.wait_log("configuration loaded (retry after a store error)", timeout=60, start=mark)
             self.assertIn(UID, feed_uids(d))
+
+
+def lock_database(test, db):
+    """Another process holds the write lock until unlock_database."""
+    locker = subprocess.Popen(["sqlite3", db], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    test.addCleanup(locker.kill)
+    # The daemon may be writing at that instant: wait for it, and stop at
+    # an error rather than report a lock that was never taken.
+    locker.stdin.write(".bail on\n.timeout 30000\nBEGIN EXCLUSIVE;\nSELECT 'locked';\n")
+    locker.stdin.flush()
+    test.assertEqual(locker.stdout.readline().strip(), "locked")
+    return locker
+
+
+def unlock_database(locker):
+    locker.stdin.write("COMMIT;\n.quit\n")
+    locker.stdin.close()
+    locker.wait(10)
+    locker.stdout.close()
 
 
 def integrity(db):
@@ -186,6 +211,86 @@ class KillDuringReloadTest(unittest.TestCase):
         d.reload("configuration loaded")
         self.assertEqual(probe_state(d)[0], base + 8)
         self.assertEqual(d.stop(), 0)
+
+
+class ReminderStorageFaultTest(TmpfsMixin, unittest.TestCase):
+    """A store that refuses writes while reminders fall due: nothing is sent
+    before its outbox row is written, nothing is lost, nothing sent twice.
+    The event reminds its 3 addresses one day before (reminders_env)."""
+
+    DUE = EVENT_START_UTC - 86400
+
+    def setUp(self):
+        self.smtp = SmtpPeer().start()
+        self.addCleanup(self.smtp.stop)
+
+    def daemon(self, state_dir=None):
+        d = ReminderDaemon(self.smtp.port, event={})
+        if state_dir:
+            d.state = os.path.join(state_dir, "state.db")
+        self.addCleanup(d.cleanup)
+        d.set_time(self.DUE - 600)
+        d.start()
+        return d
+
+    def assert_each_once(self, d):
+        self.smtp.wait(3)
+        d.wait_outbox(lambda r: len(r) == 3 and all(x["state"] == "sent" for x in r))
+        rcpts = sorted(env[1] for env, _ in self.smtp.messages())
+        self.assertEqual(rcpts, ["agadir2@members.test", "agadir@members.test",
+                                 "fes@members.test"], "each reminder exactly once")
+
+    def wait_store_errors(self, d, needle, count, start):
+        deadline = time.monotonic() + 60
+        while d.log_text()[start:].count(needle) < count:
+            self.assertLess(time.monotonic(), deadline, f"never {count}x {needle!r}")
+            time.sleep(0.05)
+
+    def test_due_while_locked_is_sent_once_after(self):
+        d = self.daemon()
+        locker = lock_database(self, d.state)
+        mark = len(d.log_text())
+        d.set_time(self.DUE + 1)
+        self.wait_store_errors(d, "database is locked; trying again", 3, mark)
+        self.assertEqual(self.smtp.messages(), [], "nothing sent before it is in the outbox")
+        self.assertEqual(d.get("/feeds/network.ics")[0], 200)
+        self.assertIsNone(locker.poll(), "answered while the lock is held")
+        unlock_database(locker)
+        self.assert_each_once(d)
+
+    def test_outcome_refused_by_locked_store_is_not_sent_again(self):
+        hold = os.path.join(self.smtp.dir, "hold")
+        open(hold, "w").close()
+        d = self.daemon()
+        d.set_time(self.DUE + 1)
+        d.wait_outbox(lambda r: len(r) == 3)  # written, handed to the channel, held
+        locker = lock_database(self, d.state)
+        mark = len(d.log_text())
+        os.unlink(hold)  # the server accepts them now; their outcome cannot be written
+        self.smtp.wait(3)
+        # The 3 refused outcomes, then several wakes of the scheduler while
+        # their rows are still pending in the store.
+        self.wait_store_errors(d, "database is locked", 8, mark)
+        self.assertEqual(len(self.smtp.messages()), 3, "not sent again while unrecorded")
+        unlock_database(locker)
+        self.assert_each_once(d)
+        self.assertEqual(d.stop(), 0)
+        self.assertEqual(integrity(d.state), "ok")
+
+    def test_due_while_disk_full_is_sent_once_after(self):
+        mnt = self.mount_tmpfs("4m")
+        d = self.daemon(state_dir=mnt)
+        filler = os.path.join(mnt, "filler")
+        fill(filler)
+        mark = len(d.log_text())
+        d.set_time(self.DUE + 1)
+        self.wait_store_errors(d, "full; trying again", 3, mark)
+        self.assertEqual(self.smtp.messages(), [], "nothing sent before it is in the outbox")
+        self.assertEqual(d.get("/feeds/network.ics")[0], 200)
+        os.unlink(filler)
+        self.assert_each_once(d)
+        self.assertEqual(d.stop(), 0)
+        self.assertEqual(integrity(d.state), "ok")
 
 
 if __name__ == "__main__":

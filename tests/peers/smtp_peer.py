@@ -19,6 +19,9 @@ held, sent or not) has arrived: the wait libcurl 7.88 spends in a blocking
 loop, which agendad runs on a thread so that it never stalls the daemon.
 A recipient hold-MS@... holds that reply MS milliseconds whatever the
 command line says, so that one peer can serve slow and fast messages.
+While a file OUTDIR/hold exists, each message waits unanswered after its
+data; it is accepted once the file is gone (to make the sender's outcome
+arrive when a test wants).
 """
 import asyncio
 import os
@@ -57,6 +60,8 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        while os.path.exists(os.path.join(self.outdir, "hold")):
+            await asyncio.sleep(0.05)
         if self.hold_after and self.count >= self.hold_after:
             await asyncio.Event().wait()
         delay = self.data_delay(envelope)
