@@ -452,7 +452,7 @@ int ag_store_import_replace(ag_store *st, const char *source, const char *member
     int count = 0;
     if (written)
         *written = 0;
-    const ag_import_row **in;
+    const ag_import_row **in = NULL;
     if (sorted_unique(rows, n, &in, st, err) < 0)
         return -1;
     if (ag_store_exec(st, "BEGIN IMMEDIATE") != SQLITE_OK) {
