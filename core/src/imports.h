@@ -35,6 +35,30 @@ int ag_import_rows_to_events(const ag_import_row *rows, size_t n, ag_stored_even
 int ag_imports_splice(ag_stored_event **all, size_t *n_all, const char *member,
                       ag_stored_event *fresh, size_t n_fresh);
 
+/* The member's run in all (n events sorted by uid): [*lo, *hi). false on
+ * out of memory. */
+bool ag_imports_member_run(const ag_stored_event *all, size_t n, const char *member, size_t *lo,
+                           size_t *hi);
+
+/* Replaces, in *view (*n_view shallow copies sorted by uid, such as the
+ * feeds' merge of the network's and the imported events), member's run by
+ * shallow copies of fresh: the same in-place move as ag_imports_splice, for
+ * an array that owns nothing. Network uids never contain ':', so the
+ * member's imported events are one run there too. 0, or -1 on out of
+ * memory (nothing changed). */
+int ag_imports_splice_view(ag_stored_event **view, size_t *n_view, const char *member,
+                           const ag_stored_event *fresh, size_t n_fresh);
+
+/* Which feeds replacing member's run old by fresh (both sorted by uid)
+ * changes. An event counts when it appears, goes, or was stored again (its
+ * SEQUENCE, LAST-MODIFIED or removal moved: every write moves one). For
+ * those, *network: one is let into the network feed, either before or
+ * after; categories[i] (cfg->n_categories of them, set by the caller): one
+ * is in cfg->categories[i]. Returns whether any event counts. */
+bool ag_imports_touched(const ag_config *cfg, const ag_stored_event *old, size_t n_old,
+                        const ag_stored_event *fresh, size_t n_fresh, bool *network,
+                        bool *categories);
+
 /* Whether the admin lets an event imported from its member into the network
  * feed (members.yaml sync.network / sync.network_categories), and whether it
  * is in category id (its own categories or the member's sync.categories). */

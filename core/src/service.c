@@ -171,8 +171,80 @@ static int load_imports(ag_service *svc, char **err)
     return 0;
 }
 
+static const char *kind_key(ag_feed_kind k);
+
+/* NULL on out of memory (asprintf leaves its pointer undefined then). */
+static char *key_prefix(ag_feed_kind kind, const char *key, const char *sep)
+{
+    char *out = NULL;
+    return asprintf(&out, "%s|%s%s", kind_key(kind), key, sep) < 0 ? NULL : out;
+}
+
+/* Prefixes of the cache keys (see cache_key) that a change of member's
+ * imported events reaches; NULL entries on out of memory. */
+static size_t import_prefixes(const ag_config *cfg, const char *member, bool network,
+                              const bool *categories, char **out)
+{
+    size_t n = 0;
+    out[n++] = key_prefix(AG_FEED_MEMBER, member, "|");
+    out[n++] = key_prefix(AG_FEED_EVENT, member, ":");
+    if (network)
+        out[n++] = key_prefix(AG_FEED_NETWORK, "", "");
+    for (size_t i = 0; i < cfg->n_categories; i++)
+        if (categories[i])
+            out[n++] = key_prefix(AG_FEED_CATEGORY, cfg->categories[i].id, "|");
+    return n;
+}
+
+/* Drops the cached feeds that replacing member's run old by fresh changes,
+ * and only those: the others keep their bytes and ETags (a pull of one
+ * member no longer makes the next client of every feed pay a rebuild). */
+static void invalidate_import(ag_service *svc, const char *member, const ag_stored_event *old,
+                              size_t n_old, const ag_stored_event *fresh, size_t n_fresh)
+{
+    const ag_config *cfg = svc->cfg;
+    bool network = false;
+    bool *cats = calloc(cfg->n_categories + 1, sizeof *cats);
+    char **prefixes = calloc(cfg->n_categories + 3, sizeof *prefixes);
+    if (!cats || !prefixes) {
+        ag_service_invalidate(svc);
+    } else if (ag_imports_touched(cfg, old, n_old, fresh, n_fresh, &network, cats)) {
+        size_t n = import_prefixes(cfg, member, network, cats, prefixes);
+        bool ok = true;
+        for (size_t i = 0; i < n; i++)
+            ok = ok && prefixes[i];
+        if (ok)
+            ag_cache_drop_prefixes(svc->cache, (const char *const *)prefixes, n);
+        else
+            ag_service_invalidate(svc);
+        for (size_t i = 0; i < n; i++)
+            free(prefixes[i]);
+    }
+    free(cats);
+    free(prefixes);
+}
+
+/* The feeds' view takes the member's new run in place, as imports did; a
+ * failed move falls back to a full merge. */
+static int publish_member_run(ag_service *svc, const char *member)
+{
+    size_t lo, hi;
+    if (ag_imports_member_run(svc->imports, svc->n_imports, member, &lo, &hi) &&
+        ag_imports_splice_view(&svc->feed_evs, &svc->n_feed_evs, member, svc->imports + lo,
+                               hi - lo) == 0)
+        return 0;
+    return remerge(svc);
+}
+
+static void raise_last_modified(ag_service *svc, const ag_stored_event *evs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (evs[i].last_modified > svc->last_modified)
+            svc->last_modified = evs[i].last_modified;
+}
+
 /* After a pull of member's feed changed the store: only its events are read
- * again. */
+ * again, and only the feeds they reach are dropped from the cache. */
 static int reload_member_imports(ag_service *svc, const char *member, char **err)
 {
     ag_import_row *rows;
@@ -182,7 +254,16 @@ static int reload_member_imports(ag_service *svc, const char *member, char **err
     ag_stored_event *evs;
     int rc = ag_import_rows_to_events(rows, n, &evs);
     ag_import_rows_free(rows, n);
-    if (rc < 0 || ag_imports_splice(&svc->imports, &svc->n_imports, member, evs, n) < 0) {
+    size_t lo, hi;
+    if (rc < 0 || !ag_imports_member_run(svc->imports, svc->n_imports, member, &lo, &hi)) {
+        if (rc == 0)
+            ag_stored_events_free(evs, n);
+        *err = strdup("out of memory loading imported events");
+        return -1;
+    }
+    invalidate_import(svc, member, svc->imports + lo, hi - lo, evs, n);
+    raise_last_modified(svc, evs, n);
+    if (ag_imports_splice(&svc->imports, &svc->n_imports, member, evs, n) < 0) {
         *err = strdup("out of memory loading imported events");
         return -1;
     }
@@ -208,11 +289,11 @@ int ag_service_import(ag_service *svc, const char *source, const char *member,
         return 0;
     if (reload_member_imports(svc, member, err) < 0)
         return -1;
-    int rc = remerge(svc);
-    published_changed(svc);
-    if (rc < 0)
-        *err = strdup("out of memory merging imported events");
-    return rc;
+    if (publish_member_run(svc, member) == 0)
+        return 0;
+    ag_service_invalidate(svc);
+    *err = strdup("out of memory merging imported events");
+    return -1;
 }
 
 /* Reconciles cfg into the store and loads the result; on failure the store
