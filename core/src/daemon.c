@@ -3,6 +3,7 @@
 #include "http.h"
 #include "imports.h"
 #include "log.h"
+#include "loop_busy.h"
 #include "net.h"
 #include "clock.h"
 #include "plugin_host.h"
@@ -35,6 +36,7 @@ typedef struct {
     uv_fs_event_t watch_dir, watch_events;
     bool watching_events;
     uv_timer_t debounce, tick, deadline, watchdog;
+    ag_loop_busy busy;
     ag_ops status;
     bool stopping;
     bool handles_ready;
@@ -149,8 +151,8 @@ static void close_own(ag_daemon *d)
     if (!d->handles_ready)
         return;
     d->handles_ready = false;
-    void *handles[] = {&d->sig_hup, &d->sig_term, &d->sig_int,   &d->debounce,
-                       &d->tick,    &d->deadline, &d->watch_dir, &d->watchdog};
+    void *handles[] = {&d->sig_hup,  &d->sig_term,  &d->sig_int,  &d->debounce,    &d->tick,
+                       &d->deadline, &d->watch_dir, &d->watchdog, &d->busy.prepare};
     for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
         close_handle(handles[i]);
     if (d->watching_events)
@@ -226,6 +228,8 @@ static void init_handles(ag_daemon *d)
     if (wd)
         ag_log(AG_LOG_INFO, "systemd watchdog: pinging every %llu ms",
                (unsigned long long)(wd / 2000));
+    if (ag_loop_busy_start(&d->busy, &d->loop, d->svc.metrics) < 0)
+        ag_log(AG_LOG_WARNING, "loop turns are not measured");
     d->handles_ready = true;
     uv_fs_event_init(&d->loop, &d->watch_dir);
     d->watch_dir.data = d;
@@ -451,6 +455,8 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
         free(d);
         return 1;
     }
+    /* Before the first run: libuv counts idle time only when asked first. */
+    uv_loop_configure(&d->loop, UV_METRICS_IDLE_TIME);
     ag_clock_init(); /* a test clock starts with the process, not after loading */
     ag_tz_init();
     int rc = 1;
