@@ -1,6 +1,7 @@
 #include "daemon.h"
 
 #include "http.h"
+#include "import_queue.h"
 #include "imports.h"
 #include "log.h"
 #include "loop_busy.h"
@@ -37,6 +38,7 @@ typedef struct {
     bool watching_events;
     uv_timer_t debounce, tick, deadline, watchdog;
     ag_loop_busy busy;
+    ag_import_queue imports; /* members' batches, stored over several turns */
     ag_ops status;
     bool stopping;
     bool handles_ready;
@@ -170,6 +172,8 @@ static void stop_net(ag_daemon *d)
 static void on_http_down(void *data)
 {
     ag_daemon *d = data;
+    /* Before fini: a batch's done would call into a plugin being unloaded. */
+    ag_import_queue_close(&d->imports);
     /* Plugins close their own handles; the loop then runs their callbacks. */
     ag_plugins_fini(d->plugins);
     ag_scheduler_stop(d->reminders);
@@ -334,29 +338,88 @@ static void free_rows(ag_import_row *rows, size_t n)
     ag_import_rows_free(rows, n);
 }
 
+/* A member's batch as rows; NULL on out of memory. */
+static ag_import_row *batch_rows(ag_daemon *d, const char *member, const agendad_source_event *evs,
+                                 size_t n)
+{
+    ag_import_row *rows = calloc(n ? n : 1, sizeof *rows);
+    if (!rows)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (ag_import_row_from_source(d->svc.cfg, member, &evs[i], &rows[i]) < 0) {
+            free_rows(rows, i);
+            return NULL;
+        }
+    return rows;
+}
+
+static void log_written(const char *source, const char *member, int written)
+{
+    if (written > 0)
+        ag_log(AG_LOG_INFO, "%s: %d imported events of %s written", source, written, member);
+}
+
 /* A member's batch from an event source (sync) into the store and feeds. */
 static int plugin_source_import(void *data, const char *source, const char *member,
                                 const agendad_source_event *evs, size_t n, char **err)
 {
     ag_daemon *d = data;
-    ag_import_row *rows = calloc(n ? n : 1, sizeof *rows);
+    ag_import_row *rows = batch_rows(d, member, evs, n);
     if (!rows) {
         *err = strdup("out of memory");
         return -1;
     }
-    for (size_t i = 0; i < n; i++)
-        if (ag_import_row_from_source(d->svc.cfg, member, &evs[i], &rows[i]) < 0) {
-            free_rows(rows, i);
-            *err = strdup("out of memory");
-            return -1;
-        }
     int written = 0;
     int rc =
         ag_service_import(&d->svc, source, member, rows, n, (int64_t)time(NULL), &written, err);
     free_rows(rows, n);
-    if (rc == 0 && written > 0)
-        ag_log(AG_LOG_INFO, "%s: %d imported events of %s written", source, written, member);
+    if (rc == 0)
+        log_written(source, member, written);
     return rc;
+}
+
+/* The plugin host's callback and what the log line needs. */
+typedef struct {
+    char *source, *member;
+    void (*done)(int rc, const char *err, void *ctx);
+    void *ctx;
+} import_report;
+
+static void on_imported(int rc, int written, const char *err, void *data)
+{
+    import_report *r = data;
+    if (rc == 0)
+        log_written(r->source, r->member, written);
+    r->done(rc, err, r->ctx);
+    free(r->source);
+    free(r->member);
+    free(r);
+}
+
+static int plugin_source_import_async(void *data, const char *source, const char *member,
+                                      const agendad_source_event *evs, size_t n,
+                                      void (*done)(int rc, const char *err, void *ctx), void *ctx,
+                                      char **err)
+{
+    ag_daemon *d = data;
+    import_report *r = calloc(1, sizeof *r);
+    ag_import_row *rows = r ? batch_rows(d, member, evs, n) : NULL;
+    if (rows) {
+        *r = (import_report){strdup(source), strdup(member), done, ctx};
+        /* The queue takes the rows over, also when it fails. */
+        if (!r->source || !r->member)
+            free_rows(rows, n);
+        else if (ag_import_queue_submit(&d->imports, source, member, rows, n, (int64_t)time(NULL),
+                                        on_imported, r) == 0)
+            return 0;
+    }
+    if (r) {
+        free(r->source);
+        free(r->member);
+    }
+    free(r);
+    *err = strdup("out of memory");
+    return -1;
 }
 
 static int plugin_state_get(void *data, const char *key, char **value)
@@ -402,9 +465,11 @@ static int load_plugins(ag_daemon *d)
     ps.data = d;
     ps.event_ics = plugin_event_ics;
     ps.source_import = plugin_source_import;
+    ps.source_import_async = plugin_source_import_async;
     ps.state_get = plugin_state_get;
     ps.state_set = plugin_state_set;
     ps.event_ical = plugin_event_ical;
+    ag_import_queue_init(&d->imports, &d->loop, &d->svc);
     if (ag_net_new(&d->loop, &d->net) < 0)
         ag_log(AG_LOG_WARNING, "no network client: plugins cannot send or fetch");
     ps.net = d->net;
@@ -471,6 +536,7 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
     } else if (d->http) {
         ag_http_server_shutdown(d->http, NULL, NULL);
     }
+    ag_import_queue_close(&d->imports);
     ag_plugins_fini(d->plugins);
     ag_scheduler_stop(d->reminders);
     stop_net(d);

@@ -262,18 +262,24 @@ static int row_to_event(const ag_import_row *r, ag_stored_event *out)
     return ok ? 0 : -1;
 }
 
+int ag_import_rows_convert(const ag_import_row *rows, size_t n, ag_stored_event *out)
+{
+    for (size_t i = 0; i < n; i++)
+        if (row_to_event(&rows[i], &out[i]) < 0)
+            return -1;
+    return 0;
+}
+
 int ag_import_rows_to_events(const ag_import_row *rows, size_t n, ag_stored_event **out)
 {
     *out = calloc(n ? n : 1, sizeof **out);
     if (!*out)
         return -1;
-    for (size_t i = 0; i < n; i++)
-        if (row_to_event(&rows[i], &(*out)[i]) < 0) {
-            ag_stored_events_free(*out, n);
-            *out = NULL;
-            return -1;
-        }
-    return 0;
+    if (ag_import_rows_convert(rows, n, *out) == 0)
+        return 0;
+    ag_stored_events_free(*out, n);
+    *out = NULL;
+    return -1;
 }
 
 /* First index whose uid is >= prefix: a uid that is not prefixed but

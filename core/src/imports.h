@@ -25,6 +25,10 @@ int ag_import_row_from_source(const ag_config *cfg, const char *member,
 /* The events feeds publish for stored rows: UTC instants as wall-clock
  * times in "UTC", host the member, imported_from set. 0 or -1 (OOM). */
 int ag_import_rows_to_events(const ag_import_row *rows, size_t n, ag_stored_event **out);
+/* The same into out (n zeroed events), for a caller that converts a batch
+ * a part at a time. -1 on out of memory: out holds what was made, for
+ * ag_stored_events_free. */
+int ag_import_rows_convert(const ag_import_row *rows, size_t n, ag_stored_event *out);
 
 /* Replaces, in *all (n_all events sorted by uid), the events imported from
  * member by fresh (n_fresh events sorted by uid, all member's; taken over,

@@ -243,31 +243,39 @@ static void raise_last_modified(ag_service *svc, const ag_stored_event *evs, siz
             svc->last_modified = evs[i].last_modified;
 }
 
-/* After a pull of member's feed changed the store: only its events are read
- * again, and only the feeds they reach are dropped from the cache. */
-static int reload_member_imports(ag_service *svc, const char *member, char **err)
+int ag_service_import_store(ag_service *svc, const char *source, const char *member,
+                            const ag_import_row *rows, size_t n, int64_t now, int *written,
+                            char **err)
 {
-    ag_import_row *rows;
-    size_t n;
-    if (ag_store_load_member_imports(svc->store, member, &rows, &n, err) < 0)
+    *written = 0;
+    if (!svc->store) {
+        *err = strdup("the state database is not open");
         return -1;
-    ag_stored_event *evs;
-    int rc = ag_import_rows_to_events(rows, n, &evs);
-    ag_import_rows_free(rows, n);
+    }
+    return ag_store_import_replace(svc->store, source, member, rows, n, now,
+                                   svc->cfg->settings.retention, written, err);
+}
+
+int ag_service_import_publish(ag_service *svc, const char *member, ag_stored_event *evs, size_t n,
+                              char **err)
+{
     size_t lo, hi;
-    if (rc < 0 || !ag_imports_member_run(svc->imports, svc->n_imports, member, &lo, &hi)) {
-        if (rc == 0)
-            ag_stored_events_free(evs, n);
-        *err = strdup("out of memory loading imported events");
+    if (!ag_imports_member_run(svc->imports, svc->n_imports, member, &lo, &hi)) {
+        ag_stored_events_free(evs, n);
+        *err = strdup("out of memory publishing imported events");
         return -1;
     }
     invalidate_import(svc, member, svc->imports + lo, hi - lo, evs, n);
     raise_last_modified(svc, evs, n);
     if (ag_imports_splice(&svc->imports, &svc->n_imports, member, evs, n) < 0) {
-        *err = strdup("out of memory loading imported events");
+        *err = strdup("out of memory publishing imported events");
         return -1;
     }
-    return 0;
+    if (publish_member_run(svc, member) == 0)
+        return 0;
+    ag_service_invalidate(svc);
+    *err = strdup("out of memory merging imported events");
+    return -1;
 }
 
 int ag_service_import(ag_service *svc, const char *source, const char *member,
@@ -276,24 +284,24 @@ int ag_service_import(ag_service *svc, const char *source, const char *member,
     int count = 0;
     if (written)
         *written = 0;
-    if (!svc->store) {
-        *err = strdup("the state database is not open");
-        return -1;
-    }
-    if (ag_store_import_replace(svc->store, source, member, rows, n, now,
-                                svc->cfg->settings.retention, &count, err) < 0)
+    if (ag_service_import_store(svc, source, member, rows, n, now, &count, err) < 0)
         return -1;
     if (written)
         *written = count;
     if (count == 0)
         return 0;
-    if (reload_member_imports(svc, member, err) < 0)
+    ag_import_row *stored;
+    size_t n_stored;
+    if (ag_store_load_member_imports(svc->store, member, &stored, &n_stored, err) < 0)
         return -1;
-    if (publish_member_run(svc, member) == 0)
-        return 0;
-    ag_service_invalidate(svc);
-    *err = strdup("out of memory merging imported events");
-    return -1;
+    ag_stored_event *evs;
+    int rc = ag_import_rows_to_events(stored, n_stored, &evs);
+    ag_import_rows_free(stored, n_stored);
+    if (rc < 0) {
+        *err = strdup("out of memory loading imported events");
+        return -1;
+    }
+    return ag_service_import_publish(svc, member, evs, n_stored, err);
 }
 
 /* Reconciles cfg into the store and loads the result; on failure the store

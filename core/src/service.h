@@ -61,6 +61,19 @@ ag_reload_result ag_service_reload(ag_service *svc, int64_t now, ag_reconcile_st
 int ag_service_import(ag_service *svc, const char *source, const char *member,
                       const ag_import_row *rows, size_t n, int64_t now, int *written, char **err);
 
+/* ag_service_import in steps, so that the loop serves requests between
+ * them (see import_queue.h): the store write alone (one transaction; *written
+ * rows, 0 when the batch changed nothing), then, once the member's stored
+ * rows were read back and made events, their publication in one go: evs
+ * (n events sorted by uid, taken over) replace the member's events in the
+ * feeds, and only the cached feeds they change are dropped. 0, or -1 with
+ * *err (publish: nothing published changed, unless merging failed). */
+int ag_service_import_store(ag_service *svc, const char *source, const char *member,
+                            const ag_import_row *rows, size_t n, int64_t now, int *written,
+                            char **err);
+int ag_service_import_publish(ag_service *svc, const char *member, ag_stored_event *evs, size_t n,
+                              char **err);
+
 /* A feed as a blob (new reference; caller unrefs), built or from the cache.
  * key: the canonical cache key (see ag_service_feed_key). Returns NULL with
  * *status 404 (unknown member, category or event) or 503 (store never
