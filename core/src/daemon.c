@@ -443,6 +443,20 @@ static int plugin_state_set(void *data, const char *key, const char *value)
     return rc;
 }
 
+static int plugin_state_set_many(void *data, const char *const *keys, const char *const *values,
+                                 size_t n)
+{
+    ag_daemon *d = data;
+    if (!d->svc.store)
+        return -1;
+    char *err = NULL;
+    int rc = ag_store_meta_set_many(d->svc.store, keys, values, n, &err);
+    if (rc < 0)
+        ag_log(AG_LOG_ERR, "plugin state not saved: %s", err ? err : "failed");
+    free(err);
+    return rc;
+}
+
 static int plugin_event_ical(void *data, const char *uid, const char *lang, char **out, size_t *len)
 {
     ag_daemon *d = data;
@@ -468,6 +482,7 @@ static int load_plugins(ag_daemon *d)
     ps.source_import_async = plugin_source_import_async;
     ps.state_get = plugin_state_get;
     ps.state_set = plugin_state_set;
+    ps.state_set_many = plugin_state_set_many;
     ps.event_ical = plugin_event_ical;
     ag_import_queue_init(&d->imports, &d->loop, &d->svc);
     if (ag_net_new(&d->loop, &d->net) < 0)

@@ -1103,6 +1103,61 @@ static int api_state_set(agendad_plugin *self, const char *key, const char *valu
     return rc < 0 ? AGENDAD_EPLUGIN : 0;
 }
 
+/* Whether key (namespaced) already holds value. */
+static bool state_same(const ag_plugin_services *svc, const char *key, const char *value)
+{
+    char *old = NULL;
+    bool same = svc->state_get(svc->data, key, &old) == 0 &&
+                ((!old && !value) || (old && value && strcmp(old, value) == 0));
+    free(old);
+    return same;
+}
+
+/* The changed ones of n keys, namespaced, into k and v (n slots each). */
+static size_t state_changes(agendad_plugin *self, const char *const *keys,
+                            const char *const *values, size_t n, char **k, const char **v)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *key = state_key(self, keys[i]);
+        if (key && state_same(&self->host->svc, key, values[i])) {
+            free(key);
+            continue;
+        }
+        k[m] = key;
+        v[m++] = values[i];
+    }
+    return m;
+}
+
+static int api_state_set_many(agendad_plugin *self, const char *const *keys,
+                              const char *const *values, size_t n)
+{
+    if (!self || (n && (!keys || !values)))
+        return AGENDAD_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (!keys[i] || !*keys[i])
+            return AGENDAD_EINVAL;
+    const ag_plugin_services *svc = &self->host->svc;
+    if (!svc->state_set_many || !svc->state_get)
+        return AGENDAD_ESTATE;
+    char **k = calloc(n ? n : 1, sizeof *k);
+    const char **v = calloc(n ? n : 1, sizeof *v);
+    int rc = k && v ? 0 : AGENDAD_ENOMEM;
+    size_t m = rc ? 0 : state_changes(self, keys, values, n, k, v);
+    for (size_t i = 0; rc == 0 && i < m; i++)
+        if (!k[i])
+            rc = AGENDAD_ENOMEM;
+    /* Nothing changed: no transaction, no fsync. */
+    if (rc == 0 && m && svc->state_set_many(svc->data, (const char *const *)k, v, m) < 0)
+        rc = AGENDAD_EPLUGIN;
+    for (size_t i = 0; i < m; i++)
+        free(k[i]);
+    free(k);
+    free(v);
+    return rc;
+}
+
 static int api_event_ical(agendad_plugin *self, const agendad_event *ev, const char *lang,
                           const char **text, size_t *len)
 {
@@ -1461,6 +1516,7 @@ static const agendad_host host_table_template = {
     .state_set = api_state_set,
     .event_ical = api_event_ical,
     .source_submit_member_async = api_source_submit_member_async,
+    .state_set_many = api_state_set_many,
 };
 
 /* ---------------------------------------------------------------- loading */

@@ -73,6 +73,8 @@ typedef struct {
                                char **err);
     int (*state_get)(void *data, const char *key, char **value);
     int (*state_set)(void *data, const char *key, const char *value);
+    /* ABI 1.7: n keys (values[i] NULL deletes) in one transaction. */
+    int (*state_set_many)(void *data, const char *const *keys, const char *const *values, size_t n);
     /* The event feed of uid without slots, in lang; *out malloc'd. 0 or -1. */
     int (*event_ical)(void *data, const char *uid, const char *lang, char **out, size_t *len);
     /* The network client plugins use (ABI 1.1); NULL: their requests fail

@@ -645,6 +645,11 @@ struct agendad_host {
     int (*source_submit_member_async)(agendad_source *src, const char *member,
                                       const agendad_source_event *events, size_t n,
                                       void (*done)(int rc, void *data), void *data);
+    /* state_set for n keys at once, in one transaction: one fsync for what
+     * would otherwise cost one per key (keys and values as state_set's;
+     * unchanged ones are not written). On error nothing changed. */
+    int (*state_set_many)(agendad_plugin *self, const char *const *keys, const char *const *values,
+                          size_t n);
 };
 
 /* True when the running host provides `member` (an entry appended after the
