@@ -5,7 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { STEP_STORE, STEP_READ, STEP_CONVERT, STEP_PUBLISH, STEP_DONE } step;
+typedef enum {
+    STEP_STORE,
+    STEP_READ,
+    STEP_CONVERT,
+    STEP_PUBLISH,
+    STEP_COPY,
+    STEP_INSTALL,
+    STEP_DONE
+} step;
 
 struct ag_import_job {
     ag_import_job *next;
@@ -16,6 +24,7 @@ struct ag_import_job {
     size_t n_rows;
     ag_stored_event *evs; /* made from the rows read back */
     size_t n_evs, converted;
+    ag_import_publish publish;
     int written, rc;
     char *err;
     ag_import_done_fn done;
@@ -27,6 +36,7 @@ static void job_free(ag_import_job *j)
     ag_import_rows_free(j->rows, j->n_rows);
     if (j->evs)
         ag_stored_events_free(j->evs, j->n_evs);
+    ag_service_publish_abort(&j->publish);
     free(j->source);
     free(j->member);
     free(j->err);
@@ -91,7 +101,24 @@ static step publish(ag_import_queue *q, ag_import_job *j)
 {
     ag_stored_event *evs = j->evs;
     j->evs = NULL;
-    if (ag_service_import_publish(q->svc, j->member, evs, j->n_evs, &j->err) < 0)
+    if (ag_service_publish_is_small(q->svc, j->member, j->n_evs)) {
+        if (ag_service_import_publish(q->svc, j->member, evs, j->n_evs, &j->err) < 0)
+            return fail(j, "cannot publish imported events");
+        return STEP_DONE;
+    }
+    if (ag_service_publish_begin(q->svc, &j->publish, j->member, evs, j->n_evs, &j->err) < 0)
+        return fail(j, "cannot publish imported events");
+    return STEP_COPY;
+}
+
+static step copy(ag_import_queue *q, ag_import_job *j)
+{
+    return ag_service_publish_step(q->svc, &j->publish) ? STEP_INSTALL : STEP_COPY;
+}
+
+static step install(ag_import_queue *q, ag_import_job *j)
+{
+    if (ag_service_publish_end(q->svc, &j->publish, &j->err) < 0)
         return fail(j, "cannot publish imported events");
     return STEP_DONE;
 }
@@ -107,6 +134,10 @@ static step run_step(ag_import_queue *q, ag_import_job *j)
         return convert(j);
     case STEP_PUBLISH:
         return publish(q, j);
+    case STEP_COPY:
+        return copy(q, j);
+    case STEP_INSTALL:
+        return install(q, j);
     case STEP_DONE:
         break;
     }

@@ -9,8 +9,10 @@
  *      the last good copy or the new one, never a mix;
  *   2. the member's stored rows read back (one read transaction);
  *   3. those rows made events, AG_IMPORT_CHUNK at a time;
- *   4. the events published in place of the member's old ones, and only the
- *      cached feeds they change dropped.
+ *   4. the events published in place of the member's old ones: copies of
+ *      the imported and merged arrays with the member's run replaced, made
+ *      AG_PUBLISH_CHUNK events per turn, then swapped in, and only the
+ *      cached feeds they change dropped, in one turn.
  *
  * Feeds show the old copy until step 4, the new one from then on. */
 #ifndef AGENDAD_IMPORT_QUEUE_H

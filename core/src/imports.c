@@ -327,7 +327,8 @@ static int reserve_run(ag_stored_event **all, size_t n_all, size_t lo, size_t hi
 static void replace_run(ag_stored_event *all, size_t *n_all, size_t lo, size_t hi,
                         const ag_stored_event *fresh, size_t n_fresh)
 {
-    memmove(all + lo + n_fresh, all + hi, (*n_all - hi) * sizeof *all);
+    if (hi != lo + n_fresh) /* a pull that kept its count moves nothing */
+        memmove(all + lo + n_fresh, all + hi, (*n_all - hi) * sizeof *all);
     memcpy(all + lo, fresh, n_fresh * sizeof *all);
     *n_all = *n_all - (hi - lo) + n_fresh;
 }
@@ -341,6 +342,71 @@ int ag_imports_splice_view(ag_stored_event **view, size_t *n_view, const char *m
         return -1;
     replace_run(*view, n_view, lo, hi, fresh, n_fresh);
     return 0;
+}
+
+void ag_imports_free_contents(ag_stored_event *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ag_event_free(&v[i].ev);
+        free(v[i].imported_from);
+        ag_private_free(&v[i].priv);
+    }
+}
+
+int ag_run_copy_start(ag_run_copy *c, const ag_stored_event *src, size_t n_src, const char *member,
+                      const ag_stored_event *fresh, size_t n_fresh, ag_event_buf *spare)
+{
+    memset(c, 0, sizeof *c);
+    if (!ag_imports_member_run(src, n_src, member, &c->lo, &c->hi))
+        return -1;
+    c->src = src;
+    c->n_src = n_src;
+    c->fresh = fresh;
+    c->n_fresh = n_fresh;
+    c->n_dst = n_src - (c->hi - c->lo) + n_fresh;
+    if (spare->cap < c->n_dst) {
+        free(spare->v);
+        spare->cap = c->n_dst + c->n_dst / 4 + 1024;
+        spare->v = malloc(spare->cap * sizeof *spare->v);
+        if (!spare->v) {
+            spare->cap = 0;
+            return -1;
+        }
+    }
+    c->dst = spare->v;
+    c->cap = spare->cap;
+    *spare = (ag_event_buf){NULL, 0};
+    return 0;
+}
+
+/* Where dst[i] comes from, and how many after it come from the same place. */
+static const ag_stored_event *copy_source(const ag_run_copy *c, size_t i, size_t *run)
+{
+    size_t end_fresh = c->lo + c->n_fresh;
+    if (i < c->lo) {
+        *run = c->lo - i;
+        return c->src + i;
+    }
+    if (i < end_fresh) {
+        *run = end_fresh - i;
+        return c->fresh + (i - c->lo);
+    }
+    *run = c->n_dst - i;
+    return c->src + c->hi + (i - end_fresh);
+}
+
+bool ag_run_copy_step(ag_run_copy *c, size_t max)
+{
+    while (max > 0 && c->done < c->n_dst) {
+        size_t run;
+        const ag_stored_event *from = copy_source(c, c->done, &run);
+        if (run > max)
+            run = max;
+        memcpy(c->dst + c->done, from, run * sizeof *from);
+        c->done += run;
+        max -= run;
+    }
+    return c->done == c->n_dst;
 }
 
 /* In place (realloc, memmove): a fresh 20 MB array per pull cost more in
@@ -358,12 +424,7 @@ int ag_imports_splice(ag_stored_event **all, size_t *n_all, const char *member,
         return -1;
     }
     ag_stored_event *v = *all;
-    /* Frees the old run's contents, not the array it sits in. */
-    for (size_t i = lo; i < hi; i++) {
-        ag_event_free(&v[i].ev);
-        free(v[i].imported_from);
-        ag_private_free(&v[i].priv);
-    }
+    ag_imports_free_contents(v + lo, hi - lo);
     replace_run(v, n_all, lo, hi, fresh, n_fresh);
     free(fresh);
     return 0;

@@ -53,6 +53,34 @@ bool ag_imports_member_run(const ag_stored_event *all, size_t n, const char *mem
 int ag_imports_splice_view(ag_stored_event **view, size_t *n_view, const char *member,
                            const ag_stored_event *fresh, size_t n_fresh);
 
+/* Frees what n events own, not the array they sit in. */
+void ag_imports_free_contents(ag_stored_event *v, size_t n);
+
+/* A copy of an array with member's run replaced by fresh, made a part at a
+ * time into a new array (dst), so that a large array is rebuilt over
+ * several loop turns while readers keep the old one: the in-place splice
+ * of a 66,000-event array moves megabytes in one turn. src and fresh must
+ * not change until the copy is over. */
+typedef struct {
+    ag_stored_event *v;
+    size_t cap;
+} ag_event_buf;
+
+typedef struct {
+    const ag_stored_event *src, *fresh;
+    size_t n_src, lo, hi, n_fresh;
+    ag_stored_event *dst; /* malloc'd (cap events); the caller takes it when done */
+    size_t n_dst, cap, done;
+} ag_run_copy;
+
+/* dst is taken from spare (which is left empty) when it is large enough,
+ * else allocated with room to grow: a fresh array per import is paid for
+ * in page faults. 0, or -1 on out of memory (nothing to free). */
+int ag_run_copy_start(ag_run_copy *c, const ag_stored_event *src, size_t n_src, const char *member,
+                      const ag_stored_event *fresh, size_t n_fresh, ag_event_buf *spare);
+/* Copies up to max more events; true when dst is complete. */
+bool ag_run_copy_step(ag_run_copy *c, size_t max);
+
 /* Which feeds replacing member's run old by fresh (both sorted by uid)
  * changes. An event counts when it appears, goes, or was stored again (its
  * SEQUENCE, LAST-MODIFIED or removal moved: every write moves one). For

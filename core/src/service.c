@@ -6,6 +6,7 @@
 #include "network.h"
 #include "tz.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,8 @@ static int merge_feed_events(ag_service *svc)
     if (!all)
         return -1;
     svc->feed_evs = all;
+    svc->cap[1] = n;
+    svc->arrays_version++;
     size_t i = 0, j = 0, k = 0;
     while (i < svc->n_evs || j < svc->n_imports) {
         bool take_ev = j == svc->n_imports ||
@@ -129,6 +132,7 @@ static int remerge(ag_service *svc)
     free(svc->feed_evs);
     svc->feed_evs = NULL;
     svc->n_feed_evs = 0;
+    svc->arrays_version++;
     return -1;
 }
 
@@ -168,6 +172,8 @@ static int load_imports(ag_service *svc, char **err)
     ag_stored_events_free(svc->imports, svc->n_imports);
     svc->imports = evs;
     svc->n_imports = n;
+    svc->cap[0] = n;
+    svc->arrays_version++;
     return 0;
 }
 
@@ -226,13 +232,22 @@ static void invalidate_import(ag_service *svc, const char *member, const ag_stor
 
 /* The feeds' view takes the member's new run in place, as imports did; a
  * failed move falls back to a full merge. */
+/* The in-place splices realloc to the exact size when they grow. */
+static void note_size(size_t *cap, size_t before, size_t after)
+{
+    if (after > before)
+        *cap = after;
+}
+
 static int publish_member_run(ag_service *svc, const char *member)
 {
-    size_t lo, hi;
+    size_t lo, hi, before = svc->n_feed_evs;
     if (ag_imports_member_run(svc->imports, svc->n_imports, member, &lo, &hi) &&
         ag_imports_splice_view(&svc->feed_evs, &svc->n_feed_evs, member, svc->imports + lo,
-                               hi - lo) == 0)
+                               hi - lo) == 0) {
+        note_size(&svc->cap[1], before, svc->n_feed_evs);
         return 0;
+    }
     return remerge(svc);
 }
 
@@ -267,15 +282,121 @@ int ag_service_import_publish(ag_service *svc, const char *member, ag_stored_eve
     }
     invalidate_import(svc, member, svc->imports + lo, hi - lo, evs, n);
     raise_last_modified(svc, evs, n);
+    svc->arrays_version++;
+    size_t before = svc->n_imports;
     if (ag_imports_splice(&svc->imports, &svc->n_imports, member, evs, n) < 0) {
         *err = strdup("out of memory publishing imported events");
         return -1;
     }
+    note_size(&svc->cap[0], before, svc->n_imports);
     if (publish_member_run(svc, member) == 0)
         return 0;
     ag_service_invalidate(svc);
     *err = strdup("out of memory merging imported events");
     return -1;
+}
+
+void ag_service_publish_abort(ag_import_publish *p)
+{
+    free(p->imports.dst);
+    free(p->view.dst);
+    if (p->evs)
+        ag_stored_events_free(p->evs, p->n);
+    free(p->member);
+    memset(p, 0, sizeof *p);
+}
+
+/* Events an in-place splice of member's run moves in v. */
+static size_t moved_in_place(const ag_stored_event *v, size_t n_v, const char *member, size_t n)
+{
+    size_t lo, hi;
+    if (!ag_imports_member_run(v, n_v, member, &lo, &hi))
+        return SIZE_MAX;
+    return hi - lo == n ? 0 : n_v - hi;
+}
+
+bool ag_service_publish_is_small(const ag_service *svc, const char *member, size_t n)
+{
+    size_t a = moved_in_place(svc->imports, svc->n_imports, member, n);
+    size_t b = moved_in_place(svc->feed_evs, svc->n_feed_evs, member, n);
+    return a <= AG_PUBLISH_CHUNK && b <= AG_PUBLISH_CHUNK - a;
+}
+
+int ag_service_publish_begin(ag_service *svc, ag_import_publish *p, const char *member,
+                             ag_stored_event *evs, size_t n, char **err)
+{
+    memset(p, 0, sizeof *p);
+    p->evs = evs;
+    p->n = n;
+    p->version = svc->arrays_version;
+    p->member = strdup(member);
+    if (p->member &&
+        ag_run_copy_start(&p->imports, svc->imports, svc->n_imports, member, evs, n,
+                          &svc->spare[0]) == 0 &&
+        ag_run_copy_start(&p->view, svc->feed_evs, svc->n_feed_evs, member, evs, n,
+                          &svc->spare[1]) == 0)
+        return 0;
+    ag_service_publish_abort(p);
+    *err = strdup("out of memory publishing imported events");
+    return -1;
+}
+
+bool ag_service_publish_step(ag_service *svc, ag_import_publish *p)
+{
+    if (svc->arrays_version != p->version)
+        return true; /* end() falls back */
+    size_t left = AG_PUBLISH_CHUNK, before = p->imports.done;
+    if (!ag_run_copy_step(&p->imports, left))
+        return false;
+    left -= p->imports.done - before;
+    return ag_run_copy_step(&p->view, left);
+}
+
+/* The array that was replaced becomes the next copy's. */
+static void keep_spare(ag_event_buf *spare, ag_stored_event *v, size_t cap)
+{
+    free(spare->v);
+    *spare = (ag_event_buf){v, v ? cap : 0};
+}
+
+/* The copies replace the arrays; the old run's events go. */
+static void install_copies(ag_service *svc, ag_import_publish *p)
+{
+    ag_imports_free_contents(svc->imports + p->imports.lo, p->imports.hi - p->imports.lo);
+    keep_spare(&svc->spare[0], svc->imports, svc->cap[0]);
+    svc->imports = p->imports.dst;
+    svc->n_imports = p->imports.n_dst;
+    svc->cap[0] = p->imports.cap;
+    keep_spare(&svc->spare[1], svc->feed_evs, svc->cap[1]);
+    svc->feed_evs = p->view.dst;
+    svc->n_feed_evs = p->view.n_dst;
+    svc->cap[1] = p->view.cap;
+    svc->arrays_version++;
+    free(p->evs); /* its events now live in imports */
+    p->imports.dst = p->view.dst = NULL;
+    p->evs = NULL;
+}
+
+int ag_service_publish_end(ag_service *svc, ag_import_publish *p, char **err)
+{
+    bool complete = p->imports.done == p->imports.n_dst && p->view.done == p->view.n_dst;
+    if (svc->arrays_version != p->version || !complete) {
+        ag_stored_event *evs = p->evs;
+        size_t n = p->n;
+        char *member = p->member;
+        p->evs = NULL;
+        p->member = NULL;
+        ag_service_publish_abort(p);
+        int rc = ag_service_import_publish(svc, member, evs, n, err);
+        free(member);
+        return rc;
+    }
+    const ag_stored_event *old = svc->imports + p->imports.lo;
+    invalidate_import(svc, p->member, old, p->imports.hi - p->imports.lo, p->evs, p->n);
+    raise_last_modified(svc, p->evs, p->n);
+    install_copies(svc, p);
+    ag_service_publish_abort(p);
+    return 0;
 }
 
 int ag_service_import(ag_service *svc, const char *source, const char *member,
@@ -348,6 +469,8 @@ void ag_service_close(ag_service *svc)
     ag_stored_events_free(svc->evs, svc->n_evs);
     ag_stored_events_free(svc->imports, svc->n_imports);
     free(svc->feed_evs);
+    free(svc->spare[0].v);
+    free(svc->spare[1].v);
     if (svc->store)
         ag_store_close(svc->store);
     if (svc->cfg)
