@@ -333,12 +333,10 @@ static void replace_run(ag_stored_event *all, size_t *n_all, size_t lo, size_t h
     *n_all = *n_all - (hi - lo) + n_fresh;
 }
 
-int ag_imports_splice_view(ag_stored_event **view, size_t *n_view, const char *member,
+int ag_imports_splice_view(ag_stored_event **view, size_t *n_view, size_t lo, size_t hi,
                            const ag_stored_event *fresh, size_t n_fresh)
 {
-    size_t lo, hi;
-    if (!ag_imports_member_run(*view, *n_view, member, &lo, &hi) ||
-        reserve_run(view, *n_view, lo, hi, n_fresh) < 0)
+    if (reserve_run(view, *n_view, lo, hi, n_fresh) < 0)
         return -1;
     replace_run(*view, n_view, lo, hi, fresh, n_fresh);
     return 0;

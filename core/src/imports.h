@@ -45,12 +45,14 @@ bool ag_imports_member_run(const ag_stored_event *all, size_t n, const char *mem
                            size_t *hi);
 
 /* Replaces, in *view (*n_view shallow copies sorted by uid, such as the
- * feeds' merge of the network's and the imported events), member's run by
- * shallow copies of fresh: the same in-place move as ag_imports_splice, for
- * an array that owns nothing. Network uids never contain ':', so the
- * member's imported events are one run there too. 0, or -1 on out of
- * memory (nothing changed). */
-int ag_imports_splice_view(ag_stored_event **view, size_t *n_view, const char *member,
+ * feeds' merge of the network's and the imported events), the member's run
+ * [lo, hi) by shallow copies of fresh: the same in-place move as
+ * ag_imports_splice, for an array that owns nothing. The run is found
+ * (ag_imports_member_run) before the events it copies are freed: its uids
+ * are not read here. Network uids never contain ':', so the member's
+ * imported events are one run there too. 0, or -1 on out of memory
+ * (nothing changed). */
+int ag_imports_splice_view(ag_stored_event **view, size_t *n_view, size_t lo, size_t hi,
                            const ag_stored_event *fresh, size_t n_fresh);
 
 /* Frees what n events own, not the array they sit in. */

@@ -230,8 +230,6 @@ static void invalidate_import(ag_service *svc, const char *member, const ag_stor
     free(prefixes);
 }
 
-/* The feeds' view takes the member's new run in place, as imports did; a
- * failed move falls back to a full merge. */
 /* The in-place splices realloc to the exact size when they grow. */
 static void note_size(size_t *cap, size_t before, size_t after)
 {
@@ -239,12 +237,14 @@ static void note_size(size_t *cap, size_t before, size_t after)
         *cap = after;
 }
 
-static int publish_member_run(ag_service *svc, const char *member)
+/* The feeds' view takes the member's new run (at lo in imports, n long)
+ * in place of [vlo, vhi), as imports did; a failed move falls back to a
+ * full merge. */
+static int publish_member_run(ag_service *svc, size_t lo, size_t n, size_t vlo, size_t vhi)
 {
-    size_t lo, hi, before = svc->n_feed_evs;
-    if (ag_imports_member_run(svc->imports, svc->n_imports, member, &lo, &hi) &&
-        ag_imports_splice_view(&svc->feed_evs, &svc->n_feed_evs, member, svc->imports + lo,
-                               hi - lo) == 0) {
+    size_t before = svc->n_feed_evs;
+    if (ag_imports_splice_view(&svc->feed_evs, &svc->n_feed_evs, vlo, vhi, svc->imports + lo, n) ==
+        0) {
         note_size(&svc->cap[1], before, svc->n_feed_evs);
         return 0;
     }
@@ -274,8 +274,10 @@ int ag_service_import_store(ag_service *svc, const char *source, const char *mem
 int ag_service_import_publish(ag_service *svc, const char *member, ag_stored_event *evs, size_t n,
                               char **err)
 {
-    size_t lo, hi;
-    if (!ag_imports_member_run(svc->imports, svc->n_imports, member, &lo, &hi)) {
+    /* Both runs are found while the old events' uids are still there. */
+    size_t lo, hi, vlo, vhi;
+    if (!ag_imports_member_run(svc->imports, svc->n_imports, member, &lo, &hi) ||
+        !ag_imports_member_run(svc->feed_evs, svc->n_feed_evs, member, &vlo, &vhi)) {
         ag_stored_events_free(evs, n);
         *err = strdup("out of memory publishing imported events");
         return -1;
@@ -289,7 +291,7 @@ int ag_service_import_publish(ag_service *svc, const char *member, ag_stored_eve
         return -1;
     }
     note_size(&svc->cap[0], before, svc->n_imports);
-    if (publish_member_run(svc, member) == 0)
+    if (publish_member_run(svc, lo, n, vlo, vhi) == 0)
         return 0;
     ag_service_invalidate(svc);
     *err = strdup("out of memory merging imported events");
