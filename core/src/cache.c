@@ -1,5 +1,6 @@
 #include "cache.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,6 +164,27 @@ void ag_cache_clear(ag_cache *c)
 {
     while (c->head)
         remove_entry(c, c->head);
+}
+
+static bool has_prefix(const char *key, const char *const *prefixes, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(key, prefixes[i], strlen(prefixes[i])) == 0)
+            return true;
+    return false;
+}
+
+size_t ag_cache_drop_prefixes(ag_cache *c, const char *const *prefixes, size_t n)
+{
+    size_t dropped = 0;
+    for (entry *e = c->head, *next; e; e = next) {
+        next = e->next;
+        if (has_prefix(e->key, prefixes, n)) {
+            remove_entry(c, e);
+            dropped++;
+        }
+    }
+    return dropped;
 }
 
 void ag_cache_free(ag_cache *c)

@@ -1,8 +1,10 @@
 #include "daemon.h"
 
 #include "http.h"
+#include "import_queue.h"
 #include "imports.h"
 #include "log.h"
+#include "loop_busy.h"
 #include "net.h"
 #include "clock.h"
 #include "plugin_host.h"
@@ -42,6 +44,8 @@ typedef struct {
     uv_timer_t debounce, tick, deadline, watchdog;
     uv_timer_t store_retry;  /* a reload that failed on the store, tried again */
     uint64_t store_retry_ms; /* next retry delay; 0 when the last reload reached the store */
+    ag_loop_busy busy;
+    ag_import_queue imports; /* members' batches, stored over several turns */
     ag_ops status;
     bool stopping;
     bool http_down, reminders_drained, finished; /* the steps of a stop */
@@ -199,8 +203,9 @@ static void close_own(ag_daemon *d)
     if (!d->handles_ready)
         return;
     d->handles_ready = false;
-    void *handles[] = {&d->sig_hup,  &d->sig_term,  &d->sig_int,  &d->debounce,   &d->tick,
-                       &d->deadline, &d->watch_dir, &d->watchdog, &d->store_retry};
+    void *handles[] = {&d->sig_hup,     &d->sig_term,    &d->sig_int,   &d->debounce,
+                       &d->tick,        &d->deadline,    &d->watch_dir, &d->watchdog,
+                       &d->store_retry, &d->busy.prepare};
     for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
         close_handle(handles[i]);
     if (d->watching_events)
@@ -225,6 +230,8 @@ static void finish_stop(ag_daemon *d)
         return;
     d->finished = true;
     ag_scheduler_abandon(d->reminders);
+    /* Before fini: a batch's done would call into a plugin being unloaded. */
+    ag_import_queue_close(&d->imports);
     ag_plugins_fini(d->plugins);
     ag_scheduler_stop(d->reminders);
     stop_net(d);
@@ -313,6 +320,8 @@ static void init_handles(ag_daemon *d)
     if (wd)
         ag_log(AG_LOG_INFO, "systemd watchdog: pinging every %llu ms",
                (unsigned long long)(wd / 2000));
+    if (ag_loop_busy_start(&d->busy, &d->loop, d->svc.metrics) < 0)
+        ag_log(AG_LOG_WARNING, "loop turns are not measured");
     d->handles_ready = true;
     uv_fs_event_init(&d->loop, &d->watch_dir);
     d->watch_dir.data = d;
@@ -417,29 +426,88 @@ static void free_rows(ag_import_row *rows, size_t n)
     ag_import_rows_free(rows, n);
 }
 
+/* A member's batch as rows; NULL on out of memory. */
+static ag_import_row *batch_rows(ag_daemon *d, const char *member, const agendad_source_event *evs,
+                                 size_t n)
+{
+    ag_import_row *rows = calloc(n ? n : 1, sizeof *rows);
+    if (!rows)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (ag_import_row_from_source(d->svc.cfg, member, &evs[i], &rows[i]) < 0) {
+            free_rows(rows, i);
+            return NULL;
+        }
+    return rows;
+}
+
+static void log_written(const char *source, const char *member, int written)
+{
+    if (written > 0)
+        ag_log(AG_LOG_INFO, "%s: %d imported events of %s written", source, written, member);
+}
+
 /* A member's batch from an event source (sync) into the store and feeds. */
 static int plugin_source_import(void *data, const char *source, const char *member,
                                 const agendad_source_event *evs, size_t n, char **err)
 {
     ag_daemon *d = data;
-    ag_import_row *rows = calloc(n ? n : 1, sizeof *rows);
+    ag_import_row *rows = batch_rows(d, member, evs, n);
     if (!rows) {
         *err = strdup("out of memory");
         return -1;
     }
-    for (size_t i = 0; i < n; i++)
-        if (ag_import_row_from_source(d->svc.cfg, member, &evs[i], &rows[i]) < 0) {
-            free_rows(rows, i);
-            *err = strdup("out of memory");
-            return -1;
-        }
     int written = 0;
     int rc =
         ag_service_import(&d->svc, source, member, rows, n, (int64_t)time(NULL), &written, err);
     free_rows(rows, n);
-    if (rc == 0 && written > 0)
-        ag_log(AG_LOG_INFO, "%s: %d imported events of %s written", source, written, member);
+    if (rc == 0)
+        log_written(source, member, written);
     return rc;
+}
+
+/* The plugin host's callback and what the log line needs. */
+typedef struct {
+    char *source, *member;
+    void (*done)(int rc, const char *err, void *ctx);
+    void *ctx;
+} import_report;
+
+static void on_imported(int rc, int written, const char *err, void *data)
+{
+    import_report *r = data;
+    if (rc == 0)
+        log_written(r->source, r->member, written);
+    r->done(rc, err, r->ctx);
+    free(r->source);
+    free(r->member);
+    free(r);
+}
+
+static int plugin_source_import_async(void *data, const char *source, const char *member,
+                                      const agendad_source_event *evs, size_t n,
+                                      void (*done)(int rc, const char *err, void *ctx), void *ctx,
+                                      char **err)
+{
+    ag_daemon *d = data;
+    import_report *r = calloc(1, sizeof *r);
+    ag_import_row *rows = r ? batch_rows(d, member, evs, n) : NULL;
+    if (rows) {
+        *r = (import_report){strdup(source), strdup(member), done, ctx};
+        /* The queue takes the rows over, also when it fails. */
+        if (!r->source || !r->member)
+            free_rows(rows, n);
+        else if (ag_import_queue_submit(&d->imports, source, member, rows, n, (int64_t)time(NULL),
+                                        on_imported, r) == 0)
+            return 0;
+    }
+    if (r) {
+        free(r->source);
+        free(r->member);
+    }
+    free(r);
+    *err = strdup("out of memory");
+    return -1;
 }
 
 static int plugin_state_get(void *data, const char *key, char **value)
@@ -457,6 +525,20 @@ static int plugin_state_set(void *data, const char *key, const char *value)
     char *err = NULL;
     int rc = value ? ag_store_meta_set(d->svc.store, key, value, &err)
                    : ag_store_meta_delete(d->svc.store, key, &err);
+    if (rc < 0)
+        ag_log(AG_LOG_ERR, "plugin state not saved: %s", err ? err : "failed");
+    free(err);
+    return rc;
+}
+
+static int plugin_state_set_many(void *data, const char *const *keys, const char *const *values,
+                                 size_t n)
+{
+    ag_daemon *d = data;
+    if (!d->svc.store)
+        return -1;
+    char *err = NULL;
+    int rc = ag_store_meta_set_many(d->svc.store, keys, values, n, &err);
     if (rc < 0)
         ag_log(AG_LOG_ERR, "plugin state not saved: %s", err ? err : "failed");
     free(err);
@@ -485,9 +567,12 @@ static int load_plugins(ag_daemon *d)
     ps.data = d;
     ps.event_ics = plugin_event_ics;
     ps.source_import = plugin_source_import;
+    ps.source_import_async = plugin_source_import_async;
     ps.state_get = plugin_state_get;
     ps.state_set = plugin_state_set;
+    ps.state_set_many = plugin_state_set_many;
     ps.event_ical = plugin_event_ical;
+    ag_import_queue_init(&d->imports, &d->loop, &d->svc);
     if (ag_net_new(&d->loop, &d->net) < 0)
         ag_log(AG_LOG_WARNING, "no network client: plugins cannot send or fetch");
     ps.net = d->net;
@@ -556,6 +641,8 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
         free(d);
         return 1;
     }
+    /* Before the first run: libuv counts idle time only when asked first. */
+    uv_loop_configure(&d->loop, UV_METRICS_IDLE_TIME);
     ag_clock_init(); /* a test clock starts with the process, not after loading */
     ag_tz_init();
     int rc = 1;

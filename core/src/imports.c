@@ -262,18 +262,24 @@ static int row_to_event(const ag_import_row *r, ag_stored_event *out)
     return ok ? 0 : -1;
 }
 
+int ag_import_rows_convert(const ag_import_row *rows, size_t n, ag_stored_event *out)
+{
+    for (size_t i = 0; i < n; i++)
+        if (row_to_event(&rows[i], &out[i]) < 0)
+            return -1;
+    return 0;
+}
+
 int ag_import_rows_to_events(const ag_import_row *rows, size_t n, ag_stored_event **out)
 {
     *out = calloc(n ? n : 1, sizeof **out);
     if (!*out)
         return -1;
-    for (size_t i = 0; i < n; i++)
-        if (row_to_event(&rows[i], &(*out)[i]) < 0) {
-            ag_stored_events_free(*out, n);
-            *out = NULL;
-            return -1;
-        }
-    return 0;
+    if (ag_import_rows_convert(rows, n, *out) == 0)
+        return 0;
+    ag_stored_events_free(*out, n);
+    *out = NULL;
+    return -1;
 }
 
 /* First index whose uid is >= prefix: a uid that is not prefixed but
@@ -291,9 +297,8 @@ static size_t lower_bound(const ag_stored_event *v, size_t n, const char *prefix
     return lo;
 }
 
-/* The member's run in *all: [*lo, *hi). false on out of memory. */
-static bool member_run(const ag_stored_event *all, size_t n, const char *member, size_t *lo,
-                       size_t *hi)
+bool ag_imports_member_run(const ag_stored_event *all, size_t n, const char *member, size_t *lo,
+                           size_t *hi)
 {
     char *prefix = NULL;
     if (asprintf(&prefix, "%s:", member) < 0)
@@ -306,33 +311,120 @@ static bool member_run(const ag_stored_event *all, size_t n, const char *member,
     return true;
 }
 
+/* Room for the run [lo, hi) of *all to become n_fresh long; nothing
+ * moves yet, so that a failure leaves *all as it was. */
+static int reserve_run(ag_stored_event **all, size_t n_all, size_t lo, size_t hi, size_t n_fresh)
+{
+    size_t n = n_all - (hi - lo) + n_fresh;
+    ag_stored_event *v = n > n_all ? realloc(*all, n * sizeof *v) : *all;
+    if (!v)
+        return -1;
+    *all = v;
+    return 0;
+}
+
+/* Moves the tail behind [lo, hi) to lo + n_fresh and copies fresh in. */
+static void replace_run(ag_stored_event *all, size_t *n_all, size_t lo, size_t hi,
+                        const ag_stored_event *fresh, size_t n_fresh)
+{
+    if (hi != lo + n_fresh) /* a pull that kept its count moves nothing */
+        memmove(all + lo + n_fresh, all + hi, (*n_all - hi) * sizeof *all);
+    memcpy(all + lo, fresh, n_fresh * sizeof *all);
+    *n_all = *n_all - (hi - lo) + n_fresh;
+}
+
+int ag_imports_splice_view(ag_stored_event **view, size_t *n_view, size_t lo, size_t hi,
+                           const ag_stored_event *fresh, size_t n_fresh)
+{
+    if (reserve_run(view, *n_view, lo, hi, n_fresh) < 0)
+        return -1;
+    replace_run(*view, n_view, lo, hi, fresh, n_fresh);
+    return 0;
+}
+
+void ag_imports_free_contents(ag_stored_event *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ag_event_free(&v[i].ev);
+        free(v[i].imported_from);
+        ag_private_free(&v[i].priv);
+    }
+}
+
+int ag_run_copy_start(ag_run_copy *c, const ag_stored_event *src, size_t n_src, const char *member,
+                      const ag_stored_event *fresh, size_t n_fresh, ag_event_buf *spare)
+{
+    memset(c, 0, sizeof *c);
+    if (!ag_imports_member_run(src, n_src, member, &c->lo, &c->hi))
+        return -1;
+    c->src = src;
+    c->n_src = n_src;
+    c->fresh = fresh;
+    c->n_fresh = n_fresh;
+    c->n_dst = n_src - (c->hi - c->lo) + n_fresh;
+    if (spare->cap < c->n_dst) {
+        free(spare->v);
+        spare->cap = c->n_dst + c->n_dst / 4 + 1024;
+        spare->v = malloc(spare->cap * sizeof *spare->v);
+        if (!spare->v) {
+            spare->cap = 0;
+            return -1;
+        }
+    }
+    c->dst = spare->v;
+    c->cap = spare->cap;
+    *spare = (ag_event_buf){NULL, 0};
+    return 0;
+}
+
+/* Where dst[i] comes from, and how many after it come from the same place. */
+static const ag_stored_event *copy_source(const ag_run_copy *c, size_t i, size_t *run)
+{
+    size_t end_fresh = c->lo + c->n_fresh;
+    if (i < c->lo) {
+        *run = c->lo - i;
+        return c->src + i;
+    }
+    if (i < end_fresh) {
+        *run = end_fresh - i;
+        return c->fresh + (i - c->lo);
+    }
+    *run = c->n_dst - i;
+    return c->src + c->hi + (i - end_fresh);
+}
+
+bool ag_run_copy_step(ag_run_copy *c, size_t max)
+{
+    while (max > 0 && c->done < c->n_dst) {
+        size_t run;
+        const ag_stored_event *from = copy_source(c, c->done, &run);
+        if (run > max)
+            run = max;
+        memcpy(c->dst + c->done, from, run * sizeof *from);
+        c->done += run;
+        max -= run;
+    }
+    return c->done == c->n_dst;
+}
+
 /* In place (realloc, memmove): a fresh 20 MB array per pull cost more in
  * page faults than the copy itself. */
 int ag_imports_splice(ag_stored_event **all, size_t *n_all, const char *member,
                       ag_stored_event *fresh, size_t n_fresh)
 {
     size_t lo, hi;
-    if (!member_run(*all, *n_all, member, &lo, &hi)) {
+    if (!ag_imports_member_run(*all, *n_all, member, &lo, &hi)) {
         ag_stored_events_free(fresh, n_fresh);
         return -1;
     }
-    size_t n_old = hi - lo, n = *n_all - n_old + n_fresh;
+    if (reserve_run(all, *n_all, lo, hi, n_fresh) < 0) {
+        ag_stored_events_free(fresh, n_fresh);
+        return -1;
+    }
     ag_stored_event *v = *all;
-    if (n > *n_all && !(v = realloc(*all, n * sizeof *v))) {
-        ag_stored_events_free(fresh, n_fresh);
-        return -1;
-    }
-    *all = v;
-    /* Frees the old run's contents, not the array it sits in. */
-    for (size_t i = lo; i < hi; i++) {
-        ag_event_free(&v[i].ev);
-        free(v[i].imported_from);
-        ag_private_free(&v[i].priv);
-    }
-    memmove(v + lo + n_fresh, v + hi, (*n_all - hi) * sizeof *v);
-    memcpy(v + lo, fresh, n_fresh * sizeof *v);
+    ag_imports_free_contents(v + lo, hi - lo);
+    replace_run(v, n_all, lo, hi, fresh, n_fresh);
     free(fresh);
-    *n_all = n;
     return 0;
 }
 
@@ -381,4 +473,42 @@ bool ag_import_in_category(const ag_config *cfg, const ag_stored_event *sev, con
         return false;
     return ag_network_event_in_category(&sev->ev, id) ||
            in_list(m->sync.categories, m->sync.n_categories, id);
+}
+
+/* Every write of a row moves one of these (SEQUENCE goes up with each). */
+static bool same_version(const ag_stored_event *a, const ag_stored_event *b)
+{
+    return a->sequence == b->sequence && a->last_modified == b->last_modified &&
+           a->removed_at == b->removed_at;
+}
+
+static void touch(const ag_config *cfg, const ag_stored_event *sev, bool *network, bool *categories)
+{
+    if (!*network && ag_import_in_network(cfg, sev))
+        *network = true;
+    for (size_t i = 0; i < cfg->n_categories; i++)
+        if (!categories[i] && ag_import_in_category(cfg, sev, cfg->categories[i].id))
+            categories[i] = true;
+}
+
+bool ag_imports_touched(const ag_config *cfg, const ag_stored_event *old, size_t n_old,
+                        const ag_stored_event *fresh, size_t n_fresh, bool *network,
+                        bool *categories)
+{
+    size_t i = 0, j = 0;
+    bool any = false;
+    while (i < n_old || j < n_fresh) {
+        int c = i == n_old ? 1 : j == n_fresh ? -1 : strcmp(old[i].ev.uid, fresh[j].ev.uid);
+        if (c == 0 && same_version(&old[i], &fresh[j])) {
+            i++;
+            j++;
+            continue;
+        }
+        any = true;
+        if (c <= 0)
+            touch(cfg, &old[i++], network, categories);
+        if (c >= 0)
+            touch(cfg, &fresh[j++], network, categories);
+    }
+    return any;
 }

@@ -909,14 +909,15 @@ static int api_source_submit(agendad_source *src, const agendad_source_event *ev
 
 /* ----------------------------------------- host table: sync (ABI 1.2) */
 
-static int api_source_submit_member(agendad_source *src, const char *member,
-                                    const agendad_source_event *events, size_t n)
+/* The checks and the copy both entries make; 0 with *out (n events), or an
+ * AGENDAD_E* code. */
+static int copy_member_batch(agendad_source *src, const char *member,
+                             const agendad_source_event *events, size_t n,
+                             agendad_source_event **out)
 {
     if (!src || !member || (n && !events))
         return AGENDAD_EINVAL;
     const ag_plugin_services *svc = &src->plugin->host->svc;
-    if (!svc->source_import)
-        return AGENDAD_ESTATE;
     if (!svc->config || !ag_network_member(svc->config(svc->data), member))
         return AGENDAD_ENOENT;
     agendad_source_event *copy = n ? calloc(n, sizeof *copy) : NULL;
@@ -929,14 +930,85 @@ static int api_source_submit_member(agendad_source *src, const char *member,
             return rc;
         }
     }
+    *out = copy;
+    return 0;
+}
+
+static void log_not_stored(agendad_source *src, const char *member, const char *err)
+{
+    host_log(src->plugin->host, AG_LOG_ERR, "plugin %s: events of %s not stored: %s",
+             src->plugin->name, member, err ? err : "failed");
+}
+
+static int api_source_submit_member(agendad_source *src, const char *member,
+                                    const agendad_source_event *events, size_t n)
+{
+    if (src && !src->plugin->host->svc.source_import)
+        return AGENDAD_ESTATE;
+    agendad_source_event *copy = NULL;
+    int rc = copy_member_batch(src, member, events, n, &copy);
+    if (rc != 0)
+        return rc;
+    const ag_plugin_services *svc = &src->plugin->host->svc;
     char *err = NULL;
-    int rc = svc->source_import(svc->data, src->name, member, copy, n, &err);
+    rc = svc->source_import(svc->data, src->name, member, copy, n, &err);
     if (rc < 0)
-        host_log(src->plugin->host, AG_LOG_ERR, "plugin %s: events of %s not stored: %s",
-                 src->plugin->name, member, err ? err : "failed");
+        log_not_stored(src, member, err);
     free(err);
     source_events_free(copy, n);
     return rc < 0 ? AGENDAD_EPLUGIN : 0;
+}
+
+/* What an asynchronous batch needs to report to its plugin. */
+typedef struct {
+    agendad_source *src;
+    char *member;
+    void (*done)(int rc, void *data);
+    void *data;
+} async_batch;
+
+static void on_batch_done(int rc, const char *err, void *ctx)
+{
+    async_batch *b = ctx;
+    if (rc < 0)
+        log_not_stored(b->src, b->member, err);
+    b->done(rc < 0 ? AGENDAD_EPLUGIN : 0, b->data);
+    free(b->member);
+    free(b);
+}
+
+static int api_source_submit_member_async(agendad_source *src, const char *member,
+                                          const agendad_source_event *events, size_t n,
+                                          void (*done)(int rc, void *data), void *data)
+{
+    if (src && !src->plugin->host->svc.source_import_async)
+        return AGENDAD_ESTATE;
+    if (!done)
+        return AGENDAD_EINVAL;
+    agendad_source_event *copy = NULL;
+    int rc = copy_member_batch(src, member, events, n, &copy);
+    if (rc != 0)
+        return rc;
+    const ag_plugin_services *svc = &src->plugin->host->svc;
+    async_batch *b = calloc(1, sizeof *b);
+    char *err = NULL;
+    if (!b || !(b->member = strdup(member))) {
+        rc = AGENDAD_ENOMEM;
+    } else {
+        *b = (async_batch){src, b->member, done, data};
+        if (svc->source_import_async(svc->data, src->name, member, copy, n, on_batch_done, b,
+                                     &err) < 0) {
+            log_not_stored(src, member, err);
+            rc = AGENDAD_EPLUGIN;
+        }
+    }
+    if (rc != 0 && b) {
+        free(b->member);
+        free(b);
+    }
+    free(err);
+    source_events_free(copy, n);
+    return rc;
 }
 
 static int api_member_foreach(agendad_plugin *self, int (*fn)(const agendad_member *m, void *data),
@@ -1029,6 +1101,61 @@ static int api_state_set(agendad_plugin *self, const char *key, const char *valu
     free(old);
     free(k);
     return rc < 0 ? AGENDAD_EPLUGIN : 0;
+}
+
+/* Whether key (namespaced) already holds value. */
+static bool state_same(const ag_plugin_services *svc, const char *key, const char *value)
+{
+    char *old = NULL;
+    bool same = svc->state_get(svc->data, key, &old) == 0 &&
+                ((!old && !value) || (old && value && strcmp(old, value) == 0));
+    free(old);
+    return same;
+}
+
+/* The changed ones of n keys, namespaced, into k and v (n slots each). */
+static size_t state_changes(agendad_plugin *self, const char *const *keys,
+                            const char *const *values, size_t n, char **k, const char **v)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *key = state_key(self, keys[i]);
+        if (key && state_same(&self->host->svc, key, values[i])) {
+            free(key);
+            continue;
+        }
+        k[m] = key;
+        v[m++] = values[i];
+    }
+    return m;
+}
+
+static int api_state_set_many(agendad_plugin *self, const char *const *keys,
+                              const char *const *values, size_t n)
+{
+    if (!self || (n && (!keys || !values)))
+        return AGENDAD_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (!keys[i] || !*keys[i])
+            return AGENDAD_EINVAL;
+    const ag_plugin_services *svc = &self->host->svc;
+    if (!svc->state_set_many || !svc->state_get)
+        return AGENDAD_ESTATE;
+    char **k = calloc(n ? n : 1, sizeof *k);
+    const char **v = calloc(n ? n : 1, sizeof *v);
+    int rc = k && v ? 0 : AGENDAD_ENOMEM;
+    size_t m = rc ? 0 : state_changes(self, keys, values, n, k, v);
+    for (size_t i = 0; rc == 0 && i < m; i++)
+        if (!k[i])
+            rc = AGENDAD_ENOMEM;
+    /* Nothing changed: no transaction, no fsync. */
+    if (rc == 0 && m && svc->state_set_many(svc->data, (const char *const *)k, v, m) < 0)
+        rc = AGENDAD_EPLUGIN;
+    for (size_t i = 0; i < m; i++)
+        free(k[i]);
+    free(k);
+    free(v);
+    return rc;
 }
 
 static int api_event_ical(agendad_plugin *self, const agendad_event *ev, const char *lang,
@@ -1388,6 +1515,8 @@ static const agendad_host host_table_template = {
     .state_get = api_state_get,
     .state_set = api_state_set,
     .event_ical = api_event_ical,
+    .source_submit_member_async = api_source_submit_member_async,
+    .state_set_many = api_state_set_many,
 };
 
 /* ---------------------------------------------------------------- loading */

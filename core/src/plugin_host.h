@@ -64,8 +64,17 @@ typedef struct {
      * value NULL deletes. Keys are already namespaced by plugin. */
     int (*source_import)(void *data, const char *source, const char *member,
                          const agendad_source_event *evs, size_t n, char **err);
+    /* ABI 1.7: the same over later loop turns. 0 when queued: done(rc, err,
+     * ctx) then runs once on the loop (err borrowed, NULL when rc is 0);
+     * -1 with *err when not (done will not run). */
+    int (*source_import_async)(void *data, const char *source, const char *member,
+                               const agendad_source_event *evs, size_t n,
+                               void (*done)(int rc, const char *err, void *ctx), void *ctx,
+                               char **err);
     int (*state_get)(void *data, const char *key, char **value);
     int (*state_set)(void *data, const char *key, const char *value);
+    /* ABI 1.7: n keys (values[i] NULL deletes) in one transaction. */
+    int (*state_set_many)(void *data, const char *const *keys, const char *const *values, size_t n);
     /* The event feed of uid without slots, in lang; *out malloc'd. 0 or -1. */
     int (*event_ical)(void *data, const char *uid, const char *lang, char **out, size_t *len);
     /* The network client plugins use (ABI 1.1); NULL: their requests fail

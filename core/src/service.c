@@ -6,6 +6,7 @@
 #include "network.h"
 #include "tz.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,8 @@ static int merge_feed_events(ag_service *svc)
     if (!all)
         return -1;
     svc->feed_evs = all;
+    svc->cap[1] = n;
+    svc->arrays_version++;
     size_t i = 0, j = 0, k = 0;
     while (i < svc->n_evs || j < svc->n_imports) {
         bool take_ev = j == svc->n_imports ||
@@ -129,6 +132,7 @@ static int remerge(ag_service *svc)
     free(svc->feed_evs);
     svc->feed_evs = NULL;
     svc->n_feed_evs = 0;
+    svc->arrays_version++;
     return -1;
 }
 
@@ -168,24 +172,232 @@ static int load_imports(ag_service *svc, char **err)
     ag_stored_events_free(svc->imports, svc->n_imports);
     svc->imports = evs;
     svc->n_imports = n;
+    svc->cap[0] = n;
+    svc->arrays_version++;
     return 0;
 }
 
-/* After a pull of member's feed changed the store: only its events are read
- * again. */
-static int reload_member_imports(ag_service *svc, const char *member, char **err)
+static const char *kind_key(ag_feed_kind k);
+
+/* NULL on out of memory (asprintf leaves its pointer undefined then). */
+static char *key_prefix(ag_feed_kind kind, const char *key, const char *sep)
 {
-    ag_import_row *rows;
-    size_t n;
-    if (ag_store_load_member_imports(svc->store, member, &rows, &n, err) < 0)
-        return -1;
-    ag_stored_event *evs;
-    int rc = ag_import_rows_to_events(rows, n, &evs);
-    ag_import_rows_free(rows, n);
-    if (rc < 0 || ag_imports_splice(&svc->imports, &svc->n_imports, member, evs, n) < 0) {
-        *err = strdup("out of memory loading imported events");
+    char *out = NULL;
+    return asprintf(&out, "%s|%s%s", kind_key(kind), key, sep) < 0 ? NULL : out;
+}
+
+/* Prefixes of the cache keys (see cache_key) that a change of member's
+ * imported events reaches; NULL entries on out of memory. */
+static size_t import_prefixes(const ag_config *cfg, const char *member, bool network,
+                              const bool *categories, char **out)
+{
+    size_t n = 0;
+    out[n++] = key_prefix(AG_FEED_MEMBER, member, "|");
+    out[n++] = key_prefix(AG_FEED_EVENT, member, ":");
+    if (network)
+        out[n++] = key_prefix(AG_FEED_NETWORK, "", "");
+    for (size_t i = 0; i < cfg->n_categories; i++)
+        if (categories[i])
+            out[n++] = key_prefix(AG_FEED_CATEGORY, cfg->categories[i].id, "|");
+    return n;
+}
+
+/* Drops the cached feeds that replacing member's run old by fresh changes,
+ * and only those: the others keep their bytes and ETags (a pull of one
+ * member no longer makes the next client of every feed pay a rebuild). */
+static void invalidate_import(ag_service *svc, const char *member, const ag_stored_event *old,
+                              size_t n_old, const ag_stored_event *fresh, size_t n_fresh)
+{
+    const ag_config *cfg = svc->cfg;
+    bool network = false;
+    bool *cats = calloc(cfg->n_categories + 1, sizeof *cats);
+    char **prefixes = calloc(cfg->n_categories + 3, sizeof *prefixes);
+    if (!cats || !prefixes) {
+        ag_service_invalidate(svc);
+    } else if (ag_imports_touched(cfg, old, n_old, fresh, n_fresh, &network, cats)) {
+        size_t n = import_prefixes(cfg, member, network, cats, prefixes);
+        bool ok = true;
+        for (size_t i = 0; i < n; i++)
+            ok = ok && prefixes[i];
+        if (ok)
+            ag_cache_drop_prefixes(svc->cache, (const char *const *)prefixes, n);
+        else
+            ag_service_invalidate(svc);
+        for (size_t i = 0; i < n; i++)
+            free(prefixes[i]);
+    }
+    free(cats);
+    free(prefixes);
+}
+
+/* The in-place splices realloc to the exact size when they grow. */
+static void note_size(size_t *cap, size_t before, size_t after)
+{
+    if (after > before)
+        *cap = after;
+}
+
+/* The feeds' view takes the member's new run (at lo in imports, n long)
+ * in place of [vlo, vhi), as imports did; a failed move falls back to a
+ * full merge. */
+static int publish_member_run(ag_service *svc, size_t lo, size_t n, size_t vlo, size_t vhi)
+{
+    size_t before = svc->n_feed_evs;
+    if (ag_imports_splice_view(&svc->feed_evs, &svc->n_feed_evs, vlo, vhi, svc->imports + lo, n) ==
+        0) {
+        note_size(&svc->cap[1], before, svc->n_feed_evs);
+        return 0;
+    }
+    return remerge(svc);
+}
+
+static void raise_last_modified(ag_service *svc, const ag_stored_event *evs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (evs[i].last_modified > svc->last_modified)
+            svc->last_modified = evs[i].last_modified;
+}
+
+int ag_service_import_store(ag_service *svc, const char *source, const char *member,
+                            const ag_import_row *rows, size_t n, int64_t now, int *written,
+                            char **err)
+{
+    *written = 0;
+    if (!svc->store) {
+        *err = strdup("the state database is not open");
         return -1;
     }
+    return ag_store_import_replace(svc->store, source, member, rows, n, now,
+                                   svc->cfg->settings.retention, written, err);
+}
+
+int ag_service_import_publish(ag_service *svc, const char *member, ag_stored_event *evs, size_t n,
+                              char **err)
+{
+    /* Both runs are found while the old events' uids are still there. */
+    size_t lo, hi, vlo, vhi;
+    if (!ag_imports_member_run(svc->imports, svc->n_imports, member, &lo, &hi) ||
+        !ag_imports_member_run(svc->feed_evs, svc->n_feed_evs, member, &vlo, &vhi)) {
+        ag_stored_events_free(evs, n);
+        *err = strdup("out of memory publishing imported events");
+        return -1;
+    }
+    invalidate_import(svc, member, svc->imports + lo, hi - lo, evs, n);
+    raise_last_modified(svc, evs, n);
+    svc->arrays_version++;
+    size_t before = svc->n_imports;
+    if (ag_imports_splice(&svc->imports, &svc->n_imports, member, evs, n) < 0) {
+        *err = strdup("out of memory publishing imported events");
+        return -1;
+    }
+    note_size(&svc->cap[0], before, svc->n_imports);
+    if (publish_member_run(svc, lo, n, vlo, vhi) == 0)
+        return 0;
+    ag_service_invalidate(svc);
+    *err = strdup("out of memory merging imported events");
+    return -1;
+}
+
+void ag_service_publish_abort(ag_import_publish *p)
+{
+    free(p->imports.dst);
+    free(p->view.dst);
+    if (p->evs)
+        ag_stored_events_free(p->evs, p->n);
+    free(p->member);
+    memset(p, 0, sizeof *p);
+}
+
+/* Events an in-place splice of member's run moves in v. */
+static size_t moved_in_place(const ag_stored_event *v, size_t n_v, const char *member, size_t n)
+{
+    size_t lo, hi;
+    if (!ag_imports_member_run(v, n_v, member, &lo, &hi))
+        return SIZE_MAX;
+    return hi - lo == n ? 0 : n_v - hi;
+}
+
+bool ag_service_publish_is_small(const ag_service *svc, const char *member, size_t n)
+{
+    size_t a = moved_in_place(svc->imports, svc->n_imports, member, n);
+    size_t b = moved_in_place(svc->feed_evs, svc->n_feed_evs, member, n);
+    return a <= AG_PUBLISH_CHUNK && b <= AG_PUBLISH_CHUNK - a;
+}
+
+int ag_service_publish_begin(ag_service *svc, ag_import_publish *p, const char *member,
+                             ag_stored_event *evs, size_t n, char **err)
+{
+    memset(p, 0, sizeof *p);
+    p->evs = evs;
+    p->n = n;
+    p->version = svc->arrays_version;
+    p->member = strdup(member);
+    if (p->member &&
+        ag_run_copy_start(&p->imports, svc->imports, svc->n_imports, member, evs, n,
+                          &svc->spare[0]) == 0 &&
+        ag_run_copy_start(&p->view, svc->feed_evs, svc->n_feed_evs, member, evs, n,
+                          &svc->spare[1]) == 0)
+        return 0;
+    ag_service_publish_abort(p);
+    *err = strdup("out of memory publishing imported events");
+    return -1;
+}
+
+bool ag_service_publish_step(ag_service *svc, ag_import_publish *p)
+{
+    if (svc->arrays_version != p->version)
+        return true; /* end() falls back */
+    size_t left = AG_PUBLISH_CHUNK, before = p->imports.done;
+    if (!ag_run_copy_step(&p->imports, left))
+        return false;
+    left -= p->imports.done - before;
+    return ag_run_copy_step(&p->view, left);
+}
+
+/* The array that was replaced becomes the next copy's. */
+static void keep_spare(ag_event_buf *spare, ag_stored_event *v, size_t cap)
+{
+    free(spare->v);
+    *spare = (ag_event_buf){v, v ? cap : 0};
+}
+
+/* The copies replace the arrays; the old run's events go. */
+static void install_copies(ag_service *svc, ag_import_publish *p)
+{
+    ag_imports_free_contents(svc->imports + p->imports.lo, p->imports.hi - p->imports.lo);
+    keep_spare(&svc->spare[0], svc->imports, svc->cap[0]);
+    svc->imports = p->imports.dst;
+    svc->n_imports = p->imports.n_dst;
+    svc->cap[0] = p->imports.cap;
+    keep_spare(&svc->spare[1], svc->feed_evs, svc->cap[1]);
+    svc->feed_evs = p->view.dst;
+    svc->n_feed_evs = p->view.n_dst;
+    svc->cap[1] = p->view.cap;
+    svc->arrays_version++;
+    free(p->evs); /* its events now live in imports */
+    p->imports.dst = p->view.dst = NULL;
+    p->evs = NULL;
+}
+
+int ag_service_publish_end(ag_service *svc, ag_import_publish *p, char **err)
+{
+    bool complete = p->imports.done == p->imports.n_dst && p->view.done == p->view.n_dst;
+    if (svc->arrays_version != p->version || !complete) {
+        ag_stored_event *evs = p->evs;
+        size_t n = p->n;
+        char *member = p->member;
+        p->evs = NULL;
+        p->member = NULL;
+        ag_service_publish_abort(p);
+        int rc = ag_service_import_publish(svc, member, evs, n, err);
+        free(member);
+        return rc;
+    }
+    const ag_stored_event *old = svc->imports + p->imports.lo;
+    invalidate_import(svc, p->member, old, p->imports.hi - p->imports.lo, p->evs, p->n);
+    raise_last_modified(svc, p->evs, p->n);
+    install_copies(svc, p);
+    ag_service_publish_abort(p);
     return 0;
 }
 
@@ -195,24 +407,24 @@ int ag_service_import(ag_service *svc, const char *source, const char *member,
     int count = 0;
     if (written)
         *written = 0;
-    if (!svc->store) {
-        *err = strdup("the state database is not open");
-        return -1;
-    }
-    if (ag_store_import_replace(svc->store, source, member, rows, n, now,
-                                svc->cfg->settings.retention, &count, err) < 0)
+    if (ag_service_import_store(svc, source, member, rows, n, now, &count, err) < 0)
         return -1;
     if (written)
         *written = count;
     if (count == 0)
         return 0;
-    if (reload_member_imports(svc, member, err) < 0)
+    ag_import_row *stored;
+    size_t n_stored;
+    if (ag_store_load_member_imports(svc->store, member, &stored, &n_stored, err) < 0)
         return -1;
-    int rc = remerge(svc);
-    published_changed(svc);
-    if (rc < 0)
-        *err = strdup("out of memory merging imported events");
-    return rc;
+    ag_stored_event *evs;
+    int rc = ag_import_rows_to_events(stored, n_stored, &evs);
+    ag_import_rows_free(stored, n_stored);
+    if (rc < 0) {
+        *err = strdup("out of memory loading imported events");
+        return -1;
+    }
+    return ag_service_import_publish(svc, member, evs, n_stored, err);
 }
 
 /* Reconciles cfg into the store and loads the result; on failure the store
@@ -264,6 +476,8 @@ void ag_service_close(ag_service *svc)
     ag_stored_events_free(svc->evs, svc->n_evs);
     ag_stored_events_free(svc->imports, svc->n_imports);
     free(svc->feed_evs);
+    free(svc->spare[0].v);
+    free(svc->spare[1].v);
     if (svc->store)
         ag_store_close(svc->store);
     if (svc->cfg)

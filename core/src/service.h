@@ -9,6 +9,7 @@
 #include "cache.h"
 #include "config.h"
 #include "feed.h"
+#include "imports.h"
 #include "store.h"
 
 #include <stdbool.h>
@@ -31,9 +32,14 @@ typedef struct {
     size_t n_imports;
     ag_stored_event *feed_evs; /* evs and imports merged in uid order: shallow copies */
     size_t n_feed_evs;
-    bool have_events;      /* false until the store answered once: then 503 */
-    int64_t generation;    /* bumps whenever evs or cfg change */
-    int64_t last_modified; /* newest last_modified among evs */
+    bool have_events;        /* false until the store answered once: then 503 */
+    int64_t generation;      /* bumps whenever evs or cfg change */
+    int64_t last_modified;   /* newest last_modified among evs */
+    uint64_t arrays_version; /* bumps whenever imports or feed_evs is replaced or moved */
+    /* [0]: imports, [1]: feed_evs. cap: a lower bound of the array's
+     * capacity; spare: the array a stepwise publication copies into. */
+    size_t cap[2];
+    ag_event_buf spare[2];
     ag_cache *cache;
     struct ag_metrics *metrics; /* feed builds are measured when set (the daemon's) */
     int busy_timeout_ms;        /* store lock wait once set; 0: the store's default */
@@ -65,6 +71,49 @@ ag_reload_result ag_service_reload(ag_service *svc, int64_t now, ag_reconcile_st
  * rebuilt. *written (may be NULL): rows written. 0, or -1 with *err. */
 int ag_service_import(ag_service *svc, const char *source, const char *member,
                       const ag_import_row *rows, size_t n, int64_t now, int *written, char **err);
+
+/* ag_service_import in steps, so that the loop serves requests between
+ * them (see import_queue.h): the store write alone (one transaction; *written
+ * rows, 0 when the batch changed nothing), then, once the member's stored
+ * rows were read back and made events, their publication in one go: evs
+ * (n events sorted by uid, taken over) replace the member's events in the
+ * feeds, and only the cached feeds they change are dropped. 0, or -1 with
+ * *err (publish: nothing published changed, unless merging failed). */
+int ag_service_import_store(ag_service *svc, const char *source, const char *member,
+                            const ag_import_row *rows, size_t n, int64_t now, int *written,
+                            char **err);
+int ag_service_import_publish(ag_service *svc, const char *member, ag_stored_event *evs, size_t n,
+                              char **err);
+
+/* ag_service_import_publish a part per loop turn, for a large network: the
+ * member's new run goes into copies of imports and feed_evs made
+ * AG_PUBLISH_CHUNK events per step while feeds keep reading the old
+ * arrays, then the copies replace them in one turn. Should something else
+ * replace those arrays meanwhile (a reload's merge), end() falls back to
+ * the in-place way. */
+typedef struct {
+    char *member;
+    ag_stored_event *evs; /* taken over */
+    size_t n;
+    ag_run_copy imports, view;
+    uint64_t version;
+} ag_import_publish;
+
+#define AG_PUBLISH_CHUNK 8192
+
+/* Whether publishing n events of member in place moves at most
+ * AG_PUBLISH_CHUNK events (its run keeps its size, or few events follow
+ * it): then ag_service_import_publish costs less than the copies. */
+bool ag_service_publish_is_small(const ag_service *svc, const char *member, size_t n);
+/* Takes evs over (freed on failure). 0, or -1 with *err. */
+int ag_service_publish_begin(ag_service *svc, ag_import_publish *p, const char *member,
+                             ag_stored_event *evs, size_t n, char **err);
+/* Copies up to AG_PUBLISH_CHUNK more events; true when end() may run. */
+bool ag_service_publish_step(ag_service *svc, ag_import_publish *p);
+/* Publishes (as ag_service_import_publish) and empties p. 0, or -1. */
+int ag_service_publish_end(ag_service *svc, ag_import_publish *p, char **err);
+/* Drops p's copies and events, publishing nothing. */
+void ag_service_publish_abort(ag_import_publish *p);
 
 /* A feed as a blob (new reference; caller unrefs), built or from the cache.
  * key: the canonical cache key (see ag_service_feed_key). Returns NULL with

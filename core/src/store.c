@@ -489,6 +489,22 @@ int ag_store_meta_delete(ag_store *st, const char *key, char **err)
     return rc == SQLITE_DONE ? 0 : ag_store_fail(st, err, "cannot delete meta from");
 }
 
+int ag_store_meta_set_many(ag_store *st, const char *const *keys, const char *const *values,
+                           size_t n, char **err)
+{
+    if (ag_store_exec(st, "BEGIN IMMEDIATE") != SQLITE_OK)
+        return ag_store_fail(st, err, "cannot save meta to");
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = values[i] ? ag_store_meta_set(st, keys[i], values[i], err)
+                       : ag_store_meta_delete(st, keys[i], err);
+    if (rc == 0 && ag_store_exec(st, "COMMIT") != SQLITE_OK)
+        rc = ag_store_fail(st, err, "cannot commit meta to");
+    if (rc < 0)
+        ag_store_rollback(st);
+    return rc < 0 ? -1 : 0;
+}
+
 int ag_store_write_generation(ag_store *st, int64_t gen, char **err)
 {
     char buf[32];

@@ -136,5 +136,10 @@ int ag_store_load_member_imports(ag_store *st, const char *member, ag_import_row
 int ag_store_meta_get(ag_store *st, const char *key, char **value, char **err);
 int ag_store_meta_set(ag_store *st, const char *key, const char *value, char **err);
 int ag_store_meta_delete(ag_store *st, const char *key, char **err);
+/* n keys set (values[i] NULL: deleted) in one transaction: one fsync for a
+ * plugin's whole state instead of one per key. 0, or -1 with *err and
+ * nothing changed. */
+int ag_store_meta_set_many(ag_store *st, const char *const *keys, const char *const *values,
+                           size_t n, char **err);
 
 #endif

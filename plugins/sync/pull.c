@@ -13,6 +13,9 @@
 #include <time.h>
 
 #define STDERR_MAX 4096
+/* Events of the parser's output parsed per loop turn: a thousand at once
+ * held the loop for over 10 ms. */
+#define PARSE_CHUNK 128
 
 static void buf_put(sync_buf *b, const char *s, size_t n)
 {
@@ -161,8 +164,11 @@ static const char *fill_one(const sync_member *m, json_t *o, agendad_source_even
     return NULL;
 }
 
-/* 0, or a plain-words error. */
-static const char *submit(sync_member *m, json_t *arr)
+static void on_stored(int rc, void *data);
+
+/* 0, or a plain-words error. async: the host stores them over later turns
+ * and on_stored ends the pull. */
+static const char *submit(sync_member *m, json_t *arr, bool async)
 {
     sync_plugin *sp = m->sp;
     size_t n = json_array_size(arr);
@@ -171,7 +177,9 @@ static const char *submit(sync_member *m, json_t *arr)
     const char *error = evs && xs ? NULL : "out of memory";
     for (size_t i = 0; !error && i < n; i++)
         error = fill_one(m, json_array_get(arr, i), &evs[i], &xs[i]);
-    int rc = error ? 0 : sp->host->source_submit_member(sp->source, m->id, evs, n);
+    int rc = error   ? 0
+             : async ? sp->host->source_submit_member_async(sp->source, m->id, evs, n, on_stored, m)
+                     : sp->host->source_submit_member(sp->source, m->id, evs, n);
     if (!error && rc != 0)
         error = "the events could not be stored (see the daemon's log)";
     for (size_t i = 0; xs && i < n; i++) {
@@ -186,8 +194,62 @@ static const char *submit(sync_member *m, json_t *arr)
 
 /* --------------------------------------------------------- the child */
 
-/* First turn: how the parser ended, and its output parsed. Sets c->verdict
- * (an error in plain words) or c->parsed. */
+static void child_free(sync_child *c)
+{
+    json_decref(c->parsed);
+    free(c->out_buf.data);
+    free(c->err_buf.data);
+    free(c->body.base);
+    free(c);
+}
+
+static size_t skip_space(const char *s, size_t len, size_t i)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
+        i++;
+    return i;
+}
+
+static void bad_output(sync_child *c)
+{
+    snprintf(c->verdict, sizeof c->verdict, "the calendar parser's output is not valid");
+    c->outcome_read = true;
+}
+
+/* Up to PARSE_CHUNK more events of the output, a JSON array of objects;
+ * the whole array must be valid, as one json_loadb would have it. */
+static void parse_some(sync_child *c)
+{
+    const char *s = c->out_buf.data ? c->out_buf.data : "";
+    size_t len = c->out_buf.len, i = c->parse_pos;
+    for (int k = 0; k < PARSE_CHUNK; k++) {
+        i = skip_space(s, len, i);
+        if (i < len && s[i] == ']') {
+            if (skip_space(s, len, i + 1) != len)
+                bad_output(c);
+            c->outcome_read = true;
+            return;
+        }
+        if (json_array_size(c->parsed) > 0) {
+            if (i >= len || s[i] != ',') {
+                bad_output(c);
+                return;
+            }
+            i = skip_space(s, len, i + 1);
+        }
+        json_error_t e;
+        json_t *ev = json_loadb(s + i, len - i, JSON_DISABLE_EOF_CHECK, &e);
+        if (!ev || json_array_append_new(c->parsed, ev) < 0) {
+            bad_output(c);
+            return;
+        }
+        i += (size_t)e.position;
+    }
+    c->parse_pos = i;
+}
+
+/* First turn: how the parser ended (c->verdict, an error in plain words),
+ * and the start of its output; parse_some reads the rest into c->parsed. */
 static void read_outcome(sync_child *c)
 {
     const char *error = NULL;
@@ -206,31 +268,59 @@ static void read_outcome(sync_child *c)
         c->verdict[strcspn(c->verdict, "\n")] = '\0';
     } else if (c->out_buf.overflow)
         error = "the calendar parser's output was too large";
-    else if (!(c->parsed =
-                   json_loadb(c->out_buf.data ? c->out_buf.data : "", c->out_buf.len, 0, NULL)) ||
-             !json_is_array(c->parsed))
-        error = "the calendar parser's output is not valid";
     if (error)
         snprintf(c->verdict, sizeof c->verdict, "%s", error);
-    c->outcome_read = true;
+    if (c->verdict[0]) {
+        c->outcome_read = true;
+        return;
+    }
+    size_t i = skip_space(c->out_buf.data, c->out_buf.len, 0);
+    if (i >= c->out_buf.len || c->out_buf.data[i] != '[' || !(c->parsed = json_array())) {
+        bad_output(c);
+        return;
+    }
+    c->parse_pos = i + 1;
 }
 
-/* Second turn: the events to the host (the store), and the pull's end. */
+/* Last turn: the events to the host (the store), and the pull's end. */
 static void judge(sync_member *m, sync_child *c)
 {
-    const char *error = c->verdict[0] ? c->verdict : submit(m, c->parsed);
+    const char *error = c->verdict[0] ? c->verdict : submit(m, c->parsed, false);
     if (!error)
         m->events = (long)json_array_size(c->parsed);
     sync_pull_done(m, error, !error);
 }
 
-static void child_free(sync_child *c)
+/* The events to a host that stores them over later turns (ABI 1.7): the
+ * child stays m->child, so that no pull of m starts meanwhile, until
+ * on_stored. false: the host cannot, judge() does it at once. */
+static bool judge_async(sync_member *m, sync_child *c)
 {
-    json_decref(c->parsed);
-    free(c->out_buf.data);
-    free(c->err_buf.data);
-    free(c->body.base);
-    free(c);
+    if (c->verdict[0] || !AGENDAD_HOST_HAS(m->sp->host, source_submit_member_async))
+        return false;
+    const char *error = submit(m, c->parsed, true);
+    if (error) {
+        m->child = NULL;
+        sync_pull_done(m, error, false);
+        child_free(c);
+        return true;
+    }
+    c->storing = true;
+    c->n_events = json_array_size(c->parsed);
+    json_decref(c->parsed); /* the host has its copy */
+    c->parsed = NULL;
+    return true;
+}
+
+static void on_stored(int rc, void *data)
+{
+    sync_member *m = data;
+    sync_child *c = m->child;
+    m->child = NULL;
+    if (rc == 0)
+        m->events = (long)c->n_events;
+    child_free(c);
+    sync_pull_done(m, rc ? "the events could not be stored (see the daemon's log)" : NULL, rc == 0);
 }
 
 static void on_judge_timer(uv_timer_t *t);
@@ -246,14 +336,19 @@ static void arm_judge(sync_plugin *sp)
         uv_timer_start(&sp->judge_head->timer, on_judge_timer, 1, 0);
 }
 
-/* Two turns per member (parse the output, then store it), so that no turn
- * holds the loop for long. */
+/* Several turns per member (how the parser ended, its output a part at a
+ * time, then the events to the host), so that no turn holds the loop for
+ * long. */
 static void on_judge_timer(uv_timer_t *t)
 {
     sync_member *m = t->data;
     sync_plugin *sp = m->sp;
-    if (!m->child->outcome_read) {
-        read_outcome(m->child);
+    sync_child *child = m->child;
+    if (!child->outcome_read) {
+        if (child->parsed)
+            parse_some(child);
+        else
+            read_outcome(child);
         uv_timer_start(t, on_judge_timer, 1, 0);
         return;
     }
@@ -261,10 +356,11 @@ static void on_judge_timer(uv_timer_t *t)
     if (!sp->judge_head)
         sp->judge_tail = NULL;
     m->next_judged = NULL;
-    sync_child *c = m->child;
-    m->child = NULL;
-    judge(m, c);
-    child_free(c);
+    if (!judge_async(m, child)) {
+        m->child = NULL;
+        judge(m, child);
+        child_free(child);
+    }
     arm_judge(sp);
 }
 

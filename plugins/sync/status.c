@@ -16,11 +16,36 @@ static const char *get(sync_member *m, const char *field)
     return m->sp->host->state_get(m->sp->self, key);
 }
 
-static void set(sync_member *m, const char *field, const char *value)
+/* A member's state saved as one batch: one transaction, one fsync, where a
+ * key at a time cost one each (five after every changed pull). */
+#define STATE_KEYS 16
+
+typedef struct {
+    sync_member *m;
+    char keys[STATE_KEYS][300];
+    char nums[STATE_KEYS][32];
+    const char *k[STATE_KEYS], *v[STATE_KEYS];
+    size_t n;
+} state_batch;
+
+static void set(state_batch *b, const char *field, const char *value)
 {
-    char key[300];
-    snprintf(key, sizeof key, "%s.%s", m->id, field);
-    m->sp->host->state_set(m->sp->self, key, value);
+    if (b->n == STATE_KEYS)
+        return;
+    snprintf(b->keys[b->n], sizeof b->keys[b->n], "%s.%s", b->m->id, field);
+    b->k[b->n] = b->keys[b->n];
+    b->v[b->n++] = value;
+}
+
+static void flush(state_batch *b)
+{
+    const agendad_host *h = b->m->sp->host;
+    if (AGENDAD_HOST_HAS(h, state_set_many)) {
+        h->state_set_many(b->m->sp->self, b->k, b->v, b->n);
+        return;
+    }
+    for (size_t i = 0; i < b->n; i++)
+        h->state_set(b->m->sp->self, b->k[i], b->v[i]);
 }
 
 static char *dup_get(sync_member *m, const char *field)
@@ -53,37 +78,40 @@ void sync_state_load(sync_member *m)
     m->dav.last_success = num_get(m, "push_last_success");
 }
 
-static void set_num(sync_member *m, const char *field, int64_t v)
+static void set_num(state_batch *b, const char *field, int64_t v)
 {
-    char buf[32];
-    snprintf(buf, sizeof buf, "%lld", (long long)v);
-    set(m, field, buf);
+    if (b->n == STATE_KEYS)
+        return;
+    snprintf(b->nums[b->n], sizeof b->nums[b->n], "%lld", (long long)v);
+    set(b, field, b->nums[b->n]);
 }
 
 void sync_state_save(sync_member *m, bool full)
 {
-    set(m, "etag", m->etag);
-    set(m, "last_modified", m->last_modified);
-    set(m, "private_data", m->copy_private ? "1" : "0");
-    set(m, "last_error", m->last_error);
-    set_num(m, "events", m->events);
-    set_num(m, "failures", m->failures);
+    state_batch b = {.m = m};
+    set(&b, "etag", m->etag);
+    set(&b, "last_modified", m->last_modified);
+    set(&b, "private_data", m->copy_private ? "1" : "0");
+    set(&b, "last_error", m->last_error);
+    set_num(&b, "events", m->events);
+    set_num(&b, "failures", m->failures);
     if (m->url)
-        set(m, "feed_url", m->url);
+        set(&b, "feed_url", m->url);
     if (m->dav.configured) {
-        set_num(m, "push_pushed", m->dav.pushed);
-        set_num(m, "push_deleted", m->dav.deleted);
-        set_num(m, "push_conflicts", m->dav.conflicts);
-        set(m, "push_last_error", m->dav.last_error);
+        set_num(&b, "push_pushed", m->dav.pushed);
+        set_num(&b, "push_deleted", m->dav.deleted);
+        set_num(&b, "push_conflicts", m->dav.conflicts);
+        set(&b, "push_last_error", m->dav.last_error);
     }
-    if (!full)
-        return;
-    if (m->dav.configured) {
-        set_num(m, "push_last_attempt", m->dav.last_attempt);
-        set_num(m, "push_last_success", m->dav.last_success);
+    if (full && m->dav.configured) {
+        set_num(&b, "push_last_attempt", m->dav.last_attempt);
+        set_num(&b, "push_last_success", m->dav.last_success);
     }
-    set_num(m, "last_attempt", m->last_attempt);
-    set_num(m, "last_success", m->last_success);
+    if (full) {
+        set_num(&b, "last_attempt", m->last_attempt);
+        set_num(&b, "last_success", m->last_success);
+    }
+    flush(&b);
 }
 
 static json_t *time_or_null(int64_t t)

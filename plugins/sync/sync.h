@@ -31,10 +31,13 @@ typedef struct {
     int64_t exit_status;
     int term_signal;
     char spawn_error[300];
-    /* judged in two loop turns (pull.c): */
+    /* judged over several loop turns (pull.c): */
     bool outcome_read;
     char verdict[512];     /* the error, "" when the output is good */
-    struct json_t *parsed; /* the output, an array of events */
+    struct json_t *parsed; /* the output, an array of events, parsed a part per turn */
+    size_t parse_pos;      /* in out_buf: where the next event starts */
+    bool storing;          /* the host has the events (ABI 1.7): on_stored ends the pull */
+    size_t n_events;
 } sync_child;
 
 /* A resource the plugin created in the member's CalDAV collection. */

@@ -12,7 +12,10 @@ the sync plugin. Measures:
   - the latency of /feeds/network.ics as a client sees it during the first
     pull (a separate process, 100 requests a second): p50 / p99 / max;
   - the CPU time of the daemon and of the parsers, which other load on the
-    machine does not skew the way it skews wall-clock times.
+    machine does not skew the way it skews wall-clock times;
+  - the daemon's longest loop turn during the first pull, and how many took
+    over 10 and 50 ms (agendad_loop_busy_seconds): a feed request that
+    arrives during a turn waits for its end.
 
 Targets (issue 5): first pull < 5 s, all-304 pull < 200 ms, no feed request
 slower than 50 ms during the pull.
@@ -232,6 +235,29 @@ def percentile(v, p):
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] if v else float("nan")
 
 
+def loop_turns(port):
+    """The daemon's longest loop turn and how many turns took over 10 and
+    over 50 ms (agendad_loop_busy_seconds on /metrics): what blocks every
+    client, measured inside the daemon rather than through a client."""
+    code, body = get(port, "/metrics")
+    out = {"turn_max_ms": float("nan"), "turns_over_10ms": -1, "turns_over_50ms": -1}
+    if code != 200:
+        return out
+    buckets = {}
+    for line in body.decode().splitlines():
+        if line.startswith("agendad_loop_busy_max_seconds "):
+            out["turn_max_ms"] = float(line.split()[1]) * 1000
+        elif line.startswith("agendad_loop_busy_seconds_bucket{le="):
+            le = line.split('"')[1]
+            buckets[le] = int(float(line.split()[1]))
+        elif line.startswith("agendad_loop_busy_seconds_count "):
+            buckets["count"] = int(float(line.split()[1]))
+    if "count" in buckets and "0.01" in buckets and "0.05" in buckets:
+        out["turns_over_10ms"] = buckets["count"] - buckets["0.01"]
+        out["turns_over_50ms"] = buckets["count"] - buckets["0.05"]
+    return out
+
+
 def cpu_seconds(pid):
     """CPU time of the daemon and of its children it has reaped (the parsers):
     a measure of the work done that the machine's other load does not skew."""
@@ -303,6 +329,7 @@ def run_round(args, tmp, nginx):
                        "p99_ms": percentile(lat, 99), "max_ms": max(lat) if lat else float("nan")}
         first = done - t0
         cpu_daemon, cpu_parsers = cpu_seconds(proc.pid)
+        turns = loop_turns(port)
         # All 304: a reload pulls every member at once.
         before = {m["member"]: m["not_modified"] for m in status(port)}
         t1 = time.monotonic()
@@ -310,7 +337,7 @@ def run_round(args, tmp, nginx):
         done304, st = wait_until(port, lambda m: m["not_modified"] > before[m["member"]], step=0.01)
         return {"first_pull_s": first, "start_to_ready_s": ready - t0,
                 "cpu_daemon_s": cpu_daemon, "cpu_parsers_s": cpu_parsers,
-                "all_304_ms": (done304 - t1) * 1000, **latency,
+                "all_304_ms": (done304 - t1) * 1000, **latency, **turns,
                 "errors": sum(1 for m in st if m["last_error"]),
                 "slowest": [(round(ms, 1), round(at - t0, 2)) for ms, at in slow]}
     finally:
@@ -356,7 +383,8 @@ def main():
     finally:
         nginx.stop()
     keys = ["first_pull_s", "all_304_ms", "p50_ms", "p99_ms", "max_ms", "feed_requests",
-            "cpu_daemon_s", "cpu_parsers_s", "start_to_ready_s", "errors"]
+            "cpu_daemon_s", "cpu_parsers_s", "turn_max_ms", "turns_over_10ms", "turns_over_50ms",
+            "start_to_ready_s", "errors"]
     print(" | ".join(keys))
     for r in rows:
         print(" | ".join(f"{r[k]:.3f}" if isinstance(r[k], float) else str(r[k]) for k in keys))

@@ -110,7 +110,7 @@ def fes_feed(summary="Atelier de co-création", with_second=True):
     return calendar(*evs)
 
 
-def oriental_feed():
+def oriental_feed(*extra):
     y = year()
     series = vevent("weekly@oriental.example", "Permanence",
                     f";TZID=Romance Standard Time:{y}0104T100000",
@@ -126,7 +126,7 @@ def oriental_feed():
                      f":{y}0301T110000Z", "CLASS:PRIVATE\r\n")
     other = vevent("other@oriental.example", "Hors réseau", f":{y}0302T100000Z",
                    f":{y}0302T110000Z")
-    return calendar(series, moved, private, other, zones=WINDOWS_ZONE)
+    return calendar(series, moved, private, other, *extra, zones=WINDOWS_ZONE)
 
 
 class Peer:
@@ -272,6 +272,57 @@ class SyncTest(unittest.TestCase):
         self.assertIn("fes-meknes", out.stdout)
         self.assertIn("2 events", out.stdout)
         self.assertIn("last error:", out.stdout)
+
+    # ------------------------------------------------- cache invalidation
+
+    def builds(self, kind):
+        _, _, body = self.daemon.get("/metrics")
+        m = re.search(r'agendad_feed_builds_total\{kind="%s"\} (\d+)' % kind, body.decode())
+        return int(m.group(1)) if m else 0
+
+    def etags(self, paths):
+        out = {}
+        for p in paths:
+            code, headers, _ = self.daemon.get(p)
+            self.assertEqual(code, 200, p)
+            out[p] = headers["etag"]
+        return out
+
+    def test_a_pull_drops_only_the_feeds_it_touches(self):
+        self.wait_first_pull()
+        network, fes, ori = ("/feeds/network.ics", "/feeds/members/fes-meknes.ics",
+                             "/feeds/members/oriental.ics")
+        cats = ["/feeds/categories/digitalisation.ics",
+                "/feeds/categories/citizen-participation.ics"]
+        paths = [network, fes, ori] + cats
+        before = self.etags(paths)
+        builds = {k: self.builds(k) for k in ("network", "member", "category")}
+        # A new oriental event without a category: oriental lets only its
+        # digitalisation events into the network feed, so only its own feed
+        # changes; the others stay cached, same bytes, same ETags.
+        y = year()
+        self.peer.write("oriental.ics", oriental_feed(
+            vevent("new@oriental.example", "Nouvelle", f":{y}0303T100000Z", f":{y}0303T110000Z")))
+        self.wait_status("oriental", lambda s: s["events"] == 5)
+        after = self.etags(paths)
+        self.assertNotEqual(after[ori], before[ori])
+        for p in [network, fes] + cats:
+            self.assertEqual(after[p], before[p], p)
+        self.assertEqual(self.builds("network"), builds["network"])
+        self.assertEqual(self.builds("category"), builds["category"])
+        self.assertEqual(self.builds("member"), builds["member"] + 1)
+        # fes-meknes lets every event into the network feed (network: true),
+        # and its edited event is a digitalisation one.
+        self.peer.write("fes-meknes.ics", fes_feed("Atelier renommé"))
+        deadline = time.monotonic() + 30
+        while "Atelier renommé" not in self.feed(fes) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        again = self.etags(paths)
+        for p in [network, fes, cats[0]]:
+            self.assertNotEqual(again[p], after[p], p)
+        self.assertIn("Atelier renommé", self.feed(network))
+        self.assertEqual(again[ori], after[ori])
+        self.assertEqual(again[cats[1]], after[cats[1]])
 
     # ---------------------------------------------------------- failures
 

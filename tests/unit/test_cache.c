@@ -117,6 +117,33 @@ static void many_keys_survive_growth_and_clear(void **state)
     ag_cache_free(c);
 }
 
+static void drop_prefixes_leaves_the_others(void **state)
+{
+    (void)state;
+    ag_cache *c = ag_cache_new(8);
+    const char *keys[] = {"network|ar|", "member|fes|ar|", "member|fes-meknes|ar|",
+                          "event|fes:1|ar|", "category|digitalisation|fr|"};
+    for (size_t i = 0; i < 5; i++) {
+        ag_blob *b = blob_of(keys[i]);
+        ag_cache_put(c, keys[i], 1, b);
+        ag_blob_unref(b);
+    }
+    const char *drop[] = {"member|fes|", "event|fes:"};
+    assert_int_equal(ag_cache_drop_prefixes(c, drop, 2), 2);
+    assert_int_equal(ag_cache_size(c), 3);
+    assert_null(ag_cache_get(c, "member|fes|ar|", 1));
+    assert_null(ag_cache_get(c, "event|fes:1|ar|", 1));
+    for (size_t i = 0; i < 5; i++) {
+        if (i == 1 || i == 3)
+            continue;
+        ag_blob *got = ag_cache_get(c, keys[i], 1);
+        assert_non_null(got);
+        ag_blob_unref(got);
+    }
+    assert_int_equal(ag_cache_drop_prefixes(c, drop, 0), 0);
+    ag_cache_free(c);
+}
+
 static void zero_capacity_stores_nothing(void **state)
 {
     (void)state;
@@ -137,6 +164,7 @@ int main(void)
         cmocka_unit_test(least_recently_used_goes_first),
         cmocka_unit_test(put_replaces_existing_key),
         cmocka_unit_test(many_keys_survive_growth_and_clear),
+        cmocka_unit_test(drop_prefixes_leaves_the_others),
         cmocka_unit_test(zero_capacity_stores_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

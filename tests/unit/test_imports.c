@@ -213,6 +213,35 @@ static void splice_replaces_one_members_run(void **state)
     ag_stored_events_free(all, n);
 }
 
+/* The stepwise copy gives the same array as the in-place splice, whatever
+ * the step size, and reuses a large enough spare buffer. */
+static void run_copy_matches_the_splice(void **state)
+{
+    (void)state;
+    const char *start[] = {"event-1", "fe:z", "fes-meknes:a", "fes:a", "fes:b", "rabat:a"};
+    ag_stored_event *all = events_of(start, 6);
+    const char *fresh_uids[] = {"fes:a", "fes:c", "fes:d"};
+    ag_stored_event *fresh = events_of(fresh_uids, 3);
+    const char *want[] = {"event-1", "fe:z", "fes-meknes:a", "fes:a", "fes:c", "fes:d", "rabat:a"};
+    for (size_t step = 1; step <= 8; step++) {
+        ag_event_buf spare = {0};
+        ag_run_copy c;
+        assert_int_equal(ag_run_copy_start(&c, all, 6, "fes", fresh, 3, &spare), 0);
+        assert_null(spare.v);
+        assert_true(c.cap >= c.n_dst);
+        while (!ag_run_copy_step(&c, step))
+            ;
+        assert_uids(c.dst, c.n_dst, want, 7);
+        ag_stored_event *made = c.dst;
+        spare = (ag_event_buf){c.dst, c.cap};
+        assert_int_equal(ag_run_copy_start(&c, all, 6, "fes", fresh, 3, &spare), 0);
+        assert_ptr_equal(c.dst, made);
+        free(c.dst);
+    }
+    ag_stored_events_free(fresh, 3);
+    ag_stored_events_free(all, 6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +250,7 @@ int main(void)
         cmocka_unit_test(duplicate_uids_in_a_batch_are_refused),
         cmocka_unit_test(private_data_is_stored_and_compared),
         cmocka_unit_test(splice_replaces_one_members_run),
+        cmocka_unit_test(run_copy_matches_the_splice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

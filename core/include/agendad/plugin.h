@@ -56,7 +56,7 @@ extern "C" {
 #endif
 
 #define AGENDAD_PLUGIN_ABI_MAJOR 1
-#define AGENDAD_PLUGIN_ABI_MINOR 6
+#define AGENDAD_PLUGIN_ABI_MINOR 7
 
 #if defined(__GNUC__)
 #define AGENDAD_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -632,6 +632,26 @@ struct agendad_host {
      * add: counters and gauges (a counter ignores v < 0); set: gauges. */
     void (*metric_add)(agendad_metric *m, const char *const *values, double v);
     void (*metric_set)(agendad_metric *m, const char *const *values, double v);
+
+    /* --- ABI 1.7: check AGENDAD_HOST_HAS(host, source_submit_member_async)
+     * first. source_submit_member spread over loop turns: the events are
+     * checked and copied before it returns (the caller's may go then), then
+     * stored (one transaction), read back and published a step per turn, so
+     * that feeds are served while a member's thousands of events go in.
+     * Batches are handled one at a time, in the order submitted. done(rc,
+     * data) runs once, on the loop, never during this call: rc 0 when the
+     * batch is in the store and the feeds (or changed nothing), else
+     * AGENDAD_EPLUGIN (the daemon's log says why; the feeds keep the last
+     * good copy). It never runs once the plugin's fini has begun. Returns 0
+     * (queued), or an error as source_submit_member's (done will not run). */
+    int (*source_submit_member_async)(agendad_source *src, const char *member,
+                                      const agendad_source_event *events, size_t n,
+                                      void (*done)(int rc, void *data), void *data);
+    /* state_set for n keys at once, in one transaction: one fsync for what
+     * would otherwise cost one per key (keys and values as state_set's;
+     * unchanged ones are not written). On error nothing changed. */
+    int (*state_set_many)(agendad_plugin *self, const char *const *keys, const char *const *values,
+                          size_t n);
 };
 
 /* True when the running host provides `member` (an entry appended after the
