@@ -217,7 +217,7 @@ int ag_service_import(ag_service *svc, const char *source, const char *member,
 
 /* Reconciles cfg into the store and loads the result; on failure the store
  * rolled back and nothing published changes. */
-static int sync_store(ag_service *svc, const ag_config *cfg, int64_t now, ag_reconcile_stats *stats,
+static int sync_store(ag_service *svc, ag_config *cfg, int64_t now, ag_reconcile_stats *stats,
                       char **err)
 {
     ag_reconcile_stats local;
@@ -233,6 +233,7 @@ static int sync_store(ag_service *svc, const ag_config *cfg, int64_t now, ag_rec
         return -1;
     }
     set_events(svc, evs, n);
+    ag_config_shed_events(cfg);
     return 0;
 }
 
