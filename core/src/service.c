@@ -12,6 +12,9 @@
 #include <time.h>
 
 #define AG_CACHE_ENTRIES 4096
+/* Room for a 10,000-event network feed (about 51 MB) and the smaller
+ * member and category feeds beside it. */
+#define AG_CACHE_BYTES ((size_t)96 << 20)
 #define DAY 86400
 
 static char *dup_or_null(const char *s)
@@ -246,6 +249,8 @@ int ag_service_open(ag_service *svc, const char *config_dir, const ag_overrides 
     svc->overrides.state_path = dup_or_null(ov->state_path);
     svc->overrides.plugin_dir = dup_or_null(ov->plugin_dir);
     svc->cache = ag_cache_new(AG_CACHE_ENTRIES);
+    if (svc->cache)
+        ag_cache_set_max_bytes(svc->cache, AG_CACHE_BYTES);
     if (load_config(svc, &svc->cfg, diags) < 0)
         return -1;
     if (ag_store_open(svc->cfg->settings.state_path, &svc->store, err) < 0)
