@@ -14,7 +14,8 @@ typedef struct entry {
 
 struct ag_cache {
     size_t max, count;
-    size_t nbuckets; /* power of two */
+    size_t max_bytes, bytes; /* body bytes held; max_bytes 0: no bound */
+    size_t nbuckets;         /* power of two */
     entry **buckets;
     entry *head, *tail;
 };
@@ -84,6 +85,7 @@ static void remove_entry(ag_cache *c, entry *e)
     entry **pp = find_slot(c, e->key);
     *pp = e->hnext;
     lru_unlink(c, e);
+    c->bytes -= ag_blob_len(e->blob);
     ag_blob_unref(e->blob);
     free(e->key);
     free(e);
@@ -115,6 +117,26 @@ static void maybe_grow(ag_cache *c)
     c->nbuckets = n;
 }
 
+/* The entry just stored always stays, even alone over the byte bound: a
+ * feed bigger than the bound is still built once per generation, not at
+ * every request. */
+static void evict(ag_cache *c)
+{
+    while (c->count > c->max || (c->max_bytes && c->bytes > c->max_bytes && c->tail != c->head))
+        remove_entry(c, c->tail);
+}
+
+void ag_cache_set_max_bytes(ag_cache *c, size_t max_bytes)
+{
+    c->max_bytes = max_bytes;
+    evict(c);
+}
+
+size_t ag_cache_bytes(const ag_cache *c)
+{
+    return c->bytes;
+}
+
 ag_blob *ag_cache_get(ag_cache *c, const char *key, int64_t gen)
 {
     entry *e = *find_slot(c, key);
@@ -136,11 +158,13 @@ void ag_cache_put(ag_cache *c, const char *key, int64_t gen, ag_blob *b)
     entry *e = *find_slot(c, key);
     if (e) {
         ag_blob_ref(b);
+        c->bytes += ag_blob_len(b) - ag_blob_len(e->blob);
         ag_blob_unref(e->blob);
         e->blob = b;
         e->gen = gen;
         lru_unlink(c, e);
         lru_push_front(c, e);
+        evict(c);
         return;
     }
     e = calloc(1, sizeof *e);
@@ -155,8 +179,8 @@ void ag_cache_put(ag_cache *c, const char *key, int64_t gen, ag_blob *b)
     *slot = e;
     lru_push_front(c, e);
     c->count++;
-    while (c->count > c->max)
-        remove_entry(c, c->tail);
+    c->bytes += ag_blob_len(b);
+    evict(c);
     maybe_grow(c);
 }
 

@@ -3,6 +3,8 @@
  * given joined with the file name, so that the admin can open them. */
 #include "config_internal.h"
 
+#include "arena.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -207,9 +209,13 @@ void ag_config_free(ag_config *cfg)
     for (size_t i = 0; i < cfg->n_categories; i++)
         ag_category_free(&cfg->categories[i]);
     free(cfg->categories);
-    for (size_t i = 0; i < cfg->n_events; i++)
-        ag_event_free(&cfg->events[i]);
-    free(cfg->events);
+    if (cfg->event_arena)
+        ag_arena_free(cfg->event_arena); /* events and all they point to */
+    else {
+        for (size_t i = 0; i < cfg->n_events; i++)
+            ag_event_free(&cfg->events[i]);
+        free(cfg->events);
+    }
     ag_cfgnode_free(cfg->root);
     free(cfg->dir);
     free(cfg);

@@ -96,9 +96,10 @@ typedef struct {
     size_t n_members;
     ag_category *categories;
     size_t n_categories;
-    ag_event *events; /* sorted by uid */
+    ag_event *events; /* sorted by uid; see ag_config_shed_events */
     size_t n_events;
-    ag_cfgnode *root; /* agendad.yaml as a tree (for plugins needing more) */
+    struct ag_arena *event_arena; /* owns events once shed; NULL before */
+    ag_cfgnode *root;             /* agendad.yaml as a tree (for plugins needing more) */
 } ag_config;
 
 /* Parses and validates DIR. Returns 0 and *out on success; on any error
@@ -106,6 +107,12 @@ typedef struct {
  * the first). */
 int ag_config_load(const char *dir, ag_config **out, ag_diags *diags);
 void ag_config_free(ag_config *cfg);
+/* Once the store holds the config's events, the service keeps its own copy
+ * of each (what feeds are built from); a second full copy here doubled the
+ * daemon's memory. This drops every event field but the uid (events stay
+ * sorted by uid) and what the reminder scheduler looks up: host, audience,
+ * reminder channels and extra addresses (the last two are config only). */
+void ag_config_shed_events(ag_config *cfg);
 
 /* Agenda slot kinds, as listed in README.md; NULL-terminated. */
 extern const char *const ag_slot_kinds[];

@@ -13,6 +13,9 @@
 #include <time.h>
 
 #define AG_CACHE_ENTRIES 4096
+/* Room for a 10,000-event network feed (about 51 MB) and the smaller
+ * member and category feeds beside it. */
+#define AG_CACHE_BYTES ((size_t)96 << 20)
 #define DAY 86400
 
 static char *dup_or_null(const char *s)
@@ -429,7 +432,7 @@ int ag_service_import(ag_service *svc, const char *source, const char *member,
 
 /* Reconciles cfg into the store and loads the result; on failure the store
  * rolled back and nothing published changes. */
-static int sync_store(ag_service *svc, const ag_config *cfg, int64_t now, ag_reconcile_stats *stats,
+static int sync_store(ag_service *svc, ag_config *cfg, int64_t now, ag_reconcile_stats *stats,
                       char **err)
 {
     ag_reconcile_stats local;
@@ -445,6 +448,7 @@ static int sync_store(ag_service *svc, const ag_config *cfg, int64_t now, ag_rec
         return -1;
     }
     set_events(svc, evs, n);
+    ag_config_shed_events(cfg);
     return 0;
 }
 
@@ -457,6 +461,8 @@ int ag_service_open(ag_service *svc, const char *config_dir, const ag_overrides 
     svc->overrides.state_path = dup_or_null(ov->state_path);
     svc->overrides.plugin_dir = dup_or_null(ov->plugin_dir);
     svc->cache = ag_cache_new(AG_CACHE_ENTRIES);
+    if (svc->cache)
+        ag_cache_set_max_bytes(svc->cache, AG_CACHE_BYTES);
     if (load_config(svc, &svc->cfg, diags) < 0)
         return -1;
     if (ag_store_open(svc->cfg->settings.state_path, &svc->store, err) < 0)

@@ -223,9 +223,21 @@ def serving(build, tmp, seconds):
 
 # ---- memory and start-up ----
 
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+def mem_mib(pid):
+    """RSS, and what of it is the daemon's own: Private_Dirty (heap, stacks,
+    relocated library data). RSS also counts the clean pages of shared
+    libraries (libcrypto, ICU, sqlite, curl...), which stay in the page cache
+    for every process mapping them and which the kernel drops at will."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        t = f.read()
+    kib = lambda k: int(re.search(rf"^{k}:\s+(\d+)", t, re.M).group(1))
+    return kib("Rss") / 1024, kib("Private_Dirty") / 1024
+
+
+def cpu_s(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def startup(build, tmp, cfg, name):
@@ -236,7 +248,7 @@ def startup(build, tmp, cfg, name):
     try:  # idle: ready (/healthz), no feed built yet
         wait_200(f"http://127.0.0.1:{port}/healthz")
         time.sleep(1)
-        res["idle_rss_mib"] = rss_kib(d.p.pid) / 1024
+        res["idle_rss_mib"], res["idle_dirty_mib"] = mem_mib(d.p.pid)
     finally:
         d.stop()
     for run in ("cold", "warm"):  # cold: empty store; warm: a restart
@@ -245,8 +257,9 @@ def startup(build, tmp, cfg, name):
         try:
             wait_200(f"http://127.0.0.1:{port}/feeds/network.ics")
             res[run + "_first_feed_s"] = time.monotonic() - t0
+            res[run + "_first_feed_cpu_s"] = cpu_s(d.p.pid)
             time.sleep(1)
-            res[run + "_rss_mib"] = rss_kib(d.p.pid) / 1024
+            res[run + "_rss_mib"], res[run + "_dirty_mib"] = mem_mib(d.p.pid)
         finally:
             d.stop()
     return res
@@ -319,21 +332,31 @@ def report(gen_rows, srv, mem, path):
               "Content-Length, like nginx's, so that wrk's parser does not wait for a body.", ""]
     if mem:
         s, m = mem["sample"], mem["10000"]
-        L += ["## Memory and start-up (RSS 1 s after ready, or after the first feed was served)", "",
-              "| config | start | first feed s | RSS MiB |", "|---|---|---:|---:|"]
+        L += ["## Memory and start-up (1 s after ready, or after the first feed was served)", "",
+              "First feed: wall-clock seconds from exec to the first `/feeds/network.ics` "
+              "received, and the CPU seconds the daemon used by then (the machine's other "
+              "load stretches the first, not the second). Private dirty: the pages only "
+              "this process holds (heap, relocated library data) — what another instance "
+              "would add; RSS also counts shared libraries' clean pages (about 16 MiB: "
+              "libcrypto, ICU, sqlite, curl...), shared with every process mapping them.", "",
+              "| config | start | first feed s | CPU s | RSS MiB | private dirty MiB |",
+              "|---|---|---:|---:|---:|---:|"]
         for name, v in (("sample network", s), ("10,000 events × 8 slots", m)):
-            L.append(f"| {name} | idle (ready, no feed built yet) | – | {v['idle_rss_mib']:.1f} |")
+            L.append(f"| {name} | idle (ready, no feed built yet) | – | – | "
+                     f"{v['idle_rss_mib']:.1f} | {v['idle_dirty_mib']:.1f} |")
             for run in ("cold", "warm"):
                 L.append(f"| {name} | {run} ({'empty store' if run == 'cold' else 'restart'}) | "
-                         f"{v[run + '_first_feed_s']:.3f} | {v[run + '_rss_mib']:.1f} |")
+                         f"{v[run + '_first_feed_s']:.3f} | {v[run + '_first_feed_cpu_s']:.2f} | "
+                         f"{v[run + '_rss_mib']:.1f} | {v[run + '_dirty_mib']:.1f} |")
         L += ["", "| target | measured | |", "|---|---|---|",
-              f"| < 16 MiB idle, sample network | {s['idle_rss_mib']:.1f} MiB idle, "
-              f"{s['warm_rss_mib']:.1f} MiB after a feed | {verdict(s['idle_rss_mib'] < 16)} |",
+              f"| < 16 MiB idle, sample network (RSS) | {s['idle_rss_mib']:.1f} MiB idle, "
+              f"{s['warm_rss_mib']:.1f} MiB after a feed (private dirty "
+              f"{s['idle_dirty_mib']:.1f}) | {verdict(s['idle_rss_mib'] < 16)} |",
               f"| < 128 MiB with 10,000 events | {max(m['cold_rss_mib'], m['warm_rss_mib']):.1f} MiB | "
               f"{verdict(max(m['cold_rss_mib'], m['warm_rss_mib']) < 128)} |",
-              f"| first feed < 1 s with 10,000 events | {m['warm_first_feed_s']:.2f} s restart, "
-              f"{m['cold_first_feed_s']:.2f} s empty store | {verdict(m['warm_first_feed_s'] < 1)} "
-              "(restart) |", ""]
+              f"| first feed < 1 s with 10,000 events | {m['warm_first_feed_s']:.2f} s restart "
+              f"({m['warm_first_feed_cpu_s']:.2f} s CPU), {m['cold_first_feed_s']:.2f} s empty "
+              f"store | {verdict(m['warm_first_feed_s'] < 1)} (restart, wall clock) |", ""]
     with open(path, "w") as f:
         f.write("\n".join(L))
     print("\n".join(L))

@@ -156,6 +156,34 @@ static void zero_capacity_stores_nothing(void **state)
     ag_cache_free(c);
 }
 
+static void byte_bound_evicts_least_recent_but_keeps_newest(void **state)
+{
+    (void)state;
+    ag_cache *c = ag_cache_new(16);
+    ag_cache_set_max_bytes(c, 10);
+    ag_blob *a = blob_of("aaaa"), *b = blob_of("bbbb"), *big = blob_of("0123456789abcdef");
+    ag_cache_put(c, "a", 1, a);
+    ag_cache_put(c, "b", 1, b);
+    assert_int_equal(ag_cache_bytes(c), 8);
+    ag_cache_put(c, "big", 1, big); /* over the bound alone: stays, the others go */
+    assert_int_equal(ag_cache_size(c), 1);
+    assert_int_equal(ag_cache_bytes(c), 16);
+    ag_blob *got = ag_cache_get(c, "big", 1);
+    assert_non_null(got);
+    ag_blob_unref(got);
+    ag_cache_put(c, "a", 1, a);
+    assert_int_equal(ag_cache_size(c), 1); /* big was the least recent */
+    assert_int_equal(ag_cache_bytes(c), 4);
+    ag_cache_put(c, "a", 1, b); /* replacing keeps the count right */
+    assert_int_equal(ag_cache_bytes(c), 4);
+    ag_cache_clear(c);
+    assert_int_equal(ag_cache_bytes(c), 0);
+    ag_blob_unref(a);
+    ag_blob_unref(b);
+    ag_blob_unref(big);
+    ag_cache_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -166,6 +194,7 @@ int main(void)
         cmocka_unit_test(many_keys_survive_growth_and_clear),
         cmocka_unit_test(drop_prefixes_leaves_the_others),
         cmocka_unit_test(zero_capacity_stores_nothing),
+        cmocka_unit_test(byte_bound_evicts_least_recent_but_keeps_newest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
