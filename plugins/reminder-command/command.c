@@ -10,6 +10,7 @@
  *   args: ["--quiet"]                       # optional
  *   timeout: 30                             # seconds, then SIGKILL */
 #include "reminder_json.h"
+#include "plugin_opts.h"
 
 #include <agendad/plugin.h>
 #include <signal.h>
@@ -46,9 +47,7 @@ struct run {
 
 static const char *opt(const command *c, const char *key)
 {
-    const agendad_host *h = c->host;
-    const agendad_config_node *n = h->config_get(h->config(c->self), key);
-    return n ? h->config_scalar(n) : NULL;
+    return po_opt(c->host, c->self, key);
 }
 
 static void unlink_run(command *c, run *x)

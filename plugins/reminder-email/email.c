@@ -13,6 +13,7 @@
  *   tls_insecure: false                 # lab setups only */
 #include "mail.h"
 #include "reminder_text.h"
+#include "plugin_opts.h"
 
 #include <agendad/plugin.h>
 #include <stdio.h>
@@ -50,56 +51,20 @@ static void unlink_pending(pending *p)
 
 static const char *opt(const email *em, const char *key)
 {
-    const agendad_host *h = em->host;
-    const agendad_config_node *n = h->config_get(h->config(em->self), key);
-    return n ? h->config_scalar(n) : NULL;
+    return po_opt(em->host, em->self, key);
 }
 
 static bool opt_bool(const email *em, const char *key, bool def)
 {
-    const char *v = opt(em, key);
-    return v ? strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 : def;
-}
-
-static char *read_secret(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char buf[1024];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    buf[strcspn(buf, "\r\n")] = '\0'; /* editors add a final newline */
-    return strdup(buf);
+    return po_opt_bool(em->host, em->self, key, def);
 }
 
 /* A file, or a systemd credential by name, so that no secret sits in the
  * config. */
 static int load_password(email *em)
 {
-    const char *file = opt(em, "password_file");
-    const char *cred = opt(em, "password_credential");
-    char path[4096];
-    if (!file && cred) {
-        const char *dir = getenv("CREDENTIALS_DIRECTORY");
-        if (!dir) {
-            em->host->log(em->self, AGENDAD_LOG_ERR,
-                          "password_credential is set but CREDENTIALS_DIRECTORY is not (run "
-                          "under systemd with LoadCredential=)");
-            return -1;
-        }
-        snprintf(path, sizeof path, "%s/%s", dir, cred);
-        file = path;
-    }
-    if (!file)
-        return 0;
-    em->password = read_secret(file);
-    if (!em->password) {
-        em->host->log(em->self, AGENDAD_LOG_ERR, "cannot read the SMTP password from %s", file);
-        return -1;
-    }
-    return 0;
+    return po_read_secret(em->host, em->self, "password_file", "password_credential",
+                          "SMTP password", &em->password);
 }
 
 static agendad_delivery outcome_of(const agendad_net_result *res)

@@ -15,6 +15,7 @@
  *   timeout: 10                                # seconds
  *   ca_file, tls_insecure                      # as for the email channel */
 #include "reminder_json.h"
+#include "plugin_opts.h"
 
 #include <agendad/plugin.h>
 #include <openssl/evp.h>
@@ -53,40 +54,24 @@ static void unlink_pending(pending *p)
 
 static const char *opt(const webhook *w, const char *key)
 {
-    const agendad_host *h = w->host;
-    const agendad_config_node *n = h->config_get(h->config(w->self), key);
-    return n ? h->config_scalar(n) : NULL;
+    return po_opt(w->host, w->self, key);
 }
 
 static int load_secret(webhook *w)
 {
-    const char *file = opt(w, "secret_file");
-    const char *cred = opt(w, "secret_credential");
-    char path[4096];
-    if (!file && cred && getenv("CREDENTIALS_DIRECTORY")) {
-        snprintf(path, sizeof path, "%s/%s", getenv("CREDENTIALS_DIRECTORY"), cred);
-        file = path;
-    }
-    if (!file) {
+    if (po_read_secret(w->host, w->self, "secret_file", "secret_credential", "webhook secret",
+                       &w->secret) < 0)
+        return -1;
+    if (!w->secret || !w->secret[0]) {
         w->host->log(w->self, AGENDAD_LOG_ERR,
-                     "secret_file (or secret_credential) is required: receivers check the "
-                     "signature");
+                     "secret_file (or secret_credential) is required and must not be empty: "
+                     "receivers check the signature");
+        free(w->secret);
+        w->secret = NULL;
         return -1;
     }
-    FILE *f = fopen(file, "r");
-    char buf[1024];
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[n] = '\0';
-    buf[strcspn(buf, "\r\n")] = '\0';
-    if (!f || !buf[0]) {
-        w->host->log(w->self, AGENDAD_LOG_ERR, "cannot read the webhook secret from %s", file);
-        return -1;
-    }
-    w->secret = strdup(buf);
-    w->secret_len = strlen(buf);
-    return w->secret ? 0 : -1;
+    w->secret_len = strlen(w->secret);
+    return 0;
 }
 
 /* "sha256=" and the lowercase hex HMAC of body. */
