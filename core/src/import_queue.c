@@ -1,17 +1,20 @@
 #include "import_queue.h"
 
 #include "imports.h"
+#include "log.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 typedef enum {
-    STEP_STORE,
-    STEP_READ,
+    STEP_PREPARE,
+    STEP_WRITE,
+    STEP_COMMIT,
     STEP_CONVERT,
     STEP_PUBLISH,
     STEP_COPY,
     STEP_INSTALL,
+    STEP_SWEEP,
     STEP_DONE
 } step;
 
@@ -20,9 +23,11 @@ struct ag_import_job {
     char *source, *member;
     int64_t now;
     step step;
-    ag_import_row *rows; /* the batch, then the rows read back */
+    ag_import_row *rows; /* the batch, which write borrows from */
     size_t n_rows;
-    ag_stored_event *evs; /* made from the rows read back */
+    ag_import_write *write; /* the new set being stored */
+    int64_t gen;            /* its generation, kept once write is freed */
+    ag_stored_event *evs;   /* made from the new set */
     size_t n_evs, converted;
     ag_import_publish publish;
     int written, rc;
@@ -33,6 +38,7 @@ struct ag_import_job {
 
 static void job_free(ag_import_job *j)
 {
+    ag_import_write_free(j->write);
     ag_import_rows_free(j->rows, j->n_rows);
     if (j->evs)
         ag_stored_events_free(j->evs, j->n_evs);
@@ -60,39 +66,58 @@ static step fail(ag_import_job *j, const char *why)
     return STEP_DONE;
 }
 
-static step store(ag_import_queue *q, ag_import_job *j)
+static step prepare(ag_import_queue *q, ag_import_job *j)
 {
-    int rc = ag_service_import_store(q->svc, j->source, j->member, j->rows, j->n_rows, j->now,
-                                     &j->written, &j->err);
-    drop_rows(j);
-    if (rc < 0)
+    ag_store *st = q->svc->store;
+    if (!st)
+        return fail(j, "the state database is not open");
+    if (ag_import_write_prepare(st, j->source, j->member, j->rows, j->n_rows, j->now,
+                                q->svc->cfg->settings.retention, &j->write, &j->written,
+                                &j->err) < 0)
         return fail(j, "cannot store imported events");
-    return j->written ? STEP_READ : STEP_DONE;
+    if (!j->write)
+        return STEP_DONE; /* nothing changed: nothing written */
+    j->gen = ag_import_write_gen(j->write);
+    return STEP_WRITE;
 }
 
-static step read_back(ag_import_queue *q, ag_import_job *j)
+static step write_rows(ag_import_queue *q, ag_import_job *j)
 {
-    if (!q->svc->store)
-        return fail(j, "the state database is not open");
-    if (ag_store_load_member_imports(q->svc->store, j->member, &j->rows, &j->n_rows, &j->err) < 0)
-        return fail(j, "cannot read imported events");
-    j->evs = calloc(j->n_rows ? j->n_rows : 1, sizeof *j->evs);
+    int rc = ag_import_write_step(q->svc->store, j->write, AG_IMPORT_WRITE_CHUNK, &j->err);
+    if (rc < 0)
+        return fail(j, "cannot store imported events");
+    return rc ? STEP_COMMIT : STEP_WRITE;
+}
+
+static step commit(ag_import_queue *q, ag_import_job *j)
+{
+    if (ag_import_write_commit(q->svc->store, j->write, &j->err) < 0)
+        return fail(j, "cannot store imported events");
+    size_t n;
+    ag_import_write_rows(j->write, &n);
+    j->evs = calloc(n ? n : 1, sizeof *j->evs);
     if (!j->evs)
         return fail(j, "out of memory loading imported events");
-    j->n_evs = j->n_rows;
+    j->n_evs = n;
     return STEP_CONVERT;
 }
 
+/* The stored set is what the write made of the batch: converted from
+ * there rather than read back from the store. */
 static step convert(ag_import_job *j)
 {
-    size_t k = j->n_rows - j->converted;
+    size_t n;
+    const ag_import_row *rows = ag_import_write_rows(j->write, &n);
+    size_t k = n - j->converted;
     if (k > AG_IMPORT_CHUNK)
         k = AG_IMPORT_CHUNK;
-    if (ag_import_rows_convert(j->rows + j->converted, k, j->evs + j->converted) < 0)
+    if (ag_import_rows_convert(rows + j->converted, k, j->evs + j->converted) < 0)
         return fail(j, "out of memory loading imported events");
     j->converted += k;
-    if (j->converted < j->n_rows)
+    if (j->converted < n)
         return STEP_CONVERT;
+    ag_import_write_free(j->write);
+    j->write = NULL;
     drop_rows(j);
     return STEP_PUBLISH;
 }
@@ -104,7 +129,7 @@ static step publish(ag_import_queue *q, ag_import_job *j)
     if (ag_service_publish_is_small(q->svc, j->member, j->n_evs)) {
         if (ag_service_import_publish(q->svc, j->member, evs, j->n_evs, &j->err) < 0)
             return fail(j, "cannot publish imported events");
-        return STEP_DONE;
+        return STEP_SWEEP;
     }
     if (ag_service_publish_begin(q->svc, &j->publish, j->member, evs, j->n_evs, &j->err) < 0)
         return fail(j, "cannot publish imported events");
@@ -120,16 +145,32 @@ static step install(ag_import_queue *q, ag_import_job *j)
 {
     if (ag_service_publish_end(q->svc, &j->publish, &j->err) < 0)
         return fail(j, "cannot publish imported events");
-    return STEP_DONE;
+    return STEP_SWEEP;
+}
+
+/* The old set's rows, AG_IMPORT_SWEEP_CHUNK per turn. A failure costs
+ * only space until the next import or start: logged, not the pull's. */
+static step sweep(ag_import_queue *q, ag_import_job *j)
+{
+    char *err = NULL;
+    int n = q->svc->store ? ag_import_sweep_step(q->svc->store, j->member, j->gen,
+                                                 AG_IMPORT_SWEEP_CHUNK, &err)
+                          : 0;
+    if (n < 0)
+        ag_log(AG_LOG_WARNING, "%s", err ? err : "cannot delete old imported events");
+    free(err);
+    return n > 0 ? STEP_SWEEP : STEP_DONE;
 }
 
 static step run_step(ag_import_queue *q, ag_import_job *j)
 {
     switch (j->step) {
-    case STEP_STORE:
-        return store(q, j);
-    case STEP_READ:
-        return read_back(q, j);
+    case STEP_PREPARE:
+        return prepare(q, j);
+    case STEP_WRITE:
+        return write_rows(q, j);
+    case STEP_COMMIT:
+        return commit(q, j);
     case STEP_CONVERT:
         return convert(j);
     case STEP_PUBLISH:
@@ -138,6 +179,8 @@ static step run_step(ag_import_queue *q, ag_import_job *j)
         return copy(q, j);
     case STEP_INSTALL:
         return install(q, j);
+    case STEP_SWEEP:
+        return sweep(q, j);
     case STEP_DONE:
         break;
     }

@@ -2,6 +2,7 @@
  * live in store_events.c, reconcile in store_reconcile.c, tokens in
  * store_tokens.c. */
 #include "store_internal.h"
+#include "store_migration_generations.h"
 #include "store_migration_private.h"
 #include "store_outbox.h"
 
@@ -105,6 +106,8 @@ static const char *const migrations[] = {
     AG_STORE_OUTBOX_SCHEMA,
     /* 4: ATTENDEEs and VALARMs of imported events (sync.private_data). */
     AG_STORE_PRIVATE_DATA_SCHEMA,
+    /* 5: imported rows by generation (store_migration_generations.h). */
+    AG_STORE_IMPORT_GENERATIONS_SCHEMA,
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 
@@ -410,6 +413,7 @@ int ag_store_open_with(const char *path, const ag_store_options *opt, ag_store *
     }
     if (configure(st, opt ? opt->busy_timeout_ms : 0, err) != 0 ||
         (st->readonly ? check_version_readonly(st, err) : migrate(st, err)) != 0 ||
+        (!st->readonly && ag_store_import_sweep_all(st, NULL, err) != 0) ||
         load_generation(st, err) != 0) {
         ag_store_close(st);
         return -1;
@@ -431,6 +435,8 @@ void ag_store_close(ag_store *st)
         sqlite3_finalize(st->stmts[i]);
     for (size_t i = 0; i < sizeof st->outbox_stmts / sizeof st->outbox_stmts[0]; i++)
         sqlite3_finalize(st->outbox_stmts[i]);
+    for (size_t i = 0; i < sizeof st->import_stmts / sizeof st->import_stmts[0]; i++)
+        sqlite3_finalize(st->import_stmts[i]);
     /* close_v2 rather than close: a statement leaked by a bug would make
      * close fail and leave the WAL uncheckpointed. */
     sqlite3_close_v2(st->db);

@@ -119,11 +119,46 @@ void ag_import_rows_free(ag_import_row *rows, size_t n);
  * added, changed ones rewritten with SEQUENCE+1 and LAST-MODIFIED now, missing
  * ones marked removed (published as CANCELLED until they pass), and removed
  * ones whose end is more than retention ago deleted. Nothing at all is written
- * when nothing changed. *written (may be NULL): rows written. One
- * transaction. */
+ * when nothing changed. *written (may be NULL): rows changed. Readers see the
+ * old set or the new one, never a mix (ag_import_write_* below, all at
+ * once). */
 int ag_store_import_replace(ag_store *st, const char *source, const char *member,
                             const ag_import_row *rows, size_t n, int64_t now, int64_t retention,
                             int *written, char **err);
+
+/* The same over several calls, each a short transaction, so that the loop
+ * can serve requests between them:
+ *
+ *   prepare   compares rows with the stored set (one read): *written rows
+ *             change; none: *out NULL and nothing to do. Else *out is the
+ *             new set, which borrows rows' strings: keep rows until
+ *             ag_import_write_free.
+ *   step      writes up to max rows of the new set as a new generation,
+ *             which no reader sees: 1 once every row is in, 0 more to do.
+ *   commit    makes the new generation the member's current one (the only
+ *             moment readers' view changes); fails if another write made
+ *             a generation current since prepare.
+ *   sweep     deletes up to max rows of the member's other generations;
+ *             the number deleted (0: none left).
+ *
+ * An import abandoned at any point (error, kill -9) leaves the old set
+ * current; its rows go at the next sweep or start (ag_store_open). */
+typedef struct ag_import_write ag_import_write;
+int ag_import_write_prepare(ag_store *st, const char *source, const char *member,
+                            const ag_import_row *rows, size_t n, int64_t now, int64_t retention,
+                            ag_import_write **out, int *written, char **err);
+int ag_import_write_step(ag_store *st, ag_import_write *w, size_t max, char **err);
+int ag_import_write_commit(ag_store *st, ag_import_write *w, char **err);
+/* The new set, sorted by uid, as readers will see it once committed
+ * (sequence, created, last_modified, removed_at as stored; member set). */
+const ag_import_row *ag_import_write_rows(const ag_import_write *w, size_t *n);
+const char *ag_import_write_member(const ag_import_write *w);
+int64_t ag_import_write_gen(const ag_import_write *w);
+void ag_import_write_free(ag_import_write *w);
+int ag_import_sweep_step(ag_store *st, const char *member, int64_t keep, size_t max, char **err);
+/* Deletes every generation that is not its member's current one (what a
+ * kill -9 mid-import left); *deleted (may be NULL): generations deleted. */
+int ag_store_import_sweep_all(ag_store *st, int *deleted, char **err);
 /* Every imported row, sorted by uid. Caller frees with ag_import_rows_free. */
 int ag_store_load_imports(ag_store *st, ag_import_row **out, size_t *n, char **err);
 /* The same for one member only: what a pull of its feed may have changed. */

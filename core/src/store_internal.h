@@ -46,6 +46,7 @@ struct ag_store {
     int64_t generation; /* last value read or committed; fallback on read errors */
     sqlite3_stmt *stmts[Q_COUNT_];
     sqlite3_stmt *outbox_stmts[16]; /* store_outbox.c's, prepared on first use */
+    sqlite3_stmt *import_stmts[16]; /* store_import_write.c's, likewise */
 };
 
 /* The statement id, reset with bindings cleared; NULL on a prepare error
@@ -73,6 +74,11 @@ int ag_store_load_locked(ag_store *st, ag_stored_event **out, size_t *n, char **
  * now), or over an existing row (sequence+1, last_modified = now, restored). */
 int ag_store_insert_event(ag_store *st, const ag_event *ev, int64_t now, char **err);
 int ag_store_replace_event(ag_store *st, const ag_event *ev, int64_t now, char **err);
+
+/* member's imported rows (current generation) with their private data,
+ * sorted by uid, in the caller's transaction. */
+int ag_store_select_member_imports(ag_store *st, const char *member, ag_import_row **out, size_t *n,
+                                   char **err);
 
 /* Generation persisted in meta, written inside the caller's transaction. */
 int ag_store_write_generation(ag_store *st, int64_t gen, char **err);
