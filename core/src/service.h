@@ -99,7 +99,7 @@ typedef struct {
     uint64_t version;
 } ag_import_publish;
 
-#define AG_PUBLISH_CHUNK 8192
+#define AG_PUBLISH_CHUNK 2048
 
 /* Whether publishing n events of member in place moves at most
  * AG_PUBLISH_CHUNK events (its run keeps its size, or few events follow

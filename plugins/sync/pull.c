@@ -578,13 +578,17 @@ static void parse_body(sync_member *m, const agendad_net_result *r)
 
 /* ------------------------------------------------------------ fetch */
 
+static void start_waiting_fetches(sync_plugin *sp);
+
 static void on_fetched(const agendad_net_result *r, void *data)
 {
     sync_member *m = data;
     m->xfer = NULL;
     char msg[600];
     if (r->outcome == AGENDAD_NET_CANCELLED)
-        return;
+        return; /* only at fini: sp may be gone */
+    m->sp->n_downloads--;
+    start_waiting_fetches(m->sp);
     if (r->outcome != AGENDAD_NET_OK) {
         snprintf(msg, sizeof msg, "%s", r->error ? r->error : "the transfer failed");
         sync_pull_done(m, msg, false);
@@ -608,7 +612,7 @@ static void on_fetched(const agendad_net_result *r, void *data)
     parse_body(m, r);
 }
 
-void sync_pull(sync_member *m)
+static void start_fetch(sync_member *m)
 {
     sync_plugin *sp = m->sp;
     char inm[1100], ims[200];
@@ -635,12 +639,62 @@ void sync_pull(sync_member *m)
                               .tls_insecure = sp->tls_insecure,
                               .ca_file = sp->ca_file};
     m->last_attempt = (int64_t)time(NULL);
+    sp->n_downloads++;
     int rc = sp->host->http_fetch(sp->self, &req, on_fetched, m, &m->xfer);
     if (rc != 0) {
+        sp->n_downloads--;
         char msg[200];
         snprintf(msg, sizeof msg, "cannot start the transfer: %s", sp->host->strerror(rc));
         sync_pull_done(m, msg, false);
     }
+}
+
+static void start_waiting_fetches(sync_plugin *sp)
+{
+    while (!sp->stopping && sp->fetch_head && sp->n_downloads < SYNC_MAX_DOWNLOADS) {
+        sync_member *m = sp->fetch_head;
+        sp->fetch_head = m->next_fetch;
+        if (!sp->fetch_head)
+            sp->fetch_tail = NULL;
+        m->next_fetch = NULL;
+        m->fetch_waiting = false;
+        if (m->configured)
+            start_fetch(m);
+    }
+}
+
+void sync_pull(sync_member *m)
+{
+    sync_plugin *sp = m->sp;
+    if (m->fetch_waiting)
+        return;
+    if (sp->n_downloads < SYNC_MAX_DOWNLOADS) {
+        start_fetch(m);
+        return;
+    }
+    m->fetch_waiting = true;
+    if (sp->fetch_tail)
+        sp->fetch_tail->next_fetch = m;
+    else
+        sp->fetch_head = m;
+    sp->fetch_tail = m;
+}
+
+static void fetch_dequeue(sync_member *m)
+{
+    sync_plugin *sp = m->sp;
+    sync_member **p = &sp->fetch_head, *prev = NULL;
+    while (*p && *p != m) {
+        prev = *p;
+        p = &(*p)->next_fetch;
+    }
+    if (!*p)
+        return;
+    *p = m->next_fetch;
+    if (sp->fetch_tail == m)
+        sp->fetch_tail = prev;
+    m->next_fetch = NULL;
+    m->fetch_waiting = false;
 }
 
 /* A child that has not run yet, or whose result waits to be judged: no
@@ -652,6 +706,8 @@ static bool child_idle(const sync_member *m)
 
 void sync_pull_abort(sync_member *m)
 {
+    if (m->fetch_waiting)
+        fetch_dequeue(m);
     if (m->xfer)
         m->sp->host->xfer_cancel(m->xfer);
     if (child_idle(m)) {

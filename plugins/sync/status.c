@@ -140,7 +140,7 @@ static json_t *member_json(const sync_member *m)
     json_object_set_new(o, "last_error", m->last_error ? json_string(m->last_error) : json_null());
     json_object_set_new(o, "pulls_that_changed_events", json_integer(m->writes));
     json_object_set_new(o, "not_modified", json_integer(m->not_modified));
-    json_object_set_new(o, "busy", json_boolean(m->xfer || m->child));
+    json_object_set_new(o, "busy", json_boolean(m->xfer || m->child || m->fetch_waiting));
     if (m->dav.configured) {
         json_t *p = json_object();
         json_object_set_new(p, "collection", json_string(m->dav.url));

@@ -38,7 +38,7 @@ void sync_log(sync_plugin *sp, int level, const char *fmt, ...)
 static void on_timer(uv_timer_t *t)
 {
     sync_member *m = t->data;
-    if (m->sp->stopping || !m->configured || m->xfer || m->child)
+    if (m->sp->stopping || !m->configured || m->xfer || m->child || m->fetch_waiting)
         return;
     sync_pull(m);
 }
@@ -210,7 +210,7 @@ static void refresh_members(sync_plugin *sp)
         sync_member *m = sp->members[i];
         if (!m->configured && !m->child) /* a child's result may wait on the timer */
             uv_timer_stop(&m->timer);
-        else if (!m->xfer && !m->child)
+        else if (!m->xfer && !m->child && !m->fetch_waiting)
             schedule(m, 0);
         if (m->dav.configured)
             push_now(m);

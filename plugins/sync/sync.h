@@ -88,6 +88,8 @@ typedef struct sync_member {
     sync_child *child;
     struct sync_member *next_judged;            /* in sync_plugin's judge queue */
     struct sync_member *next_parse;             /* in sync_plugin's parser queue */
+    struct sync_member *next_fetch;             /* in sync_plugin's download queue */
+    bool fetch_waiting;                         /* in it */
     char *pending_etag, *pending_last_modified; /* of the response being parsed */
     /* status */
     int64_t last_attempt, last_success, next_pull;
@@ -132,7 +134,16 @@ struct sync_plugin {
      * Forking dozens at once (start, reload) starved the loop. */
     int max_parsers, n_parsers;
     struct sync_member *parse_head, *parse_tail;
+    /* At most SYNC_MAX_DOWNLOADS transfers at once: the others wait here
+     * for a slot. Feeds served fast (a LAN, loopback) all arrived in the
+     * same loop turn, whose callbacks (reading, copying 66 bodies) kept
+     * the loop from serving for 20-45 ms; and the parsers, not the
+     * downloads, set the pace of a first pull. */
+    int n_downloads;
+    struct sync_member *fetch_head, *fetch_tail;
 };
+
+#define SYNC_MAX_DOWNLOADS 8
 
 void sync_log(sync_plugin *sp, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

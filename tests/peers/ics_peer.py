@@ -12,7 +12,9 @@ dies:
   /slow/NAME.ics?ms=N  sleeps N ms first
   /huge.ics?mb=N       N MiB: a VCALENDAR head then filler comment-free text
   /moved/NAME.ics      302 to /NAME.ics
-  /_stats              JSON: per path, how many 200 and 304 answers
+  /_stats              JSON: per path, how many 200 and 304 answers; under
+                       "_in_flight", "max": the most feed requests that were
+                       being answered at once
 """
 import email.utils
 import hashlib
@@ -28,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 ROOT = sys.argv[2] if len(sys.argv) > 2 else "."
 STATS = defaultdict(lambda: defaultdict(int))
 LOCK = threading.Lock()
+IN_FLIGHT = 0
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -50,6 +53,19 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def do_GET(self):
+        if self.path == "/_stats":
+            return self.answer()
+        global IN_FLIGHT
+        with LOCK:
+            IN_FLIGHT += 1
+            STATS["_in_flight"]["max"] = max(STATS["_in_flight"]["max"], IN_FLIGHT)
+        try:
+            self.answer()
+        finally:
+            with LOCK:
+                IN_FLIGHT -= 1
+
+    def answer(self):
         url = urlsplit(self.path)
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
         path = url.path
@@ -106,6 +122,7 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 64  # 5 by default: the 6th simultaneous connect waited 1 s
 
     def handle_error(self, request, client_address):
         pass  # clients (agendad stopping, a size limit) hang up mid-answer
