@@ -137,5 +137,112 @@ class SyncStoreFaultTest(unittest.TestCase):
             self.assertTrue(1 <= min(seqs) and max(seqs) <= 5, f"{member}: SEQUENCE {seqs}")
 
 
+def unfinished_rows(db_path, newer_only=False):
+    """Rows of generations that are not their member's current one: an
+    import being written or what one killed mid-write left (newer_only:
+    only those), or an old copy being deleted."""
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return db.execute(
+            "SELECT count(*) FROM import_rows r WHERE gen " + (">" if newer_only else "IS NOT")
+            + " coalesce((SELECT gen FROM import_current c WHERE c.member = r.member), 0)"
+        ).fetchone()[0]
+    finally:
+        db.close()
+
+
+class SyncKilledMidWriteTest(unittest.TestCase):
+    """A member of 3,000 events is written 200 rows per loop turn: killed
+    while only some of them are in, the daemon restarts with the old copy
+    published and the unfinished rows gone, then takes the new copy."""
+
+    EVENTS = 3000
+
+    def setUp(self):
+        self.peer = Peer()
+        self.addCleanup(self.peer.stop)
+        self.publish(0)
+        cfg = tempfile.mkdtemp(prefix="agendad-sync-midwrite-")
+        with open(os.path.join(cfg, "agendad.yaml"), "w") as f:
+            f.write((AGENDAD_YAML % {"plugins": PLUGIN_BUILD_DIR, "helper": HELPER})
+                    .replace('parser_cpu: "1"', 'parser_cpu: "10"')
+                    + "      max_events: 10000\n")
+        with open(os.path.join(cfg, "members.yaml"), "w") as f:
+            f.write("members:\n  - id: big\n    kind: region\n    name: {fr: \"Grande\"}\n"
+                    f"    feed_url: {self.peer.base}/big.ics\n    sync:\n      interval: 1s\n")
+        self.daemon = Daemon(config_src=cfg)
+        self.addCleanup(self.daemon.cleanup)
+
+    def publish(self, version):
+        y = year()
+        self.peer.write("big.ics", calendar(*(
+            vevent(f"e{j}@big.example", f"v{version} big e{j}",
+                   f":{y}{1 + j % 12:02d}{1 + j % 28:02d}T{j % 10 + 8:02d}0000Z",
+                   f":{y}{1 + j % 12:02d}{1 + j % 28:02d}T{j % 10 + 9:02d}0000Z")
+            for j in range(self.EVENTS))))
+
+    def versions(self):
+        return {m: (c, v) for m, (c, v, _) in imported(self.daemon.state).items()}
+
+    def wait_versions(self, want, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.versions() == want:
+                return
+            time.sleep(0.05)
+        self.fail(f"never {want}: {self.versions()}\n{self.daemon.log_text()}")
+
+    def kill_mid_write(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if unfinished_rows(self.daemon.state, newer_only=True) > 0:
+                self.daemon.stop(signal.SIGKILL)
+                return True
+            time.sleep(0.002)
+        return False
+
+    def test_killed_mid_write_restarts_on_the_old_copy(self):
+        self.daemon.start()
+        self.wait_versions({"big": (self.EVENTS, {"v0"})})
+        self.wait_until_swept()
+        self.publish(1)
+        self.assertTrue(self.kill_mid_write(), "never saw a write in progress")
+        self.assertEqual(integrity(self.daemon.state), "ok")
+        self.assertGreater(unfinished_rows(self.daemon.state, newer_only=True), 0)
+        self.assertEqual(self.versions(), {"big": (self.EVENTS, {"v0"})})
+        # Restarted with the server gone: no new write, the start-up sweep
+        # alone removes the unfinished rows; v0 is still what is served.
+        self.peer.stop()
+        self.daemon.start()
+        self.assertEqual(unfinished_rows(self.daemon.state), 0)
+        body = self.daemon.get("/feeds/members/big.ics")[2].decode()
+        self.assertIn("v0 big e0", body)
+        self.assertNotIn("v1 big", body)
+        self.assertEqual(self.daemon.stop(), 0)
+        # With the server back, the new copy arrives in full.
+        self.peer = Peer()
+        self.addCleanup(self.peer.stop)
+        self.publish(1)
+        self.rewrite_url()
+        self.daemon.start()
+        self.wait_versions({"big": (self.EVENTS, {"v1"})})
+        self.wait_until_swept()
+        self.assertEqual(self.daemon.stop(), 0)
+
+    def wait_until_swept(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while unfinished_rows(self.daemon.state) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(unfinished_rows(self.daemon.state), 0)
+
+    def rewrite_url(self):
+        path = os.path.join(self.daemon.config, "members.yaml")
+        with open(path) as f:
+            text = f.read()
+        import re
+        with open(path, "w") as f:
+            f.write(re.sub(r"http://127\.0\.0\.1:\d+", self.peer.base, text))
+
+
 if __name__ == "__main__":
     unittest.main()
