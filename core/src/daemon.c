@@ -616,13 +616,32 @@ static int start_reminders(ag_daemon *d)
     return 0;
 }
 
+/* What a kill -9 left of an import (a generation never made current, an
+ * old one half deleted) goes now, before the loop writes any; only the
+ * daemon does this: an offline command run beside it (token, export) would
+ * delete the rows of the import it is writing. */
+static void sweep_imports(ag_daemon *d)
+{
+    int n = 0;
+    char *err = NULL;
+    if (!d->svc.store)
+        return;
+    if (ag_store_import_sweep_all(d->svc.store, &n, &err) < 0)
+        ag_log(AG_LOG_WARNING, "%s", err ? err : "cannot delete unfinished imports");
+    else if (n > 0)
+        ag_log(AG_LOG_INFO, "deleted %d unfinished or replaced generations of imported events", n);
+    free(err);
+}
+
 static int open_service(ag_daemon *d, const char *config_dir, const ag_overrides *ov)
 {
     ag_diags diags = {0};
     char *err = NULL;
     int rc = ag_service_open(&d->svc, config_dir, ov, &diags, &err);
-    if (rc == 0)
+    if (rc == 0) {
         ag_service_set_busy_timeout(&d->svc, LOOP_BUSY_TIMEOUT_MS);
+        sweep_imports(d);
+    }
     if (rc < 0) {
         ag_diags_log(&diags);
         if (err)

@@ -413,7 +413,6 @@ int ag_store_open_with(const char *path, const ag_store_options *opt, ag_store *
     }
     if (configure(st, opt ? opt->busy_timeout_ms : 0, err) != 0 ||
         (st->readonly ? check_version_readonly(st, err) : migrate(st, err)) != 0 ||
-        (!st->readonly && ag_store_import_sweep_all(st, NULL, err) != 0) ||
         load_generation(st, err) != 0) {
         ag_store_close(st);
         return -1;

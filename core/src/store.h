@@ -142,7 +142,8 @@ int ag_store_import_replace(ag_store *st, const char *source, const char *member
  *             the number deleted (0: none left).
  *
  * An import abandoned at any point (error, kill -9) leaves the old set
- * current; its rows go at the next sweep or start (ag_store_open). */
+ * current; its rows go at the member's next sweep or with
+ * ag_store_import_sweep_all. */
 typedef struct ag_import_write ag_import_write;
 int ag_import_write_prepare(ag_store *st, const char *source, const char *member,
                             const ag_import_row *rows, size_t n, int64_t now, int64_t retention,
@@ -157,7 +158,9 @@ int64_t ag_import_write_gen(const ag_import_write *w);
 void ag_import_write_free(ag_import_write *w);
 int ag_import_sweep_step(ag_store *st, const char *member, int64_t keep, size_t max, char **err);
 /* Deletes every generation that is not its member's current one (what a
- * kill -9 mid-import left); *deleted (may be NULL): generations deleted. */
+ * kill -9 mid-import left); *deleted (may be NULL): generations deleted.
+ * Only for the one process that imports (the daemon, at start): another's
+ * import in progress looks the same. */
 int ag_store_import_sweep_all(ag_store *st, int *deleted, char **err);
 /* Every imported row, sorted by uid. Caller frees with ag_import_rows_free. */
 int ag_store_load_imports(ag_store *st, ag_import_row **out, size_t *n, char **err);

@@ -407,13 +407,30 @@ int ag_import_write_step(ag_store *st, ag_import_write *w, size_t max, char **er
     return w->done == w->n ? 1 : 0;
 }
 
+/* The new generation's rows: all there, unless another process deleted
+ * some meanwhile (two daemons on one database). */
+static int count_gen(ag_store *st, const ag_import_write *w, int64_t *n)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT count(*) FROM import_rows WHERE member = ?1 AND gen = ?2", -1,
+                           &s, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(s, 1, w->member, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, w->gen);
+    int rc = sqlite3_step(s);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
 static int flip_locked(ag_store *st, void *arg, char **err)
 {
     ag_import_write *w = arg;
-    int64_t current = 0;
-    if (read_gen(st, current_sql, w->member, &current) < 0)
+    int64_t current = 0, n = 0;
+    if (read_gen(st, current_sql, w->member, &current) < 0 || count_gen(st, w, &n) < 0)
         return ag_store_fail(st, err, "cannot store imported events in");
-    if (current != w->prev)
+    if (current != w->prev || n != (int64_t)w->n)
         return ag_store_failf(st, err, "cannot store imported events in",
                               "the events of %s changed meanwhile", w->member);
     sqlite3_stmt *s = ag_store_cached(st, &st->import_stmts[3],

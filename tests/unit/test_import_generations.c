@@ -126,9 +126,10 @@ static void store_v1(fx *f, size_t n)
 }
 
 /* Chunks of the new set are committed, yet readers see the old set until
- * the commit; abandoned there (a kill -9), the next open removes them, and
- * the next import is not confused by them. */
-static void interrupted_generation_is_invisible_and_swept_at_open(void **state)
+ * the commit; abandoned there (a kill -9), a plain open (an offline
+ * command beside the daemon) leaves them, the daemon's start-up sweep
+ * removes them, and the next import is not confused by them. */
+static void interrupted_generation_is_invisible_and_swept_at_start(void **state)
 {
     fx *f = *state;
     store_v1(f, 5);
@@ -146,6 +147,10 @@ static void interrupted_generation_is_invisible_and_swept_at_open(void **state)
     assert_int_equal(raw_int(f->path, "SELECT count(*) FROM imported_events"), 5);
     ag_import_write_free(w);
     reopen(f);
+    assert_int_equal(rows_in_table(f), 5 + 4);
+    int swept = 0;
+    assert_int_equal(ag_store_import_sweep_all(f->st, &swept, NULL), 0);
+    assert_int_equal(swept, 1);
     assert_int_equal(rows_in_table(f), 5);
     assert_stored(f, 5, "v1-", 0);
     assert_int_equal(
@@ -225,7 +230,7 @@ static void commit_refused_when_another_became_current(void **state)
     free(err);
     assert_stored(f, 3, "v3-", 1);
     ag_import_write_free(w);
-    reopen(f);
+    assert_int_equal(ag_store_import_sweep_all(f->st, NULL, NULL), 0);
     assert_int_equal(rows_in_table(f), 3);
     ag_import_rows_free(v2, 3);
     ag_import_rows_free(v3, 3);
@@ -284,13 +289,39 @@ static void schema_4_imports_survive_the_migration(void **state)
     ag_import_rows_free(out, n);
 }
 
+/* Rows of the new set deleted by someone else before the commit (another
+ * process's sweep): the commit is refused, the old set stays current. */
+static void commit_refused_when_rows_went_missing(void **state)
+{
+    fx *f = *state;
+    store_v1(f, 3);
+    ag_import_row *v2 = batch(3, "v2-");
+    ag_import_write *w = NULL;
+    int written = 0;
+    assert_int_equal(
+        ag_import_write_prepare(f->st, "sync", "fes", v2, 3, 200, 86400, &w, &written, NULL), 0);
+    assert_int_equal(ag_import_write_step(f->st, w, 10, NULL), 1);
+    ag_store *other = NULL;
+    assert_int_equal(ag_store_open(f->path, &other, NULL), 0);
+    assert_int_equal(ag_store_import_sweep_all(other, NULL, NULL), 0);
+    ag_store_close(other);
+    char *err = NULL;
+    assert_int_equal(ag_import_write_commit(f->st, w, &err), -1);
+    assert_non_null(strstr(err, "changed meanwhile"));
+    free(err);
+    assert_stored(f, 3, "v1-", 0);
+    ag_import_write_free(w);
+    ag_import_rows_free(v2, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-        T(interrupted_generation_is_invisible_and_swept_at_open),
+        T(interrupted_generation_is_invisible_and_swept_at_start),
         T(commit_publishes_and_sweep_deletes_in_chunks),
         T(commit_refused_when_another_became_current),
+        T(commit_refused_when_rows_went_missing),
         T(schema_4_imports_survive_the_migration),
 #undef T
     };
