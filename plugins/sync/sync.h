@@ -135,15 +135,16 @@ struct sync_plugin {
     int max_parsers, n_parsers;
     struct sync_member *parse_head, *parse_tail;
     /* At most SYNC_MAX_DOWNLOADS transfers at once: the others wait here
-     * for a slot. Feeds served fast (a LAN, loopback) all arrived in the
-     * same loop turn, whose callbacks (reading, copying 66 bodies) kept
-     * the loop from serving for 20-45 ms; and the parsers, not the
-     * downloads, set the pace of a first pull. */
+     * for a slot. Feeds served fast (a LAN, loopback) all arrive in the
+     * same loop turn, whose callbacks (curl reading, each body copied)
+     * kept the loop from serving for 20-45 ms with 66 members, ~22 ms with
+     * 8 slots, ~12 ms with 4; the parsers, not the downloads, set the pace
+     * of a first pull from such servers. */
     int n_downloads;
     struct sync_member *fetch_head, *fetch_tail;
 };
 
-#define SYNC_MAX_DOWNLOADS 8
+#define SYNC_MAX_DOWNLOADS 4
 
 void sync_log(sync_plugin *sp, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

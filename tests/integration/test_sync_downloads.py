@@ -1,4 +1,4 @@
-"""Members' feeds are downloaded at most 8 at a time (SYNC_MAX_DOWNLOADS):
+"""Members' feeds are downloaded at most 4 at a time (SYNC_MAX_DOWNLOADS):
 with every member due at once (start, reload), the others wait for a slot,
 and every one of them is still pulled. Feeds that arrive together (a LAN,
 loopback) were all read and copied in one loop turn, which kept the daemon
@@ -14,7 +14,7 @@ from harness import Daemon
 from test_sync import AGENDAD_YAML, HELPER, PLUGIN_BUILD_DIR, Peer, calendar, vevent, year
 
 MEMBERS = 14
-SLOTS = 8
+SLOTS = 4
 
 
 def member_yaml(base):
@@ -47,7 +47,7 @@ class SyncDownloadSlotsTest(unittest.TestCase):
         self.assertEqual(code, 200)
         return json.loads(body)["members"]
 
-    def test_at_most_eight_downloads_at_once_and_everyone_pulled(self):
+    def test_at_most_four_downloads_at_once_and_everyone_pulled(self):
         self.daemon.start()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
