@@ -2,8 +2,11 @@
  * freely and check once. */
 #include "feed_internal.h"
 
+#include "utf8.h"
+
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void ag_feed_buf_put(ag_feed_buf *b, const char *s, size_t n)
 {
@@ -73,6 +76,69 @@ void ag_feed_buf_time(ag_feed_buf *b, const char *name, icaltimetype t)
     ag_feed_buf_puts(b, v);
     ag_feed_buf_put(b, "\r\n", 2);
     free(v);
+}
+
+/* Up to this many octets before CRLF, libical 3.0 writes a line unfolded
+ * (it folds longer ones at a parameter or value boundary first). */
+enum { PLAIN_LINE_MAX = 72 };
+
+/* What libical's TEXT printer would change or drop: escaped characters,
+ * controls (DEL is dropped), and malformed UTF-8 (imported text). */
+static bool plain_value(const char *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c < 0x20 || c == 0x7f || c == '\\' || c == ';' || c == ',')
+            return false;
+    }
+    return ag_utf8_valid(v, n);
+}
+
+bool ag_feed_buf_plain(ag_feed_buf *b, const char *name, const char *lang, const char *value)
+{
+    size_t nn = strlen(name), nv = strlen(value), nl = lang ? strlen(lang) : 0;
+    size_t line = nn + (lang ? sizeof ";LANGUAGE=" - 1 + nl : 0) + 1 + nv;
+    if (line > PLAIN_LINE_MAX || !plain_value(value, nv))
+        return false;
+    ag_feed_buf_put(b, name, nn);
+    if (lang) {
+        ag_feed_buf_put(b, ";LANGUAGE=", sizeof ";LANGUAGE=" - 1);
+        ag_feed_buf_put(b, lang, nl);
+    }
+    ag_feed_buf_put(b, ":", 1);
+    ag_feed_buf_put(b, value, nv);
+    ag_feed_buf_put(b, "\r\n", 2);
+    return true;
+}
+
+static char *put_digits(char *p, int v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + width;
+}
+
+void ag_feed_buf_utc(ag_feed_buf *b, const char *name, int64_t t)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    if (!gmtime_r(&tt, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
+        ag_feed_buf_time(b, name,
+                         icaltime_from_timet_with_zone(tt, 0, icaltimezone_get_utc_timezone()));
+        return;
+    }
+    char v[sizeof "YYYYMMDDTHHMMSSZ\r\n"], *p = v;
+    p = put_digits(p, tm.tm_year + 1900, 4);
+    p = put_digits(p, tm.tm_mon + 1, 2);
+    p = put_digits(p, tm.tm_mday, 2);
+    *p++ = 'T';
+    p = put_digits(p, tm.tm_hour, 2);
+    p = put_digits(p, tm.tm_min, 2);
+    p = put_digits(p, tm.tm_sec, 2);
+    memcpy(p, "Z\r\n", 3);
+    ag_feed_buf_puts(b, name);
+    ag_feed_buf_put(b, ":", 1);
+    ag_feed_buf_put(b, v, sizeof v - 1);
 }
 
 bool ag_feed_memo_put(ag_feed_buf *b, const char *prop, const char *value)

@@ -55,16 +55,22 @@ icalproperty *ag_feed_x(const char *name, const char *value)
     return p;
 }
 
-static void add_text(ag_feed_buf *b, icalproperty *(*make)(const char *), const ag_text *t,
-                     const char *lang)
+static void add_text(ag_feed_buf *b, const char *name, icalproperty *(*make)(const char *),
+                     const ag_text *t, const char *lang)
 {
     const char *used;
     const char *s = ag_feed_text(t, lang, &used);
-    if (!s || !*s)
+    if (!s || !*s || ag_feed_buf_plain(b, name, used, s))
         return;
     icalproperty *p = make(s);
     icalproperty_add_parameter(p, icalparameter_new_language(used));
     ag_feed_buf_prop(b, p);
+}
+
+static void add_uid(ag_feed_buf *b, const char *uid)
+{
+    if (!ag_feed_buf_plain(b, "UID", NULL, uid))
+        ag_feed_buf_prop(b, icalproperty_new_uid(uid));
 }
 
 static icaltimetype utc_time(int64_t t)
@@ -84,7 +90,7 @@ static void add_local(ag_feed_buf *b, icalproperty *(*make)(icaltimetype), icalt
 static void add_utc(ag_feed_buf *b, const char *name, const ag_datetime *dt, const char *tzid)
 {
     bool ok;
-    ag_feed_buf_time(b, name, utc_time(ag_tz_to_utc(dt, tzid, &ok)));
+    ag_feed_buf_utc(b, name, ag_tz_to_utc(dt, tzid, &ok));
 }
 
 static icalproperty_status status_of(const ag_stored_event *sev)
@@ -98,9 +104,9 @@ static icalproperty_status status_of(const ag_stored_event *sev)
  * move and cancel together. */
 static void add_common(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev)
 {
-    ag_feed_buf_prop(b, icalproperty_new_dtstamp(utc_time(sev->last_modified)));
-    ag_feed_buf_prop(b, icalproperty_new_created(utc_time(sev->created)));
-    ag_feed_buf_prop(b, icalproperty_new_lastmodified(utc_time(sev->last_modified)));
+    ag_feed_buf_utc(b, "DTSTAMP", sev->last_modified);
+    ag_feed_buf_utc(b, "CREATED", sev->created);
+    ag_feed_buf_utc(b, "LAST-MODIFIED", sev->last_modified);
     ag_feed_buf_prop(b, icalproperty_new_sequence(sev->sequence));
     ag_feed_buf_prop(b, icalproperty_new_status(status_of(sev)));
     /* PRIVATE keeps a members-only event's details hidden if a member
@@ -276,7 +282,7 @@ static void add_imported_mark(ag_feed_buf *b, const ag_config *cfg, const char *
     ag_feed_buf_prop(b, ag_feed_x("X-AGENDAD-IMPORTED-FROM", member));
     const ag_member *m = ag_network_member(cfg, member);
     if (m)
-        add_text(b, icalproperty_new_contact, &m->name, lang);
+        add_text(b, "CONTACT", icalproperty_new_contact, &m->name, lang);
 }
 
 static void write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
@@ -284,12 +290,12 @@ static void write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
 {
     const ag_event *ev = &sev->ev;
     ag_feed_buf_puts(b, "BEGIN:VEVENT\r\n");
-    ag_feed_buf_prop(b, icalproperty_new_uid(ev->uid));
+    add_uid(b, ev->uid);
     ag_feed_buf_puts(b, common);
     add_event_times(b, ev, r);
-    add_text(b, icalproperty_new_summary, &ev->title, q->lang);
+    add_text(b, "SUMMARY", icalproperty_new_summary, &ev->title, q->lang);
     add_description(b, ev, q->lang);
-    add_text(b, icalproperty_new_location, &ev->location, q->lang);
+    add_text(b, "LOCATION", icalproperty_new_location, &ev->location, q->lang);
     for (size_t i = 0; i < ev->n_categories; i++)
         add_category(b, cfg, ev->categories[i], q->lang);
     if (ev->host)
@@ -332,11 +338,22 @@ static void add_slot_times(ag_feed_buf *b, const ag_event *ev, const ag_slot *s,
  * and the link to its parent. */
 static void add_slot_shared(ag_feed_buf *b, const ag_event *ev, const ag_feed_query *q)
 {
-    add_text(b, icalproperty_new_description, &ev->title, q->lang);
-    add_text(b, icalproperty_new_location, &ev->location, q->lang);
+    add_text(b, "DESCRIPTION", icalproperty_new_description, &ev->title, q->lang);
+    add_text(b, "LOCATION", icalproperty_new_location, &ev->location, q->lang);
     icalproperty *rel = icalproperty_new_relatedto(ev->uid);
     icalproperty_add_parameter(rel, icalparameter_new_reltype(ICAL_RELTYPE_PARENT));
     ag_feed_buf_prop(b, rel);
+}
+
+static void write_long_uid(ag_feed_buf *b, const char *event_uid, size_t index)
+{
+    char *uid = ag_feed_strdup_printf("%s/slot-%zu", event_uid, index + 1);
+    if (!uid) {
+        b->failed = true;
+        return;
+    }
+    add_uid(b, uid);
+    free(uid);
 }
 
 static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev, size_t index,
@@ -345,17 +362,16 @@ static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev,
 {
     const ag_slot *s = &ev->slots[index];
     /* Position in the agenda: stable as long as the agenda is. */
-    char *uid = ag_feed_strdup_printf("%s/slot-%zu", ev->uid, index + 1);
-    if (!uid) {
-        b->failed = true;
-        return;
-    }
+    char uid[256];
+    int n = snprintf(uid, sizeof uid, "%s/slot-%zu", ev->uid, index + 1);
     ag_feed_buf_puts(b, "BEGIN:VEVENT\r\n");
-    ag_feed_buf_prop(b, icalproperty_new_uid(uid));
-    free(uid);
+    if (n > 0 && (size_t)n < sizeof uid)
+        add_uid(b, uid);
+    else
+        write_long_uid(b, ev->uid, index);
     ag_feed_buf_puts(b, common);
     add_slot_times(b, ev, s, r);
-    add_text(b, icalproperty_new_summary, &s->title, q->lang);
+    add_text(b, "SUMMARY", icalproperty_new_summary, &s->title, q->lang);
     ag_feed_buf_puts(b, shared);
     if (s->axis)
         add_category(b, cfg, s->axis, q->lang);

@@ -70,6 +70,14 @@ void ag_feed_buf_component(ag_feed_buf *b, icalcomponent *c); /* same for c */
  * libical's value printer without a property tree, which cost more than the
  * whole rest of a slot. The line is far shorter than the 75-octet fold. */
 void ag_feed_buf_time(ag_feed_buf *b, const char *name, icaltimetype t);
+/* The same from a Unix time, as libical would print it in UTC, without
+ * libical: every slot has two. */
+void ag_feed_buf_utc(ag_feed_buf *b, const char *name, int64_t t);
+/* NAME[;LANGUAGE=lang]:value when libical would write exactly that (a short
+ * line, nothing to escape); false, and nothing written, otherwise. libical
+ * serializes through a property tree and a per-character fold, which cost
+ * most of a slot; test_feed.c checks the bytes are libical's. */
+bool ag_feed_buf_plain(ag_feed_buf *b, const char *name, const char *lang, const char *value);
 /* Appends the line memoised for (prop, value); false when there is none. */
 bool ag_feed_memo_put(ag_feed_buf *b, const char *prop, const char *value);
 /* Memoises what was appended from offset `from` as the line of (prop, value). */
