@@ -1,6 +1,7 @@
 /* Connection, schema migrations, statement cache, meta and errors. Events
  * live in store_events.c, reconcile in store_reconcile.c, tokens in
  * store_tokens.c. */
+#include "store_config.h"
 #include "store_internal.h"
 #include "store_migration_private.h"
 #include "store_outbox.h"
@@ -105,6 +106,8 @@ static const char *const migrations[] = {
     AG_STORE_OUTBOX_SCHEMA,
     /* 4: ATTENDEEs and VALARMs of imported events (sync.private_data). */
     AG_STORE_PRIVATE_DATA_SCHEMA,
+    /* 5: what config says beside the events rows (store_config.c). */
+    AG_STORE_CONFIG_SCHEMA,
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 
