@@ -8,6 +8,15 @@
 #include <string.h>
 #include <time.h>
 
+void ag_feed_buf_small(ag_feed_buf *b)
+{
+    *b = (ag_feed_buf){.data = malloc(1024), .cap = 1024};
+    if (b->data)
+        b->data[0] = '\0';
+    else
+        b->failed = true;
+}
+
 void ag_feed_buf_put(ag_feed_buf *b, const char *s, size_t n)
 {
     if (b->failed)

@@ -227,20 +227,46 @@ static const char *agenda_heading(const char *lang)
     return strcmp(lang_code(lang), "fr") == 0 ? "Programme :" : "جدول الأعمال:";
 }
 
-static void write_slot_line(FILE *f, const ag_event *ev, const ag_slot *s, const char *lang)
+/* "%02d" without stdio: a slot line is written for every slot of every
+ * event, and fprintf cost more than the rest of the line. */
+static void put_2(ag_feed_buf *t, int v)
+{
+    char d[12];
+    if (v < 0 || v > 99) {
+        ag_feed_buf_put(t, d, (size_t)snprintf(d, sizeof d, "%02d", v));
+        return;
+    }
+    d[0] = (char)('0' + v / 10);
+    d[1] = (char)('0' + v % 10);
+    ag_feed_buf_put(t, d, 2);
+}
+
+static void write_slot_line(ag_feed_buf *t, const ag_event *ev, const ag_slot *s, const char *lang)
 {
     const char *used;
     const char *title = ag_feed_text(&s->title, lang, &used);
     if (!s->timed) {
-        fprintf(f, "\n• %s", title ? title : "");
+        ag_feed_buf_puts(t, "\n• ");
+        ag_feed_buf_puts(t, title ? title : "");
         return;
     }
-    fputc('\n', f);
+    ag_feed_buf_put(t, "\n", 1);
     if (s->start.year != ev->start.year || s->start.month != ev->start.month ||
-        s->start.day != ev->start.day)
-        fprintf(f, "%04d-%02d-%02d ", s->start.year, s->start.month, s->start.day);
-    fprintf(f, "%02d:%02d–%02d:%02d %s", s->start.hour, s->start.minute, s->end.hour, s->end.minute,
-            title ? title : "");
+        s->start.day != ev->start.day) {
+        char d[48];
+        int n =
+            snprintf(d, sizeof d, "%04d-%02d-%02d ", s->start.year, s->start.month, s->start.day);
+        ag_feed_buf_put(t, d, (size_t)n);
+    }
+    put_2(t, s->start.hour);
+    ag_feed_buf_put(t, ":", 1);
+    put_2(t, s->start.minute);
+    ag_feed_buf_puts(t, "–");
+    put_2(t, s->end.hour);
+    ag_feed_buf_put(t, ":", 1);
+    put_2(t, s->end.minute);
+    ag_feed_buf_put(t, " ", 1);
+    ag_feed_buf_puts(t, title ? title : "");
 }
 
 /* The event's description followed by its agenda, times in the event's
@@ -251,27 +277,23 @@ static void add_description(ag_feed_buf *b, const ag_event *ev, const char *lang
     const char *desc = ag_feed_text(&ev->description, lang, &used);
     if (!desc)
         used = lang_code(lang);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f) {
-        b->failed = true;
-        return;
-    }
+    ag_feed_buf text;
+    ag_feed_buf_small(&text);
     if (desc)
-        fputs(desc, f);
+        ag_feed_buf_puts(&text, desc);
     if (ev->n_slots > 0) {
-        fprintf(f, "%s%s", desc ? "\n\n" : "", agenda_heading(lang));
+        ag_feed_buf_puts(&text, desc ? "\n\n" : "");
+        ag_feed_buf_puts(&text, agenda_heading(lang));
         for (size_t i = 0; i < ev->n_slots; i++)
-            write_slot_line(f, ev, &ev->slots[i], lang);
+            write_slot_line(&text, ev, &ev->slots[i], lang);
     }
-    fclose(f);
-    if (len > 0) {
-        icalproperty *p = icalproperty_new_description(text);
+    b->failed |= text.failed;
+    if (!text.failed && text.len > 0) {
+        icalproperty *p = icalproperty_new_description(text.data);
         icalproperty_add_parameter(p, icalparameter_new_language(used));
         ag_feed_buf_prop(b, p);
     }
-    free(text);
+    free(text.data);
 }
 
 /* An event from a member's own calendar says whose it is: a machine-readable
@@ -345,6 +367,27 @@ static void add_slot_shared(ag_feed_buf *b, const ag_event *ev, const ag_feed_qu
     ag_feed_buf_prop(b, rel);
 }
 
+/* "<uid>/slot-<n>" into buf without stdio (one per slot); false when it
+ * does not fit. */
+static bool slot_uid(char *buf, size_t size, const char *uid, size_t n)
+{
+    char digits[24];
+    size_t nd = 0;
+    do
+        digits[nd++] = (char)('0' + n % 10);
+    while ((n /= 10) > 0);
+    size_t len = strlen(uid);
+    if (len + sizeof "/slot-" + nd > size)
+        return false;
+    memcpy(buf, uid, len);
+    memcpy(buf + len, "/slot-", sizeof "/slot-" - 1);
+    len += sizeof "/slot-" - 1;
+    while (nd > 0)
+        buf[len++] = digits[--nd];
+    buf[len] = '\0';
+    return true;
+}
+
 static void write_long_uid(ag_feed_buf *b, const char *event_uid, size_t index)
 {
     char *uid = ag_feed_strdup_printf("%s/slot-%zu", event_uid, index + 1);
@@ -363,9 +406,8 @@ static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev,
     const ag_slot *s = &ev->slots[index];
     /* Position in the agenda: stable as long as the agenda is. */
     char uid[256];
-    int n = snprintf(uid, sizeof uid, "%s/slot-%zu", ev->uid, index + 1);
     ag_feed_buf_puts(b, "BEGIN:VEVENT\r\n");
-    if (n > 0 && (size_t)n < sizeof uid)
+    if (slot_uid(uid, sizeof uid, ev->uid, index + 1))
         add_uid(b, uid);
     else
         write_long_uid(b, ev->uid, index);
@@ -407,8 +449,10 @@ static void write_slots(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
     for (size_t i = 0; i < ev->n_slots; i++) {
         if (!slot_published(ev, &ev->slots[i]))
             continue;
-        if (!shared.data)
+        if (!shared.data && !shared.failed) {
+            ag_feed_buf_small(&shared);
             add_slot_shared(&shared, ev, q);
+        }
         if (shared.failed)
             break;
         write_slot(b, cfg, ev, i, q, r, common, shared.data);
@@ -431,7 +475,8 @@ int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
         r = &recur;
     }
     /* Serialized once, written into the event and each of its slots. */
-    ag_feed_buf common = {0};
+    ag_feed_buf common;
+    ag_feed_buf_small(&common);
     add_common(&common, cfg, sev);
     if (!common.failed) {
         write_event(b, cfg, sev, q, r, common.data);

@@ -61,6 +61,9 @@ typedef struct {
     bool failed;
     ag_feed_memo *memo; /* NULL: nothing memoised */
 } ag_feed_buf;
+/* A buffer for a few lines: per event, where the default first 64 KiB
+ * allocation cost page faults each time the heap trimmed it away. */
+void ag_feed_buf_small(ag_feed_buf *b);
 void ag_feed_buf_put(ag_feed_buf *b, const char *s, size_t n);
 void ag_feed_buf_puts(ag_feed_buf *b, const char *s);
 void ag_feed_buf_take(ag_feed_buf *b, char *s);               /* appends and frees s */
