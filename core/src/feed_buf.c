@@ -6,7 +6,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 void ag_feed_buf_small(ag_feed_buf *b)
 {
@@ -127,23 +126,43 @@ static char *put_digits(char *p, int v, int width)
     return p + width;
 }
 
+/* Proleptic Gregorian date of a day count from 1970-01-01 (H. Hinnant's
+ * civil_from_days): gmtime_r locks and consults the zone on every call. */
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
 void ag_feed_buf_utc(ag_feed_buf *b, const char *name, int64_t t)
 {
-    struct tm tm;
-    time_t tt = (time_t)t;
-    if (!gmtime_r(&tt, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
-        ag_feed_buf_time(b, name,
-                         icaltime_from_timet_with_zone(tt, 0, icaltimezone_get_utc_timezone()));
+    int64_t days = t / 86400, secs = t % 86400, year;
+    if (secs < 0) {
+        secs += 86400;
+        days--;
+    }
+    int month, day;
+    civil_from_days(days, &year, &month, &day);
+    if (year < 0 || year > 9999) {
+        ag_feed_buf_time(
+            b, name, icaltime_from_timet_with_zone((time_t)t, 0, icaltimezone_get_utc_timezone()));
         return;
     }
     char v[sizeof "YYYYMMDDTHHMMSSZ\r\n"], *p = v;
-    p = put_digits(p, tm.tm_year + 1900, 4);
-    p = put_digits(p, tm.tm_mon + 1, 2);
-    p = put_digits(p, tm.tm_mday, 2);
+    p = put_digits(p, (int)year, 4);
+    p = put_digits(p, month, 2);
+    p = put_digits(p, day, 2);
     *p++ = 'T';
-    p = put_digits(p, tm.tm_hour, 2);
-    p = put_digits(p, tm.tm_min, 2);
-    p = put_digits(p, tm.tm_sec, 2);
+    p = put_digits(p, (int)(secs / 3600), 2);
+    p = put_digits(p, (int)(secs / 60 % 60), 2);
+    p = put_digits(p, (int)(secs % 60), 2);
     memcpy(p, "Z\r\n", 3);
     ag_feed_buf_puts(b, name);
     ag_feed_buf_put(b, ":", 1);

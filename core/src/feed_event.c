@@ -87,10 +87,32 @@ static void add_local(ag_feed_buf *b, icalproperty *(*make)(icaltimetype), icalt
     ag_feed_buf_prop(b, p);
 }
 
+static bool same_local(const ag_datetime *a, const ag_datetime *b)
+{
+    return a->year == b->year && a->month == b->month && a->day == b->day && a->hour == b->hour &&
+           a->minute == b->minute && a->second == b->second && a->is_date == b->is_date;
+}
+
+/* An agenda's slots meet end to start: the last few conversions, exact
+ * (same zone, same wall-clock time), spare libical's for nearly half. */
+static int64_t to_utc(ag_feed_buf *b, const ag_datetime *dt, const char *tzid)
+{
+    ag_feed_memo *m = b->memo;
+    for (size_t i = 0; m && i < AG_FEED_TZ_RECENT; i++)
+        if (m->tz[i].tzid && strcmp(m->tz[i].tzid, tzid) == 0 && same_local(&m->tz[i].local, dt))
+            return m->tz[i].utc;
+    bool ok;
+    int64_t t = ag_tz_to_utc(dt, tzid, &ok);
+    if (m) {
+        m->tz[m->tz_next] = (ag_feed_tz_recent){tzid, *dt, t};
+        m->tz_next = (m->tz_next + 1) % AG_FEED_TZ_RECENT;
+    }
+    return t;
+}
+
 static void add_utc(ag_feed_buf *b, const char *name, const ag_datetime *dt, const char *tzid)
 {
-    bool ok;
-    ag_feed_buf_utc(b, name, ag_tz_to_utc(dt, tzid, &ok));
+    ag_feed_buf_utc(b, name, to_utc(b, dt, tzid));
 }
 
 static icalproperty_status status_of(const ag_stored_event *sev)
@@ -308,12 +330,12 @@ static void add_imported_mark(ag_feed_buf *b, const ag_config *cfg, const char *
 }
 
 static void write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
-                        const ag_feed_query *q, const ag_feed_recur *r, const char *common)
+                        const ag_feed_query *q, const ag_feed_recur *r, const ag_feed_buf *common)
 {
     const ag_event *ev = &sev->ev;
     ag_feed_buf_puts(b, "BEGIN:VEVENT\r\n");
     add_uid(b, ev->uid);
-    ag_feed_buf_puts(b, common);
+    ag_feed_buf_put(b, common->data, common->len);
     add_event_times(b, ev, r);
     add_text(b, "SUMMARY", icalproperty_new_summary, &ev->title, q->lang);
     add_description(b, ev, q->lang);
@@ -400,8 +422,8 @@ static void write_long_uid(ag_feed_buf *b, const char *event_uid, size_t index)
 }
 
 static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev, size_t index,
-                       const ag_feed_query *q, const ag_feed_recur *r, const char *common,
-                       const char *shared)
+                       const ag_feed_query *q, const ag_feed_recur *r, const ag_feed_buf *common,
+                       const ag_feed_buf *shared)
 {
     const ag_slot *s = &ev->slots[index];
     /* Position in the agenda: stable as long as the agenda is. */
@@ -411,10 +433,10 @@ static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev,
         add_uid(b, uid);
     else
         write_long_uid(b, ev->uid, index);
-    ag_feed_buf_puts(b, common);
+    ag_feed_buf_put(b, common->data, common->len);
     add_slot_times(b, ev, s, r);
     add_text(b, "SUMMARY", icalproperty_new_summary, &s->title, q->lang);
-    ag_feed_buf_puts(b, shared);
+    ag_feed_buf_put(b, shared->data, shared->len);
     if (s->axis)
         add_category(b, cfg, s->axis, q->lang);
     if (s->kind)
@@ -442,7 +464,7 @@ bool ag_feed_uses_tzid(const ag_event *ev, const ag_feed_query *q)
 }
 
 static void write_slots(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
-                        const ag_feed_query *q, const ag_feed_recur *r, const char *common)
+                        const ag_feed_query *q, const ag_feed_recur *r, const ag_feed_buf *common)
 {
     const ag_event *ev = &sev->ev;
     ag_feed_buf shared = {0};
@@ -455,7 +477,7 @@ static void write_slots(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
         }
         if (shared.failed)
             break;
-        write_slot(b, cfg, ev, i, q, r, common, shared.data);
+        write_slot(b, cfg, ev, i, q, r, common, &shared);
     }
     b->failed |= shared.failed;
     free(shared.data);
@@ -479,9 +501,9 @@ int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
     ag_feed_buf_small(&common);
     add_common(&common, cfg, sev);
     if (!common.failed) {
-        write_event(b, cfg, sev, q, r, common.data);
+        write_event(b, cfg, sev, q, r, &common);
         if (q->slots)
-            write_slots(b, cfg, sev, q, r, common.data);
+            write_slots(b, cfg, sev, q, r, &common);
     }
     b->failed |= common.failed;
     free(common.data);

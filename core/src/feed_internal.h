@@ -50,9 +50,17 @@ typedef struct {
     const char *prop;
     char *value, *line;
 } ag_feed_memo_entry;
+#define AG_FEED_TZ_RECENT 4
+typedef struct {
+    const char *tzid; /* NULL: empty */
+    ag_datetime local;
+    int64_t utc;
+} ag_feed_tz_recent;
 typedef struct {
     ag_feed_memo_entry e[AG_FEED_MEMO_MAX];
     size_t n;
+    ag_feed_tz_recent tz[AG_FEED_TZ_RECENT]; /* last local -> UTC conversions */
+    size_t tz_next;
 } ag_feed_memo;
 
 typedef struct {

@@ -94,21 +94,28 @@ static void random_text_is_libicals(void **state)
     }
 }
 
+static void check_utc(int64_t t)
+{
+    ag_feed_buf fast = {0}, slow = {0};
+    ag_feed_buf_utc(&fast, "DTSTART", t);
+    ag_feed_buf_time(&slow, "DTSTART",
+                     icaltime_from_timet_with_zone((time_t)t, 0, icaltimezone_get_utc_timezone()));
+    assert_string_equal(fast.data, slow.data);
+    free(fast.data);
+    free(slow.data);
+}
+
 static void utc_times_are_libicals(void **state)
 {
     (void)state;
     const int64_t times[] = {0,          -1,           1678176000,  1678179599, 951782400,
-                             4102444799, 253402300799, -2208988800, 1790000000, 86399};
-    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
-        ag_feed_buf fast = {0}, slow = {0};
-        ag_feed_buf_utc(&fast, "DTSTART", times[i]);
-        ag_feed_buf_time(
-            &slow, "DTSTART",
-            icaltime_from_timet_with_zone((time_t)times[i], 0, icaltimezone_get_utc_timezone()));
-        assert_string_equal(fast.data, slow.data);
-        free(fast.data);
-        free(slow.data);
-    }
+                             4102444799, 253402300799, -2208988800, 1790000000, 86399,
+                             -86400,     -86401,       951868800,   4107542400, -62135596800};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
+        check_utc(times[i]);
+    /* Every day of 1900-2100 at a varying time: leap years, month ends. */
+    for (int64_t t = -2208988800; t < 4102444800; t += 86400 + 3607)
+        check_utc(t);
 }
 
 int main(void)
