@@ -122,6 +122,29 @@ static icalproperty_status status_of(const ag_stored_event *sev)
     return sev->ev.status == AG_STATUS_TENTATIVE ? ICAL_STATUS_TENTATIVE : ICAL_STATUS_CONFIRMED;
 }
 
+static const char STATUS[] = "STATUS", CLASS[] = "CLASS";
+
+/* STATUS and CLASS take one of a few values: serialized once per build. */
+static void add_enum(ag_feed_buf *b, const char *prop, const char *key, icalproperty *(*make)(int),
+                     int value)
+{
+    if (ag_feed_memo_put(b, prop, key))
+        return;
+    size_t from = b->len;
+    ag_feed_buf_prop(b, make(value));
+    ag_feed_memo_add(b, prop, key, from);
+}
+
+static icalproperty *make_status(int v)
+{
+    return icalproperty_new_status((icalproperty_status)v);
+}
+
+static icalproperty *make_class(int v)
+{
+    return icalproperty_new_class((icalproperty_class)v);
+}
+
 /* What an event and its slots share, so that a client sees them change,
  * move and cancel together. */
 static void add_common(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev)
@@ -129,20 +152,29 @@ static void add_common(ag_feed_buf *b, const ag_config *cfg, const ag_stored_eve
     ag_feed_buf_utc(b, "DTSTAMP", sev->last_modified);
     ag_feed_buf_utc(b, "CREATED", sev->created);
     ag_feed_buf_utc(b, "LAST-MODIFIED", sev->last_modified);
-    ag_feed_buf_prop(b, icalproperty_new_sequence(sev->sequence));
-    ag_feed_buf_prop(b, icalproperty_new_status(status_of(sev)));
+    char seq[24];
+    snprintf(seq, sizeof seq, "%d", sev->sequence);
+    if (!ag_feed_buf_plain(b, "SEQUENCE", NULL, seq))
+        ag_feed_buf_prop(b, icalproperty_new_sequence(sev->sequence));
+    icalproperty_status st = status_of(sev);
+    add_enum(b, STATUS,
+             st == ICAL_STATUS_CANCELLED   ? "c"
+             : st == ICAL_STATUS_TENTATIVE ? "t"
+                                           : "k",
+             make_status, (int)st);
     /* PRIVATE keeps a members-only event's details hidden if a member
      * shares their calendar further. */
-    ag_feed_buf_prop(b, icalproperty_new_class(sev->ev.visibility == AG_VIS_MEMBERS
-                                                   ? ICAL_CLASS_PRIVATE
-                                                   : ICAL_CLASS_PUBLIC));
+    bool private = sev->ev.visibility == AG_VIS_MEMBERS;
+    add_enum(b, CLASS, private ? "p" : "u", make_class,
+             (int)(private ? ICAL_CLASS_PRIVATE : ICAL_CLASS_PUBLIC));
     const char *base = cfg->settings.base_url ? cfg->settings.base_url : "";
     char *url = ag_feed_strdup_printf("%s/events/%s", base, sev->ev.uid);
     if (!url) {
         b->failed = true;
         return;
     }
-    ag_feed_buf_prop(b, icalproperty_new_url(url));
+    if (!ag_feed_buf_plain(b, "URL", NULL, url))
+        ag_feed_buf_prop(b, icalproperty_new_url(url));
     free(url);
 }
 
@@ -499,6 +531,7 @@ int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
     /* Serialized once, written into the event and each of its slots. */
     ag_feed_buf common;
     ag_feed_buf_small(&common);
+    common.memo = b->memo;
     add_common(&common, cfg, sev);
     if (!common.failed) {
         write_event(b, cfg, sev, q, r, &common);

@@ -13,9 +13,11 @@
 
 static char *libical_text(const char *name, const char *lang, const char *value)
 {
-    icalproperty *p = strcmp(name, "UID") == 0       ? icalproperty_new_uid(value)
-                      : strcmp(name, "SUMMARY") == 0 ? icalproperty_new_summary(value)
-                                                     : icalproperty_new_location(value);
+    icalproperty *p = strcmp(name, "UID") == 0        ? icalproperty_new_uid(value)
+                      : strcmp(name, "URL") == 0      ? icalproperty_new_url(value)
+                      : strcmp(name, "SEQUENCE") == 0 ? icalproperty_new_sequence(atoi(value))
+                      : strcmp(name, "SUMMARY") == 0  ? icalproperty_new_summary(value)
+                                                      : icalproperty_new_location(value);
     if (lang)
         icalproperty_add_parameter(p, icalparameter_new_language(lang));
     char *s = icalproperty_as_ical_string_r(p);
@@ -47,6 +49,10 @@ static void short_plain_text_is_libicals(void **state)
     check_text("SUMMARY", "fr", "Séquence 1 de l'activité 0 : ouverture", true);
     check_text("LOCATION", "fr", "Siège \"du\" Conseil <régional> & co", true);
     check_text("SUMMARY", "fr", "ⵜⴰⵎⴰⵣⵉⵖⵜ", true);
+    check_text("URL", NULL, "http://127.0.0.1:8080/events/bench-000000", true);
+    check_text("URL", NULL, "https://agenda.rmcto.example/events/2027-02-general-assembly", true);
+    check_text("SEQUENCE", NULL, "0", true);
+    check_text("SEQUENCE", NULL, "2147483647", true);
 }
 
 static void text_libical_changes_is_left_to_it(void **state)
@@ -73,6 +79,7 @@ static void lengths_around_the_fold_are_libicals(void **state)
         char v[400] = "";
         for (int n = 0; n < 90; n++) {
             check_text("UID", NULL, v, false);
+            check_text("URL", NULL, v, false);
             check_text("SUMMARY", "ar", v, false);
             strcat(v, units[u]);
         }
@@ -90,7 +97,10 @@ static void random_text_is_libicals(void **state)
         int n = rand() % 60;
         for (int i = 0; i < n; i++)
             strcat(v, pieces[rand() % (int)(sizeof pieces / sizeof pieces[0])]);
-        check_text(round % 2 ? "SUMMARY" : "UID", round % 2 ? "fr" : NULL, v, false);
+        check_text(round % 3 == 1 ? "SUMMARY"
+                   : round % 3    ? "URL"
+                                  : "UID",
+                   round % 3 == 1 ? "fr" : NULL, v, false);
     }
 }
 
