@@ -142,6 +142,22 @@ static void unchanged_files_reuse_the_store(void **state)
     ag_service_close(&b);
 }
 
+/* The fingerprint names this build (its GNU build ID), so that a rebuild
+ * that parses events differently reconciles them again. */
+static void fingerprint_names_the_build(void **state)
+{
+    fx *f = *state;
+    ag_service svc;
+    open_service(f, &svc);
+    char *fp = ag_config_fingerprint(svc.cfg);
+    assert_non_null(fp);
+    const char *build = strstr(fp, " build ");
+    assert_non_null(build);
+    assert_true(strspn(build + 7, "0123456789abcdef") >= 16);
+    free(fp);
+    ag_service_close(&svc);
+}
+
 /* Routes are config only: a change reconciles (so that the scheduler gets
  * them) without moving the event's SEQUENCE. */
 static void changed_routes_are_reconciled_without_sequence(void **state)
@@ -239,6 +255,7 @@ int main(void)
     ag_tz_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(unchanged_files_reuse_the_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(fingerprint_names_the_build, setup, teardown),
         cmocka_unit_test_setup_teardown(changed_routes_are_reconciled_without_sequence, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(edit_while_stopped_is_reconciled, setup, teardown),
