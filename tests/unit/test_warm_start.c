@@ -250,6 +250,37 @@ static void purge_falling_due_reconciles(void **state)
     ag_service_close(&svc);
 }
 
+/* A daemon that cannot start says everything wrong in one go: errors in
+ * the event files too, not only in agendad.yaml or members.yaml. */
+static void errors_in_base_and_event_files_come_together(void **state)
+{
+    fx *f = *state;
+    write_file(f, "broken.yaml",
+               "- uid: broken\n  title: {fr: Cassé}\n  start: 2027-02-30T10:00\n"
+               "  end: 2027-03-01T10:00\n  host: fes-meknes\n");
+    char path[256];
+    snprintf(path, sizeof path, "%s/members.yaml", f->config);
+    FILE *out = fopen(path, "a");
+    assert_non_null(out);
+    fputs("bogus_key: 1\n", out);
+    fclose(out);
+    ag_service svc;
+    ag_overrides ov = {.state_path = f->state};
+    ag_diags diags = {0};
+    char *err = NULL;
+    assert_int_equal(ag_service_open(&svc, f->config, &ov, &diags, &err), -1);
+    bool members = false, event = false;
+    for (size_t i = 0; i < diags.n; i++) {
+        members |= strstr(diags.v[i].file, "members.yaml") != NULL;
+        event |= strstr(diags.v[i].file, "broken.yaml") != NULL;
+    }
+    assert_true(members);
+    assert_true(event);
+    ag_diags_free(&diags);
+    free(err);
+    ag_service_close(&svc);
+}
+
 int main(void)
 {
     ag_tz_init();
@@ -261,6 +292,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(edit_while_stopped_is_reconciled, setup, teardown),
         cmocka_unit_test_setup_teardown(rewriting_the_same_bytes_still_reuses, setup, teardown),
         cmocka_unit_test_setup_teardown(purge_falling_due_reconciles, setup, teardown),
+        cmocka_unit_test_setup_teardown(errors_in_base_and_event_files_come_together, setup,
+                                        teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     ag_tz_shutdown();
