@@ -13,6 +13,7 @@ BUILD_PKGS="
   libyaml-dev
   node-llhttp
   libcurl4-openssl-dev
+  liburiparser-dev
   libssl-dev
   zlib1g-dev
   libsystemd-dev
