@@ -15,6 +15,7 @@ BUILD_PKGS="
   libcurl4-openssl-dev
   liburiparser-dev
   libssl-dev
+  libgcrypt20-dev
   zlib1g-dev
   libsystemd-dev
   libicu-dev

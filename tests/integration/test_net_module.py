@@ -56,6 +56,7 @@ class NetModuleTest(unittest.TestCase):
             d.cleanup()
         self.peer.kill()
         self.peer.wait()
+        self.peer.stdout.close()
 
     def start(self, d, plugins=None):
         self.daemons.append(d)
