@@ -25,18 +25,27 @@ struct ag_net_lazy {
 static const ag_net_module *module;
 static bool load_failed;
 
-void ag_net_module_paths(char *installed, char *beside, size_t size)
+/* dir/rel/file into out, or "" if it does not fit. */
+static void join(char *out, size_t size, const char *dir, const char *rel, const char *file)
+{
+    int n = snprintf(out, size, "%s/%s%s%s", dir, rel, *rel ? "/" : "", file);
+    if (n < 0 || (size_t)n >= size)
+        out[0] = '\0';
+}
+
+/* Where the module is looked for, in order; "" where the executable's path
+ * is unknown. */
+static void module_paths(char *installed, char *beside, size_t size)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     char *slash = n > 0 ? memrchr(exe, '/', (size_t)n) : NULL;
-    if (!slash) {
-        installed[0] = beside[0] = '\0';
+    installed[0] = beside[0] = '\0';
+    if (!slash)
         return;
-    }
     *slash = '\0';
-    snprintf(installed, size, "%s/%s/%s", exe, AGENDAD_NET_MODULE_RELDIR, AG_NET_MODULE_FILE);
-    snprintf(beside, size, "%s/%s", exe, AG_NET_MODULE_FILE);
+    join(installed, size, exe, AGENDAD_NET_MODULE_RELDIR, AG_NET_MODULE_FILE);
+    join(beside, size, exe, "", AG_NET_MODULE_FILE);
 }
 
 static void logv(ag_log_level level, const char *fmt, va_list ap)
@@ -69,7 +78,7 @@ static const ag_net_module *load_module(void)
     if (module || load_failed)
         return module;
     char installed[PATH_MAX], beside[PATH_MAX];
-    ag_net_module_paths(installed, beside, sizeof installed);
+    module_paths(installed, beside, sizeof installed);
     struct stat st;
     const char *path = stat(installed, &st) == 0 ? installed
                        : stat(beside, &st) == 0  ? beside
@@ -84,11 +93,6 @@ static const ag_net_module *load_module(void)
                beside[0] ? beside : "(executable's path unknown)");
     load_failed = !module;
     return module;
-}
-
-bool ag_net_lazy_loaded(void)
-{
-    return module != NULL;
 }
 
 int ag_net_lazy_new(uv_loop_t *loop, ag_net_lazy **out)

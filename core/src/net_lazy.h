@@ -12,13 +12,13 @@
  * keep process-wide state.
  *
  * Requests, results and threading are net.h's; call everything from the
- * loop's thread. */
+ * loop's thread. curl_global_init() then runs on the loop's thread while
+ * libuv's pool may have threads: Debian's libcurl is built thread-safe
+ * (CURL_VERSION_THREADSAFE), and no other thread calls into curl before. */
 #ifndef AGENDAD_NET_LAZY_H
 #define AGENDAD_NET_LAZY_H
 
 #include "net.h"
-
-#include <stdbool.h>
 
 typedef struct ag_net_lazy ag_net_lazy;
 
@@ -36,12 +36,5 @@ int ag_net_lazy_smtp(ag_net_lazy *l, const ag_net_smtp_req *req, ag_net_done_fn 
                      ag_net_xfer **out_handle);
 /* As ag_net_cancel(). */
 void ag_net_lazy_cancel(ag_net_xfer *x);
-
-/* Whether this process has loaded the module. */
-bool ag_net_lazy_loaded(void);
-
-/* Where the module is looked for, in order; "" where the executable's path
- * is unknown. For messages and tests. */
-void ag_net_module_paths(char *installed, char *beside, size_t size);
 
 #endif
