@@ -48,11 +48,6 @@ static void module_paths(char *installed, char *beside, size_t size)
     join(beside, size, exe, "", AG_NET_MODULE_FILE);
 }
 
-static void logv(ag_log_level level, const char *fmt, va_list ap)
-{
-    ag_logv(level, fmt, ap);
-}
-
 /* The table of the module at path, or NULL with why in the log. */
 static const ag_net_module *open_module(const char *path)
 {
@@ -68,7 +63,7 @@ static const ag_net_module *open_module(const char *path)
         dlclose(h);
         return NULL;
     }
-    m->set_log(logv);
+    m->set_log(ag_logv);
     ag_log(AG_LOG_INFO, "network module loaded from %s", path);
     return m;
 }
