@@ -118,7 +118,8 @@ static ag_net *client(ag_net_lazy *l, int *rc)
         *rc = -ENOENT;
         return NULL;
     }
-    *rc = module->create(l->loop, &l->net);
+    if ((*rc = module->create(l->loop, &l->net)) < 0)
+        ag_log(AG_LOG_ERR, "network client not started (%s): this transfer fails", strerror(-*rc));
     return l->net;
 }
 
