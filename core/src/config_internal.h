@@ -96,7 +96,7 @@ void ag_cfg_load_members(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
 /* A member's `sync:` section (n may be NULL: defaults); config_sync.c. */
 void ag_cfg_load_member_sync(const ag_config *cfg, ag_member *m, const ag_cfgnode *n, ag_diags *d);
 /* Whether url (the value of n, named what) is an http:// or https:// URL
- * with a host, as libcurl, which will fetch it, reads it; reports why not. */
+ * with a host (RFC 3986 syntax); reports why not. */
 bool ag_cfg_http_url(ag_diags *d, const ag_cfgnode *n, const char *what, const char *url);
 /* Appends the events of one file's tree to cfg->events (unsorted). */
 void ag_cfg_load_events(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
