@@ -13,7 +13,9 @@ BUILD_PKGS="
   libyaml-dev
   node-llhttp
   libcurl4-openssl-dev
+  liburiparser-dev
   libssl-dev
+  libgcrypt20-dev
   zlib1g-dev
   libsystemd-dev
   libicu-dev

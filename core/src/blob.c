@@ -1,6 +1,7 @@
 #include "blob.h"
 
-#include <openssl/evp.h>
+#include "digest.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -23,15 +24,8 @@ struct ag_blob {
 
 static int compute_etag(ag_blob *b, const char *salt)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
-             EVP_DigestUpdate(ctx, b->data, b->len) &&
-             (!salt || EVP_DigestUpdate(ctx, salt, strlen(salt))) &&
-             EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen * 2 >= ETAG_HEX_CHARS;
-    EVP_MD_CTX_free(ctx);
-    if (!ok)
+    unsigned char md[AG_SHA256_BYTES];
+    if (ag_sha256(b->data, b->len, salt, salt ? strlen(salt) : 0, md) != 0)
         return -1;
     static const char hex[] = "0123456789abcdef";
     b->etag[0] = '"';

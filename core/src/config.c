@@ -72,18 +72,26 @@ static char **event_files(const char *events_dir, ag_diags *d)
     return paths;
 }
 
-static ag_cfgnode *read_required(const char *dir, const char *name, const char *why, ag_diags *d)
+static ag_cfgnode *read_required(ag_config *cfg, const char *name, const char *why, ag_diags *d)
 {
-    char *path = join_path(dir, name);
+    char *path = join_path(cfg->dir, name);
     ag_cfgnode *root = NULL;
     struct stat st;
     if (path && stat(path, &st) != 0 && errno == ENOENT)
         ag_diags_add(d, path, 0, 0, "this file is missing: the config directory needs a %s %s",
                      name, why);
     else if (path)
-        root = ag_cfg_read_file(path, d);
+        root = ag_cfg_read_file_hashed(path, d, &cfg->hash, name);
     free(path);
     return root;
+}
+
+/* The name a file is summed under: relative to the config directory
+ * ("events/x.yaml"), so that the same files given by another path match. */
+static const char *event_name(const ag_config *cfg, const char *path)
+{
+    const char *rel = path + strlen(cfg->dir);
+    return *rel == '/' ? rel + 1 : rel;
 }
 
 static void load_events(ag_config *cfg, ag_diags *d)
@@ -91,7 +99,8 @@ static void load_events(ag_config *cfg, ag_diags *d)
     char *events_dir = join_path(cfg->dir, "events");
     char **files = events_dir ? event_files(events_dir, d) : NULL;
     for (size_t i = 0; files && files[i]; i++) {
-        ag_cfgnode *root = ag_cfg_read_file(files[i], d);
+        ag_cfgnode *root =
+            ag_cfg_read_file_hashed(files[i], d, &cfg->hash, event_name(cfg, files[i]));
         if (root)
             ag_cfg_load_events(cfg, root, d);
         ag_cfgnode_free(root);
@@ -99,6 +108,23 @@ static void load_events(ag_config *cfg, ag_diags *d)
     }
     free(files);
     free(events_dir);
+}
+
+char *ag_config_fingerprint(const ag_config *cfg)
+{
+    ag_config_hash h = cfg->hash;
+    ag_diags scratch = {0};
+    char *events_dir = join_path(cfg->dir, "events");
+    char **files = events_dir ? event_files(events_dir, &scratch) : NULL;
+    bool ok = events_dir && scratch.n == 0;
+    for (size_t i = 0; files && files[i]; i++) {
+        ok = ok && ag_cfg_hash_file(&h, files[i], event_name(cfg, files[i]));
+        free(files[i]);
+    }
+    free(files);
+    free(events_dir);
+    ag_diags_free(&scratch);
+    return ok ? ag_cfg_hash_string(&h) : NULL;
 }
 
 static int cmp_event_order(const void *a, const void *b)
@@ -135,9 +161,9 @@ static int cmp_event_uid(const void *a, const void *b)
     return strcmp(((const ag_event *)a)->uid, ((const ag_event *)b)->uid);
 }
 
-static void load_all(ag_config *cfg, ag_diags *d)
+static void load_base(ag_config *cfg, ag_diags *d)
 {
-    cfg->root = read_required(cfg->dir, "agendad.yaml",
+    cfg->root = read_required(cfg, "agendad.yaml",
                               "with the daemon's settings and "
                               "categories",
                               d);
@@ -146,35 +172,77 @@ static void load_all(ag_config *cfg, ag_diags *d)
     ag_cfg_load_settings(cfg, root, d);
     if (cfg->root)
         ag_cfg_load_categories(cfg, root, d);
-    ag_cfgnode *members = read_required(cfg->dir, "members.yaml",
+    ag_cfgnode *members = read_required(cfg, "members.yaml",
                                         "listing the network's "
                                         "members",
                                         d);
     if (members)
         ag_cfg_load_members(cfg, members, d);
     ag_cfgnode_free(members);
+}
+
+static ag_config *config_new(const char *dir, ag_diags *diags)
+{
+    ag_config *cfg = calloc(1, sizeof *cfg);
+    if (!cfg || !(cfg->dir = strdup(dir))) {
+        free(cfg);
+        ag_diags_add(diags, dir, 0, 0, "out of memory loading the configuration");
+        return NULL;
+    }
+    ag_cfg_hash_init(&cfg->hash);
+    return cfg;
+}
+
+static void load_all_events(ag_config *cfg, ag_diags *d)
+{
     load_events(cfg, d);
     check_unique_uids(cfg, d);
     if (cfg->events)
         qsort(cfg->events, cfg->n_events, sizeof *cfg->events, cmp_event_uid);
 }
 
-int ag_config_load(const char *dir, ag_config **out, ag_diags *diags)
+int ag_config_load_base(const char *dir, ag_config **out, ag_diags *diags)
 {
-    *out = NULL;
-    ag_config *cfg = calloc(1, sizeof *cfg);
-    if (!cfg || !(cfg->dir = strdup(dir))) {
-        free(cfg);
-        ag_diags_add(diags, dir, 0, 0, "out of memory loading the configuration");
+    ag_config *cfg = *out = config_new(dir, diags);
+    if (!cfg)
         return -1;
-    }
     size_t before = diags->n;
-    load_all(cfg, diags);
+    load_base(cfg, diags);
     if (diags->n != before) {
         ag_config_free(cfg);
+        *out = NULL;
         return -1;
     }
-    *out = cfg;
+    return 0;
+}
+
+int ag_config_load_events(ag_config *cfg, ag_diags *diags)
+{
+    size_t before = diags->n;
+    load_all_events(cfg, diags);
+    if (diags->n != before)
+        return -1;
+    /* Without it (out of memory) the store just keeps no fingerprint. */
+    cfg->fingerprint = ag_cfg_hash_string(&cfg->hash);
+    return 0;
+}
+
+/* Every file is read even after an error, so that all errors come out in
+ * one run. */
+int ag_config_load(const char *dir, ag_config **out, ag_diags *diags)
+{
+    ag_config *cfg = *out = config_new(dir, diags);
+    if (!cfg)
+        return -1;
+    size_t before = diags->n;
+    load_base(cfg, diags);
+    load_all_events(cfg, diags);
+    if (diags->n != before) {
+        ag_config_free(cfg);
+        *out = NULL;
+        return -1;
+    }
+    cfg->fingerprint = ag_cfg_hash_string(&cfg->hash);
     return 0;
 }
 
@@ -217,6 +285,7 @@ void ag_config_free(ag_config *cfg)
         free(cfg->events);
     }
     ag_cfgnode_free(cfg->root);
+    free(cfg->fingerprint);
     free(cfg->dir);
     free(cfg);
 }

@@ -89,6 +89,13 @@ typedef struct {
     ag_reminder_settings reminders;
 } ag_settings;
 
+/* Running checksum of the files read (config_fingerprint.c). */
+typedef struct {
+    unsigned long crc, adler;
+    unsigned long long bytes;
+    unsigned files;
+} ag_config_hash;
+
 typedef struct {
     char *dir; /* the config directory as given */
     ag_settings settings;
@@ -100,12 +107,33 @@ typedef struct {
     size_t n_events;
     struct ag_arena *event_arena; /* owns events once shed; NULL before */
     ag_cfgnode *root;             /* agendad.yaml as a tree (for plugins needing more) */
+    ag_config_hash hash;          /* of the files parsed so far */
+    /* Of every file the events came from, once they are loaded (see
+     * ag_config_fingerprint); NULL before, or when they were not parsed. */
+    char *fingerprint;
 } ag_config;
 
 /* Parses and validates DIR. Returns 0 and *out on success; on any error
  * returns -1, leaves *out NULL and fills diags (all errors found, not only
  * the first). */
 int ag_config_load(const char *dir, ag_config **out, ag_diags *diags);
+/* ag_config_load in two steps, so that a daemon can skip the second when
+ * its store already holds what the event files say. The first reads
+ * agendad.yaml and members.yaml (settings, categories, members), the second
+ * the event files (checks, sorts, and sets cfg->fingerprint from the bytes
+ * it parsed). Same errors and return values as ag_config_load; after a
+ * failed second step cfg is only fit for ag_config_free. */
+int ag_config_load_base(const char *dir, ag_config **out, ag_diags *diags);
+int ag_config_load_events(ag_config *cfg, ag_diags *diags);
+/* The fingerprint ag_config_load_events would set, computed from the files
+ * as they are now (read and summed, not parsed). NULL when a file cannot be
+ * read or on out of memory: then parse them. */
+char *ag_config_fingerprint(const ag_config *cfg);
+/* Takes the events of a base-only cfg from elsewhere (the store, when the
+ * fingerprints match) as ag_config_shed_events would have left them:
+ * uid, host, audience and reminder routes copied from evs (sorted by uid).
+ * 0, or -1 on out of memory with cfg unchanged. */
+int ag_config_adopt_events(ag_config *cfg, const ag_event *evs, size_t n);
 void ag_config_free(ag_config *cfg);
 /* Once the store holds the config's events, the service keeps its own copy
  * of each (what feeds are built from); a second full copy here doubled the

@@ -20,6 +20,17 @@
  * cannot be read or is not acceptable YAML (diagnostics added). An empty
  * file gives an AG_CFG_SCALAR "" node. */
 ag_cfgnode *ag_cfg_read_file(const char *path, ag_diags *d);
+/* The same, adding the file's bytes under name to h (when not NULL). */
+ag_cfgnode *ag_cfg_read_file_hashed(const char *path, ag_diags *d, ag_config_hash *h,
+                                    const char *name);
+/* Adds the file's bytes under name to h without parsing; false when it
+ * cannot be read (or is larger than the loader takes). */
+bool ag_cfg_hash_file(ag_config_hash *h, const char *path, const char *name);
+
+/* config_fingerprint.c */
+void ag_cfg_hash_init(ag_config_hash *h);
+void ag_cfg_hash_add(ag_config_hash *h, const char *name, const unsigned char *buf, size_t len);
+char *ag_cfg_hash_string(const ag_config_hash *h); /* malloc'd; NULL on out of memory */
 
 /* config_check.c: diagnostics and typed accessors. */
 void ag_cfg_err(ag_diags *d, const ag_loc *loc, const char *fmt, ...)
@@ -85,7 +96,7 @@ void ag_cfg_load_members(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
 /* A member's `sync:` section (n may be NULL: defaults); config_sync.c. */
 void ag_cfg_load_member_sync(const ag_config *cfg, ag_member *m, const ag_cfgnode *n, ag_diags *d);
 /* Whether url (the value of n, named what) is an http:// or https:// URL
- * with a host, as libcurl, which will fetch it, reads it; reports why not. */
+ * with a host (RFC 3986 syntax); reports why not. */
 bool ag_cfg_http_url(ag_diags *d, const ag_cfgnode *n, const char *what, const char *url);
 /* Appends the events of one file's tree to cfg->events (unsorted). */
 void ag_cfg_load_events(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);

@@ -67,3 +67,22 @@ void ag_config_shed_events(ag_config *cfg)
     cfg->events = slim;
     cfg->event_arena = a;
 }
+
+int ag_config_adopt_events(ag_config *cfg, const ag_event *evs, size_t n)
+{
+    if (!n)
+        return 0;
+    ag_arena *a = ag_arena_new();
+    ag_event *slim = a ? ag_arena_alloc(a, n * sizeof *slim) : NULL;
+    bool ok = slim != NULL;
+    for (size_t i = 0; ok && i < n; i++)
+        slim[i] = slim_copy(a, &evs[i], &ok);
+    if (!ok) {
+        ag_arena_free(a);
+        return -1;
+    }
+    cfg->events = slim;
+    cfg->n_events = n;
+    cfg->event_arena = a;
+    return 0;
+}

@@ -3,10 +3,10 @@
  * feed, and the CalDAV collection the network's events are pushed into. */
 #include "config_internal.h"
 
-#include <curl/curl.h>
-
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uriparser/Uri.h>
 
 #define DEFAULT_INTERVAL 3600
 #define MIN_INTERVAL 1
@@ -34,25 +34,35 @@ static bool http_scheme(const char *s)
     return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
 }
 
-/* The scheme is checked on the text first: libcurl would guess one for
- * "example.org/cal.ics", and the admin should write what is fetched. */
+/* RFC 3986 syntax, and a host; NULL if the URL has both. */
+static const char *url_problem(const char *url, char *buf, size_t size)
+{
+    UriUriA u;
+    const char *err = NULL;
+    if (uriParseSingleUriA(&u, url, &err) != URI_SUCCESS) {
+        if (!err || !*err)
+            return "incomplete";
+        snprintf(buf, size, "unexpected character at offset %d", (int)(err - url));
+        return buf;
+    }
+    bool host = u.hostText.first != u.hostText.afterLast || u.hostData.ip4 || u.hostData.ip6;
+    uriFreeUriMembersA(&u);
+    return host ? NULL : "no host";
+}
+
+/* The scheme is checked on the text first, with its own message: the
+ * admin should write what is fetched. */
 bool ag_cfg_http_url(ag_diags *d, const ag_cfgnode *n, const char *what, const char *url)
 {
     if (!http_scheme(url)) {
         ag_cfg_err(d, &n->loc, "%s \"%s\" must start with http:// or https://", what, url);
         return false;
     }
-    CURLU *u = curl_url();
-    CURLUcode rc = u ? curl_url_set(u, CURLUPART_URL, url, 0) : CURLUE_OUT_OF_MEMORY;
-    char *host = NULL;
-    if (rc == CURLUE_OK)
-        rc = curl_url_get(u, CURLUPART_HOST, &host, 0);
-    curl_free(host);
-    curl_url_cleanup(u);
-    if (rc != CURLUE_OK)
-        ag_cfg_err(d, &n->loc, "%s \"%s\" is not a valid URL (%s)", what, url,
-                   curl_url_strerror(rc));
-    return rc == CURLUE_OK;
+    char buf[64];
+    const char *why = url_problem(url, buf, sizeof buf);
+    if (why)
+        ag_cfg_err(d, &n->loc, "%s \"%s\" is not a valid URL (%s)", what, url, why);
+    return why == NULL;
 }
 
 static void load_caldav(ag_member_sync *s, const ag_cfgnode *n, ag_diags *d)

@@ -402,12 +402,33 @@ static unsigned char *slurp(const char *path, size_t *len, ag_diags *d)
     return buf;
 }
 
+bool ag_cfg_hash_file(ag_config_hash *h, const char *path, const char *name)
+{
+    ag_diags scratch = {0};
+    size_t len;
+    unsigned char *buf = slurp(path, &len, &scratch);
+    ag_diags_free(&scratch);
+    if (!buf)
+        return false;
+    ag_cfg_hash_add(h, name, buf, len);
+    free(buf);
+    return true;
+}
+
 ag_cfgnode *ag_cfg_read_file(const char *path, ag_diags *d)
+{
+    return ag_cfg_read_file_hashed(path, d, NULL, NULL);
+}
+
+ag_cfgnode *ag_cfg_read_file_hashed(const char *path, ag_diags *d, ag_config_hash *h,
+                                    const char *name)
 {
     reader r = {.path = path, .d = d};
     unsigned char *buf = slurp(path, &r.len, d);
     if (!buf)
         return NULL;
+    if (h)
+        ag_cfg_hash_add(h, name, buf, r.len);
     r.arena = ag_arena_new();
     r.file = r.arena ? ag_arena_strndup(r.arena, path, strlen(path)) : NULL;
     if (!r.file) {

@@ -5,7 +5,7 @@
 #include "imports.h"
 #include "log.h"
 #include "loop_busy.h"
-#include "net.h"
+#include "net_lazy.h"
 #include "clock.h"
 #include "plugin_host.h"
 #include "reminder_ics.h"
@@ -36,7 +36,7 @@ typedef struct {
     ag_routes routes;
     ag_http_server *http;
     ag_plugin_host *plugins;
-    ag_net *net; /* outbound HTTP/SMTP for plugins */
+    ag_net_lazy *net; /* outbound HTTP/SMTP for plugins, loaded at first use */
     ag_scheduler *reminders;
     uv_signal_t sig_hup, sig_term, sig_int;
     uv_fs_event_t watch_dir, watch_events;
@@ -216,7 +216,7 @@ static void close_own(ag_daemon *d)
  * drops the callbacks. */
 static void stop_net(ag_daemon *d)
 {
-    ag_net_free(d->net);
+    ag_net_lazy_free(d->net);
     d->net = NULL;
 }
 
@@ -573,7 +573,7 @@ static int load_plugins(ag_daemon *d)
     ps.state_set_many = plugin_state_set_many;
     ps.event_ical = plugin_event_ical;
     ag_import_queue_init(&d->imports, &d->loop, &d->svc);
-    if (ag_net_new(&d->loop, &d->net) < 0)
+    if (ag_net_lazy_new(&d->loop, &d->net) < 0)
         ag_log(AG_LOG_WARNING, "no network client: plugins cannot send or fetch");
     ps.net = d->net;
     ps.metrics = d->svc.metrics;

@@ -41,6 +41,16 @@ void ag_diags_free(ag_diags *d)
     d->n = d->cap = 0;
 }
 
+void ag_diags_truncate(ag_diags *d, size_t n)
+{
+    for (size_t i = n; i < d->n; i++) {
+        free(d->v[i].file);
+        free(d->v[i].msg);
+    }
+    if (n < d->n)
+        d->n = n;
+}
+
 static void format_one(const ag_diag *g, char *buf, size_t size)
 {
     if (g->file && g->line > 0)

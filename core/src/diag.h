@@ -22,6 +22,8 @@ typedef struct {
 void ag_diags_add(ag_diags *d, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void ag_diags_free(ag_diags *d);
+/* Drops the diagnostics after the first n (those a retry will add again). */
+void ag_diags_truncate(ag_diags *d, size_t n);
 /* Writes one line per diagnostic: "file:line:col: error: msg". */
 void ag_diags_print(const ag_diags *d, FILE *out);
 /* Same as print, to the log at error level. */

@@ -55,16 +55,22 @@ icalproperty *ag_feed_x(const char *name, const char *value)
     return p;
 }
 
-static void add_text(ag_feed_buf *b, icalproperty *(*make)(const char *), const ag_text *t,
-                     const char *lang)
+static void add_text(ag_feed_buf *b, const char *name, icalproperty *(*make)(const char *),
+                     const ag_text *t, const char *lang)
 {
     const char *used;
     const char *s = ag_feed_text(t, lang, &used);
-    if (!s || !*s)
+    if (!s || !*s || ag_feed_buf_plain(b, name, used, s))
         return;
     icalproperty *p = make(s);
     icalproperty_add_parameter(p, icalparameter_new_language(used));
     ag_feed_buf_prop(b, p);
+}
+
+static void add_uid(ag_feed_buf *b, const char *uid)
+{
+    if (!ag_feed_buf_plain(b, "UID", NULL, uid))
+        ag_feed_buf_prop(b, icalproperty_new_uid(uid));
 }
 
 static icaltimetype utc_time(int64_t t)
@@ -81,10 +87,32 @@ static void add_local(ag_feed_buf *b, icalproperty *(*make)(icaltimetype), icalt
     ag_feed_buf_prop(b, p);
 }
 
+static bool same_local(const ag_datetime *a, const ag_datetime *b)
+{
+    return a->year == b->year && a->month == b->month && a->day == b->day && a->hour == b->hour &&
+           a->minute == b->minute && a->second == b->second && a->is_date == b->is_date;
+}
+
+/* An agenda's slots meet end to start: the last few conversions, exact
+ * (same zone, same wall-clock time), spare libical's for nearly half. */
+static int64_t to_utc(ag_feed_buf *b, const ag_datetime *dt, const char *tzid)
+{
+    ag_feed_memo *m = b->memo;
+    for (size_t i = 0; m && i < AG_FEED_TZ_RECENT; i++)
+        if (m->tz[i].tzid && strcmp(m->tz[i].tzid, tzid) == 0 && same_local(&m->tz[i].local, dt))
+            return m->tz[i].utc;
+    bool ok;
+    int64_t t = ag_tz_to_utc(dt, tzid, &ok);
+    if (m) {
+        m->tz[m->tz_next] = (ag_feed_tz_recent){tzid, *dt, t};
+        m->tz_next = (m->tz_next + 1) % AG_FEED_TZ_RECENT;
+    }
+    return t;
+}
+
 static void add_utc(ag_feed_buf *b, const char *name, const ag_datetime *dt, const char *tzid)
 {
-    bool ok;
-    ag_feed_buf_time(b, name, utc_time(ag_tz_to_utc(dt, tzid, &ok)));
+    ag_feed_buf_utc(b, name, to_utc(b, dt, tzid));
 }
 
 static icalproperty_status status_of(const ag_stored_event *sev)
@@ -94,27 +122,59 @@ static icalproperty_status status_of(const ag_stored_event *sev)
     return sev->ev.status == AG_STATUS_TENTATIVE ? ICAL_STATUS_TENTATIVE : ICAL_STATUS_CONFIRMED;
 }
 
+static const char STATUS[] = "STATUS", CLASS[] = "CLASS";
+
+/* STATUS and CLASS take one of a few values: serialized once per build. */
+static void add_enum(ag_feed_buf *b, const char *prop, const char *key, icalproperty *(*make)(int),
+                     int value)
+{
+    if (ag_feed_memo_put(b, prop, key))
+        return;
+    size_t from = b->len;
+    ag_feed_buf_prop(b, make(value));
+    ag_feed_memo_add(b, prop, key, from);
+}
+
+static icalproperty *make_status(int v)
+{
+    return icalproperty_new_status((icalproperty_status)v);
+}
+
+static icalproperty *make_class(int v)
+{
+    return icalproperty_new_class((icalproperty_class)v);
+}
+
 /* What an event and its slots share, so that a client sees them change,
  * move and cancel together. */
 static void add_common(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev)
 {
-    ag_feed_buf_prop(b, icalproperty_new_dtstamp(utc_time(sev->last_modified)));
-    ag_feed_buf_prop(b, icalproperty_new_created(utc_time(sev->created)));
-    ag_feed_buf_prop(b, icalproperty_new_lastmodified(utc_time(sev->last_modified)));
-    ag_feed_buf_prop(b, icalproperty_new_sequence(sev->sequence));
-    ag_feed_buf_prop(b, icalproperty_new_status(status_of(sev)));
+    ag_feed_buf_utc(b, "DTSTAMP", sev->last_modified);
+    ag_feed_buf_utc(b, "CREATED", sev->created);
+    ag_feed_buf_utc(b, "LAST-MODIFIED", sev->last_modified);
+    char seq[24];
+    snprintf(seq, sizeof seq, "%d", sev->sequence);
+    if (!ag_feed_buf_plain(b, "SEQUENCE", NULL, seq))
+        ag_feed_buf_prop(b, icalproperty_new_sequence(sev->sequence));
+    icalproperty_status st = status_of(sev);
+    add_enum(b, STATUS,
+             st == ICAL_STATUS_CANCELLED   ? "c"
+             : st == ICAL_STATUS_TENTATIVE ? "t"
+                                           : "k",
+             make_status, (int)st);
     /* PRIVATE keeps a members-only event's details hidden if a member
      * shares their calendar further. */
-    ag_feed_buf_prop(b, icalproperty_new_class(sev->ev.visibility == AG_VIS_MEMBERS
-                                                   ? ICAL_CLASS_PRIVATE
-                                                   : ICAL_CLASS_PUBLIC));
+    bool private = sev->ev.visibility == AG_VIS_MEMBERS;
+    add_enum(b, CLASS, private ? "p" : "u", make_class,
+             (int)(private ? ICAL_CLASS_PRIVATE : ICAL_CLASS_PUBLIC));
     const char *base = cfg->settings.base_url ? cfg->settings.base_url : "";
     char *url = ag_feed_strdup_printf("%s/events/%s", base, sev->ev.uid);
     if (!url) {
         b->failed = true;
         return;
     }
-    ag_feed_buf_prop(b, icalproperty_new_url(url));
+    if (!ag_feed_buf_plain(b, "URL", NULL, url))
+        ag_feed_buf_prop(b, icalproperty_new_url(url));
     free(url);
 }
 
@@ -221,20 +281,46 @@ static const char *agenda_heading(const char *lang)
     return strcmp(lang_code(lang), "fr") == 0 ? "Programme :" : "جدول الأعمال:";
 }
 
-static void write_slot_line(FILE *f, const ag_event *ev, const ag_slot *s, const char *lang)
+/* "%02d" without stdio: a slot line is written for every slot of every
+ * event, and fprintf cost more than the rest of the line. */
+static void put_2(ag_feed_buf *t, int v)
+{
+    char d[12];
+    if (v < 0 || v > 99) {
+        ag_feed_buf_put(t, d, (size_t)snprintf(d, sizeof d, "%02d", v));
+        return;
+    }
+    d[0] = (char)('0' + v / 10);
+    d[1] = (char)('0' + v % 10);
+    ag_feed_buf_put(t, d, 2);
+}
+
+static void write_slot_line(ag_feed_buf *t, const ag_event *ev, const ag_slot *s, const char *lang)
 {
     const char *used;
     const char *title = ag_feed_text(&s->title, lang, &used);
     if (!s->timed) {
-        fprintf(f, "\n• %s", title ? title : "");
+        ag_feed_buf_puts(t, "\n• ");
+        ag_feed_buf_puts(t, title ? title : "");
         return;
     }
-    fputc('\n', f);
+    ag_feed_buf_put(t, "\n", 1);
     if (s->start.year != ev->start.year || s->start.month != ev->start.month ||
-        s->start.day != ev->start.day)
-        fprintf(f, "%04d-%02d-%02d ", s->start.year, s->start.month, s->start.day);
-    fprintf(f, "%02d:%02d–%02d:%02d %s", s->start.hour, s->start.minute, s->end.hour, s->end.minute,
-            title ? title : "");
+        s->start.day != ev->start.day) {
+        char d[48];
+        int n =
+            snprintf(d, sizeof d, "%04d-%02d-%02d ", s->start.year, s->start.month, s->start.day);
+        ag_feed_buf_put(t, d, (size_t)n);
+    }
+    put_2(t, s->start.hour);
+    ag_feed_buf_put(t, ":", 1);
+    put_2(t, s->start.minute);
+    ag_feed_buf_puts(t, "–");
+    put_2(t, s->end.hour);
+    ag_feed_buf_put(t, ":", 1);
+    put_2(t, s->end.minute);
+    ag_feed_buf_put(t, " ", 1);
+    ag_feed_buf_puts(t, title ? title : "");
 }
 
 /* The event's description followed by its agenda, times in the event's
@@ -245,27 +331,23 @@ static void add_description(ag_feed_buf *b, const ag_event *ev, const char *lang
     const char *desc = ag_feed_text(&ev->description, lang, &used);
     if (!desc)
         used = lang_code(lang);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f) {
-        b->failed = true;
-        return;
-    }
+    ag_feed_buf text;
+    ag_feed_buf_small(&text);
     if (desc)
-        fputs(desc, f);
+        ag_feed_buf_puts(&text, desc);
     if (ev->n_slots > 0) {
-        fprintf(f, "%s%s", desc ? "\n\n" : "", agenda_heading(lang));
+        ag_feed_buf_puts(&text, desc ? "\n\n" : "");
+        ag_feed_buf_puts(&text, agenda_heading(lang));
         for (size_t i = 0; i < ev->n_slots; i++)
-            write_slot_line(f, ev, &ev->slots[i], lang);
+            write_slot_line(&text, ev, &ev->slots[i], lang);
     }
-    fclose(f);
-    if (len > 0) {
-        icalproperty *p = icalproperty_new_description(text);
+    b->failed |= text.failed;
+    if (!text.failed && text.len > 0) {
+        icalproperty *p = icalproperty_new_description(text.data);
         icalproperty_add_parameter(p, icalparameter_new_language(used));
         ag_feed_buf_prop(b, p);
     }
-    free(text);
+    free(text.data);
 }
 
 /* An event from a member's own calendar says whose it is: a machine-readable
@@ -276,20 +358,20 @@ static void add_imported_mark(ag_feed_buf *b, const ag_config *cfg, const char *
     ag_feed_buf_prop(b, ag_feed_x("X-AGENDAD-IMPORTED-FROM", member));
     const ag_member *m = ag_network_member(cfg, member);
     if (m)
-        add_text(b, icalproperty_new_contact, &m->name, lang);
+        add_text(b, "CONTACT", icalproperty_new_contact, &m->name, lang);
 }
 
 static void write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
-                        const ag_feed_query *q, const ag_feed_recur *r, const char *common)
+                        const ag_feed_query *q, const ag_feed_recur *r, const ag_feed_buf *common)
 {
     const ag_event *ev = &sev->ev;
     ag_feed_buf_puts(b, "BEGIN:VEVENT\r\n");
-    ag_feed_buf_prop(b, icalproperty_new_uid(ev->uid));
-    ag_feed_buf_puts(b, common);
+    add_uid(b, ev->uid);
+    ag_feed_buf_put(b, common->data, common->len);
     add_event_times(b, ev, r);
-    add_text(b, icalproperty_new_summary, &ev->title, q->lang);
+    add_text(b, "SUMMARY", icalproperty_new_summary, &ev->title, q->lang);
     add_description(b, ev, q->lang);
-    add_text(b, icalproperty_new_location, &ev->location, q->lang);
+    add_text(b, "LOCATION", icalproperty_new_location, &ev->location, q->lang);
     for (size_t i = 0; i < ev->n_categories; i++)
         add_category(b, cfg, ev->categories[i], q->lang);
     if (ev->host)
@@ -332,31 +414,61 @@ static void add_slot_times(ag_feed_buf *b, const ag_event *ev, const ag_slot *s,
  * and the link to its parent. */
 static void add_slot_shared(ag_feed_buf *b, const ag_event *ev, const ag_feed_query *q)
 {
-    add_text(b, icalproperty_new_description, &ev->title, q->lang);
-    add_text(b, icalproperty_new_location, &ev->location, q->lang);
+    add_text(b, "DESCRIPTION", icalproperty_new_description, &ev->title, q->lang);
+    add_text(b, "LOCATION", icalproperty_new_location, &ev->location, q->lang);
     icalproperty *rel = icalproperty_new_relatedto(ev->uid);
     icalproperty_add_parameter(rel, icalparameter_new_reltype(ICAL_RELTYPE_PARENT));
     ag_feed_buf_prop(b, rel);
 }
 
-static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev, size_t index,
-                       const ag_feed_query *q, const ag_feed_recur *r, const char *common,
-                       const char *shared)
+/* "<uid>/slot-<n>" into buf without stdio (one per slot); false when it
+ * does not fit. */
+static bool slot_uid(char *buf, size_t size, const char *uid, size_t n)
 {
-    const ag_slot *s = &ev->slots[index];
-    /* Position in the agenda: stable as long as the agenda is. */
-    char *uid = ag_feed_strdup_printf("%s/slot-%zu", ev->uid, index + 1);
+    char digits[24];
+    size_t nd = 0;
+    do
+        digits[nd++] = (char)('0' + n % 10);
+    while ((n /= 10) > 0);
+    size_t len = strlen(uid);
+    if (len + sizeof "/slot-" + nd > size)
+        return false;
+    memcpy(buf, uid, len);
+    memcpy(buf + len, "/slot-", sizeof "/slot-" - 1);
+    len += sizeof "/slot-" - 1;
+    while (nd > 0)
+        buf[len++] = digits[--nd];
+    buf[len] = '\0';
+    return true;
+}
+
+static void write_long_uid(ag_feed_buf *b, const char *event_uid, size_t index)
+{
+    char *uid = ag_feed_strdup_printf("%s/slot-%zu", event_uid, index + 1);
     if (!uid) {
         b->failed = true;
         return;
     }
-    ag_feed_buf_puts(b, "BEGIN:VEVENT\r\n");
-    ag_feed_buf_prop(b, icalproperty_new_uid(uid));
+    add_uid(b, uid);
     free(uid);
-    ag_feed_buf_puts(b, common);
+}
+
+static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev, size_t index,
+                       const ag_feed_query *q, const ag_feed_recur *r, const ag_feed_buf *common,
+                       const ag_feed_buf *shared)
+{
+    const ag_slot *s = &ev->slots[index];
+    /* Position in the agenda: stable as long as the agenda is. */
+    char uid[256];
+    ag_feed_buf_puts(b, "BEGIN:VEVENT\r\n");
+    if (slot_uid(uid, sizeof uid, ev->uid, index + 1))
+        add_uid(b, uid);
+    else
+        write_long_uid(b, ev->uid, index);
+    ag_feed_buf_put(b, common->data, common->len);
     add_slot_times(b, ev, s, r);
-    add_text(b, icalproperty_new_summary, &s->title, q->lang);
-    ag_feed_buf_puts(b, shared);
+    add_text(b, "SUMMARY", icalproperty_new_summary, &s->title, q->lang);
+    ag_feed_buf_put(b, shared->data, shared->len);
     if (s->axis)
         add_category(b, cfg, s->axis, q->lang);
     if (s->kind)
@@ -384,18 +496,20 @@ bool ag_feed_uses_tzid(const ag_event *ev, const ag_feed_query *q)
 }
 
 static void write_slots(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
-                        const ag_feed_query *q, const ag_feed_recur *r, const char *common)
+                        const ag_feed_query *q, const ag_feed_recur *r, const ag_feed_buf *common)
 {
     const ag_event *ev = &sev->ev;
     ag_feed_buf shared = {0};
     for (size_t i = 0; i < ev->n_slots; i++) {
         if (!slot_published(ev, &ev->slots[i]))
             continue;
-        if (!shared.data)
+        if (!shared.data && !shared.failed) {
+            ag_feed_buf_small(&shared);
             add_slot_shared(&shared, ev, q);
+        }
         if (shared.failed)
             break;
-        write_slot(b, cfg, ev, i, q, r, common, shared.data);
+        write_slot(b, cfg, ev, i, q, r, common, &shared);
     }
     b->failed |= shared.failed;
     free(shared.data);
@@ -415,12 +529,14 @@ int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
         r = &recur;
     }
     /* Serialized once, written into the event and each of its slots. */
-    ag_feed_buf common = {0};
+    ag_feed_buf common;
+    ag_feed_buf_small(&common);
+    common.memo = b->memo;
     add_common(&common, cfg, sev);
     if (!common.failed) {
-        write_event(b, cfg, sev, q, r, common.data);
+        write_event(b, cfg, sev, q, r, &common);
         if (q->slots)
-            write_slots(b, cfg, sev, q, r, common.data);
+            write_slots(b, cfg, sev, q, r, &common);
     }
     b->failed |= common.failed;
     free(common.data);

@@ -50,9 +50,17 @@ typedef struct {
     const char *prop;
     char *value, *line;
 } ag_feed_memo_entry;
+#define AG_FEED_TZ_RECENT 4
+typedef struct {
+    const char *tzid; /* NULL: empty */
+    ag_datetime local;
+    int64_t utc;
+} ag_feed_tz_recent;
 typedef struct {
     ag_feed_memo_entry e[AG_FEED_MEMO_MAX];
     size_t n;
+    ag_feed_tz_recent tz[AG_FEED_TZ_RECENT]; /* last local -> UTC conversions */
+    size_t tz_next;
 } ag_feed_memo;
 
 typedef struct {
@@ -61,6 +69,9 @@ typedef struct {
     bool failed;
     ag_feed_memo *memo; /* NULL: nothing memoised */
 } ag_feed_buf;
+/* A buffer for a few lines: per event, where the default first 64 KiB
+ * allocation cost page faults each time the heap trimmed it away. */
+void ag_feed_buf_small(ag_feed_buf *b);
 void ag_feed_buf_put(ag_feed_buf *b, const char *s, size_t n);
 void ag_feed_buf_puts(ag_feed_buf *b, const char *s);
 void ag_feed_buf_take(ag_feed_buf *b, char *s);               /* appends and frees s */
@@ -70,6 +81,14 @@ void ag_feed_buf_component(ag_feed_buf *b, icalcomponent *c); /* same for c */
  * libical's value printer without a property tree, which cost more than the
  * whole rest of a slot. The line is far shorter than the 75-octet fold. */
 void ag_feed_buf_time(ag_feed_buf *b, const char *name, icaltimetype t);
+/* The same from a Unix time, as libical would print it in UTC, without
+ * libical: every slot has two. */
+void ag_feed_buf_utc(ag_feed_buf *b, const char *name, int64_t t);
+/* NAME[;LANGUAGE=lang]:value when libical would write exactly that (a short
+ * line, nothing to escape); false, and nothing written, otherwise. libical
+ * serializes through a property tree and a per-character fold, which cost
+ * most of a slot; test_feed.c checks the bytes are libical's. */
+bool ag_feed_buf_plain(ag_feed_buf *b, const char *name, const char *lang, const char *value);
 /* Appends the line memoised for (prop, value); false when there is none. */
 bool ag_feed_memo_put(ag_feed_buf *b, const char *prop, const char *value);
 /* Memoises what was appended from offset `from` as the line of (prop, value). */

@@ -70,7 +70,8 @@ bool ag_http_is_head(const ag_http_request *req);
 /* Percent-decoded path, without query. Never contains NUL (such requests are
  * refused with 400 before the handler runs). */
 const char *ag_http_path(const ag_http_request *req);
-/* Raw query string without '?', or "" . */
+/* Raw query string without '?', or "". Bytes RFC 3986 does not allow there
+ * ("{", "|", raw UTF-8...) come percent-encoded. */
 const char *ag_http_query_string(const ag_http_request *req);
 /* Decoded value of the first query parameter `name`, or NULL. */
 const char *ag_http_query(const ag_http_request *req, const char *name);

@@ -1,12 +1,12 @@
 /* What a request carries: headers, the decoded target, query parameters. */
 #include "http_internal.h"
 
-#include <curl/curl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <uriparser/Uri.h>
 
 /* ---- growable strings ---- */
 
@@ -148,24 +148,11 @@ int ag_http_request_add_header(ag_http_request *req)
  * decoded length, which tells an embedded NUL apart from the end. */
 static char *decode(const char *s, size_t n, bool form, size_t *len)
 {
-    char *tmp = strndup(s, n);
-    if (!tmp)
+    char *out = strndup(s, n);
+    if (!out)
         return NULL;
-    if (form)
-        for (char *p = tmp; *p; p++)
-            if (*p == '+')
-                *p = ' ';
-    int olen = 0;
-    char *c = curl_easy_unescape(NULL, tmp, 0, &olen);
-    free(tmp);
-    if (!c)
-        return NULL;
-    char *out = malloc((size_t)olen + 1);
-    if (out) {
-        memcpy(out, c, (size_t)olen + 1);
-        *len = (size_t)olen;
-    }
-    curl_free(c);
+    const char *end = uriUnescapeInPlaceExA(out, form ? URI_TRUE : URI_FALSE, URI_BR_DONT_TOUCH);
+    *len = (size_t)(end - out);
     return out;
 }
 
@@ -215,58 +202,94 @@ static int parse_query(ag_http_request *req)
     return 0;
 }
 
-/* Origin-form targets get a dummy authority so that curl's URL API, which
- * wants absolute URLs, can split them. PATH_AS_IS keeps "..", which curl
- * would otherwise resolve, so that we can refuse it. */
-static CURLU *split_target(const char *target)
+/* Bytes RFC 3986 allows as they are in a path, query or fragment. */
+static bool uri_byte(unsigned char c)
 {
-    bool origin = target[0] == '/';
-    if (!origin && strncasecmp(target, "http://", 7) != 0 &&
-        strncasecmp(target, "https://", 8) != 0)
-        return NULL;
-    ag_sbuf full = {0};
-    if ((origin && ag_sbuf_add(&full, "http://localhost", 16) != 0) ||
-        ag_sbuf_add(&full, target, strlen(target)) != 0) {
-        ag_sbuf_free(&full);
-        return NULL;
-    }
-    CURLU *u = curl_url();
-    if (u && curl_url_set(u, CURLUPART_URL, full.s, CURLU_PATH_AS_IS) != CURLUE_OK) {
-        curl_url_cleanup(u);
-        u = NULL;
-    }
-    ag_sbuf_free(&full);
-    return u;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("-._~:/?#@!$&'()*+,;=", c));
 }
 
-static int take_path_and_query(ag_http_request *req, CURLU *u)
+static bool hex_digit(unsigned char c)
 {
-    char *raw = NULL, *query = NULL;
-    int status = 400;
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* Clients send bytes RFC 3986 does not allow: browsers leave "|", "[", "^"
+ * in paths and "{", "}" in queries, others raw UTF-8 or a stray "%". They
+ * are escaped before parsing, so that the URI parser takes what HTTP
+ * clients send and decoding gives the same bytes back. */
+static int add_escaped(ag_sbuf *out, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        bool keep = uri_byte(*p) || (*p == '%' && hex_digit(p[1]) && hex_digit(p[2]));
+        char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+        if (ag_sbuf_add(out, keep ? (const char *)p : enc, keep ? 1 : 3) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Origin-form targets get a dummy authority so that the URI parser sees
+ * one grammar for both forms; an absolute-form's authority is kept as it
+ * is, the rest escaped. The parser does not normalize: ".." stays in the
+ * path, so that we can refuse it. */
+static int split_target(const char *target, UriUriA *u, ag_sbuf *full)
+{
+    size_t scheme = strncasecmp(target, "http://", 7) == 0    ? 7
+                    : strncasecmp(target, "https://", 8) == 0 ? 8
+                                                              : 0;
+    if (target[0] != '/' && !scheme)
+        return -1;
+    size_t authority = scheme ? scheme + strcspn(target + scheme, "/?#") : 0;
+    if ((!scheme && ag_sbuf_add(full, "http://localhost", 16) != 0) ||
+        ag_sbuf_add(full, target, authority) != 0 || add_escaped(full, target + authority) != 0)
+        return -1;
+    const char *err = NULL;
+    return uriParseSingleUriA(u, full->s, &err) == URI_SUCCESS ? 0 : -1;
+}
+
+/* The raw path: "/" and each segment. The parser points empty segments
+ * at a shared "", so they are rebuilt rather than sliced from the target. */
+static int raw_path(const UriUriA *u, ag_sbuf *out)
+{
+    if (!u->pathHead)
+        return ag_sbuf_add(out, "/", 1);
+    for (const UriPathSegmentA *seg = u->pathHead; seg; seg = seg->next) {
+        size_t n = (size_t)(seg->text.afterLast - seg->text.first);
+        if (ag_sbuf_add(out, "/", 1) != 0 || (n && ag_sbuf_add(out, seg->text.first, n) != 0))
+            return -1;
+    }
+    return 0;
+}
+
+static int take_path_and_query(ag_http_request *req, const UriUriA *u)
+{
+    ag_sbuf raw = {0};
     size_t len = 0;
-    if (curl_url_get(u, CURLUPART_PATH, &raw, 0) != CURLUE_OK)
-        goto out;
-    req->path = decode(raw, strlen(raw), false, &len);
+    if (raw_path(u, &raw) == 0)
+        req->path = decode(raw.s, raw.len, false, &len);
+    ag_sbuf_free(&raw);
     if (!req->path || memchr(req->path, '\0', len) || has_dotdot_segment(req->path))
-        goto out;
-    CURLUcode rc = curl_url_get(u, CURLUPART_QUERY, &query, 0);
-    req->query = strdup(rc == CURLUE_OK && query ? query : "");
+        return 400;
+    const UriTextRangeA *q = &u->query;
+    size_t qlen = q->first ? (size_t)(q->afterLast - q->first) : 0;
+    req->query = qlen ? strndup(q->first, qlen) : strdup("");
     if (!req->query)
-        goto out;
-    status = parse_query(req) == 0 ? 0 : 500;
-out:
-    curl_free(raw);
-    curl_free(query);
-    return status;
+        return 400;
+    return parse_query(req) == 0 ? 0 : 500;
 }
 
 int ag_http_request_parse_target(ag_http_request *req)
 {
-    CURLU *u = split_target(req->url.s ? req->url.s : "");
-    if (!u)
-        return 400;
-    int status = take_path_and_query(req, u);
-    curl_url_cleanup(u);
+    UriUriA u;
+    ag_sbuf full = {0};
+    int status = 400;
+    if (split_target(req->url.s ? req->url.s : "", &u, &full) == 0) {
+        status = take_path_and_query(req, &u);
+        uriFreeUriMembersA(&u);
+    }
+    ag_sbuf_free(&full);
     return status;
 }
 

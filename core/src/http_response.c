@@ -2,7 +2,7 @@
  * content coding, and handing the bytes to the connection. */
 #include "http_internal.h"
 
-#include <curl/curl.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +72,25 @@ static void http_date(int64_t t, char out[40])
     }
     snprintf(out, 40, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
              months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* The three HTTP-date forms a recipient must accept (RFC 9110 5.6.7):
+ * IMF-fixdate, RFC 850, asctime; -1 for anything else. Names are read in
+ * the C locale, whatever the process's. */
+static time_t parse_http_date(const char *s)
+{
+    static const char *const forms[] = {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
+                                        "%a %b %e %H:%M:%S %Y"};
+    static locale_t c_locale;
+    if (!c_locale && !(c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0)))
+        return (time_t)-1;
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        struct tm tm = {0};
+        const char *end = strptime_l(s, forms[i], &tm, c_locale);
+        if (end && end[strspn(end, " \t")] == '\0')
+            return timegm(&tm);
+    }
+    return (time_t)-1;
 }
 
 /* The same few instants (now, a feed's last change) are formatted on every
@@ -331,7 +350,7 @@ static bool not_modified(const ag_http_request *req, const ag_blob *b, const cha
     const char *ims = ag_http_header(req, "If-Modified-Since");
     if (!ims)
         return false;
-    time_t since = curl_getdate(ims, NULL);
+    time_t since = parse_http_date(ims);
     return since != (time_t)-1 && ag_blob_last_modified(b) <= (int64_t)since;
 }
 

@@ -1,8 +1,8 @@
 #include "imports.h"
 
+#include "digest.h"
 #include "network.h"
 
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +21,11 @@ static bool plain_uid_char(unsigned char c)
 
 static char *hashed_uid(const char *member, const char *source_uid)
 {
-    unsigned char md[SHA256_DIGEST_LENGTH];
-    SHA256((const unsigned char *)source_uid, strlen(source_uid), md);
-    char hex[2 * SHA256_DIGEST_LENGTH + 1];
-    for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    unsigned char md[AG_SHA256_BYTES];
+    if (ag_sha256(source_uid, strlen(source_uid), NULL, 0, md) != 0)
+        return NULL;
+    char hex[2 * AG_SHA256_BYTES + 1];
+    ag_hex(md, sizeof md, hex);
     char *out = NULL;
     return asprintf(&out, "%s:sha256-%s", member, hex) < 0 ? NULL : out;
 }

@@ -7,10 +7,14 @@
  * there too. SMTP submissions alone run curl_easy_perform() on a thread of
  * libuv's pool (at most 3 at once, later ones wait their turn), because
  * libcurl 7.88 waits for the reply to the end of DATA without returning to
- * the loop. ag_net_new() calls curl_global_init(), which is not thread-safe
- * on every libcurl build: create the first ag_net on the main thread before
- * any other thread exists. It also ignores SIGPIPE if its disposition is
- * still the default, since a pool thread may write to a reset connection.
+ * the loop. ag_net_new() calls curl_global_init(), which is thread-safe only
+ * on libcurl builds with CURL_VERSION_THREADSAFE (Debian's is): elsewhere,
+ * create the first ag_net before any other thread exists. It also ignores
+ * SIGPIPE if its disposition is still the default, since a pool thread may
+ * write to a reset connection.
+ *
+ * The daemon does not link this file: it is the network module's
+ * (net_module.h), which the daemon loads at first use (net_lazy.h).
  *
  * Lifetime of a transfer: a submit function returns 0 and the done callback
  * then runs exactly once, later, on the loop (never from inside the submit

@@ -1222,7 +1222,7 @@ ag_plugin_host *ag_plugin_owner(agendad_plugin *p)
     return p ? p->host : NULL;
 }
 
-ag_net *ag_plugin_host_net(const ag_plugin_host *h)
+struct ag_net_lazy *ag_plugin_host_net(const ag_plugin_host *h)
 {
     return h->svc.net;
 }

@@ -79,7 +79,7 @@ typedef struct {
     int (*event_ical)(void *data, const char *uid, const char *lang, char **out, size_t *len);
     /* The network client plugins use (ABI 1.1); NULL: their requests fail
      * with AGENDAD_ESTATE. Borrowed; free it only after ag_plugins_fini. */
-    struct ag_net *net;
+    struct ag_net_lazy *net;
     /* ABI 1.2 reminder_ics: the event uid as an .ics in lang, with METHOD
      * PUBLISH or CANCEL; *out malloc'd. NULL: AGENDAD_ESTATE. */
     int (*event_ics)(void *data, const char *uid, const char *lang, bool cancel, char **out,

@@ -10,14 +10,14 @@
 #include <stdbool.h>
 
 typedef struct ag_plugin_host ag_plugin_host;
-struct ag_net;
+struct ag_net_lazy;
 struct ag_metrics;
 
 /* Provided by plugin_host.c. */
 ag_plugin_host *ag_plugin_owner(agendad_plugin *p);
 const char *ag_plugin_name(const agendad_plugin *p);
 bool ag_plugin_in_init(const agendad_plugin *p);
-struct ag_net *ag_plugin_host_net(const ag_plugin_host *h);
+struct ag_net_lazy *ag_plugin_host_net(const ag_plugin_host *h);
 struct ag_metrics *ag_plugin_metrics(const agendad_plugin *p);
 bool ag_plugin_host_finished(const ag_plugin_host *h);
 const ag_plugin_services *ag_plugin_host_services(const ag_plugin_host *h);

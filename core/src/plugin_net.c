@@ -81,7 +81,7 @@ int ag_plugin_api_http_fetch(agendad_plugin *self, const agendad_http_fetch *req
         .tls_insecure = FIELD(req, tls_insecure),
         .ca_file = FIELD(req, ca_file),
     };
-    int rc = ag_net_http(ag_plugin_host_net(p->host), &r, on_done, p, (ag_net_xfer **)out);
+    int rc = ag_net_lazy_http(ag_plugin_host_net(p->host), &r, on_done, p, (ag_net_xfer **)out);
     return submit_result(rc, p);
 }
 
@@ -107,12 +107,12 @@ int ag_plugin_api_smtp_send(agendad_plugin *self, const agendad_smtp_message *ms
         .tls_insecure = FIELD(msg, tls_insecure),
         .ca_file = FIELD(msg, ca_file),
     };
-    int rc = ag_net_smtp(ag_plugin_host_net(p->host), &r, on_done, p, (ag_net_xfer **)out);
+    int rc = ag_net_lazy_smtp(ag_plugin_host_net(p->host), &r, on_done, p, (ag_net_xfer **)out);
     return submit_result(rc, p);
 }
 
 void ag_plugin_api_xfer_cancel(agendad_xfer *x)
 {
     if (x)
-        ag_net_cancel((ag_net_xfer *)x);
+        ag_net_lazy_cancel((ag_net_xfer *)x);
 }

@@ -6,7 +6,7 @@
 #define AGENDAD_PLUGIN_NET_H
 
 #include "agendad/plugin.h"
-#include "net.h"
+#include "net_lazy.h"
 #include "plugin_internal.h"
 
 /* The host table entries. */

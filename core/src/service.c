@@ -4,6 +4,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "network.h"
+#include "store_config.h"
 #include "tz.h"
 
 #include <stdint.h>
@@ -90,10 +91,19 @@ static int apply_overrides(ag_config *cfg, const ag_overrides *ov, ag_diags *dia
     return 0;
 }
 
-static int load_config(const ag_service *svc, ag_config **out, ag_diags *diags)
+/* Settings, categories and members; the events only when the base files
+ * have errors, since a full load then reports the event files' errors as
+ * well, all in one run (and succeeds if the files were fixed meanwhile). */
+static int load_config(const ag_service *svc, ag_config **out, bool *with_events, ag_diags *diags)
 {
-    if (ag_config_load(svc->config_dir, out, diags) < 0)
-        return -1;
+    *with_events = false;
+    size_t before = diags->n;
+    if (ag_config_load_base(svc->config_dir, out, diags) < 0) {
+        ag_diags_truncate(diags, before);
+        if (ag_config_load(svc->config_dir, out, diags) < 0)
+            return -1;
+        *with_events = true;
+    }
     if (apply_overrides(*out, &svc->overrides, diags) < 0) {
         ag_config_free(*out);
         *out = NULL;
@@ -452,6 +462,57 @@ static int sync_store(ag_service *svc, ag_config *cfg, int64_t now, ag_reconcile
     return 0;
 }
 
+/* Events from the store, neither parsed nor reconciled, when it already
+ * holds what cfg's event files say: its last reconcile recorded the same
+ * fingerprint (the files' bytes, agendad, tzdata) and no removed row is due
+ * for purging, so a reconcile would change nothing. A restart with 10,000
+ * events then costs reading their rows, not seconds of YAML. False (also on
+ * any error here, which the full path meets and reports again): do the
+ * full load. */
+static bool take_reconciled(ag_service *svc, ag_config *cfg, int64_t now, ag_reconcile_stats *stats)
+{
+    char *fp = ag_config_fingerprint(cfg), *err = NULL;
+    ag_stored_event *rows;
+    ag_event *live;
+    size_t n, n_live;
+    int rc = fp ? ag_store_load_reconciled(svc->store, fp, &rows, &n, &live, &n_live, &err) : 0;
+    free(fp);
+    free(err);
+    err = NULL;
+    if (rc != 1)
+        return false;
+    bool ok = !ag_store_purge_due(rows, n, now, cfg->settings.retention) &&
+              (svc->imports || load_imports(svc, &err) == 0) &&
+              ag_config_adopt_events(cfg, live, n_live) == 0;
+    ag_store_config_events_free(live, n_live);
+    free(err);
+    if (!ok) {
+        ag_stored_events_free(rows, n);
+        return false;
+    }
+    if (stats) {
+        memset(stats, 0, sizeof *stats);
+        stats->unchanged = (int)n_live;
+    }
+    ag_log(AG_LOG_INFO,
+           "events: %zu taken from the state database (event files unchanged since its last "
+           "reconcile)",
+           n_live);
+    set_events(svc, rows, n);
+    return true;
+}
+
+static ag_reload_result sync_config(ag_service *svc, ag_config *cfg, bool with_events, int64_t now,
+                                    ag_reconcile_stats *stats, ag_diags *diags, char **err)
+{
+    svc->events_reused = !with_events && take_reconciled(svc, cfg, now, stats);
+    if (svc->events_reused)
+        return AG_RELOAD_OK;
+    if (!with_events && ag_config_load_events(cfg, diags) < 0)
+        return AG_RELOAD_CONFIG_ERROR;
+    return sync_store(svc, cfg, now, stats, err) < 0 ? AG_RELOAD_STORE_ERROR : AG_RELOAD_OK;
+}
+
 int ag_service_open(ag_service *svc, const char *config_dir, const ag_overrides *ov,
                     ag_diags *diags, char **err)
 {
@@ -463,11 +524,15 @@ int ag_service_open(ag_service *svc, const char *config_dir, const ag_overrides 
     svc->cache = ag_cache_new(AG_CACHE_ENTRIES);
     if (svc->cache)
         ag_cache_set_max_bytes(svc->cache, AG_CACHE_BYTES);
-    if (load_config(svc, &svc->cfg, diags) < 0)
+    bool with_events;
+    if (load_config(svc, &svc->cfg, &with_events, diags) < 0)
         return -1;
     if (ag_store_open(svc->cfg->settings.state_path, &svc->store, err) < 0)
         return -1;
-    return sync_store(svc, svc->cfg, (int64_t)time(NULL), NULL, err);
+    return sync_config(svc, svc->cfg, with_events, (int64_t)time(NULL), NULL, diags, err) ==
+                   AG_RELOAD_OK
+               ? 0
+               : -1;
 }
 
 void ag_service_set_busy_timeout(ag_service *svc, int ms)
@@ -501,7 +566,8 @@ ag_reload_result ag_service_reload(ag_service *svc, int64_t now, ag_reconcile_st
                                    ag_diags *diags, char **err)
 {
     ag_config *cfg;
-    if (load_config(svc, &cfg, diags) < 0)
+    bool with_events;
+    if (load_config(svc, &cfg, &with_events, diags) < 0)
         return AG_RELOAD_CONFIG_ERROR;
     if (!svc->store) {
         if (ag_store_open(cfg->settings.state_path, &svc->store, err) < 0) {
@@ -512,9 +578,10 @@ ag_reload_result ag_service_reload(ag_service *svc, int64_t now, ag_reconcile_st
         if (svc->busy_timeout_ms)
             ag_store_set_busy_timeout(svc->store, svc->busy_timeout_ms);
     }
-    if (sync_store(svc, cfg, now, stats, err) < 0) {
+    ag_reload_result r = sync_config(svc, cfg, with_events, now, stats, diags, err);
+    if (r != AG_RELOAD_OK) {
         ag_config_free(cfg);
-        return AG_RELOAD_STORE_ERROR;
+        return r;
     }
     ag_config_free(svc->cfg);
     svc->cfg = cfg;

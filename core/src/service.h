@@ -33,6 +33,8 @@ typedef struct {
     ag_stored_event *feed_evs; /* evs and imports merged in uid order: shallow copies */
     size_t n_feed_evs;
     bool have_events;        /* false until the store answered once: then 503 */
+    bool events_reused;      /* the last open or reload took them from the store: the
+                                event files had not changed since its last reconcile */
     int64_t generation;      /* bumps whenever evs or cfg change */
     int64_t last_modified;   /* newest last_modified among evs */
     uint64_t arrays_version; /* bumps whenever imports or feed_evs is replaced or moved */

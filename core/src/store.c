@@ -1,6 +1,7 @@
 /* Connection, schema migrations, statement cache, meta and errors. Events
  * live in store_events.c, reconcile in store_reconcile.c, tokens in
  * store_tokens.c. */
+#include "store_config.h"
 #include "store_internal.h"
 #include "store_migration_generations.h"
 #include "store_migration_private.h"
@@ -106,7 +107,9 @@ static const char *const migrations[] = {
     AG_STORE_OUTBOX_SCHEMA,
     /* 4: ATTENDEEs and VALARMs of imported events (sync.private_data). */
     AG_STORE_PRIVATE_DATA_SCHEMA,
-    /* 5: imported rows by generation (store_migration_generations.h). */
+    /* 5: what config says beside the events rows (store_config.c). */
+    AG_STORE_CONFIG_SCHEMA,
+    /* 6: imported rows by generation (store_migration_generations.h). */
     AG_STORE_IMPORT_GENERATIONS_SCHEMA,
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -121,12 +124,13 @@ static const char *const sql[Q_COUNT_] = {
                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [Q_EV_ALL] = "SELECT " EV_COLS ", sequence, created, last_modified, removed_at "
                  "FROM events ORDER BY uid",
-    [Q_EV_AUDIENCE] = "SELECT selector FROM event_audience WHERE uid = ?1 ORDER BY pos",
-    [Q_EV_CATEGORIES] = "SELECT id FROM event_categories WHERE uid = ?1 ORDER BY pos",
-    [Q_EV_EXDATES] = "SELECT at_local FROM event_exdates WHERE uid = ?1 ORDER BY pos",
-    [Q_EV_REMINDERS] = "SELECT seconds FROM event_reminders WHERE uid = ?1 ORDER BY pos",
-    [Q_EV_SLOTS] = "SELECT timed, start_local, end_local, title_ar, title_fr, kind, axis "
-                   "FROM event_slots WHERE uid = ?1 ORDER BY pos",
+    /* Whole tables, merged with Q_EV_ALL's rows (store_events.c). */
+    [Q_EV_AUDIENCE] = "SELECT uid, selector FROM event_audience ORDER BY uid, pos",
+    [Q_EV_CATEGORIES] = "SELECT uid, id FROM event_categories ORDER BY uid, pos",
+    [Q_EV_EXDATES] = "SELECT uid, at_local FROM event_exdates ORDER BY uid, pos",
+    [Q_EV_REMINDERS] = "SELECT uid, seconds FROM event_reminders ORDER BY uid, pos",
+    [Q_EV_SLOTS] = "SELECT uid, timed, start_local, end_local, title_ar, title_fr, kind, axis "
+                   "FROM event_slots ORDER BY uid, pos",
     [Q_EV_INSERT] = "INSERT INTO events (" EV_COLS ", sequence, created, last_modified, "
                     "removed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
                     "?13, ?14, 0, ?15, ?15, 0)",

@@ -1,4 +1,4 @@
-/* Schema step 5: imported rows by generation, so that a member's new set
+/* Schema step 6: imported rows by generation, so that a member's new set
  * can be written over several short transactions (import_write.c) and
  * still replace the old one at once. A member's rows of generation
  * import_current.gen are its published set; rows of any other generation

@@ -1,5 +1,6 @@
 /* Brings the store in line with the config in one write transaction, and
  * purges removed events once they are long past. */
+#include "store_config.h"
 #include "store_internal.h"
 #include "tz.h"
 
@@ -101,6 +102,14 @@ static bool purgeable(const ag_stored_event *se, int64_t now, int64_t retention)
         return false;
     int64_t since = end > se->removed_at ? end : se->removed_at;
     return now - since > (retention > 0 ? retention : 0);
+}
+
+bool ag_store_purge_due(const ag_stored_event *rows, size_t n, int64_t now, int64_t retention)
+{
+    for (size_t i = 0; i < n; i++)
+        if (purgeable(&rows[i], now, retention))
+            return true;
+    return false;
 }
 
 static int cmp_uid(const void *a, const void *b)
@@ -236,7 +245,8 @@ static int reconcile_locked(run_state *rs, const ag_config *cfg, const ag_event 
     for (size_t i = 0; i < cfg->n_events; i++)
         if (apply_one(rs, sorted[i], err) != 0)
             return -1;
-    if (sweep(rs, cfg->settings.retention, err) != 0)
+    if (sweep(rs, cfg->settings.retention, err) != 0 ||
+        ag_store_save_config_state(rs->st, cfg, err) != 0)
         return -1;
     if (!changed(&rs->stats))
         return 0;

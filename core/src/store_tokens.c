@@ -3,9 +3,8 @@
  * hash suffices: the token is 256 random bits, not a password to stretch. */
 #include "store_internal.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
+#include "digest.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,48 +12,43 @@
 enum { TOKEN_BYTES = 32, HASH_HEX = 2 * 32 };
 
 /* base64url without padding (RFC 4648 §5): safe in a URL path or query
- * without escaping. */
+ * without escaping. Each 3 bytes give 4 characters, a last 1 or 2 give 2
+ * or 3. */
 static char *encode_token(const unsigned char *raw, size_t n)
 {
-    char *out = malloc(4 * ((n + 2) / 3) + 1);
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    char *out = malloc(4 * ((n + 2) / 3) + 1), *o = out;
     if (!out)
         return NULL;
-    int len = EVP_EncodeBlock((unsigned char *)out, raw, (int)n);
-    while (len > 0 && out[len - 1] == '=')
-        len--;
-    out[len] = '\0';
-    for (char *p = out; *p; p++) {
-        if (*p == '+')
-            *p = '-';
-        else if (*p == '/')
-            *p = '_';
+    for (size_t i = 0; i < n; i += 3) {
+        size_t left = n - i < 3 ? n - i : 3;
+        unsigned long v = (unsigned long)raw[i] << 16 | (left > 1 ? raw[i + 1] << 8 : 0) |
+                          (left > 2 ? raw[i + 2] : 0);
+        for (size_t k = 0; k <= left; k++)
+            *o++ = alphabet[(v >> (18 - 6 * k)) & 63];
     }
+    *o = '\0';
     return out;
 }
 
 static int hash_hex(const char *token, char out[HASH_HEX + 1])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (!EVP_Digest(token, strlen(token), md, &len, EVP_sha256(), NULL) || len * 2 != HASH_HEX)
+    unsigned char md[AG_SHA256_BYTES];
+    if (ag_sha256(token, strlen(token), NULL, 0, md) != 0)
         return -1;
-    static const char hex[] = "0123456789abcdef";
-    for (unsigned int i = 0; i < len; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 0xf];
-    }
-    out[HASH_HEX] = '\0';
+    ag_hex(md, sizeof md, out);
     return 0;
 }
 
 static int new_token(ag_store *st, char **token, char hash[HASH_HEX + 1], char **err)
 {
     unsigned char raw[TOKEN_BYTES];
-    if (RAND_bytes(raw, sizeof raw) != 1)
+    if (ag_random_bytes(raw, sizeof raw) != 0)
         return ag_store_failf(st, err, "cannot create token in",
                               "no random bytes available from the system");
     *token = encode_token(raw, sizeof raw);
-    OPENSSL_cleanse(raw, sizeof raw);
+    explicit_bzero(raw, sizeof raw);
     if (!*token || hash_hex(*token, hash) != 0) {
         free(*token);
         *token = NULL;
@@ -105,8 +99,7 @@ int ag_store_token_check(ag_store *st, const char *member, const char *token, bo
         const char *stored = (const char *)sqlite3_column_text(s, 0);
         /* Constant time, so response timing does not reveal how much of a
          * guessed hash matched. */
-        *valid =
-            stored && strlen(stored) == HASH_HEX && CRYPTO_memcmp(stored, given, HASH_HEX) == 0;
+        *valid = stored && strlen(stored) == HASH_HEX && ag_const_equal(stored, given, HASH_HEX);
         rc = SQLITE_DONE;
     }
     if (rc != SQLITE_DONE)

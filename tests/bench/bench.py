@@ -4,7 +4,10 @@ same run on the same machine, and results are reported as ratios, because
 absolute numbers on a shared machine drift. Called by run.sh (which builds
 and installs the peers); never part of the test run.
 
-    bench.py BUILD_DIR [--quick]"""
+    bench.py BUILD_DIR [--quick] [--no-generation] [--only memory]
+
+--only memory: just the memory and start-up runs, printed, results.md
+left alone (for a quick before/after of start-up work)."""
 
 import os
 import re
@@ -252,6 +255,10 @@ def startup(build, tmp, cfg, name):
     finally:
         d.stop()
     for run in ("cold", "warm"):  # cold: empty store; warm: a restart
+        if run == "cold":  # the idle run above filled it
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(state + suffix):
+                    os.remove(state + suffix)
         t0 = time.monotonic()
         d = agendad(build, cfg, state, port, os.path.join(tmp, f"{name}-{run}.log"))
         try:
@@ -337,8 +344,10 @@ def report(gen_rows, srv, mem, path):
               "received, and the CPU seconds the daemon used by then (the machine's other "
               "load stretches the first, not the second). Private dirty: the pages only "
               "this process holds (heap, relocated library data) — what another instance "
-              "would add; RSS also counts shared libraries' clean pages (about 16 MiB: "
-              "libcrypto, ICU, sqlite, curl...), shared with every process mapping them.", "",
+              "would add; RSS also counts shared libraries' clean pages (about 10 MiB: "
+              "ICU through libical, libc, sqlite...), shared with every process mapping "
+              "them. The network module (libcurl and its chain) is not mapped: the sample "
+              "network's only plugin, agenda, never fetches.", "",
               "| config | start | first feed s | CPU s | RSS MiB | private dirty MiB |",
               "|---|---|---:|---:|---:|---:|"]
         for name, v in (("sample network", s), ("10,000 events × 8 slots", m)):
@@ -367,6 +376,11 @@ def main():
     quick = "--quick" in sys.argv
     tmp = tempfile.mkdtemp(prefix="agendad-bench-")
     os.chmod(tmp, 0o755)  # nginx's workers run as another user
+    if sys.argv[-2:] == ["--only", "memory"]:
+        for name, res in memory(build, tmp).items():
+            print(name, {k: round(v, 3) for k, v in res.items()})
+        subprocess.run(["rm", "-rf", tmp])
+        return
     sizes = [100, 1000, 10000] if quick else [100, 1000, 10000, 100000]
     rows = [] if "--no-generation" in sys.argv else generation(build, tmp, sizes)
     srv = serving(build, tmp, 5 if quick else 10)

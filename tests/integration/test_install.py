@@ -13,7 +13,7 @@ import tempfile
 import time
 import unittest
 
-from harness import SOURCE_DIR, free_port
+from harness import SOURCE_DIR, Daemon, free_port
 
 BUILD_DIR = os.environ.get("AGENDAD_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
 ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
@@ -28,6 +28,17 @@ def config_keys():
             for block in re.findall(r"keys\[\] = \{(.*?)\};", f.read(), re.S):
                 keys.update(re.findall(r'"([a-z_]+)"', block))
     return keys
+
+
+class InstalledDaemon(Daemon):
+    """A Daemon run from the installed binary."""
+
+    def __init__(self, bin_, **kw):
+        super().__init__(**kw)
+        self.bin = bin_
+
+    def args(self, command, *more):
+        return [self.bin] + super().args(command, *more)[1:]
 
 
 class InstallTest(unittest.TestCase):
@@ -52,6 +63,7 @@ class InstallTest(unittest.TestCase):
                     *("lib/systemd/system/" + u for u in UNITS)]:
             self.assertTrue(os.path.isfile(self.path(rel)), rel)
         self.assertTrue(glob.glob(self.path("lib*", "pkgconfig", "agendad-plugin.pc")))
+        self.assertTrue(glob.glob(self.path("lib*", "agendad", "agendad-net.so")))
         self.assertTrue(glob.glob(self.path("etc/agendad/events/*.yaml")))
 
     def test_installed_daemon_serves_the_installed_config(self):
@@ -82,6 +94,29 @@ class InstallTest(unittest.TestCase):
             proc.terminate()
             self.assertEqual(proc.wait(20), 0)
             log.close()
+
+    @unittest.skipUnless(os.environ.get("AGENDAD_TEST_PLUGIN_DIR"), "no test plugins")
+    def test_installed_daemon_loads_the_installed_network_module(self):
+        """Found relative to the installed binary, whatever the prefix."""
+        peer = subprocess.Popen(["/usr/bin/python3",
+                                 os.path.join(SOURCE_DIR, "tests/peers/http_peer.py"), "0"],
+                                stdout=subprocess.PIPE, text=True)
+        self.addCleanup(peer.stdout.close)
+        self.addCleanup(peer.wait)
+        self.addCleanup(peer.kill)
+        peer_port = int(peer.stdout.readline())
+        d = InstalledDaemon(self.path("bin/agendad"),
+                            plugin_dir=os.environ["AGENDAD_TEST_PLUGIN_DIR"])
+        self.addCleanup(d.cleanup)
+        d.load_plugins("net_probe: {}")
+        d.start()
+        status, _, body = d.get(f"/plugins/net_probe?url=http://127.0.0.1:{peer_port}/feed.ics")
+        self.assertEqual(status, 200, body)
+        self.assertTrue(body.startswith(b"ok 200"), body)
+        module = glob.glob(self.path("lib*", "agendad", "agendad-net.so"))[0]
+        m = re.search(r"network module loaded from (\S+)", d.log_text())
+        self.assertIsNotNone(m, d.log_text())
+        self.assertEqual(os.path.realpath(m.group(1)), os.path.realpath(module))
 
     def units_for_this_prefix(self):
         """The units name the configured prefix's binary; point them at

@@ -623,6 +623,10 @@ static void client_targets(fx *f)
         "GET /echo?a=x+y%26z&b=%C3%A9t%C3%A9&a=second&n HTTP/1.1\r\nUser-Agent: t/1\r\n\r\n",
         "GET http://cal.example.org:8080/echo%20x?n=1 HTTP/1.1\r\nHost: cal.example.org\r\n\r\n",
         "GET /echo/caf%C3%A9/a..b/.x HTTP/1.1\r\n\r\n",
+        /* What browsers and other clients send that RFC 3986 does not allow. */
+        "GET /echo/a|b[c]^%zz%/\xc3\xa9?a={x}|y&b=%&n=%C3%A9%2 HTTP/1.1\r\n\r\n",
+        /* Empty segments and an empty query. */
+        "GET /echo//x/? HTTP/1.1\r\n\r\n",
     };
     for (size_t i = 0; i < sizeof reqs / sizeof *reqs; i++) {
         cl *c = cl_open(f->port);
@@ -637,7 +641,7 @@ static void request_targets(void **state)
     fx f;
     fx_init(&f, client_targets);
     fx_run(&f);
-    assert_int_equal(f.nr, 7);
+    assert_int_equal(f.nr, 9);
     for (int i = 0; i < 4; i++) {
         if (f.r[i].status != 400)
             fail_msg("target %d: status %d, want 400", i, f.r[i].status);
@@ -653,7 +657,13 @@ static void request_targets(void **state)
                         "path=/echo x|qs=n=1|a=(null)|b=(null)|n=1|peer=127.0.0.1|ua=(null)");
     assert_int_equal(f.r[6].status, 200);
     assert_true(strncmp(body(&f.r[6]), "path=/echo/café/a..b/.x|qs=|", 29) == 0);
-    assert_int_equal(f.handled, 3);
+    assert_int_equal(f.r[7].status, 200);
+    assert_string_equal(body(&f.r[7]),
+                        "path=/echo/a|b[c]^%zz%/é|qs=a=%7Bx%7D%7Cy&b=%25&n=%C3%A9%252|"
+                        "a={x}|y|b=%|n=é%2|peer=127.0.0.1|ua=(null)");
+    assert_int_equal(f.r[8].status, 200);
+    assert_true(strncmp(body(&f.r[8]), "path=/echo//x/|qs=|", 19) == 0);
+    assert_int_equal(f.handled, 5);
     fx_free(&f);
 }
 

@@ -236,9 +236,9 @@ static void commit_refused_when_another_became_current(void **state)
     ag_import_rows_free(v3, 3);
 }
 
-/* A database of schema 4 (one row per imported event, keyed by uid) keeps
+/* A database of schema 5 (one row per imported event, keyed by uid) keeps
  * its rows, their SEQUENCE and private data through the migration. */
-static void schema_4_imports_survive_the_migration(void **state)
+static void schema_5_imports_survive_the_migration(void **state)
 {
     fx *f = *state;
     ag_store_close(f->st);
@@ -269,9 +269,9 @@ static void schema_4_imports_survive_the_migration(void **state)
              "INSERT INTO imported_attendees VALUES ('fes:a', 0, 'mailto:a@fes.example', 'A',"
              " 'ACCEPTED', NULL);"
              "INSERT INTO imported_alarms VALUES ('fes:a', 0, 'DISPLAY', 1, -900, NULL, 'S');"
-             "PRAGMA user_version = 4;");
+             "PRAGMA user_version = 5;");
     assert_int_equal(ag_store_open(f->path, &f->st, NULL), 0);
-    assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 5);
+    assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 6);
     ag_import_row *out;
     size_t n;
     assert_int_equal(ag_store_load_imports(f->st, &out, &n, NULL), 0);
@@ -322,7 +322,7 @@ int main(void)
         T(commit_publishes_and_sweep_deletes_in_chunks),
         T(commit_refused_when_another_became_current),
         T(commit_refused_when_rows_went_missing),
-        T(schema_4_imports_survive_the_migration),
+        T(schema_5_imports_survive_the_migration),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

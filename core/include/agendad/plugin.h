@@ -504,7 +504,8 @@ struct agendad_host {
     const char *(*request_method)(const agendad_request *req); /* "GET" or "HEAD" */
     /* Percent-decoded path without the query. */
     const char *(*request_path)(const agendad_request *req);
-    /* Raw query string without '?', or "". */
+    /* Raw query string without '?', or "". Bytes RFC 3986 does not allow
+     * there ("{", "|", raw UTF-8...) come percent-encoded. */
     const char *(*request_query_string)(const agendad_request *req);
     /* Decoded value of the first parameter name, or NULL. */
     const char *(*request_query)(const agendad_request *req, const char *name);
