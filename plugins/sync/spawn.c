@@ -25,7 +25,9 @@ static void close_pair(int p[2])
 }
 
 /* The child gets the end of each pipe it uses as its fd 0, 1 and 2; dup2
- * clears O_CLOEXEC on the copy, so no other fd of the daemon leaks into it. */
+ * clears O_CLOEXEC on the copy (glibc clears it too when the end already is
+ * that fd, a daemon started with 0-2 closed), so no other fd of the daemon
+ * leaks into it. */
 static int stdio_actions(posix_spawn_file_actions_t *fa, int pipes[3][2])
 {
     int rc = posix_spawn_file_actions_init(fa);
