@@ -534,19 +534,19 @@ static int spawn(sync_member *m, sync_child *c)
     char args[8][32], *argv[24];
     build_args(m, args, argv);
     init_handles(m, c);
-    sync_spawned sp;
-    int rc = sync_spawn(argv, &sp);
+    sync_spawned run;
+    int rc = sync_spawn(argv, &run);
     if (rc)
         return rc;
-    c->pidfd = sp.pidfd;
-    open_pipe(&c->in, sp.in);
-    open_pipe(&c->out, sp.out);
-    open_pipe(&c->err, sp.err);
-    rc = uv_poll_init(m->sp->host->loop, &c->exit_watch, sp.pidfd);
+    c->pidfd = run.pidfd;
+    open_pipe(&c->in, run.in);
+    open_pipe(&c->out, run.out);
+    open_pipe(&c->err, run.err);
+    rc = uv_poll_init(m->sp->host->loop, &c->exit_watch, run.pidfd);
     if (rc < 0) {
         /* Not watched, it would never be reaped. */
-        sync_kill_reap(sp.pidfd);
-        close(sp.pidfd);
+        sync_kill_reap(run.pidfd);
+        close(run.pidfd);
         c->pidfd = -1;
         return -rc;
     }
