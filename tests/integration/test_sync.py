@@ -189,9 +189,10 @@ class SyncTest(unittest.TestCase):
         self.daemon.cleanup()
         self.peer.stop()
 
-    def write_config(self, base, members=MEMBERS_YAML, helper=HELPER):
+    def write_config(self, base, members=MEMBERS_YAML, helper=HELPER, parser_cpu=1):
+        text = AGENDAD_YAML.replace('parser_cpu: "1"', f'parser_cpu: "{parser_cpu}"')
         with open(os.path.join(self.cfg, "agendad.yaml"), "w") as f:
-            f.write(AGENDAD_YAML % {"plugins": PLUGIN_BUILD_DIR, "helper": helper})
+            f.write(text % {"plugins": PLUGIN_BUILD_DIR, "helper": helper})
         with open(os.path.join(self.cfg, "members.yaml"), "w") as f:
             f.write(members % {"base": base})
 
@@ -388,9 +389,9 @@ class SyncTest(unittest.TestCase):
                                               "COUNT=3\r\n")), "ran out of")
         self.assertEqual(self.daemon.get("/healthz")[0], 200)
 
-    def restart_with_helper(self, helper):
+    def restart_with_helper(self, helper, parser_cpu=1):
         self.daemon.cleanup()
-        self.write_config(self.peer.base, helper=helper)
+        self.write_config(self.peer.base, helper=helper, parser_cpu=parser_cpu)
         self.daemon = Daemon(config_src=self.cfg)
         self.daemon.start()
 
@@ -423,7 +424,9 @@ class SyncTest(unittest.TestCase):
             f.write(f"#!/bin/sh\necho $$ > {pidfile}.tmp\nmv {pidfile}.tmp {pidfile}\n"
                     "trap '' TERM\nexec sleep 600\n")
         os.chmod(hung, 0o755)
-        self.restart_with_helper(hung)
+        # A deadline (parser_cpu × 3 + 5 s) far beyond stop()'s 20 s: only
+        # fini's kill lets the daemon exit (0) in time.
+        self.restart_with_helper(hung, parser_cpu=60)
         deadline = time.monotonic() + 20
         while not os.path.exists(pidfile) and time.monotonic() < deadline:
             time.sleep(0.05)
