@@ -5,12 +5,14 @@
  * kept only when it exited 0 and printed valid JSON. */
 #include "sync.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define STDERR_MAX 4096
 /* Events of the parser's output parsed per loop turn: a thousand at once
@@ -395,6 +397,15 @@ static void on_child_closed(uv_handle_t *h)
         sync_member_free(m);
 }
 
+/* The pidfd outlives the poll on it: libuv drops it from epoll at close. */
+static void on_watch_closed(uv_handle_t *h)
+{
+    sync_member *m = h->data;
+    close(m->child->pidfd);
+    m->child->pidfd = -1;
+    on_child_closed(h);
+}
+
 static void close_child_handle(uv_handle_t *h)
 {
     if (!uv_is_closing(h))
@@ -409,18 +420,28 @@ static void maybe_finish(sync_member *m)
     if (!c->exited || !uv_is_closing((uv_handle_t *)&c->out) ||
         !uv_is_closing((uv_handle_t *)&c->err))
         return;
-    close_child_handle((uv_handle_t *)&c->proc);
+    if (c->pidfd >= 0 && !uv_is_closing((uv_handle_t *)&c->exit_watch))
+        uv_close((uv_handle_t *)&c->exit_watch, on_watch_closed);
     close_child_handle((uv_handle_t *)&c->deadline);
     close_child_handle((uv_handle_t *)&c->in);
 }
 
-static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
+static void on_exit_watch(uv_poll_t *p, int status, int events)
 {
     sync_member *m = p->data;
-    m->child->exited = true;
-    m->child->exit_status = status;
-    m->child->term_signal = sig;
-    uv_timer_stop(&m->child->deadline);
+    sync_child *c = m->child;
+    (void)status;
+    (void)events;
+    /* A poll error (none is known for a pidfd) is left to waitid to tell. */
+    int rc = sync_reap(c->pidfd, &c->exit_status, &c->term_signal);
+    if (rc == EAGAIN)
+        return;
+    if (rc)
+        snprintf(c->spawn_error, sizeof c->spawn_error,
+                 "cannot learn how the calendar parser ended: %s", strerror(rc));
+    uv_poll_stop(p);
+    c->exited = true;
+    uv_timer_stop(&c->deadline);
     maybe_finish(m);
 }
 
@@ -451,7 +472,7 @@ static void on_deadline(uv_timer_t *t)
 {
     sync_member *m = t->data;
     m->child->timed_out = true;
-    uv_process_kill(&m->child->proc, SIGKILL);
+    sync_kill(m->child->pidfd, SIGKILL);
 }
 
 static void on_written(uv_write_t *w, int status)
@@ -487,41 +508,69 @@ static void build_args(sync_member *m, char args[][32], char **argv)
     argv[k] = NULL;
 }
 
-static int spawn(sync_member *m, sync_child *c)
+static void init_handles(sync_member *m, sync_child *c)
 {
     uv_loop_t *loop = m->sp->host->loop;
-    char args[8][32], *argv[24];
-    build_args(m, args, argv);
     uv_pipe_init(loop, &c->in, 0);
     uv_pipe_init(loop, &c->out, 0);
     uv_pipe_init(loop, &c->err, 0);
     uv_timer_init(loop, &c->deadline);
-    c->in.data = c->out.data = c->err.data = c->deadline.data = c->proc.data = c->write.data = m;
-    c->open_handles = 5;
-    uv_stdio_container_t stdio[3] = {
-        {.flags = UV_CREATE_PIPE | UV_READABLE_PIPE, .data.stream = (uv_stream_t *)&c->in},
-        {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&c->out},
-        {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&c->err},
-    };
-    uv_process_options_t opt = {.exit_cb = on_exit_cb,
-                                .file = m->sp->helper,
-                                .args = argv,
-                                .stdio_count = 3,
-                                .stdio = stdio};
-    return uv_spawn(loop, &c->proc, &opt);
+    c->in.data = c->out.data = c->err.data = c->deadline.data = c->exit_watch.data = m;
+    c->write.data = m;
+    c->open_handles = 4;
 }
 
-/* libuv leaves the process handle initialised after a failed spawn: every
- * handle is closed the usual way and the close callbacks report it. */
+/* A pipe libuv refuses stays closed: the child sees EOF or EPIPE on it, and
+ * the plugin an output pipe at EOF. */
+static void open_pipe(uv_pipe_t *p, int fd)
+{
+    if (uv_pipe_open(p, fd) < 0)
+        close(fd);
+}
+
+/* 0 or an errno. */
+static int spawn(sync_member *m, sync_child *c)
+{
+    char args[8][32], *argv[24];
+    build_args(m, args, argv);
+    init_handles(m, c);
+    sync_spawned run;
+    int rc = sync_spawn(argv, &run);
+    if (rc)
+        return rc;
+    c->pidfd = run.pidfd;
+    open_pipe(&c->in, run.in);
+    open_pipe(&c->out, run.out);
+    open_pipe(&c->err, run.err);
+    rc = uv_poll_init(m->sp->host->loop, &c->exit_watch, run.pidfd);
+    if (rc < 0) {
+        /* Not watched, it would never be reaped. */
+        sync_kill_reap(run.pidfd);
+        close(run.pidfd);
+        c->pidfd = -1;
+        return -rc;
+    }
+    uv_poll_start(&c->exit_watch, UV_READABLE, on_exit_watch);
+    c->open_handles++;
+    return 0;
+}
+
+/* Every handle is closed the usual way and the close callbacks report it. */
 static void spawn_failed(sync_member *m, int rc)
 {
     sync_child *c = m->child;
     snprintf(c->spawn_error, sizeof c->spawn_error, "cannot start the calendar parser %s: %s",
-             m->sp->helper, uv_strerror(rc));
+             m->sp->helper, strerror(rc));
     c->exited = true;
     close_child_handle((uv_handle_t *)&c->out);
     close_child_handle((uv_handle_t *)&c->err);
     maybe_finish(m);
+}
+
+static void start_reading(uv_pipe_t *p)
+{
+    if (uv_read_start((uv_stream_t *)p, on_alloc, on_read) < 0)
+        close_child_handle((uv_handle_t *)p);
 }
 
 static void start_child(sync_member *m)
@@ -529,14 +578,14 @@ static void start_child(sync_member *m)
     sync_child *c = m->child;
     m->sp->n_parsers++;
     int rc = spawn(m, c);
-    if (rc < 0) {
+    if (rc) {
         spawn_failed(m, rc);
         return;
     }
     long deadline_ms = m->sp->parser_cpu_s * 3000 + 5000;
     uv_timer_start(&c->deadline, on_deadline, (uint64_t)deadline_ms, 0);
-    uv_read_start((uv_stream_t *)&c->out, on_alloc, on_read);
-    uv_read_start((uv_stream_t *)&c->err, on_alloc, on_read);
+    start_reading(&c->out);
+    start_reading(&c->err);
     if (uv_write(&c->write, (uv_stream_t *)&c->in, &c->body, 1, on_written) < 0)
         close_child_handle((uv_handle_t *)&c->in);
 }
@@ -566,6 +615,7 @@ static void parse_body(sync_member *m, const agendad_net_result *r)
     c->body = uv_buf_init(copy, (unsigned)r->body_len);
     c->out_buf.max = (size_t)m->sp->max_bytes * 4 + (1u << 20);
     c->err_buf.max = STDERR_MAX;
+    c->pidfd = -1;
     m->child = c;
     sync_plugin *sp = m->sp;
     if (sp->parse_tail)
@@ -717,6 +767,6 @@ void sync_pull_abort(sync_member *m)
         m->child = NULL;
         m->next_judged = m->next_parse = NULL;
     } else if (m->child && !m->child->exited) {
-        uv_process_kill(&m->child->proc, SIGKILL);
+        sync_kill(m->child->pidfd, SIGKILL);
     }
 }

@@ -20,7 +20,8 @@ typedef struct {
 
 /* One run of agendad-ical-import. */
 typedef struct {
-    uv_process_t proc;
+    uv_poll_t exit_watch; /* on pidfd: readable when the process has exited */
+    int pidfd;            /* -1 until started; closed with exit_watch */
     uv_pipe_t in, out, err;
     uv_timer_t deadline;
     uv_write_t write;
@@ -151,6 +152,20 @@ void sync_log(sync_plugin *sp, int level, const char *fmt, ...)
 
 /* sync.c */
 void sync_member_free(sync_member *m);
+
+/* spawn.c: a process started without fork(), its stdin/stdout/stderr on
+ * pipes; the fds are the daemon's ends, close-on-exec. */
+typedef struct {
+    int pidfd, in, out, err;
+} sync_spawned;
+/* argv[0] is the program's path. 0 or an errno; nothing is left open or
+ * running on failure. */
+int sync_spawn(char **argv, sync_spawned *out);
+/* After pidfd turned readable: 0 (reaped), EAGAIN (not yet) or an errno. */
+int sync_reap(int pidfd, int64_t *exit_status, int *term_signal);
+int sync_kill(int pidfd, int sig);
+/* For a child that cannot be watched: it must not outlive the call. */
+void sync_kill_reap(int pidfd);
 
 /* pull.c */
 void sync_pull(sync_member *m);

@@ -117,7 +117,9 @@ static void attendees_only_when_asked(void **state)
     json_t *a = ok(series, &l);
     json_t *att = json_object_get(find(a, "w/20270322T090000Z"), "attendees");
     assert_int_equal(json_array_size(att), 1);
-    assert_string_equal(json_string_value(json_array_get(att, 0)), "mailto:x@example.org");
+    json_t *x = json_array_get(att, 0);
+    assert_string_equal(json_string_value(json_object_get(x, "address")), "mailto:x@example.org");
+    assert_string_equal(json_string_value(json_object_get(x, "cn")), "X");
     json_decref(a);
 }
 

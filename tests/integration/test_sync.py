@@ -129,6 +129,25 @@ def oriental_feed(*extra):
     return calendar(series, moved, private, other, *extra, zones=WINDOWS_ZONE)
 
 
+def proc_state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def children(pid):
+    """The pids whose parent is pid, zombies included."""
+    found = []
+    for entry in os.listdir("/proc"):
+        stat = proc_state(entry) if entry.isdigit() else None
+        # The command name, in parentheses, may hold spaces: fields after it.
+        if stat and int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
 class Peer:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="agendad-ics-")
@@ -170,9 +189,10 @@ class SyncTest(unittest.TestCase):
         self.daemon.cleanup()
         self.peer.stop()
 
-    def write_config(self, base, members=MEMBERS_YAML):
+    def write_config(self, base, members=MEMBERS_YAML, helper=HELPER, parser_cpu=1):
+        text = AGENDAD_YAML.replace('parser_cpu: "1"', f'parser_cpu: "{parser_cpu}"')
         with open(os.path.join(self.cfg, "agendad.yaml"), "w") as f:
-            f.write(AGENDAD_YAML % {"plugins": PLUGIN_BUILD_DIR, "helper": HELPER})
+            f.write(text % {"plugins": PLUGIN_BUILD_DIR, "helper": helper})
         with open(os.path.join(self.cfg, "members.yaml"), "w") as f:
             f.write(members % {"base": base})
 
@@ -368,6 +388,54 @@ class SyncTest(unittest.TestCase):
                                         extra="RRULE:FREQ=SECONDLY;BYYEARDAY=366;BYMONTH=2;"
                                               "COUNT=3\r\n")), "ran out of")
         self.assertEqual(self.daemon.get("/healthz")[0], 200)
+
+    def restart_with_helper(self, helper, parser_cpu=1):
+        self.daemon.cleanup()
+        self.write_config(self.peer.base, helper=helper, parser_cpu=parser_cpu)
+        self.daemon = Daemon(config_src=self.cfg)
+        self.daemon.start()
+
+    def test_parsers_leave_no_process_behind(self):
+        self.wait_first_pull()
+        y = year()
+        self.break_feed(calendar(vevent("boom@fes", "Boom", f":{y}0101T100000Z",
+                                        extra=CRASH_MARKER + ":1\r\n")), "crashed")
+        self.peer.write("fes-meknes.ics", fes_feed("Encore"))
+        self.wait_status("fes-meknes", lambda s: s["last_error"] is None and not s["busy"])
+        # Every parser, crashed or not, was reaped: no zombie child left.
+        deadline = time.monotonic() + 10
+        while children(self.daemon.proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(children(self.daemon.proc.pid), [])
+
+    def test_missing_helper_is_reported_in_plain_words(self):
+        missing = os.path.join(self.cfg, "no-such-import")
+        self.restart_with_helper(missing)
+        st = self.wait_status("fes-meknes", lambda s: s["last_error"] is not None)
+        self.assertIn("cannot start the calendar parser " + missing, st["last_error"])
+        self.assertIn("No such file or directory", st["last_error"])
+        self.assertEqual(children(self.daemon.proc.pid), [])
+
+    def test_shutdown_kills_and_reaps_a_hung_parser(self):
+        pidfile = os.path.join(self.cfg, "parser.pid")
+        hung = os.path.join(self.cfg, "hung-import")
+        with open(hung, "w") as f:
+            # Deaf to SIGTERM, and never reads its input nor exits.
+            f.write(f"#!/bin/sh\necho $$ > {pidfile}.tmp\nmv {pidfile}.tmp {pidfile}\n"
+                    "trap '' TERM\nexec sleep 600\n")
+        os.chmod(hung, 0o755)
+        # A deadline (parser_cpu × 3 + 5 s) far beyond stop()'s 20 s: only
+        # fini's kill lets the daemon exit (0) in time.
+        self.restart_with_helper(hung, parser_cpu=60)
+        deadline = time.monotonic() + 20
+        while not os.path.exists(pidfile) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with open(pidfile) as f:
+            pid = int(f.read())
+        self.assertIn(pid, children(self.daemon.proc.pid))
+        self.assertEqual(self.daemon.stop(), 0, self.daemon.log_text())
+        # fini killed it, and the daemon reaped it before it exited.
+        self.assertFalse(os.path.exists(f"/proc/{pid}"), proc_state(pid))
 
     def test_huge_slow_and_dead_servers(self):
         self.wait_first_pull()
