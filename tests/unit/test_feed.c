@@ -833,7 +833,7 @@ static void large_feed_builds_every_event(void **state)
 {
     (void)state;
     if (getenv("AGENDAD_FEED_SAMPLES"))
-        skip(); /* only writing samples for the parser test */
+        skip();        /* only writing samples for the parser test */
     enum { N = 3000 }; /* large enough for any per-event bug, quick under ASan */
     ag_config cfg;
     make_config(&cfg);
