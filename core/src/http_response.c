@@ -117,6 +117,19 @@ static void add_str(ag_sbuf *b, const char *s)
     ag_sbuf_add(b, s, strlen(s));
 }
 
+/* Decimal without stdio: the two printf calls of every response were a
+ * twentieth of the loop's CPU when serving 304s. */
+static void add_uint(ag_sbuf *b, unsigned long long v)
+{
+    char d[24];
+    size_t i = sizeof d;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    ag_sbuf_add(b, d + i, sizeof d - i);
+}
+
 bool ag_http_response_keeps_alive(const ag_http_request *req)
 {
     return req->conn && req->keep_alive && !req->conn->close_after && !req->srv->shutting_down;
@@ -138,8 +151,11 @@ static char *build_head(const ag_http_request *req, const response *r, bool keep
 {
     static date_memo now;
     ag_sbuf h = {0};
-    ag_sbuf_addf(&h, "HTTP/1.1 %d %s\r\n", r->status, reason(r->status));
-    ADD_LIT(&h, "Server: agendad/" AGENDAD_VERSION "\r\nDate: ");
+    ADD_LIT(&h, "HTTP/1.1 ");
+    add_uint(&h, (unsigned)r->status);
+    ADD_LIT(&h, " ");
+    add_str(&h, reason(r->status));
+    ADD_LIT(&h, "\r\nServer: agendad/" AGENDAD_VERSION "\r\nDate: ");
     add_str(&h, http_date_memo(&now, (int64_t)time(NULL)));
     ADD_LIT(&h, "\r\n");
     if (r->content_type) {
@@ -147,8 +163,11 @@ static char *build_head(const ag_http_request *req, const response *r, bool keep
         add_str(&h, r->content_type);
         ADD_LIT(&h, "\r\n");
     }
-    if (r->send_length)
-        ag_sbuf_addf(&h, "Content-Length: %zu\r\n", r->content_length);
+    if (r->send_length) {
+        ADD_LIT(&h, "Content-Length: ");
+        add_uint(&h, r->content_length);
+        ADD_LIT(&h, "\r\n");
+    }
     if (!keep)
         ADD_LIT(&h, "Connection: close\r\n");
     else if (req->http_major == 1 && req->http_minor == 0)
@@ -362,9 +381,11 @@ static void blob_headers(ag_sbuf *h, const ag_blob *b, const char *etag, bool gz
     ADD_LIT(h, "\r\nLast-Modified: ");
     add_str(h, http_date_memo(&lm, ag_blob_last_modified(b)));
     ADD_LIT(h, "\r\n");
-    if (max_age >= 0)
-        ag_sbuf_addf(h, "Cache-Control: max-age=%d\r\n", max_age);
-    else
+    if (max_age >= 0) {
+        ADD_LIT(h, "Cache-Control: max-age=");
+        add_uint(h, (unsigned)max_age);
+        ADD_LIT(h, "\r\n");
+    } else
         ADD_LIT(h, "Cache-Control: no-cache\r\n");
     ADD_LIT(h, "Vary: Accept-Encoding\r\n"
                "Access-Control-Expose-Headers: ETag, Last-Modified\r\n");
