@@ -73,6 +73,7 @@ struct ag_http_conn {
     bool in_message;    /* the current request has started arriving */
     bool close_after;
     bool reading, closing, peer_eof;
+    bool parsing; /* conn_parse is on the stack: an answer written at once returns to it */
     int open_handles;
     size_t write_queue_seen; /* bytes still queued at the last timer check */
     ag_http_conn *prev, *next;
