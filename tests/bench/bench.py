@@ -4,10 +4,10 @@ same run on the same machine, and results are reported as ratios, because
 absolute numbers on a shared machine drift. Called by run.sh (which builds
 and installs the peers); never part of the test run.
 
-    bench.py BUILD_DIR [--quick] [--no-generation] [--only memory]
+    bench.py BUILD_DIR [--quick] [--no-generation] [--only memory|serving]
 
---only memory: just the memory and start-up runs, printed, results.md
-left alone (for a quick before/after of start-up work)."""
+--only memory, --only serving: just those runs, their report section
+printed, results.md left alone (for a quick before/after)."""
 
 import os
 import re
@@ -412,6 +412,10 @@ def main():
     if sys.argv[-2:] == ["--only", "memory"]:
         for name, res in memory(build, tmp).items():
             print(name, {k: round(v, 3) for k, v in res.items()})
+        subprocess.run(["rm", "-rf", tmp])
+        return
+    if sys.argv[-2:] == ["--only", "serving"]:
+        report([], serving(build, tmp, 10), None, os.path.join(tmp, "serving.md"))
         subprocess.run(["rm", "-rf", tmp])
         return
     sizes = [100, 1000, 10000] if quick else [100, 1000, 10000, 100000]
