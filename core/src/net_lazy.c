@@ -123,28 +123,30 @@ static ag_net *client(ag_net_lazy *l, int *rc)
     return l->net;
 }
 
+/* What both transfer kinds do first: no handle yet, and the client (loaded
+ * now if this is the first transfer), or NULL with *rc set. */
+static ag_net *begin(ag_net_lazy *l, ag_net_xfer **out_handle, int *rc)
+{
+    *rc = -EINVAL;
+    if (out_handle)
+        *out_handle = NULL;
+    return l ? client(l, rc) : NULL;
+}
+
 int ag_net_lazy_http(ag_net_lazy *l, const ag_net_http_req *req, ag_net_done_fn done, void *data,
                      ag_net_xfer **out_handle)
 {
-    int rc = -EINVAL;
-    if (out_handle)
-        *out_handle = NULL;
-    ag_net *n = l ? client(l, &rc) : NULL;
-    if (!n)
-        return rc;
-    return module->http(n, req, done, data, out_handle);
+    int rc;
+    ag_net *n = begin(l, out_handle, &rc);
+    return n ? module->http(n, req, done, data, out_handle) : rc;
 }
 
 int ag_net_lazy_smtp(ag_net_lazy *l, const ag_net_smtp_req *req, ag_net_done_fn done, void *data,
                      ag_net_xfer **out_handle)
 {
-    int rc = -EINVAL;
-    if (out_handle)
-        *out_handle = NULL;
-    ag_net *n = l ? client(l, &rc) : NULL;
-    if (!n)
-        return rc;
-    return module->smtp(n, req, done, data, out_handle);
+    int rc;
+    ag_net *n = begin(l, out_handle, &rc);
+    return n ? module->smtp(n, req, done, data, out_handle) : rc;
 }
 
 void ag_net_lazy_cancel(ag_net_xfer *x)
