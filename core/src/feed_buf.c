@@ -4,8 +4,11 @@
 
 #include "utf8.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 void ag_feed_buf_small(ag_feed_buf *b)
 {
@@ -14,6 +17,38 @@ void ag_feed_buf_small(ag_feed_buf *b)
         b->data[0] = '\0';
     else
         b->failed = true;
+}
+
+/* A 10,000-event feed is 51 MB written once, front to back, into fresh
+ * memory: with 4 KiB pages that is 12,500 page faults, which on a VM cost
+ * as much as formatting a sixth of the events. Transparent huge pages cut
+ * them to a few dozen, but only in a buffer that stays put: growing by
+ * mremap to an address of another alignment splits them again, hence the
+ * reservation up front. Only the 2 MiB-aligned interior can be advised;
+ * failure (THP compiled out or disabled) just leaves small pages. */
+enum { HUGE_FROM = 4 << 20, HUGE_PAGE = 2 << 20 };
+
+static void advise_huge(char *data, size_t cap)
+{
+    uintptr_t from = ((uintptr_t)data + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    uintptr_t to = ((uintptr_t)data + cap) & ~(uintptr_t)(HUGE_PAGE - 1);
+    if (to > from)
+        (void)madvise((void *)from, to - from, MADV_HUGEPAGE);
+}
+
+void ag_feed_buf_reserve(ag_feed_buf *b, size_t cap)
+{
+    if (b->failed || b->data || cap == 0)
+        return;
+    /* Under strict overcommit a generous reservation may be refused where
+     * the real size would fit: then the buffer just grows as it goes. */
+    b->data = malloc(cap);
+    if (!b->data)
+        return;
+    b->data[0] = '\0';
+    b->cap = cap;
+    if (cap >= HUGE_FROM)
+        advise_huge(b->data, cap);
 }
 
 void ag_feed_buf_put(ag_feed_buf *b, const char *s, size_t n)

@@ -258,6 +258,16 @@ static int write_calendar(ag_feed_buf *b, const ag_config *cfg, const ag_feed_qu
     return rc;
 }
 
+/* About twice what a VEVENT takes (570 bytes on average in the benchmark's
+ * network): the untouched rest of the reservation costs no memory. */
+static size_t reservation(const selection *s, const ag_feed_query *q)
+{
+    size_t vevents = 0;
+    for (size_t i = 0; i < s->n_sel; i++)
+        vevents += 1 + (q->slots ? s->sel[i]->ev.n_slots : 0);
+    return 65536 + vevents * 1024;
+}
+
 static int build(const ag_config *cfg, const ag_stored_event *evs, size_t n, const ag_feed_query *q,
                  int64_t now, char **out, size_t *len, char **err)
 {
@@ -276,6 +286,7 @@ static int build(const ag_config *cfg, const ag_stored_event *evs, size_t n, con
     }
     ag_feed_memo memo = {0};
     ag_feed_buf b = {.memo = &memo};
+    ag_feed_buf_reserve(&b, reservation(&s, q));
     rc = write_calendar(&b, cfg, q, &s, now, err);
     ag_feed_memo_free(&memo);
     selection_free(&s);

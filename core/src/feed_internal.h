@@ -72,6 +72,9 @@ typedef struct {
 /* A buffer for a few lines: per event, where the default first 64 KiB
  * allocation cost page faults each time the heap trimmed it away. */
 void ag_feed_buf_small(ag_feed_buf *b);
+/* Allocates an empty buffer's first cap bytes at once, in huge pages when
+ * large: an overestimate costs address space only, never touched memory. */
+void ag_feed_buf_reserve(ag_feed_buf *b, size_t cap);
 void ag_feed_buf_put(ag_feed_buf *b, const char *s, size_t n);
 void ag_feed_buf_puts(ag_feed_buf *b, const char *s);
 void ag_feed_buf_take(ag_feed_buf *b, char *s);               /* appends and frees s */
