@@ -291,21 +291,32 @@ def startup(build, tmp, cfg, name):
         res["idle_rss_mib"], res["idle_dirty_mib"] = mem_mib(d.p.pid)
     finally:
         d.stop()
-    for run in ("cold", "warm"):  # cold: empty store; warm: a restart
+    # cold: empty store; warm: a restart, 3 times (median), since one slow
+    # spell of the shared VM once doubled a single restart's time.
+    warm = []
+    for run in ("cold", "warm", "warm", "warm"):
         if run == "cold":  # the idle run above filled it
             for suffix in ("", "-wal", "-shm"):
                 if os.path.exists(state + suffix):
                     os.remove(state + suffix)
         t0 = time.monotonic()
-        d = agendad(build, cfg, state, port, os.path.join(tmp, f"{name}-{run}.log"))
+        d = agendad(build, cfg, state, port, os.path.join(tmp, f"{name}-{run}{len(warm)}.log"))
         try:
             wait_200(f"http://127.0.0.1:{port}/feeds/network.ics")
-            res[run + "_first_feed_s"] = time.monotonic() - t0
-            res[run + "_first_feed_cpu_s"] = cpu_s(d.p.pid)
+            got = {"first_feed_s": time.monotonic() - t0, "first_feed_cpu_s": cpu_s(d.p.pid)}
             time.sleep(1)
-            res[run + "_rss_mib"], res[run + "_dirty_mib"] = mem_mib(d.p.pid)
+            got["rss_mib"], got["dirty_mib"] = mem_mib(d.p.pid)
         finally:
             d.stop()
+        if run == "warm":
+            warm.append(got)
+        else:
+            res.update({"cold_" + k: v for k, v in got.items()})
+    res["warm_runs_s"] = [w["first_feed_s"] for w in warm]
+    for k in ("first_feed_s", "first_feed_cpu_s"):
+        res["warm_" + k] = statistics.median(w[k] for w in warm)
+    for k in ("rss_mib", "dirty_mib"):
+        res["warm_" + k] = max(w[k] for w in warm)
     return res
 
 
@@ -397,7 +408,7 @@ def report(gen_rows, srv, mem, path):
             L.append(f"| {name} | idle (ready, no feed built yet) | – | – | "
                      f"{v['idle_rss_mib']:.1f} | {v['idle_dirty_mib']:.1f} |")
             for run in ("cold", "warm"):
-                L.append(f"| {name} | {run} ({'empty store' if run == 'cold' else 'restart'}) | "
+                L.append(f"| {name} | {run} ({'empty store' if run == 'cold' else 'restart, median of 3'}) | "
                          f"{v[run + '_first_feed_s']:.3f} | {v[run + '_first_feed_cpu_s']:.2f} | "
                          f"{v[run + '_rss_mib']:.1f} | {v[run + '_dirty_mib']:.1f} |")
         L += ["", "| target | measured | |", "|---|---|---|",
@@ -406,7 +417,8 @@ def report(gen_rows, srv, mem, path):
               f"{s['idle_dirty_mib']:.1f}) | {verdict(s['idle_rss_mib'] < 16)} |",
               f"| < 128 MiB with 10,000 events | {max(m['cold_rss_mib'], m['warm_rss_mib']):.1f} MiB | "
               f"{verdict(max(m['cold_rss_mib'], m['warm_rss_mib']) < 128)} |",
-              f"| first feed < 1 s with 10,000 events | {m['warm_first_feed_s']:.2f} s restart "
+              f"| first feed < 1 s with 10,000 events | {m['warm_first_feed_s']:.2f} s restart, "
+              f"median of 3 (" + " / ".join(f"{t:.2f}" for t in m['warm_runs_s']) + ") "
               f"({m['warm_first_feed_cpu_s']:.2f} s CPU), {m['cold_first_feed_s']:.2f} s empty "
               f"store | {verdict(m['warm_first_feed_s'] < 1)} (restart, wall clock) |", ""]
     with open(path, "w") as f:
@@ -421,7 +433,7 @@ def main():
     os.chmod(tmp, 0o755)  # nginx's workers run as another user
     if sys.argv[-2:] == ["--only", "memory"]:
         for name, res in memory(build, tmp).items():
-            print(name, {k: round(v, 3) for k, v in res.items()})
+            print(name, {k: v if isinstance(v, list) else round(v, 3) for k, v in res.items()})
         subprocess.run(["rm", "-rf", tmp])
         return
     if sys.argv[-2:] == ["--only", "generation"]:
