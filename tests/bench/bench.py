@@ -44,9 +44,12 @@ def gen(n, tmp):
 
 # ---- feed generation ----
 
-def generation(build, tmp, sizes, rounds=3):
+GENERATION_ROUNDS = 5  # each runs every size once, 3 builds per run
+
+
+def generation(build, tmp, sizes, rounds=GENERATION_ROUNDS):
     """Each round runs every size once (3 builds in one process); a size's
-    figure is its best over the rounds. Alternating spreads every size over
+    figure is its best over the rounds (15 builds). Alternating spreads every size over
     the whole run, so a slow spell of a shared machine cannot land on one
     size only and skew the growth ratio."""
     best = {}
@@ -105,7 +108,7 @@ def agendad(build, cfg, state, port, log):
                 log)
 
 
-SERVING_ROUNDS = 3  # wrk runs per server and kind, alternated
+SERVING_ROUNDS = 5  # wrk runs per server and kind, alternated
 
 AUTH = "Basic YmVuY2g6YmVuY2g="  # bench:bench; Radicale's auth "none" takes any
 
@@ -335,8 +338,9 @@ def report(gen_rows, srv, mem, path):
     L = ["# Benchmark results", "",
          f"Machine: {os.cpu_count()} CPU(s), `{os.uname().release}`; written by "
          "`tests/bench/run.sh` on " + time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()) + ".",
-         "Times are CPU seconds. agendad: best of 9 builds, 3 in each of 3 rounds that "
-         "alternate the sizes; python3-icalendar: best of 3, a single build from 10,000 events.",
+         f"Times are CPU seconds. agendad: best of {3 * GENERATION_ROUNDS} builds, 3 in each "
+         f"of {GENERATION_ROUNDS} rounds that alternate the sizes; python3-icalendar: "
+         "best of 3, a single build from 10,000 events.",
          ""]
     if gen_rows:
         L += ["## Feed generation (network feed, each event with 8 agenda slots)", "",
@@ -446,9 +450,12 @@ def main():
         subprocess.run(["rm", "-rf", tmp])
         return
     sizes = [100, 1000, 10000] if quick else [100, 1000, 10000, 100000]
-    rows = [] if "--no-generation" in sys.argv else generation(build, tmp, sizes)
+    # Serving first: its p99 is the figure most sensitive to the machine's
+    # state, and the generation part's peer (python3-icalendar) churns
+    # gigabytes whose release kept the kernel busy into the next minutes.
     srv = serving(build, tmp, 5 if quick else 10)
     mem = memory(build, tmp)
+    rows = [] if "--no-generation" in sys.argv else generation(build, tmp, sizes)
     report(rows, srv, mem, os.path.join(HERE, "results.md"))
     subprocess.run(["rm", "-rf", tmp])
 
