@@ -478,7 +478,7 @@ static void on_imported(int rc, int written, const char *err, void *data)
     import_report *r = data;
     if (rc == 0)
         log_written(r->source, r->member, written);
-    r->done(rc, err, r->ctx);
+    r->done(rc == AG_IMPORT_CANCELLED ? AG_SOURCE_IMPORT_CANCELLED : rc, err, r->ctx);
     free(r->source);
     free(r->member);
     free(r);

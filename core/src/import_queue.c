@@ -254,13 +254,15 @@ int ag_import_queue_submit(ag_import_queue *q, const char *source, const char *m
 
 void ag_import_queue_close(ag_import_queue *q)
 {
+    bool was_open = q->open;
+    q->open = false; /* a done that submits again is refused */
     while (q->head) {
         ag_import_job *j = q->head;
         q->head = j->next;
+        j->done(AG_IMPORT_CANCELLED, j->written, "the daemon is stopping", j->data);
         job_free(j);
     }
     q->tail = NULL;
-    if (q->open && !uv_is_closing((uv_handle_t *)&q->idle))
+    if (was_open && !uv_is_closing((uv_handle_t *)&q->idle))
         uv_close((uv_handle_t *)&q->idle, NULL);
-    q->open = false;
 }

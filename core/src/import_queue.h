@@ -54,9 +54,14 @@ void ag_import_queue_init(ag_import_queue *q, uv_loop_t *loop, ag_service *svc);
 int ag_import_queue_submit(ag_import_queue *q, const char *source, const char *member,
                            ag_import_row *rows, size_t n, int64_t now, ag_import_done_fn done,
                            void *data);
-/* Drops every batch not finished, without calling its done (the plugins it
- * would call are being unloaded), and closes the idle handle. A batch whose
- * store write committed stays stored: the next start loads it. */
+/* done's rc for a batch that ag_import_queue_close dropped unfinished. */
+#define AG_IMPORT_CANCELLED (-2)
+
+/* Drops every batch not finished and closes the idle handle. Each dropped
+ * batch's done runs once, now, with rc AG_IMPORT_CANCELLED, so that its
+ * owner frees what it holds; it must call no plugin then (they are about
+ * to be unloaded) nor submit. A batch whose store write committed stays
+ * stored: the next start loads it. */
 void ag_import_queue_close(ag_import_queue *q);
 
 #endif

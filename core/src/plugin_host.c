@@ -970,9 +970,13 @@ typedef struct {
 static void on_batch_done(int rc, const char *err, void *ctx)
 {
     async_batch *b = ctx;
-    if (rc < 0)
-        log_not_stored(b->src, b->member, err);
-    b->done(rc < 0 ? AGENDAD_EPLUGIN : 0, b->data);
+    /* Cancelled: the daemon is stopping and the plugin's fini comes next,
+     * from which on done never runs (plugin.h). */
+    if (rc != AG_SOURCE_IMPORT_CANCELLED) {
+        if (rc < 0)
+            log_not_stored(b->src, b->member, err);
+        b->done(rc < 0 ? AGENDAD_EPLUGIN : 0, b->data);
+    }
     free(b->member);
     free(b);
 }

@@ -31,6 +31,10 @@
 typedef struct ag_plugin_host ag_plugin_host;
 typedef struct ag_plugin_channel ag_plugin_channel;
 
+/* source_import_async's done rc when the daemon stopped before the batch
+ * was done. */
+#define AG_SOURCE_IMPORT_CANCELLED (-2)
+
 typedef struct {
     /* The current snapshot, read on every plugin query so that a reload is
      * seen at once. events: every stored event (live and removed) sorted by
@@ -65,8 +69,10 @@ typedef struct {
     int (*source_import)(void *data, const char *source, const char *member,
                          const agendad_source_event *evs, size_t n, char **err);
     /* ABI 1.7: the same over later loop turns. 0 when queued: done(rc, err,
-     * ctx) then runs once on the loop (err borrowed, NULL when rc is 0);
-     * -1 with *err when not (done will not run). */
+     * ctx) then runs once on the loop (err borrowed, NULL when rc is 0),
+     * with rc AG_SOURCE_IMPORT_CANCELLED if the daemon stops first (free
+     * ctx, call no plugin: their fini is next); -1 with *err when not
+     * queued (done will not run). */
     int (*source_import_async)(void *data, const char *source, const char *member,
                                const agendad_source_event *evs, size_t n,
                                void (*done)(int rc, const char *err, void *ctx), void *ctx,

@@ -93,6 +93,10 @@ class Daemon:
                 self.proc.kill()
                 self.proc.wait()
         code = self.proc.returncode if self.proc else None
+        if sig == signal.SIGTERM and code not in (0, None):
+            # A crash at shutdown (a sanitizer's abort): its report is in the log.
+            import sys
+            sys.stderr.write(f"agendad stopped with {code}; its log:\n{self.log_text()[-20000:]}\n")
         if self.proc:
             self.log.close()
         self.proc = None
