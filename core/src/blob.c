@@ -27,12 +27,8 @@ static int compute_etag(ag_blob *b, const char *salt)
     unsigned char md[AG_SHA256_BYTES];
     if (ag_sha256(b->data, b->len, salt, salt ? strlen(salt) : 0, md) != 0)
         return -1;
-    static const char hex[] = "0123456789abcdef";
     b->etag[0] = '"';
-    for (int i = 0; i < ETAG_HEX_CHARS / 2; i++) {
-        b->etag[1 + 2 * i] = hex[md[i] >> 4];
-        b->etag[2 + 2 * i] = hex[md[i] & 15];
-    }
+    ag_hex(md, ETAG_HEX_CHARS / 2, b->etag + 1);
     b->etag[ETAG_HEX_CHARS + 1] = '"';
     b->etag[ETAG_HEX_CHARS + 2] = '\0';
     return 0;

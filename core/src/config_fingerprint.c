@@ -4,6 +4,7 @@
  * of its last reconcile; while it is unchanged, a restart neither parses
  * the event files again nor reconciles them (see service.c). */
 #include "config_internal.h"
+#include "digest.h"
 #include "tz.h"
 
 #include <elf.h>
@@ -54,8 +55,7 @@ static bool note_build_id(const char *p, size_t size, size_t align, char *out)
         const unsigned char *d = (const unsigned char *)(n + 1) + name;
         if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && memcmp(n + 1, "GNU", 4) == 0 &&
             n->n_descsz > 0 && n->n_descsz <= 20) {
-            for (size_t i = 0; i < n->n_descsz; i++)
-                sprintf(out + 2 * i, "%02x", d[i]);
+            ag_hex(d, n->n_descsz, out);
             return true;
         }
         off += sizeof *n + name + desc;

@@ -185,14 +185,14 @@ int ag_event_copy(ag_event *dst, const ag_event *src)
     return 0;
 }
 
-static bool str_eq(const char *a, const char *b)
+bool ag_str_eq(const char *a, const char *b)
 {
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-static bool text_eq(const ag_text *a, const ag_text *b)
+bool ag_text_eq(const ag_text *a, const ag_text *b)
 {
-    return str_eq(a->ar, b->ar) && str_eq(a->fr, b->fr);
+    return ag_str_eq(a->ar, b->ar) && ag_str_eq(a->fr, b->fr);
 }
 
 static bool strv_eq(char *const *a, size_t na, char *const *b, size_t nb)
@@ -200,7 +200,7 @@ static bool strv_eq(char *const *a, size_t na, char *const *b, size_t nb)
     if (na != nb)
         return false;
     for (size_t i = 0; i < na; i++)
-        if (!str_eq(a[i], b[i]))
+        if (!ag_str_eq(a[i], b[i]))
             return false;
     return true;
 }
@@ -212,8 +212,8 @@ static bool dt_eq(const ag_datetime *a, const ag_datetime *b)
 
 static bool slot_eq(const ag_slot *a, const ag_slot *b)
 {
-    if (a->timed != b->timed || !text_eq(&a->title, &b->title) || !str_eq(a->kind, b->kind) ||
-        !str_eq(a->axis, b->axis))
+    if (a->timed != b->timed || !ag_text_eq(&a->title, &b->title) || !ag_str_eq(a->kind, b->kind) ||
+        !ag_str_eq(a->axis, b->axis))
         return false;
     return !a->timed || (dt_eq(&a->start, &b->start) && dt_eq(&a->end, &b->end));
 }
@@ -238,9 +238,9 @@ static bool lists_eq(const ag_event *a, const ag_event *b)
 
 bool ag_event_equal(const ag_event *a, const ag_event *b)
 {
-    return str_eq(a->uid, b->uid) && text_eq(&a->title, &b->title) &&
-           text_eq(&a->description, &b->description) && text_eq(&a->location, &b->location) &&
-           dt_eq(&a->start, &b->start) && dt_eq(&a->end, &b->end) && str_eq(a->tzid, b->tzid) &&
-           str_eq(a->host, b->host) && a->status == b->status && a->visibility == b->visibility &&
-           str_eq(a->rrule, b->rrule) && lists_eq(a, b);
+    return ag_str_eq(a->uid, b->uid) && ag_text_eq(&a->title, &b->title) &&
+           ag_text_eq(&a->description, &b->description) && ag_text_eq(&a->location, &b->location) &&
+           dt_eq(&a->start, &b->start) && dt_eq(&a->end, &b->end) && ag_str_eq(a->tzid, b->tzid) &&
+           ag_str_eq(a->host, b->host) && a->status == b->status &&
+           a->visibility == b->visibility && ag_str_eq(a->rrule, b->rrule) && lists_eq(a, b);
 }

@@ -126,6 +126,9 @@ typedef struct {
 } ag_event;
 
 void ag_text_free(ag_text *t);
+/* Both NULL, or both set and equal. */
+bool ag_str_eq(const char *a, const char *b);
+bool ag_text_eq(const ag_text *a, const ag_text *b);
 void ag_member_free(ag_member *m);
 void ag_category_free(ag_category *c);
 void ag_event_free(ag_event *e); /* frees the contents, not e itself */

@@ -28,7 +28,6 @@ __attribute__((visibility("default"))) const ag_net_module agendad_net_module = 
     .set_log = set_log,
     .create = ag_net_new,
     .destroy = ag_net_free,
-    .set_proxy = ag_net_set_proxy,
     .http = ag_net_http,
     .smtp = ag_net_smtp,
     .cancel = ag_net_cancel,

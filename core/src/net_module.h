@@ -13,7 +13,7 @@
 
 #define AG_NET_MODULE_FILE "agendad-net.so"
 #define AG_NET_MODULE_SYMBOL "agendad_net_module"
-#define AG_NET_MODULE_VERSION 1
+#define AG_NET_MODULE_VERSION 2
 
 typedef void (*ag_net_logv_fn)(ag_log_level level, const char *fmt, va_list ap);
 
@@ -25,7 +25,6 @@ typedef struct {
     void (*set_log)(ag_net_logv_fn logv);
     int (*create)(uv_loop_t *loop, ag_net **out);
     void (*destroy)(ag_net *n);
-    int (*set_proxy)(ag_net *n, const char *proxy, const char *no_proxy);
     int (*http)(ag_net *n, const ag_net_http_req *req, ag_net_done_fn done, void *data,
                 ag_net_xfer **out_handle);
     int (*smtp)(ag_net *n, const ag_net_smtp_req *req, ag_net_done_fn done, void *data,

@@ -1,5 +1,7 @@
 #include "private_data.h"
 
+#include "model.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,21 +92,17 @@ oom:
     return -1;
 }
 
-static bool str_eq(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
 static bool attendee_eq(const ag_attendee *a, const ag_attendee *b)
 {
-    return str_eq(a->address, b->address) && str_eq(a->cn, b->cn) &&
-           str_eq(a->partstat, b->partstat) && str_eq(a->role, b->role);
+    return ag_str_eq(a->address, b->address) && ag_str_eq(a->cn, b->cn) &&
+           ag_str_eq(a->partstat, b->partstat) && ag_str_eq(a->role, b->role);
 }
 
 static bool alarm_eq(const ag_alarm *a, const ag_alarm *b)
 {
-    return str_eq(a->action, b->action) && a->related == b->related && a->trigger == b->trigger &&
-           str_eq(a->description, b->description) && str_eq(a->summary, b->summary);
+    return ag_str_eq(a->action, b->action) && a->related == b->related &&
+           a->trigger == b->trigger && ag_str_eq(a->description, b->description) &&
+           ag_str_eq(a->summary, b->summary);
 }
 
 bool ag_private_eq(const ag_private *a, const ag_private *b)

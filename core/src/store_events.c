@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const status_names[] = {"confirmed", "tentative", "cancelled"};
+const char *const ag_store_status_names[AG_STATUS_COUNT] = {"confirmed", "tentative", "cancelled"};
 static const char *const visibility_names[] = {"public", "members"};
-enum { N_STATUS = 3, N_VISIBILITY = 2, DT_BUF = 64 };
+enum { N_VISIBILITY = 2, DT_BUF = 64 };
 
 static const char WRITE[] = "cannot save events to";
 static const char READ[] = "cannot load events from";
@@ -55,7 +55,7 @@ static bool dt_parse(const char *s, ag_datetime *d)
 
 /* ---- writing ---- */
 
-static int bind_text(sqlite3_stmt *s, int i, const char *v)
+int ag_store_bind_opt_text(sqlite3_stmt *s, int i, const char *v)
 {
     return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
 }
@@ -91,18 +91,18 @@ static int bind_content(sqlite3_stmt *s, const ag_event *e, int64_t now)
                        end,
                        e->tzid,
                        e->host,
-                       status_names[e->status],
+                       ag_store_status_names[e->status],
                        visibility_names[e->visibility],
                        e->rrule};
     int rc = SQLITE_OK;
     for (size_t i = 0; i < sizeof v / sizeof v[0] && rc == SQLITE_OK; i++)
-        rc = bind_text(s, (int)i + 1, v[i]);
+        rc = ag_store_bind_opt_text(s, (int)i + 1, v[i]);
     return rc == SQLITE_OK ? sqlite3_bind_int64(s, 15, now) : rc;
 }
 
 static int check_enums(ag_store *st, const ag_event *e, char **err)
 {
-    if ((unsigned)e->status >= N_STATUS)
+    if ((unsigned)e->status >= AG_STATUS_COUNT)
         return ag_store_failf(st, err, WRITE, "event %s has an invalid status (%d)",
                               e->uid ? e->uid : "(no uid)", (int)e->status);
     if ((unsigned)e->visibility >= N_VISIBILITY)
@@ -115,7 +115,7 @@ static int check_enums(ag_store *st, const ag_event *e, char **err)
 static sqlite3_stmt *child_stmt(ag_store *st, ag_stmt_id id, const char *uid, size_t pos)
 {
     sqlite3_stmt *s = ag_store_stmt(st, id);
-    if (!s || bind_text(s, 1, uid) != SQLITE_OK ||
+    if (!s || ag_store_bind_opt_text(s, 1, uid) != SQLITE_OK ||
         sqlite3_bind_int64(s, 2, (sqlite3_int64)pos) != SQLITE_OK)
         return NULL;
     return s;
@@ -126,7 +126,7 @@ static int insert_texts(ag_store *st, ag_stmt_id id, const char *uid, char *cons
 {
     for (size_t i = 0; i < n; i++) {
         sqlite3_stmt *s = child_stmt(st, id, uid, i);
-        if (!s || bind_text(s, 3, v[i]) != SQLITE_OK)
+        if (!s || ag_store_bind_opt_text(s, 3, v[i]) != SQLITE_OK)
             return ag_store_fail(st, err, WRITE);
         if (run(st, s, err) != 0)
             return -1;
@@ -140,7 +140,7 @@ static int insert_exdates(ag_store *st, const ag_event *e, char **err)
         char at[DT_BUF];
         dt_format(&e->exdates[i], at);
         sqlite3_stmt *s = child_stmt(st, Q_INS_EXDATE, e->uid, i);
-        if (!s || bind_text(s, 3, at) != SQLITE_OK)
+        if (!s || ag_store_bind_opt_text(s, 3, at) != SQLITE_OK)
             return ag_store_fail(st, err, WRITE);
         if (run(st, s, err) != 0)
             return -1;
@@ -174,7 +174,7 @@ static int bind_slot(sqlite3_stmt *s, const ag_slot *sl)
                        sl->axis};
     int rc = sqlite3_bind_int(s, 3, sl->timed ? 1 : 0);
     for (size_t i = 0; i < sizeof v / sizeof v[0] && rc == SQLITE_OK; i++)
-        rc = bind_text(s, (int)i + 4, v[i]);
+        rc = ag_store_bind_opt_text(s, (int)i + 4, v[i]);
     return rc;
 }
 
@@ -206,7 +206,7 @@ static int delete_children(ag_store *st, const char *uid, char **err)
                                      Q_DEL_REMINDERS, Q_DEL_SLOTS};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         sqlite3_stmt *s = ag_store_stmt(st, ids[i]);
-        if (!s || bind_text(s, 1, uid) != SQLITE_OK)
+        if (!s || ag_store_bind_opt_text(s, 1, uid) != SQLITE_OK)
             return ag_store_fail(st, err, WRITE);
         if (run(st, s, err) != 0)
             return -1;
@@ -445,7 +445,7 @@ static int read_event_row(ag_store *st, sqlite3_stmt *s, ag_stored_event *se, ch
         return ag_store_failf(st, err, READ, "out of memory");
     const char *start = (const char *)sqlite3_column_text(s, 7);
     const char *end = (const char *)sqlite3_column_text(s, 8);
-    int status = col_enum(s, 11, status_names, N_STATUS);
+    int status = col_enum(s, 11, ag_store_status_names, AG_STATUS_COUNT);
     int vis = col_enum(s, 12, visibility_names, N_VISIBILITY);
     if (!start || !end || !dt_parse(start, &e->start) || !dt_parse(end, &e->end) || status < 0 ||
         vis < 0)

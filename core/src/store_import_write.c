@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const status_names[] = {"confirmed", "tentative", "cancelled"};
-
 struct ag_import_write {
     char *source, *member;
     int64_t gen, prev;  /* the generation written; the current one when prepared (0: none) */
@@ -53,22 +51,12 @@ int64_t ag_import_write_gen(const ag_import_write *w)
     return w->gen;
 }
 
-static bool str_eq(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-static bool text_eq(const ag_text *a, const ag_text *b)
-{
-    return str_eq(a->ar, b->ar) && str_eq(a->fr, b->fr);
-}
-
 static bool same_content(const ag_import_row *a, const ag_import_row *b)
 {
-    return text_eq(&a->title, &b->title) && text_eq(&a->description, &b->description) &&
-           text_eq(&a->location, &b->location) && a->start == b->start && a->end == b->end &&
+    return ag_text_eq(&a->title, &b->title) && ag_text_eq(&a->description, &b->description) &&
+           ag_text_eq(&a->location, &b->location) && a->start == b->start && a->end == b->end &&
            a->all_day == b->all_day && a->status == b->status &&
-           str_eq(a->categories ? a->categories : "", b->categories ? b->categories : "") &&
+           ag_str_eq(a->categories ? a->categories : "", b->categories ? b->categories : "") &&
            ag_private_eq(&a->priv, &b->priv);
 }
 
@@ -234,6 +222,9 @@ int ag_import_write_prepare(ag_store *st, const char *source, const char *member
 
 /* ------------------------------------------------------ the writes */
 
+/* As ag_store_bind_opt_text without the copy: every row is bound and
+ * stepped at once, while the write's rows hold the strings, and a member's
+ * first pull binds some 600,000 of them. */
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     if (v)
@@ -305,7 +296,7 @@ static void bind_content(sqlite3_stmt *s, const ag_import_row *r)
     sqlite3_bind_int64(s, 11, r->start);
     sqlite3_bind_int64(s, 12, r->end);
     sqlite3_bind_int(s, 13, r->all_day);
-    bind_text(s, 14, status_names[r->status]);
+    bind_text(s, 14, ag_store_status_names[r->status]);
     bind_text(s, 15, r->categories ? r->categories : "");
     sqlite3_bind_int(s, 16, r->sequence);
     sqlite3_bind_int64(s, 17, r->created);

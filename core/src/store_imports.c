@@ -12,8 +12,6 @@
     "start_utc, end_utc, all_day, status, categories, sequence, created, last_modified, "          \
     "removed_at"
 
-static const char *const status_names[] = {"confirmed", "tentative", "cancelled"};
-
 void ag_import_rows_free(ag_import_row *rows, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -36,8 +34,8 @@ static char *col_text(sqlite3_stmt *s, int i)
 
 static ag_status status_from(const char *s)
 {
-    for (int i = 0; i < 3; i++)
-        if (s && strcmp(s, status_names[i]) == 0)
+    for (int i = 0; i < AG_STATUS_COUNT; i++)
+        if (s && strcmp(s, ag_store_status_names[i]) == 0)
             return (ag_status)i;
     return AG_STATUS_CONFIRMED;
 }

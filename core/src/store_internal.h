@@ -49,6 +49,14 @@ struct ag_store {
     sqlite3_stmt *import_stmts[16]; /* store_import_write.c's, likewise */
 };
 
+/* How ag_status is spelled in the events and imported rows tables, by
+ * value (AG_STATUS_COUNT of them). */
+enum { AG_STATUS_COUNT = 3 };
+extern const char *const ag_store_status_names[AG_STATUS_COUNT];
+
+/* Binds v, copied, or NULL when v is. */
+int ag_store_bind_opt_text(sqlite3_stmt *s, int i, const char *v);
+
 /* The statement id, reset with bindings cleared; NULL on a prepare error
  * (message in sqlite3_errmsg). */
 sqlite3_stmt *ag_store_stmt(ag_store *st, ag_stmt_id id);

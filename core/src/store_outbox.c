@@ -109,14 +109,6 @@ void ag_outbox_rollback(ag_store *st)
     ag_store_rollback(st);
 }
 
-static void bind_opt_text(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(s, i);
-}
-
 /* The recipient part of the unique key: one row per member contact address,
  * per bare extra address, or per member without address. */
 static char *recipient_key(const ag_outbox_row *r)
@@ -141,8 +133,8 @@ int ag_outbox_insert(ag_store *st, const ag_outbox_row *r, int64_t now, bool *in
     sqlite3_bind_int64(s, 4, r->lead);
     sqlite3_bind_text(s, 5, r->channel, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 6, key, -1, SQLITE_TRANSIENT);
-    bind_opt_text(s, 7, r->member);
-    bind_opt_text(s, 8, r->address);
+    ag_store_bind_opt_text(s, 7, r->member);
+    ag_store_bind_opt_text(s, 8, r->address);
     sqlite3_bind_int(s, 9, r->seq);
     sqlite3_bind_int64(s, 10, r->due);
     sqlite3_bind_text(s, 11, state_names[r->state], -1, SQLITE_STATIC);
@@ -270,7 +262,7 @@ int ag_outbox_update(ag_store *st, int64_t id, ag_outbox_state state, int attemp
     sqlite3_bind_text(s, 2, state_names[state], -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 3, attempts);
     sqlite3_bind_int64(s, 4, next_attempt);
-    bind_opt_text(s, 5, error);
+    ag_store_bind_opt_text(s, 5, error);
     sqlite3_bind_int64(s, 6, done_at);
     if (sqlite3_step(s) != SQLITE_DONE)
         return fail(st, s, err, "cannot update the outbox of");
