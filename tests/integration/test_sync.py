@@ -82,6 +82,16 @@ END:VTIMEZONE\r
 """
 
 
+def write_sync_config(cfg, members_yaml, helper=HELPER, parser_cpu=1, sync_extra=""):
+    """cfg's agendad.yaml (the sync plugin; sync_extra: more lines of its
+    options) and members.yaml."""
+    text = AGENDAD_YAML.replace('parser_cpu: "1"', f'parser_cpu: "{parser_cpu}"')
+    with open(os.path.join(cfg, "agendad.yaml"), "w") as f:
+        f.write(text % {"plugins": PLUGIN_BUILD_DIR, "helper": helper} + sync_extra)
+    with open(os.path.join(cfg, "members.yaml"), "w") as f:
+        f.write(members_yaml)
+
+
 def year():
     return time.gmtime().tm_year + 1
 
@@ -190,11 +200,7 @@ class SyncTest(unittest.TestCase):
         self.peer.stop()
 
     def write_config(self, base, members=MEMBERS_YAML, helper=HELPER, parser_cpu=1):
-        text = AGENDAD_YAML.replace('parser_cpu: "1"', f'parser_cpu: "{parser_cpu}"')
-        with open(os.path.join(self.cfg, "agendad.yaml"), "w") as f:
-            f.write(text % {"plugins": PLUGIN_BUILD_DIR, "helper": helper})
-        with open(os.path.join(self.cfg, "members.yaml"), "w") as f:
-            f.write(members % {"base": base})
+        write_sync_config(self.cfg, members % {"base": base}, helper, parser_cpu)
 
     def status(self, member):
         code, _, body = self.daemon.get("/plugins/sync/status")

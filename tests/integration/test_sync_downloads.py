@@ -5,13 +5,12 @@ loopback) were all read and copied in one loop turn, which kept the daemon
 from answering anyone meanwhile."""
 
 import json
-import os
 import tempfile
 import time
 import unittest
 
 from harness import Daemon
-from test_sync import AGENDAD_YAML, HELPER, PLUGIN_BUILD_DIR, Peer, calendar, vevent, year
+from test_sync import Peer, calendar, vevent, write_sync_config, year
 
 MEMBERS = 14
 SLOTS = 4
@@ -35,10 +34,7 @@ class SyncDownloadSlotsTest(unittest.TestCase):
                                                          f":{y}0310T093000Z",
                                                          f":{y}0310T103000Z")))
         cfg = tempfile.mkdtemp(prefix="agendad-sync-slots-")
-        with open(os.path.join(cfg, "agendad.yaml"), "w") as f:
-            f.write(AGENDAD_YAML % {"plugins": PLUGIN_BUILD_DIR, "helper": HELPER})
-        with open(os.path.join(cfg, "members.yaml"), "w") as f:
-            f.write(member_yaml(self.peer.base))
+        write_sync_config(cfg, member_yaml(self.peer.base))
         self.daemon = Daemon(config_src=cfg)
         self.addCleanup(self.daemon.cleanup)
 

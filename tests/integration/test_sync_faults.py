@@ -16,7 +16,7 @@ import unittest
 
 from harness import Daemon
 from test_storage_faults import lock_database, unlock_database
-from test_sync import AGENDAD_YAML, HELPER, PLUGIN_BUILD_DIR, Peer, calendar, vevent, year
+from test_sync import Peer, calendar, vevent, write_sync_config, year
 
 MEMBERS = 6
 EVENTS = 150
@@ -66,10 +66,7 @@ class SyncStoreFaultTest(unittest.TestCase):
         self.addCleanup(self.peer.stop)
         self.publish(0)
         cfg = tempfile.mkdtemp(prefix="agendad-sync-kill-")
-        with open(os.path.join(cfg, "agendad.yaml"), "w") as f:
-            f.write(AGENDAD_YAML % {"plugins": PLUGIN_BUILD_DIR, "helper": HELPER})
-        with open(os.path.join(cfg, "members.yaml"), "w") as f:
-            f.write(member_yaml(self.peer.base))
+        write_sync_config(cfg, member_yaml(self.peer.base))
         self.daemon = Daemon(config_src=cfg)
         self.addCleanup(self.daemon.cleanup)
 
@@ -163,13 +160,9 @@ class SyncKilledMidWriteTest(unittest.TestCase):
         self.addCleanup(self.peer.stop)
         self.publish(0)
         cfg = tempfile.mkdtemp(prefix="agendad-sync-midwrite-")
-        with open(os.path.join(cfg, "agendad.yaml"), "w") as f:
-            f.write((AGENDAD_YAML % {"plugins": PLUGIN_BUILD_DIR, "helper": HELPER})
-                    .replace('parser_cpu: "1"', 'parser_cpu: "10"')
-                    + "      max_events: 10000\n")
-        with open(os.path.join(cfg, "members.yaml"), "w") as f:
-            f.write("members:\n  - id: big\n    kind: region\n    name: {fr: \"Grande\"}\n"
-                    f"    feed_url: {self.peer.base}/big.ics\n    sync:\n      interval: 1s\n")
+        members = ("members:\n  - id: big\n    kind: region\n    name: {fr: \"Grande\"}\n"
+                   f"    feed_url: {self.peer.base}/big.ics\n    sync:\n      interval: 1s\n")
+        write_sync_config(cfg, members, parser_cpu=10, sync_extra="      max_events: 10000\n")
         self.daemon = Daemon(config_src=cfg)
         self.addCleanup(self.daemon.cleanup)
 

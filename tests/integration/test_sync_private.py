@@ -13,8 +13,7 @@ import unittest
 import icalendar
 
 from harness import Daemon
-from test_sync import (AGENDAD_YAML, CRASH_MARKER, HELPER, PLUGIN_BUILD_DIR, Peer, calendar,
-                       vevent, year)
+from test_sync import CRASH_MARKER, Peer, calendar, vevent, write_sync_config, year
 
 MEMBERS_YAML = """\
 members:
@@ -80,10 +79,7 @@ class SyncPrivateDataTest(unittest.TestCase):
         self.peer.stop()
 
     def write_config(self, private):
-        with open(os.path.join(self.cfg, "agendad.yaml"), "w") as f:
-            f.write(AGENDAD_YAML % {"plugins": PLUGIN_BUILD_DIR, "helper": HELPER})
-        with open(os.path.join(self.cfg, "members.yaml"), "w") as f:
-            f.write(MEMBERS_YAML % {"base": self.peer.base, "private": private})
+        write_sync_config(self.cfg, MEMBERS_YAML % {"base": self.peer.base, "private": private})
         if hasattr(self, "daemon"):
             with open(self.daemon.path("members.yaml"), "w") as f:
                 f.write(MEMBERS_YAML % {"base": self.peer.base, "private": private})
