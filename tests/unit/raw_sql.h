@@ -1,0 +1,35 @@
+/* Reading and writing a state database behind the store's back, for tests
+ * that check what is on disk or damage it. Include after cmocka.h. */
+#ifndef AGENDAD_TEST_RAW_SQL_H
+#define AGENDAD_TEST_RAW_SQL_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+/* The first column of sql's first row, read on a connection of its own. */
+static inline int64_t raw_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+/* sql run on a connection of its own; the test fails with SQLite's
+ * message if it does. */
+static inline void raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s", msg);
+    sqlite3_close(db);
+}
+
+#endif
