@@ -27,7 +27,7 @@ BUILD_PKGS="
 TEST_PKGS="
   libcmocka-dev
   python3 python3-icalendar python3-recurring-ical-events python3-aiosmtpd
-  curl sqlite3
+  curl sqlite3 faketime
   nodejs
   tidy chromium poppler-utils
   systemd nginx groff-base
