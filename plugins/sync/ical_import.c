@@ -1,5 +1,7 @@
 #include "ical_import.h"
 
+#include "recur.h"
+
 #include <libical/ical.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -438,18 +440,13 @@ static bool expand(ctx *c, const vevent *v, struct icalrecurrencetype rule, cons
     until_local(&rule, v);
     icaltimetype start = v->start;
     start.zone = NULL;
-    icalrecur_iterator *it = icalrecur_iterator_new(rule, start);
-    if (!it)
+    ag_recur w;
+    if (ag_recur_begin(&w, rule, start, c->lim->max_iterations) < 0)
         return fail(c, "event %s: its RRULE cannot be expanded", v->uid);
-    size_t n = 0, in_window = 0;
+    size_t in_window = 0;
     bool ok = true;
-    for (icaltimetype t = icalrecur_iterator_next(it); ok && !icaltime_is_null_time(t);
-         t = icalrecur_iterator_next(it)) {
-        if (++n > c->lim->max_iterations) {
-            ok = fail(c, "event %s: its RRULE has more than %zu occurrences", v->uid,
-                      c->lim->max_iterations);
-            break;
-        }
+    icaltimetype t;
+    while (ok && ag_recur_next(&w, &t)) {
         int64_t s = local_utc(t, v->zone);
         if (s >= c->lim->to)
             break;
@@ -459,7 +456,10 @@ static bool expand(ctx *c, const vevent *v, struct icalrecurrencetype rule, cons
         else
             ok = emit_occurrence(c, v, x, t, done);
     }
-    icalrecur_iterator_free(it);
+    if (ok && w.capped)
+        ok = fail(c, "event %s: its RRULE has more than %zu occurrences", v->uid,
+                  c->lim->max_iterations);
+    ag_recur_end(&w);
     return ok;
 }
 

@@ -6,7 +6,7 @@
  * have closed. "@ETAG@" in an input becomes the network feed's current
  * ETag, so that the fuzzer reaches 304s without guessing a hash. */
 #include "http_internal.h"
-#include "routes.h"
+#include "daemon_routes.h"
 #include "service.h"
 #include "tz.h"
 

@@ -23,7 +23,7 @@ UNITS = ["agendad.service", "agendad.socket", "agendad-export.service", "agendad
 def config_keys():
     """Every key the config loader accepts, read from its `keys[]` lists."""
     keys = set()
-    for path in glob.glob(os.path.join(SOURCE_DIR, "core/src/config_*.c")):
+    for path in glob.glob(os.path.join(SOURCE_DIR, "core/src/config/config_*.c")):
         with open(path, encoding="utf-8") as f:
             for block in re.findall(r"keys\[\] = \{(.*?)\};", f.read(), re.S):
                 keys.update(re.findall(r'"([a-z_]+)"', block))
@@ -154,7 +154,7 @@ class InstallTest(unittest.TestCase):
                                    text=True).stdout
         options = set(re.findall(r"--[a-z][a-z-]+", help_text))
         self.assertGreaterEqual(len(options), 9)
-        with open(os.path.join(SOURCE_DIR, "core/src/main.c"), encoding="utf-8") as f:
+        with open(os.path.join(SOURCE_DIR, "core/src/cli/cli_main.c"), encoding="utf-8") as f:
             for long_opt in re.findall(r'\{"([a-z-]+)", (?:required|no)_argument', f.read()):
                 self.assertIn("--" + long_opt, help_text)
         for opt in options:

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "cache.h"
+#include "service_cache.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
 #include <cmocka.h>
 
 #include "config.h"
-#include "network.h"
+#include "config_network.h"
 #include "tz.h"
 
 #include <ftw.h>

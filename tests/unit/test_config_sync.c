@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "config.h"
-#include "network.h"
+#include "config_network.h"
 
 #include <ftw.h>
 #include <limits.h>

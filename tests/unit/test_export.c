@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "export.h"
+#include "service_export.h"
 #include "tz.h"
 
 #include <errno.h>

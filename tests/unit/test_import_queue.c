@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "import_queue.h"
+#include "service_import_queue.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* Imported events: namespaced uids, and the store's per-member replace that
  * writes nothing when nothing changed. */
-#include "imports.h"
+#include "service_imports.h"
 #include "store.h"
 
 #include <setjmp.h>

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "reminder_ics.h"
-#include "scheduler.h"
+#include "reminders_ics.h"
+#include "reminders.h"
 #include "store_internal.h" /* the connection, to read its synchronous setting */
 #include "store_outbox.h"
 #include "tz.h"

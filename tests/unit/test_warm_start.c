@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "network.h"
+#include "config_network.h"
 #include "service.h"
 #include "tz.h"
 

@@ -1,0 +1,350 @@
+/* The agendad command line: run, check, export, list, token. */
+#include "config.h"
+#include "daemon.h"
+#include "service_export.h"
+#include "log.h"
+#include "config_network.h"
+#include "cli_reminders.h"
+#include "cli_render.h"
+#include "service.h"
+#include "store.h"
+#include "cli_sync_status.h"
+#include "tz.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char usage[] =
+    "Usage: agendad COMMAND [OPTIONS]\n"
+    "\n"
+    "Commands:\n"
+    "  run     --config DIR [--listen ADDR:PORT] [--state PATH] [--plugin-dir DIR]\n"
+    "          Serve the feeds; reload on SIGHUP and when a config file changes;\n"
+    "          stop cleanly on SIGTERM.\n"
+    "  check   --config DIR\n"
+    "          Validate the configuration; print every error as file:line:col.\n"
+    "  export  --config DIR --out DIR [--state PATH]\n"
+    "          Write every feed as files, byte-identical to what HTTP serves.\n"
+    "  list    --config DIR [--state PATH]\n"
+    "          List the events the store knows, with SEQUENCE and status.\n"
+    "  token   --config DIR [--state PATH] MEMBER [--revoke]\n"
+    "          Create (or rotate) the secret token of MEMBER's feed, which shows\n"
+    "          members-only events; print its subscribe URL. --revoke deletes it.\n"
+    "  reminders --config DIR [--state PATH] [STATE] [--retry ID]\n"
+    "          List the reminder outbox (STATE: pending, sent, failed, missed,\n"
+    "          dropped or all); --retry puts a failed or missed reminder back.\n"
+    "  sync status --config DIR [--state PATH]\n"
+    "          Per member that syncs its calendar: last attempt, last success,\n"
+    "          events imported, last error (as the sync plugin last recorded).\n"
+    "  NAME    --config DIR [--plugin-dir DIR] KEY [--format F] [--lang ar|fr]\n"
+    "          A command a loaded plugin provides, e.g. the agenda plugin's\n"
+    "          `agenda UID --format html|md|txt`: writes the rendering to stdout.\n"
+    "\n"
+    "Options:\n"
+    "  -c, --config DIR       configuration directory (agendad.yaml, members.yaml, events/)\n"
+    "  -l, --listen ADDR:PORT overrides `listen` of agendad.yaml\n"
+    "  -s, --state PATH       overrides `state` of agendad.yaml (the sqlite database)\n"
+    "  -p, --plugin-dir DIR   overrides `plugins.directory` of agendad.yaml\n"
+    "  -o, --out DIR          export destination\n"
+    "  -r, --revoke           with token: delete the member's token\n"
+    "  -R, --retry ID         with reminders: send reminder ID again\n"
+    "  -f, --format F         with a plugin command: output format (default txt)\n"
+    "  -L, --lang ar|fr       with a plugin command: language\n"
+    "  -v, --verbose          log debug messages\n"
+    "  -h, --help             this text\n"
+    "  -V, --version          print the version\n"
+    "\n"
+    "Signals (run): SIGHUP reloads; SIGTERM and SIGINT stop after the requests and\n"
+    "reminder deliveries in flight (10 s at most). Every config key, the HTTP\n"
+    "endpoints (/metrics, /status) and the systemd integration are described in\n"
+    "agendad(8).\n";
+
+typedef struct {
+    const char *command;
+    const char *config_dir;
+    const char *out_dir;
+    const char *member;
+    bool revoke;
+    const char *retry;
+    const char *format;
+    const char *lang;
+    ag_overrides ov;
+} ag_cli;
+
+static int parse_args(int argc, char **argv, ag_cli *cli)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"listen", required_argument, NULL, 'l'},
+        {"state", required_argument, NULL, 's'},
+        {"plugin-dir", required_argument, NULL, 'p'},
+        {"out", required_argument, NULL, 'o'},
+        {"revoke", no_argument, NULL, 'r'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"format", required_argument, NULL, 'f'},
+        {"lang", required_argument, NULL, 'L'},
+        {"retry", required_argument, NULL, 'R'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "c:l:s:p:o:rvhVf:L:R:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            cli->config_dir = optarg;
+            break;
+        case 'l':
+            cli->ov.listen = optarg;
+            break;
+        case 's':
+            cli->ov.state_path = optarg;
+            break;
+        case 'p':
+            cli->ov.plugin_dir = optarg;
+            break;
+        case 'o':
+            cli->out_dir = optarg;
+            break;
+        case 'r':
+            cli->revoke = true;
+            break;
+        case 'R':
+            cli->retry = optarg;
+            break;
+        case 'f':
+            cli->format = optarg;
+            break;
+        case 'L':
+            cli->lang = optarg;
+            break;
+        case 'v':
+            ag_log_set_level(AG_LOG_DEBUG);
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            exit(0);
+        case 'V':
+            printf("agendad %s\n", AGENDAD_VERSION);
+            exit(0);
+        default:
+            return -1;
+        }
+    }
+    if (optind < argc)
+        cli->command = argv[optind++];
+    if (optind < argc)
+        cli->member = argv[optind++];
+    if (optind < argc) {
+        fprintf(stderr, "agendad: unexpected argument \"%s\"\n", argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_check(const ag_cli *cli)
+{
+    ag_tz_init();
+    ag_config *cfg = NULL;
+    ag_diags diags = {0};
+    int rc = ag_config_load(cli->config_dir, &cfg, &diags);
+    if (rc < 0) {
+        ag_diags_print(&diags, stderr);
+        fprintf(stderr, "%s: %zu error%s; the running daemon keeps its last good configuration\n",
+                cli->config_dir, diags.n, diags.n == 1 ? "" : "s");
+    } else {
+        printf("%s: OK: %zu members, %zu categories, %zu events\n", cli->config_dir, cfg->n_members,
+               cfg->n_categories, cfg->n_events);
+        ag_config_free(cfg);
+    }
+    ag_diags_free(&diags);
+    ag_tz_shutdown();
+    return rc < 0 ? 1 : 0;
+}
+
+/* Opens config + store as the daemon would (reconciling), for offline
+ * commands. Prints what went wrong. */
+static int open_offline(const ag_cli *cli, ag_service *svc)
+{
+    ag_tz_init();
+    ag_diags diags = {0};
+    char *err = NULL;
+    int rc = ag_service_open(svc, cli->config_dir, &cli->ov, &diags, &err);
+    if (rc < 0) {
+        ag_diags_print(&diags, stderr);
+        if (err)
+            fprintf(stderr, "agendad: %s\n", err);
+        ag_service_close(svc);
+        ag_tz_shutdown();
+    }
+    ag_diags_free(&diags);
+    free(err);
+    return rc;
+}
+
+static void close_offline(ag_service *svc)
+{
+    ag_service_close(svc);
+    ag_tz_shutdown();
+}
+
+static int cmd_export(const ag_cli *cli)
+{
+    if (!cli->out_dir) {
+        fprintf(stderr, "agendad export: --out DIR is required\n");
+        return 2;
+    }
+    ag_service svc;
+    if (open_offline(cli, &svc) < 0)
+        return 1;
+    char *err = NULL;
+    int n = ag_export(&svc, cli->out_dir, (int64_t)time(NULL), &err);
+    if (n < 0)
+        fprintf(stderr, "agendad export: %s\n", err ? err : "failed");
+    else
+        printf("exported %d feeds to %s\n", n, cli->out_dir);
+    free(err);
+    close_offline(&svc);
+    return n < 0 ? 1 : 0;
+}
+
+static void format_local(const ag_datetime *t, char *buf, size_t size)
+{
+    if (t->is_date)
+        snprintf(buf, size, "%04d-%02d-%02d", t->year, t->month, t->day);
+    else
+        snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d", t->year, t->month, t->day, t->hour,
+                 t->minute);
+}
+
+static const char *status_name(const ag_stored_event *e)
+{
+    if (e->removed_at)
+        return "removed";
+    static const char *const names[] = {"confirmed", "tentative", "cancelled"};
+    return names[e->ev.status];
+}
+
+static int cmd_list(const ag_cli *cli)
+{
+    ag_service svc;
+    if (open_offline(cli, &svc) < 0)
+        return 1;
+    printf("%-48s %-17s %-18s %-10s %s\n", "UID", "START", "ZONE", "STATUS", "SEQUENCE");
+    for (size_t i = 0; i < svc.n_evs; i++) {
+        const ag_stored_event *e = &svc.evs[i];
+        char start[32];
+        format_local(&e->ev.start, start, sizeof start);
+        printf("%-48s %-17s %-18s %-10s %d\n", e->ev.uid, start, e->ev.tzid, status_name(e),
+               e->sequence);
+    }
+    close_offline(&svc);
+    return 0;
+}
+
+static int cmd_token(const ag_cli *cli)
+{
+    if (!cli->member) {
+        fprintf(stderr, "agendad token: name the member, e.g. agendad token --config DIR fes\n");
+        return 2;
+    }
+    ag_service svc;
+    if (open_offline(cli, &svc) < 0)
+        return 1;
+    int rc = 1;
+    char *err = NULL, *token = NULL;
+    if (!ag_network_member(svc.cfg, cli->member))
+        fprintf(stderr, "agendad token: no member \"%s\" in members.yaml\n", cli->member);
+    else if (cli->revoke ? ag_store_token_revoke(svc.store, cli->member, &err)
+                         : ag_store_token_create(svc.store, cli->member, &token, &err))
+        fprintf(stderr, "agendad token: %s\n", err ? err : "failed");
+    else {
+        rc = 0;
+        if (token)
+            printf("%s/feeds/members/%s.ics?token=%s\n", ag_service_settings(&svc)->base_url,
+                   cli->member, token);
+        else
+            printf("token of %s revoked\n", cli->member);
+    }
+    free(err);
+    free(token);
+    close_offline(&svc);
+    return rc;
+}
+
+static int cmd_reminders(const ag_cli *cli)
+{
+    ag_service svc;
+    if (open_offline(cli, &svc) < 0)
+        return 1;
+    int rc = ag_reminders_cli(&svc, cli->member, cli->retry, stdout, stderr);
+    close_offline(&svc);
+    return rc;
+}
+
+/* Reads only: safe next to the running daemon, and it never migrates. */
+static int cmd_sync(const ag_cli *cli)
+{
+    if (!cli->member || strcmp(cli->member, "status") != 0) {
+        fprintf(stderr, "agendad sync: the only subcommand is \"status\"\n");
+        return 2;
+    }
+    ag_tz_init();
+    ag_config *cfg = NULL;
+    ag_diags diags = {0};
+    int rc = 1;
+    if (ag_config_load(cli->config_dir, &cfg, &diags) < 0) {
+        ag_diags_print(&diags, stderr);
+    } else {
+        const char *path = cli->ov.state_path ? cli->ov.state_path : cfg->settings.state_path;
+        ag_store_options opt = {.readonly = true};
+        ag_store *st = NULL;
+        char *err = NULL;
+        if (ag_store_open_with(path, &opt, &st, &err) < 0) {
+            fprintf(stderr, "agendad sync status: %s\n", err ? err : "cannot open the state");
+        } else {
+            ag_sync_status_print(cfg, st, stdout);
+            ag_store_close(st);
+            rc = 0;
+        }
+        free(err);
+        ag_config_free(cfg);
+    }
+    ag_diags_free(&diags);
+    ag_tz_shutdown();
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    ag_cli cli = {0};
+    if (parse_args(argc, argv, &cli) < 0 || !cli.command) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (!cli.config_dir) {
+        fprintf(stderr, "agendad %s: --config DIR is required\n", cli.command);
+        return 2;
+    }
+    if (strcmp(cli.command, "run") == 0)
+        return ag_daemon_run(cli.config_dir, &cli.ov);
+    if (strcmp(cli.command, "check") == 0)
+        return cmd_check(&cli);
+    if (strcmp(cli.command, "export") == 0)
+        return cmd_export(&cli);
+    if (strcmp(cli.command, "list") == 0)
+        return cmd_list(&cli);
+    if (strcmp(cli.command, "token") == 0)
+        return cmd_token(&cli);
+    if (strcmp(cli.command, "reminders") == 0)
+        return cmd_reminders(&cli);
+    if (strcmp(cli.command, "sync") == 0)
+        return cmd_sync(&cli);
+    /* Any other command may be a plugin's renderer. */
+    ag_render_args ra = {
+        .name = cli.command, .key = cli.member, .format = cli.format, .lang = cli.lang};
+    return ag_render_cli(cli.config_dir, &cli.ov, &ra, stdout);
+}

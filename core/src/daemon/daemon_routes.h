@@ -1,0 +1,34 @@
+/* The daemon's URL space: feeds, health, and the routes plugins register.
+ * Maps each GET/HEAD request to a feed query on the service. */
+#ifndef AGENDAD_DAEMON_ROUTES_H
+#define AGENDAD_DAEMON_ROUTES_H
+
+#include "http.h"
+#include "service.h"
+
+/* Optional dispatcher for routes that plugins registered: returns true when
+ * it took the request (and will respond). */
+typedef bool (*ag_routes_extra_fn)(ag_http_request *req, void *data);
+
+struct ag_ops;
+
+typedef struct {
+    ag_service *svc;
+    struct ag_ops *status; /* /metrics and /status when set (status.h) */
+    ag_routes_extra_fn extra;
+    void *extra_data;
+} ag_routes;
+
+/* Path prefixes served by the core alone (NULL-terminated): plugins may
+ * not register them or anything under them. */
+extern const char *const ag_routes_reserved[];
+
+/* An ag_http_handler_fn; data is an ag_routes. */
+void ag_routes_handle(ag_http_request *req, void *data);
+
+/* Parses a feed URL path ("/feeds/network.ics", "/feeds/members/ID.ics",
+ * "/feeds/categories/ID.ics", "/events/UID.ics") into q->kind and q->key
+ * (key written into keybuf). false when path is no feed. */
+bool ag_routes_parse_feed_path(const char *path, ag_feed_query *q, char *keybuf, size_t size);
+
+#endif

@@ -1,0 +1,547 @@
+/* One event as iCalendar: its VEVENT, the VEVENTs of its timed agenda slots
+ * (children through RELATED-TO, moving and cancelling with it) and its
+ * alarms. */
+#include "feed_internal.h"
+
+#include "config_network.h"
+#include "tz.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *lang_code(const char *lang)
+{
+    return lang && strcmp(lang, "fr") == 0 ? "fr" : "ar";
+}
+
+static const char *other_lang(const char *lang)
+{
+    return strcmp(lang, "fr") == 0 ? "ar" : "fr";
+}
+
+const char *ag_feed_text(const ag_text *t, const char *lang, const char **used)
+{
+    lang = lang_code(lang);
+    const char *want = strcmp(lang, "fr") == 0 ? t->fr : t->ar;
+    const char *other = strcmp(lang, "fr") == 0 ? t->ar : t->fr;
+    *used = want ? lang : other_lang(lang);
+    return want ? want : other;
+}
+
+char *ag_feed_plain_text(const char *s)
+{
+    char *out = malloc(strlen(s) + 1);
+    if (!out)
+        return NULL;
+    size_t n = 0;
+    for (; *s; s++) {
+        char c = strchr(",;\r\n\t", *s) ? ' ' : *s;
+        if (c == ' ' && (n == 0 || out[n - 1] == ' '))
+            continue;
+        out[n++] = c;
+    }
+    while (n > 0 && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+    return out;
+}
+
+icalproperty *ag_feed_x(const char *name, const char *value)
+{
+    icalproperty *p = icalproperty_new_x(value);
+    icalproperty_set_x_name(p, name);
+    return p;
+}
+
+static void add_text(ag_feed_buf *b, const char *name, icalproperty *(*make)(const char *),
+                     const ag_text *t, const char *lang)
+{
+    const char *used;
+    const char *s = ag_feed_text(t, lang, &used);
+    if (!s || !*s || ag_feed_buf_plain(b, name, used, s))
+        return;
+    icalproperty *p = make(s);
+    icalproperty_add_parameter(p, icalparameter_new_language(used));
+    ag_feed_buf_prop(b, p);
+}
+
+static void add_uid(ag_feed_buf *b, const char *uid)
+{
+    if (!ag_feed_buf_plain(b, "UID", NULL, uid))
+        ag_feed_buf_prop(b, icalproperty_new_uid(uid));
+}
+
+static icaltimetype utc_time(int64_t t)
+{
+    return icaltime_from_timet_with_zone((time_t)t, 0, icaltimezone_get_utc_timezone());
+}
+
+static void add_local(ag_feed_buf *b, icalproperty *(*make)(icaltimetype), icaltimetype t,
+                      const char *tzid)
+{
+    icalproperty *p = make(t);
+    if (!t.is_date)
+        icalproperty_add_parameter(p, icalparameter_new_tzid(tzid));
+    ag_feed_buf_prop(b, p);
+}
+
+static bool same_local(const ag_datetime *a, const ag_datetime *b)
+{
+    return a->year == b->year && a->month == b->month && a->day == b->day && a->hour == b->hour &&
+           a->minute == b->minute && a->second == b->second && a->is_date == b->is_date;
+}
+
+/* An agenda's slots meet end to start: the last few conversions, exact
+ * (same zone, same wall-clock time), spare libical's for nearly half. */
+static int64_t to_utc(ag_feed_buf *b, const ag_datetime *dt, const char *tzid)
+{
+    ag_feed_memo *m = b->memo;
+    for (size_t i = 0; m && i < AG_FEED_TZ_RECENT; i++)
+        if (m->tz[i].tzid && strcmp(m->tz[i].tzid, tzid) == 0 && same_local(&m->tz[i].local, dt))
+            return m->tz[i].utc;
+    bool ok;
+    int64_t t = ag_tz_to_utc(dt, tzid, &ok);
+    if (m) {
+        m->tz[m->tz_next] = (ag_feed_tz_recent){tzid, *dt, t};
+        m->tz_next = (m->tz_next + 1) % AG_FEED_TZ_RECENT;
+    }
+    return t;
+}
+
+static void add_utc(ag_feed_buf *b, const char *name, const ag_datetime *dt, const char *tzid)
+{
+    ag_feed_buf_utc(b, name, to_utc(b, dt, tzid));
+}
+
+static icalproperty_status status_of(const ag_stored_event *sev)
+{
+    if (sev->removed_at != 0 || sev->ev.status == AG_STATUS_CANCELLED)
+        return ICAL_STATUS_CANCELLED;
+    return sev->ev.status == AG_STATUS_TENTATIVE ? ICAL_STATUS_TENTATIVE : ICAL_STATUS_CONFIRMED;
+}
+
+static const char STATUS[] = "STATUS", CLASS[] = "CLASS";
+
+/* STATUS and CLASS take one of a few values: serialized once per build. */
+static void add_enum(ag_feed_buf *b, const char *prop, const char *key, icalproperty *(*make)(int),
+                     int value)
+{
+    if (ag_feed_memo_put(b, prop, key))
+        return;
+    size_t from = b->len;
+    ag_feed_buf_prop(b, make(value));
+    ag_feed_memo_add(b, prop, key, from);
+}
+
+static icalproperty *make_status(int v)
+{
+    return icalproperty_new_status((icalproperty_status)v);
+}
+
+static icalproperty *make_class(int v)
+{
+    return icalproperty_new_class((icalproperty_class)v);
+}
+
+/* What an event and its slots share, so that a client sees them change,
+ * move and cancel together. */
+static void add_common(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev)
+{
+    ag_feed_buf_utc(b, "DTSTAMP", sev->last_modified);
+    ag_feed_buf_utc(b, "CREATED", sev->created);
+    ag_feed_buf_utc(b, "LAST-MODIFIED", sev->last_modified);
+    char seq[24];
+    snprintf(seq, sizeof seq, "%d", sev->sequence);
+    if (!ag_feed_buf_plain(b, "SEQUENCE", NULL, seq))
+        ag_feed_buf_prop(b, icalproperty_new_sequence(sev->sequence));
+    icalproperty_status st = status_of(sev);
+    add_enum(b, STATUS,
+             st == ICAL_STATUS_CANCELLED   ? "c"
+             : st == ICAL_STATUS_TENTATIVE ? "t"
+                                           : "k",
+             make_status, (int)st);
+    /* PRIVATE keeps a members-only event's details hidden if a member
+     * shares their calendar further. */
+    bool private = sev->ev.visibility == AG_VIS_MEMBERS;
+    add_enum(b, CLASS, private ? "p" : "u", make_class,
+             (int)(private ? ICAL_CLASS_PRIVATE : ICAL_CLASS_PUBLIC));
+    const char *base = cfg->settings.base_url ? cfg->settings.base_url : "";
+    char *url = ag_feed_strdup_printf("%s/events/%s", base, sev->ev.uid);
+    if (!url) {
+        b->failed = true;
+        return;
+    }
+    if (!ag_feed_buf_plain(b, "URL", NULL, url))
+        ag_feed_buf_prop(b, icalproperty_new_url(url));
+    free(url);
+}
+
+static const char CATEGORIES[] = "CATEGORIES", KIND[] = "X-AGENDAD-KIND";
+
+static void add_category(ag_feed_buf *b, const ag_config *cfg, const char *id, const char *lang)
+{
+    if (ag_feed_memo_put(b, CATEGORIES, id))
+        return;
+    size_t from = b->len;
+    const ag_category *cat = ag_network_category(cfg, id);
+    const char *used;
+    const char *name = cat ? ag_feed_text(&cat->name, lang, &used) : NULL;
+    /* libical 3.0.16 writes CATEGORIES values unescaped, ',' separating. */
+    char *plain = ag_feed_plain_text(name ? name : id);
+    if (plain && *plain)
+        ag_feed_buf_prop(b, icalproperty_new_categories(plain));
+    free(plain);
+    ag_feed_memo_add(b, CATEGORIES, id, from);
+}
+
+static void add_kind(ag_feed_buf *b, const char *kind)
+{
+    if (ag_feed_memo_put(b, KIND, kind))
+        return;
+    size_t from = b->len;
+    ag_feed_buf_prop(b, ag_feed_x(KIND, kind));
+    ag_feed_memo_add(b, KIND, kind, from);
+}
+
+/* The RRULE as published: UNTIL must be UTC beside a DTSTART with TZID
+ * (RFC 5545 3.3.10) and a date beside an all-day DTSTART. `shift` moves it
+ * with a slot that starts `shift` wall-clock seconds after its event. */
+static void add_rrule(ag_feed_buf *b, const ag_event *ev, const ag_series *r, bool as_date,
+                      int64_t shift)
+{
+    struct icalrecurrencetype rule = r->rule;
+    if (r->has_until && !as_date) {
+        icaltimetype u = r->until_local;
+        icaltime_adjust(&u, 0, 0, 0, (int)shift);
+        ag_datetime local = ag_tz_model_local(u);
+        bool ok;
+        rule.until = utc_time(ag_tz_to_utc(&local, ev->tzid, &ok));
+    }
+    ag_feed_buf_prop(b, icalproperty_new_rrule(rule));
+}
+
+static void add_exdates(ag_feed_buf *b, const ag_event *ev, bool as_date, int64_t shift)
+{
+    for (size_t i = 0; i < ev->n_exdates; i++) {
+        icaltimetype t = ag_tz_ical_local(&ev->exdates[i]);
+        if (!as_date) {
+            t = ag_feed_midnight(t);
+            icaltime_adjust(&t, 0, 0, 0, (int)shift);
+        }
+        add_local(b, icalproperty_new_exdate, t, ev->tzid);
+    }
+}
+
+static void add_event_times(ag_feed_buf *b, const ag_event *ev, const ag_series *r)
+{
+    if (ev->start.is_date) {
+        icaltimetype end = ag_tz_ical_local(&ev->end);
+        icaltime_adjust(&end, 1, 0, 0, 0); /* the model's last day is inclusive */
+        ag_feed_buf_prop(b, icalproperty_new_dtstart(ag_tz_ical_local(&ev->start)));
+        ag_feed_buf_prop(b, icalproperty_new_dtend(end));
+    } else if (r) {
+        /* A series keeps local time so that each instance follows the zone's
+         * rules; the VTIMEZONE tells clients what those are. */
+        add_local(b, icalproperty_new_dtstart, ag_tz_ical_local(&ev->start), ev->tzid);
+        add_local(b, icalproperty_new_dtend, ag_tz_ical_local(&ev->end), ev->tzid);
+    } else {
+        add_utc(b, "DTSTART", &ev->start, ev->tzid);
+        add_utc(b, "DTEND", &ev->end, ev->tzid);
+    }
+    if (r) {
+        add_rrule(b, ev, r, ev->start.is_date, 0);
+        add_exdates(b, ev, ev->start.is_date, 0);
+    }
+}
+
+static void add_alarms(ag_feed_buf *b, const ag_event *ev, const ag_feed_query *q)
+{
+    const char *used;
+    const char *title = ag_feed_text(&ev->title, q->lang, &used);
+    for (size_t i = 0; i < q->n_alarms && i < AG_FEED_MAX_ALARMS; i++) {
+        /* libical durations are ints; ag_feed_parse_alarms keeps within. */
+        if (q->alarms[i] <= 0 || q->alarms[i] > INT_MAX)
+            continue;
+        icalcomponent *a = icalcomponent_new(ICAL_VALARM_COMPONENT);
+        icalcomponent_add_property(a, icalproperty_new_action(ICAL_ACTION_DISPLAY));
+        struct icaltriggertype tr;
+        memset(&tr, 0, sizeof tr);
+        tr.time = icaltime_null_time();
+        tr.duration = icaldurationtype_from_int(-(int)q->alarms[i]);
+        icalcomponent_add_property(a, icalproperty_new_trigger(tr));
+        icalcomponent_add_property(a, icalproperty_new_description(title ? title : ev->uid));
+        ag_feed_buf_component(b, a);
+    }
+}
+
+static const char *agenda_heading(const char *lang)
+{
+    return strcmp(lang_code(lang), "fr") == 0 ? "Programme :" : "جدول الأعمال:";
+}
+
+/* "%02d" without stdio: a slot line is written for every slot of every
+ * event, and fprintf cost more than the rest of the line. */
+static void put_2(ag_feed_buf *t, int v)
+{
+    char d[12];
+    if (v < 0 || v > 99) {
+        ag_feed_buf_put(t, d, (size_t)snprintf(d, sizeof d, "%02d", v));
+        return;
+    }
+    d[0] = (char)('0' + v / 10);
+    d[1] = (char)('0' + v % 10);
+    ag_feed_buf_put(t, d, 2);
+}
+
+static void write_slot_line(ag_feed_buf *t, const ag_event *ev, const ag_slot *s, const char *lang)
+{
+    const char *used;
+    const char *title = ag_feed_text(&s->title, lang, &used);
+    if (!s->timed) {
+        ag_feed_buf_puts(t, "\n• ");
+        ag_feed_buf_puts(t, title ? title : "");
+        return;
+    }
+    ag_feed_buf_put(t, "\n", 1);
+    if (s->start.year != ev->start.year || s->start.month != ev->start.month ||
+        s->start.day != ev->start.day) {
+        char d[48];
+        int n =
+            snprintf(d, sizeof d, "%04d-%02d-%02d ", s->start.year, s->start.month, s->start.day);
+        ag_feed_buf_put(t, d, (size_t)n);
+    }
+    put_2(t, s->start.hour);
+    ag_feed_buf_put(t, ":", 1);
+    put_2(t, s->start.minute);
+    ag_feed_buf_puts(t, "–");
+    put_2(t, s->end.hour);
+    ag_feed_buf_put(t, ":", 1);
+    put_2(t, s->end.minute);
+    ag_feed_buf_put(t, " ", 1);
+    ag_feed_buf_puts(t, title ? title : "");
+}
+
+/* The event's description followed by its agenda, times in the event's
+ * zone, untimed items in their place. */
+static void add_description(ag_feed_buf *b, const ag_event *ev, const char *lang)
+{
+    const char *used = lang_code(lang);
+    const char *desc = ag_feed_text(&ev->description, lang, &used);
+    if (!desc)
+        used = lang_code(lang);
+    ag_feed_buf text;
+    ag_feed_buf_small(&text);
+    if (desc)
+        ag_feed_buf_puts(&text, desc);
+    if (ev->n_slots > 0) {
+        ag_feed_buf_puts(&text, desc ? "\n\n" : "");
+        ag_feed_buf_puts(&text, agenda_heading(lang));
+        for (size_t i = 0; i < ev->n_slots; i++)
+            write_slot_line(&text, ev, &ev->slots[i], lang);
+    }
+    b->failed |= text.failed;
+    if (!text.failed && text.len > 0) {
+        icalproperty *p = icalproperty_new_description(text.data);
+        icalproperty_add_parameter(p, icalparameter_new_language(used));
+        ag_feed_buf_prop(b, p);
+    }
+    free(text.data);
+}
+
+/* An event from a member's own calendar says whose it is: a machine-readable
+ * mark, and CONTACT with the member's name for people. */
+static void add_imported_mark(ag_feed_buf *b, const ag_config *cfg, const char *member,
+                              const char *lang)
+{
+    ag_feed_buf_prop(b, ag_feed_x("X-AGENDAD-IMPORTED-FROM", member));
+    const ag_member *m = ag_network_member(cfg, member);
+    if (m)
+        add_text(b, "CONTACT", icalproperty_new_contact, &m->name, lang);
+}
+
+static void write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
+                        const ag_feed_query *q, const ag_series *r, const ag_feed_buf *common)
+{
+    const ag_event *ev = &sev->ev;
+    ag_feed_buf_puts(b, "BEGIN:VEVENT\r\n");
+    add_uid(b, ev->uid);
+    ag_feed_buf_put(b, common->data, common->len);
+    add_event_times(b, ev, r);
+    add_text(b, "SUMMARY", icalproperty_new_summary, &ev->title, q->lang);
+    add_description(b, ev, q->lang);
+    add_text(b, "LOCATION", icalproperty_new_location, &ev->location, q->lang);
+    for (size_t i = 0; i < ev->n_categories; i++)
+        add_category(b, cfg, ev->categories[i], q->lang);
+    if (ev->host)
+        ag_feed_buf_prop(b, ag_feed_x("X-AGENDAD-HOST", ev->host));
+    if (sev->imported_from)
+        add_imported_mark(b, cfg, sev->imported_from, q->lang);
+    if (status_of(sev) != ICAL_STATUS_CANCELLED)
+        add_alarms(b, ev, q);
+    if (ag_feed_shows_private(cfg, sev, q)) {
+        const char *used;
+        ag_feed_add_private(b, sev, ag_feed_text(&ev->title, q->lang, &used),
+                            status_of(sev) != ICAL_STATUS_CANCELLED);
+    }
+    ag_feed_buf_puts(b, "END:VEVENT\r\n");
+}
+
+static bool same_day(const ag_datetime *a, const ag_datetime *b)
+{
+    return a->year == b->year && a->month == b->month && a->day == b->day;
+}
+
+static void add_slot_times(ag_feed_buf *b, const ag_event *ev, const ag_slot *s, const ag_series *r)
+{
+    if (!r) {
+        add_utc(b, "DTSTART", &s->start, ev->tzid);
+        add_utc(b, "DTEND", &s->end, ev->tzid);
+        return;
+    }
+    /* The slot's series is its event's, moved by the slot's wall-clock
+     * offset from the event's start. */
+    int64_t shift = ag_feed_wall_diff(&ev->start, &s->start);
+    add_local(b, icalproperty_new_dtstart, ag_tz_ical_local(&s->start), ev->tzid);
+    add_local(b, icalproperty_new_dtend, ag_tz_ical_local(&s->end), ev->tzid);
+    add_rrule(b, ev, r, false, shift);
+    add_exdates(b, ev, false, shift);
+}
+
+/* What every slot of ev says alike: context (the event's title and place)
+ * and the link to its parent. */
+static void add_slot_shared(ag_feed_buf *b, const ag_event *ev, const ag_feed_query *q)
+{
+    add_text(b, "DESCRIPTION", icalproperty_new_description, &ev->title, q->lang);
+    add_text(b, "LOCATION", icalproperty_new_location, &ev->location, q->lang);
+    icalproperty *rel = icalproperty_new_relatedto(ev->uid);
+    icalproperty_add_parameter(rel, icalparameter_new_reltype(ICAL_RELTYPE_PARENT));
+    ag_feed_buf_prop(b, rel);
+}
+
+/* "<uid>/slot-<n>" into buf without stdio (one per slot); false when it
+ * does not fit. */
+static bool slot_uid(char *buf, size_t size, const char *uid, size_t n)
+{
+    char digits[24];
+    size_t nd = 0;
+    do
+        digits[nd++] = (char)('0' + n % 10);
+    while ((n /= 10) > 0);
+    size_t len = strlen(uid);
+    if (len + sizeof "/slot-" + nd > size)
+        return false;
+    memcpy(buf, uid, len);
+    memcpy(buf + len, "/slot-", sizeof "/slot-" - 1);
+    len += sizeof "/slot-" - 1;
+    while (nd > 0)
+        buf[len++] = digits[--nd];
+    buf[len] = '\0';
+    return true;
+}
+
+static void write_long_uid(ag_feed_buf *b, const char *event_uid, size_t index)
+{
+    char *uid = ag_feed_strdup_printf("%s/slot-%zu", event_uid, index + 1);
+    if (!uid) {
+        b->failed = true;
+        return;
+    }
+    add_uid(b, uid);
+    free(uid);
+}
+
+static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev, size_t index,
+                       const ag_feed_query *q, const ag_series *r, const ag_feed_buf *common,
+                       const ag_feed_buf *shared)
+{
+    const ag_slot *s = &ev->slots[index];
+    /* Position in the agenda: stable as long as the agenda is. */
+    char uid[256];
+    ag_feed_buf_puts(b, "BEGIN:VEVENT\r\n");
+    if (slot_uid(uid, sizeof uid, ev->uid, index + 1))
+        add_uid(b, uid);
+    else
+        write_long_uid(b, ev->uid, index);
+    ag_feed_buf_put(b, common->data, common->len);
+    add_slot_times(b, ev, s, r);
+    add_text(b, "SUMMARY", icalproperty_new_summary, &s->title, q->lang);
+    ag_feed_buf_put(b, shared->data, shared->len);
+    if (s->axis)
+        add_category(b, cfg, s->axis, q->lang);
+    if (s->kind)
+        add_kind(b, s->kind);
+    ag_feed_buf_puts(b, "END:VEVENT\r\n");
+}
+
+/* A series' slot is published only when it falls on the series' first day:
+ * an RRULE like BYDAY=1TU would put a next-day slot on the wrong days. */
+static bool slot_published(const ag_event *ev, const ag_slot *s)
+{
+    return s->timed && (!ev->rrule || same_day(&ev->start, &s->start));
+}
+
+bool ag_feed_uses_tzid(const ag_event *ev, const ag_feed_query *q)
+{
+    if (!ev->rrule)
+        return false;
+    if (!ev->start.is_date)
+        return true;
+    for (size_t i = 0; q->slots && i < ev->n_slots; i++)
+        if (slot_published(ev, &ev->slots[i]))
+            return true;
+    return false;
+}
+
+static void write_slots(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
+                        const ag_feed_query *q, const ag_series *r, const ag_feed_buf *common)
+{
+    const ag_event *ev = &sev->ev;
+    ag_feed_buf shared = {0};
+    for (size_t i = 0; i < ev->n_slots; i++) {
+        if (!slot_published(ev, &ev->slots[i]))
+            continue;
+        if (!shared.data && !shared.failed) {
+            ag_feed_buf_small(&shared);
+            add_slot_shared(&shared, ev, q);
+        }
+        if (shared.failed)
+            break;
+        write_slot(b, cfg, ev, i, q, r, common, &shared);
+    }
+    b->failed |= shared.failed;
+    free(shared.data);
+}
+
+int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
+                        const ag_feed_query *q, char **err)
+{
+    const ag_event *ev = &sev->ev;
+    ag_series recur;
+    const ag_series *r = NULL;
+    if (ev->rrule) {
+        if (ag_series_parse(ev, &recur) < 0) {
+            *err = ag_feed_strdup_printf("event %s: bad RRULE \"%s\"", ev->uid, ev->rrule);
+            return -1;
+        }
+        r = &recur;
+    }
+    /* Serialized once, written into the event and each of its slots. */
+    ag_feed_buf common;
+    ag_feed_buf_small(&common);
+    common.memo = b->memo;
+    add_common(&common, cfg, sev);
+    if (!common.failed) {
+        write_event(b, cfg, sev, q, r, &common);
+        if (q->slots)
+            write_slots(b, cfg, sev, q, r, &common);
+    }
+    b->failed |= common.failed;
+    free(common.data);
+    if (b->failed) {
+        *err = ag_feed_strdup_printf("out of memory");
+        return -1;
+    }
+    return 0;
+}

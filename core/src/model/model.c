@@ -1,0 +1,236 @@
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *ag_text_get(const ag_text *t, const char *lang)
+{
+    bool fr = lang && strcmp(lang, "fr") == 0;
+    const char *want = fr ? t->fr : t->ar;
+    const char *other = fr ? t->ar : t->fr;
+    return want ? want : other;
+}
+
+static void free_strv(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void ag_text_free(ag_text *t)
+{
+    free(t->ar);
+    free(t->fr);
+    t->ar = t->fr = NULL;
+}
+
+void ag_member_free(ag_member *m)
+{
+    free(m->id);
+    ag_text_free(&m->name);
+    free(m->region);
+    ag_text_free(&m->province);
+    free(m->language);
+    free_strv(m->emails, m->n_emails);
+    free(m->feed_url);
+    free_strv(m->reminder_channels, m->n_reminder_channels);
+    free_strv(m->sync.network_categories, m->sync.n_network_categories);
+    free_strv(m->sync.categories, m->sync.n_categories);
+    free(m->sync.caldav_url);
+    free(m->sync.caldav_username);
+    free(m->sync.caldav_password_file);
+    free(m->loc.file);
+    memset(m, 0, sizeof *m);
+}
+
+void ag_category_free(ag_category *c)
+{
+    free(c->id);
+    ag_text_free(&c->name);
+    free(c->loc.file);
+    memset(c, 0, sizeof *c);
+}
+
+static void slot_free(ag_slot *s)
+{
+    ag_text_free(&s->title);
+    free(s->kind);
+    free(s->axis);
+    free(s->loc.file);
+}
+
+void ag_event_free(ag_event *e)
+{
+    free(e->uid);
+    ag_text_free(&e->title);
+    ag_text_free(&e->description);
+    ag_text_free(&e->location);
+    free(e->tzid);
+    free(e->host);
+    free_strv(e->audience, e->n_audience);
+    free_strv(e->categories, e->n_categories);
+    free(e->rrule);
+    free(e->exdates);
+    free(e->reminders);
+    free_strv(e->reminder_channels, e->n_reminder_channels);
+    free_strv(e->reminder_extra, e->n_reminder_extra);
+    for (size_t i = 0; i < e->n_slots; i++)
+        slot_free(&e->slots[i]);
+    free(e->slots);
+    free(e->loc.file);
+    memset(e, 0, sizeof *e);
+}
+
+/* Copy helpers record failure in *ok instead of returning early, so that one
+ * check at the end covers every field. */
+static char *dup_str(const char *s, bool *ok)
+{
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        *ok = false;
+    return d;
+}
+
+static ag_text dup_text(const ag_text *t, bool *ok)
+{
+    return (ag_text){dup_str(t->ar, ok), dup_str(t->fr, ok)};
+}
+
+static void *dup_mem(const void *p, size_t size, bool *ok)
+{
+    if (!p || size == 0)
+        return NULL;
+    void *d = malloc(size);
+    if (!d) {
+        *ok = false;
+        return NULL;
+    }
+    return memcpy(d, p, size);
+}
+
+static char **dup_strv(char *const *v, size_t n, bool *ok)
+{
+    if (n == 0)
+        return NULL;
+    char **d = calloc(n, sizeof *d);
+    if (!d) {
+        *ok = false;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        d[i] = dup_str(v[i], ok);
+    return d;
+}
+
+static ag_loc dup_loc(const ag_loc *l, bool *ok)
+{
+    return (ag_loc){dup_str(l->file, ok), l->line, l->col};
+}
+
+static ag_slot *dup_slots(const ag_slot *s, size_t n, bool *ok)
+{
+    if (n == 0)
+        return NULL;
+    ag_slot *d = calloc(n, sizeof *d);
+    if (!d) {
+        *ok = false;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        d[i] = s[i];
+        d[i].title = dup_text(&s[i].title, ok);
+        d[i].kind = dup_str(s[i].kind, ok);
+        d[i].axis = dup_str(s[i].axis, ok);
+        d[i].loc = dup_loc(&s[i].loc, ok);
+    }
+    return d;
+}
+
+int ag_event_copy(ag_event *dst, const ag_event *src)
+{
+    bool ok = true;
+    *dst = *src;
+    dst->uid = dup_str(src->uid, &ok);
+    dst->title = dup_text(&src->title, &ok);
+    dst->description = dup_text(&src->description, &ok);
+    dst->location = dup_text(&src->location, &ok);
+    dst->tzid = dup_str(src->tzid, &ok);
+    dst->host = dup_str(src->host, &ok);
+    dst->audience = dup_strv(src->audience, src->n_audience, &ok);
+    dst->categories = dup_strv(src->categories, src->n_categories, &ok);
+    dst->rrule = dup_str(src->rrule, &ok);
+    dst->exdates = dup_mem(src->exdates, src->n_exdates * sizeof *src->exdates, &ok);
+    dst->reminders = dup_mem(src->reminders, src->n_reminders * sizeof *src->reminders, &ok);
+    dst->reminder_channels = dup_strv(src->reminder_channels, src->n_reminder_channels, &ok);
+    dst->reminder_extra = dup_strv(src->reminder_extra, src->n_reminder_extra, &ok);
+    dst->slots = dup_slots(src->slots, src->n_slots, &ok);
+    dst->loc = dup_loc(&src->loc, &ok);
+    if (!ok) {
+        ag_event_free(dst);
+        return -1;
+    }
+    return 0;
+}
+
+bool ag_str_eq(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+bool ag_text_eq(const ag_text *a, const ag_text *b)
+{
+    return ag_str_eq(a->ar, b->ar) && ag_str_eq(a->fr, b->fr);
+}
+
+static bool strv_eq(char *const *a, size_t na, char *const *b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (!ag_str_eq(a[i], b[i]))
+            return false;
+    return true;
+}
+
+static bool dt_eq(const ag_datetime *a, const ag_datetime *b)
+{
+    return a->is_date == b->is_date && ag_datetime_cmp(a, b) == 0;
+}
+
+static bool slot_eq(const ag_slot *a, const ag_slot *b)
+{
+    if (a->timed != b->timed || !ag_text_eq(&a->title, &b->title) || !ag_str_eq(a->kind, b->kind) ||
+        !ag_str_eq(a->axis, b->axis))
+        return false;
+    return !a->timed || (dt_eq(&a->start, &b->start) && dt_eq(&a->end, &b->end));
+}
+
+static bool lists_eq(const ag_event *a, const ag_event *b)
+{
+    if (a->n_exdates != b->n_exdates || a->n_reminders != b->n_reminders ||
+        a->n_slots != b->n_slots)
+        return false;
+    for (size_t i = 0; i < a->n_exdates; i++)
+        if (!dt_eq(&a->exdates[i], &b->exdates[i]))
+            return false;
+    for (size_t i = 0; i < a->n_reminders; i++)
+        if (a->reminders[i] != b->reminders[i])
+            return false;
+    for (size_t i = 0; i < a->n_slots; i++)
+        if (!slot_eq(&a->slots[i], &b->slots[i]))
+            return false;
+    return strv_eq(a->audience, a->n_audience, b->audience, b->n_audience) &&
+           strv_eq(a->categories, a->n_categories, b->categories, b->n_categories);
+}
+
+bool ag_event_equal(const ag_event *a, const ag_event *b)
+{
+    return ag_str_eq(a->uid, b->uid) && ag_text_eq(&a->title, &b->title) &&
+           ag_text_eq(&a->description, &b->description) && ag_text_eq(&a->location, &b->location) &&
+           dt_eq(&a->start, &b->start) && dt_eq(&a->end, &b->end) && ag_str_eq(a->tzid, b->tzid) &&
+           ag_str_eq(a->host, b->host) && a->status == b->status &&
+           a->visibility == b->visibility && ag_str_eq(a->rrule, b->rrule) && lists_eq(a, b);
+}

@@ -1,0 +1,23 @@
+/* What the daemon takes from and tells systemd: sockets passed by socket
+ * activation, and the watchdog. Notifications (READY, RELOADING, STOPPING,
+ * STATUS) are plain sd_notify calls in daemon.c. Everything here is a no-op
+ * when not started by systemd. */
+#ifndef AGENDAD_OPS_SDNOTIFY_H
+#define AGENDAD_OPS_SDNOTIFY_H
+
+#include <uv.h>
+
+/* The listening TCP socket systemd passed (LISTEN_FDS), or -1 when none.
+ * Passed fds that are no listening stream socket are logged and closed;
+ * only the first listening one is used (the HTTP server has one listener).
+ * Unsets LISTEN_* so that plugins' children do not inherit them. */
+int ag_sd_listen_fd(void);
+
+/* Initialises t on loop and, when systemd set WatchdogSec= for us, sends
+ * WATCHDOG=1 from it at half the interval. The pings come from the loop
+ * itself, so a loop stuck in a callback stops them and systemd restarts
+ * the daemon. Returns the interval in microseconds, 0 when disabled. The
+ * caller closes t. */
+uint64_t ag_sd_watchdog_start(uv_loop_t *loop, uv_timer_t *t);
+
+#endif

@@ -1,0 +1,46 @@
+#include "reminders_ics.h"
+
+#include <libical/ical.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ag_reminder_ics_method(const char *ics, bool cancel, char **out, size_t *len)
+{
+    icalcomponent *cal = icalparser_parse_string(ics);
+    if (!cal)
+        return -1;
+    icalproperty *m;
+    while ((m = icalcomponent_get_first_property(cal, ICAL_METHOD_PROPERTY))) {
+        icalcomponent_remove_property(cal, m);
+        icalproperty_free(m);
+    }
+    icalcomponent_add_property(
+        cal, icalproperty_new_method(cancel ? ICAL_METHOD_CANCEL : ICAL_METHOD_PUBLISH));
+    for (icalcomponent *ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+         cancel && ev; ev = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT))
+        icalcomponent_set_status(ev, ICAL_STATUS_CANCELLED);
+    *out = icalcomponent_as_ical_string_r(cal);
+    icalcomponent_free(cal);
+    if (!*out)
+        return -1;
+    *len = strlen(*out);
+    return 0;
+}
+
+int ag_reminder_ics(ag_service *svc, const char *uid, const char *lang, bool cancel, int64_t now,
+                    char **out, size_t *len)
+{
+    ag_feed_query q = {
+        .kind = AG_FEED_EVENT, .key = uid, .lang = lang, .slots = false, .members_only = true};
+    int status = 0;
+    char *err = NULL;
+    ag_blob *b = ag_service_feed(svc, &q, now, &status, &err);
+    free(err);
+    if (!b)
+        return -1;
+    char *text = strndup(ag_blob_data(b), ag_blob_len(b));
+    ag_blob_unref(b);
+    int rc = text ? ag_reminder_ics_method(text, cancel, out, len) : -1;
+    free(text);
+    return rc;
+}

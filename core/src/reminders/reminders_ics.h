@@ -1,0 +1,21 @@
+/* The .ics a reminder carries: the event's own feed (the same builder as
+ * /events/UID.ics), turned into an iTIP object with METHOD:PUBLISH, or
+ * METHOD:CANCEL with STATUS:CANCELLED for a cancellation notice, so that
+ * mail clients offer to add, update or remove it. */
+#ifndef AGENDAD_REMINDERS_ICS_H
+#define AGENDAD_REMINDERS_ICS_H
+
+#include "service.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* *out malloc'd, NUL-terminated. 0, or -1 (no such event, or no memory). */
+int ag_reminder_ics(ag_service *svc, const char *uid, const char *lang, bool cancel, int64_t now,
+                    char **out, size_t *len);
+
+/* Sets METHOD (and for a cancel, STATUS:CANCELLED on every VEVENT) in the
+ * calendar text; *out malloc'd. 0 or -1. */
+int ag_reminder_ics_method(const char *ics, bool cancel, char **out, size_t *len);
+
+#endif

@@ -1,0 +1,183 @@
+/* The daemon's memory, in sqlite (WAL mode, versioned migrations): per event
+ * its canonical snapshot, SEQUENCE, created / LAST-MODIFIED instants and,
+ * once its file is gone, when it was removed; feed tokens (hashed). Config is
+ * the admin's truth; ag_store_reconcile() brings the store in line with it in
+ * one transaction. Every function returns 0 on success or -1 with *err set to
+ * a malloc'd message (caller frees) when err is not NULL. */
+#ifndef AGENDAD_STORE_H
+#define AGENDAD_STORE_H
+
+#include "config.h"
+#include "model.h"
+#include "model_private.h"
+
+#include <stdint.h>
+
+typedef struct ag_store ag_store;
+
+/* Opens (creating if needed) and migrates the database at path. A missing
+ * directory, or a database written by a newer agendad (PRAGMA user_version
+ * above what this build knows), is refused with a message saying so. */
+int ag_store_open(const char *path, ag_store **out, char **err);
+
+typedef struct {
+    /* Never create, migrate or write: for commands that only read the state
+     * (export, inspection) next to a running daemon. Writes fail cleanly. */
+    bool readonly;
+    /* How long a write waits for another connection's lock; 0 = 5000 ms. */
+    int busy_timeout_ms;
+} ag_store_options;
+
+/* ag_store_open with options (NULL = defaults, same as ag_store_open). A
+ * read-only open requires the database to exist at the current version. */
+int ag_store_open_with(const char *path, const ag_store_options *opt, ag_store **out, char **err);
+void ag_store_close(ag_store *st);
+
+/* How long each statement waits for another connection's lock from now on.
+ * The daemon opens with the default (nothing to serve yet), then shortens
+ * it: its connection is used on the event loop, where a wait is a stall of
+ * every request, so a locked database must fail fast and be retried by a
+ * timer instead. */
+void ag_store_set_busy_timeout(ag_store *st, int ms);
+
+typedef struct {
+    int added, changed, unchanged, removed, restored;
+    int purged; /* removed rows deleted after retention */
+} ag_reconcile_stats;
+
+/* For each config event: new → SEQUENCE 0, created = last_modified = now;
+ * snapshot changed → SEQUENCE+1, last_modified = now; unchanged → untouched.
+ * A stored event missing from config → removed_at = now, SEQUENCE+1,
+ * last_modified = now (published as CANCELLED). A removed event whose file
+ * comes back → restored (SEQUENCE+1). Rows removed more than `retention`
+ * seconds after their last occurrence ended are purged. All in one
+ * transaction: on failure nothing changes. */
+int ag_store_reconcile(ag_store *st, const ag_config *cfg, int64_t now, ag_reconcile_stats *stats,
+                       char **err);
+
+typedef struct {
+    ag_event ev; /* rebuilt from the normalized tables; loc.file NULL */
+    int sequence;
+    int64_t created;       /* Unix seconds */
+    int64_t last_modified; /* Unix seconds; also the DTSTAMP */
+    int64_t removed_at;    /* 0 while its config file still defines it */
+    char *imported_from;   /* member id for an event imported from its own calendar
+                              (sync), NULL for the network's events */
+    ag_private priv;       /* imported only: its ATTENDEEs and VALARMs, kept when the
+                              admin set sync.private_data (empty otherwise) */
+} ag_stored_event;
+
+/* ag_store_reconcile, then the events as ag_store_load_events gives them
+ * (without reading them twice when nothing changed). *out is the caller's
+ * (ag_stored_events_free). 0, or -1 with *err. */
+int ag_store_reconcile_load(ag_store *st, const ag_config *cfg, int64_t now,
+                            ag_reconcile_stats *stats, ag_stored_event **out, size_t *n,
+                            char **err);
+
+/* Every stored event (live and removed), sorted by uid. Caller frees with
+ * ag_stored_events_free. */
+int ag_store_load_events(ag_store *st, ag_stored_event **out, size_t *n, char **err);
+void ag_stored_events_free(ag_stored_event *evs, size_t n);
+
+/* Increases whenever reconcile changed anything (purges included); feeds
+ * cached under an older generation are stale. Persisted: survives restarts,
+ * so it never goes back. 0 for a fresh database. */
+int64_t ag_store_generation(ag_store *st);
+
+/* Number of stored events still defined by config (live) and removed ones
+ * kept for their CANCELLED publication; either pointer may be NULL. */
+int ag_store_event_count(ag_store *st, size_t *live, size_t *removed, char **err);
+
+/* Member feed tokens. create: makes a new random token for member (replacing
+ * any previous one: rotation), returns it once in *token (caller frees); only
+ * its SHA-256 is stored. check: *valid set to whether token is member's. */
+int ag_store_token_create(ag_store *st, const char *member, char **token, char **err);
+int ag_store_token_check(ag_store *st, const char *member, const char *token, bool *valid,
+                         char **err);
+int ag_store_token_revoke(ag_store *st, const char *member, char **err);
+
+/* Events imported from members' own calendars (sync), one row per event,
+ * uid namespaced as "<member>:<source uid>". Instants are UTC; an all-day
+ * event spans [start, end) from UTC midnight to UTC midnight. */
+typedef struct {
+    char *uid;
+    char *member;
+    ag_text title, description, location;
+    int64_t start, end;
+    bool all_day;
+    ag_status status;
+    char *categories; /* category ids separated by single spaces; "" for none */
+    int sequence;
+    int64_t created, last_modified, removed_at;
+    ag_private priv; /* attendees and alarms (tables imported_attendees/_alarms) */
+} ag_import_row;
+
+void ag_import_rows_free(ag_import_row *rows, size_t n);
+
+/* Makes the stored events of member (from source) be rows[0..n) (only uid,
+ * member, texts, instants, status, categories and priv are read): new ones are
+ * added, changed ones rewritten with SEQUENCE+1 and LAST-MODIFIED now, missing
+ * ones marked removed (published as CANCELLED until they pass), and removed
+ * ones whose end is more than retention ago deleted. Nothing at all is written
+ * when nothing changed. *written (may be NULL): rows changed. Readers see the
+ * old set or the new one, never a mix (ag_import_write_* below, all at
+ * once). */
+int ag_store_import_replace(ag_store *st, const char *source, const char *member,
+                            const ag_import_row *rows, size_t n, int64_t now, int64_t retention,
+                            int *written, char **err);
+
+/* The same over several calls, each a short transaction, so that the loop
+ * can serve requests between them:
+ *
+ *   prepare   compares rows with the stored set (one read): *written rows
+ *             change; none: *out NULL and nothing to do. Else *out is the
+ *             new set, which borrows rows' strings: keep rows until
+ *             ag_import_write_free.
+ *   step      writes up to max rows of the new set as a new generation,
+ *             which no reader sees: 1 once every row is in, 0 more to do.
+ *   commit    makes the new generation the member's current one (the only
+ *             moment readers' view changes); fails if another write made
+ *             a generation current since prepare.
+ *   sweep     deletes up to max rows of the member's other generations;
+ *             the number deleted (0: none left).
+ *
+ * An import abandoned at any point (error, kill -9) leaves the old set
+ * current; its rows go at the member's next sweep or with
+ * ag_store_import_sweep_all. */
+typedef struct ag_import_write ag_import_write;
+int ag_import_write_prepare(ag_store *st, const char *source, const char *member,
+                            const ag_import_row *rows, size_t n, int64_t now, int64_t retention,
+                            ag_import_write **out, int *written, char **err);
+int ag_import_write_step(ag_store *st, ag_import_write *w, size_t max, char **err);
+int ag_import_write_commit(ag_store *st, ag_import_write *w, char **err);
+/* The new set, sorted by uid, as readers will see it once committed
+ * (sequence, created, last_modified, removed_at as stored; member set). */
+const ag_import_row *ag_import_write_rows(const ag_import_write *w, size_t *n);
+const char *ag_import_write_member(const ag_import_write *w);
+int64_t ag_import_write_gen(const ag_import_write *w);
+void ag_import_write_free(ag_import_write *w);
+int ag_import_sweep_step(ag_store *st, const char *member, int64_t keep, size_t max, char **err);
+/* Deletes every generation that is not its member's current one (what a
+ * kill -9 mid-import left); *deleted (may be NULL): generations deleted.
+ * Only for the one process that imports (the daemon, at start): another's
+ * import in progress looks the same. */
+int ag_store_import_sweep_all(ag_store *st, int *deleted, char **err);
+/* Every imported row, sorted by uid. Caller frees with ag_import_rows_free. */
+int ag_store_load_imports(ag_store *st, ag_import_row **out, size_t *n, char **err);
+/* The same for one member only: what a pull of its feed may have changed. */
+int ag_store_load_member_imports(ag_store *st, const char *member, ag_import_row **out, size_t *n,
+                                 char **err);
+
+/* Generic key/value for small daemon state (e.g. last tzdata version). get
+ * sets *value to a malloc'd copy, or NULL when key is absent (not an error).
+ * The key "generation" is the store's own. */
+int ag_store_meta_get(ag_store *st, const char *key, char **value, char **err);
+int ag_store_meta_set(ag_store *st, const char *key, const char *value, char **err);
+int ag_store_meta_delete(ag_store *st, const char *key, char **err);
+/* n keys set (values[i] NULL: deleted) in one transaction: one fsync for a
+ * plugin's whole state instead of one per key. 0, or -1 with *err and
+ * nothing changed. */
+int ag_store_meta_set_many(ag_store *st, const char *const *keys, const char *const *values,
+                           size_t n, char **err);
+
+#endif
