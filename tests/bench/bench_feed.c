@@ -78,7 +78,7 @@ int main(int argc, char **argv)
         best_load = t1 - t0 < best_load ? t1 - t0 : best_load;
         best_build = t2 - t1 < best_build ? t2 - t1 : best_build;
         nev = n;
-        ag_stored_events_free(evs, n);
+        ag_store_events_free(evs, n);
     }
     printf("events=%zu vevents=%zu bytes=%zu reconcile_s=%.4f load_s=%.4f build_s=%.4f\n", nev,
            count(out, "BEGIN:VEVENT"), len, reconcile, best_load, best_build);

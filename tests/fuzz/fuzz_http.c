@@ -100,7 +100,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     /* Within reach of the fuzzer's input sizes, so that 431 and 414 are hit. */
     lim.max_header_bytes = 4096;
     lim.max_url_bytes = 1024;
-    if (ag_http_server_new(&loop, &lim, ag_routes_handle, &routes, &srv) != 0 ||
+    if (ag_http_server_new(&loop, &lim, ag_daemon_routes_handle, &routes, &srv) != 0 ||
         ag_http_server_adopt(srv, listen_unix(), &err) != 0)
         abort();
     return 0;

@@ -205,7 +205,7 @@ static void valid_config_loads(void **state)
     assert_string_equal(c->events[0].uid, "2023-03-07-fes-meknes-cocreation-workshop");
     assert_string_equal(c->events[1].uid, "b-training");
     assert_string_equal(c->events[2].uid, "c-oneday");
-    assert_ptr_equal(ag_network_event(c, "b-training"), &c->events[1]);
+    assert_ptr_equal(ag_config_event(c, "b-training"), &c->events[1]);
 }
 
 static void valid_timed_event(void **state)
@@ -213,7 +213,7 @@ static void valid_timed_event(void **state)
     fixture *fx = *state;
     put("config/events/a.yaml", VALID_EVENTS);
     assert_int_equal(load(fx), 0);
-    const ag_event *e = ag_network_event(fx->cfg, "2023-03-07-fes-meknes-cocreation-workshop");
+    const ag_event *e = ag_config_event(fx->cfg, "2023-03-07-fes-meknes-cocreation-workshop");
     assert_non_null(e);
     assert_string_equal(e->title.ar, "ورشة للإبداع المشترك");
     assert_string_equal(e->tzid, "Africa/Casablanca");
@@ -236,7 +236,7 @@ static void valid_slots_keep_order(void **state)
     fixture *fx = *state;
     put("config/events/a.yaml", VALID_EVENTS);
     assert_int_equal(load(fx), 0);
-    const ag_event *e = ag_network_event(fx->cfg, "2023-03-07-fes-meknes-cocreation-workshop");
+    const ag_event *e = ag_config_event(fx->cfg, "2023-03-07-fes-meknes-cocreation-workshop");
     assert_int_equal(e->n_slots, 3);
     assert_true(e->slots[0].timed);
     assert_string_equal(e->slots[0].kind, "reception");
@@ -259,7 +259,7 @@ static void valid_all_day_and_recurrence(void **state)
     put("config/events/a.yaml", VALID_EVENTS);
     put("config/events/z.yml", "uid: c-oneday\ntitle: {fr: Jour}\nstart: 2023-06-01\nhost: fes\n");
     assert_int_equal(load(fx), 0);
-    const ag_event *b = ag_network_event(fx->cfg, "b-training");
+    const ag_event *b = ag_config_event(fx->cfg, "b-training");
     assert_true(b->start.is_date && b->end.is_date);
     assert_int_equal(b->end.day, 12); /* inclusive, as written */
     assert_string_equal(b->tzid, "Europe/Paris");
@@ -268,7 +268,7 @@ static void valid_all_day_and_recurrence(void **state)
     assert_string_equal(b->rrule, "FREQ=MONTHLY;COUNT=3");
     assert_int_equal(b->n_exdates, 1);
     assert_true(b->exdates[0].is_date);
-    const ag_event *c = ag_network_event(fx->cfg, "c-oneday");
+    const ag_event *c = ag_config_event(fx->cfg, "c-oneday");
     assert_int_equal(ag_datetime_cmp(&c->start, &c->end), 0); /* end defaults to start */
     assert_null(c->rrule);
 }
@@ -289,18 +289,18 @@ static void valid_settings_members_plugins(void **state)
     assert_true(fx->cfg->categories[0].axis);
     assert_false(fx->cfg->categories[1].axis);
     assert_string_equal(fx->cfg->categories[0].name.ar, "الولوج إلى المعلومة");
-    const ag_member *m = ag_network_member(fx->cfg, "fes");
+    const ag_member *m = ag_config_member(fx->cfg, "fes");
     assert_int_equal(m->kind, AG_MEMBER_COMMUNE);
     assert_string_equal(m->region, "fes-meknes");
     assert_string_equal(m->emails[0], "contact@example.org");
     assert_int_equal(s->n_plugins, 2);
     assert_string_equal(s->plugins[0].name, "example");
-    const ag_cfgnode *sec = s->plugins[0].section;
-    assert_string_equal(ag_cfgnode_get(sec, "greeting")->scalar, "hello");
+    const ag_config_node *sec = s->plugins[0].section;
+    assert_string_equal(ag_config_node_get(sec, "greeting")->scalar, "hello");
     assert_string_equal(sec->loc.file, "config/agendad.yaml");
-    assert_int_equal(ag_cfgnode_get(sec, "greeting")->loc.line, 11);
-    assert_int_equal(ag_cfgnode_get(sec, "greeting")->loc.col, 17);
-    assert_int_equal(ag_cfgnode_get(sec, "targets")->n, 2);
+    assert_int_equal(ag_config_node_get(sec, "greeting")->loc.line, 11);
+    assert_int_equal(ag_config_node_get(sec, "greeting")->loc.col, 17);
+    assert_int_equal(ag_config_node_get(sec, "targets")->n, 2);
     assert_int_equal(s->plugins[1].section->kind, AG_CFG_MAP);
     assert_int_equal(s->plugins[1].section->n, 0);
 }
@@ -793,12 +793,12 @@ static void parse_duration_table(void **state)
                                       "-1d", "1.5h", " 1h", "1h ", "1234567890s", "1D"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         int64_t v = -1;
-        assert_int_equal(ag_parse_duration(ok[i].s, &v), 0);
+        assert_int_equal(ag_config_duration_parse(ok[i].s, &v), 0);
         assert_int_equal(v, ok[i].v);
     }
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int64_t v;
-        if (ag_parse_duration(bad[i], &v) == 0)
+        if (ag_config_duration_parse(bad[i], &v) == 0)
             fail_msg("\"%s\" accepted", bad[i]);
     }
 }
@@ -836,13 +836,13 @@ static void parse_datetime_table(void **state)
                                       "tomorrow"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         ag_datetime t;
-        assert_int_equal(ag_parse_datetime(ok[i].s, &t), 0);
+        assert_int_equal(ag_config_datetime_parse(ok[i].s, &t), 0);
         assert_int_equal(ag_datetime_cmp(&t, &ok[i].t), 0);
         assert_int_equal(t.is_date, ok[i].t.is_date);
     }
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ag_datetime t;
-        if (ag_parse_datetime(bad[i], &t) == 0)
+        if (ag_config_datetime_parse(bad[i], &t) == 0)
             fail_msg("\"%s\" accepted", bad[i]);
     }
 }

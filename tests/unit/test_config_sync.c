@@ -230,7 +230,7 @@ static void every_sync_key_loads(void **state)
     if (rc != 0)
         ag_diags_print(&fx->diags, stderr);
     assert_int_equal(rc, 0);
-    const ag_member *m = ag_network_member(fx->cfg, "fes");
+    const ag_member *m = ag_config_member(fx->cfg, "fes");
     assert_non_null(m);
     assert_string_equal(m->feed_url, "https://cal.example.org/fes.ics?lang=fr");
     assert_int_equal(m->sync.interval, 5400);
@@ -249,7 +249,7 @@ static void sync_defaults(void **state)
 {
     fixture *fx = *state;
     assert_int_equal(load_member(fx, "    feed_url: http://127.0.0.1:8081/fes.ics\n"), 0);
-    const ag_member *m = ag_network_member(fx->cfg, "fes");
+    const ag_member *m = ag_config_member(fx->cfg, "fes");
     assert_int_equal(m->sync.interval, 3600);
     assert_false(m->sync.network);
     assert_false(m->sync.private_data);

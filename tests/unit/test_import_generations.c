@@ -85,7 +85,7 @@ static void assert_stored(fx *f, size_t n, const char *prefix, int sequence)
         assert_int_equal(strncmp(out[i].title.fr, prefix, strlen(prefix)), 0);
         assert_int_equal(out[i].sequence, sequence);
     }
-    ag_import_rows_free(out, got);
+    ag_store_import_rows_free(out, got);
 }
 
 static int64_t rows_in_table(fx *f)
@@ -100,7 +100,7 @@ static void store_v1(fx *f, size_t n)
     assert_int_equal(
         ag_store_import_replace(f->st, "sync", "fes", v1, n, 100, 86400, &written, NULL), 0);
     assert_int_equal(written, (int)n);
-    ag_import_rows_free(v1, n);
+    ag_store_import_rows_free(v1, n);
 }
 
 /* Chunks of the new set are committed, yet readers see the old set until
@@ -115,15 +115,16 @@ static void interrupted_generation_is_invisible_and_swept_at_start(void **state)
     ag_import_write *w = NULL;
     int written = 0;
     assert_int_equal(
-        ag_import_write_prepare(f->st, "sync", "fes", v2, 5, 200, 86400, &w, &written, NULL), 0);
+        ag_store_import_write_prepare(f->st, "sync", "fes", v2, 5, 200, 86400, &w, &written, NULL),
+        0);
     assert_non_null(w);
     assert_int_equal(written, 5);
-    assert_int_equal(ag_import_write_step(f->st, w, 2, NULL), 0);
-    assert_int_equal(ag_import_write_step(f->st, w, 2, NULL), 0);
+    assert_int_equal(ag_store_import_write_step(f->st, w, 2, NULL), 0);
+    assert_int_equal(ag_store_import_write_step(f->st, w, 2, NULL), 0);
     assert_int_equal(rows_in_table(f), 5 + 4);
     assert_stored(f, 5, "v1-", 0);
     assert_int_equal(raw_int(f->path, "SELECT count(*) FROM imported_events"), 5);
-    ag_import_write_free(w);
+    ag_store_import_write_free(w);
     reopen(f);
     assert_int_equal(rows_in_table(f), 5 + 4);
     int swept = 0;
@@ -136,7 +137,7 @@ static void interrupted_generation_is_invisible_and_swept_at_start(void **state)
     assert_int_equal(written, 5);
     assert_stored(f, 5, "v2-", 1);
     assert_int_equal(rows_in_table(f), 5);
-    ag_import_rows_free(v2, 5);
+    ag_store_import_rows_free(v2, 5);
 }
 
 /* What the write says it stored is what a reader loads once committed; the
@@ -150,16 +151,17 @@ static void commit_publishes_and_sweep_deletes_in_chunks(void **state)
     ag_import_write *w = NULL;
     int written = 0;
     assert_int_equal(
-        ag_import_write_prepare(f->st, "sync", "fes", v2, 4, 200, 86400, &w, &written, NULL), 0);
+        ag_store_import_write_prepare(f->st, "sync", "fes", v2, 4, 200, 86400, &w, &written, NULL),
+        0);
     assert_int_equal(written, 5);
     int rc;
-    while ((rc = ag_import_write_step(f->st, w, 4, NULL)) == 0)
+    while ((rc = ag_store_import_write_step(f->st, w, 4, NULL)) == 0)
         ;
     assert_int_equal(rc, 1);
     assert_stored(f, 6, "v1-", 0);
-    assert_int_equal(ag_import_write_commit(f->st, w, NULL), 0);
+    assert_int_equal(ag_store_import_write_commit(f->st, w, NULL), 0);
     size_t n;
-    const ag_import_row *mine = ag_import_write_rows(w, &n);
+    const ag_import_row *mine = ag_store_import_write_rows(w, &n);
     ag_import_row *out;
     size_t got;
     assert_int_equal(ag_store_load_member_imports(f->st, "fes", &out, &got, NULL), 0);
@@ -177,15 +179,15 @@ static void commit_publishes_and_sweep_deletes_in_chunks(void **state)
     assert_int_equal(out[0].sequence, 0);
     assert_int_equal(out[1].sequence, 1);
     assert_int_equal(out[5].removed_at, 200);
-    ag_import_rows_free(out, got);
+    ag_store_import_rows_free(out, got);
     assert_int_equal(rows_in_table(f), 12);
-    int64_t gen = ag_import_write_gen(w);
-    assert_int_equal(ag_import_sweep_step(f->st, "fes", gen, 4, NULL), 4);
-    assert_int_equal(ag_import_sweep_step(f->st, "fes", gen, 4, NULL), 2);
-    assert_int_equal(ag_import_sweep_step(f->st, "fes", gen, 4, NULL), 0);
+    int64_t gen = ag_store_import_write_gen(w);
+    assert_int_equal(ag_store_import_sweep_step(f->st, "fes", gen, 4, NULL), 4);
+    assert_int_equal(ag_store_import_sweep_step(f->st, "fes", gen, 4, NULL), 2);
+    assert_int_equal(ag_store_import_sweep_step(f->st, "fes", gen, 4, NULL), 0);
     assert_int_equal(rows_in_table(f), 6);
-    ag_import_write_free(w);
-    ag_import_rows_free(v2, 4);
+    ag_store_import_write_free(w);
+    ag_store_import_rows_free(v2, 4);
 }
 
 /* Two writers of one member: the second commit would drop the first's set
@@ -198,20 +200,21 @@ static void commit_refused_when_another_became_current(void **state)
     ag_import_write *w = NULL;
     int written = 0;
     assert_int_equal(
-        ag_import_write_prepare(f->st, "sync", "fes", v2, 3, 200, 86400, &w, &written, NULL), 0);
-    assert_int_equal(ag_import_write_step(f->st, w, 10, NULL), 1);
+        ag_store_import_write_prepare(f->st, "sync", "fes", v2, 3, 200, 86400, &w, &written, NULL),
+        0);
+    assert_int_equal(ag_store_import_write_step(f->st, w, 10, NULL), 1);
     assert_int_equal(
         ag_store_import_replace(f->st, "sync", "fes", v3, 3, 300, 86400, &written, NULL), 0);
     char *err = NULL;
-    assert_int_equal(ag_import_write_commit(f->st, w, &err), -1);
+    assert_int_equal(ag_store_import_write_commit(f->st, w, &err), -1);
     assert_non_null(strstr(err, "changed meanwhile"));
     free(err);
     assert_stored(f, 3, "v3-", 1);
-    ag_import_write_free(w);
+    ag_store_import_write_free(w);
     assert_int_equal(ag_store_import_sweep_all(f->st, NULL, NULL), 0);
     assert_int_equal(rows_in_table(f), 3);
-    ag_import_rows_free(v2, 3);
-    ag_import_rows_free(v3, 3);
+    ag_store_import_rows_free(v2, 3);
+    ag_store_import_rows_free(v3, 3);
 }
 
 /* A database of schema 5 (one row per imported event, keyed by uid) keeps
@@ -264,7 +267,7 @@ static void schema_5_imports_survive_the_migration(void **state)
     assert_string_equal(out[1].member, "rabat");
     assert_int_equal(out[1].removed_at, 30);
     assert_int_equal(out[1].status, AG_STATUS_TENTATIVE);
-    ag_import_rows_free(out, n);
+    ag_store_import_rows_free(out, n);
 }
 
 /* Rows of the new set deleted by someone else before the commit (another
@@ -277,19 +280,20 @@ static void commit_refused_when_rows_went_missing(void **state)
     ag_import_write *w = NULL;
     int written = 0;
     assert_int_equal(
-        ag_import_write_prepare(f->st, "sync", "fes", v2, 3, 200, 86400, &w, &written, NULL), 0);
-    assert_int_equal(ag_import_write_step(f->st, w, 10, NULL), 1);
+        ag_store_import_write_prepare(f->st, "sync", "fes", v2, 3, 200, 86400, &w, &written, NULL),
+        0);
+    assert_int_equal(ag_store_import_write_step(f->st, w, 10, NULL), 1);
     ag_store *other = NULL;
     assert_int_equal(ag_store_open(f->path, &other, NULL), 0);
     assert_int_equal(ag_store_import_sweep_all(other, NULL, NULL), 0);
     ag_store_close(other);
     char *err = NULL;
-    assert_int_equal(ag_import_write_commit(f->st, w, &err), -1);
+    assert_int_equal(ag_store_import_write_commit(f->st, w, &err), -1);
     assert_non_null(strstr(err, "changed meanwhile"));
     free(err);
     assert_stored(f, 3, "v1-", 0);
-    ag_import_write_free(w);
-    ag_import_rows_free(v2, 3);
+    ag_store_import_write_free(w);
+    ag_store_import_rows_free(v2, 3);
 }
 
 int main(void)

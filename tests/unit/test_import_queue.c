@@ -29,7 +29,7 @@ static void on_done(int rc, int written, const char *err, void *data)
     free(r->owned);
     r->owned = NULL;
     /* A done that submits again while the queue closes is refused. */
-    r->resubmit_rc = ag_import_queue_submit(r->q, "sync", "again", NULL, 0, 0, on_done, r);
+    r->resubmit_rc = ag_service_import_queue_submit(r->q, "sync", "again", NULL, 0, 0, on_done, r);
 }
 
 static ag_import_row *one_row(const char *uid)
@@ -47,15 +47,17 @@ static void closing_cancels_each_unfinished_batch_once(void **state)
     assert_int_equal(uv_loop_init(&loop), 0);
     ag_service svc = {0}; /* never reached: the queue closes before a turn */
     ag_import_queue q;
-    ag_import_queue_init(&q, &loop, &svc);
+    ag_service_import_queue_init(&q, &loop, &svc);
     report a = {.q = &q, .owned = strdup("fes-meknes")}, b = {.q = &q, .owned = strdup("rabat")};
+    assert_int_equal(ag_service_import_queue_submit(&q, "sync", "fes-meknes", one_row("a@fes"), 1,
+                                                    0, on_done, &a),
+                     0);
     assert_int_equal(
-        ag_import_queue_submit(&q, "sync", "fes-meknes", one_row("a@fes"), 1, 0, on_done, &a), 0);
-    assert_int_equal(
-        ag_import_queue_submit(&q, "sync", "rabat-sale-kenitra", NULL, 0, 0, on_done, &b), 0);
+        ag_service_import_queue_submit(&q, "sync", "rabat-sale-kenitra", NULL, 0, 0, on_done, &b),
+        0);
     assert_int_equal(a.calls, 0); /* never during submit */
 
-    ag_import_queue_close(&q);
+    ag_service_import_queue_close(&q);
     assert_int_equal(a.calls, 1);
     assert_int_equal(a.rc, AG_IMPORT_CANCELLED);
     assert_int_equal(a.resubmit_rc, -1);
@@ -65,8 +67,9 @@ static void closing_cancels_each_unfinished_batch_once(void **state)
     assert_null(b.owned);
 
     report late = {.q = &q};
-    assert_int_equal(
-        ag_import_queue_submit(&q, "sync", "oujda", one_row("x@oujda"), 1, 0, on_done, &late), -1);
+    assert_int_equal(ag_service_import_queue_submit(&q, "sync", "oujda", one_row("x@oujda"), 1, 0,
+                                                    on_done, &late),
+                     -1);
     assert_int_equal(late.calls, 0);
     assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
     assert_int_equal(uv_loop_close(&loop), 0);

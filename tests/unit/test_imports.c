@@ -16,16 +16,16 @@
 static void uids_are_namespaced_and_one_path_segment(void **state)
 {
     (void)state;
-    char *u = ag_import_uid("fes", "abc@google.com");
+    char *u = ag_service_import_uid("fes", "abc@google.com");
     assert_string_equal(u, "fes:abc@google.com");
     free(u);
-    u = ag_import_uid("fes", "a/b c:d");
+    u = ag_service_import_uid("fes", "a/b c:d");
     assert_string_equal(u, "fes:a~2Fb~20c~3Ad");
     free(u);
     char long_uid[400];
     memset(long_uid, 'x', sizeof long_uid - 1);
     long_uid[sizeof long_uid - 1] = '\0';
-    u = ag_import_uid("fes", long_uid);
+    u = ag_service_import_uid("fes", long_uid);
     assert_int_equal(strncmp(u, "fes:sha256-", 11), 0);
     assert_int_equal(strlen(u), 11 + 64);
     free(u);
@@ -86,12 +86,12 @@ static void replace_writes_only_changes(void **state)
     assert_int_equal(out[1].removed_at, 300);
     assert_string_equal(out[2].member, "rabat");
     ag_stored_event *evs;
-    assert_int_equal(ag_import_rows_to_events(out, n, &evs), 0);
+    assert_int_equal(ag_service_import_rows_to_events(out, n, &evs), 0);
     assert_string_equal(evs[0].imported_from, "fes");
     assert_string_equal(evs[0].ev.tzid, "UTC");
     assert_string_equal(evs[0].ev.host, "fes");
-    ag_stored_events_free(evs, n);
-    ag_import_rows_free(out, n);
+    ag_store_events_free(evs, n);
+    ag_store_import_rows_free(out, n);
     ag_store_close(st);
     char aux[64];
     unlink(path);
@@ -161,14 +161,14 @@ static void private_data_is_stored_and_compared(void **state)
     assert_int_equal(out[0].priv.alarms[0].related, AG_TRIGGER_END);
     assert_int_equal(out[0].priv.alarms[0].trigger, -900);
     assert_null(out[0].priv.alarms[0].description);
-    ag_import_rows_free(out, n);
+    ag_store_import_rows_free(out, n);
     ag_private_free(&r.priv);
     /* Without them (private_data turned off): rewritten, and none left. */
     assert_int_equal(ag_store_import_replace(st, "sync", "fes", &r, 1, 400, 0, &written, NULL), 0);
     assert_int_equal(written, 1);
     assert_int_equal(ag_store_load_imports(st, &out, &n, NULL), 0);
     assert_int_equal(out[0].priv.n_attendees + out[0].priv.n_alarms, 0);
-    ag_import_rows_free(out, n);
+    ag_store_import_rows_free(out, n);
     ag_store_close(st);
     remove_store(path);
 }
@@ -199,18 +199,18 @@ static void splice_replaces_one_members_run(void **state)
     ag_stored_event *all = events_of(start, 3);
     size_t n = 3;
     const char *fes[] = {"fes:a", "fes:b"};
-    assert_int_equal(ag_imports_splice(&all, &n, "fes", events_of(fes, 2), 2), 0);
+    assert_int_equal(ag_service_imports_splice(&all, &n, "fes", events_of(fes, 2), 2), 0);
     const char *after_add[] = {"fe:z", "fes-meknes:a", "fes:a", "fes:b", "rabat:a"};
     assert_uids(all, n, after_add, 5);
     const char *fes2[] = {"fes:c"};
-    assert_int_equal(ag_imports_splice(&all, &n, "fes", events_of(fes2, 1), 1), 0);
+    assert_int_equal(ag_service_imports_splice(&all, &n, "fes", events_of(fes2, 1), 1), 0);
     const char *after_edit[] = {"fe:z", "fes-meknes:a", "fes:c", "rabat:a"};
     assert_uids(all, n, after_edit, 4);
-    assert_int_equal(ag_imports_splice(&all, &n, "fes", events_of(NULL, 0), 0), 0);
+    assert_int_equal(ag_service_imports_splice(&all, &n, "fes", events_of(NULL, 0), 0), 0);
     assert_uids(all, n, start, 3);
-    assert_int_equal(ag_imports_splice(&all, &n, "zagora", events_of(fes2, 0), 0), 0);
+    assert_int_equal(ag_service_imports_splice(&all, &n, "zagora", events_of(fes2, 0), 0), 0);
     assert_uids(all, n, start, 3);
-    ag_stored_events_free(all, n);
+    ag_store_events_free(all, n);
 }
 
 /* The stepwise copy gives the same array as the in-place splice, whatever
@@ -226,20 +226,20 @@ static void run_copy_matches_the_splice(void **state)
     for (size_t step = 1; step <= 8; step++) {
         ag_event_buf spare = {0};
         ag_run_copy c;
-        assert_int_equal(ag_run_copy_start(&c, all, 6, "fes", fresh, 3, &spare), 0);
+        assert_int_equal(ag_service_run_copy_start(&c, all, 6, "fes", fresh, 3, &spare), 0);
         assert_null(spare.v);
         assert_true(c.cap >= c.n_dst);
-        while (!ag_run_copy_step(&c, step))
+        while (!ag_service_run_copy_step(&c, step))
             ;
         assert_uids(c.dst, c.n_dst, want, 7);
         ag_stored_event *made = c.dst;
         spare = (ag_event_buf){c.dst, c.cap};
-        assert_int_equal(ag_run_copy_start(&c, all, 6, "fes", fresh, 3, &spare), 0);
+        assert_int_equal(ag_service_run_copy_start(&c, all, 6, "fes", fresh, 3, &spare), 0);
         assert_ptr_equal(c.dst, made);
         free(c.dst);
     }
-    ag_stored_events_free(fresh, 3);
-    ag_stored_events_free(all, 6);
+    ag_store_events_free(fresh, 3);
+    ag_store_events_free(all, 6);
 }
 
 int main(void)

@@ -277,9 +277,10 @@ static char *dir_from_env(const char *var, const char *sub)
     return dir;
 }
 
-static ag_cfgnode scalar(char *text, int line, int col)
+static ag_config_node scalar(char *text, int line, int col)
 {
-    return (ag_cfgnode){.kind = AG_CFG_SCALAR, .scalar = text, .loc = {"agendad.yaml", line, col}};
+    return (ag_config_node){
+        .kind = AG_CFG_SCALAR, .scalar = text, .loc = {"agendad.yaml", line, col}};
 }
 
 static void load(fixture *f, const char *sub, ag_plugin_conf *confs, size_t n)
@@ -311,10 +312,10 @@ static void assert_logged(const char *text)
 static void example_route_answers(void **state)
 {
     fixture *f = *state;
-    ag_cfgnode greeting = scalar("Ahlan", 42, 15);
-    ag_cfgnode *items[] = {&greeting};
+    ag_config_node greeting = scalar("Ahlan", 42, 15);
+    ag_config_node *items[] = {&greeting};
     char *keys[] = {"greeting"};
-    ag_cfgnode section = {.kind = AG_CFG_MAP, .keys = keys, .items = items, .n = 1};
+    ag_config_node section = {.kind = AG_CFG_MAP, .keys = keys, .items = items, .n = 1};
     ag_plugin_conf conf = {.name = "example", .section = &section};
     load(f, "/plugins", &conf, 1);
     assert_true(ag_plugins_loaded(f->host, "example"));
@@ -383,19 +384,19 @@ static void example_channel_and_listener(void **state)
 static void config_errors_carry_locations(void **state)
 {
     fixture *f = *state;
-    ag_cfgnode item = scalar("Salam", 43, 9);
-    ag_cfgnode *seq_items[] = {&item};
-    ag_cfgnode seq = {.kind = AG_CFG_SEQ,
-                      .items = seq_items,
-                      .n = 1,
-                      .loc = {"/etc/agendad/agendad.yaml", 43, 7}};
-    ag_cfgnode *items[] = {&seq};
+    ag_config_node item = scalar("Salam", 43, 9);
+    ag_config_node *seq_items[] = {&item};
+    ag_config_node seq = {.kind = AG_CFG_SEQ,
+                          .items = seq_items,
+                          .n = 1,
+                          .loc = {"/etc/agendad/agendad.yaml", 43, 7}};
+    ag_config_node *items[] = {&seq};
     char *keys[] = {"greeting"};
-    ag_cfgnode section = {.kind = AG_CFG_MAP, .keys = keys, .items = items, .n = 1};
-    ag_cfgnode typo = scalar("x", 50, 7);
-    ag_cfgnode *items2[] = {&typo};
+    ag_config_node section = {.kind = AG_CFG_MAP, .keys = keys, .items = items, .n = 1};
+    ag_config_node typo = scalar("x", 50, 7);
+    ag_config_node *items2[] = {&typo};
     char *keys2[] = {"greting"};
-    ag_cfgnode section2 = {.kind = AG_CFG_MAP, .keys = keys2, .items = items2, .n = 1};
+    ag_config_node section2 = {.kind = AG_CFG_MAP, .keys = keys2, .items = items2, .n = 1};
     ag_plugin_conf confs[] = {{.name = "example", .section = &section},
                               {.name = "example", .section = &section2}};
     load(f, "/plugins", confs, 2);

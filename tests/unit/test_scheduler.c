@@ -45,7 +45,7 @@ static void one_day_before_across_ramadan_change(void **state)
     ag_event e = event(at(2026, 3, 22, 10, 0), NULL);
     int64_t *occ;
     size_t n;
-    assert_int_equal(ag_sched_occurrences(&e, 0, INT64_MAX / 2, &occ, &n), 0);
+    assert_int_equal(ag_reminders_occurrences(&e, 0, INT64_MAX / 2, &occ, &n), 0);
     assert_int_equal(n, 1);
     assert_int_equal(occ[0], INT64_C(1774170000)); /* 09:00Z */
     int64_t due = occ[0] - DAY;
@@ -63,7 +63,7 @@ static void one_day_before_into_ramadan(void **state)
     ag_event e = event(at(2026, 2, 15, 10, 0), NULL);
     int64_t *occ;
     size_t n;
-    assert_int_equal(ag_sched_occurrences(&e, 0, INT64_MAX / 2, &occ, &n), 0);
+    assert_int_equal(ag_reminders_occurrences(&e, 0, INT64_MAX / 2, &occ, &n), 0);
     ag_datetime wall = at(2026, 2, 14, 11, 0);
     bool ok;
     assert_int_equal(ag_tz_to_utc(&wall, "Africa/Casablanca", &ok), occ[0] - DAY);
@@ -79,7 +79,7 @@ static void series_respects_exdate_and_window(void **state)
     e.n_exdates = 1;
     int64_t *occ;
     size_t n;
-    assert_int_equal(ag_sched_occurrences(&e, 0, INT64_MAX / 2, &occ, &n), 0);
+    assert_int_equal(ag_reminders_occurrences(&e, 0, INT64_MAX / 2, &occ, &n), 0);
     assert_int_equal(n, 4);
     for (size_t i = 1; i < n; i++)
         assert_true(occ[i] > occ[i - 1]);
@@ -89,8 +89,8 @@ static void series_respects_exdate_and_window(void **state)
     /* The horizon: only what starts in [from, to]. */
     ag_datetime a = at(2026, 4, 7, 0, 0), b = at(2026, 4, 23, 0, 0);
     bool ok;
-    assert_int_equal(ag_sched_occurrences(&e, ag_tz_to_utc(&a, e.tzid, &ok),
-                                          ag_tz_to_utc(&b, e.tzid, &ok), &occ, &n),
+    assert_int_equal(ag_reminders_occurrences(&e, ag_tz_to_utc(&a, e.tzid, &ok),
+                                              ag_tz_to_utc(&b, e.tzid, &ok), &occ, &n),
                      0);
     assert_int_equal(n, 2); /* the 8th and the 22nd */
     free(occ);
@@ -103,7 +103,7 @@ static void series_across_the_2026_change_keeps_wall_time(void **state)
     ag_event e = event(at(2026, 9, 18, 10, 0), "FREQ=DAILY;COUNT=4");
     int64_t *occ;
     size_t n;
-    assert_int_equal(ag_sched_occurrences(&e, 0, INT64_MAX / 2, &occ, &n), 0);
+    assert_int_equal(ag_reminders_occurrences(&e, 0, INT64_MAX / 2, &occ, &n), 0);
     assert_int_equal(n, 4);
     assert_int_equal(occ[1] - occ[0], DAY);
     assert_int_equal(occ[3] - occ[2], DAY);
@@ -115,14 +115,14 @@ static void backoff_doubles_caps_and_jitters(void **state)
 {
     (void)state;
     for (uint32_t rnd = 0; rnd < 1000; rnd += 37) {
-        int64_t d1 = ag_sched_backoff(1, 60, 3600, rnd);
-        int64_t d3 = ag_sched_backoff(3, 60, 3600, rnd);
-        int64_t d20 = ag_sched_backoff(20, 60, 3600, rnd);
+        int64_t d1 = ag_reminders_backoff(1, 60, 3600, rnd);
+        int64_t d3 = ag_reminders_backoff(3, 60, 3600, rnd);
+        int64_t d20 = ag_reminders_backoff(20, 60, 3600, rnd);
         assert_true(d1 >= 30 && d1 <= 60);
         assert_true(d3 >= 120 && d3 <= 240);
         assert_true(d20 >= 1800 && d20 <= 3600);
     }
-    assert_true(ag_sched_backoff(2, 60, 3600, 0) != ag_sched_backoff(2, 60, 3600, 59));
+    assert_true(ag_reminders_backoff(2, 60, 3600, 0) != ag_reminders_backoff(2, 60, 3600, 59));
 }
 
 static ag_store *temp_store(char *path, size_t size)
@@ -162,36 +162,36 @@ static void outbox_key_is_unique(void **state)
                        .state = AG_OUT_PENDING};
     bool added;
     char *err = NULL;
-    assert_int_equal(ag_outbox_insert(st, &r, 5, &added, &err), 0);
+    assert_int_equal(ag_store_outbox_insert(st, &r, 5, &added, &err), 0);
     assert_true(added);
-    assert_int_equal(ag_outbox_insert(st, &r, 6, &added, &err), 0);
+    assert_int_equal(ag_store_outbox_insert(st, &r, 6, &added, &err), 0);
     assert_false(added);
     r.address = "c@b.test"; /* another address of the same member */
-    assert_int_equal(ag_outbox_insert(st, &r, 6, &added, &err), 0);
+    assert_int_equal(ag_store_outbox_insert(st, &r, 6, &added, &err), 0);
     assert_true(added);
     r.kind = AG_OUT_CANCEL; /* a notice is not the reminder */
-    assert_int_equal(ag_outbox_insert(st, &r, 6, &added, &err), 0);
+    assert_int_equal(ag_store_outbox_insert(st, &r, 6, &added, &err), 0);
     assert_true(added);
     ag_outbox_row *rows;
     size_t n;
-    assert_int_equal(ag_outbox_due(st, 1000000, 10, &rows, &n, &err), 0);
+    assert_int_equal(ag_store_outbox_due(st, 1000000, 10, &rows, &n, &err), 0);
     assert_int_equal(n, 3);
     int64_t id = rows[0].id;
-    ag_outbox_rows_free(rows, n);
-    assert_int_equal(ag_outbox_update(st, id, AG_OUT_FAILED, 8, 0, "boom", 7, &err), 0);
+    ag_store_outbox_rows_free(rows, n);
+    assert_int_equal(ag_store_outbox_update(st, id, AG_OUT_FAILED, 8, 0, "boom", 7, &err), 0);
     bool found;
-    assert_int_equal(ag_outbox_retry(st, id, 0, &found, &err), 0);
+    assert_int_equal(ag_store_outbox_retry(st, id, 0, &found, &err), 0);
     assert_true(found);
-    assert_int_equal(ag_outbox_retry(st, id, 0, &found, &err), 0);
+    assert_int_equal(ag_store_outbox_retry(st, id, 0, &found, &err), 0);
     assert_false(found); /* only failed or missed rows */
-    assert_int_equal(ag_outbox_list(st, AG_OUT_FAILED, &rows, &n, &err), 0);
+    assert_int_equal(ag_store_outbox_list(st, AG_OUT_FAILED, &rows, &n, &err), 0);
     assert_int_equal(n, 0);
     free(rows);
     int dropped;
     int64_t keep[] = {1000000};
-    assert_int_equal(ag_outbox_drop(st, "ev-1", keep, 1, 9, &dropped, &err), 0);
+    assert_int_equal(ag_store_outbox_drop(st, "ev-1", keep, 1, 9, &dropped, &err), 0);
     assert_int_equal(dropped, 0);
-    assert_int_equal(ag_outbox_drop(st, "ev-1", NULL, 0, 9, &dropped, &err), 0);
+    assert_int_equal(ag_store_outbox_drop(st, "ev-1", NULL, 0, 9, &dropped, &err), 0);
     assert_int_equal(dropped, 2); /* reminders only: the notice stays */
     drop_store(st, path);
 }
@@ -224,20 +224,20 @@ static void outbox_counts_and_relaxed_outcome(void **state)
                        .due = 1000000 - DAY,
                        .state = AG_OUT_PENDING};
     char *err = NULL;
-    assert_int_equal(ag_outbox_insert(st, &r, 5, NULL, &err), 0);
+    assert_int_equal(ag_store_outbox_insert(st, &r, 5, NULL, &err), 0);
     r.address = "c@b.test";
-    assert_int_equal(ag_outbox_insert(st, &r, 5, NULL, &err), 0);
+    assert_int_equal(ag_store_outbox_insert(st, &r, 5, NULL, &err), 0);
     r.channel = "webhook";
-    assert_int_equal(ag_outbox_insert(st, &r, 5, NULL, &err), 0);
+    assert_int_equal(ag_store_outbox_insert(st, &r, 5, NULL, &err), 0);
     ag_outbox_row *rows;
     size_t n;
-    assert_int_equal(ag_outbox_due(st, 1000000, 10, &rows, &n, &err), 0);
+    assert_int_equal(ag_store_outbox_due(st, 1000000, 10, &rows, &n, &err), 0);
     assert_int_equal(n, 3);
     int64_t first = rows[0].id;
-    ag_outbox_rows_free(rows, n);
-    assert_int_equal(ag_outbox_outcome(st, first, AG_OUT_SENT, 1, 0, NULL, 9, &err), 0);
+    ag_store_outbox_rows_free(rows, n);
+    assert_int_equal(ag_store_outbox_outcome(st, first, AG_OUT_SENT, 1, 0, NULL, 9, &err), 0);
     tally t = {0};
-    assert_int_equal(ag_outbox_counts(st, count_row, &t, &err), 0);
+    assert_int_equal(ag_store_outbox_counts(st, count_row, &t, &err), 0);
     assert_int_equal(t.counts[AG_OUT_SENT][0], 1);
     assert_int_equal(t.counts[AG_OUT_PENDING][0], 1);
     assert_int_equal(t.counts[AG_OUT_PENDING][1], 1);
@@ -259,11 +259,11 @@ static void ics_method_publish_and_cancel(void **state)
                       "END:VEVENT\r\nEND:VCALENDAR\r\n";
     char *out;
     size_t len;
-    assert_int_equal(ag_reminder_ics_method(cal, false, &out, &len), 0);
+    assert_int_equal(ag_reminders_ics_method(cal, false, &out, &len), 0);
     assert_non_null(strstr(out, "METHOD:PUBLISH"));
     assert_non_null(strstr(out, "STATUS:CONFIRMED"));
     free(out);
-    assert_int_equal(ag_reminder_ics_method(cal, true, &out, &len), 0);
+    assert_int_equal(ag_reminders_ics_method(cal, true, &out, &len), 0);
     assert_non_null(strstr(out, "METHOD:CANCEL"));
     assert_non_null(strstr(out, "STATUS:CANCELLED"));
     assert_null(strstr(out, "STATUS:CONFIRMED"));

@@ -315,7 +315,7 @@ static void new_events_get_sequence_zero_and_now(void **state)
     assert_int_equal(s.changed + s.unchanged + s.removed + s.restored + s.purged, 0);
     loaded l = load(f->st);
     assert_state(f, &l, T1, T1, 0);
-    ag_stored_events_free(l.v, l.n);
+    ag_store_events_free(l.v, l.n);
     assert_int_equal(ag_store_generation(f->st), 1);
 }
 
@@ -335,7 +335,7 @@ static void same_config_later_changes_nothing(void **state)
     assert_int_equal(s.added + s.changed + s.removed + s.restored + s.purged, 0);
     loaded l = load(f->st);
     assert_state(f, &l, T1, T1, 0);
-    ag_stored_events_free(l.v, l.n);
+    ag_store_events_free(l.v, l.n);
     assert_int_equal(ag_store_generation(f->st), 1);
 }
 
@@ -361,7 +361,7 @@ static void slot_title_change_bumps_only_that_event(void **state)
         assert_int_equal(o->sequence, 0);
         assert_int_equal(o->last_modified, T1);
     }
-    ag_stored_events_free(l.v, l.n);
+    ag_store_events_free(l.v, l.n);
     assert_int_equal(ag_store_generation(f->st), 2);
 }
 
@@ -381,7 +381,7 @@ static void removed_event_is_kept_then_restored(void **state)
     assert_int_equal(r->sequence, 1);
     assert_int_equal(r->last_modified, T2);
     assert_true(ag_event_equal(&r->ev, &f->cfg->events[2])); /* content kept for CANCELLED */
-    ag_stored_events_free(l.v, l.n);
+    ag_store_events_free(l.v, l.n);
     size_t live, removed;
     assert_int_equal(ag_store_event_count(f->st, &live, &removed, NULL), 0);
     assert_int_equal(live, 2);
@@ -399,7 +399,7 @@ static void removed_event_is_kept_then_restored(void **state)
     assert_int_equal(r->sequence, 2);
     assert_int_equal(r->created, T1);
     assert_int_equal(r->last_modified, T3);
-    ag_stored_events_free(l.v, l.n);
+    ag_store_events_free(l.v, l.n);
     assert_int_equal(ag_store_generation(f->st), 3);
 }
 
@@ -421,7 +421,7 @@ static void purge_after_retention(void **state)
     loaded l = load(f->st);
     assert_int_equal(l.n, 1);
     assert_string_equal(l.v[0].ev.uid, f->cfg->events[0].uid);
-    ag_stored_events_free(l.v, l.n);
+    ag_store_events_free(l.v, l.n);
     assert_int_equal(raw_int(f->path, "SELECT count(*) FROM event_exdates"), 0);
     assert_int_equal(raw_int(f->path, "SELECT count(*) FROM event_audience"), 3);
 }
@@ -483,8 +483,8 @@ static void close_and_reopen_keeps_everything(void **state)
         assert_int_equal(after.v[i].last_modified, before.v[i].last_modified);
         assert_int_equal(after.v[i].removed_at, before.v[i].removed_at);
     }
-    ag_stored_events_free(before.v, before.n);
-    ag_stored_events_free(after.v, after.n);
+    ag_store_events_free(before.v, before.n);
+    ag_store_events_free(after.v, after.n);
     assert_int_equal(ag_store_generation(f->st), gen);
     char *v = NULL;
     assert_int_equal(ag_store_meta_get(f->st, "tzdata", &v, NULL), 0);
@@ -525,14 +525,14 @@ static void every_field_round_trips(void **state)
     assert_false(t->exdates[0].is_date);
     assert_int_equal(t->exdates[0].month, 5);
     /* An empty string is not a missing text. */
-    ag_stored_events_free(l.v, l.n);
+    ag_store_events_free(l.v, l.n);
     free(f->cfg->events[1].title.ar);
     f->cfg->events[1].title.ar = sdup("");
     assert_int_equal(reconcile_ok(f, T2).changed, 1);
     l = load(f->st);
     assert_non_null(l.v[1].ev.title.ar);
     assert_string_equal(l.v[1].ev.title.ar, "");
-    ag_stored_events_free(l.v, l.n);
+    ag_store_events_free(l.v, l.n);
 }
 
 /* Checks the store still holds exactly what the reconcile at T1 wrote. */
@@ -545,7 +545,7 @@ static void assert_unchanged_since_t1(fx *f, ag_store *st, const ag_config *orig
         assert_int_equal(l.v[i].sequence, 0);
         assert_int_equal(l.v[i].last_modified, T1);
     }
-    ag_stored_events_free(l.v, l.n);
+    ag_store_events_free(l.v, l.n);
     (void)f;
 }
 

@@ -106,7 +106,7 @@ static const ag_stored_event *stored(const ag_service *svc, const char *uid)
 
 static void assert_routes(const ag_service *svc, const char *channel, const char *extra)
 {
-    const ag_event *e = ag_network_event(svc->cfg, ROUTED);
+    const ag_event *e = ag_config_event(svc->cfg, ROUTED);
     assert_non_null(e);
     assert_int_equal(e->n_reminder_channels, 1);
     assert_string_equal(e->reminder_channels[0], channel);
@@ -203,7 +203,7 @@ static void edit_while_stopped_is_reconciled(void **state)
     assert_false(svc.events_reused);
     assert_int_not_equal(stored(&svc, ROUTED)->removed_at, 0);
     assert_int_equal(stored(&svc, ROUTED)->sequence, seq + 2);
-    assert_null(ag_network_event(svc.cfg, ROUTED));
+    assert_null(ag_config_event(svc.cfg, ROUTED));
     ag_service_close(&svc);
 }
 

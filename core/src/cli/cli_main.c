@@ -201,7 +201,7 @@ static int cmd_export(const ag_cli *cli)
     if (open_offline(cli, &svc) < 0)
         return 1;
     char *err = NULL;
-    int n = ag_export(&svc, cli->out_dir, (int64_t)time(NULL), &err);
+    int n = ag_service_export(&svc, cli->out_dir, (int64_t)time(NULL), &err);
     if (n < 0)
         fprintf(stderr, "agendad export: %s\n", err ? err : "failed");
     else
@@ -256,7 +256,7 @@ static int cmd_token(const ag_cli *cli)
         return 1;
     int rc = 1;
     char *err = NULL, *token = NULL;
-    if (!ag_network_member(svc.cfg, cli->member))
+    if (!ag_config_member(svc.cfg, cli->member))
         fprintf(stderr, "agendad token: no member \"%s\" in members.yaml\n", cli->member);
     else if (cli->revoke ? ag_store_token_revoke(svc.store, cli->member, &err)
                          : ag_store_token_create(svc.store, cli->member, &token, &err))
@@ -280,7 +280,7 @@ static int cmd_reminders(const ag_cli *cli)
     ag_service svc;
     if (open_offline(cli, &svc) < 0)
         return 1;
-    int rc = ag_reminders_cli(&svc, cli->member, cli->retry, stdout, stderr);
+    int rc = ag_cli_reminders(&svc, cli->member, cli->retry, stdout, stderr);
     close_offline(&svc);
     return rc;
 }
@@ -306,7 +306,7 @@ static int cmd_sync(const ag_cli *cli)
         if (ag_store_open_with(path, &opt, &st, &err) < 0) {
             fprintf(stderr, "agendad sync status: %s\n", err ? err : "cannot open the state");
         } else {
-            ag_sync_status_print(cfg, st, stdout);
+            ag_cli_sync_status_print(cfg, st, stdout);
             ag_store_close(st);
             rc = 0;
         }
@@ -346,5 +346,5 @@ int main(int argc, char **argv)
     /* Any other command may be a plugin's renderer. */
     ag_render_args ra = {
         .name = cli.command, .key = cli.member, .format = cli.format, .lang = cli.lang};
-    return ag_render_cli(cli.config_dir, &cli.ov, &ra, stdout);
+    return ag_cli_render(cli.config_dir, &cli.ov, &ra, stdout);
 }

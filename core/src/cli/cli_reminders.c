@@ -13,7 +13,7 @@ static int parse_filter(const char *s, ag_outbox_state *out)
     if (!s || strcmp(s, "all") == 0)
         return 0;
     for (int i = 0; i < AG_OUT_ANY_; i++)
-        if (strcmp(s, ag_outbox_state_name((ag_outbox_state)i)) == 0) {
+        if (strcmp(s, ag_store_outbox_state_name((ag_outbox_state)i)) == 0) {
             *out = (ag_outbox_state)i;
             return 0;
         }
@@ -34,8 +34,8 @@ static void print_row(FILE *out, const ag_outbox_row *r)
     utc(r->occurrence, occ, sizeof occ);
     utc(r->due, due, sizeof due);
     fprintf(out, "%-6lld %-8s %-8s %-8s %-32s %-17s %-8lld %-17s %-36s %-3d %s\n", (long long)r->id,
-            ag_outbox_state_name(r->state), ag_outbox_kind_name(r->kind), r->channel, r->uid, occ,
-            (long long)r->lead, due,
+            ag_store_outbox_state_name(r->state), ag_store_outbox_kind_name(r->kind), r->channel,
+            r->uid, occ, (long long)r->lead, due,
             r->address  ? r->address
             : r->member ? r->member
                         : "-",
@@ -47,7 +47,7 @@ static int list(ag_service *svc, ag_outbox_state st, FILE *out, FILE *err)
     ag_outbox_row *rows;
     size_t n;
     char *msg = NULL;
-    if (ag_outbox_list(svc->store, st, &rows, &n, &msg) < 0) {
+    if (ag_store_outbox_list(svc->store, st, &rows, &n, &msg) < 0) {
         fprintf(err, "agendad reminders: %s\n", msg);
         free(msg);
         return 1;
@@ -57,7 +57,7 @@ static int list(ag_service *svc, ag_outbox_state st, FILE *out, FILE *err)
             "LAST ERROR");
     for (size_t i = 0; i < n; i++)
         print_row(out, &rows[i]);
-    ag_outbox_rows_free(rows, n);
+    ag_store_outbox_rows_free(rows, n);
     return 0;
 }
 
@@ -71,7 +71,7 @@ static int retry(ag_service *svc, const char *id_text, FILE *out, FILE *err)
     }
     bool found = false;
     char *msg = NULL;
-    if (ag_outbox_retry(svc->store, id, 0, &found, &msg) < 0) {
+    if (ag_store_outbox_retry(svc->store, id, 0, &found, &msg) < 0) {
         fprintf(err, "agendad reminders: %s\n", msg);
         free(msg);
         return 1;
@@ -85,7 +85,7 @@ static int retry(ag_service *svc, const char *id_text, FILE *out, FILE *err)
     return 0;
 }
 
-int ag_reminders_cli(ag_service *svc, const char *filter, const char *retry_id, FILE *out,
+int ag_cli_reminders(ag_service *svc, const char *filter, const char *retry_id, FILE *out,
                      FILE *err)
 {
     if (retry_id)

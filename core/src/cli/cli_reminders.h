@@ -9,7 +9,7 @@
 /* filter: pending, sent, failed, missed, dropped, all (NULL: all). retry_id:
  * the id of a failed or missed row to send again (NULL: list). Prints to
  * out, errors to err. Returns the exit code. */
-int ag_reminders_cli(ag_service *svc, const char *filter, const char *retry_id, FILE *out,
+int ag_cli_reminders(ag_service *svc, const char *filter, const char *retry_id, FILE *out,
                      FILE *err);
 
 #endif

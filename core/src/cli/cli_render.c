@@ -71,7 +71,7 @@ static int run_renderer(ag_plugin_host *plugins, const ag_render_args *a, FILE *
     return rc == 0 ? 0 : rc == AGENDAD_EINVAL ? 2 : 1;
 }
 
-int ag_render_cli(const char *config_dir, const ag_overrides *ov, const ag_render_args *a,
+int ag_cli_render(const char *config_dir, const ag_overrides *ov, const ag_render_args *a,
                   FILE *out)
 {
     ag_tz_init();

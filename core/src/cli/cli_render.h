@@ -18,7 +18,7 @@ typedef struct {
 /* Writes the rendering to out. Exit code: 0; 1 when it failed (explained on
  * stderr or in the log); 2 for bad usage (no such command, unknown format,
  * missing key). */
-int ag_render_cli(const char *config_dir, const ag_overrides *ov, const ag_render_args *a,
+int ag_cli_render(const char *config_dir, const ag_overrides *ov, const ag_render_args *a,
                   FILE *out);
 
 #endif

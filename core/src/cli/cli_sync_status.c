@@ -70,7 +70,7 @@ static void print_member(const ag_member *m, ag_store *st, FILE *out)
     free(error);
 }
 
-int ag_sync_status_print(const ag_config *cfg, ag_store *st, FILE *out)
+int ag_cli_sync_status_print(const ag_config *cfg, ag_store *st, FILE *out)
 {
     int n = 0;
     for (size_t i = 0; i < cfg->n_members; i++) {

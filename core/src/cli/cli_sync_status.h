@@ -10,6 +10,6 @@
 #include <stdio.h>
 
 /* Prints one block per syncing member; returns how many. */
-int ag_sync_status_print(const ag_config *cfg, ag_store *st, FILE *out);
+int ag_cli_sync_status_print(const ag_config *cfg, ag_store *st, FILE *out);
 
 #endif

@@ -72,16 +72,16 @@ static char **event_files(const char *events_dir, ag_diags *d)
     return paths;
 }
 
-static ag_cfgnode *read_required(ag_config *cfg, const char *name, const char *why, ag_diags *d)
+static ag_config_node *read_required(ag_config *cfg, const char *name, const char *why, ag_diags *d)
 {
     char *path = join_path(cfg->dir, name);
-    ag_cfgnode *root = NULL;
+    ag_config_node *root = NULL;
     struct stat st;
     if (path && stat(path, &st) != 0 && errno == ENOENT)
         ag_diags_add(d, path, 0, 0, "this file is missing: the config directory needs a %s %s",
                      name, why);
     else if (path)
-        root = ag_cfg_read_file_hashed(path, d, &cfg->hash, name);
+        root = ag_config_read_file_hashed(path, d, &cfg->hash, name);
     free(path);
     return root;
 }
@@ -99,11 +99,11 @@ static void load_events(ag_config *cfg, ag_diags *d)
     char *events_dir = join_path(cfg->dir, "events");
     char **files = events_dir ? event_files(events_dir, d) : NULL;
     for (size_t i = 0; files && files[i]; i++) {
-        ag_cfgnode *root =
-            ag_cfg_read_file_hashed(files[i], d, &cfg->hash, event_name(cfg, files[i]));
+        ag_config_node *root =
+            ag_config_read_file_hashed(files[i], d, &cfg->hash, event_name(cfg, files[i]));
         if (root)
-            ag_cfg_load_events(cfg, root, d);
-        ag_cfgnode_free(root);
+            ag_config_load_event_list(cfg, root, d);
+        ag_config_node_free(root);
         free(files[i]);
     }
     free(files);
@@ -118,13 +118,13 @@ char *ag_config_fingerprint(const ag_config *cfg)
     char **files = events_dir ? event_files(events_dir, &scratch) : NULL;
     bool ok = events_dir && scratch.n == 0;
     for (size_t i = 0; files && files[i]; i++) {
-        ok = ok && ag_cfg_hash_file(&h, files[i], event_name(cfg, files[i]));
+        ok = ok && ag_config_hash_file(&h, files[i], event_name(cfg, files[i]));
         free(files[i]);
     }
     free(files);
     free(events_dir);
     ag_diags_free(&scratch);
-    return ok ? ag_cfg_hash_string(&h) : NULL;
+    return ok ? ag_config_hash_string(&h) : NULL;
 }
 
 static int cmp_event_order(const void *a, const void *b)
@@ -150,8 +150,8 @@ static void check_unique_uids(const ag_config *cfg, ag_diags *d)
             continue;
         }
         const ag_loc *f = &v[first]->loc;
-        ag_cfg_err(d, &v[i]->loc, "uid \"%s\" is already used by %s:%d:%d", v[i]->uid, f->file,
-                   f->line, f->col);
+        ag_config_err(d, &v[i]->loc, "uid \"%s\" is already used by %s:%d:%d", v[i]->uid, f->file,
+                      f->line, f->col);
     }
     free(v);
 }
@@ -167,18 +167,18 @@ static void load_base(ag_config *cfg, ag_diags *d)
                               "with the daemon's settings and "
                               "categories",
                               d);
-    ag_cfgnode empty = {.kind = AG_CFG_MAP};
-    const ag_cfgnode *root = cfg->root ? cfg->root : &empty;
-    ag_cfg_load_settings(cfg, root, d);
+    ag_config_node empty = {.kind = AG_CFG_MAP};
+    const ag_config_node *root = cfg->root ? cfg->root : &empty;
+    ag_config_load_settings(cfg, root, d);
     if (cfg->root)
-        ag_cfg_load_categories(cfg, root, d);
-    ag_cfgnode *members = read_required(cfg, "members.yaml",
-                                        "listing the network's "
-                                        "members",
-                                        d);
+        ag_config_load_categories(cfg, root, d);
+    ag_config_node *members = read_required(cfg, "members.yaml",
+                                            "listing the network's "
+                                            "members",
+                                            d);
     if (members)
-        ag_cfg_load_members(cfg, members, d);
-    ag_cfgnode_free(members);
+        ag_config_load_members(cfg, members, d);
+    ag_config_node_free(members);
 }
 
 static ag_config *config_new(const char *dir, ag_diags *diags)
@@ -189,7 +189,7 @@ static ag_config *config_new(const char *dir, ag_diags *diags)
         ag_diags_add(diags, dir, 0, 0, "out of memory loading the configuration");
         return NULL;
     }
-    ag_cfg_hash_init(&cfg->hash);
+    ag_config_hash_init(&cfg->hash);
     return cfg;
 }
 
@@ -223,7 +223,7 @@ int ag_config_load_events(ag_config *cfg, ag_diags *diags)
     if (diags->n != before)
         return -1;
     /* Without it (out of memory) the store just keeps no fingerprint. */
-    cfg->fingerprint = ag_cfg_hash_string(&cfg->hash);
+    cfg->fingerprint = ag_config_hash_string(&cfg->hash);
     return 0;
 }
 
@@ -242,7 +242,7 @@ int ag_config_load(const char *dir, ag_config **out, ag_diags *diags)
         *out = NULL;
         return -1;
     }
-    cfg->fingerprint = ag_cfg_hash_string(&cfg->hash);
+    cfg->fingerprint = ag_config_hash_string(&cfg->hash);
     return 0;
 }
 
@@ -259,11 +259,11 @@ static void settings_free(ag_settings *s)
     free(s->metrics_token);
     for (size_t i = 0; i < s->n_plugins; i++) {
         free(s->plugins[i].name);
-        ag_cfgnode_free(s->plugins[i].section);
+        ag_config_node_free(s->plugins[i].section);
         free(s->plugins[i].loc.file);
     }
     free(s->plugins);
-    ag_cfg_reminder_settings_free(&s->reminders);
+    ag_config_reminder_settings_free(&s->reminders);
 }
 
 void ag_config_free(ag_config *cfg)
@@ -284,7 +284,7 @@ void ag_config_free(ag_config *cfg)
             ag_event_free(&cfg->events[i]);
         free(cfg->events);
     }
-    ag_cfgnode_free(cfg->root);
+    ag_config_node_free(cfg->root);
     free(cfg->fingerprint);
     free(cfg->dir);
     free(cfg);

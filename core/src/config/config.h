@@ -16,13 +16,13 @@
 /* A generic YAML node, kept for plugin sections so that each plugin reads
  * its own settings (with locations for its error messages). */
 typedef enum { AG_CFG_SCALAR, AG_CFG_MAP, AG_CFG_SEQ } ag_cfg_kind;
-typedef struct ag_cfgnode ag_cfgnode;
-struct ag_cfgnode {
+typedef struct ag_config_node ag_config_node;
+struct ag_config_node {
     ag_cfg_kind kind;
-    char *scalar;       /* AG_CFG_SCALAR: the value text */
-    char **keys;        /* AG_CFG_MAP: n keys, with values in items */
-    ag_cfgnode **items; /* AG_CFG_MAP values / AG_CFG_SEQ elements */
-    ag_loc *key_locs;   /* AG_CFG_MAP: where each key is written (errors name the key) */
+    char *scalar;           /* AG_CFG_SCALAR: the value text */
+    char **keys;            /* AG_CFG_MAP: n keys, with values in items */
+    ag_config_node **items; /* AG_CFG_MAP values / AG_CFG_SEQ elements */
+    ag_loc *key_locs;       /* AG_CFG_MAP: where each key is written (errors name the key) */
     size_t n;
     ag_loc loc;
     /* Set on the root of a tree read from a file: every node, string and
@@ -31,15 +31,15 @@ struct ag_cfgnode {
 };
 /* Frees a tree from its root: a file's tree at once (its arena), a copy
  * node by node. Never call it on a node inside a file's tree. */
-void ag_cfgnode_free(ag_cfgnode *n);
+void ag_config_node_free(ag_config_node *n);
 /* Map lookup; NULL if n is not a map or has no such key. Borrowed. */
-const ag_cfgnode *ag_cfgnode_get(const ag_cfgnode *n, const char *key);
+const ag_config_node *ag_config_node_get(const ag_config_node *n, const char *key);
 /* Deep copy (locations included); NULL on allocation failure. */
-ag_cfgnode *ag_cfgnode_copy(const ag_cfgnode *n);
+ag_config_node *ag_config_node_copy(const ag_config_node *n);
 
 typedef struct {
-    char *name;          /* file name without ".so" under plugin_dir */
-    ag_cfgnode *section; /* its settings (a map; empty map when none given) */
+    char *name;              /* file name without ".so" under plugin_dir */
+    ag_config_node *section; /* its settings (a map; empty map when none given) */
     ag_loc loc;
 } ag_plugin_conf;
 
@@ -106,7 +106,7 @@ typedef struct {
     ag_event *events; /* sorted by uid; see ag_config_shed_events */
     size_t n_events;
     struct ag_arena *event_arena; /* owns events once shed; NULL before */
-    ag_cfgnode *root;             /* agendad.yaml as a tree (for plugins needing more) */
+    ag_config_node *root;         /* agendad.yaml as a tree (for plugins needing more) */
     ag_config_hash hash;          /* of the files parsed so far */
     /* Of every file the events came from, once they are loaded (see
      * ag_config_fingerprint); NULL before, or when they were not parsed. */
@@ -143,12 +143,12 @@ void ag_config_free(ag_config *cfg);
 void ag_config_shed_events(ag_config *cfg);
 
 /* Agenda slot kinds, as listed in README.md; NULL-terminated. */
-extern const char *const ag_slot_kinds[];
+extern const char *const ag_config_slot_kinds[];
 
 /* Durations "90s", "30m", "2h", "1d", "1w", combinable ("1d12h"). 0 or -1. */
-int ag_parse_duration(const char *s, int64_t *seconds);
+int ag_config_duration_parse(const char *s, int64_t *seconds);
 /* "YYYY-MM-DD" (is_date) or "YYYY-MM-DDTHH:MM[:SS]" (also with a space);
  * checks the calendar (no Feb 30). 0 or -1. */
-int ag_parse_datetime(const char *s, ag_datetime *out);
+int ag_config_datetime_parse(const char *s, ag_datetime *out);
 
 #endif

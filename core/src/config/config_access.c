@@ -59,29 +59,29 @@ static char *read_token(const char *path, const char **why)
     return strdup(s);
 }
 
-static void load_token_file(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
+static void load_token_file(ag_settings *s, const ag_config_node *n, ag_diags *d)
 {
-    if (!ag_cfg_scalar(d, n, "metrics_token_file"))
+    if (!ag_config_scalar(d, n, "metrics_token_file"))
         return;
     char *path = resolve(n->scalar, n->loc.file);
     const char *why = "out of memory";
     char *token = path ? read_token(path, &why) : NULL;
     if (!token)
-        ag_cfg_err(d, &n->loc,
-                   "cannot use metrics_token_file \"%s\": %s (write a random token, "
-                   "e.g. `openssl rand -hex 32 > FILE`)",
-                   path ? path : n->scalar, why);
+        ag_config_err(d, &n->loc,
+                      "cannot use metrics_token_file \"%s\": %s (write a random token, "
+                      "e.g. `openssl rand -hex 32 > FILE`)",
+                      path ? path : n->scalar, why);
     free(path);
     free(s->metrics_token);
     s->metrics_token = token;
 }
 
-void ag_cfg_load_metrics_access(ag_settings *s, const ag_cfgnode *http, ag_diags *d)
+void ag_config_load_metrics_access(ag_settings *s, const ag_config_node *http, ag_diags *d)
 {
-    const ag_cfgnode *v = ag_cfgnode_get(http, "metrics_loopback");
+    const ag_config_node *v = ag_config_node_get(http, "metrics_loopback");
     if (v)
-        ag_cfg_bool(d, v, "metrics_loopback", &s->metrics_loopback);
-    v = ag_cfgnode_get(http, "metrics_token_file");
+        ag_config_bool(d, v, "metrics_loopback", &s->metrics_loopback);
+    v = ag_config_node_get(http, "metrics_token_file");
     if (v)
         load_token_file(s, v, d);
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ag_cfg_err(ag_diags *d, const ag_loc *loc, const char *fmt, ...)
+void ag_config_err(ag_diags *d, const ag_loc *loc, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -18,26 +18,26 @@ void ag_cfg_err(ag_diags *d, const ag_loc *loc, const char *fmt, ...)
     ag_diags_add(d, loc->file, loc->line, loc->col, "%s", msg);
 }
 
-const char *ag_cfg_kind_name(const ag_cfgnode *n)
+const char *ag_config_kind_name(const ag_config_node *n)
 {
     if (n->kind == AG_CFG_MAP)
         return "a mapping (key: value lines)";
     if (n->kind == AG_CFG_SEQ)
         return "a list";
-    return ag_cfg_is_null(n) ? "nothing" : "a single value";
+    return ag_config_is_null(n) ? "nothing" : "a single value";
 }
 
-bool ag_cfg_is_null(const ag_cfgnode *n)
+bool ag_config_is_null(const ag_config_node *n)
 {
     return n->kind == AG_CFG_SCALAR && (!*n->scalar || strcmp(n->scalar, "~") == 0);
 }
 
-ag_loc ag_cfg_loc_copy(const ag_loc *l)
+ag_loc ag_config_loc_copy(const ag_loc *l)
 {
     return (ag_loc){l->file ? strdup(l->file) : NULL, l->line, l->col};
 }
 
-void ag_cfg_free_strv(char **v, size_t n)
+void ag_config_free_strv(char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         free(v[i]);
@@ -68,23 +68,23 @@ static void join(char *buf, size_t size, const char *const *words)
         used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "", words[i]);
 }
 
-static void unknown_key(ag_diags *d, const ag_cfgnode *n, size_t i, const char *const *allowed,
+static void unknown_key(ag_diags *d, const ag_config_node *n, size_t i, const char *const *allowed,
                         const char *what)
 {
-    const char *guess = ag_cfg_suggest(n->keys[i], allowed, count_strv(allowed));
+    const char *guess = ag_config_suggest(n->keys[i], allowed, count_strv(allowed));
     char list[512];
     join(list, sizeof list, allowed);
-    ag_cfg_err(d, &n->key_locs[i], "unknown key \"%s\" in %s (%s%s%sexpected one of: %s)",
-               n->keys[i], what, guess ? "did you mean \"" : "", guess ? guess : "",
-               guess ? "\"? " : "", list);
+    ag_config_err(d, &n->key_locs[i], "unknown key \"%s\" in %s (%s%s%sexpected one of: %s)",
+                  n->keys[i], what, guess ? "did you mean \"" : "", guess ? guess : "",
+                  guess ? "\"? " : "", list);
 }
 
-bool ag_cfg_check_keys(ag_diags *d, const ag_cfgnode *n, const char *const *allowed,
-                       const char *what)
+bool ag_config_check_keys(ag_diags *d, const ag_config_node *n, const char *const *allowed,
+                          const char *what)
 {
     if (n->kind != AG_CFG_MAP) {
-        ag_cfg_err(d, &n->loc, "expected %s as a mapping (key: value lines), found %s", what,
-                   ag_cfg_kind_name(n));
+        ag_config_err(d, &n->loc, "expected %s as a mapping (key: value lines), found %s", what,
+                      ag_config_kind_name(n));
         return false;
     }
     bool ok = true;
@@ -97,54 +97,54 @@ bool ag_cfg_check_keys(ag_diags *d, const ag_cfgnode *n, const char *const *allo
     return ok;
 }
 
-const ag_cfgnode *ag_cfg_require(ag_diags *d, const ag_cfgnode *map, const char *key,
-                                 const char *what)
+const ag_config_node *ag_config_require(ag_diags *d, const ag_config_node *map, const char *key,
+                                        const char *what)
 {
-    const ag_cfgnode *v = ag_cfgnode_get(map, key);
+    const ag_config_node *v = ag_config_node_get(map, key);
     if (!v)
-        ag_cfg_err(d, &map->loc, "%s has no \"%s\", which is required", what, key);
+        ag_config_err(d, &map->loc, "%s has no \"%s\", which is required", what, key);
     return v;
 }
 
-bool ag_cfg_scalar(ag_diags *d, const ag_cfgnode *n, const char *what)
+bool ag_config_scalar(ag_diags *d, const ag_config_node *n, const char *what)
 {
-    if (n->kind == AG_CFG_SCALAR && !ag_cfg_is_null(n))
+    if (n->kind == AG_CFG_SCALAR && !ag_config_is_null(n))
         return true;
-    ag_cfg_err(d, &n->loc, "expected text for %s, found %s", what, ag_cfg_kind_name(n));
+    ag_config_err(d, &n->loc, "expected text for %s, found %s", what, ag_config_kind_name(n));
     return false;
 }
 
-bool ag_cfg_string(ag_diags *d, const ag_cfgnode *n, const char *what, char **out)
+bool ag_config_string(ag_diags *d, const ag_config_node *n, const char *what, char **out)
 {
-    if (!ag_cfg_scalar(d, n, what))
+    if (!ag_config_scalar(d, n, what))
         return false;
     *out = strdup(n->scalar);
     return *out != NULL;
 }
 
-static bool text_part(ag_diags *d, const ag_cfgnode *map, const char *lang, char **out)
+static bool text_part(ag_diags *d, const ag_config_node *map, const char *lang, char **out)
 {
-    const ag_cfgnode *v = ag_cfgnode_get(map, lang);
+    const ag_config_node *v = ag_config_node_get(map, lang);
     if (!v)
         return true;
     char what[16];
     snprintf(what, sizeof what, "\"%s\"", lang);
-    return ag_cfg_string(d, v, what, out);
+    return ag_config_string(d, v, what, out);
 }
 
-bool ag_cfg_text(ag_diags *d, const ag_cfgnode *n, const char *what, ag_text *out)
+bool ag_config_text(ag_diags *d, const ag_config_node *n, const char *what, ag_text *out)
 {
     static const char *const langs[] = {"ar", "fr", NULL};
     if (n->kind != AG_CFG_MAP) {
-        ag_cfg_err(d, &n->loc, "expected %s as {ar: \"…\", fr: \"…\"}, found %s", what,
-                   ag_cfg_kind_name(n));
+        ag_config_err(d, &n->loc, "expected %s as {ar: \"…\", fr: \"…\"}, found %s", what,
+                      ag_config_kind_name(n));
         return false;
     }
-    bool ok = ag_cfg_check_keys(d, n, langs, what);
+    bool ok = ag_config_check_keys(d, n, langs, what);
     ok = text_part(d, n, "ar", &out->ar) && ok;
     ok = text_part(d, n, "fr", &out->fr) && ok;
     if (ok && !out->ar && !out->fr) {
-        ag_cfg_err(d, &n->loc, "%s needs the text in Arabic (ar:), French (fr:) or both", what);
+        ag_config_err(d, &n->loc, "%s needs the text in Arabic (ar:), French (fr:) or both", what);
         ok = false;
     }
     if (!ok)
@@ -152,60 +152,61 @@ bool ag_cfg_text(ag_diags *d, const ag_cfgnode *n, const char *what, ag_text *ou
     return ok;
 }
 
-bool ag_cfg_id(ag_diags *d, const ag_cfgnode *n, const char *what, char **out)
+bool ag_config_id(ag_diags *d, const ag_config_node *n, const char *what, char **out)
 {
-    if (!ag_cfg_scalar(d, n, what))
+    if (!ag_config_scalar(d, n, what))
         return false;
-    if (!ag_cfg_valid_id(n->scalar)) {
-        ag_cfg_err(d, &n->loc,
-                   "\"%s\" is not a valid %s: use only lowercase letters a-z, digits and \"-\"",
-                   n->scalar, what);
+    if (!ag_config_valid_id(n->scalar)) {
+        ag_config_err(d, &n->loc,
+                      "\"%s\" is not a valid %s: use only lowercase letters a-z, digits and \"-\"",
+                      n->scalar, what);
         return false;
     }
     *out = strdup(n->scalar);
     return *out != NULL;
 }
 
-bool ag_cfg_bool(ag_diags *d, const ag_cfgnode *n, const char *what, bool *out)
+bool ag_config_bool(ag_diags *d, const ag_config_node *n, const char *what, bool *out)
 {
     static const char *const yes[] = {"true", "True", "TRUE", "yes", NULL};
     static const char *const no[] = {"false", "False", "FALSE", "no", NULL};
     bool is_yes = n->kind == AG_CFG_SCALAR && is_allowed(n->scalar, yes);
     bool is_no = n->kind == AG_CFG_SCALAR && is_allowed(n->scalar, no);
     if (!is_yes && !is_no) {
-        ag_cfg_err(d, &n->loc, "expected true or false for %s", what);
+        ag_config_err(d, &n->loc, "expected true or false for %s", what);
         return false;
     }
     *out = is_yes;
     return true;
 }
 
-bool ag_cfg_int(ag_diags *d, const ag_cfgnode *n, const char *what, long min, long max, long *out)
+bool ag_config_int(ag_diags *d, const ag_config_node *n, const char *what, long min, long max,
+                   long *out)
 {
-    if (!ag_cfg_scalar(d, n, what))
+    if (!ag_config_scalar(d, n, what))
         return false;
     char *end;
     errno = 0;
     long v = strtol(n->scalar, &end, 10);
     if (errno || end == n->scalar || *end || v < min || v > max) {
-        ag_cfg_err(d, &n->loc, "%s must be a whole number from %ld to %ld, not \"%s\"", what, min,
-                   max, n->scalar);
+        ag_config_err(d, &n->loc, "%s must be a whole number from %ld to %ld, not \"%s\"", what,
+                      min, max, n->scalar);
         return false;
     }
     *out = v;
     return true;
 }
 
-bool ag_cfg_duration(ag_diags *d, const ag_cfgnode *n, const char *what, int64_t *out)
+bool ag_config_duration(ag_diags *d, const ag_config_node *n, const char *what, int64_t *out)
 {
-    if (!ag_cfg_scalar(d, n, what))
+    if (!ag_config_scalar(d, n, what))
         return false;
-    if (ag_parse_duration(n->scalar, out) == 0)
+    if (ag_config_duration_parse(n->scalar, out) == 0)
         return true;
-    ag_cfg_err(d, &n->loc,
-               "\"%s\" is not a valid duration for %s: write a number and a unit (s, m, h, d, "
-               "w), e.g. 30m, 2h, 1d12h",
-               n->scalar, what);
+    ag_config_err(d, &n->loc,
+                  "\"%s\" is not a valid duration for %s: write a number and a unit (s, m, h, d, "
+                  "w), e.g. 30m, 2h, 1d12h",
+                  n->scalar, what);
     return false;
 }
 
@@ -218,56 +219,56 @@ static const char *zone_suffix(const char *s)
     return z;
 }
 
-bool ag_cfg_datetime(ag_diags *d, const ag_cfgnode *n, const char *what, ag_datetime *out)
+bool ag_config_datetime(ag_diags *d, const ag_config_node *n, const char *what, ag_datetime *out)
 {
-    if (!ag_cfg_scalar(d, n, what))
+    if (!ag_config_scalar(d, n, what))
         return false;
     const char *s = n->scalar;
-    switch (ag_cfg_parse_datetime(s, out)) {
+    switch (ag_config_parse_datetime(s, out)) {
     case AG_DT_OK:
         return true;
     case AG_DT_HAS_ZONE:
-        ag_cfg_err(d, &n->loc,
-                   "\"%s\": remove \"%s\" — times are local wall-clock times, and the zone is "
-                   "given by \"timezone:\"",
-                   s, zone_suffix(s) ? zone_suffix(s) : "");
+        ag_config_err(d, &n->loc,
+                      "\"%s\": remove \"%s\" — times are local wall-clock times, and the zone is "
+                      "given by \"timezone:\"",
+                      s, zone_suffix(s) ? zone_suffix(s) : "");
         break;
     case AG_DT_BAD_DATE:
-        ag_cfg_err(d, &n->loc, "\"%s\" is not a real date", s);
+        ag_config_err(d, &n->loc, "\"%s\" is not a real date", s);
         break;
     case AG_DT_BAD_TIME:
-        ag_cfg_err(d, &n->loc, "\"%s\" is not a real time of day", s);
+        ag_config_err(d, &n->loc, "\"%s\" is not a real time of day", s);
         break;
     default:
-        ag_cfg_err(d, &n->loc,
-                   "\"%s\" is not a valid %s: write a date YYYY-MM-DD or a date-time "
-                   "YYYY-MM-DDTHH:MM",
-                   s, what);
+        ag_config_err(d, &n->loc,
+                      "\"%s\" is not a valid %s: write a date YYYY-MM-DD or a date-time "
+                      "YYYY-MM-DDTHH:MM",
+                      s, what);
     }
     return false;
 }
 
-bool ag_cfg_seq(ag_diags *d, const ag_cfgnode *n, const char *what)
+bool ag_config_seq(ag_diags *d, const ag_config_node *n, const char *what)
 {
     if (n->kind == AG_CFG_SEQ)
         return true;
-    ag_cfg_err(d, &n->loc, "expected a list for %s, found %s", what, ag_cfg_kind_name(n));
+    ag_config_err(d, &n->loc, "expected a list for %s, found %s", what, ag_config_kind_name(n));
     return false;
 }
 
-bool ag_cfg_string_list(ag_diags *d, const ag_cfgnode *n, const char *what, char ***out,
-                        size_t *n_out)
+bool ag_config_string_list(ag_diags *d, const ag_config_node *n, const char *what, char ***out,
+                           size_t *n_out)
 {
-    if (!ag_cfg_seq(d, n, what))
+    if (!ag_config_seq(d, n, what))
         return false;
     char **v = n->n ? calloc(n->n, sizeof *v) : NULL;
     if (n->n && !v)
         return false;
     bool ok = true;
     for (size_t i = 0; i < n->n; i++)
-        ok = ag_cfg_string(d, n->items[i], what, &v[i]) && ok;
+        ok = ag_config_string(d, n->items[i], what, &v[i]) && ok;
     if (!ok) {
-        ag_cfg_free_strv(v, n->n);
+        ag_config_free_strv(v, n->n);
         return false;
     }
     *out = v;
@@ -275,10 +276,10 @@ bool ag_cfg_string_list(ag_diags *d, const ag_cfgnode *n, const char *what, char
     return true;
 }
 
-bool ag_cfg_choice(ag_diags *d, const ag_cfgnode *n, const char *what, const char *const *choices,
-                   int *index)
+bool ag_config_choice(ag_diags *d, const ag_config_node *n, const char *what,
+                      const char *const *choices, int *index)
 {
-    if (!ag_cfg_scalar(d, n, what))
+    if (!ag_config_scalar(d, n, what))
         return false;
     for (int i = 0; choices[i]; i++) {
         if (strcmp(n->scalar, choices[i]) == 0) {
@@ -288,18 +289,20 @@ bool ag_cfg_choice(ag_diags *d, const ag_cfgnode *n, const char *what, const cha
     }
     char list[512];
     join(list, sizeof list, choices);
-    const char *guess = ag_cfg_suggest(n->scalar, choices, count_strv(choices));
-    ag_cfg_err(d, &n->loc, "\"%s\" is not a valid %s (%s%s%sexpected one of: %s)", n->scalar, what,
-               guess ? "did you mean \"" : "", guess ? guess : "", guess ? "\"? " : "", list);
+    const char *guess = ag_config_suggest(n->scalar, choices, count_strv(choices));
+    ag_config_err(d, &n->loc, "\"%s\" is not a valid %s (%s%s%sexpected one of: %s)", n->scalar,
+                  what, guess ? "did you mean \"" : "", guess ? guess : "", guess ? "\"? " : "",
+                  list);
     return false;
 }
 
-void ag_cfg_unknown_ref(ag_diags *d, const ag_cfgnode *n, const char *what,
-                        const char *const *cands, size_t n_cands)
+void ag_config_unknown_ref(ag_diags *d, const ag_config_node *n, const char *what,
+                           const char *const *cands, size_t n_cands)
 {
-    const char *guess = ag_cfg_suggest(n->scalar, cands, n_cands);
+    const char *guess = ag_config_suggest(n->scalar, cands, n_cands);
     if (guess)
-        ag_cfg_err(d, &n->loc, "unknown %s \"%s\" (did you mean \"%s\"?)", what, n->scalar, guess);
+        ag_config_err(d, &n->loc, "unknown %s \"%s\" (did you mean \"%s\"?)", what, n->scalar,
+                      guess);
     else
-        ag_cfg_err(d, &n->loc, "unknown %s \"%s\"", what, n->scalar);
+        ag_config_err(d, &n->loc, "unknown %s \"%s\"", what, n->scalar);
 }

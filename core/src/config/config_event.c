@@ -17,170 +17,172 @@ static const char **member_ids(const ag_config *cfg, bool with_network)
     return ids;
 }
 
-static void unknown_member(const ag_config *cfg, const ag_cfgnode *n, bool with_network,
+static void unknown_member(const ag_config *cfg, const ag_config_node *n, bool with_network,
                            ag_diags *d)
 {
     const char **ids = member_ids(cfg, with_network);
-    ag_cfg_unknown_ref(d, n, "member", ids, ids ? cfg->n_members + 1 : 0);
+    ag_config_unknown_ref(d, n, "member", ids, ids ? cfg->n_members + 1 : 0);
     free(ids);
 }
 
-static void load_host(const ag_config *cfg, ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+static void load_host(const ag_config *cfg, ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
-    if (!ag_cfg_string(d, n, "host", &ev->host))
+    if (!ag_config_string(d, n, "host", &ev->host))
         return;
-    if (!ag_network_member(cfg, ev->host))
+    if (!ag_config_member(cfg, ev->host))
         unknown_member(cfg, n, false, d);
 }
 
-static void bad_selector(const ag_config *cfg, const ag_cfgnode *n, ag_diags *d)
+static void bad_selector(const ag_config *cfg, const ag_config_node *n, ag_diags *d)
 {
     const char *sel = n->scalar;
     if (strncmp(sel, "kind:", 5) == 0) {
-        ag_cfg_err(d, &n->loc,
-                   "\"%s\" is not a valid audience: after \"kind:\" write region, "
-                   "province or commune",
-                   sel);
-    } else if (strncmp(sel, "region:", 7) == 0 && ag_network_member(cfg, sel + 7)) {
-        ag_cfg_err(d, &n->loc, "\"%s\" is not a valid audience: \"%s\" is not a region", sel,
-                   sel + 7);
+        ag_config_err(d, &n->loc,
+                      "\"%s\" is not a valid audience: after \"kind:\" write region, "
+                      "province or commune",
+                      sel);
+    } else if (strncmp(sel, "region:", 7) == 0 && ag_config_member(cfg, sel + 7)) {
+        ag_config_err(d, &n->loc, "\"%s\" is not a valid audience: \"%s\" is not a region", sel,
+                      sel + 7);
     } else if (strncmp(sel, "region:", 7) == 0) {
-        ag_cfg_err(d, &n->loc, "\"%s\" is not a valid audience: there is no region \"%s\"", sel,
-                   sel + 7);
+        ag_config_err(d, &n->loc, "\"%s\" is not a valid audience: there is no region \"%s\"", sel,
+                      sel + 7);
     } else {
         unknown_member(cfg, n, true, d);
     }
 }
 
-static void load_audience(const ag_config *cfg, ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+static void load_audience(const ag_config *cfg, ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
-    if (!ag_cfg_string_list(d, n, "audience", &ev->audience, &ev->n_audience))
+    if (!ag_config_string_list(d, n, "audience", &ev->audience, &ev->n_audience))
         return;
     for (size_t i = 0; i < ev->n_audience; i++)
-        if (!ag_network_selector_valid(cfg, ev->audience[i]))
+        if (!ag_config_selector_valid(cfg, ev->audience[i]))
             bad_selector(cfg, n->items[i], d);
 }
 
-void ag_cfg_check_category(const ag_config *cfg, const ag_cfgnode *n, ag_diags *d)
+void ag_config_check_category(const ag_config *cfg, const ag_config_node *n, ag_diags *d)
 {
-    if (ag_network_category(cfg, n->scalar))
+    if (ag_config_category(cfg, n->scalar))
         return;
     const char **ids = calloc(cfg->n_categories + 1, sizeof *ids);
     for (size_t i = 0; ids && i < cfg->n_categories; i++)
         ids[i] = cfg->categories[i].id;
-    ag_cfg_unknown_ref(d, n, "category", ids, ids ? cfg->n_categories : 0);
+    ag_config_unknown_ref(d, n, "category", ids, ids ? cfg->n_categories : 0);
     free(ids);
 }
 
-static void load_categories(const ag_config *cfg, ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+static void load_categories(const ag_config *cfg, ag_event *ev, const ag_config_node *n,
+                            ag_diags *d)
 {
-    if (!ag_cfg_string_list(d, n, "categories", &ev->categories, &ev->n_categories))
+    if (!ag_config_string_list(d, n, "categories", &ev->categories, &ev->n_categories))
         return;
     for (size_t i = 0; i < ev->n_categories; i++)
-        ag_cfg_check_category(cfg, n->items[i], d);
+        ag_config_check_category(cfg, n->items[i], d);
 }
 
-static void load_lead_times(ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+static void load_lead_times(ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
-    if (!ag_cfg_seq(d, n, "reminders"))
+    if (!ag_config_seq(d, n, "reminders"))
         return;
     if (n->n > AG_CFG_MAX_REMINDERS) {
-        ag_cfg_err(d, &n->loc, "an event has at most %d reminders, not %zu", AG_CFG_MAX_REMINDERS,
-                   n->n);
+        ag_config_err(d, &n->loc, "an event has at most %d reminders, not %zu",
+                      AG_CFG_MAX_REMINDERS, n->n);
         return;
     }
     ev->reminders = calloc(n->n + 1, sizeof *ev->reminders);
     for (size_t i = 0; ev->reminders && i < n->n; i++) {
         int64_t v;
-        if (!ag_cfg_duration(d, n->items[i], "a reminder", &v))
+        if (!ag_config_duration(d, n->items[i], "a reminder", &v))
             continue;
         if (v <= 0)
-            ag_cfg_err(d, &n->items[i]->loc,
-                       "a reminder must come some time before the event, "
-                       "not 0");
+            ag_config_err(d, &n->items[i]->loc,
+                          "a reminder must come some time before the event, "
+                          "not 0");
         else
             ev->reminders[ev->n_reminders++] = v;
     }
 }
 
-static void check_extra(const ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+static void check_extra(const ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
     for (size_t i = 0; i < ev->n_reminder_extra; i++) {
         const char *a = ev->reminder_extra[i];
         const char *at = strchr(a, '@');
         if (!at || at == a || !at[1] || strchr(at + 1, '@') || strpbrk(a, " \t\r\n<>,;\""))
-            ag_cfg_err(d, &n->items[i]->loc,
-                       "\"%s\" is not an email address (write name@example.org)", a);
+            ag_config_err(d, &n->items[i]->loc,
+                          "\"%s\" is not an email address (write name@example.org)", a);
     }
 }
 
 /* Either a list of lead times (the channels of agendad.yaml, the audience's
  * contacts), or a map: before (the lead times), channels, extra. */
-static void load_reminders(ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+static void load_reminders(ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
     static const char *const keys[] = {"before", "channels", "extra", NULL};
     if (n->kind != AG_CFG_MAP) {
         load_lead_times(ev, n, d);
         return;
     }
-    ag_cfg_check_keys(d, n, keys, "reminders");
-    const ag_cfgnode *v = ag_cfg_require(d, n, "before", "reminders");
+    ag_config_check_keys(d, n, keys, "reminders");
+    const ag_config_node *v = ag_config_require(d, n, "before", "reminders");
     if (v)
         load_lead_times(ev, v, d);
-    if ((v = ag_cfgnode_get(n, "channels")))
-        ag_cfg_string_list(d, v, "reminder channels", &ev->reminder_channels,
-                           &ev->n_reminder_channels);
-    if ((v = ag_cfgnode_get(n, "extra")) &&
-        ag_cfg_string_list(d, v, "extra reminder addresses", &ev->reminder_extra,
-                           &ev->n_reminder_extra))
+    if ((v = ag_config_node_get(n, "channels")))
+        ag_config_string_list(d, v, "reminder channels", &ev->reminder_channels,
+                              &ev->n_reminder_channels);
+    if ((v = ag_config_node_get(n, "extra")) &&
+        ag_config_string_list(d, v, "extra reminder addresses", &ev->reminder_extra,
+                              &ev->n_reminder_extra))
         check_extra(ev, v, d);
 }
 
-static void load_zone(const ag_config *cfg, ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+static void load_zone(const ag_config *cfg, ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
     if (!n) {
         ev->tzid = strdup(cfg->settings.default_tz);
-    } else if (ag_cfg_string(d, n, "timezone", &ev->tzid) && !ag_tz_known(ev->tzid)) {
-        ag_cfg_err(d, &n->loc, "unknown time zone \"%s\" (expected a name like Africa/Casablanca)",
-                   ev->tzid);
+    } else if (ag_config_string(d, n, "timezone", &ev->tzid) && !ag_tz_known(ev->tzid)) {
+        ag_config_err(d, &n->loc,
+                      "unknown time zone \"%s\" (expected a name like Africa/Casablanca)",
+                      ev->tzid);
     }
 }
 
-static void end_before_start(const ag_event *ev, const ag_cfgnode *end, ag_diags *d)
+static void end_before_start(const ag_event *ev, const ag_config_node *end, ag_diags *d)
 {
     char s[32], e[32];
-    ag_cfg_format_dt(&ev->start, s, sizeof s);
-    ag_cfg_format_dt(&ev->end, e, sizeof e);
+    ag_config_format_dt(&ev->start, s, sizeof s);
+    ag_config_format_dt(&ev->end, e, sizeof e);
     if (ag_datetime_cmp(&ev->end, &ev->start) == 0)
-        ag_cfg_err(d, &end->loc, "the event ends when it starts (%s): give a later end", s);
+        ag_config_err(d, &end->loc, "the event ends when it starts (%s): give a later end", s);
     else
-        ag_cfg_err(d, &end->loc, "the event ends (%s) before it starts (%s)", e, s);
+        ag_config_err(d, &end->loc, "the event ends (%s) before it starts (%s)", e, s);
 }
 
 /* All-day: end is the last day, inclusive, and defaults to the start day.
  * Timed: end is required and exclusive. */
-static bool load_times(ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+static bool load_times(ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
-    const ag_cfgnode *start = ag_cfg_require(d, n, "start", "this event");
-    const ag_cfgnode *end = ag_cfgnode_get(n, "end");
-    if (!start || !ag_cfg_datetime(d, start, "start", &ev->start))
+    const ag_config_node *start = ag_config_require(d, n, "start", "this event");
+    const ag_config_node *end = ag_config_node_get(n, "end");
+    if (!start || !ag_config_datetime(d, start, "start", &ev->start))
         return false;
     if (!end && ev->start.is_date) {
         ev->end = ev->start;
         return true;
     }
     if (!end) {
-        ag_cfg_err(d, &start->loc,
-                   "this event has a start time but no \"end\": add one, or "
-                   "give start as a date for an all-day event");
+        ag_config_err(d, &start->loc,
+                      "this event has a start time but no \"end\": add one, or "
+                      "give start as a date for an all-day event");
         return false;
     }
-    if (!ag_cfg_datetime(d, end, "end", &ev->end))
+    if (!ag_config_datetime(d, end, "end", &ev->end))
         return false;
     if (ev->end.is_date != ev->start.is_date) {
-        ag_cfg_err(d, &end->loc,
-                   "start and end must both be dates (all-day event) or both be "
-                   "date-times");
+        ag_config_err(d, &end->loc,
+                      "start and end must both be dates (all-day event) or both be "
+                      "date-times");
         return false;
     }
     int c = ag_datetime_cmp(&ev->end, &ev->start);
@@ -191,79 +193,80 @@ static bool load_times(ag_event *ev, const ag_cfgnode *n, ag_diags *d)
     return true;
 }
 
-static void load_flags(ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+static void load_flags(ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
     static const char *const statuses[] = {"confirmed", "tentative", "cancelled", NULL};
     static const char *const visibilities[] = {"public", "members", NULL};
-    const ag_cfgnode *v = ag_cfgnode_get(n, "status");
+    const ag_config_node *v = ag_config_node_get(n, "status");
     int i;
-    if (v && ag_cfg_choice(d, v, "status", statuses, &i))
+    if (v && ag_config_choice(d, v, "status", statuses, &i))
         ev->status = (ag_status)i;
-    v = ag_cfgnode_get(n, "visibility");
-    if (v && ag_cfg_choice(d, v, "visibility", visibilities, &i))
+    v = ag_config_node_get(n, "visibility");
+    if (v && ag_config_choice(d, v, "visibility", visibilities, &i))
         ev->visibility = (ag_visibility)i;
 }
 
-static void load_texts(ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+static void load_texts(ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
-    const ag_cfgnode *v = ag_cfg_require(d, n, "title", "this event");
+    const ag_config_node *v = ag_config_require(d, n, "title", "this event");
     if (v)
-        ag_cfg_text(d, v, "the event's title", &ev->title);
-    if ((v = ag_cfgnode_get(n, "description")))
-        ag_cfg_text(d, v, "the event's description", &ev->description);
-    if ((v = ag_cfgnode_get(n, "location")))
-        ag_cfg_text(d, v, "the event's location", &ev->location);
+        ag_config_text(d, v, "the event's title", &ev->title);
+    if ((v = ag_config_node_get(n, "description")))
+        ag_config_text(d, v, "the event's description", &ev->description);
+    if ((v = ag_config_node_get(n, "location")))
+        ag_config_text(d, v, "the event's location", &ev->location);
 }
 
-static bool load_uid(ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+static bool load_uid(ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
-    const ag_cfgnode *v = ag_cfg_require(d, n, "uid", "this event");
-    if (!v || !ag_cfg_string(d, v, "uid", &ev->uid))
+    const ag_config_node *v = ag_config_require(d, n, "uid", "this event");
+    if (!v || !ag_config_string(d, v, "uid", &ev->uid))
         return false;
-    if (ag_cfg_valid_uid(ev->uid))
+    if (ag_config_valid_uid(ev->uid))
         return true;
-    ag_cfg_err(d, &v->loc, "uid \"%s\" may only use letters A-Z a-z, digits and . _ @ -", ev->uid);
+    ag_config_err(d, &v->loc, "uid \"%s\" may only use letters A-Z a-z, digits and . _ @ -",
+                  ev->uid);
     return false;
 }
 
-static void load_refs(const ag_config *cfg, ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+static void load_refs(const ag_config *cfg, ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
-    const ag_cfgnode *v = ag_cfg_require(d, n, "host", "this event");
+    const ag_config_node *v = ag_config_require(d, n, "host", "this event");
     if (v)
         load_host(cfg, ev, v, d);
-    if ((v = ag_cfgnode_get(n, "audience")))
+    if ((v = ag_config_node_get(n, "audience")))
         load_audience(cfg, ev, v, d);
-    if ((v = ag_cfgnode_get(n, "categories")))
+    if ((v = ag_config_node_get(n, "categories")))
         load_categories(cfg, ev, v, d);
 }
 
-static bool load_event(const ag_config *cfg, ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+static bool load_event(const ag_config *cfg, ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
     static const char *const keys[] = {"uid",        "title",      "description", "location",
                                        "start",      "end",        "timezone",    "host",
                                        "audience",   "categories", "status",      "visibility",
                                        "recurrence", "reminders",  "agenda",      NULL};
     size_t before = d->n;
-    if (!ag_cfg_check_keys(d, n, keys, "event") && n->kind != AG_CFG_MAP)
+    if (!ag_config_check_keys(d, n, keys, "event") && n->kind != AG_CFG_MAP)
         return false;
-    ev->loc = ag_cfg_loc_copy(&n->loc);
+    ev->loc = ag_config_loc_copy(&n->loc);
     load_uid(ev, n, d);
     load_texts(ev, n, d);
-    load_zone(cfg, ev, ag_cfgnode_get(n, "timezone"), d);
+    load_zone(cfg, ev, ag_config_node_get(n, "timezone"), d);
     bool times_ok = load_times(ev, n, d);
     load_refs(cfg, ev, n, d);
     load_flags(ev, n, d);
-    const ag_cfgnode *v = ag_cfgnode_get(n, "reminders");
+    const ag_config_node *v = ag_config_node_get(n, "reminders");
     if (v)
         load_reminders(ev, v, d);
-    if (times_ok && (v = ag_cfgnode_get(n, "recurrence")))
-        ag_cfg_load_recurrence(ev, v, d);
-    if (times_ok && (v = ag_cfgnode_get(n, "agenda")))
-        ag_cfg_load_slots(cfg, ev, v, d);
+    if (times_ok && (v = ag_config_node_get(n, "recurrence")))
+        ag_config_load_recurrence(ev, v, d);
+    if (times_ok && (v = ag_config_node_get(n, "agenda")))
+        ag_config_load_slots(cfg, ev, v, d);
     return d->n == before;
 }
 
-static void append_event(ag_config *cfg, const ag_cfgnode *n, ag_diags *d)
+static void append_event(ag_config *cfg, const ag_config_node *n, ag_diags *d)
 {
     ag_event ev = {0};
     if (!load_event(cfg, &ev, n, d)) {
@@ -279,9 +282,9 @@ static void append_event(ag_config *cfg, const ag_cfgnode *n, ag_diags *d)
     cfg->events[cfg->n_events++] = ev;
 }
 
-void ag_cfg_load_events(ag_config *cfg, const ag_cfgnode *root, ag_diags *d)
+void ag_config_load_event_list(ag_config *cfg, const ag_config_node *root, ag_diags *d)
 {
-    if (ag_cfg_is_null(root))
+    if (ag_config_is_null(root))
         return;
     if (root->kind == AG_CFG_MAP) {
         append_event(cfg, root, d);
@@ -289,8 +292,8 @@ void ag_cfg_load_events(ag_config *cfg, const ag_cfgnode *root, ag_diags *d)
         for (size_t i = 0; i < root->n; i++)
             append_event(cfg, root->items[i], d);
     } else {
-        ag_cfg_err(d, &root->loc,
-                   "expected an event (uid: …, title: …) or a list of events, "
-                   "found a single value");
+        ag_config_err(d, &root->loc,
+                      "expected an event (uid: …, title: …) or a list of events, "
+                      "found a single value");
     }
 }

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <zlib.h>
 
-void ag_cfg_hash_init(ag_config_hash *h)
+void ag_config_hash_init(ag_config_hash *h)
 {
     h->crc = crc32_z(0, NULL, 0);
     h->adler = adler32_z(0, NULL, 0);
@@ -28,7 +28,7 @@ static void feed(ag_config_hash *h, const void *p, size_t n)
     h->adler = adler32_z(h->adler, p, n);
 }
 
-void ag_cfg_hash_add(ag_config_hash *h, const char *name, const unsigned char *buf, size_t len)
+void ag_config_hash_add(ag_config_hash *h, const char *name, const unsigned char *buf, size_t len)
 {
     /* Name and length first: moving bytes from one file to the next, or
      * renaming a file, changes the sum. */
@@ -75,7 +75,7 @@ static int main_build_id(struct dl_phdr_info *info, size_t size, void *data)
     return 1; /* the first object is the executable */
 }
 
-char *ag_cfg_hash_string(const ag_config_hash *h)
+char *ag_config_hash_string(const ag_config_hash *h)
 {
     /* The build, not only the version: a rebuild that parses events
      * differently (a fix, a merged branch) must reconcile them again. */

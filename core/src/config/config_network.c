@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const ag_member *ag_network_member(const ag_config *cfg, const char *id)
+const ag_member *ag_config_member(const ag_config *cfg, const char *id)
 {
     for (size_t i = 0; i < cfg->n_members; i++)
         if (strcmp(cfg->members[i].id, id) == 0)
@@ -11,7 +11,7 @@ const ag_member *ag_network_member(const ag_config *cfg, const char *id)
     return NULL;
 }
 
-const ag_category *ag_network_category(const ag_config *cfg, const char *id)
+const ag_category *ag_config_category(const ag_config *cfg, const char *id)
 {
     for (size_t i = 0; i < cfg->n_categories; i++)
         if (strcmp(cfg->categories[i].id, id) == 0)
@@ -24,7 +24,7 @@ static int cmp_event_uid(const void *key, const void *elem)
     return strcmp(key, ((const ag_event *)elem)->uid);
 }
 
-const ag_event *ag_network_event(const ag_config *cfg, const char *uid)
+const ag_event *ag_config_event(const ag_config *cfg, const char *uid)
 {
     /* config.h promises events sorted by uid. */
     return bsearch(uid, cfg->events, cfg->n_events, sizeof *cfg->events, cmp_event_uid);
@@ -55,9 +55,9 @@ static bool selector_matches(const char *sel, const ag_member *m)
     return false;
 }
 
-bool ag_network_member_concerned(const ag_config *cfg, const ag_event *ev, const char *member_id)
+bool ag_config_member_concerned(const ag_config *cfg, const ag_event *ev, const char *member_id)
 {
-    const ag_member *m = ag_network_member(cfg, member_id);
+    const ag_member *m = ag_config_member(cfg, member_id);
     if (!m)
         return false;
     if (ev->host && strcmp(ev->host, member_id) == 0)
@@ -68,7 +68,7 @@ bool ag_network_member_concerned(const ag_config *cfg, const ag_event *ev, const
     return false;
 }
 
-bool ag_network_event_in_category(const ag_event *ev, const char *category_id)
+bool ag_config_event_in_category(const ag_event *ev, const char *category_id)
 {
     for (size_t i = 0; i < ev->n_categories; i++)
         if (strcmp(ev->categories[i], category_id) == 0)
@@ -79,16 +79,16 @@ bool ag_network_event_in_category(const ag_event *ev, const char *category_id)
     return false;
 }
 
-bool ag_network_selector_valid(const ag_config *cfg, const char *sel)
+bool ag_config_selector_valid(const ag_config *cfg, const char *sel)
 {
     if (strcmp(sel, "network") == 0)
         return true;
     if (strncmp(sel, "region:", 7) == 0) {
-        const ag_member *r = ag_network_member(cfg, sel + 7);
+        const ag_member *r = ag_config_member(cfg, sel + 7);
         return r && r->kind == AG_MEMBER_REGION;
     }
     if (strncmp(sel, "kind:", 5) == 0)
         return strcmp(sel + 5, "region") == 0 || strcmp(sel + 5, "province") == 0 ||
                strcmp(sel + 5, "commune") == 0;
-    return ag_network_member(cfg, sel) != NULL;
+    return ag_config_member(cfg, sel) != NULL;
 }

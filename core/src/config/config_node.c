@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ag_cfgnode_free(ag_cfgnode *n)
+void ag_config_node_free(ag_config_node *n)
 {
     if (!n)
         return;
@@ -14,7 +14,7 @@ void ag_cfgnode_free(ag_cfgnode *n)
         return;
     }
     for (size_t i = 0; i < n->n; i++) {
-        ag_cfgnode_free(n->items[i]);
+        ag_config_node_free(n->items[i]);
         if (n->keys)
             free(n->keys[i]);
         if (n->key_locs)
@@ -28,7 +28,7 @@ void ag_cfgnode_free(ag_cfgnode *n)
     free(n);
 }
 
-const ag_cfgnode *ag_cfgnode_get(const ag_cfgnode *n, const char *key)
+const ag_config_node *ag_config_node_get(const ag_config_node *n, const char *key)
 {
     if (!n || n->kind != AG_CFG_MAP)
         return NULL;
@@ -45,7 +45,7 @@ static bool copy_str(char **dst, const char *src)
 }
 
 /* Allocates the arrays for n entries; false on allocation failure. */
-static bool copy_arrays(ag_cfgnode *d, const ag_cfgnode *s)
+static bool copy_arrays(ag_config_node *d, const ag_config_node *s)
 {
     if (s->n == 0)
         return true;
@@ -59,9 +59,9 @@ static bool copy_arrays(ag_cfgnode *d, const ag_cfgnode *s)
     return d->keys && d->key_locs;
 }
 
-static bool copy_entry(ag_cfgnode *d, const ag_cfgnode *s, size_t i)
+static bool copy_entry(ag_config_node *d, const ag_config_node *s, size_t i)
 {
-    d->items[i] = ag_cfgnode_copy(s->items[i]);
+    d->items[i] = ag_config_node_copy(s->items[i]);
     if (!d->items[i])
         return false;
     if (s->kind != AG_CFG_MAP)
@@ -71,9 +71,9 @@ static bool copy_entry(ag_cfgnode *d, const ag_cfgnode *s, size_t i)
     return copy_str(&d->keys[i], s->keys[i]) && copy_str(&d->key_locs[i].file, s->key_locs[i].file);
 }
 
-ag_cfgnode *ag_cfgnode_copy(const ag_cfgnode *s)
+ag_config_node *ag_config_node_copy(const ag_config_node *s)
 {
-    ag_cfgnode *d = calloc(1, sizeof *d);
+    ag_config_node *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
     d->kind = s->kind; /* a copy is malloc'd node by node: no arena */
@@ -88,7 +88,7 @@ ag_cfgnode *ag_cfgnode_copy(const ag_cfgnode *s)
         d->n++;
     }
     if (!ok) {
-        ag_cfgnode_free(d);
+        ag_config_node_free(d);
         return NULL;
     }
     return d;

@@ -11,48 +11,48 @@ static bool valid_plugin_name(const char *s)
 }
 
 /* A null section ("example:") means "no settings": an empty map. */
-static ag_cfgnode *section_copy(const ag_cfgnode *v)
+static ag_config_node *section_copy(const ag_config_node *v)
 {
     if (v->kind == AG_CFG_MAP)
-        return ag_cfgnode_copy(v);
-    ag_cfgnode *m = calloc(1, sizeof *m);
+        return ag_config_node_copy(v);
+    ag_config_node *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
     m->kind = AG_CFG_MAP;
-    m->loc = ag_cfg_loc_copy(&v->loc);
+    m->loc = ag_config_loc_copy(&v->loc);
     return m;
 }
 
-static bool load_one(ag_plugin_conf *p, const ag_cfgnode *load, size_t i, ag_diags *d)
+static bool load_one(ag_plugin_conf *p, const ag_config_node *load, size_t i, ag_diags *d)
 {
     const char *name = load->keys[i];
-    const ag_cfgnode *v = load->items[i];
+    const ag_config_node *v = load->items[i];
     if (!valid_plugin_name(name)) {
-        ag_cfg_err(d, &load->key_locs[i],
-                   "\"%s\" is not a valid plugin name: use lowercase letters a-z, digits, \"-\" "
-                   "and \"_\"",
-                   name);
+        ag_config_err(d, &load->key_locs[i],
+                      "\"%s\" is not a valid plugin name: use lowercase letters a-z, digits, \"-\" "
+                      "and \"_\"",
+                      name);
         return false;
     }
-    if (v->kind != AG_CFG_MAP && !ag_cfg_is_null(v)) {
-        ag_cfg_err(d, &v->loc, "the settings of plugin \"%s\" must be a mapping, found %s", name,
-                   ag_cfg_kind_name(v));
+    if (v->kind != AG_CFG_MAP && !ag_config_is_null(v)) {
+        ag_config_err(d, &v->loc, "the settings of plugin \"%s\" must be a mapping, found %s", name,
+                      ag_config_kind_name(v));
         return false;
     }
     p->name = strdup(name);
     p->section = section_copy(v);
-    p->loc = ag_cfg_loc_copy(&load->key_locs[i]);
+    p->loc = ag_config_loc_copy(&load->key_locs[i]);
     return true;
 }
 
-static void load_list(ag_settings *s, const ag_cfgnode *load, ag_diags *d)
+static void load_list(ag_settings *s, const ag_config_node *load, ag_diags *d)
 {
-    if (ag_cfg_is_null(load))
+    if (ag_config_is_null(load))
         return;
     if (load->kind != AG_CFG_MAP) {
-        ag_cfg_err(d, &load->loc,
-                   "expected plugins.load as a mapping of plugin name to its settings, found %s",
-                   ag_cfg_kind_name(load));
+        ag_config_err(d, &load->loc,
+                      "expected plugins.load as a mapping of plugin name to its settings, found %s",
+                      ag_config_kind_name(load));
         return;
     }
     s->plugins = load->n ? calloc(load->n, sizeof *s->plugins) : NULL;
@@ -63,17 +63,17 @@ static void load_list(ag_settings *s, const ag_cfgnode *load, ag_diags *d)
             s->n_plugins++;
 }
 
-void ag_cfg_load_plugins(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
+void ag_config_load_plugins(ag_settings *s, const ag_config_node *n, ag_diags *d)
 {
     static const char *const keys[] = {"directory", "load", NULL};
-    ag_cfg_check_keys(d, n, keys, "plugins");
-    const ag_cfgnode *dir = ag_cfgnode_get(n, "directory");
+    ag_config_check_keys(d, n, keys, "plugins");
+    const ag_config_node *dir = ag_config_node_get(n, "directory");
     char *path = NULL;
-    if (dir && ag_cfg_string(d, dir, "plugins.directory", &path)) {
+    if (dir && ag_config_string(d, dir, "plugins.directory", &path)) {
         free(s->plugin_dir);
         s->plugin_dir = path;
     }
-    const ag_cfgnode *load = ag_cfgnode_get(n, "load");
+    const ag_config_node *load = ag_config_node_get(n, "load");
     if (load)
         load_list(s, load, d);
 }

@@ -20,22 +20,22 @@ static bool has_date_filter(const struct icalrecurrencetype *r)
 /* Sub-daily rules with date filters make libical step through every hour,
  * minute or second until far in the future when the filters match nothing:
  * seconds of CPU per check. Events never need them. */
-static bool check_shape(const ag_event *ev, const struct icalrecurrencetype *r, const ag_cfgnode *n,
-                        ag_diags *d)
+static bool check_shape(const ag_event *ev, const struct icalrecurrencetype *r,
+                        const ag_config_node *n, ag_diags *d)
 {
     if (r->count == 0 && icaltime_is_null_time(r->until)) {
-        ag_cfg_err(d, &n->loc, "the recurrence rule has no end: add COUNT=… or UNTIL=…");
+        ag_config_err(d, &n->loc, "the recurrence rule has no end: add COUNT=… or UNTIL=…");
         return false;
     }
     if (r->freq < ICAL_DAILY_RECURRENCE && has_date_filter(r)) {
-        ag_cfg_err(d, &n->loc,
-                   "a recurrence more frequent than daily cannot also use BYDAY, "
-                   "BYMONTHDAY, BYYEARDAY, BYWEEKNO or BYMONTH");
+        ag_config_err(d, &n->loc,
+                      "a recurrence more frequent than daily cannot also use BYDAY, "
+                      "BYMONTHDAY, BYYEARDAY, BYWEEKNO or BYMONTH");
         return false;
     }
     if (!icaltime_is_null_time(r->until) && r->until.is_date != ev->start.is_date) {
-        ag_cfg_err(d, &n->loc, "UNTIL must be %s, like the event's start",
-                   ev->start.is_date ? "a date (YYYYMMDD)" : "a date-time (YYYYMMDDTHHMMSS)");
+        ag_config_err(d, &n->loc, "UNTIL must be %s, like the event's start",
+                      ev->start.is_date ? "a date (YYYYMMDD)" : "a date-time (YYYYMMDDTHHMMSS)");
         return false;
     }
     return true;
@@ -47,17 +47,17 @@ static bool past_limit(struct icaltimetype t, struct icaltimetype limit)
 }
 
 /* Walks the instances from the start, as a feed would, within the bounds. */
-static void check_expansion(const ag_event *ev, struct icalrecurrencetype r, const ag_cfgnode *n,
-                            ag_diags *d)
+static void check_expansion(const ag_event *ev, struct icalrecurrencetype r,
+                            const ag_config_node *n, ag_diags *d)
 {
     struct icaltimetype start = ag_tz_ical_local(&ev->start), limit = start, t;
     limit.year += AG_RECUR_MAX_YEARS;
     ag_recur w;
     if (ag_recur_begin(&w, r, start, AG_RECUR_MAX_INSTANCES) < 0) {
-        ag_cfg_err(d, &n->loc,
-                   "the recurrence rule \"%s\" cannot produce any date: check its "
-                   "BY… parts against FREQ",
-                   n->scalar);
+        ag_config_err(d, &n->loc,
+                      "the recurrence rule \"%s\" cannot produce any date: check its "
+                      "BY… parts against FREQ",
+                      n->scalar);
         icalerror_clear_errno();
         return;
     }
@@ -65,21 +65,21 @@ static void check_expansion(const ag_event *ev, struct icalrecurrencetype r, con
     while (!late && ag_recur_next(&w, &t))
         late = past_limit(t, limit);
     if (w.capped)
-        ag_cfg_err(d, &n->loc,
-                   "the recurrence rule gives more than %d dates: lower COUNT "
-                   "or give an earlier UNTIL",
-                   AG_RECUR_MAX_INSTANCES);
+        ag_config_err(d, &n->loc,
+                      "the recurrence rule gives more than %d dates: lower COUNT "
+                      "or give an earlier UNTIL",
+                      AG_RECUR_MAX_INSTANCES);
     else if (late)
-        ag_cfg_err(d, &n->loc,
-                   "the recurrence rule goes on after %04d-%02d-%02d, more than "
-                   "%d years after the start: lower COUNT or give an earlier UNTIL",
-                   limit.year, limit.month, limit.day, AG_RECUR_MAX_YEARS);
+        ag_config_err(d, &n->loc,
+                      "the recurrence rule goes on after %04d-%02d-%02d, more than "
+                      "%d years after the start: lower COUNT or give an earlier UNTIL",
+                      limit.year, limit.month, limit.day, AG_RECUR_MAX_YEARS);
     ag_recur_end(&w);
 }
 
-static void load_rule(ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+static void load_rule(ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
-    if (!ag_cfg_scalar(d, n, "the recurrence rule"))
+    if (!ag_config_scalar(d, n, "the recurrence rule"))
         return;
     const char *s = n->scalar;
     if (strncmp(s, "RRULE:", 6) == 0)
@@ -88,10 +88,10 @@ static void load_rule(ag_event *ev, const ag_cfgnode *n, ag_diags *d)
     struct icalrecurrencetype r = icalrecurrencetype_from_string(s);
     if (r.freq == ICAL_NO_RECURRENCE || icalerrno != ICAL_NO_ERROR) {
         icalerror_clear_errno();
-        ag_cfg_err(d, &n->loc,
-                   "\"%s\" is not a valid recurrence rule: write an RFC 5545 RRULE "
-                   "such as FREQ=WEEKLY;BYDAY=TU;COUNT=10",
-                   n->scalar);
+        ag_config_err(d, &n->loc,
+                      "\"%s\" is not a valid recurrence rule: write an RFC 5545 RRULE "
+                      "such as FREQ=WEEKLY;BYDAY=TU;COUNT=10",
+                      n->scalar);
         return;
     }
     if (!check_shape(ev, &r, n, d))
@@ -102,32 +102,32 @@ static void load_rule(ag_event *ev, const ag_cfgnode *n, ag_diags *d)
         ev->rrule = strdup(s);
 }
 
-static void load_exdates(ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+static void load_exdates(ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
-    if (!ag_cfg_seq(d, n, "except"))
+    if (!ag_config_seq(d, n, "except"))
         return;
     ev->exdates = calloc(n->n + 1, sizeof *ev->exdates);
     for (size_t i = 0; ev->exdates && i < n->n; i++) {
         ag_datetime t;
-        if (!ag_cfg_datetime(d, n->items[i], "exception date", &t))
+        if (!ag_config_datetime(d, n->items[i], "exception date", &t))
             continue;
         if (t.is_date != ev->start.is_date)
-            ag_cfg_err(d, &n->items[i]->loc, "an exception must be %s, like the event's start",
-                       ev->start.is_date ? "a date" : "a date-time");
+            ag_config_err(d, &n->items[i]->loc, "an exception must be %s, like the event's start",
+                          ev->start.is_date ? "a date" : "a date-time");
         else
             ev->exdates[ev->n_exdates++] = t;
     }
 }
 
-void ag_cfg_load_recurrence(ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+void ag_config_load_recurrence(ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
     static const char *const keys[] = {"rule", "except", NULL};
-    if (!ag_cfg_check_keys(d, n, keys, "recurrence") && n->kind != AG_CFG_MAP)
+    if (!ag_config_check_keys(d, n, keys, "recurrence") && n->kind != AG_CFG_MAP)
         return;
-    const ag_cfgnode *rule = ag_cfg_require(d, n, "rule", "recurrence");
+    const ag_config_node *rule = ag_config_require(d, n, "rule", "recurrence");
     if (rule)
         load_rule(ev, rule, d);
-    const ag_cfgnode *except = ag_cfgnode_get(n, "except");
+    const ag_config_node *except = ag_config_node_get(n, "except");
     if (except)
         load_exdates(ev, except, d);
 }

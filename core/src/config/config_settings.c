@@ -30,7 +30,7 @@ static void set_defaults(ag_settings *s)
     s->idle_timeout_ms = 60000;
     s->metrics_loopback = true;
     s->plugin_dir = strdup(AGENDAD_PLUGIN_DIR);
-    ag_cfg_reminder_defaults(&s->reminders);
+    ag_config_reminder_defaults(&s->reminders);
 }
 
 static void replace(char **dst, char *value)
@@ -73,24 +73,24 @@ static bool split_listen(const char *s, char **host, int *port)
     return *host != NULL;
 }
 
-static void load_listen(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
+static void load_listen(ag_settings *s, const ag_config_node *n, ag_diags *d)
 {
     char *host;
     int port;
-    if (!ag_cfg_scalar(d, n, "listen"))
+    if (!ag_config_scalar(d, n, "listen"))
         return;
     if (!split_listen(n->scalar, &host, &port)) {
-        ag_cfg_err(d, &n->loc,
-                   "\"%s\" is not a valid listen address: write host:port with a port from 0 "
-                   "to 65535, e.g. 127.0.0.1:8080 or [::1]:8080",
-                   n->scalar);
+        ag_config_err(d, &n->loc,
+                      "\"%s\" is not a valid listen address: write host:port with a port from 0 "
+                      "to 65535, e.g. 127.0.0.1:8080 or [::1]:8080",
+                      n->scalar);
         return;
     }
     replace(&s->listen_host, host);
     s->listen_port = port;
 }
 
-static void load_base_url(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
+static void load_base_url(ag_settings *s, const ag_config_node *n, ag_diags *d)
 {
     if (!n) {
         bool v6 = strchr(s->listen_host, ':') != NULL;
@@ -100,10 +100,10 @@ static void load_base_url(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
         s->base_url = strdup(buf);
         return;
     }
-    if (!ag_cfg_scalar(d, n, "base_url"))
+    if (!ag_config_scalar(d, n, "base_url"))
         return;
     if (strncmp(n->scalar, "http://", 7) != 0 && strncmp(n->scalar, "https://", 8) != 0) {
-        ag_cfg_err(d, &n->loc, "base_url \"%s\" must start with http:// or https://", n->scalar);
+        ag_config_err(d, &n->loc, "base_url \"%s\" must start with http:// or https://", n->scalar);
         return;
     }
     s->base_url = strdup(n->scalar);
@@ -112,44 +112,45 @@ static void load_base_url(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
         s->base_url[--len] = '\0';
 }
 
-static void load_timezone(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
+static void load_timezone(ag_settings *s, const ag_config_node *n, ag_diags *d)
 {
-    if (!ag_cfg_scalar(d, n, "timezone"))
+    if (!ag_config_scalar(d, n, "timezone"))
         return;
     if (!ag_tz_known(n->scalar)) {
-        ag_cfg_err(d, &n->loc, "unknown time zone \"%s\" (expected a name like Africa/Casablanca)",
-                   n->scalar);
+        ag_config_err(d, &n->loc,
+                      "unknown time zone \"%s\" (expected a name like Africa/Casablanca)",
+                      n->scalar);
         return;
     }
     replace(&s->default_tz, strdup(n->scalar));
 }
 
-static void load_language(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
+static void load_language(ag_settings *s, const ag_config_node *n, ag_diags *d)
 {
     static const char *const langs[] = {"ar", "fr", NULL};
     int i;
-    if (ag_cfg_choice(d, n, "language", langs, &i))
+    if (ag_config_choice(d, n, "language", langs, &i))
         replace(&s->default_lang, strdup(langs[i]));
 }
 
-static void load_network(ag_settings *s, const ag_cfgnode *n, ag_diags *d)
+static void load_network(ag_settings *s, const ag_config_node *n, ag_diags *d)
 {
     static const char *const keys[] = {"name", "description", NULL};
-    ag_cfg_check_keys(d, n, keys, "network");
-    const ag_cfgnode *v = ag_cfgnode_get(n, "name");
+    ag_config_check_keys(d, n, keys, "network");
+    const ag_config_node *v = ag_config_node_get(n, "name");
     ag_text t = {0};
-    if (v && ag_cfg_text(d, v, "the network's name", &t)) {
+    if (v && ag_config_text(d, v, "the network's name", &t)) {
         ag_text_free(&s->network_name);
         s->network_name = t;
     }
-    v = ag_cfgnode_get(n, "description");
+    v = ag_config_node_get(n, "description");
     if (v)
-        ag_cfg_text(d, v, "the network's description", &s->network_description);
+        ag_config_text(d, v, "the network's description", &s->network_description);
 }
 
-typedef void (*section_loader)(ag_settings *s, const ag_cfgnode *n, ag_diags *d);
+typedef void (*section_loader)(ag_settings *s, const ag_config_node *n, ag_diags *d);
 
-void ag_cfg_load_settings(ag_config *cfg, const ag_cfgnode *root, ag_diags *d)
+void ag_config_load_settings(ag_config *cfg, const ag_config_node *root, ag_diags *d)
 {
     static const char *const keys[] = {"listen",     "state",   "base_url",  "timezone",
                                        "language",   "network", "feeds",     "http",
@@ -158,22 +159,26 @@ void ag_cfg_load_settings(ag_config *cfg, const ag_cfgnode *root, ag_diags *d)
         const char *key;
         section_loader load;
     } sections[] = {
-        {"listen", load_listen},          {"timezone", load_timezone},
-        {"language", load_language},      {"network", load_network},
-        {"feeds", ag_cfg_load_feeds},     {"http", ag_cfg_load_http},
-        {"plugins", ag_cfg_load_plugins}, {"reminders", ag_cfg_load_reminders},
+        {"listen", load_listen},
+        {"timezone", load_timezone},
+        {"language", load_language},
+        {"network", load_network},
+        {"feeds", ag_config_load_feeds},
+        {"http", ag_config_load_http},
+        {"plugins", ag_config_load_plugins},
+        {"reminders", ag_config_load_reminders},
     };
     ag_settings *s = &cfg->settings;
     set_defaults(s);
-    ag_cfg_check_keys(d, root, keys, "agendad.yaml");
+    ag_config_check_keys(d, root, keys, "agendad.yaml");
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
-        const ag_cfgnode *n = ag_cfgnode_get(root, sections[i].key);
+        const ag_config_node *n = ag_config_node_get(root, sections[i].key);
         if (n)
             sections[i].load(s, n, d);
     }
-    const ag_cfgnode *state = ag_cfgnode_get(root, "state");
+    const ag_config_node *state = ag_config_node_get(root, "state");
     char *path = NULL;
-    if (state && ag_cfg_string(d, state, "state", &path))
+    if (state && ag_config_string(d, state, "state", &path))
         replace(&s->state_path, path);
-    load_base_url(s, ag_cfgnode_get(root, "base_url"), d);
+    load_base_url(s, ag_config_node_get(root, "base_url"), d);
 }

@@ -28,8 +28,8 @@ static void format_span(const ag_datetime *day, const ag_datetime *a, const ag_d
                         char *buf, size_t size)
 {
     char sa[32], sb[32];
-    ag_cfg_format_dt(a, sa, sizeof sa);
-    ag_cfg_format_dt(b, sb, sizeof sb);
+    ag_config_format_dt(a, sa, sizeof sa);
+    ag_config_format_dt(b, sb, sizeof sb);
     bool short_a = same_day(a, day) && same_day(b, day);
     bool short_b = same_day(a, b);
     snprintf(buf, size, "%s–%s", short_a ? sa + 11 : sa, short_b ? sb + 11 : sb);
@@ -38,8 +38,8 @@ static void format_span(const ag_datetime *day, const ag_datetime *a, const ag_d
 static void format_event(const ag_event *ev, char *buf, size_t size)
 {
     char a[32], b[32];
-    ag_cfg_format_dt(&ev->start, a, sizeof a);
-    ag_cfg_format_dt(&ev->end, b, sizeof b);
+    ag_config_format_dt(&ev->start, a, sizeof a);
+    ag_config_format_dt(&ev->end, b, sizeof b);
     if (ev->start.is_date && same_day(&ev->start, &ev->end))
         snprintf(buf, size, "%s, all day", a);
     else if (ev->start.is_date)
@@ -55,29 +55,29 @@ static const char *slot_name(const ag_slot *s)
 }
 
 /* "HH:MM" on the event's first day, or a full date-time. */
-static bool slot_time(const ag_event *ev, const ag_cfgnode *n, const char *what, ag_datetime *out,
-                      ag_diags *d)
+static bool slot_time(const ag_event *ev, const ag_config_node *n, const char *what,
+                      ag_datetime *out, ag_diags *d)
 {
-    if (!ag_cfg_scalar(d, n, what))
+    if (!ag_config_scalar(d, n, what))
         return false;
     ag_datetime t = ev->start;
     t.is_date = false;
-    int r = ag_cfg_parse_clock(n->scalar, &t.hour, &t.minute, &t.second);
+    int r = ag_config_parse_clock(n->scalar, &t.hour, &t.minute, &t.second);
     if (r > 0) {
-        ag_cfg_err(d, &n->loc, "\"%s\" is not a real time of day", n->scalar);
+        ag_config_err(d, &n->loc, "\"%s\" is not a real time of day", n->scalar);
         return false;
     }
-    if (r < 0 && !ag_cfg_datetime(d, n, what, &t))
+    if (r < 0 && !ag_config_datetime(d, n, what, &t))
         return false;
     if (t.is_date) {
-        ag_cfg_err(d, &n->loc, "an agenda time is HH:MM or a full date-time, not a date alone");
+        ag_config_err(d, &n->loc, "an agenda time is HH:MM or a full date-time, not a date alone");
         return false;
     }
     *out = t;
     return true;
 }
 
-static void check_inside(const ag_event *ev, const ag_slot *s, const ag_cfgnode *n, ag_diags *d)
+static void check_inside(const ag_event *ev, const ag_slot *s, const ag_config_node *n, ag_diags *d)
 {
     ag_datetime from, to;
     event_span(ev, &from, &to);
@@ -86,21 +86,21 @@ static void check_inside(const ag_event *ev, const ag_slot *s, const ag_cfgnode 
     char span[96], evspan[96];
     format_span(&from, &s->start, &s->end, span, sizeof span);
     format_event(ev, evspan, sizeof evspan);
-    ag_cfg_err(d, &n->loc, "agenda item \"%s\" (%s) is outside its event (%s)", slot_name(s), span,
-               evspan);
+    ag_config_err(d, &n->loc, "agenda item \"%s\" (%s) is outside its event (%s)", slot_name(s),
+                  span, evspan);
 }
 
-static bool load_slot_times(const ag_event *ev, ag_slot *s, const ag_cfgnode *n, ag_diags *d)
+static bool load_slot_times(const ag_event *ev, ag_slot *s, const ag_config_node *n, ag_diags *d)
 {
-    const ag_cfgnode *start = ag_cfgnode_get(n, "start");
-    const ag_cfgnode *end = ag_cfgnode_get(n, "end");
+    const ag_config_node *start = ag_config_node_get(n, "start");
+    const ag_config_node *end = ag_config_node_get(n, "end");
     if (!start && !end)
         return true;
     if (!start || !end) {
-        ag_cfg_err(d, &(start ? start : end)->loc,
-                   "this agenda item has %s: give both start "
-                   "and end, or neither for an untimed item",
-                   start ? "a start but no end" : "an end but no start");
+        ag_config_err(d, &(start ? start : end)->loc,
+                      "this agenda item has %s: give both start "
+                      "and end, or neither for an untimed item",
+                      start ? "a start but no end" : "an end but no start");
         return false;
     }
     bool start_ok = slot_time(ev, start, "start", &s->start, d);
@@ -111,31 +111,31 @@ static bool load_slot_times(const ag_event *ev, ag_slot *s, const ag_cfgnode *n,
     if (ag_datetime_cmp(&s->end, &s->start) <= 0) {
         char span[96];
         format_span(&ev->start, &s->start, &s->end, span, sizeof span);
-        ag_cfg_err(d, &end->loc, "agenda item \"%s\" (%s) ends before it starts", slot_name(s),
-                   span);
+        ag_config_err(d, &end->loc, "agenda item \"%s\" (%s) ends before it starts", slot_name(s),
+                      span);
         return false;
     }
     check_inside(ev, s, n, d);
     return true;
 }
 
-static bool load_slot(const ag_config *cfg, const ag_event *ev, ag_slot *s, const ag_cfgnode *n,
+static bool load_slot(const ag_config *cfg, const ag_event *ev, ag_slot *s, const ag_config_node *n,
                       ag_diags *d)
 {
     static const char *const keys[] = {"start", "end", "title", "kind", "axis", NULL};
     size_t before = d->n;
-    if (!ag_cfg_check_keys(d, n, keys, "agenda item") && n->kind != AG_CFG_MAP)
+    if (!ag_config_check_keys(d, n, keys, "agenda item") && n->kind != AG_CFG_MAP)
         return false;
-    s->loc = ag_cfg_loc_copy(&n->loc);
-    const ag_cfgnode *v = ag_cfg_require(d, n, "title", "this agenda item");
+    s->loc = ag_config_loc_copy(&n->loc);
+    const ag_config_node *v = ag_config_require(d, n, "title", "this agenda item");
     if (v)
-        ag_cfg_text(d, v, "the agenda item's title", &s->title);
+        ag_config_text(d, v, "the agenda item's title", &s->title);
     int k = 0;
-    v = ag_cfgnode_get(n, "kind");
-    if (!v || ag_cfg_choice(d, v, "agenda item kind", ag_slot_kinds, &k))
-        s->kind = strdup(v ? ag_slot_kinds[k] : "other");
-    if ((v = ag_cfgnode_get(n, "axis")) && ag_cfg_string(d, v, "axis", &s->axis))
-        ag_cfg_check_category(cfg, v, d);
+    v = ag_config_node_get(n, "kind");
+    if (!v || ag_config_choice(d, v, "agenda item kind", ag_config_slot_kinds, &k))
+        s->kind = strdup(v ? ag_config_slot_kinds[k] : "other");
+    if ((v = ag_config_node_get(n, "axis")) && ag_config_string(d, v, "axis", &s->axis))
+        ag_config_check_category(cfg, v, d);
     load_slot_times(ev, s, n, d);
     return d->n == before;
 }
@@ -166,16 +166,16 @@ static void check_overlaps(const ag_event *ev, ag_diags *d)
             char sa[96], sb[96];
             format_span(&ev->start, &a->start, &a->end, sa, sizeof sa);
             format_span(&ev->start, &b->start, &b->end, sb, sizeof sb);
-            ag_cfg_err(d, &b->loc, "agenda item \"%s\" (%s) overlaps \"%s\" (%s) at line %d",
-                       slot_name(b), sb, slot_name(a), sa, a->loc.line);
+            ag_config_err(d, &b->loc, "agenda item \"%s\" (%s) overlaps \"%s\" (%s) at line %d",
+                          slot_name(b), sb, slot_name(a), sa, a->loc.line);
             break;
         }
     }
 }
 
-void ag_cfg_load_slots(const ag_config *cfg, ag_event *ev, const ag_cfgnode *n, ag_diags *d)
+void ag_config_load_slots(const ag_config *cfg, ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
-    if (!ag_cfg_seq(d, n, "agenda"))
+    if (!ag_config_seq(d, n, "agenda"))
         return;
     ev->slots = calloc(n->n + 1, sizeof *ev->slots);
     for (size_t i = 0; ev->slots && i < n->n; i++) {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const ag_slot_kinds[] = {
+const char *const ag_config_slot_kinds[] = {
     "session", "workshop", "break",        "meal",     "reception", "opening",
     "closing", "talk",     "presentation", "training", "other",     NULL,
 };
@@ -35,7 +35,7 @@ static int days_in_month(int y, int m)
     return m == 2 && leap(y) ? 29 : dim[m - 1];
 }
 
-int ag_cfg_parse_clock(const char *s, int *h, int *m, int *sec)
+int ag_config_parse_clock(const char *s, int *h, int *m, int *sec)
 {
     *sec = 0;
     if (!digits(s, 2, h) || s[2] != ':' || !digits(s + 3, 2, m))
@@ -64,7 +64,7 @@ static ag_dt_result parse_time_part(const char *s, ag_datetime *out)
         return AG_DT_SYNTAX;
     memcpy(clock, s, len);
     clock[len] = '\0';
-    int r = ag_cfg_parse_clock(clock, &out->hour, &out->minute, &out->second);
+    int r = ag_config_parse_clock(clock, &out->hour, &out->minute, &out->second);
     if (r < 0)
         return AG_DT_SYNTAX;
     if (s[len] && !is_zone(s + len))
@@ -74,7 +74,7 @@ static ag_dt_result parse_time_part(const char *s, ag_datetime *out)
     return r ? AG_DT_BAD_TIME : AG_DT_OK;
 }
 
-ag_dt_result ag_cfg_parse_datetime(const char *s, ag_datetime *out)
+ag_dt_result ag_config_parse_datetime(const char *s, ag_datetime *out)
 {
     ag_datetime t = {0};
     if (!digits(s, 4, &t.year) || s[4] != '-' || !digits(s + 5, 2, &t.month) || s[7] != '-' ||
@@ -94,9 +94,9 @@ ag_dt_result ag_cfg_parse_datetime(const char *s, ag_datetime *out)
     return r;
 }
 
-int ag_parse_datetime(const char *s, ag_datetime *out)
+int ag_config_datetime_parse(const char *s, ag_datetime *out)
 {
-    return ag_cfg_parse_datetime(s, out) == AG_DT_OK ? 0 : -1;
+    return ag_config_parse_datetime(s, out) == AG_DT_OK ? 0 : -1;
 }
 
 static int64_t unit_seconds(char u)
@@ -118,7 +118,7 @@ static int64_t unit_seconds(char u)
 }
 
 /* Units must come largest first, each once ("1d12h", not "12h1d"). */
-int ag_parse_duration(const char *s, int64_t *seconds)
+int ag_config_duration_parse(const char *s, int64_t *seconds)
 {
     int64_t total = 0, last_unit = INT64_MAX;
     if (!*s)
@@ -141,12 +141,12 @@ int ag_parse_duration(const char *s, int64_t *seconds)
     return 0;
 }
 
-bool ag_cfg_valid_id(const char *s)
+bool ag_config_valid_id(const char *s)
 {
     return *s && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(s);
 }
 
-bool ag_cfg_valid_uid(const char *s)
+bool ag_config_valid_uid(const char *s)
 {
     static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-";
     return *s && strspn(s, ok) == strlen(s);
@@ -178,7 +178,7 @@ static size_t edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
-const char *ag_cfg_suggest(const char *word, const char *const *cands, size_t n)
+const char *ag_config_suggest(const char *word, const char *const *cands, size_t n)
 {
     size_t lw = strlen(word);
     if (lw > SUGGEST_MAX)
@@ -197,7 +197,7 @@ const char *ag_cfg_suggest(const char *word, const char *const *cands, size_t n)
     return best;
 }
 
-void ag_cfg_format_dt(const ag_datetime *t, char *buf, size_t size)
+void ag_config_format_dt(const ag_datetime *t, char *buf, size_t size)
 {
     if (t->is_date)
         snprintf(buf, size, "%04d-%02d-%02d", t->year, t->month, t->day);

@@ -1,4 +1,4 @@
-/* libyaml's event stream → ag_cfgnode tree, with a location on every node
+/* libyaml's event stream → ag_config_node tree, with a location on every node
  * and key. Anchors and aliases are refused outright: the schema never needs
  * them, and refusing them is the simplest defence against alias bombs. */
 #include "arena.h"
@@ -18,7 +18,7 @@
 typedef struct {
     char *key;
     ag_loc key_loc;
-    ag_cfgnode *item;
+    ag_config_node *item;
 } entry;
 
 typedef struct {
@@ -73,9 +73,9 @@ static void report_reader_error(reader *r)
     ag_loc l = offset_loc(r, r->parser.problem_offset);
     const char *p = r->parser.problem ? r->parser.problem : "unreadable input";
     if (strstr(p, "UTF-8") || strstr(p, "Unicode"))
-        ag_cfg_err(r->d, &l, "this file is not valid UTF-8 text (%s): save it as UTF-8", p);
+        ag_config_err(r->d, &l, "this file is not valid UTF-8 text (%s): save it as UTF-8", p);
     else
-        ag_cfg_err(r->d, &l, "this file cannot be read as text (%s)", p);
+        ag_config_err(r->d, &l, "this file cannot be read as text (%s)", p);
 }
 
 static void report_syntax_error(reader *r)
@@ -86,10 +86,10 @@ static void report_syntax_error(reader *r)
     if (byte_at(r, r->parser.problem_mark) == '\t')
         hint = " (a tab: YAML is indented with spaces, never tabs)";
     if (r->parser.context)
-        ag_cfg_err(r->d, &l, "YAML syntax error: %s%s, %s that starts at line %d", p, hint,
-                   r->parser.context, (int)r->parser.context_mark.line + 1);
+        ag_config_err(r->d, &l, "YAML syntax error: %s%s, %s that starts at line %d", p, hint,
+                      r->parser.context, (int)r->parser.context_mark.line + 1);
     else
-        ag_cfg_err(r->d, &l, "YAML syntax error: %s%s", p, hint);
+        ag_config_err(r->d, &l, "YAML syntax error: %s%s", p, hint);
 }
 
 static bool next_event(reader *r, yaml_event_t *ev)
@@ -99,15 +99,15 @@ static bool next_event(reader *r, yaml_event_t *ev)
     if (r->parser.error == YAML_READER_ERROR)
         report_reader_error(r);
     else if (r->parser.error == YAML_MEMORY_ERROR)
-        ag_cfg_err(r->d, &(ag_loc){(char *)r->path, 0, 0}, "out of memory reading this file");
+        ag_config_err(r->d, &(ag_loc){(char *)r->path, 0, 0}, "out of memory reading this file");
     else
         report_syntax_error(r);
     return false;
 }
 
-static ag_cfgnode *node_new(reader *r, ag_cfg_kind kind, yaml_mark_t m)
+static ag_config_node *node_new(reader *r, ag_cfg_kind kind, yaml_mark_t m)
 {
-    ag_cfgnode *n = ag_arena_alloc(r->arena, sizeof *n);
+    ag_config_node *n = ag_arena_alloc(r->arena, sizeof *n);
     if (!n)
         return NULL;
     n->kind = kind;
@@ -120,24 +120,25 @@ static bool refuse_anchor(reader *r, const yaml_event_t *ev, const yaml_char_t *
     if (!anchor)
         return false;
     ag_loc l = mark_loc(r, ev->start_mark);
-    ag_cfg_err(r->d, &l, "anchors (&%s) are not allowed here: write the value out in full",
-               (const char *)anchor);
+    ag_config_err(r->d, &l, "anchors (&%s) are not allowed here: write the value out in full",
+                  (const char *)anchor);
     return true;
 }
 
-static void check_scalar_text(reader *r, const ag_cfgnode *n, size_t len)
+static void check_scalar_text(reader *r, const ag_config_node *n, size_t len)
 {
     if (memchr(n->scalar, '\0', len))
-        ag_cfg_err(r->d, &n->loc, "this value contains a NUL character (\\0), which is not text");
+        ag_config_err(r->d, &n->loc,
+                      "this value contains a NUL character (\\0), which is not text");
     else if (!ag_utf8_valid(n->scalar, len))
-        ag_cfg_err(r->d, &n->loc, "this value is not valid UTF-8 text");
+        ag_config_err(r->d, &n->loc, "this value is not valid UTF-8 text");
 }
 
-static ag_cfgnode *read_scalar(reader *r, const yaml_event_t *ev)
+static ag_config_node *read_scalar(reader *r, const yaml_event_t *ev)
 {
     if (refuse_anchor(r, ev, ev->data.scalar.anchor))
         return NULL;
-    ag_cfgnode *n = node_new(r, AG_CFG_SCALAR, ev->start_mark);
+    ag_config_node *n = node_new(r, AG_CFG_SCALAR, ev->start_mark);
     if (!n)
         return NULL;
     size_t len = ev->data.scalar.length;
@@ -148,9 +149,9 @@ static ag_cfgnode *read_scalar(reader *r, const yaml_event_t *ev)
     return n;
 }
 
-static ag_cfgnode *read_node(reader *r, yaml_event_t *ev, int depth);
+static ag_config_node *read_node(reader *r, yaml_event_t *ev, int depth);
 
-static bool push(reader *r, char *key, ag_loc key_loc, ag_cfgnode *item)
+static bool push(reader *r, char *key, ag_loc key_loc, ag_config_node *item)
 {
     if (r->top == r->cap) {
         size_t c = r->cap ? r->cap * 2 : 256;
@@ -167,7 +168,7 @@ static bool push(reader *r, char *key, ag_loc key_loc, ag_cfgnode *item)
 /* Moves the entries a collection pushed from base up into exact-size arrays
  * of its node: the stack is shared by nesting levels, so sizes are known
  * only once a collection ends. */
-static bool pop_into(reader *r, ag_cfgnode *n, size_t base)
+static bool pop_into(reader *r, ag_config_node *n, size_t base)
 {
     n->n = r->top - base;
     if (n->n == 0)
@@ -205,13 +206,13 @@ static bool next_item(reader *r, yaml_event_t *ev, yaml_event_type_t end, bool *
     return false;
 }
 
-static bool read_seq(reader *r, ag_cfgnode *seq, int depth)
+static bool read_seq(reader *r, ag_config_node *seq, int depth)
 {
     size_t base = r->top;
     yaml_event_t ev;
     bool failed = false;
     while (next_item(r, &ev, YAML_SEQUENCE_END_EVENT, &failed)) {
-        ag_cfgnode *item = read_node(r, &ev, depth + 1);
+        ag_config_node *item = read_node(r, &ev, depth + 1);
         if (!item || !push(r, NULL, (ag_loc){0}, item))
             return false;
     }
@@ -224,9 +225,9 @@ static const char *key_text(reader *r, const yaml_event_t *ev)
         return (const char *)ev->data.scalar.value;
     ag_loc l = mark_loc(r, ev->start_mark);
     if (ev->type == YAML_ALIAS_EVENT || ev->type == YAML_SCALAR_EVENT)
-        ag_cfg_err(r->d, &l, "anchors and aliases (&, *) are not allowed here");
+        ag_config_err(r->d, &l, "anchors and aliases (&, *) are not allowed here");
     else
-        ag_cfg_err(r->d, &l, "a key must be a plain word, not a list or a mapping");
+        ag_config_err(r->d, &l, "a key must be a plain word, not a list or a mapping");
     return NULL;
 }
 
@@ -239,29 +240,29 @@ static bool is_duplicate(reader *r, size_t base, const char *key, yaml_mark_t m)
         if (strcmp(r->stack[i].key, key) != 0)
             continue;
         ag_loc l = mark_loc(r, m);
-        ag_cfg_err(r->d, &l, "the key \"%s\" is given twice (first at line %d, column %d)", key,
-                   r->stack[i].key_loc.line, r->stack[i].key_loc.col);
+        ag_config_err(r->d, &l, "the key \"%s\" is given twice (first at line %d, column %d)", key,
+                      r->stack[i].key_loc.line, r->stack[i].key_loc.col);
         return true;
     }
     return false;
 }
 
-static bool too_many_keys(reader *r, const ag_cfgnode *map, size_t base)
+static bool too_many_keys(reader *r, const ag_config_node *map, size_t base)
 {
     if (r->top - base < MAX_MAP_KEYS)
         return false;
-    ag_cfg_err(r->d, &map->loc, "this mapping has more than %d keys", MAX_MAP_KEYS);
+    ag_config_err(r->d, &map->loc, "this mapping has more than %d keys", MAX_MAP_KEYS);
     return true;
 }
 
-static bool read_entry(reader *r, ag_cfgnode *map, size_t base, yaml_event_t *kev, int depth)
+static bool read_entry(reader *r, ag_config_node *map, size_t base, yaml_event_t *kev, int depth)
 {
     const char *key = key_text(r, kev);
     yaml_event_t vev;
     if (!key || too_many_keys(r, map, base) || !next_event(r, &vev))
         return false;
     bool dup = is_duplicate(r, base, key, kev->start_mark);
-    ag_cfgnode *value = read_node(r, &vev, depth + 1);
+    ag_config_node *value = read_node(r, &vev, depth + 1);
     if (!value)
         return false;
     if (dup)
@@ -270,7 +271,7 @@ static bool read_entry(reader *r, ag_cfgnode *map, size_t base, yaml_event_t *ke
     return k && push(r, k, mark_loc(r, kev->start_mark), value);
 }
 
-static bool read_map(reader *r, ag_cfgnode *map, int depth)
+static bool read_map(reader *r, ag_config_node *map, int depth)
 {
     size_t base = r->top;
     yaml_event_t kev;
@@ -284,7 +285,7 @@ static bool read_map(reader *r, ag_cfgnode *map, int depth)
     return !failed && pop_into(r, map, base);
 }
 
-static ag_cfgnode *read_collection(reader *r, const yaml_event_t *ev, int depth)
+static ag_config_node *read_collection(reader *r, const yaml_event_t *ev, int depth)
 {
     bool is_map = ev->type == YAML_MAPPING_START_EVENT;
     const yaml_char_t *anchor =
@@ -293,28 +294,28 @@ static ag_cfgnode *read_collection(reader *r, const yaml_event_t *ev, int depth)
         return NULL;
     if (depth > AG_CFG_MAX_DEPTH) {
         ag_loc l = mark_loc(r, ev->start_mark);
-        ag_cfg_err(r->d, &l, "lists and mappings are nested more than %d levels deep",
-                   AG_CFG_MAX_DEPTH);
+        ag_config_err(r->d, &l, "lists and mappings are nested more than %d levels deep",
+                      AG_CFG_MAX_DEPTH);
         return NULL;
     }
-    ag_cfgnode *n = node_new(r, is_map ? AG_CFG_MAP : AG_CFG_SEQ, ev->start_mark);
+    ag_config_node *n = node_new(r, is_map ? AG_CFG_MAP : AG_CFG_SEQ, ev->start_mark);
     if (n && !(is_map ? read_map(r, n, depth) : read_seq(r, n, depth)))
         return NULL;
     return n;
 }
 
 /* Consumes ev. */
-static ag_cfgnode *read_node(reader *r, yaml_event_t *ev, int depth)
+static ag_config_node *read_node(reader *r, yaml_event_t *ev, int depth)
 {
-    ag_cfgnode *n = NULL;
+    ag_config_node *n = NULL;
     if (ev->type == YAML_SCALAR_EVENT) {
         n = read_scalar(r, ev);
     } else if (ev->type == YAML_MAPPING_START_EVENT || ev->type == YAML_SEQUENCE_START_EVENT) {
         n = read_collection(r, ev, depth);
     } else {
         ag_loc l = mark_loc(r, ev->start_mark);
-        ag_cfg_err(r->d, &l, "aliases (*%s) are not allowed: write the value out in full",
-                   ev->type == YAML_ALIAS_EVENT ? (const char *)ev->data.alias.anchor : "");
+        ag_config_err(r->d, &l, "aliases (*%s) are not allowed: write the value out in full",
+                      ev->type == YAML_ALIAS_EVENT ? (const char *)ev->data.alias.anchor : "");
     }
     yaml_event_delete(ev);
     return n;
@@ -328,7 +329,7 @@ static bool expect(reader *r, yaml_event_type_t type)
     bool ok = ev.type == type;
     if (!ok && ev.type == YAML_DOCUMENT_START_EVENT) {
         ag_loc l = mark_loc(r, ev.start_mark);
-        ag_cfg_err(r->d, &l, "a file holds one YAML document: remove this second one");
+        ag_config_err(r->d, &l, "a file holds one YAML document: remove this second one");
     }
     yaml_event_delete(&ev);
     return ok;
@@ -336,13 +337,13 @@ static bool expect(reader *r, yaml_event_type_t type)
 
 /* stream-start, document-start, root, document-end, stream-end. An empty
  * stream is an empty scalar. */
-static ag_cfgnode *read_stream(reader *r)
+static ag_config_node *read_stream(reader *r)
 {
     yaml_event_t ev;
     if (!expect(r, YAML_STREAM_START_EVENT) || !next_event(r, &ev))
         return NULL;
     if (ev.type == YAML_STREAM_END_EVENT) {
-        ag_cfgnode *n = node_new(r, AG_CFG_SCALAR, ev.start_mark);
+        ag_config_node *n = node_new(r, AG_CFG_SCALAR, ev.start_mark);
         yaml_event_delete(&ev);
         if (n && !(n->scalar = ag_arena_strndup(r->arena, "", 0)))
             return NULL;
@@ -351,7 +352,7 @@ static ag_cfgnode *read_stream(reader *r)
     yaml_event_delete(&ev);
     if (!next_event(r, &ev))
         return NULL;
-    ag_cfgnode *root = read_node(r, &ev, 0);
+    ag_config_node *root = read_node(r, &ev, 0);
     if (root && (!expect(r, YAML_DOCUMENT_END_EVENT) || !expect(r, YAML_STREAM_END_EVENT)))
         return NULL;
     return root;
@@ -386,14 +387,15 @@ static unsigned char *slurp(const char *path, size_t *len, ag_diags *d)
     ag_loc l = {(char *)path, 0, 0};
     FILE *f = fopen(path, "rb");
     if (!f) {
-        ag_cfg_err(d, &l, "cannot open this file: %s", strerror(errno));
+        ag_config_err(d, &l, "cannot open this file: %s", strerror(errno));
         return NULL;
     }
     unsigned char *buf = read_all(f, len);
     bool bad = !buf || ferror(f) || *len > AG_CFG_MAX_FILE_BYTES;
     if (bad)
-        ag_cfg_err(d, &l, "%s",
-                   !buf || ferror(f) ? "cannot read this file" : "this file is larger than 4 MiB");
+        ag_config_err(d, &l, "%s",
+                      !buf || ferror(f) ? "cannot read this file"
+                                        : "this file is larger than 4 MiB");
     fclose(f);
     if (bad) {
         free(buf);
@@ -402,7 +404,7 @@ static unsigned char *slurp(const char *path, size_t *len, ag_diags *d)
     return buf;
 }
 
-bool ag_cfg_hash_file(ag_config_hash *h, const char *path, const char *name)
+bool ag_config_hash_file(ag_config_hash *h, const char *path, const char *name)
 {
     ag_diags scratch = {0};
     size_t len;
@@ -410,29 +412,29 @@ bool ag_cfg_hash_file(ag_config_hash *h, const char *path, const char *name)
     ag_diags_free(&scratch);
     if (!buf)
         return false;
-    ag_cfg_hash_add(h, name, buf, len);
+    ag_config_hash_add(h, name, buf, len);
     free(buf);
     return true;
 }
 
-ag_cfgnode *ag_cfg_read_file(const char *path, ag_diags *d)
+ag_config_node *ag_config_read_file(const char *path, ag_diags *d)
 {
-    return ag_cfg_read_file_hashed(path, d, NULL, NULL);
+    return ag_config_read_file_hashed(path, d, NULL, NULL);
 }
 
-ag_cfgnode *ag_cfg_read_file_hashed(const char *path, ag_diags *d, ag_config_hash *h,
-                                    const char *name)
+ag_config_node *ag_config_read_file_hashed(const char *path, ag_diags *d, ag_config_hash *h,
+                                           const char *name)
 {
     reader r = {.path = path, .d = d};
     unsigned char *buf = slurp(path, &r.len, d);
     if (!buf)
         return NULL;
     if (h)
-        ag_cfg_hash_add(h, name, buf, r.len);
+        ag_config_hash_add(h, name, buf, r.len);
     r.arena = ag_arena_new();
     r.file = r.arena ? ag_arena_strndup(r.arena, path, strlen(path)) : NULL;
     if (!r.file) {
-        ag_cfg_err(d, &(ag_loc){(char *)path, 0, 0}, "out of memory reading this file");
+        ag_config_err(d, &(ag_loc){(char *)path, 0, 0}, "out of memory reading this file");
         ag_arena_free(r.arena);
         free(buf);
         return NULL;
@@ -440,7 +442,7 @@ ag_cfgnode *ag_cfg_read_file_hashed(const char *path, ag_diags *d, ag_config_has
     r.buf = buf;
     yaml_parser_initialize(&r.parser);
     yaml_parser_set_input_string(&r.parser, buf, r.len);
-    ag_cfgnode *root = read_stream(&r);
+    ag_config_node *root = read_stream(&r);
     yaml_parser_delete(&r.parser);
     free(r.stack);
     free(buf);

@@ -158,7 +158,7 @@ static void reload(ag_daemon *d, const char *why)
         [AG_RELOAD_CONFIG_ERROR] = AG_STATUS_RELOAD_CONFIG_ERROR,
         [AG_RELOAD_STORE_ERROR] = AG_STATUS_RELOAD_STORE_ERROR,
     };
-    ag_status_reloaded(&d->status, outcome[result], why, &diags, err, (int64_t)time(NULL));
+    ag_ops_status_reloaded(&d->status, outcome[result], why, &diags, err, (int64_t)time(NULL));
     if (result == AG_RELOAD_STORE_ERROR)
         report_store_error(d, err);
     else
@@ -168,7 +168,7 @@ static void reload(ag_daemon *d, const char *why)
         log_reload_stats(&st, why);
         ag_plugins_notify(d->plugins, &st, NULL, 0);
         if (d->reminders)
-            ag_scheduler_rebuild(d->reminders, d->svc.cfg, d->svc.evs, d->svc.n_evs);
+            ag_reminders_rebuild(d->reminders, d->svc.cfg, d->svc.evs, d->svc.n_evs);
         release_memory();
         notify_status("READY=1\nSTATUS=serving");
         break;
@@ -230,11 +230,11 @@ static void finish_stop(ag_daemon *d)
     if (d->finished)
         return;
     d->finished = true;
-    ag_scheduler_abandon(d->reminders);
+    ag_reminders_abandon(d->reminders);
     /* Before fini: a batch's done would call into a plugin being unloaded. */
-    ag_import_queue_close(&d->imports);
+    ag_service_import_queue_close(&d->imports);
     ag_plugins_fini(d->plugins);
-    ag_scheduler_stop(d->reminders);
+    ag_reminders_stop(d->reminders);
     stop_net(d);
     close_own(d);
 }
@@ -265,7 +265,7 @@ static void on_deadline(uv_timer_t *t)
 {
     ag_daemon *d = t->data;
     if (d->http_down) {
-        ag_scheduler_abandon(d->reminders);
+        ag_reminders_abandon(d->reminders);
         d->reminders_drained = true;
         maybe_finish_stop(d);
         return;
@@ -288,7 +288,7 @@ static void on_stop_signal(uv_signal_t *s, int signum)
     notify_status("STOPPING=1\nSTATUS=stopping");
     uv_timer_start(&d->deadline, on_deadline, STOP_DEADLINE_MS, 0);
     uv_unref((uv_handle_t *)&d->deadline);
-    ag_scheduler_drain(d->reminders, on_reminders_drained, d);
+    ag_reminders_drain(d->reminders, on_reminders_drained, d);
     ag_http_server_shutdown(d->http, on_http_down, d);
 }
 
@@ -317,11 +317,11 @@ static void init_handles(ag_daemon *d)
     uv_timer_init(&d->loop, &d->store_retry);
     d->debounce.data = d->tick.data = d->deadline.data = d->store_retry.data = d;
     uv_timer_start(&d->tick, on_tick, TICK_MS, TICK_MS);
-    uint64_t wd = ag_sd_watchdog_start(&d->loop, &d->watchdog);
+    uint64_t wd = ag_ops_sd_watchdog_start(&d->loop, &d->watchdog);
     if (wd)
         ag_log(AG_LOG_INFO, "systemd watchdog: pinging every %llu ms",
                (unsigned long long)(wd / 2000));
-    if (ag_loop_busy_start(&d->busy, &d->loop, d->svc.metrics) < 0)
+    if (ag_ops_loop_busy_start(&d->busy, &d->loop, d->svc.metrics) < 0)
         ag_log(AG_LOG_WARNING, "loop turns are not measured");
     d->handles_ready = true;
     uv_fs_event_init(&d->loop, &d->watch_dir);
@@ -350,7 +350,7 @@ static void print_subscribe_urls(const ag_service *svc)
  * true when a passed socket is served (listen: is then ignored). */
 static bool adopt_systemd_socket(ag_daemon *d)
 {
-    int fd = ag_sd_listen_fd();
+    int fd = ag_ops_sd_listen_fd();
     if (fd < 0)
         return false;
     char *err = NULL;
@@ -377,9 +377,9 @@ static int start_http(ag_daemon *d)
     lim.header_timeout_ms = s->header_timeout_ms;
     lim.idle_timeout_ms = s->idle_timeout_ms;
     d->routes = (ag_routes){.svc = &d->svc, .status = &d->status};
-    if (ag_http_server_new(&d->loop, &lim, ag_routes_handle, &d->routes, &d->http) < 0)
+    if (ag_http_server_new(&d->loop, &lim, ag_daemon_routes_handle, &d->routes, &d->http) < 0)
         return -1;
-    ag_http_server_observe(d->http, ag_status_observe_http, &d->status);
+    ag_http_server_observe(d->http, ag_ops_status_observe_http, &d->status);
     if (adopt_systemd_socket(d))
         return 0;
     char *err = NULL;
@@ -409,7 +409,7 @@ static int plugin_event_ics(void *data, const char *uid, const char *lang, bool 
                             size_t *len)
 {
     ag_daemon *d = data;
-    return ag_reminder_ics(&d->svc, uid, lang, cancel, ag_clock_now(), out, len);
+    return ag_reminders_ics(&d->svc, uid, lang, cancel, ag_clock_now(), out, len);
 }
 
 static int64_t plugin_generation(void *data)
@@ -424,7 +424,7 @@ static bool plugin_dispatch(ag_http_request *req, void *data)
 
 static void free_rows(ag_import_row *rows, size_t n)
 {
-    ag_import_rows_free(rows, n);
+    ag_store_import_rows_free(rows, n);
 }
 
 /* A member's batch as rows; NULL on out of memory. */
@@ -435,7 +435,7 @@ static ag_import_row *batch_rows(ag_daemon *d, const char *member, const agendad
     if (!rows)
         return NULL;
     for (size_t i = 0; i < n; i++)
-        if (ag_import_row_from_source(d->svc.cfg, member, &evs[i], &rows[i]) < 0) {
+        if (ag_service_import_row_from_source(d->svc.cfg, member, &evs[i], &rows[i]) < 0) {
             free_rows(rows, i);
             return NULL;
         }
@@ -498,8 +498,8 @@ static int plugin_source_import_async(void *data, const char *source, const char
         /* The queue takes the rows over, also when it fails. */
         if (!r->source || !r->member)
             free_rows(rows, n);
-        else if (ag_import_queue_submit(&d->imports, source, member, rows, n, (int64_t)time(NULL),
-                                        on_imported, r) == 0)
+        else if (ag_service_import_queue_submit(&d->imports, source, member, rows, n,
+                                                (int64_t)time(NULL), on_imported, r) == 0)
             return 0;
     }
     if (r) {
@@ -573,7 +573,7 @@ static int load_plugins(ag_daemon *d)
     ps.state_set = plugin_state_set;
     ps.state_set_many = plugin_state_set_many;
     ps.event_ical = plugin_event_ical;
-    ag_import_queue_init(&d->imports, &d->loop, &d->svc);
+    ag_service_import_queue_init(&d->imports, &d->loop, &d->svc);
     if (ag_net_lazy_new(&d->loop, &d->net) < 0)
         ag_log(AG_LOG_WARNING, "no network client: plugins cannot send or fetch");
     ps.net = d->net;
@@ -591,7 +591,7 @@ static int load_plugins(ag_daemon *d)
 
 static void refresh_reminder_metrics(void *data)
 {
-    ag_scheduler_refresh_metrics(data);
+    ag_reminders_refresh_metrics(data);
 }
 
 /* After the plugins, whose channels it uses. */
@@ -607,12 +607,12 @@ static int start_reminders(ag_daemon *d)
                (long long)fake, mono);
     else if (ag_clock_is_fake())
         ag_log(AG_LOG_WARNING, "reminders run on the test clock (AGENDAD_TEST_CLOCK=1)");
-    if (ag_scheduler_new(&d->loop, d->svc.store, d->plugins, &d->reminders) < 0)
+    if (ag_reminders_new(&d->loop, d->svc.store, d->plugins, &d->reminders) < 0)
         return -1;
-    ag_scheduler_set_metrics(d->reminders, d->svc.metrics);
+    ag_reminders_set_metrics(d->reminders, d->svc.metrics);
     d->status.refresh = refresh_reminder_metrics;
     d->status.refresh_data = d->reminders;
-    ag_scheduler_rebuild(d->reminders, d->svc.cfg, d->svc.evs, d->svc.n_evs);
+    ag_reminders_rebuild(d->reminders, d->svc.cfg, d->svc.evs, d->svc.n_evs);
     release_memory();
     return 0;
 }
@@ -667,7 +667,7 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
     ag_tz_init();
     int rc = 1;
     if (open_service(d, config_dir, ov) == 0 &&
-        ag_status_init(&d->status, &d->svc, time(NULL)) == 0 && start_http(d) == 0 &&
+        ag_ops_status_init(&d->status, &d->svc, time(NULL)) == 0 && start_http(d) == 0 &&
         load_plugins(d) == 0 && start_reminders(d) == 0) {
         init_handles(d);
         print_subscribe_urls(&d->svc);
@@ -685,8 +685,8 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
         ag_plugins_free(d->plugins);
         uv_loop_close(&d->loop);
     }
-    ag_scheduler_free(d->reminders);
-    ag_status_fini(&d->status);
+    ag_reminders_free(d->reminders);
+    ag_ops_status_fini(&d->status);
     ag_service_close(&d->svc);
     ag_tz_shutdown();
     free(d);

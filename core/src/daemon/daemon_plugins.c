@@ -41,8 +41,8 @@ void ag_daemon_plugin_services(ag_plugin_services *s)
     s->logv = ag_logv;
     s->tz_version = ag_tz_version;
     s->utc_offset = ag_tz_utc_offset;
-    s->member_concerned = ag_network_member_concerned;
+    s->member_concerned = ag_config_member_concerned;
     s->series_span = ag_feed_series_span;
     s->respond_cached = ag_daemon_respond_cached;
-    s->reserved_prefixes = ag_routes_reserved;
+    s->reserved_prefixes = ag_daemon_routes_reserved;
 }

@@ -12,8 +12,8 @@
 
 #define FEED_MAX_AGE 300
 
-const char *const ag_routes_reserved[] = {"/feeds",  "/healthz",     "/metrics",
-                                          "/status", "/status.html", NULL};
+const char *const ag_daemon_routes_reserved[] = {"/feeds",  "/healthz",     "/metrics",
+                                                 "/status", "/status.html", NULL};
 
 /* A key is one path segment: no '/', not empty, bounded. */
 static bool take_key(const char *s, const char *suffix, char *buf, size_t size)
@@ -26,7 +26,7 @@ static bool take_key(const char *s, const char *suffix, char *buf, size_t size)
     return strchr(buf, '/') == NULL;
 }
 
-bool ag_routes_parse_feed_path(const char *path, ag_feed_query *q, char *keybuf, size_t size)
+bool ag_daemon_routes_parse_feed_path(const char *path, ag_feed_query *q, char *keybuf, size_t size)
 {
     static const struct {
         const char *prefix;
@@ -84,7 +84,7 @@ static bool parse_window_bound(ag_http_request *req, ag_service *svc, const char
     if (!v)
         return true;
     ag_datetime d;
-    bool ok = ag_parse_datetime(v, &d) == 0 && d.is_date;
+    bool ok = ag_config_datetime_parse(v, &d) == 0 && d.is_date;
     if (ok)
         *bound = ag_tz_to_utc(&d, ag_service_settings(svc)->default_tz, &ok);
     if (!ok) {
@@ -191,13 +191,13 @@ static const char *feed_route(ag_feed_kind kind)
     return routes[kind];
 }
 
-void ag_routes_handle(ag_http_request *req, void *data)
+void ag_daemon_routes_handle(ag_http_request *req, void *data)
 {
     ag_routes *r = data;
     const char *path = ag_http_path(req);
     ag_feed_query q = {0};
     char key[256];
-    if (ag_routes_parse_feed_path(path, &q, key, sizeof key)) {
+    if (ag_daemon_routes_parse_feed_path(path, &q, key, sizeof key)) {
         ag_http_set_route(req, feed_route(q.kind));
         serve_feed(req, r->svc, &q);
         return;
@@ -207,7 +207,7 @@ void ag_routes_handle(ag_http_request *req, void *data)
         serve_health(req, r->svc);
         return;
     }
-    if (r->status && ag_status_dispatch(r->status, req))
+    if (r->status && ag_ops_status_dispatch(r->status, req))
         return;
     ag_http_set_route(req, "plugin");
     if (r->extra && r->extra(req, r->extra_data))

@@ -21,14 +21,15 @@ typedef struct {
 
 /* Path prefixes served by the core alone (NULL-terminated): plugins may
  * not register them or anything under them. */
-extern const char *const ag_routes_reserved[];
+extern const char *const ag_daemon_routes_reserved[];
 
 /* An ag_http_handler_fn; data is an ag_routes. */
-void ag_routes_handle(ag_http_request *req, void *data);
+void ag_daemon_routes_handle(ag_http_request *req, void *data);
 
 /* Parses a feed URL path ("/feeds/network.ics", "/feeds/members/ID.ics",
  * "/feeds/categories/ID.ics", "/events/UID.ics") into q->kind and q->key
  * (key written into keybuf). false when path is no feed. */
-bool ag_routes_parse_feed_path(const char *path, ag_feed_query *q, char *keybuf, size_t size);
+bool ag_daemon_routes_parse_feed_path(const char *path, ag_feed_query *q, char *keybuf,
+                                      size_t size);
 
 #endif

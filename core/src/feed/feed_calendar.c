@@ -122,8 +122,8 @@ static int check_key(const ag_config *cfg, const ag_feed_query *q, char **err)
         return -1;
     }
     bool found = q->kind == AG_FEED_EVENT ||
-                 (q->kind == AG_FEED_MEMBER && ag_network_member(cfg, q->key)) ||
-                 (q->kind == AG_FEED_CATEGORY && ag_network_category(cfg, q->key));
+                 (q->kind == AG_FEED_MEMBER && ag_config_member(cfg, q->key)) ||
+                 (q->kind == AG_FEED_CATEGORY && ag_config_category(cfg, q->key));
     if (found)
         return 0;
     *err = ag_feed_strdup_printf("no %s \"%s\"", q->kind == AG_FEED_MEMBER ? "member" : "category",
@@ -136,9 +136,9 @@ static const ag_text *calendar_name(const ag_config *cfg, const ag_feed_query *q
 {
     switch (q->kind) {
     case AG_FEED_MEMBER:
-        return &ag_network_member(cfg, q->key)->name;
+        return &ag_config_member(cfg, q->key)->name;
     case AG_FEED_CATEGORY:
-        return &ag_network_category(cfg, q->key)->name;
+        return &ag_config_category(cfg, q->key)->name;
     case AG_FEED_EVENT:
         return s->n_sel > 0 ? &s->sel[0]->ev.title : &cfg->settings.network_name;
     default:
@@ -326,7 +326,8 @@ int ag_feed_parse_alarms(const char *list, ag_feed_query *q)
         memcpy(item, p, len);
         item[len] = '\0';
         /* libical durations are int seconds; a lead time beyond a year is a typo. */
-        if (ag_parse_duration(item, &alarms[n]) < 0 || alarms[n] <= 0 || alarms[n] > 366 * 86400)
+        if (ag_config_duration_parse(item, &alarms[n]) < 0 || alarms[n] <= 0 ||
+            alarms[n] > 366 * 86400)
             return -1;
         n++;
         p += len;

@@ -185,7 +185,7 @@ static void add_category(ag_feed_buf *b, const ag_config *cfg, const char *id, c
     if (ag_feed_memo_put(b, CATEGORIES, id))
         return;
     size_t from = b->len;
-    const ag_category *cat = ag_network_category(cfg, id);
+    const ag_category *cat = ag_config_category(cfg, id);
     const char *used;
     const char *name = cat ? ag_feed_text(&cat->name, lang, &used) : NULL;
     /* libical 3.0.16 writes CATEGORIES values unescaped, ',' separating. */
@@ -356,7 +356,7 @@ static void add_imported_mark(ag_feed_buf *b, const ag_config *cfg, const char *
                               const char *lang)
 {
     ag_feed_buf_prop(b, ag_feed_x("X-AGENDAD-IMPORTED-FROM", member));
-    const ag_member *m = ag_network_member(cfg, member);
+    const ag_member *m = ag_config_member(cfg, member);
     if (m)
         add_text(b, "CONTACT", icalproperty_new_contact, &m->name, lang);
 }

@@ -24,7 +24,7 @@ static const ag_member *member_of(const ag_config *cfg, const char *id)
     static _Thread_local size_t last;
     if (last < cfg->n_members && strcmp(cfg->members[last].id, id) == 0)
         return &cfg->members[last];
-    const ag_member *m = ag_network_member(cfg, id);
+    const ag_member *m = ag_config_member(cfg, id);
     if (m)
         last = (size_t)(m - cfg->members);
     return m;
@@ -49,6 +49,6 @@ bool ag_feed_imported_in_category(const ag_config *cfg, const ag_stored_event *s
     const ag_member *m = member_of(cfg, sev->imported_from);
     if (!m)
         return false;
-    return ag_network_event_in_category(&sev->ev, id) ||
+    return ag_config_event_in_category(&sev->ev, id) ||
            in_list(m->sync.categories, m->sync.n_categories, id);
 }

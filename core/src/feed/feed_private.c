@@ -18,7 +18,7 @@ bool ag_feed_shows_private(const ag_config *cfg, const ag_stored_event *sev, con
     if (!sev->imported_from || q->kind != AG_FEED_MEMBER || !q->members_only || !q->key ||
         strcmp(q->key, sev->imported_from) != 0)
         return false;
-    const ag_member *m = ag_network_member(cfg, sev->imported_from);
+    const ag_member *m = ag_config_member(cfg, sev->imported_from);
     return m && m->sync.private_data;
 }
 

@@ -146,10 +146,10 @@ bool ag_feed_matches(const ag_config *cfg, const ag_stored_event *sev, const ag_
     case AG_FEED_NETWORK:
         return !imported || ag_feed_imported_in_network(cfg, sev);
     case AG_FEED_MEMBER:
-        return ag_network_member_concerned(cfg, ev, q->key);
+        return ag_config_member_concerned(cfg, ev, q->key);
     case AG_FEED_CATEGORY:
         return imported ? ag_feed_imported_in_category(cfg, sev, q->key)
-                        : ag_network_event_in_category(ev, q->key);
+                        : ag_config_event_in_category(ev, q->key);
     case AG_FEED_EVENT:
         return strcmp(ev->uid, q->key) == 0;
     }

@@ -48,7 +48,7 @@ static int on_url(llhttp_t *p, const char *at, size_t len)
     }
     if (count_header_bytes(c, len) != 0)
         return -1;
-    return ag_sbuf_add(&c->req->url, at, len);
+    return ag_http_sbuf_add(&c->req->url, at, len);
 }
 
 static int on_header_field(llhttp_t *p, const char *at, size_t len)
@@ -56,7 +56,7 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
     ag_http_conn *c = p->data;
     if (count_header_bytes(c, len) != 0)
         return -1;
-    return ag_sbuf_add(&c->req->field, at, len);
+    return ag_http_sbuf_add(&c->req->field, at, len);
 }
 
 static int on_header_value(llhttp_t *p, const char *at, size_t len)
@@ -64,7 +64,7 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
     ag_http_conn *c = p->data;
     if (count_header_bytes(c, len) != 0)
         return -1;
-    return ag_sbuf_add(&c->req->value, at, len);
+    return ag_http_sbuf_add(&c->req->value, at, len);
 }
 
 static int on_header_value_complete(llhttp_t *p)

@@ -10,7 +10,7 @@
 
 /* ---- growable strings ---- */
 
-int ag_sbuf_add(ag_sbuf *b, const char *s, size_t len)
+int ag_http_sbuf_add(ag_sbuf *b, const char *s, size_t len)
 {
     if (b->len + len + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
@@ -28,7 +28,7 @@ int ag_sbuf_add(ag_sbuf *b, const char *s, size_t len)
     return 0;
 }
 
-int ag_sbuf_addf(ag_sbuf *b, const char *fmt, ...)
+int ag_http_sbuf_addf(ag_sbuf *b, const char *fmt, ...)
 {
     char small[256];
     va_list ap;
@@ -38,25 +38,25 @@ int ag_sbuf_addf(ag_sbuf *b, const char *fmt, ...)
     if (n < 0)
         return -1;
     if ((size_t)n < sizeof small)
-        return ag_sbuf_add(b, small, (size_t)n);
+        return ag_http_sbuf_add(b, small, (size_t)n);
     char *big = malloc((size_t)n + 1);
     if (!big)
         return -1;
     va_start(ap, fmt);
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
-    int rc = ag_sbuf_add(b, big, (size_t)n);
+    int rc = ag_http_sbuf_add(b, big, (size_t)n);
     free(big);
     return rc;
 }
 
-void ag_sbuf_free(ag_sbuf *b)
+void ag_http_sbuf_free(ag_sbuf *b)
 {
     free(b->s);
     *b = (ag_sbuf){0};
 }
 
-char *ag_sbuf_take(ag_sbuf *b)
+char *ag_http_sbuf_take(ag_sbuf *b)
 {
     char *s = b->s ? b->s : strdup("");
     *b = (ag_sbuf){0};
@@ -90,9 +90,9 @@ void ag_http_request_free(ag_http_request *req)
 {
     if (!req)
         return;
-    ag_sbuf_free(&req->url);
-    ag_sbuf_free(&req->field);
-    ag_sbuf_free(&req->value);
+    ag_http_sbuf_free(&req->url);
+    ag_http_sbuf_free(&req->field);
+    ag_http_sbuf_free(&req->value);
     free_pairs(req->headers, req->nheaders);
     free_pairs(req->params, req->nparams);
     free(req->path);
@@ -116,8 +116,8 @@ static int join_header(ag_http_pair *h, const char *value)
 
 int ag_http_request_add_header(ag_http_request *req)
 {
-    char *name = ag_sbuf_take(&req->field);
-    char *value = ag_sbuf_take(&req->value);
+    char *name = ag_http_sbuf_take(&req->field);
+    char *value = ag_http_sbuf_take(&req->value);
     int rc = 0;
     for (size_t i = 0; i < req->nheaders; i++) {
         if (strcasecmp(req->headers[i].name, name) == 0) {
@@ -224,7 +224,7 @@ static int add_escaped(ag_sbuf *out, const char *s)
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         bool keep = uri_byte(*p) || (*p == '%' && hex_digit(p[1]) && hex_digit(p[2]));
         char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-        if (ag_sbuf_add(out, keep ? (const char *)p : enc, keep ? 1 : 3) != 0)
+        if (ag_http_sbuf_add(out, keep ? (const char *)p : enc, keep ? 1 : 3) != 0)
             return -1;
     }
     return 0;
@@ -242,8 +242,9 @@ static int split_target(const char *target, UriUriA *u, ag_sbuf *full)
     if (target[0] != '/' && !scheme)
         return -1;
     size_t authority = scheme ? scheme + strcspn(target + scheme, "/?#") : 0;
-    if ((!scheme && ag_sbuf_add(full, "http://localhost", 16) != 0) ||
-        ag_sbuf_add(full, target, authority) != 0 || add_escaped(full, target + authority) != 0)
+    if ((!scheme && ag_http_sbuf_add(full, "http://localhost", 16) != 0) ||
+        ag_http_sbuf_add(full, target, authority) != 0 ||
+        add_escaped(full, target + authority) != 0)
         return -1;
     const char *err = NULL;
     return uriParseSingleUriA(u, full->s, &err) == URI_SUCCESS ? 0 : -1;
@@ -254,10 +255,11 @@ static int split_target(const char *target, UriUriA *u, ag_sbuf *full)
 static int raw_path(const UriUriA *u, ag_sbuf *out)
 {
     if (!u->pathHead)
-        return ag_sbuf_add(out, "/", 1);
+        return ag_http_sbuf_add(out, "/", 1);
     for (const UriPathSegmentA *seg = u->pathHead; seg; seg = seg->next) {
         size_t n = (size_t)(seg->text.afterLast - seg->text.first);
-        if (ag_sbuf_add(out, "/", 1) != 0 || (n && ag_sbuf_add(out, seg->text.first, n) != 0))
+        if (ag_http_sbuf_add(out, "/", 1) != 0 ||
+            (n && ag_http_sbuf_add(out, seg->text.first, n) != 0))
             return -1;
     }
     return 0;
@@ -269,7 +271,7 @@ static int take_path_and_query(ag_http_request *req, const UriUriA *u)
     size_t len = 0;
     if (raw_path(u, &raw) == 0)
         req->path = decode(raw.s, raw.len, false, &len);
-    ag_sbuf_free(&raw);
+    ag_http_sbuf_free(&raw);
     if (!req->path || memchr(req->path, '\0', len) || has_dotdot_segment(req->path))
         return 400;
     const UriTextRangeA *q = &u->query;
@@ -289,7 +291,7 @@ int ag_http_request_parse_target(ag_http_request *req)
         status = take_path_and_query(req, &u);
         uriFreeUriMembersA(&u);
     }
-    ag_sbuf_free(&full);
+    ag_http_sbuf_free(&full);
     return status;
 }
 

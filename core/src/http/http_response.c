@@ -110,11 +110,11 @@ static const char *http_date_memo(date_memo *m, int64_t t)
     return m->s;
 }
 
-#define ADD_LIT(b, lit) ag_sbuf_add((b), (lit), sizeof(lit) - 1)
+#define ADD_LIT(b, lit) ag_http_sbuf_add((b), (lit), sizeof(lit) - 1)
 
 static void add_str(ag_sbuf *b, const char *s)
 {
-    ag_sbuf_add(b, s, strlen(s));
+    ag_http_sbuf_add(b, s, strlen(s));
 }
 
 /* Decimal without stdio: the two printf calls of every response were a
@@ -127,7 +127,7 @@ static void add_uint(ag_sbuf *b, unsigned long long v)
         d[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    ag_sbuf_add(b, d + i, sizeof d - i);
+    ag_http_sbuf_add(b, d + i, sizeof d - i);
 }
 
 bool ag_http_response_keeps_alive(const ag_http_request *req)
@@ -179,10 +179,10 @@ static char *build_head(const ag_http_request *req, const response *r, bool keep
     int rc = ADD_LIT(&h, "\r\n");
     *len = h.len;
     if (rc != 0) {
-        ag_sbuf_free(&h);
+        ag_http_sbuf_free(&h);
         return NULL;
     }
-    return ag_sbuf_take(&h);
+    return ag_http_sbuf_take(&h);
 }
 
 /* Every ag_http_respond* ends here: req is freed, the bytes go to the
@@ -225,7 +225,7 @@ static void add_extra_lines(ag_sbuf *b, const char *const *lines, bool *has_acao
             continue;
         if (strncasecmp(*lines, "Access-Control-Allow-Origin:", 28) == 0)
             *has_acao = true;
-        ag_sbuf_addf(b, "%s\r\n", *lines);
+        ag_http_sbuf_addf(b, "%s\r\n", *lines);
     }
 }
 
@@ -254,18 +254,18 @@ void ag_http_respond(ag_http_request *req, int status, const char *content_type,
         }
     }
     send_response(req, &r);
-    ag_sbuf_free(&extra);
+    ag_http_sbuf_free(&extra);
 }
 
 void ag_http_respond_error(ag_http_request *req, int status, const char *detail,
                            const char *const *extra_headers)
 {
     ag_sbuf body = {0};
-    ag_sbuf_addf(&body, "%d %s\n", status, reason(status));
+    ag_http_sbuf_addf(&body, "%d %s\n", status, reason(status));
     if (detail)
-        ag_sbuf_addf(&body, "%s\n", detail);
+        ag_http_sbuf_addf(&body, "%s\n", detail);
     ag_http_respond(req, status, "text/plain; charset=utf-8", body.s, body.len, extra_headers);
-    ag_sbuf_free(&body);
+    ag_http_sbuf_free(&body);
 }
 
 void ag_http_respond_options(ag_http_request *req)
@@ -424,5 +424,5 @@ void ag_http_respond_blob(ag_http_request *req, ag_blob *b, int max_age)
     if (r.body)
         r.blob = ag_blob_ref(b);
     send_response(req, &r);
-    ag_sbuf_free(&extra);
+    ag_http_sbuf_free(&extra);
 }

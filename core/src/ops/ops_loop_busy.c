@@ -18,7 +18,7 @@ static void on_prepare(uv_prepare_t *h)
     }
 }
 
-int ag_loop_busy_start(ag_loop_busy *lb, uv_loop_t *loop, ag_metrics *m)
+int ag_ops_loop_busy_start(ag_loop_busy *lb, uv_loop_t *loop, ag_metrics *m)
 {
     static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                     0.05,   0.1,   0.25,   0.5,   1,    2.5};

@@ -7,7 +7,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-int ag_sd_listen_fd(void)
+int ag_ops_sd_listen_fd(void)
 {
     int n = sd_listen_fds(1);
     if (n < 0)
@@ -33,7 +33,7 @@ static void on_watchdog(uv_timer_t *t)
     sd_notify(0, "WATCHDOG=1");
 }
 
-uint64_t ag_sd_watchdog_start(uv_loop_t *loop, uv_timer_t *t)
+uint64_t ag_ops_sd_watchdog_start(uv_loop_t *loop, uv_timer_t *t)
 {
     uv_timer_init(loop, t);
     uint64_t usec = 0;

@@ -11,13 +11,13 @@
  * Passed fds that are no listening stream socket are logged and closed;
  * only the first listening one is used (the HTTP server has one listener).
  * Unsets LISTEN_* so that plugins' children do not inherit them. */
-int ag_sd_listen_fd(void);
+int ag_ops_sd_listen_fd(void);
 
 /* Initialises t on loop and, when systemd set WatchdogSec= for us, sends
  * WATCHDOG=1 from it at half the interval. The pings come from the loop
  * itself, so a loop stuck in a callback stops them and systemd restarts
  * the daemon. Returns the interval in microseconds, 0 when disabled. The
  * caller closes t. */
-uint64_t ag_sd_watchdog_start(uv_loop_t *loop, uv_timer_t *t);
+uint64_t ag_ops_sd_watchdog_start(uv_loop_t *loop, uv_timer_t *t);
 
 #endif

@@ -42,7 +42,7 @@ static void register_core(ag_ops *st)
     st->build_info = ag_metrics_gauge(m, "agendad_build_info", "Always 1; the version.", version);
 }
 
-int ag_status_init(ag_ops *st, ag_service *svc, int64_t now)
+int ag_ops_status_init(ag_ops *st, ag_service *svc, int64_t now)
 {
     memset(st, 0, sizeof *st);
     st->metrics = ag_metrics_new();
@@ -68,7 +68,7 @@ static void clear_errors(ag_ops *st)
     st->n_last_errors = 0;
 }
 
-void ag_status_fini(ag_ops *st)
+void ag_ops_status_fini(ag_ops *st)
 {
     if (st->svc)
         st->svc->metrics = NULL;
@@ -78,7 +78,7 @@ void ag_status_fini(ag_ops *st)
     memset(st, 0, sizeof *st);
 }
 
-void ag_status_observe_http(const char *route, int status, size_t body_bytes, void *data)
+void ag_ops_status_observe_http(const char *route, int status, size_t body_bytes, void *data)
 {
     ag_ops *st = data;
     char code[8];
@@ -121,8 +121,8 @@ static void keep_errors(ag_ops *st, const ag_diags *diags, const char *err)
         st->n_last_errors++;
 }
 
-void ag_status_reloaded(ag_ops *st, ag_status_reload result, const char *trigger,
-                        const ag_diags *diags, const char *err, int64_t now)
+void ag_ops_status_reloaded(ag_ops *st, ag_status_reload result, const char *trigger,
+                            const ag_diags *diags, const char *err, int64_t now)
 {
     const char *const r[] = {result_name(result)};
     ag_metric_add(st->reloads, r, 1);
@@ -512,7 +512,7 @@ static void serve_doc(ag_ops *st, ag_http_request *req, bool html)
     free(text);
 }
 
-bool ag_status_dispatch(ag_ops *st, ag_http_request *req)
+bool ag_ops_status_dispatch(ag_ops *st, ag_http_request *req)
 {
     const char *path = ag_http_path(req);
     static const char *const routes[] = {"/metrics", "/status", "/status.html"};

@@ -45,22 +45,22 @@ typedef struct ag_ops {
     void *refresh_data;
 } ag_ops;
 
-/* 0, or -1 when out of memory. svc must stay valid until ag_status_fini.
+/* 0, or -1 when out of memory. svc must stay valid until ag_ops_status_fini.
  * svc->metrics is pointed at the registry, so feed builds are measured. */
-int ag_status_init(ag_ops *st, ag_service *svc, int64_t now);
-void ag_status_fini(ag_ops *st);
+int ag_ops_status_init(ag_ops *st, ag_service *svc, int64_t now);
+void ag_ops_status_fini(ag_ops *st);
 
 /* Counts each response by route and status (an ag_http_observer_fn; data
  * is the ag_ops). */
-void ag_status_observe_http(const char *route, int status, size_t body_bytes, void *data);
+void ag_ops_status_observe_http(const char *route, int status, size_t body_bytes, void *data);
 
 /* Records a reload's outcome; diags and err as ag_service_reload left them
  * (either may be empty/NULL). */
-void ag_status_reloaded(ag_ops *st, ag_status_reload result, const char *trigger,
-                        const ag_diags *diags, const char *err, int64_t now);
+void ag_ops_status_reloaded(ag_ops *st, ag_status_reload result, const char *trigger,
+                            const ag_diags *diags, const char *err, int64_t now);
 
 /* Serves /metrics, /status and /status.html: true when path was one of
  * them (and a response was sent). */
-bool ag_status_dispatch(ag_ops *st, ag_http_request *req);
+bool ag_ops_status_dispatch(ag_ops *st, ag_http_request *req);
 
 #endif

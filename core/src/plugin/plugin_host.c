@@ -48,8 +48,8 @@ struct agendad_plugin {
     agendad_plugin_descriptor info;
     void *state;
     bool in_init;
-    char *state_value;   /* the last state_get answer, borrowed by the plugin */
-    ag_cfgnode *section; /* deep copy: lives as long as the plugin */
+    char *state_value;       /* the last state_get answer, borrowed by the plugin */
+    ag_config_node *section; /* deep copy: lives as long as the plugin */
     route *routes;
     size_t n_routes;
     ag_plugin_channel **channels;
@@ -124,7 +124,7 @@ static bool grow(void **v, size_t n, size_t sz)
 
 /* ------------------------------------------------------- config copies */
 
-static void cfg_free(ag_cfgnode *n)
+static void cfg_free(ag_config_node *n)
 {
     if (!n)
         return;
@@ -141,9 +141,9 @@ static void cfg_free(ag_cfgnode *n)
     free(n);
 }
 
-static ag_cfgnode *cfg_copy(const ag_cfgnode *src);
+static ag_config_node *cfg_copy(const ag_config_node *src);
 
-static bool cfg_copy_children(ag_cfgnode *dst, const ag_cfgnode *src)
+static bool cfg_copy_children(ag_config_node *dst, const ag_config_node *src)
 {
     if (src->n == 0)
         return true;
@@ -165,9 +165,9 @@ static bool cfg_copy_children(ag_cfgnode *dst, const ag_cfgnode *src)
 
 /* Copies the section so that a config reload, which frees the old tree,
  * cannot pull it from under a plugin that kept node pointers. */
-static ag_cfgnode *cfg_copy(const ag_cfgnode *src)
+static ag_config_node *cfg_copy(const ag_config_node *src)
 {
-    ag_cfgnode *dst = calloc(1, sizeof *dst);
+    ag_config_node *dst = calloc(1, sizeof *dst);
     if (!dst)
         return NULL;
     dst->kind = src->kind;
@@ -183,20 +183,20 @@ static ag_cfgnode *cfg_copy(const ag_cfgnode *src)
     return dst;
 }
 
-static ag_cfgnode *cfg_empty_map(void)
+static ag_config_node *cfg_empty_map(void)
 {
-    ag_cfgnode *n = calloc(1, sizeof *n);
+    ag_config_node *n = calloc(1, sizeof *n);
     if (n)
         n->kind = AG_CFG_MAP;
     return n;
 }
 
-static const ag_cfgnode *cfg_node(const agendad_config_node *n)
+static const ag_config_node *cfg_node(const agendad_config_node *n)
 {
-    return (const ag_cfgnode *)n;
+    return (const ag_config_node *)n;
 }
 
-static const agendad_config_node *cfg_handle(const ag_cfgnode *n)
+static const agendad_config_node *cfg_handle(const ag_config_node *n)
 {
     return (const agendad_config_node *)n;
 }
@@ -254,7 +254,7 @@ static const agendad_config_node *api_config(agendad_plugin *self)
 
 static const agendad_config_node *api_config_get(const agendad_config_node *node, const char *key)
 {
-    const ag_cfgnode *n = cfg_node(node);
+    const ag_config_node *n = cfg_node(node);
     if (!n || !key || n->kind != AG_CFG_MAP)
         return NULL;
     for (size_t i = 0; i < n->n; i++)
@@ -277,32 +277,32 @@ static agendad_config_kind api_config_kind(const agendad_config_node *node)
 
 static const char *api_config_scalar(const agendad_config_node *node)
 {
-    const ag_cfgnode *n = cfg_node(node);
+    const ag_config_node *n = cfg_node(node);
     return n && n->kind == AG_CFG_SCALAR ? n->scalar : NULL;
 }
 
 static size_t api_config_len(const agendad_config_node *node)
 {
-    const ag_cfgnode *n = cfg_node(node);
+    const ag_config_node *n = cfg_node(node);
     return n && n->kind != AG_CFG_SCALAR ? n->n : 0;
 }
 
 static const agendad_config_node *api_config_item(const agendad_config_node *node, size_t i)
 {
-    const ag_cfgnode *n = cfg_node(node);
+    const ag_config_node *n = cfg_node(node);
     return n && n->kind != AG_CFG_SCALAR && i < n->n ? cfg_handle(n->items[i]) : NULL;
 }
 
 static const char *api_config_key(const agendad_config_node *node, size_t i)
 {
-    const ag_cfgnode *n = cfg_node(node);
+    const ag_config_node *n = cfg_node(node);
     return n && n->kind == AG_CFG_MAP && i < n->n ? n->keys[i] : NULL;
 }
 
 static void api_config_location(const agendad_config_node *node, const char **file, int *line,
                                 int *col)
 {
-    const ag_cfgnode *n = cfg_node(node);
+    const ag_config_node *n = cfg_node(node);
     if (file)
         *file = n ? n->loc.file : NULL;
     if (line)
@@ -918,7 +918,7 @@ static int copy_member_batch(agendad_source *src, const char *member,
     if (!src || !member || (n && !events))
         return AGENDAD_EINVAL;
     const ag_plugin_services *svc = &src->plugin->host->svc;
-    if (!svc->config || !ag_network_member(svc->config(svc->data), member))
+    if (!svc->config || !ag_config_member(svc->config(svc->data), member))
         return AGENDAD_ENOENT;
     agendad_source_event *copy = n ? calloc(n, sizeof *copy) : NULL;
     if (n && !copy)

@@ -98,7 +98,7 @@ typedef struct {
     int32_t (*utc_offset)(int64_t t, const char *tzid, bool *ok);
     /* ag_tz_version. */
     const char *(*tz_version)(void);
-    /* ag_network_member_concerned. */
+    /* ag_config_member_concerned. */
     bool (*member_concerned)(const ag_config *cfg, const ag_event *ev, const char *member_id);
     /* ag_feed_series_span: 0, 1 (every instance excluded), -1 (unknown zone). */
     int (*series_span)(const ag_event *ev, int64_t *first_start, int64_t *last_end);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int ag_reminder_ics_method(const char *ics, bool cancel, char **out, size_t *len)
+int ag_reminders_ics_method(const char *ics, bool cancel, char **out, size_t *len)
 {
     icalcomponent *cal = icalparser_parse_string(ics);
     if (!cal)
@@ -27,8 +27,8 @@ int ag_reminder_ics_method(const char *ics, bool cancel, char **out, size_t *len
     return 0;
 }
 
-int ag_reminder_ics(ag_service *svc, const char *uid, const char *lang, bool cancel, int64_t now,
-                    char **out, size_t *len)
+int ag_reminders_ics(ag_service *svc, const char *uid, const char *lang, bool cancel, int64_t now,
+                     char **out, size_t *len)
 {
     ag_feed_query q = {
         .kind = AG_FEED_EVENT, .key = uid, .lang = lang, .slots = false, .members_only = true};
@@ -40,7 +40,7 @@ int ag_reminder_ics(ag_service *svc, const char *uid, const char *lang, bool can
         return -1;
     char *text = strndup(ag_blob_data(b), ag_blob_len(b));
     ag_blob_unref(b);
-    int rc = text ? ag_reminder_ics_method(text, cancel, out, len) : -1;
+    int rc = text ? ag_reminders_ics_method(text, cancel, out, len) : -1;
     free(text);
     return rc;
 }

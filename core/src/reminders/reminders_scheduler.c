@@ -89,7 +89,7 @@ static int oom(char **err)
 
 /* ------------------------------------------------------------ the math */
 
-int64_t ag_sched_backoff(int attempt, int64_t initial, int64_t max, uint32_t rnd)
+int64_t ag_reminders_backoff(int attempt, int64_t initial, int64_t max, uint32_t rnd)
 {
     int64_t d = initial;
     for (int i = 1; i < attempt && d < max; i++)
@@ -137,7 +137,7 @@ static int series(const ag_event *ev, int64_t from, int64_t to, int64_t **out, s
     return rc;
 }
 
-int ag_sched_occurrences(const ag_event *ev, int64_t from, int64_t to, int64_t **out, size_t *n)
+int ag_reminders_occurrences(const ag_event *ev, int64_t from, int64_t to, int64_t **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
@@ -158,7 +158,7 @@ int ag_sched_occurrences(const ag_event *ev, int64_t from, int64_t to, int64_t *
     return 0;
 }
 
-char *ag_sched_fingerprint(const ag_stored_event *se)
+char *ag_reminders_fingerprint(const ag_stored_event *se)
 {
     const ag_event *e = &se->ev;
     char *fp = NULL;
@@ -232,7 +232,7 @@ static size_t recipients_of(const ag_config *cfg, const ag_event *cev, recipient
     recipient *v = NULL;
     size_t n = 0;
     for (size_t i = 0; i < cfg->n_members; i++)
-        if (ag_network_member_concerned(cfg, cev, cfg->members[i].id))
+        if (ag_config_member_concerned(cfg, cev, cfg->members[i].id))
             member_recipients(&cfg->members[i], ch, n_ch, &v, &n);
     for (size_t i = 0; i < cev->n_reminder_extra; i++)
         add_recipient(&v, &n, (recipient){NULL, cev->reminder_extra[i], ch, n_ch});
@@ -270,7 +270,7 @@ static int queue_all(ag_scheduler *s, const ag_event *cev, ag_outbox_kind kind, 
                                  .state = state,
                                  .next_attempt = due > now ? due : now};
             bool added;
-            rc = ag_outbox_insert(s->st, &row, now, &added, err);
+            rc = ag_store_outbox_insert(s->st, &row, now, &added, err);
             s->inserted += rc == 0 && added;
             if (rc == 0 && added && state == AG_OUT_MISSED)
                 ag_log(AG_LOG_WARNING,
@@ -285,7 +285,7 @@ static int queue_all(ag_scheduler *s, const ag_event *cev, ag_outbox_kind kind, 
 
 static const ag_event *config_event(const ag_scheduler *s, const char *uid)
 {
-    return ag_network_event(s->cfg, uid);
+    return ag_config_event(s->cfg, uid);
 }
 
 /* Entries due in (lower, now] go to the outbox, pending or missed. After a
@@ -416,8 +416,8 @@ static void queue_outcome(ag_scheduler *s, kept_outcome o)
         keep_outcome(s, o);
         return;
     }
-    if (ag_outbox_outcome(s->st, o.id, o.state, o.attempts, o.next_attempt, o.error, o.done_at,
-                          &err) == 0)
+    if (ag_store_outbox_outcome(s->st, o.id, o.state, o.attempts, o.next_attempt, o.error,
+                                o.done_at, &err) == 0)
         return;
     ag_log(AG_LOG_WARNING, "reminders: %s; trying again at the next wake", err);
     free(err);
@@ -451,12 +451,12 @@ static void log_outcome(const ag_outbox_row *row, ag_outbox_state state, int att
 {
     const char *who = row->address ? row->address : row->member;
     if (state == AG_OUT_SENT)
-        ag_log(AG_LOG_INFO, "%s %s of %s sent to %s", row->channel, ag_outbox_kind_name(row->kind),
-               row->uid, who);
+        ag_log(AG_LOG_INFO, "%s %s of %s sent to %s", row->channel,
+               ag_store_outbox_kind_name(row->kind), row->uid, who);
     else
         ag_log(state == AG_OUT_FAILED ? AG_LOG_ERR : AG_LOG_WARNING,
                "%s %s of %s to %s %s (attempt %d): %s", row->channel,
-               ag_outbox_kind_name(row->kind), row->uid, who,
+               ag_store_outbox_kind_name(row->kind), row->uid, who,
                state == AG_OUT_FAILED ? "failed for good" : "failed, will retry", attempts,
                error ? error : "no reason given");
 }
@@ -475,7 +475,7 @@ static void record(ag_scheduler *s, const ag_outbox_row *row, agendad_delivery d
     } else if (delivery == AGENDAD_FAILED_TEMPORARY) {
         state = AG_OUT_PENDING;
         s->rng = s->rng * 1103515245u + 12345u;
-        next = now + ag_sched_backoff(attempts, rs->retry_initial, rs->retry_max, s->rng >> 8);
+        next = now + ag_reminders_backoff(attempts, rs->retry_initial, rs->retry_max, s->rng >> 8);
     }
     queue_outcome(s, (kept_outcome){.id = row->id,
                                     .next_attempt = next,
@@ -493,8 +493,8 @@ static int write_outcomes(ag_scheduler *s, char **err)
 {
     for (size_t i = 0; i < s->n_outcomes; i++) {
         const kept_outcome *o = &s->outcomes[i];
-        if (ag_outbox_update(s->st, o->id, o->state, o->attempts, o->next_attempt, o->error,
-                             o->done_at, err) < 0)
+        if (ag_store_outbox_update(s->st, o->id, o->state, o->attempts, o->next_attempt, o->error,
+                                   o->done_at, err) < 0)
             return -1;
     }
     return 0;
@@ -514,14 +514,14 @@ static void commit_outcomes(ag_scheduler *s)
     if (!s->n_outcomes)
         return;
     char *err = NULL;
-    int rc = ag_outbox_relaxed(s->st, true, &err);
-    if (rc == 0 && (rc = ag_outbox_begin(s->st, &err)) == 0) {
+    int rc = ag_store_outbox_relaxed(s->st, true, &err);
+    if (rc == 0 && (rc = ag_store_outbox_begin(s->st, &err)) == 0) {
         if ((rc = write_outcomes(s, &err)) == 0)
-            rc = ag_outbox_commit(s->st, &err);
+            rc = ag_store_outbox_commit(s->st, &err);
         else
-            ag_outbox_rollback(s->st);
+            ag_store_outbox_rollback(s->st);
     }
-    ag_outbox_relaxed(s->st, false, NULL);
+    ag_store_outbox_relaxed(s->st, false, NULL);
     if (rc == 0) {
         forget_outcomes(s);
         return;
@@ -546,7 +546,7 @@ static void on_done(agendad_reminder *r, agendad_delivery delivery, const char *
 
 static const char *language_of(const ag_scheduler *s, const char *member, bool *both)
 {
-    const ag_member *m = member ? ag_network_member(s->cfg, member) : NULL;
+    const ag_member *m = member ? ag_config_member(s->cfg, member) : NULL;
     *both = !m || !m->language;
     return m && m->language ? m->language : s->cfg->settings.default_lang;
 }
@@ -566,7 +566,7 @@ static void fill_reminder(ag_scheduler *s, sending *x)
     r->language = language_of(s, row->member, &r->both_languages);
     r->done = on_done;
     r->host_data = x;
-    r->kind = ag_outbox_kind_name(row->kind);
+    r->kind = ag_store_outbox_kind_name(row->kind);
     r->address = row->address;
     r->sequence = row->seq;
     r->event_url = x->url;
@@ -635,7 +635,7 @@ static void dispatch(ag_scheduler *s, int64_t now)
     size_t n;
     char *err = NULL;
     size_t limit = BATCH + s->n_in_flight + s->n_outcomes;
-    if (ag_outbox_due(s->st, now, limit, &rows, &n, &err) < 0) {
+    if (ag_store_outbox_due(s->st, now, limit, &rows, &n, &err) < 0) {
         ag_log(AG_LOG_ERR, "reminders: %s", err);
         free(err);
         return;
@@ -646,7 +646,7 @@ static void dispatch(ag_scheduler *s, int64_t now)
         if (!in_flight(s, rows[i].id))
             dispatch_row(s, &rows[i], now);
     s->dispatching = false;
-    ag_outbox_rows_free(rows, n);
+    ag_store_outbox_rows_free(rows, n);
     commit_outcomes(s);
 }
 
@@ -672,7 +672,7 @@ static void arm(ag_scheduler *s, int64_t now)
     int64_t retry;
     bool found;
     char *err = NULL;
-    if (ag_outbox_next(s->st, &retry, &found, &err) < 0) {
+    if (ag_store_outbox_next(s->st, &retry, &found, &err) < 0) {
         free(err);
     } else if (found && retry > now && retry < next) {
         next = retry;
@@ -693,7 +693,7 @@ static void commit_wake(ag_scheduler *s, int64_t now)
     char *err = NULL;
     s->inserted = 0;
     bool save = !s->draining;
-    int rc = ag_outbox_begin(s->st, &err);
+    int rc = ag_store_outbox_begin(s->st, &err);
     if (rc == 0)
         rc = write_outcomes(s, &err);
     if (rc == 0 && save)
@@ -701,9 +701,9 @@ static void commit_wake(ag_scheduler *s, int64_t now)
     if (rc == 0 && save)
         rc = save_checked(s, now, &err);
     if (rc == 0) {
-        rc = ag_outbox_commit(s->st, &err);
+        rc = ag_store_outbox_commit(s->st, &err);
     } else {
-        ag_outbox_rollback(s->st);
+        ag_store_outbox_rollback(s->st);
     }
     s->commit_failed = rc < 0;
     if (rc < 0) {
@@ -801,11 +801,11 @@ static bool active(const ag_stored_event *se)
 static int cancel_event(ag_scheduler *s, const ag_stored_event *se, int64_t now, char **err)
 {
     int dropped;
-    if (ag_outbox_drop(s->st, se->ev.uid, NULL, 0, now, &dropped, err) < 0)
+    if (ag_store_outbox_drop(s->st, se->ev.uid, NULL, 0, now, &dropped, err) < 0)
         return -1;
     ag_outbox_row *rows;
     size_t n;
-    if (ag_outbox_reminded(s->st, se->ev.uid, now, &rows, &n, err) < 0)
+    if (ag_store_outbox_reminded(s->st, se->ev.uid, now, &rows, &n, err) < 0)
         return -1;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -815,9 +815,9 @@ static int cancel_event(ag_scheduler *s, const ag_stored_event *se, int64_t now,
         notice.seq = se->sequence;
         notice.due = notice.next_attempt = now;
         notice.state = AG_OUT_PENDING;
-        rc = ag_outbox_insert(s->st, &notice, now, NULL, err);
+        rc = ag_store_outbox_insert(s->st, &notice, now, NULL, err);
     }
-    ag_outbox_rows_free(rows, n);
+    ag_store_outbox_rows_free(rows, n);
     if (dropped || n)
         ag_log(AG_LOG_NOTICE, "reminders of %s: event cancelled, %d pending dropped, %zu notified",
                se->ev.uid, dropped, n);
@@ -849,8 +849,8 @@ static int reconcile_event(ag_scheduler *s, const ag_stored_event *se, const int
 {
     char *old = NULL;
     bool was_live = false;
-    char *fp = ag_sched_fingerprint(se);
-    if (!fp || ag_outbox_fingerprint_get(s->st, se->ev.uid, &old, &was_live, err) < 0) {
+    char *fp = ag_reminders_fingerprint(se);
+    if (!fp || ag_store_outbox_fingerprint_get(s->st, se->ev.uid, &old, &was_live, err) < 0) {
         free(fp);
         return fp ? -1 : oom(err);
     }
@@ -860,12 +860,12 @@ static int reconcile_event(ag_scheduler *s, const ag_stored_event *se, const int
         rc = cancel_event(s, se, now, err);
     } else if (live) {
         int dropped = 0;
-        rc = ag_outbox_drop(s->st, se->ev.uid, occ, n_occ, now, &dropped, err);
+        rc = ag_store_outbox_drop(s->st, se->ev.uid, occ, n_occ, now, &dropped, err);
         if (rc == 0 && old && was_live && strcmp(old, fp) != 0)
             rc = change_event(s, se, occ, n_occ, now, err);
     }
     if (rc == 0 && (!old || strcmp(old, fp) != 0 || was_live != live))
-        rc = ag_outbox_fingerprint_set(s->st, se->ev.uid, fp, live, err);
+        rc = ag_store_outbox_fingerprint_set(s->st, se->ev.uid, fp, live, err);
     free(old);
     free(fp);
     return rc;
@@ -880,8 +880,8 @@ static int event_entries(ag_scheduler *s, uint32_t idx, int64_t now, entry **v, 
     int64_t lead = max_lead(&se->ev);
     int64_t *occ = NULL;
     size_t n_occ = 0;
-    if (active(se) && ag_sched_occurrences(&se->ev, now - MISSED_LOOKBACK,
-                                           now + settings(s)->horizon + lead, &occ, &n_occ) < 0)
+    if (active(se) && ag_reminders_occurrences(&se->ev, now - MISSED_LOOKBACK,
+                                               now + settings(s)->horizon + lead, &occ, &n_occ) < 0)
         ag_log(AG_LOG_WARNING, "reminders of %s: cannot expand its occurrences", se->ev.uid);
     int rc = reconcile_event(s, se, occ, n_occ, now, err);
     if (rc == 0 && active(se) && !add_entries(v, n, cap, &se->ev, idx, occ, n_occ))
@@ -890,7 +890,7 @@ static int event_entries(ag_scheduler *s, uint32_t idx, int64_t now, entry **v, 
     return rc;
 }
 
-void ag_scheduler_rebuild(ag_scheduler *s, const ag_config *cfg, const ag_stored_event *evs,
+void ag_reminders_rebuild(ag_scheduler *s, const ag_config *cfg, const ag_stored_event *evs,
                           size_t n)
 {
     s->cfg = cfg;
@@ -901,13 +901,13 @@ void ag_scheduler_rebuild(ag_scheduler *s, const ag_config *cfg, const ag_stored
     entry *v = NULL;
     size_t len = 0, cap = 0;
     char *err = NULL;
-    int rc = ag_outbox_begin(s->st, &err);
+    int rc = ag_store_outbox_begin(s->st, &err);
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = event_entries(s, (uint32_t)i, now, &v, &len, &cap, &err);
     if (rc == 0)
-        rc = ag_outbox_commit(s->st, &err);
+        rc = ag_store_outbox_commit(s->st, &err);
     else
-        ag_outbox_rollback(s->st);
+        ag_store_outbox_rollback(s->st);
     if (rc < 0) {
         ag_log(AG_LOG_ERR, "reminders: %s; schedule not rebuilt", err);
         free(err);
@@ -929,7 +929,7 @@ void ag_scheduler_rebuild(ag_scheduler *s, const ag_config *cfg, const ag_stored
 
 /* ------------------------------------------------------------ lifecycle */
 
-int ag_scheduler_new(uv_loop_t *loop, ag_store *st, ag_plugin_host *plugins, ag_scheduler **out)
+int ag_reminders_new(uv_loop_t *loop, ag_store *st, ag_plugin_host *plugins, ag_scheduler **out)
 {
     ag_scheduler *s = calloc(1, sizeof *s);
     if (!s)
@@ -948,7 +948,7 @@ int ag_scheduler_new(uv_loop_t *loop, ag_store *st, ag_plugin_host *plugins, ag_
     return 0;
 }
 
-size_t ag_scheduler_size(const ag_scheduler *s)
+size_t ag_reminders_size(const ag_scheduler *s)
 {
     return s->n_entries;
 }
@@ -959,11 +959,11 @@ static void flush_outcomes(ag_scheduler *s)
     if (!s->n_outcomes)
         return;
     char *err = NULL;
-    int rc = ag_outbox_begin(s->st, &err);
+    int rc = ag_store_outbox_begin(s->st, &err);
     if (rc == 0 && write_outcomes(s, &err) == 0)
-        rc = ag_outbox_commit(s->st, &err);
+        rc = ag_store_outbox_commit(s->st, &err);
     else if (rc == 0) {
-        ag_outbox_rollback(s->st);
+        ag_store_outbox_rollback(s->st);
         rc = -1;
     }
     if (rc < 0) {
@@ -973,7 +973,7 @@ static void flush_outcomes(ag_scheduler *s)
     forget_outcomes(s);
 }
 
-void ag_scheduler_drain(ag_scheduler *s, void (*drained)(void *data), void *data)
+void ag_reminders_drain(ag_scheduler *s, void (*drained)(void *data), void *data)
 {
     if (!s || s->stopped || s->draining) {
         if (drained)
@@ -988,7 +988,7 @@ void ag_scheduler_drain(ag_scheduler *s, void (*drained)(void *data), void *data
     wake_soon(s);
 }
 
-void ag_scheduler_abandon(ag_scheduler *s)
+void ag_reminders_abandon(ag_scheduler *s)
 {
     if (!s || s->abandoned)
         return;
@@ -1001,7 +1001,7 @@ void ag_scheduler_abandon(ag_scheduler *s)
                s->n_in_flight);
 }
 
-void ag_scheduler_stop(ag_scheduler *s)
+void ag_reminders_stop(ag_scheduler *s)
 {
     if (!s || s->stopped)
         return;
@@ -1012,7 +1012,7 @@ void ag_scheduler_stop(ag_scheduler *s)
 
 /* Called after the plugins' fini: no channel calls done() any more, so
  * what is still in flight is freed here; its rows stay pending. */
-void ag_scheduler_free(ag_scheduler *s)
+void ag_reminders_free(ag_scheduler *s)
 {
     if (!s)
         return;
@@ -1032,7 +1032,7 @@ void ag_scheduler_free(ag_scheduler *s)
 
 /* ------------------------------------------------------------ metrics */
 
-void ag_scheduler_set_metrics(ag_scheduler *s, ag_metrics *m)
+void ag_reminders_set_metrics(ag_scheduler *s, ag_metrics *m)
 {
     static const char *const by_outcome[] = {"channel", "outcome", NULL};
     static const char *const by_state[] = {"state", "channel", NULL};
@@ -1057,7 +1057,7 @@ void ag_scheduler_set_metrics(ag_scheduler *s, ag_metrics *m)
 static void zero_states(ag_scheduler *s, const char *channel)
 {
     for (int st = AG_OUT_PENDING; st < AG_OUT_ANY_; st++) {
-        const char *v[] = {ag_outbox_state_name((ag_outbox_state)st), channel};
+        const char *v[] = {ag_store_outbox_state_name((ag_outbox_state)st), channel};
         ag_metric_set(s->m_state, v, 0);
     }
 }
@@ -1081,19 +1081,19 @@ static bool remember_channel(ag_scheduler *s, const char *channel)
 static void set_count(ag_outbox_state state, const char *channel, int64_t n, void *data)
 {
     ag_scheduler *s = data;
-    const char *v[] = {ag_outbox_state_name(state), channel};
+    const char *v[] = {ag_store_outbox_state_name(state), channel};
     if (channel && remember_channel(s, channel))
         ag_metric_set(s->m_state, v, (double)n);
 }
 
-void ag_scheduler_refresh_metrics(ag_scheduler *s)
+void ag_reminders_refresh_metrics(ag_scheduler *s)
 {
     if (!s || !s->m_state)
         return;
     for (size_t i = 0; i < s->n_channels_seen; i++)
         zero_states(s, s->channels_seen[i]);
     char *err = NULL;
-    if (ag_outbox_counts(s->st, set_count, s, &err) < 0) {
+    if (ag_store_outbox_counts(s->st, set_count, s, &err) < 0) {
         ag_log(AG_LOG_WARNING, "reminders: %s", err);
         free(err);
     }

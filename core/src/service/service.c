@@ -160,7 +160,7 @@ static void published_changed(ag_service *svc)
 
 static void set_events(ag_service *svc, ag_stored_event *evs, size_t n)
 {
-    ag_stored_events_free(svc->evs, svc->n_evs);
+    ag_store_events_free(svc->evs, svc->n_evs);
     svc->evs = evs;
     svc->n_evs = n;
     svc->have_events = true;
@@ -176,13 +176,13 @@ static int load_imports(ag_service *svc, char **err)
     if (ag_store_load_imports(svc->store, &rows, &n, err) < 0)
         return -1;
     ag_stored_event *evs;
-    int rc = ag_import_rows_to_events(rows, n, &evs);
-    ag_import_rows_free(rows, n);
+    int rc = ag_service_import_rows_to_events(rows, n, &evs);
+    ag_store_import_rows_free(rows, n);
     if (rc < 0) {
         *err = strdup("out of memory loading imported events");
         return -1;
     }
-    ag_stored_events_free(svc->imports, svc->n_imports);
+    ag_store_events_free(svc->imports, svc->n_imports);
     svc->imports = evs;
     svc->n_imports = n;
     svc->cap[0] = n;
@@ -227,13 +227,13 @@ static void invalidate_import(ag_service *svc, const char *member, const ag_stor
     char **prefixes = calloc(cfg->n_categories + 3, sizeof *prefixes);
     if (!cats || !prefixes) {
         ag_service_invalidate(svc);
-    } else if (ag_imports_touched(cfg, old, n_old, fresh, n_fresh, &network, cats)) {
+    } else if (ag_service_imports_touched(cfg, old, n_old, fresh, n_fresh, &network, cats)) {
         size_t n = import_prefixes(cfg, member, network, cats, prefixes);
         bool ok = true;
         for (size_t i = 0; i < n; i++)
             ok = ok && prefixes[i];
         if (ok)
-            ag_cache_drop_prefixes(svc->cache, (const char *const *)prefixes, n);
+            ag_service_cache_drop_prefixes(svc->cache, (const char *const *)prefixes, n);
         else
             ag_service_invalidate(svc);
         for (size_t i = 0; i < n; i++)
@@ -256,8 +256,8 @@ static void note_size(size_t *cap, size_t before, size_t after)
 static int publish_member_run(ag_service *svc, size_t lo, size_t n, size_t vlo, size_t vhi)
 {
     size_t before = svc->n_feed_evs;
-    if (ag_imports_splice_view(&svc->feed_evs, &svc->n_feed_evs, vlo, vhi, svc->imports + lo, n) ==
-        0) {
+    if (ag_service_imports_splice_view(&svc->feed_evs, &svc->n_feed_evs, vlo, vhi,
+                                       svc->imports + lo, n) == 0) {
         note_size(&svc->cap[1], before, svc->n_feed_evs);
         return 0;
     }
@@ -289,9 +289,9 @@ int ag_service_import_publish(ag_service *svc, const char *member, ag_stored_eve
 {
     /* Both runs are found while the old events' uids are still there. */
     size_t lo, hi, vlo, vhi;
-    if (!ag_imports_member_run(svc->imports, svc->n_imports, member, &lo, &hi) ||
-        !ag_imports_member_run(svc->feed_evs, svc->n_feed_evs, member, &vlo, &vhi)) {
-        ag_stored_events_free(evs, n);
+    if (!ag_service_imports_member_run(svc->imports, svc->n_imports, member, &lo, &hi) ||
+        !ag_service_imports_member_run(svc->feed_evs, svc->n_feed_evs, member, &vlo, &vhi)) {
+        ag_store_events_free(evs, n);
         *err = strdup("out of memory publishing imported events");
         return -1;
     }
@@ -299,7 +299,7 @@ int ag_service_import_publish(ag_service *svc, const char *member, ag_stored_eve
     raise_last_modified(svc, evs, n);
     svc->arrays_version++;
     size_t before = svc->n_imports;
-    if (ag_imports_splice(&svc->imports, &svc->n_imports, member, evs, n) < 0) {
+    if (ag_service_imports_splice(&svc->imports, &svc->n_imports, member, evs, n) < 0) {
         *err = strdup("out of memory publishing imported events");
         return -1;
     }
@@ -316,7 +316,7 @@ void ag_service_publish_abort(ag_import_publish *p)
     free(p->imports.dst);
     free(p->view.dst);
     if (p->evs)
-        ag_stored_events_free(p->evs, p->n);
+        ag_store_events_free(p->evs, p->n);
     free(p->member);
     memset(p, 0, sizeof *p);
 }
@@ -325,7 +325,7 @@ void ag_service_publish_abort(ag_import_publish *p)
 static size_t moved_in_place(const ag_stored_event *v, size_t n_v, const char *member, size_t n)
 {
     size_t lo, hi;
-    if (!ag_imports_member_run(v, n_v, member, &lo, &hi))
+    if (!ag_service_imports_member_run(v, n_v, member, &lo, &hi))
         return SIZE_MAX;
     return hi - lo == n ? 0 : n_v - hi;
 }
@@ -346,10 +346,10 @@ int ag_service_publish_begin(ag_service *svc, ag_import_publish *p, const char *
     p->version = svc->arrays_version;
     p->member = strdup(member);
     if (p->member &&
-        ag_run_copy_start(&p->imports, svc->imports, svc->n_imports, member, evs, n,
-                          &svc->spare[0]) == 0 &&
-        ag_run_copy_start(&p->view, svc->feed_evs, svc->n_feed_evs, member, evs, n,
-                          &svc->spare[1]) == 0)
+        ag_service_run_copy_start(&p->imports, svc->imports, svc->n_imports, member, evs, n,
+                                  &svc->spare[0]) == 0 &&
+        ag_service_run_copy_start(&p->view, svc->feed_evs, svc->n_feed_evs, member, evs, n,
+                                  &svc->spare[1]) == 0)
         return 0;
     ag_service_publish_abort(p);
     *err = strdup("out of memory publishing imported events");
@@ -361,10 +361,10 @@ bool ag_service_publish_step(ag_service *svc, ag_import_publish *p)
     if (svc->arrays_version != p->version)
         return true; /* end() falls back */
     size_t left = AG_PUBLISH_CHUNK, before = p->imports.done;
-    if (!ag_run_copy_step(&p->imports, left))
+    if (!ag_service_run_copy_step(&p->imports, left))
         return false;
     left -= p->imports.done - before;
-    return ag_run_copy_step(&p->view, left);
+    return ag_service_run_copy_step(&p->view, left);
 }
 
 /* The array that was replaced becomes the next copy's. */
@@ -377,7 +377,7 @@ static void keep_spare(ag_event_buf *spare, ag_stored_event *v, size_t cap)
 /* The copies replace the arrays; the old run's events go. */
 static void install_copies(ag_service *svc, ag_import_publish *p)
 {
-    ag_imports_free_contents(svc->imports + p->imports.lo, p->imports.hi - p->imports.lo);
+    ag_service_imports_free_contents(svc->imports + p->imports.lo, p->imports.hi - p->imports.lo);
     keep_spare(&svc->spare[0], svc->imports, svc->cap[0]);
     svc->imports = p->imports.dst;
     svc->n_imports = p->imports.n_dst;
@@ -431,8 +431,8 @@ int ag_service_import(ag_service *svc, const char *source, const char *member,
     if (ag_store_load_member_imports(svc->store, member, &stored, &n_stored, err) < 0)
         return -1;
     ag_stored_event *evs;
-    int rc = ag_import_rows_to_events(stored, n_stored, &evs);
-    ag_import_rows_free(stored, n_stored);
+    int rc = ag_service_import_rows_to_events(stored, n_stored, &evs);
+    ag_store_import_rows_free(stored, n_stored);
     if (rc < 0) {
         *err = strdup("out of memory loading imported events");
         return -1;
@@ -454,7 +454,7 @@ static int sync_store(ag_service *svc, ag_config *cfg, int64_t now, ag_reconcile
      * svc->imports current, and a reconcile never touches them: read once
      * (imports stays NULL until a load succeeds), not at every reload. */
     if (!svc->imports && load_imports(svc, err) < 0) {
-        ag_stored_events_free(evs, n);
+        ag_store_events_free(evs, n);
         return -1;
     }
     set_events(svc, evs, n);
@@ -487,7 +487,7 @@ static bool take_reconciled(ag_service *svc, ag_config *cfg, int64_t now, ag_rec
     ag_store_config_events_free(live, n_live);
     free(err);
     if (!ok) {
-        ag_stored_events_free(rows, n);
+        ag_store_events_free(rows, n);
         return false;
     }
     if (stats) {
@@ -521,9 +521,9 @@ int ag_service_open(ag_service *svc, const char *config_dir, const ag_overrides 
     svc->overrides.listen = dup_or_null(ov->listen);
     svc->overrides.state_path = dup_or_null(ov->state_path);
     svc->overrides.plugin_dir = dup_or_null(ov->plugin_dir);
-    svc->cache = ag_cache_new(AG_CACHE_ENTRIES);
+    svc->cache = ag_service_cache_new(AG_CACHE_ENTRIES);
     if (svc->cache)
-        ag_cache_set_max_bytes(svc->cache, AG_CACHE_BYTES);
+        ag_service_cache_set_max_bytes(svc->cache, AG_CACHE_BYTES);
     bool with_events;
     if (load_config(svc, &svc->cfg, &with_events, diags) < 0)
         return -1;
@@ -544,8 +544,8 @@ void ag_service_set_busy_timeout(ag_service *svc, int ms)
 
 void ag_service_close(ag_service *svc)
 {
-    ag_stored_events_free(svc->evs, svc->n_evs);
-    ag_stored_events_free(svc->imports, svc->n_imports);
+    ag_store_events_free(svc->evs, svc->n_evs);
+    ag_store_events_free(svc->imports, svc->n_imports);
     free(svc->feed_evs);
     free(svc->spare[0].v);
     free(svc->spare[1].v);
@@ -554,7 +554,7 @@ void ag_service_close(ag_service *svc)
     if (svc->cfg)
         ag_config_free(svc->cfg);
     if (svc->cache)
-        ag_cache_free(svc->cache);
+        ag_service_cache_free(svc->cache);
     free(svc->config_dir);
     free((char *)svc->overrides.listen);
     free((char *)svc->overrides.state_path);
@@ -591,7 +591,7 @@ ag_reload_result ag_service_reload(ag_service *svc, int64_t now, ag_reconcile_st
 void ag_service_invalidate(ag_service *svc)
 {
     svc->generation++;
-    ag_cache_clear(svc->cache);
+    ag_service_cache_clear(svc->cache);
 }
 
 const ag_settings *ag_service_settings(const ag_service *svc)
@@ -697,7 +697,7 @@ ag_blob *ag_service_feed(ag_service *svc, const ag_feed_query *q, int64_t now, i
     }
     char key[1024];
     cache_key(q, now, key, sizeof key);
-    ag_blob *b = ag_cache_get(svc->cache, key, svc->generation);
+    ag_blob *b = ag_service_cache_get(svc->cache, key, svc->generation);
     if (b && svc->metrics)
         ag_metric_add(ag_metrics_counter(svc->metrics, "agendad_feed_cache_hits_total",
                                          "Feed requests answered from the cache.", NULL),
@@ -706,6 +706,6 @@ ag_blob *ag_service_feed(ag_service *svc, const ag_feed_query *q, int64_t now, i
         return b;
     b = build_feed(svc, q, now, status, err);
     if (b)
-        ag_cache_put(svc->cache, key, svc->generation, b);
+        ag_service_cache_put(svc->cache, key, svc->generation, b);
     return b;
 }

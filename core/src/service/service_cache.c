@@ -28,7 +28,7 @@ static uint64_t hash_key(const char *s)
     return h;
 }
 
-ag_cache *ag_cache_new(size_t max_entries)
+ag_cache *ag_service_cache_new(size_t max_entries)
 {
     ag_cache *c = calloc(1, sizeof *c);
     if (!c)
@@ -126,18 +126,18 @@ static void evict(ag_cache *c)
         remove_entry(c, c->tail);
 }
 
-void ag_cache_set_max_bytes(ag_cache *c, size_t max_bytes)
+void ag_service_cache_set_max_bytes(ag_cache *c, size_t max_bytes)
 {
     c->max_bytes = max_bytes;
     evict(c);
 }
 
-size_t ag_cache_bytes(const ag_cache *c)
+size_t ag_service_cache_bytes(const ag_cache *c)
 {
     return c->bytes;
 }
 
-ag_blob *ag_cache_get(ag_cache *c, const char *key, int64_t gen)
+ag_blob *ag_service_cache_get(ag_cache *c, const char *key, int64_t gen)
 {
     entry *e = *find_slot(c, key);
     if (!e)
@@ -151,7 +151,7 @@ ag_blob *ag_cache_get(ag_cache *c, const char *key, int64_t gen)
     return ag_blob_ref(e->blob);
 }
 
-void ag_cache_put(ag_cache *c, const char *key, int64_t gen, ag_blob *b)
+void ag_service_cache_put(ag_cache *c, const char *key, int64_t gen, ag_blob *b)
 {
     if (c->max == 0 || !b)
         return;
@@ -184,7 +184,7 @@ void ag_cache_put(ag_cache *c, const char *key, int64_t gen, ag_blob *b)
     maybe_grow(c);
 }
 
-void ag_cache_clear(ag_cache *c)
+void ag_service_cache_clear(ag_cache *c)
 {
     while (c->head)
         remove_entry(c, c->head);
@@ -198,7 +198,7 @@ static bool has_prefix(const char *key, const char *const *prefixes, size_t n)
     return false;
 }
 
-size_t ag_cache_drop_prefixes(ag_cache *c, const char *const *prefixes, size_t n)
+size_t ag_service_cache_drop_prefixes(ag_cache *c, const char *const *prefixes, size_t n)
 {
     size_t dropped = 0;
     for (entry *e = c->head, *next; e; e = next) {
@@ -211,16 +211,16 @@ size_t ag_cache_drop_prefixes(ag_cache *c, const char *const *prefixes, size_t n
     return dropped;
 }
 
-void ag_cache_free(ag_cache *c)
+void ag_service_cache_free(ag_cache *c)
 {
     if (!c)
         return;
-    ag_cache_clear(c);
+    ag_service_cache_clear(c);
     free(c->buckets);
     free(c);
 }
 
-size_t ag_cache_size(const ag_cache *c)
+size_t ag_service_cache_size(const ag_cache *c)
 {
     return c->count;
 }

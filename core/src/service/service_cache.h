@@ -12,23 +12,23 @@
 
 typedef struct ag_cache ag_cache;
 
-ag_cache *ag_cache_new(size_t max_entries);
+ag_cache *ag_service_cache_new(size_t max_entries);
 /* Bounds the bodies held (sum of lengths; gzip copies, made later on demand,
  * are about a tenth more): least recently used entries go first, but the
  * most recent one stays whatever its size. 0: no bound (the default). */
-void ag_cache_set_max_bytes(ag_cache *c, size_t max_bytes);
-size_t ag_cache_bytes(const ag_cache *c);
-void ag_cache_free(ag_cache *c);
+void ag_service_cache_set_max_bytes(ag_cache *c, size_t max_bytes);
+size_t ag_service_cache_bytes(const ag_cache *c);
+void ag_service_cache_free(ag_cache *c);
 /* A new reference to the cached blob for key at generation gen, or NULL
  * (absent, or cached under another generation: then it is dropped). */
-ag_blob *ag_cache_get(ag_cache *c, const char *key, int64_t gen);
+ag_blob *ag_service_cache_get(ag_cache *c, const char *key, int64_t gen);
 /* Stores a new reference to b (the caller keeps its own). */
-void ag_cache_put(ag_cache *c, const char *key, int64_t gen, ag_blob *b);
-void ag_cache_clear(ag_cache *c);
+void ag_service_cache_put(ag_cache *c, const char *key, int64_t gen, ag_blob *b);
+void ag_service_cache_clear(ag_cache *c);
 /* Drops the entries whose key starts with one of the n prefixes: a store
  * change that touches some feeds only (one member's import) leaves the
  * others' bytes, and so their ETags, in place. Returns how many went. */
-size_t ag_cache_drop_prefixes(ag_cache *c, const char *const *prefixes, size_t n);
-size_t ag_cache_size(const ag_cache *c);
+size_t ag_service_cache_drop_prefixes(ag_cache *c, const char *const *prefixes, size_t n);
+size_t ag_service_cache_size(const ag_cache *c);
 
 #endif

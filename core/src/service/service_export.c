@@ -163,7 +163,7 @@ static int export_all(exporter *x, char **err)
 
 /* The map is replaced like the feeds, after them: nginx reloaded meanwhile
  * reads either the old map or the new one, never half of one. */
-int ag_export(ag_service *svc, const char *out_dir, int64_t now, char **err)
+int ag_service_export(ag_service *svc, const char *out_dir, int64_t now, char **err)
 {
     if (make_tree(out_dir, err) < 0)
         return -1;

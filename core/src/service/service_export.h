@@ -10,6 +10,6 @@
  * its mtime set to the feed's Last-Modified), then out_dir/etags.map: one
  * nginx map line per file, "/URL/PATH '\"ETAG\"';", so that nginx can send
  * the daemon's ETags. Returns the number of files written, or -1 with *err. */
-int ag_export(ag_service *svc, const char *out_dir, int64_t now, char **err);
+int ag_service_export(ag_service *svc, const char *out_dir, int64_t now, char **err);
 
 #endif

@@ -38,10 +38,10 @@ struct ag_import_job {
 
 static void job_free(ag_import_job *j)
 {
-    ag_import_write_free(j->write);
-    ag_import_rows_free(j->rows, j->n_rows);
+    ag_store_import_write_free(j->write);
+    ag_store_import_rows_free(j->rows, j->n_rows);
     if (j->evs)
-        ag_stored_events_free(j->evs, j->n_evs);
+        ag_store_events_free(j->evs, j->n_evs);
     ag_service_publish_abort(&j->publish);
     free(j->source);
     free(j->member);
@@ -51,7 +51,7 @@ static void job_free(ag_import_job *j)
 
 static void drop_rows(ag_import_job *j)
 {
-    ag_import_rows_free(j->rows, j->n_rows);
+    ag_store_import_rows_free(j->rows, j->n_rows);
     j->rows = NULL;
     j->n_rows = 0;
 }
@@ -71,19 +71,19 @@ static step prepare(ag_import_queue *q, ag_import_job *j)
     ag_store *st = q->svc->store;
     if (!st)
         return fail(j, "the state database is not open");
-    if (ag_import_write_prepare(st, j->source, j->member, j->rows, j->n_rows, j->now,
-                                q->svc->cfg->settings.retention, &j->write, &j->written,
-                                &j->err) < 0)
+    if (ag_store_import_write_prepare(st, j->source, j->member, j->rows, j->n_rows, j->now,
+                                      q->svc->cfg->settings.retention, &j->write, &j->written,
+                                      &j->err) < 0)
         return fail(j, "cannot store imported events");
     if (!j->write)
         return STEP_DONE; /* nothing changed: nothing written */
-    j->gen = ag_import_write_gen(j->write);
+    j->gen = ag_store_import_write_gen(j->write);
     return STEP_WRITE;
 }
 
 static step write_rows(ag_import_queue *q, ag_import_job *j)
 {
-    int rc = ag_import_write_step(q->svc->store, j->write, AG_IMPORT_WRITE_CHUNK, &j->err);
+    int rc = ag_store_import_write_step(q->svc->store, j->write, AG_IMPORT_WRITE_CHUNK, &j->err);
     if (rc < 0)
         return fail(j, "cannot store imported events");
     return rc ? STEP_COMMIT : STEP_WRITE;
@@ -91,10 +91,10 @@ static step write_rows(ag_import_queue *q, ag_import_job *j)
 
 static step commit(ag_import_queue *q, ag_import_job *j)
 {
-    if (ag_import_write_commit(q->svc->store, j->write, &j->err) < 0)
+    if (ag_store_import_write_commit(q->svc->store, j->write, &j->err) < 0)
         return fail(j, "cannot store imported events");
     size_t n;
-    ag_import_write_rows(j->write, &n);
+    ag_store_import_write_rows(j->write, &n);
     j->evs = calloc(n ? n : 1, sizeof *j->evs);
     if (!j->evs)
         return fail(j, "out of memory loading imported events");
@@ -107,16 +107,16 @@ static step commit(ag_import_queue *q, ag_import_job *j)
 static step convert(ag_import_job *j)
 {
     size_t n;
-    const ag_import_row *rows = ag_import_write_rows(j->write, &n);
+    const ag_import_row *rows = ag_store_import_write_rows(j->write, &n);
     size_t k = n - j->converted;
     if (k > AG_IMPORT_CHUNK)
         k = AG_IMPORT_CHUNK;
-    if (ag_import_rows_convert(rows + j->converted, k, j->evs + j->converted) < 0)
+    if (ag_service_import_rows_convert(rows + j->converted, k, j->evs + j->converted) < 0)
         return fail(j, "out of memory loading imported events");
     j->converted += k;
     if (j->converted < n)
         return STEP_CONVERT;
-    ag_import_write_free(j->write);
+    ag_store_import_write_free(j->write);
     j->write = NULL;
     drop_rows(j);
     return STEP_PUBLISH;
@@ -153,8 +153,8 @@ static step install(ag_import_queue *q, ag_import_job *j)
 static step sweep(ag_import_queue *q, ag_import_job *j)
 {
     char *err = NULL;
-    int n = q->svc->store ? ag_import_sweep_step(q->svc->store, j->member, j->gen,
-                                                 AG_IMPORT_SWEEP_CHUNK, &err)
+    int n = q->svc->store ? ag_store_import_sweep_step(q->svc->store, j->member, j->gen,
+                                                       AG_IMPORT_SWEEP_CHUNK, &err)
                           : 0;
     if (n < 0)
         ag_log(AG_LOG_WARNING, "%s", err ? err : "cannot delete old imported events");
@@ -211,7 +211,7 @@ static void on_idle(uv_idle_t *h)
         uv_idle_stop(h);
 }
 
-void ag_import_queue_init(ag_import_queue *q, uv_loop_t *loop, ag_service *svc)
+void ag_service_import_queue_init(ag_import_queue *q, uv_loop_t *loop, ag_service *svc)
 {
     memset(q, 0, sizeof *q);
     q->loop = loop;
@@ -221,9 +221,9 @@ void ag_import_queue_init(ag_import_queue *q, uv_loop_t *loop, ag_service *svc)
     q->open = true;
 }
 
-int ag_import_queue_submit(ag_import_queue *q, const char *source, const char *member,
-                           ag_import_row *rows, size_t n, int64_t now, ag_import_done_fn done,
-                           void *data)
+int ag_service_import_queue_submit(ag_import_queue *q, const char *source, const char *member,
+                                   ag_import_row *rows, size_t n, int64_t now,
+                                   ag_import_done_fn done, void *data)
 {
     ag_import_job *j = q->open ? calloc(1, sizeof *j) : NULL;
     if (j) {
@@ -233,7 +233,7 @@ int ag_import_queue_submit(ag_import_queue *q, const char *source, const char *m
     if (!j || !j->source || !j->member) {
         if (j)
             job_free(j);
-        ag_import_rows_free(rows, n);
+        ag_store_import_rows_free(rows, n);
         return -1;
     }
     *j = (ag_import_job){.source = j->source,
@@ -252,7 +252,7 @@ int ag_import_queue_submit(ag_import_queue *q, const char *source, const char *m
     return 0;
 }
 
-void ag_import_queue_close(ag_import_queue *q)
+void ag_service_import_queue_close(ag_import_queue *q)
 {
     bool was_open = q->open;
     q->open = false; /* a done that submits again is refused */

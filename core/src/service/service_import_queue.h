@@ -47,14 +47,14 @@ typedef struct {
     ag_import_job *head, *tail;
 } ag_import_queue;
 
-void ag_import_queue_init(ag_import_queue *q, uv_loop_t *loop, ag_service *svc);
+void ag_service_import_queue_init(ag_import_queue *q, uv_loop_t *loop, ag_service *svc);
 /* Takes over rows (n, as ag_store_import_replace takes them); done runs on
  * the loop, once, after later turns. 0, or -1 (out of memory: rows freed,
  * done never runs). */
-int ag_import_queue_submit(ag_import_queue *q, const char *source, const char *member,
-                           ag_import_row *rows, size_t n, int64_t now, ag_import_done_fn done,
-                           void *data);
-/* done's rc for a batch that ag_import_queue_close dropped unfinished. */
+int ag_service_import_queue_submit(ag_import_queue *q, const char *source, const char *member,
+                                   ag_import_row *rows, size_t n, int64_t now,
+                                   ag_import_done_fn done, void *data);
+/* done's rc for a batch that ag_service_import_queue_close dropped unfinished. */
 #define AG_IMPORT_CANCELLED (-2)
 
 /* Drops every batch not finished and closes the idle handle. Each dropped
@@ -62,6 +62,6 @@ int ag_import_queue_submit(ag_import_queue *q, const char *source, const char *m
  * owner frees what it holds; it must call no plugin then (they are about
  * to be unloaded) nor submit. A batch whose store write committed stays
  * stored: the next start loads it. */
-void ag_import_queue_close(ag_import_queue *q);
+void ag_service_import_queue_close(ag_import_queue *q);
 
 #endif

@@ -32,7 +32,7 @@ static char *hashed_uid(const char *member, const char *source_uid)
     return asprintf(&out, "%s:sha256-%s", member, hex) < 0 ? NULL : out;
 }
 
-char *ag_import_uid(const char *member, const char *source_uid)
+char *ag_service_import_uid(const char *member, const char *source_uid)
 {
     size_t len = 0;
     for (const unsigned char *p = (const unsigned char *)source_uid; *p; p++)
@@ -169,15 +169,15 @@ static int private_from_source(ag_private *dst, const agendad_source_event *ev)
     return rc;
 }
 
-int ag_import_row_from_source(const ag_config *cfg, const char *member,
-                              const agendad_source_event *ev, ag_import_row *out)
+int ag_service_import_row_from_source(const ag_config *cfg, const char *member,
+                                      const agendad_source_event *ev, ag_import_row *out)
 {
     memset(out, 0, sizeof *out);
     out->start = ev->start;
     out->end = ev->end;
     out->all_day = ev->all_day;
     out->status = status_from_source(ev->status);
-    out->uid = ag_import_uid(member, ev->uid);
+    out->uid = ag_service_import_uid(member, ev->uid);
     out->member = strdup(member);
     out->categories = match_categories(cfg, ev);
     bool ok = out->uid && out->member && out->categories &&
@@ -264,7 +264,7 @@ static int row_to_event(const ag_import_row *r, ag_stored_event *out)
     return ok ? 0 : -1;
 }
 
-int ag_import_rows_convert(const ag_import_row *rows, size_t n, ag_stored_event *out)
+int ag_service_import_rows_convert(const ag_import_row *rows, size_t n, ag_stored_event *out)
 {
     for (size_t i = 0; i < n; i++)
         if (row_to_event(&rows[i], &out[i]) < 0)
@@ -272,14 +272,14 @@ int ag_import_rows_convert(const ag_import_row *rows, size_t n, ag_stored_event 
     return 0;
 }
 
-int ag_import_rows_to_events(const ag_import_row *rows, size_t n, ag_stored_event **out)
+int ag_service_import_rows_to_events(const ag_import_row *rows, size_t n, ag_stored_event **out)
 {
     *out = calloc(n ? n : 1, sizeof **out);
     if (!*out)
         return -1;
-    if (ag_import_rows_convert(rows, n, *out) == 0)
+    if (ag_service_import_rows_convert(rows, n, *out) == 0)
         return 0;
-    ag_stored_events_free(*out, n);
+    ag_store_events_free(*out, n);
     *out = NULL;
     return -1;
 }
@@ -299,8 +299,8 @@ static size_t lower_bound(const ag_stored_event *v, size_t n, const char *prefix
     return lo;
 }
 
-bool ag_imports_member_run(const ag_stored_event *all, size_t n, const char *member, size_t *lo,
-                           size_t *hi)
+bool ag_service_imports_member_run(const ag_stored_event *all, size_t n, const char *member,
+                                   size_t *lo, size_t *hi)
 {
     char *prefix = NULL;
     if (asprintf(&prefix, "%s:", member) < 0)
@@ -335,8 +335,8 @@ static void replace_run(ag_stored_event *all, size_t *n_all, size_t lo, size_t h
     *n_all = *n_all - (hi - lo) + n_fresh;
 }
 
-int ag_imports_splice_view(ag_stored_event **view, size_t *n_view, size_t lo, size_t hi,
-                           const ag_stored_event *fresh, size_t n_fresh)
+int ag_service_imports_splice_view(ag_stored_event **view, size_t *n_view, size_t lo, size_t hi,
+                                   const ag_stored_event *fresh, size_t n_fresh)
 {
     if (reserve_run(view, *n_view, lo, hi, n_fresh) < 0)
         return -1;
@@ -344,7 +344,7 @@ int ag_imports_splice_view(ag_stored_event **view, size_t *n_view, size_t lo, si
     return 0;
 }
 
-void ag_imports_free_contents(ag_stored_event *v, size_t n)
+void ag_service_imports_free_contents(ag_stored_event *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         ag_event_free(&v[i].ev);
@@ -353,11 +353,12 @@ void ag_imports_free_contents(ag_stored_event *v, size_t n)
     }
 }
 
-int ag_run_copy_start(ag_run_copy *c, const ag_stored_event *src, size_t n_src, const char *member,
-                      const ag_stored_event *fresh, size_t n_fresh, ag_event_buf *spare)
+int ag_service_run_copy_start(ag_run_copy *c, const ag_stored_event *src, size_t n_src,
+                              const char *member, const ag_stored_event *fresh, size_t n_fresh,
+                              ag_event_buf *spare)
 {
     memset(c, 0, sizeof *c);
-    if (!ag_imports_member_run(src, n_src, member, &c->lo, &c->hi))
+    if (!ag_service_imports_member_run(src, n_src, member, &c->lo, &c->hi))
         return -1;
     c->src = src;
     c->n_src = n_src;
@@ -395,7 +396,7 @@ static const ag_stored_event *copy_source(const ag_run_copy *c, size_t i, size_t
     return c->src + c->hi + (i - end_fresh);
 }
 
-bool ag_run_copy_step(ag_run_copy *c, size_t max)
+bool ag_service_run_copy_step(ag_run_copy *c, size_t max)
 {
     while (max > 0 && c->done < c->n_dst) {
         size_t run;
@@ -411,20 +412,20 @@ bool ag_run_copy_step(ag_run_copy *c, size_t max)
 
 /* In place (realloc, memmove): a fresh 20 MB array per pull cost more in
  * page faults than the copy itself. */
-int ag_imports_splice(ag_stored_event **all, size_t *n_all, const char *member,
-                      ag_stored_event *fresh, size_t n_fresh)
+int ag_service_imports_splice(ag_stored_event **all, size_t *n_all, const char *member,
+                              ag_stored_event *fresh, size_t n_fresh)
 {
     size_t lo, hi;
-    if (!ag_imports_member_run(*all, *n_all, member, &lo, &hi)) {
-        ag_stored_events_free(fresh, n_fresh);
+    if (!ag_service_imports_member_run(*all, *n_all, member, &lo, &hi)) {
+        ag_store_events_free(fresh, n_fresh);
         return -1;
     }
     if (reserve_run(all, *n_all, lo, hi, n_fresh) < 0) {
-        ag_stored_events_free(fresh, n_fresh);
+        ag_store_events_free(fresh, n_fresh);
         return -1;
     }
     ag_stored_event *v = *all;
-    ag_imports_free_contents(v + lo, hi - lo);
+    ag_service_imports_free_contents(v + lo, hi - lo);
     replace_run(v, n_all, lo, hi, fresh, n_fresh);
     free(fresh);
     return 0;
@@ -446,9 +447,9 @@ static void touch(const ag_config *cfg, const ag_stored_event *sev, bool *networ
             categories[i] = true;
 }
 
-bool ag_imports_touched(const ag_config *cfg, const ag_stored_event *old, size_t n_old,
-                        const ag_stored_event *fresh, size_t n_fresh, bool *network,
-                        bool *categories)
+bool ag_service_imports_touched(const ag_config *cfg, const ag_stored_event *old, size_t n_old,
+                                const ag_stored_event *fresh, size_t n_fresh, bool *network,
+                                bool *categories)
 {
     size_t i = 0, j = 0;
     bool any = false;

@@ -14,21 +14,21 @@
  * as ~XX, so that no member can reach another's or the network's uids (which
  * never contain ':' or '~') and the uid stays one URL path segment. A source
  * uid too long for that is replaced by its SHA-256. malloc'd, NULL on OOM. */
-char *ag_import_uid(const char *member, const char *source_uid);
+char *ag_service_import_uid(const char *member, const char *source_uid);
 
 /* Fills *out from ev for member; categories: the configured ids ev names
  * (by id or by name in either language, case-insensitively), in cfg order.
  * 0, or -1 (out of memory; *out left empty). */
-int ag_import_row_from_source(const ag_config *cfg, const char *member,
-                              const agendad_source_event *ev, ag_import_row *out);
+int ag_service_import_row_from_source(const ag_config *cfg, const char *member,
+                                      const agendad_source_event *ev, ag_import_row *out);
 
 /* The events feeds publish for stored rows: UTC instants as wall-clock
  * times in "UTC", host the member, imported_from set. 0 or -1 (OOM). */
-int ag_import_rows_to_events(const ag_import_row *rows, size_t n, ag_stored_event **out);
+int ag_service_import_rows_to_events(const ag_import_row *rows, size_t n, ag_stored_event **out);
 /* The same into out (n zeroed events), for a caller that converts a batch
  * a part at a time. -1 on out of memory: out holds what was made, for
- * ag_stored_events_free. */
-int ag_import_rows_convert(const ag_import_row *rows, size_t n, ag_stored_event *out);
+ * ag_store_events_free. */
+int ag_service_import_rows_convert(const ag_import_row *rows, size_t n, ag_stored_event *out);
 
 /* Replaces, in *all (n_all events sorted by uid), the events imported from
  * member by fresh (n_fresh events sorted by uid, all member's; taken over,
@@ -36,27 +36,27 @@ int ag_import_rows_convert(const ag_import_row *rows, size_t n, ag_stored_event 
  * events are one run in uid order: the others are moved, not rebuilt,
  * which keeps a pull of one member from costing a reload of every member's
  * events. 0, or -1 on out of memory (nothing changed, fresh freed). */
-int ag_imports_splice(ag_stored_event **all, size_t *n_all, const char *member,
-                      ag_stored_event *fresh, size_t n_fresh);
+int ag_service_imports_splice(ag_stored_event **all, size_t *n_all, const char *member,
+                              ag_stored_event *fresh, size_t n_fresh);
 
 /* The member's run in all (n events sorted by uid): [*lo, *hi). false on
  * out of memory. */
-bool ag_imports_member_run(const ag_stored_event *all, size_t n, const char *member, size_t *lo,
-                           size_t *hi);
+bool ag_service_imports_member_run(const ag_stored_event *all, size_t n, const char *member,
+                                   size_t *lo, size_t *hi);
 
 /* Replaces, in *view (*n_view shallow copies sorted by uid, such as the
  * feeds' merge of the network's and the imported events), the member's run
  * [lo, hi) by shallow copies of fresh: the same in-place move as
- * ag_imports_splice, for an array that owns nothing. The run is found
- * (ag_imports_member_run) before the events it copies are freed: its uids
+ * ag_service_imports_splice, for an array that owns nothing. The run is found
+ * (ag_service_imports_member_run) before the events it copies are freed: its uids
  * are not read here. Network uids never contain ':', so the member's
  * imported events are one run there too. 0, or -1 on out of memory
  * (nothing changed). */
-int ag_imports_splice_view(ag_stored_event **view, size_t *n_view, size_t lo, size_t hi,
-                           const ag_stored_event *fresh, size_t n_fresh);
+int ag_service_imports_splice_view(ag_stored_event **view, size_t *n_view, size_t lo, size_t hi,
+                                   const ag_stored_event *fresh, size_t n_fresh);
 
 /* Frees what n events own, not the array they sit in. */
-void ag_imports_free_contents(ag_stored_event *v, size_t n);
+void ag_service_imports_free_contents(ag_stored_event *v, size_t n);
 
 /* A copy of an array with member's run replaced by fresh, made a part at a
  * time into a new array (dst), so that a large array is rebuilt over
@@ -78,10 +78,11 @@ typedef struct {
 /* dst is taken from spare (which is left empty) when it is large enough,
  * else allocated with room to grow: a fresh array per import is paid for
  * in page faults. 0, or -1 on out of memory (nothing to free). */
-int ag_run_copy_start(ag_run_copy *c, const ag_stored_event *src, size_t n_src, const char *member,
-                      const ag_stored_event *fresh, size_t n_fresh, ag_event_buf *spare);
+int ag_service_run_copy_start(ag_run_copy *c, const ag_stored_event *src, size_t n_src,
+                              const char *member, const ag_stored_event *fresh, size_t n_fresh,
+                              ag_event_buf *spare);
 /* Copies up to max more events; true when dst is complete. */
-bool ag_run_copy_step(ag_run_copy *c, size_t max);
+bool ag_service_run_copy_step(ag_run_copy *c, size_t max);
 
 /* Which feeds replacing member's run old by fresh (both sorted by uid)
  * changes. An event counts when it appears, goes, or was stored again (its
@@ -89,9 +90,9 @@ bool ag_run_copy_step(ag_run_copy *c, size_t max);
  * those, *network: one is let into the network feed, either before or
  * after; categories[i] (cfg->n_categories of them, set by the caller): one
  * is in cfg->categories[i]. Returns whether any event counts. */
-bool ag_imports_touched(const ag_config *cfg, const ag_stored_event *old, size_t n_old,
-                        const ag_stored_event *fresh, size_t n_fresh, bool *network,
-                        bool *categories);
+bool ag_service_imports_touched(const ag_config *cfg, const ag_stored_event *old, size_t n_old,
+                                const ag_stored_event *fresh, size_t n_fresh, bool *network,
+                                bool *categories);
 
 /* Whether the admin lets an event imported from its member into the network
  * feed (members.yaml sync.network / sync.network_categories), and whether it

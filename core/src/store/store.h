@@ -69,15 +69,15 @@ typedef struct {
 
 /* ag_store_reconcile, then the events as ag_store_load_events gives them
  * (without reading them twice when nothing changed). *out is the caller's
- * (ag_stored_events_free). 0, or -1 with *err. */
+ * (ag_store_events_free). 0, or -1 with *err. */
 int ag_store_reconcile_load(ag_store *st, const ag_config *cfg, int64_t now,
                             ag_reconcile_stats *stats, ag_stored_event **out, size_t *n,
                             char **err);
 
 /* Every stored event (live and removed), sorted by uid. Caller frees with
- * ag_stored_events_free. */
+ * ag_store_events_free. */
 int ag_store_load_events(ag_store *st, ag_stored_event **out, size_t *n, char **err);
-void ag_stored_events_free(ag_stored_event *evs, size_t n);
+void ag_store_events_free(ag_stored_event *evs, size_t n);
 
 /* Increases whenever reconcile changed anything (purges included); feeds
  * cached under an older generation are stale. Persisted: survives restarts,
@@ -112,7 +112,7 @@ typedef struct {
     ag_private priv; /* attendees and alarms (tables imported_attendees/_alarms) */
 } ag_import_row;
 
-void ag_import_rows_free(ag_import_row *rows, size_t n);
+void ag_store_import_rows_free(ag_import_row *rows, size_t n);
 
 /* Makes the stored events of member (from source) be rows[0..n) (only uid,
  * member, texts, instants, status, categories and priv are read): new ones are
@@ -132,7 +132,7 @@ int ag_store_import_replace(ag_store *st, const char *source, const char *member
  *   prepare   compares rows with the stored set (one read): *written rows
  *             change; none: *out NULL and nothing to do. Else *out is the
  *             new set, which borrows rows' strings: keep rows until
- *             ag_import_write_free.
+ *             ag_store_import_write_free.
  *   step      writes up to max rows of the new set as a new generation,
  *             which no reader sees: 1 once every row is in, 0 more to do.
  *   commit    makes the new generation the member's current one (the only
@@ -145,24 +145,26 @@ int ag_store_import_replace(ag_store *st, const char *source, const char *member
  * current; its rows go at the member's next sweep or with
  * ag_store_import_sweep_all. */
 typedef struct ag_import_write ag_import_write;
-int ag_import_write_prepare(ag_store *st, const char *source, const char *member,
-                            const ag_import_row *rows, size_t n, int64_t now, int64_t retention,
-                            ag_import_write **out, int *written, char **err);
-int ag_import_write_step(ag_store *st, ag_import_write *w, size_t max, char **err);
-int ag_import_write_commit(ag_store *st, ag_import_write *w, char **err);
+int ag_store_import_write_prepare(ag_store *st, const char *source, const char *member,
+                                  const ag_import_row *rows, size_t n, int64_t now,
+                                  int64_t retention, ag_import_write **out, int *written,
+                                  char **err);
+int ag_store_import_write_step(ag_store *st, ag_import_write *w, size_t max, char **err);
+int ag_store_import_write_commit(ag_store *st, ag_import_write *w, char **err);
 /* The new set, sorted by uid, as readers will see it once committed
  * (sequence, created, last_modified, removed_at as stored; member set). */
-const ag_import_row *ag_import_write_rows(const ag_import_write *w, size_t *n);
-const char *ag_import_write_member(const ag_import_write *w);
-int64_t ag_import_write_gen(const ag_import_write *w);
-void ag_import_write_free(ag_import_write *w);
-int ag_import_sweep_step(ag_store *st, const char *member, int64_t keep, size_t max, char **err);
+const ag_import_row *ag_store_import_write_rows(const ag_import_write *w, size_t *n);
+const char *ag_store_import_write_member(const ag_import_write *w);
+int64_t ag_store_import_write_gen(const ag_import_write *w);
+void ag_store_import_write_free(ag_import_write *w);
+int ag_store_import_sweep_step(ag_store *st, const char *member, int64_t keep, size_t max,
+                               char **err);
 /* Deletes every generation that is not its member's current one (what a
  * kill -9 mid-import left); *deleted (may be NULL): generations deleted.
  * Only for the one process that imports (the daemon, at start): another's
  * import in progress looks the same. */
 int ag_store_import_sweep_all(ag_store *st, int *deleted, char **err);
-/* Every imported row, sorted by uid. Caller frees with ag_import_rows_free. */
+/* Every imported row, sorted by uid. Caller frees with ag_store_import_rows_free. */
 int ag_store_load_imports(ag_store *st, ag_import_row **out, size_t *n, char **err);
 /* The same for one member only: what a pull of its feed may have changed. */
 int ag_store_load_member_imports(ag_store *st, const char *member, ag_import_row **out, size_t *n,

@@ -154,7 +154,7 @@ int ag_store_load_reconciled(ag_store *st, const char *fingerprint, ag_stored_ev
     ag_store_rollback(st);
     if (rc != 1) {
         ag_store_config_events_free(*cfg_evs, *n_cfg);
-        ag_stored_events_free(*rows, *n);
+        ag_store_events_free(*rows, *n);
         *rows = NULL;
         *cfg_evs = NULL;
         *n = *n_cfg = 0;

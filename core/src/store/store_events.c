@@ -489,7 +489,7 @@ int ag_store_load_locked(ag_store *st, ag_stored_event **out, size_t *n, char **
     *n = count;
     return 0;
 fail:
-    ag_stored_events_free(evs, count);
+    ag_store_events_free(evs, count);
     return -1;
 }
 
@@ -506,7 +506,7 @@ int ag_store_load_events(ag_store *st, ag_stored_event **out, size_t *n, char **
     int rc = ag_store_load_locked(st, out, n, err);
     if (rc == 0 && ag_store_exec(st, "COMMIT") != SQLITE_OK) {
         ag_store_fail(st, err, READ);
-        ag_stored_events_free(*out, *n);
+        ag_store_events_free(*out, *n);
         *out = NULL;
         *n = 0;
         rc = -1;
@@ -515,7 +515,7 @@ int ag_store_load_events(ag_store *st, ag_stored_event **out, size_t *n, char **
     return rc;
 }
 
-void ag_stored_events_free(ag_stored_event *evs, size_t n)
+void ag_store_events_free(ag_stored_event *evs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         ag_event_free(&evs[i].ev);

@@ -24,29 +24,29 @@ struct ag_import_write {
     size_t n, done;
 };
 
-void ag_import_write_free(ag_import_write *w)
+void ag_store_import_write_free(ag_import_write *w)
 {
     if (!w)
         return;
-    ag_import_rows_free(w->old, w->n_old);
+    ag_store_import_rows_free(w->old, w->n_old);
     free(w->rows);
     free(w->source);
     free(w->member);
     free(w);
 }
 
-const ag_import_row *ag_import_write_rows(const ag_import_write *w, size_t *n)
+const ag_import_row *ag_store_import_write_rows(const ag_import_write *w, size_t *n)
 {
     *n = w->n;
     return w->rows;
 }
 
-const char *ag_import_write_member(const ag_import_write *w)
+const char *ag_store_import_write_member(const ag_import_write *w)
 {
     return w->member;
 }
 
-int64_t ag_import_write_gen(const ag_import_write *w)
+int64_t ag_store_import_write_gen(const ag_import_write *w)
 {
     return w->gen;
 }
@@ -187,15 +187,16 @@ static ag_import_write *write_new(const char *source, const char *member)
 {
     ag_import_write *w = calloc(1, sizeof *w);
     if (w && (!(w->source = strdup(source)) || !(w->member = strdup(member)))) {
-        ag_import_write_free(w);
+        ag_store_import_write_free(w);
         return NULL;
     }
     return w;
 }
 
-int ag_import_write_prepare(ag_store *st, const char *source, const char *member,
-                            const ag_import_row *rows, size_t n, int64_t now, int64_t retention,
-                            ag_import_write **out, int *written, char **err)
+int ag_store_import_write_prepare(ag_store *st, const char *source, const char *member,
+                                  const ag_import_row *rows, size_t n, int64_t now,
+                                  int64_t retention, ag_import_write **out, int *written,
+                                  char **err)
 {
     *out = NULL;
     *written = 0;
@@ -212,7 +213,7 @@ int ag_import_write_prepare(ag_store *st, const char *source, const char *member
         merge(w, in, n, &m);
     free(in);
     if (rc < 0 || m.written == 0) {
-        ag_import_write_free(w);
+        ag_store_import_write_free(w);
         return rc;
     }
     *written = m.written;
@@ -385,7 +386,7 @@ static int insert_chunk(ag_store *st, void *arg, char **err)
     return 0;
 }
 
-int ag_import_write_step(ag_store *st, ag_import_write *w, size_t max, char **err)
+int ag_store_import_write_step(ag_store *st, ag_import_write *w, size_t max, char **err)
 {
     if (w->done == w->n)
         return 1;
@@ -436,7 +437,7 @@ static int flip_locked(ag_store *st, void *arg, char **err)
     return 0;
 }
 
-int ag_import_write_commit(ag_store *st, ag_import_write *w, char **err)
+int ag_store_import_write_commit(ag_store *st, ag_import_write *w, char **err)
 {
     if (w->done != w->n)
         return ag_store_failf(st, err, "cannot store imported events in", "%zu of %zu rows written",
@@ -485,7 +486,8 @@ static int sweep_locked(ag_store *st, void *arg, char **err)
     return 0;
 }
 
-int ag_import_sweep_step(ag_store *st, const char *member, int64_t keep, size_t max, char **err)
+int ag_store_import_sweep_step(ag_store *st, const char *member, int64_t keep, size_t max,
+                               char **err)
 {
     sweep_ctx c = {member, keep, max > INT32_MAX ? INT32_MAX : max ? (int)max : 1, 0};
     if (in_transaction(st, sweep_locked, &c, err) < 0)
@@ -501,17 +503,19 @@ int ag_store_import_replace(ag_store *st, const char *source, const char *member
     if (written)
         *written = 0;
     ag_import_write *w = NULL;
-    if (ag_import_write_prepare(st, source, member, rows, n, now, retention, &w, &count, err) < 0)
+    if (ag_store_import_write_prepare(st, source, member, rows, n, now, retention, &w, &count,
+                                      err) < 0)
         return -1;
     if (!w)
         return 0;
-    int rc =
-        ag_import_write_step(st, w, SIZE_MAX, err) < 0 ? -1 : ag_import_write_commit(st, w, err);
+    int rc = ag_store_import_write_step(st, w, SIZE_MAX, err) < 0
+                 ? -1
+                 : ag_store_import_write_commit(st, w, err);
     /* What is left of the old set goes at the next import or start. */
     if (rc == 0)
-        while (ag_import_sweep_step(st, member, w->gen, 1000, NULL) > 0)
+        while (ag_store_import_sweep_step(st, member, w->gen, 1000, NULL) > 0)
             ;
-    ag_import_write_free(w);
+    ag_store_import_write_free(w);
     if (rc == 0 && written)
         *written = count;
     return rc;

@@ -12,7 +12,7 @@
     "start_utc, end_utc, all_day, status, categories, sequence, created, last_modified, "          \
     "removed_at"
 
-void ag_import_rows_free(ag_import_row *rows, size_t n)
+void ag_store_import_rows_free(ag_import_row *rows, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(rows[i].uid);
@@ -86,7 +86,7 @@ static int select_rows(ag_store *st, const char *sql, const char *member, ag_imp
     sqlite3_finalize(s);
     if (rc == SQLITE_DONE)
         return 0;
-    ag_import_rows_free(*out, *n);
+    ag_store_import_rows_free(*out, *n);
     *out = NULL;
     *n = 0;
     return ag_store_failf(st, err, "cannot read imported events from", "%s",
@@ -159,7 +159,7 @@ static int select_all(ag_store *st, const char *sql, const char *member, ag_impo
         return -1;
     if (load_private(st, member, *out, *n, err) == 0)
         return 0;
-    ag_import_rows_free(*out, *n);
+    ag_store_import_rows_free(*out, *n);
     *out = NULL;
     *n = 0;
     return -1;

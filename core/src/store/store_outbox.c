@@ -55,12 +55,12 @@ static const char *const sql[O_COUNT_] = {
 static const char *const state_names[] = {"pending", "sent", "failed", "missed", "dropped"};
 static const char *const kind_names[] = {"reminder", "cancel", "change"};
 
-const char *ag_outbox_state_name(ag_outbox_state s)
+const char *ag_store_outbox_state_name(ag_outbox_state s)
 {
     return s < AG_OUT_ANY_ ? state_names[s] : "any";
 }
 
-const char *ag_outbox_kind_name(ag_outbox_kind k)
+const char *ag_store_outbox_kind_name(ag_outbox_kind k)
 {
     return kind_names[k];
 }
@@ -88,14 +88,14 @@ static int fail(ag_store *st, sqlite3_stmt *s, char **err, const char *what)
     return rc;
 }
 
-int ag_outbox_begin(ag_store *st, char **err)
+int ag_store_outbox_begin(ag_store *st, char **err)
 {
     if (ag_store_exec(st, "BEGIN IMMEDIATE") != SQLITE_OK)
         return ag_store_fail(st, err, "cannot write the outbox of");
     return 0;
 }
 
-int ag_outbox_commit(ag_store *st, char **err)
+int ag_store_outbox_commit(ag_store *st, char **err)
 {
     if (ag_store_exec(st, "COMMIT") == SQLITE_OK)
         return 0;
@@ -104,7 +104,7 @@ int ag_outbox_commit(ag_store *st, char **err)
     return -1;
 }
 
-void ag_outbox_rollback(ag_store *st)
+void ag_store_outbox_rollback(ag_store *st)
 {
     ag_store_rollback(st);
 }
@@ -119,7 +119,8 @@ static char *recipient_key(const ag_outbox_row *r)
     return strdup(r->member ? r->member : r->address ? r->address : "");
 }
 
-int ag_outbox_insert(ag_store *st, const ag_outbox_row *r, int64_t now, bool *inserted, char **err)
+int ag_store_outbox_insert(ag_store *st, const ag_outbox_row *r, int64_t now, bool *inserted,
+                           char **err)
 {
     sqlite3_stmt *s = stmt(st, O_INSERT);
     char *key = recipient_key(r);
@@ -191,7 +192,7 @@ static void row_free(ag_outbox_row *r)
     free(r->last_error);
 }
 
-void ag_outbox_rows_free(ag_outbox_row *rows, size_t n)
+void ag_store_outbox_rows_free(ag_outbox_row *rows, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         row_free(&rows[i]);
@@ -219,7 +220,7 @@ static int collect(ag_store *st, sqlite3_stmt *s, ag_outbox_row **rows, size_t *
         len++;
     }
     if (rc != SQLITE_DONE) {
-        ag_outbox_rows_free(v, len);
+        ag_store_outbox_rows_free(v, len);
         if (rc == SQLITE_ROW)
             return ag_store_failf(st, err, "cannot read the outbox of", "out of memory");
         return fail(st, s, err, "cannot read the outbox of");
@@ -230,8 +231,8 @@ static int collect(ag_store *st, sqlite3_stmt *s, ag_outbox_row **rows, size_t *
     return 0;
 }
 
-int ag_outbox_due(ag_store *st, int64_t now, size_t limit, ag_outbox_row **rows, size_t *n,
-                  char **err)
+int ag_store_outbox_due(ag_store *st, int64_t now, size_t limit, ag_outbox_row **rows, size_t *n,
+                        char **err)
 {
     sqlite3_stmt *s = stmt(st, O_DUE);
     if (!s)
@@ -241,7 +242,7 @@ int ag_outbox_due(ag_store *st, int64_t now, size_t limit, ag_outbox_row **rows,
     return collect(st, s, rows, n, err);
 }
 
-int ag_outbox_next(ag_store *st, int64_t *when, bool *found, char **err)
+int ag_store_outbox_next(ag_store *st, int64_t *when, bool *found, char **err)
 {
     sqlite3_stmt *s = stmt(st, O_NEXT);
     if (!s || sqlite3_step(s) != SQLITE_ROW)
@@ -252,8 +253,8 @@ int ag_outbox_next(ag_store *st, int64_t *when, bool *found, char **err)
     return 0;
 }
 
-int ag_outbox_update(ag_store *st, int64_t id, ag_outbox_state state, int attempts,
-                     int64_t next_attempt, const char *error, int64_t done_at, char **err)
+int ag_store_outbox_update(ag_store *st, int64_t id, ag_outbox_state state, int attempts,
+                           int64_t next_attempt, const char *error, int64_t done_at, char **err)
 {
     sqlite3_stmt *s = stmt(st, O_UPDATE);
     if (!s)
@@ -270,7 +271,7 @@ int ag_outbox_update(ag_store *st, int64_t id, ag_outbox_state state, int attemp
     return 0;
 }
 
-int ag_outbox_relaxed(ag_store *st, bool relaxed, char **err)
+int ag_store_outbox_relaxed(ag_store *st, bool relaxed, char **err)
 {
     if (ag_store_exec(st, relaxed ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL") !=
         SQLITE_OK)
@@ -278,19 +279,20 @@ int ag_outbox_relaxed(ag_store *st, bool relaxed, char **err)
     return 0;
 }
 
-int ag_outbox_outcome(ag_store *st, int64_t id, ag_outbox_state state, int attempts,
-                      int64_t next_attempt, const char *error, int64_t done_at, char **err)
+int ag_store_outbox_outcome(ag_store *st, int64_t id, ag_outbox_state state, int attempts,
+                            int64_t next_attempt, const char *error, int64_t done_at, char **err)
 {
-    if (ag_outbox_relaxed(st, true, err) < 0)
+    if (ag_store_outbox_relaxed(st, true, err) < 0)
         return -1;
-    int rc = ag_outbox_update(st, id, state, attempts, next_attempt, error, done_at, err);
+    int rc = ag_store_outbox_update(st, id, state, attempts, next_attempt, error, done_at, err);
     /* Everything else keeps waiting for the disk, the due batches first. */
-    if (ag_outbox_relaxed(st, false, rc == 0 ? err : NULL) < 0 && rc == 0)
+    if (ag_store_outbox_relaxed(st, false, rc == 0 ? err : NULL) < 0 && rc == 0)
         rc = -1;
     return rc;
 }
 
-int ag_outbox_list(ag_store *st, ag_outbox_state state, ag_outbox_row **rows, size_t *n, char **err)
+int ag_store_outbox_list(ag_store *st, ag_outbox_state state, ag_outbox_row **rows, size_t *n,
+                         char **err)
 {
     sqlite3_stmt *s = stmt(st, state == AG_OUT_ANY_ ? O_LIST_ALL : O_LIST);
     if (!s)
@@ -300,7 +302,7 @@ int ag_outbox_list(ag_store *st, ag_outbox_state state, ag_outbox_row **rows, si
     return collect(st, s, rows, n, err);
 }
 
-int ag_outbox_retry(ag_store *st, int64_t id, int64_t now, bool *found, char **err)
+int ag_store_outbox_retry(ag_store *st, int64_t id, int64_t now, bool *found, char **err)
 {
     sqlite3_stmt *s = stmt(st, O_RETRY);
     if (!s)
@@ -331,8 +333,8 @@ static bool kept(const int64_t *keep, size_t n, int64_t occ)
 
 /* Ids first, updates after: an UPDATE while the SELECT is stepping would
  * work in sqlite, but collecting keeps each statement simple. */
-int ag_outbox_drop(ag_store *st, const char *uid, const int64_t *keep, size_t n_keep, int64_t now,
-                   int *n, char **err)
+int ag_store_outbox_drop(ag_store *st, const char *uid, const int64_t *keep, size_t n_keep,
+                         int64_t now, int *n, char **err)
 {
     *n = 0;
     sqlite3_stmt *s = stmt(st, O_PENDING_OF);
@@ -358,8 +360,8 @@ int ag_outbox_drop(ag_store *st, const char *uid, const int64_t *keep, size_t n_
                               rc == SQLITE_ROW ? "out of memory" : sqlite3_errmsg(st->db));
     }
     for (size_t i = 0; i < len; i++)
-        if (ag_outbox_update(st, ids[i], AG_OUT_DROPPED, 0, 0, "event moved or cancelled", now,
-                             err) < 0) {
+        if (ag_store_outbox_update(st, ids[i], AG_OUT_DROPPED, 0, 0, "event moved or cancelled",
+                                   now, err) < 0) {
             free(ids);
             return -1;
         }
@@ -368,8 +370,8 @@ int ag_outbox_drop(ag_store *st, const char *uid, const int64_t *keep, size_t n_
     return 0;
 }
 
-int ag_outbox_reminded(ag_store *st, const char *uid, int64_t from, ag_outbox_row **rows, size_t *n,
-                       char **err)
+int ag_store_outbox_reminded(ag_store *st, const char *uid, int64_t from, ag_outbox_row **rows,
+                             size_t *n, char **err)
 {
     sqlite3_stmt *s = stmt(st, O_REMINDED);
     if (!s)
@@ -379,7 +381,8 @@ int ag_outbox_reminded(ag_store *st, const char *uid, int64_t from, ag_outbox_ro
     return collect(st, s, rows, n, err);
 }
 
-int ag_outbox_fingerprint_get(ag_store *st, const char *uid, char **fp, bool *live, char **err)
+int ag_store_outbox_fingerprint_get(ag_store *st, const char *uid, char **fp, bool *live,
+                                    char **err)
 {
     *fp = NULL;
     sqlite3_stmt *s = stmt(st, O_FP_GET);
@@ -400,7 +403,8 @@ int ag_outbox_fingerprint_get(ag_store *st, const char *uid, char **fp, bool *li
     return 0;
 }
 
-int ag_outbox_fingerprint_set(ag_store *st, const char *uid, const char *fp, bool live, char **err)
+int ag_store_outbox_fingerprint_set(ag_store *st, const char *uid, const char *fp, bool live,
+                                    char **err)
 {
     sqlite3_stmt *s = stmt(st, O_FP_SET);
     if (!s)
@@ -414,7 +418,7 @@ int ag_outbox_fingerprint_set(ag_store *st, const char *uid, const char *fp, boo
     return 0;
 }
 
-int ag_outbox_fingerprint_uids(ag_store *st, char ***uids, size_t *n, char **err)
+int ag_store_outbox_fingerprint_uids(ag_store *st, char ***uids, size_t *n, char **err)
 {
     sqlite3_stmt *s = stmt(st, O_FP_UIDS);
     if (!s)
@@ -443,7 +447,7 @@ int ag_outbox_fingerprint_uids(ag_store *st, char ***uids, size_t *n, char **err
     return 0;
 }
 
-int ag_outbox_counts(ag_store *st, ag_outbox_count_fn fn, void *data, char **err)
+int ag_store_outbox_counts(ag_store *st, ag_outbox_count_fn fn, void *data, char **err)
 {
     sqlite3_stmt *s = stmt(st, O_COUNTS);
     if (!s)

@@ -71,64 +71,67 @@ typedef struct {
     int64_t done_at;
 } ag_outbox_row;
 
-const char *ag_outbox_state_name(ag_outbox_state s);
-const char *ag_outbox_kind_name(ag_outbox_kind k);
-void ag_outbox_rows_free(ag_outbox_row *rows, size_t n);
+const char *ag_store_outbox_state_name(ag_outbox_state s);
+const char *ag_store_outbox_kind_name(ag_outbox_kind k);
+void ag_store_outbox_rows_free(ag_outbox_row *rows, size_t n);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK around a batch of writes. */
-int ag_outbox_begin(ag_store *st, char **err);
-int ag_outbox_commit(ag_store *st, char **err);
-void ag_outbox_rollback(ag_store *st);
+int ag_store_outbox_begin(ag_store *st, char **err);
+int ag_store_outbox_commit(ag_store *st, char **err);
+void ag_store_outbox_rollback(ag_store *st);
 
 /* Inserts r (id, attempts, last_error ignored) unless a row with its key
  * exists; *inserted tells which (may be NULL). */
-int ag_outbox_insert(ag_store *st, const ag_outbox_row *r, int64_t now, bool *inserted, char **err);
+int ag_store_outbox_insert(ag_store *st, const ag_outbox_row *r, int64_t now, bool *inserted,
+                           char **err);
 /* Pending rows whose next attempt is at or before now, oldest due first, at
  * most limit. */
-int ag_outbox_due(ag_store *st, int64_t now, size_t limit, ag_outbox_row **rows, size_t *n,
-                  char **err);
+int ag_store_outbox_due(ag_store *st, int64_t now, size_t limit, ag_outbox_row **rows, size_t *n,
+                        char **err);
 /* Earliest next attempt of a pending row; *found false when none. */
-int ag_outbox_next(ag_store *st, int64_t *when, bool *found, char **err);
+int ag_store_outbox_next(ag_store *st, int64_t *when, bool *found, char **err);
 /* Records an outcome. */
-int ag_outbox_update(ag_store *st, int64_t id, ag_outbox_state state, int attempts,
-                     int64_t next_attempt, const char *error, int64_t done_at, char **err);
+int ag_store_outbox_update(ag_store *st, int64_t id, ag_outbox_state state, int attempts,
+                           int64_t next_attempt, const char *error, int64_t done_at, char **err);
 /* Records an outcome as a transaction of its own that does not wait for
  * the disk (synchronous=NORMAL for this commit; the store is in WAL mode):
  * it survives a crash or kill -9 of the daemon at once, and a power loss
  * from the next synchronous commit on (the next batch of due reminders).
  * Losing it to a power cut can only send that reminder again, never lose
  * it, and it saves one fsync per reminder sent. Not inside a transaction. */
-int ag_outbox_outcome(ag_store *st, int64_t id, ag_outbox_state state, int attempts,
-                      int64_t next_attempt, const char *error, int64_t done_at, char **err);
+int ag_store_outbox_outcome(ag_store *st, int64_t id, ag_outbox_state state, int attempts,
+                            int64_t next_attempt, const char *error, int64_t done_at, char **err);
 /* The same for every commit until called again with false (the default:
  * commits wait for the disk); for a batch of outcomes. */
-int ag_outbox_relaxed(ag_store *st, bool relaxed, char **err);
+int ag_store_outbox_relaxed(ag_store *st, bool relaxed, char **err);
 /* Rows in state (AG_OUT_ANY_: all), by due time. */
-int ag_outbox_list(ag_store *st, ag_outbox_state state, ag_outbox_row **rows, size_t *n,
-                   char **err);
+int ag_store_outbox_list(ag_store *st, ag_outbox_state state, ag_outbox_row **rows, size_t *n,
+                         char **err);
 /* A failed (or missed) row back to pending, attempts reset; *found false if
  * no such row in those states. */
-int ag_outbox_retry(ag_store *st, int64_t id, int64_t now, bool *found, char **err);
+int ag_store_outbox_retry(ag_store *st, int64_t id, int64_t now, bool *found, char **err);
 /* Pending reminders of uid become dropped; keep_occurrence >= 0 spares the
  * reminders of the occurrences still scheduled (see scheduler.c): pass the
  * set as a sorted array. Returns the number dropped in *n. */
-int ag_outbox_drop(ag_store *st, const char *uid, const int64_t *keep, size_t n_keep, int64_t now,
-                   int *n, char **err);
+int ag_store_outbox_drop(ag_store *st, const char *uid, const int64_t *keep, size_t n_keep,
+                         int64_t now, int *n, char **err);
 /* Sent reminders of uid for occurrences at or after from: who was already
  * reminded of something still to come. */
-int ag_outbox_reminded(ag_store *st, const char *uid, int64_t from, ag_outbox_row **rows, size_t *n,
-                       char **err);
+int ag_store_outbox_reminded(ag_store *st, const char *uid, int64_t from, ag_outbox_row **rows,
+                             size_t *n, char **err);
 
 /* Calls fn once per (state, channel) present with its row count (metrics). */
 typedef void (*ag_outbox_count_fn)(ag_outbox_state state, const char *channel, int64_t n,
                                    void *data);
-int ag_outbox_counts(ag_store *st, ag_outbox_count_fn fn, void *data, char **err);
+int ag_store_outbox_counts(ag_store *st, ag_outbox_count_fn fn, void *data, char **err);
 
 /* What the scheduler last saw of an event (time, place, status); *fp NULL
  * when unknown. */
-int ag_outbox_fingerprint_get(ag_store *st, const char *uid, char **fp, bool *live, char **err);
-int ag_outbox_fingerprint_set(ag_store *st, const char *uid, const char *fp, bool live, char **err);
+int ag_store_outbox_fingerprint_get(ag_store *st, const char *uid, char **fp, bool *live,
+                                    char **err);
+int ag_store_outbox_fingerprint_set(ag_store *st, const char *uid, const char *fp, bool live,
+                                    char **err);
 /* Every uid with a fingerprint, for finding events gone from the store. */
-int ag_outbox_fingerprint_uids(ag_store *st, char ***uids, size_t *n, char **err);
+int ag_store_outbox_fingerprint_uids(ag_store *st, char ***uids, size_t *n, char **err);
 
 #endif

@@ -291,7 +291,7 @@ static int reconcile(ag_store *st, const ag_config *cfg, int64_t now, ag_reconci
             rs.n_stored = 0;
         }
     }
-    ag_stored_events_free(rs.stored, rs.n_stored);
+    ag_store_events_free(rs.stored, rs.n_stored);
     free(rs.in_config);
     free(sorted);
     return rc;

@@ -17,47 +17,48 @@
 /* config_yaml.c: reads one file into a tree. Returns NULL when the file
  * cannot be read or is not acceptable YAML (diagnostics added). An empty
  * file gives an AG_CFG_SCALAR "" node. */
-ag_cfgnode *ag_cfg_read_file(const char *path, ag_diags *d);
+ag_config_node *ag_config_read_file(const char *path, ag_diags *d);
 /* The same, adding the file's bytes under name to h (when not NULL). */
-ag_cfgnode *ag_cfg_read_file_hashed(const char *path, ag_diags *d, ag_config_hash *h,
-                                    const char *name);
+ag_config_node *ag_config_read_file_hashed(const char *path, ag_diags *d, ag_config_hash *h,
+                                           const char *name);
 /* Adds the file's bytes under name to h without parsing; false when it
  * cannot be read (or is larger than the loader takes). */
-bool ag_cfg_hash_file(ag_config_hash *h, const char *path, const char *name);
+bool ag_config_hash_file(ag_config_hash *h, const char *path, const char *name);
 
 /* config_fingerprint.c */
-void ag_cfg_hash_init(ag_config_hash *h);
-void ag_cfg_hash_add(ag_config_hash *h, const char *name, const unsigned char *buf, size_t len);
-char *ag_cfg_hash_string(const ag_config_hash *h); /* malloc'd; NULL on out of memory */
+void ag_config_hash_init(ag_config_hash *h);
+void ag_config_hash_add(ag_config_hash *h, const char *name, const unsigned char *buf, size_t len);
+char *ag_config_hash_string(const ag_config_hash *h); /* malloc'd; NULL on out of memory */
 
 /* config_check.c: diagnostics and typed accessors. */
-void ag_cfg_err(ag_diags *d, const ag_loc *loc, const char *fmt, ...)
+void ag_config_err(ag_diags *d, const ag_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-const char *ag_cfg_kind_name(const ag_cfgnode *n);
-bool ag_cfg_is_null(const ag_cfgnode *n);
+const char *ag_config_kind_name(const ag_config_node *n);
+bool ag_config_is_null(const ag_config_node *n);
 /* Checks n is a map whose keys are all in allowed (NULL-terminated). */
-bool ag_cfg_check_keys(ag_diags *d, const ag_cfgnode *n, const char *const *allowed,
-                       const char *what);
+bool ag_config_check_keys(ag_diags *d, const ag_config_node *n, const char *const *allowed,
+                          const char *what);
 /* The value of a required key, or NULL after reporting it missing. */
-const ag_cfgnode *ag_cfg_require(ag_diags *d, const ag_cfgnode *map, const char *key,
-                                 const char *what);
-bool ag_cfg_scalar(ag_diags *d, const ag_cfgnode *n, const char *what);
-bool ag_cfg_string(ag_diags *d, const ag_cfgnode *n, const char *what, char **out);
-bool ag_cfg_text(ag_diags *d, const ag_cfgnode *n, const char *what, ag_text *out);
-bool ag_cfg_id(ag_diags *d, const ag_cfgnode *n, const char *what, char **out);
-bool ag_cfg_bool(ag_diags *d, const ag_cfgnode *n, const char *what, bool *out);
-bool ag_cfg_int(ag_diags *d, const ag_cfgnode *n, const char *what, long min, long max, long *out);
-bool ag_cfg_duration(ag_diags *d, const ag_cfgnode *n, const char *what, int64_t *out);
-bool ag_cfg_datetime(ag_diags *d, const ag_cfgnode *n, const char *what, ag_datetime *out);
-bool ag_cfg_seq(ag_diags *d, const ag_cfgnode *n, const char *what);
+const ag_config_node *ag_config_require(ag_diags *d, const ag_config_node *map, const char *key,
+                                        const char *what);
+bool ag_config_scalar(ag_diags *d, const ag_config_node *n, const char *what);
+bool ag_config_string(ag_diags *d, const ag_config_node *n, const char *what, char **out);
+bool ag_config_text(ag_diags *d, const ag_config_node *n, const char *what, ag_text *out);
+bool ag_config_id(ag_diags *d, const ag_config_node *n, const char *what, char **out);
+bool ag_config_bool(ag_diags *d, const ag_config_node *n, const char *what, bool *out);
+bool ag_config_int(ag_diags *d, const ag_config_node *n, const char *what, long min, long max,
+                   long *out);
+bool ag_config_duration(ag_diags *d, const ag_config_node *n, const char *what, int64_t *out);
+bool ag_config_datetime(ag_diags *d, const ag_config_node *n, const char *what, ag_datetime *out);
+bool ag_config_seq(ag_diags *d, const ag_config_node *n, const char *what);
 /* A list of scalars; each must pass check when given. */
-bool ag_cfg_string_list(ag_diags *d, const ag_cfgnode *n, const char *what, char ***out,
-                        size_t *n_out);
+bool ag_config_string_list(ag_diags *d, const ag_config_node *n, const char *what, char ***out,
+                           size_t *n_out);
 /* One of choices (NULL-terminated); *index set to its position. */
-bool ag_cfg_choice(ag_diags *d, const ag_cfgnode *n, const char *what, const char *const *choices,
-                   int *index);
-ag_loc ag_cfg_loc_copy(const ag_loc *l);
-void ag_cfg_free_strv(char **v, size_t n);
+bool ag_config_choice(ag_diags *d, const ag_config_node *n, const char *what,
+                      const char *const *choices, int *index);
+ag_loc ag_config_loc_copy(const ag_loc *l);
+void ag_config_free_strv(char **v, size_t n);
 
 /* config_values.c */
 typedef enum {
@@ -67,44 +68,45 @@ typedef enum {
     AG_DT_BAD_TIME,
     AG_DT_HAS_ZONE,
 } ag_dt_result;
-ag_dt_result ag_cfg_parse_datetime(const char *s, ag_datetime *out);
+ag_dt_result ag_config_parse_datetime(const char *s, ag_datetime *out);
 /* "HH:MM" or "HH:MM:SS": 0, -1 when not that shape, 1 when out of range. */
-int ag_cfg_parse_clock(const char *s, int *h, int *m, int *sec);
-bool ag_cfg_valid_id(const char *s);
-bool ag_cfg_valid_uid(const char *s);
+int ag_config_parse_clock(const char *s, int *h, int *m, int *sec);
+bool ag_config_valid_id(const char *s);
+bool ag_config_valid_uid(const char *s);
 /* The candidate closest to word, if close enough to be a likely typo. */
-const char *ag_cfg_suggest(const char *word, const char *const *cands, size_t n);
+const char *ag_config_suggest(const char *word, const char *const *cands, size_t n);
 /* "2023-03-07 09:30" or "2023-03-07" for messages. */
-void ag_cfg_format_dt(const ag_datetime *t, char *buf, size_t size);
+void ag_config_format_dt(const ag_datetime *t, char *buf, size_t size);
 
 /* Loaders: each fills its part of cfg and reports problems in d. */
-void ag_cfg_load_settings(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
+void ag_config_load_settings(ag_config *cfg, const ag_config_node *root, ag_diags *d);
 /* Sections of agendad.yaml (config_sections.c, config_plugins.c). */
-void ag_cfg_load_feeds(ag_settings *s, const ag_cfgnode *n, ag_diags *d);
-void ag_cfg_load_http(ag_settings *s, const ag_cfgnode *n, ag_diags *d);
+void ag_config_load_feeds(ag_settings *s, const ag_config_node *n, ag_diags *d);
+void ag_config_load_http(ag_settings *s, const ag_config_node *n, ag_diags *d);
 /* The access keys of the http: section (config_access.c). */
-void ag_cfg_load_metrics_access(ag_settings *s, const ag_cfgnode *http, ag_diags *d);
-void ag_cfg_load_plugins(ag_settings *s, const ag_cfgnode *n, ag_diags *d);
+void ag_config_load_metrics_access(ag_settings *s, const ag_config_node *http, ag_diags *d);
+void ag_config_load_plugins(ag_settings *s, const ag_config_node *n, ag_diags *d);
 /* config_reminders.c */
-void ag_cfg_reminder_defaults(ag_reminder_settings *r);
-void ag_cfg_load_reminders(ag_settings *s, const ag_cfgnode *n, ag_diags *d);
-void ag_cfg_reminder_settings_free(ag_reminder_settings *r);
-void ag_cfg_load_categories(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
-void ag_cfg_load_members(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
+void ag_config_reminder_defaults(ag_reminder_settings *r);
+void ag_config_load_reminders(ag_settings *s, const ag_config_node *n, ag_diags *d);
+void ag_config_reminder_settings_free(ag_reminder_settings *r);
+void ag_config_load_categories(ag_config *cfg, const ag_config_node *root, ag_diags *d);
+void ag_config_load_members(ag_config *cfg, const ag_config_node *root, ag_diags *d);
 /* A member's `sync:` section (n may be NULL: defaults); config_sync.c. */
-void ag_cfg_load_member_sync(const ag_config *cfg, ag_member *m, const ag_cfgnode *n, ag_diags *d);
+void ag_config_load_member_sync(const ag_config *cfg, ag_member *m, const ag_config_node *n,
+                                ag_diags *d);
 /* Whether url (the value of n, named what) is an http:// or https:// URL
  * with a host (RFC 3986 syntax); reports why not. */
-bool ag_cfg_http_url(ag_diags *d, const ag_cfgnode *n, const char *what, const char *url);
+bool ag_config_http_url(ag_diags *d, const ag_config_node *n, const char *what, const char *url);
 /* Appends the events of one file's tree to cfg->events (unsorted). */
-void ag_cfg_load_events(ag_config *cfg, const ag_cfgnode *root, ag_diags *d);
+void ag_config_load_event_list(ag_config *cfg, const ag_config_node *root, ag_diags *d);
 /* Parts of an event (config_slots.c, config_recur.c). */
-void ag_cfg_load_slots(const ag_config *cfg, ag_event *ev, const ag_cfgnode *n, ag_diags *d);
-void ag_cfg_load_recurrence(ag_event *ev, const ag_cfgnode *n, ag_diags *d);
+void ag_config_load_slots(const ag_config *cfg, ag_event *ev, const ag_config_node *n, ag_diags *d);
+void ag_config_load_recurrence(ag_event *ev, const ag_config_node *n, ag_diags *d);
 /* Reports n (a scalar) when it names no category. */
-void ag_cfg_check_category(const ag_config *cfg, const ag_cfgnode *n, ag_diags *d);
+void ag_config_check_category(const ag_config *cfg, const ag_config_node *n, ag_diags *d);
 /* Reports a reference to something absent, with a suggestion. */
-void ag_cfg_unknown_ref(ag_diags *d, const ag_cfgnode *n, const char *what,
-                        const char *const *cands, size_t n_cands);
+void ag_config_unknown_ref(ag_diags *d, const ag_config_node *n, const char *what,
+                           const char *const *cands, size_t n_cands);
 
 #endif

@@ -21,11 +21,11 @@ typedef struct {
     size_t len, cap;
 } ag_sbuf;
 
-int ag_sbuf_add(ag_sbuf *b, const char *s, size_t len);
-int ag_sbuf_addf(ag_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void ag_sbuf_free(ag_sbuf *b);
+int ag_http_sbuf_add(ag_sbuf *b, const char *s, size_t len);
+int ag_http_sbuf_addf(ag_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ag_http_sbuf_free(ag_sbuf *b);
 /* Hands over the string (never NULL) and empties b. */
-char *ag_sbuf_take(ag_sbuf *b);
+char *ag_http_sbuf_take(ag_sbuf *b);
 
 typedef struct {
     char *name, *value;
