@@ -1,5 +1,7 @@
 # What `cmake --install` adds beyond the binary, plugins, header and .pc
-# file: the default config, the systemd units and the man page.
+# file: the default config, the systemd units, the man page and the docs
+# (README.md and doc/*.md side by side in share/doc/agendad: the man page
+# sends readers to admin.md there for every config key).
 #
 # Destinations are relative to the prefix, so that `cmake --install build
 # --prefix DIR` puts everything under DIR. With CMAKE_INSTALL_PREFIX=/usr
@@ -25,3 +27,5 @@ install(FILES ${PROJECT_SOURCE_DIR}/systemd/agendad-export.timer DESTINATION ${A
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/config/ DESTINATION ${AGENDAD_SYSCONFDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/doc/agendad.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/doc/ DESTINATION ${CMAKE_INSTALL_DOCDIR}
+        FILES_MATCHING PATTERN "*.md")

@@ -1,5 +1,5 @@
 /* The JSON form of a reminder, shared by the webhook body and the command's
- * stdin (documented in README "Reminders"). */
+ * stdin (documented in doc/admin.md, "Channels"). */
 #ifndef AGENDAD_REMINDER_JSON_H
 #define AGENDAD_REMINDER_JSON_H
 

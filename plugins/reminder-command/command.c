@@ -1,7 +1,7 @@
 /* reminder-command: the "command" channel, like `remind -k`: runs the
  * configured program once per reminder with uv_spawn (no shell, so nothing
  * in an event's text is ever interpreted), the reminder in environment
- * variables (AGENDAD_REMINDER_*) and its JSON (README "Reminders") on stdin.
+ * variables (AGENDAD_REMINDER_*) and its JSON (doc/admin.md, "Channels") on stdin.
  * Exit 0: delivered. Exit 75 (EX_TEMPFAIL), a signal or the time limit:
  * retried. Any other exit: permanent failure.
  *

@@ -1,5 +1,5 @@
 /* reminder-webhook: the "webhook" channel. Each reminder is one HTTP POST of
- * the JSON body documented in README "Reminders", signed with HMAC-SHA256
+ * the JSON body documented in doc/admin.md "Channels", signed with HMAC-SHA256
  * over the exact body bytes:
  *
  *   X-Agendad-Signature: sha256=<hex>
