@@ -30,7 +30,7 @@ ag_datetime ag_tz_model_local(icaltimetype t);
 icaltimezone *ag_tz_get(const char *tzid);
 /* Instant (Unix seconds) of a local wall-clock time in tzid. For a date,
  * its midnight. Times in a gap or an overlap resolve as libical does
- * (documented in README). -1 sets *ok false for an unknown zone. */
+ * (icaltime_as_timet_with_zone). -1 sets *ok false for an unknown zone. */
 int64_t ag_tz_to_utc(const ag_datetime *local, const char *tzid, bool *ok);
 /* Seconds to add to instant t (Unix seconds) to get the wall-clock time in
  * tzid (the UTC offset in force then), from the system tzdata. -1 sets *ok

@@ -4,7 +4,7 @@
  *   DIR/members.yaml     the network's members
  *   DIR/events/NAME.yaml events, one or more per file (read in name order)
  *
- * The schema is documented in README.md ("Configuration"); that section is
+ * The schema is documented in doc/admin.md ("Configuration"); that section is
  * the contract. Every error names file:line:col and says in plain words what
  * is wrong and what would be right. Loading never touches the store. */
 #ifndef AGENDAD_CONFIG_H
@@ -43,7 +43,7 @@ typedef struct {
     ag_loc loc;
 } ag_plugin_conf;
 
-/* agendad.yaml `reminders:` (README "Reminders"). Durations in seconds. */
+/* agendad.yaml `reminders:` (doc/admin.md "Reminders"). Durations in seconds. */
 typedef struct {
     int64_t grace;          /* due this long ago at most and still sent; default 1h */
     int64_t horizon;        /* occurrences of a series reminded this far ahead; default 60d */
@@ -142,7 +142,7 @@ void ag_config_free(ag_config *cfg);
  * reminder channels and extra addresses (the last two are config only). */
 void ag_config_shed_events(ag_config *cfg);
 
-/* Agenda slot kinds, as listed in README.md; NULL-terminated. */
+/* Agenda slot kinds, as listed in doc/admin.md; NULL-terminated. */
 extern const char *const ag_config_slot_kinds[];
 
 /* Durations "90s", "30m", "2h", "1d", "1w", combinable ("1d12h"). 0 or -1. */

@@ -98,7 +98,7 @@ static int export_one(exporter *x, const char *path, ag_feed_query *q, char **er
     int rc = write_atomic(path, ag_blob_data(b), ag_blob_len(b), err);
     if (rc == 0)
         rc = set_mtime(path, ag_blob_last_modified(b), err);
-    /* nginx sends this ETag instead of its own mtime-size tag (README,
+    /* nginx sends this ETag instead of its own mtime-size tag (doc/operations.md,
      * "Serving large audiences"). Paths hold only id and uid characters:
      * no quoting needed. */
     if (rc == 0)
