@@ -125,7 +125,7 @@ struct sync_plugin {
     int64_t window_past, window_future;
     bool stopping;
     int open_handles;      /* timers still closing */
-    agendad_metric *pulls; /* by member and result; NULL on hosts before ABI 1.4 */
+    agendad_metric *pulls; /* by member and result; NULL on hosts before ABI 1.5 */
     /* Members whose parser has exited, judged (and their events stored) one
      * per loop iteration, so that feeds are served between two members'
      * imports even when every parser finishes at once (start, reload). */
