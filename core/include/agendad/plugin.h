@@ -56,7 +56,7 @@ extern "C" {
 #endif
 
 #define AGENDAD_PLUGIN_ABI_MAJOR 1
-#define AGENDAD_PLUGIN_ABI_MINOR 7
+#define AGENDAD_PLUGIN_ABI_MINOR 8
 
 #if defined(__GNUC__)
 #define AGENDAD_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -401,6 +401,39 @@ typedef enum {
     AGENDAD_METRIC_GAUGE = 1,   /* set to any value */
 } agendad_metric_kind;
 
+/* ------------------------------------------------- commands (ABI 1.8) */
+
+/* What the command line hands a command: `agendad NAME [ARG] --config DIR
+ * [--state PATH] [--format F] [--lang L]`. Filled by the host, which sets
+ * size (fields may be appended: check it before reading a later one);
+ * everything borrowed for the call. */
+typedef struct {
+    size_t size;             /* sizeof as the host knows it */
+    const char *const *argv; /* the words after NAME, options removed */
+    int argc;                /* how many (the command line passes at most one) */
+    const char *format;      /* --format, or NULL */
+    const char *lang;        /* --lang, or NULL */
+    FILE *out;               /* standard output */
+    FILE *err;               /* standard error, for the command's own usage and failures */
+    /* NULL when the plugin's state was read; else why it could not be (the
+     * state database is missing, older or newer than this agendad...), in
+     * words for the admin: a command that needs its state prints it and
+     * fails. state_get then answers NULL. */
+    const char *state_error;
+} agendad_command_request;
+
+/* Runs the command and returns the process's exit status: 0, 1 when it
+ * failed, 2 for bad usage; it writes to r->out and r->err itself. Runs on
+ * the loop thread of a command line that serves nothing and only reads:
+ * the config (members, settings, the plugin's section) is there, the
+ * events are not (event_count is 0); state_get answers from the plugin's
+ * state as the store held it when the command line started (read without
+ * migrating, reconciling or writing the database); state_set,
+ * state_set_many, the sources' submits and the network client fail with
+ * AGENDAD_ESTATE. host->log lines show only with -v: tell the user on
+ * r->err. */
+typedef int (*agendad_command_fn)(const agendad_command_request *r, void *data);
+
 /* --------------------------------------------------------- the host table */
 
 struct agendad_host {
@@ -653,6 +686,24 @@ struct agendad_host {
      * unchanged ones are not written). On error nothing changed. */
     int (*state_set_many)(agendad_plugin *self, const char *const *keys, const char *const *values,
                           size_t n);
+
+    /* --- ABI 1.8: commands of the command line. Check
+     * AGENDAD_HOST_HAS(host, register_command) first. */
+    /* Registers `agendad NAME ...` (see agendad_command_fn); name copied.
+     * During init only, else AGENDAD_ESTATE; AGENDAD_EEXIST when a plugin
+     * already registered a command by that name. The command line's own
+     * commands (run, check, export, list, token, reminders) never reach a
+     * plugin; a command wins over a renderer of the same name. Allowed in
+     * the daemon too, which never runs one. */
+    int (*register_command)(agendad_plugin *self, const char *name, agendad_command_fn fn,
+                            void *data);
+    /* True when the command line loaded the plugin to run a command rather
+     * than the daemon to serve: register the commands and start nothing (no
+     * timers, transfers or child processes), since fini follows the
+     * command. Besides the configured plugins, the command line loads the
+     * plugin named like the command from the plugin directory, with an
+     * empty section, when the configuration does not load it. */
+    bool (*command_line)(agendad_plugin *self);
 };
 
 /* True when the running host provides `member` (an entry appended after the

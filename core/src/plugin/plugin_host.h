@@ -111,6 +111,9 @@ typedef struct {
     const char *const *reserved_prefixes;
     /* The registry plugins' metrics join (ABI 1.4); NULL: none kept. */
     struct ag_metrics *metrics;
+    /* ABI 1.8: the command line loaded the plugins to run a command (what
+     * host->command_line answers). */
+    bool command_line;
 } ag_plugin_services;
 
 /* Loads confs[0..n) in order from dir. svc is copied. Plugins that cannot be
@@ -138,6 +141,12 @@ bool ag_plugins_dispatch(ag_plugin_host *h, ag_http_request *req);
  * one by that name. */
 int ag_plugins_render(ag_plugin_host *h, const char *name, const agendad_render_request *r,
                       FILE *out, bool *found);
+
+/* Runs the command registered under name (see agendad_command_fn): its
+ * exit status, or 2 with *found false when no plugin registered a command
+ * by that name. */
+int ag_plugins_command(ag_plugin_host *h, const char *name, const agendad_command_request *r,
+                       bool *found);
 
 /* A reminder channel by name, or NULL. Borrowed until ag_plugins_fini. */
 const ag_plugin_channel *ag_plugins_channel(const ag_plugin_host *h, const char *name);
