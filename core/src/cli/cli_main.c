@@ -4,6 +4,7 @@
 #include "service_export.h"
 #include "log.h"
 #include "config_network.h"
+#include "cli_command.h"
 #include "cli_reminders.h"
 #include "cli_render.h"
 #include "service.h"
@@ -71,6 +72,7 @@ typedef struct {
     const char *retry;
     const char *format;
     const char *lang;
+    bool verbose;
     ag_overrides ov;
 } ag_cli;
 
@@ -123,6 +125,7 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
             break;
         case 'v':
             ag_log_set_level(AG_LOG_DEBUG);
+            cli->verbose = true;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -343,7 +346,17 @@ int main(int argc, char **argv)
         return cmd_reminders(&cli);
     if (strcmp(cli.command, "sync") == 0)
         return cmd_sync(&cli);
-    /* Any other command may be a plugin's renderer. */
+    /* Any other command may be a plugin's: a command (ABI 1.8), else a
+     * renderer. */
+    ag_command_args ca = {.name = cli.command,
+                          .arg = cli.member,
+                          .format = cli.format,
+                          .lang = cli.lang,
+                          .verbose = cli.verbose};
+    bool handled = false;
+    int rc = ag_cli_command(cli.config_dir, &cli.ov, &ca, &handled);
+    if (handled)
+        return rc;
     ag_render_args ra = {
         .name = cli.command, .key = cli.member, .format = cli.format, .lang = cli.lang};
     return ag_cli_render(cli.config_dir, &cli.ov, &ra, stdout);

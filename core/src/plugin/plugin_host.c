@@ -1077,7 +1077,7 @@ static int api_member_sync(agendad_plugin *self, const agendad_member *m, agenda
 static char *state_key(const agendad_plugin *self, const char *key)
 {
     char *k = NULL;
-    return asprintf(&k, "plugin.%s.%s", self->name, key) < 0 ? NULL : k;
+    return asprintf(&k, AG_PLUGIN_STATE_PREFIX "%s.%s", self->name, key) < 0 ? NULL : k;
 }
 
 static const char *api_state_get(agendad_plugin *self, const char *key)
@@ -1842,6 +1842,15 @@ int ag_plugins_render(ag_plugin_host *h, const char *name, const agendad_render_
             }
         }
     return AGENDAD_ENOENT;
+}
+
+bool ag_plugins_has_command(const ag_plugin_host *h, const char *name)
+{
+    for (size_t i = 0; name && i < ag_plugins_count(h); i++)
+        for (size_t j = 0; j < h->plugins[i]->n_commands; j++)
+            if (strcmp(h->plugins[i]->commands[j].name, name) == 0)
+                return true;
+    return false;
 }
 
 int ag_plugins_command(ag_plugin_host *h, const char *name, const agendad_command_request *r,

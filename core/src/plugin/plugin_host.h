@@ -28,6 +28,10 @@
 #include <uv.h>
 
 typedef struct ag_plugin_host ag_plugin_host;
+
+/* Where plugins' state lives in the store's meta table: a plugin's key K is
+ * stored as AG_PLUGIN_STATE_PREFIX "<plugin name>.K". */
+#define AG_PLUGIN_STATE_PREFIX "plugin."
 typedef struct ag_plugin_channel ag_plugin_channel;
 
 /* source_import_async's done rc when the daemon stopped before the batch
@@ -142,6 +146,8 @@ bool ag_plugins_dispatch(ag_plugin_host *h, ag_http_request *req);
 int ag_plugins_render(ag_plugin_host *h, const char *name, const agendad_render_request *r,
                       FILE *out, bool *found);
 
+/* True when a plugin registered a command by that name (ABI 1.8). */
+bool ag_plugins_has_command(const ag_plugin_host *h, const char *name);
 /* Runs the command registered under name (see agendad_command_fn): its
  * exit status, or 2 with *found false when no plugin registered a command
  * by that name. */
