@@ -9,7 +9,6 @@
 #include "cli_render.h"
 #include "service.h"
 #include "store.h"
-#include "cli_sync_status.h"
 #include "tz.h"
 
 #include <getopt.h>
@@ -288,39 +287,6 @@ static int cmd_reminders(const ag_cli *cli)
     return rc;
 }
 
-/* Reads only: safe next to the running daemon, and it never migrates. */
-static int cmd_sync(const ag_cli *cli)
-{
-    if (!cli->member || strcmp(cli->member, "status") != 0) {
-        fprintf(stderr, "agendad sync: the only subcommand is \"status\"\n");
-        return 2;
-    }
-    ag_tz_init();
-    ag_config *cfg = NULL;
-    ag_diags diags = {0};
-    int rc = 1;
-    if (ag_config_load(cli->config_dir, &cfg, &diags) < 0) {
-        ag_diags_print(&diags, stderr);
-    } else {
-        const char *path = cli->ov.state_path ? cli->ov.state_path : cfg->settings.state_path;
-        ag_store_options opt = {.readonly = true};
-        ag_store *st = NULL;
-        char *err = NULL;
-        if (ag_store_open_with(path, &opt, &st, &err) < 0) {
-            fprintf(stderr, "agendad sync status: %s\n", err ? err : "cannot open the state");
-        } else {
-            ag_cli_sync_status_print(cfg, st, stdout);
-            ag_store_close(st);
-            rc = 0;
-        }
-        free(err);
-        ag_config_free(cfg);
-    }
-    ag_diags_free(&diags);
-    ag_tz_shutdown();
-    return rc;
-}
-
 int main(int argc, char **argv)
 {
     ag_cli cli = {0};
@@ -344,8 +310,6 @@ int main(int argc, char **argv)
         return cmd_token(&cli);
     if (strcmp(cli.command, "reminders") == 0)
         return cmd_reminders(&cli);
-    if (strcmp(cli.command, "sync") == 0)
-        return cmd_sync(&cli);
     /* Any other command may be a plugin's: a command (ABI 1.8), else a
      * renderer. */
     ag_command_args ca = {.name = cli.command,
