@@ -1,6 +1,7 @@
 /* What the sync plugin knows of each member, for people: the status route
- * (GET /plugins/sync/status, JSON) and the state kept in the store, which
- * `agendad sync status` reads. Keys: "<member>.<field>". */
+ * (GET /plugins/sync/status, JSON), the state kept in the store (keys
+ * "<member>.<field>") and the command `agendad sync status`, which prints
+ * that state as the daemon last saved it. */
 #include "sync.h"
 
 #include <jansson.h>
@@ -180,3 +181,110 @@ void sync_status_route(agendad_request *req, void *data)
     h->respond(req, 200, "application/json", body, strlen(body), headers);
     free(body);
 }
+
+/* ------------------------------------------------ agendad sync status */
+
+/* `agendad sync status` is a command (ABI 1.8). Built against an older
+ * header (the ABI test builds every plugin against the frozen 1.7 one),
+ * the plugin runs without it. */
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+/* A copy of the member's state field, or NULL: state_get's answer lasts
+ * only until the next call. */
+static char *field(sync_plugin *sp, const char *member, const char *name)
+{
+    char key[300];
+    snprintf(key, sizeof key, "%s.%s", member, name);
+    const char *v = sp->host->state_get(sp->self, key);
+    return v ? strdup(v) : NULL;
+}
+
+static void print_time(FILE *out, const char *label, const char *value)
+{
+    long long t = value ? strtoll(value, NULL, 10) : 0;
+    if (t <= 0) {
+        fprintf(out, "  %-13s never\n", label);
+        return;
+    }
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char buf[40];
+    gmtime_r(&tt, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    fprintf(out, "  %-13s %s\n", label, buf);
+}
+
+static void print_push(sync_plugin *sp, const char *id, FILE *out)
+{
+    static const char *const names[] = {"push_last_attempt", "push_last_success",
+                                        "push_pushed",       "push_deleted",
+                                        "push_conflicts",    "push_last_error"};
+    char *v[6];
+    for (size_t i = 0; i < 6; i++)
+        v[i] = field(sp, id, names[i]);
+    print_time(out, "last push:", v[0]);
+    print_time(out, "push success:", v[1]);
+    fprintf(out, "  %-13s %s written, %s deleted, %s conflicts\n", "pushed:", v[2] ? v[2] : "0",
+            v[3] ? v[3] : "0", v[4] ? v[4] : "0");
+    fprintf(out, "  %-13s %s\n", "push error:", v[5] ? v[5] : "none");
+    for (size_t i = 0; i < 6; i++)
+        free(v[i]);
+}
+
+typedef struct {
+    sync_plugin *sp;
+    FILE *out;
+    int n; /* members printed */
+} status_walk;
+
+/* One block per member that syncs: a feed to pull or a collection to push
+ * into. */
+static int print_member(const agendad_member *am, void *data)
+{
+    status_walk *w = data;
+    const agendad_host *h = w->sp->host;
+    agendad_member_sync s = {.size = sizeof s};
+    if (h->member_sync(w->sp->self, am, &s) != 0 || (!s.feed_url && !s.caldav_url))
+        return 0;
+    const char *id = h->member_id(w->sp->self, am);
+    FILE *out = w->out;
+    if (w->n++)
+        fputc('\n', out);
+    fprintf(out, "%s\n", id);
+    if (s.feed_url)
+        fprintf(out, "  %-13s %s\n", "pulls", s.feed_url);
+    if (s.caldav_url)
+        fprintf(out, "  %-13s %s\n", "pushes to", s.caldav_url);
+    char *attempt = field(w->sp, id, "last_attempt");
+    char *success = field(w->sp, id, "last_success");
+    char *events = field(w->sp, id, "events");
+    char *error = field(w->sp, id, "last_error");
+    print_time(out, "last attempt:", attempt);
+    print_time(out, "last success:", success);
+    fprintf(out, "  %-13s %s events\n", "imported:", events ? events : "0");
+    fprintf(out, "  %-13s %s\n", "last error:", error ? error : "none");
+    if (s.caldav_url)
+        print_push(w->sp, id, out);
+    free(attempt);
+    free(success);
+    free(events);
+    free(error);
+    return 0;
+}
+
+int sync_status_command(const agendad_command_request *r, void *data)
+{
+    if (r->argc < 1 || strcmp(r->argv[0], "status") != 0) {
+        fprintf(r->err, "agendad sync: the only subcommand is \"status\"\n");
+        return 2;
+    }
+    if (r->state_error) {
+        fprintf(r->err, "agendad sync status: %s\n", r->state_error);
+        return 1;
+    }
+    status_walk w = {.sp = data, .out = r->out};
+    w.sp->host->member_foreach(w.sp->self, print_member, &w);
+    if (w.n == 0)
+        fprintf(r->out, "no member has a feed_url or a caldav collection in members.yaml\n");
+    return 0;
+}
+#endif

@@ -317,6 +317,18 @@ static int sync_init(agendad_plugin *self, const agendad_host *host, void **stat
         return AGENDAD_ENOMEM;
     sp->host = host;
     sp->self = self;
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+    if (AGENDAD_HOST_HAS(host, command_line) && host->command_line(self)) {
+        /* The command line, for `agendad sync status`: it reads what the
+         * daemon saved; nothing is pulled, pushed or saved here. */
+        int rc = host->register_command(self, "sync", sync_status_command, sp);
+        if (rc != 0)
+            free(sp);
+        else
+            *state = sp;
+        return rc;
+    }
+#endif
     int rc = read_settings(sp) ? 0 : AGENDAD_EINVAL;
     if (rc == 0)
         rc = host->register_source(self, "sync", &sp->source);

@@ -188,5 +188,11 @@ void sync_status_route(agendad_request *req, void *data);
 void sync_state_load(sync_member *m);
 /* Persists the member's status; times only when full (a 304 writes nothing). */
 void sync_state_save(sync_member *m, bool full);
+/* `agendad sync status` (ABI 1.8 command "sync"; data: the sync_plugin):
+ * per member that syncs, what the daemon last saved of its pulls and
+ * pushes. Reads only. */
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+int sync_status_command(const agendad_command_request *r, void *data);
+#endif
 
 #endif

@@ -53,6 +53,11 @@ def compat_and_current(name, test_plugin=False):
     return os.path.join(COMPAT_PLUGINS, name + ".so"), os.path.join(CURRENT_PLUGINS, name + ".so")
 
 
+# Test plugins that use entries added after 1.7 (AGENDAD_ABI_MINOR in their
+# CMakeLists.txt): they have no frozen build.
+NEEDS_LATER_MINOR = {"commands.so"}
+
+
 class FrozenBuilds(unittest.TestCase):
     def test_frozen_header_is_the_shipped_one(self):
         with open(FROZEN, "rb") as f:
@@ -64,7 +69,8 @@ class FrozenBuilds(unittest.TestCase):
     def test_every_plugin_has_a_frozen_build(self):
         for current, compat in [(CURRENT_PLUGINS, COMPAT_PLUGINS),
                                 (CURRENT_TEST_PLUGINS, COMPAT_TEST_PLUGINS)]:
-            names = sorted(os.path.basename(p) for p in glob.glob(os.path.join(current, "*.so")))
+            names = sorted(os.path.basename(p) for p in glob.glob(os.path.join(current, "*.so"))
+                           if os.path.basename(p) not in NEEDS_LATER_MINOR)
             self.assertTrue(names, current)
             self.assertEqual(sorted(os.path.basename(p)
                                     for p in glob.glob(os.path.join(compat, "*.so"))), names)
@@ -305,9 +311,10 @@ class FrozenSync(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertIn(b"UID:fes-meknes:workshop-1@fes.example", feed)
         self.assertIn("SUMMARY;LANGUAGE=fr:Atelier de co-création", feed.decode())
+        # `agendad sync status` is a command (ABI 1.8): a sync plugin built
+        # for 1.7 has none, and the command line says so.
         r = d.run_cli("sync", "status")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("fes-meknes", r.stdout)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
 
 
 if __name__ == "__main__":

@@ -132,6 +132,9 @@ static const abi_field host_fields[] = {
     /* 1.6 appended to agendad_source_event only. 1.7: imports over loop turns */
     H(source_submit_member_async, 7),
     H(state_set_many, 7),
+    /* 1.8: plugins' own commands */
+    H(register_command, 8),
+    H(command_line, 8),
 };
 
 #define D(field, minor) FIELD(agendad_plugin_descriptor, field, minor)
@@ -270,6 +273,18 @@ static const abi_field render_request_fields[] = {
     RR(lang, 2),
 };
 
+#define CR(field, minor) FIELD(agendad_command_request, field, minor)
+static const abi_field command_request_fields[] = {
+    CR(size, 8),
+    CR(argv, 8),
+    CR(argc, 8),
+    CR(format, 8),
+    CR(lang, 8),
+    CR(out, 8),
+    CR(err, 8),
+    CR(state_error, 8),
+};
+
 typedef struct {
     const char *name;
     const abi_field *fields;
@@ -291,6 +306,7 @@ static const abi_struct structs[] = {
     STRUCT(agendad_http_fetch, http_fetch_fields),
     STRUCT(agendad_smtp_message, smtp_message_fields),
     STRUCT(agendad_render_request, render_request_fields),
+    STRUCT(agendad_command_request, command_request_fields),
 };
 #define N_STRUCTS (sizeof structs / sizeof structs[0])
 
@@ -336,6 +352,8 @@ static const abi_type types[] = {
     {"agendad_smtp_message", 1},
     {"agendad_render_request", 2},
     {"agendad_render_fn", 2},
+    {"agendad_command_request", 8},
+    {"agendad_command_fn", 8},
     {"agendad_metric", 5},
     {"agendad_metric_kind", 5},
 };

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------ fake HTTP */
 
@@ -592,6 +593,86 @@ static void route_rules_and_renderers(void **state)
     free(out);
 }
 
+/* What a command reads of the state: one key, as the command line's
+ * snapshot would answer it. */
+static int fake_state_get(void *data, const char *key, char **value)
+{
+    (void)data;
+    *value = strcmp(key, "plugin.commands.k") == 0 ? strdup("from the snapshot") : NULL;
+    return 0;
+}
+
+/* ABI 1.8: a command runs by name with what the command line hands it; in
+ * a command line, the plugin is told so and its state is read-only. */
+static void commands_run_by_name(void **state)
+{
+    fixture *f = *state;
+    char *dir = dir_from_env("AGENDAD_BUILD_DIR", "/tests/plugins");
+    /* The ABI 1.7 builds of tests/compat, which this test also runs on,
+     * have no commands plugin (it needs 1.8). */
+    char so[4096];
+    snprintf(so, sizeof so, "%s/commands.so", dir);
+    if (access(so, F_OK) != 0) {
+        free(dir);
+        skip();
+    }
+    ag_plugin_services svc = services();
+    svc.command_line = true;
+    svc.state_get = fake_state_get;
+    ag_config_node hello = scalar("bonjour", 3, 10);
+    char *key = "hello";
+    ag_config_node *items[] = {&hello};
+    ag_config_node section = {.kind = AG_CFG_MAP, .n = 1, .keys = &key, .items = items};
+    ag_plugin_conf confs[] = {{.name = "commands", .section = &section}, {.name = "abi_1_7"}};
+    assert_int_equal(ag_plugins_load(&f->loop, dir, confs, 2, &svc, &f->host), 0);
+    free(dir);
+    assert_true(ag_plugins_loaded(f->host, "commands"));
+
+    char *out = NULL, *err = NULL;
+    size_t out_len = 0, err_len = 0;
+    FILE *o = open_memstream(&out, &out_len), *e = open_memstream(&err, &err_len);
+    const char *argv[] = {"status"};
+    agendad_command_request r = {
+        .size = sizeof r, .argv = argv, .argc = 1, .format = "md", .out = o, .err = e};
+    bool found = false;
+    assert_int_equal(ag_plugins_command(f->host, "probe", &r, &found), 0);
+    assert_true(found);
+    r.argc = 0;
+    r.state_error = "no state";
+    assert_int_equal(ag_plugins_command(f->host, "probe", &r, &found), 2);
+    assert_int_equal(ag_plugins_command(f->host, "nothing", &r, &found), 2);
+    assert_false(found);
+    fclose(o);
+    fclose(e);
+    assert_string_equal(out, "probed bonjour arg=status format=md lang=- command_line=1 "
+                             "k=from the snapshot state_error=-\n");
+    assert_string_equal(err, "probe: say what\n");
+    free(out);
+    free(err);
+}
+
+/* A plugin built for ABI 1.7, before commands, loads and works on this
+ * host. */
+static void abi_1_7_plugin_loads(void **state)
+{
+    fixture *f = *state;
+    ag_plugin_conf conf = {.name = "abi_1_7"};
+    load(f, "/tests/plugins", &conf, 1);
+    assert_true(ag_plugins_loaded(f->host, "abi_1_7"));
+    char *out = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&out, &len);
+    bool found = false;
+    agendad_render_request r = {.size = sizeof r, .key = "x", .format = "txt"};
+    assert_int_equal(ag_plugins_render(f->host, "abi17", &r, mem, &found), 0);
+    fclose(mem);
+    char want[64];
+    snprintf(want, sizeof want, "1.7 plugin on host %d.%d: x\n", AGENDAD_PLUGIN_ABI_MAJOR,
+             AGENDAD_PLUGIN_ABI_MINOR);
+    assert_string_equal(out, want);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -604,6 +685,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(duplicate_route_fails_second_init, setup, teardown),
         cmocka_unit_test_setup_teardown(out_of_tree_plugin_loads, setup, teardown),
         cmocka_unit_test_setup_teardown(route_rules_and_renderers, setup, teardown),
+        cmocka_unit_test_setup_teardown(commands_run_by_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(abi_1_7_plugin_loads, setup, teardown),
     };
     const char *filter = getenv("AGENDAD_TEST_FILTER");
     if (filter)

@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -800,6 +801,86 @@ static void missing_directory_is_a_clear_error(void **state)
     free(err);
 }
 
+static bool side_file(const fx *f, const char *suffix)
+{
+    char p[160];
+    snprintf(p, sizeof p, "%s%s", f->path, suffix);
+    return access(p, F_OK) == 0;
+}
+
+static ag_store *open_untouched(const fx *f)
+{
+    ag_store_options opt = {.readonly = true, .untouched = true};
+    ag_store *st = NULL;
+    char *err = NULL;
+    int rc = ag_store_open_with(f->path, &opt, &st, &err);
+    if (rc != 0)
+        fprintf(stderr, "open: %s\n", err);
+    assert_int_equal(rc, 0);
+    return st;
+}
+
+/* With no connection open (no -wal beside the file), an untouched read
+ * creates no file, and sees a prefix of meta in one sorted snapshot. */
+static void untouched_read_leaves_no_file(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(ag_store_meta_set(f->st, "plugin.b.x", "2", NULL), 0);
+    assert_int_equal(ag_store_meta_set(f->st, "plugin.a.y", "1", NULL), 0);
+    assert_int_equal(ag_store_meta_set(f->st, "pluginx", "no", NULL), 0);
+    ag_store_close(f->st);
+    f->st = NULL;
+    assert_false(side_file(f, "-wal"));
+    struct stat before, after;
+    assert_int_equal(stat(f->path, &before), 0);
+
+    ag_store *st = open_untouched(f);
+    char **keys = NULL, **values = NULL;
+    size_t n = 0;
+    assert_int_equal(ag_store_meta_list(st, "plugin.", &keys, &values, &n, NULL), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(keys[0], "plugin.a.y");
+    assert_string_equal(values[0], "1");
+    assert_string_equal(keys[1], "plugin.b.x");
+    ag_store_meta_list_free(keys, values, n);
+    assert_true(ag_store_unchanged(st));
+    char *err = NULL;
+    assert_int_equal(ag_store_meta_set(st, "x", "y", &err), -1);
+    free(err);
+    ag_store_close(st);
+
+    assert_false(side_file(f, "-wal"));
+    assert_false(side_file(f, "-shm"));
+    assert_int_equal(stat(f->path, &after), 0);
+    assert_int_equal(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
+    assert_int_equal(before.st_size, after.st_size);
+}
+
+/* A writer coming while the file is read as immutable is noticed; next to
+ * an open connection the read is an ordinary read-only one. */
+static void untouched_read_notices_a_writer(void **state)
+{
+    fx *f = *state;
+    ag_store_close(f->st);
+    f->st = NULL;
+    ag_store *st = open_untouched(f);
+    ag_store *writer = NULL;
+    assert_int_equal(ag_store_open(f->path, &writer, NULL), 0);
+    assert_false(ag_store_unchanged(st));
+    ag_store_close(st);
+
+    assert_true(side_file(f, "-wal"));
+    assert_int_equal(ag_store_meta_set(writer, "plugin.a.y", "3", NULL), 0);
+    st = open_untouched(f);
+    char *v = NULL;
+    assert_int_equal(ag_store_meta_get(st, "plugin.a.y", &v, NULL), 0);
+    assert_string_equal(v, "3");
+    free(v);
+    assert_true(ag_store_unchanged(st));
+    ag_store_close(st);
+    ag_store_close(writer);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -822,6 +903,8 @@ int main(void)
         T(meta_get_set),
         T(newer_schema_is_refused),
         T(missing_directory_is_a_clear_error),
+        T(untouched_read_leaves_no_file),
+        T(untouched_read_notices_a_writer),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

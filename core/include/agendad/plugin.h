@@ -5,7 +5,7 @@
  * memory); logging; configuration; reading the store (events, members,
  * categories); HTTP routes; reminder channels; event sources and members'
  * calendars; change listeners; persistent state; the network client;
- * command-line renderers; metrics. A section declares its types, then each
+ * command-line renderers and commands; metrics. A section declares its types, then each
  * host function it offers as a function type named agendad_host_NAME,
  * documented there: the host table's entry NAME has that type. The table
  * itself, struct agendad_host at the end, keeps its entries in the order
@@ -62,7 +62,7 @@ extern "C" {
 #endif
 
 #define AGENDAD_PLUGIN_ABI_MAJOR 1
-#define AGENDAD_PLUGIN_ABI_MINOR 7
+#define AGENDAD_PLUGIN_ABI_MINOR 8
 
 #if defined(__GNUC__)
 #define AGENDAD_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -863,6 +863,63 @@ typedef int (*agendad_render_fn)(const agendad_render_request *r, FILE *out,
 typedef int agendad_host_register_renderer(agendad_plugin *self, const char *name,
                                            agendad_render_fn fn, void *data);
 
+/* ====================================================== command-line commands
+ *
+ * A plugin's own command of the command line, `agendad NAME [ARG] --config
+ * DIR [--state PATH] [--format F] [--lang L]` (`agendad NAME status`, say).
+ * Unlike a renderer, a command writes its own
+ * output and usage errors and chooses the exit status, and it runs on a
+ * command line that only reads. */
+
+/* What the command line hands a command. Size-prefixed: the host fills
+ * size (check it before reading a field appended later). Everything is
+ * borrowed for the call. */
+typedef struct {
+    size_t size;             /* since 1.8 */
+    const char *const *argv; /* since 1.8; the words after NAME, options removed */
+    int argc;                /* since 1.8; how many (the command line passes at most one) */
+    const char *format;      /* since 1.8; --format, or NULL */
+    const char *lang;        /* since 1.8; --lang, or NULL */
+    FILE *out;               /* since 1.8; standard output */
+    FILE *err;               /* since 1.8; standard error: usage and failures */
+    /* NULL when the plugin's state was read; else why it could not be (the
+     * state database is missing, older or newer than this agendad...), in
+     * words for the admin: a command that needs its state prints it and
+     * fails. state_get then answers NULL. */
+    const char *state_error; /* since 1.8 */
+} agendad_command_request;   /* since 1.8 */
+
+/* Runs the command and returns the process's exit status: 0, 1 when it
+ * failed, 2 for bad usage; it writes to r->out and r->err itself. Runs on
+ * the loop thread of a command line that serves nothing and only reads:
+ * the config (members, settings, the plugin's section) is there, the
+ * events are not (event_count is 0); state_get answers from the plugin's
+ * state as the store held it when the command line started (read without
+ * migrating, reconciling or writing the database); state_set,
+ * state_set_many, the sources' submits and the network client fail with
+ * AGENDAD_ESTATE. host->log lines show only with -v: tell the user on
+ * r->err.
+ * Ownership: r is borrowed for the call; data is the plugin's. */
+typedef int (*agendad_command_fn)(const agendad_command_request *r, void *data); /* since 1.8 */
+
+/* Registers `agendad NAME ...`. During init only, else AGENDAD_ESTATE;
+ * AGENDAD_EEXIST when a plugin already registered a command by that name.
+ * The command line's own commands (run, check, export, list, token,
+ * reminders) never reach a plugin; a command wins over a renderer of the
+ * same name. Allowed in the daemon too, which never runs one.
+ * Ownership: name copied; the command lives until fini. */
+typedef int agendad_host_register_command(agendad_plugin *self, const char *name,
+                                          agendad_command_fn fn, void *data);
+
+/* True when the command line loaded the plugin to run a command rather
+ * than the daemon to serve: register the commands and start nothing (no
+ * timers, transfers or child processes), since fini follows the command.
+ * Besides the configured plugins, the command line loads the plugin named
+ * like the command from the plugin directory, with an empty section, when
+ * the configuration does not load it.
+ * Ownership: nothing is handed over. */
+typedef bool agendad_host_command_line(agendad_plugin *self);
+
 /* ===================================================================== metrics
  *
  * Metric families a plugin publishes on the daemon's /metrics. */
@@ -982,6 +1039,8 @@ struct agendad_host {
     agendad_host_metric_set *metric_set;                                 /* since 1.5 */
     agendad_host_source_submit_member_async *source_submit_member_async; /* since 1.7 */
     agendad_host_state_set_many *state_set_many;                         /* since 1.7 */
+    agendad_host_register_command *register_command;                     /* since 1.8 */
+    agendad_host_command_line *command_line;                             /* since 1.8 */
 };
 
 #ifdef __cplusplus

@@ -4,11 +4,11 @@
 #include "service_export.h"
 #include "log.h"
 #include "config_network.h"
+#include "cli_command.h"
 #include "cli_reminders.h"
 #include "cli_render.h"
 #include "service.h"
 #include "store.h"
-#include "cli_sync_status.h"
 #include "tz.h"
 
 #include <getopt.h>
@@ -71,6 +71,7 @@ typedef struct {
     const char *retry;
     const char *format;
     const char *lang;
+    bool verbose;
     ag_overrides ov;
 } ag_cli;
 
@@ -123,6 +124,7 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
             break;
         case 'v':
             ag_log_set_level(AG_LOG_DEBUG);
+            cli->verbose = true;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -285,39 +287,6 @@ static int cmd_reminders(const ag_cli *cli)
     return rc;
 }
 
-/* Reads only: safe next to the running daemon, and it never migrates. */
-static int cmd_sync(const ag_cli *cli)
-{
-    if (!cli->member || strcmp(cli->member, "status") != 0) {
-        fprintf(stderr, "agendad sync: the only subcommand is \"status\"\n");
-        return 2;
-    }
-    ag_tz_init();
-    ag_config *cfg = NULL;
-    ag_diags diags = {0};
-    int rc = 1;
-    if (ag_config_load(cli->config_dir, &cfg, &diags) < 0) {
-        ag_diags_print(&diags, stderr);
-    } else {
-        const char *path = cli->ov.state_path ? cli->ov.state_path : cfg->settings.state_path;
-        ag_store_options opt = {.readonly = true};
-        ag_store *st = NULL;
-        char *err = NULL;
-        if (ag_store_open_with(path, &opt, &st, &err) < 0) {
-            fprintf(stderr, "agendad sync status: %s\n", err ? err : "cannot open the state");
-        } else {
-            ag_cli_sync_status_print(cfg, st, stdout);
-            ag_store_close(st);
-            rc = 0;
-        }
-        free(err);
-        ag_config_free(cfg);
-    }
-    ag_diags_free(&diags);
-    ag_tz_shutdown();
-    return rc;
-}
-
 int main(int argc, char **argv)
 {
     ag_cli cli = {0};
@@ -341,9 +310,17 @@ int main(int argc, char **argv)
         return cmd_token(&cli);
     if (strcmp(cli.command, "reminders") == 0)
         return cmd_reminders(&cli);
-    if (strcmp(cli.command, "sync") == 0)
-        return cmd_sync(&cli);
-    /* Any other command may be a plugin's renderer. */
+    /* Any other command may be a plugin's: a command (ABI 1.8), else a
+     * renderer. */
+    ag_command_args ca = {.name = cli.command,
+                          .arg = cli.member,
+                          .format = cli.format,
+                          .lang = cli.lang,
+                          .verbose = cli.verbose};
+    bool handled = false;
+    int rc = ag_cli_command(cli.config_dir, &cli.ov, &ca, &handled);
+    if (handled)
+        return rc;
     ag_render_args ra = {
         .name = cli.command, .key = cli.member, .format = cli.format, .lang = cli.lang};
     return ag_cli_render(cli.config_dir, &cli.ov, &ra, stdout);

@@ -1,6 +1,6 @@
 /* `agendad NAME KEY [--format F] [--lang L]`: commands that plugins provide
- * as renderers (agendad_render_fn), such as the agenda plugin's
- * `agendad agenda UID --format md`. The command line opens the config and
+ * as renderers (agendad_render_fn), such as an event's agenda as
+ * `agendad NAME UID --format md`. The command line opens the config and
  * the store as the daemon would, loads the plugins on a loop of its own
  * without any HTTP server, runs the renderer and shuts the plugins down. */
 #ifndef AGENDAD_CLI_RENDER_H

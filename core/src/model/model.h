@@ -54,7 +54,7 @@ typedef struct {
     char *language;   /* preferred "ar" or "fr"; NULL when unknown */
     char **emails;    /* contacts (for reminder plugins); may be empty */
     size_t n_emails;
-    char *feed_url; /* the member's own public .ics feed (sync plugin); may be NULL */
+    char *feed_url; /* the member's own public .ics feed, for a source to pull; or NULL */
     /* Channels that reach this member (members.yaml `reminders.channels`),
      * used instead of the event's for its contacts. Config only, like the
      * event's channels. has_: given at all (an empty list opts out). */

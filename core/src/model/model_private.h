@@ -1,7 +1,7 @@
 /* ATTENDEEs and VALARMs of an event imported from a member's own calendar.
  * They are personal data of the member's staff (e-mail addresses, who
- * accepted what) and the member's own reminders: the sync plugin passes them
- * on only when the admin set sync.private_data for that member, and feeds
+ * accepted what) and the member's own reminders: an event source passes
+ * them on only when the admin set sync.private_data for that member, and feeds
  * publish them only in that member's own feed opened with its token. */
 #ifndef AGENDAD_MODEL_PRIVATE_H
 #define AGENDAD_MODEL_PRIVATE_H

@@ -39,6 +39,12 @@ typedef struct {
     void *data;
 } renderer;
 
+typedef struct {
+    char *name;
+    agendad_command_fn fn;
+    void *data;
+} command;
+
 /* Growable arrays of registrations, one set per plugin so that a plugin
  * whose init fails takes exactly its own registrations with it. */
 struct agendad_plugin {
@@ -60,6 +66,8 @@ struct agendad_plugin {
     size_t n_listeners;
     renderer *renderers;
     size_t n_renderers;
+    command *commands;
+    size_t n_commands;
 };
 
 struct ag_plugin_host {
@@ -1069,7 +1077,7 @@ static int api_member_sync(agendad_plugin *self, const agendad_member *m, agenda
 static char *state_key(const agendad_plugin *self, const char *key)
 {
     char *k = NULL;
-    return asprintf(&k, "plugin.%s.%s", self->name, key) < 0 ? NULL : k;
+    return asprintf(&k, AG_PLUGIN_STATE_PREFIX "%s.%s", self->name, key) < 0 ? NULL : k;
 }
 
 static const char *api_state_get(agendad_plugin *self, const char *key)
@@ -1440,6 +1448,44 @@ static int api_register_renderer(agendad_plugin *self, const char *name, agendad
     return 0;
 }
 
+/* ---------------------------------------- host table: commands (ABI 1.8) */
+
+static bool command_taken(const ag_plugin_host *h, const agendad_plugin *self, const char *name)
+{
+    for (size_t i = 0; i < h->n_plugins; i++)
+        for (size_t j = 0; j < h->plugins[i]->n_commands; j++)
+            if (strcmp(h->plugins[i]->commands[j].name, name) == 0)
+                return true;
+    for (size_t j = 0; j < self->n_commands; j++)
+        if (strcmp(self->commands[j].name, name) == 0)
+            return true;
+    return false;
+}
+
+static int api_register_command(agendad_plugin *self, const char *name, agendad_command_fn fn,
+                                void *data)
+{
+    int rc = may_register(self);
+    if (rc != 0)
+        return rc;
+    if (!name || !*name || !fn)
+        return AGENDAD_EINVAL;
+    if (command_taken(self->host, self, name))
+        return AGENDAD_EEXIST;
+    command c = {.name = dup_str(name), .fn = fn, .data = data};
+    if (!c.name || !grow((void **)&self->commands, self->n_commands, sizeof c)) {
+        free(c.name);
+        return AGENDAD_ENOMEM;
+    }
+    self->commands[self->n_commands++] = c;
+    return 0;
+}
+
+static bool api_command_line(agendad_plugin *self)
+{
+    return self && self->host->svc.command_line;
+}
+
 static const agendad_host host_table_template = {
     .size = sizeof(agendad_host),
     .abi_major = AGENDAD_PLUGIN_ABI_MAJOR,
@@ -1521,6 +1567,8 @@ static const agendad_host host_table_template = {
     .event_ical = api_event_ical,
     .source_submit_member_async = api_source_submit_member_async,
     .state_set_many = api_state_set_many,
+    .register_command = api_register_command,
+    .command_line = api_command_line,
 };
 
 /* ---------------------------------------------------------------- loading */
@@ -1543,6 +1591,11 @@ static void drop_registrations(agendad_plugin *p)
     free(p->renderers);
     p->renderers = NULL;
     p->n_renderers = 0;
+    for (size_t i = 0; i < p->n_commands; i++)
+        free(p->commands[i].name);
+    free(p->commands);
+    p->commands = NULL;
+    p->n_commands = 0;
     free(p->routes);
     free(p->channels);
     free(p->sources);
@@ -1789,6 +1842,30 @@ int ag_plugins_render(ag_plugin_host *h, const char *name, const agendad_render_
             }
         }
     return AGENDAD_ENOENT;
+}
+
+bool ag_plugins_has_command(const ag_plugin_host *h, const char *name)
+{
+    for (size_t i = 0; name && i < ag_plugins_count(h); i++)
+        for (size_t j = 0; j < h->plugins[i]->n_commands; j++)
+            if (strcmp(h->plugins[i]->commands[j].name, name) == 0)
+                return true;
+    return false;
+}
+
+int ag_plugins_command(ag_plugin_host *h, const char *name, const agendad_command_request *r,
+                       bool *found)
+{
+    *found = false;
+    for (size_t i = 0; name && i < ag_plugins_count(h); i++)
+        for (size_t j = 0; j < h->plugins[i]->n_commands; j++) {
+            const command *c = &h->plugins[i]->commands[j];
+            if (strcmp(c->name, name) == 0) {
+                *found = true;
+                return c->fn(r, c->data);
+            }
+        }
+    return 2;
 }
 
 const ag_plugin_channel *ag_plugins_channel(const ag_plugin_host *h, const char *name)

@@ -28,6 +28,10 @@
 #include <uv.h>
 
 typedef struct ag_plugin_host ag_plugin_host;
+
+/* Where plugins' state lives in the store's meta table: a plugin's key K is
+ * stored as AG_PLUGIN_STATE_PREFIX "<plugin name>.K". */
+#define AG_PLUGIN_STATE_PREFIX "plugin."
 typedef struct ag_plugin_channel ag_plugin_channel;
 
 /* source_import_async's done rc when the daemon stopped before the batch
@@ -111,6 +115,9 @@ typedef struct {
     const char *const *reserved_prefixes;
     /* The registry plugins' metrics join (ABI 1.4); NULL: none kept. */
     struct ag_metrics *metrics;
+    /* ABI 1.8: the command line loaded the plugins to run a command (what
+     * host->command_line answers). */
+    bool command_line;
 } ag_plugin_services;
 
 /* Loads confs[0..n) in order from dir. svc is copied. Plugins that cannot be
@@ -138,6 +145,14 @@ bool ag_plugins_dispatch(ag_plugin_host *h, ag_http_request *req);
  * one by that name. */
 int ag_plugins_render(ag_plugin_host *h, const char *name, const agendad_render_request *r,
                       FILE *out, bool *found);
+
+/* True when a plugin registered a command by that name (ABI 1.8). */
+bool ag_plugins_has_command(const ag_plugin_host *h, const char *name);
+/* Runs the command registered under name (see agendad_command_fn): its
+ * exit status, or 2 with *found false when no plugin registered a command
+ * by that name. */
+int ag_plugins_command(ag_plugin_host *h, const char *name, const agendad_command_request *r,
+                       bool *found);
 
 /* A reminder channel by name, or NULL. Borrowed until ag_plugins_fini. */
 const ag_plugin_channel *ag_plugins_channel(const ag_plugin_host *h, const char *name);

@@ -15,7 +15,7 @@ static bool valid_name(const char *s)
     return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(s);
 }
 
-/* Plugin names may hold '-' (reminder-email): metric names may not. */
+/* Plugin names may hold '-': metric names may not. */
 static void family_name(const char *plugin, const char *name, char *out, size_t size)
 {
     snprintf(out, size, "agendad_plugin_%s_%s", plugin, name);

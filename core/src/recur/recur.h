@@ -7,11 +7,11 @@
  * start; config validation rejects any rule beyond that, so feeds,
  * reminders and reconciliation, which walk only validated rules, give the
  * same cap and never meet it. Calendars from outside (members' feeds,
- * parsed by the sync plugin's import helper) are walked with the cap their
+ * parsed by a plugin's import helper) are walked with the cap their
  * importer sets for them.
  *
- * Depends on libical only, so that the sync plugin's import helper, which
- * runs without the daemon, links it as it is. */
+ * Depends on libical only, so that a plugin's import helper, which runs
+ * without the daemon, links it as it is. */
 #ifndef AGENDAD_RECUR_H
 #define AGENDAD_RECUR_H
 

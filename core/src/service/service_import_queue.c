@@ -197,8 +197,8 @@ static void finish(ag_import_queue *q, ag_import_job *j)
     job_free(j);
 }
 
-/* One step per turn; the source's done gets a turn of its own too (the
- * sync plugin saves its state there). */
+/* One step per turn; the source's done gets a turn of its own too (a
+ * plugin may save its state there). */
 static void on_idle(uv_idle_t *h)
 {
     ag_import_queue *q = h->data;

@@ -1,5 +1,5 @@
-/* Events submitted by event sources (members' own calendars, through the
- * sync plugin) on their way into the store and the feeds: their uids are
+/* Events submitted by event sources (members' own calendars, pulled by a
+ * plugin) on their way into the store and the feeds: their uids are
  * namespaced by member, their categories matched against the configured
  * ones, and stored rows become events the feed builder publishes like the
  * network's own, marked with the member they come from. */

@@ -405,12 +405,15 @@ int ag_store_open_with(const char *path, const ag_store_options *opt, ag_store *
         return set_err(err, "cannot open state database %s: out of memory", path);
     }
     st->readonly = opt && opt->readonly;
+    char *uri = st->readonly && opt->untouched ? ag_store_immutable_uri(path, &st->seen) : NULL;
+    st->immutable = uri != NULL;
     /* One connection per store, used by one thread (the loop, or a
      * command's main): SQLite's per-call mutex (Debian builds it serialized)
      * was 3 % of loading 10,000 events, two locks per column read. */
-    int flags = SQLITE_OPEN_NOMUTEX |
+    int flags = SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0) |
                 (st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    int rc = sqlite3_open_v2(path, &st->db, flags, NULL);
+    int rc = sqlite3_open_v2(uri ? uri : path, &st->db, flags, NULL);
+    free(uri);
     if (rc != SQLITE_OK) {
         if (st->db)
             ag_store_fail(st, err, "cannot open state database");

@@ -26,6 +26,12 @@ typedef struct {
     bool readonly;
     /* How long a write waits for another connection's lock; 0 = 5000 ms. */
     int busy_timeout_ms;
+    /* With readonly: leave no file behind either. A reader of a WAL
+     * database makes sqlite create its -wal and -shm files when no other
+     * connection has; so when they are absent (no daemon has the database
+     * open) the file is read as an immutable one instead, and
+     * ag_store_unchanged() tells afterwards whether it stayed so. */
+    bool untouched;
 } ag_store_options;
 
 /* ag_store_open with options (NULL = defaults, same as ag_store_open). A
@@ -181,5 +187,18 @@ int ag_store_meta_delete(ag_store *st, const char *key, char **err);
  * nothing changed. */
 int ag_store_meta_set_many(ag_store *st, const char *const *keys, const char *const *values,
                            size_t n, char **err);
+
+/* Every meta key that starts with prefix, with its value, sorted by key and
+ * read in one statement (so one consistent snapshot). *keys and *values are
+ * malloc'd, as is each string; free with ag_store_meta_list_free. */
+int ag_store_meta_list(ag_store *st, const char *prefix, char ***keys, char ***values, size_t *n,
+                       char **err);
+void ag_store_meta_list_free(char **keys, char **values, size_t n);
+
+/* After an open with `untouched`: false when another process opened or
+ * wrote the database while it was read as immutable (its -wal appeared, or
+ * the file changed), so that what was read may be torn: close and read
+ * again. Always true after any other open. */
+bool ag_store_unchanged(ag_store *st);
 
 #endif

@@ -6,6 +6,7 @@
 #include "store.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 /* Every statement the store runs, prepared once on first use and kept for
  * the life of the connection. The SQL lives in store.c (ag_store_sql). */
@@ -43,6 +44,8 @@ struct ag_store {
     sqlite3 *db;
     char *path;
     bool readonly;
+    bool immutable;     /* read as an immutable file (ag_store_options.untouched) */
+    struct stat seen;   /* the file as it was then, for ag_store_unchanged */
     int64_t generation; /* last value read or committed; fallback on read errors */
     sqlite3_stmt *stmts[Q_COUNT_];
     sqlite3_stmt *outbox_stmts[16]; /* store_outbox.c's, prepared on first use */
@@ -69,6 +72,12 @@ int ag_store_fail(ag_store *st, char **err, const char *what);
 /* *err = "<what> <path>: <formatted detail>"; returns -1. */
 int ag_store_failf(ag_store *st, char **err, const char *what, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* store_snapshot.c: for a read-only open that leaves no file behind, the
+ * URI that opens path as immutable (malloc'd), or NULL when path may not be
+ * read so: another connection may have it open (its -wal or -journal is
+ * there), or it does not exist. *seen receives the file's stat. */
+char *ag_store_immutable_uri(const char *path, struct stat *seen);
 
 /* Runs SQL without results (BEGIN, COMMIT...); SQLITE_OK or an error code. */
 int ag_store_exec(ag_store *st, const char *sql);
