@@ -15,6 +15,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -22,7 +23,10 @@ import unittest
 
 from harness import SOURCE_DIR, Daemon
 from reminders_env import EVENT_START_UTC, ReminderDaemon, SmtpPeer
-from test_sync import MEMBERS_YAML, Peer, fes_feed, oriental_feed, write_sync_config
+
+# The sync plugin's tests live beside it; their peer and feeds serve here too.
+sys.path.insert(0, os.path.join(SOURCE_DIR, "plugins", "sync", "tests"))
+from test_sync import MEMBERS_YAML, Peer, fes_feed, oriental_feed, write_sync_config  # noqa: E402
 
 BUILD_DIR = os.environ["AGENDAD_BUILD_DIR"]
 COMPAT = os.environ["AGENDAD_COMPAT_PLUGIN_DIR"]
