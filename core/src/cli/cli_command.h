@@ -1,5 +1,5 @@
 /* `agendad NAME [ARG] [--format F] [--lang L]`: the commands plugins
- * register (agendad_command_fn, ABI 1.8). The command line loads the
+ * register (agendad_command_fn). The command line loads the
  * config, reads the plugins' state from the state database without
  * migrating, reconciling or writing it (not even the -wal and -shm files a
  * reader makes), loads the plugins on a loop of its own without any HTTP

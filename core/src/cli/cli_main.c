@@ -310,7 +310,7 @@ int main(int argc, char **argv)
         return cmd_token(&cli);
     if (strcmp(cli.command, "reminders") == 0)
         return cmd_reminders(&cli);
-    /* Any other command may be a plugin's: a command (ABI 1.8), else a
+    /* Any other command may be a plugin's: a command, else a
      * renderer. */
     ag_command_args ca = {.name = cli.command,
                           .arg = cli.member,

@@ -64,14 +64,14 @@ typedef struct {
     /* Optional: told after a source replaced its batch (e.g. to rebuild the
      * member feeds); name borrowed for the call. */
     void (*source_changed)(void *data, const char *source_name);
-    /* ABI 1.2 (sync), each optional (NULL: the plugin's call fails with
+    /* For members' calendars, each optional (NULL: the plugin's call fails with
      * AGENDAD_ESTATE). source_import stores one member's batch (see
      * source_submit_member in plugin.h); 0, or -1 with *err (malloc'd).
      * state_get sets *value (malloc'd) or NULL when absent; state_set with
      * value NULL deletes. Keys are already namespaced by plugin. */
     int (*source_import)(void *data, const char *source, const char *member,
                          const agendad_source_event *evs, size_t n, char **err);
-    /* ABI 1.7: the same over later loop turns. 0 when queued: done(rc, err,
+    /* The same over later loop turns. 0 when queued: done(rc, err,
      * ctx) then runs once on the loop (err borrowed, NULL when rc is 0),
      * with rc AG_SOURCE_IMPORT_CANCELLED if the daemon stops first (free
      * ctx, call no plugin: their fini is next); -1 with *err when not
@@ -82,19 +82,19 @@ typedef struct {
                                char **err);
     int (*state_get)(void *data, const char *key, char **value);
     int (*state_set)(void *data, const char *key, const char *value);
-    /* ABI 1.7: n keys (values[i] NULL deletes) in one transaction. */
+    /* n keys (values[i] NULL deletes) in one transaction. */
     int (*state_set_many)(void *data, const char *const *keys, const char *const *values, size_t n);
     /* The event feed of uid without slots, in lang; *out malloc'd. 0 or -1. */
     int (*event_ical)(void *data, const char *uid, const char *lang, char **out, size_t *len);
-    /* The network client plugins use (ABI 1.1); NULL: their requests fail
+    /* The network client plugins use; NULL: their requests fail
      * with AGENDAD_ESTATE. Borrowed; free it only after ag_plugins_fini. */
     struct ag_net_lazy *net;
-    /* ABI 1.2 reminder_ics: the event uid as an .ics in lang, with METHOD
+    /* reminder_ics: the event uid as an .ics in lang, with METHOD
      * PUBLISH or CANCEL; *out malloc'd. NULL: AGENDAD_ESTATE. */
     int (*event_ics)(void *data, const char *uid, const char *lang, bool cancel, char **out,
                      size_t *len);
 
-    /* For the ABI 1.2 entries; any may be NULL (the entry then answers as
+    /* For the pages' entries; any may be NULL (the entry then answers as
      * for an empty daemon). */
     /* The service's generation: bumps when events or config change. */
     int64_t (*generation)(void *data);
@@ -113,9 +113,9 @@ typedef struct {
     /* Route prefixes the core keeps for itself (NULL-terminated; may be
      * NULL): plugins cannot register them or anything under them. */
     const char *const *reserved_prefixes;
-    /* The registry plugins' metrics join (ABI 1.4); NULL: none kept. */
+    /* The registry plugins' metrics join; NULL: none kept. */
     struct ag_metrics *metrics;
-    /* ABI 1.8: the command line loaded the plugins to run a command (what
+    /* The command line loaded the plugins to run a command (what
      * host->command_line answers). */
     bool command_line;
 } ag_plugin_services;
@@ -146,7 +146,7 @@ bool ag_plugins_dispatch(ag_plugin_host *h, ag_http_request *req);
 int ag_plugins_render(ag_plugin_host *h, const char *name, const agendad_render_request *r,
                       FILE *out, bool *found);
 
-/* True when a plugin registered a command by that name (ABI 1.8). */
+/* True when a plugin registered a command by that name. */
 bool ag_plugins_has_command(const ag_plugin_host *h, const char *name);
 /* Runs the command registered under name (see agendad_command_fn): its
  * exit status, or 2 with *found false when no plugin registered a command

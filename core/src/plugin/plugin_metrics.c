@@ -1,4 +1,4 @@
-/* Host-table entries for plugins' metrics (ABI 1.5): a thin layer over the
+/* Host-table entries for plugins' metrics: a thin layer over the
  * daemon's registry that prefixes names with the plugin's, so that two
  * plugins cannot clash with each other or with the core's families. */
 #include "plugin_internal.h"

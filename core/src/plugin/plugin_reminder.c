@@ -1,4 +1,4 @@
-/* The reminder entries of the plugin host table (ABI 1.2). */
+/* The reminder entries of the plugin host table. */
 #include "plugin_net.h"
 
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* The network-client entries of the plugin host table (ABI 1.1): they
+/* The network-client entries of the plugin host table: they
  * translate agendad_http_fetch / agendad_smtp_message into net.h requests,
  * and drop a plugin's callbacks once plugins were finalized. Internal to the
  * plugin host. */
