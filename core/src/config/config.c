@@ -4,6 +4,7 @@
 #include "config_internal.h"
 
 #include "arena.h"
+#include "error.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -205,13 +206,13 @@ int ag_config_load_base(const char *dir, ag_config **out, ag_diags *diags)
 {
     ag_config *cfg = *out = config_new(dir, diags);
     if (!cfg)
-        return -1;
+        return AG_ENOMEM;
     size_t before = diags->n;
     load_base(cfg, diags);
     if (diags->n != before) {
         ag_config_free(cfg);
         *out = NULL;
-        return -1;
+        return AG_ECONFIG;
     }
     return 0;
 }
@@ -221,7 +222,7 @@ int ag_config_load_events(ag_config *cfg, ag_diags *diags)
     size_t before = diags->n;
     load_all_events(cfg, diags);
     if (diags->n != before)
-        return -1;
+        return AG_ECONFIG;
     /* Without it (out of memory) the store just keeps no fingerprint. */
     cfg->fingerprint = ag_config_hash_string(&cfg->hash);
     return 0;
@@ -233,14 +234,14 @@ int ag_config_load(const char *dir, ag_config **out, ag_diags *diags)
 {
     ag_config *cfg = *out = config_new(dir, diags);
     if (!cfg)
-        return -1;
+        return AG_ENOMEM;
     size_t before = diags->n;
     load_base(cfg, diags);
     load_all_events(cfg, diags);
     if (diags->n != before) {
         ag_config_free(cfg);
         *out = NULL;
-        return -1;
+        return AG_ECONFIG;
     }
     cfg->fingerprint = ag_config_hash_string(&cfg->hash);
     return 0;

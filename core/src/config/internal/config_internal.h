@@ -6,6 +6,7 @@
 #define AGENDAD_CONFIG_INTERNAL_H
 
 #include "config.h"
+#include "error.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -69,7 +70,8 @@ typedef enum {
     AG_DT_HAS_ZONE,
 } ag_dt_result;
 ag_dt_result ag_config_parse_datetime(const char *s, ag_datetime *out);
-/* "HH:MM" or "HH:MM:SS": 0, -1 when not that shape, 1 when out of range. */
+/* "HH:MM" or "HH:MM:SS": 0, AG_EINVAL when not that shape, 1 when of that
+ * shape but out of range. */
 int ag_config_parse_clock(const char *s, int *h, int *m, int *sec);
 bool ag_config_valid_id(const char *s);
 bool ag_config_valid_uid(const char *s);
