@@ -97,7 +97,7 @@ static int apply_overrides(ag_config *cfg, const ag_overrides *ov, ag_diags *dia
 static int load_config(const ag_service *svc, ag_config **out, bool *with_events, ag_diags *diags)
 {
     *with_events = false;
-    size_t before = diags->n;
+    size_t before = ag_diags_count(diags);
     if (ag_config_load_base(svc->config_dir, out, diags) < 0) {
         ag_diags_truncate(diags, before);
         if (ag_config_load(svc->config_dir, out, diags) < 0)
