@@ -42,6 +42,7 @@
     XX(EIO, -EIO, "input/output error")                                                            \
     XX(ENOMEM, -ENOMEM, "out of memory")                                                           \
     XX(EACCES, -EACCES, "permission denied")                                                       \
+    XX(ENOTDIR, -ENOTDIR, "not a directory")                                                       \
     XX(EBUSY, -EBUSY, "busy")                                                                      \
     XX(EEXIST, -EEXIST, "already registered")                                                      \
     XX(EINVAL, -EINVAL, "invalid argument")                                                        \
