@@ -57,6 +57,7 @@ static void system_codes_equal_minus_errno(void **state)
     assert_int_equal(AG_EINVAL, -EINVAL);
     assert_int_equal(AG_ERANGE, -ERANGE);
     assert_int_equal(AG_ECANCELED, -ECANCELED);
+    assert_int_equal(AG_ESHUTDOWN, -ESHUTDOWN);
 }
 
 /* agendad's own codes are beyond any errno (the kernel's stop at 4095)

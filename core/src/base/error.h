@@ -48,6 +48,7 @@
     XX(EINVAL, -EINVAL, "invalid argument")                                                        \
     XX(ERANGE, -ERANGE, "out of range")                                                            \
     XX(ECANCELED, -ECANCELED, "cancelled")                                                         \
+    XX(ESHUTDOWN, -ESHUTDOWN, "shutting down")                                                     \
     XX(EUNKNOWN, AG__EOWN(0), "unknown error")                                                     \
     XX(ESTATE, AG__EOWN(1), "not allowed outside init")                                            \
     XX(EZONE, AG__EOWN(2), "unknown time zone")                                                    \
