@@ -36,14 +36,15 @@
 
 #define AG__EOWN(n) (-5000 - (n))
 
-/* XX(name, value, message) */
+/* XX(name, value, message). EINVAL, ESTATE, EEXIST, ENOMEM, ENOENT, ERANGE,
+ * EZONE and EPLUGIN are also the plugin ABI's codes: their words are the
+ * ABI's. EUNKNOWN stands for a value that is no code (ag_err_from_abi). */
 #define AG_ERROR_MAP(XX)                                                                           \
     XX(ENOENT, -ENOENT, "not found")                                                               \
     XX(EIO, -EIO, "input/output error")                                                            \
     XX(ENOMEM, -ENOMEM, "out of memory")                                                           \
-    XX(EACCES, -EACCES, "permission denied")                                                       \
     XX(ENOTDIR, -ENOTDIR, "not a directory")                                                       \
-    XX(EBUSY, -EBUSY, "busy")                                                                      \
+    XX(EBUSY, -EBUSY, "resource busy")                                                             \
     XX(EEXIST, -EEXIST, "already registered")                                                      \
     XX(EINVAL, -EINVAL, "invalid argument")                                                        \
     XX(ERANGE, -ERANGE, "out of range")                                                            \
@@ -54,7 +55,7 @@
     XX(EZONE, AG__EOWN(2), "unknown time zone")                                                    \
     XX(EPLUGIN, AG__EOWN(3), "plugin failure")                                                     \
     XX(ESTORE, AG__EOWN(4), "state database error")                                                \
-    XX(ECORRUPT, AG__EOWN(5), "stored data does not read back")                                    \
+    XX(ECORRUPT, AG__EOWN(5), "corrupt data in the state database")                                \
     XX(ECONFIG, AG__EOWN(6), "the configuration has errors")                                       \
     XX(ECRYPTO, AG__EOWN(7), "hashing unavailable")                                                \
     XX(EFEED, AG__EOWN(8), "cannot build the feed")
