@@ -235,18 +235,16 @@ static bool hex_digit(unsigned char c)
 /* Clients send bytes RFC 3986 does not allow: browsers leave "|", "[", "^"
  * in paths and "{", "}" in queries, others raw UTF-8 or a stray "%". They
  * are escaped before parsing, so that the URI parser takes what HTTP
- * clients send and decoding gives the same bytes back. */
-static int add_escaped(ag_sbuf *out, const char *s)
+ * clients send and decoding gives the same bytes back (out->failed tells
+ * when memory ran out). */
+static void add_escaped(ag_sbuf *out, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p && !out->failed; p++) {
         bool keep = uri_byte(*p) || (*p == '%' && hex_digit(p[1]) && hex_digit(p[2]));
         char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-        int rc = ag_http_sbuf_add(out, keep ? (const char *)p : enc, keep ? 1 : 3);
-        if (rc < 0)
-            return rc;
+        ag_http_sbuf_add(out, keep ? (const char *)p : enc, keep ? 1 : 3);
     }
-    return 0;
 }
 
 /* Origin-form targets get a dummy authority so that the URI parser sees
@@ -265,9 +263,9 @@ static int split_target(const char *target, UriUriA *u, ag_sbuf *full)
     if (!scheme)
         ag_http_sbuf_add(full, "http://localhost", 16);
     ag_http_sbuf_add(full, target, authority);
-    int rc = add_escaped(full, target + authority);
-    if (rc < 0)
-        return rc;
+    add_escaped(full, target + authority);
+    if (full->failed)
+        return AG_ENOMEM;
     const char *err = NULL;
     return uriParseSingleUriA(u, full->s, &err) == URI_SUCCESS ? 0 : AG_EINVAL;
 }
