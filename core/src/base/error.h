@@ -17,7 +17,9 @@
  *     text that is logged or printed.
  *   - What an admin must read about a config goes to ag_diags (diag.h), one
  *     "file:line:col: message" each; the loader returns AG_ECONFIG to say
- *     that there are some.
+ *     that there are some, and a step tells whether it found any by
+ *     comparing ag_diags_count() (which counts a diagnostic that memory ran
+ *     out to keep).
  *   - System errors keep their errno identity: AG_ENOMEM == -ENOMEM, so a
  *     -errno, or a libuv code (UV_E* is -errno on Unix), already is an AG_E*
  *     code. agendad's own codes sit from -5000 down, where no errno (the
@@ -25,7 +27,9 @@
  *   - Out of memory is AG_ENOMEM and never passes without a word: the
  *     operation fails with it, or a config loader adds a diagnostic.
  *   - A callback handed to a library answers in that library's terms
- *     (llhttp's -1, curl's, sqlite's): those are not operations.
+ *     (llhttp's -1, curl's, sqlite's): those are not operations. Nor is a
+ *     function whose result is a value of its own (an instant, a port, an
+ *     fd, an index): its comment names the sentinel or the *ok it sets.
  *
  * The messages of the codes the plugin ABI shares (AGENDAD_E*, see
  * ag_err_from_abi) are the words plugins have always logged: keep them. */
