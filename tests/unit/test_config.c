@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "error.h"
 #include "config_network.h"
 #include "tz.h"
 
@@ -145,7 +146,7 @@ static bool has_diag(const ag_diags *d, const char *where, const char *part)
 /* The load fails with exactly one diagnostic, at where, containing part. */
 static void expect_one(fixture *fx, const char *yaml, const char *where, const char *part)
 {
-    assert_int_equal(load_event(fx, yaml), -1);
+    assert_int_equal(load_event(fx, yaml), AG_ECONFIG);
     assert_null(fx->cfg);
     assert_diag(fx, where, part);
     if (fx->diags.n != 1) {
@@ -367,7 +368,7 @@ static void error_reminders_map(void **state)
 static void error_reminders_key(void **state)
 {
     fixture *fx = *state;
-    assert_int_equal(load_event(fx, EVENT_HEAD "  reminders: {befor: [1d]}\n"), -1);
+    assert_int_equal(load_event(fx, EVENT_HEAD "  reminders: {befor: [1d]}\n"), AG_ECONFIG);
     assert_diag(fx, "config/events/e.yaml:6:15",
                 "unknown key \"befor\" in reminders (did you mean");
     assert_diag(fx, "config/events/e.yaml:6:14", "reminders has no \"before\"");
@@ -449,7 +450,7 @@ static void error_slot_end_rules(void **state)
                                                "    - {start: \"11:00\", end: \"10:00\", "
                                                "title: {fr: B}}\n"
                                                "    - {title: {fr: C}, kind: braek}\n"),
-                     -1);
+                     AG_ECONFIG);
     assert_diag(fx, "config/events/e.yaml:7:15", "a start but no end");
     assert_diag(fx, "config/events/e.yaml:8:29", "agenda item \"B\" (11:00–10:00) ends before");
     assert_diag(fx, "config/events/e.yaml:9:30", "did you mean \"break\"");
@@ -463,7 +464,7 @@ static void error_unknown_member(void **state)
                                     "  host: fez\n"
                                     "  audience: [network, region:fes, kind:village, fes-meknez]\n"
                                     "  categories: [acces-to-information, nope]\n"),
-                     -1);
+                     AG_ECONFIG);
     assert_diag(fx, "config/events/e.yaml:4:9", "unknown member \"fez\" (did you mean \"fes\"?)");
     assert_diag(fx, "config/events/e.yaml:5:23", "\"fes\" is not a region");
     assert_diag(fx, "config/events/e.yaml:5:35", "\"kind:village\" is not a valid audience");
@@ -480,7 +481,7 @@ static void error_duplicate_uid(void **state)
     fixture *fx = *state;
     put("config/events/a.yaml", EVENT_HEAD);
     put("config/events/b.yaml", "# again\n" EVENT_HEAD);
-    assert_int_equal(load(fx), -1);
+    assert_int_equal(load(fx), AG_ECONFIG);
     assert_diag(fx, "config/events/b.yaml:2:3",
                 "uid \"e1\" is already used by config/events/a.yaml:1:3");
     assert_int_equal(fx->diags.n, 1);
@@ -517,7 +518,7 @@ static void error_bad_rrule_and_exdate(void **state)
     assert_int_equal(load_event(fx, EVENT_HEAD "  recurrence:\n    rule: FREQ=FORTNIGHTLY\n"
                                                "    except: [2023-03-14]\n"
                                                "  reminders: [1d, 0s, soon]\n"),
-                     -1);
+                     AG_ECONFIG);
     assert_diag(fx, "config/events/e.yaml:7:11", "is not a valid recurrence rule");
     assert_diag(fx, "config/events/e.yaml:8:14", "an exception must be a date-time");
     assert_diag(fx, "config/events/e.yaml:9:19", "must come some time before");
@@ -545,7 +546,7 @@ static void error_alias_bomb(void **state)
                                     "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
                                     "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
                                     "d: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"),
-                     -1);
+                     AG_ECONFIG);
     assert_diag(fx, "config/events/e.yaml:1:4", "anchors (&a) are not allowed");
     assert_int_equal(fx->diags.n, 1);
 }
@@ -561,7 +562,7 @@ static void error_invalid_utf8(void **state)
     fixture *fx = *state;
     static const char yaml[] = "- uid: e1\n  title: {fr: \"Atelier \xff\"}\n";
     write_file("config/events/e.yaml", yaml, sizeof yaml - 1);
-    assert_int_equal(load(fx), -1);
+    assert_int_equal(load(fx), AG_ECONFIG);
     assert_diag(fx, "config/events/e.yaml:2:24", "not valid UTF-8");
     assert_int_equal(fx->diags.n, 1);
 }
@@ -614,7 +615,7 @@ static void error_missing_members(void **state)
 {
     fixture *fx = *state;
     remove("config/members.yaml");
-    assert_int_equal(load(fx), -1);
+    assert_int_equal(load(fx), AG_ECONFIG);
     assert_diag(fx, "config/members.yaml", "this file is missing");
 }
 
@@ -628,7 +629,7 @@ static void error_types_and_required(void **state)
                                     "  audience: network\n"
                                     "  status: done\n"
                                     "- [1, 2]\n"),
-                     -1);
+                     AG_ECONFIG);
     assert_diag(fx, "config/events/e.yaml:1:8", "uid \"bad uid\" may only use");
     assert_diag(fx, "config/events/e.yaml:2:11", "unknown key \"en\"");
     assert_diag(fx, "config/events/e.yaml:3:16", "expected the event's description as {ar:");
@@ -647,7 +648,7 @@ static void error_members(void **state)
                                "  - {id: sefrou, kind: province, name: {fr: S}}\n"
                                "  - {id: meknes, kind: commune, region: fes-meknez, name: {}}\n"
                                "  - {id: fes-meknes, kind: region, name: {ar: ج}}\n");
-    assert_int_equal(load(fx), -1);
+    assert_int_equal(load(fx), AG_ECONFIG);
     assert_diag(fx, "config/members.yaml:3:10", "\"Fes\" is not a valid member id");
     assert_diag(fx, "config/members.yaml:4:5", "has no \"region\", which a province needs");
     assert_diag(fx, "config/members.yaml:5:59", "needs the text in Arabic (ar:), French");
@@ -662,7 +663,7 @@ static void error_member_region_reference(void **state)
                                "  - {id: fes-meknes, kind: region, name: {fr: R}}\n"
                                "  - {id: fes, kind: commune, region: fes-meknez, name: {fr: F}}\n"
                                "  - {id: sefrou, kind: commune, region: fes, name: {fr: S}}\n");
-    assert_int_equal(load(fx), -1);
+    assert_int_equal(load(fx), AG_ECONFIG);
     assert_diag(fx, "config/members.yaml:3:38",
                 "unknown region \"fes-meknez\" (did you mean \"fes-meknes\"?)");
     assert_diag(fx, "config/members.yaml:4:41", "\"fes\" is a commune, not a region");
@@ -702,7 +703,7 @@ static void error_member_reminder_channels(void **state)
         "  - {id: oujda, kind: region, name: {fr: O}, reminders: {channels: [Web, x, x]}}\n"
         "  - {id: rabat, kind: region, name: {fr: B}, reminders: {chanels: [x]}}\n"
         "  - {id: tanger, kind: region, name: {fr: T}, reminders: [webhook]}\n");
-    assert_int_equal(load(fx), -1);
+    assert_int_equal(load(fx), AG_ECONFIG);
     assert_diag(fx, "config/members.yaml:2:74",
                 "member \"fes-meknes\" has no \"emails\" for the email channel");
     assert_diag(fx, "config/members.yaml:3:69", "\"Web\" is not a channel name");
@@ -724,7 +725,7 @@ static void error_settings(void **state)
                                "  load:\n"
                                "    Bad.Name: {}\n"
                                "    good: [1]\n");
-    assert_int_equal(load(fx), -1);
+    assert_int_equal(load(fx), AG_ECONFIG);
     assert_diag(fx, "config/agendad.yaml:1:9", "not a valid listen address");
     assert_diag(fx, "config/agendad.yaml:2:11", "\"en\" is not a valid language");
     assert_diag(fx, "config/agendad.yaml:3:41", "the feed window ends");
@@ -739,7 +740,7 @@ static void error_missing_categories(void **state)
 {
     fixture *fx = *state;
     put("config/agendad.yaml", "listen: \"127.0.0.1:99999\"\n");
-    assert_int_equal(load(fx), -1);
+    assert_int_equal(load(fx), AG_ECONFIG);
     assert_diag(fx, "config/agendad.yaml:1:9", "port from 0 to 65535");
     assert_diag(fx, "config/agendad.yaml:1:1", "has no \"categories\"");
 }
@@ -750,7 +751,7 @@ static void error_deep_nesting(void **state)
     char yaml[512] = "a: ";
     for (int i = 0; i < 100; i++)
         strcat(yaml, "[");
-    assert_int_equal(load_event(fx, yaml), -1);
+    assert_int_equal(load_event(fx, yaml), AG_ECONFIG);
     assert_diag(fx, "config/events/e.yaml:1:68", "nested more than 64 levels");
 }
 
@@ -763,7 +764,7 @@ static void error_file_too_large(void **state)
     memset(big, '#', len);
     write_file("config/events/big.yaml", big, len);
     free(big);
-    assert_int_equal(load(fx), -1);
+    assert_int_equal(load(fx), AG_ECONFIG);
     assert_diag(fx, "config/events/big.yaml", "larger than 4 MiB");
 }
 
@@ -772,7 +773,7 @@ static void all_errors_reported(void **state)
     fixture *fx = *state;
     put("config/events/a.yaml", "- uid: a\n  title: {fr: A}\n  start: 2023-02-30\n  host: x\n");
     put("config/events/b.yaml", "- uid: b\n  titel: {fr: B}\n");
-    assert_int_equal(load(fx), -1);
+    assert_int_equal(load(fx), AG_ECONFIG);
     assert_diag(fx, "config/events/a.yaml:3:10", "not a real date");
     assert_diag(fx, "config/events/a.yaml:4:9", "unknown member \"x\"");
     assert_diag(fx, "config/events/b.yaml:2:3", "unknown key \"titel\"");

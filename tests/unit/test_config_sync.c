@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "error.h"
 #include "config_network.h"
 
 #include <ftw.h>
@@ -201,7 +202,7 @@ static void bad_sync_setting_is_reported_at_its_place(void **state)
 {
     fixture *fx = *state;
     const bad_case *c = &cases[fx->case_index];
-    assert_int_equal(load_member(fx, c->yaml), -1);
+    assert_int_equal(load_member(fx, c->yaml), AG_ECONFIG);
     assert_null(fx->cfg);
     if (fx->diags.n != 1)
         ag_diags_print(&fx->diags, stderr);
@@ -265,7 +266,7 @@ static void every_error_is_reported(void **state)
                                      "      network: maybe\n"
                                      "      caldav:\n"
                                      "        url: dav.example.org\n"),
-                     -1);
+                     AG_ECONFIG);
     assert_int_equal(fx->diags.n, 3);
 }
 

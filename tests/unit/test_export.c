@@ -52,7 +52,7 @@ static void long_output_dir_is_refused_not_truncated(void **state)
     assert_int_equal(ag_service_open(&svc, sample, &ov, &diags, &err), 0);
     static char out[4200], probe[4400];
     make_long_dir(out, sizeof out, base, 4085);
-    assert_int_equal(ag_service_export(&svc, out, (int64_t)time(NULL), &err), -1);
+    assert_int_equal(ag_service_export(&svc, out, (int64_t)time(NULL), &err), -ENAMETOOLONG);
     assert_non_null(err);
     assert_non_null(strstr(err, "too long"));
     free(err);

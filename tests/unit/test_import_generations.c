@@ -1,6 +1,7 @@
 /* A member's imported set written as a new generation over several
  * transactions: invisible until committed, the old set deleted after, and
  * what an interrupted import left removed at the next open. */
+#include "error.h"
 #include "store.h"
 
 #include <setjmp.h>
@@ -206,7 +207,7 @@ static void commit_refused_when_another_became_current(void **state)
     assert_int_equal(
         ag_store_import_replace(f->st, "sync", "fes", v3, 3, 300, 86400, &written, NULL), 0);
     char *err = NULL;
-    assert_int_equal(ag_store_import_write_commit(f->st, w, &err), -1);
+    assert_int_equal(ag_store_import_write_commit(f->st, w, &err), AG_ESTORE);
     assert_non_null(strstr(err, "changed meanwhile"));
     free(err);
     assert_stored(f, 3, "v3-", 1);
@@ -288,7 +289,7 @@ static void commit_refused_when_rows_went_missing(void **state)
     assert_int_equal(ag_store_import_sweep_all(other, NULL, NULL), 0);
     ag_store_close(other);
     char *err = NULL;
-    assert_int_equal(ag_store_import_write_commit(f->st, w, &err), -1);
+    assert_int_equal(ag_store_import_write_commit(f->st, w, &err), AG_ESTORE);
     assert_non_null(strstr(err, "changed meanwhile"));
     free(err);
     assert_stored(f, 3, "v1-", 0);

@@ -60,7 +60,7 @@ static void closing_cancels_each_unfinished_batch_once(void **state)
     ag_service_import_queue_close(&q);
     assert_int_equal(a.calls, 1);
     assert_int_equal(a.rc, AG_IMPORT_CANCELLED);
-    assert_int_equal(a.resubmit_rc, -1);
+    assert_int_equal(a.resubmit_rc, AG_ECANCELED);
     assert_int_equal(b.calls, 1);
     assert_int_equal(b.rc, AG_IMPORT_CANCELLED);
     assert_null(a.owned);
@@ -69,7 +69,7 @@ static void closing_cancels_each_unfinished_batch_once(void **state)
     report late = {.q = &q};
     assert_int_equal(ag_service_import_queue_submit(&q, "sync", "oujda", one_row("x@oujda"), 1, 0,
                                                     on_done, &late),
-                     -1);
+                     AG_ECANCELED);
     assert_int_equal(late.calls, 0);
     assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
     assert_int_equal(uv_loop_close(&loop), 0);

@@ -1,6 +1,7 @@
 /* Imported events: namespaced uids, and the store's per-member replace that
  * writes nothing when nothing changed. */
 #include "service_imports.h"
+#include "error.h"
 #include "store.h"
 
 #include <setjmp.h>
@@ -109,7 +110,7 @@ static void duplicate_uids_in_a_batch_are_refused(void **state)
     ag_import_row rows[2] = {row("fes:a", "A", 2000000000), row("fes:a", "A", 2000000000)};
     char *err = NULL;
     assert_int_equal(ag_store_import_replace(st, "sync", "fes", rows, 2, 100, 86400, NULL, &err),
-                     -1);
+                     AG_EINVAL);
     assert_non_null(strstr(err, "twice"));
     free(err);
     ag_store_close(st);

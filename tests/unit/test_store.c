@@ -6,6 +6,7 @@
 
 #include "raw_sql.h"
 
+#include "error.h"
 #include "store.h"
 #include "tz.h"
 
@@ -574,7 +575,7 @@ static void failed_reconcile_on_readonly_database_changes_nothing(void **state)
     ag_store_options opt = {.readonly = true};
     assert_int_equal(ag_store_open_with(f->path, &opt, &ro, &err), 0);
     ag_reconcile_stats s = {.added = 42};
-    assert_int_equal(ag_store_reconcile(ro, f->cfg, T2, &s, &err), -1);
+    assert_int_equal(ag_store_reconcile(ro, f->cfg, T2, &s, &err), AG_ESTORE);
     assert_non_null(err);
     char want[256];
     snprintf(want, sizeof want, "cannot save events to %s: attempt to write a readonly database",
@@ -585,7 +586,7 @@ static void failed_reconcile_on_readonly_database_changes_nothing(void **state)
     assert_int_equal(ag_store_generation(ro), 1);
     assert_unchanged_since_t1(f, ro, orig);
     err = NULL;
-    assert_int_equal(ag_store_token_create(ro, "fes", &(char *){NULL}, &err), -1);
+    assert_int_equal(ag_store_token_create(ro, "fes", &(char *){NULL}, &err), AG_ESTORE);
     assert_non_null(strstr(err, "readonly"));
     free(err);
     ag_store_close(ro);
@@ -611,7 +612,7 @@ static void failed_reconcile_on_locked_database_changes_nothing(void **state)
     assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
     assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     char *err = NULL;
-    assert_int_equal(ag_store_reconcile(f->st, f->cfg, T2, NULL, &err), -1);
+    assert_int_equal(ag_store_reconcile(f->st, f->cfg, T2, NULL, &err), AG_EBUSY);
     char want[256];
     snprintf(want, sizeof want, "cannot save events to %s: database is locked", f->path);
     assert_string_equal(err, want);
@@ -643,7 +644,7 @@ static void failure_mid_transaction_rolls_everything_back(void **state)
     f->cfg->n_events = 3;
     f->cfg->events[1].n_audience = 0; /* a child-row change too */
     char *err = NULL;
-    assert_int_equal(ag_store_reconcile(f->st, f->cfg, T2, NULL, &err), -1);
+    assert_int_equal(ag_store_reconcile(f->st, f->cfg, T2, NULL, &err), AG_ESTORE);
     assert_non_null(strstr(err, "cannot save events to"));
     assert_non_null(strstr(err, "NOT NULL constraint failed: events.tzid"));
     free(err);
@@ -662,7 +663,7 @@ static void malformed_rows_are_reported(void **state)
     ag_stored_event *v = NULL;
     size_t n = 9;
     char *err = NULL;
-    assert_int_equal(ag_store_load_events(f->st, &v, &n, &err), -1);
+    assert_int_equal(ag_store_load_events(f->st, &v, &n, &err), AG_ECORRUPT);
     assert_null(v);
     assert_int_equal(n, 0);
     assert_non_null(
@@ -672,7 +673,7 @@ static void malformed_rows_are_reported(void **state)
              "DELETE FROM event_exdates;"
              "UPDATE events SET start_local = '2023-03-07 09:30:00' WHERE uid LIKE '%forum'");
     err = NULL;
-    assert_int_equal(ag_store_reconcile(f->st, f->cfg, T2, NULL, &err), -1);
+    assert_int_equal(ag_store_reconcile(f->st, f->cfg, T2, NULL, &err), AG_ECORRUPT);
     assert_non_null(strstr(err, "cannot load events from"));
     assert_non_null(strstr(err, "event 2023-05-forum has a malformed row"));
     free(err);
@@ -684,7 +685,7 @@ static void duplicate_uid_is_refused(void **state)
     forum(&f->cfg->events[3]);
     f->cfg->n_events = 4;
     char *err = NULL;
-    assert_int_equal(ag_store_reconcile(f->st, f->cfg, T1, NULL, &err), -1);
+    assert_int_equal(ag_store_reconcile(f->st, f->cfg, T1, NULL, &err), AG_EINVAL);
     assert_non_null(strstr(err, "config defines event 2023-05-forum twice"));
     free(err);
     size_t live = 9;
@@ -780,7 +781,7 @@ static void newer_schema_is_refused(void **state)
     raw_exec(f->path, "PRAGMA user_version = 99");
     char *err = NULL;
     ag_store *st = (ag_store *)&err; /* any non-NULL: must come back NULL */
-    assert_int_equal(ag_store_open(f->path, &st, &err), -1);
+    assert_int_equal(ag_store_open(f->path, &st, &err), AG_ESTORE);
     assert_null(st);
     assert_non_null(strstr(err, "schema version 99 is newer than this agendad knows (6)"));
     assert_non_null(strstr(err, f->path));
@@ -793,7 +794,8 @@ static void missing_directory_is_a_clear_error(void **state)
     (void)state;
     ag_store *st = NULL;
     char *err = NULL;
-    assert_int_equal(ag_store_open("/nonexistent-agendad-dir/state/agendad.db", &st, &err), -1);
+    assert_int_equal(ag_store_open("/nonexistent-agendad-dir/state/agendad.db", &st, &err),
+                     AG_ENOENT);
     assert_null(st);
     assert_string_equal(err, "cannot open state database /nonexistent-agendad-dir/state/"
                              "agendad.db: directory /nonexistent-agendad-dir/state: No such "
@@ -845,7 +847,7 @@ static void untouched_read_leaves_no_file(void **state)
     ag_store_meta_list_free(keys, values, n);
     assert_true(ag_store_unchanged(st));
     char *err = NULL;
-    assert_int_equal(ag_store_meta_set(st, "x", "y", &err), -1);
+    assert_int_equal(ag_store_meta_set(st, "x", "y", &err), AG_ESTORE); /* read-only */
     free(err);
     ag_store_close(st);
 

@@ -268,7 +268,7 @@ static void errors_in_base_and_event_files_come_together(void **state)
     ag_overrides ov = {.state_path = f->state};
     ag_diags diags = {0};
     char *err = NULL;
-    assert_int_equal(ag_service_open(&svc, f->config, &ov, &diags, &err), -1);
+    assert_int_equal(ag_service_open(&svc, f->config, &ov, &diags, &err), AG_ECONFIG);
     bool members = false, event = false;
     for (size_t i = 0; i < diags.n; i++) {
         members |= strstr(diags.v[i].file, "members.yaml") != NULL;

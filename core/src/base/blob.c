@@ -25,8 +25,9 @@ struct ag_blob {
 static int compute_etag(ag_blob *b, const char *salt)
 {
     unsigned char md[AG_SHA256_BYTES];
-    if (ag_sha256(b->data, b->len, salt, salt ? strlen(salt) : 0, md) != 0)
-        return -1;
+    int rc = ag_sha256(b->data, b->len, salt, salt ? strlen(salt) : 0, md);
+    if (rc < 0)
+        return rc;
     b->etag[0] = '"';
     ag_hex(md, ETAG_HEX_CHARS / 2, b->etag + 1);
     b->etag[ETAG_HEX_CHARS + 1] = '"';

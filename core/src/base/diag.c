@@ -12,8 +12,10 @@ void ag_diags_add(ag_diags *d, const char *file, int line, int col, const char *
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 8;
         ag_diag *v = realloc(d->v, cap * sizeof *v);
-        if (!v)
+        if (!v) {
+            d->lost++;
             return;
+        }
         d->v = v;
         d->cap = cap;
     }
@@ -23,11 +25,19 @@ void ag_diags_add(ag_diags *d, const char *file, int line, int col, const char *
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     ag_utf8_fix_truncation(msg, sizeof msg);
-    ag_diag *g = &d->v[d->n++];
-    g->file = file ? strdup(file) : NULL;
-    g->line = line;
-    g->col = col;
-    g->msg = strdup(msg);
+    ag_diag g = {.file = file ? strdup(file) : NULL, .line = line, .col = col, .msg = strdup(msg)};
+    if (!g.msg || (file && !g.file)) {
+        free(g.file);
+        free(g.msg);
+        d->lost++;
+        return;
+    }
+    d->v[d->n++] = g;
+}
+
+size_t ag_diags_count(const ag_diags *d)
+{
+    return d->n + d->lost;
 }
 
 void ag_diags_free(ag_diags *d)
@@ -38,17 +48,20 @@ void ag_diags_free(ag_diags *d)
     }
     free(d->v);
     d->v = NULL;
-    d->n = d->cap = 0;
+    d->n = d->cap = d->lost = 0;
 }
 
+/* Kept diagnostics count first, lost ones after them. */
 void ag_diags_truncate(ag_diags *d, size_t n)
 {
-    for (size_t i = n; i < d->n; i++) {
+    size_t keep = n < d->n ? n : d->n;
+    for (size_t i = keep; i < d->n; i++) {
         free(d->v[i].file);
         free(d->v[i].msg);
     }
-    if (n < d->n)
-        d->n = n;
+    d->n = keep;
+    if (n - keep < d->lost)
+        d->lost = n - keep;
 }
 
 static void format_one(const ag_diag *g, char *buf, size_t size)
@@ -61,11 +74,21 @@ static void format_one(const ag_diag *g, char *buf, size_t size)
         snprintf(buf, size, "error: %s", g->msg);
 }
 
+static void format_lost(const ag_diags *d, char *buf, size_t size)
+{
+    snprintf(buf, size, "error: out of memory: %zu more error%s not listed", d->lost,
+             d->lost == 1 ? "" : "s");
+}
+
 void ag_diags_print(const ag_diags *d, FILE *out)
 {
     char buf[2048];
     for (size_t i = 0; i < d->n; i++) {
         format_one(&d->v[i], buf, sizeof buf);
+        fprintf(out, "%s\n", buf);
+    }
+    if (d->lost) {
+        format_lost(d, buf, sizeof buf);
         fprintf(out, "%s\n", buf);
     }
 }
@@ -75,6 +98,10 @@ void ag_diags_log(const ag_diags *d)
     char buf[2048];
     for (size_t i = 0; i < d->n; i++) {
         format_one(&d->v[i], buf, sizeof buf);
+        ag_log(AG_LOG_ERR, "%s", buf);
+    }
+    if (d->lost) {
+        format_lost(d, buf, sizeof buf);
         ag_log(AG_LOG_ERR, "%s", buf);
     }
 }

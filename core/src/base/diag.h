@@ -16,15 +16,24 @@ typedef struct {
 typedef struct {
     ag_diag *v;
     size_t n, cap;
+    /* Diagnostics that memory ran out to keep: they count all the same
+     * (ag_diags_count), so that a check still fails, and print as one
+     * line after the others. */
+    size_t lost;
 } ag_diags;
 
 /* Appends a diagnostic; copies file and the formatted message. */
 void ag_diags_add(ag_diags *d, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* Every diagnostic added, kept or lost: what tells whether a step found
+ * errors (compare it before and after). */
+size_t ag_diags_count(const ag_diags *d);
 void ag_diags_free(ag_diags *d);
-/* Drops the diagnostics after the first n (those a retry will add again). */
+/* Brings the count back to n, a count taken earlier (drops what a retry
+ * will add again). */
 void ag_diags_truncate(ag_diags *d, size_t n);
-/* Writes one line per diagnostic: "file:line:col: error: msg". */
+/* Writes one line per diagnostic: "file:line:col: error: msg", and one for
+ * the lost ones. */
 void ag_diags_print(const ag_diags *d, FILE *out);
 /* Same as print, to the log at error level. */
 void ag_diags_log(const ag_diags *d);

@@ -1,5 +1,7 @@
 #include "digest.h"
 
+#include "error.h"
+
 #include <errno.h>
 #include <gcrypt.h>
 #include <pthread.h>
@@ -28,9 +30,9 @@ int ag_sha256(const void *a, size_t alen, const void *b, size_t blen,
 {
     pthread_once(&init_once, init);
     if (!usable)
-        return -1;
+        return AG_ECRYPTO;
     gcry_buffer_t iov[2] = {{.data = (void *)a, .len = alen}, {.data = (void *)b, .len = blen}};
-    return gcry_md_hash_buffers(GCRY_MD_SHA256, 0, out, iov, b ? 2 : 1) == 0 ? 0 : -1;
+    return gcry_md_hash_buffers(GCRY_MD_SHA256, 0, out, iov, b ? 2 : 1) == 0 ? 0 : AG_ECRYPTO;
 }
 
 void ag_hex(const unsigned char *in, size_t n, char *out)
@@ -57,7 +59,7 @@ int ag_random_bytes(void *buf, size_t n)
     for (size_t got = 0; got < n;) {
         ssize_t r = getrandom((char *)buf + got, n - got, 0);
         if (r < 0 && errno != EINTR)
-            return -1;
+            return -errno;
         got += r > 0 ? (size_t)r : 0;
     }
     return 0;

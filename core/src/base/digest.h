@@ -10,14 +10,16 @@
 
 enum { AG_SHA256_BYTES = 32 };
 
-/* SHA-256 of a then b (b may be NULL). 0, or -1 if libgcrypt is unusable. */
+/* SHA-256 of a then b (b may be NULL). 0, or AG_ECRYPTO if libgcrypt is
+ * unusable. */
 int ag_sha256(const void *a, size_t alen, const void *b, size_t blen,
               unsigned char out[AG_SHA256_BYTES]);
 /* Lower-case hex of n bytes; out has room for 2n + 1. */
 void ag_hex(const unsigned char *in, size_t n, char *out);
 /* Equal, in a time that depends on n only. */
 bool ag_const_equal(const void *a, const void *b, size_t n);
-/* n bytes from the kernel's CSPRNG; 0 or -1. */
+/* n bytes from the kernel's CSPRNG; 0, or getrandom's -errno (an AG_E*
+ * code). */
 int ag_random_bytes(void *buf, size_t n);
 
 #endif

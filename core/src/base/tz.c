@@ -1,5 +1,7 @@
 #include "tz.h"
 
+#include "error.h"
+
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +52,7 @@ int ag_tz_init(void)
     read_version(tz_version, sizeof tz_version);
     /* libical loads zones lazily and not thread-safely: load the ones every
      * feed needs now, on the main thread. */
-    return icaltimezone_get_builtin_timezone("Africa/Casablanca") ? 0 : -1;
+    return icaltimezone_get_builtin_timezone("Africa/Casablanca") ? 0 : AG_EZONE;
 }
 
 void ag_tz_shutdown(void)

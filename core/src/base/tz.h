@@ -9,7 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Loads what later calls need (call once on the main thread). 0 or -1. */
+/* Loads what later calls need (call once on the main thread). 0, or
+ * AG_EZONE when the system tzdata lacks Africa/Casablanca. */
 int ag_tz_init(void);
 /* Frees libical's zone cache (tests, shutdown, tzdata change). */
 void ag_tz_shutdown(void);

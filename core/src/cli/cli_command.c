@@ -1,5 +1,7 @@
 #include "cli_command.h"
 
+#include "error.h"
+
 #include "config.h"
 #include "daemon_plugins.h"
 #include "log.h"
@@ -38,7 +40,7 @@ static int ctx_state_get(void *data, const char *key, char **value)
     char **k = c->n ? bsearch(key, c->keys, c->n, sizeof *c->keys, cmp_key) : NULL;
     *value = NULL;
     if (k && !(*value = strdup(c->values[k - c->keys])))
-        return -1;
+        return AG_ENOMEM;
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* The agendad command line: run, check, export, list, token. */
 #include "config.h"
 #include "daemon.h"
+#include "error.h"
 #include "service_export.h"
 #include "log.h"
 #include "config_network.h"
@@ -133,7 +134,7 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
             printf("agendad %s\n", AGENDAD_VERSION);
             exit(0);
         default:
-            return -1;
+            return AG_EINVAL;
         }
     }
     if (optind < argc)
@@ -142,7 +143,7 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
         cli->member = argv[optind++];
     if (optind < argc) {
         fprintf(stderr, "agendad: unexpected argument \"%s\"\n", argv[optind]);
-        return -1;
+        return AG_EINVAL;
     }
     return 0;
 }
@@ -156,7 +157,7 @@ static int cmd_check(const ag_cli *cli)
     if (rc < 0) {
         ag_diags_print(&diags, stderr);
         fprintf(stderr, "%s: %zu error%s; the running daemon keeps its last good configuration\n",
-                cli->config_dir, diags.n, diags.n == 1 ? "" : "s");
+                cli->config_dir, ag_diags_count(&diags), ag_diags_count(&diags) == 1 ? "" : "s");
     } else {
         printf("%s: OK: %zu members, %zu categories, %zu events\n", cli->config_dir, cfg->n_members,
                cfg->n_categories, cfg->n_events);

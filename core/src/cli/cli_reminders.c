@@ -1,5 +1,7 @@
 #include "cli_reminders.h"
 
+#include "error.h"
+
 #include "clock.h"
 #include "store_outbox.h"
 
@@ -17,7 +19,7 @@ static int parse_filter(const char *s, ag_outbox_state *out)
             *out = (ag_outbox_state)i;
             return 0;
         }
-    return -1;
+    return AG_EINVAL;
 }
 
 static void utc(int64_t t, char *buf, size_t size)

@@ -4,6 +4,7 @@
 #include "config_internal.h"
 
 #include "arena.h"
+#include "error.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -43,7 +44,8 @@ static bool is_regular(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Paths of the event files in name order; NULL-terminated. */
+/* Paths of the event files in name order; NULL-terminated (NULL when there
+ * are none, or after a diagnostic). */
 static char **event_files(const char *events_dir, ag_diags *d)
 {
     DIR *dir = opendir(events_dir);
@@ -54,19 +56,35 @@ static char **event_files(const char *events_dir, ag_diags *d)
     }
     char **paths = NULL;
     size_t n = 0;
+    bool oom = false;
     struct dirent *e;
-    while ((e = readdir(dir))) {
-        char *p = is_event_file(e->d_name) ? join_path(events_dir, e->d_name) : NULL;
-        char **grown = p && is_regular(p) ? realloc(paths, (n + 2) * sizeof *paths) : NULL;
-        if (!grown) {
+    while (!oom && (e = readdir(dir))) {
+        if (!is_event_file(e->d_name))
+            continue;
+        char *p = join_path(events_dir, e->d_name);
+        if (p && !is_regular(p)) {
             free(p);
             continue;
+        }
+        char **grown = p ? realloc(paths, (n + 2) * sizeof *paths) : NULL;
+        if (!grown) {
+            free(p);
+            oom = true;
+            break;
         }
         paths = grown;
         paths[n++] = p;
         paths[n] = NULL;
     }
     closedir(dir);
+    if (oom) {
+        /* A file left out would be its events silently gone. */
+        ag_diags_add(d, events_dir, 0, 0, "out of memory while reading this directory");
+        for (size_t i = 0; i < n; i++)
+            free(paths[i]);
+        free(paths);
+        return NULL;
+    }
     if (paths)
         qsort(paths, n, sizeof *paths, cmp_str);
     return paths;
@@ -77,10 +95,12 @@ static ag_config_node *read_required(ag_config *cfg, const char *name, const cha
     char *path = join_path(cfg->dir, name);
     ag_config_node *root = NULL;
     struct stat st;
-    if (path && stat(path, &st) != 0 && errno == ENOENT)
+    if (!path)
+        ag_diags_add(d, cfg->dir, 0, 0, "out of memory while reading %s", name);
+    else if (stat(path, &st) != 0 && errno == ENOENT)
         ag_diags_add(d, path, 0, 0, "this file is missing: the config directory needs a %s %s",
                      name, why);
-    else if (path)
+    else
         root = ag_config_read_file_hashed(path, d, &cfg->hash, name);
     free(path);
     return root;
@@ -97,6 +117,8 @@ static const char *event_name(const ag_config *cfg, const char *path)
 static void load_events(ag_config *cfg, ag_diags *d)
 {
     char *events_dir = join_path(cfg->dir, "events");
+    if (!events_dir)
+        ag_diags_add(d, cfg->dir, 0, 0, "out of memory while reading events/");
     char **files = events_dir ? event_files(events_dir, d) : NULL;
     for (size_t i = 0; files && files[i]; i++) {
         ag_config_node *root =
@@ -116,7 +138,7 @@ char *ag_config_fingerprint(const ag_config *cfg)
     ag_diags scratch = {0};
     char *events_dir = join_path(cfg->dir, "events");
     char **files = events_dir ? event_files(events_dir, &scratch) : NULL;
-    bool ok = events_dir && scratch.n == 0;
+    bool ok = events_dir && ag_diags_count(&scratch) == 0;
     for (size_t i = 0; files && files[i]; i++) {
         ok = ok && ag_config_hash_file(&h, files[i], event_name(cfg, files[i]));
         free(files[i]);
@@ -139,8 +161,10 @@ static int cmp_event_order(const void *a, const void *b)
 static void check_unique_uids(const ag_config *cfg, ag_diags *d)
 {
     const ag_event **v = malloc((cfg->n_events + 1) * sizeof *v);
-    if (!v)
+    if (!v) {
+        ag_diags_add(d, cfg->dir, 0, 0, "out of memory while checking that event uids differ");
         return;
+    }
     for (size_t i = 0; i < cfg->n_events; i++)
         v[i] = &cfg->events[i];
     qsort(v, cfg->n_events, sizeof *v, cmp_event_order);
@@ -205,23 +229,23 @@ int ag_config_load_base(const char *dir, ag_config **out, ag_diags *diags)
 {
     ag_config *cfg = *out = config_new(dir, diags);
     if (!cfg)
-        return -1;
-    size_t before = diags->n;
+        return AG_ENOMEM;
+    size_t before = ag_diags_count(diags);
     load_base(cfg, diags);
-    if (diags->n != before) {
+    if (ag_diags_count(diags) != before) {
         ag_config_free(cfg);
         *out = NULL;
-        return -1;
+        return AG_ECONFIG;
     }
     return 0;
 }
 
 int ag_config_load_events(ag_config *cfg, ag_diags *diags)
 {
-    size_t before = diags->n;
+    size_t before = ag_diags_count(diags);
     load_all_events(cfg, diags);
-    if (diags->n != before)
-        return -1;
+    if (ag_diags_count(diags) != before)
+        return AG_ECONFIG;
     /* Without it (out of memory) the store just keeps no fingerprint. */
     cfg->fingerprint = ag_config_hash_string(&cfg->hash);
     return 0;
@@ -233,14 +257,14 @@ int ag_config_load(const char *dir, ag_config **out, ag_diags *diags)
 {
     ag_config *cfg = *out = config_new(dir, diags);
     if (!cfg)
-        return -1;
-    size_t before = diags->n;
+        return AG_ENOMEM;
+    size_t before = ag_diags_count(diags);
     load_base(cfg, diags);
     load_all_events(cfg, diags);
-    if (diags->n != before) {
+    if (ag_diags_count(diags) != before) {
         ag_config_free(cfg);
         *out = NULL;
-        return -1;
+        return AG_ECONFIG;
     }
     cfg->fingerprint = ag_config_hash_string(&cfg->hash);
     return 0;

@@ -114,8 +114,9 @@ typedef struct {
 } ag_config;
 
 /* Parses and validates DIR. Returns 0 and *out on success; on any error
- * returns -1, leaves *out NULL and fills diags (all errors found, not only
- * the first). */
+ * returns a negative AG_E* code (AG_ECONFIG: the config has errors; out of
+ * memory is one of them), leaves *out NULL and fills diags (all errors
+ * found, not only the first). */
 int ag_config_load(const char *dir, ag_config **out, ag_diags *diags);
 /* ag_config_load in two steps, so that a daemon can skip the second when
  * its store already holds what the event files say. The first reads
@@ -132,7 +133,7 @@ char *ag_config_fingerprint(const ag_config *cfg);
 /* Takes the events of a base-only cfg from elsewhere (the store, when the
  * fingerprints match) as ag_config_shed_events would have left them:
  * uid, host, audience and reminder routes copied from evs (sorted by uid).
- * 0, or -1 on out of memory with cfg unchanged. */
+ * 0, or AG_ENOMEM with cfg unchanged. */
 int ag_config_adopt_events(ag_config *cfg, const ag_event *evs, size_t n);
 void ag_config_free(ag_config *cfg);
 /* Once the store holds the config's events, the service keeps its own copy
@@ -145,10 +146,11 @@ void ag_config_shed_events(ag_config *cfg);
 /* Agenda slot kinds, as listed in doc/admin.md; NULL-terminated. */
 extern const char *const ag_config_slot_kinds[];
 
-/* Durations "90s", "30m", "2h", "1d", "1w", combinable ("1d12h"). 0 or -1. */
+/* Durations "90s", "30m", "2h", "1d", "1w", combinable ("1d12h"). 0, or
+ * AG_EINVAL. */
 int ag_config_duration_parse(const char *s, int64_t *seconds);
 /* "YYYY-MM-DD" (is_date) or "YYYY-MM-DDTHH:MM[:SS]" (also with a space);
- * checks the calendar (no Feb 30). 0 or -1. */
+ * checks the calendar (no Feb 30). 0, or AG_EINVAL. */
 int ag_config_datetime_parse(const char *s, ag_datetime *out);
 
 #endif

@@ -32,9 +32,17 @@ bool ag_config_is_null(const ag_config_node *n)
     return n->kind == AG_CFG_SCALAR && (!*n->scalar || strcmp(n->scalar, "~") == 0);
 }
 
-ag_loc ag_config_loc_copy(const ag_loc *l)
+void ag_config_oom(ag_diags *d, const ag_loc *loc, const char *what)
 {
-    return (ag_loc){l->file ? strdup(l->file) : NULL, l->line, l->col};
+    ag_config_err(d, loc, "out of memory while reading %s", what);
+}
+
+ag_loc ag_config_loc_copy(ag_diags *d, const ag_loc *l)
+{
+    ag_loc c = {l->file ? strdup(l->file) : NULL, l->line, l->col};
+    if (l->file && !c.file)
+        ag_config_oom(d, l, "this entry");
+    return c;
 }
 
 void ag_config_free_strv(char **v, size_t n)
@@ -119,6 +127,8 @@ bool ag_config_string(ag_diags *d, const ag_config_node *n, const char *what, ch
     if (!ag_config_scalar(d, n, what))
         return false;
     *out = strdup(n->scalar);
+    if (!*out)
+        ag_config_oom(d, &n->loc, what);
     return *out != NULL;
 }
 
@@ -163,6 +173,8 @@ bool ag_config_id(ag_diags *d, const ag_config_node *n, const char *what, char *
         return false;
     }
     *out = strdup(n->scalar);
+    if (!*out)
+        ag_config_oom(d, &n->loc, what);
     return *out != NULL;
 }
 
@@ -262,8 +274,10 @@ bool ag_config_string_list(ag_diags *d, const ag_config_node *n, const char *wha
     if (!ag_config_seq(d, n, what))
         return false;
     char **v = n->n ? calloc(n->n, sizeof *v) : NULL;
-    if (n->n && !v)
+    if (n->n && !v) {
+        ag_config_oom(d, &n->loc, what);
         return false;
+    }
     bool ok = true;
     for (size_t i = 0; i < n->n; i++)
         ok = ag_config_string(d, n->items[i], what, &v[i]) && ok;

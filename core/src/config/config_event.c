@@ -91,6 +91,8 @@ static void load_lead_times(ag_event *ev, const ag_config_node *n, ag_diags *d)
         return;
     }
     ev->reminders = calloc(n->n + 1, sizeof *ev->reminders);
+    if (!ev->reminders)
+        ag_config_oom(d, &n->loc, "these reminders");
     for (size_t i = 0; ev->reminders && i < n->n; i++) {
         int64_t v;
         if (!ag_config_duration(d, n->items[i], "a reminder", &v))
@@ -140,7 +142,8 @@ static void load_reminders(ag_event *ev, const ag_config_node *n, ag_diags *d)
 static void load_zone(const ag_config *cfg, ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
     if (!n) {
-        ev->tzid = strdup(cfg->settings.default_tz);
+        if (!(ev->tzid = strdup(cfg->settings.default_tz)))
+            ag_config_oom(d, &ev->loc, "this event's time zone");
     } else if (ag_config_string(d, n, "timezone", &ev->tzid) && !ag_tz_known(ev->tzid)) {
         ag_config_err(d, &n->loc,
                       "unknown time zone \"%s\" (expected a name like Africa/Casablanca)",
@@ -246,10 +249,10 @@ static bool load_event(const ag_config *cfg, ag_event *ev, const ag_config_node 
                                        "start",      "end",        "timezone",    "host",
                                        "audience",   "categories", "status",      "visibility",
                                        "recurrence", "reminders",  "agenda",      NULL};
-    size_t before = d->n;
+    size_t before = ag_diags_count(d);
     if (!ag_config_check_keys(d, n, keys, "event") && n->kind != AG_CFG_MAP)
         return false;
-    ev->loc = ag_config_loc_copy(&n->loc);
+    ev->loc = ag_config_loc_copy(d, &n->loc);
     load_uid(ev, n, d);
     load_texts(ev, n, d);
     load_zone(cfg, ev, ag_config_node_get(n, "timezone"), d);
@@ -263,7 +266,7 @@ static bool load_event(const ag_config *cfg, ag_event *ev, const ag_config_node 
         ag_config_load_recurrence(ev, v, d);
     if (times_ok && (v = ag_config_node_get(n, "agenda")))
         ag_config_load_slots(cfg, ev, v, d);
-    return d->n == before;
+    return ag_diags_count(d) == before;
 }
 
 static void append_event(ag_config *cfg, const ag_config_node *n, ag_diags *d)
@@ -275,6 +278,7 @@ static void append_event(ag_config *cfg, const ag_config_node *n, ag_diags *d)
     }
     ag_event *v = realloc(cfg->events, (cfg->n_events + 1) * sizeof *v);
     if (!v) {
+        ag_config_oom(d, &n->loc, "this event");
         ag_event_free(&ev);
         return;
     }

@@ -93,8 +93,8 @@ static void load_optional(ag_member *m, const ag_config_node *n, ag_diags *d)
     static const char *const langs[] = {"ar", "fr", NULL};
     const ag_config_node *v = ag_config_node_get(n, "language");
     int i;
-    if (v && ag_config_choice(d, v, "language", langs, &i))
-        m->language = strdup(langs[i]);
+    if (v && ag_config_choice(d, v, "language", langs, &i) && !(m->language = strdup(langs[i])))
+        ag_config_oom(d, &v->loc, "language");
     if ((v = ag_config_node_get(n, "emails")))
         load_emails(m, v, d);
     if ((v = ag_config_node_get(n, "feed_url")))
@@ -108,7 +108,7 @@ static bool load_member(const ag_config *cfg, ag_member *m, const ag_config_node
     static const char *const keys[] = {"id",       "kind",      "name",   "region",
                                        "province", "language",  "emails", "feed_url",
                                        "sync",     "reminders", NULL};
-    size_t before = d->n;
+    size_t before = ag_diags_count(d);
     if (!ag_config_check_keys(d, n, keys, "member") && n->kind != AG_CFG_MAP)
         return false;
     const ag_config_node *id = ag_config_require(d, n, "id", "this member");
@@ -124,8 +124,8 @@ static bool load_member(const ag_config *cfg, ag_member *m, const ag_config_node
     load_place(m, n, d);
     load_optional(m, n, d);
     ag_config_load_member_sync(cfg, m, ag_config_node_get(n, "sync"), d);
-    m->loc = ag_config_loc_copy(&n->loc);
-    return d->n == before;
+    m->loc = ag_config_loc_copy(d, &n->loc);
+    return ag_diags_count(d) == before;
 }
 
 static void check_unique_member(const ag_config *cfg, const ag_config_node *n, ag_diags *d)
@@ -163,6 +163,7 @@ static void load_list(ag_config *cfg, const ag_config_node *list, ag_diags *d)
     const ag_config_node **src = calloc(list->n + 1, sizeof *src);
     cfg->members = calloc(list->n + 1, sizeof *cfg->members);
     if (!src || !cfg->members) {
+        ag_config_oom(d, &list->loc, "the members");
         free(src);
         return;
     }
@@ -195,7 +196,7 @@ void ag_config_load_members(ag_config *cfg, const ag_config_node *root, ag_diags
 static bool load_category(ag_category *c, const ag_config_node *n, ag_diags *d)
 {
     static const char *const keys[] = {"id", "name", "axis", NULL};
-    size_t before = d->n;
+    size_t before = ag_diags_count(d);
     if (!ag_config_check_keys(d, n, keys, "category") && n->kind != AG_CFG_MAP)
         return false;
     const ag_config_node *id = ag_config_require(d, n, "id", "this category");
@@ -207,8 +208,8 @@ static bool load_category(ag_category *c, const ag_config_node *n, ag_diags *d)
         ag_config_text(d, name, "the category's name", &c->name);
     if (axis)
         ag_config_bool(d, axis, "axis", &c->axis);
-    c->loc = ag_config_loc_copy(&n->loc);
-    return d->n == before;
+    c->loc = ag_config_loc_copy(d, &n->loc);
+    return ag_diags_count(d) == before;
 }
 
 static void check_unique_category(const ag_config *cfg, const ag_config_node *n, ag_diags *d)
@@ -231,6 +232,8 @@ void ag_config_load_categories(ag_config *cfg, const ag_config_node *root, ag_di
     if (!list || !ag_config_seq(d, list, "categories"))
         return;
     cfg->categories = calloc(list->n + 1, sizeof *cfg->categories);
+    if (!cfg->categories)
+        ag_config_oom(d, &list->loc, "the categories");
     for (size_t i = 0; cfg->categories && i < list->n; i++) {
         ag_category *c = &cfg->categories[cfg->n_categories];
         bool ok = load_category(c, list->items[i], d);

@@ -11,7 +11,7 @@ static bool valid_plugin_name(const char *s)
 }
 
 /* A null section ("example:") means "no settings": an empty map. */
-static ag_config_node *section_copy(const ag_config_node *v)
+static ag_config_node *section_copy(const ag_config_node *v, ag_diags *d)
 {
     if (v->kind == AG_CFG_MAP)
         return ag_config_node_copy(v);
@@ -19,7 +19,7 @@ static ag_config_node *section_copy(const ag_config_node *v)
     if (!m)
         return NULL;
     m->kind = AG_CFG_MAP;
-    m->loc = ag_config_loc_copy(&v->loc);
+    m->loc = ag_config_loc_copy(d, &v->loc);
     return m;
 }
 
@@ -40,8 +40,15 @@ static bool load_one(ag_plugin_conf *p, const ag_config_node *load, size_t i, ag
         return false;
     }
     p->name = strdup(name);
-    p->section = section_copy(v);
-    p->loc = ag_config_loc_copy(&load->key_locs[i]);
+    p->section = section_copy(v, d);
+    p->loc = ag_config_loc_copy(d, &load->key_locs[i]);
+    if (!p->name || !p->section) {
+        ag_config_oom(d, &load->key_locs[i], "this plugin's settings");
+        free(p->name);
+        ag_config_node_free(p->section);
+        free(p->loc.file);
+        return false;
+    }
     return true;
 }
 
@@ -56,8 +63,10 @@ static void load_list(ag_settings *s, const ag_config_node *load, ag_diags *d)
         return;
     }
     s->plugins = load->n ? calloc(load->n, sizeof *s->plugins) : NULL;
-    if (load->n && !s->plugins)
+    if (load->n && !s->plugins) {
+        ag_config_oom(d, &load->loc, "plugins.load");
         return;
+    }
     for (size_t i = 0; i < load->n; i++)
         if (load_one(&s->plugins[s->n_plugins], load, i, d))
             s->n_plugins++;

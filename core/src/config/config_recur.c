@@ -96,10 +96,10 @@ static void load_rule(ag_event *ev, const ag_config_node *n, ag_diags *d)
     }
     if (!check_shape(ev, &r, n, d))
         return;
-    size_t before = d->n;
+    size_t before = ag_diags_count(d);
     check_expansion(ev, r, n, d);
-    if (d->n == before)
-        ev->rrule = strdup(s);
+    if (ag_diags_count(d) == before && !(ev->rrule = strdup(s)))
+        ag_config_oom(d, &n->loc, "the recurrence rule");
 }
 
 static void load_exdates(ag_event *ev, const ag_config_node *n, ag_diags *d)
@@ -107,6 +107,8 @@ static void load_exdates(ag_event *ev, const ag_config_node *n, ag_diags *d)
     if (!ag_config_seq(d, n, "except"))
         return;
     ev->exdates = calloc(n->n + 1, sizeof *ev->exdates);
+    if (!ev->exdates)
+        ag_config_oom(d, &n->loc, "the exceptions");
     for (size_t i = 0; ev->exdates && i < n->n; i++) {
         ag_datetime t;
         if (!ag_config_datetime(d, n->items[i], "exception date", &t))

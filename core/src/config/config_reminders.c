@@ -7,7 +7,7 @@
 
 #define DAY 86400
 
-void ag_config_reminder_defaults(ag_reminder_settings *r)
+bool ag_config_reminder_defaults(ag_reminder_settings *r)
 {
     r->grace = 3600;
     r->horizon = 60 * (int64_t)DAY;
@@ -18,6 +18,7 @@ void ag_config_reminder_defaults(ag_reminder_settings *r)
     r->channels = calloc(1, sizeof *r->channels);
     if (r->channels && (r->channels[0] = strdup("email")))
         r->n_channels = 1;
+    return r->n_channels == 1;
 }
 
 void ag_config_reminder_settings_free(ag_reminder_settings *r)

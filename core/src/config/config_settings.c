@@ -9,7 +9,8 @@
 
 #define DAY 86400
 
-static void set_defaults(ag_settings *s)
+/* false when memory ran out for one of them. */
+static bool set_defaults(ag_settings *s)
 {
     s->listen_host = strdup("127.0.0.1");
     s->listen_port = 8080;
@@ -30,7 +31,9 @@ static void set_defaults(ag_settings *s)
     s->idle_timeout_ms = 60000;
     s->metrics_loopback = true;
     s->plugin_dir = strdup(AGENDAD_PLUGIN_DIR);
-    ag_config_reminder_defaults(&s->reminders);
+    bool ok = ag_config_reminder_defaults(&s->reminders);
+    return ok && s->listen_host && s->state_path && s->default_tz && s->default_lang &&
+           s->network_name.ar && s->network_name.fr && s->plugin_dir;
 }
 
 static void replace(char **dst, char *value)
@@ -48,7 +51,8 @@ static bool parse_port(const char *s, int *port)
     return *port <= 65535;
 }
 
-/* "host:port" or "[v6]:port"; host returned without brackets. */
+/* "host:port" or "[v6]:port"; host returned without brackets (NULL when
+ * memory ran out). */
 static bool split_listen(const char *s, char **host, int *port)
 {
     const char *colon;
@@ -70,7 +74,7 @@ static bool split_listen(const char *s, char **host, int *port)
     if (hlen == 0 || !parse_port(colon + 1, port))
         return false;
     *host = strndup(h, hlen);
-    return *host != NULL;
+    return true;
 }
 
 static void load_listen(ag_settings *s, const ag_config_node *n, ag_diags *d)
@@ -86,18 +90,26 @@ static void load_listen(ag_settings *s, const ag_config_node *n, ag_diags *d)
                       n->scalar);
         return;
     }
+    if (!host) {
+        ag_config_oom(d, &n->loc, "listen");
+        return;
+    }
     replace(&s->listen_host, host);
     s->listen_port = port;
 }
 
-static void load_base_url(ag_settings *s, const ag_config_node *n, ag_diags *d)
+/* at: where a missing base_url would have been written (agendad.yaml). */
+static void load_base_url(ag_settings *s, const ag_config_node *n, const ag_loc *at, ag_diags *d)
 {
     if (!n) {
+        if (!s->listen_host)
+            return; /* out of memory, reported with the defaults */
         bool v6 = strchr(s->listen_host, ':') != NULL;
         char buf[512];
         snprintf(buf, sizeof buf, "http://%s%s%s:%d", v6 ? "[" : "", s->listen_host, v6 ? "]" : "",
                  s->listen_port);
-        s->base_url = strdup(buf);
+        if (!(s->base_url = strdup(buf)))
+            ag_config_oom(d, at, "base_url");
         return;
     }
     if (!ag_config_scalar(d, n, "base_url"))
@@ -106,7 +118,8 @@ static void load_base_url(ag_settings *s, const ag_config_node *n, ag_diags *d)
         ag_config_err(d, &n->loc, "base_url \"%s\" must start with http:// or https://", n->scalar);
         return;
     }
-    s->base_url = strdup(n->scalar);
+    if (!(s->base_url = strdup(n->scalar)))
+        ag_config_oom(d, &n->loc, "base_url");
     size_t len = s->base_url ? strlen(s->base_url) : 0;
     while (len > 0 && s->base_url[len - 1] == '/')
         s->base_url[--len] = '\0';
@@ -122,15 +135,22 @@ static void load_timezone(ag_settings *s, const ag_config_node *n, ag_diags *d)
                       n->scalar);
         return;
     }
-    replace(&s->default_tz, strdup(n->scalar));
+    char *tz = strdup(n->scalar);
+    if (!tz)
+        ag_config_oom(d, &n->loc, "timezone");
+    else
+        replace(&s->default_tz, tz);
 }
 
 static void load_language(ag_settings *s, const ag_config_node *n, ag_diags *d)
 {
     static const char *const langs[] = {"ar", "fr", NULL};
     int i;
-    if (ag_config_choice(d, n, "language", langs, &i))
-        replace(&s->default_lang, strdup(langs[i]));
+    char *lang = NULL;
+    if (ag_config_choice(d, n, "language", langs, &i) && !(lang = strdup(langs[i])))
+        ag_config_oom(d, &n->loc, "language");
+    else if (lang)
+        replace(&s->default_lang, lang);
 }
 
 static void load_network(ag_settings *s, const ag_config_node *n, ag_diags *d)
@@ -169,7 +189,8 @@ void ag_config_load_settings(ag_config *cfg, const ag_config_node *root, ag_diag
         {"reminders", ag_config_load_reminders},
     };
     ag_settings *s = &cfg->settings;
-    set_defaults(s);
+    if (!set_defaults(s))
+        ag_config_oom(d, &root->loc, "the default settings");
     ag_config_check_keys(d, root, keys, "agendad.yaml");
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
         const ag_config_node *n = ag_config_node_get(root, sections[i].key);
@@ -180,5 +201,5 @@ void ag_config_load_settings(ag_config *cfg, const ag_config_node *root, ag_diag
     char *path = NULL;
     if (state && ag_config_string(d, state, "state", &path))
         replace(&s->state_path, path);
-    load_base_url(s, ag_config_node_get(root, "base_url"), d);
+    load_base_url(s, ag_config_node_get(root, "base_url"), &root->loc, d);
 }

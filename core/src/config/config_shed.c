@@ -5,6 +5,7 @@
  * first, so that the old allocations are freed whole. */
 #include "arena.h"
 #include "config.h"
+#include "error.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,7 @@ int ag_config_adopt_events(ag_config *cfg, const ag_event *evs, size_t n)
         slim[i] = slim_copy(a, &evs[i], &ok);
     if (!ok) {
         ag_arena_free(a);
-        return -1;
+        return AG_ENOMEM;
     }
     cfg->events = slim;
     cfg->n_events = n;

@@ -123,21 +123,22 @@ static bool load_slot(const ag_config *cfg, const ag_event *ev, ag_slot *s, cons
                       ag_diags *d)
 {
     static const char *const keys[] = {"start", "end", "title", "kind", "axis", NULL};
-    size_t before = d->n;
+    size_t before = ag_diags_count(d);
     if (!ag_config_check_keys(d, n, keys, "agenda item") && n->kind != AG_CFG_MAP)
         return false;
-    s->loc = ag_config_loc_copy(&n->loc);
+    s->loc = ag_config_loc_copy(d, &n->loc);
     const ag_config_node *v = ag_config_require(d, n, "title", "this agenda item");
     if (v)
         ag_config_text(d, v, "the agenda item's title", &s->title);
     int k = 0;
     v = ag_config_node_get(n, "kind");
-    if (!v || ag_config_choice(d, v, "agenda item kind", ag_config_slot_kinds, &k))
-        s->kind = strdup(v ? ag_config_slot_kinds[k] : "other");
+    if ((!v || ag_config_choice(d, v, "agenda item kind", ag_config_slot_kinds, &k)) &&
+        !(s->kind = strdup(v ? ag_config_slot_kinds[k] : "other")))
+        ag_config_oom(d, &n->loc, "this agenda item");
     if ((v = ag_config_node_get(n, "axis")) && ag_config_string(d, v, "axis", &s->axis))
         ag_config_check_category(cfg, v, d);
     load_slot_times(ev, s, n, d);
-    return d->n == before;
+    return ag_diags_count(d) == before;
 }
 
 static void slot_free(ag_slot *s)
@@ -178,6 +179,8 @@ void ag_config_load_slots(const ag_config *cfg, ag_event *ev, const ag_config_no
     if (!ag_config_seq(d, n, "agenda"))
         return;
     ev->slots = calloc(n->n + 1, sizeof *ev->slots);
+    if (!ev->slots)
+        ag_config_oom(d, &n->loc, "the agenda");
     for (size_t i = 0; ev->slots && i < n->n; i++) {
         ag_slot *s = &ev->slots[ev->n_slots];
         if (load_slot(cfg, ev, s, n->items[i], d))

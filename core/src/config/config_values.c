@@ -39,12 +39,12 @@ int ag_config_parse_clock(const char *s, int *h, int *m, int *sec)
 {
     *sec = 0;
     if (!digits(s, 2, h) || s[2] != ':' || !digits(s + 3, 2, m))
-        return -1;
+        return AG_EINVAL;
     if (s[5] == ':' && !digits(s + 6, 2, sec))
-        return -1;
+        return AG_EINVAL;
     const char *rest = s[5] == ':' ? s + 8 : s + 5;
     if (*rest)
-        return -1;
+        return AG_EINVAL;
     return *h <= 23 && *m <= 59 && *sec <= 59 ? 0 : 1;
 }
 
@@ -96,7 +96,7 @@ ag_dt_result ag_config_parse_datetime(const char *s, ag_datetime *out)
 
 int ag_config_datetime_parse(const char *s, ag_datetime *out)
 {
-    return ag_config_parse_datetime(s, out) == AG_DT_OK ? 0 : -1;
+    return ag_config_parse_datetime(s, out) == AG_DT_OK ? 0 : AG_EINVAL;
 }
 
 static int64_t unit_seconds(char u)
@@ -122,17 +122,17 @@ int ag_config_duration_parse(const char *s, int64_t *seconds)
 {
     int64_t total = 0, last_unit = INT64_MAX;
     if (!*s)
-        return -1;
+        return AG_EINVAL;
     while (*s) {
         int64_t v = 0;
         size_t n = strspn(s, "0123456789");
         if (n == 0 || n > 9)
-            return -1;
+            return AG_EINVAL;
         for (size_t i = 0; i < n; i++)
             v = v * 10 + (s[i] - '0');
         int64_t unit = unit_seconds(s[n]);
         if (!unit || unit >= last_unit)
-            return -1;
+            return AG_EINVAL;
         total += v * unit;
         last_unit = unit;
         s += n + 1;

@@ -394,8 +394,9 @@ static unsigned char *slurp(const char *path, size_t *len, ag_diags *d)
     bool bad = !buf || ferror(f) || *len > AG_CFG_MAX_FILE_BYTES;
     if (bad)
         ag_config_err(d, &l, "%s",
-                      !buf || ferror(f) ? "cannot read this file"
-                                        : "this file is larger than 4 MiB");
+                      !buf        ? "out of memory reading this file"
+                      : ferror(f) ? "cannot read this file"
+                                  : "this file is larger than 4 MiB");
     fclose(f);
     if (bad) {
         free(buf);
@@ -426,6 +427,7 @@ ag_config_node *ag_config_read_file_hashed(const char *path, ag_diags *d, ag_con
                                            const char *name)
 {
     reader r = {.path = path, .d = d};
+    size_t before = ag_diags_count(d);
     unsigned char *buf = slurp(path, &r.len, d);
     if (!buf)
         return NULL;
@@ -443,6 +445,10 @@ ag_config_node *ag_config_read_file_hashed(const char *path, ag_diags *d, ag_con
     yaml_parser_initialize(&r.parser);
     yaml_parser_set_input_string(&r.parser, buf, r.len);
     ag_config_node *root = read_stream(&r);
+    /* Every refusal above is reported where it is found, except running out
+     * of memory for a node: a file must never just read as nothing. */
+    if (!root && ag_diags_count(d) == before)
+        ag_config_err(d, &(ag_loc){(char *)path, 0, 0}, "out of memory reading this file");
     yaml_parser_delete(&r.parser);
     free(r.stack);
     free(buf);

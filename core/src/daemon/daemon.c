@@ -7,6 +7,7 @@
 #include "ops_loop_busy.h"
 #include "net_lazy.h"
 #include "clock.h"
+#include "error.h"
 #include "daemon_plugins.h"
 #include "plugin_host.h"
 #include "reminders_ics.h"
@@ -377,16 +378,19 @@ static int start_http(ag_daemon *d)
     lim.header_timeout_ms = s->header_timeout_ms;
     lim.idle_timeout_ms = s->idle_timeout_ms;
     d->routes = (ag_routes){.svc = &d->svc, .status = &d->status};
-    if (ag_http_server_new(&d->loop, &lim, ag_daemon_routes_handle, &d->routes, &d->http) < 0)
-        return -1;
+    int rc = ag_http_server_new(&d->loop, &lim, ag_daemon_routes_handle, &d->routes, &d->http);
+    if (rc < 0) {
+        ag_log(AG_LOG_ERR, "cannot start the HTTP server: %s", ag_strerror(rc));
+        return rc;
+    }
     ag_http_server_observe(d->http, ag_ops_status_observe_http, &d->status);
     if (adopt_systemd_socket(d))
         return 0;
     char *err = NULL;
-    if (ag_http_server_listen(d->http, s->listen_host, s->listen_port, &err) < 0) {
+    if ((rc = ag_http_server_listen(d->http, s->listen_host, s->listen_port, &err)) < 0) {
         ag_log(AG_LOG_ERR, "cannot listen on %s:%d: %s", s->listen_host, s->listen_port, err);
         free(err);
-        return -1;
+        return rc;
     }
     ag_log(AG_LOG_NOTICE, "agendad %s serving on http://%s:%d/ (tzdata %s)", AGENDAD_VERSION,
            s->listen_host, ag_http_server_port(d->http), ag_tz_version());
@@ -456,7 +460,7 @@ static int plugin_source_import(void *data, const char *source, const char *memb
     ag_import_row *rows = batch_rows(d, member, evs, n);
     if (!rows) {
         *err = strdup("out of memory");
-        return -1;
+        return AG_ENOMEM;
     }
     int written = 0;
     int rc =
@@ -479,7 +483,9 @@ static void on_imported(int rc, int written, const char *err, void *data)
     import_report *r = data;
     if (rc == 0)
         log_written(r->source, r->member, written);
-    r->done(rc == AG_IMPORT_CANCELLED ? AG_SOURCE_IMPORT_CANCELLED : rc, err, r->ctx);
+    /* A cancelled batch (AG_ECANCELED) is the host's AG_SOURCE_IMPORT_CANCELLED:
+     * one code, passed through. */
+    r->done(rc, err, r->ctx);
     free(r->source);
     free(r->member);
     free(r);
@@ -493,13 +499,14 @@ static int plugin_source_import_async(void *data, const char *source, const char
     ag_daemon *d = data;
     import_report *r = calloc(1, sizeof *r);
     ag_import_row *rows = r ? batch_rows(d, member, evs, n) : NULL;
+    int rc = AG_ENOMEM;
     if (rows) {
         *r = (import_report){strdup(source), strdup(member), done, ctx};
         /* The queue takes the rows over, also when it fails. */
         if (!r->source || !r->member)
             free_rows(rows, n);
-        else if (ag_service_import_queue_submit(&d->imports, source, member, rows, n,
-                                                (int64_t)time(NULL), on_imported, r) == 0)
+        else if ((rc = ag_service_import_queue_submit(&d->imports, source, member, rows, n,
+                                                      (int64_t)time(NULL), on_imported, r)) == 0)
             return 0;
     }
     if (r) {
@@ -507,22 +514,23 @@ static int plugin_source_import_async(void *data, const char *source, const char
         free(r->member);
     }
     free(r);
+    /* The words plugins have always logged, the queue being closed too. */
     *err = strdup("out of memory");
-    return -1;
+    return rc;
 }
 
 static int plugin_state_get(void *data, const char *key, char **value)
 {
     ag_daemon *d = data;
     *value = NULL;
-    return d->svc.store ? ag_store_meta_get(d->svc.store, key, value, NULL) : -1;
+    return d->svc.store ? ag_store_meta_get(d->svc.store, key, value, NULL) : AG_ESTORE;
 }
 
 static int plugin_state_set(void *data, const char *key, const char *value)
 {
     ag_daemon *d = data;
     if (!d->svc.store)
-        return -1;
+        return AG_ESTORE;
     char *err = NULL;
     int rc = value ? ag_store_meta_set(d->svc.store, key, value, &err)
                    : ag_store_meta_delete(d->svc.store, key, &err);
@@ -537,7 +545,7 @@ static int plugin_state_set_many(void *data, const char *const *keys, const char
 {
     ag_daemon *d = data;
     if (!d->svc.store)
-        return -1;
+        return AG_ESTORE;
     char *err = NULL;
     int rc = ag_store_meta_set_many(d->svc.store, keys, values, n, &err);
     if (rc < 0)
@@ -551,9 +559,7 @@ static int plugin_event_ical(void *data, const char *uid, const char *lang, char
     ag_daemon *d = data;
     ag_feed_query q = {.kind = AG_FEED_EVENT, .key = uid, .lang = lang, .slots = false};
     return ag_feed_build(d->svc.cfg, d->svc.evs, d->svc.n_evs, &q, (int64_t)time(NULL), out, len,
-                         NULL) == 0
-               ? 0
-               : -1;
+                         NULL);
 }
 
 /* Plugins are loaded once: changing which plugins run needs a restart. */
@@ -578,8 +584,12 @@ static int load_plugins(ag_daemon *d)
         ag_log(AG_LOG_WARNING, "no network client: plugins cannot send or fetch");
     ps.net = d->net;
     ps.metrics = d->svc.metrics;
-    if (ag_plugins_load(&d->loop, s->plugin_dir, s->plugins, s->n_plugins, &ps, &d->plugins) < 0)
-        return -1;
+    int rc = ag_plugins_load(&d->loop, s->plugin_dir, s->plugins, s->n_plugins, &ps, &d->plugins);
+    if (rc < 0) {
+        /* The host fails only when memory runs out (nothing loaded). */
+        ag_log(AG_LOG_ERR, "cannot load the plugins: out of memory");
+        return AG_ENOMEM;
+    }
     d->routes.extra = plugin_dispatch;
     d->routes.extra_data = d;
     d->status.plugins = d->plugins;
@@ -607,8 +617,11 @@ static int start_reminders(ag_daemon *d)
                (long long)fake, mono);
     else if (ag_clock_is_fake())
         ag_log(AG_LOG_WARNING, "reminders run on the test clock (AGENDAD_TEST_CLOCK=1)");
-    if (ag_reminders_new(&d->loop, d->svc.store, d->plugins, &d->reminders) < 0)
-        return -1;
+    int rc = ag_reminders_new(&d->loop, d->svc.store, d->plugins, &d->reminders);
+    if (rc == AG_ENOMEM)
+        ag_log(AG_LOG_ERR, "cannot start the reminders: out of memory");
+    if (rc < 0)
+        return rc; /* the store's own error is logged already */
     ag_reminders_set_metrics(d->reminders, d->svc.metrics);
     d->status.refresh = refresh_reminder_metrics;
     d->status.refresh_data = d->reminders;
@@ -654,6 +667,14 @@ static int open_service(ag_daemon *d, const char *config_dir, const ag_overrides
     return rc;
 }
 
+static int start_status(ag_daemon *d)
+{
+    int rc = ag_ops_status_init(&d->status, &d->svc, time(NULL));
+    if (rc < 0)
+        ag_log(AG_LOG_ERR, "cannot start the status page: %s", ag_strerror(rc));
+    return rc;
+}
+
 int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
 {
     ag_daemon *d = calloc(1, sizeof *d);
@@ -666,8 +687,7 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
     ag_clock_init(); /* a test clock starts with the process, not after loading */
     ag_tz_init();
     int rc = 1;
-    if (open_service(d, config_dir, ov) == 0 &&
-        ag_ops_status_init(&d->status, &d->svc, time(NULL)) == 0 && start_http(d) == 0 &&
+    if (open_service(d, config_dir, ov) == 0 && start_status(d) == 0 && start_http(d) == 0 &&
         load_plugins(d) == 0 && start_reminders(d) == 0) {
         init_handles(d);
         print_subscribe_urls(&d->svc);

@@ -5,6 +5,7 @@
 #define AGENDAD_FEED_H
 
 #include "config.h"
+#include "error.h"
 #include "store.h"
 
 #include <stdbool.h>
@@ -38,12 +39,14 @@ typedef struct {
     bool members_only; /* include members-only events (a member feed opened with its token) */
 } ag_feed_query;
 
-#define AG_FEED_NOT_FOUND (-2)
+/* The one failure that is the query's, not the builder's. */
+#define AG_FEED_NOT_FOUND AG_ENOENT
 
 /* Builds the feed into *out (malloc'd, NUL-terminated, *len bytes without
  * the NUL). Returns 0; AG_FEED_NOT_FOUND (map to 404) when q->key names no
  * member or category, or no event this query may show (absent, members-only
- * without q->members_only, or removed and over); -1 otherwise. On failure
+ * without q->members_only, or removed and over); another negative AG_E*
+ * code otherwise (AG_ENOMEM, AG_EZONE, AG_EINVAL for a bad rule). On failure
  * *err (malloc'd, when err is not NULL) says why and *out is NULL. An empty
  * feed is still a valid VCALENDAR. A removed event is included as
  * STATUS:CANCELLED until its last occurrence has ended (before `now`), then
@@ -54,12 +57,13 @@ int ag_feed_build(const ag_config *cfg, const ag_stored_event *evs, size_t n,
 
 /* Parses the value of an "alarm=1d,30m" query parameter (durations as in
  * config.h, each > 0 and at most 366 days, at most AG_FEED_MAX_ALARMS) into
- * q->alarms / q->n_alarms. "" means no alarm. 0, or -1 leaving q untouched. */
+ * q->alarms / q->n_alarms. "" means no alarm. 0, or AG_EINVAL leaving q
+ * untouched. */
 int ag_feed_parse_alarms(const char *list, ag_feed_query *q);
 
 /* Instants spanning every instance of ev (the single occurrence of a one-off
- * event): 0; 1 when every instance is excluded; -1 for an unknown zone or
- * a rule that does not parse. */
+ * event): 0; 1 when every instance is excluded; AG_EZONE for an unknown
+ * zone, AG_EINVAL for a rule that does not parse. */
 int ag_feed_series_span(const ag_event *ev, int64_t *first_start, int64_t *last_end);
 
 bool ag_feed_imported_in_network(const ag_config *cfg, const ag_stored_event *sev);

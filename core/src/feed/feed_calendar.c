@@ -46,7 +46,7 @@ static int zone_add(selection *s, const char *tzid, int64_t from, int64_t to)
         }
     zone_span *z = realloc(s->zones, (s->n_zones + 1) * sizeof *z);
     if (!z)
-        return -1;
+        return AG_ENOMEM;
     s->zones = z;
     s->zones[s->n_zones++] = (zone_span){tzid, from, to};
     return 0;
@@ -70,8 +70,9 @@ static int take(const ag_stored_event *sev, const ag_feed_query *q, int64_t now,
                 bool *taken, char **err)
 {
     bool windowed = q->kind != AG_FEED_EVENT;
-    if (ag_feed_event_span(&sev->ev, windowed ? q->from : 0, windowed ? q->to : 0, span, err) < 0)
-        return -1;
+    int rc = ag_feed_event_span(&sev->ev, windowed ? q->from : 0, windowed ? q->to : 0, span, err);
+    if (rc < 0)
+        return rc;
     *taken = span->in_window && !(sev->removed_at != 0 && span->last_end <= now);
     return 0;
 }
@@ -82,7 +83,7 @@ static int select_events(const ag_config *cfg, const ag_stored_event *evs, size_
     s->sel = malloc((n ? n : 1) * sizeof *s->sel);
     if (!s->sel) {
         *err = ag_feed_strdup_printf("out of memory");
-        return -1;
+        return AG_ENOMEM;
     }
     bool sorted = true;
     for (size_t i = 0; i < n; i++) {
@@ -90,14 +91,15 @@ static int select_events(const ag_config *cfg, const ag_stored_event *evs, size_
             continue;
         ag_feed_span span;
         bool taken;
-        if (take(&evs[i], q, now, &span, &taken, err) < 0)
-            return -1;
+        int rc = take(&evs[i], q, now, &span, &taken, err);
+        if (rc < 0)
+            return rc;
         if (!taken)
             continue;
         if (ag_feed_uses_tzid(&evs[i].ev, q) &&
             zone_add(s, evs[i].ev.tzid, span.first_start, span.last_end) < 0) {
             *err = ag_feed_strdup_printf("out of memory");
-            return -1;
+            return AG_ENOMEM;
         }
         if (s->n_sel > 0 && strcmp(s->sel[s->n_sel - 1]->ev.uid, evs[i].ev.uid) > 0)
             sorted = false;
@@ -119,7 +121,7 @@ static int check_key(const ag_config *cfg, const ag_feed_query *q, char **err)
         return 0;
     if (!q->key) {
         *err = ag_feed_strdup_printf("feed query without a key");
-        return -1;
+        return AG_EINVAL;
     }
     bool found = q->kind == AG_FEED_EVENT ||
                  (q->kind == AG_FEED_MEMBER && ag_config_member(cfg, q->key)) ||
@@ -206,7 +208,7 @@ static int add_zone(icalcomponent *cal, const char *tzid, int64_t from, int64_t 
     icalcomponent *vtz = ag_tz_vtimezone(tzid, from, to);
     if (!vtz) {
         *err = ag_feed_strdup_printf("unknown time zone %s", tzid);
-        return -1;
+        return AG_EZONE;
     }
     icalcomponent_add_component(cal, vtz);
     return 0;
@@ -253,7 +255,7 @@ static int write_calendar(ag_feed_buf *b, const ag_config *cfg, const ag_feed_qu
     ag_feed_buf_puts(b, "END:VCALENDAR\r\n");
     if (rc == 0 && b->failed) {
         *err = ag_feed_strdup_printf("out of memory");
-        rc = -1;
+        rc = AG_ENOMEM;
     }
     return rc;
 }
@@ -275,9 +277,9 @@ static int build(const ag_config *cfg, const ag_stored_event *evs, size_t n, con
     if (rc < 0)
         return rc;
     selection s = {0};
-    if (select_events(cfg, evs, n, q, now, &s, err) < 0) {
+    if ((rc = select_events(cfg, evs, n, q, now, &s, err)) < 0) {
         selection_free(&s);
-        return -1;
+        return rc;
     }
     if (q->kind == AG_FEED_EVENT && s.n_sel == 0) {
         selection_free(&s);
@@ -322,17 +324,17 @@ int ag_feed_parse_alarms(const char *list, ag_feed_query *q)
         size_t len = strcspn(p, ",");
         char item[32];
         if (len == 0 || len >= sizeof item || n == AG_FEED_MAX_ALARMS)
-            return -1;
+            return AG_EINVAL;
         memcpy(item, p, len);
         item[len] = '\0';
         /* libical durations are int seconds; a lead time beyond a year is a typo. */
         if (ag_config_duration_parse(item, &alarms[n]) < 0 || alarms[n] <= 0 ||
             alarms[n] > 366 * 86400)
-            return -1;
+            return AG_EINVAL;
         n++;
         p += len;
         if (*p == ',' && *++p == '\0')
-            return -1;
+            return AG_EINVAL;
     }
     memcpy(q->alarms, alarms, n * sizeof *alarms);
     q->n_alarms = n;

@@ -521,9 +521,10 @@ int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
     ag_series recur;
     const ag_series *r = NULL;
     if (ev->rrule) {
-        if (ag_series_parse(ev, &recur) < 0) {
+        int rc = ag_series_parse(ev, &recur);
+        if (rc < 0) {
             *err = ag_feed_strdup_printf("event %s: bad RRULE \"%s\"", ev->uid, ev->rrule);
-            return -1;
+            return rc;
         }
         r = &recur;
     }
@@ -541,7 +542,7 @@ int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
     free(common.data);
     if (b->failed) {
         *err = ag_feed_strdup_printf("out of memory");
-        return -1;
+        return AG_ENOMEM;
     }
     return 0;
 }

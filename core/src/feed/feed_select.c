@@ -77,15 +77,16 @@ static bool add_occurrence(const ag_event *ev, icaltimetype t, int64_t len, int6
 static int series_span(const ag_event *ev, int64_t from, int64_t to, ag_feed_span *span, char **err)
 {
     ag_series r;
-    if (ag_series_parse(ev, &r) < 0) {
+    int rc = ag_series_parse(ev, &r);
+    if (rc < 0) {
         *err = ag_feed_strdup_printf("event %s: bad RRULE \"%s\"", ev->uid, ev->rrule);
-        return -1;
+        return rc;
     }
     ag_series_walk w;
-    if (ag_series_walk_begin(&w, ev, &r) < 0) {
+    if ((rc = ag_series_walk_begin(&w, ev, &r)) < 0) {
         *err =
             ag_feed_strdup_printf("event %s: RRULE \"%s\" cannot be expanded", ev->uid, ev->rrule);
-        return -1;
+        return rc;
     }
     int64_t len = wall_length(ev);
     bool ok = true;
@@ -95,7 +96,7 @@ static int series_span(const ag_event *ev, int64_t from, int64_t to, ag_feed_spa
     ag_series_walk_end(&w);
     if (!ok) {
         *err = ag_feed_strdup_printf("event %s: unknown time zone %s", ev->uid, ev->tzid);
-        return -1;
+        return AG_EZONE;
     }
     return 0;
 }
@@ -111,7 +112,7 @@ int ag_feed_event_span(const ag_event *ev, int64_t from, int64_t to, ag_feed_spa
         return series_span(ev, from, to, span, err);
     if (!add_occurrence(ev, ag_tz_ical_local(&ev->start), wall_length(ev), from, to, span, true)) {
         *err = ag_feed_strdup_printf("event %s: unknown time zone %s", ev->uid, ev->tzid);
-        return -1;
+        return AG_EZONE;
     }
     return 0;
 }
@@ -123,7 +124,7 @@ int ag_feed_series_span(const ag_event *ev, int64_t *first_start, int64_t *last_
     int rc = ag_feed_event_span(ev, 0, 0, &span, &err);
     free(err);
     if (rc < 0)
-        return -1;
+        return rc;
     if (span.first_start == INT64_MAX)
         return 1;
     *first_start = span.first_start;

@@ -23,7 +23,7 @@ int ag_http_server_new(uv_loop_t *loop, const ag_http_limits *limits, ag_http_ha
 {
     ag_http_server *s = calloc(1, sizeof *s);
     if (!s)
-        return UV_ENOMEM;
+        return AG_ENOMEM;
     s->loop = loop;
     if (limits)
         s->limits = *limits;
@@ -79,12 +79,12 @@ static int init_listener(ag_http_server *s, char **err)
 {
     if (s->listener_open || s->listener_closing || s->shutting_down) {
         set_err(err, "listen", UV_EBUSY);
-        return -1;
+        return UV_EBUSY;
     }
     int rc = uv_tcp_init(s->loop, &s->listener);
     if (rc < 0) {
         set_err(err, "uv_tcp_init", rc);
-        return -1;
+        return rc;
     }
     s->listener.data = s;
     s->listener_open = true;
@@ -96,7 +96,7 @@ static int fail_listener(ag_http_server *s, char **err, const char *what, int rc
 {
     set_err(err, what, rc);
     close_listener(s);
-    return -1;
+    return rc;
 }
 
 /* Accepts "::1" as well as the bracketed "[::1]" of URLs and listen: lines. */
@@ -120,10 +120,10 @@ int ag_http_server_listen(ag_http_server *s, const char *host, int port, char **
     int rc = parse_addr(host, port, &addr);
     if (rc < 0) {
         set_err(err, host, rc);
-        return -1;
+        return rc;
     }
-    if (init_listener(s, err) != 0)
-        return -1;
+    if ((rc = init_listener(s, err)) < 0)
+        return rc;
     rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&addr, 0);
     if (rc < 0)
         return fail_listener(s, err, "bind", rc);
@@ -135,9 +135,10 @@ int ag_http_server_listen(ag_http_server *s, const char *host, int port, char **
 
 int ag_http_server_adopt(ag_http_server *s, int fd, char **err)
 {
-    if (init_listener(s, err) != 0)
-        return -1;
-    int rc = uv_tcp_open(&s->listener, fd);
+    int rc = init_listener(s, err);
+    if (rc < 0)
+        return rc;
+    rc = uv_tcp_open(&s->listener, fd);
     if (rc < 0)
         return fail_listener(s, err, "adopt socket", rc);
     /* The socket already listens; uv_listen only registers our callback. */
@@ -151,8 +152,11 @@ int ag_http_server_port(const ag_http_server *s)
 {
     struct sockaddr_storage addr;
     int len = sizeof addr;
-    if (!s->listener_open || uv_tcp_getsockname(&s->listener, (struct sockaddr *)&addr, &len) != 0)
-        return -1;
+    if (!s->listener_open)
+        return UV_ENOTCONN;
+    int rc = uv_tcp_getsockname(&s->listener, (struct sockaddr *)&addr, &len);
+    if (rc < 0)
+        return rc;
     if (addr.ss_family == AF_INET6)
         return ntohs(((struct sockaddr_in6 *)&addr)->sin6_port);
     return ntohs(((struct sockaddr_in *)&addr)->sin_port);

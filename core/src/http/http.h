@@ -8,6 +8,7 @@
 #define AGENDAD_HTTP_H
 
 #include "blob.h"
+#include "error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,15 +37,17 @@ void ag_http_limits_default(ag_http_limits *l);
 typedef void (*ag_http_handler_fn)(ag_http_request *req, void *data);
 
 /* limits may be NULL (defaults). Sets SIGPIPE to SIG_IGN if it is still at
- * SIG_DFL, since libuv writes with write(2). Returns 0 or a negative UV_E*. */
+ * SIG_DFL, since libuv writes with write(2). Returns 0 or AG_ENOMEM. */
 int ag_http_server_new(uv_loop_t *loop, const ag_http_limits *limits, ag_http_handler_fn fn,
                        void *data, ag_http_server **out);
 /* Binds and listens on host:port (IPv4 or IPv6 literal, "[::1]" too).
- * 0, or -1 with *err (malloc'd, the caller frees it). */
+ * 0, or libuv's code (an AG_E* code: UV_E* is -errno) with *err (malloc'd,
+ * the caller frees it). */
 int ag_http_server_listen(ag_http_server *s, const char *host, int port, char **err);
 /* Adopts an already listening socket (systemd socket activation). */
 int ag_http_server_adopt(ag_http_server *s, int fd, char **err);
-/* The port actually bound (useful with port 0). */
+/* The port actually bound (useful with port 0); a negative AG_E* code
+ * when not listening. */
 int ag_http_server_port(const ag_http_server *s);
 void ag_http_server_set_limits(ag_http_server *s, const ag_http_limits *limits);
 /* Stops accepting; in-flight requests finish; idle connections close.

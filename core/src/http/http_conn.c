@@ -2,6 +2,8 @@
  * writing the response, and closing without losing the last answer. */
 #include "http_internal.h"
 
+#include "log.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,19 @@ static void arm_timer(ag_http_conn *c, int64_t ms)
     uv_timer_start(&c->timer, on_timer, ms > 0 ? (uint64_t)ms : 1, 0);
 }
 
-/* ---- llhttp callbacks: they collect the request and flag refusals ---- */
+/* ---- llhttp callbacks: they collect the request and flag refusals ----
+ *
+ * They answer in llhttp's terms: 0, -1 (refuse: conn_parse answers
+ * status_on_error, 400 unless set), or HPE_PAUSED. */
+
+/* A collected piece that found no room: 500, not the client's fault. */
+static int collected(ag_http_conn *c, int rc)
+{
+    if (rc == 0)
+        return 0;
+    c->status_on_error = 500;
+    return -1;
+}
 
 static int on_message_begin(llhttp_t *p)
 {
@@ -26,17 +40,19 @@ static int on_message_begin(llhttp_t *p)
     c->status_on_error = 0;
     c->req = ag_http_request_new(c->srv, c);
     arm_timer(c, c->srv->limits.header_timeout_ms);
-    return c->req ? 0 : -1;
+    return collected(c, c->req ? 0 : AG_ENOMEM);
 }
 
-static int count_header_bytes(ag_http_conn *c, size_t len)
+/* Counts len more bytes of the header block; true (431 set) beyond the
+ * limit. */
+static bool too_many_header_bytes(ag_http_conn *c, size_t len)
 {
     c->header_bytes += len;
     if (c->header_bytes > (size_t)c->srv->limits.max_header_bytes) {
         c->status_on_error = 431;
-        return -1;
+        return true;
     }
-    return 0;
+    return false;
 }
 
 static int on_url(llhttp_t *p, const char *at, size_t len)
@@ -46,34 +62,34 @@ static int on_url(llhttp_t *p, const char *at, size_t len)
         c->status_on_error = 414;
         return -1;
     }
-    if (count_header_bytes(c, len) != 0)
+    if (too_many_header_bytes(c, len))
         return -1;
-    return ag_http_sbuf_add(&c->req->url, at, len);
+    return collected(c, ag_http_sbuf_add(&c->req->url, at, len));
 }
 
 static int on_header_field(llhttp_t *p, const char *at, size_t len)
 {
     ag_http_conn *c = p->data;
-    if (count_header_bytes(c, len) != 0)
+    if (too_many_header_bytes(c, len))
         return -1;
-    return ag_http_sbuf_add(&c->req->field, at, len);
+    return collected(c, ag_http_sbuf_add(&c->req->field, at, len));
 }
 
 static int on_header_value(llhttp_t *p, const char *at, size_t len)
 {
     ag_http_conn *c = p->data;
-    if (count_header_bytes(c, len) != 0)
+    if (too_many_header_bytes(c, len))
         return -1;
-    return ag_http_sbuf_add(&c->req->value, at, len);
+    return collected(c, ag_http_sbuf_add(&c->req->value, at, len));
 }
 
 static int on_header_value_complete(llhttp_t *p)
 {
     ag_http_conn *c = p->data;
     /* ": " and CRLF count against the limit too. */
-    if (count_header_bytes(c, 4) != 0)
+    if (too_many_header_bytes(c, 4))
         return -1;
-    return ag_http_request_add_header(c->req);
+    return collected(c, ag_http_request_add_header(c->req));
 }
 
 static bool method_allowed(uint8_t m)
@@ -392,7 +408,8 @@ static uv_buf_t *skip_written(uv_buf_t *bufs, unsigned *nbufs, size_t n)
 /* Most keep-alive answers fit the socket's send buffer: written here, they
  * need no write request, and libuv does not re-arm the socket after one
  * (an epoll_ctl per response: a third of a 304's system calls). What does
- * not fit goes through uv_write. 1: all written; 0: some left; -1: error. */
+ * not fit goes through uv_write. 1: all written; 0: some left; or libuv's
+ * error (an AG_E* code). */
 static int try_write_now(ag_http_conn *c, uv_buf_t **bufs, unsigned *nbufs)
 {
     if (c->close_after)
@@ -401,7 +418,7 @@ static int try_write_now(ag_http_conn *c, uv_buf_t **bufs, unsigned *nbufs)
     if (n == UV_EAGAIN || n == UV_ENOSYS)
         return 0;
     if (n < 0)
-        return -1;
+        return n;
     *bufs = skip_written(*bufs, nbufs, (size_t)n);
     return *nbufs == 0;
 }
@@ -413,6 +430,7 @@ void ag_http_conn_write(ag_http_conn *c, char *head, size_t head_len, const char
     c->req = NULL;
     c->state = CONN_WRITING;
     if (!w) {
+        ag_log(AG_LOG_ERR, "out of memory answering a request: connection closed");
         free(head);
         free(owned_body);
         ag_blob_unref(blob);

@@ -12,13 +12,17 @@
 
 int ag_http_sbuf_add(ag_sbuf *b, const char *s, size_t len)
 {
+    if (b->failed)
+        return AG_ENOMEM;
     if (b->len + len + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
         while (cap < b->len + len + 1)
             cap *= 2;
         char *n = realloc(b->s, cap);
-        if (!n)
-            return -1;
+        if (!n) {
+            b->failed = true;
+            return AG_ENOMEM;
+        }
         b->s = n;
         b->cap = cap;
     }
@@ -35,13 +39,17 @@ int ag_http_sbuf_addf(ag_sbuf *b, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return -1;
+    if (n < 0) {
+        b->failed = true;
+        return AG_EINVAL;
+    }
     if ((size_t)n < sizeof small)
         return ag_http_sbuf_add(b, small, (size_t)n);
     char *big = malloc((size_t)n + 1);
-    if (!big)
-        return -1;
+    if (!big) {
+        b->failed = true;
+        return AG_ENOMEM;
+    }
     va_start(ap, fmt);
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -58,6 +66,10 @@ void ag_http_sbuf_free(ag_sbuf *b)
 
 char *ag_http_sbuf_take(ag_sbuf *b)
 {
+    if (b->failed) {
+        ag_http_sbuf_free(b);
+        return NULL;
+    }
     char *s = b->s ? b->s : strdup("");
     *b = (ag_sbuf){0};
     return s;
@@ -107,7 +119,7 @@ static int join_header(ag_http_pair *h, const char *value)
     size_t a = strlen(h->value), b = strlen(value);
     char *n = realloc(h->value, a + b + 3);
     if (!n)
-        return -1;
+        return AG_ENOMEM;
     memcpy(n + a, ", ", 2);
     memcpy(n + a + 2, value, b + 1);
     h->value = n;
@@ -118,6 +130,11 @@ int ag_http_request_add_header(ag_http_request *req)
 {
     char *name = ag_http_sbuf_take(&req->field);
     char *value = ag_http_sbuf_take(&req->value);
+    if (!name || !value) {
+        free(name);
+        free(value);
+        return AG_ENOMEM;
+    }
     int rc = 0;
     for (size_t i = 0; i < req->nheaders; i++) {
         if (strcasecmp(req->headers[i].name, name) == 0) {
@@ -133,7 +150,7 @@ int ag_http_request_add_header(ag_http_request *req)
         if (!n) {
             free(name);
             free(value);
-            return -1;
+            return AG_ENOMEM;
         }
         req->headers = n;
         req->cap_headers = cap;
@@ -182,7 +199,7 @@ static int add_param(ag_http_request *req, const char *s, size_t n)
         free(value);
         if (v)
             req->params = v;
-        return -1;
+        return AG_ENOMEM;
     }
     req->params = v;
     req->params[req->nparams++] = (ag_http_pair){name, value};
@@ -193,8 +210,9 @@ static int parse_query(ag_http_request *req)
 {
     for (const char *p = req->query; *p;) {
         size_t n = strcspn(p, "&");
-        if (n > 0 && add_param(req, p, n) != 0)
-            return -1;
+        int rc = n > 0 ? add_param(req, p, n) : 0;
+        if (rc < 0)
+            return rc;
         p += n;
         if (*p == '&')
             p++;
@@ -217,37 +235,39 @@ static bool hex_digit(unsigned char c)
 /* Clients send bytes RFC 3986 does not allow: browsers leave "|", "[", "^"
  * in paths and "{", "}" in queries, others raw UTF-8 or a stray "%". They
  * are escaped before parsing, so that the URI parser takes what HTTP
- * clients send and decoding gives the same bytes back. */
-static int add_escaped(ag_sbuf *out, const char *s)
+ * clients send and decoding gives the same bytes back (out->failed tells
+ * when memory ran out). */
+static void add_escaped(ag_sbuf *out, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p && !out->failed; p++) {
         bool keep = uri_byte(*p) || (*p == '%' && hex_digit(p[1]) && hex_digit(p[2]));
         char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-        if (ag_http_sbuf_add(out, keep ? (const char *)p : enc, keep ? 1 : 3) != 0)
-            return -1;
+        ag_http_sbuf_add(out, keep ? (const char *)p : enc, keep ? 1 : 3);
     }
-    return 0;
 }
 
 /* Origin-form targets get a dummy authority so that the URI parser sees
  * one grammar for both forms; an absolute-form's authority is kept as it
  * is, the rest escaped. The parser does not normalize: ".." stays in the
- * path, so that we can refuse it. */
+ * path, so that we can refuse it. 0; AG_EINVAL for a target that is not
+ * one; AG_ENOMEM. */
 static int split_target(const char *target, UriUriA *u, ag_sbuf *full)
 {
     size_t scheme = strncasecmp(target, "http://", 7) == 0    ? 7
                     : strncasecmp(target, "https://", 8) == 0 ? 8
                                                               : 0;
     if (target[0] != '/' && !scheme)
-        return -1;
+        return AG_EINVAL;
     size_t authority = scheme ? scheme + strcspn(target + scheme, "/?#") : 0;
-    if ((!scheme && ag_http_sbuf_add(full, "http://localhost", 16) != 0) ||
-        ag_http_sbuf_add(full, target, authority) != 0 ||
-        add_escaped(full, target + authority) != 0)
-        return -1;
+    if (!scheme)
+        ag_http_sbuf_add(full, "http://localhost", 16);
+    ag_http_sbuf_add(full, target, authority);
+    add_escaped(full, target + authority);
+    if (full->failed)
+        return AG_ENOMEM;
     const char *err = NULL;
-    return uriParseSingleUriA(u, full->s, &err) == URI_SUCCESS ? 0 : -1;
+    return uriParseSingleUriA(u, full->s, &err) == URI_SUCCESS ? 0 : AG_EINVAL;
 }
 
 /* The raw path: "/" and each segment. The parser points empty segments
@@ -258,11 +278,11 @@ static int raw_path(const UriUriA *u, ag_sbuf *out)
         return ag_http_sbuf_add(out, "/", 1);
     for (const UriPathSegmentA *seg = u->pathHead; seg; seg = seg->next) {
         size_t n = (size_t)(seg->text.afterLast - seg->text.first);
-        if (ag_http_sbuf_add(out, "/", 1) != 0 ||
-            (n && ag_http_sbuf_add(out, seg->text.first, n) != 0))
-            return -1;
+        ag_http_sbuf_add(out, "/", 1);
+        if (n)
+            ag_http_sbuf_add(out, seg->text.first, n);
     }
-    return 0;
+    return out->failed ? AG_ENOMEM : 0;
 }
 
 static int take_path_and_query(ag_http_request *req, const UriUriA *u)
@@ -272,13 +292,15 @@ static int take_path_and_query(ag_http_request *req, const UriUriA *u)
     if (raw_path(u, &raw) == 0)
         req->path = decode(raw.s, raw.len, false, &len);
     ag_http_sbuf_free(&raw);
-    if (!req->path || memchr(req->path, '\0', len) || has_dotdot_segment(req->path))
+    if (!req->path)
+        return 500; /* out of memory: the request may well be fine */
+    if (memchr(req->path, '\0', len) || has_dotdot_segment(req->path))
         return 400;
     const UriTextRangeA *q = &u->query;
     size_t qlen = q->first ? (size_t)(q->afterLast - q->first) : 0;
     req->query = qlen ? strndup(q->first, qlen) : strdup("");
     if (!req->query)
-        return 400;
+        return 500;
     return parse_query(req) == 0 ? 0 : 500;
 }
 
@@ -286,8 +308,9 @@ int ag_http_request_parse_target(ag_http_request *req)
 {
     UriUriA u;
     ag_sbuf full = {0};
-    int status = 400;
-    if (split_target(req->url.s ? req->url.s : "", &u, &full) == 0) {
+    int rc = req->url.failed ? AG_ENOMEM : split_target(req->url.s ? req->url.s : "", &u, &full);
+    int status = rc == AG_ENOMEM ? 500 : 400;
+    if (rc == 0) {
         status = take_path_and_query(req, &u);
         uriFreeUriMembersA(&u);
     }

@@ -2,6 +2,8 @@
  * content coding, and handing the bytes to the connection. */
 #include "http_internal.h"
 
+#include "log.h"
+
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +147,7 @@ typedef struct {
     const char *body;  /* NULL: no body (HEAD, 204, 304) */
     char *owned_body;
     ag_blob *blob; /* reference kept while body points into it */
+    bool failed;   /* memory ran out for a part: nothing to send */
 } response;
 
 static char *build_head(const ag_http_request *req, const response *r, bool keep, size_t *len)
@@ -196,7 +199,12 @@ static void send_response(ag_http_request *req, response *r)
         s->observer(req->route ? req->route : "unrouted", r->status,
                     r->body ? r->content_length : 0, s->observer_data);
     size_t head_len = 0;
-    char *head = c ? build_head(req, r, keep, &head_len) : NULL;
+    char *head = c && !r->failed ? build_head(req, r, keep, &head_len) : NULL;
+    /* An answer with a header or its body missing would be taken for the
+     * real one: the client sees the connection close instead. */
+    if (c && !head)
+        ag_log(AG_LOG_ERR, "out of memory answering %s: connection closed",
+               req->path ? req->path : "a request");
     ag_http_request_free(req);
     if (!c) {
         free(r->owned_body);
@@ -243,6 +251,7 @@ void ag_http_respond(ag_http_request *req, int status, const char *content_type,
         .send_length = status != 204 && status >= 200,
         .cors = !has_acao,
         .extra = extra.s,
+        .failed = extra.failed,
     };
     if (!bodyless && !ag_http_is_head(req) && len > 0) {
         r.owned_body = malloc(len);
@@ -250,7 +259,7 @@ void ag_http_respond(ag_http_request *req, int status, const char *content_type,
             memcpy(r.owned_body, body, len);
             r.body = r.owned_body;
         } else {
-            r.content_length = 0;
+            r.failed = true;
         }
     }
     send_response(req, &r);
@@ -264,7 +273,12 @@ void ag_http_respond_error(ag_http_request *req, int status, const char *detail,
     ag_http_sbuf_addf(&body, "%d %s\n", status, reason(status));
     if (detail)
         ag_http_sbuf_addf(&body, "%s\n", detail);
-    ag_http_respond(req, status, "text/plain; charset=utf-8", body.s, body.len, extra_headers);
+    if (body.failed) {
+        response r = {.status = status, .failed = true};
+        send_response(req, &r);
+    } else {
+        ag_http_respond(req, status, "text/plain; charset=utf-8", body.s, body.len, extra_headers);
+    }
     ag_http_sbuf_free(&body);
 }
 
@@ -420,6 +434,7 @@ void ag_http_respond_blob(ag_http_request *req, ag_blob *b, int max_age)
         .cors = true,
         .extra = extra.s,
         .body = fresh || ag_http_is_head(req) ? NULL : body,
+        .failed = extra.failed,
     };
     if (r.body)
         r.blob = ag_blob_ref(b);

@@ -1,5 +1,7 @@
 #include "model.h"
 
+#include "error.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,7 +172,7 @@ int ag_event_copy(ag_event *dst, const ag_event *src)
     dst->loc = dup_loc(&src->loc, &ok);
     if (!ok) {
         ag_event_free(dst);
-        return -1;
+        return AG_ENOMEM;
     }
     return 0;
 }

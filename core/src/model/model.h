@@ -124,7 +124,7 @@ bool ag_text_eq(const ag_text *a, const ag_text *b);
 void ag_member_free(ag_member *m);
 void ag_category_free(ag_category *c);
 void ag_event_free(ag_event *e); /* frees the contents, not e itself */
-/* Deep copy; returns 0, or -1 on allocation failure (dst left empty). */
+/* Deep copy; returns 0, or AG_ENOMEM (dst left empty). */
 int ag_event_copy(ag_event *dst, const ag_event *src);
 /* True when a and b publish the same content (every field but loc). This is
  * what decides whether SEQUENCE and LAST-MODIFIED move on a reload. */

@@ -1,5 +1,6 @@
 #include "model_private.h"
 
+#include "error.h"
 #include "model.h"
 
 #include <stdlib.h>
@@ -41,15 +42,17 @@ static bool dup_opt(char **dst, const char *s)
 int ag_private_add_attendee(ag_private *p, const char *address, const char *cn,
                             const char *partstat, const char *role)
 {
+    if (!address)
+        return AG_EINVAL;
     ag_attendee *g = realloc(p->attendees, (p->n_attendees + 1) * sizeof *g);
     if (!g)
-        return -1;
+        return AG_ENOMEM;
     p->attendees = g;
     ag_attendee a = {0};
-    if (!address || !dup_opt(&a.address, address) || !dup_opt(&a.cn, cn) ||
-        !dup_opt(&a.partstat, partstat) || !dup_opt(&a.role, role)) {
+    if (!dup_opt(&a.address, address) || !dup_opt(&a.cn, cn) || !dup_opt(&a.partstat, partstat) ||
+        !dup_opt(&a.role, role)) {
         attendee_free(&a);
-        return -1;
+        return AG_ENOMEM;
     }
     p->attendees[p->n_attendees++] = a;
     return 0;
@@ -58,15 +61,17 @@ int ag_private_add_attendee(ag_private *p, const char *address, const char *cn,
 int ag_private_add_alarm(ag_private *p, const char *action, ag_trigger_kind related,
                          int64_t trigger, const char *description, const char *summary)
 {
+    if (!action)
+        return AG_EINVAL;
     ag_alarm *g = realloc(p->alarms, (p->n_alarms + 1) * sizeof *g);
     if (!g)
-        return -1;
+        return AG_ENOMEM;
     p->alarms = g;
     ag_alarm a = {.related = related, .trigger = trigger};
-    if (!action || !dup_opt(&a.action, action) || !dup_opt(&a.description, description) ||
+    if (!dup_opt(&a.action, action) || !dup_opt(&a.description, description) ||
         !dup_opt(&a.summary, summary)) {
         alarm_free(&a);
-        return -1;
+        return AG_ENOMEM;
     }
     p->alarms[p->n_alarms++] = a;
     return 0;
@@ -75,21 +80,19 @@ int ag_private_add_alarm(ag_private *p, const char *action, ag_trigger_kind rela
 int ag_private_copy(ag_private *dst, const ag_private *src)
 {
     memset(dst, 0, sizeof *dst);
-    for (size_t i = 0; i < src->n_attendees; i++) {
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < src->n_attendees; i++) {
         const ag_attendee *a = &src->attendees[i];
-        if (ag_private_add_attendee(dst, a->address, a->cn, a->partstat, a->role) < 0)
-            goto oom;
+        rc = ag_private_add_attendee(dst, a->address, a->cn, a->partstat, a->role);
     }
-    for (size_t i = 0; i < src->n_alarms; i++) {
+    for (size_t i = 0; rc == 0 && i < src->n_alarms; i++) {
         const ag_alarm *a = &src->alarms[i];
-        if (ag_private_add_alarm(dst, a->action, a->related, a->trigger, a->description,
-                                 a->summary) < 0)
-            goto oom;
+        rc = ag_private_add_alarm(dst, a->action, a->related, a->trigger, a->description,
+                                  a->summary);
     }
-    return 0;
-oom:
-    ag_private_free(dst);
-    return -1;
+    if (rc < 0)
+        ag_private_free(dst);
+    return rc;
 }
 
 static bool attendee_eq(const ag_attendee *a, const ag_attendee *b)

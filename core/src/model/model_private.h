@@ -37,12 +37,13 @@ typedef struct {
 
 void ag_private_free(ag_private *p); /* the contents; p is left empty */
 
-/* Deep copies. 0, or -1 on out of memory (dst left empty). */
+/* Deep copies. 0, or AG_ENOMEM (dst left empty). */
 int ag_private_copy(ag_private *dst, const ag_private *src);
 
 bool ag_private_eq(const ag_private *a, const ag_private *b);
 
-/* Appends one attendee or alarm (strings copied). 0 or -1 (OOM). */
+/* Appends one attendee or alarm (strings copied). 0, AG_EINVAL without an
+ * address or action, or AG_ENOMEM. */
 int ag_private_add_attendee(ag_private *p, const char *address, const char *cn,
                             const char *partstat, const char *role);
 int ag_private_add_alarm(ag_private *p, const char *action, ag_trigger_kind related,

@@ -1,5 +1,6 @@
 #include "model_series.h"
 
+#include "error.h"
 #include "tz.h"
 
 #include <string.h>
@@ -28,7 +29,7 @@ int ag_series_parse(const ag_event *ev, ag_series *out)
     memset(out, 0, sizeof *out);
     out->rule = icalrecurrencetype_from_string(ev->rrule);
     if (out->rule.freq == ICAL_NO_RECURRENCE)
-        return -1;
+        return AG_EINVAL;
     if (icaltime_is_null_time(out->rule.until))
         return 0;
     out->has_until = true;
@@ -53,7 +54,10 @@ static bool excluded(const ag_event *ev, icaltimetype t)
 int ag_series_walk_begin(ag_series_walk *w, const ag_event *ev, const ag_series *s)
 {
     w->ev = ev;
-    return ag_recur_begin(&w->walk, s->rule, ag_tz_ical_local(&ev->start), AG_RECUR_MAX_INSTANCES);
+    /* recur answers 0 or -1: it links libical alone, not this table. */
+    int rc =
+        ag_recur_begin(&w->walk, s->rule, ag_tz_ical_local(&ev->start), AG_RECUR_MAX_INSTANCES);
+    return rc < 0 ? AG_EINVAL : 0;
 }
 
 bool ag_series_walk_next(ag_series_walk *w, icaltimetype *t)

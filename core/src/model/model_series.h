@@ -17,7 +17,7 @@ typedef struct {
     icaltimetype until_local; /* floating date-time; all-day: 23:59:59 of the date */
 } ag_series;
 
-/* ev->rrule parsed: 0, or -1 when it does not parse. */
+/* ev->rrule parsed: 0, or AG_EINVAL when it does not parse. */
 int ag_series_parse(const ag_event *ev, ag_series *out);
 
 typedef struct {
@@ -26,8 +26,8 @@ typedef struct {
 } ag_series_walk;
 
 /* Starts walking ev's dates (local wall-clock times) from its start, under
- * the network's cap (AG_RECUR_MAX_INSTANCES). 0, or -1 when the rule does
- * not parse or cannot be expanded. */
+ * the network's cap (AG_RECUR_MAX_INSTANCES). 0, or AG_EINVAL when the rule
+ * does not parse or cannot be expanded. */
 int ag_series_walk_begin(ag_series_walk *w, const ag_event *ev, const ag_series *s);
 /* The next date that is not one of ev's exceptions; false at the end. */
 bool ag_series_walk_next(ag_series_walk *w, icaltimetype *t);

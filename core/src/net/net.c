@@ -16,6 +16,8 @@
  * submit, cancel, or even free the ag_net from there. */
 #include "net.h"
 
+#include "error.h"
+
 #include "log.h"
 
 #include <curl/curl.h>
@@ -470,6 +472,8 @@ static sock *sock_open(ag_net *n, curl_socket_t fd)
     return s;
 }
 
+/* curl's socket callback, in curl's terms: 0, or -1 to fail the transfers
+ * on fd. */
 static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
     (void)easy;
@@ -527,12 +531,12 @@ int ag_net_new(uv_loop_t *loop, ag_net **out)
     *out = NULL;
     ignore_sigpipe();
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return -EIO;
+        return AG_EIO;
     ag_net *n = calloc(1, sizeof(*n));
     if (!n || !(n->multi = curl_multi_init())) {
         free(n);
         curl_global_cleanup();
-        return -ENOMEM;
+        return AG_ENOMEM;
     }
     n->loop = loop;
     curl_multi_setopt(n->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
@@ -569,7 +573,7 @@ static int dup_opt(char **dst, const char *src)
 {
     char *copy = NULL;
     if (src && *src && !(copy = strdup(src)))
-        return -ENOMEM;
+        return AG_ENOMEM;
     free(*dst);
     *dst = copy;
     return 0;
@@ -608,7 +612,7 @@ static int url_label(const char *verb, const char *url, const char *s1, const ch
 {
     CURLU *u = curl_url();
     char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
-    int rc = -EINVAL;
+    int rc = AG_EINVAL;
     if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
@@ -619,7 +623,7 @@ static int url_label(const char *verb, const char *url, const char *s1, const ch
     curl_url_get(u, CURLUPART_PATH, &path, 0);
     size_t len = strlen(verb) + strlen(scheme) + strlen(host) + (port ? strlen(port) : 0) +
                  (path ? strlen(path) : 0) + 8;
-    rc = -ENOMEM;
+    rc = AG_ENOMEM;
     if ((*label = malloc(len))) {
         snprintf(*label, len, "%s %s://%s%s%s%s", verb, scheme, host, port ? ":" : "",
                  port ? port : "", path ? path : "");
@@ -674,7 +678,7 @@ static int xfer_new(ag_net *n, ag_net_done_fn done, void *data, ag_net_xfer **ou
     ag_net_xfer *x = calloc(1, sizeof(*x));
     if (!x || !(x->easy = curl_easy_init())) {
         free(x);
-        return -ENOMEM;
+        return AG_ENOMEM;
     }
     x->net = n;
     x->done = done;
@@ -689,7 +693,7 @@ static int xfer_new(ag_net *n, ag_net_done_fn done, void *data, ag_net_xfer **ou
     bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, x) != CURLE_OK;
     *out = x;
-    return bad ? -EIO : 0;
+    return bad ? AG_EIO : 0;
 }
 
 static int set_common(ag_net_xfer *x, const char *user, const char *password, long connect_ms,
@@ -711,17 +715,17 @@ static int set_common(ag_net_xfer *x, const char *user, const char *password, lo
     bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, insecure ? 0L : 2L) != CURLE_OK;
     if (ca_file)
         bad |= curl_easy_setopt(e, CURLOPT_CAINFO, ca_file) != CURLE_OK;
-    return bad ? -EINVAL : 0;
+    return bad ? AG_EINVAL : 0;
 }
 
 static int copy_list(ag_net_xfer *x, const char *const *items)
 {
     for (size_t i = 0; items && items[i]; i++) {
         if (has_crlf(items[i]))
-            return -EINVAL; /* would inject a header or an SMTP command */
+            return AG_EINVAL; /* would inject a header or an SMTP command */
         struct curl_slist *l = curl_slist_append(x->list, items[i]);
         if (!l)
-            return -ENOMEM;
+            return AG_ENOMEM;
         x->list = l;
     }
     return 0;
@@ -730,7 +734,7 @@ static int copy_list(ag_net_xfer *x, const char *const *items)
 static int copy_payload(ag_net_xfer *x, const char *src, size_t len)
 {
     if (!(x->payload = malloc(len + 1)))
-        return -ENOMEM;
+        return AG_ENOMEM;
     if (len)
         memcpy(x->payload, src, len);
     x->payload[len] = '\0';
@@ -753,9 +757,9 @@ static int set_method(ag_net_xfer *x, const char *method, const ag_net_http_req 
     CURL *e = x->easy;
     int bad = 0;
     if (!req->body && strcmp(method, "GET") == 0)
-        return curl_easy_setopt(e, CURLOPT_HTTPGET, 1L) == CURLE_OK ? 0 : -EINVAL;
+        return curl_easy_setopt(e, CURLOPT_HTTPGET, 1L) == CURLE_OK ? 0 : AG_EINVAL;
     if (!req->body && strcmp(method, "HEAD") == 0)
-        return curl_easy_setopt(e, CURLOPT_NOBODY, 1L) == CURLE_OK ? 0 : -EINVAL;
+        return curl_easy_setopt(e, CURLOPT_NOBODY, 1L) == CURLE_OK ? 0 : AG_EINVAL;
     if (req->body || strcmp(method, "POST") == 0) {
         int rc = copy_payload(x, req->body, req->body ? req->body_len : 0);
         if (rc)
@@ -766,7 +770,7 @@ static int set_method(ag_net_xfer *x, const char *method, const ag_net_http_req 
     }
     if (strcmp(method, "POST") != 0)
         bad |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK;
-    return bad ? -EINVAL : 0;
+    return bad ? AG_EINVAL : 0;
 }
 
 static int set_proxy(ag_net_xfer *x)
@@ -778,7 +782,7 @@ static int set_proxy(ag_net_xfer *x)
     x->proxied = n->proxy != NULL;
     if (n->no_proxy)
         bad |= curl_easy_setopt(x->easy, CURLOPT_NOPROXY, n->no_proxy) != CURLE_OK;
-    return bad ? -EINVAL : 0;
+    return bad ? AG_EINVAL : 0;
 }
 
 static int http_setup(ag_net_xfer *x, const ag_net_http_req *req)
@@ -786,7 +790,7 @@ static int http_setup(ag_net_xfer *x, const ag_net_http_req *req)
     CURL *e = x->easy;
     const char *method = req->method ? req->method : req->body ? "POST" : "GET";
     if (!is_token(method))
-        return -EINVAL;
+        return AG_EINVAL;
     int rc = url_label(method, req->url, "http", "https", &x->what);
     if (!rc)
         rc = set_common(x, req->username, req->password, req->connect_timeout_ms,
@@ -803,7 +807,7 @@ static int http_setup(ag_net_xfer *x, const ag_net_http_req *req)
      * sending a large body to servers that never send one. */
     struct curl_slist *l = curl_slist_append(x->list, "Expect:");
     if (!l)
-        return -ENOMEM;
+        return AG_ENOMEM;
     x->list = l;
     x->max_body = req->max_body_bytes ? req->max_body_bytes : AG_NET_DEFAULT_MAX_BODY_BYTES;
     x->max_redirects = req->max_redirects ? req->max_redirects : AG_NET_DEFAULT_MAX_REDIRECTS;
@@ -819,7 +823,7 @@ static int http_setup(ag_net_xfer *x, const ag_net_http_req *req)
     /* Decoded by curl, so the size limit also bounds what a gzip bomb expands to. */
     bad |= curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->list) != CURLE_OK;
-    return bad ? -EINVAL : 0;
+    return bad ? AG_EINVAL : 0;
 }
 
 /* What curl_easy_perform() on a thread needs to end within bounded time
@@ -839,14 +843,14 @@ static int smtp_thread_setup(ag_net_xfer *x, long total_ms)
     bad |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK;
     /* The total timeout does not cover the wait for the reply to QUIT. */
     bad |= curl_easy_setopt(e, CURLOPT_SERVER_RESPONSE_TIMEOUT, total_s) != CURLE_OK;
-    return bad ? -EINVAL : 0;
+    return bad ? AG_EINVAL : 0;
 }
 
 static int smtp_setup(ag_net_xfer *x, const ag_net_smtp_req *req)
 {
     CURL *e = x->easy;
     if (!req->from || has_crlf(req->from) || !req->rcpt || !req->rcpt[0] || !req->message)
-        return -EINVAL;
+        return AG_EINVAL;
     x->is_smtp = true;
     x->max_body = AG_NET_DEFAULT_MAX_BODY_BYTES;
     int rc = url_label("SMTP", req->url, "smtp", "smtps", &x->what);
@@ -872,13 +876,13 @@ static int smtp_setup(ag_net_xfer *x, const ag_net_smtp_req *req)
     bad |= curl_easy_setopt(e, CURLOPT_READFUNCTION, on_upload) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_READDATA, x) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->payload_len) != CURLE_OK;
-    return bad ? -EINVAL : smtp_thread_setup(x, req->timeout_ms);
+    return bad ? AG_EINVAL : smtp_thread_setup(x, req->timeout_ms);
 }
 
 static int submit(ag_net *n, ag_net_xfer *x, int setup_rc, ag_net_xfer **out)
 {
     if (setup_rc == 0 && !x->is_smtp && curl_multi_add_handle(n->multi, x->easy) != CURLM_OK)
-        setup_rc = -EIO;
+        setup_rc = AG_EIO;
     if (setup_rc) {
         xfer_free(x);
         return setup_rc;
@@ -901,8 +905,8 @@ static int check_args(ag_net *n, const void *req, const char *url, ag_net_done_f
     if (out)
         *out = NULL;
     if (!n || !req || !url || !done)
-        return -EINVAL;
-    return n->closing ? -ESHUTDOWN : 0;
+        return AG_EINVAL;
+    return n->closing ? AG_ESHUTDOWN : 0;
 }
 
 int ag_net_http(ag_net *n, const ag_net_http_req *req, ag_net_done_fn done, void *data,
@@ -910,7 +914,7 @@ int ag_net_http(ag_net *n, const ag_net_http_req *req, ag_net_done_fn done, void
 {
     int rc = check_args(n, req, req ? req->url : NULL, done, out_handle);
     ag_net_xfer *x = NULL;
-    if (rc || (rc = xfer_new(n, done, data, &x)) == -ENOMEM)
+    if (rc || (rc = xfer_new(n, done, data, &x)) == AG_ENOMEM)
         return rc;
     return submit(n, x, rc ? rc : http_setup(x, req), out_handle);
 }
@@ -920,7 +924,7 @@ int ag_net_smtp(ag_net *n, const ag_net_smtp_req *req, ag_net_done_fn done, void
 {
     int rc = check_args(n, req, req ? req->url : NULL, done, out_handle);
     ag_net_xfer *x = NULL;
-    if (rc || (rc = xfer_new(n, done, data, &x)) == -ENOMEM)
+    if (rc || (rc = xfer_new(n, done, data, &x)) == AG_ENOMEM)
         return rc;
     return submit(n, x, rc ? rc : smtp_setup(x, req), out_handle);
 }

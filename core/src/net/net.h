@@ -18,7 +18,9 @@
  *
  * Lifetime of a transfer: a submit function returns 0 and the done callback
  * then runs exactly once, later, on the loop (never from inside the submit
- * call), or it returns a negative errno code and the callback never runs.
+ * call), or it returns a negative AG_E* code (errno-valued: AG_EINVAL,
+ * AG_ENOMEM, AG_EIO, AG_ESHUTDOWN once ag_net_free began) and the callback
+ * never runs.
  * Everything a request points to is copied at submit time.
  *
  * Proxies: the environment (http_proxy, https_proxy, ALL_PROXY...) is
@@ -98,7 +100,7 @@ typedef struct {
     const char *ca_file;
 } ag_net_smtp_req;
 
-/* Returns 0 or a negative errno code. */
+/* Returns 0, or AG_EIO (curl cannot start) or AG_ENOMEM. */
 int ag_net_new(uv_loop_t *loop, ag_net **out);
 
 /* Cancels every pending transfer: their callbacks run before this returns,

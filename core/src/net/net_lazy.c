@@ -1,5 +1,6 @@
 #include "net_lazy.h"
 
+#include "error.h"
 #include "log.h"
 #include "net_module.h"
 
@@ -94,7 +95,7 @@ int ag_net_lazy_new(uv_loop_t *loop, ag_net_lazy **out)
 {
     *out = calloc(1, sizeof **out);
     if (!*out)
-        return -ENOMEM;
+        return AG_ENOMEM;
     (*out)->loop = loop;
     return 0;
 }
@@ -115,9 +116,11 @@ static ag_net *client(ag_net_lazy *l, int *rc)
     if (l->net)
         return l->net;
     if (!load_module()) {
-        *rc = -ENOENT;
+        *rc = AG_ENOENT;
         return NULL;
     }
+    /* The codes are errno values, and the line has always given libc's
+     * words for them. */
     if ((*rc = module->create(l->loop, &l->net)) < 0)
         ag_log(AG_LOG_ERR, "network client not started (%s): this transfer fails", strerror(-*rc));
     return l->net;
@@ -127,7 +130,7 @@ static ag_net *client(ag_net_lazy *l, int *rc)
  * now if this is the first transfer), or NULL with *rc set. */
 static ag_net *begin(ag_net_lazy *l, ag_net_xfer **out_handle, int *rc)
 {
-    *rc = -EINVAL;
+    *rc = AG_EINVAL;
     if (out_handle)
         *out_handle = NULL;
     return l ? client(l, rc) : NULL;

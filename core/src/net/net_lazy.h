@@ -22,13 +22,13 @@
 
 typedef struct ag_net_lazy ag_net_lazy;
 
-/* Returns 0 or -ENOMEM. */
+/* Returns 0 or AG_ENOMEM. */
 int ag_net_lazy_new(uv_loop_t *loop, ag_net_lazy **out);
 /* As ag_net_free(): pending transfers' callbacks run before it returns.
  * NULL is a no-op. */
 void ag_net_lazy_free(ag_net_lazy *l);
 
-/* As ag_net_http() / ag_net_smtp(); -ENOENT when the module cannot be
+/* As ag_net_http() / ag_net_smtp(); AG_ENOENT when the module cannot be
  * loaded. */
 int ag_net_lazy_http(ag_net_lazy *l, const ag_net_http_req *req, ag_net_done_fn done, void *data,
                      ag_net_xfer **out_handle);

@@ -20,7 +20,8 @@ typedef struct {
 
 /* The loop must have been configured with UV_METRICS_IDLE_TIME before it
  * ran. Registers agendad_loop_busy_seconds (histogram) and
- * agendad_loop_busy_max_seconds (gauge) in m. 0, or a libuv error. */
+ * agendad_loop_busy_max_seconds (gauge) in m. 0, or libuv's code (an AG_E*
+ * code). */
 int ag_ops_loop_busy_start(ag_loop_busy *lb, uv_loop_t *loop, ag_metrics *m);
 
 #endif

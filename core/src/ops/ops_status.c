@@ -1,6 +1,7 @@
 #include "ops_status.h"
 
 #include "digest.h"
+#include "error.h"
 #include "log.h"
 #include "tz.h"
 
@@ -47,7 +48,7 @@ int ag_ops_status_init(ag_ops *st, ag_service *svc, int64_t now)
     memset(st, 0, sizeof *st);
     st->metrics = ag_metrics_new();
     if (!st->metrics)
-        return -1;
+        return AG_ENOMEM;
     st->svc = svc;
     svc->metrics = st->metrics;
     st->started_at = st->loaded_at = now;

@@ -45,7 +45,7 @@ typedef struct ag_ops {
     void *refresh_data;
 } ag_ops;
 
-/* 0, or -1 when out of memory. svc must stay valid until ag_ops_status_fini.
+/* 0, or AG_ENOMEM. svc must stay valid until ag_ops_status_fini.
  * svc->metrics is pointed at the registry, so feed builds are measured. */
 int ag_ops_status_init(ag_ops *st, ag_service *svc, int64_t now);
 void ag_ops_status_fini(ag_ops *st);

@@ -3,6 +3,7 @@
 #include "plugin_host.h"
 
 #include "config_network.h"
+#include "error.h"
 #include "plugin_internal.h"
 #include "plugin_net.h"
 
@@ -146,13 +147,13 @@ static int open_lib(ag_plugin_host *h, const char *dir, agendad_plugin *p)
     int len = snprintf(path, sizeof path, "%s/%s.so", dir, p->name);
     if (len < 0 || (size_t)len >= sizeof path) {
         ag_plugin_log(h, AG_LOG_ERR, "plugin %s: path too long under %s; left out", p->name, dir);
-        return -1;
+        return AG_ERANGE;
     }
     if (uv_dlopen(path, &p->lib) != 0) {
         ag_plugin_log(h, AG_LOG_ERR, "plugin %s: cannot load %s: %s; left out", p->name, path,
                       uv_dlerror(&p->lib));
         uv_dlclose(&p->lib); /* frees libuv's error message */
-        return -1;
+        return AG_ENOENT;
     }
     return 0;
 }
@@ -165,7 +166,7 @@ static int check_abi(ag_plugin_host *h, agendad_plugin *p)
     if (uv_dlsym(&p->lib, "agendad_plugin_info", &sym) != 0 || !sym) {
         ag_plugin_log(h, AG_LOG_ERR, "plugin %s: no agendad_plugin_info symbol (%s); left out",
                       p->name, uv_dlerror(&p->lib));
-        return -1;
+        return AG_EPLUGIN;
     }
     uint32_t head[3];
     memcpy(head, sym, sizeof head);
@@ -173,7 +174,7 @@ static int check_abi(ag_plugin_host *h, agendad_plugin *p)
         ag_plugin_log(h, AG_LOG_ERR,
                       "plugin %s: built for plugin ABI %u.%u, host has %d.%d; left out", p->name,
                       head[0], head[1], AGENDAD_PLUGIN_ABI_MAJOR, AGENDAD_PLUGIN_ABI_MINOR);
-        return -1;
+        return AG_EPLUGIN;
     }
     /* From ABI 1.0's descriptor (the first: nothing valid is smaller) up to
      * this host's; a later minor may only append. */
@@ -181,12 +182,12 @@ static int check_abi(ag_plugin_host *h, agendad_plugin *p)
     if (head[2] < min_size || head[2] > sizeof(agendad_plugin_descriptor)) {
         ag_plugin_log(h, AG_LOG_ERR, "plugin %s: descriptor size %u, expected %zu; left out",
                       p->name, head[2], sizeof(agendad_plugin_descriptor));
-        return -1;
+        return AG_EPLUGIN;
     }
     memcpy(&p->info, sym, head[2]);
     if (!p->info.init) {
         ag_plugin_log(h, AG_LOG_ERR, "plugin %s: descriptor has no init; left out", p->name);
-        return -1;
+        return AG_EPLUGIN;
     }
     return 0;
 }
@@ -199,7 +200,7 @@ static int run_init(ag_plugin_host *h, agendad_plugin *p)
     if (rc != 0) {
         ag_plugin_log(h, AG_LOG_ERR, "plugin %s: init failed (%d: %s); left out", p->name, rc,
                       rc < 0 ? ag_plugin_strerror(rc) : "plugin error");
-        return -1;
+        return AG_EPLUGIN;
     }
     ag_plugin_log(h, AG_LOG_INFO,
                   "plugin %s: loaded %s %s (%zu routes, %zu channels, %zu sources, "
@@ -226,7 +227,7 @@ static agendad_plugin *plugin_new(ag_plugin_host *h, const ag_plugin_conf *conf)
     return p;
 }
 
-/* 0: running; 1: left out (logged); -1: out of memory. */
+/* 0: running; 1: left out (logged); AG_ENOMEM. */
 static int load_one(ag_plugin_host *h, const char *dir, const ag_plugin_conf *conf)
 {
     if (!valid_name(conf->name)) {
@@ -240,18 +241,18 @@ static int load_one(ag_plugin_host *h, const char *dir, const ag_plugin_conf *co
         !ag_plugin_grow((void **)&h->failed_libs, h->n_failed_libs, sizeof(uv_lib_t))) {
         if (p)
             plugin_free(p);
-        return -1;
+        return AG_ENOMEM;
     }
-    if (open_lib(h, dir, p) != 0) {
+    if (open_lib(h, dir, p) < 0) {
         plugin_free(p);
         return 1;
     }
-    if (check_abi(h, p) != 0) {
+    if (check_abi(h, p) < 0) {
         uv_dlclose(&p->lib);
         plugin_free(p);
         return 1;
     }
-    if (run_init(h, p) != 0) {
+    if (run_init(h, p) < 0) {
         h->failed_libs[h->n_failed_libs++] = p->lib;
         plugin_free(p);
         return 1;
@@ -266,7 +267,7 @@ int ag_plugins_load(uv_loop_t *loop, const char *dir, const ag_plugin_conf *conf
     *out = NULL;
     ag_plugin_host *h = calloc(1, sizeof *h);
     if (!h)
-        return -1;
+        return AG_ENOMEM;
     h->loop = loop;
     h->svc = *svc;
     ag_plugin_table_fill(&h->table);
@@ -275,7 +276,7 @@ int ag_plugins_load(uv_loop_t *loop, const char *dir, const ag_plugin_conf *conf
         if (load_one(h, dir, &confs[i]) < 0) {
             ag_plugin_log(h, AG_LOG_ERR, "plugins: out of memory");
             ag_plugins_free(h);
-            return -1;
+            return AG_ENOMEM;
         }
     }
     *out = h;

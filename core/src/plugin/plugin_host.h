@@ -16,6 +16,7 @@
 #include "blob.h"
 #include "config.h"
 #include "datetime.h"
+#include "error.h"
 #include "http.h"
 #include "log.h"
 #include "store.h"
@@ -36,7 +37,7 @@ typedef struct ag_plugin_channel ag_plugin_channel;
 
 /* source_import_async's done rc when the daemon stopped before the batch
  * was done. */
-#define AG_SOURCE_IMPORT_CANCELLED (-2)
+#define AG_SOURCE_IMPORT_CANCELLED AG_ECANCELED
 
 typedef struct {
     /* The current snapshot, read on every plugin query so that a reload is
@@ -66,7 +67,8 @@ typedef struct {
     void (*source_changed)(void *data, const char *source_name);
     /* For members' calendars, each optional (NULL: the plugin's call fails with
      * AGENDAD_ESTATE). source_import stores one member's batch (see
-     * source_submit_member in plugin.h); 0, or -1 with *err (malloc'd).
+     * source_submit_member in plugin.h); 0, or a negative AG_E* code with
+     * *err (malloc'd).
      * state_get sets *value (malloc'd) or NULL when absent; state_set with
      * value NULL deletes. Keys are already namespaced by plugin. */
     int (*source_import)(void *data, const char *source, const char *member,
@@ -74,8 +76,8 @@ typedef struct {
     /* The same over later loop turns. 0 when queued: done(rc, err,
      * ctx) then runs once on the loop (err borrowed, NULL when rc is 0),
      * with rc AG_SOURCE_IMPORT_CANCELLED if the daemon stops first (free
-     * ctx, call no plugin: their fini is next); -1 with *err when not
-     * queued (done will not run). */
+     * ctx, call no plugin: their fini is next); a negative AG_E* code with
+     * *err when not queued (done will not run). */
     int (*source_import_async)(void *data, const char *source, const char *member,
                                const agendad_source_event *evs, size_t n,
                                void (*done)(int rc, const char *err, void *ctx), void *ctx,
@@ -84,7 +86,8 @@ typedef struct {
     int (*state_set)(void *data, const char *key, const char *value);
     /* n keys (values[i] NULL deletes) in one transaction. */
     int (*state_set_many)(void *data, const char *const *keys, const char *const *values, size_t n);
-    /* The event feed of uid without slots, in lang; *out malloc'd. 0 or -1. */
+    /* The event feed of uid without slots, in lang; *out malloc'd. 0, or a
+     * negative AG_E* code. */
     int (*event_ical)(void *data, const char *uid, const char *lang, char **out, size_t *len);
     /* The network client plugins use; NULL: their requests fail
      * with AGENDAD_ESTATE. Borrowed; free it only after ag_plugins_fini. */
@@ -104,7 +107,8 @@ typedef struct {
     const char *(*tz_version)(void);
     /* ag_config_member_concerned. */
     bool (*member_concerned)(const ag_config *cfg, const ag_event *ev, const char *member_id);
-    /* ag_feed_series_span: 0, 1 (every instance excluded), -1 (unknown zone). */
+    /* ag_feed_series_span: 0, 1 (every instance excluded), or a negative AG_E*
+     * code (unknown zone, a rule that does not parse). */
     int (*series_span)(const ag_event *ev, int64_t *first_start, int64_t *last_end);
     /* A cacheable 200, served the way feeds are (the daemon's
      * ag_daemon_respond_cached). */
@@ -121,8 +125,8 @@ typedef struct {
 } ag_plugin_services;
 
 /* Loads confs[0..n) in order from dir. svc is copied. Plugins that cannot be
- * loaded are logged and skipped: the result is still 0. Returns -1 only when
- * memory runs out (nothing loaded then). Call on the loop thread. */
+ * loaded are logged and skipped: the result is still 0. Returns AG_ENOMEM only
+ * when memory runs out (nothing loaded then). Call on the loop thread. */
 int ag_plugins_load(uv_loop_t *loop, const char *dir, const ag_plugin_conf *confs, size_t n,
                     const ag_plugin_services *svc, ag_plugin_host **out);
 

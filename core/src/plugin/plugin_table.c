@@ -4,6 +4,7 @@
 #include "plugin_host.h"
 
 #include "config_network.h"
+#include "error.h"
 #include "plugin_internal.h"
 #include "plugin_net.h"
 
@@ -13,28 +14,8 @@
 
 const char *ag_plugin_strerror(int err)
 {
-    switch (err) {
-    case 0:
-        return "success";
-    case AGENDAD_EINVAL:
-        return "invalid argument";
-    case AGENDAD_ESTATE:
-        return "not allowed outside init";
-    case AGENDAD_EEXIST:
-        return "already registered";
-    case AGENDAD_ENOMEM:
-        return "out of memory";
-    case AGENDAD_ENOENT:
-        return "not found";
-    case AGENDAD_ERANGE:
-        return "out of range";
-    case AGENDAD_EZONE:
-        return "unknown time zone";
-    case AGENDAD_EPLUGIN:
-        return "plugin failure";
-    default:
-        return "unknown error";
-    }
+    /* The ABI's codes name the same errors as core's: one table. */
+    return ag_strerror(ag_err_from_abi(err));
 }
 
 AGENDAD_PRINTF(3, 4) static void api_log(agendad_plugin *self, int level, const char *fmt, ...)

@@ -33,7 +33,8 @@
 typedef struct ag_scheduler ag_scheduler;
 
 /* Starts with no schedule: call ag_reminders_rebuild. All borrowed; the
- * plugin host may be NULL (every send then fails: no such channel). */
+ * plugin host may be NULL (every send then fails: no such channel). 0, or
+ * a negative AG_E* code (the store's, logged; AG_ENOMEM). */
 int ag_reminders_new(uv_loop_t *loop, ag_store *st, ag_plugin_host *plugins, ag_scheduler **out);
 /* Recomputes the schedule from cfg and the stored events (both borrowed
  * until the next rebuild), drops what no longer applies, queues change and
@@ -67,7 +68,7 @@ size_t ag_reminders_size(const ag_scheduler *s);
 /* --- the math, exposed for unit tests --- */
 
 /* Start instants of ev's occurrences in [from, to] (sorted, EXDATEs left
- * out). *out malloc'd. 0, or -1 (bad rule or zone). */
+ * out). *out malloc'd. 0; AG_EINVAL (bad rule), AG_EZONE or AG_ENOMEM. */
 int ag_reminders_occurrences(const ag_event *ev, int64_t from, int64_t to, int64_t **out,
                              size_t *n);
 /* Delay before retry number `attempt` (1-based): initial doubled each time,

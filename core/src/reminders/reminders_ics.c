@@ -1,5 +1,7 @@
 #include "reminders_ics.h"
 
+#include "error.h"
+
 #include <libical/ical.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +10,7 @@ int ag_reminders_ics_method(const char *ics, bool cancel, char **out, size_t *le
 {
     icalcomponent *cal = icalparser_parse_string(ics);
     if (!cal)
-        return -1;
+        return AG_EINVAL;
     icalproperty *m;
     while ((m = icalcomponent_get_first_property(cal, ICAL_METHOD_PROPERTY))) {
         icalcomponent_remove_property(cal, m);
@@ -22,7 +24,7 @@ int ag_reminders_ics_method(const char *ics, bool cancel, char **out, size_t *le
     *out = icalcomponent_as_ical_string_r(cal);
     icalcomponent_free(cal);
     if (!*out)
-        return -1;
+        return AG_ENOMEM;
     *len = strlen(*out);
     return 0;
 }
@@ -37,10 +39,10 @@ int ag_reminders_ics(ag_service *svc, const char *uid, const char *lang, bool ca
     ag_blob *b = ag_service_feed(svc, &q, now, &status, &err);
     free(err);
     if (!b)
-        return -1;
+        return status == 404 ? AG_ENOENT : AG_EFEED;
     char *text = strndup(ag_blob_data(b), ag_blob_len(b));
     ag_blob_unref(b);
-    int rc = text ? ag_reminders_ics_method(text, cancel, out, len) : -1;
+    int rc = text ? ag_reminders_ics_method(text, cancel, out, len) : AG_ENOMEM;
     free(text);
     return rc;
 }

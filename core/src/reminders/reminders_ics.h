@@ -10,12 +10,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* *out malloc'd, NUL-terminated. 0, or -1 (no such event, or no memory). */
+/* *out malloc'd, NUL-terminated. 0; AG_ENOENT (no such event); AG_EFEED;
+ * AG_ENOMEM. */
 int ag_reminders_ics(ag_service *svc, const char *uid, const char *lang, bool cancel, int64_t now,
                      char **out, size_t *len);
 
 /* Sets METHOD (and for a cancel, STATUS:CANCELLED on every VEVENT) in the
- * calendar text; *out malloc'd. 0 or -1. */
+ * calendar text; *out malloc'd. 0, AG_EINVAL (not a calendar) or
+ * AG_ENOMEM. */
 int ag_reminders_ics_method(const char *ics, bool cancel, char **out, size_t *len);
 
 #endif

@@ -1,6 +1,7 @@
 #include "reminders.h"
 
 #include "clock.h"
+#include "error.h"
 #include "model_series.h"
 #include "log.h"
 #include "config_network.h"
@@ -84,7 +85,7 @@ struct sending {
 static int oom(char **err)
 {
     *err = strdup("out of memory");
-    return -1;
+    return AG_ENOMEM;
 }
 
 /* ------------------------------------------------------------ the math */
@@ -114,22 +115,22 @@ static int series(const ag_event *ev, int64_t from, int64_t to, int64_t **out, s
 {
     ag_series r;
     ag_series_walk w;
-    if (ag_series_parse(ev, &r) < 0 || ag_series_walk_begin(&w, ev, &r) < 0)
-        return -1;
-    int rc = 0;
+    int rc;
+    if ((rc = ag_series_parse(ev, &r)) < 0 || (rc = ag_series_walk_begin(&w, ev, &r)) < 0)
+        return rc;
     icaltimetype t;
     while (ag_series_walk_next(&w, &t)) {
         ag_datetime local = ag_tz_model_local(t);
         bool ok;
         int64_t at = ag_tz_to_utc(&local, ev->tzid, &ok);
         if (!ok) {
-            rc = -1;
+            rc = AG_EZONE;
             break;
         }
         if (at > to)
             break;
         if (at >= from && !push(out, n, at)) {
-            rc = -1;
+            rc = AG_ENOMEM;
             break;
         }
     }
@@ -141,20 +142,21 @@ int ag_reminders_occurrences(const ag_event *ev, int64_t from, int64_t to, int64
 {
     *out = NULL;
     *n = 0;
-    if (ev->rrule && series(ev, from, to, out, n) == 0)
+    int rc = ev->rrule ? series(ev, from, to, out, n) : 0;
+    if (ev->rrule && rc == 0)
         return 0;
     if (ev->rrule) {
         free(*out);
         *out = NULL;
         *n = 0;
-        return -1;
+        return rc;
     }
     bool ok;
     int64_t at = ag_tz_to_utc(&ev->start, ev->tzid, &ok);
     if (!ok)
-        return -1;
+        return AG_EZONE;
     if (at >= from && at <= to && !push(out, n, at))
-        return -1;
+        return AG_ENOMEM;
     return 0;
 }
 
@@ -208,36 +210,47 @@ static void channels_of(const ag_config *cfg, const ag_event *cev, char *const *
 /* A member's own channels (members.yaml) win over the event's: the admin
  * said how that member is reached. Such a member without an address is
  * still reached on them (a webhook or a command needs none; the config
- * refuses email without emails). */
-static void member_recipients(const ag_member *m, char *const *ev_ch, size_t n_ev_ch, recipient **v,
+ * refuses email without emails). false on out of memory. */
+static bool member_recipients(const ag_member *m, char *const *ev_ch, size_t n_ev_ch, recipient **v,
                               size_t *n)
 {
     char *const *ch = m->has_reminder_channels ? m->reminder_channels : ev_ch;
     size_t n_ch = m->has_reminder_channels ? m->n_reminder_channels : n_ev_ch;
+    bool ok = true;
     if (!n_ch)
-        return;
-    for (size_t j = 0; j < m->n_emails; j++)
-        add_recipient(v, n, (recipient){m->id, m->emails[j], ch, n_ch});
-    if (!m->n_emails && m->has_reminder_channels)
-        add_recipient(v, n, (recipient){m->id, NULL, ch, n_ch});
+        return ok;
+    for (size_t j = 0; ok && j < m->n_emails; j++)
+        ok = add_recipient(v, n, (recipient){m->id, m->emails[j], ch, n_ch});
+    if (ok && !m->n_emails && m->has_reminder_channels)
+        ok = add_recipient(v, n, (recipient){m->id, NULL, ch, n_ch});
+    return ok;
 }
 
 /* Each contact address of each member concerned by the event (audience and
- * host), then the event's extra addresses. Borrowed from cfg. */
-static size_t recipients_of(const ag_config *cfg, const ag_event *cev, recipient **out)
+ * host), then the event's extra addresses. Borrowed from cfg. 0, or
+ * AG_ENOMEM (nothing in *out): a recipient left out would never hear of the
+ * event, without a word. */
+static int recipients_of(const ag_config *cfg, const ag_event *cev, recipient **out, size_t *n_out)
 {
     char *const *ch;
     size_t n_ch;
     channels_of(cfg, cev, &ch, &n_ch);
     recipient *v = NULL;
     size_t n = 0;
-    for (size_t i = 0; i < cfg->n_members; i++)
+    bool ok = true;
+    for (size_t i = 0; ok && i < cfg->n_members; i++)
         if (ag_config_member_concerned(cfg, cev, cfg->members[i].id))
-            member_recipients(&cfg->members[i], ch, n_ch, &v, &n);
-    for (size_t i = 0; i < cev->n_reminder_extra; i++)
-        add_recipient(&v, &n, (recipient){NULL, cev->reminder_extra[i], ch, n_ch});
+            ok = member_recipients(&cfg->members[i], ch, n_ch, &v, &n);
+    for (size_t i = 0; ok && i < cev->n_reminder_extra; i++)
+        ok = add_recipient(&v, &n, (recipient){NULL, cev->reminder_extra[i], ch, n_ch});
+    if (!ok) {
+        free(v);
+        v = NULL;
+        n = 0;
+    }
     *out = v;
-    return n;
+    *n_out = n;
+    return ok ? 0 : AG_ENOMEM;
 }
 
 /* ------------------------------------------------------------ the outbox */
@@ -253,7 +266,9 @@ static int queue_all(ag_scheduler *s, const ag_event *cev, ag_outbox_kind kind, 
                      char **err)
 {
     recipient *rcpt;
-    size_t n_rcpt = recipients_of(s->cfg, cev, &rcpt);
+    size_t n_rcpt;
+    if (recipients_of(s->cfg, cev, &rcpt, &n_rcpt) < 0)
+        return oom(err);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n_rcpt; i++)
         for (size_t c = 0; rc == 0 && c < rcpt[i].n_channels; c++) {
@@ -314,8 +329,10 @@ static int enqueue_due(ag_scheduler *s, int64_t now, char **err)
             continue;
         int64_t lead = ev->reminders[e->lead];
         ag_outbox_state state = e->due >= now - grace ? AG_OUT_PENDING : AG_OUT_MISSED;
-        if (queue_all(s, cev, AG_OUT_REMINDER, e->due + lead, lead, 0, e->due, state, now, err) < 0)
-            return -1;
+        int rc =
+            queue_all(s, cev, AG_OUT_REMINDER, e->due + lead, lead, 0, e->due, state, now, err);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -336,10 +353,11 @@ static int load_checked(ag_scheduler *s, int64_t now)
 {
     char *v = NULL;
     char *err = NULL;
-    if (ag_store_meta_get(s->st, "reminders_checked_until", &v, &err) < 0) {
+    int rc = ag_store_meta_get(s->st, "reminders_checked_until", &v, &err);
+    if (rc < 0) {
         ag_log(AG_LOG_ERR, "reminders: %s", err);
         free(err);
-        return -1;
+        return rc;
     }
     /* A first start remembers nothing as missed; a long stop only the
      * last week, so that old history never floods the log. */
@@ -493,9 +511,10 @@ static int write_outcomes(ag_scheduler *s, char **err)
 {
     for (size_t i = 0; i < s->n_outcomes; i++) {
         const kept_outcome *o = &s->outcomes[i];
-        if (ag_store_outbox_update(s->st, o->id, o->state, o->attempts, o->next_attempt, o->error,
-                                   o->done_at, err) < 0)
-            return -1;
+        int rc = ag_store_outbox_update(s->st, o->id, o->state, o->attempts, o->next_attempt,
+                                        o->error, o->done_at, err);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -551,12 +570,16 @@ static const char *language_of(const ag_scheduler *s, const char *member, bool *
     return m && m->language ? m->language : s->cfg->settings.default_lang;
 }
 
-static void fill_reminder(ag_scheduler *s, sending *x)
+/* false when memory ran out for its event URL: a reminder must not go
+ * out without it. */
+static bool fill_reminder(ag_scheduler *s, sending *x)
 {
     ag_outbox_row *row = &x->row;
     snprintf(x->id, sizeof x->id, "%lld", (long long)row->id);
-    if (asprintf(&x->url, "%s/events/%s.ics", s->cfg->settings.base_url, row->uid) < 0)
+    if (asprintf(&x->url, "%s/events/%s.ics", s->cfg->settings.base_url, row->uid) < 0) {
         x->url = NULL;
+        return false;
+    }
     agendad_reminder *r = &x->r;
     r->size = sizeof *r;
     r->event_uid = row->uid;
@@ -571,6 +594,7 @@ static void fill_reminder(ag_scheduler *s, sending *x)
     r->sequence = row->seq;
     r->event_url = x->url;
     r->id = x->id;
+    return true;
 }
 
 /* Never attempted and already past the grace period: the daemon was down
@@ -613,13 +637,22 @@ static void dispatch_row(ag_scheduler *s, ag_outbox_row *row, int64_t now)
         record(s, row, AGENDAD_FAILED_PERMANENT, "no plugin provides this channel");
         return;
     }
+    /* The row stays pending in the outbox: the next wake tries again. */
     sending *x = calloc(1, sizeof *x);
-    if (!x)
+    if (!x) {
+        ag_log(AG_LOG_ERR, "reminders: out of memory: reminder %lld waits for the next wake",
+               (long long)row->id);
         return;
+    }
     x->s = s;
     x->row = *row;
     memset(row, 0, sizeof *row); /* x owns the strings now */
-    fill_reminder(s, x);
+    if (!fill_reminder(s, x)) {
+        ag_log(AG_LOG_ERR, "reminders: out of memory: reminder %lld waits for the next wake",
+               (long long)x->row.id);
+        sending_free(x);
+        return;
+    }
     x->next = s->in_flight;
     s->in_flight = x;
     s->n_in_flight++;
@@ -801,13 +834,13 @@ static bool active(const ag_stored_event *se)
 static int cancel_event(ag_scheduler *s, const ag_stored_event *se, int64_t now, char **err)
 {
     int dropped;
-    if (ag_store_outbox_drop(s->st, se->ev.uid, NULL, 0, now, &dropped, err) < 0)
-        return -1;
+    int rc = ag_store_outbox_drop(s->st, se->ev.uid, NULL, 0, now, &dropped, err);
+    if (rc < 0)
+        return rc;
     ag_outbox_row *rows;
     size_t n;
-    if (ag_store_outbox_reminded(s->st, se->ev.uid, now, &rows, &n, err) < 0)
-        return -1;
-    int rc = 0;
+    if ((rc = ag_store_outbox_reminded(s->st, se->ev.uid, now, &rows, &n, err)) < 0)
+        return rc;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         ag_outbox_row notice = rows[i];
         notice.kind = AG_OUT_CANCEL;
@@ -850,11 +883,13 @@ static int reconcile_event(ag_scheduler *s, const ag_stored_event *se, const int
     char *old = NULL;
     bool was_live = false;
     char *fp = ag_reminders_fingerprint(se);
-    if (!fp || ag_store_outbox_fingerprint_get(s->st, se->ev.uid, &old, &was_live, err) < 0) {
+    if (!fp)
+        return oom(err);
+    int rc = ag_store_outbox_fingerprint_get(s->st, se->ev.uid, &old, &was_live, err);
+    if (rc < 0) {
         free(fp);
-        return fp ? -1 : oom(err);
+        return rc;
     }
-    int rc = 0;
     bool live = active(se);
     if (!live && (was_live || !old)) {
         rc = cancel_event(s, se, now, err);
@@ -880,10 +915,16 @@ static int event_entries(ag_scheduler *s, uint32_t idx, int64_t now, entry **v, 
     int64_t lead = max_lead(&se->ev);
     int64_t *occ = NULL;
     size_t n_occ = 0;
-    if (active(se) && ag_reminders_occurrences(&se->ev, now - MISSED_LOOKBACK,
-                                               now + settings(s)->horizon + lead, &occ, &n_occ) < 0)
+    int rc = active(se) ? ag_reminders_occurrences(&se->ev, now - MISSED_LOOKBACK,
+                                                   now + settings(s)->horizon + lead, &occ, &n_occ)
+                        : 0;
+    /* Without its occurrences the event would lose its reminders: memory
+     * running out fails the rebuild instead (the old schedule stays). */
+    if (rc == AG_ENOMEM)
+        return oom(err);
+    if (rc < 0)
         ag_log(AG_LOG_WARNING, "reminders of %s: cannot expand its occurrences", se->ev.uid);
-    int rc = reconcile_event(s, se, occ, n_occ, now, err);
+    rc = reconcile_event(s, se, occ, n_occ, now, err);
     if (rc == 0 && active(se) && !add_entries(v, n, cap, &se->ev, idx, occ, n_occ))
         rc = oom(err);
     free(occ);
@@ -933,14 +974,15 @@ int ag_reminders_new(uv_loop_t *loop, ag_store *st, ag_plugin_host *plugins, ag_
 {
     ag_scheduler *s = calloc(1, sizeof *s);
     if (!s)
-        return -1;
+        return AG_ENOMEM;
     s->loop = loop;
     s->st = st;
     s->plugins = plugins;
     s->rng = (uint32_t)uv_hrtime();
-    if (load_checked(s, ag_clock_now()) < 0) {
+    int rc = load_checked(s, ag_clock_now());
+    if (rc < 0) {
         free(s);
-        return -1;
+        return rc;
     }
     uv_timer_init(loop, &s->timer);
     s->timer.data = s;
@@ -960,11 +1002,12 @@ static void flush_outcomes(ag_scheduler *s)
         return;
     char *err = NULL;
     int rc = ag_store_outbox_begin(s->st, &err);
-    if (rc == 0 && write_outcomes(s, &err) == 0)
-        rc = ag_store_outbox_commit(s->st, &err);
-    else if (rc == 0) {
-        ag_store_outbox_rollback(s->st);
-        rc = -1;
+    if (rc == 0) {
+        rc = write_outcomes(s, &err);
+        if (rc == 0)
+            rc = ag_store_outbox_commit(s->st, &err);
+        else
+            ag_store_outbox_rollback(s->st);
     }
     if (rc < 0) {
         ag_log(AG_LOG_ERR, "reminders: %s (those reminders are sent again after a restart)", err);

@@ -24,16 +24,16 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-/* "host:port" or "[v6]:port". */
+/* "host:port" or "[v6]:port". 0, AG_EINVAL or AG_ENOMEM. */
 static int split_listen(const char *s, char **host, int *port)
 {
     const char *colon = strrchr(s, ':');
     if (!colon || colon == s)
-        return -1;
+        return AG_EINVAL;
     char *end;
     long p = strtol(colon + 1, &end, 10);
     if (*end || p < 0 || p > 65535 || end == colon + 1)
-        return -1;
+        return AG_EINVAL;
     const char *h = s;
     size_t hl = (size_t)(colon - s);
     if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
@@ -42,19 +42,24 @@ static int split_listen(const char *s, char **host, int *port)
     }
     *host = strndup(h, hl);
     *port = (int)p;
-    return *host ? 0 : -1;
+    return *host ? 0 : AG_ENOMEM;
 }
 
-static void replace_str(char **dst, const char *src)
+/* false, with *dst as it was, when memory runs out. */
+static bool replace_str(char **dst, const char *src)
 {
+    char *copy = strdup(src);
+    if (!copy)
+        return false;
     free(*dst);
-    *dst = strdup(src);
+    *dst = copy;
+    return true;
 }
 
 /* A base_url that only named the configured listen address follows --listen,
  * so that a second instance prints and links its own URLs; a public URL
  * (behind a proxy) stays. */
-static void follow_listen(ag_settings *s, char *host, int port)
+static bool follow_listen(ag_settings *s, char *host, int port)
 {
     char old[300];
     bool v6 = strchr(s->listen_host, ':') != NULL;
@@ -65,29 +70,37 @@ static void follow_listen(ag_settings *s, char *host, int port)
     s->listen_host = host;
     s->listen_port = port;
     if (!derived)
-        return;
+        return true;
     v6 = strchr(host, ':') != NULL;
     char url[300];
     snprintf(url, sizeof url, v6 ? "http://[%s]:%d" : "http://%s:%d", host, port);
-    replace_str(&s->base_url, url);
+    return replace_str(&s->base_url, url);
 }
 
+/* A setting the command line gave and memory could not take would leave
+ * the config's own value in force without a word. */
 static int apply_overrides(ag_config *cfg, const ag_overrides *ov, ag_diags *diags)
 {
     ag_settings *s = &cfg->settings;
+    bool ok = true;
     if (ov->listen) {
         char *host;
         int port;
-        if (split_listen(ov->listen, &host, &port) < 0) {
+        int rc = split_listen(ov->listen, &host, &port);
+        if (rc == AG_EINVAL) {
             ag_diags_add(diags, NULL, 0, 0, "--listen \"%s\" is not ADDRESS:PORT", ov->listen);
-            return -1;
+            return rc;
         }
-        follow_listen(s, host, port);
+        ok = rc == 0 && follow_listen(s, host, port);
     }
-    if (ov->state_path)
-        replace_str(&s->state_path, ov->state_path);
-    if (ov->plugin_dir)
-        replace_str(&s->plugin_dir, ov->plugin_dir);
+    if (ok && ov->state_path)
+        ok = replace_str(&s->state_path, ov->state_path);
+    if (ok && ov->plugin_dir)
+        ok = replace_str(&s->plugin_dir, ov->plugin_dir);
+    if (!ok) {
+        ag_diags_add(diags, NULL, 0, 0, "out of memory while applying the command line's settings");
+        return AG_ENOMEM;
+    }
     return 0;
 }
 
@@ -97,17 +110,18 @@ static int apply_overrides(ag_config *cfg, const ag_overrides *ov, ag_diags *dia
 static int load_config(const ag_service *svc, ag_config **out, bool *with_events, ag_diags *diags)
 {
     *with_events = false;
-    size_t before = diags->n;
-    if (ag_config_load_base(svc->config_dir, out, diags) < 0) {
+    size_t before = ag_diags_count(diags);
+    int rc = ag_config_load_base(svc->config_dir, out, diags);
+    if (rc < 0) {
         ag_diags_truncate(diags, before);
-        if (ag_config_load(svc->config_dir, out, diags) < 0)
-            return -1;
+        if ((rc = ag_config_load(svc->config_dir, out, diags)) < 0)
+            return rc;
         *with_events = true;
     }
-    if (apply_overrides(*out, &svc->overrides, diags) < 0) {
+    if ((rc = apply_overrides(*out, &svc->overrides, diags)) < 0) {
         ag_config_free(*out);
         *out = NULL;
-        return -1;
+        return rc;
     }
     return 0;
 }
@@ -122,7 +136,7 @@ static int merge_feed_events(ag_service *svc)
      * in page faults. feed_evs holds shallow copies only. */
     ag_stored_event *all = realloc(svc->feed_evs, (n ? n : 1) * sizeof *all);
     if (!all)
-        return -1;
+        return AG_ENOMEM;
     svc->feed_evs = all;
     svc->cap[1] = n;
     svc->arrays_version++;
@@ -137,16 +151,19 @@ static int merge_feed_events(ag_service *svc)
 }
 
 /* Without memory for the merge, feeds show no event rather than a stale
- * merge that points into freed ones. */
+ * merge that points into freed ones: said in the log, since every feed
+ * then publishes nothing. */
 static int remerge(ag_service *svc)
 {
-    if (merge_feed_events(svc) == 0)
+    int rc = merge_feed_events(svc);
+    if (rc == 0)
         return 0;
     free(svc->feed_evs);
     svc->feed_evs = NULL;
     svc->n_feed_evs = 0;
     svc->arrays_version++;
-    return -1;
+    ag_log(AG_LOG_ERR, "out of memory merging the events: feeds show none until the next change");
+    return rc;
 }
 
 static void published_changed(ag_service *svc)
@@ -173,14 +190,15 @@ static int load_imports(ag_service *svc, char **err)
 {
     ag_import_row *rows;
     size_t n;
-    if (ag_store_load_imports(svc->store, &rows, &n, err) < 0)
-        return -1;
+    int rc = ag_store_load_imports(svc->store, &rows, &n, err);
+    if (rc < 0)
+        return rc;
     ag_stored_event *evs;
-    int rc = ag_service_import_rows_to_events(rows, n, &evs);
+    rc = ag_service_import_rows_to_events(rows, n, &evs);
     ag_store_import_rows_free(rows, n);
     if (rc < 0) {
         *err = strdup("out of memory loading imported events");
-        return -1;
+        return rc;
     }
     ag_store_events_free(svc->imports, svc->n_imports);
     svc->imports = evs;
@@ -278,7 +296,7 @@ int ag_service_import_store(ag_service *svc, const char *source, const char *mem
     *written = 0;
     if (!svc->store) {
         *err = strdup("the state database is not open");
-        return -1;
+        return AG_ESTORE;
     }
     return ag_store_import_replace(svc->store, source, member, rows, n, now,
                                    svc->cfg->settings.retention, written, err);
@@ -293,22 +311,23 @@ int ag_service_import_publish(ag_service *svc, const char *member, ag_stored_eve
         !ag_service_imports_member_run(svc->feed_evs, svc->n_feed_evs, member, &vlo, &vhi)) {
         ag_store_events_free(evs, n);
         *err = strdup("out of memory publishing imported events");
-        return -1;
+        return AG_ENOMEM;
     }
     invalidate_import(svc, member, svc->imports + lo, hi - lo, evs, n);
     raise_last_modified(svc, evs, n);
     svc->arrays_version++;
     size_t before = svc->n_imports;
-    if (ag_service_imports_splice(&svc->imports, &svc->n_imports, member, evs, n) < 0) {
+    int rc = ag_service_imports_splice(&svc->imports, &svc->n_imports, member, evs, n);
+    if (rc < 0) {
         *err = strdup("out of memory publishing imported events");
-        return -1;
+        return rc;
     }
     note_size(&svc->cap[0], before, svc->n_imports);
-    if (publish_member_run(svc, lo, n, vlo, vhi) == 0)
+    if ((rc = publish_member_run(svc, lo, n, vlo, vhi)) == 0)
         return 0;
     ag_service_invalidate(svc);
     *err = strdup("out of memory merging imported events");
-    return -1;
+    return rc;
 }
 
 void ag_service_publish_abort(ag_import_publish *p)
@@ -353,7 +372,7 @@ int ag_service_publish_begin(ag_service *svc, ag_import_publish *p, const char *
         return 0;
     ag_service_publish_abort(p);
     *err = strdup("out of memory publishing imported events");
-    return -1;
+    return AG_ENOMEM;
 }
 
 bool ag_service_publish_step(ag_service *svc, ag_import_publish *p)
@@ -420,22 +439,23 @@ int ag_service_import(ag_service *svc, const char *source, const char *member,
     int count = 0;
     if (written)
         *written = 0;
-    if (ag_service_import_store(svc, source, member, rows, n, now, &count, err) < 0)
-        return -1;
+    int rc = ag_service_import_store(svc, source, member, rows, n, now, &count, err);
+    if (rc < 0)
+        return rc;
     if (written)
         *written = count;
     if (count == 0)
         return 0;
     ag_import_row *stored;
     size_t n_stored;
-    if (ag_store_load_member_imports(svc->store, member, &stored, &n_stored, err) < 0)
-        return -1;
+    if ((rc = ag_store_load_member_imports(svc->store, member, &stored, &n_stored, err)) < 0)
+        return rc;
     ag_stored_event *evs;
-    int rc = ag_service_import_rows_to_events(stored, n_stored, &evs);
+    rc = ag_service_import_rows_to_events(stored, n_stored, &evs);
     ag_store_import_rows_free(stored, n_stored);
     if (rc < 0) {
         *err = strdup("out of memory loading imported events");
-        return -1;
+        return rc;
     }
     return ag_service_import_publish(svc, member, evs, n_stored, err);
 }
@@ -448,14 +468,15 @@ static int sync_store(ag_service *svc, ag_config *cfg, int64_t now, ag_reconcile
     ag_reconcile_stats local;
     ag_stored_event *evs;
     size_t n;
-    if (ag_store_reconcile_load(svc->store, cfg, now, stats ? stats : &local, &evs, &n, err) < 0)
-        return -1;
+    int rc = ag_store_reconcile_load(svc->store, cfg, now, stats ? stats : &local, &evs, &n, err);
+    if (rc < 0)
+        return rc;
     /* Imported rows change only through ag_service_import, which keeps
      * svc->imports current, and a reconcile never touches them: read once
      * (imports stays NULL until a load succeeds), not at every reload. */
-    if (!svc->imports && load_imports(svc, err) < 0) {
+    if (!svc->imports && (rc = load_imports(svc, err)) < 0) {
         ag_store_events_free(evs, n);
-        return -1;
+        return rc;
     }
     set_events(svc, evs, n);
     ag_config_shed_events(cfg);
@@ -502,15 +523,24 @@ static bool take_reconciled(ag_service *svc, ag_config *cfg, int64_t now, ag_rec
     return true;
 }
 
-static ag_reload_result sync_config(ag_service *svc, ag_config *cfg, bool with_events, int64_t now,
-                                    ag_reconcile_stats *stats, ag_diags *diags, char **err)
+/* 0; AG_ECONFIG with diags (*result AG_RELOAD_CONFIG_ERROR); or the
+ * store's code with *err (AG_RELOAD_STORE_ERROR). */
+static int sync_config(ag_service *svc, ag_config *cfg, bool with_events, int64_t now,
+                       ag_reconcile_stats *stats, ag_diags *diags, char **err,
+                       ag_reload_result *result)
 {
+    *result = AG_RELOAD_OK;
     svc->events_reused = !with_events && take_reconciled(svc, cfg, now, stats);
     if (svc->events_reused)
-        return AG_RELOAD_OK;
-    if (!with_events && ag_config_load_events(cfg, diags) < 0)
-        return AG_RELOAD_CONFIG_ERROR;
-    return sync_store(svc, cfg, now, stats, err) < 0 ? AG_RELOAD_STORE_ERROR : AG_RELOAD_OK;
+        return 0;
+    int rc;
+    if (!with_events && (rc = ag_config_load_events(cfg, diags)) < 0) {
+        *result = AG_RELOAD_CONFIG_ERROR;
+        return rc;
+    }
+    if ((rc = sync_store(svc, cfg, now, stats, err)) < 0)
+        *result = AG_RELOAD_STORE_ERROR;
+    return rc;
 }
 
 int ag_service_open(ag_service *svc, const char *config_dir, const ag_overrides *ov,
@@ -521,18 +551,23 @@ int ag_service_open(ag_service *svc, const char *config_dir, const ag_overrides 
     svc->overrides.listen = dup_or_null(ov->listen);
     svc->overrides.state_path = dup_or_null(ov->state_path);
     svc->overrides.plugin_dir = dup_or_null(ov->plugin_dir);
+    if (!svc->config_dir || (ov->listen && !svc->overrides.listen) ||
+        (ov->state_path && !svc->overrides.state_path) ||
+        (ov->plugin_dir && !svc->overrides.plugin_dir)) {
+        *err = strdup("out of memory");
+        return AG_ENOMEM;
+    }
     svc->cache = ag_service_cache_new(AG_CACHE_ENTRIES);
     if (svc->cache)
         ag_service_cache_set_max_bytes(svc->cache, AG_CACHE_BYTES);
     bool with_events;
-    if (load_config(svc, &svc->cfg, &with_events, diags) < 0)
-        return -1;
-    if (ag_store_open(svc->cfg->settings.state_path, &svc->store, err) < 0)
-        return -1;
-    return sync_config(svc, svc->cfg, with_events, (int64_t)time(NULL), NULL, diags, err) ==
-                   AG_RELOAD_OK
-               ? 0
-               : -1;
+    int rc = load_config(svc, &svc->cfg, &with_events, diags);
+    if (rc < 0)
+        return rc;
+    if ((rc = ag_store_open(svc->cfg->settings.state_path, &svc->store, err)) < 0)
+        return rc;
+    ag_reload_result result;
+    return sync_config(svc, svc->cfg, with_events, (int64_t)time(NULL), NULL, diags, err, &result);
 }
 
 void ag_service_set_busy_timeout(ag_service *svc, int ms)
@@ -578,7 +613,8 @@ ag_reload_result ag_service_reload(ag_service *svc, int64_t now, ag_reconcile_st
         if (svc->busy_timeout_ms)
             ag_store_set_busy_timeout(svc->store, svc->busy_timeout_ms);
     }
-    ag_reload_result r = sync_config(svc, cfg, with_events, now, stats, diags, err);
+    ag_reload_result r;
+    sync_config(svc, cfg, with_events, now, stats, diags, err, &r);
     if (r != AG_RELOAD_OK) {
         ag_config_free(cfg);
         return r;

@@ -48,7 +48,8 @@ typedef struct {
 } ag_service;
 
 /* Loads config_dir, opens the store, reconciles, loads events. 0 on success;
- * -1 with diags (config errors) or *err (store errors). */
+ * a negative AG_E* code with diags (AG_ECONFIG: config errors) or *err
+ * (store errors, out of memory). */
 int ag_service_open(ag_service *svc, const char *config_dir, const ag_overrides *ov,
                     ag_diags *diags, char **err);
 void ag_service_close(ag_service *svc);
@@ -70,7 +71,8 @@ ag_reload_result ag_service_reload(ag_service *svc, int64_t now, ag_reconcile_st
 
 /* Replaces the events member's calendar gave (through source), rows as
  * ag_store_import_replace takes them. When something was written, feeds are
- * rebuilt. *written (may be NULL): rows written. 0, or -1 with *err. */
+ * rebuilt. *written (may be NULL): rows written. 0, or a negative AG_E* code
+ * with *err. */
 int ag_service_import(ag_service *svc, const char *source, const char *member,
                       const ag_import_row *rows, size_t n, int64_t now, int *written, char **err);
 
@@ -79,8 +81,9 @@ int ag_service_import(ag_service *svc, const char *source, const char *member,
  * rows, 0 when the batch changed nothing), then, once the member's stored
  * rows were read back and made events, their publication in one go: evs
  * (n events sorted by uid, taken over) replace the member's events in the
- * feeds, and only the cached feeds they change are dropped. 0, or -1 with
- * *err (publish: nothing published changed, unless merging failed). */
+ * feeds, and only the cached feeds they change are dropped. 0, or a negative
+ * AG_E* code with *err (publish: nothing published changed, unless merging
+ * failed). */
 int ag_service_import_store(ag_service *svc, const char *source, const char *member,
                             const ag_import_row *rows, size_t n, int64_t now, int *written,
                             char **err);
@@ -107,12 +110,13 @@ typedef struct {
  * AG_PUBLISH_CHUNK events (its run keeps its size, or few events follow
  * it): then ag_service_import_publish costs less than the copies. */
 bool ag_service_publish_is_small(const ag_service *svc, const char *member, size_t n);
-/* Takes evs over (freed on failure). 0, or -1 with *err. */
+/* Takes evs over (freed on failure). 0, or AG_ENOMEM with *err. */
 int ag_service_publish_begin(ag_service *svc, ag_import_publish *p, const char *member,
                              ag_stored_event *evs, size_t n, char **err);
 /* Copies up to AG_PUBLISH_CHUNK more events; true when end() may run. */
 bool ag_service_publish_step(ag_service *svc, ag_import_publish *p);
-/* Publishes (as ag_service_import_publish) and empties p. 0, or -1. */
+/* Publishes (as ag_service_import_publish) and empties p. 0, or a negative
+ * AG_E* code with *err. */
 int ag_service_publish_end(ag_service *svc, ag_import_publish *p, char **err);
 /* Drops p's copies and events, publishing nothing. */
 void ag_service_publish_abort(ag_import_publish *p);

@@ -11,11 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
+/* From errno: its message, and its code. */
 static int set_err(char **err, const char *what, const char *path)
 {
+    int code = -errno;
     if (err && asprintf(err, "cannot %s %s: %s", what, path, strerror(errno)) < 0)
         *err = NULL;
-    return -1;
+    return code;
 }
 
 /* A truncated path would name another file (or create a stray directory):
@@ -45,8 +47,9 @@ static int make_dir(const char *path, char **err)
 static int write_atomic(const char *path, const char *data, size_t len, char **err)
 {
     char tmp[4200];
-    if (join(tmp, sizeof tmp, err, "%s.tmp", path) < 0)
-        return -1;
+    int rc = join(tmp, sizeof tmp, err, "%s.tmp", path);
+    if (rc < 0)
+        return rc;
     FILE *f = fopen(tmp, "wb");
     if (!f)
         return set_err(err, "write", tmp);
@@ -78,7 +81,7 @@ static int set_mtime(const char *path, int64_t t, char **err)
     return 0;
 }
 
-/* 0 written, 1 no such feed (skipped), -1 error. */
+/* 0 written, 1 no such feed (skipped), or a negative AG_E* code. */
 static int export_one(exporter *x, const char *path, ag_feed_query *q, char **err)
 {
     q->lang = ag_service_settings(x->svc)->default_lang;
@@ -93,7 +96,7 @@ static int export_one(exporter *x, const char *path, ag_feed_query *q, char **er
     }
     if (!b) {
         *err = why;
-        return -1;
+        return AG_EFEED;
     }
     int rc = write_atomic(path, ag_blob_data(b), ag_blob_len(b), err);
     if (rc == 0)
@@ -110,8 +113,9 @@ static int export_one(exporter *x, const char *path, ag_feed_query *q, char **er
 static int export_kind(exporter *x, const char *dir, ag_feed_kind kind, const char *key, char **err)
 {
     char path[4096];
-    if (join(path, sizeof path, err, "%s/%s.ics", dir, key) < 0)
-        return -1;
+    int rc = join(path, sizeof path, err, "%s/%s.ics", dir, key);
+    if (rc < 0)
+        return rc;
     ag_feed_query q = {.kind = kind, .key = kind == AG_FEED_NETWORK ? NULL : key};
     return export_one(x, path, &q, err);
 }
@@ -122,8 +126,10 @@ static int make_tree(const char *out, char **err)
                                           "/events"};
     char path[4096];
     for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
-        if (join(path, sizeof path, err, "%s%s", out, subdirs[i]) < 0 || make_dir(path, err) < 0)
-            return -1;
+        int rc;
+        if ((rc = join(path, sizeof path, err, "%s%s", out, subdirs[i])) < 0 ||
+            (rc = make_dir(path, err)) < 0)
+            return rc;
     }
     return 0;
 }
@@ -132,30 +138,29 @@ static int export_all(exporter *x, char **err)
 {
     const ag_config *cfg = x->svc->cfg;
     char dir[4096];
-    int written = 0;
-    if (join(dir, sizeof dir, err, "%s/feeds", x->root) < 0)
-        return -1;
-    if (export_kind(x, dir, AG_FEED_NETWORK, "network", err) < 0)
-        return -1;
+    int written = 0, rc;
+    if ((rc = join(dir, sizeof dir, err, "%s/feeds", x->root)) < 0 ||
+        (rc = export_kind(x, dir, AG_FEED_NETWORK, "network", err)) < 0)
+        return rc;
     written++;
-    if (join(dir, sizeof dir, err, "%s/feeds/members", x->root) < 0)
-        return -1;
+    if ((rc = join(dir, sizeof dir, err, "%s/feeds/members", x->root)) < 0)
+        return rc;
     for (size_t i = 0; i < cfg->n_members; i++, written++)
-        if (export_kind(x, dir, AG_FEED_MEMBER, cfg->members[i].id, err) < 0)
-            return -1;
-    if (join(dir, sizeof dir, err, "%s/feeds/categories", x->root) < 0)
-        return -1;
+        if ((rc = export_kind(x, dir, AG_FEED_MEMBER, cfg->members[i].id, err)) < 0)
+            return rc;
+    if ((rc = join(dir, sizeof dir, err, "%s/feeds/categories", x->root)) < 0)
+        return rc;
     for (size_t i = 0; i < cfg->n_categories; i++, written++)
-        if (export_kind(x, dir, AG_FEED_CATEGORY, cfg->categories[i].id, err) < 0)
-            return -1;
-    if (join(dir, sizeof dir, err, "%s/events", x->root) < 0)
-        return -1;
+        if ((rc = export_kind(x, dir, AG_FEED_CATEGORY, cfg->categories[i].id, err)) < 0)
+            return rc;
+    if ((rc = join(dir, sizeof dir, err, "%s/events", x->root)) < 0)
+        return rc;
     for (size_t i = 0; i < x->svc->n_evs; i++) {
-        int rc = export_kind(x, dir, AG_FEED_EVENT, x->svc->evs[i].ev.uid, err);
+        rc = export_kind(x, dir, AG_FEED_EVENT, x->svc->evs[i].ev.uid, err);
         if (rc == 1)
             continue; /* members-only or over: HTTP answers 404 too */
         if (rc < 0)
-            return -1;
+            return rc;
         written++;
     }
     return written;
@@ -165,8 +170,9 @@ static int export_all(exporter *x, char **err)
  * reads either the old map or the new one, never half of one. */
 int ag_service_export(ag_service *svc, const char *out_dir, int64_t now, char **err)
 {
-    if (make_tree(out_dir, err) < 0)
-        return -1;
+    int rc = make_tree(out_dir, err);
+    if (rc < 0)
+        return rc;
     exporter x = {.svc = svc, .root = out_dir, .now = now};
     char *map_text = NULL;
     size_t map_len = 0;
@@ -179,9 +185,9 @@ int ag_service_export(ag_service *svc, const char *out_dir, int64_t now, char **
         written = set_err(err, "buffer", "etags.map");
     if (written >= 0) {
         char path[4200];
-        if (join(path, sizeof path, err, "%s/etags.map", out_dir) < 0 ||
-            write_atomic(path, map_text, map_len, err) < 0)
-            written = -1;
+        if ((rc = join(path, sizeof path, err, "%s/etags.map", out_dir)) < 0 ||
+            (rc = write_atomic(path, map_text, map_len, err)) < 0)
+            written = rc;
     }
     free(map_text);
     return written;

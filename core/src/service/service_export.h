@@ -9,7 +9,9 @@
  * feeds/categories/ID.ics and events/UID.ics (each replaced atomically,
  * its mtime set to the feed's Last-Modified), then out_dir/etags.map: one
  * nginx map line per file, "/URL/PATH '\"ETAG\"';", so that nginx can send
- * the daemon's ETags. Returns the number of files written, or -1 with *err. */
+ * the daemon's ETags. Returns the number of files written, or a negative
+ * AG_E* code with *err: the errno of a file that cannot be written, or
+ * AG_EFEED for a feed that cannot be built. */
 int ag_service_export(ag_service *svc, const char *out_dir, int64_t now, char **err);
 
 #endif

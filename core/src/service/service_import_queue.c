@@ -57,10 +57,10 @@ static void drop_rows(ag_import_job *j)
 }
 
 /* Each step returns its next one; a failure goes straight to STEP_DONE
- * with rc -1 and err set. */
-static step fail(ag_import_job *j, const char *why)
+ * with rc (a negative AG_E* code) and err set. */
+static step fail(ag_import_job *j, int rc, const char *why)
 {
-    j->rc = -1;
+    j->rc = rc;
     if (!j->err)
         j->err = strdup(why);
     return STEP_DONE;
@@ -70,11 +70,12 @@ static step prepare(ag_import_queue *q, ag_import_job *j)
 {
     ag_store *st = q->svc->store;
     if (!st)
-        return fail(j, "the state database is not open");
-    if (ag_store_import_write_prepare(st, j->source, j->member, j->rows, j->n_rows, j->now,
-                                      q->svc->cfg->settings.retention, &j->write, &j->written,
-                                      &j->err) < 0)
-        return fail(j, "cannot store imported events");
+        return fail(j, AG_ESTORE, "the state database is not open");
+    int rc = ag_store_import_write_prepare(st, j->source, j->member, j->rows, j->n_rows, j->now,
+                                           q->svc->cfg->settings.retention, &j->write, &j->written,
+                                           &j->err);
+    if (rc < 0)
+        return fail(j, rc, "cannot store imported events");
     if (!j->write)
         return STEP_DONE; /* nothing changed: nothing written */
     j->gen = ag_store_import_write_gen(j->write);
@@ -85,19 +86,20 @@ static step write_rows(ag_import_queue *q, ag_import_job *j)
 {
     int rc = ag_store_import_write_step(q->svc->store, j->write, AG_IMPORT_WRITE_CHUNK, &j->err);
     if (rc < 0)
-        return fail(j, "cannot store imported events");
+        return fail(j, rc, "cannot store imported events");
     return rc ? STEP_COMMIT : STEP_WRITE;
 }
 
 static step commit(ag_import_queue *q, ag_import_job *j)
 {
-    if (ag_store_import_write_commit(q->svc->store, j->write, &j->err) < 0)
-        return fail(j, "cannot store imported events");
+    int rc = ag_store_import_write_commit(q->svc->store, j->write, &j->err);
+    if (rc < 0)
+        return fail(j, rc, "cannot store imported events");
     size_t n;
     ag_store_import_write_rows(j->write, &n);
     j->evs = calloc(n ? n : 1, sizeof *j->evs);
     if (!j->evs)
-        return fail(j, "out of memory loading imported events");
+        return fail(j, AG_ENOMEM, "out of memory loading imported events");
     j->n_evs = n;
     return STEP_CONVERT;
 }
@@ -111,8 +113,9 @@ static step convert(ag_import_job *j)
     size_t k = n - j->converted;
     if (k > AG_IMPORT_CHUNK)
         k = AG_IMPORT_CHUNK;
-    if (ag_service_import_rows_convert(rows + j->converted, k, j->evs + j->converted) < 0)
-        return fail(j, "out of memory loading imported events");
+    int rc = ag_service_import_rows_convert(rows + j->converted, k, j->evs + j->converted);
+    if (rc < 0)
+        return fail(j, rc, "out of memory loading imported events");
     j->converted += k;
     if (j->converted < n)
         return STEP_CONVERT;
@@ -126,13 +129,14 @@ static step publish(ag_import_queue *q, ag_import_job *j)
 {
     ag_stored_event *evs = j->evs;
     j->evs = NULL;
+    int rc;
     if (ag_service_publish_is_small(q->svc, j->member, j->n_evs)) {
-        if (ag_service_import_publish(q->svc, j->member, evs, j->n_evs, &j->err) < 0)
-            return fail(j, "cannot publish imported events");
+        if ((rc = ag_service_import_publish(q->svc, j->member, evs, j->n_evs, &j->err)) < 0)
+            return fail(j, rc, "cannot publish imported events");
         return STEP_SWEEP;
     }
-    if (ag_service_publish_begin(q->svc, &j->publish, j->member, evs, j->n_evs, &j->err) < 0)
-        return fail(j, "cannot publish imported events");
+    if ((rc = ag_service_publish_begin(q->svc, &j->publish, j->member, evs, j->n_evs, &j->err)) < 0)
+        return fail(j, rc, "cannot publish imported events");
     return STEP_COPY;
 }
 
@@ -143,8 +147,9 @@ static step copy(ag_import_queue *q, ag_import_job *j)
 
 static step install(ag_import_queue *q, ag_import_job *j)
 {
-    if (ag_service_publish_end(q->svc, &j->publish, &j->err) < 0)
-        return fail(j, "cannot publish imported events");
+    int rc = ag_service_publish_end(q->svc, &j->publish, &j->err);
+    if (rc < 0)
+        return fail(j, rc, "cannot publish imported events");
     return STEP_SWEEP;
 }
 
@@ -234,7 +239,7 @@ int ag_service_import_queue_submit(ag_import_queue *q, const char *source, const
         if (j)
             job_free(j);
         ag_store_import_rows_free(rows, n);
-        return -1;
+        return q->open ? AG_ENOMEM : AG_ECANCELED;
     }
     *j = (ag_import_job){.source = j->source,
                          .member = j->member,

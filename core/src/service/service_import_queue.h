@@ -23,6 +23,7 @@
 #ifndef AGENDAD_SERVICE_IMPORT_QUEUE_H
 #define AGENDAD_SERVICE_IMPORT_QUEUE_H
 
+#include "error.h"
 #include "service.h"
 
 #include <uv.h>
@@ -32,9 +33,10 @@
 #define AG_IMPORT_WRITE_CHUNK 200
 #define AG_IMPORT_SWEEP_CHUNK 400
 
-/* rc: 0 (stored and published, or nothing to write) or -1 (nothing changed,
- * or the store has the batch but the feeds could not take it: err says
- * which); written: rows the store wrote. err is borrowed for the call. */
+/* rc: 0 (stored and published, or nothing to write) or a negative AG_E*
+ * code other than AG_IMPORT_CANCELLED (nothing changed, or the store has
+ * the batch but the feeds could not take it: err says which); written:
+ * rows the store wrote. err is borrowed for the call. */
 typedef void (*ag_import_done_fn)(int rc, int written, const char *err, void *data);
 
 typedef struct ag_import_job ag_import_job;
@@ -49,13 +51,13 @@ typedef struct {
 
 void ag_service_import_queue_init(ag_import_queue *q, uv_loop_t *loop, ag_service *svc);
 /* Takes over rows (n, as ag_store_import_replace takes them); done runs on
- * the loop, once, after later turns. 0, or -1 (out of memory: rows freed,
- * done never runs). */
+ * the loop, once, after later turns. 0, or AG_ENOMEM, or AG_ECANCELED once
+ * the queue is closed (rows freed, done never runs). */
 int ag_service_import_queue_submit(ag_import_queue *q, const char *source, const char *member,
                                    ag_import_row *rows, size_t n, int64_t now,
                                    ag_import_done_fn done, void *data);
 /* done's rc for a batch that ag_service_import_queue_close dropped unfinished. */
-#define AG_IMPORT_CANCELLED (-2)
+#define AG_IMPORT_CANCELLED AG_ECANCELED
 
 /* Drops every batch not finished and closes the idle handle. Each dropped
  * batch's done runs once, now, with rc AG_IMPORT_CANCELLED, so that its

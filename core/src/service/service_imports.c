@@ -128,14 +128,15 @@ static bool valid_related(agendad_trigger t)
 static int add_source_alarms(ag_private *dst, const agendad_source_event *ev)
 {
     if (ev->n_alarms && !ev->alarms)
-        return -2;
+        return AG_EINVAL;
     for (size_t i = 0; i < ev->n_alarms; i++) {
         const agendad_source_alarm *a = &ev->alarms[i];
         if (!a->action || !valid_related(a->related))
-            return -2;
-        if (ag_private_add_alarm(dst, a->action, (ag_trigger_kind)a->related, a->trigger,
-                                 a->description, a->summary) < 0)
-            return -1;
+            return AG_EINVAL;
+        int rc = ag_private_add_alarm(dst, a->action, (ag_trigger_kind)a->related, a->trigger,
+                                      a->description, a->summary);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -143,19 +144,20 @@ static int add_source_alarms(ag_private *dst, const agendad_source_event *ev)
 static int add_source_attendees(ag_private *dst, const agendad_source_event *ev)
 {
     if (ev->n_attendees && !ev->attendees)
-        return -2;
+        return AG_EINVAL;
     for (size_t i = 0; i < ev->n_attendees; i++) {
         const agendad_source_attendee *a = &ev->attendees[i];
         if (!a->address || !*a->address)
-            return -2;
-        if (ag_private_add_attendee(dst, a->address, a->cn, a->partstat, a->role) < 0)
-            return -1;
+            return AG_EINVAL;
+        int rc = ag_private_add_attendee(dst, a->address, a->cn, a->partstat, a->role);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
 
 /* Reads only what ev->size covers; an attendee without an address or an
- * alarm without an action makes it -2 (the host checked already). */
+ * alarm without an action makes it AG_EINVAL (the host checked already). */
 static int private_from_source(ag_private *dst, const agendad_source_event *ev)
 {
     memset(dst, 0, sizeof *dst);
@@ -180,12 +182,13 @@ int ag_service_import_row_from_source(const ag_config *cfg, const char *member,
     out->uid = ag_service_import_uid(member, ev->uid);
     out->member = strdup(member);
     out->categories = match_categories(cfg, ev);
-    bool ok = out->uid && out->member && out->categories &&
-              private_from_source(&out->priv, ev) == 0 &&
-              dup_text(&out->title, ev->title_ar, ev->title_fr) &&
-              dup_text(&out->description, ev->description_ar, ev->description_fr) &&
-              dup_text(&out->location, ev->location_ar, ev->location_fr);
-    if (ok)
+    int rc = out->uid && out->member && out->categories ? private_from_source(&out->priv, ev)
+                                                        : AG_ENOMEM;
+    if (rc == 0 && !(dup_text(&out->title, ev->title_ar, ev->title_fr) &&
+                     dup_text(&out->description, ev->description_ar, ev->description_fr) &&
+                     dup_text(&out->location, ev->location_ar, ev->location_fr)))
+        rc = AG_ENOMEM;
+    if (rc == 0)
         return 0;
     free(out->uid);
     free(out->member);
@@ -195,7 +198,7 @@ int ag_service_import_row_from_source(const ag_config *cfg, const char *member,
     ag_text_free(&out->location);
     ag_private_free(&out->priv);
     memset(out, 0, sizeof *out);
-    return -1;
+    return rc;
 }
 
 static ag_datetime utc_wall(int64_t t, bool is_date)
@@ -223,11 +226,11 @@ static int split_ids(const char *s, char ***out, size_t *n)
         cap += *p == ' ';
     *out = calloc(cap, sizeof **out);
     if (!*out)
-        return -1;
+        return AG_ENOMEM;
     for (const char *p = s; *p;) {
         size_t len = strcspn(p, " ");
         if (len && !((*out)[(*n)++] = strndup(p, len)))
-            return -1;
+            return AG_ENOMEM;
         p += len + (p[len] == ' ');
     }
     return 0;
@@ -261,14 +264,16 @@ static int row_to_event(const ag_import_row *r, ag_stored_event *out)
               dup_text(&ev->location, r->location.ar, r->location.fr) &&
               split_ids(r->categories, &ev->categories, &ev->n_categories) == 0 &&
               ag_private_copy(&out->priv, &r->priv) == 0;
-    return ok ? 0 : -1;
+    return ok ? 0 : AG_ENOMEM;
 }
 
 int ag_service_import_rows_convert(const ag_import_row *rows, size_t n, ag_stored_event *out)
 {
-    for (size_t i = 0; i < n; i++)
-        if (row_to_event(&rows[i], &out[i]) < 0)
-            return -1;
+    for (size_t i = 0; i < n; i++) {
+        int rc = row_to_event(&rows[i], &out[i]);
+        if (rc < 0)
+            return rc;
+    }
     return 0;
 }
 
@@ -276,12 +281,13 @@ int ag_service_import_rows_to_events(const ag_import_row *rows, size_t n, ag_sto
 {
     *out = calloc(n ? n : 1, sizeof **out);
     if (!*out)
-        return -1;
-    if (ag_service_import_rows_convert(rows, n, *out) == 0)
+        return AG_ENOMEM;
+    int rc = ag_service_import_rows_convert(rows, n, *out);
+    if (rc == 0)
         return 0;
     ag_store_events_free(*out, n);
     *out = NULL;
-    return -1;
+    return rc;
 }
 
 /* First index whose uid is >= prefix: a uid that is not prefixed but
@@ -320,7 +326,7 @@ static int reserve_run(ag_stored_event **all, size_t n_all, size_t lo, size_t hi
     size_t n = n_all - (hi - lo) + n_fresh;
     ag_stored_event *v = n > n_all ? realloc(*all, n * sizeof *v) : *all;
     if (!v)
-        return -1;
+        return AG_ENOMEM;
     *all = v;
     return 0;
 }
@@ -338,8 +344,9 @@ static void replace_run(ag_stored_event *all, size_t *n_all, size_t lo, size_t h
 int ag_service_imports_splice_view(ag_stored_event **view, size_t *n_view, size_t lo, size_t hi,
                                    const ag_stored_event *fresh, size_t n_fresh)
 {
-    if (reserve_run(view, *n_view, lo, hi, n_fresh) < 0)
-        return -1;
+    int rc = reserve_run(view, *n_view, lo, hi, n_fresh);
+    if (rc < 0)
+        return rc;
     replace_run(*view, n_view, lo, hi, fresh, n_fresh);
     return 0;
 }
@@ -359,7 +366,7 @@ int ag_service_run_copy_start(ag_run_copy *c, const ag_stored_event *src, size_t
 {
     memset(c, 0, sizeof *c);
     if (!ag_service_imports_member_run(src, n_src, member, &c->lo, &c->hi))
-        return -1;
+        return AG_ENOMEM;
     c->src = src;
     c->n_src = n_src;
     c->fresh = fresh;
@@ -371,7 +378,7 @@ int ag_service_run_copy_start(ag_run_copy *c, const ag_stored_event *src, size_t
         spare->v = malloc(spare->cap * sizeof *spare->v);
         if (!spare->v) {
             spare->cap = 0;
-            return -1;
+            return AG_ENOMEM;
         }
     }
     c->dst = spare->v;
@@ -418,11 +425,11 @@ int ag_service_imports_splice(ag_stored_event **all, size_t *n_all, const char *
     size_t lo, hi;
     if (!ag_service_imports_member_run(*all, *n_all, member, &lo, &hi)) {
         ag_store_events_free(fresh, n_fresh);
-        return -1;
+        return AG_ENOMEM;
     }
     if (reserve_run(all, *n_all, lo, hi, n_fresh) < 0) {
         ag_store_events_free(fresh, n_fresh);
-        return -1;
+        return AG_ENOMEM;
     }
     ag_stored_event *v = *all;
     ag_service_imports_free_contents(v + lo, hi - lo);

@@ -8,6 +8,7 @@
 
 #include "agendad/plugin.h"
 #include "config.h"
+#include "error.h"
 #include "store.h"
 
 /* "<member>:<source uid>", with every byte outside [A-Za-z0-9._@-] written
@@ -18,15 +19,16 @@ char *ag_service_import_uid(const char *member, const char *source_uid);
 
 /* Fills *out from ev for member; categories: the configured ids ev names
  * (by id or by name in either language, case-insensitively), in cfg order.
- * 0, or -1 (out of memory; *out left empty). */
+ * 0, or AG_ENOMEM, or AG_EINVAL for an attendee without an address or an
+ * alarm without an action (*out left empty). */
 int ag_service_import_row_from_source(const ag_config *cfg, const char *member,
                                       const agendad_source_event *ev, ag_import_row *out);
 
 /* The events feeds publish for stored rows: UTC instants as wall-clock
- * times in "UTC", host the member, imported_from set. 0 or -1 (OOM). */
+ * times in "UTC", host the member, imported_from set. 0 or AG_ENOMEM. */
 int ag_service_import_rows_to_events(const ag_import_row *rows, size_t n, ag_stored_event **out);
 /* The same into out (n zeroed events), for a caller that converts a batch
- * a part at a time. -1 on out of memory: out holds what was made, for
+ * a part at a time. AG_ENOMEM: out holds what was made, for
  * ag_store_events_free. */
 int ag_service_import_rows_convert(const ag_import_row *rows, size_t n, ag_stored_event *out);
 
@@ -35,7 +37,7 @@ int ag_service_import_rows_convert(const ag_import_row *rows, size_t n, ag_store
  * the array freed). A member's uids share the prefix "<member>:", so its
  * events are one run in uid order: the others are moved, not rebuilt,
  * which keeps a pull of one member from costing a reload of every member's
- * events. 0, or -1 on out of memory (nothing changed, fresh freed). */
+ * events. 0, or AG_ENOMEM (nothing changed, fresh freed). */
 int ag_service_imports_splice(ag_stored_event **all, size_t *n_all, const char *member,
                               ag_stored_event *fresh, size_t n_fresh);
 
@@ -50,8 +52,8 @@ bool ag_service_imports_member_run(const ag_stored_event *all, size_t n, const c
  * ag_service_imports_splice, for an array that owns nothing. The run is found
  * (ag_service_imports_member_run) before the events it copies are freed: its uids
  * are not read here. Network uids never contain ':', so the member's
- * imported events are one run there too. 0, or -1 on out of memory
- * (nothing changed). */
+ * imported events are one run there too. 0, or AG_ENOMEM (nothing
+ * changed). */
 int ag_service_imports_splice_view(ag_stored_event **view, size_t *n_view, size_t lo, size_t hi,
                                    const ag_stored_event *fresh, size_t n_fresh);
 
@@ -77,7 +79,7 @@ typedef struct {
 
 /* dst is taken from spare (which is left empty) when it is large enough,
  * else allocated with room to grow: a fresh array per import is paid for
- * in page faults. 0, or -1 on out of memory (nothing to free). */
+ * in page faults. 0, or AG_ENOMEM (nothing to free). */
 int ag_service_run_copy_start(ag_run_copy *c, const ag_stored_event *src, size_t n_src,
                               const char *member, const ag_stored_event *fresh, size_t n_fresh,
                               ag_event_buf *spare);

@@ -172,31 +172,50 @@ static void set_errv(char **err, const char *fmt, va_list ap)
         *err = NULL;
 }
 
-static int set_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int set_err(char **err, const char *fmt, ...)
+/* Sets *err and returns code. */
+static int set_err(int code, char **err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int set_err(int code, char **err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     set_errv(err, fmt, ap);
     va_end(ap);
-    return -1;
+    return code;
+}
+
+int ag_store_code(int sqlite_rc)
+{
+    switch (sqlite_rc & 0xff) {
+    case SQLITE_NOMEM:
+        return AG_ENOMEM;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return AG_EBUSY;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return AG_ECORRUPT;
+    default:
+        return AG_ESTORE;
+    }
 }
 
 int ag_store_fail(ag_store *st, char **err, const char *what)
 {
-    return set_err(err, "%s %s: %s", what, st->path, sqlite3_errmsg(st->db));
+    int code = ag_store_code(sqlite3_errcode(st->db));
+    return set_err(code, err, "%s %s: %s", what, st->path, sqlite3_errmsg(st->db));
 }
 
-int ag_store_failf(ag_store *st, char **err, const char *what, const char *fmt, ...)
+int ag_store_failf(ag_store *st, char **err, int code, const char *what, const char *fmt, ...)
 {
     char *detail = NULL;
     va_list ap;
     va_start(ap, fmt);
     set_errv(&detail, fmt, ap);
     va_end(ap);
-    set_err(err, "%s %s: %s", what, st->path, detail ? detail : "out of memory");
+    set_err(code, err, "%s %s: %s", what, st->path, detail ? detail : "out of memory");
     free(detail);
-    return -1;
+    return code;
 }
 
 sqlite3_stmt *ag_store_cached(ag_store *st, sqlite3_stmt **slot, const char *text)
@@ -238,17 +257,19 @@ static int check_dir(const char *path, char **err)
     const char *slash = strrchr(path, '/');
     char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
     if (!dir)
-        return set_err(err, "cannot open state database %s: out of memory", path);
+        return set_err(AG_ENOMEM, err, "cannot open state database %s: out of memory", path);
     struct stat sb;
     int rc = 0;
     if (stat(dir, &sb) != 0)
-        rc = set_err(err, "cannot open state database %s: directory %s: %s", path, dir,
+        rc = set_err(-errno, err, "cannot open state database %s: directory %s: %s", path, dir,
                      strerror(errno));
     else if (!S_ISDIR(sb.st_mode))
-        rc = set_err(err, "cannot open state database %s: %s is not a directory", path, dir);
+        rc = set_err(AG_ENOTDIR, err, "cannot open state database %s: %s is not a directory", path,
+                     dir);
     else if (access(path, F_OK) != 0 && access(dir, W_OK | X_OK) != 0)
-        rc = set_err(err, "cannot create state database %s: directory %s is not writable: %s", path,
-                     dir, strerror(errno));
+        rc = set_err(-errno, err,
+                     "cannot create state database %s: directory %s is not writable: %s", path, dir,
+                     strerror(errno));
     free(dir);
     return rc;
 }
@@ -287,16 +308,16 @@ static int configure(ag_store *st, int busy_ms, char **err)
         rc = sqlite3_step(s);
     const char *mode = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
     bool wal = mode && (strcmp(mode, "wal") == 0 || strcmp(mode, "memory") == 0);
-    if (!wal) {
-        if (mode)
-            set_err(err, "cannot enable WAL mode on state database %s: journal mode stays %s",
-                    st->path, mode);
-        else
-            ag_store_fail(st, err, "cannot enable WAL mode on state database");
-    }
+    int ret = 0;
+    if (!wal && mode)
+        ret = set_err(AG_ESTORE, err,
+                      "cannot enable WAL mode on state database %s: journal mode stays %s",
+                      st->path, mode);
+    else if (!wal)
+        ret = ag_store_fail(st, err, "cannot enable WAL mode on state database");
     sqlite3_finalize(s);
-    if (!wal)
-        return -1;
+    if (ret < 0)
+        return ret;
     if (ag_store_exec(st, "PRAGMA synchronous = FULL") != SQLITE_OK)
         return ag_store_fail(st, err, "cannot configure state database");
     return 0;
@@ -304,7 +325,7 @@ static int configure(ag_store *st, int busy_ms, char **err)
 
 static int refuse_newer(ag_store *st, int64_t version, char **err)
 {
-    return set_err(err,
+    return set_err(AG_ESTORE, err,
                    "cannot open state database %s: its schema version %" PRId64
                    " is newer than this agendad knows (%d); run the agendad that wrote it, "
                    "or restore a backup",
@@ -315,13 +336,14 @@ static int apply_migration(ag_store *st, int64_t from, char **err)
 {
     char *bump = sqlite3_mprintf("PRAGMA user_version = %d", (int)from + 1);
     if (!bump)
-        return set_err(err, "cannot migrate state database %s: out of memory", st->path);
+        return set_err(AG_ENOMEM, err, "cannot migrate state database %s: out of memory", st->path);
     int rc = ag_store_exec(st, migrations[from]);
     if (rc == SQLITE_OK)
         rc = ag_store_exec(st, bump);
     sqlite3_free(bump);
     if (rc != SQLITE_OK)
-        return set_err(err, "cannot migrate state database %s to schema version %d: %s", st->path,
+        return set_err(ag_store_code(rc), err,
+                       "cannot migrate state database %s to schema version %d: %s", st->path,
                        (int)from + 1, sqlite3_errmsg(st->db));
     return 0;
 }
@@ -343,23 +365,23 @@ static int migrate(ag_store *st, char **err)
         if (ag_store_exec(st, "BEGIN IMMEDIATE") != SQLITE_OK)
             return ag_store_fail(st, err, "cannot migrate state database");
         int64_t version = 0;
-        int rc = -1;
+        int rc;
         if (read_int(st, "PRAGMA user_version", &version) != SQLITE_OK)
-            ag_store_fail(st, err, "cannot migrate state database");
+            rc = ag_store_fail(st, err, "cannot migrate state database");
         else if (version > SCHEMA_VERSION)
-            refuse_newer(st, version, err);
+            rc = refuse_newer(st, version, err);
         else if (version == SCHEMA_VERSION)
             rc = 1;
         else
             rc = apply_migration(st, version, err);
         if (rc < 0) {
             ag_store_rollback(st);
-            return -1;
+            return rc;
         }
         if (ag_store_exec(st, "COMMIT") != SQLITE_OK) {
-            ag_store_fail(st, err, "cannot migrate state database");
+            int fail = ag_store_fail(st, err, "cannot migrate state database");
             ag_store_rollback(st);
-            return -1;
+            return fail;
         }
         if (rc == 1)
             return 0;
@@ -374,7 +396,7 @@ static int check_version_readonly(ag_store *st, char **err)
     if (version > SCHEMA_VERSION)
         return refuse_newer(st, version, err);
     if (version < SCHEMA_VERSION)
-        return set_err(err,
+        return set_err(AG_ESTORE, err,
                        "cannot read state database %s: its schema version %" PRId64
                        " is older than this agendad's (%d); open it read-write once (start "
                        "the daemon) to migrate it",
@@ -385,8 +407,9 @@ static int check_version_readonly(ag_store *st, char **err)
 static int load_generation(ag_store *st, char **err)
 {
     char *value = NULL;
-    if (ag_store_meta_get(st, "generation", &value, err) != 0)
-        return -1;
+    int rc = ag_store_meta_get(st, "generation", &value, err);
+    if (rc < 0)
+        return rc;
     st->generation = value ? strtoll(value, NULL, 10) : 0;
     free(value);
     return 0;
@@ -397,12 +420,13 @@ int ag_store_open_with(const char *path, const ag_store_options *opt, ag_store *
     *out = NULL;
     if (err)
         *err = NULL;
-    if (check_dir(path, err) != 0)
-        return -1;
+    int rc = check_dir(path, err);
+    if (rc < 0)
+        return rc;
     ag_store *st = calloc(1, sizeof *st);
     if (!st || !(st->path = strdup(path))) {
         free(st);
-        return set_err(err, "cannot open state database %s: out of memory", path);
+        return set_err(AG_ENOMEM, err, "cannot open state database %s: out of memory", path);
     }
     st->readonly = opt && opt->readonly;
     char *uri = st->readonly && opt->untouched ? ag_store_immutable_uri(path, &st->seen) : NULL;
@@ -412,21 +436,21 @@ int ag_store_open_with(const char *path, const ag_store_options *opt, ag_store *
      * was 3 % of loading 10,000 events, two locks per column read. */
     int flags = SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0) |
                 (st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    int rc = sqlite3_open_v2(uri ? uri : path, &st->db, flags, NULL);
+    rc = sqlite3_open_v2(uri ? uri : path, &st->db, flags, NULL);
     free(uri);
     if (rc != SQLITE_OK) {
         if (st->db)
-            ag_store_fail(st, err, "cannot open state database");
+            rc = ag_store_fail(st, err, "cannot open state database");
         else
-            set_err(err, "cannot open state database %s: out of memory", path);
+            rc = set_err(AG_ENOMEM, err, "cannot open state database %s: out of memory", path);
         ag_store_close(st);
-        return -1;
+        return rc;
     }
-    if (configure(st, opt ? opt->busy_timeout_ms : 0, err) != 0 ||
-        (st->readonly ? check_version_readonly(st, err) : migrate(st, err)) != 0 ||
-        load_generation(st, err) != 0) {
+    if ((rc = configure(st, opt ? opt->busy_timeout_ms : 0, err)) < 0 ||
+        (rc = st->readonly ? check_version_readonly(st, err) : migrate(st, err)) < 0 ||
+        (rc = load_generation(st, err)) < 0) {
         ag_store_close(st);
-        return -1;
+        return rc;
     }
     *out = st;
     return 0;
@@ -471,13 +495,12 @@ int ag_store_meta_get(ag_store *st, const char *key, char **value, char **err)
         *value = strdup(v ? v : "");
         sqlite3_reset(s);
         if (!*value)
-            return ag_store_failf(st, err, "cannot read meta from", "out of memory");
+            return ag_store_failf(st, err, AG_ENOMEM, "cannot read meta from", "out of memory");
         return 0;
     }
-    if (rc != SQLITE_DONE)
-        ag_store_fail(st, err, "cannot read meta from");
+    int ret = rc == SQLITE_DONE ? 0 : ag_store_fail(st, err, "cannot read meta from");
     sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return ret;
 }
 
 int ag_store_meta_set(ag_store *st, const char *key, const char *value, char **err)
@@ -486,10 +509,10 @@ int ag_store_meta_set(ag_store *st, const char *key, const char *value, char **e
     if (!s || sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC) != SQLITE_OK ||
         sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC) != SQLITE_OK ||
         sqlite3_step(s) != SQLITE_DONE) {
-        ag_store_fail(st, err, "cannot save meta to");
+        int rc = ag_store_fail(st, err, "cannot save meta to");
         if (s)
             sqlite3_reset(s);
-        return -1;
+        return rc;
     }
     sqlite3_reset(s);
     return 0;
@@ -518,7 +541,7 @@ int ag_store_meta_set_many(ag_store *st, const char *const *keys, const char *co
         rc = ag_store_fail(st, err, "cannot commit meta to");
     if (rc < 0)
         ag_store_rollback(st);
-    return rc < 0 ? -1 : 0;
+    return rc < 0 ? rc : 0;
 }
 
 int ag_store_write_generation(ag_store *st, int64_t gen, char **err)
@@ -545,10 +568,10 @@ int ag_store_event_count(ag_store *st, size_t *live, size_t *removed, char **err
 {
     sqlite3_stmt *s = ag_store_stmt(st, Q_EV_COUNT);
     if (!s || sqlite3_step(s) != SQLITE_ROW) {
-        ag_store_fail(st, err, "cannot count events in");
+        int rc = ag_store_fail(st, err, "cannot count events in");
         if (s)
             sqlite3_reset(s);
-        return -1;
+        return rc;
     }
     if (live)
         *live = (size_t)sqlite3_column_int64(s, 0);

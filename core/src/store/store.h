@@ -2,8 +2,11 @@
  * its canonical snapshot, SEQUENCE, created / LAST-MODIFIED instants and,
  * once its file is gone, when it was removed; feed tokens (hashed). Config is
  * the admin's truth; ag_store_reconcile() brings the store in line with it in
- * one transaction. Every function returns 0 on success or -1 with *err set to
- * a malloc'd message (caller frees) when err is not NULL. */
+ * one transaction. Every function returns 0 (or the count it names) on
+ * success, or a negative AG_E* code (error.h) with *err set to a malloc'd
+ * message (caller frees) when err is not NULL: AG_ESTORE for sqlite's
+ * errors, AG_EBUSY when another connection holds the lock, AG_ECORRUPT for
+ * a malformed database or row, AG_ENOMEM... */
 #ifndef AGENDAD_STORE_H
 #define AGENDAD_STORE_H
 
@@ -75,7 +78,7 @@ typedef struct {
 
 /* ag_store_reconcile, then the events as ag_store_load_events gives them
  * (without reading them twice when nothing changed). *out is the caller's
- * (ag_store_events_free). 0, or -1 with *err. */
+ * (ag_store_events_free). 0, or a negative AG_E* code with *err. */
 int ag_store_reconcile_load(ag_store *st, const ag_config *cfg, int64_t now,
                             ag_reconcile_stats *stats, ag_stored_event **out, size_t *n,
                             char **err);
@@ -183,14 +186,15 @@ int ag_store_meta_get(ag_store *st, const char *key, char **value, char **err);
 int ag_store_meta_set(ag_store *st, const char *key, const char *value, char **err);
 int ag_store_meta_delete(ag_store *st, const char *key, char **err);
 /* n keys set (values[i] NULL: deleted) in one transaction: one fsync for a
- * plugin's whole state instead of one per key. 0, or -1 with *err and
- * nothing changed. */
+ * plugin's whole state instead of one per key. 0, or a negative AG_E* code
+ * with *err and nothing changed. */
 int ag_store_meta_set_many(ag_store *st, const char *const *keys, const char *const *values,
                            size_t n, char **err);
 
 /* Every meta key that starts with prefix, with its value, sorted by key and
  * read in one statement (so one consistent snapshot). *keys and *values are
- * malloc'd, as is each string; free with ag_store_meta_list_free. */
+ * malloc'd, as is each string; free with ag_store_meta_list_free. 0, or a
+ * negative AG_E* code with *err. */
 int ag_store_meta_list(ag_store *st, const char *prefix, char ***keys, char ***values, size_t *n,
                        char **err);
 void ag_store_meta_list_free(char **keys, char **values, size_t n);

@@ -10,11 +10,9 @@ static const char FINGERPRINT[] = "config_fingerprint";
 
 static int run(ag_store *st, sqlite3_stmt *s, const char *what, char **err)
 {
-    int rc = sqlite3_step(s);
-    if (rc != SQLITE_DONE)
-        ag_store_fail(st, err, what);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : ag_store_fail(st, err, what);
     sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc;
 }
 
 static int insert_routes(ag_store *st, sqlite3_stmt *s, const ag_event *e, const char *kind,
@@ -27,8 +25,9 @@ static int insert_routes(ag_store *st, sqlite3_stmt *s, const ag_event *e, const
             sqlite3_bind_int64(s, 3, (sqlite3_int64)i) != SQLITE_OK ||
             sqlite3_bind_text(s, 4, v[i], -1, SQLITE_STATIC) != SQLITE_OK)
             return ag_store_fail(st, err, WRITE);
-        if (run(st, s, WRITE, err) != 0)
-            return -1;
+        int rc = run(st, s, WRITE, err);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -56,8 +55,9 @@ static int save_routes(ag_store *st, const ag_config *cfg, char **err)
 
 int ag_store_save_config_state(ag_store *st, const ag_config *cfg, char **err)
 {
-    if (save_routes(st, cfg, err) != 0)
-        return -1;
+    int rc = save_routes(st, cfg, err);
+    if (rc < 0)
+        return rc;
     return cfg->fingerprint ? ag_store_meta_set(st, FINGERPRINT, cfg->fingerprint, err)
                             : ag_store_meta_delete(st, FINGERPRINT, err);
 }
@@ -103,7 +103,7 @@ static int load_routes(ag_store *st, ag_event *evs, size_t n, char **err)
     }
     sqlite3_finalize(s);
     if (!ok)
-        return ag_store_failf(st, err, READ, "out of memory");
+        return ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
     return rc == SQLITE_DONE ? 0 : ag_store_fail(st, err, READ);
 }
 
@@ -126,18 +126,20 @@ static int load_matching(ag_store *st, const char *fingerprint, ag_stored_event 
                          ag_event **cfg_evs, size_t *n_cfg, char **err)
 {
     char *stored = NULL;
-    if (ag_store_meta_get(st, FINGERPRINT, &stored, err) != 0)
-        return -1;
+    int rc = ag_store_meta_get(st, FINGERPRINT, &stored, err);
+    if (rc < 0)
+        return rc;
     bool same = stored && strcmp(stored, fingerprint) == 0;
     free(stored);
     if (!same)
         return 0;
-    if (ag_store_load_locked(st, rows, n, err) != 0)
-        return -1;
+    if ((rc = ag_store_load_locked(st, rows, n, err)) < 0)
+        return rc;
     *cfg_evs = live_events(*rows, *n, n_cfg);
     if (!*cfg_evs)
-        return ag_store_failf(st, err, READ, "out of memory");
-    return load_routes(st, *cfg_evs, *n_cfg, err) == 0 ? 1 : -1;
+        return ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
+    rc = load_routes(st, *cfg_evs, *n_cfg, err);
+    return rc < 0 ? rc : 1;
 }
 
 int ag_store_load_reconciled(ag_store *st, const char *fingerprint, ag_stored_event **rows,

@@ -27,7 +27,7 @@ int ag_store_save_config_state(ag_store *st, const ag_config *cfg, char **err);
  * *cfg_evs the config's events as that reconcile saw them: the live rows'
  * uid, host and audience (pointing into *rows) with their reminder routes
  * (owned; ag_store_config_events_free). 1 when it matched, 0 when not
- * (nothing returned), -1 with *err. */
+ * (nothing returned), or a negative AG_E* code with *err. */
 int ag_store_load_reconciled(ag_store *st, const char *fingerprint, ag_stored_event **rows,
                              size_t *n, ag_event **cfg_evs, size_t *n_cfg, char **err);
 void ag_store_config_events_free(ag_event *evs, size_t n);

@@ -65,9 +65,9 @@ int ag_store_bind_opt_text(sqlite3_stmt *s, int i, const char *v)
 static int run(ag_store *st, sqlite3_stmt *s, char **err)
 {
     if (sqlite3_step(s) != SQLITE_DONE) {
-        ag_store_fail(st, err, WRITE);
+        int rc = ag_store_fail(st, err, WRITE);
         sqlite3_reset(s);
-        return -1;
+        return rc;
     }
     sqlite3_reset(s);
     return 0;
@@ -103,10 +103,10 @@ static int bind_content(sqlite3_stmt *s, const ag_event *e, int64_t now)
 static int check_enums(ag_store *st, const ag_event *e, char **err)
 {
     if ((unsigned)e->status >= AG_STATUS_COUNT)
-        return ag_store_failf(st, err, WRITE, "event %s has an invalid status (%d)",
+        return ag_store_failf(st, err, AG_EINVAL, WRITE, "event %s has an invalid status (%d)",
                               e->uid ? e->uid : "(no uid)", (int)e->status);
     if ((unsigned)e->visibility >= N_VISIBILITY)
-        return ag_store_failf(st, err, WRITE, "event %s has an invalid visibility (%d)",
+        return ag_store_failf(st, err, AG_EINVAL, WRITE, "event %s has an invalid visibility (%d)",
                               e->uid ? e->uid : "(no uid)", (int)e->visibility);
     return 0;
 }
@@ -128,8 +128,9 @@ static int insert_texts(ag_store *st, ag_stmt_id id, const char *uid, char *cons
         sqlite3_stmt *s = child_stmt(st, id, uid, i);
         if (!s || ag_store_bind_opt_text(s, 3, v[i]) != SQLITE_OK)
             return ag_store_fail(st, err, WRITE);
-        if (run(st, s, err) != 0)
-            return -1;
+        int rc = run(st, s, err);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -142,8 +143,9 @@ static int insert_exdates(ag_store *st, const ag_event *e, char **err)
         sqlite3_stmt *s = child_stmt(st, Q_INS_EXDATE, e->uid, i);
         if (!s || ag_store_bind_opt_text(s, 3, at) != SQLITE_OK)
             return ag_store_fail(st, err, WRITE);
-        if (run(st, s, err) != 0)
-            return -1;
+        int rc = run(st, s, err);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -154,8 +156,9 @@ static int insert_reminders(ag_store *st, const ag_event *e, char **err)
         sqlite3_stmt *s = child_stmt(st, Q_INS_REMINDER, e->uid, i);
         if (!s || sqlite3_bind_int64(s, 3, e->reminders[i]) != SQLITE_OK)
             return ag_store_fail(st, err, WRITE);
-        if (run(st, s, err) != 0)
-            return -1;
+        int rc = run(st, s, err);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -184,19 +187,21 @@ static int insert_slots(ag_store *st, const ag_event *e, char **err)
         sqlite3_stmt *s = child_stmt(st, Q_INS_SLOT, e->uid, i);
         if (!s || bind_slot(s, &e->slots[i]) != SQLITE_OK)
             return ag_store_fail(st, err, WRITE);
-        if (run(st, s, err) != 0)
-            return -1;
+        int rc = run(st, s, err);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
 
 static int insert_children(ag_store *st, const ag_event *e, char **err)
 {
-    if (insert_texts(st, Q_INS_AUDIENCE, e->uid, e->audience, e->n_audience, err) != 0 ||
-        insert_texts(st, Q_INS_CATEGORY, e->uid, e->categories, e->n_categories, err) != 0 ||
-        insert_exdates(st, e, err) != 0 || insert_reminders(st, e, err) != 0 ||
-        insert_slots(st, e, err) != 0)
-        return -1;
+    int rc;
+    if ((rc = insert_texts(st, Q_INS_AUDIENCE, e->uid, e->audience, e->n_audience, err)) < 0 ||
+        (rc = insert_texts(st, Q_INS_CATEGORY, e->uid, e->categories, e->n_categories, err)) < 0 ||
+        (rc = insert_exdates(st, e, err)) < 0 || (rc = insert_reminders(st, e, err)) < 0 ||
+        (rc = insert_slots(st, e, err)) < 0)
+        return rc;
     return 0;
 }
 
@@ -208,16 +213,18 @@ static int delete_children(ag_store *st, const char *uid, char **err)
         sqlite3_stmt *s = ag_store_stmt(st, ids[i]);
         if (!s || ag_store_bind_opt_text(s, 1, uid) != SQLITE_OK)
             return ag_store_fail(st, err, WRITE);
-        if (run(st, s, err) != 0)
-            return -1;
+        int rc = run(st, s, err);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
 
 static int write_row(ag_store *st, ag_stmt_id id, const ag_event *e, int64_t now, char **err)
 {
-    if (check_enums(st, e, err) != 0)
-        return -1;
+    int rc = check_enums(st, e, err);
+    if (rc < 0)
+        return rc;
     sqlite3_stmt *s = ag_store_stmt(st, id);
     if (!s || bind_content(s, e, now) != SQLITE_OK)
         return ag_store_fail(st, err, WRITE);
@@ -226,19 +233,20 @@ static int write_row(ag_store *st, ag_stmt_id id, const ag_event *e, int64_t now
 
 int ag_store_insert_event(ag_store *st, const ag_event *e, int64_t now, char **err)
 {
-    if (write_row(st, Q_EV_INSERT, e, now, err) != 0)
-        return -1;
-    return insert_children(st, e, err);
+    int rc = write_row(st, Q_EV_INSERT, e, now, err);
+    return rc < 0 ? rc : insert_children(st, e, err);
 }
 
 int ag_store_replace_event(ag_store *st, const ag_event *e, int64_t now, char **err)
 {
-    if (write_row(st, Q_EV_UPDATE, e, now, err) != 0)
-        return -1;
+    int rc = write_row(st, Q_EV_UPDATE, e, now, err);
+    if (rc < 0)
+        return rc;
     if (sqlite3_changes(st->db) != 1)
-        return ag_store_failf(st, err, WRITE, "event %s vanished during the update", e->uid);
-    if (delete_children(st, e->uid, err) != 0)
-        return -1;
+        return ag_store_failf(st, err, AG_ESTORE, WRITE, "event %s vanished during the update",
+                              e->uid);
+    if ((rc = delete_children(st, e->uid, err)) < 0)
+        return rc;
     return insert_children(st, e, err);
 }
 
@@ -286,7 +294,7 @@ static int end_select(ag_store *st, sqlite3_stmt *s, int rc, bool ok, char **err
     if (rc != SQLITE_DONE)
         ret = ag_store_fail(st, err, READ);
     else if (!ok)
-        ret = ag_store_failf(st, err, READ, "out of memory");
+        ret = ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
     sqlite3_reset(s);
     return ret;
 }
@@ -302,11 +310,11 @@ static int add_text(char ***v, size_t *n, size_t *cap, sqlite3_stmt *s, bool *ok
 {
     char **g = grow(*v, cap, *n, sizeof **v);
     if (!g)
-        return *ok = false, -1;
+        return *ok = false, AG_ENOMEM;
     *v = g;
     g[*n] = col_str(s, 1, ok);
     if (!*ok)
-        return -1;
+        return AG_ENOMEM;
     (*n)++;
     return 0;
 }
@@ -316,7 +324,7 @@ static int add_audience(ag_store *st, sqlite3_stmt *s, ag_event *e, size_t *cap,
     bool ok = true;
     if (add_text(&e->audience, &e->n_audience, cap, s, &ok) == 0)
         return 0;
-    return ag_store_failf(st, err, READ, "out of memory");
+    return ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
 }
 
 static int add_category(ag_store *st, sqlite3_stmt *s, ag_event *e, size_t *cap, char **err)
@@ -324,19 +332,19 @@ static int add_category(ag_store *st, sqlite3_stmt *s, ag_event *e, size_t *cap,
     bool ok = true;
     if (add_text(&e->categories, &e->n_categories, cap, s, &ok) == 0)
         return 0;
-    return ag_store_failf(st, err, READ, "out of memory");
+    return ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
 }
 
 static int add_exdate(ag_store *st, sqlite3_stmt *s, ag_event *e, size_t *cap, char **err)
 {
     ag_datetime *v = grow(e->exdates, cap, e->n_exdates, sizeof *v);
     if (!v)
-        return ag_store_failf(st, err, READ, "out of memory");
+        return ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
     e->exdates = v;
     const char *t = (const char *)sqlite3_column_text(s, 1);
     if (!t || !dt_parse(t, &e->exdates[e->n_exdates]))
-        return ag_store_failf(st, err, READ, "event %s has a malformed exdate \"%s\"", e->uid,
-                              t ? t : "");
+        return ag_store_failf(st, err, AG_ECORRUPT, READ, "event %s has a malformed exdate \"%s\"",
+                              e->uid, t ? t : "");
     e->n_exdates++;
     return 0;
 }
@@ -345,7 +353,7 @@ static int add_reminder(ag_store *st, sqlite3_stmt *s, ag_event *e, size_t *cap,
 {
     int64_t *v = grow(e->reminders, cap, e->n_reminders, sizeof *v);
     if (!v)
-        return ag_store_failf(st, err, READ, "out of memory");
+        return ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
     e->reminders = v;
     e->reminders[e->n_reminders++] = sqlite3_column_int64(s, 1);
     return 0;
@@ -371,15 +379,16 @@ static int add_slot(ag_store *st, sqlite3_stmt *s, ag_event *e, size_t *cap, cha
 {
     ag_slot *v = grow(e->slots, cap, e->n_slots, sizeof *v);
     if (!v)
-        return ag_store_failf(st, err, READ, "out of memory");
+        return ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
     e->slots = v;
     bool ok = true;
     /* Counted before the check so that ag_event_free frees its fields. */
     bool good = read_slot(s, &e->slots[e->n_slots++], &ok);
     if (!ok)
-        return ag_store_failf(st, err, READ, "out of memory");
+        return ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
     if (!good)
-        return ag_store_failf(st, err, READ, "event %s has a malformed slot time", e->uid);
+        return ag_store_failf(st, err, AG_ECORRUPT, READ, "event %s has a malformed slot time",
+                              e->uid);
     return 0;
 }
 
@@ -409,9 +418,10 @@ static int load_child_table(ag_store *st, ag_stmt_id id, ag_stored_event *evs, s
         if (e != last)
             cap = 0;
         last = e;
-        if (add(st, s, e, &cap, err) != 0) {
+        int fail = add(st, s, e, &cap, err);
+        if (fail < 0) {
             sqlite3_reset(s);
-            return -1;
+            return fail;
         }
     }
     return end_select(st, s, rc, true, err);
@@ -419,12 +429,13 @@ static int load_child_table(ag_store *st, ag_stmt_id id, ag_stored_event *evs, s
 
 static int load_children(ag_store *st, ag_stored_event *evs, size_t n, char **err)
 {
-    if (load_child_table(st, Q_EV_AUDIENCE, evs, n, add_audience, err) != 0 ||
-        load_child_table(st, Q_EV_CATEGORIES, evs, n, add_category, err) != 0 ||
-        load_child_table(st, Q_EV_EXDATES, evs, n, add_exdate, err) != 0 ||
-        load_child_table(st, Q_EV_REMINDERS, evs, n, add_reminder, err) != 0 ||
-        load_child_table(st, Q_EV_SLOTS, evs, n, add_slot, err) != 0)
-        return -1;
+    int rc;
+    if ((rc = load_child_table(st, Q_EV_AUDIENCE, evs, n, add_audience, err)) < 0 ||
+        (rc = load_child_table(st, Q_EV_CATEGORIES, evs, n, add_category, err)) < 0 ||
+        (rc = load_child_table(st, Q_EV_EXDATES, evs, n, add_exdate, err)) < 0 ||
+        (rc = load_child_table(st, Q_EV_REMINDERS, evs, n, add_reminder, err)) < 0 ||
+        (rc = load_child_table(st, Q_EV_SLOTS, evs, n, add_slot, err)) < 0)
+        return rc;
     return 0;
 }
 
@@ -442,14 +453,14 @@ static int read_event_row(ag_store *st, sqlite3_stmt *s, ag_stored_event *se, ch
     e->host = col_str(s, 10, &ok);
     e->rrule = col_str(s, 13, &ok);
     if (!ok || !e->uid)
-        return ag_store_failf(st, err, READ, "out of memory");
+        return ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
     const char *start = (const char *)sqlite3_column_text(s, 7);
     const char *end = (const char *)sqlite3_column_text(s, 8);
     int status = col_enum(s, 11, ag_store_status_names, AG_STATUS_COUNT);
     int vis = col_enum(s, 12, visibility_names, N_VISIBILITY);
     if (!start || !end || !dt_parse(start, &e->start) || !dt_parse(end, &e->end) || status < 0 ||
         vis < 0)
-        return ag_store_failf(st, err, READ, "event %s has a malformed row", e->uid);
+        return ag_store_failf(st, err, AG_ECORRUPT, READ, "event %s has a malformed row", e->uid);
     e->status = (ag_status)status;
     e->visibility = (ag_visibility)vis;
     se->sequence = sqlite3_column_int(s, 14);
@@ -468,29 +479,30 @@ int ag_store_load_locked(ag_store *st, ag_stored_event **out, size_t *n, char **
         return ag_store_fail(st, err, READ);
     ag_stored_event *evs = NULL;
     size_t count = 0, cap = 0;
-    int rc;
+    int rc, ret;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         ag_stored_event *v = grow(evs, &cap, count, sizeof *v);
         if (!v) {
-            end_select(st, s, SQLITE_DONE, false, err);
+            ret = end_select(st, s, SQLITE_DONE, false, err);
             goto fail;
         }
         evs = v;
         ag_stored_event *se = &evs[count++];
         memset(se, 0, sizeof *se);
-        if (read_event_row(st, s, se, err) != 0) {
+        if ((ret = read_event_row(st, s, se, err)) < 0) {
             sqlite3_reset(s);
             goto fail;
         }
     }
-    if (end_select(st, s, rc, true, err) != 0 || load_children(st, evs, count, err) != 0)
+    if ((ret = end_select(st, s, rc, true, err)) < 0 ||
+        (ret = load_children(st, evs, count, err)) < 0)
         goto fail;
     *out = evs;
     *n = count;
     return 0;
 fail:
     ag_store_events_free(evs, count);
-    return -1;
+    return ret;
 }
 
 /* One read transaction, so that the events and their child rows come from
@@ -505,11 +517,10 @@ int ag_store_load_events(ag_store *st, ag_stored_event **out, size_t *n, char **
         return ag_store_fail(st, err, READ);
     int rc = ag_store_load_locked(st, out, n, err);
     if (rc == 0 && ag_store_exec(st, "COMMIT") != SQLITE_OK) {
-        ag_store_fail(st, err, READ);
+        rc = ag_store_fail(st, err, READ);
         ag_store_events_free(*out, *n);
         *out = NULL;
         *n = 0;
-        rc = -1;
     }
     ag_store_rollback(st);
     return rc;

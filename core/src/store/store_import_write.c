@@ -71,13 +71,14 @@ static int sorted_unique(const ag_import_row *rows, size_t n, const ag_import_ro
 {
     const ag_import_row **v = malloc((n ? n : 1) * sizeof *v);
     if (!v)
-        return ag_store_failf(st, err, "cannot store imported events in", "out of memory");
+        return ag_store_failf(st, err, AG_ENOMEM, "cannot store imported events in",
+                              "out of memory");
     for (size_t i = 0; i < n; i++)
         v[i] = &rows[i];
     qsort(v, n, sizeof *v, cmp_row_ptr);
     for (size_t i = 1; i < n; i++)
         if (strcmp(v[i - 1]->uid, v[i]->uid) == 0) {
-            int rc = ag_store_failf(st, err, "cannot store imported events in",
+            int rc = ag_store_failf(st, err, AG_EINVAL, "cannot store imported events in",
                                     "uid %s appears twice in one batch", v[i]->uid);
             free(v);
             return rc;
@@ -149,18 +150,20 @@ static void merge(ag_import_write *w, const ag_import_row **in, size_t n_in, mer
     }
 }
 
+/* 0, or the code of sqlite's error (its message is the connection's). */
 static int read_gen(ag_store *st, const char *sql, const char *member, int64_t *gen)
 {
     sqlite3_stmt *s = NULL;
     *gen = 0;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-        return -1;
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return ag_store_code(rc);
     sqlite3_bind_text(s, 1, member, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
+    rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
         *gen = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ag_store_code(rc);
 }
 
 static const char current_sql[] = "SELECT gen FROM import_current WHERE member = ?1";
@@ -201,13 +204,14 @@ int ag_store_import_write_prepare(ag_store *st, const char *source, const char *
     *out = NULL;
     *written = 0;
     const ag_import_row **in = NULL; /* -O3 cannot see that failure returns early */
-    if (sorted_unique(rows, n, &in, st, err) < 0)
-        return -1;
+    int rc = sorted_unique(rows, n, &in, st, err);
+    if (rc < 0)
+        return rc;
     ag_import_write *w = write_new(source, member);
-    int rc = w ? read_stored(st, w, err)
-               : ag_store_failf(st, err, "cannot store imported events in", "out of memory");
+    rc = w ? read_stored(st, w, err)
+           : ag_store_failf(st, err, AG_ENOMEM, "cannot store imported events in", "out of memory");
     if (rc == 0 && !(w->rows = calloc(n + w->n_old + 1, sizeof *w->rows)))
-        rc = ag_store_failf(st, err, "cannot store imported events in", "out of memory");
+        rc = ag_store_failf(st, err, AG_ENOMEM, "cannot store imported events in", "out of memory");
     merge_ctx m = {now, retention, 0};
     if (rc == 0)
         merge(w, in, n, &m);
@@ -250,7 +254,7 @@ static int insert_attendees(ag_store *st, const ag_import_write *w, const ag_imp
             "INSERT INTO import_attendees (member, gen, uid, pos, address, cn, partstat, role) "
             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
         if (!s)
-            return -1;
+            return AG_ESTORE;
         bind_key(s, w, r->uid);
         sqlite3_bind_int64(s, 4, (int64_t)i);
         bind_text(s, 5, a->address);
@@ -258,7 +262,7 @@ static int insert_attendees(ag_store *st, const ag_import_write *w, const ag_imp
         bind_text(s, 7, a->partstat);
         bind_text(s, 8, a->role);
         if (sqlite3_step(s) != SQLITE_DONE)
-            return -1;
+            return AG_ESTORE;
     }
     return 0;
 }
@@ -272,7 +276,7 @@ static int insert_alarms(ag_store *st, const ag_import_write *w, const ag_import
             "INSERT INTO import_alarms (member, gen, uid, pos, action, related, trigger_at, "
             "description, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
         if (!s)
-            return -1;
+            return AG_ESTORE;
         bind_key(s, w, r->uid);
         sqlite3_bind_int64(s, 4, (int64_t)i);
         bind_text(s, 5, a->action);
@@ -281,7 +285,7 @@ static int insert_alarms(ag_store *st, const ag_import_write *w, const ag_import
         bind_text(s, 8, a->description);
         bind_text(s, 9, a->summary);
         if (sqlite3_step(s) != SQLITE_DONE)
-            return -1;
+            return AG_ESTORE;
     }
     return 0;
 }
@@ -315,16 +319,17 @@ static int insert_row(ag_store *st, const ag_import_write *w, const ag_import_ro
                         "removed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
                         "?13, ?14, ?15, ?16, ?17, ?18, ?19)");
     if (!s)
-        return -1;
+        return AG_ESTORE;
     bind_key(s, w, r->uid);
     bind_text(s, 4, w->source);
     bind_content(s, r);
     if (sqlite3_step(s) != SQLITE_DONE)
-        return -1;
-    return insert_attendees(st, w, r) == 0 ? insert_alarms(st, w, r) : -1;
+        return AG_ESTORE;
+    int rc = insert_attendees(st, w, r);
+    return rc < 0 ? rc : insert_alarms(st, w, r);
 }
 
-/* The connection's synchronous level, or -1. */
+/* The connection's synchronous level, or -1 when it cannot be read. */
 static int synchronous_level(ag_store *st)
 {
     sqlite3_stmt *s = NULL;
@@ -392,9 +397,10 @@ int ag_store_import_write_step(ag_store *st, ag_import_write *w, size_t max, cha
         return 1;
     size_t before = w->done;
     chunk c = {w, max ? max : 1};
-    if (in_transaction(st, insert_chunk, &c, err) < 0) {
+    int rc = in_transaction(st, insert_chunk, &c, err);
+    if (rc < 0) {
         w->done = before;
-        return -1;
+        return rc;
     }
     return w->done == w->n ? 1 : 0;
 }
@@ -404,16 +410,16 @@ int ag_store_import_write_step(ag_store *st, ag_import_write *w, size_t max, cha
 static int count_gen(ag_store *st, const ag_import_write *w, int64_t *n)
 {
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT count(*) FROM import_rows WHERE member = ?1 AND gen = ?2", -1,
-                           &s, NULL) != SQLITE_OK)
-        return -1;
+    int rc = sqlite3_prepare_v2(
+        st->db, "SELECT count(*) FROM import_rows WHERE member = ?1 AND gen = ?2", -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return ag_store_code(rc);
     sqlite3_bind_text(s, 1, w->member, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, w->gen);
-    int rc = sqlite3_step(s);
+    rc = sqlite3_step(s);
     *n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
     sqlite3_finalize(s);
-    return rc == SQLITE_ROW ? 0 : -1;
+    return rc == SQLITE_ROW ? 0 : ag_store_code(rc);
 }
 
 static int flip_locked(ag_store *st, void *arg, char **err)
@@ -423,7 +429,7 @@ static int flip_locked(ag_store *st, void *arg, char **err)
     if (read_gen(st, current_sql, w->member, &current) < 0 || count_gen(st, w, &n) < 0)
         return ag_store_fail(st, err, "cannot store imported events in");
     if (current != w->prev || n != (int64_t)w->n)
-        return ag_store_failf(st, err, "cannot store imported events in",
+        return ag_store_failf(st, err, AG_ESTORE, "cannot store imported events in",
                               "the events of %s changed meanwhile", w->member);
     sqlite3_stmt *s = ag_store_cached(st, &st->import_stmts[3],
                                       "INSERT INTO import_current (member, gen) VALUES (?1, ?2) "
@@ -440,8 +446,8 @@ static int flip_locked(ag_store *st, void *arg, char **err)
 int ag_store_import_write_commit(ag_store *st, ag_import_write *w, char **err)
 {
     if (w->done != w->n)
-        return ag_store_failf(st, err, "cannot store imported events in", "%zu of %zu rows written",
-                              w->done, w->n);
+        return ag_store_failf(st, err, AG_EINVAL, "cannot store imported events in",
+                              "%zu of %zu rows written", w->done, w->n);
     return in_transaction(st, flip_locked, w, err);
 }
 
@@ -490,9 +496,8 @@ int ag_store_import_sweep_step(ag_store *st, const char *member, int64_t keep, s
                                char **err)
 {
     sweep_ctx c = {member, keep, max > INT32_MAX ? INT32_MAX : max ? (int)max : 1, 0};
-    if (in_transaction(st, sweep_locked, &c, err) < 0)
-        return -1;
-    return c.deleted;
+    int rc = in_transaction(st, sweep_locked, &c, err);
+    return rc < 0 ? rc : c.deleted;
 }
 
 int ag_store_import_replace(ag_store *st, const char *source, const char *member,
@@ -503,14 +508,15 @@ int ag_store_import_replace(ag_store *st, const char *source, const char *member
     if (written)
         *written = 0;
     ag_import_write *w = NULL;
-    if (ag_store_import_write_prepare(st, source, member, rows, n, now, retention, &w, &count,
-                                      err) < 0)
-        return -1;
+    int rc =
+        ag_store_import_write_prepare(st, source, member, rows, n, now, retention, &w, &count, err);
+    if (rc < 0)
+        return rc;
     if (!w)
         return 0;
-    int rc = ag_store_import_write_step(st, w, SIZE_MAX, err) < 0
-                 ? -1
-                 : ag_store_import_write_commit(st, w, err);
+    rc = ag_store_import_write_step(st, w, SIZE_MAX, err);
+    if (rc >= 0)
+        rc = ag_store_import_write_commit(st, w, err);
     /* What is left of the old set goes at the next import or start. */
     if (rc == 0)
         while (ag_store_import_sweep_step(st, member, w->gen, 1000, NULL) > 0)
@@ -524,7 +530,8 @@ int ag_store_import_replace(ag_store *st, const char *source, const char *member
 /* ------------------------------------------------- at start-up */
 
 /* The next (member, gen) of table after the given one: one index seek
- * rather than a scan of every row. 1 found, 0 none, -1 error. */
+ * rather than a scan of every row. 1 found, 0 none, or a negative AG_E*
+ * code. */
 static int next_pair(sqlite3_stmt *s, char **member, int64_t *gen)
 {
     sqlite3_reset(s);
@@ -532,11 +539,11 @@ static int next_pair(sqlite3_stmt *s, char **member, int64_t *gen)
     sqlite3_bind_int64(s, 2, *member ? *gen : INT64_MIN);
     int rc = sqlite3_step(s);
     if (rc != SQLITE_ROW)
-        return rc == SQLITE_DONE ? 0 : -1;
+        return rc == SQLITE_DONE ? 0 : ag_store_code(rc);
     free(*member);
     *member = strdup((const char *)sqlite3_column_text(s, 0));
     *gen = sqlite3_column_int64(s, 1);
-    return *member ? 1 : -1;
+    return *member ? 1 : AG_ENOMEM;
 }
 
 static int delete_pair(ag_store *st, const char *table, const char *member, int64_t gen)
@@ -548,14 +555,16 @@ static int delete_pair(ag_store *st, const char *table, const char *member, int6
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(s, 1, member, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 2, gen);
-        rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+        rc = sqlite3_step(s);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
     }
     sqlite3_finalize(s);
-    return rc == SQLITE_OK ? 0 : -1;
+    return rc == SQLITE_OK ? 0 : ag_store_code(rc);
 }
 
 /* Deletes table's rows of every generation that is not its member's
- * current one; *deleted counts the generations. */
+ * current one; *deleted counts the generations. 0 or a negative AG_E*
+ * code (sqlite's message is the connection's). */
 static int sweep_table(ag_store *st, const char *table, int *deleted)
 {
     char *sql = sqlite3_mprintf("SELECT member, gen FROM %s WHERE (member, gen) > (?1, ?2) "
@@ -565,20 +574,16 @@ static int sweep_table(ag_store *st, const char *table, int *deleted)
     int rc = sql ? sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) : SQLITE_NOMEM;
     sqlite3_free(sql);
     if (rc != SQLITE_OK)
-        return -1;
+        return ag_store_code(rc);
     char *member = NULL;
     int64_t gen = 0, current = 0;
     while ((rc = next_pair(s, &member, &gen)) > 0) {
-        if (read_gen(st, current_sql, member, &current) < 0) {
-            rc = -1;
+        if ((rc = read_gen(st, current_sql, member, &current)) < 0)
             break;
-        }
         if (gen == current)
             continue;
-        if (delete_pair(st, table, member, gen) < 0) {
-            rc = -1;
+        if ((rc = delete_pair(st, table, member, gen)) < 0)
             break;
-        }
         (*deleted)++;
     }
     free(member);
@@ -589,9 +594,14 @@ static int sweep_table(ag_store *st, const char *table, int *deleted)
 static int sweep_all_locked(ag_store *st, void *arg, char **err)
 {
     static const char *const tables[] = {"import_attendees", "import_alarms", "import_rows"};
-    for (size_t i = 0; i < 3; i++)
-        if (sweep_table(st, tables[i], arg) < 0)
+    for (size_t i = 0; i < 3; i++) {
+        int rc = sweep_table(st, tables[i], arg);
+        if (rc == AG_ENOMEM)
+            return ag_store_failf(st, err, rc, "cannot delete old imported events from",
+                                  "out of memory");
+        if (rc < 0)
             return ag_store_fail(st, err, "cannot delete old imported events from");
+    }
     return 0;
 }
 

@@ -26,10 +26,14 @@ void ag_store_import_rows_free(ag_import_row *rows, size_t n)
     free(rows);
 }
 
-static char *col_text(sqlite3_stmt *s, int i)
+/* A column as a malloc'd string (NULL for SQL NULL); *ok false on OOM. */
+static char *col_text(sqlite3_stmt *s, int i, bool *ok)
 {
     const unsigned char *t = sqlite3_column_text(s, i);
-    return t ? strdup((const char *)t) : NULL;
+    char *d = t ? strdup((const char *)t) : NULL;
+    if (t && !d)
+        *ok = false;
+    return d;
 }
 
 static ag_status status_from(const char *s)
@@ -40,22 +44,26 @@ static ag_status status_from(const char *s)
     return AG_STATUS_CONFIRMED;
 }
 
-static void read_row(sqlite3_stmt *s, ag_import_row *r)
+/* false when memory ran out for one of its strings (a row read with a
+ * field missing would be published so). */
+static bool read_row(sqlite3_stmt *s, ag_import_row *r)
 {
-    r->uid = col_text(s, 0);
-    r->member = col_text(s, 1);
-    r->title = (ag_text){col_text(s, 2), col_text(s, 3)};
-    r->description = (ag_text){col_text(s, 4), col_text(s, 5)};
-    r->location = (ag_text){col_text(s, 6), col_text(s, 7)};
+    bool ok = true;
+    r->uid = col_text(s, 0, &ok);
+    r->member = col_text(s, 1, &ok);
+    r->title = (ag_text){col_text(s, 2, &ok), col_text(s, 3, &ok)};
+    r->description = (ag_text){col_text(s, 4, &ok), col_text(s, 5, &ok)};
+    r->location = (ag_text){col_text(s, 6, &ok), col_text(s, 7, &ok)};
     r->start = sqlite3_column_int64(s, 8);
     r->end = sqlite3_column_int64(s, 9);
     r->all_day = sqlite3_column_int(s, 10) != 0;
     r->status = status_from((const char *)sqlite3_column_text(s, 11));
-    r->categories = col_text(s, 12);
+    r->categories = col_text(s, 12, &ok);
     r->sequence = sqlite3_column_int(s, 13);
     r->created = sqlite3_column_int64(s, 14);
     r->last_modified = sqlite3_column_int64(s, 15);
     r->removed_at = sqlite3_column_int64(s, 16);
+    return ok;
 }
 
 /* Runs a SELECT of IMPORT_COLS (member bound as ?1 when given). */
@@ -81,7 +89,8 @@ static int select_rows(ag_store *st, const char *sql, const char *member, ag_imp
             cap = ncap;
         }
         memset(&(*out)[*n], 0, sizeof **out);
-        read_row(s, &(*out)[(*n)++]);
+        if (!read_row(s, &(*out)[(*n)++]))
+            break;
     }
     sqlite3_finalize(s);
     if (rc == SQLITE_DONE)
@@ -89,7 +98,8 @@ static int select_rows(ag_store *st, const char *sql, const char *member, ag_imp
     ag_store_import_rows_free(*out, *n);
     *out = NULL;
     *n = 0;
-    return ag_store_failf(st, err, "cannot read imported events from", "%s",
+    return ag_store_failf(st, err, rc == SQLITE_ROW ? AG_ENOMEM : ag_store_code(rc),
+                          "cannot read imported events from", "%s",
                           rc == SQLITE_ROW ? "out of memory" : sqlite3_errstr(rc));
 }
 
@@ -115,23 +125,25 @@ static int add_alarm(sqlite3_stmt *s, ag_private *p)
 
 /* Attaches child rows (uid in column 0, in pos order) to rows, which are
  * sorted by uid. Most members never set private_data: the tables are then
- * empty and this costs one index probe. */
+ * empty and this costs one index probe. 0; a sqlite result code; or add's
+ * negative AG_E* code. */
 static int attach(ag_store *st, const char *sql, const char *member, ag_import_row *rows, size_t n,
                   int (*add)(sqlite3_stmt *, ag_private *))
 {
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-        return -1;
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
     if (member)
         sqlite3_bind_text(s, 1, member, -1, SQLITE_STATIC);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    int added = 0;
+    while (added == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         ag_import_row *r = bsearch(sqlite3_column_text(s, 0), rows, n, sizeof *rows, cmp_uid_row);
-        if (r && add(s, &r->priv) < 0)
-            break;
+        if (r)
+            added = add(s, &r->priv);
     }
     sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return added < 0 ? added : rc == SQLITE_DONE ? 0 : rc;
 }
 
 #define OF_MEMBER(table) " FROM " table " WHERE ?1 IS NULL OR member = ?1 ORDER BY uid, pos"
@@ -140,14 +152,22 @@ static int load_private(ag_store *st, const char *member, ag_import_row *rows, s
 {
     if (n == 0)
         return 0;
-    if (attach(st, "SELECT uid, address, cn, partstat, role" OF_MEMBER("imported_attendees"),
-               member, rows, n, add_attendee) == 0 &&
-        attach(st,
-               "SELECT uid, action, related, trigger_at, description, summary" OF_MEMBER(
-                   "imported_alarms"),
-               member, rows, n, add_alarm) == 0)
+    int rc = attach(st, "SELECT uid, address, cn, partstat, role" OF_MEMBER("imported_attendees"),
+                    member, rows, n, add_attendee);
+    if (rc == 0)
+        rc = attach(st,
+                    "SELECT uid, action, related, trigger_at, description, summary" OF_MEMBER(
+                        "imported_alarms"),
+                    member, rows, n, add_alarm);
+    if (rc == 0)
         return 0;
-    return ag_store_fail(st, err, "cannot read imported events from");
+    /* An attendee or alarm that found no room was dropped, and sqlite's
+     * own message would not say so. */
+    if (rc == AG_ENOMEM)
+        return ag_store_failf(st, err, AG_ENOMEM, "cannot read imported events from",
+                              "out of memory");
+    int code = ag_store_fail(st, err, "cannot read imported events from");
+    return rc < 0 ? rc : code;
 }
 
 /* Rows and their private data, from one snapshot (the caller's transaction
@@ -155,14 +175,15 @@ static int load_private(ag_store *st, const char *member, ag_import_row *rows, s
 static int select_all(ag_store *st, const char *sql, const char *member, ag_import_row **out,
                       size_t *n, char **err)
 {
-    if (select_rows(st, sql, member, out, n, err) < 0)
-        return -1;
-    if (load_private(st, member, *out, *n, err) == 0)
+    int rc = select_rows(st, sql, member, out, n, err);
+    if (rc < 0)
+        return rc;
+    if ((rc = load_private(st, member, *out, *n, err)) == 0)
         return 0;
     ag_store_import_rows_free(*out, *n);
     *out = NULL;
     *n = 0;
-    return -1;
+    return rc;
 }
 
 int ag_store_load_imports(ag_store *st, ag_import_row **out, size_t *n, char **err)

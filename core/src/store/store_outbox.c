@@ -99,9 +99,9 @@ int ag_store_outbox_commit(ag_store *st, char **err)
 {
     if (ag_store_exec(st, "COMMIT") == SQLITE_OK)
         return 0;
-    ag_store_fail(st, err, "cannot commit the outbox of");
+    int rc = ag_store_fail(st, err, "cannot commit the outbox of");
     ag_store_rollback(st);
-    return -1;
+    return rc;
 }
 
 void ag_store_outbox_rollback(ag_store *st)
@@ -222,7 +222,7 @@ static int collect(ag_store *st, sqlite3_stmt *s, ag_outbox_row **rows, size_t *
     if (rc != SQLITE_DONE) {
         ag_store_outbox_rows_free(v, len);
         if (rc == SQLITE_ROW)
-            return ag_store_failf(st, err, "cannot read the outbox of", "out of memory");
+            return ag_store_failf(st, err, AG_ENOMEM, "cannot read the outbox of", "out of memory");
         return fail(st, s, err, "cannot read the outbox of");
     }
     sqlite3_reset(s);
@@ -282,13 +282,13 @@ int ag_store_outbox_relaxed(ag_store *st, bool relaxed, char **err)
 int ag_store_outbox_outcome(ag_store *st, int64_t id, ag_outbox_state state, int attempts,
                             int64_t next_attempt, const char *error, int64_t done_at, char **err)
 {
-    if (ag_store_outbox_relaxed(st, true, err) < 0)
-        return -1;
-    int rc = ag_store_outbox_update(st, id, state, attempts, next_attempt, error, done_at, err);
+    int rc = ag_store_outbox_relaxed(st, true, err);
+    if (rc < 0)
+        return rc;
+    rc = ag_store_outbox_update(st, id, state, attempts, next_attempt, error, done_at, err);
     /* Everything else keeps waiting for the disk, the due batches first. */
-    if (ag_store_outbox_relaxed(st, false, rc == 0 ? err : NULL) < 0 && rc == 0)
-        rc = -1;
-    return rc;
+    int back = ag_store_outbox_relaxed(st, false, rc == 0 ? err : NULL);
+    return rc == 0 ? back : rc;
 }
 
 int ag_store_outbox_list(ag_store *st, ag_outbox_state state, ag_outbox_row **rows, size_t *n,
@@ -356,15 +356,18 @@ int ag_store_outbox_drop(ag_store *st, const char *uid, const int64_t *keep, siz
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) {
         free(ids);
-        return ag_store_failf(st, err, "cannot read the outbox of", "%s",
+        return ag_store_failf(st, err, rc == SQLITE_ROW ? AG_ENOMEM : ag_store_code(rc),
+                              "cannot read the outbox of", "%s",
                               rc == SQLITE_ROW ? "out of memory" : sqlite3_errmsg(st->db));
     }
-    for (size_t i = 0; i < len; i++)
-        if (ag_store_outbox_update(st, ids[i], AG_OUT_DROPPED, 0, 0, "event moved or cancelled",
-                                   now, err) < 0) {
+    for (size_t i = 0; i < len; i++) {
+        rc = ag_store_outbox_update(st, ids[i], AG_OUT_DROPPED, 0, 0, "event moved or cancelled",
+                                    now, err);
+        if (rc < 0) {
             free(ids);
-            return -1;
+            return rc;
         }
+    }
     free(ids);
     *n = (int)len;
     return 0;
@@ -394,8 +397,10 @@ int ag_store_outbox_fingerprint_get(ag_store *st, const char *uid, char **fp, bo
         bool ok = true;
         *fp = col_text(s, 0, &ok);
         *live = sqlite3_column_int(s, 1) != 0;
-        if (!ok)
-            return fail(st, s, err, "cannot read the outbox of");
+        if (!ok) {
+            fail(st, s, err, "cannot read the outbox of");
+            return AG_ENOMEM;
+        }
     } else if (rc != SQLITE_DONE) {
         return fail(st, s, err, "cannot read the outbox of");
     }
@@ -440,7 +445,9 @@ int ag_store_outbox_fingerprint_uids(ag_store *st, char ***uids, size_t *n, char
         for (size_t i = 0; i < len; i++)
             free(v[i]);
         free(v);
-        return ag_store_failf(st, err, "cannot read the outbox of", "out of memory");
+        /* The message has always said out of memory, a failed step too. */
+        return ag_store_failf(st, err, rc == SQLITE_ROW ? AG_ENOMEM : ag_store_code(rc),
+                              "cannot read the outbox of", "out of memory");
     }
     *uids = v;
     *n = len;

@@ -5,7 +5,7 @@
  * second insert of the same reminder a no-op, whatever crashed in between.
  * Also the scheduler's memory of each event's time and place, to notice a
  * move or a cancellation even when it happened while the daemon was down.
- * Errors as in store.h: -1 with *err malloc'd. */
+ * Errors as in store.h: a negative AG_E* code with *err malloc'd. */
 #ifndef AGENDAD_STORE_OUTBOX_H
 #define AGENDAD_STORE_OUTBOX_H
 

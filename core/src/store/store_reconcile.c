@@ -115,18 +115,19 @@ static int cmp_uid(const void *a, const void *b)
 }
 
 /* Config events by uid, whatever order the caller gave; a duplicate or a
- * missing uid would make one event overwrite another, so it is refused. */
-static const ag_event **sorted_config(ag_store *st, const ag_config *cfg, char **err)
+ * missing uid would make one event overwrite another, so it is refused.
+ * NULL with *rc set on failure. */
+static const ag_event **sorted_config(ag_store *st, const ag_config *cfg, int *rc, char **err)
 {
     const ag_event **v = calloc(cfg->n_events ? cfg->n_events : 1, sizeof *v);
     if (!v) {
-        ag_store_failf(st, err, WRITE, "out of memory");
+        *rc = ag_store_failf(st, err, AG_ENOMEM, WRITE, "out of memory");
         return NULL;
     }
     for (size_t i = 0; i < cfg->n_events; i++) {
         if (!cfg->events[i].uid) {
             free(v);
-            ag_store_failf(st, err, WRITE, "config event #%zu has no uid", i + 1);
+            *rc = ag_store_failf(st, err, AG_EINVAL, WRITE, "config event #%zu has no uid", i + 1);
             return NULL;
         }
         v[i] = &cfg->events[i];
@@ -134,7 +135,8 @@ static const ag_event **sorted_config(ag_store *st, const ag_config *cfg, char *
     qsort(v, cfg->n_events, sizeof *v, cmp_uid);
     for (size_t i = 1; i < cfg->n_events; i++) {
         if (strcmp(v[i - 1]->uid, v[i]->uid) == 0) {
-            ag_store_failf(st, err, WRITE, "config defines event %s twice", v[i]->uid);
+            *rc = ag_store_failf(st, err, AG_EINVAL, WRITE, "config defines event %s twice",
+                                 v[i]->uid);
             free(v);
             return NULL;
         }
@@ -196,11 +198,9 @@ static int by_uid(run_state *rs, ag_stmt_id id, const char *uid, int64_t now, ch
     if (!s || sqlite3_bind_text(s, 1, uid, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
         (id == Q_EV_REMOVE && sqlite3_bind_int64(s, 2, now) != SQLITE_OK))
         return ag_store_fail(rs->st, err, WRITE);
-    int rc = sqlite3_step(s);
-    if (rc != SQLITE_DONE)
-        ag_store_fail(rs->st, err, WRITE);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : ag_store_fail(rs->st, err, WRITE);
     sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc;
 }
 
 /* Rows config no longer defines: live ones are marked removed, removed ones
@@ -211,15 +211,16 @@ static int sweep(run_state *rs, int64_t retention, char **err)
         const ag_stored_event *se = &rs->stored[i];
         if (rs->in_config[i])
             continue;
+        int rc = 0;
         if (se->removed_at == 0) {
             rs->stats.removed++;
-            if (by_uid(rs, Q_EV_REMOVE, se->ev.uid, rs->now, err) != 0)
-                return -1;
+            rc = by_uid(rs, Q_EV_REMOVE, se->ev.uid, rs->now, err);
         } else if (purgeable(se, rs->now, retention)) {
             rs->stats.purged++;
-            if (by_uid(rs, Q_EV_DELETE, se->ev.uid, 0, err) != 0)
-                return -1;
+            rc = by_uid(rs, Q_EV_DELETE, se->ev.uid, 0, err);
         }
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -233,23 +234,24 @@ static bool changed(const ag_reconcile_stats *s)
 static int reconcile_locked(run_state *rs, const ag_config *cfg, const ag_event **sorted,
                             int64_t *generation, char **err)
 {
-    if (ag_store_load_locked(rs->st, &rs->stored, &rs->n_stored, err) != 0)
-        return -1;
+    int rc = ag_store_load_locked(rs->st, &rs->stored, &rs->n_stored, err);
+    if (rc < 0)
+        return rc;
     rs->in_config = calloc(rs->n_stored ? rs->n_stored : 1, sizeof *rs->in_config);
     if (!rs->in_config)
-        return ag_store_failf(rs->st, err, WRITE, "out of memory");
+        return ag_store_failf(rs->st, err, AG_ENOMEM, WRITE, "out of memory");
     for (size_t i = 0; i < cfg->n_events; i++)
-        if (apply_one(rs, sorted[i], err) != 0)
-            return -1;
-    if (sweep(rs, cfg->settings.retention, err) != 0 ||
-        ag_store_save_config_state(rs->st, cfg, err) != 0)
-        return -1;
+        if ((rc = apply_one(rs, sorted[i], err)) < 0)
+            return rc;
+    if ((rc = sweep(rs, cfg->settings.retention, err)) < 0 ||
+        (rc = ag_store_save_config_state(rs->st, cfg, err)) < 0)
+        return rc;
     if (!changed(&rs->stats))
         return 0;
     /* Read inside the transaction: another writer may have moved it. */
     char *value = NULL;
-    if (ag_store_meta_get(rs->st, "generation", &value, err) != 0)
-        return -1;
+    if ((rc = ag_store_meta_get(rs->st, "generation", &value, err)) < 0)
+        return rc;
     *generation = (value ? strtoll(value, NULL, 10) : 0) + 1;
     free(value);
     return ag_store_write_generation(rs->st, *generation, err);
@@ -265,18 +267,18 @@ static int reconcile(ag_store *st, const ag_config *cfg, int64_t now, ag_reconci
         *err = NULL;
     if (stats)
         memset(stats, 0, sizeof *stats);
-    const ag_event **sorted = sorted_config(st, cfg, err);
+    int rc = 0;
+    const ag_event **sorted = sorted_config(st, cfg, &rc, err);
     if (!sorted)
-        return -1;
+        return rc;
     run_state rs = {.st = st, .now = now};
     int64_t generation = st->generation;
-    int rc = -1;
     if (ag_store_exec(st, "BEGIN IMMEDIATE") != SQLITE_OK)
-        ag_store_fail(st, err, WRITE);
-    else if (reconcile_locked(&rs, cfg, sorted, &generation, err) != 0)
+        rc = ag_store_fail(st, err, WRITE);
+    else if ((rc = reconcile_locked(&rs, cfg, sorted, &generation, err)) < 0)
         ag_store_rollback(st);
     else if (ag_store_exec(st, "COMMIT") != SQLITE_OK) {
-        ag_store_fail(st, err, WRITE);
+        rc = ag_store_fail(st, err, WRITE);
         ag_store_rollback(st);
     } else
         rc = 0;
@@ -308,8 +310,9 @@ int ag_store_reconcile_load(ag_store *st, const ag_config *cfg, int64_t now,
 {
     *out = NULL;
     *n = 0;
-    if (reconcile(st, cfg, now, stats, out, n, err) != 0)
-        return -1;
+    int rc = reconcile(st, cfg, now, stats, out, n, err);
+    if (rc < 0)
+        return rc;
     if (*out)
         return 0;
     return ag_store_load_events(st, out, n, err);

@@ -116,14 +116,14 @@ int ag_store_meta_list(ag_store *st, const char *prefix, char ***keys, char ***v
     }
     if (oom || rc != SQLITE_DONE) {
         if (oom)
-            ag_store_failf(st, err, "cannot read meta from", "out of memory");
+            rc = ag_store_failf(st, err, AG_ENOMEM, "cannot read meta from", "out of memory");
         else
-            ag_store_fail(st, err, "cannot read meta from");
+            rc = ag_store_fail(st, err, "cannot read meta from");
         sqlite3_finalize(s);
         ag_store_meta_list_free(*keys, *values, *n);
         *keys = *values = NULL;
         *n = 0;
-        return -1;
+        return rc;
     }
     sqlite3_finalize(s);
     return 0;

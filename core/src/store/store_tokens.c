@@ -35,8 +35,9 @@ static char *encode_token(const unsigned char *raw, size_t n)
 static int hash_hex(const char *token, char out[HASH_HEX + 1])
 {
     unsigned char md[AG_SHA256_BYTES];
-    if (ag_sha256(token, strlen(token), NULL, 0, md) != 0)
-        return -1;
+    int rc = ag_sha256(token, strlen(token), NULL, 0, md);
+    if (rc < 0)
+        return rc;
     ag_hex(md, sizeof md, out);
     return 0;
 }
@@ -44,15 +45,17 @@ static int hash_hex(const char *token, char out[HASH_HEX + 1])
 static int new_token(ag_store *st, char **token, char hash[HASH_HEX + 1], char **err)
 {
     unsigned char raw[TOKEN_BYTES];
-    if (ag_random_bytes(raw, sizeof raw) != 0)
-        return ag_store_failf(st, err, "cannot create token in",
+    int rc = ag_random_bytes(raw, sizeof raw);
+    if (rc < 0)
+        return ag_store_failf(st, err, rc, "cannot create token in",
                               "no random bytes available from the system");
     *token = encode_token(raw, sizeof raw);
     explicit_bzero(raw, sizeof raw);
-    if (!*token || hash_hex(*token, hash) != 0) {
+    rc = *token ? hash_hex(*token, hash) : AG_ENOMEM;
+    if (rc < 0) {
         free(*token);
         *token = NULL;
-        return ag_store_failf(st, err, "cannot create token in", "out of memory");
+        return ag_store_failf(st, err, rc, "cannot create token in", "out of memory");
     }
     return 0;
 }
@@ -64,18 +67,19 @@ int ag_store_token_create(ag_store *st, const char *member, char **token, char *
         *err = NULL;
     char hash[HASH_HEX + 1];
     char *t = NULL;
-    if (new_token(st, &t, hash, err) != 0)
-        return -1;
+    int rc = new_token(st, &t, hash, err);
+    if (rc < 0)
+        return rc;
     sqlite3_stmt *s = ag_store_stmt(st, Q_TOKEN_SET);
     if (!s || sqlite3_bind_text(s, 1, member, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
         sqlite3_bind_text(s, 2, hash, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
         sqlite3_bind_int64(s, 3, (sqlite3_int64)time(NULL)) != SQLITE_OK ||
         sqlite3_step(s) != SQLITE_DONE) {
-        ag_store_fail(st, err, "cannot save token to");
+        rc = ag_store_fail(st, err, "cannot save token to");
         if (s)
             sqlite3_reset(s);
         free(t);
-        return -1;
+        return rc;
     }
     sqlite3_reset(s);
     *token = t;
@@ -89,12 +93,13 @@ int ag_store_token_check(ag_store *st, const char *member, const char *token, bo
     if (err)
         *err = NULL;
     char given[HASH_HEX + 1];
-    if (hash_hex(token, given) != 0)
-        return ag_store_failf(st, err, "cannot check token in", "SHA-256 unavailable");
+    int rc = hash_hex(token, given);
+    if (rc < 0)
+        return ag_store_failf(st, err, rc, "cannot check token in", "SHA-256 unavailable");
     sqlite3_stmt *s = ag_store_stmt(st, Q_TOKEN_GET);
     if (!s || sqlite3_bind_text(s, 1, member, -1, SQLITE_TRANSIENT) != SQLITE_OK)
         return ag_store_fail(st, err, "cannot check token in");
-    int rc = sqlite3_step(s);
+    rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         const char *stored = (const char *)sqlite3_column_text(s, 0);
         /* Constant time, so response timing does not reveal how much of a
@@ -102,10 +107,9 @@ int ag_store_token_check(ag_store *st, const char *member, const char *token, bo
         *valid = stored && strlen(stored) == HASH_HEX && ag_const_equal(stored, given, HASH_HEX);
         rc = SQLITE_DONE;
     }
-    if (rc != SQLITE_DONE)
-        ag_store_fail(st, err, "cannot check token in");
+    rc = rc == SQLITE_DONE ? 0 : ag_store_fail(st, err, "cannot check token in");
     sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc;
 }
 
 int ag_store_token_revoke(ag_store *st, const char *member, char **err)
@@ -115,10 +119,10 @@ int ag_store_token_revoke(ag_store *st, const char *member, char **err)
     sqlite3_stmt *s = ag_store_stmt(st, Q_TOKEN_DEL);
     if (!s || sqlite3_bind_text(s, 1, member, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
         sqlite3_step(s) != SQLITE_DONE) {
-        ag_store_fail(st, err, "cannot revoke token in");
+        int rc = ag_store_fail(st, err, "cannot revoke token in");
         if (s)
             sqlite3_reset(s);
-        return -1;
+        return rc;
     }
     sqlite3_reset(s);
     return 0;

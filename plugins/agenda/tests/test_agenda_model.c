@@ -8,6 +8,7 @@
 
 #include "agenda_model.h"
 #include "config.h"
+#include "error.h"
 #include "tz.h"
 
 #include <stdio.h>
@@ -166,7 +167,7 @@ static void sample_overlap_is_a_config_error(void **state)
     ag_config *cfg = NULL;
     ag_diags diags = {0};
     ag_tz_init();
-    assert_int_equal(ag_config_load(dir, &cfg, &diags), -1);
+    assert_int_equal(ag_config_load(dir, &cfg, &diags), AG_ECONFIG);
     ag_tz_shutdown();
     assert_null(cfg);
     bool found = false;

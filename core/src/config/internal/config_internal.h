@@ -6,6 +6,7 @@
 #define AGENDAD_CONFIG_INTERNAL_H
 
 #include "config.h"
+#include "error.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -57,7 +58,12 @@ bool ag_config_string_list(ag_diags *d, const ag_config_node *n, const char *wha
 /* One of choices (NULL-terminated); *index set to its position. */
 bool ag_config_choice(ag_diags *d, const ag_config_node *n, const char *what,
                       const char *const *choices, int *index);
-ag_loc ag_config_loc_copy(const ag_loc *l);
+/* A copy of l (its file name duplicated); out of memory is reported. */
+ag_loc ag_config_loc_copy(ag_diags *d, const ag_loc *l);
+/* Out of memory while reading what is at loc ("this event"): reported like
+ * any error, so that the load fails rather than go on with a part of the
+ * config missing. */
+void ag_config_oom(ag_diags *d, const ag_loc *loc, const char *what);
 void ag_config_free_strv(char **v, size_t n);
 
 /* config_values.c */
@@ -69,7 +75,8 @@ typedef enum {
     AG_DT_HAS_ZONE,
 } ag_dt_result;
 ag_dt_result ag_config_parse_datetime(const char *s, ag_datetime *out);
-/* "HH:MM" or "HH:MM:SS": 0, -1 when not that shape, 1 when out of range. */
+/* "HH:MM" or "HH:MM:SS": 0, AG_EINVAL when not that shape, 1 when of that
+ * shape but out of range. */
 int ag_config_parse_clock(const char *s, int *h, int *m, int *sec);
 bool ag_config_valid_id(const char *s);
 bool ag_config_valid_uid(const char *s);
@@ -86,8 +93,8 @@ void ag_config_load_http(ag_settings *s, const ag_config_node *n, ag_diags *d);
 /* The access keys of the http: section (config_access.c). */
 void ag_config_load_metrics_access(ag_settings *s, const ag_config_node *http, ag_diags *d);
 void ag_config_load_plugins(ag_settings *s, const ag_config_node *n, ag_diags *d);
-/* config_reminders.c */
-void ag_config_reminder_defaults(ag_reminder_settings *r);
+/* config_reminders.c; false on out of memory. */
+bool ag_config_reminder_defaults(ag_reminder_settings *r);
 void ag_config_load_reminders(ag_settings *s, const ag_config_node *n, ag_diags *d);
 void ag_config_reminder_settings_free(ag_reminder_settings *r);
 void ag_config_load_categories(ag_config *cfg, const ag_config_node *root, ag_diags *d);

@@ -20,7 +20,8 @@ icaltimetype ag_feed_midnight(icaltimetype t);
 int64_t ag_feed_wall_diff(const ag_datetime *a, const ag_datetime *b);
 
 /* Instants of every instance (or the single occurrence), checked against
- * [from, to] (from == to == 0: no window). 0, or -1 with *err set. */
+ * [from, to] (from == to == 0: no window). 0, or AG_EZONE / AG_EINVAL
+ * with *err set. */
 int ag_feed_event_span(const ag_event *ev, int64_t from, int64_t to, ag_feed_span *span,
                        char **err);
 /* Whether q's kind, key and visibility rules take ev (window aside). */
@@ -89,7 +90,7 @@ void ag_feed_memo_free(ag_feed_memo *m);
  * all-day one), so that the calendar needs that zone's VTIMEZONE. */
 bool ag_feed_uses_tzid(const ag_event *ev, const ag_feed_query *q);
 /* Writes the VEVENT of sev and, when q->slots, those of its timed slots.
- * 0, or -1 with *err set. */
+ * 0, or a negative AG_E* code (AG_EINVAL, AG_ENOMEM) with *err set. */
 /* Whether sev's attendees and alarms go into feed q (see feed_private.c),
  * and writing them (alarms only when the event is not cancelled). */
 bool ag_feed_shows_private(const ag_config *cfg, const ag_stored_event *sev,

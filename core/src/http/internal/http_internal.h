@@ -3,6 +3,7 @@
 #ifndef AGENDAD_HTTP_INTERNAL_H
 #define AGENDAD_HTTP_INTERNAL_H
 
+#include "error.h"
 #include "http.h"
 
 #include <llhttp.h>
@@ -19,12 +20,18 @@
 typedef struct {
     char *s;
     size_t len, cap;
+    /* An add failed: every later one fails too, so that a text built by
+     * many adds is checked once, at its end, and never goes out with a
+     * piece missing. */
+    bool failed;
 } ag_sbuf;
 
+/* 0, or AG_ENOMEM (also once an earlier add failed). */
 int ag_http_sbuf_add(ag_sbuf *b, const char *s, size_t len);
 int ag_http_sbuf_addf(ag_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ag_http_sbuf_free(ag_sbuf *b);
-/* Hands over the string (never NULL) and empties b. */
+/* Hands over the string and empties b; NULL when memory ran out (now or
+ * for an earlier add). */
 char *ag_http_sbuf_take(ag_sbuf *b);
 
 typedef struct {
@@ -116,6 +123,8 @@ void ag_http_conn_close_if_idle(ag_http_conn *c);
 /* http_request.c */
 ag_http_request *ag_http_request_new(ag_http_server *s, ag_http_conn *c);
 void ag_http_request_free(ag_http_request *req);
+/* The header field and value collected so far, added (or joined to an
+ * earlier one of that name). 0, or AG_ENOMEM. */
 int ag_http_request_add_header(ag_http_request *req);
 /* Fills path, query and params from the URL. Returns 0, or an HTTP status. */
 int ag_http_request_parse_target(ag_http_request *req);

@@ -3,6 +3,7 @@
 #ifndef AGENDAD_STORE_INTERNAL_H
 #define AGENDAD_STORE_INTERNAL_H
 
+#include "error.h"
 #include "store.h"
 
 #include <sqlite3.h>
@@ -67,11 +68,16 @@ sqlite3_stmt *ag_store_stmt(ag_store *st, ag_stmt_id id);
  * for the store's life) when *slot is NULL; NULL when it cannot be prepared. */
 sqlite3_stmt *ag_store_cached(ag_store *st, sqlite3_stmt **slot, const char *text);
 
-/* *err = "<what> <path>: <sqlite's message>"; returns -1. */
+/* The AG_E* code of a sqlite result code: AG_ENOMEM, AG_EBUSY (another
+ * connection holds the lock), AG_ECORRUPT (a malformed database file), else
+ * AG_ESTORE. */
+int ag_store_code(int sqlite_rc);
+/* *err = "<what> <path>: <sqlite's message>"; returns the code of the
+ * connection's last error (ag_store_code). Call it before a reset. */
 int ag_store_fail(ag_store *st, char **err, const char *what);
-/* *err = "<what> <path>: <formatted detail>"; returns -1. */
-int ag_store_failf(ag_store *st, char **err, const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* *err = "<what> <path>: <formatted detail>"; returns code. */
+int ag_store_failf(ag_store *st, char **err, int code, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* store_snapshot.c: for a read-only open that leaves no file behind, the
  * URI that opens path as immutable (malloc'd), or NULL when path may not be
