@@ -100,8 +100,13 @@ typedef struct {
     const char *ca_file;
 } ag_net_smtp_req;
 
+/* The client's operations, declared once as types: net.c implements them
+ * under the names below, the network module's table (net_module.h) carries
+ * pointers of these types, and the daemon's lazy handle (net_lazy.h) offers
+ * them on a handle that loads the module at its first transfer. */
+
 /* Returns 0, or AG_EIO (curl cannot start) or AG_ENOMEM. */
-int ag_net_new(uv_loop_t *loop, ag_net **out);
+typedef int ag_net_new_fn(uv_loop_t *loop, ag_net **out);
 
 /* Cancels every pending transfer: their callbacks run before this returns,
  * each once, with AG_NET_CANCELLED. Closes the loop handles; the memory is
@@ -111,24 +116,32 @@ int ag_net_new(uv_loop_t *loop, ag_net **out);
  * loop with UV_RUN_DEFAULT until it returns before uv_loop_close(): their
  * uv_work_t keep it alive until then. No callback runs after this returns.
  * May be called from inside a done callback. NULL is a no-op. */
-void ag_net_free(ag_net *n);
+typedef void ag_net_free_fn(ag_net *n);
 
-/* Proxy URL for HTTP(S) transfers submitted afterwards ("http://proxy:3128");
- * NULL or "" for direct connections (the default). no_proxy is a curl
- * NOPROXY list ("localhost,127.0.0.1,.example.ma"), may be NULL. */
-int ag_net_set_proxy(ag_net *n, const char *proxy, const char *no_proxy);
-
-/* out_handle, if not NULL, receives a handle valid until the callback starts. */
-int ag_net_http(ag_net *n, const ag_net_http_req *req, ag_net_done_fn done, void *data,
-                ag_net_xfer **out_handle);
-int ag_net_smtp(ag_net *n, const ag_net_smtp_req *req, ag_net_done_fn done, void *data,
-                ag_net_xfer **out_handle);
+/* Starts a transfer: 0, and done runs once later; or a negative AG_E* code,
+ * and done never runs. out_handle, if not NULL, receives a handle valid
+ * until the callback starts. */
+typedef int ag_net_http_fn(ag_net *n, const ag_net_http_req *req, ag_net_done_fn done, void *data,
+                           ag_net_xfer **out_handle);
+typedef int ag_net_smtp_fn(ag_net *n, const ag_net_smtp_req *req, ag_net_done_fn done, void *data,
+                           ag_net_xfer **out_handle);
 
 /* The callback runs once, later, with AG_NET_CANCELLED, unless the transfer
  * already finished, in which case it runs with its real result. Never call
  * it once the callback has started. An SMTP submission cancelled on its
  * thread may still reach the server (the reply to the end of DATA may be
  * on its way), exactly as one cancelled on the loop could. */
-void ag_net_cancel(ag_net_xfer *x);
+typedef void ag_net_cancel_fn(ag_net_xfer *x);
+
+ag_net_new_fn ag_net_new;
+ag_net_free_fn ag_net_free;
+ag_net_http_fn ag_net_http;
+ag_net_smtp_fn ag_net_smtp;
+ag_net_cancel_fn ag_net_cancel;
+
+/* Proxy URL for HTTP(S) transfers submitted afterwards ("http://proxy:3128");
+ * NULL or "" for direct connections (the default). no_proxy is a curl
+ * NOPROXY list ("localhost,127.0.0.1,.example.ma"), may be NULL. */
+int ag_net_set_proxy(ag_net *n, const char *proxy, const char *no_proxy);
 
 #endif

@@ -24,7 +24,7 @@ typedef struct ag_net_lazy ag_net_lazy;
 
 /* Returns 0 or AG_ENOMEM. */
 int ag_net_lazy_new(uv_loop_t *loop, ag_net_lazy **out);
-/* As ag_net_free(): pending transfers' callbacks run before it returns.
+/* As ag_net_free_fn (net.h): pending transfers' callbacks run before it returns.
  * NULL is a no-op. */
 void ag_net_lazy_free(ag_net_lazy *l);
 
@@ -34,7 +34,7 @@ int ag_net_lazy_http(ag_net_lazy *l, const ag_net_http_req *req, ag_net_done_fn 
                      ag_net_xfer **out_handle);
 int ag_net_lazy_smtp(ag_net_lazy *l, const ag_net_smtp_req *req, ag_net_done_fn done, void *data,
                      ag_net_xfer **out_handle);
-/* As ag_net_cancel(). */
+/* As ag_net_cancel_fn (net.h). */
 void ag_net_lazy_cancel(ag_net_xfer *x);
 
 #endif

@@ -2,9 +2,8 @@
  * net.c and libcurl (with curl's whole dependency chain: TLS, Kerberos,
  * LDAP, SSH...) live there, so that an instance whose plugins never fetch
  * or send maps none of it. The module exports one symbol, a table of the
- * net.h functions; the daemon resolves nothing else. Internal: the module
- * and the daemon come from the same build, the version only catches a
- * stale file. */
+ * net.h operations (pointers of their types); the daemon resolves nothing else. Internal: the
+ * module and the daemon come from the same build, the version only catches a stale file. */
 #ifndef AGENDAD_NET_MODULE_H
 #define AGENDAD_NET_MODULE_H
 
@@ -23,13 +22,11 @@ typedef struct {
     /* The daemon's log sink, so that the module's lines read like its own;
      * called once, before anything else. */
     void (*set_log)(ag_net_logv_fn logv);
-    int (*create)(uv_loop_t *loop, ag_net **out);
-    void (*destroy)(ag_net *n);
-    int (*http)(ag_net *n, const ag_net_http_req *req, ag_net_done_fn done, void *data,
-                ag_net_xfer **out_handle);
-    int (*smtp)(ag_net *n, const ag_net_smtp_req *req, ag_net_done_fn done, void *data,
-                ag_net_xfer **out_handle);
-    void (*cancel)(ag_net_xfer *x);
+    ag_net_new_fn *create;
+    ag_net_free_fn *destroy;
+    ag_net_http_fn *http;
+    ag_net_smtp_fn *smtp;
+    ag_net_cancel_fn *cancel;
 } ag_net_module;
 
 #endif
