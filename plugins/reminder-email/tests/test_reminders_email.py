@@ -74,6 +74,34 @@ class EmailReminders(unittest.TestCase):
         self.assertIn("ورشة", str(msg["Subject"]))
         self.assertIn("Atelier", str(msg["Subject"]))
 
+    def bilingual_event(self, default_language=None):
+        """oujda (no language) and the host fes-meknes (ar) reminded 1 day
+        ahead of an event with a description in both languages."""
+        d = self.daemon(event={"audience": "oujda"})
+        if default_language:
+            d.write("agendad.yaml", d.read("agendad.yaml") + f"language: {default_language}\n")
+        d.write("events/workshop.yaml", d.read("events/workshop.yaml")
+                + 'description: {ar: "يوم عمل حول الإعداد المشترك", '
+                  'fr: "Une journée de travail sur la co-création"}\n')
+        d.set_time(EVENT_START_UTC - DAY - 600)
+        d.start()
+        d.set_time(EVENT_START_UTC - DAY + 1)
+        return {env[1]: m for env, m in self.smtp.wait(2)}
+
+    def test_subject_and_first_line_say_how_far_ahead(self):
+        msgs = self.bilingual_event()
+        both, ar = msgs["oujda@members.test"], msgs["fes@members.test"]
+        # Decoded from RFC 2047 by Python's email package: no mojibake.
+        self.assertEqual(str(both["Subject"]),
+                         "تذكير، بعد يوم واحد: ورشة الإعداد المشترك | "
+                         "Rappel, dans 1 jour : Atelier de co-création")
+        self.assertEqual(str(ar["Subject"]), "تذكير، بعد يوم واحد: ورشة الإعداد المشترك")
+        text = both.get_body(("plain",)).get_content()
+        self.assertTrue(text.startswith("ورشة الإعداد المشترك\n\nيبدأ هذا الحدث بعد يوم واحد.\n"),
+                        text)
+        self.assertIn("Atelier de co-création\n\nCet événement commence dans 1 jour.\n", text)
+        self.assertNotIn("dans 1 jour", ar.get_body(("plain",)).get_content())
+
     def test_move_reschedules(self):
         d = self.daemon(event={"audience": "fes-meknes"})
         d.set_time(EVENT_START_UTC - 3 * DAY)
