@@ -1,17 +1,19 @@
-/* The email channel's MIME message (GMime) and its words (the lead time in
- * each language), and the JSON body shared by the webhook and command
- * channels (jansson). */
+/* The email channel's MIME message (GMime), its words (the lead time in
+ * each language) and its .ics in both languages (libical), and the JSON
+ * body shared by the webhook and command channels (jansson). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "ics.h"
 #include "mail.h"
 #include "reminder_json.h"
 
 #include <gmime/gmime.h>
 #include <jansson.h>
+#include <libical/ical.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,6 +246,61 @@ static void notices_say_no_lead(void **state)
     free(text);
 }
 
+static const char *description_of(icalcomponent *cal)
+{
+    icalcomponent *ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+    icalproperty *p = icalcomponent_get_first_property(ev, ICAL_DESCRIPTION_PROPERTY);
+    return p ? icalproperty_get_description(p) : NULL;
+}
+
+static void ics_in_both_languages(void **state)
+{
+    (void)state;
+    const char *ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+                      "METHOD:PUBLISH\r\nBEGIN:VEVENT\r\nUID:workshop-1\r\n"
+                      "DTSTAMP:20260401T000000Z\r\nDTSTART:20260410T080000Z\r\n"
+                      "SUMMARY;LANGUAGE=fr:Atelier\r\n"
+                      "DESCRIPTION;LANGUAGE=fr:Co-création\\, en salle.\\n\\nProgramme :\r\n"
+                      " \\n09:30–10:00 Accueil\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    rem_lang_text fr = {.lang = "fr", .title = "Atelier", .description = "Co-création, en salle."};
+    rem_lang_text ar = {.lang = "ar", .title = "ورشة", .description = "إعداد مشترك"};
+    size_t len = 0;
+    char *out = rem_ics_both_languages(ics, &fr, &ar, &len);
+    assert_non_null(out);
+    assert_int_equal(strlen(out), len);
+    icalcomponent *cal = icalparser_parse_string(out);
+    assert_non_null(cal);
+    icalcomponent *ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+    assert_string_equal(icalcomponent_get_summary(ev), "Atelier");
+    assert_string_equal(description_of(cal), "ورشة\nإعداد مشترك\n\nCo-création, en salle.\n\n"
+                                             "Programme :\n09:30–10:00 Accueil");
+    icalproperty *p = icalcomponent_get_first_property(ev, ICAL_DESCRIPTION_PROPERTY);
+    assert_null(icalproperty_get_first_parameter(p, ICAL_LANGUAGE_PARAMETER));
+    icalcomponent_free(cal);
+    free(out);
+
+    /* The other language missing: the host fell back to the first's text. */
+    rem_lang_text fallback = {.lang = "ar", .title = "Atelier", .description = NULL};
+    out = rem_ics_both_languages(ics, &fr, &fallback, &len);
+    assert_string_equal(out, ics);
+    free(out);
+
+    /* No DESCRIPTION yet: the other language's title makes one. */
+    const char *bare = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+                       "BEGIN:VEVENT\r\nUID:x\r\nDTSTAMP:20260401T000000Z\r\n"
+                       "DTSTART:20260410T080000Z\r\nSUMMARY:ورشة\r\nEND:VEVENT\r\n"
+                       "END:VCALENDAR\r\n";
+    rem_lang_text fr_only = {.lang = "fr", .title = "Atelier"};
+    rem_lang_text ar_first = {.lang = "ar", .title = "ورشة"};
+    out = rem_ics_both_languages(bare, &ar_first, &fr_only, &len);
+    cal = icalparser_parse_string(out);
+    assert_string_equal(description_of(cal), "Atelier");
+    icalcomponent_free(cal);
+    free(out);
+
+    assert_null(rem_ics_both_languages("not a calendar", &fr, &ar, &len));
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -266,6 +323,7 @@ int main(void)
         cmocka_unit_test(lead_in_words_in_each_language),
         cmocka_unit_test(reminder_says_how_far_ahead),
         cmocka_unit_test(notices_say_no_lead),
+        cmocka_unit_test(ics_in_both_languages),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
