@@ -1,6 +1,7 @@
 #include "reminder_text.h"
 
 #include <libical/ical.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,15 +123,119 @@ static const char *prefix(const char *kind, const char *lang)
     return ar ? "تذكير:" : "Rappel :";
 }
 
+/* The plural category of n as Unicode CLDR has it for Arabic: one, two,
+ * few (n % 100 in 3..10), many (n % 100 in 11..99), other (0, 100, 101,
+ * 102...). French needs only one (1) and other. */
+typedef enum { PL_ONE, PL_TWO, PL_FEW, PL_MANY, PL_OTHER } ar_plural;
+
+static ar_plural arabic_plural(int64_t n)
+{
+    if (n == 1)
+        return PL_ONE;
+    if (n == 2)
+        return PL_TWO;
+    if (n % 100 >= 3 && n % 100 <= 10)
+        return PL_FEW;
+    if (n % 100 >= 11)
+        return PL_MANY;
+    return PL_OTHER;
+}
+
+enum { U_DAY, U_HOUR, U_MINUTE, N_UNITS };
+
+/* Appends to buf (of size, holding len bytes) what fits; returns the new
+ * length, never past size - 1. */
+static size_t append(char *buf, size_t size, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static size_t append(char *buf, size_t size, size_t len, const char *fmt, ...)
+{
+    if (len + 1 >= size)
+        return len;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + len, size - len, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return len;
+    return (size_t)n < size - len ? len + (size_t)n : size - 1;
+}
+
+/* One count of a unit: "1 jour", "2 heures"; "يوم واحد", "يومين", "3 أيام",
+ * "11 يومًا", "100 يوم": the Arabic singular and dual stand without a
+ * digit, as they are said. */
+static size_t put_count(char *buf, size_t size, size_t len, int64_t n, int unit, bool ar)
+{
+    static const char *const fr_forms[N_UNITS][2] = {
+        {"jour", "jours"}, {"heure", "heures"}, {"minute", "minutes"}};
+    static const char *const ar_forms[N_UNITS][5] = {
+        /* one, two, few, many, other */
+        {"يوم واحد", "يومين", "أيام", "يومًا", "يوم"},
+        {"ساعة واحدة", "ساعتين", "ساعات", "ساعة", "ساعة"},
+        {"دقيقة واحدة", "دقيقتين", "دقائق", "دقيقة", "دقيقة"},
+    };
+    if (!ar)
+        return append(buf, size, len, "%lld %s", (long long)n, fr_forms[unit][n > 1]);
+    ar_plural p = arabic_plural(n);
+    if (p == PL_ONE || p == PL_TWO)
+        return append(buf, size, len, "%s", ar_forms[unit][p]);
+    return append(buf, size, len, "%lld %s", (long long)n, ar_forms[unit][p]);
+}
+
+/* A cut in the middle of a UTF-8 sequence would leave a broken character:
+ * drop the sequence's start instead. */
+static void utf8_trim(char *buf, size_t len, size_t size)
+{
+    if (len + 1 < size)
+        return;
+    size_t end = len;
+    while (end > 0 && ((unsigned char)buf[end - 1] & 0xC0) == 0x80)
+        end--;
+    if (end > 0 && (unsigned char)buf[end - 1] >= 0xC0) {
+        size_t need = (unsigned char)buf[end - 1] >= 0xF0   ? 4
+                      : (unsigned char)buf[end - 1] >= 0xE0 ? 3
+                                                            : 2;
+        if (len - (end - 1) < need)
+            buf[end - 1] = '\0';
+    }
+}
+
 void rem_lead(int64_t lead, const char *lang, char *buf, size_t size)
 {
+    if (!size)
+        return;
     bool ar = strcmp(lang, "ar") == 0;
-    if (lead % 86400 == 0)
-        snprintf(buf, size, ar ? "%lld يوم" : "%lld jour(s)", (long long)(lead / 86400));
-    else if (lead % 3600 == 0)
-        snprintf(buf, size, ar ? "%lld ساعة" : "%lld heure(s)", (long long)(lead / 3600));
-    else
-        snprintf(buf, size, ar ? "%lld دقيقة" : "%lld minute(s)", (long long)(lead / 60));
+    int64_t counts[N_UNITS] = {lead / 86400, lead % 86400 / 3600, lead % 3600 / 60};
+    size_t len = 0;
+    buf[0] = '\0';
+    int u = 0;
+    while (u < N_UNITS && counts[u] <= 0)
+        u++;
+    if (u == N_UNITS) {
+        len = append(buf, size, len, "%s", ar ? "أقل من دقيقة" : "moins d'une minute");
+    } else {
+        len = put_count(buf, size, len, counts[u], u, ar);
+        if (u + 1 < N_UNITS && counts[u + 1] > 0) {
+            len = append(buf, size, len, "%s", ar ? " و" : " et ");
+            len = put_count(buf, size, len, counts[u + 1], u + 1, ar);
+        }
+    }
+    utf8_trim(buf, len, size);
+}
+
+void rem_ahead(int64_t lead, const char *lang, char *buf, size_t size)
+{
+    char words[128];
+    rem_lead(lead, lang, words, sizeof words);
+    size_t len = append(buf, size, 0, "%s %s", strcmp(lang, "ar") == 0 ? "بعد" : "dans", words);
+    utf8_trim(buf, len, size);
+}
+
+/* A reminder says how far ahead its occurrence is; a notice (cancel,
+ * change) goes out when the event changed, with no lead of its own. */
+static bool says_lead(const rem_text *t)
+{
+    return strcmp(t->kind, "reminder") == 0 && t->lead > 0;
 }
 
 char *rem_subject(const rem_text *t)
@@ -140,9 +245,20 @@ char *rem_subject(const rem_text *t)
     FILE *f = open_memstream(&s, &len);
     if (!f)
         return NULL;
-    for (size_t i = 0; i < t->n_langs; i++)
-        fprintf(f, "%s%s %s", i ? " | " : "", prefix(t->kind, t->langs[i].lang),
-                t->langs[i].title ? t->langs[i].title : t->uid);
+    for (size_t i = 0; i < t->n_langs; i++) {
+        const char *lang = t->langs[i].lang;
+        const char *title = t->langs[i].title ? t->langs[i].title : t->uid;
+        bool ar = strcmp(lang, "ar") == 0;
+        fputs(i ? " | " : "", f);
+        if (says_lead(t)) {
+            /* "تذكير، بعد يوم واحد: …", "Rappel, dans 1 jour : …" */
+            char ahead[160];
+            rem_ahead(t->lead, lang, ahead, sizeof ahead);
+            fprintf(f, ar ? "تذكير، %s: %s" : "Rappel, %s : %s", ahead, title);
+        } else {
+            fprintf(f, "%s %s", prefix(t->kind, lang), title);
+        }
+    }
     fclose(f);
     return s;
 }
@@ -154,7 +270,7 @@ static const char *label(const char *key, const char *lang)
         {"where", "المكان", "Où"},
         {"agenda", "البرنامج", "Programme"},
         {"link", "الرابط", "Lien"},
-        {"before", "قبل", "Dans"},
+        {"starts", "يبدأ هذا الحدث", "Cet événement commence"},
         {"cancel", "تم إلغاء هذا الحدث.", "Cet événement est annulé."},
         {"change", "تغير موعد أو مكان هذا الحدث.", "La date ou le lieu de cet événement a changé."},
     };
@@ -208,6 +324,13 @@ static void write_lang(FILE *f, const rem_text *t, const rem_lang_text *l, bool 
     fputs(html ? "</h2>\n" : "\n\n", f);
     if (strcmp(t->kind, "reminder") != 0) {
         put(f, label(t->kind, l->lang));
+        fputs(nl, f);
+    } else if (says_lead(t)) {
+        char ahead[160];
+        rem_ahead(t->lead, l->lang, ahead, sizeof ahead);
+        fprintf(f, "%s ", label("starts", l->lang));
+        put(f, ahead);
+        fputs(".", f);
         fputs(nl, f);
     }
     fprintf(f, "%s: ", label("when", l->lang));

@@ -11,6 +11,7 @@
  *   timeout: 60                         # seconds for the whole exchange
  *   ca_file: /path/ca.pem               # optional
  *   tls_insecure: false                 # lab setups only */
+#include "ics.h"
 #include "mail.h"
 #include "reminder_text.h"
 #include "plugin_opts.h"
@@ -87,13 +88,32 @@ static void on_sent(const agendad_net_result *res, void *data)
     free(p);
 }
 
+/* The event's .ics for r from the host, its SUMMARY in t's first language;
+ * in a mail written in both, the other language's title and description at
+ * the top of its DESCRIPTION (as it is when that fails: the mail itself
+ * says it all). malloc'd, *len bytes; NULL: the mail goes without. */
+static char *attachment(email *em, const agendad_reminder *r, const rem_text *t, size_t *len)
+{
+    char *host_ics = NULL;
+    size_t host_len = 0;
+    if (!AGENDAD_HOST_HAS(em->host, reminder_ics) ||
+        em->host->reminder_ics(em->self, r, &host_ics, &host_len) != 0 || !host_ics)
+        return NULL;
+    char *out = NULL;
+    if (t->n_langs == 2)
+        out = rem_ics_both_languages(host_ics, &t->langs[0], &t->langs[1], len);
+    if (!out && (out = malloc(host_len + 1))) {
+        memcpy(out, host_ics, host_len + 1);
+        *len = host_len;
+    }
+    em->host->mem_free(host_ics);
+    return out;
+}
+
 static char *build(email *em, const agendad_reminder *r, const rem_text *t, size_t *len)
 {
-    char *ics = NULL;
     size_t ics_len = 0;
-    if (AGENDAD_HOST_HAS(em->host, reminder_ics) &&
-        em->host->reminder_ics(em->self, r, &ics, &ics_len) != 0)
-        ics = NULL;
+    char *ics = attachment(em, r, t, &ics_len);
     char *subject = rem_subject(t), *text = rem_body_text(t), *html = rem_body_html(t);
     char mid[256];
     const char *at = strchr(em->from, '@');
@@ -113,8 +133,7 @@ static char *build(email *em, const agendad_reminder *r, const rem_text *t, size
     free(subject);
     free(text);
     free(html);
-    if (ics)
-        em->host->mem_free(ics);
+    free(ics);
     return msg;
 }
 

@@ -1,15 +1,19 @@
-/* The email channel's MIME message (GMime) and the JSON body shared by the
- * webhook and command channels (jansson). */
+/* The email channel's MIME message (GMime), its words (the lead time in
+ * each language) and its .ics in both languages (libical), and the JSON
+ * body shared by the webhook and command channels (jansson). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "ics.h"
 #include "mail.h"
 #include "reminder_json.h"
 
+#include <gmime/gmime.h>
 #include <jansson.h>
+#include <libical/ical.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +111,196 @@ static void mime_message_is_well_formed(void **state)
     free(html);
 }
 
+static void check_lead(int64_t lead, const char *ar, const char *fr)
+{
+    char buf[128];
+    rem_lead(lead, "ar", buf, sizeof buf);
+    assert_string_equal(buf, ar);
+    rem_lead(lead, "fr", buf, sizeof buf);
+    assert_string_equal(buf, fr);
+}
+
+static void lead_in_words_in_each_language(void **state)
+{
+    (void)state;
+    const int64_t m = 60, h = 3600, d = 86400;
+    check_lead(1 * d, "يوم واحد", "1 jour");
+    check_lead(2 * d, "يومين", "2 jours");
+    check_lead(3 * d, "3 أيام", "3 jours");
+    check_lead(10 * d, "10 أيام", "10 jours");
+    check_lead(11 * d, "11 يومًا", "11 jours");
+    check_lead(30 * d, "30 يومًا", "30 jours");
+    check_lead(100 * d, "100 يوم", "100 jours");
+    check_lead(103 * d, "103 أيام", "103 jours");
+    check_lead(1 * h, "ساعة واحدة", "1 heure");
+    check_lead(2 * h, "ساعتين", "2 heures");
+    check_lead(5 * h, "5 ساعات", "5 heures");
+    check_lead(12 * h, "12 ساعة", "12 heures");
+    check_lead(1 * m, "دقيقة واحدة", "1 minute");
+    check_lead(2 * m, "دقيقتين", "2 minutes");
+    check_lead(5 * m, "5 دقائق", "5 minutes");
+    check_lead(30 * m, "30 دقيقة", "30 minutes");
+    /* Mixed: the largest unit and the next one, the rest dropped. */
+    check_lead(d + 12 * h, "يوم واحد و12 ساعة", "1 jour et 12 heures");
+    check_lead(2 * d + 2 * h, "يومين وساعتين", "2 jours et 2 heures");
+    check_lead(d + 12 * h + 30 * m, "يوم واحد و12 ساعة", "1 jour et 12 heures");
+    check_lead(d + 30 * m, "يوم واحد", "1 jour");
+    check_lead(2 * h + 30 * m, "ساعتين و30 دقيقة", "2 heures et 30 minutes");
+    check_lead(h + m + 59, "ساعة واحدة ودقيقة واحدة", "1 heure et 1 minute");
+    check_lead(30, "أقل من دقيقة", "moins d'une minute");
+    char buf[64];
+    rem_ahead(d, "ar", buf, sizeof buf);
+    assert_string_equal(buf, "بعد يوم واحد");
+    rem_ahead(d, "fr", buf, sizeof buf);
+    assert_string_equal(buf, "dans 1 jour");
+    /* Cut short, never in the middle of a character. */
+    for (size_t size = 1; size <= sizeof "ساعتين"; size++) {
+        rem_lead(2 * h, "ar", buf, size);
+        assert_true(strlen(buf) < size);
+        assert_true(g_utf8_validate(buf, -1, NULL));
+    }
+}
+
+/* The message's Subject as a reader sees it: RFC 2047 decoded. */
+static char *decoded_subject(const char *msg, size_t len)
+{
+    GMimeStream *s = g_mime_stream_mem_new_with_buffer(msg, len);
+    GMimeParser *p = g_mime_parser_new_with_stream(s);
+    GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+    char *subject = m ? strdup(g_mime_message_get_subject(m)) : NULL;
+    if (m)
+        g_object_unref(m);
+    g_object_unref(p);
+    g_object_unref(s);
+    return subject;
+}
+
+static char *message_of(const rem_text *t, size_t *len)
+{
+    char *subject = rem_subject(t), *text = rem_body_text(t), *html = rem_body_html(t);
+    rem_mail m = {.from = "agenda@rmcto.test",
+                  .to = "fes@members.test",
+                  .subject = subject,
+                  .message_id = "reminder-42@rmcto.test",
+                  .date = 1775808000,
+                  .text = text,
+                  .html = html};
+    char *msg = rem_mail_build(&m, len);
+    free(subject);
+    free(text);
+    free(html);
+    return msg;
+}
+
+static void reminder_says_how_far_ahead(void **state)
+{
+    (void)state;
+    rem_text t = sample();
+    char *subject = rem_subject(&t);
+    assert_string_equal(subject, "تذكير، بعد يوم واحد: ورشة \"الإعداد\" | "
+                                 "Rappel, dans 1 jour : Atelier");
+    size_t len;
+    char *msg = message_of(&t, &len);
+    assert_non_null(msg);
+    char *decoded = decoded_subject(msg, len);
+    assert_non_null(decoded);
+    assert_string_equal(decoded, subject);
+    free(decoded);
+    free(msg);
+    free(subject);
+
+    char *text = rem_body_text(&t);
+    const char *ar = strstr(text, "\n\nيبدأ هذا الحدث بعد يوم واحد.\n");
+    const char *fr = strstr(text, "\n\nCet événement commence dans 1 jour.\n");
+    assert_non_null(ar);
+    assert_non_null(fr);
+    assert_true(ar < fr); /* each in its own language's part */
+    free(text);
+    char *html = rem_body_html(&t);
+    assert_non_null(strstr(html, "</h2>\nيبدأ هذا الحدث بعد يوم واحد.<br>"));
+    assert_non_null(strstr(html, "</h2>\nCet événement commence dans 1 jour.<br>"));
+    free(html);
+
+    t.lead = 2 * 3600 + 30 * 60;
+    t.n_langs = 1;
+    subject = rem_subject(&t);
+    assert_string_equal(subject, "تذكير، بعد ساعتين و30 دقيقة: ورشة \"الإعداد\"");
+    free(subject);
+    t.langs[0] = t.langs[1];
+    subject = rem_subject(&t);
+    assert_string_equal(subject, "Rappel, dans 2 heures et 30 minutes : Atelier");
+    free(subject);
+}
+
+static void notices_say_no_lead(void **state)
+{
+    (void)state;
+    rem_text t = sample();
+    t.kind = "cancel";
+    t.lead = 0;
+    char *subject = rem_subject(&t), *text = rem_body_text(&t);
+    assert_string_equal(subject, "إلغاء: ورشة \"الإعداد\" | Annulé : Atelier");
+    assert_null(strstr(text, "بعد"));
+    assert_null(strstr(text, "dans"));
+    free(subject);
+    free(text);
+}
+
+static const char *description_of(icalcomponent *cal)
+{
+    icalcomponent *ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+    icalproperty *p = icalcomponent_get_first_property(ev, ICAL_DESCRIPTION_PROPERTY);
+    return p ? icalproperty_get_description(p) : NULL;
+}
+
+static void ics_in_both_languages(void **state)
+{
+    (void)state;
+    const char *ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+                      "METHOD:PUBLISH\r\nBEGIN:VEVENT\r\nUID:workshop-1\r\n"
+                      "DTSTAMP:20260401T000000Z\r\nDTSTART:20260410T080000Z\r\n"
+                      "SUMMARY;LANGUAGE=fr:Atelier\r\n"
+                      "DESCRIPTION;LANGUAGE=fr:Co-création\\, en salle.\\n\\nProgramme :\r\n"
+                      " \\n09:30–10:00 Accueil\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    rem_lang_text fr = {.lang = "fr", .title = "Atelier", .description = "Co-création, en salle."};
+    rem_lang_text ar = {.lang = "ar", .title = "ورشة", .description = "إعداد مشترك"};
+    size_t len = 0;
+    char *out = rem_ics_both_languages(ics, &fr, &ar, &len);
+    assert_non_null(out);
+    assert_int_equal(strlen(out), len);
+    icalcomponent *cal = icalparser_parse_string(out);
+    assert_non_null(cal);
+    icalcomponent *ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+    assert_string_equal(icalcomponent_get_summary(ev), "Atelier");
+    assert_string_equal(description_of(cal), "ورشة\nإعداد مشترك\n\nCo-création, en salle.\n\n"
+                                             "Programme :\n09:30–10:00 Accueil");
+    icalproperty *p = icalcomponent_get_first_property(ev, ICAL_DESCRIPTION_PROPERTY);
+    assert_null(icalproperty_get_first_parameter(p, ICAL_LANGUAGE_PARAMETER));
+    icalcomponent_free(cal);
+    free(out);
+
+    /* The other language missing: the host fell back to the first's text. */
+    rem_lang_text fallback = {.lang = "ar", .title = "Atelier", .description = NULL};
+    out = rem_ics_both_languages(ics, &fr, &fallback, &len);
+    assert_string_equal(out, ics);
+    free(out);
+
+    /* No DESCRIPTION yet: the other language's title makes one. */
+    const char *bare = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+                       "BEGIN:VEVENT\r\nUID:x\r\nDTSTAMP:20260401T000000Z\r\n"
+                       "DTSTART:20260410T080000Z\r\nSUMMARY:ورشة\r\nEND:VEVENT\r\n"
+                       "END:VCALENDAR\r\n";
+    rem_lang_text fr_only = {.lang = "fr", .title = "Atelier"};
+    rem_lang_text ar_first = {.lang = "ar", .title = "ورشة"};
+    out = rem_ics_both_languages(bare, &ar_first, &fr_only, &len);
+    cal = icalparser_parse_string(out);
+    assert_string_equal(description_of(cal), "Atelier");
+    icalcomponent_free(cal);
+    free(out);
+
+    assert_null(rem_ics_both_languages("not a calendar", &fr, &ar, &len));
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -126,6 +320,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(json_body_has_the_documented_fields),
         cmocka_unit_test(mime_message_is_well_formed),
+        cmocka_unit_test(lead_in_words_in_each_language),
+        cmocka_unit_test(reminder_says_how_far_ahead),
+        cmocka_unit_test(notices_say_no_lead),
+        cmocka_unit_test(ics_in_both_languages),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -74,6 +74,64 @@ class EmailReminders(unittest.TestCase):
         self.assertIn("ورشة", str(msg["Subject"]))
         self.assertIn("Atelier", str(msg["Subject"]))
 
+    def bilingual_event(self, default_language=None):
+        """oujda (no language) and the host fes-meknes (ar) reminded 1 day
+        ahead of an event with a description in both languages."""
+        d = self.daemon(event={"audience": "oujda"})
+        if default_language:
+            d.write("agendad.yaml", d.read("agendad.yaml") + f"language: {default_language}\n")
+        d.write("events/workshop.yaml", d.read("events/workshop.yaml")
+                + 'description: {ar: "يوم عمل حول الإعداد المشترك", '
+                  'fr: "Une journée de travail sur la co-création"}\n')
+        d.set_time(EVENT_START_UTC - DAY - 600)
+        d.start()
+        d.set_time(EVENT_START_UTC - DAY + 1)
+        return {env[1]: m for env, m in self.smtp.wait(2)}
+
+    @staticmethod
+    def attached_event(msg):
+        att = [p for p in msg.iter_attachments() if p.get_content_type() == "text/calendar"]
+        return Calendar.from_ical(att[0].get_content()).walk("VEVENT")[0]
+
+    def test_subject_and_first_line_say_how_far_ahead(self):
+        msgs = self.bilingual_event()
+        both, ar = msgs["oujda@members.test"], msgs["fes@members.test"]
+        # Decoded from RFC 2047 by Python's email package: no mojibake.
+        self.assertEqual(str(both["Subject"]),
+                         "تذكير، بعد يوم واحد: ورشة الإعداد المشترك | "
+                         "Rappel, dans 1 jour : Atelier de co-création")
+        self.assertEqual(str(ar["Subject"]), "تذكير، بعد يوم واحد: ورشة الإعداد المشترك")
+        text = both.get_body(("plain",)).get_content()
+        self.assertTrue(text.startswith("ورشة الإعداد المشترك\n\nيبدأ هذا الحدث بعد يوم واحد.\n"),
+                        text)
+        self.assertIn("Atelier de co-création\n\nCet événement commence dans 1 jour.\n", text)
+        self.assertNotIn("dans 1 jour", ar.get_body(("plain",)).get_content())
+
+    def check_bilingual_ics(self, default, summary, top, own_description, subject_start):
+        msgs = self.bilingual_event(default)
+        both = msgs["oujda@members.test"]
+        ev = self.attached_event(both)
+        self.assertEqual(str(ev["SUMMARY"]), summary)
+        self.assertEqual(str(ev["DESCRIPTION"]), f"{top}\n\n{own_description}")
+        # The mail opens in the same language.
+        self.assertTrue(str(both["Subject"]).startswith(subject_start), str(both["Subject"]))
+        # A member with a language gets its own alone.
+        ev = self.attached_event(msgs["fes@members.test"])
+        self.assertEqual(str(ev["SUMMARY"]), "ورشة الإعداد المشترك")
+        self.assertEqual(str(ev["DESCRIPTION"]), "يوم عمل حول الإعداد المشترك")
+
+    def test_bilingual_ics_default_arabic(self):
+        self.check_bilingual_ics(
+            None, "ورشة الإعداد المشترك",
+            "Atelier de co-création\nUne journée de travail sur la co-création",
+            "يوم عمل حول الإعداد المشترك", "تذكير، بعد يوم واحد: ")
+
+    def test_bilingual_ics_default_french(self):
+        self.check_bilingual_ics(
+            "fr", "Atelier de co-création",
+            "ورشة الإعداد المشترك\nيوم عمل حول الإعداد المشترك",
+            "Une journée de travail sur la co-création", "Rappel, dans 1 jour : ")
+
     def test_move_reschedules(self):
         d = self.daemon(event={"audience": "fes-meknes"})
         d.set_time(EVENT_START_UTC - 3 * DAY)
