@@ -56,11 +56,6 @@ ALLOWED = [
      "an event's `agenda:` (model)"),
     # Kept because removing them changes what a user sees (issue 12: nothing
     # a user sees may change); each needs a decision of its own.
-    ("core/src/cli/cli_main.c", "(as the sync plugin last recorded)",
-     "`agendad --help`, printed before any config or plugin is read, names the commands the "
-     "bundled plugins provide; the text is kept byte for byte"),
-    ("core/src/cli/cli_main.c", "e.g. the agenda plugin's",
-     "`agendad --help`, as above"),
     ("core/src/config/config_reminders.c", 'strdup("email")',
      "the default of agendad.yaml `reminders.channels` is the channel named email: a default "
      "of the config language that the admin's reference documents"),
