@@ -6,11 +6,14 @@
  *   GET /events/UID/agenda.md, .txt     the agenda as Markdown / plain text
  *   agendad agenda UID --format html|md|txt [--lang ar|fr]
  *
+ *   GET /events/UID?past=1              a series' past dates
+ *
  * Every page takes ?lang=ar|fr; without it the browser's Accept-Language
  * (else the daemon's default language) picks one and the request is
  * redirected, so that each URL names one language and caches as one.
  * Pages are built from templates (templates.h), kept per store generation
- * and served with the core's ETag/304/gzip. The core keeps /feeds/... and
+ * (and, for those that split dates at "now", until the next date ends) and
+ * served with the core's ETag/304/gzip. The core keeps /feeds/... and
  * /events/UID.ics: its routes come first. */
 #include "pages.h"
 #include "templates.h"
@@ -25,14 +28,13 @@
 
 #define PAGE_MAX_AGE 60
 #define CACHE_MAX 64
-/* The front page splits events at "now": rebuilt at least this often. */
-#define INDEX_PERIOD 600
 
 typedef struct {
     char *key;
     char *body;
     size_t len;
     int64_t built;
+    int64_t expires; /* rebuilt from then on (INT64_MAX: not before a reload) */
 } cached;
 
 typedef struct {
@@ -153,16 +155,20 @@ static void cache_sync(agenda *a)
     }
 }
 
-static const cached *cache_get(agenda *a, const char *key, int64_t now, int64_t period)
+/* A page that splits dates at "now" holds until its earliest date not yet
+ * over ends; a clock set back also rebuilds it. */
+static const cached *cache_get(agenda *a, const char *key, int64_t now)
 {
     cache_sync(a);
     for (size_t i = 0; i < a->n_cached; i++)
-        if (strcmp(a->cache[i].key, key) == 0 && (!period || now - a->cache[i].built < period))
+        if (strcmp(a->cache[i].key, key) == 0 && now < a->cache[i].expires &&
+            now >= a->cache[i].built)
             return &a->cache[i];
     return NULL;
 }
 
-static const cached *cache_put(agenda *a, const char *key, char *body, size_t len, int64_t now)
+static const cached *cache_put(agenda *a, const char *key, char *body, size_t len, int64_t now,
+                               int64_t expires)
 {
     for (size_t i = 0; i < a->n_cached; i++)
         if (strcmp(a->cache[i].key, key) == 0) {
@@ -170,6 +176,7 @@ static const cached *cache_put(agenda *a, const char *key, char *body, size_t le
             a->cache[i].body = body;
             a->cache[i].len = len;
             a->cache[i].built = now;
+            a->cache[i].expires = expires;
             return &a->cache[i];
         }
     if (a->n_cached == CACHE_MAX)
@@ -179,7 +186,7 @@ static const cached *cache_put(agenda *a, const char *key, char *body, size_t le
         free(body);
         return NULL;
     }
-    a->cache[a->n_cached] = (cached){k, body, len, now};
+    a->cache[a->n_cached] = (cached){k, body, len, now, expires};
     return &a->cache[a->n_cached++];
 }
 
@@ -210,10 +217,10 @@ static const tmpl *event_template(const agenda *a, page_format f)
     return f == PAGE_MD ? a->tpl.agenda_md : f == PAGE_TXT ? a->tpl.agenda_txt : a->tpl.event;
 }
 
-static char *render_event(agenda *a, const agendad_event *ev, page_format f, const char *lang,
+static char *render_event(agenda *a, const agendad_event *ev, page_format f, pages_request *r,
                           size_t *len)
 {
-    tv *values = pages_event(&a->pages, ev, lang);
+    tv *values = pages_event_for(&a->pages, ev, r);
     return values ? render(event_template(a, f), values, len) : NULL;
 }
 
@@ -222,6 +229,12 @@ static char *render_event(agenda *a, const agendad_event *ev, page_format f, con
 static bool lang_ok(const char *lang)
 {
     return lang && (strcmp(lang, "ar") == 0 || strcmp(lang, "fr") == 0);
+}
+
+/* past= is absent, 0 or 1. */
+static bool past_ok(const char *past)
+{
+    return !past || strcmp(past, "0") == 0 || strcmp(past, "1") == 0;
 }
 
 /* The preferred of ar and fr in an Accept-Language header ("fr-MA,fr;q=0.9,
@@ -257,7 +270,7 @@ static void redirect_to_language(agenda *a, agendad_request *req, const char *pa
     const char *past = h->request_query(req, "past");
     char location[1024];
     snprintf(location, sizeof location, "Location: %s?lang=%s%s", path, lang_ok(lang) ? lang : "ar",
-             past ? "&past=1" : "");
+             past && strcmp(past, "1") == 0 ? "&past=1" : "");
     const char *const headers[] = {location, "Vary: Accept-Language", "Cache-Control: no-cache",
                                    NULL};
     static const char body[] = "See the page in your language.\n";
@@ -283,20 +296,19 @@ static void serve_index(agendad_request *req, void *data)
         return;
     }
     const char *past_q = h->request_query(req, "past");
-    if (!lang_ok(lang) || (past_q && strcmp(past_q, "1") != 0 && strcmp(past_q, "0") != 0)) {
+    if (!lang_ok(lang) || !past_ok(past_q)) {
         h->respond_error(req, 400, "lang must be ar or fr, past 0 or 1");
         return;
     }
-    bool past = past_q && strcmp(past_q, "1") == 0;
-    int64_t now = (int64_t)time(NULL);
+    pages_request r = {.lang = lang, .now = (int64_t)time(NULL), .past = past_q && *past_q == '1'};
     char key[64];
-    snprintf(key, sizeof key, "index %s %d", lang, past);
-    const cached *page = cache_get(a, key, now, INDEX_PERIOD);
+    snprintf(key, sizeof key, "index %s %d", lang, r.past);
+    const cached *page = cache_get(a, key, r.now);
     if (!page) {
         size_t len = 0;
-        tv *values = pages_index(&a->pages, lang, past, now);
+        tv *values = pages_index_for(&a->pages, &r);
         char *body = values ? render(a->tpl.index, values, &len) : NULL;
-        page = body ? cache_put(a, key, body, len, now) : NULL;
+        page = body ? cache_put(a, key, body, len, r.now, r.expires) : NULL;
     }
     send_page(a, req, page, "text/html; charset=utf-8");
 }
@@ -344,18 +356,19 @@ static void serve_event(agendad_request *req, void *data)
         redirect_to_language(a, req, path);
         return;
     }
-    if (!lang_ok(lang)) {
-        h->respond_error(req, 400, "lang must be ar or fr");
+    const char *past_q = h->request_query(req, "past");
+    if (!lang_ok(lang) || !past_ok(past_q)) {
+        h->respond_error(req, 400, "lang must be ar or fr, past 0 or 1");
         return;
     }
-    int64_t now = (int64_t)time(NULL);
+    pages_request r = {.lang = lang, .now = (int64_t)time(NULL), .past = past_q && *past_q == '1'};
     char key[320];
-    snprintf(key, sizeof key, "event %s %s %d", uid, lang, (int)f);
-    const cached *page = cache_get(a, key, now, 0);
+    snprintf(key, sizeof key, "event %s %s %d %d", uid, lang, (int)f, r.past);
+    const cached *page = cache_get(a, key, r.now);
     if (!page) {
         size_t len = 0;
-        char *body = render_event(a, ev, f, lang, &len);
-        page = body ? cache_put(a, key, body, len, now) : NULL;
+        char *body = render_event(a, ev, f, &r, &len);
+        page = body ? cache_put(a, key, body, len, r.now, r.expires) : NULL;
     }
     send_page(a, req, page, content_types[f]);
 }
@@ -383,7 +396,8 @@ static int render_command(const agendad_render_request *r, FILE *out, void *data
     if (!ev)
         return AGENDAD_ENOENT;
     size_t len = 0;
-    char *body = render_event(a, ev, f, lang, &len);
+    pages_request req = {.lang = lang, .now = (int64_t)time(NULL)};
+    char *body = render_event(a, ev, f, &req, &len);
     if (!body)
         return AGENDAD_ENOMEM;
     fwrite(body, 1, len, out);

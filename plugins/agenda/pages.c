@@ -1,11 +1,15 @@
 #include "pages.h"
 
 #include "agenda_model.h"
+#include "series_words.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DAY 86400
+/* An event page lists this many of a series' next dates. */
+#define UPCOMING_DATES 5
 
 /* Slot kinds in both languages. The kinds are the core's closed list
  * (config_slots.c); the words are the agenda's vocabulary, like the
@@ -131,38 +135,109 @@ static void put_status(const pages_ctx *c, tv *m, const agendad_event *ev)
     tv_bool(m, "tentative", st == AGENDAD_STATUS_TENTATIVE);
 }
 
-/* Dates and times of the event: a day (or a range of days), the hours when
- * timed, the Hijri date when enabled. A series shows its first and last
- * instance. */
-static void put_when(const pages_ctx *c, tv *m, const agendad_event *ev, const char *lang)
+/* One stretch of time: a day (or a range of days), the hours when timed,
+ * the Hijri date when enabled. Optional values are set false when absent,
+ * so that a list item never shows its page's. */
+static void put_span(const pages_ctx *c, tv *m, const char *lang, const char *tz, bool all_day,
+                     int64_t start, int64_t end)
+{
+    int64_t last = all_day ? end - 1 : end; /* an all-day end is the next midnight */
+    put_date(c, m, "date", lang, tz, "yMMMMEEEEd", start);
+    tv_bool(m, "hijri", false);
+    put_hijri(c, m, "hijri", lang, tz, start);
+    tv_bool(m, "end_date", false);
+    tv_bool(m, "end_hijri", false);
+    if (local_day(c, tz, start) != local_day(c, tz, last)) {
+        put_date(c, m, "end_date", lang, tz, "yMMMMEEEEd", last);
+        put_hijri(c, m, "end_hijri", lang, tz, last);
+    }
+    tv_bool(m, "all_day", all_day);
+    if (!all_day) {
+        put_date(c, m, "start_time", lang, tz, "HHmm", start);
+        put_date(c, m, "end_time", lang, tz, "HHmm", end);
+    }
+}
+
+/* ------------------------------------------------------------- series */
+
+typedef struct {
+    const pages_ctx *c;
+    const char *tzid;
+} zone;
+
+static int32_t zone_offset(int64_t t, void *data)
+{
+    const zone *z = data;
+    int32_t offset = 0;
+    if (z->c->h->utc_offset(z->c->self, z->tzid, t, &offset) != 0)
+        offset = 0; /* as wall(): UTC rather than nothing */
+    return offset;
+}
+
+/* The dates of ev when it is a series, read from the event as the feeds
+ * publish it (event_ical) and walked here: the ABI gives no other way to
+ * them. False for a one-off event, or when the host cannot hand the event
+ * out (the command line's host has no event_ical): the page then shows
+ * the series by its first date and its end, as before. */
+static bool load_series(const pages_ctx *c, const agendad_event *ev, series *s)
+{
+    const agendad_host *h = c->h;
+    agendad_when w, span;
+    const char *text;
+    size_t len;
+    memset(s, 0, sizeof *s);
+    if (h->event_when(c->self, ev, &w) != 0 || h->event_span(c->self, ev, &span) != 0 ||
+        (span.start == w.start && span.end == w.end))
+        return false;
+    if (!AGENDAD_HOST_HAS(h, event_ical) || !h->event_ical ||
+        h->event_ical(c->self, ev, "fr", &text, &len) != 0)
+        return false;
+    zone z = {c, w.tzid};
+    if (series_parse(s, text, len, zone_offset, &z) != 0 || s->n == 0) {
+        series_free(s);
+        return false;
+    }
+    return true;
+}
+
+/* The date a series is shown at: the next one not over at now, else its
+ * last. */
+static size_t shown_date(const series *s, int64_t now)
+{
+    size_t next = series_next(s, now);
+    return next < s->n ? next : s->n - 1;
+}
+
+/* When the event is shown: a one-off event's dates, or the given date of a
+ * series (s, when not NULL) with its rule in words. */
+static void put_when(const pages_ctx *c, tv *m, const agendad_event *ev, const char *lang,
+                     const series *s, size_t shown)
 {
     agendad_when w, span;
     if (c->h->event_when(c->self, ev, &w) != 0)
         return;
-    if (c->h->event_span(c->self, ev, &span) != 0)
-        span = w;
     const char *tz = w.tzid;
-    int64_t last = w.all_day ? w.end - 1 : w.end; /* an all-day end is the next midnight */
-    put_date(c, m, "date", lang, tz, "yMMMMEEEEd", w.start);
-    put_hijri(c, m, "hijri", lang, tz, w.start);
-    if (local_day(c, tz, w.start) != local_day(c, tz, last)) {
-        put_date(c, m, "end_date", lang, tz, "yMMMMEEEEd", last);
-        put_hijri(c, m, "end_hijri", lang, tz, last);
+    if (s) {
+        w.start = s->dates[shown].start;
+        w.end = s->dates[shown].end;
     }
-    tv_bool(m, "all_day", w.all_day);
-    if (!w.all_day) {
-        put_date(c, m, "start_time", lang, tz, "HHmm", w.start);
-        put_date(c, m, "end_time", lang, tz, "HHmm", w.end);
-    }
+    put_span(c, m, lang, tz, w.all_day, w.start, w.end);
     tv_str(m, "timezone", tz);
     tv_strf(m, "start_iso", "%lld", (long long)w.start);
-    if (span.end != w.end) {
+    if (s) {
+        char words[512];
+        tv_bool(m, "recurring", true);
+        put_date(c, m, "series_end", lang, tz, "yMMMMd", s->dates[s->n - 1].end - 1);
+        if (series_words(s, lang, c->df, words, sizeof words) == 0)
+            tv_str(m, "rule", words);
+    } else if (c->h->event_span(c->self, ev, &span) == 0 && span.end != w.end) {
         tv_bool(m, "recurring", true);
         put_date(c, m, "series_end", lang, tz, "yMMMMd", span.end - 1);
     }
 }
 
-static void put_summary(const pages_ctx *c, tv *m, const agendad_event *ev, const char *lang)
+static void put_summary(const pages_ctx *c, tv *m, const agendad_event *ev, const char *lang,
+                        const series *s, size_t shown)
 {
     const agendad_host *h = c->h;
     const char *uid = h->event_uid(c->self, ev);
@@ -174,7 +249,7 @@ static void put_summary(const pages_ctx *c, tv *m, const agendad_event *ev, cons
     if (host)
         tv_str(m, "host", h->member_name(c->self, host, lang));
     put_status(c, m, ev);
-    put_when(c, m, ev, lang);
+    put_when(c, m, ev, lang, s, shown);
     put_categories(c, m, ev, lang);
 }
 
@@ -182,11 +257,16 @@ static void put_summary(const pages_ctx *c, tv *m, const agendad_event *ev, cons
 
 typedef struct {
     const agendad_event *ev;
-    int64_t start, end;
+    int64_t start, end; /* the date shown: a series' next one, else its last */
+    int64_t over;       /* when the event's last date ends */
+    bool is_series;
+    series s;
+    size_t shown;
 } listed;
 
 typedef struct {
     const pages_ctx *c;
+    int64_t now;
     listed *items;
     size_t n, cap;
     bool failed;
@@ -208,7 +288,15 @@ static int collect_one(const agendad_event *ev, void *data)
         col->items = grown;
         col->cap = cap;
     }
-    col->items[col->n++] = (listed){ev, span.start, span.end};
+    listed *it = &col->items[col->n++];
+    *it = (listed){.ev = ev, .start = span.start, .end = span.end, .over = span.end};
+    it->is_series = load_series(col->c, ev, &it->s);
+    if (it->is_series) {
+        it->shown = shown_date(&it->s, col->now);
+        it->start = it->s.dates[it->shown].start;
+        it->end = it->s.dates[it->shown].end;
+        it->over = it->s.dates[it->s.n - 1].end;
+    }
     return 0;
 }
 
@@ -223,23 +311,30 @@ static int by_start_desc(const void *a, const void *b)
     return by_start(b, a);
 }
 
-static void put_events(const pages_ctx *c, tv *root, const char *lang, bool past, int64_t now)
+/* Events still to come (or going on), each at the date it is shown at; or
+ * those that are over, newest first. A series is listed once, at its next
+ * date, and among past events at its last once every date is over. The
+ * list changes when the earliest shown date not yet over ends. */
+static void put_events(const pages_ctx *c, tv *root, pages_request *r)
 {
-    collect col = {.c = c};
+    collect col = {.c = c, .now = r->now};
     c->h->event_foreach(c->self, collect_one, &col);
-    if (col.failed) {
+    if (col.failed)
         tv_fail(root); /* a page missing events must not be served */
-        free(col.items);
-        return;
-    }
-    qsort(col.items, col.n, sizeof *col.items, past ? by_start_desc : by_start);
+    else
+        qsort(col.items, col.n, sizeof *col.items, r->past ? by_start_desc : by_start);
     bool any = false;
     for (size_t i = 0; i < col.n; i++) {
-        bool is_past = col.items[i].end <= now;
-        if (is_past != past)
-            continue;
-        put_summary(c, tv_add(root, "events"), col.items[i].ev, lang);
-        any = true;
+        listed *it = &col.items[i];
+        if (it->end > r->now && it->end < r->expires)
+            r->expires = it->end;
+        if (!col.failed && (it->over <= r->now) == r->past) {
+            put_summary(c, tv_add(root, "events"), it->ev, r->lang, it->is_series ? &it->s : NULL,
+                        it->shown);
+            any = true;
+        }
+        if (it->is_series)
+            series_free(&it->s);
     }
     tv_bool(root, "has_events", any);
     free(col.items);
@@ -273,8 +368,11 @@ static void put_subscriptions(const pages_ctx *c, tv *root, const char *lang)
     }
 }
 
-tv *pages_index(const pages_ctx *c, const char *lang, bool past, int64_t now)
+tv *pages_index_for(const pages_ctx *c, pages_request *r)
 {
+    const char *lang = r->lang;
+    bool past = r->past;
+    r->expires = INT64_MAX;
     tv *root = tv_new();
     if (!root)
         return NULL;
@@ -284,9 +382,15 @@ tv *pages_index(const pages_ctx *c, const char *lang, bool past, int64_t now)
             past ? "&past=1" : "");
     tv_strf(root, "past_url", "/?lang=%s&past=1", lang);
     tv_strf(root, "upcoming_url", "/?lang=%s", lang);
-    put_events(c, root, lang, past, now);
+    put_events(c, root, r);
     put_subscriptions(c, root, lang);
     return root;
+}
+
+tv *pages_index(const pages_ctx *c, const char *lang, bool past, int64_t now)
+{
+    pages_request r = {.lang = lang, .now = now, .past = past};
+    return pages_index_for(c, &r);
 }
 
 /* -------------------------------------------------------------- event */
@@ -403,16 +507,51 @@ static void put_invited(const pages_ctx *c, tv *root, const agendad_event *ev, c
     tv_bool(root, "has_invited", any);
 }
 
-tv *pages_event(const pages_ctx *c, const agendad_event *ev, const char *lang)
+/* A series' dates on its page: the next few, or (past) every one that is
+ * over, newest first. */
+static void put_dates(const pages_ctx *c, tv *root, const agendad_event *ev, const series *s,
+                      size_t next, const pages_request *r)
 {
+    agendad_when w;
+    if (c->h->event_when(c->self, ev, &w) != 0)
+        return;
+    const char *uid = c->h->event_uid(c->self, ev);
+    size_t upcoming = s->n - next;
+    size_t shown = r->past ? next : upcoming < UPCOMING_DATES ? upcoming : UPCOMING_DATES;
+    for (size_t k = 0; k < shown; k++) {
+        const series_date *d = &s->dates[r->past ? next - 1 - k : next + k];
+        put_span(c, tv_add(root, "dates"), r->lang, w.tzid, s->all_day, d->start, d->end);
+    }
+    tv_bool(root, "has_dates", shown > 0);
+    tv_bool(root, "has_past_dates", next > 0);
+    tv_bool(root, "more_dates", !r->past && upcoming > shown);
+    tv_strf(root, "past_dates_url", "/events/%s?lang=%s&past=1", uid, r->lang);
+    tv_strf(root, "upcoming_dates_url", "/events/%s?lang=%s", uid, r->lang);
+}
+
+tv *pages_event_for(const pages_ctx *c, const agendad_event *ev, pages_request *r)
+{
+    const char *lang = r->lang;
+    r->expires = INT64_MAX;
     tv *root = tv_new();
     if (!root)
         return NULL;
     const char *uid = c->h->event_uid(c->self, ev);
+    series s;
+    bool is_series = load_series(c, ev, &s);
+    size_t next = is_series ? series_next(&s, r->now) : 0;
     put_common(c, root, lang);
-    put_summary(c, root, ev, lang);
+    tv_bool(root, "past", r->past);
+    put_summary(c, root, ev, lang, is_series ? &s : NULL, is_series ? shown_date(&s, r->now) : 0);
+    if (is_series) {
+        put_dates(c, root, ev, &s, next, r);
+        if (next < s.n)
+            r->expires = s.dates[next].end;
+        series_free(&s);
+    }
     tv_str(root, "description", c->h->event_text(c->self, ev, AGENDAD_TEXT_DESCRIPTION, lang));
-    tv_strf(root, "switch_url", "/events/%s?lang=%s", uid, strcmp(lang, "fr") == 0 ? "ar" : "fr");
+    tv_strf(root, "switch_url", "/events/%s?lang=%s%s", uid, strcmp(lang, "fr") == 0 ? "ar" : "fr",
+            r->past ? "&past=1" : "");
     tv_strf(root, "index_url", "/?lang=%s", lang);
     tv_strf(root, "ics_url", "/events/%s.ics?lang=%s", uid, lang);
     tv_strf(root, "md_url", "/events/%s/agenda.md?lang=%s", uid, lang);
@@ -423,4 +562,10 @@ tv *pages_event(const pages_ctx *c, const agendad_event *ev, const char *lang)
     put_agenda(c, root, ev, lang);
     put_invited(c, root, ev, lang);
     return root;
+}
+
+tv *pages_event(const pages_ctx *c, const agendad_event *ev, const char *lang)
+{
+    pages_request r = {.lang = lang, .now = (int64_t)time(NULL)};
+    return pages_event_for(c, ev, &r);
 }

@@ -22,11 +22,26 @@ typedef struct {
  * their members' token feeds). */
 bool pages_public(const pages_ctx *c, const agendad_event *ev);
 
-/* The front page: upcoming events (past ones when past), subscribe links.
- * self_query: the page's own query without lang, for the language switch. */
-tv *pages_index(const pages_ctx *c, const char *lang, bool past, int64_t now);
+/* What a page is asked for, and until when its values hold. */
+typedef struct {
+    const char *lang; /* "ar" or "fr" */
+    int64_t now;      /* splits what is to come from what is over */
+    bool past;        /* the front page's past events; an event page's past dates */
+    int64_t expires;  /* set by the page: the instant its values change with the
+                         time alone (a date ends), INT64_MAX when they never do */
+} pages_request;
 
-/* One event's page and its agenda (also the Markdown and text renderings). */
+/* The front page: upcoming events (past ones when past), each series once
+ * at its next date with its rule in words, subscribe links. */
+tv *pages_index_for(const pages_ctx *c, pages_request *r);
+
+/* One event's page and its agenda (also the Markdown and text renderings);
+ * a series' page lists its next dates, or (past) its past ones. */
+tv *pages_event_for(const pages_ctx *c, const agendad_event *ev, pages_request *r);
+
+/* The same for a caller that needs no expiry: pages_index at now,
+ * pages_event at the current time, with the next dates. */
+tv *pages_index(const pages_ctx *c, const char *lang, bool past, int64_t now);
 tv *pages_event(const pages_ctx *c, const agendad_event *ev, const char *lang);
 
 #endif

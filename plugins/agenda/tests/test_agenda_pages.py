@@ -1,7 +1,11 @@
 """The agenda plugin's pages from the real daemon: valid HTML (Debian's tidy),
 every user string escaped, lang/dir per language, ETag/304 and rebuilds on
-reload, the Markdown and text agendas, `agendad agenda`, admin templates."""
+reload, the Markdown and text agendas, `agendad agenda`, admin templates;
+series shown at their next date, with their rule in words, under a fixed
+clock (Debian's faketime)."""
 
+import glob
+import html
 import os
 import re
 import shutil
@@ -33,6 +37,32 @@ agenda:
 '''
 
 HOSTILE_TEXT = '<script>alert("x")</script>'
+
+CAFE = "openness-cafe-monthly"
+# Mondays 09:00 from 2026-11-02, ten rule dates (the last 2027-01-04), the
+# one of 2026-12-14 excluded.
+WEEKLY_YAML = """uid: 2026-weekly-desk
+title: {ar: "مداومة أسبوعية", fr: "Permanence hebdomadaire"}
+start: 2026-11-02T09:00
+end: 2026-11-02T10:00
+host: fes
+audience: [network]
+categories: [network-life]
+recurrence:
+  rule: "FREQ=WEEKLY;BYDAY=MO;COUNT=10"
+  except: [2026-12-14T09:00]
+"""
+# Over before the fixed "now": listed among past events at its last date.
+OVER_YAML = """uid: 2026-autumn-series
+title: {fr: "Série d'automne"}
+start: 2026-09-01T15:00
+end: 2026-09-01T16:00
+host: fes
+audience: [network]
+recurrence:
+  rule: "FREQ=DAILY;INTERVAL=7;UNTIL=20261015T235959Z"
+"""
+FIXED_NOW = "2026-12-07 12:00:00"  # UTC; Casablanca is UTC+0 then
 
 
 def tidy(html):
@@ -217,6 +247,132 @@ class AgendaPagesTest(unittest.TestCase):
         self.assertEqual(hg.get("content-encoding"), "gzip")
         status, hh, hb = self.d.request("HEAD", path)
         self.assertEqual((status, hb), (200, b""))
+
+
+def faketime_env():
+    """The daemon's clock set to FIXED_NOW by Debian's libfaketime (preloaded,
+    as tests/exports does), running from there; libuv's monotonic timers
+    keep the real clock."""
+    libs = glob.glob("/usr/lib/*/faketime/libfaketime.so.1")
+    assert libs, "libfaketime is missing: bash scripts/deps.sh --test"
+    asan = (os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":")
+    return {"LD_PRELOAD": libs[0], "FAKETIME": "@" + FIXED_NOW, "TZ": "UTC",
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1", "ASAN_OPTIONS": asan}
+
+
+def card(page, uid):
+    """The front page's entry of an event (its <li>), or None."""
+    m = re.search(rf'<li class="event-card[^"]*" data-uid="{re.escape(uid)}">(.*?)</li>\n',
+                  page, re.S)
+    return m.group(1) if m else None
+
+
+def dates(page):
+    """The dates listed by an event page's dates section."""
+    m = re.search(r'<section class="dates" id="dates">(.*?)</section>', page, re.S)
+    return re.findall(r'<li><span class="date">([^<]+)</span>', m.group(1)) if m else []
+
+
+class AgendaSeriesTest(unittest.TestCase):
+    """A series on 2026-12-07: the front page shows it once, at its next
+    date, with its rule in words; its page lists the next dates, and the
+    past ones with ?past=1; an excluded date is never listed."""
+
+    @classmethod
+    def setUpClass(cls):
+        assert PLUGINS, "AGENDAD_PLUGIN_BUILD_DIR is not set"
+        cls.d = Daemon(plugin_dir=PLUGINS, env=faketime_env())
+        cls.d.write("events/zz-weekly.yaml", WEEKLY_YAML)
+        cls.d.write("events/zz-over.yaml", OVER_YAML)
+        cls.d.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.cleanup()
+
+    def page(self, path):
+        status, hdrs, body = self.d.get(path)
+        self.assertEqual(status, 200, f"{path}: {body[:300]!r}")
+        code, errors = tidy(body)
+        self.assertEqual((code, errors), (0, ""), f"tidy on {path}")
+        return body.decode("utf-8")
+
+    def test_front_page_shows_next_date_and_rule(self):
+        fr = self.page("/?lang=fr")
+        cafe = card(fr, CAFE)
+        self.assertIsNotNone(cafe)
+        self.assertIn('<span class="date">mardi 5 janvier 2027</span>', cafe)
+        self.assertNotIn("6 octobre 2026", cafe)
+        self.assertIn("10:00 – 11:00", cafe)
+        self.assertIn("chaque mois, le premier mardi, jusqu'au 7 décembre 2027",
+                      html.unescape(cafe))
+        self.assertEqual(fr.count(f'data-uid="{CAFE}"'), 1)
+        ar = self.page("/?lang=ar")
+        self.assertIn('<html lang="ar" dir="rtl">', ar)
+        cafe = card(ar, CAFE)
+        self.assertIn('<span class="date">الثلاثاء، 5 يناير 2027</span>', cafe)
+        self.assertNotIn("6 أكتوبر 2026", cafe)
+        self.assertIn("كل شهر، يوم الثلاثاء الأول، حتى 7 دجنبر 2027", cafe)
+        # The excluded Monday is skipped: the desk is shown at the next one.
+        desk = card(fr, "2026-weekly-desk")
+        self.assertIn('<span class="date">lundi 21 décembre 2026</span>', desk)
+        self.assertIn("chaque semaine, le lundi, jusqu'au 4 janvier 2027", html.unescape(desk))
+        # Upcoming events in the order of the dates they are shown at.
+        uids = re.findall(r'data-uid="([^"]+)"', fr)
+        self.assertEqual(uids[:3], ["2026-weekly-desk", CAFE, "2027-02-general-assembly"])
+
+    def test_series_over_is_past_at_its_last_date(self):
+        upcoming = self.page("/?lang=fr")
+        past = self.page("/?lang=fr&past=1")
+        self.assertIsNone(card(upcoming, "2026-autumn-series"))
+        over = card(past, "2026-autumn-series")
+        self.assertIn('<span class="date">mardi 13 octobre 2026</span>', over)
+        self.assertIn("tous les 7 jours, jusqu'au 13 octobre 2026", html.unescape(over))
+        self.assertIsNone(card(past, CAFE))
+        self.assertIsNone(card(past, "2026-weekly-desk"))
+
+    def test_event_page_next_and_past_dates(self):
+        fr = self.page(f"/events/{CAFE}?lang=fr")
+        self.assertIn('<span class="date">mardi 5 janvier 2027</span>', fr.split("<section")[0])
+        self.assertIn("chaque mois, le premier mardi, jusqu&#39;au 7 décembre 2027", fr)
+        self.assertEqual(dates(fr), ["mardi 5 janvier 2027", "mardi 2 février 2027",
+                                     "mardi 2 mars 2027", "mardi 6 avril 2027",
+                                     "mardi 4 mai 2027"])
+        self.assertIn(f'href="/events/{CAFE}?lang=fr&amp;past=1"', fr)
+        past = self.page(f"/events/{CAFE}?lang=fr&past=1")
+        self.assertEqual(dates(past), ["mardi 1 décembre 2026", "mardi 3 novembre 2026",
+                                       "mardi 6 octobre 2026"])
+        self.assertIn(f'href="/events/{CAFE}?lang=fr"', past)
+        self.assertIn(f'href="/events/{CAFE}?lang=ar&amp;past=1"', past)  # language switch
+        ar = self.page(f"/events/{CAFE}?lang=ar&past=1")
+        self.assertIn('<html lang="ar" dir="rtl">', ar)
+        self.assertIn("المواعيد السابقة", ar)
+        self.assertEqual(dates(ar)[0], "الثلاثاء، 1 دجنبر 2026")
+        self.assertEqual(self.d.get(f"/events/{CAFE}?lang=fr&past=2")[0], 400)
+        status, hdrs, _ = self.d.get(f"/events/{CAFE}?past=1", {"Accept-Language": "ar"})
+        self.assertEqual((status, hdrs["location"]), (302, f"/events/{CAFE}?lang=ar&past=1"))
+
+    def test_excluded_date_never_listed(self):
+        fr = self.page("/events/2026-weekly-desk?lang=fr")
+        self.assertEqual(dates(fr), ["lundi 21 décembre 2026", "lundi 28 décembre 2026",
+                                     "lundi 4 janvier 2027"])
+        self.assertNotIn("et d&#39;autres dates", fr)
+        past = self.page("/events/2026-weekly-desk?lang=fr&past=1")
+        self.assertEqual(dates(past), ["lundi 7 décembre 2026", "lundi 30 novembre 2026",
+                                       "lundi 23 novembre 2026", "lundi 16 novembre 2026",
+                                       "lundi 9 novembre 2026", "lundi 2 novembre 2026"])
+        for page in (fr, past, self.page("/?lang=fr")):
+            self.assertNotIn("14 décembre 2026", page)
+
+    def test_text_agenda_and_etag(self):
+        _, txt = self.d.get(f"/events/{CAFE}/agenda.txt?lang=fr")[1:]
+        txt = txt.decode()
+        self.assertIn("mardi 5 janvier 2027", txt)
+        self.assertIn("chaque mois, le premier mardi, jusqu'au 7 décembre 2027\n", txt)
+        path = f"/events/{CAFE}?lang=ar"
+        status, hdrs, _ = self.d.get(path)
+        status, h304, body = self.d.get(path, {"If-None-Match": hdrs["etag"]})
+        self.assertEqual((status, body), (304, b""))
 
 
 class AgendaReloadTest(unittest.TestCase):
