@@ -174,6 +174,11 @@ static bool op_add(dav_state *d, const char *uid, char *body, char *hash)
     return true;
 }
 
+static void fail_uid(sync_member *m, const char *uid, const char *why);
+
+/* Events the member is invited to (it hosts them or is in their audience),
+ * members-only ones too: the member's own calendar is private to it, and
+ * event_invites keeps every other member's events out of it. */
 static int plan_event(const agendad_event *ev, void *data)
 {
     plan *p = data;
@@ -185,16 +190,29 @@ static int plan_event(const agendad_event *ev, void *data)
     const char *uid = h->event_uid(m->sp->self, ev);
     const char *text;
     size_t len;
-    if (h->event_ical(m->sp->self, ev, m->language, &text, &len) != 0)
+    int rc = h->event_ical(m->sp->self, ev, m->language, &text, &len);
+    if (rc != 0) {
+        char why[300];
+        snprintf(why, sizeof why, "its iCalendar text could not be built (%s)", h->strerror(rc));
+        fail_uid(m, uid, why);
         return 0;
+    }
     char *hash = hash_of(text, len);
+    if (!hash) {
+        p->failed = true;
+        return 0;
+    }
     dav_res *r = res_find(m, uid);
-    if (r && r->hash && hash && strcmp(r->hash, hash) == 0) {
+    if (r && r->hash && strcmp(r->hash, hash) == 0) {
         free(hash);
         return 0;
     }
-    if (!op_add(&m->dav, uid, strndup(text, len), hash))
+    char *body = strndup(text, len);
+    if (!body || !op_add(&m->dav, uid, body, hash)) {
+        free(body);
+        free(hash);
         p->failed = true;
+    }
     return 0;
 }
 
@@ -237,13 +255,18 @@ static void conflict(sync_member *m, const dav_op *op)
     sync_log(m->sp, AGENDAD_LOG_WARNING, "%s: %s", m->id, msg);
 }
 
-static void fail_op(sync_member *m, const dav_op *op, const char *why)
+static void fail_uid(sync_member *m, const char *uid, const char *why)
 {
     char msg[700];
     m->dav.trouble = true;
-    snprintf(msg, sizeof msg, "could not write %s into the member's calendar: %s", op->uid, why);
+    snprintf(msg, sizeof msg, "could not write %s into the member's calendar: %s", uid, why);
     replace(&m->dav.last_error, strdup(msg));
     sync_log(m->sp, AGENDAD_LOG_WARNING, "%s: %s", m->id, msg);
+}
+
+static void fail_op(sync_member *m, const dav_op *op, const char *why)
+{
+    fail_uid(m, op->uid, why);
 }
 
 static void applied(sync_member *m, const dav_op *op, const agendad_net_result *r)

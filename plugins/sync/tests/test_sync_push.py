@@ -16,8 +16,10 @@ from harness import Daemon, free_port
 
 PLUGIN_BUILD_DIR = os.environ["AGENDAD_PLUGIN_BUILD_DIR"]
 HELPER = os.path.join(PLUGIN_BUILD_DIR, "agendad-ical-import")
-PASSWORD = "s3cret-fes-pass"
-AUTH = "Basic " + base64.b64encode(b"fes:" + PASSWORD.encode()).decode()
+# One CalDAV user per member that pushes; each owns /USER/cal/.
+PASSWORDS = {"fes": "s3cret-fes-pass", "ifrane": "s3cret-ifrane-pass",
+             "azrou": "s3cret-azrou-pass"}
+PASSWORD = PASSWORDS["fes"]
 
 AGENDAD_YAML = """\
 timezone: Africa/Casablanca
@@ -37,6 +39,8 @@ plugins:
       timeout: 5s
 """
 
+# fes-meknes is a region; ifrane and azrou are communes: a members-only
+# event for kind:commune is theirs, not the region's.
 MEMBERS_YAML = """\
 members:
   - id: fes-meknes
@@ -45,16 +49,37 @@ members:
     sync:
       interval: 1h
       caldav:
-        url: %(url)s
+        url: %(base)s/fes/cal/
         username: fes
-        password_file: %(pwfile)s
+        password_file: %(cfg)s/fes.secret
+        network_wins: %(network_wins)s
   - id: oriental
     kind: region
     name: {fr: "Région de l'Oriental"}
+  - id: ifrane
+    kind: commune
+    region: fes-meknes
+    name: {fr: "Commune d'Ifrane"}
+    sync:
+      interval: 1h
+      caldav:
+        url: %(base)s/ifrane/cal/
+        username: ifrane
+        password_file: %(cfg)s/ifrane.secret
+  - id: azrou
+    kind: commune
+    region: fes-meknes
+    name: {fr: "Commune d'Azrou"}
+    sync:
+      interval: 1h
+      caldav:
+        url: %(base)s/azrou/cal/
+        username: azrou
+        password_file: %(cfg)s/azrou.secret
 """
 
 
-def events_yaml(title_a="Atelier A", status_b="confirmed"):
+def events_yaml(title_a="Atelier A", status_b="confirmed", extra=""):
     y = time.gmtime().tm_year + 1
     return f"""\
 - uid: push-a
@@ -76,15 +101,36 @@ def events_yaml(title_a="Atelier A", status_b="confirmed"):
   end: {y}-05-10T12:30
   host: oriental
   audience: [oriental]
-"""
+- uid: push-communes
+  title: {{fr: "Réunion des communes"}}
+  start: {y}-06-10T09:30
+  end: {y}-06-10T12:30
+  host: oriental
+  audience: ["kind:commune"]
+  visibility: members
+- uid: push-ifrane
+  title: {{fr: "Pour Ifrane seulement"}}
+  start: {y}-06-11T09:30
+  end: {y}-06-11T12:30
+  host: oriental
+  audience: [ifrane]
+  visibility: members
+""" + extra
+
+
+def calendar_text(uid, summary):
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//member//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:{uid}\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:20270101T100000Z\r\n"
+            f"SUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 
 
 class Radicale:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="agendad-radicale-")
         self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
         with open(os.path.join(self.dir, "users"), "w") as f:
-            f.write(f"fes:{PASSWORD}\n")
+            f.write("".join(f"{u}:{p}\n" for u, p in PASSWORDS.items()))
         with open(os.path.join(self.dir, "config"), "w") as f:
             f.write(f"""[server]
 hosts = 127.0.0.1:{self.port}
@@ -99,7 +145,8 @@ type = owner_only
 [logging]
 level = warning
 """)
-        self.log = open(os.path.join(self.dir, "log"), "wb")
+        self.log_path = os.path.join(self.dir, "log")
+        self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([sys.executable, "-m", "radicale", "--config",
                                       os.path.join(self.dir, "config")],
                                      stdout=self.log, stderr=subprocess.STDOUT)
@@ -112,19 +159,28 @@ level = warning
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        status = self.request("MKCALENDAR", "/fes/cal/")[0]
-        assert status == 201, status
+        for user in PASSWORDS:
+            status = self.request("MKCALENDAR", f"/{user}/cal/", user=user)[0]
+            assert status == 201, status
 
-    def request(self, method, path, body=None, headers=None):
+    def request(self, method, path, body=None, headers=None, user="fes"):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
-            h = {"Authorization": AUTH}
+            auth = base64.b64encode(f"{user}:{PASSWORDS[user]}".encode()).decode()
+            h = {"Authorization": "Basic " + auth}
             h.update(headers or {})
             conn.request(method, path, body=body, headers=h)
             r = conn.getresponse()
             return r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read().decode()
         finally:
             conn.close()
+
+    def put(self, path, body, user="fes"):
+        status = self.request("PUT", path, body, {"Content-Type": "text/calendar"}, user)[0]
+        assert status in (201, 204), status
+
+    def get(self, path, user="fes"):
+        return self.request("GET", path, user=user)
 
     def stop(self):
         self.proc.terminate()
@@ -137,23 +193,18 @@ class PushTest(unittest.TestCase):
     def setUp(self):
         self.dav = Radicale()
         self.cfg = tempfile.mkdtemp(prefix="agendad-push-cfg-")
-        pwfile = os.path.join(self.cfg, "fes-caldav.secret")
-        with open(pwfile, "w") as f:
-            f.write(PASSWORD + "\n")
+        for user, password in PASSWORDS.items():
+            with open(os.path.join(self.cfg, f"{user}.secret"), "w") as f:
+                f.write(password + "\n")
         with open(os.path.join(self.cfg, "agendad.yaml"), "w") as f:
             f.write(AGENDAD_YAML % {"plugins": PLUGIN_BUILD_DIR, "helper": HELPER})
         with open(os.path.join(self.cfg, "members.yaml"), "w") as f:
-            f.write(MEMBERS_YAML % {"url": f"http://127.0.0.1:{self.dav.port}/fes/cal/",
-                                    "pwfile": pwfile})
+            f.write(self.members_yaml())
         os.mkdir(os.path.join(self.cfg, "events"))
         with open(os.path.join(self.cfg, "events", "push.yaml"), "w") as f:
             f.write(events_yaml())
         # A resource of the member's own, which agendad must never touch.
-        self.dav.request("PUT", "/fes/cal/own.ics", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
-                         "PRODID:-//member//EN\r\nBEGIN:VEVENT\r\nUID:own\r\n"
-                         "DTSTAMP:20250101T000000Z\r\nDTSTART:20270101T100000Z\r\n"
-                         "SUMMARY:Mine\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-                         {"Content-Type": "text/calendar"})
+        self.dav.put("/fes/cal/own.ics", calendar_text("own", "Mine"))
         self.daemon = Daemon(config_src=self.cfg)
         self.daemon.start()
 
@@ -162,16 +213,24 @@ class PushTest(unittest.TestCase):
         self.dav.stop()
         shutil.rmtree(self.cfg, ignore_errors=True)
 
-    def push_status(self):
+    def members_yaml(self, network_wins=False):
+        # The daemon reads the password files where they are: in self.cfg.
+        return MEMBERS_YAML % {"base": self.dav.base, "cfg": self.cfg,
+                               "network_wins": "true" if network_wins else "false"}
+
+    def push_status(self, member="fes-meknes"):
         code, _, body = self.daemon.get("/plugins/sync/status")
         self.assertEqual(code, 200)
-        return json.loads(body)["members"][0]["push"]
+        for m in json.loads(body)["members"]:
+            if m["member"] == member:
+                return m["push"]
+        self.fail(f"no status for {member}: {body!r}")
 
-    def wait_push(self, pred, timeout=30):
+    def wait_push(self, pred, timeout=30, member="fes-meknes"):
         deadline = time.monotonic() + timeout
         st = None
         while time.monotonic() < deadline:
-            st = self.push_status()
+            st = self.push_status(member)
             if not st["busy"] and pred(st):
                 return st
             time.sleep(0.1)
@@ -180,44 +239,79 @@ class PushTest(unittest.TestCase):
     def edit_events(self, **kw):
         self.daemon.write("events/push.yaml", events_yaml(**kw))
 
+    def sync_status(self):
+        out = self.daemon.run_cli("sync", "status")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return out.stdout
+
     def test_create_update_cancel_and_conflict(self):
         st = self.wait_push(lambda s: s["pushed"] == 2)
         self.assertIsNone(st["last_error"])
-        code, _, a = self.dav.request("GET", "/fes/cal/agendad-push-a.ics")
+        code, _, a = self.dav.get("/fes/cal/agendad-push-a.ics")
         self.assertEqual(code, 200)
         self.assertIn("UID:push-a", a)
         self.assertIn("Atelier A", a)
-        self.assertEqual(self.dav.request("GET", "/fes/cal/agendad-push-b.ics")[0], 200)
-        self.assertEqual(self.dav.request("GET", "/fes/cal/agendad-push-other.ics")[0], 404)
+        self.assertEqual(self.dav.get("/fes/cal/agendad-push-b.ics")[0], 200)
+        self.assertEqual(self.dav.get("/fes/cal/agendad-push-other.ics")[0], 404)
 
         # Update.
         self.edit_events(title_a="Atelier A renommé")
         self.wait_push(lambda s: s["pushed"] == 3)
-        self.assertIn("Atelier A renommé", self.dav.request("GET", "/fes/cal/agendad-push-a.ics")[2])
+        self.assertIn("Atelier A renommé", self.dav.get("/fes/cal/agendad-push-a.ics")[2])
 
         # Cancel: deleted from the member's calendar.
         self.edit_events(title_a="Atelier A renommé", status_b="cancelled")
         self.wait_push(lambda s: s["deleted"] == 1)
-        self.assertEqual(self.dav.request("GET", "/fes/cal/agendad-push-b.ics")[0], 404)
+        self.assertEqual(self.dav.get("/fes/cal/agendad-push-b.ics")[0], 404)
 
         # The member edits push-a in their calendar; the network's next edit
         # must not overwrite it.
-        _, _, body = self.dav.request("GET", "/fes/cal/agendad-push-a.ics")
-        mine = body.replace("Atelier A renommé", "Édité par la commune")
-        self.assertIn(self.dav.request("PUT", "/fes/cal/agendad-push-a.ics", mine,
-                                       {"Content-Type": "text/calendar"})[0], (201, 204))
+        _, _, body = self.dav.get("/fes/cal/agendad-push-a.ics")
+        self.dav.put("/fes/cal/agendad-push-a.ics",
+                     body.replace("Atelier A renommé", "Édité par la commune"))
         self.edit_events(title_a="Atelier A v3", status_b="cancelled")
         st = self.wait_push(lambda s: s["conflicts"] == 1)
         self.assertIn("conflict", st["last_error"])
         self.assertIn("push-a", st["last_error"])
-        self.assertIn("Édité par la commune",
-                      self.dav.request("GET", "/fes/cal/agendad-push-a.ics")[2])
+        self.assertIn("Édité par la commune", self.dav.get("/fes/cal/agendad-push-a.ics")[2])
 
         # The member's own resource is untouched; the password never logged.
-        self.assertIn("Mine", self.dav.request("GET", "/fes/cal/own.ics")[2])
-        self.assertNotIn(PASSWORD, self.daemon.log_text())
-        out = self.daemon.run_cli("sync", "status")
-        self.assertIn("1 conflicts", out.stdout)
+        self.assertIn("Mine", self.dav.get("/fes/cal/own.ics")[2])
+        for password in PASSWORDS.values():
+            self.assertNotIn(password, self.daemon.log_text())
+        self.assertIn("1 conflicts", self.sync_status())
+
+    # ------------------------------------------------- members-only events
+
+    def test_members_only_events_go_to_invited_members_only(self):
+        """A member's own CalDAV collection is private to it: a members-only
+        event goes there when the member is invited to it (audience or
+        host), never into another member's collection."""
+        for member in ("fes-meknes", "ifrane", "azrou"):
+            st = self.wait_push(lambda s: s["last_success"], member=member)
+            self.assertIsNone(st["last_error"], member)
+
+        def has(user, uid):
+            code, _, body = self.dav.get(f"/{user}/cal/agendad-{uid}.ics", user=user)
+            self.assertIn(code, (200, 404))
+            if code == 200:
+                self.assertIn(f"UID:{uid}", body)
+                self.assertIn("CLASS:PRIVATE", body)
+            return code == 200
+
+        # kind:commune invites both communes, not the region.
+        self.assertTrue(has("ifrane", "push-communes"))
+        self.assertTrue(has("azrou", "push-communes"))
+        self.assertFalse(has("fes", "push-communes"))
+        # An audience of one member: that member alone.
+        self.assertTrue(has("ifrane", "push-ifrane"))
+        self.assertFalse(has("azrou", "push-ifrane"))
+        self.assertFalse(has("fes", "push-ifrane"))
+        self.assertEqual(self.push_status("ifrane")["pushed"], 3)  # with push-b
+        self.assertEqual(self.push_status("azrou")["pushed"], 2)
+        self.assertEqual(self.push_status("fes-meknes")["pushed"], 2)
+        # Members-only events stay out of the public event pages.
+        self.assertEqual(self.daemon.get("/events/push-communes.ics")[0], 404)
 
 
 if __name__ == "__main__":
