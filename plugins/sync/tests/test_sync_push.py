@@ -1,10 +1,13 @@
 """The sync plugin's CalDAV push against Debian's Radicale, started by the
-test on a free loopback port with its own config and htpasswd file."""
+test on a free loopback port with its own config and htpasswd file.
+Radicale logs every request it receives (level info), so that a test can
+count the writes the daemon sent."""
 
 import base64
 import http.client
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -118,6 +121,18 @@ def events_yaml(title_a="Atelier A", status_b="confirmed", extra=""):
 """ + extra
 
 
+def event_c(y=None):
+    y = y or time.gmtime().tm_year + 1
+    return f"""\
+- uid: push-c
+  title: {{fr: "Atelier C"}}
+  start: {y}-07-10T09:30
+  end: {y}-07-10T12:30
+  host: fes-meknes
+  audience: [fes-meknes]
+"""
+
+
 def calendar_text(uid, summary):
     return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//member//EN\r\nBEGIN:VEVENT\r\n"
             f"UID:{uid}\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:20270101T100000Z\r\n"
@@ -143,7 +158,7 @@ filesystem_folder = {self.dir}/collections
 [rights]
 type = owner_only
 [logging]
-level = warning
+level = info
 """)
         self.log_path = os.path.join(self.dir, "log")
         self.log = open(self.log_path, "wb")
@@ -181,6 +196,14 @@ level = warning
 
     def get(self, path, user="fes"):
         return self.request("GET", path, user=user)
+
+    def requests_from_agendad(self, method, path):
+        """How many METHOD requests for path the daemon sent (its
+        User-Agent is agendad/VERSION; the test's own requests have none)."""
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        return len(re.findall(rf"{method} request for '{re.escape(path)}' received from "
+                              r"\S+ using 'agendad/", text))
 
     def stop(self):
         self.proc.terminate()
@@ -236,8 +259,36 @@ class PushTest(unittest.TestCase):
             time.sleep(0.1)
         self.fail(f"push status never matched: {st}\n{self.daemon.log_text()}")
 
+    def push_again(self, member="fes-meknes"):
+        """One more push (a reload pushes every member), waited for: its
+        attempt time is later than the last one's (times are in seconds)."""
+        before = self.push_status(member)["last_attempt"]
+        time.sleep(1.1)
+        self.daemon.reload()
+        return self.wait_push(lambda s: s["last_attempt"] != before, member=member)
+
+    def restart(self):
+        """Stopped and started again on the same state database; waits for
+        the push of the start."""
+        before = self.push_status()["last_attempt"]
+        self.daemon.stop()
+        time.sleep(1.1)  # a later push time than the last one
+        self.daemon.start()
+        return self.wait_push(lambda s: s["last_attempt"] != before)
+
     def edit_events(self, **kw):
         self.daemon.write("events/push.yaml", events_yaml(**kw))
+
+    def edit_events_and_wait(self, **kw):
+        """An edit, and the push its reload brings, waited for."""
+        before = self.push_status()["last_attempt"]
+        time.sleep(1.1)
+        self.edit_events(**kw)
+        return self.wait_push(lambda s: s["last_attempt"] != before)
+
+    def conflict_lines(self, uid):
+        return [line for line in self.daemon.log_text().splitlines()
+                if "conflict:" in line and f" {uid} " in line]
 
     def sync_status(self):
         out = self.daemon.run_cli("sync", "status")
@@ -312,6 +363,145 @@ class PushTest(unittest.TestCase):
         self.assertEqual(self.push_status("fes-meknes")["pushed"], 2)
         # Members-only events stay out of the public event pages.
         self.assertEqual(self.daemon.get("/events/push-communes.ics")[0], 404)
+
+    # --------------------------------------------------------- conflicts
+
+    def member_edits_push_a(self, title):
+        _, _, body = self.dav.get("/fes/cal/agendad-push-a.ics")
+        self.assertIn("UID:push-a", body)
+        self.dav.put("/fes/cal/agendad-push-a.ics",
+                     re.sub(r"(?m)^SUMMARY([;:].*?):.*$", rf"SUMMARY\1:{title}", body, count=1))
+
+    def test_one_edit_is_one_conflict_until_the_member_deletes_its_copy(self):
+        self.wait_push(lambda s: s["pushed"] == 2)
+        path = "/fes/cal/agendad-push-a.ics"
+        self.assertEqual(self.dav.requests_from_agendad("PUT", path), 1)
+        self.member_edits_push_a("Édité par la commune")
+
+        # The network's newer version meets the member's edit: one conflict.
+        self.edit_events(title_a="Atelier A v2")
+        st = self.wait_push(lambda s: s["conflicts"] >= 1)
+        self.assertEqual(self.dav.requests_from_agendad("PUT", path), 2)  # its If-Match one
+        # Later pushes, and a still newer version, neither count it again
+        # nor send the stale write again.
+        self.push_again()
+        self.edit_events_and_wait(title_a="Atelier A v3")
+        for _ in range(3):
+            st = self.push_again()
+        self.assertEqual(st["conflicts"], 1, self.daemon.log_text())
+        self.assertEqual(len(self.conflict_lines("push-a")), 1, self.daemon.log_text())
+        self.assertEqual(self.dav.requests_from_agendad("PUT", path), 2)
+        self.assertIn("Édité par la commune", self.dav.get(path)[2])
+        self.assertEqual(st["waiting"], ["push-a"])
+        self.assertIsNone(st["resolved"])
+        # A push that meets only the conflict already recorded succeeds.
+        self.assertIsNone(st["last_error"])
+        self.assertIsNotNone(st["last_success"])
+        out = self.sync_status()
+        self.assertIn("1 conflicts", out)
+        self.assertIn("  waiting:      push-a (edited in the member's calendar: the network's "
+                      "newer version waits until network_wins is set or the member deletes "
+                      "its copy)\n", out)
+        # The daemon remembers it across a restart.
+        st = self.restart()
+        self.assertEqual(st["waiting"], ["push-a"])
+        self.assertIsNone(st["last_error"])
+        self.assertEqual(st["conflicts"], 1)
+        self.assertEqual(len(self.conflict_lines("push-a")), 1, self.daemon.log_text())
+        self.assertEqual(self.dav.requests_from_agendad("PUT", path), 2)
+
+        # The member deletes its copy: the network's version goes in.
+        self.assertEqual(self.dav.request("DELETE", path)[0], 200)
+        st = self.push_again()
+        self.assertEqual(st["waiting"], [])
+        self.assertEqual(st["conflicts"], 1)
+        self.assertIn("push-a", st["resolved"])
+        self.assertIn("deleted", st["resolved"])
+        self.assertIn("Atelier A v3", self.dav.get(path)[2])
+        out = self.sync_status()
+        self.assertNotIn("waiting:", out)
+        self.assertIn("  resolved:     push-a: the member deleted its edited copy; the "
+                      "network's version was written\n", out)
+        # Resolved: the next network edit is an ordinary update.
+        self.edit_events(title_a="Atelier A v4")
+        st = self.wait_push(lambda s: s["pushed"] == 4)
+        self.assertIn("Atelier A v4", self.dav.get(path)[2])
+        self.assertEqual(st["conflicts"], 1)
+        self.assertIsNone(st["last_error"])
+
+    def test_a_conflict_resolved_by_network_wins(self):
+        self.wait_push(lambda s: s["pushed"] == 2)
+        path = "/fes/cal/agendad-push-a.ics"
+        self.member_edits_push_a("Édité par la commune")
+        self.edit_events(title_a="Atelier A v2")
+        st = self.wait_push(lambda s: s["conflicts"] == 1)
+        self.push_again()
+        self.assertEqual(self.push_status()["waiting"], ["push-a"])
+        # A second edit by the member is another version of theirs: one more
+        # conflict, once.
+        self.member_edits_push_a("Réédité par la commune")
+        self.push_again()
+        st = self.push_again()
+        self.assertEqual(st["conflicts"], 2)
+        self.assertEqual(len(self.conflict_lines("push-a")), 2, self.daemon.log_text())
+        self.assertIn("Réédité par la commune", self.dav.get(path)[2])
+
+        # The admin sets network_wins: the network's version replaces theirs.
+        self.daemon.write("members.yaml", self.members_yaml(network_wins=True))
+        st = self.wait_push(lambda s: s["waiting"] == [])
+        self.assertIn("push-a", st["resolved"])
+        self.assertIn("network_wins", st["resolved"])
+        body = self.dav.get(path)[2]
+        self.assertIn("Atelier A v2", body)
+        self.assertNotIn("commune", body)
+        self.assertEqual(st["conflicts"], 2)
+        self.assertIn("  resolved:     push-a: network_wins: the network's version replaced "
+                      "the member's edit\n", self.sync_status())
+
+    # -------------------------------------------------------- name clash
+
+    def test_a_name_clash_is_recorded_once_and_the_others_still_push(self):
+        self.wait_push(lambda s: s["pushed"] == 2)
+        # A resource of the member's, named as agendad would name push-c.
+        clash = "/fes/cal/agendad-push-c.ics"
+        self.dav.put(clash, calendar_text("member-own-c", "Celui de la commune"))
+        self.daemon.write("events/push.yaml",
+                          events_yaml(title_a="Atelier A v2", extra=event_c()))
+        st = self.wait_push(lambda s: s["pushed"] == 3)
+        self.assertIn("Atelier A v2", self.dav.get("/fes/cal/agendad-push-a.ics")[2])
+        self.assertEqual(st["clashes"], ["push-c"])
+        # Later pushes go on: push-a's next version is written, the clash is
+        # not written again, not logged again, and the pushes succeed.
+        self.daemon.write("events/push.yaml",
+                          events_yaml(title_a="Atelier A v3", extra=event_c()))
+        self.wait_push(lambda s: s["pushed"] == 4)
+        for _ in range(2):
+            st = self.push_again()
+        self.assertIn("Atelier A v3", self.dav.get("/fes/cal/agendad-push-a.ics")[2])
+        self.assertEqual(self.dav.requests_from_agendad("PUT", clash), 1)
+        clash_lines = [line for line in self.daemon.log_text().splitlines()
+                       if "push-c" in line and "did not create" in line]
+        self.assertEqual(len(clash_lines), 1, self.daemon.log_text())
+        self.assertIsNone(st["last_error"])
+        self.assertIsNotNone(st["last_success"])
+        self.assertEqual(st["clashes"], ["push-c"])
+        self.assertIn("Celui de la commune", self.dav.get(clash)[2])
+        out = self.sync_status()
+        self.assertNotIn("push success: never", out)
+        self.assertIn("  push error:   none\n", out)
+        self.assertIn("  name clash:   push-c (agendad-push-c.ics exists in the member's "
+                      "calendar and agendad did not create it: left alone)\n", out)
+        st = self.restart()
+        self.assertEqual(st["clashes"], ["push-c"])
+        self.assertIsNone(st["last_error"])
+        self.assertEqual(self.dav.requests_from_agendad("PUT", clash), 1)
+
+        # The member removes its resource: agendad's takes the name.
+        self.assertEqual(self.dav.request("DELETE", clash)[0], 200)
+        st = self.push_again()
+        self.assertEqual(st["clashes"], [])
+        self.assertIn("Atelier C", self.dav.get(clash)[2])
+        self.assertNotIn("name clash:", self.sync_status())
 
 
 if __name__ == "__main__":
