@@ -128,6 +128,7 @@ struct sync_plugin {
     size_t n_members;
     /* settings (agendad.yaml plugins.load.sync) */
     const char *helper;
+    char *helper_path; /* helper when found beside sync.so or from it (sync.c) */
     const char *default_tz;
     const char *ca_file;
     bool tls_insecure;
