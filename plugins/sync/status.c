@@ -19,7 +19,7 @@ static const char *get(sync_member *m, const char *field)
 
 /* A member's state saved as one batch: one transaction, one fsync, where a
  * key at a time cost one each (five after every changed pull). */
-#define STATE_KEYS 16
+#define STATE_KEYS 24
 
 typedef struct {
     sync_member *m;
@@ -75,6 +75,7 @@ void sync_state_load(sync_member *m)
     m->dav.deleted = (long)num_get(m, "push_deleted");
     m->dav.conflicts = (long)num_get(m, "push_conflicts");
     m->dav.last_error = dup_get(m, "push_last_error");
+    m->dav.resolved = dup_get(m, "push_resolved");
     m->dav.last_attempt = num_get(m, "push_last_attempt");
     m->dav.last_success = num_get(m, "push_last_success");
 }
@@ -90,6 +91,7 @@ static void set_num(state_batch *b, const char *field, int64_t v)
 void sync_state_save(sync_member *m, bool full)
 {
     state_batch b = {.m = m};
+    char *waiting = NULL, *clashes = NULL;
     set(&b, "etag", m->etag);
     set(&b, "last_modified", m->last_modified);
     set(&b, "private_data", m->copy_private ? "1" : "0");
@@ -103,6 +105,9 @@ void sync_state_save(sync_member *m, bool full)
         set_num(&b, "push_deleted", m->dav.deleted);
         set_num(&b, "push_conflicts", m->dav.conflicts);
         set(&b, "push_last_error", m->dav.last_error);
+        set(&b, "push_waiting", waiting = sync_push_list(m, false));
+        set(&b, "push_clashes", clashes = sync_push_list(m, true));
+        set(&b, "push_resolved", m->dav.resolved);
     }
     if (full && m->dav.configured) {
         set_num(&b, "push_last_attempt", m->dav.last_attempt);
@@ -113,6 +118,8 @@ void sync_state_save(sync_member *m, bool full)
         set_num(&b, "last_success", m->last_success);
     }
     flush(&b);
+    free(waiting);
+    free(clashes);
 }
 
 static json_t *time_or_null(int64_t t)
@@ -151,6 +158,16 @@ static json_t *member_json(const sync_member *m)
         json_object_set_new(p, "pushed", json_integer(m->dav.pushed));
         json_object_set_new(p, "deleted", json_integer(m->dav.deleted));
         json_object_set_new(p, "conflicts", json_integer(m->dav.conflicts));
+        json_t *waiting = json_array(), *clashes = json_array();
+        for (size_t i = 0; i < m->dav.n_res; i++)
+            if (m->dav.res[i].conflict)
+                json_array_append_new(waiting, json_string(m->dav.res[i].uid));
+        for (size_t i = 0; i < m->dav.n_clashes; i++)
+            json_array_append_new(clashes, json_string(m->dav.clashes[i]));
+        json_object_set_new(p, "waiting", waiting);
+        json_object_set_new(p, "clashes", clashes);
+        json_object_set_new(p, "resolved",
+                            m->dav.resolved ? json_string(m->dav.resolved) : json_null());
         json_object_set_new(p, "busy", json_boolean(m->dav.ops != NULL));
         json_object_set_new(p, "last_error",
                             m->dav.last_error ? json_string(m->dav.last_error) : json_null());
@@ -213,20 +230,62 @@ static void print_time(FILE *out, const char *label, const char *value)
     fprintf(out, "  %-13s %s\n", label, buf);
 }
 
+/* A space-separated list of uids, printed comma-separated. */
+static void print_uids(FILE *out, const char *list)
+{
+    for (const char *p = list; *p; p++) {
+        if (*p == ' ')
+            fputs(", ", out);
+        else
+            fputc(*p, out);
+    }
+}
+
+/* Lines only when there is something to say: what waits on a member's
+ * edit, names held by the member's own resources, and how the last of
+ * these ended. */
+static void print_waits(FILE *out, const char *waiting, const char *clashes, const char *resolved)
+{
+    if (waiting && *waiting) {
+        fprintf(out, "  %-13s ", "waiting:");
+        print_uids(out, waiting);
+        fputs(" (edited in the member's calendar: the network's newer version waits until "
+              "network_wins is set or the member deletes its copy)\n",
+              out);
+    }
+    if (clashes && *clashes) {
+        fprintf(out, "  %-13s ", "name clash:");
+        print_uids(out, clashes);
+        if (strchr(clashes, ' '))
+            fputs(" (agendad-UID.ics of each exists in the member's calendar and agendad did "
+                  "not create it: left alone)\n",
+                  out);
+        else
+            fprintf(out,
+                    " (agendad-%s.ics exists in the member's calendar and agendad did not "
+                    "create it: left alone)\n",
+                    clashes);
+    }
+    if (resolved && *resolved)
+        fprintf(out, "  %-13s %s\n", "resolved:", resolved);
+}
+
 static void print_push(sync_plugin *sp, const char *id, FILE *out)
 {
-    static const char *const names[] = {"push_last_attempt", "push_last_success",
-                                        "push_pushed",       "push_deleted",
-                                        "push_conflicts",    "push_last_error"};
-    char *v[6];
-    for (size_t i = 0; i < 6; i++)
+    static const char *const names[] = {"push_last_attempt", "push_last_success", "push_pushed",
+                                        "push_deleted",      "push_conflicts",    "push_last_error",
+                                        "push_waiting",      "push_clashes",      "push_resolved"};
+    enum { N = sizeof names / sizeof names[0] };
+    char *v[N];
+    for (size_t i = 0; i < N; i++)
         v[i] = field(sp, id, names[i]);
     print_time(out, "last push:", v[0]);
     print_time(out, "push success:", v[1]);
     fprintf(out, "  %-13s %s written, %s deleted, %s conflicts\n", "pushed:", v[2] ? v[2] : "0",
             v[3] ? v[3] : "0", v[4] ? v[4] : "0");
     fprintf(out, "  %-13s %s\n", "push error:", v[5] ? v[5] : "none");
-    for (size_t i = 0; i < 6; i++)
+    print_waits(out, v[6], v[7], v[8]);
+    for (size_t i = 0; i < N; i++)
         free(v[i]);
 }
 

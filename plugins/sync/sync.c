@@ -4,7 +4,8 @@
  * feed and, where the admin allows it, in the network's.
  *
  * Settings (agendad.yaml, plugins.load.sync), all optional:
- *   helper: PATH               agendad-ical-import (default: installed one)
+ *   helper: PATH               agendad-ical-import (default: beside sync.so,
+ *                              as in a build tree, else the installed one)
  *   timezone: Africa/Casablanca  zone of floating times in members' feeds
  *   connect_timeout: 10s, timeout: 60s, max_size: 8388608 (bytes),
  *   max_redirects: 5, ca_file: PATH, tls_insecure: false,
@@ -13,14 +14,22 @@
  * A reload (SIGHUP, or a changed config file) pulls every member at once. */
 #include "sync.h"
 
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#define SYNC_HELPER_NAME "agendad-ical-import"
 #ifndef AGENDAD_SYNC_HELPER
-#define AGENDAD_SYNC_HELPER "/usr/libexec/agendad/agendad-ical-import"
+#define AGENDAD_SYNC_HELPER "/usr/libexec/agendad/" SYNC_HELPER_NAME
+#endif
+/* The installed helper's directory relative to the installed plugins'
+ * (a tree installed with --prefix somewhere else keeps its layout). */
+#ifndef AGENDAD_SYNC_HELPER_REL
+#define AGENDAD_SYNC_HELPER_REL "../../../libexec/agendad"
 #endif
 
 void sync_log(sync_plugin *sp, int level, const char *fmt, ...)
@@ -269,6 +278,45 @@ static bool number_setting(sync_plugin *sp, const char *key, bool duration, int6
     return true;
 }
 
+/* Any address inside sync.so, for dladdr. */
+static const char sync_anchor;
+
+/* The directory sync.so was loaded from, with its final '/'; NULL when
+ * unknown. Caller frees. */
+static char *plugin_dir(void)
+{
+    Dl_info info;
+    if (!dladdr(&sync_anchor, &info) || !info.dli_fname)
+        return NULL;
+    const char *slash = strrchr(info.dli_fname, '/');
+    return slash ? strndup(info.dli_fname, (size_t)(slash - info.dli_fname) + 1) : NULL;
+}
+
+/* The helper: the `helper` setting; else agendad-ical-import beside
+ * sync.so (a build tree, where both are built into the same directory, as
+ * scripts/start.sh runs it); else the installed one, found from sync.so's
+ * own directory, then at the path it was installed to. */
+static void find_helper(sync_plugin *sp)
+{
+    const char *set = setting(sp, "helper");
+    sp->helper = set ? set : AGENDAD_SYNC_HELPER;
+    char *dir = set ? NULL : plugin_dir();
+    if (!dir)
+        return;
+    const char *const rel[] = {"", AGENDAD_SYNC_HELPER_REL "/"};
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        char *path = NULL;
+        if (asprintf(&path, "%s%s%s", dir, rel[i], SYNC_HELPER_NAME) < 0)
+            break;
+        if (access(path, X_OK) == 0) {
+            sp->helper = sp->helper_path = path;
+            break;
+        }
+        free(path);
+    }
+    free(dir);
+}
+
 static bool read_settings(sync_plugin *sp)
 {
     int64_t ct = 10, tt = 60, size = 8 << 20, redirects = 5, mem = 256, cpu = 10, events = 5000,
@@ -296,7 +344,7 @@ static bool read_settings(sync_plugin *sp)
     sp->window_past = past;
     sp->window_future = future;
     sp->max_parsers = parsers > 0 ? (int)parsers : 1;
-    sp->helper = setting(sp, "helper") ? setting(sp, "helper") : AGENDAD_SYNC_HELPER;
+    find_helper(sp);
     sp->default_tz = setting(sp, "timezone") ? setting(sp, "timezone") : "Africa/Casablanca";
     sp->ca_file = setting(sp, "ca_file");
     const char *insecure = setting(sp, "tls_insecure");
@@ -337,6 +385,7 @@ static int sync_init(agendad_plugin *self, const agendad_host *host, void **stat
     if (rc == 0)
         rc = host->register_listener(self, on_reload, sp);
     if (rc != 0) {
+        free(sp->helper_path);
         free(sp);
         return rc;
     }
@@ -348,7 +397,8 @@ static int sync_init(agendad_plugin *self, const agendad_host *host, void **stat
     }
     *state = sp;
     refresh_members(sp);
-    sync_log(sp, AGENDAD_LOG_INFO, "%zu member feeds to pull", sp->n_members);
+    sync_log(sp, AGENDAD_LOG_INFO, "%zu member feeds to pull (calendar parser: %s)", sp->n_members,
+             sp->helper);
     return 0;
 }
 
@@ -379,6 +429,7 @@ static void sync_fini(agendad_plugin *self, void *state)
         uv_close((uv_handle_t *)&m->dav_timer, on_timer_closed);
     }
     free(sp->members);
+    free(sp->helper_path);
     free(sp);
 }
 

@@ -44,14 +44,26 @@ typedef struct {
 /* A resource the plugin created in the member's CalDAV collection. */
 typedef struct {
     char *uid;
-    char *etag; /* as the server last returned it */
-    char *hash; /* of the body we last wrote */
+    char *etag;     /* as the server last returned it */
+    char *hash;     /* of the body we last wrote */
+    char *conflict; /* the ETag of the member's edit the network's newer version waits on
+                       ("" when the server gave none); NULL: none waits */
 } dav_res;
+
+/* The request an op sends next (push.c). */
+typedef enum {
+    DAV_WRITE,  /* PUT or DELETE, conditional on what the server last said */
+    DAV_PROBE,  /* HEAD: what is under that name now */
+    DAV_CREATE, /* PUT with If-None-Match: * (the name is free again) */
+    DAV_FORCE,  /* PUT or DELETE without condition (network_wins) */
+} dav_step;
 
 typedef struct {
     char *uid;
     char *body; /* NULL: delete */
     char *hash;
+    dav_step step;
+    bool refused; /* a write of this op got 412 already */
 } dav_op;
 
 typedef struct {
@@ -69,8 +81,11 @@ typedef struct {
     bool again;   /* a change came during a push: push once more */
     bool trouble; /* this push met a conflict or a failure */
     int64_t last_attempt, last_success;
-    long pushed, deleted, conflicts;
+    long pushed, deleted, conflicts; /* conflicts: once per (resource, member's ETag) */
     char *last_error;
+    char **clashes; /* uids whose name a resource agendad did not create holds */
+    size_t n_clashes;
+    char *resolved; /* how the last conflict or clash ended, for people */
 } dav_state;
 
 typedef struct sync_member {
@@ -113,6 +128,7 @@ struct sync_plugin {
     size_t n_members;
     /* settings (agendad.yaml plugins.load.sync) */
     const char *helper;
+    char *helper_path; /* helper when found beside sync.so or from it (sync.c) */
     const char *default_tz;
     const char *ca_file;
     bool tls_insecure;
@@ -182,6 +198,10 @@ void sync_pull_done(sync_member *m, const char *error, bool changed);
 void sync_push(sync_member *m);
 void sync_push_load(sync_member *m);
 void sync_push_free(sync_member *m);
+/* The uids whose network version waits on a member's edit (clashes false),
+ * or whose name a foreign resource holds (true), space-separated; NULL when
+ * none. Caller frees. */
+char *sync_push_list(const sync_member *m, bool clashes);
 
 /* status.c */
 void sync_status_route(agendad_request *req, void *data);

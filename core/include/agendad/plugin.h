@@ -362,7 +362,13 @@ typedef bool agendad_host_event_invites(agendad_plugin *self, const agendad_even
                                         const char *member_id);
 
 /* The event alone as an iCalendar object, as /events/UID.ics?slots=0
- * serves it (one UID, its VTIMEZONE when needed), in lang.
+ * serves it (one UID, its VTIMEZONE when needed), in lang. Members-only
+ * events too, marked CLASS:PRIVATE, though /events/UID.ics answers 404 for
+ * them: the plugin holds the event already (event_foreach, event_find and
+ * event_text give it every field), so the plugin decides who reads it.
+ * Give the text to members the event concerns (event_invites), in a place
+ * private to each, such as the member's own calendar; check
+ * event_visibility before putting it where anyone else may read it.
  * Ownership: *text (*len bytes) is borrowed until this plugin's next call
  * of event_ical or state_get, and at most until the current callback
  * returns: copy it to keep it. */

@@ -196,6 +196,31 @@ class SyncStatus(unittest.TestCase):
         self.assertEqual(self.fingerprint(), before)
         self.assertEqual(self.side_files(), [])
 
+    def test_what_waits_on_members_and_how_it_ended(self):
+        """Lines about conflicts and name clashes appear only when there is
+        something to say (the output above has none)."""
+        state = {k: dict(v) for k, v in STATE.items()}
+        state["fes-meknes"].update({"push_waiting": "push-a push-d", "push_clashes": "push-c",
+                                    "push_resolved": "push-e: network_wins: the network's "
+                                                     "version replaced the member's edit"})
+        state["rabat"].update({"push_clashes": "push-f push-g"})
+        self.make_state(state)
+        fes = ("  push error:   conflict: push-a was edited in the member's calendar\n"
+               "  waiting:      push-a, push-d (edited in the member's calendar: the network's "
+               "newer version waits until network_wins is set or the member deletes its copy)\n"
+               "  name clash:   push-c (agendad-push-c.ics exists in the member's calendar and "
+               "agendad did not create it: left alone)\n"
+               "  resolved:     push-e: network_wins: the network's version replaced the "
+               "member's edit\n")
+        rabat = ("  push error:   none\n"
+                 "  name clash:   push-f, push-g (agendad-UID.ics of each exists in the member's "
+                 "calendar and agendad did not create it: left alone)\n")
+        expected = STATUS.replace(
+            "  push error:   conflict: push-a was edited in the member's calendar\n", fes)
+        expected = expected[:expected.index("rabat\n")] + expected[
+            expected.index("rabat\n"):].replace("  push error:   none\n", rabat)
+        self.assert_run(self.status("status"), 0, expected)
+
     def test_no_member_syncs(self):
         self.write_config(members=NO_SYNC_MEMBERS_YAML)
         self.make_state()
