@@ -29,13 +29,11 @@ static int64_t cli_generation(void *data)
     return ((ag_service *)data)->generation;
 }
 
-/* The event as the daemon gives it to plugins (the agenda plugin walks a
+/* The event as the daemon gives it to plugins (a renderer may walk a
  * series' dates from it), so that a rendering matches the page. */
 static int cli_event_ical(void *data, const char *uid, const char *lang, char **out, size_t *len)
 {
-    const ag_service *svc = data;
-    ag_feed_query q = {.kind = AG_FEED_EVENT, .key = uid, .lang = lang, .slots = false};
-    return ag_feed_build(svc->cfg, svc->evs, svc->n_evs, &q, (int64_t)time(NULL), out, len, NULL);
+    return ag_daemon_event_ical(data, uid, lang, out, len);
 }
 
 static int open_service(ag_service *svc, const char *config_dir, const ag_overrides *ov)

@@ -554,15 +554,9 @@ static int plugin_state_set_many(void *data, const char *const *keys, const char
     return rc;
 }
 
-/* Members-only events too: the plugin asks for an event it already holds and
- * decides who gets the text (plugin.h, event_ical). */
 static int plugin_event_ical(void *data, const char *uid, const char *lang, char **out, size_t *len)
 {
-    ag_daemon *d = data;
-    ag_feed_query q = {
-        .kind = AG_FEED_EVENT, .key = uid, .lang = lang, .slots = false, .members_only = true};
-    return ag_feed_build(d->svc.cfg, d->svc.evs, d->svc.n_evs, &q, (int64_t)time(NULL), out, len,
-                         NULL);
+    return ag_daemon_event_ical(&((ag_daemon *)data)->svc, uid, lang, out, len);
 }
 
 /* Plugins are loaded once: changing which plugins run needs a restart. */

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Serves a plugin's page the way feeds are served (http.h's blob response:
  * ETag salted with the tzdata version, 304, gzip, HEAD). */
@@ -45,4 +46,14 @@ void ag_daemon_plugin_services(ag_plugin_services *s)
     s->series_span = ag_feed_series_span;
     s->respond_cached = ag_daemon_respond_cached;
     s->reserved_prefixes = ag_daemon_routes_reserved;
+}
+
+int ag_daemon_event_ical(const ag_service *svc, const char *uid, const char *lang, char **out,
+                         size_t *len)
+{
+    /* Members-only events too: the plugin asked for this event by uid and
+     * decides who gets it (plugin.h, event_ical). */
+    ag_feed_query q = {
+        .kind = AG_FEED_EVENT, .key = uid, .lang = lang, .slots = false, .members_only = true};
+    return ag_feed_build(svc->cfg, svc->evs, svc->n_evs, &q, (int64_t)time(NULL), out, len, NULL);
 }
