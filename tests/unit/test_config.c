@@ -457,6 +457,105 @@ static void error_slot_end_rules(void **state)
     assert_int_equal(fx->diags.n, 3);
 }
 
+/* issue 15 8f: a bad start hid the agenda's errors ("25:00"). Each is
+ * reported at its place; what needs the start is not judged. */
+static void error_bad_start_and_bad_slot(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(load_event(fx, "- uid: e1\n"
+                                    "  title: {fr: A}\n"
+                                    "  start: 2023-02-30T09:30\n"
+                                    "  end: 2023-03-07T25:00\n"
+                                    "  host: fes-meknes\n"
+                                    "  agenda:\n"
+                                    "    - {start: \"25:00\", end: \"26:00\", title: {fr: A}}\n"
+                                    "    - {start: \"13:00\", end: \"14:00\", title: {fr: B}}\n"
+                                    "    - {start: \"11:00\", end: \"10:00\", title: {fr: C}}\n"
+                                    "    - {start: \"13:30\", end: \"15:00\", title: {fr: D}}\n"
+                                    "    - {start: 2023-03-07T16:00, end: \"17:00\", "
+                                    "title: {fr: E}, kind: braek}\n"),
+                     AG_ECONFIG);
+    assert_diag(fx, "config/events/e.yaml:3:10", "\"2023-02-30T09:30\" is not a real date");
+    assert_diag(fx, "config/events/e.yaml:4:8", "\"2023-03-07T25:00\" is not a real time of day");
+    assert_diag(fx, "config/events/e.yaml:7:15", "\"25:00\" is not a real time of day");
+    assert_diag(fx, "config/events/e.yaml:7:29", "\"26:00\" is not a real time of day");
+    /* "HH:MM" against "HH:MM" needs no day: ordered, and overlaps seen */
+    assert_diag(fx, "config/events/e.yaml:9:29", "agenda item \"C\" (11:00–10:00) ends before");
+    assert_diag(fx, "config/events/e.yaml:10:7",
+                "agenda item \"D\" (13:30–15:00) overlaps \"B\" (13:00–14:00) at line 8");
+    assert_diag(fx, "config/events/e.yaml:11:69", "did you mean \"break\"");
+    /* not judged: B outside the event, E's "17:00" against its date-time */
+    assert_int_equal(fx->diags.n, 7);
+}
+
+/* The end that does not fit the start: the agenda is read on the start's
+ * day, but not held against a span that does not exist. */
+static void error_end_before_start_keeps_agenda(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(load_event(fx, "- uid: e1\n"
+                                    "  title: {fr: A}\n"
+                                    "  start: 2023-03-07T09:30\n"
+                                    "  end: 2023-03-07T09:00\n"
+                                    "  host: fes-meknes\n"
+                                    "  recurrence: {rule: \"FREQ=WEEKLY\"}\n"
+                                    "  agenda:\n"
+                                    "    - {start: \"13:00\", end: \"14:00\", title: {fr: A}, "
+                                    "kind: meal}\n"
+                                    "    - {start: \"13:30\", end: 2023-03-07T15:00, "
+                                    "title: {fr: B}}\n"),
+                     AG_ECONFIG);
+    assert_diag(fx, "config/events/e.yaml:4:8", "the event ends (2023-03-07 09:00) before it");
+    assert_diag(fx, "config/events/e.yaml:6:22", "the recurrence rule has no end");
+    assert_diag(fx, "config/events/e.yaml:9:7",
+                "agenda item \"B\" (13:30–15:00) overlaps \"A\" (13:00–14:00) at line 8");
+    assert_int_equal(fx->diags.n, 3);
+}
+
+/* An item's own error does not hide that another overlaps it. */
+static void error_slot_error_and_overlap(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(load_event(fx, EVENT_HEAD "  agenda:\n"
+                                               "    - {start: \"09:30\", end: \"10:30\", "
+                                               "title: {fr: A}, kind: tallk}\n"
+                                               "    - {start: \"10:00\", end: \"11:00\", "
+                                               "title: {fr: B}, kind: talk}\n"),
+                     AG_ECONFIG);
+    assert_diag(fx, "config/events/e.yaml:7:60", "did you mean \"talk\"");
+    assert_diag(fx, "config/events/e.yaml:8:7",
+                "agenda item \"B\" (10:00–11:00) overlaps \"A\" (09:30–10:30) at line 7");
+    assert_int_equal(fx->diags.n, 2);
+}
+
+/* Without a start, the rule and the exceptions are checked for what they
+ * are; their form against the start and the walk of dates wait for it. */
+static void error_bad_start_and_recurrence(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(load_event(fx, "- uid: e1\n"
+                                    "  title: {fr: A}\n"
+                                    "  start: 2023-13-07\n"
+                                    "  host: fes-meknes\n"
+                                    "  recurrence:\n"
+                                    "    rule: \"FREQ=HOURLY;BYDAY=MO\"\n"
+                                    "    except: [2023-02-30, 2023-03-14T09:30]\n"
+                                    "- uid: e2\n"
+                                    "  title: {fr: B}\n"
+                                    "  start: 2023-03-07T09:30\n"
+                                    "  host: fes-meknes\n"
+                                    "  recurrence: {rule: \"FREQ=DAILY;UNTIL=20230310\"}\n"),
+                     AG_ECONFIG);
+    assert_diag(fx, "config/events/e.yaml:3:10", "\"2023-13-07\" is not a real date");
+    assert_diag(fx, "config/events/e.yaml:6:11", "the recurrence rule has no end");
+    assert_diag(fx, "config/events/e.yaml:6:11", "more frequent than daily cannot also use");
+    assert_diag(fx, "config/events/e.yaml:7:14", "\"2023-02-30\" is not a real date");
+    /* e2: no end, and UNTIL a date: both are its own */
+    assert_diag(fx, "config/events/e.yaml:10:10", "has a start time but no \"end\"");
+    assert_diag(fx, "config/events/e.yaml:12:22", "UNTIL must be a date-time");
+    assert_int_equal(fx->diags.n, 6);
+}
+
 static void error_unknown_member(void **state)
 {
     fixture *fx = *state;
@@ -903,6 +1002,10 @@ int main(void)
         T(error_slot_outside_event),
         T(error_slots_overlap),
         T(error_slot_end_rules),
+        T(error_bad_start_and_bad_slot),
+        T(error_end_before_start_keeps_agenda),
+        T(error_slot_error_and_overlap),
+        T(error_bad_start_and_recurrence),
         T(error_unknown_member),
         T(error_duplicate_uid),
         T(error_unknown_tz),

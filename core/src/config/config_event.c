@@ -163,37 +163,45 @@ static void end_before_start(const ag_event *ev, const ag_config_node *end, ag_d
 }
 
 /* All-day: end is the last day, inclusive, and defaults to the start day.
- * Timed: end is required and exclusive. */
-static bool load_times(ag_event *ev, const ag_config_node *n, ag_diags *d)
+ * Timed: end is required and exclusive. Start and end are each read on
+ * their own, so that a bad start does not hide a bad end; how they relate
+ * is judged when both could be read. What is not usable is left zero (see
+ * ag_config_dt_known). */
+static void load_times(ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
+    static const ag_datetime unknown = {0};
     const ag_config_node *start = ag_config_require(d, n, "start", "this event");
     const ag_config_node *end = ag_config_node_get(n, "end");
-    if (!start || !ag_config_datetime(d, start, "start", &ev->start))
-        return false;
+    bool start_ok = start && ag_config_datetime(d, start, "start", &ev->start);
+    bool end_ok = end && ag_config_datetime(d, end, "end", &ev->end);
+    if (!start_ok) {
+        ev->end = unknown;
+        return;
+    }
     if (!end && ev->start.is_date) {
         ev->end = ev->start;
-        return true;
+        return;
     }
     if (!end) {
         ag_config_err(d, &start->loc,
                       "this event has a start time but no \"end\": add one, or "
                       "give start as a date for an all-day event");
-        return false;
+        return;
     }
-    if (!ag_config_datetime(d, end, "end", &ev->end))
-        return false;
+    if (!end_ok)
+        return;
     if (ev->end.is_date != ev->start.is_date) {
         ag_config_err(d, &end->loc,
                       "start and end must both be dates (all-day event) or both be "
                       "date-times");
-        return false;
+        ev->end = unknown;
+        return;
     }
     int c = ag_datetime_cmp(&ev->end, &ev->start);
     if (c < 0 || (c == 0 && !ev->start.is_date)) {
         end_before_start(ev, end, d);
-        return false;
+        ev->end = unknown;
     }
-    return true;
 }
 
 static void load_flags(ag_event *ev, const ag_config_node *n, ag_diags *d)
@@ -256,15 +264,17 @@ static bool load_event(const ag_config *cfg, ag_event *ev, const ag_config_node 
     load_uid(ev, n, d);
     load_texts(ev, n, d);
     load_zone(cfg, ev, ag_config_node_get(n, "timezone"), d);
-    bool times_ok = load_times(ev, n, d);
+    load_times(ev, n, d);
     load_refs(cfg, ev, n, d);
     load_flags(ev, n, d);
     const ag_config_node *v = ag_config_node_get(n, "reminders");
     if (v)
         load_reminders(ev, v, d);
-    if (times_ok && (v = ag_config_node_get(n, "recurrence")))
+    /* Both are read whatever the times: they judge against the times only
+     * what could be read (ag_config_dt_known). */
+    if ((v = ag_config_node_get(n, "recurrence")))
         ag_config_load_recurrence(ev, v, d);
-    if (times_ok && (v = ag_config_node_get(n, "agenda")))
+    if ((v = ag_config_node_get(n, "agenda")))
         ag_config_load_slots(cfg, ev, v, d);
     return ag_diags_count(d) == before;
 }

@@ -84,6 +84,16 @@ bool ag_config_valid_uid(const char *s);
 const char *ag_config_suggest(const char *word, const char *const *cands, size_t n);
 /* "2023-03-07 09:30" or "2023-03-07" for messages. */
 void ag_config_format_dt(const ag_datetime *t, char *buf, size_t size);
+/* While an event loads, its start is left zero (year 0, which no date has)
+ * when it could not be read, and its end when it could not be read or does
+ * not fit the start; an agenda time "HH:MM" of an event whose start is
+ * unknown falls on that zero day. The parts of the event that need them
+ * skip the checks that would only repeat that error (doc/admin.md, "What
+ * check reports"). */
+static inline bool ag_config_dt_known(const ag_datetime *t)
+{
+    return t->year != 0;
+}
 
 /* Loaders: each fills its part of cfg and reports problems in d. */
 void ag_config_load_settings(ag_config *cfg, const ag_config_node *root, ag_diags *d);
