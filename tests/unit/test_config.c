@@ -556,6 +556,48 @@ static void error_bad_start_and_recurrence(void **state)
     assert_int_equal(fx->diags.n, 6);
 }
 
+/* One item of the wrong type hid the errors of the others in its list. */
+static void error_lists_check_every_item(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(load_event(fx, EVENT_HEAD "  audience: [[x], fez]\n"
+                                               "  categories: [{a: b}, acces-to-information]\n"
+                                               "  reminders:\n"
+                                               "    before: [1d, 2d, 3d, 4d, 5d, 6d, 7d, 8d, 9d, "
+                                               "10d, soon]\n"
+                                               "    extra: [[x], not-an-address]\n"),
+                     AG_ECONFIG);
+    assert_diag(fx, "config/events/e.yaml:6:14", "expected text for audience");
+    assert_diag(fx, "config/events/e.yaml:6:19", "unknown member \"fez\" (did you mean \"fes\"?)");
+    assert_diag(fx, "config/events/e.yaml:7:16", "expected text for categories");
+    assert_diag(fx, "config/events/e.yaml:7:24",
+                "unknown category \"acces-to-information\" (did you mean");
+    assert_diag(fx, "config/events/e.yaml:9:13", "an event has at most 10 reminders, not 11");
+    assert_diag(fx, "config/events/e.yaml:9:55", "\"soon\" is not a valid duration");
+    assert_diag(fx, "config/events/e.yaml:10:13", "expected text for extra reminder addresses");
+    assert_diag(fx, "config/events/e.yaml:10:18", "\"not-an-address\" is not an email address");
+    assert_int_equal(fx->diags.n, 8);
+}
+
+/* The same in members.yaml; emails that could not be read are not "no
+ * emails" for the email channel. */
+static void error_member_lists_check_every_item(void **state)
+{
+    fixture *fx = *state;
+    put("config/members.yaml", "members:\n"
+                               "  - id: fes-meknes\n"
+                               "    kind: region\n"
+                               "    name: {fr: R}\n"
+                               "    emails: [[x], not-an-address]\n"
+                               "    reminders: {channels: [email, [y], Web]}\n");
+    assert_int_equal(load(fx), AG_ECONFIG);
+    assert_diag(fx, "config/members.yaml:5:14", "expected text for emails");
+    assert_diag(fx, "config/members.yaml:5:19", "\"not-an-address\" is not an email address");
+    assert_diag(fx, "config/members.yaml:6:35", "expected text for reminder channels");
+    assert_diag(fx, "config/members.yaml:6:40", "\"Web\" is not a channel name");
+    assert_int_equal(fx->diags.n, 4);
+}
+
 static void error_unknown_member(void **state)
 {
     fixture *fx = *state;
@@ -1006,6 +1048,8 @@ int main(void)
         T(error_end_before_start_keeps_agenda),
         T(error_slot_error_and_overlap),
         T(error_bad_start_and_recurrence),
+        T(error_lists_check_every_item),
+        T(error_member_lists_check_every_item),
         T(error_unknown_member),
         T(error_duplicate_uid),
         T(error_unknown_tz),

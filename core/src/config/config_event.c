@@ -52,12 +52,14 @@ static void bad_selector(const ag_config *cfg, const ag_config_node *n, ag_diags
     }
 }
 
+/* Each item that is text is checked, even when another is not. */
 static void load_audience(const ag_config *cfg, ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
-    if (!ag_config_string_list(d, n, "audience", &ev->audience, &ev->n_audience))
+    if (!ag_config_string_list(d, n, "audience", &ev->audience, &ev->n_audience) &&
+        n->kind != AG_CFG_SEQ)
         return;
-    for (size_t i = 0; i < ev->n_audience; i++)
-        if (!ag_config_selector_valid(cfg, ev->audience[i]))
+    for (size_t i = 0; i < n->n; i++)
+        if (ag_config_is_text(n->items[i]) && !ag_config_selector_valid(cfg, n->items[i]->scalar))
             bad_selector(cfg, n->items[i], d);
 }
 
@@ -75,21 +77,22 @@ void ag_config_check_category(const ag_config *cfg, const ag_config_node *n, ag_
 static void load_categories(const ag_config *cfg, ag_event *ev, const ag_config_node *n,
                             ag_diags *d)
 {
-    if (!ag_config_string_list(d, n, "categories", &ev->categories, &ev->n_categories))
+    if (!ag_config_string_list(d, n, "categories", &ev->categories, &ev->n_categories) &&
+        n->kind != AG_CFG_SEQ)
         return;
-    for (size_t i = 0; i < ev->n_categories; i++)
-        ag_config_check_category(cfg, n->items[i], d);
+    for (size_t i = 0; i < n->n; i++)
+        if (ag_config_is_text(n->items[i]))
+            ag_config_check_category(cfg, n->items[i], d);
 }
 
 static void load_lead_times(ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
     if (!ag_config_seq(d, n, "reminders"))
         return;
-    if (n->n > AG_CFG_MAX_REMINDERS) {
+    /* Too many, and yet each is checked: its own error is another one. */
+    if (n->n > AG_CFG_MAX_REMINDERS)
         ag_config_err(d, &n->loc, "an event has at most %d reminders, not %zu",
                       AG_CFG_MAX_REMINDERS, n->n);
-        return;
-    }
     ev->reminders = calloc(n->n + 1, sizeof *ev->reminders);
     if (!ev->reminders)
         ag_config_oom(d, &n->loc, "these reminders");
@@ -106,10 +109,13 @@ static void load_lead_times(ag_event *ev, const ag_config_node *n, ag_diags *d)
     }
 }
 
-static void check_extra(const ag_event *ev, const ag_config_node *n, ag_diags *d)
+/* Every item that is text, even when another is not. */
+static void check_extra(const ag_config_node *n, ag_diags *d)
 {
-    for (size_t i = 0; i < ev->n_reminder_extra; i++) {
-        const char *a = ev->reminder_extra[i];
+    for (size_t i = 0; n->kind == AG_CFG_SEQ && i < n->n; i++) {
+        if (!ag_config_is_text(n->items[i]))
+            continue;
+        const char *a = n->items[i]->scalar;
         const char *at = strchr(a, '@');
         if (!at || at == a || !at[1] || strchr(at + 1, '@') || strpbrk(a, " \t\r\n<>,;\""))
             ag_config_err(d, &n->items[i]->loc,
@@ -133,10 +139,11 @@ static void load_reminders(ag_event *ev, const ag_config_node *n, ag_diags *d)
     if ((v = ag_config_node_get(n, "channels")))
         ag_config_string_list(d, v, "reminder channels", &ev->reminder_channels,
                               &ev->n_reminder_channels);
-    if ((v = ag_config_node_get(n, "extra")) &&
+    if ((v = ag_config_node_get(n, "extra"))) {
         ag_config_string_list(d, v, "extra reminder addresses", &ev->reminder_extra,
-                              &ev->n_reminder_extra))
-        check_extra(ev, v, d);
+                              &ev->n_reminder_extra);
+        check_extra(v, d);
+    }
 }
 
 static void load_zone(const ag_config *cfg, ag_event *ev, const ag_config_node *n, ag_diags *d)

@@ -14,13 +14,17 @@ static bool valid_email(const char *s)
     return at && at != s && at[1] && !strchr(at + 1, '@') && !strpbrk(s, " \t<>,");
 }
 
-static void load_emails(ag_member *m, const ag_config_node *n, ag_diags *d)
+/* Each address that is text is checked, even when another is not. False
+ * when the list could not be read. */
+static bool load_emails(ag_member *m, const ag_config_node *n, ag_diags *d)
 {
-    if (!ag_config_string_list(d, n, "emails", &m->emails, &m->n_emails))
-        return;
-    for (size_t i = 0; i < m->n_emails; i++)
-        if (!valid_email(m->emails[i]))
-            ag_config_err(d, &n->items[i]->loc, "\"%s\" is not an email address", m->emails[i]);
+    bool ok = ag_config_string_list(d, n, "emails", &m->emails, &m->n_emails);
+    for (size_t i = 0; n->kind == AG_CFG_SEQ && i < n->n; i++) {
+        const ag_config_node *e = n->items[i];
+        if (ag_config_is_text(e) && !valid_email(e->scalar))
+            ag_config_err(d, &e->loc, "\"%s\" is not an email address", e->scalar);
+    }
+    return ok;
 }
 
 static void load_feed_url(ag_member *m, const ag_config_node *n, ag_diags *d)
@@ -29,10 +33,11 @@ static void load_feed_url(ag_member *m, const ag_config_node *n, ag_diags *d)
         ag_config_http_url(d, n, "feed_url", m->feed_url);
 }
 
-static bool has_channel(char *const *v, size_t n, const char *name)
+/* Whether an item before the i-th of list is the text name. */
+static bool has_channel(const ag_config_node *list, size_t i, const char *name)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(v[i], name) == 0)
+    for (size_t j = 0; j < i; j++)
+        if (ag_config_is_text(list->items[j]) && strcmp(list->items[j]->scalar, name) == 0)
             return true;
     return false;
 }
@@ -41,33 +46,40 @@ static bool has_channel(char *const *v, size_t n, const char *name)
  * here: which plugins run is known to the daemon, not to `agendad check`.
  * The email channel needs an address, so it is refused for a member with
  * none rather than failing at every reminder. */
-static void check_channels(const ag_member *m, const ag_config_node *list, ag_diags *d)
+static void check_channels(const ag_member *m, bool emails_read, const ag_config_node *list,
+                           ag_diags *d)
 {
-    for (size_t i = 0; i < m->n_reminder_channels; i++) {
-        const char *c = m->reminder_channels[i];
+    for (size_t i = 0; i < list->n; i++) {
+        if (!ag_config_is_text(list->items[i]))
+            continue; /* each that is text, even when another is not */
+        const char *c = list->items[i]->scalar;
         const ag_loc *at = &list->items[i]->loc;
         if (!ag_config_valid_id(c))
             ag_config_err(d, at, "\"%s\" is not a channel name (lowercase letters, digits, -)", c);
-        else if (has_channel(m->reminder_channels, i, c))
+        else if (has_channel(list, i, c))
             ag_config_err(d, at, "channel \"%s\" is listed twice", c);
-        else if (strcmp(c, "email") == 0 && !m->n_emails)
+        else if (strcmp(c, "email") == 0 && emails_read && !m->n_emails)
             ag_config_err(d, at, "member \"%s\" has no \"emails\" for the email channel", m->id);
     }
 }
 
 /* members.yaml `reminders: {channels: [...]}`: which channels reach the
  * member, whatever the event says. */
-static void load_member_reminders(ag_member *m, const ag_config_node *n, ag_diags *d)
+static void load_member_reminders(ag_member *m, bool emails_read, const ag_config_node *n,
+                                  ag_diags *d)
 {
     static const char *const keys[] = {"channels", NULL};
     if (!ag_config_check_keys(d, n, keys, "member reminders") && n->kind != AG_CFG_MAP)
         return;
     const ag_config_node *list = ag_config_require(d, n, "channels", "member reminders");
-    if (!list || !ag_config_string_list(d, list, "reminder channels", &m->reminder_channels,
-                                        &m->n_reminder_channels))
+    if (!list)
         return;
-    m->has_reminder_channels = true;
-    check_channels(m, list, d);
+    if (ag_config_string_list(d, list, "reminder channels", &m->reminder_channels,
+                              &m->n_reminder_channels))
+        m->has_reminder_channels = true;
+    else if (list->kind != AG_CFG_SEQ)
+        return;
+    check_channels(m, emails_read, list, d);
 }
 
 /* Where the member sits: a region has no region; others need one. */
@@ -95,12 +107,15 @@ static void load_optional(ag_member *m, const ag_config_node *n, ag_diags *d)
     int i;
     if (v && ag_config_choice(d, v, "language", langs, &i) && !(m->language = strdup(langs[i])))
         ag_config_oom(d, &v->loc, "language");
+    /* Emails that could not be read are not "no emails" for the email
+     * channel: that would only repeat their error. */
+    bool emails_read = true;
     if ((v = ag_config_node_get(n, "emails")))
-        load_emails(m, v, d);
+        emails_read = load_emails(m, v, d);
     if ((v = ag_config_node_get(n, "feed_url")))
         load_feed_url(m, v, d);
     if ((v = ag_config_node_get(n, "reminders")))
-        load_member_reminders(m, v, d);
+        load_member_reminders(m, emails_read, v, d);
 }
 
 static bool load_member(const ag_config *cfg, ag_member *m, const ag_config_node *n, ag_diags *d)

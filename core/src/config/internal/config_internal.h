@@ -43,6 +43,9 @@ bool ag_config_check_keys(ag_diags *d, const ag_config_node *n, const char *cons
 const ag_config_node *ag_config_require(ag_diags *d, const ag_config_node *map, const char *key,
                                         const char *what);
 bool ag_config_scalar(ag_diags *d, const ag_config_node *n, const char *what);
+/* Whether n is a value ag_config_scalar takes, without a word: a list's
+ * items that are are checked further even when another is not. */
+bool ag_config_is_text(const ag_config_node *n);
 bool ag_config_string(ag_diags *d, const ag_config_node *n, const char *what, char **out);
 bool ag_config_text(ag_diags *d, const ag_config_node *n, const char *what, ag_text *out);
 bool ag_config_id(ag_diags *d, const ag_config_node *n, const char *what, char **out);
