@@ -811,6 +811,52 @@ static void error_member_region_reference(void **state)
     assert_int_equal(fx->diags.n, 2);
 }
 
+/* An entry with errors of its own is still known by its id: what refers to
+ * it is not reported again, what it refers to is still checked, and a bad
+ * id or kind hides none of its other errors. */
+static void error_members_with_errors_stay_known(void **state)
+{
+    fixture *fx = *state;
+    put("config/agendad.yaml", "categories:\n"
+                               "  - {id: training, name: {fr: Formation}}\n"
+                               "  - {id: axe, name: {en: Axis}}\n");
+    put("config/members.yaml",
+        "members:\n"
+        "  - {id: fes-meknes, kind: region, name: {fr: R}, emails: [bad]}\n"
+        "  - {id: fes, kind: commune, region: fes-meknes, name: {fr: F}}\n"
+        "  - {id: Sefrou, kind: provinc, name: {fr: S}, emails: [bad2]}\n"
+        "  - {id: meknes, kind: comune, name: {fr: M}, region: fes-meknes}\n"
+        "  - {id: ifrane, kind: commune, name: {fr: I}, region: meknes, emails: [bad3]}\n"
+        "  - {id: azrou, kind: commune, name: {fr: A}, region: ifrane}\n"
+        "  - {id: fes-meknes, kind: region, name: {fr: R2}}\n");
+    put("config/events/e.yaml", "- uid: e1\n"
+                                "  title: {fr: A}\n"
+                                "  start: 2023-03-07\n"
+                                "  host: meknes\n"
+                                "  audience: [region:fes-meknes, meknes, region:meknes, "
+                                "region:ifrane, Sefrou]\n"
+                                "  categories: [training, axe]\n");
+    assert_int_equal(load(fx), AG_ECONFIG);
+    assert_diag(fx, "config/agendad.yaml:3:22", "unknown key \"en\"");
+    assert_diag(fx, "config/members.yaml:2:60", "\"bad\" is not an email address");
+    assert_diag(fx, "config/members.yaml:4:10", "\"Sefrou\" is not a valid member id");
+    assert_diag(fx, "config/members.yaml:4:24",
+                "\"provinc\" is not a valid member kind (did you mean \"province\"?");
+    assert_diag(fx, "config/members.yaml:4:57", "\"bad2\" is not an email address");
+    assert_diag(fx, "config/members.yaml:5:24",
+                "\"comune\" is not a valid member kind (did you mean \"commune\"?");
+    assert_diag(fx, "config/members.yaml:6:73", "\"bad3\" is not an email address");
+    assert_diag(fx, "config/members.yaml:7:55", "\"ifrane\" is a commune, not a region");
+    assert_diag(fx, "config/members.yaml:8:10",
+                "member id \"fes-meknes\" is already used by config/members.yaml:2:5");
+    assert_diag(fx, "config/events/e.yaml:5:56",
+                "\"region:ifrane\" is not a valid audience: \"ifrane\" is not a region");
+    /* an id that is not one cannot be referred to: its fix leaves this */
+    assert_diag(fx, "config/events/e.yaml:5:71", "unknown member \"Sefrou\"");
+    /* not reported again: meknes (its kind unknown: region or not), axe */
+    assert_int_equal(fx->diags.n, 11);
+}
+
 static void member_reminder_channels(void **state)
 {
     fixture *fx = *state;
@@ -1033,6 +1079,7 @@ int main(void)
         T(reminders_map_and_settings),
         T(error_reminders_map),
         T(error_reminders_key),
+        T(error_members_with_errors_stay_known),
         T(member_reminder_channels),
         T(error_member_reminder_channels),
         T(error_unknown_key),

@@ -309,6 +309,7 @@ void ag_config_free(ag_config *cfg)
         free(cfg->events);
     }
     ag_config_node_free(cfg->root);
+    ag_config_rejected_free(cfg->rejected);
     free(cfg->fingerprint);
     free(cfg->dir);
     free(cfg);

@@ -7,41 +7,70 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char **member_ids(const ag_config *cfg, bool with_network)
+/* The members' ids (those left out for errors of their own too), and
+ * "network" when with_network; *n set to their count. */
+static const char **member_ids(const ag_config *cfg, bool with_network, size_t *n)
 {
-    const char **ids = calloc(cfg->n_members + 2, sizeof *ids);
-    for (size_t i = 0; ids && i < cfg->n_members; i++)
-        ids[i] = cfg->members[i].id;
-    if (ids && with_network)
-        ids[cfg->n_members] = "network";
+    size_t n_rejected = ag_config_rejected_ids(cfg, AG_REJECTED_MEMBER, NULL, NULL);
+    const char **ids = calloc(cfg->n_members + n_rejected + 2, sizeof *ids);
+    *n = 0;
+    if (!ids)
+        return NULL;
+    for (size_t i = 0; i < cfg->n_members; i++)
+        ids[(*n)++] = cfg->members[i].id;
+    *n += ag_config_rejected_ids(cfg, AG_REJECTED_MEMBER, ids + *n, NULL);
+    if (with_network)
+        ids[(*n)++] = "network";
     return ids;
 }
 
 static void unknown_member(const ag_config *cfg, const ag_config_node *n, bool with_network,
                            ag_diags *d)
 {
-    const char **ids = member_ids(cfg, with_network);
-    ag_config_unknown_ref(d, n, "member", ids, ids ? cfg->n_members + 1 : 0);
+    size_t n_ids;
+    const char **ids = member_ids(cfg, with_network, &n_ids);
+    ag_config_unknown_ref(d, n, "member", ids, n_ids);
     free(ids);
+}
+
+/* A member left out for errors of its own is known all the same: a
+ * reference to it only waits for that member's fix. */
+static bool known_member(const ag_config *cfg, const char *id)
+{
+    return ag_config_member(cfg, id) || ag_config_rejected_find(cfg, AG_REJECTED_MEMBER, id, NULL);
 }
 
 static void load_host(const ag_config *cfg, ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
     if (!ag_config_string(d, n, "host", &ev->host))
         return;
-    if (!ag_config_member(cfg, ev->host))
+    if (!known_member(cfg, ev->host))
         unknown_member(cfg, n, false, d);
+}
+
+/* Whether sel names a member left out for errors of its own, by its id or
+ * as region:ID (then judged only when the member's kind could be read). */
+static bool rejected_selector(const ag_config *cfg, const char *sel)
+{
+    int kind;
+    if (strncmp(sel, "region:", 7) == 0)
+        return ag_config_rejected_find(cfg, AG_REJECTED_MEMBER, sel + 7, &kind) &&
+               (kind < 0 || kind == AG_MEMBER_REGION);
+    return strncmp(sel, "kind:", 5) != 0 &&
+           ag_config_rejected_find(cfg, AG_REJECTED_MEMBER, sel, NULL);
 }
 
 static void bad_selector(const ag_config *cfg, const ag_config_node *n, ag_diags *d)
 {
     const char *sel = n->scalar;
+    if (rejected_selector(cfg, sel))
+        return;
     if (strncmp(sel, "kind:", 5) == 0) {
         ag_config_err(d, &n->loc,
                       "\"%s\" is not a valid audience: after \"kind:\" write region, "
                       "province or commune",
                       sel);
-    } else if (strncmp(sel, "region:", 7) == 0 && ag_config_member(cfg, sel + 7)) {
+    } else if (strncmp(sel, "region:", 7) == 0 && known_member(cfg, sel + 7)) {
         ag_config_err(d, &n->loc, "\"%s\" is not a valid audience: \"%s\" is not a region", sel,
                       sel + 7);
     } else if (strncmp(sel, "region:", 7) == 0) {
@@ -65,7 +94,8 @@ static void load_audience(const ag_config *cfg, ag_event *ev, const ag_config_no
 
 void ag_config_check_category(const ag_config *cfg, const ag_config_node *n, ag_diags *d)
 {
-    if (ag_config_category(cfg, n->scalar))
+    if (ag_config_category(cfg, n->scalar) ||
+        ag_config_rejected_find(cfg, AG_REJECTED_CATEGORY, n->scalar, NULL))
         return;
     const char **ids = calloc(cfg->n_categories + 1, sizeof *ids);
     for (size_t i = 0; ids && i < cfg->n_categories; i++)

@@ -98,6 +98,25 @@ static inline bool ag_config_dt_known(const ag_datetime *t)
     return t->year != 0;
 }
 
+/* config_rejected.c: the entries a load left out for errors of their own,
+ * by the id they were written with (cfg->rejected). A reference to one is
+ * not reported again; a duplicate of one is. */
+typedef enum { AG_REJECTED_MEMBER, AG_REJECTED_CATEGORY, AG_REJECTED_EVENT } ag_rejected_kind;
+/* Records id (copied). member_kind: a member's ag_member_kind, or -1 when it
+ * could not be read; loc: where the entry is written (kept for events).
+ * Out of memory is reported at loc. */
+void ag_config_reject(ag_config *cfg, ag_rejected_kind what, const char *id, int member_kind,
+                      const ag_loc *loc, ag_diags *d);
+/* Whether an entry of that kind with that id was left out; *member_kind
+ * (when not NULL) is then set as recorded. */
+bool ag_config_rejected_find(const ag_config *cfg, ag_rejected_kind what, const char *id,
+                             int *member_kind);
+/* The count of those of that kind; their ids and locations (borrowed: valid
+ * while cfg is) go into ids and locs when not NULL, room for the count. */
+size_t ag_config_rejected_ids(const ag_config *cfg, ag_rejected_kind what, const char **ids,
+                              const ag_loc **locs);
+void ag_config_rejected_free(ag_config_rejected *r);
+
 /* Loaders: each fills its part of cfg and reports problems in d. */
 void ag_config_load_settings(ag_config *cfg, const ag_config_node *root, ag_diags *d);
 /* Sections of agendad.yaml (config_sections.c, config_plugins.c). */
