@@ -628,6 +628,24 @@ static void error_duplicate_uid(void **state)
     assert_int_equal(fx->diags.n, 1);
 }
 
+/* An event with errors of its own still holds its uid. */
+static void error_duplicate_uid_of_event_with_errors(void **state)
+{
+    fixture *fx = *state;
+    put("config/events/a.yaml", "- uid: e1\n  title: {fr: A}\n  start: 2023-02-30\n  host: fes\n"
+                                "- uid: e2\n  title: {fr: B}\n  start: 2023-03-01\n  host: fes\n");
+    put("config/events/b.yaml", "# again\n" EVENT_HEAD "- uid: e2\n  title: {fr: C}\n"
+                                "  start: 2023-03-01\n  host: fes\n  status: done\n");
+    assert_int_equal(load(fx), AG_ECONFIG);
+    assert_diag(fx, "config/events/a.yaml:3:10", "\"2023-02-30\" is not a real date");
+    assert_diag(fx, "config/events/b.yaml:2:3",
+                "uid \"e1\" is already used by config/events/a.yaml:1:3");
+    assert_diag(fx, "config/events/b.yaml:11:11", "\"done\" is not a valid status");
+    assert_diag(fx, "config/events/b.yaml:7:3",
+                "uid \"e2\" is already used by config/events/a.yaml:5:3");
+    assert_int_equal(fx->diags.n, 4);
+}
+
 static void error_unknown_tz(void **state)
 {
     expect_one(*state, EVENT_HEAD "  timezone: Africa/Casablnca\n", "config/events/e.yaml:6:13",
@@ -1099,6 +1117,7 @@ int main(void)
         T(error_member_lists_check_every_item),
         T(error_unknown_member),
         T(error_duplicate_uid),
+        T(error_duplicate_uid_of_event_with_errors),
         T(error_unknown_tz),
         T(error_unbounded_rrule),
         T(error_too_many_instances),

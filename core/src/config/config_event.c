@@ -320,6 +320,9 @@ static void append_event(ag_config *cfg, const ag_config_node *n, ag_diags *d)
 {
     ag_event ev = {0};
     if (!load_event(cfg, &ev, n, d)) {
+        /* Its uid still counts: another event with it is reported. */
+        if (ev.uid && ag_config_valid_uid(ev.uid))
+            ag_config_reject(cfg, AG_REJECTED_EVENT, ev.uid, -1, &n->loc, d);
         ag_event_free(&ev);
         return;
     }
