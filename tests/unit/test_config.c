@@ -617,6 +617,45 @@ static void error_unknown_member(void **state)
     assert_int_equal(fx->diags.n, 6);
 }
 
+/* Did you mean, for categories: a typo of an id as for members, and else
+ * the category whose id or name holds the word (issue 15, 8f). */
+static bool has_exact(const ag_diags *d, const char *msg)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (strcmp(d->v[i].msg, msg) == 0)
+            return true;
+    return false;
+}
+
+static void error_unknown_category_suggests(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(load_event(fx, EVENT_HEAD "  categories: [formations, information, Accès, "
+                                               "\"الولوج\", traning, nope, vie]\n"
+                                               "  agenda:\n"
+                                               "    - {title: {fr: A}, axis: acces-information}\n"),
+                     AG_ECONFIG);
+    static const char *const want[] = {
+        "unknown category \"formations\" (did you mean \"training\"?)",
+        "unknown category \"information\" (did you mean \"access-to-information\"?)",
+        "unknown category \"Accès\" (did you mean \"access-to-information\"?)",
+        "unknown category \"الولوج\" (did you mean \"access-to-information\"?)",
+        "unknown category \"traning\" (did you mean \"training\"?)",
+        "unknown category \"nope\"",
+        "unknown category \"vie\"",
+        "unknown category \"acces-information\" (did you mean \"access-to-information\"?)",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        if (!has_exact(&fx->diags, want[i])) {
+            dump(&fx->diags);
+            fail_msg("no diagnostic: %s", want[i]);
+        }
+    }
+    assert_diag(fx, "config/events/e.yaml:6:16", "\"formations\"");
+    assert_diag(fx, "config/events/e.yaml:8:30", "\"acces-information\"");
+    assert_int_equal(fx->diags.n, 8);
+}
+
 static void error_duplicate_uid(void **state)
 {
     fixture *fx = *state;
@@ -1116,6 +1155,7 @@ int main(void)
         T(error_lists_check_every_item),
         T(error_member_lists_check_every_item),
         T(error_unknown_member),
+        T(error_unknown_category_suggests),
         T(error_duplicate_uid),
         T(error_duplicate_uid_of_event_with_errors),
         T(error_unknown_tz),

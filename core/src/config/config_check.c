@@ -318,7 +318,12 @@ bool ag_config_choice(ag_diags *d, const ag_config_node *n, const char *what,
 void ag_config_unknown_ref(ag_diags *d, const ag_config_node *n, const char *what,
                            const char *const *cands, size_t n_cands)
 {
-    const char *guess = ag_config_suggest(n->scalar, cands, n_cands);
+    ag_config_unknown_guess(d, n, what, ag_config_suggest(n->scalar, cands, n_cands));
+}
+
+void ag_config_unknown_guess(ag_diags *d, const ag_config_node *n, const char *what,
+                             const char *guess)
+{
     if (guess)
         ag_config_err(d, &n->loc, "unknown %s \"%s\" (did you mean \"%s\"?)", what, n->scalar,
                       guess);

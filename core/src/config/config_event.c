@@ -92,16 +92,36 @@ static void load_audience(const ag_config *cfg, ag_event *ev, const ag_config_no
             bad_selector(cfg, n->items[i], d);
 }
 
+/* A typo of an id is suggested as for members; failing that, the category
+ * whose id or name holds the word written ("formation" for training,
+ * named Formations; "participation" for citizen-participation). */
+static const char *suggest_category(const ag_config *cfg, const char *word)
+{
+    size_t n = cfg->n_categories;
+    const char **texts = calloc(3 * n + 1, sizeof *texts);
+    if (!texts)
+        return NULL; /* no hint; the error itself is reported */
+    for (size_t i = 0; i < n; i++)
+        texts[i] = cfg->categories[i].id;
+    const char *guess = ag_config_suggest(word, texts, n);
+    for (size_t i = 0; !guess && i < n; i++) {
+        texts[3 * i] = cfg->categories[i].id;
+        texts[3 * i + 1] = cfg->categories[i].name.fr;
+        texts[3 * i + 2] = cfg->categories[i].name.ar;
+    }
+    long k = guess ? -1 : ag_config_suggest_word(word, texts, 3 * n);
+    if (k >= 0)
+        guess = cfg->categories[k / 3].id;
+    free(texts);
+    return guess;
+}
+
 void ag_config_check_category(const ag_config *cfg, const ag_config_node *n, ag_diags *d)
 {
     if (ag_config_category(cfg, n->scalar) ||
         ag_config_rejected_find(cfg, AG_REJECTED_CATEGORY, n->scalar, NULL))
         return;
-    const char **ids = calloc(cfg->n_categories + 1, sizeof *ids);
-    for (size_t i = 0; ids && i < cfg->n_categories; i++)
-        ids[i] = cfg->categories[i].id;
-    ag_config_unknown_ref(d, n, "category", ids, ids ? cfg->n_categories : 0);
-    free(ids);
+    ag_config_unknown_guess(d, n, "category", suggest_category(cfg, n->scalar));
 }
 
 static void load_categories(const ag_config *cfg, ag_event *ev, const ag_config_node *n,

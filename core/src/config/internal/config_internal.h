@@ -85,6 +85,12 @@ bool ag_config_valid_id(const char *s);
 bool ag_config_valid_uid(const char *s);
 /* The candidate closest to word, if close enough to be a likely typo. */
 const char *ag_config_suggest(const char *word, const char *const *cands, size_t n);
+/* The text among texts (NULL ones skipped) that word is likely meant for
+ * when it is no typo of an id: close to the whole text or to one of its
+ * words, letters compared in lowercase without French accents
+ * ("formation" for a category named "Formations", "participation" for
+ * citizen-participation). Its index, or -1; the first of equals wins. */
+long ag_config_suggest_word(const char *word, const char *const *texts, size_t n);
 /* "2023-03-07 09:30" or "2023-03-07" for messages. */
 void ag_config_format_dt(const ag_datetime *t, char *buf, size_t size);
 /* While an event loads, its start is left zero (year 0, which no date has)
@@ -147,5 +153,8 @@ void ag_config_check_category(const ag_config *cfg, const ag_config_node *n, ag_
 /* Reports a reference to something absent, with a suggestion. */
 void ag_config_unknown_ref(ag_diags *d, const ag_config_node *n, const char *what,
                            const char *const *cands, size_t n_cands);
+/* The same with the suggestion given (NULL: none). */
+void ag_config_unknown_guess(ag_diags *d, const ag_config_node *n, const char *what,
+                             const char *guess);
 
 #endif
