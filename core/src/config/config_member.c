@@ -63,7 +63,7 @@ static void check_channels(const ag_member *m, const char *who, bool emails_read
             ag_config_err(d, at, "\"%s\" is not a channel name (lowercase letters, digits, -)", c);
         else if (has_channel(list, i, c))
             ag_config_err(d, at, "channel \"%s\" is listed twice", c);
-        else if (strcmp(c, "email") == 0 && emails_read && !m->n_emails)
+        else if (strcmp(c, "email") == 0 && !m->n_emails && emails_read)
             ag_config_err(d, at, WHO_FMT " has no \"emails\" for the email channel", WHO_ARGS(who));
     }
 }
