@@ -520,12 +520,18 @@ static void error_slot_error_and_overlap(void **state)
                                                "    - {start: \"09:30\", end: \"10:30\", "
                                                "title: {fr: A}, kind: tallk}\n"
                                                "    - {start: \"10:00\", end: \"11:00\", "
-                                               "title: {fr: B}, kind: talk}\n"),
+                                               "title: {fr: B}, kind: talk}\n"
+                                               "    - {start: \"12:30\", end: \"11:30\", "
+                                               "title: {fr: C}}\n"
+                                               "    - {start: \"11:15\", end: \"12:45\", "
+                                               "title: {fr: D}}\n"),
                      AG_ECONFIG);
     assert_diag(fx, "config/events/e.yaml:7:60", "did you mean \"talk\"");
     assert_diag(fx, "config/events/e.yaml:8:7",
                 "agenda item \"B\" (10:00–11:00) overlaps \"A\" (09:30–10:30) at line 7");
-    assert_int_equal(fx->diags.n, 2);
+    /* C ends before it starts: not held against the others as well */
+    assert_diag(fx, "config/events/e.yaml:9:29", "agenda item \"C\" (12:30–11:30) ends before");
+    assert_int_equal(fx->diags.n, 3);
 }
 
 /* Without a start, the rule and the exceptions are checked for what they

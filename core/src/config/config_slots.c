@@ -113,7 +113,6 @@ static bool load_slot_times(const ag_event *ev, ag_slot *s, const ag_config_node
      * only with another "HH:MM". */
     if (ag_config_dt_known(&s->start) != ag_config_dt_known(&s->end))
         return true;
-    s->timed = true;
     if (ag_datetime_cmp(&s->end, &s->start) <= 0) {
         char span[96];
         format_span(&ev->start, &s->start, &s->end, span, sizeof span);
@@ -121,6 +120,7 @@ static bool load_slot_times(const ag_event *ev, ag_slot *s, const ag_config_node
                       span);
         return false;
     }
+    s->timed = true; /* and so compared with the others */
     check_inside(ev, s, n, d);
     return true;
 }
