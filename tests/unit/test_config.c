@@ -823,6 +823,31 @@ static void error_missing_members(void **state)
     assert_diag(fx, "config/members.yaml", "this file is missing");
 }
 
+/* A file or list that could not be read leaves what refers to its entries
+ * unjudged: an "unknown member" for each event would only repeat it. */
+static void error_unreadable_lists_not_repeated(void **state)
+{
+    fixture *fx = *state;
+    put("config/agendad.yaml", "listen: \"127.0.0.1:0\"\n");
+    put("config/members.yaml", "members: [\n");
+    put("config/events/e.yaml", EVENT_HEAD "  audience: [fes, region:fes-meknes, kind:commun]\n"
+                                           "  categories: [training]\n");
+    assert_int_equal(load(fx), AG_ECONFIG);
+    assert_diag(fx, "config/agendad.yaml:1:1", "agendad.yaml has no \"categories\"");
+    assert_diag(fx, "config/members.yaml:2:1", "YAML syntax error");
+    assert_diag(fx, "config/events/e.yaml:6:38", "\"kind:commun\" is not a valid audience");
+    assert_int_equal(fx->diags.n, 3);
+    ag_diags_free(&fx->diags);
+    memset(&fx->diags, 0, sizeof fx->diags);
+    put("config/agendad.yaml", "categories: {id: training}\n");
+    put("config/members.yaml", "members: {id: fes}\n");
+    assert_int_equal(load(fx), AG_ECONFIG);
+    assert_diag(fx, "config/agendad.yaml:1:13", "expected a list for categories");
+    assert_diag(fx, "config/members.yaml:1:10", "expected a list for members");
+    assert_diag(fx, "config/events/e.yaml:6:38", "\"kind:commun\" is not a valid audience");
+    assert_int_equal(fx->diags.n, 3);
+}
+
 static void error_types_and_required(void **state)
 {
     fixture *fx = *state;
@@ -1182,6 +1207,7 @@ int main(void)
         T(empty_event_file_is_fine),
         T(missing_events_dir_is_fine),
         T(error_missing_members),
+        T(error_unreadable_lists_not_repeated),
         T(error_types_and_required),
         T(error_members),
         T(error_member_region_reference),

@@ -222,15 +222,22 @@ static void load_base(ag_config *cfg, ag_diags *d)
                               d);
     ag_config_node empty = {.kind = AG_CFG_MAP};
     const ag_config_node *root = cfg->root ? cfg->root : &empty;
+    /* A file that could not be read leaves what refers to its entries
+     * unjudged: every reference would only repeat its error. */
+    ag_loc here = {cfg->dir, 0, 0};
     ag_config_load_settings(cfg, root, d);
     if (cfg->root)
         ag_config_load_categories(cfg, root, d);
+    else
+        ag_config_reject_all(cfg, AG_REJECTED_CATEGORY, &here, d);
     ag_config_node *members = read_required(cfg, "members.yaml",
                                             "listing the network's "
                                             "members",
                                             d);
     if (members)
         ag_config_load_members(cfg, members, d);
+    else
+        ag_config_reject_all(cfg, AG_REJECTED_MEMBER, &here, d);
     ag_config_node_free(members);
 }
 

@@ -218,6 +218,7 @@ static void load_list(ag_config *cfg, const ag_config_node *list, ag_diags *d)
     cfg->members = calloc(list->n + 1, sizeof *cfg->members);
     if (!all || !ids || !cfg->members) {
         ag_config_oom(d, &list->loc, "the members");
+        ag_config_reject_all(cfg, AG_REJECTED_MEMBER, &list->loc, d);
         free(all);
         free(ids);
         return;
@@ -249,11 +250,13 @@ static void load_list(ag_config *cfg, const ag_config_node *list, ag_diags *d)
 void ag_config_load_members(ag_config *cfg, const ag_config_node *root, ag_diags *d)
 {
     static const char *const keys[] = {"members", NULL};
-    if (!ag_config_check_keys(d, root, keys, "members.yaml") && root->kind != AG_CFG_MAP)
-        return;
-    const ag_config_node *list = ag_config_require(d, root, "members", "members.yaml");
+    const ag_config_node *list = NULL;
+    if (ag_config_check_keys(d, root, keys, "members.yaml") || root->kind == AG_CFG_MAP)
+        list = ag_config_require(d, root, "members", "members.yaml");
     if (list && ag_config_seq(d, list, "members"))
         load_list(cfg, list, d);
+    else /* no list of members: references to them are not judged */
+        ag_config_reject_all(cfg, AG_REJECTED_MEMBER, &root->loc, d);
 }
 
 static bool load_category(ag_category *c, const ag_config_node *n, ag_diags *d)
@@ -278,15 +281,19 @@ static bool load_category(ag_category *c, const ag_config_node *n, ag_diags *d)
 /* As members: those with errors of their own are recorded as rejected. */
 void ag_config_load_categories(ag_config *cfg, const ag_config_node *root, ag_diags *d)
 {
-    if (root->kind != AG_CFG_MAP)
+    const ag_config_node *list = NULL;
+    if (root->kind == AG_CFG_MAP)
+        list = ag_config_require(d, root, "categories", "agendad.yaml");
+    if (!list || !ag_config_seq(d, list, "categories")) {
+        /* no list of categories: references to them are not judged */
+        ag_config_reject_all(cfg, AG_REJECTED_CATEGORY, &root->loc, d);
         return;
-    const ag_config_node *list = ag_config_require(d, root, "categories", "agendad.yaml");
-    if (!list || !ag_config_seq(d, list, "categories"))
-        return;
+    }
     const char **ids = calloc(list->n + 1, sizeof *ids);
     cfg->categories = calloc(list->n + 1, sizeof *cfg->categories);
     if (!ids || !cfg->categories) {
         ag_config_oom(d, &list->loc, "the categories");
+        ag_config_reject_all(cfg, AG_REJECTED_CATEGORY, &list->loc, d);
         free(ids);
         return;
     }

@@ -18,16 +18,29 @@ typedef struct {
 struct ag_config_rejected {
     entry *v;
     size_t n, cap;
+    bool all[AG_REJECTED_EVENT + 1]; /* the whole list of that kind could not be read */
 };
+
+static ag_config_rejected *rejected(ag_config *cfg, const ag_loc *loc, ag_diags *d)
+{
+    if (!cfg->rejected && !(cfg->rejected = calloc(1, sizeof *cfg->rejected)))
+        ag_config_oom(d, loc, "this entry");
+    return cfg->rejected;
+}
+
+void ag_config_reject_all(ag_config *cfg, ag_rejected_kind what, const ag_loc *loc, ag_diags *d)
+{
+    ag_config_rejected *r = rejected(cfg, loc, d);
+    if (r)
+        r->all[what] = true;
+}
 
 void ag_config_reject(ag_config *cfg, ag_rejected_kind what, const char *id, int member_kind,
                       const ag_loc *loc, ag_diags *d)
 {
-    ag_config_rejected *r = cfg->rejected;
-    if (!r && !(r = cfg->rejected = calloc(1, sizeof *r))) {
-        ag_config_oom(d, loc, "this entry");
+    ag_config_rejected *r = rejected(cfg, loc, d);
+    if (!r)
         return;
-    }
     if (r->n == r->cap) {
         size_t cap = r->cap ? 2 * r->cap : 16;
         entry *v = realloc(r->v, cap * sizeof *v);
@@ -55,6 +68,11 @@ bool ag_config_rejected_find(const ag_config *cfg, ag_rejected_kind what, const 
                              int *member_kind)
 {
     const ag_config_rejected *r = cfg->rejected;
+    if (r && r->all[what]) {
+        if (member_kind)
+            *member_kind = -1;
+        return true;
+    }
     for (size_t i = 0; r && i < r->n; i++) {
         if (r->v[i].what == what && strcmp(r->v[i].id, id) == 0) {
             if (member_kind)

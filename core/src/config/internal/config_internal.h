@@ -113,6 +113,10 @@ typedef enum { AG_REJECTED_MEMBER, AG_REJECTED_CATEGORY, AG_REJECTED_EVENT } ag_
  * Out of memory is reported at loc. */
 void ag_config_reject(ag_config *cfg, ag_rejected_kind what, const char *id, int member_kind,
                       const ag_loc *loc, ag_diags *d);
+/* The whole list of that kind could not be read (its file, or the list in
+ * it): every id is then taken as left out, kind unknown. loc: for out of
+ * memory. */
+void ag_config_reject_all(ag_config *cfg, ag_rejected_kind what, const ag_loc *loc, ag_diags *d);
 /* Whether an entry of that kind with that id was left out; *member_kind
  * (when not NULL) is then set as recorded. */
 bool ag_config_rejected_find(const ag_config *cfg, ag_rejected_kind what, const char *id,
