@@ -45,6 +45,41 @@ class CliTest(unittest.TestCase):
         finally:
             d.cleanup()
 
+    def test_check_reports_independent_errors_once(self):
+        """Issue 15, 8f: a bad start hid the agenda's errors. Each error is
+        reported once at its place, none that only follows from another
+        (the item outside an event whose start is unknown), and the count
+        says so."""
+        d = Daemon()
+        try:
+            d.write("events/bad.yaml",
+                    "uid: bad\n"
+                    "title: {fr: Mauvais}\n"
+                    "start: 2027-02-30T10:00\n"
+                    "end: 2027-03-01T12:00\n"
+                    "host: fes\n"
+                    "categories: [participation]\n"
+                    "agenda:\n"
+                    "  - {start: \"25:00\", end: \"11:00\", title: {fr: A}}\n"
+                    "  - {start: \"23:00\", end: \"23:30\", title: {fr: B}}\n")
+            r = d.run_cli("check")
+            self.assertEqual(r.returncode, 1, r.stderr)
+            lines = r.stderr.splitlines()
+            errors = [l for l in lines if ": error: " in l]
+            self.assertEqual(len(errors), 3, r.stderr)
+            self.assertTrue(any(l.endswith('bad.yaml:3:8: error: "2027-02-30T10:00" is not '
+                                           'a real date') for l in errors), r.stderr)
+            self.assertTrue(any(l.endswith('bad.yaml:6:14: error: unknown category '
+                                           '"participation" (did you mean '
+                                           '"citizen-participation"?)') for l in errors),
+                            r.stderr)
+            self.assertTrue(any(l.endswith('bad.yaml:8:13: error: "25:00" is not a real '
+                                           'time of day') for l in errors), r.stderr)
+            self.assertRegex(lines[-1], r": 3 errors; the running daemon keeps its last good "
+                                        r"configuration$")
+        finally:
+            d.cleanup()
+
     def test_export_matches_http_bytes(self):
         with Daemon() as d:
             out = os.path.join(d.tmp, "export")

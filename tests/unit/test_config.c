@@ -457,6 +457,153 @@ static void error_slot_end_rules(void **state)
     assert_int_equal(fx->diags.n, 3);
 }
 
+/* issue 15 8f: a bad start hid the agenda's errors ("25:00"). Each is
+ * reported at its place; what needs the start is not judged. */
+static void error_bad_start_and_bad_slot(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(load_event(fx, "- uid: e1\n"
+                                    "  title: {fr: A}\n"
+                                    "  start: 2023-02-30T09:30\n"
+                                    "  end: 2023-03-07T25:00\n"
+                                    "  host: fes-meknes\n"
+                                    "  agenda:\n"
+                                    "    - {start: \"25:00\", end: \"26:00\", title: {fr: A}}\n"
+                                    "    - {start: \"13:00\", end: \"14:00\", title: {fr: B}}\n"
+                                    "    - {start: \"11:00\", end: \"10:00\", title: {fr: C}}\n"
+                                    "    - {start: \"13:30\", end: \"15:00\", title: {fr: D}}\n"
+                                    "    - {start: 2023-03-07T16:00, end: \"17:00\", "
+                                    "title: {fr: E}, kind: braek}\n"),
+                     AG_ECONFIG);
+    assert_diag(fx, "config/events/e.yaml:3:10", "\"2023-02-30T09:30\" is not a real date");
+    assert_diag(fx, "config/events/e.yaml:4:8", "\"2023-03-07T25:00\" is not a real time of day");
+    assert_diag(fx, "config/events/e.yaml:7:15", "\"25:00\" is not a real time of day");
+    assert_diag(fx, "config/events/e.yaml:7:29", "\"26:00\" is not a real time of day");
+    /* "HH:MM" against "HH:MM" needs no day: ordered, and overlaps seen */
+    assert_diag(fx, "config/events/e.yaml:9:29", "agenda item \"C\" (11:00–10:00) ends before");
+    assert_diag(fx, "config/events/e.yaml:10:7",
+                "agenda item \"D\" (13:30–15:00) overlaps \"B\" (13:00–14:00) at line 8");
+    assert_diag(fx, "config/events/e.yaml:11:69", "did you mean \"break\"");
+    /* not judged: B outside the event, E's "17:00" against its date-time */
+    assert_int_equal(fx->diags.n, 7);
+}
+
+/* The end that does not fit the start: the agenda is read on the start's
+ * day, but not held against a span that does not exist. */
+static void error_end_before_start_keeps_agenda(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(load_event(fx, "- uid: e1\n"
+                                    "  title: {fr: A}\n"
+                                    "  start: 2023-03-07T09:30\n"
+                                    "  end: 2023-03-07T09:00\n"
+                                    "  host: fes-meknes\n"
+                                    "  recurrence: {rule: \"FREQ=WEEKLY\"}\n"
+                                    "  agenda:\n"
+                                    "    - {start: \"13:00\", end: \"14:00\", title: {fr: A}, "
+                                    "kind: meal}\n"
+                                    "    - {start: \"13:30\", end: 2023-03-07T15:00, "
+                                    "title: {fr: B}}\n"),
+                     AG_ECONFIG);
+    assert_diag(fx, "config/events/e.yaml:4:8", "the event ends (2023-03-07 09:00) before it");
+    assert_diag(fx, "config/events/e.yaml:6:22", "the recurrence rule has no end");
+    assert_diag(fx, "config/events/e.yaml:9:7",
+                "agenda item \"B\" (13:30–15:00) overlaps \"A\" (13:00–14:00) at line 8");
+    assert_int_equal(fx->diags.n, 3);
+}
+
+/* An item's own error does not hide that another overlaps it. */
+static void error_slot_error_and_overlap(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(load_event(fx, EVENT_HEAD "  agenda:\n"
+                                               "    - {start: \"09:30\", end: \"10:30\", "
+                                               "title: {fr: A}, kind: tallk}\n"
+                                               "    - {start: \"10:00\", end: \"11:00\", "
+                                               "title: {fr: B}, kind: talk}\n"
+                                               "    - {start: \"12:30\", end: \"11:30\", "
+                                               "title: {fr: C}}\n"
+                                               "    - {start: \"11:15\", end: \"12:45\", "
+                                               "title: {fr: D}}\n"),
+                     AG_ECONFIG);
+    assert_diag(fx, "config/events/e.yaml:7:60", "did you mean \"talk\"");
+    assert_diag(fx, "config/events/e.yaml:8:7",
+                "agenda item \"B\" (10:00–11:00) overlaps \"A\" (09:30–10:30) at line 7");
+    /* C ends before it starts: not held against the others as well */
+    assert_diag(fx, "config/events/e.yaml:9:29", "agenda item \"C\" (12:30–11:30) ends before");
+    assert_int_equal(fx->diags.n, 3);
+}
+
+/* Without a start, the rule and the exceptions are checked for what they
+ * are; their form against the start and the walk of dates wait for it. */
+static void error_bad_start_and_recurrence(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(load_event(fx, "- uid: e1\n"
+                                    "  title: {fr: A}\n"
+                                    "  start: 2023-13-07\n"
+                                    "  host: fes-meknes\n"
+                                    "  recurrence:\n"
+                                    "    rule: \"FREQ=HOURLY;BYDAY=MO\"\n"
+                                    "    except: [2023-02-30, 2023-03-14T09:30]\n"
+                                    "- uid: e2\n"
+                                    "  title: {fr: B}\n"
+                                    "  start: 2023-03-07T09:30\n"
+                                    "  host: fes-meknes\n"
+                                    "  recurrence: {rule: \"FREQ=DAILY;UNTIL=20230310\"}\n"),
+                     AG_ECONFIG);
+    assert_diag(fx, "config/events/e.yaml:3:10", "\"2023-13-07\" is not a real date");
+    assert_diag(fx, "config/events/e.yaml:6:11", "the recurrence rule has no end");
+    assert_diag(fx, "config/events/e.yaml:6:11", "more frequent than daily cannot also use");
+    assert_diag(fx, "config/events/e.yaml:7:14", "\"2023-02-30\" is not a real date");
+    /* e2: no end, and UNTIL a date: both are its own */
+    assert_diag(fx, "config/events/e.yaml:10:10", "has a start time but no \"end\"");
+    assert_diag(fx, "config/events/e.yaml:12:22", "UNTIL must be a date-time");
+    assert_int_equal(fx->diags.n, 6);
+}
+
+/* One item of the wrong type hid the errors of the others in its list. */
+static void error_lists_check_every_item(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(load_event(fx, EVENT_HEAD "  audience: [[x], fez]\n"
+                                               "  categories: [{a: b}, acces-to-information]\n"
+                                               "  reminders:\n"
+                                               "    before: [1d, 2d, 3d, 4d, 5d, 6d, 7d, 8d, 9d, "
+                                               "10d, soon]\n"
+                                               "    extra: [[x], not-an-address]\n"),
+                     AG_ECONFIG);
+    assert_diag(fx, "config/events/e.yaml:6:14", "expected text for audience");
+    assert_diag(fx, "config/events/e.yaml:6:19", "unknown member \"fez\" (did you mean \"fes\"?)");
+    assert_diag(fx, "config/events/e.yaml:7:16", "expected text for categories");
+    assert_diag(fx, "config/events/e.yaml:7:24",
+                "unknown category \"acces-to-information\" (did you mean");
+    assert_diag(fx, "config/events/e.yaml:9:13", "an event has at most 10 reminders, not 11");
+    assert_diag(fx, "config/events/e.yaml:9:55", "\"soon\" is not a valid duration");
+    assert_diag(fx, "config/events/e.yaml:10:13", "expected text for extra reminder addresses");
+    assert_diag(fx, "config/events/e.yaml:10:18", "\"not-an-address\" is not an email address");
+    assert_int_equal(fx->diags.n, 8);
+}
+
+/* The same in members.yaml; emails that could not be read are not "no
+ * emails" for the email channel. */
+static void error_member_lists_check_every_item(void **state)
+{
+    fixture *fx = *state;
+    put("config/members.yaml", "members:\n"
+                               "  - id: fes-meknes\n"
+                               "    kind: region\n"
+                               "    name: {fr: R}\n"
+                               "    emails: [[x], not-an-address]\n"
+                               "    reminders: {channels: [email, [y], Web]}\n");
+    assert_int_equal(load(fx), AG_ECONFIG);
+    assert_diag(fx, "config/members.yaml:5:14", "expected text for emails");
+    assert_diag(fx, "config/members.yaml:5:19", "\"not-an-address\" is not an email address");
+    assert_diag(fx, "config/members.yaml:6:35", "expected text for reminder channels");
+    assert_diag(fx, "config/members.yaml:6:40", "\"Web\" is not a channel name");
+    assert_int_equal(fx->diags.n, 4);
+}
+
 static void error_unknown_member(void **state)
 {
     fixture *fx = *state;
@@ -476,6 +623,45 @@ static void error_unknown_member(void **state)
     assert_int_equal(fx->diags.n, 6);
 }
 
+/* Did you mean, for categories: a typo of an id as for members, and else
+ * the category whose id or name holds the word (issue 15, 8f). */
+static bool has_exact(const ag_diags *d, const char *msg)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (strcmp(d->v[i].msg, msg) == 0)
+            return true;
+    return false;
+}
+
+static void error_unknown_category_suggests(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(load_event(fx, EVENT_HEAD "  categories: [formations, information, Accès, "
+                                               "\"الولوج\", traning, nope, vie]\n"
+                                               "  agenda:\n"
+                                               "    - {title: {fr: A}, axis: acces-information}\n"),
+                     AG_ECONFIG);
+    static const char *const want[] = {
+        "unknown category \"formations\" (did you mean \"training\"?)",
+        "unknown category \"information\" (did you mean \"access-to-information\"?)",
+        "unknown category \"Accès\" (did you mean \"access-to-information\"?)",
+        "unknown category \"الولوج\" (did you mean \"access-to-information\"?)",
+        "unknown category \"traning\" (did you mean \"training\"?)",
+        "unknown category \"nope\"",
+        "unknown category \"vie\"",
+        "unknown category \"acces-information\" (did you mean \"access-to-information\"?)",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        if (!has_exact(&fx->diags, want[i])) {
+            dump(&fx->diags);
+            fail_msg("no diagnostic: %s", want[i]);
+        }
+    }
+    assert_diag(fx, "config/events/e.yaml:6:16", "\"formations\"");
+    assert_diag(fx, "config/events/e.yaml:8:30", "\"acces-information\"");
+    assert_int_equal(fx->diags.n, 8);
+}
+
 static void error_duplicate_uid(void **state)
 {
     fixture *fx = *state;
@@ -485,6 +671,24 @@ static void error_duplicate_uid(void **state)
     assert_diag(fx, "config/events/b.yaml:2:3",
                 "uid \"e1\" is already used by config/events/a.yaml:1:3");
     assert_int_equal(fx->diags.n, 1);
+}
+
+/* An event with errors of its own still holds its uid. */
+static void error_duplicate_uid_of_event_with_errors(void **state)
+{
+    fixture *fx = *state;
+    put("config/events/a.yaml", "- uid: e1\n  title: {fr: A}\n  start: 2023-02-30\n  host: fes\n"
+                                "- uid: e2\n  title: {fr: B}\n  start: 2023-03-01\n  host: fes\n");
+    put("config/events/b.yaml", "# again\n" EVENT_HEAD "- uid: e2\n  title: {fr: C}\n"
+                                "  start: 2023-03-01\n  host: fes\n  status: done\n");
+    assert_int_equal(load(fx), AG_ECONFIG);
+    assert_diag(fx, "config/events/a.yaml:3:10", "\"2023-02-30\" is not a real date");
+    assert_diag(fx, "config/events/b.yaml:2:3",
+                "uid \"e1\" is already used by config/events/a.yaml:1:3");
+    assert_diag(fx, "config/events/b.yaml:11:11", "\"done\" is not a valid status");
+    assert_diag(fx, "config/events/b.yaml:7:3",
+                "uid \"e2\" is already used by config/events/a.yaml:5:3");
+    assert_int_equal(fx->diags.n, 4);
 }
 
 static void error_unknown_tz(void **state)
@@ -619,6 +823,31 @@ static void error_missing_members(void **state)
     assert_diag(fx, "config/members.yaml", "this file is missing");
 }
 
+/* A file or list that could not be read leaves what refers to its entries
+ * unjudged: an "unknown member" for each event would only repeat it. */
+static void error_unreadable_lists_not_repeated(void **state)
+{
+    fixture *fx = *state;
+    put("config/agendad.yaml", "listen: \"127.0.0.1:0\"\n");
+    put("config/members.yaml", "members: [\n");
+    put("config/events/e.yaml", EVENT_HEAD "  audience: [fes, region:fes-meknes, kind:commun]\n"
+                                           "  categories: [training]\n");
+    assert_int_equal(load(fx), AG_ECONFIG);
+    assert_diag(fx, "config/agendad.yaml:1:1", "agendad.yaml has no \"categories\"");
+    assert_diag(fx, "config/members.yaml:2:1", "YAML syntax error");
+    assert_diag(fx, "config/events/e.yaml:6:38", "\"kind:commun\" is not a valid audience");
+    assert_int_equal(fx->diags.n, 3);
+    ag_diags_free(&fx->diags);
+    memset(&fx->diags, 0, sizeof fx->diags);
+    put("config/agendad.yaml", "categories: {id: training}\n");
+    put("config/members.yaml", "members: {id: fes}\n");
+    assert_int_equal(load(fx), AG_ECONFIG);
+    assert_diag(fx, "config/agendad.yaml:1:13", "expected a list for categories");
+    assert_diag(fx, "config/members.yaml:1:10", "expected a list for members");
+    assert_diag(fx, "config/events/e.yaml:6:38", "\"kind:commun\" is not a valid audience");
+    assert_int_equal(fx->diags.n, 3);
+}
+
 static void error_types_and_required(void **state)
 {
     fixture *fx = *state;
@@ -668,6 +897,52 @@ static void error_member_region_reference(void **state)
                 "unknown region \"fes-meknez\" (did you mean \"fes-meknes\"?)");
     assert_diag(fx, "config/members.yaml:4:41", "\"fes\" is a commune, not a region");
     assert_int_equal(fx->diags.n, 2);
+}
+
+/* An entry with errors of its own is still known by its id: what refers to
+ * it is not reported again, what it refers to is still checked, and a bad
+ * id or kind hides none of its other errors. */
+static void error_members_with_errors_stay_known(void **state)
+{
+    fixture *fx = *state;
+    put("config/agendad.yaml", "categories:\n"
+                               "  - {id: training, name: {fr: Formation}}\n"
+                               "  - {id: axe, name: {en: Axis}}\n");
+    put("config/members.yaml",
+        "members:\n"
+        "  - {id: fes-meknes, kind: region, name: {fr: R}, emails: [bad]}\n"
+        "  - {id: fes, kind: commune, region: fes-meknes, name: {fr: F}}\n"
+        "  - {id: Sefrou, kind: provinc, name: {fr: S}, emails: [bad2]}\n"
+        "  - {id: meknes, kind: comune, name: {fr: M}, region: fes-meknes}\n"
+        "  - {id: ifrane, kind: commune, name: {fr: I}, region: meknes, emails: [bad3]}\n"
+        "  - {id: azrou, kind: commune, name: {fr: A}, region: ifrane}\n"
+        "  - {id: fes-meknes, kind: region, name: {fr: R2}}\n");
+    put("config/events/e.yaml", "- uid: e1\n"
+                                "  title: {fr: A}\n"
+                                "  start: 2023-03-07\n"
+                                "  host: meknes\n"
+                                "  audience: [region:fes-meknes, meknes, region:meknes, "
+                                "region:ifrane, Sefrou]\n"
+                                "  categories: [training, axe]\n");
+    assert_int_equal(load(fx), AG_ECONFIG);
+    assert_diag(fx, "config/agendad.yaml:3:22", "unknown key \"en\"");
+    assert_diag(fx, "config/members.yaml:2:60", "\"bad\" is not an email address");
+    assert_diag(fx, "config/members.yaml:4:10", "\"Sefrou\" is not a valid member id");
+    assert_diag(fx, "config/members.yaml:4:24",
+                "\"provinc\" is not a valid member kind (did you mean \"province\"?");
+    assert_diag(fx, "config/members.yaml:4:57", "\"bad2\" is not an email address");
+    assert_diag(fx, "config/members.yaml:5:24",
+                "\"comune\" is not a valid member kind (did you mean \"commune\"?");
+    assert_diag(fx, "config/members.yaml:6:73", "\"bad3\" is not an email address");
+    assert_diag(fx, "config/members.yaml:7:55", "\"ifrane\" is a commune, not a region");
+    assert_diag(fx, "config/members.yaml:8:10",
+                "member id \"fes-meknes\" is already used by config/members.yaml:2:5");
+    assert_diag(fx, "config/events/e.yaml:5:56",
+                "\"region:ifrane\" is not a valid audience: \"ifrane\" is not a region");
+    /* an id that is not one cannot be referred to: its fix leaves this */
+    assert_diag(fx, "config/events/e.yaml:5:71", "unknown member \"Sefrou\"");
+    /* not reported again: meknes (its kind unknown: region or not), axe */
+    assert_int_equal(fx->diags.n, 11);
 }
 
 static void member_reminder_channels(void **state)
@@ -892,6 +1167,7 @@ int main(void)
         T(reminders_map_and_settings),
         T(error_reminders_map),
         T(error_reminders_key),
+        T(error_members_with_errors_stay_known),
         T(member_reminder_channels),
         T(error_member_reminder_channels),
         T(error_unknown_key),
@@ -903,8 +1179,16 @@ int main(void)
         T(error_slot_outside_event),
         T(error_slots_overlap),
         T(error_slot_end_rules),
+        T(error_bad_start_and_bad_slot),
+        T(error_end_before_start_keeps_agenda),
+        T(error_slot_error_and_overlap),
+        T(error_bad_start_and_recurrence),
+        T(error_lists_check_every_item),
+        T(error_member_lists_check_every_item),
         T(error_unknown_member),
+        T(error_unknown_category_suggests),
         T(error_duplicate_uid),
+        T(error_duplicate_uid_of_event_with_errors),
         T(error_unknown_tz),
         T(error_unbounded_rrule),
         T(error_too_many_instances),
@@ -923,6 +1207,7 @@ int main(void)
         T(empty_event_file_is_fine),
         T(missing_events_dir_is_fine),
         T(error_missing_members),
+        T(error_unreadable_lists_not_repeated),
         T(error_types_and_required),
         T(error_members),
         T(error_member_region_reference),

@@ -440,6 +440,38 @@ static void an_event_without_room_is_a_diagnostic(void **state)
     }
 }
 
+/* A config with errors keeps what it rejected (members, categories,
+ * events by their ids) to judge what refers to them: with each allocation
+ * failing in turn, every load still fails with diagnostics, and frees all
+ * (the sanitized build checks the leaks). */
+static void rejected_entries_under_failures(void **state)
+{
+    (void)state;
+    put("config/members.yaml", "members:\n"
+                               "  - {id: fes-meknes, kind: region, name: {fr: R}, emails: [bad]}\n"
+                               "  - {id: meknes, kind: comune, name: {fr: M}}\n"
+                               "  - {id: fes, kind: commune, region: meknes, name: {fr: F}}\n");
+    put("config/events/a.yaml", "- uid: e1\n  title: {fr: A}\n  start: 2023-02-30\n"
+                                "  host: fes-meknes\n  categories: [formations]\n"
+                                "  agenda: [{start: \"25:00\", end: \"10:00\", title: {fr: A}}]\n"
+                                "- uid: e1\n  title: {fr: B}\n  start: 2023-03-01\n"
+                                "  host: meknes\n  audience: [region:meknes]\n");
+    for (long k = 0;; k++) {
+        ag_config *cfg = NULL;
+        ag_diags d = {0};
+        arm(k, false);
+        int rc = ag_config_load("config", &cfg, &d);
+        disarm();
+        assert_true(rc == AG_ECONFIG || rc == AG_ENOMEM);
+        assert_null(cfg);
+        assert_true(ag_diags_count(&d) > 0);
+        ag_diags_free(&d);
+        if (!failed)
+            return;
+        assert_true(k < 100000);
+    }
+}
+
 /* A diagnostic that finds no room still counts, and says so when printed. */
 static void a_diagnostic_without_room_still_counts(void **state)
 {
@@ -480,6 +512,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(no_realloc_failure_drops_an_event, setup, teardown),
+        cmocka_unit_test_setup_teardown(rejected_entries_under_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(an_event_without_room_is_a_diagnostic, setup, teardown),
         cmocka_unit_test_setup_teardown(no_allocation_failure_passes_silently, setup, teardown),
         cmocka_unit_test(a_diagnostic_without_room_still_counts),

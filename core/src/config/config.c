@@ -149,35 +149,64 @@ char *ag_config_fingerprint(const ag_config *cfg)
     return ok ? ag_config_hash_string(&h) : NULL;
 }
 
-static int cmp_event_order(const void *a, const void *b)
+typedef struct {
+    const char *uid;
+    const ag_loc *loc;
+} uid_at;
+
+static int cmp_int(int a, int b)
 {
-    const ag_event *x = *(const ag_event *const *)a, *y = *(const ag_event *const *)b;
-    int c = strcmp(x->uid, y->uid);
-    return c ? c : (x < y ? -1 : x > y);
+    return (a > b) - (a < b);
 }
 
-/* Events are still in file order here, so the first of two equal uids is
- * the one the admin wrote first. */
+/* By uid, then in the order the admin wrote them: files are read in the
+ * order of their paths, each from the top. */
+static int cmp_uid_at(const void *a, const void *b)
+{
+    const uid_at *x = a, *y = b;
+    int c = strcmp(x->uid, y->uid);
+    if (!c)
+        c = strcmp(x->loc->file ? x->loc->file : "", y->loc->file ? y->loc->file : "");
+    if (!c)
+        c = cmp_int(x->loc->line, y->loc->line);
+    return c ? c : cmp_int(x->loc->col, y->loc->col);
+}
+
+/* The uids of the events loaded and of those left out for errors of their
+ * own: a uid two events share is reported either way, at every use after
+ * the first. */
 static void check_unique_uids(const ag_config *cfg, ag_diags *d)
 {
-    const ag_event **v = malloc((cfg->n_events + 1) * sizeof *v);
-    if (!v) {
+    size_t n_rejected = ag_config_rejected_ids(cfg, AG_REJECTED_EVENT, NULL, NULL);
+    size_t n = cfg->n_events + n_rejected;
+    uid_at *v = malloc((n + 1) * sizeof *v);
+    const char **ids = malloc((n_rejected + 1) * sizeof *ids);
+    const ag_loc **locs = malloc((n_rejected + 1) * sizeof *locs);
+    if (!v || !ids || !locs) {
         ag_diags_add(d, cfg->dir, 0, 0, "out of memory while checking that event uids differ");
+        free(v);
+        free(ids);
+        free(locs);
         return;
     }
     for (size_t i = 0; i < cfg->n_events; i++)
-        v[i] = &cfg->events[i];
-    qsort(v, cfg->n_events, sizeof *v, cmp_event_order);
-    for (size_t i = 1, first = 0; i < cfg->n_events; i++) {
-        if (strcmp(v[i]->uid, v[first]->uid) != 0) {
+        v[i] = (uid_at){cfg->events[i].uid, &cfg->events[i].loc};
+    ag_config_rejected_ids(cfg, AG_REJECTED_EVENT, ids, locs);
+    for (size_t i = 0; i < n_rejected; i++)
+        v[cfg->n_events + i] = (uid_at){ids[i], locs[i]};
+    qsort(v, n, sizeof *v, cmp_uid_at);
+    for (size_t i = 1, first = 0; i < n; i++) {
+        if (strcmp(v[i].uid, v[first].uid) != 0) {
             first = i;
             continue;
         }
-        const ag_loc *f = &v[first]->loc;
-        ag_config_err(d, &v[i]->loc, "uid \"%s\" is already used by %s:%d:%d", v[i]->uid, f->file,
+        const ag_loc *f = v[first].loc;
+        ag_config_err(d, v[i].loc, "uid \"%s\" is already used by %s:%d:%d", v[i].uid, f->file,
                       f->line, f->col);
     }
     free(v);
+    free(ids);
+    free(locs);
 }
 
 static int cmp_event_uid(const void *a, const void *b)
@@ -193,15 +222,22 @@ static void load_base(ag_config *cfg, ag_diags *d)
                               d);
     ag_config_node empty = {.kind = AG_CFG_MAP};
     const ag_config_node *root = cfg->root ? cfg->root : &empty;
+    /* A file that could not be read leaves what refers to its entries
+     * unjudged: every reference would only repeat its error. */
+    ag_loc here = {cfg->dir, 0, 0};
     ag_config_load_settings(cfg, root, d);
     if (cfg->root)
         ag_config_load_categories(cfg, root, d);
+    else
+        ag_config_reject_all(cfg, AG_REJECTED_CATEGORY, &here, d);
     ag_config_node *members = read_required(cfg, "members.yaml",
                                             "listing the network's "
                                             "members",
                                             d);
     if (members)
         ag_config_load_members(cfg, members, d);
+    else
+        ag_config_reject_all(cfg, AG_REJECTED_MEMBER, &here, d);
     ag_config_node_free(members);
 }
 
@@ -309,6 +345,7 @@ void ag_config_free(ag_config *cfg)
         free(cfg->events);
     }
     ag_config_node_free(cfg->root);
+    ag_config_rejected_free(cfg->rejected);
     free(cfg->fingerprint);
     free(cfg->dir);
     free(cfg);

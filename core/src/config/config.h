@@ -89,6 +89,8 @@ typedef struct {
     ag_reminder_settings reminders;
 } ag_settings;
 
+typedef struct ag_config_rejected ag_config_rejected;
+
 /* Running checksum of the files read (config_fingerprint.c). */
 typedef struct {
     unsigned long crc, adler;
@@ -111,6 +113,10 @@ typedef struct {
     /* Of every file the events came from, once they are loaded (see
      * ag_config_fingerprint); NULL before, or when they were not parsed. */
     char *fingerprint;
+    /* While loading: the members, categories and events left out for errors
+     * of their own (config_rejected.c), so that what refers to them is not
+     * reported again. Empty after a load that succeeds. */
+    ag_config_rejected *rejected;
 } ag_config;
 
 /* Parses and validates DIR. Returns 0 and *out on success; on any error

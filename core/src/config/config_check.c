@@ -114,9 +114,14 @@ const ag_config_node *ag_config_require(ag_diags *d, const ag_config_node *map, 
     return v;
 }
 
+bool ag_config_is_text(const ag_config_node *n)
+{
+    return n->kind == AG_CFG_SCALAR && !ag_config_is_null(n);
+}
+
 bool ag_config_scalar(ag_diags *d, const ag_config_node *n, const char *what)
 {
-    if (n->kind == AG_CFG_SCALAR && !ag_config_is_null(n))
+    if (ag_config_is_text(n))
         return true;
     ag_config_err(d, &n->loc, "expected text for %s, found %s", what, ag_config_kind_name(n));
     return false;
@@ -313,7 +318,12 @@ bool ag_config_choice(ag_diags *d, const ag_config_node *n, const char *what,
 void ag_config_unknown_ref(ag_diags *d, const ag_config_node *n, const char *what,
                            const char *const *cands, size_t n_cands)
 {
-    const char *guess = ag_config_suggest(n->scalar, cands, n_cands);
+    ag_config_unknown_guess(d, n, what, ag_config_suggest(n->scalar, cands, n_cands));
+}
+
+void ag_config_unknown_guess(ag_diags *d, const ag_config_node *n, const char *what,
+                             const char *guess)
+{
     if (guess)
         ag_config_err(d, &n->loc, "unknown %s \"%s\" (did you mean \"%s\"?)", what, n->scalar,
                       guess);

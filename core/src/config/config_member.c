@@ -14,13 +14,17 @@ static bool valid_email(const char *s)
     return at && at != s && at[1] && !strchr(at + 1, '@') && !strpbrk(s, " \t<>,");
 }
 
-static void load_emails(ag_member *m, const ag_config_node *n, ag_diags *d)
+/* Each address that is text is checked, even when another is not. False
+ * when the list could not be read. */
+static bool load_emails(ag_member *m, const ag_config_node *n, ag_diags *d)
 {
-    if (!ag_config_string_list(d, n, "emails", &m->emails, &m->n_emails))
-        return;
-    for (size_t i = 0; i < m->n_emails; i++)
-        if (!valid_email(m->emails[i]))
-            ag_config_err(d, &n->items[i]->loc, "\"%s\" is not an email address", m->emails[i]);
+    bool ok = ag_config_string_list(d, n, "emails", &m->emails, &m->n_emails);
+    for (size_t i = 0; n->kind == AG_CFG_SEQ && i < n->n; i++) {
+        const ag_config_node *e = n->items[i];
+        if (ag_config_is_text(e) && !valid_email(e->scalar))
+            ag_config_err(d, &e->loc, "\"%s\" is not an email address", e->scalar);
+    }
+    return ok;
 }
 
 static void load_feed_url(ag_member *m, const ag_config_node *n, ag_diags *d)
@@ -29,10 +33,11 @@ static void load_feed_url(ag_member *m, const ag_config_node *n, ag_diags *d)
         ag_config_http_url(d, n, "feed_url", m->feed_url);
 }
 
-static bool has_channel(char *const *v, size_t n, const char *name)
+/* Whether an item before the i-th of list is the text name. */
+static bool has_channel(const ag_config_node *list, size_t i, const char *name)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(v[i], name) == 0)
+    for (size_t j = 0; j < i; j++)
+        if (ag_config_is_text(list->items[j]) && strcmp(list->items[j]->scalar, name) == 0)
             return true;
     return false;
 }
@@ -41,156 +46,217 @@ static bool has_channel(char *const *v, size_t n, const char *name)
  * here: which plugins run is known to the daemon, not to `agendad check`.
  * The email channel needs an address, so it is refused for a member with
  * none rather than failing at every reminder. */
-static void check_channels(const ag_member *m, const ag_config_node *list, ag_diags *d)
+/* A member's name in messages: its id as written (who), or "this member"
+ * when it has none that is text. */
+#define WHO_FMT "%s%s%s"
+#define WHO_ARGS(who) (who) ? "member \"" : "this member", (who) ? (who) : "", (who) ? "\"" : ""
+
+static void check_channels(const ag_member *m, const char *who, bool emails_read,
+                           const ag_config_node *list, ag_diags *d)
 {
-    for (size_t i = 0; i < m->n_reminder_channels; i++) {
-        const char *c = m->reminder_channels[i];
+    for (size_t i = 0; i < list->n; i++) {
+        if (!ag_config_is_text(list->items[i]))
+            continue; /* each that is text, even when another is not */
+        const char *c = list->items[i]->scalar;
         const ag_loc *at = &list->items[i]->loc;
         if (!ag_config_valid_id(c))
             ag_config_err(d, at, "\"%s\" is not a channel name (lowercase letters, digits, -)", c);
-        else if (has_channel(m->reminder_channels, i, c))
+        else if (has_channel(list, i, c))
             ag_config_err(d, at, "channel \"%s\" is listed twice", c);
-        else if (strcmp(c, "email") == 0 && !m->n_emails)
-            ag_config_err(d, at, "member \"%s\" has no \"emails\" for the email channel", m->id);
+        else if (strcmp(c, "email") == 0 && !m->n_emails && emails_read)
+            ag_config_err(d, at, WHO_FMT " has no \"emails\" for the email channel", WHO_ARGS(who));
     }
 }
 
 /* members.yaml `reminders: {channels: [...]}`: which channels reach the
  * member, whatever the event says. */
-static void load_member_reminders(ag_member *m, const ag_config_node *n, ag_diags *d)
+static void load_member_reminders(ag_member *m, const char *who, bool emails_read,
+                                  const ag_config_node *n, ag_diags *d)
 {
     static const char *const keys[] = {"channels", NULL};
     if (!ag_config_check_keys(d, n, keys, "member reminders") && n->kind != AG_CFG_MAP)
         return;
     const ag_config_node *list = ag_config_require(d, n, "channels", "member reminders");
-    if (!list || !ag_config_string_list(d, list, "reminder channels", &m->reminder_channels,
-                                        &m->n_reminder_channels))
+    if (!list)
         return;
-    m->has_reminder_channels = true;
-    check_channels(m, list, d);
+    if (ag_config_string_list(d, list, "reminder channels", &m->reminder_channels,
+                              &m->n_reminder_channels))
+        m->has_reminder_channels = true;
+    else if (list->kind != AG_CFG_SEQ)
+        return;
+    check_channels(m, who, emails_read, list, d);
 }
 
-/* Where the member sits: a region has no region; others need one. */
-static void load_place(ag_member *m, const ag_config_node *n, ag_diags *d)
+/* Where the member sits: a region has no region; others need one. kind is
+ * -1 when it could not be read: then only the values' own form is checked. */
+static void load_place(ag_member *m, int kind, const char *who, const ag_config_node *n,
+                       ag_diags *d)
 {
     const ag_config_node *region = ag_config_node_get(n, "region");
     const ag_config_node *province = ag_config_node_get(n, "province");
-    if (m->kind == AG_MEMBER_REGION && region)
+    if (kind == AG_MEMBER_REGION && region)
         ag_config_err(d, &region->loc, "a region is not part of another region: remove \"region\"");
-    else if (m->kind != AG_MEMBER_REGION && !region)
-        ag_config_err(d, &n->loc, "member \"%s\" has no \"region\", which a %s needs", m->id,
-                      member_kinds[m->kind]);
+    else if (kind > AG_MEMBER_REGION && !region)
+        ag_config_err(d, &n->loc, WHO_FMT " has no \"region\", which a %s needs", WHO_ARGS(who),
+                      member_kinds[kind]);
     else if (region)
         ag_config_id(d, region, "region id", &m->region);
-    if (province && m->kind != AG_MEMBER_COMMUNE)
+    if (province && kind >= 0 && kind != AG_MEMBER_COMMUNE)
         ag_config_err(d, &province->loc, "only a commune has a \"province\"");
     else if (province)
         ag_config_text(d, province, "province", &m->province);
 }
 
-static void load_optional(ag_member *m, const ag_config_node *n, ag_diags *d)
+static void load_optional(ag_member *m, const char *who, const ag_config_node *n, ag_diags *d)
 {
     static const char *const langs[] = {"ar", "fr", NULL};
     const ag_config_node *v = ag_config_node_get(n, "language");
     int i;
     if (v && ag_config_choice(d, v, "language", langs, &i) && !(m->language = strdup(langs[i])))
         ag_config_oom(d, &v->loc, "language");
+    /* Emails that could not be read are not "no emails" for the email
+     * channel: that would only repeat their error. */
+    bool emails_read = true;
     if ((v = ag_config_node_get(n, "emails")))
-        load_emails(m, v, d);
+        emails_read = load_emails(m, v, d);
     if ((v = ag_config_node_get(n, "feed_url")))
         load_feed_url(m, v, d);
     if ((v = ag_config_node_get(n, "reminders")))
-        load_member_reminders(m, v, d);
+        load_member_reminders(m, who, emails_read, v, d);
 }
 
-static bool load_member(const ag_config *cfg, ag_member *m, const ag_config_node *n, ag_diags *d)
+/* Every key is checked, whatever the others: a bad id or kind hides none
+ * of the entry's other errors. *kind: the member's kind, or -1 when it
+ * could not be read. False when the entry has errors of its own. */
+static bool load_member(const ag_config *cfg, ag_member *m, int *kind, const ag_config_node *n,
+                        ag_diags *d)
 {
     static const char *const keys[] = {"id",       "kind",      "name",   "region",
                                        "province", "language",  "emails", "feed_url",
                                        "sync",     "reminders", NULL};
     size_t before = ag_diags_count(d);
+    *kind = -1;
     if (!ag_config_check_keys(d, n, keys, "member") && n->kind != AG_CFG_MAP)
         return false;
     const ag_config_node *id = ag_config_require(d, n, "id", "this member");
-    const ag_config_node *kind = ag_config_require(d, n, "kind", "this member");
+    const ag_config_node *k = ag_config_require(d, n, "kind", "this member");
     const ag_config_node *name = ag_config_require(d, n, "name", "this member");
-    int k;
-    if (!id || !ag_config_id(d, id, "member id", &m->id) || !kind ||
-        !ag_config_choice(d, kind, "member kind", member_kinds, &k))
-        return false;
-    m->kind = (ag_member_kind)k;
+    if (id)
+        ag_config_id(d, id, "member id", &m->id);
+    if (k && ag_config_choice(d, k, "member kind", member_kinds, kind))
+        m->kind = (ag_member_kind)*kind;
     if (name)
         ag_config_text(d, name, "the member's name", &m->name);
-    load_place(m, n, d);
-    load_optional(m, n, d);
+    const char *who = id && ag_config_is_text(id) ? id->scalar : NULL;
+    load_place(m, *kind, who, n, d);
+    load_optional(m, who, n, d);
     ag_config_load_member_sync(cfg, m, ag_config_node_get(n, "sync"), d);
     m->loc = ag_config_loc_copy(d, &n->loc);
     return ag_diags_count(d) == before;
 }
 
-static void check_unique_member(const ag_config *cfg, const ag_config_node *n, ag_diags *d)
+/* The id an entry of a list is written with, when it is a valid id. */
+static const char *entry_id(const ag_config_node *n)
 {
-    const ag_member *m = &cfg->members[cfg->n_members];
-    for (size_t i = 0; i < cfg->n_members; i++) {
-        const ag_member *o = &cfg->members[i];
-        if (strcmp(o->id, m->id) == 0)
-            ag_config_err(d, &ag_config_node_get(n, "id")->loc,
-                          "member id \"%s\" is already used by %s:%d:%d", m->id, o->loc.file,
-                          o->loc.line, o->loc.col);
+    const ag_config_node *id = ag_config_node_get(n, "id");
+    return id && ag_config_is_text(id) && ag_config_valid_id(id->scalar) ? id->scalar : NULL;
+}
+
+/* Reports the i-th entry of list for each earlier one with its id (ids:
+ * each entry's entry_id), whether either has errors of its own or not. */
+static void check_unique(const ag_config_node *list, const char *const *ids, size_t i,
+                         const char *what, ag_diags *d)
+{
+    for (size_t j = 0; ids[i] && j < i; j++) {
+        const ag_loc *o = &list->items[j]->loc;
+        if (ids[j] && strcmp(ids[j], ids[i]) == 0)
+            ag_config_err(d, &ag_config_node_get(list->items[i], "id")->loc,
+                          "%s id \"%s\" is already used by %s:%d:%d", what, ids[i], o->file,
+                          o->line, o->col);
     }
 }
 
-static void check_region(const ag_config *cfg, const ag_member *m, const ag_config_node *n,
-                         ag_diags *d)
+/* One entry of members.yaml while the list loads: kept, errors or not, so
+ * that the checks across entries see every id and kind that could be read. */
+typedef struct {
+    ag_member m;
+    const ag_config_node *n;
+    int kind; /* an ag_member_kind, or -1 when it could not be read */
+    bool ok;  /* no error of its own */
+} member_entry;
+
+/* A member's region: an entry with that id, whose kind is region. One whose
+ * kind could not be read is not judged. */
+static void check_region(const member_entry *all, const char *const *ids, size_t n,
+                         const member_entry *e, ag_diags *d)
 {
-    const ag_config_node *r = ag_config_node_get(n, "region");
-    const ag_member *region = ag_config_member(cfg, m->region);
-    if (region && region->kind != AG_MEMBER_REGION) {
-        ag_config_err(d, &r->loc, "\"%s\" is a %s, not a region", m->region,
+    const ag_config_node *r = ag_config_node_get(e->n, "region");
+    const member_entry *region = NULL;
+    for (size_t i = 0; !region && i < n; i++)
+        if (ids[i] && strcmp(ids[i], e->m.region) == 0)
+            region = &all[i];
+    if (region && region->kind >= 0 && region->kind != AG_MEMBER_REGION) {
+        ag_config_err(d, &r->loc, "\"%s\" is a %s, not a region", e->m.region,
                       member_kinds[region->kind]);
     } else if (!region) {
-        const char **ids = calloc(cfg->n_members + 1, sizeof *ids);
-        for (size_t i = 0; ids && i < cfg->n_members; i++)
-            if (cfg->members[i].kind == AG_MEMBER_REGION)
-                ids[i] = cfg->members[i].id;
-        ag_config_unknown_ref(d, r, "region", ids, ids ? cfg->n_members : 0);
-        free(ids);
+        const char **regions = calloc(n + 1, sizeof *regions);
+        for (size_t i = 0; regions && i < n; i++)
+            if (all[i].kind == AG_MEMBER_REGION)
+                regions[i] = ids[i];
+        ag_config_unknown_ref(d, r, "region", regions, regions ? n : 0);
+        free(regions);
     }
 }
 
+/* The members without errors of their own go to cfg->members; the others
+ * are recorded as rejected, so that what refers to them is not reported
+ * again. */
 static void load_list(ag_config *cfg, const ag_config_node *list, ag_diags *d)
 {
-    const ag_config_node **src = calloc(list->n + 1, sizeof *src);
+    member_entry *all = calloc(list->n + 1, sizeof *all);
+    const char **ids = calloc(list->n + 1, sizeof *ids);
     cfg->members = calloc(list->n + 1, sizeof *cfg->members);
-    if (!src || !cfg->members) {
+    if (!all || !ids || !cfg->members) {
         ag_config_oom(d, &list->loc, "the members");
-        free(src);
+        ag_config_reject_all(cfg, AG_REJECTED_MEMBER, &list->loc, d);
+        free(all);
+        free(ids);
         return;
     }
     for (size_t i = 0; i < list->n; i++) {
-        ag_member *m = &cfg->members[cfg->n_members];
-        bool ok = load_member(cfg, m, list->items[i], d);
-        if (ok)
-            check_unique_member(cfg, list->items[i], d);
-        if (ok)
-            src[cfg->n_members++] = list->items[i];
-        else
-            ag_member_free(m);
+        member_entry *e = &all[i];
+        e->n = list->items[i];
+        ids[i] = entry_id(e->n);
+        e->ok = load_member(cfg, &e->m, &e->kind, e->n, d);
+        check_unique(list, ids, i, "member", d);
     }
-    for (size_t i = 0; i < cfg->n_members; i++)
-        if (cfg->members[i].region)
-            check_region(cfg, &cfg->members[i], src[i], d);
-    free(src);
+    for (size_t i = 0; i < list->n; i++)
+        if (all[i].m.region)
+            check_region(all, ids, list->n, &all[i], d);
+    for (size_t i = 0; i < list->n; i++) {
+        member_entry *e = &all[i];
+        if (e->ok) {
+            cfg->members[cfg->n_members++] = e->m;
+            continue;
+        }
+        if (ids[i])
+            ag_config_reject(cfg, AG_REJECTED_MEMBER, ids[i], e->kind, &e->n->loc, d);
+        ag_member_free(&e->m);
+    }
+    free(all);
+    free(ids);
 }
 
 void ag_config_load_members(ag_config *cfg, const ag_config_node *root, ag_diags *d)
 {
     static const char *const keys[] = {"members", NULL};
-    if (!ag_config_check_keys(d, root, keys, "members.yaml") && root->kind != AG_CFG_MAP)
-        return;
-    const ag_config_node *list = ag_config_require(d, root, "members", "members.yaml");
+    const ag_config_node *list = NULL;
+    if (ag_config_check_keys(d, root, keys, "members.yaml") || root->kind == AG_CFG_MAP)
+        list = ag_config_require(d, root, "members", "members.yaml");
     if (list && ag_config_seq(d, list, "members"))
         load_list(cfg, list, d);
+    else /* no list of members: references to them are not judged */
+        ag_config_reject_all(cfg, AG_REJECTED_MEMBER, &root->loc, d);
 }
 
 static bool load_category(ag_category *c, const ag_config_node *n, ag_diags *d)
@@ -212,36 +278,37 @@ static bool load_category(ag_category *c, const ag_config_node *n, ag_diags *d)
     return ag_diags_count(d) == before;
 }
 
-static void check_unique_category(const ag_config *cfg, const ag_config_node *n, ag_diags *d)
-{
-    const ag_category *c = &cfg->categories[cfg->n_categories];
-    for (size_t i = 0; i < cfg->n_categories; i++) {
-        const ag_category *o = &cfg->categories[i];
-        if (strcmp(o->id, c->id) == 0)
-            ag_config_err(d, &ag_config_node_get(n, "id")->loc,
-                          "category id \"%s\" is already used by %s:%d:%d", c->id, o->loc.file,
-                          o->loc.line, o->loc.col);
-    }
-}
-
+/* As members: those with errors of their own are recorded as rejected. */
 void ag_config_load_categories(ag_config *cfg, const ag_config_node *root, ag_diags *d)
 {
-    if (root->kind != AG_CFG_MAP)
+    const ag_config_node *list = NULL;
+    if (root->kind == AG_CFG_MAP)
+        list = ag_config_require(d, root, "categories", "agendad.yaml");
+    if (!list || !ag_config_seq(d, list, "categories")) {
+        /* no list of categories: references to them are not judged */
+        ag_config_reject_all(cfg, AG_REJECTED_CATEGORY, &root->loc, d);
         return;
-    const ag_config_node *list = ag_config_require(d, root, "categories", "agendad.yaml");
-    if (!list || !ag_config_seq(d, list, "categories"))
-        return;
-    cfg->categories = calloc(list->n + 1, sizeof *cfg->categories);
-    if (!cfg->categories)
-        ag_config_oom(d, &list->loc, "the categories");
-    for (size_t i = 0; cfg->categories && i < list->n; i++) {
-        ag_category *c = &cfg->categories[cfg->n_categories];
-        bool ok = load_category(c, list->items[i], d);
-        if (ok)
-            check_unique_category(cfg, list->items[i], d);
-        if (ok)
-            cfg->n_categories++;
-        else
-            ag_category_free(c);
     }
+    const char **ids = calloc(list->n + 1, sizeof *ids);
+    cfg->categories = calloc(list->n + 1, sizeof *cfg->categories);
+    if (!ids || !cfg->categories) {
+        ag_config_oom(d, &list->loc, "the categories");
+        ag_config_reject_all(cfg, AG_REJECTED_CATEGORY, &list->loc, d);
+        free(ids);
+        return;
+    }
+    for (size_t i = 0; i < list->n; i++) {
+        ag_category *c = &cfg->categories[cfg->n_categories];
+        ids[i] = entry_id(list->items[i]);
+        bool ok = load_category(c, list->items[i], d);
+        check_unique(list, ids, i, "category", d);
+        if (ok) {
+            cfg->n_categories++;
+            continue;
+        }
+        if (ids[i])
+            ag_config_reject(cfg, AG_REJECTED_CATEGORY, ids[i], -1, &list->items[i]->loc, d);
+        ag_category_free(c);
+    }
+    free(ids);
 }

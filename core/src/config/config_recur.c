@@ -19,26 +19,29 @@ static bool has_date_filter(const struct icalrecurrencetype *r)
 
 /* Sub-daily rules with date filters make libical step through every hour,
  * minute or second until far in the future when the filters match nothing:
- * seconds of CPU per check. Events never need them. */
+ * seconds of CPU per check. Events never need them. Each problem is
+ * reported; UNTIL is compared with the start only when the start is known. */
 static bool check_shape(const ag_event *ev, const struct icalrecurrencetype *r,
                         const ag_config_node *n, ag_diags *d)
 {
+    bool ok = true;
     if (r->count == 0 && icaltime_is_null_time(r->until)) {
         ag_config_err(d, &n->loc, "the recurrence rule has no end: add COUNT=… or UNTIL=…");
-        return false;
+        ok = false;
     }
     if (r->freq < ICAL_DAILY_RECURRENCE && has_date_filter(r)) {
         ag_config_err(d, &n->loc,
                       "a recurrence more frequent than daily cannot also use BYDAY, "
                       "BYMONTHDAY, BYYEARDAY, BYWEEKNO or BYMONTH");
-        return false;
+        ok = false;
     }
-    if (!icaltime_is_null_time(r->until) && r->until.is_date != ev->start.is_date) {
+    if (ag_config_dt_known(&ev->start) && !icaltime_is_null_time(r->until) &&
+        r->until.is_date != ev->start.is_date) {
         ag_config_err(d, &n->loc, "UNTIL must be %s, like the event's start",
                       ev->start.is_date ? "a date (YYYYMMDD)" : "a date-time (YYYYMMDDTHHMMSS)");
-        return false;
+        ok = false;
     }
-    return true;
+    return ok;
 }
 
 static bool past_limit(struct icaltimetype t, struct icaltimetype limit)
@@ -94,7 +97,10 @@ static void load_rule(ag_event *ev, const ag_config_node *n, ag_diags *d)
                       n->scalar);
         return;
     }
-    if (!check_shape(ev, &r, n, d))
+    /* The dates are walked from the start, and only from a rule whose shape
+     * is right: an unbounded or too frequent rule would only be reported
+     * again as too long. */
+    if (!check_shape(ev, &r, n, d) || !ag_config_dt_known(&ev->start))
         return;
     size_t before = ag_diags_count(d);
     check_expansion(ev, r, n, d);
@@ -113,7 +119,7 @@ static void load_exdates(ag_event *ev, const ag_config_node *n, ag_diags *d)
         ag_datetime t;
         if (!ag_config_datetime(d, n->items[i], "exception date", &t))
             continue;
-        if (t.is_date != ev->start.is_date)
+        if (ag_config_dt_known(&ev->start) && t.is_date != ev->start.is_date)
             ag_config_err(d, &n->items[i]->loc, "an exception must be %s, like the event's start",
                           ev->start.is_date ? "a date" : "a date-time");
         else

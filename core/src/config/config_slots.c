@@ -79,6 +79,8 @@ static bool slot_time(const ag_event *ev, const ag_config_node *n, const char *w
 
 static void check_inside(const ag_event *ev, const ag_slot *s, const ag_config_node *n, ag_diags *d)
 {
+    if (!ag_config_dt_known(&ev->end))
+        return; /* the event's span is unknown: its own error says why */
     ag_datetime from, to;
     event_span(ev, &from, &to);
     if (ag_datetime_cmp(&s->start, &from) >= 0 && ag_datetime_cmp(&s->end, &to) <= 0)
@@ -107,7 +109,10 @@ static bool load_slot_times(const ag_event *ev, ag_slot *s, const ag_config_node
     bool end_ok = slot_time(ev, end, "end", &s->end, d);
     if (!start_ok || !end_ok)
         return false;
-    s->timed = true;
+    /* With the event's start unknown, "HH:MM" has no day: it is compared
+     * only with another "HH:MM". */
+    if (ag_config_dt_known(&s->start) != ag_config_dt_known(&s->end))
+        return true;
     if (ag_datetime_cmp(&s->end, &s->start) <= 0) {
         char span[96];
         format_span(&ev->start, &s->start, &s->end, span, sizeof span);
@@ -115,6 +120,7 @@ static bool load_slot_times(const ag_event *ev, ag_slot *s, const ag_config_node
                       span);
         return false;
     }
+    s->timed = true; /* and so compared with the others */
     check_inside(ev, s, n, d);
     return true;
 }
@@ -152,8 +158,8 @@ static void slot_free(ag_slot *s)
 
 static bool overlap(const ag_slot *a, const ag_slot *b)
 {
-    return a->timed && b->timed && ag_datetime_cmp(&a->start, &b->end) < 0 &&
-           ag_datetime_cmp(&b->start, &a->end) < 0;
+    return a->timed && b->timed && ag_config_dt_known(&a->start) == ag_config_dt_known(&b->start) &&
+           ag_datetime_cmp(&a->start, &b->end) < 0 && ag_datetime_cmp(&b->start, &a->end) < 0;
 }
 
 static void check_overlaps(const ag_event *ev, ag_diags *d)
@@ -183,7 +189,10 @@ void ag_config_load_slots(const ag_config *cfg, ag_event *ev, const ag_config_no
         ag_config_oom(d, &n->loc, "the agenda");
     for (size_t i = 0; ev->slots && i < n->n; i++) {
         ag_slot *s = &ev->slots[ev->n_slots];
-        if (load_slot(cfg, ev, s, n->items[i], d))
+        /* An item with errors of its own is kept while its times are
+         * right, so that an overlap with it is reported too (the event is
+         * then rejected with its items). */
+        if (load_slot(cfg, ev, s, n->items[i], d) || s->timed)
             ev->n_slots++;
         else
             slot_free(s);

@@ -15,10 +15,11 @@
 static void load_category_list(const ag_config *cfg, const ag_config_node *n, const char *what,
                                char ***out, size_t *n_out, ag_diags *d)
 {
-    if (!ag_config_string_list(d, n, what, out, n_out))
+    if (!ag_config_string_list(d, n, what, out, n_out) && n->kind != AG_CFG_SEQ)
         return;
-    for (size_t i = 0; i < *n_out; i++)
-        ag_config_check_category(cfg, n->items[i], d);
+    for (size_t i = 0; i < n->n; i++) /* each that is text, even when another is not */
+        if (ag_config_is_text(n->items[i]))
+            ag_config_check_category(cfg, n->items[i], d);
 }
 
 static void load_interval(ag_member_sync *s, const ag_config_node *n, ag_diags *d)

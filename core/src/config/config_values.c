@@ -3,6 +3,7 @@
 #include "config_internal.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -154,6 +155,12 @@ bool ag_config_valid_uid(const char *s)
 
 #define SUGGEST_MAX 64
 
+/* How many edits a typo of a word of len bytes may hold. */
+static size_t suggest_limit(size_t len)
+{
+    return len <= 4 ? 1 : len <= 8 ? 2 : 3;
+}
+
 static size_t min3(size_t a, size_t b, size_t c)
 {
     size_t m = a < b ? a : b;
@@ -183,7 +190,7 @@ const char *ag_config_suggest(const char *word, const char *const *cands, size_t
     size_t lw = strlen(word);
     if (lw > SUGGEST_MAX)
         return NULL;
-    size_t limit = lw <= 4 ? 1 : lw <= 8 ? 2 : 3, best_d = limit + 1;
+    size_t limit = suggest_limit(lw), best_d = limit + 1;
     const char *best = NULL;
     for (size_t i = 0; i < n; i++) {
         if (!cands[i] || strlen(cands[i]) > SUGGEST_MAX)
@@ -192,6 +199,101 @@ const char *ag_config_suggest(const char *word, const char *const *cands, size_t
         if (dist < best_d) {
             best_d = dist;
             best = cands[i];
+        }
+    }
+    return best;
+}
+
+/* s in lowercase with French letters' accents dropped, each run of other
+ * characters (spaces, punctuation) as one '-', none at either end; bytes of
+ * other scripts (Arabic) are kept as they are. Cut to size. */
+static void fold(const char *s, char *out, size_t size)
+{
+    /* U+00C0 to U+00FF, written C3 80 to C3 BF in UTF-8 */
+    static const char latin1[] = "aaaaaaaceeeeiiiidnooooo-ouuuuy-saaaaaaaceeeeiiiidnooooo-ouuuuy-y";
+    size_t n = 0;
+    bool sep = false;
+    for (const unsigned char *p = (const unsigned char *)s; *p && n + 2 < size; p++) {
+        char c;
+        if (p[0] == 0xC3 && p[1] >= 0x80 && p[1] <= 0xBF)
+            c = latin1[*++p - 0x80];
+        else if (*p < 0x80)
+            c = isalnum(*p) ? (char)tolower(*p) : '-';
+        else
+            c = (char)*p;
+        if (c == '-') {
+            sep = n > 0;
+            continue;
+        }
+        if (sep)
+            out[n++] = '-';
+        sep = false;
+        out[n++] = c;
+    }
+    out[n] = '\0';
+}
+
+#define FOLD_MAX 256
+#define WORD_MIN 4
+
+/* The words of folded s, of WORD_MIN bytes or more (at most max); s is cut
+ * into them. Their count. */
+static size_t words(char *s, char **out, size_t max)
+{
+    size_t n = 0;
+    char *save = NULL;
+    for (char *w = strtok_r(s, "-", &save); w && n < max; w = strtok_r(NULL, "-", &save))
+        if (strlen(w) >= WORD_MIN && strlen(w) <= SUGGEST_MAX)
+            out[n++] = w;
+    return n;
+}
+
+/* How far w is from t (both folded), as ag_config_suggest judges a typo:
+ * whole to whole, or a word of one to a word of the other. SIZE_MAX when
+ * nothing is close enough. Both are cut into their words. */
+static size_t word_distance(char *w, char *t)
+{
+    size_t best = SIZE_MAX;
+    if (strlen(w) <= SUGGEST_MAX && strlen(t) <= SUGGEST_MAX) {
+        size_t dist = edit_distance(w, t);
+        if (dist <= suggest_limit(strlen(w)))
+            best = dist;
+    }
+    char *ww[FOLD_MAX / WORD_MIN], *tw[FOLD_MAX / WORD_MIN];
+    char whole[FOLD_MAX];
+    snprintf(whole, sizeof whole, "%s", w);
+    size_t nw = words(w, ww + 1, sizeof ww / sizeof *ww - 1),
+           nt = words(t, tw, sizeof tw / sizeof *tw);
+    ww[0] = whole; /* the whole of w against each word of t too */
+    for (size_t i = 0; i <= nw; i++) {
+        if (strlen(ww[i]) < WORD_MIN || strlen(ww[i]) > SUGGEST_MAX)
+            continue;
+        for (size_t j = 0; j < nt; j++) {
+            size_t dist = edit_distance(ww[i], tw[j]);
+            if (dist <= suggest_limit(strlen(ww[i])) && dist < best)
+                best = dist;
+        }
+    }
+    return best;
+}
+
+long ag_config_suggest_word(const char *word, const char *const *texts, size_t n)
+{
+    char w[FOLD_MAX], t[FOLD_MAX];
+    size_t best_d = SIZE_MAX;
+    long best = -1;
+    fold(word, w, sizeof w);
+    if (strlen(w) < WORD_MIN)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!texts[i])
+            continue;
+        fold(word, w, sizeof w);
+        fold(texts[i], t, sizeof t);
+        size_t dist = word_distance(w, t);
+        if (dist < best_d) {
+            best_d = dist;
+            best = (long)i;
         }
     }
     return best;

@@ -43,6 +43,9 @@ bool ag_config_check_keys(ag_diags *d, const ag_config_node *n, const char *cons
 const ag_config_node *ag_config_require(ag_diags *d, const ag_config_node *map, const char *key,
                                         const char *what);
 bool ag_config_scalar(ag_diags *d, const ag_config_node *n, const char *what);
+/* Whether n is a value ag_config_scalar takes, without a word: a list's
+ * items that are are checked further even when another is not. */
+bool ag_config_is_text(const ag_config_node *n);
 bool ag_config_string(ag_diags *d, const ag_config_node *n, const char *what, char **out);
 bool ag_config_text(ag_diags *d, const ag_config_node *n, const char *what, ag_text *out);
 bool ag_config_id(ag_diags *d, const ag_config_node *n, const char *what, char **out);
@@ -82,8 +85,47 @@ bool ag_config_valid_id(const char *s);
 bool ag_config_valid_uid(const char *s);
 /* The candidate closest to word, if close enough to be a likely typo. */
 const char *ag_config_suggest(const char *word, const char *const *cands, size_t n);
+/* The text among texts (NULL ones skipped) that word is likely meant for
+ * when it is no typo of an id: close to the whole text or to one of its
+ * words, letters compared in lowercase without French accents
+ * ("formation" for a category named "Formations", "participation" for
+ * citizen-participation). Its index, or -1; the first of equals wins. */
+long ag_config_suggest_word(const char *word, const char *const *texts, size_t n);
 /* "2023-03-07 09:30" or "2023-03-07" for messages. */
 void ag_config_format_dt(const ag_datetime *t, char *buf, size_t size);
+/* While an event loads, its start is left zero (year 0, which no date has)
+ * when it could not be read, and its end when it could not be read or does
+ * not fit the start; an agenda time "HH:MM" of an event whose start is
+ * unknown falls on that zero day. The parts of the event that need them
+ * skip the checks that would only repeat that error (doc/admin.md, "What
+ * check reports"). */
+static inline bool ag_config_dt_known(const ag_datetime *t)
+{
+    return t->year != 0;
+}
+
+/* config_rejected.c: the entries a load left out for errors of their own,
+ * by the id they were written with (cfg->rejected). A reference to one is
+ * not reported again; a duplicate of one is. */
+typedef enum { AG_REJECTED_MEMBER, AG_REJECTED_CATEGORY, AG_REJECTED_EVENT } ag_rejected_kind;
+/* Records id (copied). member_kind: a member's ag_member_kind, or -1 when it
+ * could not be read; loc: where the entry is written (kept for events).
+ * Out of memory is reported at loc. */
+void ag_config_reject(ag_config *cfg, ag_rejected_kind what, const char *id, int member_kind,
+                      const ag_loc *loc, ag_diags *d);
+/* The whole list of that kind could not be read (its file, or the list in
+ * it): every id is then taken as left out, kind unknown. loc: for out of
+ * memory. */
+void ag_config_reject_all(ag_config *cfg, ag_rejected_kind what, const ag_loc *loc, ag_diags *d);
+/* Whether an entry of that kind with that id was left out; *member_kind
+ * (when not NULL) is then set as recorded. */
+bool ag_config_rejected_find(const ag_config *cfg, ag_rejected_kind what, const char *id,
+                             int *member_kind);
+/* The count of those of that kind; their ids and locations (borrowed: valid
+ * while cfg is) go into ids and locs when not NULL, room for the count. */
+size_t ag_config_rejected_ids(const ag_config *cfg, ag_rejected_kind what, const char **ids,
+                              const ag_loc **locs);
+void ag_config_rejected_free(ag_config_rejected *r);
 
 /* Loaders: each fills its part of cfg and reports problems in d. */
 void ag_config_load_settings(ag_config *cfg, const ag_config_node *root, ag_diags *d);
@@ -115,5 +157,8 @@ void ag_config_check_category(const ag_config *cfg, const ag_config_node *n, ag_
 /* Reports a reference to something absent, with a suggestion. */
 void ag_config_unknown_ref(ag_diags *d, const ag_config_node *n, const char *what,
                            const char *const *cands, size_t n_cands);
+/* The same with the suggestion given (NULL: none). */
+void ag_config_unknown_guess(ag_diags *d, const ag_config_node *n, const char *what,
+                             const char *guess);
 
 #endif
