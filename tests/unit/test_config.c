@@ -692,6 +692,18 @@ static void member_reminder_channels(void **state)
     assert_string_equal(f->reminder_channels[1], "email");
     assert_true(o->has_reminder_channels); /* an empty list opts out */
     assert_int_equal(o->n_reminder_channels, 0);
+    /* Each member's entry stays, as written, for the plugins' checks. */
+    const ag_config_node *entry = ag_config_member_node(fx->cfg, f);
+    assert_non_null(entry);
+    assert_int_equal(entry->loc.line, 3);
+    const ag_config_node *list =
+        ag_config_node_get(ag_config_node_get(entry, "reminders"), "channels");
+    assert_non_null(list);
+    assert_int_equal(list->n, 2);
+    assert_string_equal(list->items[1]->scalar, "email");
+    assert_int_equal(list->items[1]->loc.line, 8);
+    assert_int_equal(list->items[1]->loc.col, 37);
+    assert_null(ag_config_member_node(fx->cfg, NULL));
 }
 
 static void error_member_reminder_channels(void **state)

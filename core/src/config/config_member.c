@@ -180,7 +180,7 @@ static void load_list(ag_config *cfg, const ag_config_node *list, ag_diags *d)
     for (size_t i = 0; i < cfg->n_members; i++)
         if (cfg->members[i].region)
             check_region(cfg, &cfg->members[i], src[i], d);
-    free(src);
+    cfg->member_nodes = src; /* nodes of cfg->members_root */
 }
 
 void ag_config_load_members(ag_config *cfg, const ag_config_node *root, ag_diags *d)
