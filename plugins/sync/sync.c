@@ -12,6 +12,7 @@
  *   max_backoff: 6h, window_past: 366d, window_future: 731d
  * A reload (SIGHUP, or a changed config file) pulls every member at once. */
 #include "sync.h"
+#include "check.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -322,6 +323,8 @@ static int sync_init(agendad_plugin *self, const agendad_host *host, void **stat
         /* The command line, for `agendad sync status`: it reads what the
          * daemon saved; nothing is pulled, pushed or saved here. */
         int rc = host->register_command(self, "sync", sync_status_command, sp);
+        if (rc == 0 && AGENDAD_HOST_HAS(host, register_check))
+            rc = host->register_check(self, sync_check, sp); /* check.c */
         if (rc != 0)
             free(sp);
         else

@@ -38,9 +38,8 @@ static bool has_channel(char *const *v, size_t n, const char *name)
 }
 
 /* Channel names are what plugins register, so only their form is checked
- * here: which plugins run is known to the daemon, not to `agendad check`.
- * The email channel needs an address, so it is refused for a member with
- * none rather than failing at every reminder. */
+ * here; what a channel needs of the member (an address...) is for the
+ * plugin that registers it to check (plugin.h, "checks of the settings"). */
 static void check_channels(const ag_member *m, const ag_config_node *list, ag_diags *d)
 {
     for (size_t i = 0; i < m->n_reminder_channels; i++) {
@@ -50,8 +49,6 @@ static void check_channels(const ag_member *m, const ag_config_node *list, ag_di
             ag_config_err(d, at, "\"%s\" is not a channel name (lowercase letters, digits, -)", c);
         else if (has_channel(m->reminder_channels, i, c))
             ag_config_err(d, at, "channel \"%s\" is listed twice", c);
-        else if (strcmp(c, "email") == 0 && !m->n_emails)
-            ag_config_err(d, at, "member \"%s\" has no \"emails\" for the email channel", m->id);
     }
 }
 
