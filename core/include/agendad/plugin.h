@@ -958,8 +958,10 @@ typedef struct agendad_check agendad_check; /* since 1.8; one run of a plugin's 
 /* Reads the configuration being checked and reports each problem with
  * check_error. The store reads answer from that configuration (on a
  * reload, the new one): settings, members with member_config, categories;
- * the events are not part of it (event_count is 0). The plugin's section
- * is config's. Files and programs the settings name may be looked at.
+ * the events are not part of it (event_count is 0). The plugin's own
+ * section is config's, the one it was loaded with. Files and programs the
+ * settings name may be looked at. A check that cannot finish (out of
+ * memory) reports that too.
  * Ownership: c is borrowed for the call; data is the plugin's. */
 typedef void (*agendad_check_fn)(agendad_check *c, void *data); /* since 1.8 */
 
