@@ -47,6 +47,9 @@ typedef struct {
     uint64_t generation;
     cached cache[CACHE_MAX];
     size_t n_cached;
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+    agendad_check *check; /* while `agendad check` runs ours: config errors go there */
+#endif
 } agenda;
 
 /* ------------------------------------------------------------- config */
@@ -61,6 +64,12 @@ config_error(agenda *a, const agendad_config_node *n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+    if (a->check) {
+        a->host->check_error(a->check, n, "%s", msg);
+        return;
+    }
+#endif
     a->host->config_location(n, &file, &line, &col);
     a->host->log(a->self, AGENDAD_LOG_ERR, "%s:%d:%d: %s", file ? file : "agendad.yaml", line, col,
                  msg);
@@ -467,6 +476,27 @@ static int start(agenda *a)
     return register_all(a);
 }
 
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+/* `agendad check` (ABI 1.8): what start() refuses, the settings and the
+ * admin's templates, reported where they are written. */
+static void check_settings(agendad_check *c, void *data)
+{
+    agenda *a = data;
+    free(a->hijri);
+    a->hijri = NULL;
+    a->check = c;
+    int rc = read_config(a);
+    a->check = NULL;
+    char err[512];
+    templates tpl = {0};
+    const char *config_dir = a->host->setting(a->self, "config_dir");
+    if (rc == 0 && templates_load(&tpl, config_dir, a->templates_dir, err, sizeof err) != 0)
+        a->host->check_error(c, a->host->config_get(a->host->config(a->self), "templates"), "%s",
+                             err);
+    templates_free(&tpl);
+}
+#endif
+
 static int agenda_init(agendad_plugin *self, const agendad_host *host, void **state)
 {
     if (!AGENDAD_HOST_HAS(host, register_renderer) || !AGENDAD_HOST_HAS(host, utc_offset)) {
@@ -480,6 +510,17 @@ static int agenda_init(agendad_plugin *self, const agendad_host *host, void **st
     a->host = host;
     a->self = self;
     a->pages = (pages_ctx){.h = host, .self = self, .df = datefmt_new()};
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+    if (AGENDAD_HOST_HAS(host, register_check) && host->command_line(self)) {
+        /* The command line: the check tells what start() refuses. */
+        if (!a->pages.df || host->register_check(self, check_settings, a) != 0) {
+            agenda_free(a);
+            return AGENDAD_EPLUGIN;
+        }
+        *state = a;
+        return 0;
+    }
+#endif
     if (!a->pages.df || start(a) != 0) {
         agenda_free(a);
         return AGENDAD_EPLUGIN;

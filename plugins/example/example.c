@@ -21,6 +21,9 @@ typedef struct {
     const agendad_host *host;
     agendad_plugin *self;
     const char *greeting; /* borrowed from the config section: lives until fini */
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+    agendad_check *check; /* while `agendad check` runs ours: config errors go there */
+#endif
 } example;
 
 typedef struct {
@@ -121,6 +124,12 @@ config_error(example *ex, const agendad_config_node *n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+    if (ex->check) {
+        ex->host->check_error(ex->check, n, "%s", msg);
+        return;
+    }
+#endif
     ex->host->config_location(n, &file, &line, &col);
     ex->host->log(ex->self, AGENDAD_LOG_ERR, "%s:%d:%d: %s", file ? file : "agendad.yaml", line,
                   col, msg);
@@ -160,6 +169,18 @@ static int register_all(example *ex)
     return rc;
 }
 
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+/* `agendad check` (ABI 1.8) runs this: the settings init refuses, reported
+ * where the admin wrote them rather than logged as the plugin is left out. */
+static void check_settings(agendad_check *c, void *data)
+{
+    example *ex = data;
+    ex->check = c;
+    read_config(ex);
+    ex->check = NULL;
+}
+#endif
+
 static int example_init(agendad_plugin *self, const agendad_host *host, void **state)
 {
     example *ex = calloc(1, sizeof *ex);
@@ -167,6 +188,18 @@ static int example_init(agendad_plugin *self, const agendad_host *host, void **s
         return AGENDAD_ENOMEM;
     ex->host = host;
     ex->self = self;
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+    /* Loaded by the command line (`agendad check`): register the check and
+     * start nothing. */
+    if (AGENDAD_HOST_HAS(host, register_check) && host->command_line(self)) {
+        if (host->register_check(self, check_settings, ex) != 0) {
+            free(ex);
+            return AGENDAD_EPLUGIN;
+        }
+        *state = ex;
+        return 0;
+    }
+#endif
     if (read_config(ex) != 0 || register_all(ex) != 0) {
         free(ex);
         return AGENDAD_EPLUGIN;

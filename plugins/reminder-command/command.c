@@ -11,6 +11,8 @@
  *   timeout: 30                             # seconds, then SIGKILL */
 #include "reminder_json.h"
 #include "plugin_opts.h"
+#include "check.h"
+#include "plugin_check.h"
 
 #include <agendad/plugin.h>
 #include <signal.h>
@@ -226,6 +228,15 @@ static int load_args(command *c)
     return 0;
 }
 
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+/* check.c's check (ABI 1.8), for `agendad check`. */
+static void check_settings(agendad_check *ck, void *data)
+{
+    command *c = data;
+    command_check(ck, c->host, c->self, MAX_ARGS);
+}
+#endif
+
 static int command_init(agendad_plugin *self, const agendad_host *host, void **state)
 {
     if (!AGENDAD_HOST_HAS(host, mem_free)) {
@@ -236,6 +247,17 @@ static int command_init(agendad_plugin *self, const agendad_host *host, void **s
     if (!c)
         return AGENDAD_ENOMEM;
     *c = (command){.host = host, .self = self};
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+    if (po_command_line(host, self)) {
+        /* The command line: the check tells what is refused below. */
+        if (po_register_check(host, self, check_settings, c) != 0) {
+            free(c);
+            return AGENDAD_EPLUGIN;
+        }
+        *state = c;
+        return 0;
+    }
+#endif
     c->program = opt(c, "program");
     const char *t = opt(c, "timeout");
     c->timeout_ms = (uint64_t)(t ? atol(t) : 30) * 1000;

@@ -15,6 +15,8 @@
 #include "mail.h"
 #include "reminder_text.h"
 #include "plugin_opts.h"
+#include "check.h"
+#include "plugin_check.h"
 
 #include <agendad/plugin.h>
 #include <stdio.h>
@@ -218,6 +220,25 @@ static int configure(email *em)
     return load_password(em);
 }
 
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+/* check.c's checks (ABI 1.8): `agendad check`, the daemon's start and reloads. */
+static void check_settings(agendad_check *c, void *data)
+{
+    email *em = data;
+    email_check(c, em->host, em->self);
+}
+#endif
+
+static int register_check(email *em)
+{
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+    return po_register_check(em->host, em->self, check_settings, em);
+#else
+    (void)em;
+    return 0;
+#endif
+}
+
 static int email_init(agendad_plugin *self, const agendad_host *host, void **state)
 {
     if (!AGENDAD_HOST_HAS(host, mem_free)) {
@@ -229,7 +250,18 @@ static int email_init(agendad_plugin *self, const agendad_host *host, void **sta
         return AGENDAD_ENOMEM;
     em->host = host;
     em->self = self;
-    if (configure(em) < 0 || host->register_channel(self, "email", send_reminder, em) != 0) {
+    if (po_command_line(host, self)) {
+        /* The command line: the check tells what configure() refuses. */
+        if (register_check(em) != 0) {
+            free(em);
+            return AGENDAD_EPLUGIN;
+        }
+        rem_mail_init(); /* fini shuts it down */
+        *state = em;
+        return 0;
+    }
+    if (configure(em) < 0 || host->register_channel(self, "email", send_reminder, em) != 0 ||
+        register_check(em) != 0) {
         free(em->password);
         free(em);
         return AGENDAD_EPLUGIN;

@@ -16,6 +16,8 @@
  *   ca_file, tls_insecure                      # as for the email channel */
 #include "reminder_json.h"
 #include "plugin_opts.h"
+#include "check.h"
+#include "plugin_check.h"
 
 #include <agendad/plugin.h>
 #include <openssl/evp.h>
@@ -165,6 +167,15 @@ static void send_reminder(agendad_reminder *r, void *data)
         r->done(r, AGENDAD_FAILED_TEMPORARY, w->host->strerror(rc));
 }
 
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+/* check.c's check (ABI 1.8), for `agendad check`. */
+static void check_settings(agendad_check *c, void *data)
+{
+    webhook *w = data;
+    webhook_check(c, w->host, w->self);
+}
+#endif
+
 static int webhook_init(agendad_plugin *self, const agendad_host *host, void **state)
 {
     if (!AGENDAD_HOST_HAS(host, mem_free)) {
@@ -175,6 +186,17 @@ static int webhook_init(agendad_plugin *self, const agendad_host *host, void **s
     if (!w)
         return AGENDAD_ENOMEM;
     *w = (webhook){.host = host, .self = self};
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+    if (po_command_line(host, self)) {
+        /* The command line: the check tells what is refused below. */
+        if (po_register_check(host, self, check_settings, w) != 0) {
+            free(w);
+            return AGENDAD_EPLUGIN;
+        }
+        *state = w;
+        return 0;
+    }
+#endif
     w->url = opt(w, "url");
     w->ca_file = opt(w, "ca_file");
     const char *t = opt(w, "timeout"), *insecure = opt(w, "tls_insecure");

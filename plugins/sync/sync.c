@@ -13,6 +13,7 @@
  *   max_backoff: 6h, window_past: 366d, window_future: 731d
  * A reload (SIGHUP, or a changed config file) pulls every member at once. */
 #include "sync.h"
+#include "check.h"
 
 #include <dlfcn.h>
 #include <stdarg.h>
@@ -296,7 +297,7 @@ static char *plugin_dir(void)
  * sync.so (a build tree, where both are built into the same directory, as
  * scripts/start.sh runs it); else the installed one, found from sync.so's
  * own directory, then at the path it was installed to. */
-static void find_helper(sync_plugin *sp)
+void sync_find_helper(sync_plugin *sp)
 {
     const char *set = setting(sp, "helper");
     sp->helper = set ? set : AGENDAD_SYNC_HELPER;
@@ -344,7 +345,7 @@ static bool read_settings(sync_plugin *sp)
     sp->window_past = past;
     sp->window_future = future;
     sp->max_parsers = parsers > 0 ? (int)parsers : 1;
-    find_helper(sp);
+    sync_find_helper(sp);
     sp->default_tz = setting(sp, "timezone") ? setting(sp, "timezone") : "Africa/Casablanca";
     sp->ca_file = setting(sp, "ca_file");
     const char *insecure = setting(sp, "tls_insecure");
@@ -370,6 +371,8 @@ static int sync_init(agendad_plugin *self, const agendad_host *host, void **stat
         /* The command line, for `agendad sync status`: it reads what the
          * daemon saved; nothing is pulled, pushed or saved here. */
         int rc = host->register_command(self, "sync", sync_status_command, sp);
+        if (rc == 0 && AGENDAD_HOST_HAS(host, register_check))
+            rc = host->register_check(self, sync_check, sp); /* check.c */
         if (rc != 0)
             free(sp);
         else

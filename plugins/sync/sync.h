@@ -211,6 +211,10 @@ void sync_state_save(sync_member *m, bool full);
 /* `agendad sync status` (ABI 1.8 command "sync"; data: the sync_plugin):
  * per member that syncs, what the daemon last saved of its pulls and
  * pushes. Reads only. */
+/* Sets sp->helper: the `helper` setting, else agendad-ical-import beside
+ * sync.so, else the installed one (sync.c). */
+void sync_find_helper(sync_plugin *sp);
+
 #if AGENDAD_PLUGIN_ABI_MINOR >= 8
 int sync_status_command(const agendad_command_request *r, void *data);
 #endif

@@ -57,13 +57,22 @@ def faked(cmd):
     return r.returncode, r.stdout, r.stderr
 
 
+def plugin_dir(binary):
+    """The plugins of binary's build, which `check` loads (the sample config
+    names a package's directory): the test's, else build/plugins beside
+    build/core/agendad."""
+    return os.environ.get("AGENDAD_PLUGIN_BUILD_DIR") or os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(binary))), "plugins")
+
+
 def run_case(binary, case, state, tmp):
     """Runs check, export and list; returns {relative name: bytes}, the
     exported files' mtimes and the commands' transcripts."""
     cfg = config_dir(case, tmp)
     out = os.path.join(tmp, "out-" + case)
     files, transcript = {}, []
-    for name, cmd in (("check", [binary, "check", "--config", cfg]),
+    for name, cmd in (("check", [binary, "check", "--config", cfg,
+                                 "--plugin-dir", plugin_dir(binary)]),
                       ("export", [binary, "export", "--config", cfg, "--state", state,
                                   "--out", out]),
                       ("list", [binary, "list", "--config", cfg, "--state", state])):

@@ -152,9 +152,31 @@ def _calls(body, names):
             yield name, call_args(body, m.end() - 1)
 
 
+def _member_entry_vars(text):
+    """Variables that hold a node of a member's entry in members.yaml (the
+    host's member_config, or a config_get under it): keys read from them
+    are members.yaml's, not the plugin's settings."""
+    found, changed = set(), True
+    while changed:
+        changed = False
+        for var, rhs in re.findall(r"(\w+)\s*=\s*([^;]*);", text):
+            under = [r"\bmember_config\s*\("]
+            under += [r"\bconfig_get\s*\(\s*" + re.escape(v) + r"\b" for v in found]
+            if var not in found and any(re.search(u, rhs) for u in under):
+                found.add(var)
+                changed = True
+    return found
+
+
+def _reads_member_entry(args, entry_vars):
+    return bool(args) and (re.search(r"\bmember_config\s*\(", args[0]) is not None
+                           or args[0] in entry_vars)
+
+
 def plugin_settings(root=None):
     """{plugin name: set of keys} for each plugin under plugins/ (the name
-    of its AGENDAD_PLUGIN_DECLARE)."""
+    of its AGENDAD_PLUGIN_DECLARE). A config_get on a member's entry
+    (member_config) reads members.yaml, and does not count."""
     root = root or os.path.join(SOURCE_DIR, "plugins")
     sources = {p: strip_comments(read(p)) for p in c_files(root)}
     # Readers: the host's config_get, and every function that hands one of
@@ -183,7 +205,10 @@ def plugin_settings(root=None):
         keys = set()
         for p in (q for q in sources if q.startswith(dirpath + os.sep)):
             text = sources[p]
-            for _, args in _calls(text, readers):
+            entry_vars = _member_entry_vars(text)
+            for name, args in _calls(text, readers):
+                if name == "config_get" and _reads_member_entry(args, entry_vars):
+                    continue
                 keys.update(v for v in map(literal, args) if v is not None and KEY.match(v))
             # for (...) { const char *key = h->config_key(section, i); if (strcmp(key, "x") ...
             for var in re.findall(r"(\w+)\s*=\s*[\w\->\.]*config_key\s*\(", text):

@@ -23,12 +23,24 @@ class CliTest(unittest.TestCase):
         self.assertEqual(run("frobnicate", "--config", SAMPLE_CONFIG).returncode, 2)
 
     def test_check_accepts_the_sample_network(self):
-        r = run("check", "--config", SAMPLE_CONFIG)
+        # With its agenda plugin, which `check` loads to check its settings.
+        r = run("check", "--config", SAMPLE_CONFIG,
+                "--plugin-dir", os.environ["AGENDAD_PLUGIN_BUILD_DIR"])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertRegex(r.stdout, r"OK: 66 members, \d+ categories, \d+ events")
+        self.assertEqual(r.stderr, "")
+
+    def test_check_fails_on_a_plugin_the_daemon_would_leave_out(self):
+        # The sample config's plugin directory is a package's, absent here:
+        # the daemon would run without its agenda plugin.
+        r = run("check", "--config", SAMPLE_CONFIG, "--plugin-dir", "/nonexistent")
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertRegex(r.stderr, r'agendad\.yaml:\d+:\d+: error: plugin "agenda" would be left '
+                                   r'out: cannot load /nonexistent/agenda\.so: ')
+        self.assertIn(": 1 error; the running daemon keeps its last good configuration", r.stderr)
 
     def test_check_reports_every_error_with_position(self):
-        d = Daemon()
+        d = Daemon(plugin_dir=os.environ["AGENDAD_PLUGIN_BUILD_DIR"])
         try:
             d.write("events/bad.yaml",
                     "uid: bad\n"

@@ -63,7 +63,11 @@ class InstallTest(unittest.TestCase):
     def test_installed_daemon_serves_the_installed_config(self):
         bin_ = self.path("bin/agendad")
         conf = self.path("etc/agendad")
-        r = subprocess.run([bin_, "check", "--config", conf], capture_output=True, text=True)
+        # check loads the config's plugins: the installed ones (the config
+        # names a package's directory, which a prefix install is not).
+        plugins = glob.glob(self.path("lib*", "agendad", "plugins"))
+        r = subprocess.run([bin_, "check", "--config", conf, "--plugin-dir", plugins[0]],
+                           capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stderr)
         port = free_port()
         state = self.path("state.db")

@@ -85,7 +85,8 @@ class LeakTest(unittest.TestCase):
         self.assert_clean(d, d.stop(signal.SIGTERM, timeout=60))
 
     def test_check_and_export_report_no_leak(self):
-        d = Daemon()
+        # check loads the sample config's agenda plugin: from the build.
+        d = Daemon(plugin_dir=os.environ["AGENDAD_PLUGIN_BUILD_DIR"])
         self.addCleanup(d.cleanup)
         for args in (("check",), ("export", "--out", os.path.join(d.tmp, "out")), ("list",)):
             r = d.run_cli(*args)

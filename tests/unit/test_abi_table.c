@@ -135,6 +135,10 @@ static const abi_field host_fields[] = {
     /* 1.8: plugins' own commands */
     H(register_command, 8),
     H(command_line, 8),
+    /* 1.8 too (not yet released then): checks of the settings */
+    H(register_check, 8),
+    H(check_error, 8),
+    H(member_config, 8),
 };
 
 #define D(field, minor) FIELD(agendad_plugin_descriptor, field, minor)
@@ -354,6 +358,8 @@ static const abi_type types[] = {
     {"agendad_render_fn", 2},
     {"agendad_command_request", 8},
     {"agendad_command_fn", 8},
+    {"agendad_check", 8},
+    {"agendad_check_fn", 8},
     {"agendad_metric", 5},
     {"agendad_metric_kind", 5},
 };

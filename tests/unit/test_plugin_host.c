@@ -651,6 +651,106 @@ static void commands_run_by_name(void **state)
     free(err);
 }
 
+/* ABI 1.8: checks report at the nodes they name (a setting, a member's
+ * entry) or at the plugin's entry, answered from the configuration being
+ * checked, without events. */
+static void checks_report_where_the_admin_wrote(void **state)
+{
+    fixture *f = *state;
+    char *dir = dir_from_env("AGENDAD_BUILD_DIR", "/tests/plugins");
+    char so[4096];
+    snprintf(so, sizeof so, "%s/commands.so", dir);
+    if (access(so, F_OK) != 0) {
+        free(dir);
+        skip();
+    }
+    ag_plugin_services svc = services();
+    svc.command_line = true;
+    ag_config_node hello = scalar("bonjour", 3, 10);
+    char *key = "hello";
+    ag_config_node *items[] = {&hello};
+    ag_config_node section = {.kind = AG_CFG_MAP, .n = 1, .keys = &key, .items = items};
+    ag_plugin_conf conf = {.name = "commands", .section = &section, .loc = {"agendad.yaml", 2, 5}};
+    assert_int_equal(ag_plugins_load(&f->loop, dir, &conf, 1, &svc, &f->host), 0);
+    free(dir);
+
+    /* Another configuration than the services' (a reload's): one member,
+     * with its entry in members.yaml. */
+    ag_config_node id = {.kind = AG_CFG_SCALAR, .scalar = "oujda", .loc = {"members.yaml", 9, 9}};
+    char *id_key = "id";
+    ag_config_node *entry_items[] = {&id};
+    ag_config_node entry = {.kind = AG_CFG_MAP,
+                            .n = 1,
+                            .keys = &id_key,
+                            .items = entry_items,
+                            .loc = {"members.yaml", 9, 5}};
+    ag_member oujda = {.id = "oujda", .kind = AG_MEMBER_REGION, .name = {.fr = "Oujda"}};
+    const ag_config_node *nodes[] = {&entry};
+    ag_config checked = {.members = &oujda, .n_members = 1, .member_nodes = nodes};
+    ag_diags d = {0};
+    assert_int_equal(ag_plugins_check(f->host, &checked, &d), 3);
+    assert_int_equal(d.n, 3);
+    assert_string_equal(d.v[0].file, "agendad.yaml");
+    assert_int_equal(d.v[0].line, 3);
+    assert_int_equal(d.v[0].col, 10);
+    assert_string_equal(d.v[0].msg, "hello says bonjour");
+    assert_int_equal(d.v[1].line, 2);
+    assert_int_equal(d.v[1].col, 5);
+    assert_string_equal(d.v[1].msg, "0 events, late registration -2");
+    assert_string_equal(d.v[2].file, "members.yaml");
+    assert_int_equal(d.v[2].line, 9);
+    assert_int_equal(d.v[2].col, 9);
+    assert_string_equal(d.v[2].msg, "member oujda seen");
+    ag_diags_free(&d);
+    /* The services' configuration has no members.yaml entries to name. */
+    assert_null(ag_config_member_node(&config, &members[0]));
+    assert_int_equal(ag_plugins_check(f->host, &config, &d), 2);
+    ag_diags_free(&d);
+    assert_int_equal(ag_plugins_check(NULL, &checked, &d), 0);
+}
+
+static char left_out_text[4096];
+
+static void record_left_out(void *data, const ag_plugin_conf *conf, const char *why)
+{
+    (void)data;
+    size_t len = strlen(left_out_text);
+    snprintf(left_out_text + len, sizeof left_out_text - len, "%s:%d: %s: %s\n", conf->name,
+             conf->loc.line, conf->name, why);
+}
+
+/* What `agendad check` is told of the plugins that are left out: each, by
+ * its entry, and why (for a failed init, what the plugin logged last). */
+static void left_out_plugins_say_why(void **state)
+{
+    fixture *f = *state;
+    ag_plugin_conf confs[] = {
+        {.name = "wrong_abi", .loc = {"agendad.yaml", 1, 5}},
+        {.name = "does_not_exist", .loc = {"agendad.yaml", 2, 5}},
+        {.name = "failing_init", .loc = {"agendad.yaml", 3, 5}},
+        {.name = "../plugins/example", .loc = {"agendad.yaml", 4, 5}},
+        {.name = "late_register", .loc = {"agendad.yaml", 5, 5}},
+    };
+    char *dir = dir_from_env("AGENDAD_BUILD_DIR", "/tests/plugins");
+    ag_plugin_services svc = services();
+    svc.left_out = record_left_out;
+    left_out_text[0] = '\0';
+    assert_int_equal(ag_plugins_load(&f->loop, dir, confs, 5, &svc, &f->host), 0);
+    free(dir);
+    char want[256];
+    snprintf(want, sizeof want,
+             "wrong_abi:1: wrong_abi: built for plugin ABI %d.0, host has %d.%d\n",
+             AGENDAD_PLUGIN_ABI_MAJOR + 1, AGENDAD_PLUGIN_ABI_MAJOR, AGENDAD_PLUGIN_ABI_MINOR);
+    assert_non_null(strstr(left_out_text, want));
+    assert_non_null(strstr(left_out_text, "does_not_exist:2: does_not_exist: cannot load "));
+    assert_non_null(strstr(left_out_text,
+                           "failing_init:3: failing_init: init failed (-8: plugin failure): "
+                           "cannot start: missing setting \"token\"\n"));
+    assert_non_null(strstr(left_out_text, "../plugins/example:4: ../plugins/example: its name "
+                                          "is not a file name\n"));
+    assert_null(strstr(left_out_text, "late_register"));
+}
+
 /* A plugin built for ABI 1.7, before commands, loads and works on this
  * host. */
 static void abi_1_7_plugin_loads(void **state)
@@ -687,6 +787,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(route_rules_and_renderers, setup, teardown),
         cmocka_unit_test_setup_teardown(commands_run_by_name, setup, teardown),
         cmocka_unit_test_setup_teardown(abi_1_7_plugin_loads, setup, teardown),
+        cmocka_unit_test_setup_teardown(checks_report_where_the_admin_wrote, setup, teardown),
+        cmocka_unit_test_setup_teardown(left_out_plugins_say_why, setup, teardown),
     };
     const char *filter = getenv("AGENDAD_TEST_FILTER");
     if (filter)

@@ -5,7 +5,8 @@
  * memory); logging; configuration; reading the store (events, members,
  * categories); HTTP routes; reminder channels; event sources and members'
  * calendars; change listeners; persistent state; the network client;
- * command-line renderers and commands; metrics. A section declares its types, then each
+ * command-line renderers and commands; checks of the settings; metrics. A
+ * section declares its types, then each
  * host function it offers as a function type named agendad_host_NAME,
  * documented there: the host table's entry NAME has that type. The table
  * itself, struct agendad_host at the end, keeps its entries in the order
@@ -89,7 +90,8 @@ extern "C" {
  * Then the host calls info.init(self, host, &state) on the loop thread.
  * During init, and only then, the plugin registers its capabilities: HTTP
  * routes, reminder channels, event sources, change listeners, renderers,
- * metrics. A registration at any other time returns AGENDAD_ESTATE. If init
+ * commands, checks, metrics. A registration at any other time returns
+ * AGENDAD_ESTATE. If init
  * returns non-zero, every registration it made is dropped, fini is not
  * called, and the daemon runs on without it (its code stays mapped until
  * shutdown, so close callbacks of handles it closed before failing can
@@ -218,7 +220,8 @@ typedef const char *agendad_host_config_key(const agendad_config_node *node, siz
 
 /* Where the node was written, for "file:line:col: message" errors. Any out
  * pointer may be NULL; *file may be set to NULL when unknown.
- * Ownership: *file is borrowed and lives until fini returns. */
+ * Ownership: *file is borrowed and lives as long as the node: until fini
+ * returns for the plugin's section, like the member for member_config's. */
 typedef void agendad_host_config_location(const agendad_config_node *node, const char **file,
                                           int *line, int *col);
 
@@ -421,6 +424,15 @@ typedef size_t agendad_host_member_email_count(agendad_plugin *self, const agend
  * Ownership: borrowed like the member. */
 typedef const char *agendad_host_member_email(agendad_plugin *self, const agendad_member *m,
                                               size_t i);
+
+/* The member's entry in members.yaml as the admin wrote it (a map, read
+ * with config_get and the other config entries), for what the host has no
+ * entry of its own for, and for the place to name in a check_error; NULL
+ * when the host does not know it.
+ * Ownership: the node and everything read from it are borrowed like the
+ * member. */
+typedef const agendad_config_node *agendad_host_member_config(agendad_plugin *self,
+                                                              const agendad_member *m);
 
 /* --- categories, the network, time */
 
@@ -917,14 +929,61 @@ typedef int (*agendad_command_fn)(const agendad_command_request *r, void *data);
 typedef int agendad_host_register_command(agendad_plugin *self, const char *name,
                                           agendad_command_fn fn, void *data);
 
-/* True when the command line loaded the plugin to run a command rather
- * than the daemon to serve: register the commands and start nothing (no
- * timers, transfers or child processes), since fini follows the command.
+/* True when the command line loaded the plugin to run a command, or
+ * `agendad check` to check the settings, rather than the daemon to serve:
+ * register the commands and checks and start nothing (no timers, transfers
+ * or child processes), since fini follows the command or the checks.
  * Besides the configured plugins, the command line loads the plugin named
  * like the command from the plugin directory, with an empty section, when
  * the configuration does not load it.
  * Ownership: nothing is handed over. */
 typedef bool agendad_host_command_line(agendad_plugin *self);
+
+/* ===================================================== checks of the settings
+ *
+ * `agendad check` loads the configured plugins the way the command line
+ * does (command_line is true), runs every check they registered, lists
+ * what the checks report with the core's own errors, as
+ * "file:line:col: error: message", and fails when there is any. A plugin
+ * that cannot be loaded at all, or whose init fails, is reported there too,
+ * at its entry under plugins.load. So a plugin should not refuse its
+ * settings in init when command_line is true: it registers its check and
+ * starts nothing, and the check reports what init would refuse (a file it
+ * cannot read, a program that is missing, a key it does not know) where
+ * the admin wrote it, before the daemon leaves the plugin out.
+ *
+ * The daemon runs the checks of the plugins it runs at start and at every
+ * reload, on the configuration being loaded: what they report keeps the
+ * daemon from starting, or the reload from being applied (the previous
+ * configuration keeps serving), logged like the core's errors. There
+ * (command_line false) a check need not look again at what the running
+ * plugin already holds, since its section is the one it started with. */
+
+typedef struct agendad_check agendad_check; /* since 1.8; one run of a plugin's check */
+
+/* Reads the configuration being checked and reports each problem with
+ * check_error. The store reads answer from that configuration (on a
+ * reload, the new one): settings, members with member_config, categories;
+ * the events are not part of it (event_count is 0). The plugin's own
+ * section is config's, the one it was loaded with. Files and programs the
+ * settings name may be looked at. A check that cannot finish (out of
+ * memory) reports that too.
+ * Ownership: c is borrowed for the call; data is the plugin's. */
+typedef void (*agendad_check_fn)(agendad_check *c, void *data); /* since 1.8 */
+
+/* Registers a check (during init only, else AGENDAD_ESTATE); a plugin may
+ * register several, run in that order.
+ * Ownership: the check lives until fini; data is the plugin's. */
+typedef int agendad_host_register_check(agendad_plugin *self, agendad_check_fn fn, void *data);
+
+/* Reports one error of the configuration, at where the node at was
+ * written: a node of the plugin's section, of a member's entry
+ * (member_config), or NULL for the plugin's own entry under plugins.load.
+ * The message is the part after "error: ", in words for the admin who
+ * edits the file.
+ * Ownership: at, fmt and its arguments are read during the call only. */
+typedef void agendad_host_check_error(agendad_check *c, const agendad_config_node *at,
+                                      const char *fmt, ...);
 
 /* ===================================================================== metrics
  *
@@ -1047,6 +1106,9 @@ struct agendad_host {
     agendad_host_state_set_many *state_set_many;                         /* since 1.7 */
     agendad_host_register_command *register_command;                     /* since 1.8 */
     agendad_host_command_line *command_line;                             /* since 1.8 */
+    agendad_host_register_check *register_check;                         /* since 1.8 */
+    agendad_host_check_error *check_error AGENDAD_PRINTF(3, 4);          /* since 1.8 */
+    agendad_host_member_config *member_config;                           /* since 1.8 */
 };
 
 #ifdef __cplusplus

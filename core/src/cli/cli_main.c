@@ -5,6 +5,7 @@
 #include "service_export.h"
 #include "log.h"
 #include "config_network.h"
+#include "cli_check.h"
 #include "cli_command.h"
 #include "cli_reminders.h"
 #include "cli_render.h"
@@ -25,8 +26,9 @@ static const char usage[] =
     "  run     --config DIR [--listen ADDR:PORT] [--state PATH] [--plugin-dir DIR]\n"
     "          Serve the feeds; reload on SIGHUP and when a config file changes;\n"
     "          stop cleanly on SIGTERM.\n"
-    "  check   --config DIR\n"
-    "          Validate the configuration; print every error as file:line:col.\n"
+    "  check   --config DIR [--plugin-dir DIR]\n"
+    "          Validate the configuration, and through the plugins it loads their\n"
+    "          settings; print every error as file:line:col.\n"
     "  export  --config DIR --out DIR [--state PATH]\n"
     "          Write every feed as files, byte-identical to what HTTP serves.\n"
     "  list    --config DIR [--state PATH]\n"
@@ -146,12 +148,33 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
     return 0;
 }
 
+/* The config as the daemon loads it; then the plugins it loads check their
+ * settings, also when an event file has errors (they read settings and
+ * members only), so that every error comes out in one run. */
+static int load_checked(const ag_cli *cli, ag_config **cfg, ag_diags *diags)
+{
+    int rc = ag_config_load_base(cli->config_dir, cfg, diags);
+    if (rc < 0) {
+        /* The whole load lists the event files' errors as well. */
+        ag_diags_truncate(diags, 0);
+        return ag_config_load(cli->config_dir, cfg, diags);
+    }
+    rc = ag_config_load_events(*cfg, diags);
+    if (ag_cli_check_plugins(*cfg, &cli->ov, cli->verbose, diags) > 0 && rc == 0)
+        rc = AG_ECONFIG;
+    if (rc < 0) {
+        ag_config_free(*cfg);
+        *cfg = NULL;
+    }
+    return rc;
+}
+
 static int cmd_check(const ag_cli *cli)
 {
     ag_tz_init();
     ag_config *cfg = NULL;
     ag_diags diags = {0};
-    int rc = ag_config_load(cli->config_dir, &cfg, &diags);
+    int rc = load_checked(cli, &cfg, &diags);
     if (rc < 0) {
         ag_diags_print(&diags, stderr);
         fprintf(stderr, "%s: %zu error%s; the running daemon keeps its last good configuration\n",

@@ -238,7 +238,7 @@ static void load_base(ag_config *cfg, ag_diags *d)
         ag_config_load_members(cfg, members, d);
     else
         ag_config_reject_all(cfg, AG_REJECTED_MEMBER, &here, d);
-    ag_config_node_free(members);
+    cfg->members_root = members;
 }
 
 static ag_config *config_new(const char *dir, ag_diags *diags)
@@ -306,6 +306,13 @@ int ag_config_load(const char *dir, ag_config **out, ag_diags *diags)
     return 0;
 }
 
+const ag_config_node *ag_config_member_node(const ag_config *cfg, const ag_member *m)
+{
+    if (!cfg || !m || !cfg->member_nodes || m < cfg->members || m >= cfg->members + cfg->n_members)
+        return NULL;
+    return cfg->member_nodes[m - cfg->members];
+}
+
 static void settings_free(ag_settings *s)
 {
     free(s->listen_host);
@@ -334,6 +341,8 @@ void ag_config_free(ag_config *cfg)
     for (size_t i = 0; i < cfg->n_members; i++)
         ag_member_free(&cfg->members[i]);
     free(cfg->members);
+    free(cfg->member_nodes);
+    ag_config_node_free(cfg->members_root);
     for (size_t i = 0; i < cfg->n_categories; i++)
         ag_category_free(&cfg->categories[i]);
     free(cfg->categories);

@@ -109,7 +109,11 @@ typedef struct {
     size_t n_events;
     struct ag_arena *event_arena; /* owns events once shed; NULL before */
     ag_config_node *root;         /* agendad.yaml as a tree (for plugins needing more) */
-    ag_config_hash hash;          /* of the files parsed so far */
+    ag_config_node *members_root; /* members.yaml as a tree */
+    /* Each member's entry in it, as members[i] was read from: what a
+     * plugin reads of a member beyond the model (n_members of them). */
+    const ag_config_node **member_nodes;
+    ag_config_hash hash; /* of the files parsed so far */
     /* Of every file the events came from, once they are loaded (see
      * ag_config_fingerprint); NULL before, or when they were not parsed. */
     char *fingerprint;
@@ -142,6 +146,9 @@ char *ag_config_fingerprint(const ag_config *cfg);
  * 0, or AG_ENOMEM with cfg unchanged. */
 int ag_config_adopt_events(ag_config *cfg, const ag_event *evs, size_t n);
 void ag_config_free(ag_config *cfg);
+/* The entry of members.yaml member m (of cfg's members) was read from;
+ * NULL for a member that is not cfg's. Borrowed like cfg. */
+const ag_config_node *ag_config_member_node(const ag_config *cfg, const ag_member *m);
 /* Once the store holds the config's events, the service keeps its own copy
  * of each (what feeds are built from); a second full copy here doubled the
  * daemon's memory. This drops every event field but the uid (events stay

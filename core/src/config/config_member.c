@@ -42,17 +42,15 @@ static bool has_channel(const ag_config_node *list, size_t i, const char *name)
     return false;
 }
 
-/* Channel names are what plugins register, so only their form is checked
- * here: which plugins run is known to the daemon, not to `agendad check`.
- * The email channel needs an address, so it is refused for a member with
- * none rather than failing at every reminder. */
 /* A member's name in messages: its id as written (who), or "this member"
  * when it has none that is text. */
 #define WHO_FMT "%s%s%s"
 #define WHO_ARGS(who) (who) ? "member \"" : "this member", (who) ? (who) : "", (who) ? "\"" : ""
 
-static void check_channels(const ag_member *m, const char *who, bool emails_read,
-                           const ag_config_node *list, ag_diags *d)
+/* Channel names are what plugins register, so only their form is checked
+ * here; what a channel needs of the member (an address...) is for the
+ * plugin that registers it to check (plugin.h, "checks of the settings"). */
+static void check_channels(const ag_config_node *list, ag_diags *d)
 {
     for (size_t i = 0; i < list->n; i++) {
         if (!ag_config_is_text(list->items[i]))
@@ -63,15 +61,12 @@ static void check_channels(const ag_member *m, const char *who, bool emails_read
             ag_config_err(d, at, "\"%s\" is not a channel name (lowercase letters, digits, -)", c);
         else if (has_channel(list, i, c))
             ag_config_err(d, at, "channel \"%s\" is listed twice", c);
-        else if (strcmp(c, "email") == 0 && !m->n_emails && emails_read)
-            ag_config_err(d, at, WHO_FMT " has no \"emails\" for the email channel", WHO_ARGS(who));
     }
 }
 
 /* members.yaml `reminders: {channels: [...]}`: which channels reach the
  * member, whatever the event says. */
-static void load_member_reminders(ag_member *m, const char *who, bool emails_read,
-                                  const ag_config_node *n, ag_diags *d)
+static void load_member_reminders(ag_member *m, const ag_config_node *n, ag_diags *d)
 {
     static const char *const keys[] = {"channels", NULL};
     if (!ag_config_check_keys(d, n, keys, "member reminders") && n->kind != AG_CFG_MAP)
@@ -84,7 +79,7 @@ static void load_member_reminders(ag_member *m, const char *who, bool emails_rea
         m->has_reminder_channels = true;
     else if (list->kind != AG_CFG_SEQ)
         return;
-    check_channels(m, who, emails_read, list, d);
+    check_channels(list, d);
 }
 
 /* Where the member sits: a region has no region; others need one. kind is
@@ -107,22 +102,19 @@ static void load_place(ag_member *m, int kind, const char *who, const ag_config_
         ag_config_text(d, province, "province", &m->province);
 }
 
-static void load_optional(ag_member *m, const char *who, const ag_config_node *n, ag_diags *d)
+static void load_optional(ag_member *m, const ag_config_node *n, ag_diags *d)
 {
     static const char *const langs[] = {"ar", "fr", NULL};
     const ag_config_node *v = ag_config_node_get(n, "language");
     int i;
     if (v && ag_config_choice(d, v, "language", langs, &i) && !(m->language = strdup(langs[i])))
         ag_config_oom(d, &v->loc, "language");
-    /* Emails that could not be read are not "no emails" for the email
-     * channel: that would only repeat their error. */
-    bool emails_read = true;
     if ((v = ag_config_node_get(n, "emails")))
-        emails_read = load_emails(m, v, d);
+        load_emails(m, v, d);
     if ((v = ag_config_node_get(n, "feed_url")))
         load_feed_url(m, v, d);
     if ((v = ag_config_node_get(n, "reminders")))
-        load_member_reminders(m, who, emails_read, v, d);
+        load_member_reminders(m, v, d);
 }
 
 /* Every key is checked, whatever the others: a bad id or kind hides none
@@ -149,7 +141,7 @@ static bool load_member(const ag_config *cfg, ag_member *m, int *kind, const ag_
         ag_config_text(d, name, "the member's name", &m->name);
     const char *who = id && ag_config_is_text(id) ? id->scalar : NULL;
     load_place(m, *kind, who, n, d);
-    load_optional(m, who, n, d);
+    load_optional(m, n, d);
     ag_config_load_member_sync(cfg, m, ag_config_node_get(n, "sync"), d);
     m->loc = ag_config_loc_copy(d, &n->loc);
     return ag_diags_count(d) == before;
@@ -215,12 +207,15 @@ static void load_list(ag_config *cfg, const ag_config_node *list, ag_diags *d)
 {
     member_entry *all = calloc(list->n + 1, sizeof *all);
     const char **ids = calloc(list->n + 1, sizeof *ids);
+    /* Each loaded member's entry, for the plugins' checks (member_config). */
+    const ag_config_node **src = calloc(list->n + 1, sizeof *src);
     cfg->members = calloc(list->n + 1, sizeof *cfg->members);
-    if (!all || !ids || !cfg->members) {
+    if (!all || !ids || !src || !cfg->members) {
         ag_config_oom(d, &list->loc, "the members");
         ag_config_reject_all(cfg, AG_REJECTED_MEMBER, &list->loc, d);
         free(all);
         free(ids);
+        free(src);
         return;
     }
     for (size_t i = 0; i < list->n; i++) {
@@ -236,6 +231,7 @@ static void load_list(ag_config *cfg, const ag_config_node *list, ag_diags *d)
     for (size_t i = 0; i < list->n; i++) {
         member_entry *e = &all[i];
         if (e->ok) {
+            src[cfg->n_members] = e->n;
             cfg->members[cfg->n_members++] = e->m;
             continue;
         }
@@ -245,6 +241,7 @@ static void load_list(ag_config *cfg, const ag_config_node *list, ag_diags *d)
     }
     free(all);
     free(ids);
+    cfg->member_nodes = src; /* nodes of cfg->members_root */
 }
 
 void ag_config_load_members(ag_config *cfg, const ag_config_node *root, ag_diags *d)

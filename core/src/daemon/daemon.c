@@ -559,6 +559,13 @@ static int plugin_event_ical(void *data, const char *uid, const char *lang, char
     return ag_daemon_event_ical(&((ag_daemon *)data)->svc, uid, lang, out, len);
 }
 
+/* A reloaded config is checked by the running plugins before it applies. */
+static size_t check_reload(void *data, const ag_config *cfg, ag_diags *diags)
+{
+    ag_daemon *d = data;
+    return ag_plugins_check(d->plugins, cfg, diags);
+}
+
 /* Plugins are loaded once: changing which plugins run needs a restart. */
 static int load_plugins(ag_daemon *d)
 {
@@ -589,11 +596,27 @@ static int load_plugins(ag_daemon *d)
     }
     d->routes.extra = plugin_dispatch;
     d->routes.extra_data = d;
+    d->svc.check = check_reload;
+    d->svc.check_data = d;
     d->status.plugins = d->plugins;
     if (s->n_plugins)
         ag_log(AG_LOG_NOTICE, "%zu of %zu plugins running", ag_plugins_count(d->plugins),
                s->n_plugins);
     return 0;
+}
+
+/* What the plugins' checks find in the config the daemon starts with stops
+ * it, as the config's own errors do (what `agendad check` fails on). */
+static int check_plugins(ag_daemon *d)
+{
+    ag_diags diags = {0};
+    size_t n = ag_plugins_check(d->plugins, d->svc.cfg, &diags);
+    if (n > 0) {
+        ag_diags_log(&diags);
+        ag_log(AG_LOG_ERR, "not started: fix the errors above and start again");
+    }
+    ag_diags_free(&diags);
+    return n > 0 ? AG_ECONFIG : 0;
 }
 
 static void refresh_reminder_metrics(void *data)
@@ -685,7 +708,7 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
     ag_tz_init();
     int rc = 1;
     if (open_service(d, config_dir, ov) == 0 && start_status(d) == 0 && start_http(d) == 0 &&
-        load_plugins(d) == 0 && start_reminders(d) == 0) {
+        load_plugins(d) == 0 && check_plugins(d) == 0 && start_reminders(d) == 0) {
         init_handles(d);
         print_subscribe_urls(&d->svc);
         notify_status("READY=1\nSTATUS=serving");

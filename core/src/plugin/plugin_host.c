@@ -85,8 +85,18 @@ const ag_plugin_services *ag_plugin_host_services(const ag_plugin_host *h)
     return &h->svc;
 }
 
+const ag_config *ag_plugin_host_config(const ag_plugin_host *h)
+{
+    if (h->checking)
+        return h->checking;
+    return h->svc.config ? h->svc.config(h->svc.data) : NULL;
+}
+
 static void drop_registrations(agendad_plugin *p)
 {
+    free(p->checks);
+    p->checks = NULL;
+    p->n_checks = 0;
     for (size_t i = 0; i < p->n_routes; i++)
         free(p->routes[i].prefix);
     for (size_t i = 0; i < p->n_channels; i++) {
@@ -124,8 +134,24 @@ static void plugin_free(agendad_plugin *p)
     drop_registrations(p);
     ag_plugin_config_free(p->section);
     free(p->state_value);
+    free(p->init_error);
+    free(p->entry.file);
     free(p->name);
     free(p);
+}
+
+/* Logs "plugin NAME: WHY; left out" and tells the services why. */
+__attribute__((format(printf, 3, 4))) static void left_out(ag_plugin_host *h, agendad_plugin *p,
+                                                           const char *fmt, ...)
+{
+    char why[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    ag_plugin_log(h, AG_LOG_ERR, "plugin %s: %s; left out", p->name, why);
+    if (h->svc.left_out)
+        h->svc.left_out(h->svc.data, p->conf, why);
 }
 
 /* A file name, not a path: "../x" or "a/b" would load from elsewhere. */
@@ -146,12 +172,11 @@ static int open_lib(ag_plugin_host *h, const char *dir, agendad_plugin *p)
     char path[4096];
     int len = snprintf(path, sizeof path, "%s/%s.so", dir, p->name);
     if (len < 0 || (size_t)len >= sizeof path) {
-        ag_plugin_log(h, AG_LOG_ERR, "plugin %s: path too long under %s; left out", p->name, dir);
+        left_out(h, p, "path too long under %s", dir);
         return AG_ERANGE;
     }
     if (uv_dlopen(path, &p->lib) != 0) {
-        ag_plugin_log(h, AG_LOG_ERR, "plugin %s: cannot load %s: %s; left out", p->name, path,
-                      uv_dlerror(&p->lib));
+        left_out(h, p, "cannot load %s: %s", path, uv_dlerror(&p->lib));
         uv_dlclose(&p->lib); /* frees libuv's error message */
         return AG_ENOENT;
     }
@@ -164,29 +189,27 @@ static int check_abi(ag_plugin_host *h, agendad_plugin *p)
 {
     void *sym = NULL;
     if (uv_dlsym(&p->lib, "agendad_plugin_info", &sym) != 0 || !sym) {
-        ag_plugin_log(h, AG_LOG_ERR, "plugin %s: no agendad_plugin_info symbol (%s); left out",
-                      p->name, uv_dlerror(&p->lib));
+        left_out(h, p, "no agendad_plugin_info symbol (%s)", uv_dlerror(&p->lib));
         return AG_EPLUGIN;
     }
     uint32_t head[3];
     memcpy(head, sym, sizeof head);
     if (head[0] != AGENDAD_PLUGIN_ABI_MAJOR || head[1] > AGENDAD_PLUGIN_ABI_MINOR) {
-        ag_plugin_log(h, AG_LOG_ERR,
-                      "plugin %s: built for plugin ABI %u.%u, host has %d.%d; left out", p->name,
-                      head[0], head[1], AGENDAD_PLUGIN_ABI_MAJOR, AGENDAD_PLUGIN_ABI_MINOR);
+        left_out(h, p, "built for plugin ABI %u.%u, host has %d.%d", head[0], head[1],
+                 AGENDAD_PLUGIN_ABI_MAJOR, AGENDAD_PLUGIN_ABI_MINOR);
         return AG_EPLUGIN;
     }
     /* From ABI 1.0's descriptor (the first: nothing valid is smaller) up to
      * this host's; a later minor may only append. */
     const size_t min_size = offsetof(agendad_plugin_descriptor, fini) + sizeof p->info.fini;
     if (head[2] < min_size || head[2] > sizeof(agendad_plugin_descriptor)) {
-        ag_plugin_log(h, AG_LOG_ERR, "plugin %s: descriptor size %u, expected %zu; left out",
-                      p->name, head[2], sizeof(agendad_plugin_descriptor));
+        left_out(h, p, "descriptor size %u, expected %zu", head[2],
+                 sizeof(agendad_plugin_descriptor));
         return AG_EPLUGIN;
     }
     memcpy(&p->info, sym, head[2]);
     if (!p->info.init) {
-        ag_plugin_log(h, AG_LOG_ERR, "plugin %s: descriptor has no init; left out", p->name);
+        left_out(h, p, "descriptor has no init");
         return AG_EPLUGIN;
     }
     return 0;
@@ -198,8 +221,15 @@ static int run_init(ag_plugin_host *h, agendad_plugin *p)
     int rc = p->info.init(p, &h->table, &p->state);
     p->in_init = false;
     if (rc != 0) {
+        const char *what = rc < 0 ? ag_plugin_strerror(rc) : "plugin error";
         ag_plugin_log(h, AG_LOG_ERR, "plugin %s: init failed (%d: %s); left out", p->name, rc,
-                      rc < 0 ? ag_plugin_strerror(rc) : "plugin error");
+                      what);
+        /* The services are told what the plugin itself said last. */
+        char why[2048];
+        snprintf(why, sizeof why, "init failed (%d: %s)%s%s", rc, what, p->init_error ? ": " : "",
+                 p->init_error ? p->init_error : "");
+        if (h->svc.left_out)
+            h->svc.left_out(h->svc.data, p->conf, why);
         return AG_EPLUGIN;
     }
     ag_plugin_log(h, AG_LOG_INFO,
@@ -217,10 +247,13 @@ static agendad_plugin *plugin_new(ag_plugin_host *h, const ag_plugin_conf *conf)
     if (!p)
         return NULL;
     p->host = h;
+    p->conf = conf;
     p->name = ag_plugin_strdup(conf->name);
     p->section =
         conf->section ? ag_plugin_config_copy(conf->section) : ag_plugin_config_empty_map();
-    if (!p->name || !p->section) {
+    p->entry = (ag_loc){
+        .file = ag_plugin_strdup(conf->loc.file), .line = conf->loc.line, .col = conf->loc.col};
+    if (!p->name || !p->section || (conf->loc.file && !p->entry.file)) {
         plugin_free(p);
         return NULL;
     }
@@ -234,6 +267,8 @@ static int load_one(ag_plugin_host *h, const char *dir, const ag_plugin_conf *co
         ag_plugin_log(h, AG_LOG_ERR, "%s:%d:%d: plugin name \"%s\" is not a file name; left out",
                       conf->loc.file ? conf->loc.file : "config", conf->loc.line, conf->loc.col,
                       conf->name ? conf->name : "");
+        if (h->svc.left_out)
+            h->svc.left_out(h->svc.data, conf, "its name is not a file name");
         return 1;
     }
     agendad_plugin *p = plugin_new(h, conf);
@@ -257,6 +292,7 @@ static int load_one(ag_plugin_host *h, const char *dir, const ag_plugin_conf *co
         plugin_free(p);
         return 1;
     }
+    p->conf = NULL; /* the caller's, valid during the load only */
     h->plugins[h->n_plugins++] = p;
     return 0;
 }

@@ -122,6 +122,11 @@ typedef struct {
     /* The command line loaded the plugins to run a command (what
      * host->command_line answers). */
     bool command_line;
+    /* Optional: told of each plugin left out at load (besides the log
+     * line), for `agendad check`: conf is the caller's entry, why says it
+     * in words (the log's, and for a failed init what the plugin logged
+     * last at error level); both borrowed for the call. */
+    void (*left_out)(void *data, const ag_plugin_conf *conf, const char *why);
 } ag_plugin_services;
 
 /* Loads confs[0..n) in order from dir. svc is copied. Plugins that cannot be
@@ -157,6 +162,13 @@ bool ag_plugins_has_command(const ag_plugin_host *h, const char *name);
  * by that name. */
 int ag_plugins_command(ag_plugin_host *h, const char *name, const agendad_command_request *r,
                        bool *found);
+
+/* Runs every check the plugins registered (agendad_check_fn) on cfg, the
+ * configuration being checked: while they run, the store reads answer from
+ * cfg (settings, members, categories; no events). What they report goes to
+ * diags at the locations they name (a plugin's plugins.load entry when
+ * they name none). Returns how many they reported. */
+size_t ag_plugins_check(ag_plugin_host *h, const ag_config *cfg, ag_diags *diags);
 
 /* A reminder channel by name, or NULL. Borrowed until ag_plugins_fini. */
 const ag_plugin_channel *ag_plugins_channel(const ag_plugin_host *h, const char *name);

@@ -288,9 +288,9 @@ static int api_source_submit_member_async(agendad_source *src, const char *membe
 static int api_member_foreach(agendad_plugin *self, int (*fn)(const agendad_member *m, void *data),
                               void *data)
 {
-    if (!self || !fn || !self->host->svc.config)
+    if (!self || !fn)
         return AGENDAD_EINVAL;
-    const ag_config *cfg = self->host->svc.config(self->host->svc.data);
+    const ag_config *cfg = ag_plugin_host_config(self->host);
     for (size_t i = 0; cfg && i < cfg->n_members; i++) {
         int rc = fn((const agendad_member *)&cfg->members[i], data);
         if (rc)
@@ -310,7 +310,7 @@ static const char *password_path(const ag_config *cfg, const char *file)
     if (file[0] == '/')
         return file;
     const char *creds = getenv("CREDENTIALS_DIRECTORY");
-    snprintf(path, sizeof path, "%s/%s", creds && *creds ? creds : cfg->dir, file);
+    snprintf(path, sizeof path, "%s/%s", creds && *creds ? creds : cfg ? cfg->dir : ".", file);
     return path;
 }
 
@@ -319,7 +319,7 @@ static int api_member_sync(agendad_plugin *self, const agendad_member *m, agenda
     if (!self || !m || !out || out->size < offsetof(agendad_member_sync, private_data) + 1)
         return AGENDAD_EINVAL;
     const ag_member *mm = ag_plugin_member(m);
-    const ag_config *cfg = self->host->svc.config(self->host->svc.data);
+    const ag_config *cfg = ag_plugin_host_config(self->host);
     agendad_member_sync s = {
         .size = sizeof s,
         .feed_url = mm->feed_url,

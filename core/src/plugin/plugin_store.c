@@ -24,6 +24,8 @@ static const ag_stored_event *snapshot(const agendad_plugin *self, size_t *n)
 {
     const ag_plugin_services *svc = &self->host->svc;
     *n = 0;
+    if (self->host->checking)
+        return NULL; /* a check reads a configuration, not its events */
     const ag_stored_event *evs = svc->events ? svc->events(svc->data, n) : NULL;
     if (!evs)
         *n = 0;
@@ -224,8 +226,7 @@ static const agendad_member *api_member_find(agendad_plugin *self, const char *i
 {
     if (!self || !id)
         return NULL;
-    const ag_plugin_services *svc = &self->host->svc;
-    const ag_config *cfg = svc->config ? svc->config(svc->data) : NULL;
+    const ag_config *cfg = ag_plugin_host_config(self->host);
     for (size_t i = 0; cfg && i < cfg->n_members; i++)
         if (strcmp(cfg->members[i].id, id) == 0)
             return (const agendad_member *)&cfg->members[i];
@@ -283,8 +284,13 @@ static const char *api_member_email(agendad_plugin *self, const agendad_member *
 
 static const ag_config *current_config(const agendad_plugin *self)
 {
-    const ag_plugin_services *svc = &self->host->svc;
-    return svc->config ? svc->config(svc->data) : NULL;
+    return ag_plugin_host_config(self->host);
+}
+
+static const agendad_config_node *api_member_config(agendad_plugin *self, const agendad_member *m)
+{
+    const ag_config *cfg = self && m ? current_config(self) : NULL;
+    return (const agendad_config_node *)ag_config_member_node(cfg, ag_plugin_member(m));
 }
 
 static uint64_t api_store_generation(agendad_plugin *self)
@@ -446,6 +452,7 @@ void ag_plugin_table_store(agendad_host *t)
     t->member_region = api_member_region;
     t->member_email_count = api_member_email_count;
     t->member_email = api_member_email;
+    t->member_config = api_member_config;
     t->store_generation = api_store_generation;
     t->setting = api_setting;
     t->network_text = api_network_text;

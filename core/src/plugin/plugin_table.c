@@ -31,6 +31,11 @@ AGENDAD_PRINTF(3, 4) static void api_log(agendad_plugin *self, int level, const 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (self->in_init && level == AGENDAD_LOG_ERR) {
+        /* Why init fails, should it: `agendad check` says it. */
+        free(self->init_error);
+        self->init_error = ag_plugin_strdup(msg);
+    }
     ag_plugin_log(self->host, (ag_log_level)level, "plugin %s: %s", self->name, msg);
 }
 
@@ -58,6 +63,8 @@ void ag_plugin_table_fill(agendad_host *t)
     t->http_fetch = ag_plugin_api_http_fetch;
     t->smtp_send = ag_plugin_api_smtp_send;
     t->xfer_cancel = ag_plugin_api_xfer_cancel;
+    /* checks of the settings */
+    ag_plugin_table_check(t);
     /* metrics */
     t->metric_register = ag_plugin_api_metric_register;
     t->metric_add = ag_plugin_api_metric_add;

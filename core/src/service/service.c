@@ -597,6 +597,24 @@ void ag_service_close(ag_service *svc)
     memset(svc, 0, sizeof *svc);
 }
 
+/* svc->check on cfg; false when it found errors: then they are in diags,
+ * after the event files' own, as `agendad check` lists them. */
+static bool passes_check(ag_service *svc, ag_config *cfg, bool with_events, ag_diags *diags)
+{
+    ag_diags found = {0};
+    if (!svc->check || svc->check(svc->check_data, cfg, &found) == 0) {
+        ag_diags_free(&found);
+        return true;
+    }
+    if (!with_events)
+        ag_config_load_events(cfg, diags);
+    for (size_t i = 0; i < found.n; i++)
+        ag_diags_add(diags, found.v[i].file, found.v[i].line, found.v[i].col, "%s", found.v[i].msg);
+    diags->lost += found.lost;
+    ag_diags_free(&found);
+    return false;
+}
+
 ag_reload_result ag_service_reload(ag_service *svc, int64_t now, ag_reconcile_stats *stats,
                                    ag_diags *diags, char **err)
 {
@@ -604,6 +622,10 @@ ag_reload_result ag_service_reload(ag_service *svc, int64_t now, ag_reconcile_st
     bool with_events;
     if (load_config(svc, &cfg, &with_events, diags) < 0)
         return AG_RELOAD_CONFIG_ERROR;
+    if (!passes_check(svc, cfg, with_events, diags)) {
+        ag_config_free(cfg);
+        return AG_RELOAD_CONFIG_ERROR;
+    }
     if (!svc->store) {
         if (ag_store_open(cfg->settings.state_path, &svc->store, err) < 0) {
             svc->store = NULL;

@@ -45,6 +45,12 @@ typedef struct {
     ag_cache *cache;
     struct ag_metrics *metrics; /* feed builds are measured when set (the daemon's) */
     int busy_timeout_ms;        /* store lock wait once set; 0: the store's default */
+    /* Optional: checks of a reloaded config beyond its own (the plugins'),
+     * run once it loaded without errors and before anything is applied;
+     * returns how many errors it added to diags, which make the reload a
+     * config error. */
+    size_t (*check)(void *data, const ag_config *cfg, ag_diags *diags);
+    void *check_data;
 } ag_service;
 
 /* Loads config_dir, opens the store, reconciles, loads events. 0 on success;

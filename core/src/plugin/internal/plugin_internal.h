@@ -9,6 +9,7 @@
  *   plugin_http.c      routes' requests and responses
  *   plugin_register.c  registrations: routes, channels, sources,
  *                      listeners, renderers, commands
+ *   plugin_check.c     checks of the settings: registered, reported, run
  *   plugin_sources.c   event sources and members' calendars
  *   plugin_state.c     a plugin's persistent state
  *   plugin_net.c       the network client
@@ -64,6 +65,17 @@ typedef struct {
     void *data;
 } command;
 
+typedef struct {
+    agendad_check_fn fn;
+    void *data;
+} check;
+
+/* One run of one check: where its errors go. */
+struct agendad_check {
+    agendad_plugin *plugin;
+    ag_diags *diags;
+};
+
 /* Growable arrays of registrations, one set per plugin so that a plugin
  * whose init fails takes exactly its own registrations with it. */
 struct agendad_plugin {
@@ -73,8 +85,11 @@ struct agendad_plugin {
     agendad_plugin_descriptor info;
     void *state;
     bool in_init;
-    char *state_value;       /* the last state_get answer, borrowed by the plugin */
-    ag_config_node *section; /* deep copy: lives as long as the plugin */
+    char *init_error;           /* the last error it logged during init, for left_out */
+    const ag_plugin_conf *conf; /* during the load only: the caller's entry */
+    ag_loc entry;               /* where its plugins.load entry is (file owned) */
+    char *state_value;          /* the last state_get answer, borrowed by the plugin */
+    ag_config_node *section;    /* deep copy: lives as long as the plugin */
     route *routes;
     size_t n_routes;
     ag_plugin_channel **channels;
@@ -87,6 +102,8 @@ struct agendad_plugin {
     size_t n_renderers;
     command *commands;
     size_t n_commands;
+    check *checks;
+    size_t n_checks;
 };
 
 struct ag_plugin_host {
@@ -101,6 +118,9 @@ struct ag_plugin_host {
     uv_lib_t *failed_libs;
     size_t n_failed_libs;
     bool finished;
+    /* While ag_plugins_check runs: the configuration being checked, which
+     * the store reads answer from (and no events). */
+    const ag_config *checking;
 };
 
 struct agendad_request {
@@ -140,6 +160,7 @@ void ag_plugin_table_http(agendad_host *t);
 void ag_plugin_table_register(agendad_host *t);
 void ag_plugin_table_sources(agendad_host *t);
 void ag_plugin_table_state(agendad_host *t);
+void ag_plugin_table_check(agendad_host *t);
 
 /* Provided by plugin_host.c. */
 ag_plugin_host *ag_plugin_owner(agendad_plugin *p);
@@ -149,6 +170,9 @@ struct ag_net_lazy *ag_plugin_host_net(const ag_plugin_host *h);
 struct ag_metrics *ag_plugin_metrics(const agendad_plugin *p);
 bool ag_plugin_host_finished(const ag_plugin_host *h);
 const ag_plugin_services *ag_plugin_host_services(const ag_plugin_host *h);
+/* The configuration the store reads answer from: the one being checked
+ * while checks run, else the services' current one; NULL when none. */
+const ag_config *ag_plugin_host_config(const ag_plugin_host *h);
 
 /* plugin_reminder.c: the reminder entries. */
 const agendad_event *ag_plugin_api_reminder_event(agendad_plugin *self, const agendad_reminder *r);
