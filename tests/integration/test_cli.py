@@ -62,7 +62,7 @@ class CliTest(unittest.TestCase):
         reported once at its place, none that only follows from another
         (the item outside an event whose start is unknown), and the count
         says so."""
-        d = Daemon()
+        d = Daemon(plugin_dir=os.environ["AGENDAD_PLUGIN_BUILD_DIR"])
         try:
             d.write("events/bad.yaml",
                     "uid: bad\n"
