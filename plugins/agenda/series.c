@@ -150,21 +150,17 @@ static int walk(series *s, icalcomponent *ev, icaltimetype start, const offsets 
     int64_t len = wall_length(o, ev, start);
     struct icalrecurrencetype rule = s->rule;
     rule.until = until_local(o, rule.until, start);
-    icalrecur_iterator *it = icalrecur_iterator_new(rule, start);
-    int rc = it ? 0 : -1;
-    size_t given = 0;
-    for (icaltimetype t; rc == 0 && !icaltime_is_null_time(t = icalrecur_iterator_next(it));) {
-        if (given++ == SERIES_MAX_DATES) {
-            s->capped = true;
-            break;
-        }
+    ag_recur w;
+    int rc = ag_recur_begin(&w, rule, start, SERIES_MAX_DATES) == 0 ? 0 : -1;
+    icaltimetype t;
+    while (rc == 0 && ag_recur_next(&w, &t)) {
         /* The walk goes on in UTC when DTSTART is UTC: read it as local. */
         int64_t wall = local_wall(o, t);
         if (!excluded(exdates, n_ex, wall, s->all_day))
             rc = add_date(s, &cap, wall, len, o);
     }
-    if (it)
-        icalrecur_iterator_free(it);
+    s->capped = w.capped;
+    ag_recur_end(&w);
     free(exdates);
     icalerror_clear_errno();
     return rc;

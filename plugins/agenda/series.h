@@ -12,14 +12,17 @@
 #ifndef AGENDA_SERIES_H
 #define AGENDA_SERIES_H
 
+#include "recur.h"
+
 #include <libical/ical.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Like the network's own cap on a rule (config validation refuses more):
- * the walk stops there whatever the text says. */
-#define SERIES_MAX_DATES 1000
+/* The network's own cap on a rule, from the core's one walk (recur.h):
+ * config validation refuses more, and the walk stops there whatever the
+ * text says. */
+#define SERIES_MAX_DATES AG_RECUR_MAX_INSTANCES
 
 typedef struct {
     int64_t start, end; /* UTC instants; end exclusive */
