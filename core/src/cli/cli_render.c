@@ -5,9 +5,12 @@
 #include "plugin_host.h"
 #include "tz.h"
 
+#include "feed.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const ag_stored_event *cli_events(void *data, size_t *n)
 {
@@ -24,6 +27,15 @@ static const ag_config *cli_config(void *data)
 static int64_t cli_generation(void *data)
 {
     return ((ag_service *)data)->generation;
+}
+
+/* The event as the daemon gives it to plugins (the agenda plugin walks a
+ * series' dates from it), so that a rendering matches the page. */
+static int cli_event_ical(void *data, const char *uid, const char *lang, char **out, size_t *len)
+{
+    const ag_service *svc = data;
+    ag_feed_query q = {.kind = AG_FEED_EVENT, .key = uid, .lang = lang, .slots = false};
+    return ag_feed_build(svc->cfg, svc->evs, svc->n_evs, &q, (int64_t)time(NULL), out, len, NULL);
 }
 
 static int open_service(ag_service *svc, const char *config_dir, const ag_overrides *ov)
@@ -95,6 +107,7 @@ int ag_cli_render(const char *config_dir, const ag_overrides *ov, const ag_rende
     ps.events = cli_events;
     ps.config = cli_config;
     ps.generation = cli_generation;
+    ps.event_ical = cli_event_ical;
     ps.data = &svc;
     ag_plugin_host *plugins = NULL;
     if (ag_plugins_load(&loop, s->plugin_dir, s->plugins, s->n_plugins, &ps, &plugins) == 0)

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import Daemon
+from harness import BIN, Daemon
 
 PLUGINS = os.environ.get("AGENDAD_PLUGIN_BUILD_DIR")
 WORKSHOP = "2023-03-07-fes-meknes-cocreation-workshop"
@@ -373,6 +373,18 @@ class AgendaSeriesTest(unittest.TestCase):
         status, hdrs, _ = self.d.get(path)
         status, h304, body = self.d.get(path, {"If-None-Match": hdrs["etag"]})
         self.assertEqual((status, body), (304, b""))
+
+    def test_command_line_agenda_dates_a_series_as_the_page_does(self):
+        # The command line's host gives plugins the event's iCalendar text as
+        # the daemon does: without it the series showed its first date.
+        env = {**os.environ, **faketime_env()}
+        r = subprocess.run([BIN, "agenda", CAFE, "--config", self.d.config, "--plugin-dir",
+                            PLUGINS, "--format", "txt", "--lang", "fr"],
+                           capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("mardi 5 janvier 2027", r.stdout)
+        self.assertIn("chaque mois, le premier mardi, jusqu'au 7 décembre 2027\n", r.stdout)
+        self.assertNotIn("6 octobre 2026", r.stdout)
 
 
 class AgendaReloadTest(unittest.TestCase):
