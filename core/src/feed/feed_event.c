@@ -145,6 +145,27 @@ static icalproperty *make_class(int v)
     return icalproperty_new_class((icalproperty_class)v);
 }
 
+/* The event's page; an online meeting's link instead (RFC 5545 allows one
+ * URL), also as RFC 7986 CONFERENCE (libical writes VALUE=URI). */
+static void add_url(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev)
+{
+    if (ev->online_url) {
+        if (!ag_feed_buf_plain(b, "URL", NULL, ev->online_url))
+            ag_feed_buf_prop(b, icalproperty_new_url(ev->online_url));
+        ag_feed_buf_prop(b, icalproperty_new_conference(ev->online_url));
+        return;
+    }
+    const char *base = cfg->settings.base_url ? cfg->settings.base_url : "";
+    char *url = ag_feed_strdup_printf("%s/events/%s", base, ev->uid);
+    if (!url) {
+        b->failed = true;
+        return;
+    }
+    if (!ag_feed_buf_plain(b, "URL", NULL, url))
+        ag_feed_buf_prop(b, icalproperty_new_url(url));
+    free(url);
+}
+
 /* What an event and its slots share, so that a client sees them change,
  * move and cancel together. */
 static void add_common(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev)
@@ -167,15 +188,7 @@ static void add_common(ag_feed_buf *b, const ag_config *cfg, const ag_stored_eve
     bool private = sev->ev.visibility == AG_VIS_MEMBERS;
     add_enum(b, CLASS, private ? "p" : "u", make_class,
              (int)(private ? ICAL_CLASS_PRIVATE : ICAL_CLASS_PUBLIC));
-    const char *base = cfg->settings.base_url ? cfg->settings.base_url : "";
-    char *url = ag_feed_strdup_printf("%s/events/%s", base, sev->ev.uid);
-    if (!url) {
-        b->failed = true;
-        return;
-    }
-    if (!ag_feed_buf_plain(b, "URL", NULL, url))
-        ag_feed_buf_prop(b, icalproperty_new_url(url));
-    free(url);
+    add_url(b, cfg, &sev->ev);
 }
 
 static const char CATEGORIES[] = "CATEGORIES", KIND[] = "X-AGENDAD-KIND";
@@ -323,8 +336,31 @@ static void write_slot_line(ag_feed_buf *t, const ag_event *ev, const ag_slot *s
     ag_feed_buf_puts(t, title ? title : "");
 }
 
+/* DESCRIPTION from text, when there is any. */
+static void add_description_text(ag_feed_buf *b, ag_feed_buf *text, const char *used)
+{
+    b->failed |= text->failed;
+    if (!text->failed && text->len > 0) {
+        icalproperty *p = icalproperty_new_description(text->data);
+        icalproperty_add_parameter(p, icalparameter_new_language(used));
+        ag_feed_buf_prop(b, p);
+    }
+    free(text->data);
+}
+
+/* An online meeting's link opens the description: most apps show neither
+ * URL nor CONFERENCE, but make a link of a URL in the text. */
+static void put_online_line(ag_feed_buf *text, const ag_event *ev, bool more)
+{
+    if (!ev->online_url)
+        return;
+    ag_feed_buf_puts(text, ev->online_url);
+    if (more)
+        ag_feed_buf_puts(text, "\n\n");
+}
+
 /* The event's description followed by its agenda, times in the event's
- * zone, untimed items in their place. */
+ * zone, untimed items in their place; an online meeting's link first. */
 static void add_description(ag_feed_buf *b, const ag_event *ev, const char *lang)
 {
     const char *used = lang_code(lang);
@@ -333,6 +369,7 @@ static void add_description(ag_feed_buf *b, const ag_event *ev, const char *lang
         used = lang_code(lang);
     ag_feed_buf text;
     ag_feed_buf_small(&text);
+    put_online_line(&text, ev, desc || ev->n_slots > 0);
     if (desc)
         ag_feed_buf_puts(&text, desc);
     if (ev->n_slots > 0) {
@@ -341,13 +378,7 @@ static void add_description(ag_feed_buf *b, const ag_event *ev, const char *lang
         for (size_t i = 0; i < ev->n_slots; i++)
             write_slot_line(&text, ev, &ev->slots[i], lang);
     }
-    b->failed |= text.failed;
-    if (!text.failed && text.len > 0) {
-        icalproperty *p = icalproperty_new_description(text.data);
-        icalproperty_add_parameter(p, icalparameter_new_language(used));
-        ag_feed_buf_prop(b, p);
-    }
-    free(text.data);
+    add_description_text(b, &text, used);
 }
 
 /* An event from a member's own calendar says whose it is: a machine-readable
@@ -409,11 +440,29 @@ static void add_slot_times(ag_feed_buf *b, const ag_event *ev, const ag_slot *s,
     add_exdates(b, ev, false, shift);
 }
 
+/* A slot's DESCRIPTION: the event's title, after the online meeting's
+ * link when there is one. */
+static void add_slot_description(ag_feed_buf *b, const ag_event *ev, const ag_feed_query *q)
+{
+    if (!ev->online_url) {
+        add_text(b, "DESCRIPTION", icalproperty_new_description, &ev->title, q->lang);
+        return;
+    }
+    const char *used;
+    const char *title = ag_feed_text(&ev->title, q->lang, &used);
+    ag_feed_buf text;
+    ag_feed_buf_small(&text);
+    put_online_line(&text, ev, title && *title);
+    if (title)
+        ag_feed_buf_puts(&text, title);
+    add_description_text(b, &text, used);
+}
+
 /* What every slot of ev says alike: context (the event's title and place)
  * and the link to its parent. */
 static void add_slot_shared(ag_feed_buf *b, const ag_event *ev, const ag_feed_query *q)
 {
-    add_text(b, "DESCRIPTION", icalproperty_new_description, &ev->title, q->lang);
+    add_slot_description(b, ev, q);
     add_text(b, "LOCATION", icalproperty_new_location, &ev->location, q->lang);
     icalproperty *rel = icalproperty_new_relatedto(ev->uid);
     icalproperty_add_parameter(rel, icalparameter_new_reltype(ICAL_RELTYPE_PARENT));
