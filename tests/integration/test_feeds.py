@@ -120,9 +120,13 @@ class FeedTest(unittest.TestCase):
         _, alarms = self.feed(f"/events/{WORKSHOP}.ics?alarm=1d,30m")
         self.assertEqual(len(parse(alarms).walk("VALARM")), 2)
         self.assertEqual(len(parse(ar).walk("VALARM")), 0, "no VALARM by default")
-        for bad in ("lang=en", "slots=2", "alarm=soon", "from=yesterday"):
+        for bad in ("lang=en", "slots=2", "alarm=soon", "from=yesterday", "cancelled=yes",
+                    "cancelled="):
             status, _, _ = self.d.get(f"/feeds/network.ics?{bad}")
             self.assertEqual(status, 400, bad)
+        status, _, body = self.d.get("/feeds/network.ics?cancelled=hidden")
+        self.assertEqual(body, b"400 Bad Request\ncancelled must be visible\n")
+        self.feed("/feeds/network.ics?lang=fr&cancelled=visible")
 
     def test_window_keeps_the_sample_history(self):
         _, body = self.feed()

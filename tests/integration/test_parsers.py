@@ -1,7 +1,9 @@
 """Third-party parsers read the served feeds as subscribers' apps would:
 ical.js (Thunderbird), python3-icalendar with recurring-ical-events
 (khal/vdirsyncer's stack). Instants must match the system tzdata whatever
-zone rules those parsers carry; an online meeting's link reads as URL,
+zone rules those parsers carry; a cancelled event reads as cancelled, or
+with `cancelled=visible` (for Google Calendar) as a confirmed, free event
+whose title says it is off; an online meeting's link reads as URL,
 CONFERENCE and the first line of the description."""
 
 import datetime as dt
@@ -132,7 +134,7 @@ def icaljs(path):
     return json.loads(out.stdout)
 
 
-class OnlineTest(unittest.TestCase):
+class CancelledAndOnlineTest(unittest.TestCase):
     """Each feed read by python3-icalendar and by ical.js, into one view per
     parser: {uid: {status, transp, summary, url, conference, description}}."""
 
@@ -171,6 +173,38 @@ class OnlineTest(unittest.TestCase):
 
     def items(self, view):
         return sorted(uid for uid in view if uid.startswith(CONSULT + "/"))
+
+    def test_without_the_option_a_cancelled_event_reads_cancelled(self):
+        for parser, v in self.views("plain").items():
+            with self.subTest(parser=parser):
+                self.assertEqual(len(self.items(v)), 2)
+                for uid in [CONSULT] + self.items(v):
+                    self.assertEqual(v[uid]["status"], "CANCELLED", uid)
+                    self.assertIsNone(v[uid]["transp"], uid)
+                    self.assertNotIn("Annulé", v[uid]["summary"], uid)
+                self.assertEqual(v[CONSULT]["summary"], "Consultation en ligne sur le budget")
+                self.assertEqual(v[CLINIC]["status"], "CONFIRMED")
+
+    def test_with_cancelled_visible_it_reads_confirmed_free_and_marked(self):
+        for name, mark, title, item in (
+                ("visible", "[Annulé]", "Consultation en ligne sur le budget", "Présentation"),
+                ("visible-ar", "[ملغى]", "استشارة عن بعد حول الميزانية", "تقديم")):
+            for parser, v in self.views(name).items():
+                with self.subTest(feed=name, parser=parser):
+                    items = self.items(v)
+                    self.assertEqual(len(items), 2)
+                    for uid in [CONSULT] + items:
+                        self.assertEqual(v[uid]["status"], "CONFIRMED", uid)
+                        self.assertEqual(v[uid]["transp"], "TRANSPARENT", uid)
+                        self.assertTrue(v[uid]["summary"].startswith(mark + " "), uid)
+                    self.assertEqual(v[CONSULT]["summary"], f"{mark} {title}")
+                    self.assertEqual(v[items[0]]["summary"], f"{mark} {item}")
+                    # The item titled in Arabic only says it in the feed's language.
+                    self.assertEqual(v[items[1]]["summary"], f"{mark} أسئلة")
+                    # Events that take place are untouched.
+                    self.assertEqual(v[CLINIC]["status"], "CONFIRMED")
+                    self.assertIsNone(v[CLINIC]["transp"])
+                    self.assertFalse(v[CLINIC]["summary"].startswith("["))
 
     def test_the_online_link_reads_as_url_conference_and_description(self):
         for name in ("plain", "visible"):

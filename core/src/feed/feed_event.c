@@ -67,6 +67,31 @@ static void add_text(ag_feed_buf *b, const char *name, icalproperty *(*make)(con
     ag_feed_buf_prop(b, p);
 }
 
+/* SUMMARY; for a cancelled event shown as confirmed, after a word in the
+ * feed's language saying it is off (whatever language the title falls
+ * back to: it is the reader's). */
+static void add_summary(ag_feed_buf *b, const ag_text *t, const ag_feed_query *q, bool cancelled)
+{
+    if (!cancelled) {
+        add_text(b, "SUMMARY", icalproperty_new_summary, t, q->lang);
+        return;
+    }
+    const char *used;
+    const char *s = ag_feed_text(t, q->lang, &used);
+    const char *mark = strcmp(lang_code(q->lang), "fr") == 0 ? "[Annulé]" : "[ملغى]";
+    char *title = ag_feed_strdup_printf("%s%s%s", mark, s && *s ? " " : "", s ? s : "");
+    if (!title) {
+        b->failed = true;
+        return;
+    }
+    if (!ag_feed_buf_plain(b, "SUMMARY", used, title)) {
+        icalproperty *p = icalproperty_new_summary(title);
+        icalproperty_add_parameter(p, icalparameter_new_language(used));
+        ag_feed_buf_prop(b, p);
+    }
+    free(title);
+}
+
 static void add_uid(ag_feed_buf *b, const char *uid)
 {
     if (!ag_feed_buf_plain(b, "UID", NULL, uid))
@@ -122,6 +147,14 @@ static icalproperty_status status_of(const ag_stored_event *sev)
     return sev->ev.status == AG_STATUS_TENTATIVE ? ICAL_STATUS_TENTATIVE : ICAL_STATUS_CONFIRMED;
 }
 
+/* With cancelled=visible, a cancelled event stays in Google Calendar, which
+ * drops STATUS:CANCELLED events from subscribed calendars: it is published
+ * as confirmed but free time (TRANSP), its SUMMARY saying it is off. */
+static bool cancelled_shown(const ag_stored_event *sev, const ag_feed_query *q)
+{
+    return q->cancelled_visible && status_of(sev) == ICAL_STATUS_CANCELLED;
+}
+
 static const char STATUS[] = "STATUS", CLASS[] = "CLASS";
 
 /* STATUS and CLASS take one of a few values: serialized once per build. */
@@ -168,7 +201,8 @@ static void add_url(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev)
 
 /* What an event and its slots share, so that a client sees them change,
  * move and cancel together. */
-static void add_common(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev)
+static void add_common(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
+                       const ag_feed_query *q)
 {
     ag_feed_buf_utc(b, "DTSTAMP", sev->last_modified);
     ag_feed_buf_utc(b, "CREATED", sev->created);
@@ -177,12 +211,14 @@ static void add_common(ag_feed_buf *b, const ag_config *cfg, const ag_stored_eve
     snprintf(seq, sizeof seq, "%d", sev->sequence);
     if (!ag_feed_buf_plain(b, "SEQUENCE", NULL, seq))
         ag_feed_buf_prop(b, icalproperty_new_sequence(sev->sequence));
-    icalproperty_status st = status_of(sev);
+    icalproperty_status st = cancelled_shown(sev, q) ? ICAL_STATUS_CONFIRMED : status_of(sev);
     add_enum(b, STATUS,
              st == ICAL_STATUS_CANCELLED   ? "c"
              : st == ICAL_STATUS_TENTATIVE ? "t"
                                            : "k",
              make_status, (int)st);
+    if (cancelled_shown(sev, q) && !ag_feed_buf_plain(b, "TRANSP", NULL, "TRANSPARENT"))
+        ag_feed_buf_prop(b, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
     /* PRIVATE keeps a members-only event's details hidden if a member
      * shares their calendar further. */
     bool private = sev->ev.visibility == AG_VIS_MEMBERS;
@@ -400,7 +436,7 @@ static void write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
     add_uid(b, ev->uid);
     ag_feed_buf_put(b, common->data, common->len);
     add_event_times(b, ev, r);
-    add_text(b, "SUMMARY", icalproperty_new_summary, &ev->title, q->lang);
+    add_summary(b, &ev->title, q, cancelled_shown(sev, q));
     add_description(b, ev, q->lang);
     add_text(b, "LOCATION", icalproperty_new_location, &ev->location, q->lang);
     for (size_t i = 0; i < ev->n_categories; i++)
@@ -503,7 +539,7 @@ static void write_long_uid(ag_feed_buf *b, const char *event_uid, size_t index)
 
 static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev, size_t index,
                        const ag_feed_query *q, const ag_series *r, const ag_feed_buf *common,
-                       const ag_feed_buf *shared)
+                       const ag_feed_buf *shared, bool cancelled)
 {
     const ag_slot *s = &ev->slots[index];
     /* Position in the agenda: stable as long as the agenda is. */
@@ -515,7 +551,7 @@ static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev,
         write_long_uid(b, ev->uid, index);
     ag_feed_buf_put(b, common->data, common->len);
     add_slot_times(b, ev, s, r);
-    add_text(b, "SUMMARY", icalproperty_new_summary, &s->title, q->lang);
+    add_summary(b, &s->title, q, cancelled);
     ag_feed_buf_put(b, shared->data, shared->len);
     if (s->axis)
         add_category(b, cfg, s->axis, q->lang);
@@ -557,7 +593,7 @@ static void write_slots(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
         }
         if (shared.failed)
             break;
-        write_slot(b, cfg, ev, i, q, r, common, &shared);
+        write_slot(b, cfg, ev, i, q, r, common, &shared, cancelled_shown(sev, q));
     }
     b->failed |= shared.failed;
     free(shared.data);
@@ -581,7 +617,7 @@ int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
     ag_feed_buf common;
     ag_feed_buf_small(&common);
     common.memo = b->memo;
-    add_common(&common, cfg, sev);
+    add_common(&common, cfg, sev, q);
     if (!common.failed) {
         write_event(b, cfg, sev, q, r, &common);
         if (q->slots)
