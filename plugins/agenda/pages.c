@@ -101,6 +101,9 @@ static void put_feed(const pages_ctx *c, tv *m, const char *id, const char *path
     base = base ? base : "";
     tv_strf(m, "https", "%s%s?lang=%s", base, path, lang);
     tv_strf(m, "webcal", "webcal://%s%s?lang=%s", host_part(base), path, lang);
+    /* Google Calendar drops cancelled events from subscribed calendars:
+     * this variant keeps them, marked (the core's cancelled=visible). */
+    tv_strf(m, "google", "%s%s?lang=%s&cancelled=visible", base, path, lang);
 }
 
 static void put_common(const pages_ctx *c, tv *root, const char *lang)

@@ -141,6 +141,17 @@ class AgendaPagesTest(unittest.TestCase):
         self.assertEqual(fr.count("/feeds/members/"), 3 * 66)
         for app in ("Google", "Outlook", "Apple", "Thunderbird"):
             self.assertIn(app, fr)
+        # Google drops cancelled events from subscriptions: its instructions
+        # give the network feed with cancelled=visible, to copy.
+        for lang, page in (("fr", fr), ("ar", ar)):
+            google = page.split("<summary>Google Calendar</summary>")[1].split("</details>")[0]
+            self.assertIn(f'<input type="text" readonly id="url-google" value="http://127.0.0.1:'
+                          f'{port}/feeds/network.ics?lang={lang}&amp;cancelled=visible"', google)
+            self.assertIn('data-for="url-google"', google)
+        self.assertIn("« [Annulé] »", fr)
+        self.assertIn("«[ملغى]»", ar)
+        status, _, _ = self.d.get("/feeds/network.ics?lang=fr&cancelled=visible")
+        self.assertEqual(status, 200)
         # No external resources: every src/href is local, webcal or this server.
         for url in re.findall(r'(?:src|href)="([^"]+)"', fr):
             self.assertRegex(url, rf"^(/|webcal://127\.0\.0\.1:{port}/|http://127\.0\.0\.1:{port}/)")
