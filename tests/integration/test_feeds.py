@@ -213,6 +213,35 @@ class EditTest(unittest.TestCase):
         for uid in (WORKSHOP, ASSEMBLY):
             self.assertEqual(after[uid].to_ical(), before[uid].to_ical(), uid)
 
+    def test_online_url_is_published_content(self):
+        """Giving an event an online_url, or changing it, raises SEQUENCE;
+        an invalid one is a check error at the value."""
+        _, before, _ = self.network()
+        rel = "events/2026-03-01-ramadan-webinar.yaml"
+        text = self.d.read(rel)
+        online = text.replace("\nstatus: confirmed\n",
+                              "\nstatus: confirmed\nonline_url: https://meet.example.org/a\n")
+        self.assertNotEqual(online, text)
+        seq = int(before[WEBINAR]["SEQUENCE"])
+        for n, url in enumerate(("https://meet.example.org/a", "https://meet.example.org/b"), 1):
+            self.d.write(rel, online.replace("https://meet.example.org/a", url))
+            self.d.reload("configuration loaded")
+            _, after, _ = self.network()
+            w = after[WEBINAR]
+            self.assertEqual(int(w["SEQUENCE"]), seq + n)
+            self.assertEqual(str(w["URL"]), url)
+            self.assertEqual(str(w["CONFERENCE"]), url)
+            self.assertEqual(str(w["DESCRIPTION"]).split("\n")[0], url)
+            for uid in (WORKSHOP, ASSEMBLY):
+                self.assertEqual(after[uid].to_ical(), before[uid].to_ical(), uid)
+        self.d.write(rel, online.replace("https://meet.example.org/a", "meet.example.org/c"))
+        self.d.reload("still serving the previous")
+        check = self.d.run_cli("check")
+        self.assertEqual(check.returncode, 1)
+        line = online.split("online_url:")[0].count("\n") + 1
+        self.assertIn(f"{rel}:{line}:13: error: online_url \"meet.example.org/c\" must start with "
+                      "http:// or https://", check.stderr)
+
     def test_deleted_future_event_is_published_cancelled(self):
         _, before, _ = self.network()
         rel = "events/2027-general-assembly.yaml"
