@@ -3,6 +3,7 @@
 #include "agenda_model.h"
 #include "series_words.h"
 
+#include <libical/ical.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -100,6 +101,9 @@ static void put_feed(const pages_ctx *c, tv *m, const char *id, const char *path
     base = base ? base : "";
     tv_strf(m, "https", "%s%s?lang=%s", base, path, lang);
     tv_strf(m, "webcal", "webcal://%s%s?lang=%s", host_part(base), path, lang);
+    /* Google Calendar drops cancelled events from subscribed calendars:
+     * this variant keeps them, marked (the core's cancelled=visible). */
+    tv_strf(m, "google", "%s%s?lang=%s&cancelled=visible", base, path, lang);
 }
 
 static void put_common(const pages_ctx *c, tv *root, const char *lang)
@@ -465,6 +469,45 @@ static void put_agenda(const pages_ctx *c, tv *root, const agendad_event *ev, co
     free(slots);
 }
 
+/* The CONFERENCE of the first VEVENT of an iCalendar text (len bytes),
+ * when it is an http(s) URL (the only links the page makes): malloc'd, or
+ * NULL. */
+static char *conference_of(const char *text, size_t len)
+{
+    char *copy = strndup(text, len);
+    icalcomponent *root = copy ? icalparser_parse_string(copy) : NULL;
+    free(copy);
+    icalcomponent *ev = root && icalcomponent_isa(root) != ICAL_VEVENT_COMPONENT
+                            ? icalcomponent_get_first_component(root, ICAL_VEVENT_COMPONENT)
+                            : root;
+    icalproperty *p = ev ? icalcomponent_get_first_property(ev, ICAL_CONFERENCE_PROPERTY) : NULL;
+    const char *v = p ? icalproperty_get_conference(p) : NULL;
+    char *url = NULL;
+    if (v && (strncmp(v, "https://", 8) == 0 || strncmp(v, "http://", 7) == 0))
+        url = strdup(v);
+    if (root)
+        icalcomponent_free(root);
+    icalerror_clear_errno();
+    return url;
+}
+
+/* An online meeting's link (the event's online_url), for the page's "join"
+ * button. Read from the event as the feeds publish it, where it is the
+ * CONFERENCE: the ABI has no entry for it. Left unset without a link, or
+ * where the host cannot hand the event out. */
+static void put_online(const pages_ctx *c, tv *root, const agendad_event *ev)
+{
+    const agendad_host *h = c->h;
+    const char *text;
+    size_t len;
+    if (!AGENDAD_HOST_HAS(h, event_ical) || !h->event_ical ||
+        h->event_ical(c->self, ev, "fr", &text, &len) != 0)
+        return;
+    char *url = conference_of(text, len);
+    tv_str(root, "online_url", url);
+    free(url);
+}
+
 static void put_selector(const pages_ctx *c, tv *a, const char *sel, const char *lang)
 {
     const agendad_host *h = c->h;
@@ -559,6 +602,7 @@ tv *pages_event_for(const pages_ctx *c, const agendad_event *ev, pages_request *
     char path[512];
     snprintf(path, sizeof path, "/events/%s.ics", uid);
     put_feed(c, tv_add(root, "event_feed"), "event", path, lang);
+    put_online(c, root, ev);
     put_agenda(c, root, ev, lang);
     put_invited(c, root, ev, lang);
     return root;

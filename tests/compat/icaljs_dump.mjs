@@ -1,7 +1,9 @@
 // Reads an iCalendar file with ical.js (Thunderbird's parser) and prints what
 // a subscriber's calendar would show, as JSON: per VEVENT its uid, summary,
-// status, sequence and start/end instants in UTC; recurring series expanded
-// (up to 50 occurrences) with ical.js's own handling of the VTIMEZONE.
+// status, transparency, sequence, start/end instants in UTC, description,
+// URL and RFC 7986 CONFERENCE (with the value type ical.js read it as);
+// recurring series expanded (up to 50 occurrences) with ical.js's own
+// handling of the VTIMEZONE.
 import { readFileSync } from "node:fs";
 import ICAL from "ical.js";
 
@@ -19,10 +21,15 @@ const out = {
       uid: ev.uid,
       summary: ev.summary,
       status: c.getFirstPropertyValue("status"),
+      transp: c.getFirstPropertyValue("transp"),
       sequence: ev.sequence,
       start: ev.startDate.isDate ? ev.startDate.toString() : utc(ev.startDate),
       end: ev.endDate.isDate ? ev.endDate.toString() : utc(ev.endDate),
       related: c.getFirstPropertyValue("related-to"),
+      description: ev.description,
+      url: c.getFirstPropertyValue("url"),
+      conference: c.getFirstPropertyValue("conference"),
+      conference_type: c.getFirstProperty("conference")?.type ?? null,
     };
     if (ev.isRecurring()) {
       const it = ev.iterator();

@@ -120,9 +120,13 @@ class FeedTest(unittest.TestCase):
         _, alarms = self.feed(f"/events/{WORKSHOP}.ics?alarm=1d,30m")
         self.assertEqual(len(parse(alarms).walk("VALARM")), 2)
         self.assertEqual(len(parse(ar).walk("VALARM")), 0, "no VALARM by default")
-        for bad in ("lang=en", "slots=2", "alarm=soon", "from=yesterday"):
+        for bad in ("lang=en", "slots=2", "alarm=soon", "from=yesterday", "cancelled=yes",
+                    "cancelled="):
             status, _, _ = self.d.get(f"/feeds/network.ics?{bad}")
             self.assertEqual(status, 400, bad)
+        status, _, body = self.d.get("/feeds/network.ics?cancelled=hidden")
+        self.assertEqual(body, b"400 Bad Request\ncancelled must be visible\n")
+        self.feed("/feeds/network.ics?lang=fr&cancelled=visible")
 
     def test_window_keeps_the_sample_history(self):
         _, body = self.feed()
@@ -208,6 +212,35 @@ class EditTest(unittest.TestCase):
         # Untouched events keep SEQUENCE and LAST-MODIFIED.
         for uid in (WORKSHOP, ASSEMBLY):
             self.assertEqual(after[uid].to_ical(), before[uid].to_ical(), uid)
+
+    def test_online_url_is_published_content(self):
+        """Giving an event an online_url, or changing it, raises SEQUENCE;
+        an invalid one is a check error at the value."""
+        _, before, _ = self.network()
+        rel = "events/2026-03-01-ramadan-webinar.yaml"
+        text = self.d.read(rel)
+        online = text.replace("\nstatus: confirmed\n",
+                              "\nstatus: confirmed\nonline_url: https://meet.example.org/a\n")
+        self.assertNotEqual(online, text)
+        seq = int(before[WEBINAR]["SEQUENCE"])
+        for n, url in enumerate(("https://meet.example.org/a", "https://meet.example.org/b"), 1):
+            self.d.write(rel, online.replace("https://meet.example.org/a", url))
+            self.d.reload("configuration loaded")
+            _, after, _ = self.network()
+            w = after[WEBINAR]
+            self.assertEqual(int(w["SEQUENCE"]), seq + n)
+            self.assertEqual(str(w["URL"]), url)
+            self.assertEqual(str(w["CONFERENCE"]), url)
+            self.assertEqual(str(w["DESCRIPTION"]).split("\n")[0], url)
+            for uid in (WORKSHOP, ASSEMBLY):
+                self.assertEqual(after[uid].to_ical(), before[uid].to_ical(), uid)
+        self.d.write(rel, online.replace("https://meet.example.org/a", "meet.example.org/c"))
+        self.d.reload("still serving the previous")
+        check = self.d.run_cli("check")
+        self.assertEqual(check.returncode, 1)
+        line = online.split("online_url:")[0].count("\n") + 1
+        self.assertIn(f"{rel}:{line}:13: error: online_url \"meet.example.org/c\" must start with "
+                      "http:// or https://", check.stderr)
 
     def test_deleted_future_event_is_published_cancelled(self):
         _, before, _ = self.network()

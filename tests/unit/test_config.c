@@ -381,6 +381,39 @@ static void error_unknown_key(void **state)
                "title, description");
 }
 
+static void online_url_is_kept(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(
+        load_event(fx, EVENT_HEAD "  online_url: \"https://meet.example.org/ws?pwd=a,b\"\n"), 0);
+    assert_string_equal(fx->cfg->events[0].online_url, "https://meet.example.org/ws?pwd=a,b");
+}
+
+/* Only an absolute http(s) URL a calendar app can open: each other form is
+ * an error at the value. */
+static void error_online_url(void **state)
+{
+    fixture *fx = *state;
+    static const struct {
+        const char *value, *part;
+    } bad[] = {
+        {"meet.example.org/ws", "online_url \"meet.example.org/ws\" must start with http://"},
+        {"javascript:alert(1)", "must start with http:// or https://"},
+        {"ftp://example.org/x", "must start with http:// or https://"},
+        {"https://exa mple.org/", "is not a valid URL (unexpected character at offset 11)"},
+        {"https:///path", "is not a valid URL (no host)"},
+        {"[]", "expected text for online_url"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char yaml[512];
+        bool list = bad[i].value[0] == '[';
+        snprintf(yaml, sizeof yaml, EVENT_HEAD "  online_url: %s%s%s\n", list ? "" : "\"",
+                 bad[i].value, list ? "" : "\"");
+        expect_one(fx, yaml, "config/events/e.yaml:6:15", bad[i].part);
+        ag_diags_truncate(&fx->diags, 0);
+    }
+}
+
 static void error_impossible_date(void **state)
 {
     expect_one(*state, "- uid: e1\n  title: {fr: A}\n  start: 2023-02-29\n  host: fes-meknes\n",
@@ -1173,6 +1206,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(valid_config_loads),
         T(valid_timed_event),
+        T(online_url_is_kept),
+        T(error_online_url),
         T(valid_slots_keep_order),
         T(valid_all_day_and_recurrence),
         T(valid_settings_members_plugins),

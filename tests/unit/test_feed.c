@@ -706,6 +706,122 @@ static void removed_event_cancelled_until_over(void **state)
     free(ics);
 }
 
+/* cancelled=visible: Google Calendar drops STATUS:CANCELLED events from
+ * subscribed calendars, so there a cancelled event and its items are
+ * published confirmed and free, their titles saying they are off in the
+ * feed's language. Without the option nothing changes. */
+static void cancelled_visible_for_google(void **state)
+{
+    fixture *f = *state;
+    f->evs[0].ev.status = AG_STATUS_CANCELLED;
+    const int64_t now = utc(2026, 4, 10, 9, 0); /* the removed event is not over */
+    ag_feed_query q = query(AG_FEED_NETWORK, NULL, "fr");
+    assert_int_equal(ag_feed_parse_alarms("1d", &q), 0);
+    char *plain = build(f, &q, now);
+    assert_prop(plain, WORKSHOP, "STATUS", "STATUS:CANCELLED");
+    assert_prop(plain, WORKSHOP "/slot-1", "STATUS", "STATUS:CANCELLED");
+    assert_prop(plain, REMOVED, "STATUS", "STATUS:CANCELLED");
+    assert_prop(plain, WORKSHOP, "SUMMARY",
+                "SUMMARY;LANGUAGE=fr:Atelier de co-création du programme d'action ouvert");
+    assert_prop(plain, REMOVED, "SUMMARY", "SUMMARY;LANGUAGE=fr:Consultation publique");
+    assert_null(strstr(plain, "TRANSP"));
+    assert_null(strstr(plain, "Annulé"));
+
+    q.cancelled_visible = true;
+    char *ics = build(f, &q, now);
+    assert_well_folded(ics);
+    assert_prop(ics, WORKSHOP, "STATUS", "STATUS:CONFIRMED");
+    assert_prop(ics, WORKSHOP, "TRANSP", "TRANSP:TRANSPARENT");
+    assert_prop(ics, WORKSHOP, "SUMMARY",
+                "SUMMARY;LANGUAGE=fr:[Annulé] Atelier de co-création du programme d'action "
+                "ouvert");
+    assert_prop(ics, WORKSHOP "/slot-1", "STATUS", "STATUS:CONFIRMED");
+    assert_prop(ics, WORKSHOP "/slot-1", "TRANSP", "TRANSP:TRANSPARENT");
+    assert_prop(ics, WORKSHOP "/slot-1", "SUMMARY",
+                "SUMMARY;LANGUAGE=fr:[Annulé] Accueil des participants");
+    /* A title in the other language only still says it in the feed's. */
+    assert_prop(ics, WORKSHOP "/slot-3", "SUMMARY",
+                "SUMMARY;LANGUAGE=ar:[Annulé] عرض حول الشبكة المغربية للجماعات الترابية "
+                "المنفتحة");
+    assert_prop(ics, REMOVED, "STATUS", "STATUS:CONFIRMED");
+    assert_prop(ics, REMOVED, "TRANSP", "TRANSP:TRANSPARENT");
+    assert_prop(ics, REMOVED, "SUMMARY", "SUMMARY;LANGUAGE=fr:[Annulé] Consultation publique");
+    assert_prop(ics, REMOVED, "SEQUENCE", "SEQUENCE:3");
+    /* 1 event, its 5 timed items and the removed event; nothing else. */
+    assert_int_equal(count(ics, "\r\nTRANSP:TRANSPARENT\r\n"), 7);
+    assert_int_equal(count(ics, "[Annulé]"), 7);
+    assert_prop(ics, RAMADAN, "STATUS", "STATUS:CONFIRMED");
+    assert_prop(ics, WEEKLY, "STATUS", "STATUS:TENTATIVE");
+    assert_prop(ics, FORUM, "SUMMARY", "SUMMARY;LANGUAGE=fr:Forum des données ouvertes");
+    /* A cancelled event reminds no one, shown or not. */
+    char *ws = component(ics, WORKSHOP);
+    assert_null(strstr(ws, "VALARM"));
+    free(ws);
+    char *forum = component(ics, FORUM);
+    assert_non_null(strstr(forum, "BEGIN:VALARM"));
+    free(forum);
+    free(ics);
+
+    q.lang = "ar";
+    ics = build(f, &q, now);
+    assert_prop(ics, REMOVED, "SUMMARY", "SUMMARY;LANGUAGE=ar:[ملغى] استشارة عمومية");
+    assert_prop(ics, WORKSHOP "/slot-1", "SUMMARY", "SUMMARY;LANGUAGE=ar:[ملغى] استقبال المشاركين");
+    assert_int_equal(count(ics, "[ملغى]"), 7);
+    free(ics);
+    free(plain);
+}
+
+/* An online meeting's link is the URL (instead of the event's page), the
+ * RFC 7986 CONFERENCE, and the first line of DESCRIPTION, on the event and
+ * on its items. */
+static void online_url_goes_out_three_ways(void **state)
+{
+    fixture *f = *state;
+    f->evs[0].ev.online_url = strdup("https://meet.example.org/fes-openness");
+    f->evs[1].ev.online_url =
+        strdup("https://visio.example.org/b/rmcto-ramadan-training?pwd=a,b;c&lang=ar#join-now");
+    ag_feed_query q = query(AG_FEED_NETWORK, NULL, "ar");
+    char *ics = build(f, &q, NOW);
+    assert_well_folded(ics);
+    assert_prop(ics, WORKSHOP, "URL", "URL:https://meet.example.org/fes-openness");
+    assert_prop(ics, WORKSHOP, "CONFERENCE",
+                "CONFERENCE;VALUE=URI:https://meet.example.org/fes-openness");
+    char *c = component(ics, WORKSHOP);
+    char *d = line(c, "DESCRIPTION");
+    const char want[] = "DESCRIPTION;LANGUAGE=ar:https://meet.example.org/fes-openness\\n\\n"
+                        "ورشة للإعداد المشترك";
+    if (strncmp(d, want, strlen(want)) != 0)
+        fail_msg("got %s", d);
+    assert_non_null(strstr(d, "\\n\\nجدول الأعمال:\\n09:30–10:00 استقبال المشاركين"));
+    free(d);
+    free(c);
+    assert_prop(ics, WORKSHOP "/slot-1", "URL", "URL:https://meet.example.org/fes-openness");
+    assert_prop(ics, WORKSHOP "/slot-1", "CONFERENCE",
+                "CONFERENCE;VALUE=URI:https://meet.example.org/fes-openness");
+    assert_prop(ics, WORKSHOP "/slot-1", "DESCRIPTION",
+                "DESCRIPTION;LANGUAGE=ar:https://meet.example.org/fes-openness\\n\\n"
+                "ورشة الإعداد المشترك لبرنامج عمل الانفتاح جهة فاس مكناس");
+    /* A URI is written as is; in text, ',' and ';' are escaped. No
+     * description of its own: the link alone. */
+    assert_prop(
+        ics, RAMADAN, "URL",
+        "URL:https://visio.example.org/b/rmcto-ramadan-training?pwd=a,b;c&lang=ar#join-now");
+    assert_prop(ics, RAMADAN, "CONFERENCE",
+                "CONFERENCE;VALUE=URI:https://visio.example.org/b/rmcto-ramadan-training?pwd=a,b;"
+                "c&lang=ar#join-now");
+    assert_prop(ics, RAMADAN, "DESCRIPTION",
+                "DESCRIPTION;LANGUAGE=ar:https://visio.example.org/b/"
+                "rmcto-ramadan-training?pwd=a\\,b\\;c&lang=ar#join-now");
+    /* Without a link, the event's page, and nothing else. */
+    assert_prop(ics, FORUM, "URL", "URL:https://agenda.rmcto.ma/events/" FORUM);
+    c = component(ics, FORUM);
+    assert_null(strstr(c, "CONFERENCE"));
+    assert_null(line(c, "DESCRIPTION"));
+    free(c);
+    assert_int_equal(count(ics, "CONFERENCE;VALUE=URI:"), 7); /* 1 + 5 items, 1 */
+    free(ics);
+}
+
 static void members_only_needs_the_token(void **state)
 {
     fixture *f = *state;
@@ -882,6 +998,8 @@ int main(void)
         cmocka_unit_test(alarm_lists_are_checked),
         cmocka_unit_test_setup_teardown(window_leaves_out_what_is_outside, setup, teardown),
         cmocka_unit_test_setup_teardown(removed_event_cancelled_until_over, setup, teardown),
+        cmocka_unit_test_setup_teardown(cancelled_visible_for_google, setup, teardown),
+        cmocka_unit_test_setup_teardown(online_url_goes_out_three_ways, setup, teardown),
         cmocka_unit_test_setup_teardown(members_only_needs_the_token, setup, teardown),
         cmocka_unit_test_setup_teardown(member_and_category_selection, setup, teardown),
         cmocka_unit_test_setup_teardown(unknown_keys_are_not_found, setup, teardown),

@@ -298,7 +298,7 @@ static void assert_state(fx *f, const loaded *l, int64_t created, int64_t modifi
 static void fresh_database_is_migrated_and_in_wal_mode(void **state)
 {
     fx *f = *state;
-    assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 6);
+    assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 7);
     assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"),
                      1);
     assert_int_equal(raw_int(f->path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
@@ -492,6 +492,57 @@ static void close_and_reopen_keeps_everything(void **state)
     assert_int_equal(ag_store_meta_get(f->st, "tzdata", &v, NULL), 0);
     assert_string_equal(v, "2026f");
     free(v);
+}
+
+/* An online meeting's link is published content: setting, changing and
+ * dropping it each raise SEQUENCE and LAST-MODIFIED of that event only. */
+static void online_url_change_raises_sequence(void **state)
+{
+    fx *f = *state;
+    reconcile_ok(f, T1);
+    const char *const urls[] = {"https://meet.example.org/forum", "https://meet.example.org/other",
+                                NULL};
+    for (int k = 0; k < 3; k++) {
+        ag_event *fo = &f->cfg->events[1];
+        free(fo->online_url);
+        fo->online_url = urls[k] ? sdup(urls[k]) : NULL;
+        ag_reconcile_stats s = reconcile_ok(f, T2 + k);
+        assert_int_equal(s.changed, 1);
+        assert_int_equal(s.unchanged, 2);
+        loaded l = load(f->st);
+        const ag_stored_event *got = find(&l, fo->uid);
+        assert_true(ag_event_equal(&got->ev, fo));
+        if (urls[k])
+            assert_string_equal(got->ev.online_url, urls[k]);
+        else
+            assert_null(got->ev.online_url);
+        assert_int_equal(got->sequence, k + 1);
+        assert_int_equal(got->last_modified, T2 + k);
+        assert_int_equal(find(&l, f->cfg->events[0].uid)->sequence, 0);
+        ag_store_events_free(l.v, l.n);
+    }
+    assert_int_equal(reconcile_ok(f, T2 + 5).unchanged, 3);
+}
+
+/* A database of schema 6 (before online_url) opens at 7 with its events
+ * whole, and the same config then changes nothing. */
+static void schema_6_database_gains_online_url(void **state)
+{
+    fx *f = *state;
+    reconcile_ok(f, T1);
+    ag_store_close(f->st);
+    f->st = NULL;
+    raw_exec(f->path, "ALTER TABLE events DROP COLUMN online_url; PRAGMA user_version = 6;");
+    char *err = NULL;
+    assert_int_equal(ag_store_open(f->path, &f->st, &err), 0);
+    assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 7);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM events WHERE online_url IS NULL"),
+                     N_EVENTS);
+    ag_reconcile_stats s = reconcile_ok(f, T2);
+    assert_int_equal(s.unchanged, N_EVENTS);
+    loaded l = load(f->st);
+    assert_state(f, &l, T1, T1, 0);
+    ag_store_events_free(l.v, l.n);
 }
 
 /* Every field of every kind of event comes back equal, in uid order, with
@@ -783,7 +834,7 @@ static void newer_schema_is_refused(void **state)
     ag_store *st = (ag_store *)&err; /* any non-NULL: must come back NULL */
     assert_int_equal(ag_store_open(f->path, &st, &err), AG_ESTORE);
     assert_null(st);
-    assert_non_null(strstr(err, "schema version 99 is newer than this agendad knows (6)"));
+    assert_non_null(strstr(err, "schema version 99 is newer than this agendad knows (7)"));
     assert_non_null(strstr(err, f->path));
     free(err);
     assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 99);
@@ -896,6 +947,8 @@ int main(void)
         T(recurring_events_purge_after_last_occurrence),
         T(close_and_reopen_keeps_everything),
         T(every_field_round_trips),
+        T(online_url_change_raises_sequence),
+        T(schema_6_database_gains_online_url),
         T(failed_reconcile_on_readonly_database_changes_nothing),
         T(failed_reconcile_on_locked_database_changes_nothing),
         T(failure_mid_transaction_rolls_everything_back),

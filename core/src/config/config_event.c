@@ -285,6 +285,14 @@ static void load_texts(ag_event *ev, const ag_config_node *n, ag_diags *d)
         ag_config_text(d, v, "the event's location", &ev->location);
 }
 
+/* An online meeting's link, published as URL, CONFERENCE and in the
+ * description: only what a calendar app can open. */
+static void load_online_url(ag_event *ev, const ag_config_node *n, ag_diags *d)
+{
+    if (ag_config_string(d, n, "online_url", &ev->online_url))
+        ag_config_http_url(d, n, "online_url", ev->online_url);
+}
+
 static bool load_uid(ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
     const ag_config_node *v = ag_config_require(d, n, "uid", "this event");
@@ -310,10 +318,10 @@ static void load_refs(const ag_config *cfg, ag_event *ev, const ag_config_node *
 
 static bool load_event(const ag_config *cfg, ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
-    static const char *const keys[] = {"uid",        "title",      "description", "location",
-                                       "start",      "end",        "timezone",    "host",
-                                       "audience",   "categories", "status",      "visibility",
-                                       "recurrence", "reminders",  "agenda",      NULL};
+    static const char *const keys[] = {
+        "uid",        "title",     "description", "location",   "start",  "end",
+        "timezone",   "host",      "audience",    "categories", "status", "visibility",
+        "recurrence", "reminders", "agenda",      "online_url", NULL};
     size_t before = ag_diags_count(d);
     if (!ag_config_check_keys(d, n, keys, "event") && n->kind != AG_CFG_MAP)
         return false;
@@ -324,8 +332,10 @@ static bool load_event(const ag_config *cfg, ag_event *ev, const ag_config_node 
     load_times(ev, n, d);
     load_refs(cfg, ev, n, d);
     load_flags(ev, n, d);
-    const ag_config_node *v = ag_config_node_get(n, "reminders");
+    const ag_config_node *v = ag_config_node_get(n, "online_url");
     if (v)
+        load_online_url(ev, v, d);
+    if ((v = ag_config_node_get(n, "reminders")))
         load_reminders(ev, v, d);
     /* Both are read whatever the times: they judge against the times only
      * what could be read (ag_config_dt_known). */

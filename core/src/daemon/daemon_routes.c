@@ -73,6 +73,13 @@ static bool parse_options(ag_http_request *req, ag_service *svc, int64_t now, ag
         ag_http_respond_error(req, 400, "alarm must be a list of lead times such as 1d,30m", NULL);
         return false;
     }
+    /* Google Calendar drops CANCELLED events from subscriptions. */
+    const char *cancelled = ag_http_query(req, "cancelled");
+    if (cancelled && strcmp(cancelled, "visible") != 0) {
+        ag_http_respond_error(req, 400, "cancelled must be visible", NULL);
+        return false;
+    }
+    q->cancelled_visible = cancelled != NULL;
     ag_service_default_window(svc, now, q);
     return true;
 }

@@ -37,6 +37,12 @@ typedef struct {
                           stays while any instance overlaps); 0, 0: no window. An
                           AG_FEED_EVENT feed ignores the window. */
     bool members_only; /* include members-only events (a member feed opened with its token) */
+
+    /* A cancelled (or removed) event and its items as STATUS:CONFIRMED and
+     * TRANSP:TRANSPARENT, their SUMMARY after "[Annulé]" / "[ملغى]" in
+     * q->lang: for Google Calendar, which drops CANCELLED events from
+     * subscribed calendars. Default false: STATUS:CANCELLED. */
+    bool cancelled_visible;
 } ag_feed_query;
 
 /* The one failure that is the query's, not the builder's. */

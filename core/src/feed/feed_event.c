@@ -67,6 +67,31 @@ static void add_text(ag_feed_buf *b, const char *name, icalproperty *(*make)(con
     ag_feed_buf_prop(b, p);
 }
 
+/* SUMMARY; for a cancelled event shown as confirmed, after a word in the
+ * feed's language saying it is off (whatever language the title falls
+ * back to: it is the reader's). */
+static void add_summary(ag_feed_buf *b, const ag_text *t, const ag_feed_query *q, bool cancelled)
+{
+    if (!cancelled) {
+        add_text(b, "SUMMARY", icalproperty_new_summary, t, q->lang);
+        return;
+    }
+    const char *used;
+    const char *s = ag_feed_text(t, q->lang, &used);
+    const char *mark = strcmp(lang_code(q->lang), "fr") == 0 ? "[Annulé]" : "[ملغى]";
+    char *title = ag_feed_strdup_printf("%s%s%s", mark, s && *s ? " " : "", s ? s : "");
+    if (!title) {
+        b->failed = true;
+        return;
+    }
+    if (!ag_feed_buf_plain(b, "SUMMARY", used, title)) {
+        icalproperty *p = icalproperty_new_summary(title);
+        icalproperty_add_parameter(p, icalparameter_new_language(used));
+        ag_feed_buf_prop(b, p);
+    }
+    free(title);
+}
+
 static void add_uid(ag_feed_buf *b, const char *uid)
 {
     if (!ag_feed_buf_plain(b, "UID", NULL, uid))
@@ -122,6 +147,14 @@ static icalproperty_status status_of(const ag_stored_event *sev)
     return sev->ev.status == AG_STATUS_TENTATIVE ? ICAL_STATUS_TENTATIVE : ICAL_STATUS_CONFIRMED;
 }
 
+/* With cancelled=visible, a cancelled event stays in Google Calendar, which
+ * drops STATUS:CANCELLED events from subscribed calendars: it is published
+ * as confirmed but free time (TRANSP), its SUMMARY saying it is off. */
+static bool cancelled_shown(const ag_stored_event *sev, const ag_feed_query *q)
+{
+    return q->cancelled_visible && status_of(sev) == ICAL_STATUS_CANCELLED;
+}
+
 static const char STATUS[] = "STATUS", CLASS[] = "CLASS";
 
 /* STATUS and CLASS take one of a few values: serialized once per build. */
@@ -145,9 +178,31 @@ static icalproperty *make_class(int v)
     return icalproperty_new_class((icalproperty_class)v);
 }
 
+/* The event's page; an online meeting's link instead (RFC 5545 allows one
+ * URL), also as RFC 7986 CONFERENCE (libical writes VALUE=URI). */
+static void add_url(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev)
+{
+    if (ev->online_url) {
+        if (!ag_feed_buf_plain(b, "URL", NULL, ev->online_url))
+            ag_feed_buf_prop(b, icalproperty_new_url(ev->online_url));
+        ag_feed_buf_prop(b, icalproperty_new_conference(ev->online_url));
+        return;
+    }
+    const char *base = cfg->settings.base_url ? cfg->settings.base_url : "";
+    char *url = ag_feed_strdup_printf("%s/events/%s", base, ev->uid);
+    if (!url) {
+        b->failed = true;
+        return;
+    }
+    if (!ag_feed_buf_plain(b, "URL", NULL, url))
+        ag_feed_buf_prop(b, icalproperty_new_url(url));
+    free(url);
+}
+
 /* What an event and its slots share, so that a client sees them change,
  * move and cancel together. */
-static void add_common(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev)
+static void add_common(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
+                       const ag_feed_query *q)
 {
     ag_feed_buf_utc(b, "DTSTAMP", sev->last_modified);
     ag_feed_buf_utc(b, "CREATED", sev->created);
@@ -156,26 +211,20 @@ static void add_common(ag_feed_buf *b, const ag_config *cfg, const ag_stored_eve
     snprintf(seq, sizeof seq, "%d", sev->sequence);
     if (!ag_feed_buf_plain(b, "SEQUENCE", NULL, seq))
         ag_feed_buf_prop(b, icalproperty_new_sequence(sev->sequence));
-    icalproperty_status st = status_of(sev);
+    icalproperty_status st = cancelled_shown(sev, q) ? ICAL_STATUS_CONFIRMED : status_of(sev);
     add_enum(b, STATUS,
              st == ICAL_STATUS_CANCELLED   ? "c"
              : st == ICAL_STATUS_TENTATIVE ? "t"
                                            : "k",
              make_status, (int)st);
+    if (cancelled_shown(sev, q) && !ag_feed_buf_plain(b, "TRANSP", NULL, "TRANSPARENT"))
+        ag_feed_buf_prop(b, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
     /* PRIVATE keeps a members-only event's details hidden if a member
      * shares their calendar further. */
     bool private = sev->ev.visibility == AG_VIS_MEMBERS;
     add_enum(b, CLASS, private ? "p" : "u", make_class,
              (int)(private ? ICAL_CLASS_PRIVATE : ICAL_CLASS_PUBLIC));
-    const char *base = cfg->settings.base_url ? cfg->settings.base_url : "";
-    char *url = ag_feed_strdup_printf("%s/events/%s", base, sev->ev.uid);
-    if (!url) {
-        b->failed = true;
-        return;
-    }
-    if (!ag_feed_buf_plain(b, "URL", NULL, url))
-        ag_feed_buf_prop(b, icalproperty_new_url(url));
-    free(url);
+    add_url(b, cfg, &sev->ev);
 }
 
 static const char CATEGORIES[] = "CATEGORIES", KIND[] = "X-AGENDAD-KIND";
@@ -323,8 +372,31 @@ static void write_slot_line(ag_feed_buf *t, const ag_event *ev, const ag_slot *s
     ag_feed_buf_puts(t, title ? title : "");
 }
 
+/* DESCRIPTION from text, when there is any. */
+static void add_description_text(ag_feed_buf *b, ag_feed_buf *text, const char *used)
+{
+    b->failed |= text->failed;
+    if (!text->failed && text->len > 0) {
+        icalproperty *p = icalproperty_new_description(text->data);
+        icalproperty_add_parameter(p, icalparameter_new_language(used));
+        ag_feed_buf_prop(b, p);
+    }
+    free(text->data);
+}
+
+/* An online meeting's link opens the description: most apps show neither
+ * URL nor CONFERENCE, but make a link of a URL in the text. */
+static void put_online_line(ag_feed_buf *text, const ag_event *ev, bool more)
+{
+    if (!ev->online_url)
+        return;
+    ag_feed_buf_puts(text, ev->online_url);
+    if (more)
+        ag_feed_buf_puts(text, "\n\n");
+}
+
 /* The event's description followed by its agenda, times in the event's
- * zone, untimed items in their place. */
+ * zone, untimed items in their place; an online meeting's link first. */
 static void add_description(ag_feed_buf *b, const ag_event *ev, const char *lang)
 {
     const char *used = lang_code(lang);
@@ -333,6 +405,7 @@ static void add_description(ag_feed_buf *b, const ag_event *ev, const char *lang
         used = lang_code(lang);
     ag_feed_buf text;
     ag_feed_buf_small(&text);
+    put_online_line(&text, ev, desc || ev->n_slots > 0);
     if (desc)
         ag_feed_buf_puts(&text, desc);
     if (ev->n_slots > 0) {
@@ -341,13 +414,7 @@ static void add_description(ag_feed_buf *b, const ag_event *ev, const char *lang
         for (size_t i = 0; i < ev->n_slots; i++)
             write_slot_line(&text, ev, &ev->slots[i], lang);
     }
-    b->failed |= text.failed;
-    if (!text.failed && text.len > 0) {
-        icalproperty *p = icalproperty_new_description(text.data);
-        icalproperty_add_parameter(p, icalparameter_new_language(used));
-        ag_feed_buf_prop(b, p);
-    }
-    free(text.data);
+    add_description_text(b, &text, used);
 }
 
 /* An event from a member's own calendar says whose it is: a machine-readable
@@ -369,7 +436,7 @@ static void write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
     add_uid(b, ev->uid);
     ag_feed_buf_put(b, common->data, common->len);
     add_event_times(b, ev, r);
-    add_text(b, "SUMMARY", icalproperty_new_summary, &ev->title, q->lang);
+    add_summary(b, &ev->title, q, cancelled_shown(sev, q));
     add_description(b, ev, q->lang);
     add_text(b, "LOCATION", icalproperty_new_location, &ev->location, q->lang);
     for (size_t i = 0; i < ev->n_categories; i++)
@@ -409,11 +476,29 @@ static void add_slot_times(ag_feed_buf *b, const ag_event *ev, const ag_slot *s,
     add_exdates(b, ev, false, shift);
 }
 
+/* A slot's DESCRIPTION: the event's title, after the online meeting's
+ * link when there is one. */
+static void add_slot_description(ag_feed_buf *b, const ag_event *ev, const ag_feed_query *q)
+{
+    if (!ev->online_url) {
+        add_text(b, "DESCRIPTION", icalproperty_new_description, &ev->title, q->lang);
+        return;
+    }
+    const char *used;
+    const char *title = ag_feed_text(&ev->title, q->lang, &used);
+    ag_feed_buf text;
+    ag_feed_buf_small(&text);
+    put_online_line(&text, ev, title && *title);
+    if (title)
+        ag_feed_buf_puts(&text, title);
+    add_description_text(b, &text, used);
+}
+
 /* What every slot of ev says alike: context (the event's title and place)
  * and the link to its parent. */
 static void add_slot_shared(ag_feed_buf *b, const ag_event *ev, const ag_feed_query *q)
 {
-    add_text(b, "DESCRIPTION", icalproperty_new_description, &ev->title, q->lang);
+    add_slot_description(b, ev, q);
     add_text(b, "LOCATION", icalproperty_new_location, &ev->location, q->lang);
     icalproperty *rel = icalproperty_new_relatedto(ev->uid);
     icalproperty_add_parameter(rel, icalparameter_new_reltype(ICAL_RELTYPE_PARENT));
@@ -454,7 +539,7 @@ static void write_long_uid(ag_feed_buf *b, const char *event_uid, size_t index)
 
 static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev, size_t index,
                        const ag_feed_query *q, const ag_series *r, const ag_feed_buf *common,
-                       const ag_feed_buf *shared)
+                       const ag_feed_buf *shared, bool cancelled)
 {
     const ag_slot *s = &ev->slots[index];
     /* Position in the agenda: stable as long as the agenda is. */
@@ -466,7 +551,7 @@ static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev,
         write_long_uid(b, ev->uid, index);
     ag_feed_buf_put(b, common->data, common->len);
     add_slot_times(b, ev, s, r);
-    add_text(b, "SUMMARY", icalproperty_new_summary, &s->title, q->lang);
+    add_summary(b, &s->title, q, cancelled);
     ag_feed_buf_put(b, shared->data, shared->len);
     if (s->axis)
         add_category(b, cfg, s->axis, q->lang);
@@ -508,7 +593,7 @@ static void write_slots(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
         }
         if (shared.failed)
             break;
-        write_slot(b, cfg, ev, i, q, r, common, &shared);
+        write_slot(b, cfg, ev, i, q, r, common, &shared, cancelled_shown(sev, q));
     }
     b->failed |= shared.failed;
     free(shared.data);
@@ -532,7 +617,7 @@ int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
     ag_feed_buf common;
     ag_feed_buf_small(&common);
     common.memo = b->memo;
-    add_common(&common, cfg, sev);
+    add_common(&common, cfg, sev, q);
     if (!common.failed) {
         write_event(b, cfg, sev, q, r, &common);
         if (q->slots)

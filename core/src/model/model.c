@@ -73,6 +73,7 @@ void ag_event_free(ag_event *e)
     free_strv(e->audience, e->n_audience);
     free_strv(e->categories, e->n_categories);
     free(e->rrule);
+    free(e->online_url);
     free(e->exdates);
     free(e->reminders);
     free_strv(e->reminder_channels, e->n_reminder_channels);
@@ -164,6 +165,7 @@ int ag_event_copy(ag_event *dst, const ag_event *src)
     dst->audience = dup_strv(src->audience, src->n_audience, &ok);
     dst->categories = dup_strv(src->categories, src->n_categories, &ok);
     dst->rrule = dup_str(src->rrule, &ok);
+    dst->online_url = dup_str(src->online_url, &ok);
     dst->exdates = dup_mem(src->exdates, src->n_exdates * sizeof *src->exdates, &ok);
     dst->reminders = dup_mem(src->reminders, src->n_reminders * sizeof *src->reminders, &ok);
     dst->reminder_channels = dup_strv(src->reminder_channels, src->n_reminder_channels, &ok);
@@ -234,5 +236,6 @@ bool ag_event_equal(const ag_event *a, const ag_event *b)
            ag_text_eq(&a->description, &b->description) && ag_text_eq(&a->location, &b->location) &&
            dt_eq(&a->start, &b->start) && dt_eq(&a->end, &b->end) && ag_str_eq(a->tzid, b->tzid) &&
            ag_str_eq(a->host, b->host) && a->status == b->status &&
-           a->visibility == b->visibility && ag_str_eq(a->rrule, b->rrule) && lists_eq(a, b);
+           a->visibility == b->visibility && ag_str_eq(a->rrule, b->rrule) &&
+           ag_str_eq(a->online_url, b->online_url) && lists_eq(a, b);
 }

@@ -100,6 +100,7 @@ typedef struct {
     ag_status status;
     ag_visibility visibility;
     char *rrule;          /* RFC 5545 RRULE value (no "RRULE:"), bounded; NULL if one-off */
+    char *online_url;     /* an online meeting's absolute http(s) URL; NULL if none */
     ag_datetime *exdates; /* local date-times (EXDATE), same form as start */
     size_t n_exdates;
     int64_t *reminders; /* lead times in seconds, > 0 */

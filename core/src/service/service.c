@@ -692,9 +692,10 @@ static const char *kind_key(ag_feed_kind k)
  * the day (see default_window) and removed events leaving after they pass. */
 static void cache_key(const ag_feed_query *q, int64_t now, char *buf, size_t size)
 {
-    int off = snprintf(buf, size, "%s|%s|%s|%d|%d|%lld|%lld|%lld|", kind_key(q->kind),
-                       q->key ? q->key : "", q->lang, q->slots, q->members_only, (long long)q->from,
-                       (long long)q->to, (long long)day_floor(now));
+    int off =
+        snprintf(buf, size, "%s|%s|%s|%d|%d|%d|%lld|%lld|%lld|", kind_key(q->kind),
+                 q->key ? q->key : "", q->lang, q->slots, q->members_only, q->cancelled_visible,
+                 (long long)q->from, (long long)q->to, (long long)day_floor(now));
     for (size_t i = 0; i < q->n_alarms && off > 0 && (size_t)off < size; i++)
         off += snprintf(buf + off, size - (size_t)off, "%lld,", (long long)q->alarms[i]);
 }

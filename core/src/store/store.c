@@ -4,6 +4,7 @@
 #include "store_config.h"
 #include "store_internal.h"
 #include "store_migration_generations.h"
+#include "store_migration_online.h"
 #include "store_migration_private.h"
 #include "store_outbox.h"
 
@@ -111,12 +112,14 @@ static const char *const migrations[] = {
     AG_STORE_CONFIG_SCHEMA,
     /* 6: imported rows by generation (store_migration_generations.h). */
     AG_STORE_IMPORT_GENERATIONS_SCHEMA,
+    /* 7: events' online meeting links (store_migration_online.h). */
+    AG_STORE_ONLINE_URL_SCHEMA,
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 
 #define EV_COLS                                                                                    \
     "uid, title_ar, title_fr, description_ar, description_fr, location_ar, location_fr, "          \
-    "start_local, end_local, tzid, host, status, visibility, rrule"
+    "start_local, end_local, tzid, host, status, visibility, rrule, online_url"
 
 static const char *const sql[Q_COUNT_] = {
     [Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
@@ -133,12 +136,12 @@ static const char *const sql[Q_COUNT_] = {
                    "FROM event_slots ORDER BY uid, pos",
     [Q_EV_INSERT] = "INSERT INTO events (" EV_COLS ", sequence, created, last_modified, "
                     "removed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                    "?13, ?14, 0, ?15, ?15, 0)",
+                    "?13, ?14, ?15, 0, ?16, ?16, 0)",
     [Q_EV_UPDATE] = "UPDATE events SET title_ar = ?2, title_fr = ?3, description_ar = ?4, "
                     "description_fr = ?5, location_ar = ?6, location_fr = ?7, "
                     "start_local = ?8, end_local = ?9, tzid = ?10, host = ?11, status = ?12, "
-                    "visibility = ?13, rrule = ?14, sequence = sequence + 1, "
-                    "last_modified = ?15, removed_at = 0 WHERE uid = ?1",
+                    "visibility = ?13, rrule = ?14, online_url = ?15, sequence = sequence + 1, "
+                    "last_modified = ?16, removed_at = 0 WHERE uid = ?1",
     [Q_EV_REMOVE] = "UPDATE events SET removed_at = ?2, sequence = sequence + 1, "
                     "last_modified = ?2 WHERE uid = ?1",
     [Q_EV_DELETE] = "DELETE FROM events WHERE uid = ?1",

@@ -73,7 +73,7 @@ static int run(ag_store *st, sqlite3_stmt *s, char **err)
     return 0;
 }
 
-/* Parameters ?1..?14 are the content columns, ?15 is now: the insert and
+/* Parameters ?1..?15 are the content columns, ?16 is now: the insert and
  * update statements share the numbering. */
 static int bind_content(sqlite3_stmt *s, const ag_event *e, int64_t now)
 {
@@ -93,11 +93,12 @@ static int bind_content(sqlite3_stmt *s, const ag_event *e, int64_t now)
                        e->host,
                        ag_store_status_names[e->status],
                        visibility_names[e->visibility],
-                       e->rrule};
+                       e->rrule,
+                       e->online_url};
     int rc = SQLITE_OK;
     for (size_t i = 0; i < sizeof v / sizeof v[0] && rc == SQLITE_OK; i++)
         rc = ag_store_bind_opt_text(s, (int)i + 1, v[i]);
-    return rc == SQLITE_OK ? sqlite3_bind_int64(s, 15, now) : rc;
+    return rc == SQLITE_OK ? sqlite3_bind_int64(s, 16, now) : rc;
 }
 
 static int check_enums(ag_store *st, const ag_event *e, char **err)
@@ -452,6 +453,7 @@ static int read_event_row(ag_store *st, sqlite3_stmt *s, ag_stored_event *se, ch
     e->tzid = col_str(s, 9, &ok);
     e->host = col_str(s, 10, &ok);
     e->rrule = col_str(s, 13, &ok);
+    e->online_url = col_str(s, 14, &ok);
     if (!ok || !e->uid)
         return ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
     const char *start = (const char *)sqlite3_column_text(s, 7);
@@ -463,10 +465,10 @@ static int read_event_row(ag_store *st, sqlite3_stmt *s, ag_stored_event *se, ch
         return ag_store_failf(st, err, AG_ECORRUPT, READ, "event %s has a malformed row", e->uid);
     e->status = (ag_status)status;
     e->visibility = (ag_visibility)vis;
-    se->sequence = sqlite3_column_int(s, 14);
-    se->created = sqlite3_column_int64(s, 15);
-    se->last_modified = sqlite3_column_int64(s, 16);
-    se->removed_at = sqlite3_column_int64(s, 17);
+    se->sequence = sqlite3_column_int(s, 15);
+    se->created = sqlite3_column_int64(s, 16);
+    se->last_modified = sqlite3_column_int64(s, 17);
+    se->removed_at = sqlite3_column_int64(s, 18);
     return 0;
 }
 

@@ -29,6 +29,7 @@ end: 2099-03-11T17:00
 host: fes
 audience: [fes, "kind:province"]
 categories: [workshop]
+online_url: "https://meet.example.org/r/rmcto?a=1&b='x'"
 agenda:
   - {start: "2099-03-11T09:00", end: "2099-03-11T10:00", title: {fr: "Day two <i>"}, kind: session}
   - {title: {fr: "Untimed & after day two"}, kind: other}
@@ -37,6 +38,17 @@ agenda:
 '''
 
 HOSTILE_TEXT = '<script>alert("x")</script>'
+HOSTILE_URL_HTML = "https://meet.example.org/r/rmcto?a=1&amp;b=&#39;x&#39;"
+# An online meeting that is off: no "join" button.
+CANCELLED_ONLINE_YAML = """uid: 2099-online-cancelled
+title: {ar: "اجتماع عن بعد ملغى", fr: "Réunion en ligne annulée"}
+start: 2099-04-01T10:00
+end: 2099-04-01T11:00
+host: fes
+audience: [network]
+status: cancelled
+online_url: https://meet.example.org/r/cancelled
+"""
 
 CAFE = "openness-cafe-monthly"
 # Mondays 09:00 from 2026-11-02, ten rule dates (the last 2027-01-04), the
@@ -84,6 +96,7 @@ class AgendaPagesTest(unittest.TestCase):
         assert shutil.which("tidy"), "tidy is missing: bash scripts/deps.sh --test"
         cls.d = Daemon(plugin_dir=PLUGINS)
         cls.d.write("events/zz-hostile.yaml", HOSTILE_YAML)
+        cls.d.write("events/zz-online-cancelled.yaml", CANCELLED_ONLINE_YAML)
         cls.d.start()
 
     @classmethod
@@ -128,6 +141,17 @@ class AgendaPagesTest(unittest.TestCase):
         self.assertEqual(fr.count("/feeds/members/"), 3 * 66)
         for app in ("Google", "Outlook", "Apple", "Thunderbird"):
             self.assertIn(app, fr)
+        # Google drops cancelled events from subscriptions: its instructions
+        # give the network feed with cancelled=visible, to copy.
+        for lang, page in (("fr", fr), ("ar", ar)):
+            google = page.split("<summary>Google Calendar</summary>")[1].split("</details>")[0]
+            self.assertIn(f'<input type="text" readonly id="url-google" value="http://127.0.0.1:'
+                          f'{port}/feeds/network.ics?lang={lang}&amp;cancelled=visible"', google)
+            self.assertIn('data-for="url-google"', google)
+        self.assertIn("« [Annulé] »", fr)
+        self.assertIn("«[ملغى]»", ar)
+        status, _, _ = self.d.get("/feeds/network.ics?lang=fr&cancelled=visible")
+        self.assertEqual(status, 200)
         # No external resources: every src/href is local, webcal or this server.
         for url in re.findall(r'(?:src|href)="([^"]+)"', fr):
             self.assertRegex(url, rf"^(/|webcal://127\.0\.0\.1:{port}/|http://127\.0\.0\.1:{port}/)")
@@ -196,6 +220,22 @@ class AgendaPagesTest(unittest.TestCase):
         self.assertIn("09:00 – 10:00", page)
         self.assertIn("Membres concernés", page)
         self.assertIn("Commune de Fès", page)
+
+    def test_event_page_join_button(self):
+        """An online meeting's link is a "join" button in both languages,
+        escaped; none where there is no link, nor for a cancelled meeting."""
+        for lang, words in (("fr", "Rejoindre la réunion en ligne"),
+                            ("ar", "الانضمام إلى الاجتماع عن بعد")):
+            page = self.assert_valid(f"/events/2099-hostile?lang={lang}")
+            self.assertIn(f'<p class="join"><a class="button primary" href="{HOSTILE_URL_HTML}" '
+                          f'rel="noopener">{words}</a> <span class="url">{HOSTILE_URL_HTML}'
+                          '</span></p>', page)
+            self.assertEqual(page.count('class="join"'), 1)
+            for uid in (WORKSHOP, "2099-online-cancelled"):
+                page = self.assert_valid(f"/events/{uid}?lang={lang}")
+                self.assertNotIn('class="join"', page, uid)
+                self.assertNotIn(words, page, uid)
+        self.assertIn('dir="rtl"', self.assert_valid("/events/2099-hostile?lang=ar"))
 
     def test_markdown_and_text(self):
         hdrs, md = self.get(f"/events/{WORKSHOP}/agenda.md?lang=fr")
