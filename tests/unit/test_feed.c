@@ -67,7 +67,7 @@ static ag_datetime day(int y, int mo, int d)
 static ag_slot timed_slot(ag_datetime s, ag_datetime e, const char *ar, const char *fr,
                           const char *kind, const char *axis)
 {
-    return (ag_slot){true, s, e, txt(ar, fr), dup(kind), dup(axis), {0}};
+    return (ag_slot){true, s, e, txt(ar, fr), dup(kind), dup(axis), {0}, NULL};
 }
 
 static ag_slot untimed_slot(const char *ar, const char *fr, const char *kind)

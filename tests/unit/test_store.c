@@ -85,16 +85,18 @@ static void workshop(ag_event *e)
                             text("استقبال المشاركين", "Accueil des participants"),
                             sdup("reception"),
                             NULL,
-                            {0}};
+                            {0},
+                            NULL};
     e->slots[1] =
-        (ag_slot){false, {0}, {0}, text("كلمات افتتاحية", NULL), sdup("opening"), NULL, {0}};
+        (ag_slot){false, {0}, {0}, text("كلمات افتتاحية", NULL), sdup("opening"), NULL, {0}, NULL};
     e->slots[2] = (ag_slot){true,
                             at(2023, 3, 7, 10, 0),
                             at(2023, 3, 7, 12, 0),
                             text("ورشات موضوعاتية", "Ateliers thématiques"),
                             sdup("workshop"),
                             sdup("citizen-participation"),
-                            {0}};
+                            {0},
+                            NULL};
 }
 
 static void forum(ag_event *e)

@@ -54,12 +54,13 @@ void ag_category_free(ag_category *c)
     memset(c, 0, sizeof *c);
 }
 
-static void slot_free(ag_slot *s)
+void ag_slot_free(ag_slot *s)
 {
     ag_text_free(&s->title);
     free(s->kind);
     free(s->axis);
     free(s->loc.file);
+    free(s->id);
 }
 
 void ag_event_free(ag_event *e)
@@ -78,7 +79,7 @@ void ag_event_free(ag_event *e)
     free_strv(e->reminder_channels, e->n_reminder_channels);
     free_strv(e->reminder_extra, e->n_reminder_extra);
     for (size_t i = 0; i < e->n_slots; i++)
-        slot_free(&e->slots[i]);
+        ag_slot_free(&e->slots[i]);
     free(e->slots);
     free(e->loc.file);
     memset(e, 0, sizeof *e);
@@ -147,6 +148,7 @@ static ag_slot *dup_slots(const ag_slot *s, size_t n, bool *ok)
         d[i].kind = dup_str(s[i].kind, ok);
         d[i].axis = dup_str(s[i].axis, ok);
         d[i].loc = dup_loc(&s[i].loc, ok);
+        d[i].id = dup_str(s[i].id, ok);
     }
     return d;
 }
