@@ -300,7 +300,7 @@ static void assert_state(fx *f, const loaded *l, int64_t created, int64_t modifi
 static void fresh_database_is_migrated_and_in_wal_mode(void **state)
 {
     fx *f = *state;
-    assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 6);
+    assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 7);
     assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"),
                      1);
     assert_int_equal(raw_int(f->path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
@@ -785,7 +785,7 @@ static void newer_schema_is_refused(void **state)
     ag_store *st = (ag_store *)&err; /* any non-NULL: must come back NULL */
     assert_int_equal(ag_store_open(f->path, &st, &err), AG_ESTORE);
     assert_null(st);
-    assert_non_null(strstr(err, "schema version 99 is newer than this agendad knows (6)"));
+    assert_non_null(strstr(err, "schema version 99 is newer than this agendad knows (7)"));
     assert_non_null(strstr(err, f->path));
     free(err);
     assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 99);

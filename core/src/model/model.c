@@ -204,7 +204,7 @@ static bool dt_eq(const ag_datetime *a, const ag_datetime *b)
     return a->is_date == b->is_date && ag_datetime_cmp(a, b) == 0;
 }
 
-static bool slot_eq(const ag_slot *a, const ag_slot *b)
+bool ag_slot_equal(const ag_slot *a, const ag_slot *b)
 {
     if (a->timed != b->timed || !ag_text_eq(&a->title, &b->title) || !ag_str_eq(a->kind, b->kind) ||
         !ag_str_eq(a->axis, b->axis))
@@ -224,7 +224,7 @@ static bool lists_eq(const ag_event *a, const ag_event *b)
         if (a->reminders[i] != b->reminders[i])
             return false;
     for (size_t i = 0; i < a->n_slots; i++)
-        if (!slot_eq(&a->slots[i], &b->slots[i]))
+        if (!ag_slot_equal(&a->slots[i], &b->slots[i]))
             return false;
     return strv_eq(a->audience, a->n_audience, b->audience, b->n_audience) &&
            strv_eq(a->categories, a->n_categories, b->categories, b->n_categories);
@@ -237,4 +237,27 @@ bool ag_event_equal(const ag_event *a, const ag_event *b)
            dt_eq(&a->start, &b->start) && dt_eq(&a->end, &b->end) && ag_str_eq(a->tzid, b->tzid) &&
            ag_str_eq(a->host, b->host) && a->status == b->status &&
            a->visibility == b->visibility && ag_str_eq(a->rrule, b->rrule) && lists_eq(a, b);
+}
+
+static bool exdates_eq(const ag_event *a, const ag_event *b)
+{
+    if (a->n_exdates != b->n_exdates)
+        return false;
+    for (size_t i = 0; i < a->n_exdates; i++)
+        if (!dt_eq(&a->exdates[i], &b->exdates[i]))
+            return false;
+    return true;
+}
+
+/* What feed_event.c's write_slot takes from the event, besides its uid and
+ * status: DESCRIPTION (the title), LOCATION, CLASS, the zone of DTSTART and
+ * DTEND, and a series' RRULE and EXDATEs, shifted by the item's distance
+ * from the event's start (which also decides whether it is published). */
+bool ag_slot_context_equal(const ag_event *a, const ag_event *b)
+{
+    if (!ag_str_eq(a->uid, b->uid) || !ag_text_eq(&a->title, &b->title) ||
+        !ag_text_eq(&a->location, &b->location) || a->visibility != b->visibility ||
+        !ag_str_eq(a->tzid, b->tzid) || !ag_str_eq(a->rrule, b->rrule))
+        return false;
+    return !a->rrule || (dt_eq(&a->start, &b->start) && exdates_eq(a, b));
 }
