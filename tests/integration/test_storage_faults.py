@@ -57,12 +57,13 @@ class TmpfsMixin:
 
 
 def fill(path):
-    """Writes until the file system is full."""
-    with open(path, "wb") as f:
+    """Writes until the file system is full. Unbuffered: a buffered file
+    would try again, at close, the part the full file system refused, and
+    raise there (or not) depending on how much room was left."""
+    with open(path, "wb", buffering=0) as f:
         try:
             while True:
                 f.write(b"\0" * 65536)
-                f.flush()
         except OSError:
             pass
 

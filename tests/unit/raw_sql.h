@@ -32,4 +32,20 @@ static inline void raw_exec(const char *path, const char *sql)
     sqlite3_close(db);
 }
 
+/* Undoes schema step 8 (agenda items with their own state) on a database
+ * of today's schema: event_slots as step 1 made it, from today's rows (live
+ * items only: earlier steps knew no others), and events without last_slot_number;
+ * for tests that make an older database. */
+#define RAW_SQL_UNDO_SLOT_IDENTITY                                                                 \
+    "CREATE TABLE event_slots_6 (uid TEXT NOT NULL REFERENCES events(uid) ON DELETE CASCADE,"      \
+    " pos INTEGER NOT NULL, timed INTEGER NOT NULL CHECK (timed IN (0, 1)),"                       \
+    " start_local TEXT, end_local TEXT, title_ar TEXT, title_fr TEXT, kind TEXT, axis TEXT,"       \
+    " PRIMARY KEY (uid, pos),"                                                                     \
+    " CHECK (timed = 0 OR (start_local IS NOT NULL AND end_local IS NOT NULL))) WITHOUT ROWID;"    \
+    "INSERT INTO event_slots_6 SELECT uid, pos, timed, start_local, end_local, title_ar,"          \
+    " title_fr, kind, axis FROM event_slots WHERE removed_at = 0;"                                 \
+    "DROP TABLE event_slots;"                                                                      \
+    "ALTER TABLE event_slots_6 RENAME TO event_slots;"                                             \
+    "ALTER TABLE events DROP COLUMN last_slot_number;"
+
 #endif

@@ -637,6 +637,43 @@ static void error_member_lists_check_every_item(void **state)
     assert_int_equal(fx->diags.n, 4);
 }
 
+static void slot_ids(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(load_event(fx, EVENT_HEAD "  agenda:\n"
+                                               "    - {id: opening, title: {fr: A}}\n"
+                                               "    - {title: {fr: B}}\n"
+                                               "    - {id: slot-1x, title: {fr: C}}\n"),
+                     0);
+    const ag_event *e = ag_config_event(fx->cfg, "e1");
+    assert_string_equal(e->slots[0].id, "opening");
+    assert_null(e->slots[1].id);
+    assert_string_equal(e->slots[2].id, "slot-1x");
+}
+
+/* URL-safe, unique within the event, and not of the form the store gives
+ * to items without an id; each error on its own. */
+static void error_slot_ids(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(load_event(fx, EVENT_HEAD "  agenda:\n"
+                                               "    - {id: Opening, title: {fr: A}}\n"
+                                               "    - {id: slot-3, title: {fr: B}}\n"
+                                               "    - {id: pause, title: {fr: C}}\n"
+                                               "    - {id: pause, title: {fr: D}}\n"
+                                               "    - {id: [x], title: {fr: E}}\n"),
+                     AG_ECONFIG);
+    assert_diag(fx, "config/events/e.yaml:7:12",
+                "\"Opening\" is not a valid agenda item id: use only lowercase letters");
+    assert_diag(fx, "config/events/e.yaml:8:12",
+                "\"slot-3\" is not a valid agenda item id: slot-<number> names the items that "
+                "have no id");
+    assert_diag(fx, "config/events/e.yaml:10:7",
+                "agenda item id \"pause\" is already given to \"C\" at line 9");
+    assert_diag(fx, "config/events/e.yaml:11:12", "expected text for agenda item id");
+    assert_int_equal(fx->diags.n, 4);
+}
+
 static void error_unknown_member(void **state)
 {
     fixture *fx = *state;
@@ -1233,6 +1270,8 @@ int main(void)
         T(error_bad_start_and_recurrence),
         T(error_lists_check_every_item),
         T(error_member_lists_check_every_item),
+        T(slot_ids),
+        T(error_slot_ids),
         T(error_unknown_member),
         T(error_unknown_category_suggests),
         T(error_duplicate_uid),

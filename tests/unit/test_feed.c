@@ -67,7 +67,7 @@ static ag_datetime day(int y, int mo, int d)
 static ag_slot timed_slot(ag_datetime s, ag_datetime e, const char *ar, const char *fr,
                           const char *kind, const char *axis)
 {
-    return (ag_slot){true, s, e, txt(ar, fr), dup(kind), dup(axis), {0}};
+    return (ag_slot){true, s, e, txt(ar, fr), dup(kind), dup(axis), {0}, NULL};
 }
 
 static ag_slot untimed_slot(const char *ar, const char *fr, const char *kind)
@@ -943,6 +943,245 @@ static void lines_are_folded_on_characters(void **state)
     free(ics);
 }
 
+/* Items with the state the store keeps for each (store_slots.c): their own
+ * UID and version, and those the agenda no longer has as CANCELLED until
+ * the event has passed. */
+static void items_have_their_own_uid_and_version(void **state)
+{
+    fixture *f = *state;
+    ag_stored_event *se = &f->evs[f->n - 1];
+    assert_string_equal(se->ev.uid, Y2027);
+    const ag_slot slots[] = {
+        timed_slot(at(2027, 2, 10, 9, 30), at(2027, 2, 10, 10, 0), "استقبال", "Accueil",
+                   "reception", NULL),
+        timed_slot(at(2027, 2, 10, 10, 0), at(2027, 2, 10, 11, 0), "البيانات المفتوحة",
+                   "Données ouvertes", "workshop", "digitalisation"),
+    };
+    add_slots(&se->ev, 2, slots);
+    ag_slot_state states[] = {
+        {strdup(Y2027 "/slot-1"), se->sequence, se->created, se->last_modified, 0},
+        {strdup(Y2027 "/open-data"), 0, utc(2026, 12, 1, 8, 0), utc(2026, 12, 1, 8, 0), 0},
+    };
+    ag_removed_slot removed = {
+        timed_slot(at(2027, 2, 10, 11, 0), at(2027, 2, 10, 11, 30), "استراحة", "Pause", "break",
+                   NULL),
+        {strdup(Y2027 "/slot-2"), 3, se->created, utc(2026, 12, 2, 9, 0), utc(2026, 12, 2, 9, 0)}};
+    se->slot_states = states;
+    se->removed_slots = &removed;
+    se->n_removed_slots = 1;
+
+    ag_feed_query q = query(AG_FEED_NETWORK, NULL, "fr");
+    char *ics = build(f, &q, utc(2027, 2, 10, 10, 0));
+    assert_prop(ics, Y2027 "/slot-1", "SEQUENCE", "SEQUENCE:2");
+    assert_prop(ics, Y2027 "/slot-1", "DTSTAMP", "DTSTAMP:20230220T140500Z");
+    assert_prop(ics, Y2027 "/open-data", "DTSTAMP", "DTSTAMP:20261201T080000Z");
+    assert_prop(ics, Y2027 "/open-data", "CREATED", "CREATED:20261201T080000Z");
+    assert_prop(ics, Y2027 "/open-data", "LAST-MODIFIED", "LAST-MODIFIED:20261201T080000Z");
+    assert_prop(ics, Y2027 "/open-data", "SEQUENCE", "SEQUENCE:0");
+    assert_prop(ics, Y2027 "/open-data", "STATUS", "STATUS:CONFIRMED");
+    assert_prop(ics, Y2027 "/open-data", "RELATED-TO", "RELATED-TO;RELTYPE=PARENT:" Y2027);
+    assert_prop(ics, Y2027 "/open-data", "URL", "URL:https://agenda.rmcto.ma/events/" Y2027);
+    assert_prop(ics, Y2027 "/slot-2", "STATUS", "STATUS:CANCELLED");
+    assert_prop(ics, Y2027 "/slot-2", "SEQUENCE", "SEQUENCE:3");
+    assert_prop(ics, Y2027 "/slot-2", "DTSTAMP", "DTSTAMP:20261202T090000Z");
+    assert_prop(ics, Y2027 "/slot-2", "SUMMARY", "SUMMARY;LANGUAGE=fr:Pause");
+    assert_prop(ics, Y2027, "STATUS", "STATUS:CONFIRMED");
+    char *c = component(ics, Y2027);
+    char *d = line(c, "DESCRIPTION");
+    assert_non_null(strstr(d, "Données ouvertes"));
+    assert_null(strstr(d, "Pause")); /* the agenda as it is */
+    free(d);
+    free(c);
+    free(ics);
+    /* Once the event is over (12:00 in Casablanca, UTC+0 or +1), the
+     * removed item leaves the feed; the event and its agenda stay. */
+    ics = build(f, &q, utc(2027, 2, 10, 12, 30));
+    assert_null(strstr(ics, "UID:" Y2027 "/slot-2\r\n"));
+    assert_non_null(strstr(ics, "UID:" Y2027 "/open-data\r\n"));
+    free(ics);
+    /* A cancelled event cancels its items. */
+    se->ev.status = AG_STATUS_CANCELLED;
+    ics = build(f, &q, utc(2027, 2, 10, 10, 0));
+    assert_prop(ics, Y2027 "/open-data", "STATUS", "STATUS:CANCELLED");
+    assert_prop(ics, Y2027 "/slot-1", "STATUS", "STATUS:CANCELLED");
+    free(ics);
+
+    for (size_t i = 0; i < 2; i++)
+        free(states[i].uid);
+    ag_slot_free(&removed.slot);
+    free(removed.state.uid);
+    se->slot_states = NULL;
+    se->removed_slots = NULL;
+    se->n_removed_slots = 0;
+}
+
+/* Issue 15 item 2: an item's SEQUENCE moves when, and only when, its own
+ * VEVENT changes. The store decides with ag_slot_equal and
+ * ag_slot_context_equal (besides STATUS): here each change of an event or
+ * of its item is published, in both languages, and the item's bytes must
+ * differ exactly when those say "not equal". */
+typedef struct {
+    const char *what;
+    void (*apply)(ag_event *ev);
+    bool shows;
+} item_change;
+
+static void set_str(char **s, const char *v)
+{
+    free(*s);
+    *s = dup(v);
+}
+
+static void ch_title_fr(ag_event *ev)
+{
+    set_str(&ev->title.fr, "Réunion mensuelle");
+}
+static void ch_title_ar(ag_event *ev)
+{
+    set_str(&ev->title.ar, "اجتماع");
+}
+static void ch_description(ag_event *ev)
+{
+    set_str(&ev->description.fr, "Ordre du jour en ligne");
+}
+static void ch_location(ag_event *ev)
+{
+    set_str(&ev->location.fr, "En ligne");
+}
+static void ch_end(ag_event *ev)
+{
+    ev->end.hour = 12;
+}
+static void ch_start(ag_event *ev)
+{
+    ev->start.minute = 30;
+}
+static void ch_categories(ag_event *ev)
+{
+    free(ev->categories[0]);
+    ev->categories[0] = dup("digitalisation");
+    ev->n_categories = 1;
+}
+static void ch_host(ag_event *ev)
+{
+    set_str(&ev->host, "fes");
+}
+static void ch_visibility(ag_event *ev)
+{
+    ev->visibility = AG_VIS_MEMBERS;
+}
+static void ch_rule(ag_event *ev)
+{
+    set_str(&ev->rrule, "FREQ=MONTHLY;BYDAY=1TU;COUNT=6");
+}
+static void ch_exdate(ag_event *ev)
+{
+    ev->exdates[0].month = 2;
+    ev->exdates[0].day = 2;
+}
+static void ch_zone(ag_event *ev)
+{
+    set_str(&ev->tzid, "Europe/Paris");
+}
+static void ch_slot_title(ag_event *ev)
+{
+    set_str(&ev->slots[0].title.fr, "Tour de table des membres");
+}
+static void ch_slot_kind(ag_event *ev)
+{
+    set_str(&ev->slots[0].kind, "talk");
+}
+static void ch_slot_axis(ag_event *ev)
+{
+    set_str(&ev->slots[0].axis, "transparency");
+}
+static void ch_slot_end(ag_event *ev)
+{
+    ev->slots[0].end.minute = 50;
+}
+static void ch_slot_start(ag_event *ev)
+{
+    ev->slots[0].start.minute = 20;
+}
+static void ch_slot_id(ag_event *ev)
+{
+    set_str(&ev->slots[0].id, "tour");
+}
+
+/* The item's VEVENTs in the ar and fr event feeds, joined (NULL parts when
+ * it is not published). */
+static char *item_text(fixture *f, ag_stored_event *se)
+{
+    char *parts[2];
+    const char *langs[] = {"ar", "fr"};
+    for (size_t i = 0; i < 2; i++) {
+        ag_feed_query q = query(AG_FEED_EVENT, MONTHLY, langs[i]);
+        q.members_only = true;
+        char *out = NULL, *err = NULL;
+        size_t len = 0;
+        if (ag_feed_build(&f->cfg, se, 1, &q, NOW, &out, &len, &err) != 0)
+            fail_msg("build: %s", err);
+        parts[i] = component(out, MONTHLY "/slot-1");
+        free(out);
+    }
+    char *joined = NULL;
+    if (asprintf(&joined, "%s\n%s", parts[0] ? parts[0] : "-", parts[1] ? parts[1] : "-") < 0)
+        fail();
+    free(parts[0]);
+    free(parts[1]);
+    return joined;
+}
+
+static void an_items_sequence_follows_its_own_vevent(void **state)
+{
+    fixture *f = *state;
+    static const item_change changes[] = {
+        {"event title (fr)", ch_title_fr, true},
+        {"event title (ar)", ch_title_ar, true},
+        {"event description", ch_description, false},
+        {"event location", ch_location, true},
+        {"event end", ch_end, false},
+        {"event start (the item's EXDATE follows)", ch_start, true},
+        {"event categories", ch_categories, false},
+        {"event host", ch_host, false},
+        {"event visibility", ch_visibility, true},
+        {"event rule", ch_rule, true},
+        {"event exception", ch_exdate, true},
+        {"event zone", ch_zone, true},
+        {"item title", ch_slot_title, true},
+        {"item kind", ch_slot_kind, true},
+        {"item axis", ch_slot_axis, true},
+        {"item end", ch_slot_end, true},
+        {"item start", ch_slot_start, true},
+        {"item id", ch_slot_id, false},
+    };
+    ag_slot_state st = {dup(MONTHLY "/slot-1"), 1, utc(2026, 1, 1, 0, 0), utc(2026, 1, 1, 0, 0), 0};
+    ag_stored_event base = monthly();
+    free(base.ev.categories);
+    base.ev.categories = strv(&base.ev.n_categories, "transparency", NULL);
+    base.slot_states = &st;
+    char *before = item_text(f, &base);
+    for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+        ag_stored_event changed = monthly();
+        free(changed.ev.categories);
+        changed.ev.categories = strv(&changed.ev.n_categories, "transparency", NULL);
+        changed.slot_states = &st;
+        changes[i].apply(&changed.ev);
+        char *after = item_text(f, &changed);
+        bool shows = strcmp(before, after) != 0;
+        bool equal = ag_slot_equal(&base.ev.slots[0], &changed.ev.slots[0]) &&
+                     ag_slot_context_equal(&base.ev, &changed.ev);
+        if (shows != changes[i].shows || equal == shows)
+            fail_msg("%s: the item's VEVENT %s, the store calls it %s", changes[i].what,
+                     shows ? "changes" : "stays", equal ? "equal" : "changed");
+        free(after);
+        ag_event_free(&changed.ev);
+    }
+    free(before);
+    ag_event_free(&base.ev);
+    free(st.uid);
+}
+
 /* A network-sized feed: every event and slot comes out. How fast it builds
  * is the benchmark's business (tests/bench/), never a pass/fail condition. */
 static void large_feed_builds_every_event(void **state)
@@ -1006,6 +1245,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(empty_feed_is_a_calendar, setup, teardown),
         cmocka_unit_test_setup_teardown(output_is_deterministic, setup, teardown),
         cmocka_unit_test_setup_teardown(lines_are_folded_on_characters, setup, teardown),
+        cmocka_unit_test_setup_teardown(items_have_their_own_uid_and_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_items_sequence_follows_its_own_vevent, setup, teardown),
         cmocka_unit_test(large_feed_builds_every_event),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,16 +85,18 @@ static void workshop(ag_event *e)
                             text("استقبال المشاركين", "Accueil des participants"),
                             sdup("reception"),
                             NULL,
-                            {0}};
+                            {0},
+                            NULL};
     e->slots[1] =
-        (ag_slot){false, {0}, {0}, text("كلمات افتتاحية", NULL), sdup("opening"), NULL, {0}};
+        (ag_slot){false, {0}, {0}, text("كلمات افتتاحية", NULL), sdup("opening"), NULL, {0}, NULL};
     e->slots[2] = (ag_slot){true,
                             at(2023, 3, 7, 10, 0),
                             at(2023, 3, 7, 12, 0),
                             text("ورشات موضوعاتية", "Ateliers thématiques"),
                             sdup("workshop"),
                             sdup("citizen-participation"),
-                            {0}};
+                            {0},
+                            NULL};
 }
 
 static void forum(ag_event *e)
@@ -298,7 +300,7 @@ static void assert_state(fx *f, const loaded *l, int64_t created, int64_t modifi
 static void fresh_database_is_migrated_and_in_wal_mode(void **state)
 {
     fx *f = *state;
-    assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 7);
+    assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 8);
     assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"),
                      1);
     assert_int_equal(raw_int(f->path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
@@ -524,18 +526,20 @@ static void online_url_change_raises_sequence(void **state)
     assert_int_equal(reconcile_ok(f, T2 + 5).unchanged, 3);
 }
 
-/* A database of schema 6 (before online_url) opens at 7 with its events
- * whole, and the same config then changes nothing. */
+/* A database of schema 6 (before online_url and the items' own state)
+ * opens at 8 with its events whole, and the same config then changes
+ * nothing. */
 static void schema_6_database_gains_online_url(void **state)
 {
     fx *f = *state;
     reconcile_ok(f, T1);
     ag_store_close(f->st);
     f->st = NULL;
-    raw_exec(f->path, "ALTER TABLE events DROP COLUMN online_url; PRAGMA user_version = 6;");
+    raw_exec(f->path, RAW_SQL_UNDO_SLOT_IDENTITY
+             "ALTER TABLE events DROP COLUMN online_url; PRAGMA user_version = 6;");
     char *err = NULL;
     assert_int_equal(ag_store_open(f->path, &f->st, &err), 0);
-    assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 7);
+    assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 8);
     assert_int_equal(raw_int(f->path, "SELECT count(*) FROM events WHERE online_url IS NULL"),
                      N_EVENTS);
     ag_reconcile_stats s = reconcile_ok(f, T2);
@@ -834,7 +838,7 @@ static void newer_schema_is_refused(void **state)
     ag_store *st = (ag_store *)&err; /* any non-NULL: must come back NULL */
     assert_int_equal(ag_store_open(f->path, &st, &err), AG_ESTORE);
     assert_null(st);
-    assert_non_null(strstr(err, "schema version 99 is newer than this agendad knows (7)"));
+    assert_non_null(strstr(err, "schema version 99 is newer than this agendad knows (8)"));
     assert_non_null(strstr(err, f->path));
     free(err);
     assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 99);

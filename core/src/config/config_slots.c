@@ -1,5 +1,6 @@
 /* The agenda of an event: items in the admin's order, timed or not. Timed
- * items must fit in their event and must not overlap each other. */
+ * items must fit in their event and must not overlap each other; an item's
+ * `id:` is unique within its event. */
 #include "config_internal.h"
 #include "tz.h"
 
@@ -125,10 +126,30 @@ static bool load_slot_times(const ag_event *ev, ag_slot *s, const ag_config_node
     return true;
 }
 
+/* "slot-<digits>" is how the store names items that have no id: an id of
+ * that form could be taken for another item's. */
+static bool numbered_form(const char *id)
+{
+    static const char prefix[] = "slot-";
+    const char *p = id + sizeof prefix - 1;
+    return strncmp(id, prefix, sizeof prefix - 1) == 0 && *p &&
+           strspn(p, "0123456789") == strlen(p);
+}
+
+static void load_slot_id(ag_slot *s, const ag_config_node *v, ag_diags *d)
+{
+    if (!ag_config_id(d, v, "agenda item id", &s->id) || !numbered_form(s->id))
+        return;
+    ag_config_err(d, &v->loc,
+                  "\"%s\" is not a valid agenda item id: slot-<number> names the items "
+                  "that have no id",
+                  s->id);
+}
+
 static bool load_slot(const ag_config *cfg, const ag_event *ev, ag_slot *s, const ag_config_node *n,
                       ag_diags *d)
 {
-    static const char *const keys[] = {"start", "end", "title", "kind", "axis", NULL};
+    static const char *const keys[] = {"id", "start", "end", "title", "kind", "axis", NULL};
     size_t before = ag_diags_count(d);
     if (!ag_config_check_keys(d, n, keys, "agenda item") && n->kind != AG_CFG_MAP)
         return false;
@@ -143,6 +164,8 @@ static bool load_slot(const ag_config *cfg, const ag_event *ev, ag_slot *s, cons
         ag_config_oom(d, &n->loc, "this agenda item");
     if ((v = ag_config_node_get(n, "axis")) && ag_config_string(d, v, "axis", &s->axis))
         ag_config_check_category(cfg, v, d);
+    if ((v = ag_config_node_get(n, "id")))
+        load_slot_id(s, v, d);
     load_slot_times(ev, s, n, d);
     return ag_diags_count(d) == before;
 }
@@ -153,6 +176,7 @@ static void slot_free(ag_slot *s)
     free(s->kind);
     free(s->axis);
     free(s->loc.file);
+    free(s->id);
     memset(s, 0, sizeof *s);
 }
 
@@ -180,6 +204,21 @@ static void check_overlaps(const ag_event *ev, ag_diags *d)
     }
 }
 
+static void check_ids(const ag_event *ev, ag_diags *d)
+{
+    for (size_t j = 1; j < ev->n_slots; j++) {
+        const ag_slot *b = &ev->slots[j];
+        for (size_t i = 0; b->id && i < j; i++) {
+            const ag_slot *a = &ev->slots[i];
+            if (!a->id || strcmp(a->id, b->id) != 0)
+                continue;
+            ag_config_err(d, &b->loc, "agenda item id \"%s\" is already given to \"%s\" at line %d",
+                          b->id, slot_name(a), a->loc.line);
+            break;
+        }
+    }
+}
+
 void ag_config_load_slots(const ag_config *cfg, ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
     if (!ag_config_seq(d, n, "agenda"))
@@ -198,4 +237,5 @@ void ag_config_load_slots(const ag_config *cfg, ag_event *ev, const ag_config_no
             slot_free(s);
     }
     check_overlaps(ev, d);
+    check_ids(ev, d);
 }

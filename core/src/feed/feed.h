@@ -25,12 +25,15 @@ typedef struct {
     ag_feed_kind kind;
     const char *key;  /* member id, category id or event uid; NULL for network */
     const char *lang; /* "ar" or "fr": language of text, falling back to the other */
-    bool slots;       /* timed agenda slots as their own VEVENTs, UID "<event uid>/slot-<n>"
-                         (n: 1-based position in the agenda), RELATED-TO the event and
-                         sharing its STATUS/SEQUENCE/DTSTAMP; a series' slots repeat with
-                         it (same RRULE/EXDATE, shifted) when on its first day. Untimed
-                         items, and every item, are listed in the event's DESCRIPTION.
-                         (default true) */
+    bool slots;       /* timed agenda slots as their own VEVENTs, RELATED-TO the event,
+                         with the UID, SEQUENCE and DTSTAMP the store keeps for each
+                         (ag_slot_state; without one: UID "<event uid>/slot-<n>", n its
+                         1-based position, and the event's), cancelled with it, and the
+                         items the agenda no longer has as STATUS:CANCELLED until the
+                         event has passed; a series' slots repeat with it (same
+                         RRULE/EXDATE, shifted) when on its first day. Untimed items, and
+                         every item, are listed in the event's DESCRIPTION. (default
+                         true) */
     int64_t alarms[AG_FEED_MAX_ALARMS]; /* VALARM lead times in seconds (default none) */
     size_t n_alarms;
     int64_t from, to;  /* window, Unix seconds; events wholly outside are left out (a series

@@ -96,7 +96,8 @@ static int select_events(const ag_config *cfg, const ag_stored_event *evs, size_
             return rc;
         if (!taken)
             continue;
-        if (ag_feed_uses_tzid(&evs[i].ev, q) &&
+        bool removed_slots = evs[i].n_removed_slots > 0 && span.last_end > now;
+        if (ag_feed_uses_tzid(&evs[i], q, removed_slots) &&
             zone_add(s, evs[i].ev.tzid, span.first_start, span.last_end) < 0) {
             *err = ag_feed_strdup_printf("out of memory");
             return AG_ENOMEM;
@@ -251,7 +252,8 @@ static int write_calendar(ag_feed_buf *b, const ag_config *cfg, const ag_feed_qu
         write_head(b, cal);
     icalcomponent_free(cal);
     for (size_t i = 0; rc == 0 && i < s->n_sel; i++)
-        rc = ag_feed_write_event(b, cfg, s->sel[i], q, err);
+        rc = ag_feed_write_event(b, cfg, s->sel[i], q, ag_feed_removed_slots_shown(s->sel[i], now),
+                                 err);
     ag_feed_buf_puts(b, "END:VCALENDAR\r\n");
     if (rc == 0 && b->failed) {
         *err = ag_feed_strdup_printf("out of memory");
@@ -266,7 +268,7 @@ static size_t reservation(const selection *s, const ag_feed_query *q)
 {
     size_t vevents = 0;
     for (size_t i = 0; i < s->n_sel; i++)
-        vevents += 1 + (q->slots ? s->sel[i]->ev.n_slots : 0);
+        vevents += 1 + (q->slots ? s->sel[i]->ev.n_slots + s->sel[i]->n_removed_slots : 0);
     return 65536 + vevents * 1024;
 }
 

@@ -1,6 +1,6 @@
 /* One event as iCalendar: its VEVENT, the VEVENTs of its timed agenda slots
- * (children through RELATED-TO, moving and cancelling with it) and its
- * alarms. */
+ * (children through RELATED-TO, cancelling with it, each with its own UID
+ * and version kept by the store) and its alarms. */
 #include "feed_internal.h"
 
 #include "config_network.h"
@@ -199,26 +199,34 @@ static void add_url(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev)
     free(url);
 }
 
-/* What an event and its slots share, so that a client sees them change,
- * move and cancel together. */
-static void add_common(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
-                       const ag_feed_query *q)
+/* An event's or an item's own version: DTSTAMP, CREATED, LAST-MODIFIED,
+ * SEQUENCE and STATUS; a cancellation shown (cancelled=visible) as
+ * STATUS:CONFIRMED and TRANSP:TRANSPARENT. */
+static void add_version(ag_feed_buf *b, int64_t created, int64_t last_modified, int sequence,
+                        icalproperty_status st, bool shown)
 {
-    ag_feed_buf_utc(b, "DTSTAMP", sev->last_modified);
-    ag_feed_buf_utc(b, "CREATED", sev->created);
-    ag_feed_buf_utc(b, "LAST-MODIFIED", sev->last_modified);
+    ag_feed_buf_utc(b, "DTSTAMP", last_modified);
+    ag_feed_buf_utc(b, "CREATED", created);
+    ag_feed_buf_utc(b, "LAST-MODIFIED", last_modified);
     char seq[24];
-    snprintf(seq, sizeof seq, "%d", sev->sequence);
+    snprintf(seq, sizeof seq, "%d", sequence);
     if (!ag_feed_buf_plain(b, "SEQUENCE", NULL, seq))
-        ag_feed_buf_prop(b, icalproperty_new_sequence(sev->sequence));
-    icalproperty_status st = cancelled_shown(sev, q) ? ICAL_STATUS_CONFIRMED : status_of(sev);
+        ag_feed_buf_prop(b, icalproperty_new_sequence(sequence));
+    if (shown)
+        st = ICAL_STATUS_CONFIRMED;
     add_enum(b, STATUS,
              st == ICAL_STATUS_CANCELLED   ? "c"
              : st == ICAL_STATUS_TENTATIVE ? "t"
                                            : "k",
              make_status, (int)st);
-    if (cancelled_shown(sev, q) && !ag_feed_buf_plain(b, "TRANSP", NULL, "TRANSPARENT"))
+    if (shown && !ag_feed_buf_plain(b, "TRANSP", NULL, "TRANSPARENT"))
         ag_feed_buf_prop(b, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
+}
+
+/* What an event and its slots share after their version, so that a client
+ * sees them belong together. */
+static void add_common(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev)
+{
     /* PRIVATE keeps a members-only event's details hidden if a member
      * shares their calendar further. */
     bool private = sev->ev.visibility == AG_VIS_MEMBERS;
@@ -428,13 +436,22 @@ static void add_imported_mark(ag_feed_buf *b, const ag_config *cfg, const char *
         add_text(b, "CONTACT", icalproperty_new_contact, &m->name, lang);
 }
 
+/* The lines an event's VEVENT and its items' share: the event's version
+ * (which an item that has none of its own takes), then the common ones. */
+typedef struct {
+    const ag_stored_event *sev;
+    icalproperty_status status;
+    ag_feed_buf version, common;
+} event_lines;
+
 static void write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
-                        const ag_feed_query *q, const ag_series *r, const ag_feed_buf *common)
+                        const ag_feed_query *q, const ag_series *r, const event_lines *lines)
 {
     const ag_event *ev = &sev->ev;
     ag_feed_buf_puts(b, "BEGIN:VEVENT\r\n");
     add_uid(b, ev->uid);
-    ag_feed_buf_put(b, common->data, common->len);
+    ag_feed_buf_put(b, lines->version.data, lines->version.len);
+    ag_feed_buf_put(b, lines->common.data, lines->common.len);
     add_event_times(b, ev, r);
     add_summary(b, &ev->title, q, cancelled_shown(sev, q));
     add_description(b, ev, q->lang);
@@ -537,21 +554,43 @@ static void write_long_uid(ag_feed_buf *b, const char *event_uid, size_t index)
     free(uid);
 }
 
-static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev, size_t index,
-                       const ag_feed_query *q, const ag_series *r, const ag_feed_buf *common,
-                       const ag_feed_buf *shared, bool cancelled)
+/* An item's UID and version: its own when the store keeps one, else its
+ * position in the agenda and its event's version. The event's bytes are
+ * reused when they are the item's too, as they are until either changes.
+ * Returns the item's status as the store has it. */
+static icalproperty_status write_slot_head(ag_feed_buf *b, const event_lines *lines, size_t index,
+                                           const ag_slot_state *state, const ag_feed_query *q)
 {
-    const ag_slot *s = &ev->slots[index];
-    /* Position in the agenda: stable as long as the agenda is. */
-    char uid[256];
-    ag_feed_buf_puts(b, "BEGIN:VEVENT\r\n");
-    if (slot_uid(uid, sizeof uid, ev->uid, index + 1))
-        add_uid(b, uid);
+    const ag_stored_event *sev = lines->sev;
+    if (!state) {
+        char uid[256];
+        if (slot_uid(uid, sizeof uid, sev->ev.uid, index + 1))
+            add_uid(b, uid);
+        else
+            write_long_uid(b, sev->ev.uid, index);
+        ag_feed_buf_put(b, lines->version.data, lines->version.len);
+        return lines->status;
+    }
+    add_uid(b, state->uid);
+    icalproperty_status st = state->removed_at != 0 ? ICAL_STATUS_CANCELLED : lines->status;
+    if (state->sequence == sev->sequence && state->created == sev->created &&
+        state->last_modified == sev->last_modified && st == lines->status)
+        ag_feed_buf_put(b, lines->version.data, lines->version.len);
     else
-        write_long_uid(b, ev->uid, index);
-    ag_feed_buf_put(b, common->data, common->len);
+        add_version(b, state->created, state->last_modified, state->sequence, st,
+                    q->cancelled_visible && st == ICAL_STATUS_CANCELLED);
+    return st;
+}
+
+static void write_slot(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev, const ag_slot *s,
+                       size_t index, const ag_slot_state *state, const ag_feed_query *q,
+                       const ag_series *r, const event_lines *lines, const ag_feed_buf *shared)
+{
+    ag_feed_buf_puts(b, "BEGIN:VEVENT\r\n");
+    icalproperty_status st = write_slot_head(b, lines, index, state, q);
+    ag_feed_buf_put(b, lines->common.data, lines->common.len);
     add_slot_times(b, ev, s, r);
-    add_summary(b, &s->title, q, cancelled);
+    add_summary(b, &s->title, q, q->cancelled_visible && st == ICAL_STATUS_CANCELLED);
     ag_feed_buf_put(b, shared->data, shared->len);
     if (s->axis)
         add_category(b, cfg, s->axis, q->lang);
@@ -567,8 +606,20 @@ static bool slot_published(const ag_event *ev, const ag_slot *s)
     return s->timed && (!ev->rrule || same_day(&ev->start, &s->start));
 }
 
-bool ag_feed_uses_tzid(const ag_event *ev, const ag_feed_query *q)
+bool ag_feed_removed_slots_shown(const ag_stored_event *sev, int64_t now)
 {
+    if (sev->n_removed_slots == 0)
+        return false;
+    ag_feed_span span;
+    char *err = NULL;
+    int rc = ag_feed_event_span(&sev->ev, 0, 0, &span, &err);
+    free(err);
+    return rc == 0 && span.last_end > now;
+}
+
+bool ag_feed_uses_tzid(const ag_stored_event *sev, const ag_feed_query *q, bool removed_slots)
+{
+    const ag_event *ev = &sev->ev;
     if (!ev->rrule)
         return false;
     if (!ev->start.is_date)
@@ -576,16 +627,28 @@ bool ag_feed_uses_tzid(const ag_event *ev, const ag_feed_query *q)
     for (size_t i = 0; q->slots && i < ev->n_slots; i++)
         if (slot_published(ev, &ev->slots[i]))
             return true;
+    for (size_t i = 0; q->slots && removed_slots && i < sev->n_removed_slots; i++)
+        if (slot_published(ev, &sev->removed_slots[i].slot))
+            return true;
     return false;
 }
 
+/* The agenda's items in its order, then, when shown, those it no longer
+ * has (STATUS:CANCELLED). */
 static void write_slots(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
-                        const ag_feed_query *q, const ag_series *r, const ag_feed_buf *common)
+                        const ag_feed_query *q, const ag_series *r, const event_lines *lines,
+                        bool removed_slots)
 {
     const ag_event *ev = &sev->ev;
     ag_feed_buf shared = {0};
-    for (size_t i = 0; i < ev->n_slots; i++) {
-        if (!slot_published(ev, &ev->slots[i]))
+    size_t n = ev->n_slots + (removed_slots ? sev->n_removed_slots : 0);
+    for (size_t i = 0; i < n; i++) {
+        bool live = i < ev->n_slots;
+        const ag_slot *s = live ? &ev->slots[i] : &sev->removed_slots[i - ev->n_slots].slot;
+        const ag_slot_state *state = !live              ? &sev->removed_slots[i - ev->n_slots].state
+                                     : sev->slot_states ? &sev->slot_states[i]
+                                                        : NULL;
+        if (!slot_published(ev, s))
             continue;
         if (!shared.data && !shared.failed) {
             ag_feed_buf_small(&shared);
@@ -593,14 +656,14 @@ static void write_slots(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
         }
         if (shared.failed)
             break;
-        write_slot(b, cfg, ev, i, q, r, common, &shared, cancelled_shown(sev, q));
+        write_slot(b, cfg, ev, s, i, state, q, r, lines, &shared);
     }
     b->failed |= shared.failed;
     free(shared.data);
 }
 
 int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
-                        const ag_feed_query *q, char **err)
+                        const ag_feed_query *q, bool removed_slots, char **err)
 {
     const ag_event *ev = &sev->ev;
     ag_series recur;
@@ -614,17 +677,22 @@ int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
         r = &recur;
     }
     /* Serialized once, written into the event and each of its slots. */
-    ag_feed_buf common;
-    ag_feed_buf_small(&common);
-    common.memo = b->memo;
-    add_common(&common, cfg, sev, q);
-    if (!common.failed) {
-        write_event(b, cfg, sev, q, r, &common);
+    event_lines lines = {.sev = sev, .status = status_of(sev)};
+    ag_feed_buf_small(&lines.version);
+    ag_feed_buf_small(&lines.common);
+    lines.version.memo = lines.common.memo = b->memo;
+    add_version(&lines.version, sev->created, sev->last_modified, sev->sequence, lines.status,
+                cancelled_shown(sev, q));
+    add_common(&lines.common, cfg, sev);
+    bool failed = lines.version.failed || lines.common.failed;
+    if (!failed) {
+        write_event(b, cfg, sev, q, r, &lines);
         if (q->slots)
-            write_slots(b, cfg, sev, q, r, &common);
+            write_slots(b, cfg, sev, q, r, &lines, removed_slots);
     }
-    b->failed |= common.failed;
-    free(common.data);
+    b->failed |= failed;
+    free(lines.version.data);
+    free(lines.common.data);
     if (b->failed) {
         *err = ag_feed_strdup_printf("out of memory");
         return AG_ENOMEM;

@@ -54,12 +54,13 @@ void ag_category_free(ag_category *c)
     memset(c, 0, sizeof *c);
 }
 
-static void slot_free(ag_slot *s)
+void ag_slot_free(ag_slot *s)
 {
     ag_text_free(&s->title);
     free(s->kind);
     free(s->axis);
     free(s->loc.file);
+    free(s->id);
 }
 
 void ag_event_free(ag_event *e)
@@ -79,7 +80,7 @@ void ag_event_free(ag_event *e)
     free_strv(e->reminder_channels, e->n_reminder_channels);
     free_strv(e->reminder_extra, e->n_reminder_extra);
     for (size_t i = 0; i < e->n_slots; i++)
-        slot_free(&e->slots[i]);
+        ag_slot_free(&e->slots[i]);
     free(e->slots);
     free(e->loc.file);
     memset(e, 0, sizeof *e);
@@ -148,6 +149,7 @@ static ag_slot *dup_slots(const ag_slot *s, size_t n, bool *ok)
         d[i].kind = dup_str(s[i].kind, ok);
         d[i].axis = dup_str(s[i].axis, ok);
         d[i].loc = dup_loc(&s[i].loc, ok);
+        d[i].id = dup_str(s[i].id, ok);
     }
     return d;
 }
@@ -204,7 +206,7 @@ static bool dt_eq(const ag_datetime *a, const ag_datetime *b)
     return a->is_date == b->is_date && ag_datetime_cmp(a, b) == 0;
 }
 
-static bool slot_eq(const ag_slot *a, const ag_slot *b)
+bool ag_slot_equal(const ag_slot *a, const ag_slot *b)
 {
     if (a->timed != b->timed || !ag_text_eq(&a->title, &b->title) || !ag_str_eq(a->kind, b->kind) ||
         !ag_str_eq(a->axis, b->axis))
@@ -224,7 +226,7 @@ static bool lists_eq(const ag_event *a, const ag_event *b)
         if (a->reminders[i] != b->reminders[i])
             return false;
     for (size_t i = 0; i < a->n_slots; i++)
-        if (!slot_eq(&a->slots[i], &b->slots[i]))
+        if (!ag_slot_equal(&a->slots[i], &b->slots[i]))
             return false;
     return strv_eq(a->audience, a->n_audience, b->audience, b->n_audience) &&
            strv_eq(a->categories, a->n_categories, b->categories, b->n_categories);
@@ -238,4 +240,27 @@ bool ag_event_equal(const ag_event *a, const ag_event *b)
            ag_str_eq(a->host, b->host) && a->status == b->status &&
            a->visibility == b->visibility && ag_str_eq(a->rrule, b->rrule) &&
            ag_str_eq(a->online_url, b->online_url) && lists_eq(a, b);
+}
+
+static bool exdates_eq(const ag_event *a, const ag_event *b)
+{
+    if (a->n_exdates != b->n_exdates)
+        return false;
+    for (size_t i = 0; i < a->n_exdates; i++)
+        if (!dt_eq(&a->exdates[i], &b->exdates[i]))
+            return false;
+    return true;
+}
+
+/* What feed_event.c's write_slot takes from the event, besides its uid and
+ * status: DESCRIPTION (the title), LOCATION, CLASS, the zone of DTSTART and
+ * DTEND, and a series' RRULE and EXDATEs, shifted by the item's distance
+ * from the event's start (which also decides whether it is published). */
+bool ag_slot_context_equal(const ag_event *a, const ag_event *b)
+{
+    if (!ag_str_eq(a->uid, b->uid) || !ag_text_eq(&a->title, &b->title) ||
+        !ag_text_eq(&a->location, &b->location) || a->visibility != b->visibility ||
+        !ag_str_eq(a->tzid, b->tzid) || !ag_str_eq(a->rrule, b->rrule))
+        return false;
+    return !a->rrule || (dt_eq(&a->start, &b->start) && exdates_eq(a, b));
 }

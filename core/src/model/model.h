@@ -83,6 +83,11 @@ typedef struct {
     char *kind; /* session, workshop, break, ... (see config.h) */
     char *axis; /* category id or NULL */
     ag_loc loc;
+    /* The admin's name for the item (`id:` of an agenda item in events/, [a-z0-9-]+), by
+     * which the store knows it whatever else changes; NULL when none. Not
+     * published and not compared by ag_event_equal: giving an item an id
+     * moves no SEQUENCE. Last, so that positional initializers stay valid. */
+    char *id;
 } ag_slot;
 
 typedef struct {
@@ -125,10 +130,20 @@ bool ag_text_eq(const ag_text *a, const ag_text *b);
 void ag_member_free(ag_member *m);
 void ag_category_free(ag_category *c);
 void ag_event_free(ag_event *e); /* frees the contents, not e itself */
+void ag_slot_free(ag_slot *s);   /* the same for one agenda item */
 /* Deep copy; returns 0, or AG_ENOMEM (dst left empty). */
 int ag_event_copy(ag_event *dst, const ag_event *src);
-/* True when a and b publish the same content (every field but loc). This is
- * what decides whether SEQUENCE and LAST-MODIFIED move on a reload. */
+/* True when a and b publish the same content (every field but loc and the
+ * agenda items' ids). This is what decides whether the event's SEQUENCE and
+ * LAST-MODIFIED move on a reload. */
 bool ag_event_equal(const ag_event *a, const ag_event *b);
+
+/* The same for one agenda item published as its own VEVENT: its own fields
+ * (timed, times, title, kind, axis) and what it takes from its event (title,
+ * location, visibility, zone, and for a series its rule, exceptions and
+ * start). Status is not compared: the caller knows whether either side is
+ * cancelled or removed. */
+bool ag_slot_equal(const ag_slot *a, const ag_slot *b);
+bool ag_slot_context_equal(const ag_event *a, const ag_event *b);
 
 #endif

@@ -6,6 +6,7 @@
 #include "store_migration_generations.h"
 #include "store_migration_online.h"
 #include "store_migration_private.h"
+#include "store_migration_slots.h"
 #include "store_outbox.h"
 
 #include <errno.h>
@@ -114,6 +115,8 @@ static const char *const migrations[] = {
     AG_STORE_IMPORT_GENERATIONS_SCHEMA,
     /* 7: events' online meeting links (store_migration_online.h). */
     AG_STORE_ONLINE_URL_SCHEMA,
+    /* 8: agenda items with their own UID and state (store_migration_slots.h). */
+    AG_STORE_SLOT_IDENTITY_SCHEMA,
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 
@@ -125,18 +128,20 @@ static const char *const sql[Q_COUNT_] = {
     [Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [Q_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    [Q_EV_ALL] = "SELECT " EV_COLS ", sequence, created, last_modified, removed_at "
-                 "FROM events ORDER BY uid",
+    [Q_EV_ALL] = "SELECT " EV_COLS ", sequence, created, last_modified, removed_at, "
+                 "last_slot_number FROM events ORDER BY uid",
     /* Whole tables, merged with Q_EV_ALL's rows (store_events.c). */
     [Q_EV_AUDIENCE] = "SELECT uid, selector FROM event_audience ORDER BY uid, pos",
     [Q_EV_CATEGORIES] = "SELECT uid, id FROM event_categories ORDER BY uid, pos",
     [Q_EV_EXDATES] = "SELECT uid, at_local FROM event_exdates ORDER BY uid, pos",
     [Q_EV_REMINDERS] = "SELECT uid, seconds FROM event_reminders ORDER BY uid, pos",
-    [Q_EV_SLOTS] = "SELECT uid, timed, start_local, end_local, title_ar, title_fr, kind, axis "
-                   "FROM event_slots ORDER BY uid, pos",
+    /* In key order: the live items by their place, then the removed ones. */
+    [Q_EV_SLOTS] = "SELECT uid, timed, start_local, end_local, title_ar, title_fr, kind, axis, "
+                   "slot_uid, id, sequence, created, last_modified, removed_at "
+                   "FROM event_slots ORDER BY uid, pos, slot_uid",
     [Q_EV_INSERT] = "INSERT INTO events (" EV_COLS ", sequence, created, last_modified, "
-                    "removed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                    "?13, ?14, ?15, 0, ?16, ?16, 0)",
+                    "removed_at, last_slot_number) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                    "?10, ?11, ?12, ?13, ?14, ?15, 0, ?16, ?16, 0, ?17)",
     [Q_EV_UPDATE] = "UPDATE events SET title_ar = ?2, title_fr = ?3, description_ar = ?4, "
                     "description_fr = ?5, location_ar = ?6, location_fr = ?7, "
                     "start_local = ?8, end_local = ?9, tzid = ?10, host = ?11, status = ?12, "
@@ -155,7 +160,12 @@ static const char *const sql[Q_COUNT_] = {
     [Q_INS_EXDATE] = "INSERT INTO event_exdates (uid, pos, at_local) VALUES (?1, ?2, ?3)",
     [Q_INS_REMINDER] = "INSERT INTO event_reminders (uid, pos, seconds) VALUES (?1, ?2, ?3)",
     [Q_INS_SLOT] = "INSERT INTO event_slots (uid, pos, timed, start_local, end_local, "
-                   "title_ar, title_fr, kind, axis) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                   "title_ar, title_fr, kind, axis, slot_uid, id, sequence, created, "
+                   "last_modified, removed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                   "?11, ?12, ?13, ?14, ?15)",
+    [Q_EV_SLOT_NUMBER] = "UPDATE events SET last_slot_number = ?2 WHERE uid = ?1",
+    [Q_CANCEL_SLOTS] = "UPDATE event_slots SET sequence = sequence + 1, last_modified = ?2 "
+                       "WHERE uid = ?1 AND removed_at = 0",
     [Q_EV_COUNT] = "SELECT count(*) FILTER (WHERE removed_at = 0), "
                    "count(*) FILTER (WHERE removed_at != 0) FROM events",
     [Q_TOKEN_SET] = "INSERT INTO tokens (member, sha256, created) VALUES (?1, ?2, ?3) "

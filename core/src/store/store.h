@@ -52,6 +52,10 @@ void ag_store_set_busy_timeout(ag_store *st, int ms);
 typedef struct {
     int added, changed, unchanged, removed, restored;
     int purged; /* removed rows deleted after retention */
+    /* Agenda items whose row was written: added, changed, removed, restored,
+     * purged, moved in the agenda or given the admin's id (whether their
+     * event is counted as changed or not). */
+    int slots_written;
 } ag_reconcile_stats;
 
 /* For each config event: new → SEQUENCE 0, created = last_modified = now;
@@ -59,10 +63,34 @@ typedef struct {
  * A stored event missing from config → removed_at = now, SEQUENCE+1,
  * last_modified = now (published as CANCELLED). A removed event whose file
  * comes back → restored (SEQUENCE+1). Rows removed more than `retention`
- * seconds after their last occurrence ended are purged. All in one
- * transaction: on failure nothing changes. */
+ * seconds after their last occurrence ended are purged.
+ *
+ * Agenda items the same way, each on its own (store_slots.c): the config's
+ * items are matched with the stored ones (by id, then title, then start
+ * time), a matched item keeps its UID, and its SEQUENCE and LAST-MODIFIED
+ * move only when its own VEVENT changes; a new item gets a UID never given
+ * before; a stored item the agenda no longer has is removed (CANCELLED) and
+ * purged like a removed event. All in one transaction: on failure nothing
+ * changes. */
 int ag_store_reconcile(ag_store *st, const ag_config *cfg, int64_t now, ag_reconcile_stats *stats,
                        char **err);
+
+/* How the store publishes one agenda item as its own VEVENT. */
+typedef struct {
+    char *uid;             /* "<event uid>/slot-<n>", or "<event uid>/<id>" for an
+                              item that had its id when it first came */
+    int sequence;          /* its own SEQUENCE */
+    int64_t created;       /* Unix seconds */
+    int64_t last_modified; /* Unix seconds; also its DTSTAMP */
+    int64_t removed_at;    /* 0 while the agenda has it */
+} ag_slot_state;
+
+/* An item the agenda no longer has: its last content, published CANCELLED
+ * until its event has passed, kept as long as a removed event would be. */
+typedef struct {
+    ag_slot slot;
+    ag_slot_state state;
+} ag_removed_slot;
 
 typedef struct {
     ag_event ev; /* rebuilt from the normalized tables; loc.file NULL */
@@ -74,6 +102,14 @@ typedef struct {
                               (sync), NULL for the network's events */
     ag_private priv;       /* imported only: its ATTENDEEs and VALARMs, kept when the
                               admin set sync.private_data (empty otherwise) */
+    /* Parallel to ev.slots (the agenda, in order). NULL for an event the
+     * store did not give (an imported one, a test's): its items are then
+     * published by position, "<uid>/slot-<n>", with the event's SEQUENCE
+     * and times, as before items had their own. */
+    ag_slot_state *slot_states;
+    ag_removed_slot *removed_slots; /* in their last order */
+    size_t n_removed_slots;
+    int last_slot_number; /* highest n of a "<uid>/slot-<n>" given so far */
 } ag_stored_event;
 
 /* ag_store_reconcile, then the events as ag_store_load_events gives them

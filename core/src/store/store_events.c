@@ -74,7 +74,8 @@ static int run(ag_store *st, sqlite3_stmt *s, char **err)
 }
 
 /* Parameters ?1..?15 are the content columns, ?16 is now: the insert and
- * update statements share the numbering. */
+ * update statements share the numbering (the insert's ?17 is the event's
+ * last slot number, bound by write_row). */
 static int bind_content(sqlite3_stmt *s, const ag_event *e, int64_t now)
 {
     char start[DT_BUF], end[DT_BUF];
@@ -164,7 +165,8 @@ static int insert_reminders(ag_store *st, const ag_event *e, char **err)
     return 0;
 }
 
-static int bind_slot(sqlite3_stmt *s, const ag_slot *sl)
+/* Parameters ?3..?15 of Q_INS_SLOT: the item's content, then its state. */
+static int bind_slot(sqlite3_stmt *s, const ag_slot *sl, const ag_slot_state *state)
 {
     char start[DT_BUF], end[DT_BUF];
     dt_format(&sl->start, start);
@@ -175,24 +177,61 @@ static int bind_slot(sqlite3_stmt *s, const ag_slot *sl)
                        sl->title.ar,
                        sl->title.fr,
                        sl->kind,
-                       sl->axis};
+                       sl->axis,
+                       state->uid,
+                       sl->id};
     int rc = sqlite3_bind_int(s, 3, sl->timed ? 1 : 0);
     for (size_t i = 0; i < sizeof v / sizeof v[0] && rc == SQLITE_OK; i++)
         rc = ag_store_bind_opt_text(s, (int)i + 4, v[i]);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int(s, 12, state->sequence);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, 13, state->created);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, 14, state->last_modified);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, 15, state->removed_at);
     return rc;
 }
 
-static int insert_slots(ag_store *st, const ag_event *e, char **err)
+static int delete_rows(ag_store *st, ag_stmt_id id, const char *uid, char **err)
 {
-    for (size_t i = 0; i < e->n_slots; i++) {
-        sqlite3_stmt *s = child_stmt(st, Q_INS_SLOT, e->uid, i);
-        if (!s || bind_slot(s, &e->slots[i]) != SQLITE_OK)
+    sqlite3_stmt *s = ag_store_stmt(st, id);
+    if (!s || ag_store_bind_opt_text(s, 1, uid) != SQLITE_OK)
+        return ag_store_fail(st, err, WRITE);
+    return run(st, s, err);
+}
+
+int ag_store_write_slots(ag_store *st, const char *uid, const ag_slot_row *rows, size_t n,
+                         bool replace, char **err)
+{
+    int rc = replace ? delete_rows(st, Q_DEL_SLOTS, uid, err) : 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        sqlite3_stmt *s = child_stmt(st, Q_INS_SLOT, uid, i);
+        if (!s || bind_slot(s, rows[i].slot, rows[i].state) != SQLITE_OK)
             return ag_store_fail(st, err, WRITE);
-        int rc = run(st, s, err);
-        if (rc < 0)
-            return rc;
+        rc = run(st, s, err);
     }
-    return 0;
+    return rc;
+}
+
+int ag_store_set_slot_number(ag_store *st, const char *uid, int last_number, char **err)
+{
+    sqlite3_stmt *s = ag_store_stmt(st, Q_EV_SLOT_NUMBER);
+    if (!s || ag_store_bind_opt_text(s, 1, uid) != SQLITE_OK ||
+        sqlite3_bind_int(s, 2, last_number) != SQLITE_OK)
+        return ag_store_fail(st, err, WRITE);
+    return run(st, s, err);
+}
+
+int ag_store_cancel_slots(ag_store *st, const char *uid, int64_t now, char **err)
+{
+    sqlite3_stmt *s = ag_store_stmt(st, Q_CANCEL_SLOTS);
+    if (!s || ag_store_bind_opt_text(s, 1, uid) != SQLITE_OK ||
+        sqlite3_bind_int64(s, 2, now) != SQLITE_OK)
+        return ag_store_fail(st, err, WRITE);
+    int rc = run(st, s, err);
+    return rc < 0 ? rc : sqlite3_changes(st->db);
 }
 
 static int insert_children(ag_store *st, const ag_event *e, char **err)
@@ -200,8 +239,7 @@ static int insert_children(ag_store *st, const ag_event *e, char **err)
     int rc;
     if ((rc = insert_texts(st, Q_INS_AUDIENCE, e->uid, e->audience, e->n_audience, err)) < 0 ||
         (rc = insert_texts(st, Q_INS_CATEGORY, e->uid, e->categories, e->n_categories, err)) < 0 ||
-        (rc = insert_exdates(st, e, err)) < 0 || (rc = insert_reminders(st, e, err)) < 0 ||
-        (rc = insert_slots(st, e, err)) < 0)
+        (rc = insert_exdates(st, e, err)) < 0 || (rc = insert_reminders(st, e, err)) < 0)
         return rc;
     return 0;
 }
@@ -209,38 +247,39 @@ static int insert_children(ag_store *st, const ag_event *e, char **err)
 static int delete_children(ag_store *st, const char *uid, char **err)
 {
     static const ag_stmt_id ids[] = {Q_DEL_AUDIENCE, Q_DEL_CATEGORIES, Q_DEL_EXDATES,
-                                     Q_DEL_REMINDERS, Q_DEL_SLOTS};
+                                     Q_DEL_REMINDERS};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
-        sqlite3_stmt *s = ag_store_stmt(st, ids[i]);
-        if (!s || ag_store_bind_opt_text(s, 1, uid) != SQLITE_OK)
-            return ag_store_fail(st, err, WRITE);
-        int rc = run(st, s, err);
+        int rc = delete_rows(st, ids[i], uid, err);
         if (rc < 0)
             return rc;
     }
     return 0;
 }
 
-static int write_row(ag_store *st, ag_stmt_id id, const ag_event *e, int64_t now, char **err)
+/* last_slot_number: -1 for Q_EV_UPDATE, which leaves it. */
+static int write_row(ag_store *st, ag_stmt_id id, const ag_event *e, int64_t now,
+                     int last_slot_number, char **err)
 {
     int rc = check_enums(st, e, err);
     if (rc < 0)
         return rc;
     sqlite3_stmt *s = ag_store_stmt(st, id);
-    if (!s || bind_content(s, e, now) != SQLITE_OK)
+    if (!s || bind_content(s, e, now) != SQLITE_OK ||
+        (last_slot_number >= 0 && sqlite3_bind_int(s, 17, last_slot_number) != SQLITE_OK))
         return ag_store_fail(st, err, WRITE);
     return run(st, s, err);
 }
 
-int ag_store_insert_event(ag_store *st, const ag_event *e, int64_t now, char **err)
+int ag_store_insert_event(ag_store *st, const ag_event *e, int last_slot_number, int64_t now,
+                          char **err)
 {
-    int rc = write_row(st, Q_EV_INSERT, e, now, err);
+    int rc = write_row(st, Q_EV_INSERT, e, now, last_slot_number, err);
     return rc < 0 ? rc : insert_children(st, e, err);
 }
 
 int ag_store_replace_event(ag_store *st, const ag_event *e, int64_t now, char **err)
 {
-    int rc = write_row(st, Q_EV_UPDATE, e, now, err);
+    int rc = write_row(st, Q_EV_UPDATE, e, now, -1, err);
     if (rc < 0)
         return rc;
     if (sqlite3_changes(st->db) != 1)
@@ -369,6 +408,7 @@ static bool read_slot(sqlite3_stmt *s, ag_slot *sl, bool *ok)
     sl->title.fr = col_str(s, 5, ok);
     sl->kind = col_str(s, 6, ok);
     sl->axis = col_str(s, 7, ok);
+    sl->id = col_str(s, 9, ok);
     if (!sl->timed)
         return *ok;
     const char *a = (const char *)sqlite3_column_text(s, 2);
@@ -376,20 +416,49 @@ static bool read_slot(sqlite3_stmt *s, ag_slot *sl, bool *ok)
     return *ok && a && b && dt_parse(a, &sl->start) && dt_parse(b, &sl->end);
 }
 
-static int add_slot(ag_store *st, sqlite3_stmt *s, ag_event *e, size_t *cap, char **err)
+static void read_slot_state(sqlite3_stmt *s, ag_slot_state *state, bool *ok)
 {
-    ag_slot *v = grow(e->slots, cap, e->n_slots, sizeof *v);
-    if (!v)
-        return ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
-    e->slots = v;
+    state->uid = col_str(s, 8, ok);
+    state->sequence = sqlite3_column_int(s, 10);
+    state->created = sqlite3_column_int64(s, 11);
+    state->last_modified = sqlite3_column_int64(s, 12);
+    state->removed_at = sqlite3_column_int64(s, 13);
+}
+
+/* Appends a Q_EV_SLOTS row to se: to its agenda (ev.slots and slot_states,
+ * cap[0] and cap[1] of them) while live, else to its removed items (cap[2]). */
+static int add_slot(ag_store *st, sqlite3_stmt *s, ag_stored_event *se, size_t cap[3], char **err)
+{
+    ag_event *e = &se->ev;
+    ag_slot *sl;
+    ag_slot_state *state;
+    if (sqlite3_column_int64(s, 13) == 0) {
+        ag_slot *v = grow(e->slots, &cap[0], e->n_slots, sizeof *v);
+        if (v)
+            e->slots = v;
+        ag_slot_state *w = v ? grow(se->slot_states, &cap[1], e->n_slots, sizeof *w) : NULL;
+        if (!v || !w)
+            return ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
+        se->slot_states = w;
+        sl = &e->slots[e->n_slots];
+        state = &se->slot_states[e->n_slots++];
+    } else {
+        ag_removed_slot *v = grow(se->removed_slots, &cap[2], se->n_removed_slots, sizeof *v);
+        if (!v)
+            return ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
+        se->removed_slots = v;
+        sl = &v[se->n_removed_slots].slot;
+        state = &v[se->n_removed_slots++].state;
+    }
+    /* Counted before the checks so that freeing the event frees them. */
+    memset(state, 0, sizeof *state);
     bool ok = true;
-    /* Counted before the check so that ag_event_free frees its fields. */
-    bool good = read_slot(s, &e->slots[e->n_slots++], &ok);
+    bool good = read_slot(s, sl, &ok);
+    read_slot_state(s, state, &ok);
     if (!ok)
         return ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
-    if (!good)
-        return ag_store_failf(st, err, AG_ECORRUPT, READ, "event %s has a malformed slot time",
-                              e->uid);
+    if (!good || !state->uid)
+        return ag_store_failf(st, err, AG_ECORRUPT, READ, "event %s has a malformed slot", e->uid);
     return 0;
 }
 
@@ -428,6 +497,32 @@ static int load_child_table(ag_store *st, ag_stmt_id id, ag_stored_event *evs, s
     return end_select(st, s, rc, true, err);
 }
 
+/* The same walk for the agenda items, which go to two lists. */
+static int load_slots(ag_store *st, ag_stored_event *evs, size_t n, char **err)
+{
+    sqlite3_stmt *s = ag_store_stmt(st, Q_EV_SLOTS);
+    if (!s)
+        return ag_store_fail(st, err, READ);
+    size_t i = 0, cap[3] = {0};
+    ag_event *last = NULL;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *uid = (const char *)sqlite3_column_text(s, 0);
+        ag_event *e = uid ? owner(evs, n, &i, uid) : NULL;
+        if (!e)
+            continue;
+        if (e != last)
+            cap[0] = cap[1] = cap[2] = 0;
+        last = e;
+        int fail = add_slot(st, s, &evs[i], cap, err);
+        if (fail < 0) {
+            sqlite3_reset(s);
+            return fail;
+        }
+    }
+    return end_select(st, s, rc, true, err);
+}
+
 static int load_children(ag_store *st, ag_stored_event *evs, size_t n, char **err)
 {
     int rc;
@@ -435,7 +530,7 @@ static int load_children(ag_store *st, ag_stored_event *evs, size_t n, char **er
         (rc = load_child_table(st, Q_EV_CATEGORIES, evs, n, add_category, err)) < 0 ||
         (rc = load_child_table(st, Q_EV_EXDATES, evs, n, add_exdate, err)) < 0 ||
         (rc = load_child_table(st, Q_EV_REMINDERS, evs, n, add_reminder, err)) < 0 ||
-        (rc = load_child_table(st, Q_EV_SLOTS, evs, n, add_slot, err)) < 0)
+        (rc = load_slots(st, evs, n, err)) < 0)
         return rc;
     return 0;
 }
@@ -469,6 +564,7 @@ static int read_event_row(ag_store *st, sqlite3_stmt *s, ag_stored_event *se, ch
     se->created = sqlite3_column_int64(s, 16);
     se->last_modified = sqlite3_column_int64(s, 17);
     se->removed_at = sqlite3_column_int64(s, 18);
+    se->last_slot_number = sqlite3_column_int(s, 19);
     return 0;
 }
 
@@ -531,9 +627,18 @@ int ag_store_load_events(ag_store *st, ag_stored_event **out, size_t *n, char **
 void ag_store_events_free(ag_stored_event *evs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        ag_event_free(&evs[i].ev);
-        free(evs[i].imported_from);
-        ag_private_free(&evs[i].priv);
+        ag_stored_event *se = &evs[i];
+        for (size_t k = 0; se->slot_states && k < se->ev.n_slots; k++)
+            free(se->slot_states[k].uid);
+        free(se->slot_states);
+        for (size_t k = 0; k < se->n_removed_slots; k++) {
+            ag_slot_free(&se->removed_slots[k].slot);
+            free(se->removed_slots[k].state.uid);
+        }
+        free(se->removed_slots);
+        ag_event_free(&se->ev);
+        free(se->imported_from);
+        ag_private_free(&se->priv);
     }
     free(evs);
 }

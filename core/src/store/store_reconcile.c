@@ -90,20 +90,36 @@ static bool last_end(const ag_event *e, int64_t *out)
 
 /* A removed row is kept for `retention` after both its last occurrence and
  * its removal, so that subscribers see the CANCELLED for at least that long
- * even when an admin deletes a file of long-past events. */
-static bool purgeable(const ag_stored_event *se, int64_t now, int64_t retention)
+ * even when an admin deletes a file of long-past events. An agenda item's
+ * row goes by its event's last occurrence. */
+bool ag_store_removed_due(const ag_event *e, int64_t removed_at, int64_t now, int64_t retention)
 {
     int64_t end;
-    if (se->removed_at == 0 || !last_end(&se->ev, &end))
+    if (removed_at == 0 || !last_end(e, &end))
         return false;
-    int64_t since = end > se->removed_at ? end : se->removed_at;
+    int64_t since = end > removed_at ? end : removed_at;
     return now - since > (retention > 0 ? retention : 0);
+}
+
+static bool purgeable(const ag_stored_event *se, int64_t now, int64_t retention)
+{
+    return ag_store_removed_due(&se->ev, se->removed_at, now, retention);
+}
+
+/* A live event's removed items go when a reconcile rewrites its agenda,
+ * which a reconcile does when one of them is due. */
+static bool slot_purge_due(const ag_stored_event *se, int64_t now, int64_t retention)
+{
+    for (size_t k = 0; se->removed_at == 0 && k < se->n_removed_slots; k++)
+        if (ag_store_removed_due(&se->ev, se->removed_slots[k].state.removed_at, now, retention))
+            return true;
+    return false;
 }
 
 bool ag_store_purge_due(const ag_stored_event *rows, size_t n, int64_t now, int64_t retention)
 {
     for (size_t i = 0; i < n; i++)
-        if (purgeable(&rows[i], now, retention))
+        if (purgeable(&rows[i], now, retention) || slot_purge_due(&rows[i], now, retention))
             return true;
     return false;
 }
@@ -165,20 +181,20 @@ static ag_stored_event *find_stored(ag_stored_event *evs, size_t n, const char *
 typedef struct {
     ag_store *st;
     int64_t now;
+    int64_t retention;
     ag_stored_event *stored;
     size_t n_stored;
     bool *in_config; /* parallel to stored */
     ag_reconcile_stats stats;
 } run_state;
 
-static int apply_one(run_state *rs, const ag_event *e, char **err)
+static int write_event(run_state *rs, const ag_stored_event *se, const ag_event *e,
+                       const ag_slot_plan *plan, char **err)
 {
-    ag_stored_event *se = find_stored(rs->stored, rs->n_stored, e->uid);
     if (!se) {
         rs->stats.added++;
-        return ag_store_insert_event(rs->st, e, rs->now, err);
+        return ag_store_insert_event(rs->st, e, plan->last_number, rs->now, err);
     }
-    rs->in_config[se - rs->stored] = true;
     if (se->removed_at != 0) {
         rs->stats.restored++;
         return ag_store_replace_event(rs->st, e, rs->now, err);
@@ -190,6 +206,34 @@ static int apply_one(run_state *rs, const ag_event *e, char **err)
     }
     rs->stats.changed++;
     return ag_store_replace_event(rs->st, e, rs->now, err);
+}
+
+/* The event's agenda items, rewritten only when one of them changed. */
+static int write_slots(run_state *rs, const ag_stored_event *se, const ag_event *e,
+                       const ag_slot_plan *plan, char **err)
+{
+    if (plan->written == 0)
+        return 0;
+    rs->stats.slots_written += plan->written;
+    int rc = ag_store_write_slots(rs->st, e->uid, plan->rows, plan->n, se != NULL, err);
+    if (rc == 0 && se && plan->last_number != se->last_slot_number)
+        rc = ag_store_set_slot_number(rs->st, e->uid, plan->last_number, err);
+    return rc;
+}
+
+static int apply_one(run_state *rs, const ag_event *e, char **err)
+{
+    ag_stored_event *se = find_stored(rs->stored, rs->n_stored, e->uid);
+    if (se)
+        rs->in_config[se - rs->stored] = true;
+    ag_slot_plan plan;
+    if (ag_store_slots_plan(se, e, rs->now, rs->retention, &plan) < 0)
+        return ag_store_failf(rs->st, err, AG_ENOMEM, WRITE, "out of memory");
+    int rc = write_event(rs, se, e, &plan, err);
+    if (rc == 0)
+        rc = write_slots(rs, se, e, &plan, err);
+    ag_store_slots_plan_free(&plan);
+    return rc;
 }
 
 static int by_uid(run_state *rs, ag_stmt_id id, const char *uid, int64_t now, char **err)
@@ -213,8 +257,13 @@ static int sweep(run_state *rs, int64_t retention, char **err)
             continue;
         int rc = 0;
         if (se->removed_at == 0) {
+            /* Its live items are cancelled with it: their STATUS changes. */
             rs->stats.removed++;
             rc = by_uid(rs, Q_EV_REMOVE, se->ev.uid, rs->now, err);
+            if (rc == 0 && (rc = ag_store_cancel_slots(rs->st, se->ev.uid, rs->now, err)) > 0) {
+                rs->stats.slots_written += rc;
+                rc = 0;
+            }
         } else if (purgeable(se, rs->now, retention)) {
             rs->stats.purged++;
             rc = by_uid(rs, Q_EV_DELETE, se->ev.uid, 0, err);
@@ -227,7 +276,7 @@ static int sweep(run_state *rs, int64_t retention, char **err)
 
 static bool changed(const ag_reconcile_stats *s)
 {
-    return s->added + s->changed + s->removed + s->restored + s->purged > 0;
+    return s->added + s->changed + s->removed + s->restored + s->purged + s->slots_written > 0;
 }
 
 /* Everything between BEGIN and COMMIT; the caller rolls back on failure. */
@@ -243,7 +292,7 @@ static int reconcile_locked(run_state *rs, const ag_config *cfg, const ag_event 
     for (size_t i = 0; i < cfg->n_events; i++)
         if ((rc = apply_one(rs, sorted[i], err)) < 0)
             return rc;
-    if ((rc = sweep(rs, cfg->settings.retention, err)) < 0 ||
+    if ((rc = sweep(rs, rs->retention, err)) < 0 ||
         (rc = ag_store_save_config_state(rs->st, cfg, err)) < 0)
         return rc;
     if (!changed(&rs->stats))
@@ -271,7 +320,7 @@ static int reconcile(ag_store *st, const ag_config *cfg, int64_t now, ag_reconci
     const ag_event **sorted = sorted_config(st, cfg, &rc, err);
     if (!sorted)
         return rc;
-    run_state rs = {.st = st, .now = now};
+    run_state rs = {.st = st, .now = now, .retention = cfg->settings.retention};
     int64_t generation = st->generation;
     if (ag_store_exec(st, "BEGIN IMMEDIATE") != SQLITE_OK)
         rc = ag_store_fail(st, err, WRITE);

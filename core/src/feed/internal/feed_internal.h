@@ -86,11 +86,15 @@ bool ag_feed_memo_put(ag_feed_buf *b, const char *prop, const char *value);
 void ag_feed_memo_add(ag_feed_buf *b, const char *prop, const char *value, size_t from);
 void ag_feed_memo_free(ag_feed_memo *m);
 
-/* Whether ev's VEVENTs carry TZID (a timed series, or the timed slots of an
- * all-day one), so that the calendar needs that zone's VTIMEZONE. */
-bool ag_feed_uses_tzid(const ag_event *ev, const ag_feed_query *q);
-/* Writes the VEVENT of sev and, when q->slots, those of its timed slots.
- * 0, or a negative AG_E* code (AG_EINVAL, AG_ENOMEM) with *err set. */
+/* Whether sev's removed agenda items are published (STATUS:CANCELLED): it
+ * has some, and its event has not passed at now, as a removed event is
+ * published until it has. */
+bool ag_feed_removed_slots_shown(const ag_stored_event *sev, int64_t now);
+/* Whether sev's VEVENTs carry TZID (a timed series, or the timed slots of an
+ * all-day one, removed ones included when removed_slots), so that the
+ * calendar needs that zone's VTIMEZONE. */
+bool ag_feed_uses_tzid(const ag_stored_event *sev, const ag_feed_query *q, bool removed_slots);
+
 /* Whether sev's attendees and alarms go into feed q (see feed_private.c),
  * and writing them (alarms only when the event is not cancelled). */
 bool ag_feed_shows_private(const ag_config *cfg, const ag_stored_event *sev,
@@ -98,8 +102,11 @@ bool ag_feed_shows_private(const ag_config *cfg, const ag_stored_event *sev,
 void ag_feed_add_private(ag_feed_buf *b, const ag_stored_event *sev, const char *title,
                          bool alarms);
 
+/* Writes the VEVENT of sev and, when q->slots, those of its timed slots,
+ * and of its removed ones when removed_slots (ag_feed_removed_slots_shown).
+ * 0, or a negative AG_E* code (AG_EINVAL, AG_ENOMEM) with *err set. */
 int ag_feed_write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_event *sev,
-                        const ag_feed_query *q, char **err);
+                        const ag_feed_query *q, bool removed_slots, char **err);
 
 /* The text in lang ("ar", else "fr") or, failing that, the other
  * language; *used names the language actually taken, so that a LANGUAGE

@@ -34,6 +34,8 @@ typedef enum {
     Q_INS_EXDATE,
     Q_INS_REMINDER,
     Q_INS_SLOT,
+    Q_EV_SLOT_NUMBER,
+    Q_CANCEL_SLOTS,
     Q_EV_COUNT,
     Q_TOKEN_SET,
     Q_TOKEN_GET,
@@ -94,9 +96,52 @@ void ag_store_rollback(ag_store *st);
 /* Reads every event, sorted by uid, in the caller's transaction. */
 int ag_store_load_locked(ag_store *st, ag_stored_event **out, size_t *n, char **err);
 /* Writes ev's content: as a new row (sequence 0, created = last_modified =
- * now), or over an existing row (sequence+1, last_modified = now, restored). */
-int ag_store_insert_event(ag_store *st, const ag_event *ev, int64_t now, char **err);
+ * now, its items numbered up to last_slot_number), or over an existing row
+ * (sequence+1, last_modified = now, restored). Its agenda items are written
+ * apart (ag_store_write_slots), since each has its own state. */
+int ag_store_insert_event(ag_store *st, const ag_event *ev, int last_slot_number, int64_t now,
+                          char **err);
 int ag_store_replace_event(ag_store *st, const ag_event *ev, int64_t now, char **err);
+
+/* One agenda item row: its content, its place and its state (live items
+ * first, at their place in the agenda, then the removed ones). Borrowed. */
+typedef struct {
+    const ag_slot *slot;
+    const ag_slot_state *state;
+} ag_slot_row;
+
+/* Writes rows[0..n) (row i at pos i) as the item rows of event uid,
+ * replacing those it had (a new event has none). */
+int ag_store_write_slots(ag_store *st, const char *uid, const ag_slot_row *rows, size_t n,
+                         bool replace, char **err);
+/* Records last_number as the highest "slot-<n>" event uid gave. */
+int ag_store_set_slot_number(ag_store *st, const char *uid, int last_number, char **err);
+/* The live items of event uid, which its removal cancels: SEQUENCE+1,
+ * LAST-MODIFIED now. The number of items, or a negative AG_E* code. */
+int ag_store_cancel_slots(ag_store *st, const char *uid, int64_t now, char **err);
+
+/* store_reconcile.c: whether a row removed at removed_at from event e (the
+ * event itself, or one of its items) is due for deletion at now: more than
+ * retention after both its removal and e's last occurrence's end. */
+bool ag_store_removed_due(const ag_event *e, int64_t removed_at, int64_t now, int64_t retention);
+
+/* store_slots.c: the agenda items of config event e, matched with those of
+ * its stored row se (NULL when e is new; se->removed_at set when e comes
+ * back), as they are to be written. */
+typedef struct {
+    ag_slot_row *rows; /* live items (e's agenda, in order), then removed ones */
+    ag_slot_state *states;
+    size_t n;
+    int last_number;
+    int written; /* items added, changed, removed, restored, purged or given an id */
+    char **uids; /* the UIDs given here (states point at them) */
+    size_t n_uids;
+} ag_slot_plan;
+
+/* 0, or AG_ENOMEM. plan->written == 0: the stored rows stay as they are. */
+int ag_store_slots_plan(const ag_stored_event *se, const ag_event *e, int64_t now,
+                        int64_t retention, ag_slot_plan *plan);
+void ag_store_slots_plan_free(ag_slot_plan *plan);
 
 /* member's imported rows (current generation) with their private data,
  * sorted by uid, in the caller's transaction. */
