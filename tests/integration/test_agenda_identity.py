@@ -171,6 +171,14 @@ class AgendaIdentity(unittest.TestCase):
         self.assertEqual(str(gone["SUMMARY"]), "Atelier sur l'axe 1 : accès à l'information")
         self.assert_moved_on(after, slot(5))
         self.assert_untouched(after, [slot(n) for n in PUBLISHED if n != 5])
+        # For Google (cancelled=visible), the removed item stays, marked.
+        status, _, body = self.d.get(FEED + ("&" if "?" in FEED else "?") + "cancelled=visible")
+        self.assertEqual(status, 200, body)
+        shown = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(body).walk("VEVENT")}
+        self.assertEqual(str(shown[slot(5)]["STATUS"]), "CONFIRMED")
+        self.assertEqual(str(shown[slot(5)]["TRANSP"]), "TRANSPARENT")
+        self.assertTrue(str(shown[slot(5)]["SUMMARY"]).startswith("[Annulé] "))
+        self.assertNotIn("TRANSP", shown[slot(next(n for n in PUBLISHED if n != 5))])
 
         # Another edit leaves the cancelled item as it is, and a new item
         # does not take its number.
