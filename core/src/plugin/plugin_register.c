@@ -7,6 +7,7 @@
 #include "plugin_internal.h"
 #include "plugin_net.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,17 +164,26 @@ static int api_register_listener(agendad_plugin *self, agendad_listener_fn fn, v
     return 0;
 }
 
-static bool renderer_taken(const ag_plugin_host *h, const agendad_plugin *self, const char *name)
+/* Whether name is taken among the entries of one kind (renderers,
+ * commands) of every running plugin and of self: the command line's words
+ * are one namespace per kind. Each entry starts with its name. */
+static bool name_taken(const ag_plugin_host *h, const agendad_plugin *self, size_t array_at,
+                       size_t count_at, size_t size, const char *name)
 {
-    for (size_t i = 0; i < h->n_plugins; i++)
-        for (size_t j = 0; j < h->plugins[i]->n_renderers; j++)
-            if (strcmp(h->plugins[i]->renderers[j].name, name) == 0)
+    for (size_t i = 0; i <= h->n_plugins; i++) {
+        const agendad_plugin *p = i < h->n_plugins ? h->plugins[i] : self;
+        const char *v = *(const char *const *)((const char *)p + array_at);
+        size_t n = *(const size_t *)((const char *)p + count_at);
+        for (size_t j = 0; j < n; j++)
+            if (strcmp(*(char *const *)(v + j * size), name) == 0)
                 return true;
-    for (size_t j = 0; j < self->n_renderers; j++)
-        if (strcmp(self->renderers[j].name, name) == 0)
-            return true;
+    }
     return false;
 }
+
+#define TAKEN(self, kind, name)                                                                    \
+    name_taken((self)->host, (self), offsetof(agendad_plugin, kind##s),                            \
+               offsetof(agendad_plugin, n_##kind##s), sizeof(kind), (name))
 
 static int api_register_renderer(agendad_plugin *self, const char *name, agendad_render_fn fn,
                                  void *data)
@@ -183,7 +193,7 @@ static int api_register_renderer(agendad_plugin *self, const char *name, agendad
         return rc;
     if (!name || !*name || !fn)
         return AGENDAD_EINVAL;
-    if (renderer_taken(self->host, self, name))
+    if (TAKEN(self, renderer, name))
         return AGENDAD_EEXIST;
     renderer r = {.name = ag_plugin_strdup(name), .fn = fn, .data = data};
     if (!r.name || !ag_plugin_grow((void **)&self->renderers, self->n_renderers, sizeof r)) {
@@ -194,18 +204,6 @@ static int api_register_renderer(agendad_plugin *self, const char *name, agendad
     return 0;
 }
 
-static bool command_taken(const ag_plugin_host *h, const agendad_plugin *self, const char *name)
-{
-    for (size_t i = 0; i < h->n_plugins; i++)
-        for (size_t j = 0; j < h->plugins[i]->n_commands; j++)
-            if (strcmp(h->plugins[i]->commands[j].name, name) == 0)
-                return true;
-    for (size_t j = 0; j < self->n_commands; j++)
-        if (strcmp(self->commands[j].name, name) == 0)
-            return true;
-    return false;
-}
-
 static int api_register_command(agendad_plugin *self, const char *name, agendad_command_fn fn,
                                 void *data)
 {
@@ -214,7 +212,7 @@ static int api_register_command(agendad_plugin *self, const char *name, agendad_
         return rc;
     if (!name || !*name || !fn)
         return AGENDAD_EINVAL;
-    if (command_taken(self->host, self, name))
+    if (TAKEN(self, command, name))
         return AGENDAD_EEXIST;
     command c = {.name = ag_plugin_strdup(name), .fn = fn, .data = data};
     if (!c.name || !ag_plugin_grow((void **)&self->commands, self->n_commands, sizeof c)) {
