@@ -121,6 +121,7 @@ def clean_copy(dest):
 class PackageTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        cls.libdir = "/usr/lib/" + run(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"]).stdout.strip()
         cls.tmp = tempfile.mkdtemp(prefix="agendad-deb-")
         src = os.path.join(cls.tmp, "agendad")
         clean_copy(src)
@@ -160,7 +161,7 @@ class PackageTest(unittest.TestCase):
     def test_contents_and_dependencies(self):
         paths = self.deb_paths("agendad")
         for p in [AGENDAD, "/usr/libexec/agendad/agendad-ical-import",
-                  "/usr/lib/x86_64-linux-gnu/agendad/agendad-net.so",
+                  self.libdir + "/agendad/agendad-net.so",
                   "/usr/share/man/man8/agendad.8.gz", "/usr/lib/sysusers.d/agendad.conf",
                   "/usr/lib/tmpfiles.d/agendad.conf", "/etc/agendad/agendad.yaml",
                   "/etc/agendad/members.yaml", "/etc/agendad/events",
@@ -169,13 +170,13 @@ class PackageTest(unittest.TestCase):
                   *(f"{UNIT_DIR}/{u}" for u in UNITS)]:
             self.assertIn(p, paths)
         plugins = {os.path.basename(p) for p in paths
-                   if p.startswith("/usr/lib/x86_64-linux-gnu/agendad/plugins/")}
+                   if p.startswith(self.libdir + "/agendad/plugins/")}
         self.assertEqual(plugins, {"agenda.so", "example.so", "reminder-command.so",
                                    "reminder-email.so", "reminder-webhook.so", "sync.so"})
         self.assertTrue(any(p.startswith(EXAMPLES + "/events/") for p in paths))
         dev = self.deb_paths("agendad-dev")
         self.assertIn("/usr/include/agendad/plugin.h", dev)
-        self.assertIn("/usr/lib/x86_64-linux-gnu/pkgconfig/agendad-plugin.pc", dev)
+        self.assertIn(self.libdir + "/pkgconfig/agendad-plugin.pc", dev)
         depends = self.deb_field("agendad", "Depends")
         for lib in ("libuv1", "libical3", "libsqlite3-0", "libyaml-0-2", "libcurl4",
                     "libsystemd0", "tzdata"):
@@ -352,7 +353,7 @@ class PackageTest(unittest.TestCase):
     def build_plugin_against_dev(self):
         r = run(["pkg-config", "--variable=plugindir", "agendad-plugin"])
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(r.stdout.strip(), "/usr/lib/x86_64-linux-gnu/agendad/plugins")
+        self.assertEqual(r.stdout.strip(), self.libdir + "/agendad/plugins")
         cflags = run(["pkg-config", "--cflags", "agendad-plugin"]).stdout.split()
         out = os.path.join(self.tmp, "oot")
         os.makedirs(out, exist_ok=True)
