@@ -1,5 +1,6 @@
 # What `cmake --install` adds beyond the binary, plugins, header and .pc
-# file: the default config, the systemd units, the man page and the docs
+# file: the default config, the systemd units with the sysusers.d and
+# tmpfiles.d files of their user, the man page and the docs
 # (README.md and doc/*.md side by side in share/doc/agendad: the man page
 # sends readers to admin.md there for every config key).
 #
@@ -16,6 +17,10 @@ set(AGENDAD_SYSCONFDIR "${agendad_sysconf_default}" CACHE STRING
   "Where the default config is installed (relative: under the prefix)")
 set(AGENDAD_SYSTEMD_UNITDIR "lib/systemd/system" CACHE STRING
   "Where the systemd units are installed (relative: under the prefix)")
+set(AGENDAD_SYSUSERSDIR "lib/sysusers.d" CACHE STRING
+  "Where the sysusers.d file of the user agendad is installed (relative: under the prefix)")
+set(AGENDAD_TMPFILESDIR "lib/tmpfiles.d" CACHE STRING
+  "Where the tmpfiles.d file of /var/lib/agendad is installed (relative: under the prefix)")
 
 set(AGENDAD_BIN "${CMAKE_INSTALL_FULL_BINDIR}/agendad")
 foreach(unit agendad.service agendad.socket agendad-export.service)
@@ -23,6 +28,13 @@ foreach(unit agendad.service agendad.socket agendad-export.service)
   install(FILES ${PROJECT_BINARY_DIR}/systemd/${unit} DESTINATION ${AGENDAD_SYSTEMD_UNITDIR})
 endforeach()
 install(FILES ${PROJECT_SOURCE_DIR}/systemd/agendad-export.timer DESTINATION ${AGENDAD_SYSTEMD_UNITDIR})
+# The units run as the system user agendad: `systemd-sysusers agendad.conf`
+# and `systemd-tmpfiles --create agendad.conf` make it and its state
+# directory (a package's maintainer scripts run them).
+install(FILES ${PROJECT_SOURCE_DIR}/systemd/agendad.sysusers DESTINATION ${AGENDAD_SYSUSERSDIR}
+        RENAME agendad.conf)
+install(FILES ${PROJECT_SOURCE_DIR}/systemd/agendad.tmpfiles DESTINATION ${AGENDAD_TMPFILESDIR}
+        RENAME agendad.conf)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/config/ DESTINATION ${AGENDAD_SYSCONFDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/doc/agendad.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)

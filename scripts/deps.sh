@@ -23,7 +23,9 @@ BUILD_PKGS="
   libgmime-3.0-dev
 "
 # systemd: systemd-analyze and systemd-socket-activate (not run as PID 1);
-# nginx: serves an export in a test, started and stopped by the test itself.
+# nginx: serves an export in a test, started and stopped by the test itself;
+# dpkg-dev, debhelper, lintian: test_package builds, checks and installs the
+# Debian package (debian/control's Build-Depends are the packages above).
 TEST_PKGS="
   libcmocka-dev
   python3 python3-icalendar python3-recurring-ical-events python3-aiosmtpd
@@ -33,6 +35,7 @@ TEST_PKGS="
   systemd nginx groff-base
   radicale apache2-utils
   clang libclang-rt-14-dev
+  dpkg-dev debhelper lintian
 "
 want="$BUILD_PKGS"
 [ "${1:-}" = "--test" ] && want="$BUILD_PKGS $TEST_PKGS"

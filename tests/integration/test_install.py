@@ -54,6 +54,7 @@ class InstallTest(unittest.TestCase):
                     "share/doc/agendad/README.md", "share/doc/agendad/admin.md",
                     "share/doc/agendad/operations.md", "share/doc/agendad/plugins.md",
                     "share/doc/agendad/benchmarks.md",
+                    "lib/sysusers.d/agendad.conf", "lib/tmpfiles.d/agendad.conf",
                     *("lib/systemd/system/" + u for u in UNITS)]:
             self.assertTrue(os.path.isfile(self.path(rel)), rel)
         self.assertTrue(glob.glob(self.path("lib*", "pkgconfig", "agendad-plugin.pc")))
@@ -144,6 +145,32 @@ class InstallTest(unittest.TestCase):
             m = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", r.stdout)
             self.assertIsNotNone(m, r.stdout + r.stderr)
             self.assertLessEqual(float(m.group(1)), limit, r.stdout)
+
+    @unittest.skipUnless(shutil.which("systemd-sysusers") and shutil.which("systemd-tmpfiles"),
+                         "systemd-sysusers or systemd-tmpfiles is missing")
+    def test_sysusers_and_tmpfiles_make_the_units_user_and_state_directory(self):
+        """The units' User=agendad and /var/lib/agendad, as the installed
+        sysusers.d and tmpfiles.d files make them, in a root of the test's own."""
+        root = self.path("root")
+        os.makedirs(os.path.join(root, "etc"), exist_ok=True)
+        for tool, conf, extra in (("systemd-sysusers", "lib/sysusers.d/agendad.conf", []),
+                                  ("systemd-tmpfiles", "lib/tmpfiles.d/agendad.conf", ["--create"])):
+            r = subprocess.run([tool, "--root=" + root, *extra, self.path(conf)],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with open(os.path.join(root, "etc/passwd"), encoding="utf-8") as f:
+            users = {ln.split(":")[0]: ln.split(":") for ln in f if ln.strip()}
+        self.assertIn("agendad", users)
+        uid = int(users["agendad"][2])
+        self.assertTrue(0 < uid < 1000, uid)  # a system user
+        self.assertTrue(users["agendad"][6].strip().endswith("nologin"))
+        st = os.stat(os.path.join(root, "var/lib/agendad"))
+        self.assertEqual((st.st_uid, st.st_mode & 0o7777), (uid, 0o750))
+        for unit in ("agendad.service", "agendad-export.service"):
+            with open(self.path("lib/systemd/system", unit), encoding="utf-8") as f:
+                text = f.read()
+            self.assertIn("\nUser=agendad\n", text)
+            self.assertNotIn("DynamicUser=", text)
 
     def test_man_page_help_and_admin_manual_document_every_option_and_key(self):
         with open(self.path("share/man/man8/agendad.8"), encoding="utf-8") as f:
