@@ -308,7 +308,11 @@ int ag_http_request_parse_target(ag_http_request *req)
 {
     UriUriA u;
     ag_sbuf full = {0};
-    int rc = req->url.failed ? AG_ENOMEM : split_target(req->url.s ? req->url.s : "", &u, &full);
+    /* No URL at all is no target (and no constant "" for the compiler to
+     * see split_target read past). */
+    int rc = req->url.failed ? AG_ENOMEM
+             : !req->url.s   ? AG_EINVAL
+                             : split_target(req->url.s, &u, &full);
     int status = rc == AG_ENOMEM ? 500 : 400;
     if (rc == 0) {
         status = take_path_and_query(req, &u);
