@@ -96,6 +96,17 @@ static void start_slow(fx *f, ag_http_request *req)
     }
 }
 
+/* The server's counters, for the client thread (only the loop may read
+ * them). */
+static void stats(fx *f, ag_http_request *req)
+{
+    ag_http_stats st;
+    ag_http_server_stats(f->srv, &st);
+    char body[512];
+    int len = snprintf(body, sizeof body, "open=%d largest_write=%zu", st.open, st.largest_write);
+    ag_http_respond(req, 200, "text/plain", body, (size_t)len, NULL);
+}
+
 static void echo(ag_http_request *req)
 {
     char body[2048];
@@ -121,6 +132,8 @@ static void handler(ag_http_request *req, void *data)
         ag_http_respond_blob(req, f->big, 0);
     else if (strcmp(path, "/slow") == 0)
         start_slow(f, req);
+    else if (strcmp(path, "/stats") == 0)
+        stats(f, req);
     else if (strncmp(path, "/echo", 5) == 0)
         echo(req);
     else
@@ -966,6 +979,125 @@ static void connections_over_limit_are_closed(void **state)
     fx_free(&f);
 }
 
+/* ---- fairness: large bodies a chunk per loop turn ---- */
+
+/* A counter out of a /stats body ("name=value ..."); -1 when absent. */
+static long long stat_of(const resp *r, const char *name)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "%s=", name);
+    const char *b = body(r);
+    for (const char *p = strstr(b, pat); p; p = strstr(p + 1, pat))
+        if (p == b || p[-1] == ' ')
+            return strtoll(p + strlen(pat), NULL, 10);
+    return -1;
+}
+
+#define FAIR_LEN (8u << 20)
+#define FAIR_CHUNK (64u << 10)
+
+static char *incompressible(size_t len)
+{
+    char *data = malloc(len);
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5; /* xorshift: gzip cannot shrink it */
+        data[i] = (char)x;
+    }
+    return data;
+}
+
+/* One GET /big being read without being kept whole. */
+typedef struct {
+    cl *c;
+    size_t head_len, got; /* got: body bytes so far */
+    bool head_done, same; /* same: every body byte as the blob's */
+    int status;
+} download;
+
+/* Reads what is there; false once the body is complete or the connection
+ * failed. */
+static bool download_step(fx *f, download *d)
+{
+    if (!d->head_done) {
+        if (cl_fill(d->c) <= 0)
+            return false;
+        char *end = memmem(d->c->buf, d->c->len, "\r\n\r\n", 4);
+        if (!end)
+            return true;
+        d->head_len = (size_t)(end + 4 - d->c->buf);
+        d->status = atoi(d->c->buf + 9);
+        d->head_done = true;
+        size_t n = d->c->len - d->head_len;
+        d->same = memcmp(d->c->buf + d->head_len, ag_blob_data(f->big), n) == 0;
+        d->got = n;
+        d->c->len = 0;
+        return d->got < FAIR_LEN;
+    }
+    ssize_t n = recv(d->c->fd, d->c->buf, sizeof d->c->buf, 0);
+    if (n <= 0)
+        return false;
+    if (d->got + (size_t)n > FAIR_LEN ||
+        memcmp(d->c->buf, ag_blob_data(f->big) + d->got, (size_t)n) != 0)
+        d->same = false;
+    d->got += (size_t)n;
+    return d->got < FAIR_LEN;
+}
+
+static void client_two_downloads(fx *f)
+{
+    download d[2] = {{.c = cl_open(f->port)}, {.c = cl_open(f->port)}};
+    cl_send(d[0].c, "GET /big HTTP/1.1\r\n\r\n");
+    cl_send(d[1].c, "GET /big HTTP/1.1\r\n\r\n");
+    bool open[2] = {true, true};
+    while (open[0] || open[1]) {
+        struct pollfd p[2] = {{.fd = open[0] ? d[0].c->fd : -1, .events = POLLIN},
+                              {.fd = open[1] ? d[1].c->fd : -1, .events = POLLIN}};
+        if (poll(p, 2, 10000) <= 0)
+            break;
+        for (int i = 0; i < 2; i++)
+            if (p[i].revents)
+                open[i] = download_step(f, &d[i]);
+    }
+    snprintf(f->misc, sizeof f->misc, "%d %zu %d %d %zu %d", d[0].status, d[0].got, d[0].same,
+             d[1].status, d[1].got, d[1].same);
+    cl *st = cl_open(f->port);
+    exchange(f, st, "GET /stats HTTP/1.1\r\n\r\n");
+    cl_close(st);
+    cl_close(d[0].c);
+    cl_close(d[1].c);
+}
+
+/* Each connection's socket gets at most write_chunk bytes of a response per
+ * loop turn: the next chunk is handed to libuv from the previous one's
+ * completion, which libuv calls on a later turn. Before, a whole body went
+ * in one write, and libuv kept writing it as long as the socket took it,
+ * megabytes while every other connection waited. */
+static void large_bodies_go_out_a_chunk_per_turn(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, client_two_downloads);
+    f.lim.write_chunk = FAIR_CHUNK;
+    f.big = ag_blob_new("application/octet-stream", incompressible(FAIR_LEN), FAIR_LEN, 0, NULL);
+    fx_run(&f);
+    int st0, same0, st1, same1;
+    size_t got0, got1;
+    assert_int_equal(
+        sscanf(f.misc, "%d %zu %d %d %zu %d", &st0, &got0, &same0, &st1, &got1, &same1), 6);
+    assert_int_equal(st0, 200);
+    assert_int_equal(st1, 200);
+    assert_int_equal(got0, FAIR_LEN);
+    assert_int_equal(got1, FAIR_LEN);
+    assert_true(same0 && same1);
+    assert_int_equal(f.nr, 1);
+    long long largest = stat_of(&f.r[0], "largest_write");
+    assert_true(largest > 0);
+    if (largest > (long long)FAIR_CHUNK)
+        fail_msg("a write of %lld bytes, over the %u-byte bound", largest, FAIR_CHUNK);
+    fx_free(&f);
+}
+
 #define BIG_LEN (32u << 20)
 
 static void client_never_reads(fx *f)
@@ -990,13 +1122,7 @@ static void client_that_stops_reading_is_dropped(void **state)
     fx f;
     fx_init(&f, client_never_reads);
     f.lim.idle_timeout_ms = 300;
-    char *data = malloc(BIG_LEN);
-    uint32_t x = 2463534242u;
-    for (size_t i = 0; i < BIG_LEN; i++) {
-        x ^= x << 13, x ^= x >> 17, x ^= x << 5; /* xorshift: gzip cannot shrink it */
-        data[i] = (char)x;
-    }
-    f.big = ag_blob_new("application/octet-stream", data, BIG_LEN, 0, NULL);
+    f.big = ag_blob_new("application/octet-stream", incompressible(BIG_LEN), BIG_LEN, 0, NULL);
     fx_run(&f);
     size_t got = strtoull(f.misc, NULL, 10);
     assert_true(got > 0);
@@ -1173,6 +1299,7 @@ int main(void)
         cmocka_unit_test(slow_and_idle_clients_are_closed),
         cmocka_unit_test(connections_over_limit_are_closed),
         cmocka_unit_test(client_that_stops_reading_is_dropped),
+        cmocka_unit_test(large_bodies_go_out_a_chunk_per_turn),
         cmocka_unit_test(async_response_after_timer),
         cmocka_unit_test(shutdown_finishes_in_flight_request),
         cmocka_unit_test(answer_after_client_left_is_dropped),

@@ -16,6 +16,7 @@ void ag_http_limits_default(ag_http_limits *l)
     l->max_requests_per_sec = 1000;
     l->header_timeout_ms = 10 * 1000;
     l->idle_timeout_ms = 60 * 1000;
+    l->write_chunk = AG_HTTP_WRITE_CHUNK;
 }
 
 int ag_http_server_new(uv_loop_t *loop, const ag_http_limits *limits, ag_http_handler_fn fn,
@@ -171,6 +172,12 @@ void ag_http_server_observe(ag_http_server *s, ag_http_observer_fn fn, void *dat
 void ag_http_server_set_limits(ag_http_server *s, const ag_http_limits *limits)
 {
     s->limits = *limits;
+}
+
+void ag_http_server_stats(const ag_http_server *s, ag_http_stats *out)
+{
+    *out = s->stats;
+    out->open = s->nconns;
 }
 
 void ag_http_server_maybe_done(ag_http_server *s)

@@ -27,6 +27,9 @@ typedef struct {
     int64_t header_timeout_ms; /* full headers must arrive within this: else 408/close */
     int64_t idle_timeout_ms;   /* keep-alive connection idle, or a response write making
                                   no progress (client not reading): close */
+    /* Bytes of a response handed to a connection's socket per loop turn at
+     * most, so that a large body cannot keep the loop from the others. */
+    size_t write_chunk;
 } ag_http_limits;
 
 void ag_http_limits_default(ag_http_limits *l);
@@ -50,6 +53,13 @@ int ag_http_server_adopt(ag_http_server *s, int fd, char **err);
  * when not listening. */
 int ag_http_server_port(const ag_http_server *s);
 void ag_http_server_set_limits(ag_http_server *s, const ag_http_limits *limits);
+
+/* Connections now, and what the server did since it was created. */
+typedef struct {
+    int open;             /* connections open now */
+    size_t largest_write; /* most bytes handed to a socket in one write */
+} ag_http_stats;
+void ag_http_server_stats(const ag_http_server *s, ag_http_stats *out);
 /* Stops accepting; in-flight requests finish; idle connections close.
  * done(data) runs once every connection is gone; then free the server. */
 void ag_http_server_shutdown(ag_http_server *s, void (*done)(void *), void *data);

@@ -318,11 +318,14 @@ static void refuse(ag_http_conn *c, int status)
 
 /* ---- writing and closing ---- */
 
+/* One response on its way: its head and body, given to libuv a chunk at a
+ * time (see write_chunk). */
 typedef struct {
     uv_write_t w;
     ag_http_conn *c;
     char *head, *owned;
     ag_blob *blob;
+    const char *rest; /* the body's bytes not handed to libuv yet */
 } write_ctx;
 
 static void write_ctx_free(write_ctx *w)
@@ -370,10 +373,54 @@ static void after_write(ag_http_conn *c)
         conn_parse(c);
 }
 
+/* At most this many bytes go to one connection per loop turn. */
+static size_t chunk_limit(const ag_http_conn *c)
+{
+    size_t k = c->srv->limits.write_chunk;
+    return k > 0 && k < (1u << 30) ? k : 1u << 30;
+}
+
+static void note_write(ag_http_conn *c, const uv_buf_t *bufs, unsigned nbufs)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < nbufs; i++)
+        n += bufs[i].len;
+    if (n > c->srv->stats.largest_write)
+        c->srv->stats.largest_write = n;
+}
+
+static void on_written(uv_write_t *wr, int status);
+
+static int queue_write(write_ctx *w, const uv_buf_t *bufs, unsigned nbufs)
+{
+    note_write(w->c, bufs, nbufs);
+    return uv_write(&w->w, (uv_stream_t *)&w->c->tcp, bufs, nbufs, on_written);
+}
+
+/* libuv writes a request at once when the socket's queue is empty, and
+ * calls on_written on its next loop turn: handing it the body chunk by
+ * chunk from there makes each connection wait its turn, where a whole body
+ * in one request let one writev move megabytes while every other
+ * connection waited. */
+static int write_next_chunk(write_ctx *w)
+{
+    ag_http_conn *c = w->c;
+    size_t n = c->unsent < chunk_limit(c) ? c->unsent : chunk_limit(c);
+    uv_buf_t b = uv_buf_init((char *)w->rest, (unsigned)n);
+    w->rest += n;
+    c->unsent -= n;
+    return queue_write(w, &b, 1);
+}
+
 static void on_written(uv_write_t *wr, int status)
 {
     write_ctx *w = (write_ctx *)wr;
     ag_http_conn *c = w->c;
+    if (!c->closing && status == 0 && c->unsent > 0) {
+        if ((status = write_next_chunk(w)) == 0)
+            return;
+    }
+    c->unsent = 0;
     write_ctx_free(w);
     /* On close, libuv cancels pending writes before the close callback, so c
      * is still valid here. */
@@ -437,24 +484,35 @@ void ag_http_conn_write(ag_http_conn *c, char *head, size_t head_len, const char
         ag_http_conn_close(c);
         return;
     }
-    *w = (write_ctx){.c = c, .head = head, .owned = owned_body, .blob = blob};
+    /* The head and the body's first chunk go now, the rest from on_written. */
+    size_t limit = chunk_limit(c);
+    size_t first = head_len >= limit ? 0 : limit - head_len;
+    if (first > body_len)
+        first = body_len;
+    *w = (write_ctx){.c = c, .head = head, .owned = owned_body, .blob = blob, .rest = body + first};
+    c->unsent = body_len - first;
     c->write_queue_seen = SIZE_MAX;
     arm_timer(c, c->srv->limits.idle_timeout_ms);
     uv_buf_t all[2] = {uv_buf_init(head, (unsigned)head_len),
-                       uv_buf_init((char *)body, (unsigned)body_len)};
+                       uv_buf_init((char *)body, (unsigned)first)};
     uv_buf_t *bufs = all;
-    unsigned nbufs = body_len ? 2 : 1;
-    int now = try_write_now(c, &bufs, &nbufs);
-    if (now != 0) {
-        write_ctx_free(w);
-        if (now < 0)
-            ag_http_conn_close(c);
-        else
-            after_write(c);
-        return;
+    unsigned nbufs = first ? 2 : 1;
+    /* What fits in one chunk (every 304, most errors) needs no write
+     * request when the socket takes it at once. */
+    if (c->unsent == 0) {
+        note_write(c, bufs, nbufs);
+        int now = try_write_now(c, &bufs, &nbufs);
+        if (now != 0) {
+            write_ctx_free(w);
+            if (now < 0)
+                ag_http_conn_close(c);
+            else
+                after_write(c);
+            return;
+        }
     }
-    int rc = uv_write(&w->w, (uv_stream_t *)&c->tcp, bufs, nbufs, on_written);
-    if (rc < 0) {
+    if (queue_write(w, bufs, nbufs) < 0) {
+        c->unsent = 0;
         write_ctx_free(w);
         ag_http_conn_close(c);
     }
@@ -510,7 +568,7 @@ void ag_http_conn_close_if_idle(ag_http_conn *c)
  * response is queued, each idle period must see some of it leave. */
 static void check_write_progress(ag_http_conn *c)
 {
-    size_t queued = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+    size_t queued = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) + c->unsent;
     if (queued > 0 && queued >= c->write_queue_seen) {
         ag_http_conn_close(c);
         return;

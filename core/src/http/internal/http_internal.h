@@ -13,6 +13,11 @@
  * buffer is full. Its size does not limit a request's size: the parser
  * copies each piece out as it goes. */
 #define AG_HTTP_READ_BUF 16384
+/* Default of ag_http_limits.write_chunk: what one connection's socket is
+ * given per loop turn at most (see tests/bench/fairness.py). */
+#ifndef AG_HTTP_WRITE_CHUNK
+#define AG_HTTP_WRITE_CHUNK (256 * 1024)
+#endif
 /* After the last response, how long we drain the client's leftovers so that
  * closing does not reset the connection before it read our answer. */
 #define AG_HTTP_LINGER_MS 1000
@@ -83,6 +88,7 @@ struct ag_http_conn {
     bool parsing; /* conn_parse is on the stack: an answer written at once returns to it */
     int open_handles;
     size_t write_queue_seen; /* bytes still queued at the last timer check */
+    size_t unsent;           /* bytes of the response not handed to libuv yet */
     ag_http_conn *prev, *next;
     char peer[48];
     size_t rlen, rpos;
@@ -104,6 +110,7 @@ struct ag_http_server {
     ag_http_conn *conns;
     ag_http_observer_fn observer;
     void *observer_data;
+    ag_http_stats stats;
 };
 
 /* http.c */
