@@ -103,7 +103,8 @@ static void stats(fx *f, ag_http_request *req)
     ag_http_stats st;
     ag_http_server_stats(f->srv, &st);
     char body[512];
-    int len = snprintf(body, sizeof body, "open=%d largest_write=%zu", st.open, st.largest_write);
+    int len = snprintf(body, sizeof body, "open=%d partial=%d bufs=%d largest_write=%zu", st.open,
+                       st.partial, st.read_buffers, st.largest_write);
     ag_http_respond(req, 200, "text/plain", body, (size_t)len, NULL);
 }
 
@@ -1098,6 +1099,60 @@ static void large_bodies_go_out_a_chunk_per_turn(void **state)
     fx_free(&f);
 }
 
+/* ---- waiting connections ---- */
+
+static void client_waiting_hold_no_buffer(fx *f)
+{
+    cl *st = cl_open(f->port);
+    exchange(f, st, "GET /stats HTTP/1.1\r\n\r\n");
+    cl *silent[20], *drip[5];
+    for (int i = 0; i < 20; i++)
+        silent[i] = cl_open(f->port);
+    for (int i = 0; i < 5; i++) {
+        drip[i] = cl_open(f->port);
+        cl_send(drip[i], "GET /echo HTTP/1.1\r\nX-A: 1\r\nX-B:");
+    }
+    /* Until the server has accepted all 25 and parsed what the 5 sent. */
+    resp r = {.status = -1};
+    for (int tries = 0; tries < 500; tries++) {
+        free(r.raw);
+        cl_send(st, "GET /stats HTTP/1.1\r\n\r\n");
+        r = cl_response(st, false);
+        if (r.status != 200 || (strstr(r.raw, "open=26 ") && strstr(r.raw, " partial=5 ")))
+            break;
+        usleep(10000);
+    }
+    record(f, r);
+    for (int i = 0; i < 5; i++) {
+        cl_send(drip[i], " 2\r\n\r\n");
+        record(f, cl_response(drip[i], false));
+    }
+    for (int i = 0; i < 20; i++)
+        cl_close(silent[i]);
+    for (int i = 0; i < 5; i++)
+        cl_close(drip[i]);
+    cl_close(st);
+}
+
+/* A connection holds its 16 KiB read buffer only while bytes wait to be
+ * parsed: silent ones never take one, and one dripping its header gives it
+ * back after each piece. Only the connection asking holds one (its request
+ * is being parsed). */
+static void waiting_connections_hold_no_read_buffer(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, client_waiting_hold_no_buffer);
+    fx_run(&f);
+    assert_int_equal(f.nr, 7);
+    assert_int_equal(stat_of(&f.r[1], "open"), 26);
+    assert_int_equal(stat_of(&f.r[1], "partial"), 5);
+    assert_int_equal(stat_of(&f.r[1], "bufs"), 1);
+    for (int i = 2; i < 7; i++)
+        assert_int_equal(f.r[i].status, 200);
+    fx_free(&f);
+}
+
 #define BIG_LEN (32u << 20)
 
 static void client_never_reads(fx *f)
@@ -1300,6 +1355,7 @@ int main(void)
         cmocka_unit_test(connections_over_limit_are_closed),
         cmocka_unit_test(client_that_stops_reading_is_dropped),
         cmocka_unit_test(large_bodies_go_out_a_chunk_per_turn),
+        cmocka_unit_test(waiting_connections_hold_no_read_buffer),
         cmocka_unit_test(async_response_after_timer),
         cmocka_unit_test(shutdown_finishes_in_flight_request),
         cmocka_unit_test(answer_after_client_left_is_dropped),

@@ -178,6 +178,11 @@ void ag_http_server_stats(const ag_http_server *s, ag_http_stats *out)
 {
     *out = s->stats;
     out->open = s->nconns;
+    out->read_buffers = out->partial = 0;
+    for (const ag_http_conn *c = s->conns; c; c = c->next) {
+        out->read_buffers += c->rbuf != NULL;
+        out->partial += c->state == CONN_READING && c->in_message;
+    }
 }
 
 void ag_http_server_maybe_done(ag_http_server *s)

@@ -57,6 +57,8 @@ void ag_http_server_set_limits(ag_http_server *s, const ag_http_limits *limits);
 /* Connections now, and what the server did since it was created. */
 typedef struct {
     int open;             /* connections open now */
+    int partial;          /* of which: part of a request arrived (slow, dripping) */
+    int read_buffers;     /* of which: holding a read buffer now */
     size_t largest_write; /* most bytes handed to a socket in one write */
 } ag_http_stats;
 void ag_http_server_stats(const ag_http_server *s, ag_http_stats *out);

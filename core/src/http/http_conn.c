@@ -136,16 +136,34 @@ static const llhttp_settings_t parser_settings = {
 
 /* ---- reading ---- */
 
+/* libuv asks for a buffer when bytes have arrived: a connection that sends
+ * nothing never holds one. A zero-length buffer makes libuv report
+ * UV_ENOBUFS to on_read. */
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)suggested;
     ag_http_conn *c = h->data;
+    if (!c->rbuf && !(c->rbuf = malloc(AG_HTTP_READ_BUF))) {
+        *buf = uv_buf_init(NULL, 0);
+        return;
+    }
     if (c->rpos > 0) {
         memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
         c->rlen -= c->rpos;
         c->rpos = 0;
     }
-    *buf = uv_buf_init(c->rbuf + c->rlen, (unsigned)(sizeof c->rbuf - c->rlen));
+    *buf = uv_buf_init(c->rbuf + c->rlen, (unsigned)(AG_HTTP_READ_BUF - c->rlen));
+}
+
+/* Everything read has been parsed (the parser copies out what it keeps):
+ * the buffer goes back until more bytes arrive. */
+static void release_rbuf(ag_http_conn *c)
+{
+    if (c->rpos < c->rlen)
+        return;
+    free(c->rbuf);
+    c->rbuf = NULL;
+    c->rpos = c->rlen = 0;
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
@@ -168,7 +186,7 @@ static void set_reading(ag_http_conn *c, bool want)
  * answers is throttled by TCP, not by our memory. */
 static void update_reading(ag_http_conn *c)
 {
-    set_reading(c, !c->peer_eof && c->rlen < sizeof c->rbuf);
+    set_reading(c, !c->peer_eof && c->rlen < AG_HTTP_READ_BUF);
 }
 
 static void on_eof(ag_http_conn *c)
@@ -184,10 +202,13 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     (void)buf;
     ag_http_conn *c = s->data;
-    if (n == 0)
+    if (n == 0) {
+        release_rbuf(c); /* nothing came after all */
         return;
+    }
     if (c->state == CONN_LINGERING) {
         c->rlen = c->rpos = 0; /* drained, not parsed */
+        release_rbuf(c);
         if (n < 0)
             ag_http_conn_close(c);
         return;
@@ -197,6 +218,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         return;
     }
     if (n < 0) {
+        if (n == UV_ENOBUFS)
+            ag_log(AG_LOG_ERR, "out of memory reading a request: connection closed");
         ag_http_conn_close(c);
         return;
     }
@@ -271,8 +294,7 @@ static void conn_parse(ag_http_conn *c)
     c->parsing = false;
     if (c->closing)
         return;
-    if (c->rpos == c->rlen)
-        c->rpos = c->rlen = 0;
+    release_rbuf(c);
     /* Nothing left to answer from a client that has finished sending. */
     if (c->state == CONN_READING && c->peer_eof)
         ag_http_conn_close(c);
@@ -354,6 +376,7 @@ static void start_linger(ag_http_conn *c)
     }
     c->state = CONN_LINGERING;
     c->rlen = c->rpos = 0;
+    release_rbuf(c);
     arm_timer(c, AG_HTTP_LINGER_MS);
     c->shutdown_req.data = c;
     if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
@@ -525,6 +548,7 @@ static void on_handle_closed(uv_handle_t *h)
         return;
     ag_http_server *s = c->srv;
     ag_http_server_unlink(s, c);
+    free(c->rbuf);
     free(c);
     ag_http_server_maybe_done(s);
 }

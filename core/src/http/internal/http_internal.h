@@ -11,7 +11,9 @@
 /* One read buffer per connection bounds what a pipelining or slow client can
  * make us hold: requests are parsed one at a time and reading stops when the
  * buffer is full. Its size does not limit a request's size: the parser
- * copies each piece out as it goes. */
+ * copies each piece out as it goes. It is allocated when bytes arrive and
+ * freed once they are parsed, so that a connection waiting for a request
+ * holds none. */
 #define AG_HTTP_READ_BUF 16384
 /* Default of ag_http_limits.write_chunk: what one connection's socket is
  * given per loop turn at most (see tests/bench/fairness.py). */
@@ -92,7 +94,7 @@ struct ag_http_conn {
     ag_http_conn *prev, *next;
     char peer[48];
     size_t rlen, rpos;
-    char rbuf[AG_HTTP_READ_BUF];
+    char *rbuf; /* AG_HTTP_READ_BUF bytes, or NULL while nothing is buffered */
 };
 
 struct ag_http_server {
