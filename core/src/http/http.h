@@ -19,7 +19,15 @@ typedef struct ag_http_server ag_http_server;
 typedef struct ag_http_request ag_http_request;
 
 typedef struct {
-    int max_connections;       /* beyond it, new connections are closed at once */
+    /* Beyond it, a new connection takes the place of the oldest one that has
+     * not sent a complete request yet, else of the one idle on keep-alive
+     * the longest; it is closed at once only when every other connection
+     * has a request in progress. */
+    int max_connections;
+    /* Connections from one address (IPv4, or an IPv6 /64) that have not sent
+     * a complete request yet; beyond, that address's oldest such connection
+     * is closed (0: no limit). */
+    int max_pending_per_address;
     int max_header_bytes;      /* request line + headers; beyond: 431 */
     int max_url_bytes;         /* beyond: 414 */
     int max_requests_per_conn; /* then "Connection: close" */
@@ -54,12 +62,18 @@ int ag_http_server_adopt(ag_http_server *s, int fd, char **err);
 int ag_http_server_port(const ag_http_server *s);
 void ag_http_server_set_limits(ag_http_server *s, const ag_http_limits *limits);
 
-/* Connections now, and what the server did since it was created. */
+/* Connections now, and what the server did to hold its ground since it was
+ * created. */
 typedef struct {
-    int open;             /* connections open now */
-    int partial;          /* of which: part of a request arrived (slow, dripping) */
-    int read_buffers;     /* of which: holding a read buffer now */
-    size_t largest_write; /* most bytes handed to a socket in one write */
+    int open;                    /* connections open now */
+    int pending;                 /* of which: no complete request yet */
+    int partial;                 /* of those: part of a request arrived (slow, dripping) */
+    int idle;                    /* of which: idle on keep-alive between requests */
+    int read_buffers;            /* of which: holding a read buffer now */
+    uint64_t evicted;            /* closed to make room under max_connections */
+    uint64_t evicted_by_address; /* closed for max_pending_per_address */
+    uint64_t refused;            /* new connections closed at once: nobody could make room */
+    size_t largest_write;        /* most bytes handed to a socket in one write */
 } ag_http_stats;
 void ag_http_server_stats(const ag_http_server *s, ag_http_stats *out);
 /* Stops accepting; in-flight requests finish; idle connections close.

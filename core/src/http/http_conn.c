@@ -278,6 +278,7 @@ static uint64_t rate_wait_ms(ag_http_conn *c)
 
 static void dispatch_when_allowed(ag_http_conn *c)
 {
+    ag_http_admit_busy(c);
     uint64_t wait = rate_wait_ms(c);
     if (wait == 0) {
         dispatch(c);
@@ -323,6 +324,7 @@ static void conn_parse_buffered(ag_http_conn *c)
  * a parse error we no longer know where the next request would start. */
 static void refuse(ag_http_conn *c, int status)
 {
+    ag_http_admit_busy(c);
     c->close_after = true;
     c->in_message = false;
     if (!c->req)
@@ -391,6 +393,7 @@ static void start_linger(ag_http_conn *c)
 static void after_write(ag_http_conn *c)
 {
     c->state = CONN_READING;
+    ag_http_admit_idle(c);
     arm_timer(c, c->srv->limits.idle_timeout_ms);
     if (!c->parsing)
         conn_parse(c);
@@ -548,6 +551,7 @@ static void on_handle_closed(uv_handle_t *h)
         return;
     ag_http_server *s = c->srv;
     ag_http_server_unlink(s, c);
+    s->nclosing--;
     free(c->rbuf);
     free(c);
     ag_http_server_maybe_done(s);
@@ -558,6 +562,8 @@ void ag_http_conn_close(ag_http_conn *c)
     if (c->closing)
         return;
     c->closing = true;
+    c->srv->nclosing++;
+    ag_http_admit_gone(c);
     if (c->req && c->state == CONN_DISPATCHED) {
         /* The application still holds it: it is freed when answered. */
         c->req->conn = NULL;
@@ -627,10 +633,11 @@ static void free_handle(uv_handle_t *h)
     free(h);
 }
 
-/* Over the connection limit: take the connection off the backlog and close
- * it, so the client learns at once instead of waiting in the queue. */
+/* Out of memory for a connection: take it off the backlog and close it, so
+ * the client learns at once instead of waiting in the queue. */
 static void reject(ag_http_server *s)
 {
+    ag_log(AG_LOG_ERR, "out of memory accepting a connection: closed");
     uv_tcp_t *t = malloc(sizeof *t);
     if (!t || uv_tcp_init(s->loop, t) != 0) {
         free(t);
@@ -640,21 +647,25 @@ static void reject(ag_http_server *s)
     uv_close((uv_handle_t *)t, free_handle);
 }
 
-static void read_peer(ag_http_conn *c)
+/* The peer's address into c->peer and *a; false when unknown. */
+static bool read_peer(ag_http_conn *c, struct sockaddr_storage *a)
 {
-    struct sockaddr_storage a;
-    int len = sizeof a;
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&a, &len) != 0)
-        return;
-    if (a.ss_family == AF_INET6)
-        uv_ip6_name((struct sockaddr_in6 *)&a, c->peer, sizeof c->peer);
-    else
-        uv_ip4_name((struct sockaddr_in *)&a, c->peer, sizeof c->peer);
+    int len = sizeof *a;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)a, &len) != 0)
+        return false;
+    if (a->ss_family == AF_INET6)
+        uv_ip6_name((struct sockaddr_in6 *)a, c->peer, sizeof c->peer);
+    else if (a->ss_family == AF_INET)
+        uv_ip4_name((struct sockaddr_in *)a, c->peer, sizeof c->peer);
+    return true;
 }
 
+/* Every connection is accepted (the listen backlog is no place to wait);
+ * ag_http_admit_new then makes room for it under the limits, or closes
+ * it. */
 void ag_http_conn_accept(ag_http_server *s)
 {
-    ag_http_conn *c = s->nconns < s->limits.max_connections ? calloc(1, sizeof *c) : NULL;
+    ag_http_conn *c = calloc(1, sizeof *c);
     if (!c) {
         reject(s);
         return;
@@ -669,7 +680,10 @@ void ag_http_conn_accept(ag_http_server *s)
         ag_http_conn_close(c);
         return;
     }
-    read_peer(c);
+    struct sockaddr_storage addr;
+    ag_http_admit_new(c, read_peer(c, &addr) ? &addr : NULL);
+    if (c->closing)
+        return;
     uv_tcp_nodelay(&c->tcp, 1);
     llhttp_init(&c->parser, HTTP_REQUEST, &parser_settings);
     c->parser.data = c;
