@@ -18,7 +18,7 @@
 /* Default of ag_http_limits.write_chunk: what one connection's socket is
  * given per loop turn at most (see tests/bench/fairness.py). */
 #ifndef AG_HTTP_WRITE_CHUNK
-#define AG_HTTP_WRITE_CHUNK (256 * 1024)
+#define AG_HTTP_WRITE_CHUNK (64 * 1024)
 #endif
 /* File descriptors kept beside max_connections for everything else the
  * daemon opens (the store, plugins, outbound connections). */
