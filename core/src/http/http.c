@@ -285,5 +285,7 @@ void ag_http_server_free(ag_http_server *s)
         abort();
     }
     ag_http_admit_free(s);
+    while (s->nspare_bufs > 0)
+        free(s->spare_bufs[--s->nspare_bufs]);
     free(s);
 }

@@ -139,11 +139,24 @@ static const llhttp_settings_t parser_settings = {
 /* libuv asks for a buffer when bytes have arrived: a connection that sends
  * nothing never holds one. A zero-length buffer makes libuv report
  * UV_ENOBUFS to on_read. */
+static char *take_rbuf(ag_http_server *s)
+{
+    return s->nspare_bufs > 0 ? s->spare_bufs[--s->nspare_bufs] : malloc(AG_HTTP_READ_BUF);
+}
+
+static void give_rbuf(ag_http_server *s, char *b)
+{
+    if (b && s->nspare_bufs < AG_HTTP_SPARE_BUFS)
+        s->spare_bufs[s->nspare_bufs++] = b;
+    else
+        free(b);
+}
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)suggested;
     ag_http_conn *c = h->data;
-    if (!c->rbuf && !(c->rbuf = malloc(AG_HTTP_READ_BUF))) {
+    if (!c->rbuf && !(c->rbuf = take_rbuf(c->srv))) {
         *buf = uv_buf_init(NULL, 0);
         return;
     }
@@ -161,7 +174,7 @@ static void release_rbuf(ag_http_conn *c)
 {
     if (c->rpos < c->rlen)
         return;
-    free(c->rbuf);
+    give_rbuf(c->srv, c->rbuf);
     c->rbuf = NULL;
     c->rpos = c->rlen = 0;
 }
@@ -552,7 +565,7 @@ static void on_handle_closed(uv_handle_t *h)
     ag_http_server *s = c->srv;
     ag_http_server_unlink(s, c);
     s->nclosing--;
-    free(c->rbuf);
+    give_rbuf(s, c->rbuf);
     free(c);
     ag_http_server_maybe_done(s);
 }
