@@ -528,7 +528,8 @@ void ag_http_conn_write(ag_http_conn *c, char *head, size_t head_len, const char
     size_t first = head_len >= limit ? 0 : limit - head_len;
     if (first > body_len)
         first = body_len;
-    *w = (write_ctx){.c = c, .head = head, .owned = owned_body, .blob = blob, .rest = body + first};
+    *w = (write_ctx){.c = c, .head = head, .owned = owned_body, .blob = blob};
+    w->rest = body ? body + first : NULL; /* no body (304, HEAD): NULL + 0 is undefined */
     c->unsent = body_len - first;
     c->write_queue_seen = SIZE_MAX;
     arm_timer(c, c->srv->limits.idle_timeout_ms);
