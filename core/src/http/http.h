@@ -22,7 +22,8 @@ typedef struct {
     /* Beyond it, a new connection takes the place of the oldest one that has
      * not sent a complete request yet, else of the one idle on keep-alive
      * the longest; it is closed at once only when every other connection
-     * has a request in progress. */
+     * has a request in progress. Fewer when the process may not open that
+     * many files (see ag_http_server_new). */
     int max_connections;
     /* Connections from one address (IPv4, or an IPv6 /64) that have not sent
      * a complete request yet; beyond, that address's oldest such connection
@@ -48,7 +49,10 @@ void ag_http_limits_default(ag_http_limits *l);
 typedef void (*ag_http_handler_fn)(ag_http_request *req, void *data);
 
 /* limits may be NULL (defaults). Sets SIGPIPE to SIG_IGN if it is still at
- * SIG_DFL, since libuv writes with write(2). Returns 0 or AG_ENOMEM. */
+ * SIG_DFL, since libuv writes with write(2). Raises the soft RLIMIT_NOFILE
+ * to max_connections + 256 as far as the hard limit allows; short of that,
+ * logs a warning and admits only as many connections as there are files
+ * for beside those 256. Returns 0 or AG_ENOMEM. */
 int ag_http_server_new(uv_loop_t *loop, const ag_http_limits *limits, ag_http_handler_fn fn,
                        void *data, ag_http_server **out);
 /* Binds and listens on host:port (IPv4 or IPv6 literal, "[::1]" too).
