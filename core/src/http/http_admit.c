@@ -1,11 +1,11 @@
 /* Who keeps a connection slot. A connection that waits for a request costs
  * a slot and little memory: "pending" ones have not sent a complete request
  * yet (just accepted, or dripping their header), "idle" ones wait on
- * keep-alive for their next request. At max_connections, a new connection
- * takes the place of the oldest pending one, else of the one idle the
- * longest, and is refused only when every other connection has a request
- * in progress (max_connections, or fewer when the process may not open
- * that many files: see fit_fd_limit in http.c). One address (IPv4, or an IPv6 /64) may hold
+ * keep-alive for their next request. At max_connections (or fewer when the
+ * process may not open that many files: fit_fd_limit in http.c), a new
+ * connection takes the place of the oldest pending one, else of the one
+ * idle the longest, and is refused only when every other connection has a
+ * request in progress. One address (IPv4, or an IPv6 /64) may hold
  * max_pending_per_address pending connections; its next one replaces its
  * own oldest. So a peer that opens sockets and says nothing can neither fill
  * the server nor keep anyone else out: it only churns its own. */
