@@ -213,11 +213,12 @@ def report(a, base, loaded, again, open_failed, n_open, opened, ok, sampled, rss
     second = max(v for k, v in rss.items() if k.startswith("second wave: "))
     bounded = second <= first * 1.05
     per_conn = (first - rss["after wrk alone"]) / max(n_open, 1)
-    L += ["", f"About {per_conn:.1f} KiB per idle connection: each holds its fixed read "
-          "buffer (`AG_HTTP_READ_BUF`), so memory is capped by `http.max_connections` "
-          "(1,024 by default: about 17 MiB). Once they close, RSS falls to "
-          f"{rss['all closed'] / 1024:.1f} MiB: the allocator keeps the rest of the freed "
-          f"memory and reuses it, so the second wave of {a.idle:,} needs "
+    L += ["", f"About {per_conn:.1f} KiB per idle connection: its state, and no read buffer "
+          "(the 16 KiB `AG_HTTP_READ_BUF` is held only while bytes wait to be parsed), so "
+          "`http.max_connections` (16,384 by default) bounds memory at about "
+          f"{per_conn * 16384 / 1024:.0f} MiB of idle connections. Once they close, RSS is "
+          f"{rss['all closed'] / 1024:.1f} MiB: the allocator keeps freed memory and reuses "
+          f"it, so the second wave of {a.idle:,} needs "
           f"{second / 1024:.1f} MiB against {first / 1024:.1f} MiB for the first.", "",
           f"Verdict: {'PASS' if failed == 0 and bounded else 'FAIL'} (no failed request: "
           f"{failed == 0}; memory bounded, second wave within 5% of the first: {bounded}).", ""]

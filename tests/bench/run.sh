@@ -2,8 +2,9 @@
 # Runs every benchmark (feed generation vs python3-icalendar, serving vs
 # nginx and Radicale with wrk, memory and start-up) and writes
 # tests/bench/results.md, then 10,000 idle connections plus wrk load into
-# tests/bench/results-concurrency.md. Not part of the test run. --quick:
-# smaller sizes.
+# tests/bench/results-concurrency.md, then serving at 1 to 64 connections
+# against nginx and under siege into tests/bench/results-fairness.md. Not
+# part of the test run. --quick: smaller sizes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/deps.sh --test >/dev/null
@@ -17,3 +18,4 @@ cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-bench --target agendad bench_feed example
 /usr/bin/python3 tests/bench/bench.py build-bench "$@"
 /usr/bin/python3 tests/bench/concurrency.py build-bench
+/usr/bin/python3 tests/bench/fairness.py build-bench

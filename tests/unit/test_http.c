@@ -53,6 +53,11 @@ struct fx {
     bool slow_answered, slow_answered_before_done;
     uv_timer_t slow_timer;
     ag_http_request *slow_req;
+    /* /hold: answered once the server has refused a connection */
+    ag_http_request *held[4];
+    int nheld;
+    uv_timer_t hold_timer;
+    uint64_t hold_since;
     /* client side, read after join */
     resp r[MAX_RESP];
     int nr;
@@ -96,6 +101,52 @@ static void start_slow(fx *f, ag_http_request *req)
     }
 }
 
+/* The server's counters, for the client thread (only the loop may read
+ * them). */
+static void stats(fx *f, ag_http_request *req)
+{
+    ag_http_stats st;
+    ag_http_server_stats(f->srv, &st);
+    char body[512];
+    int len = snprintf(body, sizeof body,
+                       "open=%d pending=%d partial=%d idle=%d bufs=%d evicted=%llu "
+                       "by_address=%llu refused=%llu largest_write=%zu",
+                       st.open, st.pending, st.partial, st.idle, st.read_buffers,
+                       (unsigned long long)st.evicted, (unsigned long long)st.evicted_by_address,
+                       (unsigned long long)st.refused, st.largest_write);
+    ag_http_respond(req, 200, "text/plain", body, (size_t)len, NULL);
+}
+
+static void answer_held(fx *f)
+{
+    for (int i = 0; i < f->nheld; i++)
+        ag_http_respond(f->held[i], 200, "text/plain", "held", 4, NULL);
+    f->nheld = 0;
+    uv_close((uv_handle_t *)&f->hold_timer, on_slow_timer_closed);
+}
+
+/* Not a deadline: the held requests wait for the refusal they are there to
+ * cause, and 10 s only keeps a broken server from hanging the test. */
+static void on_hold_timer(uv_timer_t *t)
+{
+    fx *f = t->data;
+    ag_http_stats st;
+    ag_http_server_stats(f->srv, &st);
+    if (st.refused > 0 || uv_now(&f->loop) - f->hold_since > 10000)
+        answer_held(f);
+}
+
+static void hold(fx *f, ag_http_request *req)
+{
+    if (f->nheld == 0) {
+        uv_timer_init(&f->loop, &f->hold_timer);
+        f->hold_timer.data = f;
+        f->hold_since = uv_now(&f->loop);
+        uv_timer_start(&f->hold_timer, on_hold_timer, 5, 5);
+    }
+    f->held[f->nheld++] = req;
+}
+
 static void echo(ag_http_request *req)
 {
     char body[2048];
@@ -121,6 +172,10 @@ static void handler(ag_http_request *req, void *data)
         ag_http_respond_blob(req, f->big, 0);
     else if (strcmp(path, "/slow") == 0)
         start_slow(f, req);
+    else if (strcmp(path, "/stats") == 0)
+        stats(f, req);
+    else if (strcmp(path, "/hold") == 0 && f->nheld < 4)
+        hold(f, req);
     else if (strncmp(path, "/echo", 5) == 0)
         echo(req);
     else
@@ -209,10 +264,16 @@ typedef struct {
     char buf[1 << 18];
 } cl;
 
-static cl *cl_open(int port)
+/* A connection from the loopback address `from` (127.0.0.X: another peer
+ * as far as the server can tell), or from the kernel's choice (NULL). */
+static cl *cl_open_from(int port, const char *from)
 {
     cl *c = calloc(1, sizeof *c);
     c->fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in src = {.sin_family = AF_INET};
+    if (from && (inet_pton(AF_INET, from, &src.sin_addr) != 1 ||
+                 bind(c->fd, (struct sockaddr *)&src, sizeof src) != 0))
+        perror("bind");
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     struct timeval tv = {.tv_sec = 5};
@@ -220,6 +281,11 @@ static cl *cl_open(int port)
     if (connect(c->fd, (struct sockaddr *)&a, sizeof a) != 0)
         perror("connect");
     return c;
+}
+
+static cl *cl_open(int port)
+{
+    return cl_open_from(port, NULL);
 }
 
 static void cl_close(cl *c)
@@ -366,6 +432,18 @@ static void assert_header(const resp *r, const char *name, const char *want)
 static const char *body(const resp *r)
 {
     return r->raw + r->head_len;
+}
+
+/* A counter out of a /stats body ("name=value ..."); -1 when absent. */
+static long long stat_of(const resp *r, const char *name)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "%s=", name);
+    const char *b = body(r);
+    for (const char *p = strstr(b, pat); p; p = strstr(p + 1, pat))
+        if (p == b || p[-1] == ' ')
+            return strtoll(p + strlen(pat), NULL, 10);
+    return -1;
 }
 
 static void assert_common_headers(const resp *r)
@@ -925,44 +1003,331 @@ static void slow_and_idle_clients_are_closed(void **state)
     fx_free(&f);
 }
 
-static void client_max_connections(fx *f)
+static void wait_handled(fx *f, int n);
+
+/* ---- holding ground: the connection cap, waiting connections ---- */
+
+static void client_idle_make_room(fx *f)
 {
     cl *a = cl_open(f->port), *b = cl_open(f->port);
     exchange(f, a, "GET /echo?n=1 HTTP/1.1\r\n\r\n");
     exchange(f, b, "GET /echo?n=2 HTTP/1.1\r\n\r\n");
+    /* Both idle on keep-alive: a new client takes the place of a, the one
+     * idle the longest, instead of being turned away. */
     cl *c = cl_open(f->port);
-    cl_send(c, "GET /echo?n=3 HTTP/1.1\r\n\r\n");
-    note_closed(f, c, 2000);
-    cl_close(c);
+    exchange(f, c, "GET /echo?n=3 HTTP/1.1\r\n\r\n");
+    note_closed(f, a, 2000);
+    exchange(f, b, "GET /stats HTTP/1.1\r\n\r\n");
     cl_close(a);
-    /* Once a slot is free again, a new client is served. */
-    resp r = {.status = -1};
-    for (int tries = 0; tries < 50 && r.status != 200; tries++) {
-        free(r.raw);
-        usleep(20000);
-        c = cl_open(f->port);
-        cl_send(c, "GET /echo?n=4 HTTP/1.1\r\n\r\n");
-        r = cl_response(c, false);
-        cl_close(c);
-    }
-    record(f, r);
     cl_close(b);
+    cl_close(c);
 }
 
-static void connections_over_limit_are_closed(void **state)
+static void idle_connections_make_room_at_the_cap(void **state)
 {
     (void)state;
     fx f;
-    fx_init(&f, client_max_connections);
+    fx_init(&f, client_idle_make_room);
+    f.lim.max_connections = 2;
+    fx_run(&f);
+    assert_int_equal(f.nr, 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(f.r[i].status, 200);
+    assert_non_null(strstr(body(&f.r[2]), "|n=3|"));
+    assert_true(f.closed[0]);
+    assert_int_equal(stat_of(&f.r[3], "evicted"), 1);
+    assert_int_equal(stat_of(&f.r[3], "refused"), 0);
+    fx_free(&f);
+}
+
+static void client_pending_make_room(fx *f)
+{
+    cl *k = cl_open(f->port);
+    exchange(f, k, "GET /echo?n=1 HTTP/1.1\r\n\r\n"); /* idle on keep-alive from now on */
+    cl *silent = cl_open(f->port);
+    cl *drip = cl_open(f->port);
+    cl_send(drip, "GET /echo HTTP/1.1\r\nX-A: 1\r\n"); /* never finishes */
+    /* At the cap (3): each newcomer takes the place of the oldest connection
+     * that has not sent a request, before any idle one. */
+    cl *c = cl_open(f->port);
+    exchange(f, c, "GET /echo?n=2 HTTP/1.1\r\n\r\n");
+    note_closed(f, silent, 2000);
+    cl *d = cl_open(f->port);
+    exchange(f, d, "GET /echo?n=3 HTTP/1.1\r\n\r\n");
+    note_closed(f, drip, 2000);
+    /* None left: now the one idle the longest goes. */
+    cl *e = cl_open(f->port);
+    exchange(f, e, "GET /echo?n=4 HTTP/1.1\r\n\r\n");
+    note_closed(f, k, 2000);
+    exchange(f, e, "GET /stats HTTP/1.1\r\n\r\n");
+    cl_close(k);
+    cl_close(silent);
+    cl_close(drip);
+    cl_close(c);
+    cl_close(d);
+    cl_close(e);
+}
+
+static void pending_connections_make_room_first(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, client_pending_make_room);
+    f.lim.max_connections = 3;
+    fx_run(&f);
+    assert_int_equal(f.nr, 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(f.r[i].status, 200);
+    assert_true(f.closed[0]);
+    assert_true(f.closed[1]);
+    assert_true(f.closed[2]);
+    assert_int_equal(stat_of(&f.r[4], "evicted"), 3);
+    assert_int_equal(stat_of(&f.r[4], "refused"), 0);
+    assert_int_equal(f.handled, 5);
+    fx_free(&f);
+}
+
+static void client_per_address(fx *f)
+{
+    cl *a = cl_open_from(f->port, "127.0.0.1");
+    cl *b = cl_open_from(f->port, "127.0.0.1");
+    cl *x = cl_open_from(f->port, "127.0.0.2");
+    cl *y = cl_open_from(f->port, "127.0.0.2");
+    /* A third silent connection from 127.0.0.1 takes the place of its own
+     * oldest; 127.0.0.2's are not touched. */
+    cl *c = cl_open_from(f->port, "127.0.0.1");
+    note_closed(f, a, 2000);
+    cl *d = cl_open_from(f->port, "127.0.0.1");
+    exchange(f, d, "GET /echo?n=1 HTTP/1.1\r\n\r\n");
+    note_closed(f, b, 2000);
+    exchange(f, c, "GET /echo?n=2 HTTP/1.1\r\n\r\n");
+    exchange(f, x, "GET /echo?n=3 HTTP/1.1\r\n\r\n");
+    exchange(f, y, "GET /stats HTTP/1.1\r\n\r\n");
+    cl_close(a);
+    cl_close(b);
+    cl_close(c);
+    cl_close(d);
+    cl_close(x);
+    cl_close(y);
+}
+
+static void one_address_holds_few_pending_connections(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, client_per_address);
+    f.lim.max_pending_per_address = 2;
+    fx_run(&f);
+    assert_int_equal(f.nr, 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(f.r[i].status, 200);
+    assert_non_null(strstr(body(&f.r[0]), "|peer=127.0.0.1|"));
+    assert_non_null(strstr(body(&f.r[2]), "|peer=127.0.0.2|"));
+    assert_true(f.closed[0]);
+    assert_true(f.closed[1]);
+    assert_int_equal(stat_of(&f.r[3], "by_address"), 2);
+    assert_int_equal(stat_of(&f.r[3], "evicted"), 0);
+    fx_free(&f);
+}
+
+static void client_all_busy(fx *f)
+{
+    cl *a = cl_open(f->port), *b = cl_open(f->port);
+    cl_send(a, "GET /hold HTTP/1.1\r\n\r\n");
+    cl_send(b, "GET /hold HTTP/1.1\r\n\r\n");
+    wait_handled(f, 2);
+    /* Both have a request in progress: nobody can make room. */
+    cl *c = cl_open(f->port);
+    cl_send(c, "GET /echo?n=1 HTTP/1.1\r\n\r\n");
+    note_closed(f, c, 2000);
+    cl_close(c);
+    record(f, cl_response(a, false));
+    record(f, cl_response(b, false));
+    /* Answered, they idle: room again. */
+    c = cl_open(f->port);
+    exchange(f, c, "GET /stats HTTP/1.1\r\n\r\n");
+    cl_close(a);
+    cl_close(b);
+    cl_close(c);
+}
+
+static void connections_over_the_cap_are_refused_when_all_are_busy(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, client_all_busy);
     f.lim.max_connections = 2;
     fx_run(&f);
     assert_int_equal(f.nr, 3);
-    assert_int_equal(f.r[0].status, 200);
-    assert_int_equal(f.r[1].status, 200);
     assert_true(f.closed[0]);
+    assert_int_equal(f.r[0].status, 200);
+    assert_string_equal(body(&f.r[0]), "held");
+    assert_int_equal(f.r[1].status, 200);
     assert_int_equal(f.r[2].status, 200);
-    assert_non_null(strstr(body(&f.r[2]), "|n=4|"));
-    assert_int_equal(f.handled, 3);
+    assert_int_equal(stat_of(&f.r[2], "refused"), 1);
+    assert_int_equal(stat_of(&f.r[2], "evicted"), 1);
+    fx_free(&f);
+}
+
+/* ---- fairness: large bodies a chunk per loop turn ---- */
+
+#define FAIR_LEN (8u << 20)
+#define FAIR_CHUNK (64u << 10)
+
+static char *incompressible(size_t len)
+{
+    char *data = malloc(len);
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5; /* xorshift: gzip cannot shrink it */
+        data[i] = (char)x;
+    }
+    return data;
+}
+
+/* One GET /big being read without being kept whole. */
+typedef struct {
+    cl *c;
+    size_t head_len, got; /* got: body bytes so far */
+    bool head_done, same; /* same: every body byte as the blob's */
+    int status;
+} download;
+
+/* Reads what is there; false once the body is complete or the connection
+ * failed. */
+static bool download_step(fx *f, download *d)
+{
+    if (!d->head_done) {
+        if (cl_fill(d->c) <= 0)
+            return false;
+        char *end = memmem(d->c->buf, d->c->len, "\r\n\r\n", 4);
+        if (!end)
+            return true;
+        d->head_len = (size_t)(end + 4 - d->c->buf);
+        d->status = atoi(d->c->buf + 9);
+        d->head_done = true;
+        size_t n = d->c->len - d->head_len;
+        d->same = memcmp(d->c->buf + d->head_len, ag_blob_data(f->big), n) == 0;
+        d->got = n;
+        d->c->len = 0;
+        return d->got < FAIR_LEN;
+    }
+    ssize_t n = recv(d->c->fd, d->c->buf, sizeof d->c->buf, 0);
+    if (n <= 0)
+        return false;
+    if (d->got + (size_t)n > FAIR_LEN ||
+        memcmp(d->c->buf, ag_blob_data(f->big) + d->got, (size_t)n) != 0)
+        d->same = false;
+    d->got += (size_t)n;
+    return d->got < FAIR_LEN;
+}
+
+static void client_two_downloads(fx *f)
+{
+    download d[2] = {{.c = cl_open(f->port)}, {.c = cl_open(f->port)}};
+    cl_send(d[0].c, "GET /big HTTP/1.1\r\n\r\n");
+    cl_send(d[1].c, "GET /big HTTP/1.1\r\n\r\n");
+    bool open[2] = {true, true};
+    while (open[0] || open[1]) {
+        struct pollfd p[2] = {{.fd = open[0] ? d[0].c->fd : -1, .events = POLLIN},
+                              {.fd = open[1] ? d[1].c->fd : -1, .events = POLLIN}};
+        if (poll(p, 2, 10000) <= 0)
+            break;
+        for (int i = 0; i < 2; i++)
+            if (p[i].revents)
+                open[i] = download_step(f, &d[i]);
+    }
+    snprintf(f->misc, sizeof f->misc, "%d %zu %d %d %zu %d", d[0].status, d[0].got, d[0].same,
+             d[1].status, d[1].got, d[1].same);
+    cl *st = cl_open(f->port);
+    exchange(f, st, "GET /stats HTTP/1.1\r\n\r\n");
+    cl_close(st);
+    cl_close(d[0].c);
+    cl_close(d[1].c);
+}
+
+/* Each connection's socket gets at most write_chunk bytes of a response per
+ * loop turn: the next chunk is handed to libuv from the previous one's
+ * completion, which libuv calls on a later turn. Before, a whole body went
+ * in one write, and libuv kept writing it as long as the socket took it,
+ * megabytes while every other connection waited. */
+static void large_bodies_go_out_a_chunk_per_turn(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, client_two_downloads);
+    f.lim.write_chunk = FAIR_CHUNK;
+    f.big = ag_blob_new("application/octet-stream", incompressible(FAIR_LEN), FAIR_LEN, 0, NULL);
+    fx_run(&f);
+    int st0, same0, st1, same1;
+    size_t got0, got1;
+    assert_int_equal(
+        sscanf(f.misc, "%d %zu %d %d %zu %d", &st0, &got0, &same0, &st1, &got1, &same1), 6);
+    assert_int_equal(st0, 200);
+    assert_int_equal(st1, 200);
+    assert_int_equal(got0, FAIR_LEN);
+    assert_int_equal(got1, FAIR_LEN);
+    assert_true(same0 && same1);
+    assert_int_equal(f.nr, 1);
+    long long largest = stat_of(&f.r[0], "largest_write");
+    assert_true(largest > 0);
+    if (largest > (long long)FAIR_CHUNK)
+        fail_msg("a write of %lld bytes, over the %u-byte bound", largest, FAIR_CHUNK);
+    fx_free(&f);
+}
+
+/* ---- waiting connections ---- */
+
+static void client_waiting_hold_no_buffer(fx *f)
+{
+    cl *st = cl_open(f->port);
+    exchange(f, st, "GET /stats HTTP/1.1\r\n\r\n");
+    cl *silent[20], *drip[5];
+    for (int i = 0; i < 20; i++)
+        silent[i] = cl_open(f->port);
+    for (int i = 0; i < 5; i++) {
+        drip[i] = cl_open(f->port);
+        cl_send(drip[i], "GET /echo HTTP/1.1\r\nX-A: 1\r\nX-B:");
+    }
+    /* Until the server has seen all 25 and parsed what the 5 sent. */
+    resp r = {.status = -1};
+    for (int tries = 0; tries < 500; tries++) {
+        free(r.raw);
+        cl_send(st, "GET /stats HTTP/1.1\r\n\r\n");
+        r = cl_response(st, false);
+        if (r.status != 200 || (strstr(r.raw, " pending=25 ") && strstr(r.raw, " partial=5 ")))
+            break;
+        usleep(10000);
+    }
+    record(f, r);
+    for (int i = 0; i < 5; i++) {
+        cl_send(drip[i], " 2\r\n\r\n");
+        record(f, cl_response(drip[i], false));
+    }
+    for (int i = 0; i < 20; i++)
+        cl_close(silent[i]);
+    for (int i = 0; i < 5; i++)
+        cl_close(drip[i]);
+    cl_close(st);
+}
+
+/* A connection holds its 16 KiB read buffer only while bytes wait to be
+ * parsed: silent ones never take one, and one dripping its header gives it
+ * back after each piece. Only the connection asking holds one (its request
+ * is being parsed). */
+static void waiting_connections_hold_no_read_buffer(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, client_waiting_hold_no_buffer);
+    fx_run(&f);
+    assert_int_equal(f.nr, 7);
+    assert_int_equal(stat_of(&f.r[1], "open"), 26);
+    assert_int_equal(stat_of(&f.r[1], "pending"), 25);
+    assert_int_equal(stat_of(&f.r[1], "partial"), 5);
+    assert_int_equal(stat_of(&f.r[1], "bufs"), 1);
+    for (int i = 2; i < 7; i++)
+        assert_int_equal(f.r[i].status, 200);
     fx_free(&f);
 }
 
@@ -990,13 +1355,7 @@ static void client_that_stops_reading_is_dropped(void **state)
     fx f;
     fx_init(&f, client_never_reads);
     f.lim.idle_timeout_ms = 300;
-    char *data = malloc(BIG_LEN);
-    uint32_t x = 2463534242u;
-    for (size_t i = 0; i < BIG_LEN; i++) {
-        x ^= x << 13, x ^= x >> 17, x ^= x << 5; /* xorshift: gzip cannot shrink it */
-        data[i] = (char)x;
-    }
-    f.big = ag_blob_new("application/octet-stream", data, BIG_LEN, 0, NULL);
+    f.big = ag_blob_new("application/octet-stream", incompressible(BIG_LEN), BIG_LEN, 0, NULL);
     fx_run(&f);
     size_t got = strtoull(f.misc, NULL, 10);
     assert_true(got > 0);
@@ -1171,8 +1530,13 @@ int main(void)
         cmocka_unit_test(keep_alive_and_close),
         cmocka_unit_test(pipelined_requests_answered_in_order),
         cmocka_unit_test(slow_and_idle_clients_are_closed),
-        cmocka_unit_test(connections_over_limit_are_closed),
+        cmocka_unit_test(idle_connections_make_room_at_the_cap),
+        cmocka_unit_test(pending_connections_make_room_first),
+        cmocka_unit_test(one_address_holds_few_pending_connections),
+        cmocka_unit_test(connections_over_the_cap_are_refused_when_all_are_busy),
         cmocka_unit_test(client_that_stops_reading_is_dropped),
+        cmocka_unit_test(large_bodies_go_out_a_chunk_per_turn),
+        cmocka_unit_test(waiting_connections_hold_no_read_buffer),
         cmocka_unit_test(async_response_after_timer),
         cmocka_unit_test(shutdown_finishes_in_flight_request),
         cmocka_unit_test(answer_after_client_left_is_dropped),

@@ -72,13 +72,14 @@ typedef struct {
     int64_t refresh_interval; /* seconds; REFRESH-INTERVAL / X-PUBLISHED-TTL; default 3600 */
     int64_t retention; /* seconds a removed event's row is kept after it passed; default 30 days */
     /* HTTP limits */
-    int max_connections;       /* default 1024 */
-    int max_header_bytes;      /* default 16384 */
-    int max_requests_per_conn; /* default 1000 */
-    int max_requests_per_sec;  /* per connection; default 1000; 0: no limit */
-    int64_t header_timeout_ms; /* default 10000 */
-    int64_t idle_timeout_ms;   /* default 60000 */
-    char *plugin_dir;          /* default AGENDAD_PLUGIN_DIR */
+    int max_connections;         /* default 16384 */
+    int max_pending_per_address; /* without a complete request yet; default 256; 0: no limit */
+    int max_header_bytes;        /* default 16384 */
+    int max_requests_per_conn;   /* default 1000 */
+    int max_requests_per_sec;    /* per connection; default 1000; 0: no limit */
+    int64_t header_timeout_ms;   /* default 10000 */
+    int64_t idle_timeout_ms;     /* default 60000 */
+    char *plugin_dir;            /* default AGENDAD_PLUGIN_DIR */
     /* /metrics and /status: loopback peers allowed (default true), and
      * anyone with this bearer token (read from http.metrics_token_file;
      * NULL when not configured). */

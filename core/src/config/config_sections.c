@@ -106,12 +106,19 @@ static void load_ms(const ag_config_node *map, const char *key, int64_t *out, ag
 
 void ag_config_load_http(ag_settings *s, const ag_config_node *n, ag_diags *d)
 {
-    static const char *const keys[] = {
-        "max_connections",         "max_header_bytes",   "max_requests_per_connection",
-        "max_requests_per_second", "header_timeout",     "idle_timeout",
-        "metrics_loopback",        "metrics_token_file", NULL};
+    static const char *const keys[] = {"max_connections",
+                                       "max_pending_per_address",
+                                       "max_header_bytes",
+                                       "max_requests_per_connection",
+                                       "max_requests_per_second",
+                                       "header_timeout",
+                                       "idle_timeout",
+                                       "metrics_loopback",
+                                       "metrics_token_file",
+                                       NULL};
     ag_config_check_keys(d, n, keys, "http");
     load_int(n, "max_connections", 1, 1000000, &s->max_connections, d);
+    load_int(n, "max_pending_per_address", 0, 1000000, &s->max_pending_per_address, d);
     load_int(n, "max_header_bytes", 1024, 16 << 20, &s->max_header_bytes, d);
     load_int(n, "max_requests_per_connection", 1, INT_MAX, &s->max_requests_per_conn, d);
     load_int(n, "max_requests_per_second", 0, 1000000, &s->max_requests_per_sec, d);

@@ -23,7 +23,8 @@ static bool set_defaults(ag_settings *s)
     s->window_to_rel = 730 * (int64_t)DAY;
     s->refresh_interval = 3600;
     s->retention = 30 * (int64_t)DAY;
-    s->max_connections = 1024;
+    s->max_connections = 16384;
+    s->max_pending_per_address = 256;
     s->max_header_bytes = 16384;
     s->max_requests_per_conn = 1000;
     s->max_requests_per_sec = 1000;

@@ -372,6 +372,7 @@ static int start_http(ag_daemon *d)
     ag_http_limits lim;
     ag_http_limits_default(&lim);
     lim.max_connections = s->max_connections;
+    lim.max_pending_per_address = s->max_pending_per_address;
     lim.max_header_bytes = s->max_header_bytes;
     lim.max_requests_per_conn = s->max_requests_per_conn;
     lim.max_requests_per_sec = s->max_requests_per_sec;

@@ -1,21 +1,63 @@
 /* The listening side of the HTTP server: sockets, limits, shutdown. */
 #include "http_internal.h"
 
+#include "log.h"
+
 #include <arpa/inet.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 void ag_http_limits_default(ag_http_limits *l)
 {
-    l->max_connections = 1024;
+    l->max_connections = 16384;
+    l->max_pending_per_address = 256;
     l->max_header_bytes = 16 * 1024;
     l->max_url_bytes = 8 * 1024;
     l->max_requests_per_conn = 1000;
     l->max_requests_per_sec = 1000;
     l->header_timeout_ms = 10 * 1000;
     l->idle_timeout_ms = 60 * 1000;
+    l->write_chunk = AG_HTTP_WRITE_CHUNK;
+}
+
+/* Each connection is a file descriptor. Raises the soft limit to what
+ * max_connections needs, as far as the hard limit allows (systemd's default
+ * soft limit is 1024, for the sake of select(), which we do not use). When
+ * it does not allow enough, says so, and admits only as many connections as
+ * there are descriptors beside the reserve: then waiting connections make
+ * room as at max_connections, where running out would have libuv close
+ * every new connection unseen. */
+static void fit_fd_limit(ag_http_server *s)
+{
+    int max_connections = s->limits.max_connections;
+    s->fd_cap = INT_MAX;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t want = (rlim_t)max_connections + AG_HTTP_FD_RESERVE;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rlim_t can = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+        if (can > rl.rlim_cur) {
+            rl.rlim_cur = can;
+            if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+                getrlimit(RLIMIT_NOFILE, &rl);
+        }
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+        return;
+    rlim_t cap =
+        rl.rlim_cur > 2 * AG_HTTP_FD_RESERVE ? rl.rlim_cur - AG_HTTP_FD_RESERVE : rl.rlim_cur / 2;
+    s->fd_cap = cap > 0 ? (int)cap : 1;
+    ag_log(AG_LOG_WARNING,
+           "http: max_connections is %d but this process may open only %llu files "
+           "(LimitNOFILE=, ulimit -n): %d connections at most, %d files being kept for the "
+           "rest",
+           max_connections, (unsigned long long)rl.rlim_cur, s->fd_cap,
+           (int)(rl.rlim_cur - (rlim_t)s->fd_cap));
 }
 
 int ag_http_server_new(uv_loop_t *loop, const ag_http_limits *limits, ag_http_handler_fn fn,
@@ -31,6 +73,7 @@ int ag_http_server_new(uv_loop_t *loop, const ag_http_limits *limits, ag_http_ha
         ag_http_limits_default(&s->limits);
     s->fn = fn;
     s->data = data;
+    fit_fd_limit(s);
     /* libuv writes with write(2): a client that resets its connection would
      * otherwise kill the whole daemon with SIGPIPE. */
     struct sigaction sa;
@@ -171,6 +214,20 @@ void ag_http_server_observe(ag_http_server *s, ag_http_observer_fn fn, void *dat
 void ag_http_server_set_limits(ag_http_server *s, const ag_http_limits *limits)
 {
     s->limits = *limits;
+    fit_fd_limit(s);
+}
+
+void ag_http_server_stats(const ag_http_server *s, ag_http_stats *out)
+{
+    *out = s->stats;
+    out->open = s->nconns - s->nclosing;
+    out->pending = s->pending.n;
+    out->idle = s->idle.n;
+    out->read_buffers = out->partial = 0;
+    for (const ag_http_conn *c = s->conns; c; c = c->next) {
+        out->read_buffers += c->rbuf != NULL;
+        out->partial += c->waiting_in == &s->pending && c->in_message;
+    }
 }
 
 void ag_http_server_maybe_done(ag_http_server *s)
@@ -227,5 +284,8 @@ void ag_http_server_free(ag_http_server *s)
         fprintf(stderr, "ag_http_server_free: server still has live connections\n");
         abort();
     }
+    ag_http_admit_free(s);
+    while (s->nspare_bufs > 0)
+        free(s->spare_bufs[--s->nspare_bufs]);
     free(s);
 }

@@ -19,7 +19,16 @@ typedef struct ag_http_server ag_http_server;
 typedef struct ag_http_request ag_http_request;
 
 typedef struct {
-    int max_connections;       /* beyond it, new connections are closed at once */
+    /* Beyond it, a new connection takes the place of the oldest one that has
+     * not sent a complete request yet, else of the one idle on keep-alive
+     * the longest; it is closed at once only when every other connection
+     * has a request in progress. Fewer when the process may not open that
+     * many files (see ag_http_server_new). */
+    int max_connections;
+    /* Connections from one address (IPv4, or an IPv6 /64) that have not sent
+     * a complete request yet; beyond, that address's oldest such connection
+     * is closed (0: no limit). */
+    int max_pending_per_address;
     int max_header_bytes;      /* request line + headers; beyond: 431 */
     int max_url_bytes;         /* beyond: 414 */
     int max_requests_per_conn; /* then "Connection: close" */
@@ -27,6 +36,9 @@ typedef struct {
     int64_t header_timeout_ms; /* full headers must arrive within this: else 408/close */
     int64_t idle_timeout_ms;   /* keep-alive connection idle, or a response write making
                                   no progress (client not reading): close */
+    /* Bytes of a response handed to a connection's socket per loop turn at
+     * most, so that a large body cannot keep the loop from the others. */
+    size_t write_chunk;
 } ag_http_limits;
 
 void ag_http_limits_default(ag_http_limits *l);
@@ -37,7 +49,10 @@ void ag_http_limits_default(ag_http_limits *l);
 typedef void (*ag_http_handler_fn)(ag_http_request *req, void *data);
 
 /* limits may be NULL (defaults). Sets SIGPIPE to SIG_IGN if it is still at
- * SIG_DFL, since libuv writes with write(2). Returns 0 or AG_ENOMEM. */
+ * SIG_DFL, since libuv writes with write(2). Raises the soft RLIMIT_NOFILE
+ * to max_connections + 256 as far as the hard limit allows; short of that,
+ * logs a warning and admits only as many connections as there are files
+ * for beside those 256. Returns 0 or AG_ENOMEM. */
 int ag_http_server_new(uv_loop_t *loop, const ag_http_limits *limits, ag_http_handler_fn fn,
                        void *data, ag_http_server **out);
 /* Binds and listens on host:port (IPv4 or IPv6 literal, "[::1]" too).
@@ -50,6 +65,21 @@ int ag_http_server_adopt(ag_http_server *s, int fd, char **err);
  * when not listening. */
 int ag_http_server_port(const ag_http_server *s);
 void ag_http_server_set_limits(ag_http_server *s, const ag_http_limits *limits);
+
+/* Connections now, and what the server did to hold its ground since it was
+ * created. */
+typedef struct {
+    int open;                    /* connections open now */
+    int pending;                 /* of which: no complete request yet */
+    int partial;                 /* of those: part of a request arrived (slow, dripping) */
+    int idle;                    /* of which: idle on keep-alive between requests */
+    int read_buffers;            /* of which: holding a read buffer now */
+    uint64_t evicted;            /* closed to make room under max_connections */
+    uint64_t evicted_by_address; /* closed for max_pending_per_address */
+    uint64_t refused;            /* new connections closed at once: nobody could make room */
+    size_t largest_write;        /* most bytes handed to a socket in one write */
+} ag_http_stats;
+void ag_http_server_stats(const ag_http_server *s, ag_http_stats *out);
 /* Stops accepting; in-flight requests finish; idle connections close.
  * done(data) runs once every connection is gone; then free the server. */
 void ag_http_server_shutdown(ag_http_server *s, void (*done)(void *), void *data);

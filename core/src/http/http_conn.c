@@ -136,16 +136,47 @@ static const llhttp_settings_t parser_settings = {
 
 /* ---- reading ---- */
 
+/* libuv asks for a buffer when bytes have arrived: a connection that sends
+ * nothing never holds one. A zero-length buffer makes libuv report
+ * UV_ENOBUFS to on_read. */
+static char *take_rbuf(ag_http_server *s)
+{
+    return s->nspare_bufs > 0 ? s->spare_bufs[--s->nspare_bufs] : malloc(AG_HTTP_READ_BUF);
+}
+
+static void give_rbuf(ag_http_server *s, char *b)
+{
+    if (b && s->nspare_bufs < AG_HTTP_SPARE_BUFS)
+        s->spare_bufs[s->nspare_bufs++] = b;
+    else
+        free(b);
+}
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)suggested;
     ag_http_conn *c = h->data;
+    if (!c->rbuf && !(c->rbuf = take_rbuf(c->srv))) {
+        *buf = uv_buf_init(NULL, 0);
+        return;
+    }
     if (c->rpos > 0) {
         memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
         c->rlen -= c->rpos;
         c->rpos = 0;
     }
-    *buf = uv_buf_init(c->rbuf + c->rlen, (unsigned)(sizeof c->rbuf - c->rlen));
+    *buf = uv_buf_init(c->rbuf + c->rlen, (unsigned)(AG_HTTP_READ_BUF - c->rlen));
+}
+
+/* Everything read has been parsed (the parser copies out what it keeps):
+ * the buffer goes back until more bytes arrive. */
+static void release_rbuf(ag_http_conn *c)
+{
+    if (c->rpos < c->rlen)
+        return;
+    give_rbuf(c->srv, c->rbuf);
+    c->rbuf = NULL;
+    c->rpos = c->rlen = 0;
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
@@ -168,7 +199,7 @@ static void set_reading(ag_http_conn *c, bool want)
  * answers is throttled by TCP, not by our memory. */
 static void update_reading(ag_http_conn *c)
 {
-    set_reading(c, !c->peer_eof && c->rlen < sizeof c->rbuf);
+    set_reading(c, !c->peer_eof && c->rlen < AG_HTTP_READ_BUF);
 }
 
 static void on_eof(ag_http_conn *c)
@@ -184,10 +215,13 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     (void)buf;
     ag_http_conn *c = s->data;
-    if (n == 0)
+    if (n == 0) {
+        release_rbuf(c); /* nothing came after all */
         return;
+    }
     if (c->state == CONN_LINGERING) {
         c->rlen = c->rpos = 0; /* drained, not parsed */
+        release_rbuf(c);
         if (n < 0)
             ag_http_conn_close(c);
         return;
@@ -197,6 +231,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         return;
     }
     if (n < 0) {
+        if (n == UV_ENOBUFS)
+            ag_log(AG_LOG_ERR, "out of memory reading a request: connection closed");
         ag_http_conn_close(c);
         return;
     }
@@ -255,6 +291,7 @@ static uint64_t rate_wait_ms(ag_http_conn *c)
 
 static void dispatch_when_allowed(ag_http_conn *c)
 {
+    ag_http_admit_busy(c);
     uint64_t wait = rate_wait_ms(c);
     if (wait == 0) {
         dispatch(c);
@@ -271,8 +308,7 @@ static void conn_parse(ag_http_conn *c)
     c->parsing = false;
     if (c->closing)
         return;
-    if (c->rpos == c->rlen)
-        c->rpos = c->rlen = 0;
+    release_rbuf(c);
     /* Nothing left to answer from a client that has finished sending. */
     if (c->state == CONN_READING && c->peer_eof)
         ag_http_conn_close(c);
@@ -301,6 +337,7 @@ static void conn_parse_buffered(ag_http_conn *c)
  * a parse error we no longer know where the next request would start. */
 static void refuse(ag_http_conn *c, int status)
 {
+    ag_http_admit_busy(c);
     c->close_after = true;
     c->in_message = false;
     if (!c->req)
@@ -318,11 +355,14 @@ static void refuse(ag_http_conn *c, int status)
 
 /* ---- writing and closing ---- */
 
+/* One response on its way: its head and body, given to libuv a chunk at a
+ * time (see write_chunk). */
 typedef struct {
     uv_write_t w;
     ag_http_conn *c;
     char *head, *owned;
     ag_blob *blob;
+    const char *rest; /* the body's bytes not handed to libuv yet */
 } write_ctx;
 
 static void write_ctx_free(write_ctx *w)
@@ -351,6 +391,7 @@ static void start_linger(ag_http_conn *c)
     }
     c->state = CONN_LINGERING;
     c->rlen = c->rpos = 0;
+    release_rbuf(c);
     arm_timer(c, AG_HTTP_LINGER_MS);
     c->shutdown_req.data = c;
     if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
@@ -365,15 +406,60 @@ static void start_linger(ag_http_conn *c)
 static void after_write(ag_http_conn *c)
 {
     c->state = CONN_READING;
+    ag_http_admit_idle(c);
     arm_timer(c, c->srv->limits.idle_timeout_ms);
     if (!c->parsing)
         conn_parse(c);
+}
+
+/* At most this many bytes go to one connection per loop turn. */
+static size_t chunk_limit(const ag_http_conn *c)
+{
+    size_t k = c->srv->limits.write_chunk;
+    return k > 0 && k < (1u << 30) ? k : 1u << 30;
+}
+
+static void note_write(ag_http_conn *c, const uv_buf_t *bufs, unsigned nbufs)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < nbufs; i++)
+        n += bufs[i].len;
+    if (n > c->srv->stats.largest_write)
+        c->srv->stats.largest_write = n;
+}
+
+static void on_written(uv_write_t *wr, int status);
+
+static int queue_write(write_ctx *w, const uv_buf_t *bufs, unsigned nbufs)
+{
+    note_write(w->c, bufs, nbufs);
+    return uv_write(&w->w, (uv_stream_t *)&w->c->tcp, bufs, nbufs, on_written);
+}
+
+/* libuv writes a request at once when the socket's queue is empty, and
+ * calls on_written on its next loop turn: handing it the body chunk by
+ * chunk from there makes each connection wait its turn, where a whole body
+ * in one request let one writev move megabytes while every other
+ * connection waited. */
+static int write_next_chunk(write_ctx *w)
+{
+    ag_http_conn *c = w->c;
+    size_t n = c->unsent < chunk_limit(c) ? c->unsent : chunk_limit(c);
+    uv_buf_t b = uv_buf_init((char *)w->rest, (unsigned)n);
+    w->rest += n;
+    c->unsent -= n;
+    return queue_write(w, &b, 1);
 }
 
 static void on_written(uv_write_t *wr, int status)
 {
     write_ctx *w = (write_ctx *)wr;
     ag_http_conn *c = w->c;
+    if (!c->closing && status == 0 && c->unsent > 0) {
+        if ((status = write_next_chunk(w)) == 0)
+            return;
+    }
+    c->unsent = 0;
     write_ctx_free(w);
     /* On close, libuv cancels pending writes before the close callback, so c
      * is still valid here. */
@@ -437,24 +523,36 @@ void ag_http_conn_write(ag_http_conn *c, char *head, size_t head_len, const char
         ag_http_conn_close(c);
         return;
     }
+    /* The head and the body's first chunk go now, the rest from on_written. */
+    size_t limit = chunk_limit(c);
+    size_t first = head_len >= limit ? 0 : limit - head_len;
+    if (first > body_len)
+        first = body_len;
     *w = (write_ctx){.c = c, .head = head, .owned = owned_body, .blob = blob};
+    w->rest = body ? body + first : NULL; /* no body (304, HEAD): NULL + 0 is undefined */
+    c->unsent = body_len - first;
     c->write_queue_seen = SIZE_MAX;
     arm_timer(c, c->srv->limits.idle_timeout_ms);
     uv_buf_t all[2] = {uv_buf_init(head, (unsigned)head_len),
-                       uv_buf_init((char *)body, (unsigned)body_len)};
+                       uv_buf_init((char *)body, (unsigned)first)};
     uv_buf_t *bufs = all;
-    unsigned nbufs = body_len ? 2 : 1;
-    int now = try_write_now(c, &bufs, &nbufs);
-    if (now != 0) {
-        write_ctx_free(w);
-        if (now < 0)
-            ag_http_conn_close(c);
-        else
-            after_write(c);
-        return;
+    unsigned nbufs = first ? 2 : 1;
+    /* What fits in one chunk (every 304, most errors) needs no write
+     * request when the socket takes it at once. */
+    if (c->unsent == 0) {
+        note_write(c, bufs, nbufs);
+        int now = try_write_now(c, &bufs, &nbufs);
+        if (now != 0) {
+            write_ctx_free(w);
+            if (now < 0)
+                ag_http_conn_close(c);
+            else
+                after_write(c);
+            return;
+        }
     }
-    int rc = uv_write(&w->w, (uv_stream_t *)&c->tcp, bufs, nbufs, on_written);
-    if (rc < 0) {
+    if (queue_write(w, bufs, nbufs) < 0) {
+        c->unsent = 0;
         write_ctx_free(w);
         ag_http_conn_close(c);
     }
@@ -467,6 +565,8 @@ static void on_handle_closed(uv_handle_t *h)
         return;
     ag_http_server *s = c->srv;
     ag_http_server_unlink(s, c);
+    s->nclosing--;
+    give_rbuf(s, c->rbuf);
     free(c);
     ag_http_server_maybe_done(s);
 }
@@ -476,6 +576,8 @@ void ag_http_conn_close(ag_http_conn *c)
     if (c->closing)
         return;
     c->closing = true;
+    c->srv->nclosing++;
+    ag_http_admit_gone(c);
     if (c->req && c->state == CONN_DISPATCHED) {
         /* The application still holds it: it is freed when answered. */
         c->req->conn = NULL;
@@ -510,7 +612,7 @@ void ag_http_conn_close_if_idle(ag_http_conn *c)
  * response is queued, each idle period must see some of it leave. */
 static void check_write_progress(ag_http_conn *c)
 {
-    size_t queued = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+    size_t queued = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) + c->unsent;
     if (queued > 0 && queued >= c->write_queue_seen) {
         ag_http_conn_close(c);
         return;
@@ -545,10 +647,11 @@ static void free_handle(uv_handle_t *h)
     free(h);
 }
 
-/* Over the connection limit: take the connection off the backlog and close
- * it, so the client learns at once instead of waiting in the queue. */
+/* Out of memory for a connection: take it off the backlog and close it, so
+ * the client learns at once instead of waiting in the queue. */
 static void reject(ag_http_server *s)
 {
+    ag_log(AG_LOG_ERR, "out of memory accepting a connection: closed");
     uv_tcp_t *t = malloc(sizeof *t);
     if (!t || uv_tcp_init(s->loop, t) != 0) {
         free(t);
@@ -558,21 +661,25 @@ static void reject(ag_http_server *s)
     uv_close((uv_handle_t *)t, free_handle);
 }
 
-static void read_peer(ag_http_conn *c)
+/* The peer's address into c->peer and *a; false when unknown. */
+static bool read_peer(ag_http_conn *c, struct sockaddr_storage *a)
 {
-    struct sockaddr_storage a;
-    int len = sizeof a;
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&a, &len) != 0)
-        return;
-    if (a.ss_family == AF_INET6)
-        uv_ip6_name((struct sockaddr_in6 *)&a, c->peer, sizeof c->peer);
-    else
-        uv_ip4_name((struct sockaddr_in *)&a, c->peer, sizeof c->peer);
+    int len = sizeof *a;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)a, &len) != 0)
+        return false;
+    if (a->ss_family == AF_INET6)
+        uv_ip6_name((struct sockaddr_in6 *)a, c->peer, sizeof c->peer);
+    else if (a->ss_family == AF_INET)
+        uv_ip4_name((struct sockaddr_in *)a, c->peer, sizeof c->peer);
+    return true;
 }
 
+/* Every connection is accepted (the listen backlog is no place to wait);
+ * ag_http_admit_new then makes room for it under the limits, or closes
+ * it. */
 void ag_http_conn_accept(ag_http_server *s)
 {
-    ag_http_conn *c = s->nconns < s->limits.max_connections ? calloc(1, sizeof *c) : NULL;
+    ag_http_conn *c = calloc(1, sizeof *c);
     if (!c) {
         reject(s);
         return;
@@ -587,7 +694,10 @@ void ag_http_conn_accept(ag_http_server *s)
         ag_http_conn_close(c);
         return;
     }
-    read_peer(c);
+    struct sockaddr_storage addr;
+    ag_http_admit_new(c, read_peer(c, &addr) ? &addr : NULL);
+    if (c->closing)
+        return;
     uv_tcp_nodelay(&c->tcp, 1);
     llhttp_init(&c->parser, HTTP_REQUEST, &parser_settings);
     c->parser.data = c;

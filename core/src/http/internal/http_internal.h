@@ -11,8 +11,22 @@
 /* One read buffer per connection bounds what a pipelining or slow client can
  * make us hold: requests are parsed one at a time and reading stops when the
  * buffer is full. Its size does not limit a request's size: the parser
- * copies each piece out as it goes. */
+ * copies each piece out as it goes. It is allocated when bytes arrive and
+ * freed once they are parsed, so that a connection waiting for a request
+ * holds none. */
 #define AG_HTTP_READ_BUF 16384
+/* Read buffers given back are kept for the next reads, up to this many:
+ * a malloc and free of 16 KiB per request was a twentieth of a 304's
+ * instructions. */
+#define AG_HTTP_SPARE_BUFS 16
+/* Default of ag_http_limits.write_chunk: what one connection's socket is
+ * given per loop turn at most (see tests/bench/fairness.py). */
+#ifndef AG_HTTP_WRITE_CHUNK
+#define AG_HTTP_WRITE_CHUNK (64 * 1024)
+#endif
+/* File descriptors kept beside max_connections for everything else the
+ * daemon opens (the store, plugins, outbound connections). */
+#define AG_HTTP_FD_RESERVE 256
 /* After the last response, how long we drain the client's leftovers so that
  * closing does not reset the connection before it read our answer. */
 #define AG_HTTP_LINGER_MS 1000
@@ -47,6 +61,17 @@ typedef enum {
 } ag_conn_state;
 
 typedef struct ag_http_conn ag_http_conn;
+typedef struct ag_http_addr ag_http_addr;
+
+/* Intrusive queue of connections, oldest first (http_admit.c). */
+typedef struct ag_http_node {
+    struct ag_http_node *prev, *next;
+} ag_http_node;
+
+typedef struct {
+    ag_http_node *head, *tail;
+    int n;
+} ag_http_queue;
 
 struct ag_http_request {
     ag_http_server *srv;
@@ -83,10 +108,17 @@ struct ag_http_conn {
     bool parsing; /* conn_parse is on the stack: an answer written at once returns to it */
     int open_handles;
     size_t write_queue_seen; /* bytes still queued at the last timer check */
+    size_t unsent;           /* bytes of the response not handed to libuv yet */
     ag_http_conn *prev, *next;
+    /* While it waits for a request: in the server's pending or idle queue,
+     * and while pending, in its address's queue too (http_admit.c). */
+    ag_http_queue *waiting_in;
+    ag_http_node wait_node;
+    ag_http_addr *addr;
+    ag_http_node addr_node;
     char peer[48];
     size_t rlen, rpos;
-    char rbuf[AG_HTTP_READ_BUF];
+    char *rbuf; /* AG_HTTP_READ_BUF bytes, or NULL while nothing is buffered */
 };
 
 struct ag_http_server {
@@ -100,16 +132,41 @@ struct ag_http_server {
     void (*done)(void *);
     void *done_data;
     int nconns;
-    int orphans; /* requests whose connection closed before they were answered */
+    int nclosing; /* of nconns: closed, their handles not yet */
+    int fd_cap;   /* connections the process has file descriptors for */
+    int orphans;  /* requests whose connection closed before they were answered */
     ag_http_conn *conns;
     ag_http_observer_fn observer;
     void *observer_data;
+    /* http_admit.c: connections that wait for a request, oldest first */
+    ag_http_queue pending, idle;
+    ag_http_addr **addrs; /* hash table of addresses with pending connections */
+    size_t naddr_buckets, naddrs;
+    uint64_t noted_at; /* uv_now() of the last warning about evictions */
+    uint64_t noted_evicted, noted_refused;
+    ag_http_stats stats;
+    char *spare_bufs[AG_HTTP_SPARE_BUFS];
+    int nspare_bufs;
 };
 
 /* http.c */
 void ag_http_server_maybe_done(ag_http_server *s);
 void ag_http_server_link(ag_http_server *s, ag_http_conn *c);
 void ag_http_server_unlink(ag_http_server *s, ag_http_conn *c);
+
+/* http_admit.c */
+/* c was just accepted from addr (NULL or another family: not counted per
+ * address). Makes room for it under the limits by closing others, or
+ * closes c itself (c->closing tells). */
+void ag_http_admit_new(ag_http_conn *c, const struct sockaddr_storage *addr);
+/* c has a complete request: it no longer waits. */
+void ag_http_admit_busy(ag_http_conn *c);
+/* c answered and waits for its next request (keep-alive). */
+void ag_http_admit_idle(ag_http_conn *c);
+/* c is closing. */
+void ag_http_admit_gone(ag_http_conn *c);
+/* Frees the address table (every connection is gone). */
+void ag_http_admit_free(ag_http_server *s);
 
 /* http_conn.c */
 void ag_http_conn_accept(ag_http_server *s);
