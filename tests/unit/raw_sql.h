@@ -32,6 +32,14 @@ static inline void raw_exec(const char *path, const char *sql)
     sqlite3_close(db);
 }
 
+/* The schema version this build migrates to: what a fresh or migrated
+ * database reads as PRAGMA user_version. */
+#define RAW_SQL_SCHEMA_VERSION 9
+
+/* Undoes schema step 9 (members' busy time), for tests that make an older
+ * database: put it before the undo of an earlier step. */
+#define RAW_SQL_UNDO_BUSY "DROP TABLE busy_intervals; DROP TABLE busy_sources;"
+
 /* Undoes schema step 8 (agenda items with their own state) on a database
  * of today's schema: event_slots as step 1 made it, from today's rows (live
  * items only: earlier steps knew no others), and events without last_slot_number;

@@ -225,7 +225,7 @@ static void schema_5_imports_survive_the_migration(void **state)
     fx *f = *state;
     ag_store_close(f->st);
     f->st = NULL;
-    raw_exec(f->path, RAW_SQL_UNDO_SLOT_IDENTITY
+    raw_exec(f->path, RAW_SQL_UNDO_BUSY RAW_SQL_UNDO_SLOT_IDENTITY
              "DROP VIEW imported_events; DROP VIEW imported_attendees; DROP VIEW imported_alarms;"
              "DROP TABLE import_rows; DROP TABLE import_attendees; DROP TABLE import_alarms;"
              "DROP TABLE import_current;"
@@ -254,7 +254,7 @@ static void schema_5_imports_survive_the_migration(void **state)
              "INSERT INTO imported_alarms VALUES ('fes:a', 0, 'DISPLAY', 1, -900, NULL, 'S');"
              "PRAGMA user_version = 5;");
     assert_int_equal(ag_store_open(f->path, &f->st, NULL), 0);
-    assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 8);
+    assert_int_equal(raw_int(f->path, "PRAGMA user_version"), RAW_SQL_SCHEMA_VERSION);
     ag_import_row *out;
     size_t n;
     assert_int_equal(ag_store_load_imports(f->st, &out, &n, NULL), 0);

@@ -3,6 +3,7 @@
  * store_tokens.c. */
 #include "store_config.h"
 #include "store_internal.h"
+#include "store_migration_busy.h"
 #include "store_migration_generations.h"
 #include "store_migration_online.h"
 #include "store_migration_private.h"
@@ -117,6 +118,8 @@ static const char *const migrations[] = {
     AG_STORE_ONLINE_URL_SCHEMA,
     /* 8: agenda items with their own UID and state (store_migration_slots.h). */
     AG_STORE_SLOT_IDENTITY_SCHEMA,
+    /* 9: members' busy time, times only (store_busy.c). */
+    AG_STORE_BUSY_SCHEMA,
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 
@@ -484,6 +487,8 @@ void ag_store_close(ag_store *st)
         sqlite3_finalize(st->outbox_stmts[i]);
     for (size_t i = 0; i < sizeof st->import_stmts / sizeof st->import_stmts[0]; i++)
         sqlite3_finalize(st->import_stmts[i]);
+    for (size_t i = 0; i < sizeof st->busy_stmts / sizeof st->busy_stmts[0]; i++)
+        sqlite3_finalize(st->busy_stmts[i]);
     /* close_v2 rather than close: a statement leaked by a bug would make
      * close fail and leave the WAL uncheckpointed. */
     sqlite3_close_v2(st->db);

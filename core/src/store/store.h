@@ -215,6 +215,42 @@ int ag_store_load_imports(ag_store *st, ag_import_row **out, size_t *n, char **e
 int ag_store_load_member_imports(ag_store *st, const char *member, ag_import_row **out, size_t *n,
                                  char **err);
 
+/* Members' busy time, times only (store_busy.c): what each member's own
+ * calendar says, per source ("feed" for its pulled feed, "caldav" for its
+ * CalDAV server), with no text, attendees or UID, so that nothing here can
+ * reach a feed. Instants are UTC seconds, [start, end). */
+typedef struct {
+    int64_t start, end;
+    bool tentative; /* the calendar said TENTATIVE (or FBTYPE=BUSY-TENTATIVE) */
+} ag_busy_interval;
+
+/* When a source last read a member's calendar, and over which window. */
+typedef struct {
+    char *source;
+    int64_t read_at, from, to;
+} ag_busy_source;
+
+/* Makes what source says of member over [from, to) be iv[0..n) (each with
+ * start < end; others are refused with AG_EINVAL and nothing changes), and
+ * records the read at now, in one transaction. Intervals are kept as given
+ * (overlaps included): readers merge them. */
+int ag_store_busy_replace(ag_store *st, const char *member, const char *source, int64_t from,
+                          int64_t to, const ag_busy_interval *iv, size_t n, int64_t now,
+                          char **err);
+/* Every source's intervals of member overlapping [from, to), sorted by start,
+ * in one read. *out is malloc'd (NULL when none; caller frees). */
+int ag_store_busy_load(ag_store *st, const char *member, int64_t from, int64_t to,
+                       ag_busy_interval **out, size_t *n, char **err);
+/* The sources that ever read member's calendar, sorted by name; none: the
+ * calendar was never read. Free with ag_store_busy_sources_free. */
+int ag_store_busy_sources(ag_store *st, const char *member, ag_busy_source **out, size_t *n,
+                          char **err);
+void ag_store_busy_sources_free(ag_busy_source *v, size_t n);
+/* Forgets what any source said of member (a member removed from the
+ * config, or whose calendar is no longer configured for source; source
+ * NULL: all sources). */
+int ag_store_busy_forget(ag_store *st, const char *member, const char *source, char **err);
+
 /* Generic key/value for small daemon state (e.g. last tzdata version). get
  * sets *value to a malloc'd copy, or NULL when key is absent (not an error).
  * The key "generation" is the store's own. */

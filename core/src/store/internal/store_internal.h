@@ -53,6 +53,7 @@ struct ag_store {
     sqlite3_stmt *stmts[Q_COUNT_];
     sqlite3_stmt *outbox_stmts[16]; /* store_outbox.c's, prepared on first use */
     sqlite3_stmt *import_stmts[16]; /* store_import_write.c's, likewise */
+    sqlite3_stmt *busy_stmts[8];    /* store_busy.c's, likewise */
 };
 
 /* How ag_status is spelled in the events and imported rows tables, by

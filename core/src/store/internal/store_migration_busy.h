@@ -1,0 +1,29 @@
+/* Schema step 9: members' busy time, times only (issue "find a time"). What
+ * a member's own calendar says it is busy for, as an event source read it
+ * from its feed or its CalDAV server: private and confidential events
+ * included, but with no text, no attendees and no UID, so that nothing here
+ * can be published. busy_sources says, per (member, source), when and over
+ * which window the calendar was last read: a member without a row has
+ * never been read, which a proposal says rather than taking it as free. */
+#ifndef AGENDAD_STORE_MIGRATION_BUSY_H
+#define AGENDAD_STORE_MIGRATION_BUSY_H
+
+#define AG_STORE_BUSY_SCHEMA                                                                       \
+    "CREATE TABLE busy_sources ("                                                                  \
+    "  member TEXT NOT NULL,"                                                                      \
+    "  source TEXT NOT NULL,"                                                                      \
+    "  read_at INTEGER NOT NULL,"                                                                  \
+    "  window_from INTEGER NOT NULL,"                                                              \
+    "  window_to INTEGER NOT NULL,"                                                                \
+    "  PRIMARY KEY (member, source)"                                                               \
+    ") WITHOUT ROWID;"                                                                             \
+    "CREATE TABLE busy_intervals ("                                                                \
+    "  member TEXT NOT NULL,"                                                                      \
+    "  source TEXT NOT NULL,"                                                                      \
+    "  start INTEGER NOT NULL,"                                                                    \
+    "  end INTEGER NOT NULL CHECK (end > start),"                                                  \
+    "  tentative INTEGER NOT NULL DEFAULT 0 CHECK (tentative IN (0, 1))"                           \
+    ");"                                                                                           \
+    "CREATE INDEX busy_intervals_member ON busy_intervals (member, source, start);"
+
+#endif

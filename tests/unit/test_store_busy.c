@@ -1,0 +1,132 @@
+/* Members' busy time in the store: replaced per (member, source) in one
+ * transaction, read back by window across sources, and a member never read
+ * told apart from one read as free. */
+#include "error.h"
+#include "store.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+typedef struct {
+    char path[64];
+    ag_store *st;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    snprintf(f->path, sizeof f->path, "/tmp/agendad-busy-XXXXXX");
+    int fd = mkstemp(f->path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(f->path);
+    assert_int_equal(ag_store_open(f->path, &f->st, NULL), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    ag_store_close(f->st);
+    char aux[80];
+    unlink(f->path);
+    snprintf(aux, sizeof aux, "%s-wal", f->path);
+    unlink(aux);
+    snprintf(aux, sizeof aux, "%s-shm", f->path);
+    unlink(aux);
+    free(f);
+    return 0;
+}
+
+static void test_never_read_then_free(void **state)
+{
+    fx *f = *state;
+    ag_busy_source *src;
+    size_t n;
+    assert_int_equal(ag_store_busy_sources(f->st, "fes", &src, &n, NULL), 0);
+    assert_int_equal(n, 0);
+    /* Read and found free: a source row, no interval. */
+    assert_int_equal(ag_store_busy_replace(f->st, "fes", "feed", 0, 1000, NULL, 0, 50, NULL), 0);
+    assert_int_equal(ag_store_busy_sources(f->st, "fes", &src, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(src[0].source, "feed");
+    assert_int_equal(src[0].read_at, 50);
+    assert_int_equal(src[0].from, 0);
+    assert_int_equal(src[0].to, 1000);
+    ag_store_busy_sources_free(src, n);
+}
+
+static void test_replace_and_window(void **state)
+{
+    fx *f = *state;
+    ag_busy_interval a[] = {{300, 400, false}, {100, 200, true}, {900, 1100, false}};
+    ag_busy_interval b[] = {{150, 350, false}};
+    assert_int_equal(ag_store_busy_replace(f->st, "fes", "feed", 0, 2000, a, 3, 1, NULL), 0);
+    assert_int_equal(ag_store_busy_replace(f->st, "fes", "caldav", 0, 2000, b, 1, 1, NULL), 0);
+    assert_int_equal(ag_store_busy_replace(f->st, "taza", "feed", 0, 2000, b, 1, 1, NULL), 0);
+    ag_busy_interval *iv;
+    size_t n;
+    /* Overlapping [200, 1000): 100-200 ends at the bound and is left out. */
+    assert_int_equal(ag_store_busy_load(f->st, "fes", 200, 1000, &iv, &n, NULL), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(iv[0].start, 150);
+    assert_int_equal(iv[1].start, 300);
+    assert_int_equal(iv[2].start, 900);
+    assert_false(iv[2].tentative);
+    free(iv);
+    /* A second read of the feed replaces the first, the other source stays. */
+    assert_int_equal(ag_store_busy_replace(f->st, "fes", "feed", 0, 2000, a + 1, 1, 2, NULL), 0);
+    assert_int_equal(ag_store_busy_load(f->st, "fes", 0, 2000, &iv, &n, NULL), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(iv[0].start, 100);
+    assert_true(iv[0].tentative);
+    assert_int_equal(iv[1].start, 150);
+    free(iv);
+    assert_int_equal(ag_store_busy_forget(f->st, "fes", NULL, NULL), 0);
+    assert_int_equal(ag_store_busy_load(f->st, "fes", 0, 2000, &iv, &n, NULL), 0);
+    assert_int_equal(n, 0);
+    ag_busy_source *src;
+    assert_int_equal(ag_store_busy_sources(f->st, "fes", &src, &n, NULL), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(ag_store_busy_load(f->st, "taza", 0, 2000, &iv, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    free(iv);
+}
+
+static void test_bad_interval_changes_nothing(void **state)
+{
+    fx *f = *state;
+    ag_busy_interval good[] = {{100, 200, false}};
+    ag_busy_interval bad[] = {{100, 200, false}, {500, 500, false}};
+    assert_int_equal(ag_store_busy_replace(f->st, "fes", "feed", 0, 2000, good, 1, 1, NULL), 0);
+    char *err = NULL;
+    assert_int_equal(ag_store_busy_replace(f->st, "fes", "feed", 0, 2000, bad, 2, 2, &err),
+                     AG_EINVAL);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "interval 1"));
+    free(err);
+    ag_busy_interval *iv;
+    size_t n;
+    assert_int_equal(ag_store_busy_load(f->st, "fes", 0, 2000, &iv, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    free(iv);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_never_read_then_free, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replace_and_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_interval_changes_nothing, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
