@@ -10,7 +10,7 @@
 #include <string.h>
 
 typedef struct {
-    const char *title, *members, *window_from, *window_to, *zone, *unknown, *none;
+    const char *title, *member, *members, *window_from, *window_to, *zone, *unknown, *none;
     const char *col[5];
     const char *weekday[7];
     const char *probable, *event, *tentative, *calendar, *holiday, *hours;
@@ -18,6 +18,7 @@ typedef struct {
 
 static const words fr = {
     "Créneaux pour",
+    "membre",
     "membres",
     "du",
     "au",
@@ -36,6 +37,7 @@ static const words fr = {
 
 static const words ar = {
     "مواعيد مقترحة لـ",
+    "عضو",
     "أعضاء",
     "من",
     "إلى",
@@ -104,7 +106,8 @@ static void header(ag_schedule_text *t, const ag_schedule_result *r, const words
     ag_schedule_text_addf(t, "%s ", w->title);
     for (size_t i = 0; i < q->n_audience; i++)
         ag_schedule_text_addf(t, "%s%s", i ? comma : "", q->audience[i]);
-    ag_schedule_text_addf(t, " — %zu %s%s", r->n_members, w->members, comma);
+    ag_schedule_text_addf(t, " — %zu %s%s", r->n_members,
+                          r->n_members == 1 ? w->member : w->members, comma);
     duration(t, q->duration, w);
     ag_schedule_text_addf(t, "%s%s %04d-%02d-%02d %s %04d-%02d-%02d (%s %s)\n", comma,
                           w->window_from, q->from.year, q->from.month, q->from.day, w->window_to,
