@@ -57,8 +57,8 @@ static void slot_uid(const ag_schedule_result *r, const ag_schedule_slot *s, cha
     free(q.s);
     char at[32];
     ag_schedule_utc_iso(s->start, at, sizeof at);
-    snprintf(buf, size, "propose-%.4s%.2s%.2sT%.2s%.2sZ-%s@%s", at, at + 5, at + 8, at + 11,
-             at + 14, hex, r->in->host);
+    snprintf(buf, size, "propose-%.4s%.2s%.2sT%.2s%.2s%.2sZ-%s@%s", at, at + 5, at + 8, at + 11,
+             at + 14, at + 17, hex, r->in->host);
 }
 
 static icalcomponent *slot_event(const ag_schedule_result *r, size_t k, const char *lang,

@@ -129,15 +129,21 @@ static void unknown_line(ag_schedule_text *t, const ag_schedule_result *r, const
         ag_schedule_text_add(t, "\n");
 }
 
+/* French sets a space before a colon; Arabic does not. */
+static const char *colon(const words *w)
+{
+    return w == &fr ? " : " : ": ";
+}
+
 static void reason(ag_schedule_text *t, const ag_schedule_result *r, const ag_schedule_why *y,
-                   const words *w, const char *lang)
+                   const words *w, const char *lang, const char *indent)
 {
     const ag_schedule_member *m = &r->in->members[y->member];
     const char *name = text_in(m->name.ar, m->name.fr, lang);
-    ag_schedule_text_addf(t, "      - %s (%s): ", name ? name : m->id, m->id);
+    ag_schedule_text_addf(t, "%s- %s (%s)%s", indent, name ? name : m->id, m->id, colon(w));
     if (y->why == AG_SCHEDULE_WHY_HOLIDAY) {
         const char *h = text_in(y->holiday.ar, y->holiday.fr, lang);
-        ag_schedule_text_addf(t, "%s%s%s", w->holiday, h ? " — " : "", h ? h : "");
+        ag_schedule_text_addf(t, "%s%s%s", w->holiday, h ? colon(w) : "", h ? h : "");
     } else if (y->why == AG_SCHEDULE_WHY_HOURS) {
         ag_schedule_text_add(t, w->hours);
     } else if (y->why == AG_SCHEDULE_WHY_EVENT) {
@@ -176,18 +182,19 @@ static void row(ag_schedule_text *t, const ag_schedule_result *r, size_t k, cons
         ag_schedule_text_addf(t, "  %s", w->probable);
     ag_schedule_text_add(t, "\n");
     for (size_t i = 0; i < s->n_busy; i++)
-        reason(t, r, &s->busy[i], w, lang);
+        reason(t, r, &s->busy[i], w, lang, "      ");
 }
 
 void ag_schedule_txt_notes(ag_schedule_text *t, const ag_schedule_result *r,
                            const ag_schedule_slot *s, const char *lang)
 {
     const words *w = strcmp(lang, "fr") == 0 ? &fr : &ar;
-    ag_schedule_text_addf(t, "%s: %zu/%zu\n", w->col[4], r->n_members - s->n_busy, r->n_members);
+    ag_schedule_text_addf(t, "%s%s%zu/%zu\n", w->col[4], colon(w), r->n_members - s->n_busy,
+                          r->n_members);
     if (s->probable_holiday)
         ag_schedule_text_addf(t, "%s\n", w->probable);
     for (size_t i = 0; i < s->n_busy; i++)
-        reason(t, r, &s->busy[i], w, lang);
+        reason(t, r, &s->busy[i], w, lang, "");
 }
 
 static void table(ag_schedule_text *t, const ag_schedule_result *r, const words *w,
