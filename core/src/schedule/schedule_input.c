@@ -136,6 +136,8 @@ int ag_schedule_input_new(const ag_config *cfg, const ag_stored_event *evs, size
     ag_schedule_input *in = calloc(1, sizeof *in);
     if (!in)
         return fail(err, AG_ENOMEM, "out of memory copying the %s", "settings");
+    /* libical makes its UTC zone at the first call: here, on the loop. */
+    icaltimezone_get_utc_timezone();
     int rc = copy_settings(in, &cfg->settings)
                  ? 0
                  : fail(err, AG_ENOMEM, "out of memory copying the %s", "settings");
