@@ -16,6 +16,7 @@
  * served with the core's ETag/304/gzip. The core keeps /feeds/... and
  * /events/UID.ics: its routes come first. */
 #include "pages.h"
+#include "plugin_i18n.h"
 #include "templates.h"
 
 #include <agendad/plugin.h>
@@ -54,6 +55,7 @@ typedef struct {
 
 /* ------------------------------------------------------------- config */
 
+/* In the admin's language, in a check as in the log: a config error. */
 __attribute__((format(printf, 3, 4))) static void
 config_error(agenda *a, const agendad_config_node *n, const char *fmt, ...)
 {
@@ -62,7 +64,7 @@ config_error(agenda *a, const agendad_config_node *n, const char *fmt, ...)
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, P_(fmt), ap);
     va_end(ap);
 #if AGENDAD_PLUGIN_ABI_MINOR >= 8
     if (a->check) {

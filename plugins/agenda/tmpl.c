@@ -1,5 +1,7 @@
 #include "tmpl.h"
 
+#include "plugin_i18n.h"
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -261,6 +263,8 @@ static int line_of(const parser *p, const char *at)
     return line;
 }
 
+/* "NAME:LINE: " and fmt in the admin's language: a template's errors are
+ * the admin's config errors (agendad check, a reload's log). */
 __attribute__((format(printf, 3, 4))) static void fail(parser *p, const char *at, const char *fmt,
                                                        ...)
 {
@@ -272,7 +276,7 @@ __attribute__((format(printf, 3, 4))) static void fail(parser *p, const char *at
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(p->err + n, p->err_size - (size_t)n, fmt, ap);
+    vsnprintf(p->err + n, p->err_size - (size_t)n, P_(fmt), ap);
     va_end(ap);
 }
 
@@ -387,9 +391,10 @@ static bool tag(parser *p, node *parent, const char *in, const char *in_end, con
     memcpy(nm, name, len);
     nm[len] = '\0';
     if (sigil == '/') {
-        if (!closing || strcmp(closing, nm) != 0)
-            fail(p, in, "{{/%s}} closes nothing open%s%s", nm, closing ? "; open is " : "",
-                 closing ? closing : "");
+        if (closing && strcmp(closing, nm) != 0)
+            fail(p, in, "{{/%s}} closes nothing open; open is %s", nm, closing);
+        else if (!closing)
+            fail(p, in, "{{/%s}} closes nothing open", nm);
         return false;
     }
     if (sigil == '>') {
@@ -453,7 +458,7 @@ tmpl *tmpl_parse(const char *name, const char *text, tmpl_format format, tmpl_lo
 {
     tmpl *t = calloc(1, sizeof *t);
     if (!t) {
-        snprintf(err, err_size, "%s: out of memory", name);
+        snprintf(err, err_size, P_("%s: out of memory"), name);
         return NULL;
     }
     t->format = format;
@@ -478,7 +483,7 @@ tmpl *tmpl_load(const char *name, tmpl_format format, tmpl_loader load, void *da
 {
     char *text = load(name, data);
     if (!text) {
-        snprintf(err, err_size, "%s: no such template", name);
+        snprintf(err, err_size, P_("%s: no such template"), name);
         return NULL;
     }
     tmpl *t = tmpl_parse(name, text, format, load, data, err, err_size);
