@@ -84,8 +84,8 @@ static int read_hijri(agenda *a, const agendad_config_node *n)
         return 0;
     if (!datefmt_hijri_valid(v)) {
         config_error(a, n,
-                     "hijri must be off, islamic-umalqura, islamic-civil, islamic-tbla or "
-                     "islamic");
+                     PN_("hijri must be off, islamic-umalqura, islamic-civil, islamic-tbla or "
+                         "islamic"));
         return -1;
     }
     a->hijri = strdup(v);
@@ -98,7 +98,7 @@ static int read_adjust(agenda *a, const agendad_config_node *n)
     char *end = NULL;
     long days = v ? strtol(v, &end, 10) : 0;
     if (!v || end == v || *end || days < -2 || days > 2) {
-        config_error(a, n, "hijri_adjust must be a whole number of days from -2 to 2");
+        config_error(a, n, PN_("hijri_adjust must be a whole number of days from -2 to 2"));
         return -1;
     }
     a->pages.hijri_adjust = (int)days;
@@ -109,7 +109,7 @@ static int read_templates(agenda *a, const agendad_config_node *n)
 {
     a->templates_dir = a->host->config_scalar(n);
     if (!a->templates_dir || !*a->templates_dir) {
-        config_error(a, n, "templates must be a directory, like templates: templates");
+        config_error(a, n, PN_("templates must be a directory, like templates: templates"));
         return -1;
     }
     return 0;
@@ -131,8 +131,8 @@ static int read_config(agenda *a)
             rc = read_templates(a, v);
         else {
             config_error(a, v,
-                         "unknown key \"%s\" (the agenda plugin knows hijri, hijri_adjust, "
-                         "templates)",
+                         PN_("unknown key \"%s\" (the agenda plugin knows hijri, hijri_adjust, "
+                             "templates)"),
                          key);
             rc = -1;
         }

@@ -288,7 +288,7 @@ static node *add_kid(parser *p, node *parent, nkind kind, const char *text, size
         parent->kids = grown;
     if (!grown || !copy) {
         free(copy);
-        fail(p, p->s, "out of memory");
+        fail(p, p->s, PN_("out of memory"));
         return NULL;
     }
     memcpy(copy, text, len);
@@ -342,12 +342,12 @@ static void parse_nodes(parser *p, node *parent, const char *closing, const char
 static void include(parser *p, node *parent, const char *name, const char *at, int nesting)
 {
     if (p->depth >= MAX_INCLUDE_DEPTH) {
-        fail(p, at, "includes nested deeper than %d (a loop?)", MAX_INCLUDE_DEPTH);
+        fail(p, at, PN_("includes nested deeper than %d (a loop?)"), MAX_INCLUDE_DEPTH);
         return;
     }
     char *text = p->load(name, p->data);
     if (!text) {
-        fail(p, at, "cannot include \"%s\": no such template", name);
+        fail(p, at, PN_("cannot include \"%s\": no such template"), name);
         return;
     }
     parser sub = *p;
@@ -380,21 +380,21 @@ static bool tag(parser *p, node *parent, const char *in, const char *in_end, con
         len -= 6;
     }
     if (sigil == '>' ? len == 0 || memchr(name, '/', len) != NULL : !valid_name(name, len)) {
-        fail(p, in, "bad tag \"{{%.*s}}\"", (int)(in_end - in), in);
+        fail(p, in, PN_("bad tag \"{{%.*s}}\""), (int)(in_end - in), in);
         return true;
     }
     char nm[128];
     if (len >= sizeof nm) {
-        fail(p, in, "name too long");
+        fail(p, in, PN_("name too long"));
         return true;
     }
     memcpy(nm, name, len);
     nm[len] = '\0';
     if (sigil == '/') {
         if (closing && strcmp(closing, nm) != 0)
-            fail(p, in, "{{/%s}} closes nothing open; open is %s", nm, closing);
+            fail(p, in, PN_("{{/%s}} closes nothing open; open is %s"), nm, closing);
         else if (!closing)
-            fail(p, in, "{{/%s}} closes nothing open", nm);
+            fail(p, in, PN_("{{/%s}} closes nothing open"), nm);
         return false;
     }
     if (sigil == '>') {
@@ -411,7 +411,7 @@ static bool tag(parser *p, node *parent, const char *in, const char *in_end, con
     n->block = block;
     if (sigil) {
         if (nesting >= MAX_NESTING)
-            fail(p, in, "sections nested deeper than %d", MAX_NESTING);
+            fail(p, in, PN_("sections nested deeper than %d"), MAX_NESTING);
         else
             parse_nodes(p, n, n->text, in - 2, nesting + 1);
     }
@@ -431,13 +431,13 @@ static void parse_nodes(parser *p, node *parent, const char *closing, const char
             if (rest)
                 add_kid(p, parent, N_TEXT, text_start, rest);
             if (closing)
-                fail(p, opened_at, "{{#%s}} is never closed", closing);
+                fail(p, opened_at, PN_("{{#%s}} is never closed"), closing);
             p->s += strlen(p->s);
             return;
         }
         const char *close = strstr(open + 2, "}}");
         if (!close) {
-            fail(p, open, "tag never closed with }}");
+            fail(p, open, PN_("tag never closed with }}"));
             return;
         }
         const char *text_end = open, *resume = close + 2;
