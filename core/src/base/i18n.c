@@ -77,7 +77,7 @@ const char *ag_i18n_ltr(char *buf, size_t size, const char *text)
 {
     bool rtl = ag_i18n_rtl();
     /* Room for the text, and for the closing isolate even when it is cut. */
-    size_t room = rtl ? (size > sizeof LRI + sizeof PDI ? size - sizeof PDI + 1 : 0) : size;
+    size_t room = rtl ? (size >= sizeof LRI + sizeof PDI - 1 ? size - sizeof PDI + 1 : 0) : size;
     if (!room) {
         if (size)
             buf[0] = '\0';
