@@ -41,9 +41,11 @@ LOCATIONS = ["events/x.yaml:3:3", "events/x.yaml:4:10", "events/x.yaml:5:9"]
 
 
 def clean_env(**lang):
-    """The environment without any language variable, then lang's."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG", "LC_NUMERIC")}
+    """The environment with every language variable empty (which the C
+    library takes as unset), then lang's: also over the test's own
+    environment, which Daemon adds it to."""
+    env = dict(os.environ)
+    env.update({k: "" for k in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG", "LC_NUMERIC")})
     env.update(lang)
     return env
 

@@ -123,7 +123,7 @@ static ag_net *client(ag_net_lazy *l, int *rc)
      * words for them. */
     if ((*rc = module->create(l->loop, &l->net)) < 0)
         ag_log(AG_LOG_ERR, "network client not started (%s): this transfer fails",
-               ag_strerror(*rc));
+               ag_err_errno(-*rc));
     return l->net;
 }
 
