@@ -21,12 +21,15 @@ BUILD_PKGS="
   libicu-dev
   libjansson-dev
   libgmime-3.0-dev
+  gettext
 "
 # systemd: systemd-analyze and systemd-socket-activate (not run as PID 1);
 # nginx: serves an export in a test, started and stopped by the test itself;
 # python3-icu: test_propose dates the religious holidays on its own (PyICU);
 # dpkg-dev, debhelper, lintian: test_package builds, checks and installs the
-# Debian package (debian/control's Build-Depends are the packages above).
+# Debian package (debian/control's Build-Depends are the packages above);
+# locales: the messages in French and Arabic are tested under fr_FR.UTF-8
+# and ar_MA.UTF-8 (generated below).
 TEST_PKGS="
   libcmocka-dev
   python3 python3-icalendar python3-recurring-ical-events python3-aiosmtpd python3-icu
@@ -37,6 +40,7 @@ TEST_PKGS="
   radicale apache2-utils
   clang libclang-rt-14-dev
   dpkg-dev debhelper lintian
+  locales
 "
 want="$BUILD_PKGS"
 [ "${1:-}" = "--test" ] && want="$BUILD_PKGS $TEST_PKGS"
@@ -63,6 +67,23 @@ if [ $own_policy = 1 ]; then $SUDO rm -f $policy; fi
 # Some machines' nodejs already carries npm; Debian's npm would conflict there.
 if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null; then
   $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+# The locales the translated messages are tested under, generated only when
+# missing: enabled in /etc/locale.gen (so that a later locale-gen, by an
+# upgrade of locales, keeps them) and built by locale-gen.
+if [ "${1:-}" = "--test" ]; then
+  gen=0
+  for loc in fr_FR.UTF-8 ar_MA.UTF-8; do
+    locale -a 2>/dev/null | grep -qx "${loc%.UTF-8}.utf8" && continue
+    if grep -q "^# *$loc UTF-8" /etc/locale.gen; then
+      $SUDO sed -i "s/^# *$loc UTF-8/$loc UTF-8/" /etc/locale.gen
+    elif ! grep -q "^$loc UTF-8" /etc/locale.gen; then
+      echo "$loc UTF-8" | $SUDO tee -a /etc/locale.gen >/dev/null
+    fi
+    gen=1
+  done
+  if [ $gen = 1 ]; then $SUDO locale-gen >/dev/null; fi
+  echo "deps: locales $(locale -a | grep -E '^(fr_FR|ar_MA)\.utf8$' | tr '\n' ' ')"
 fi
 # tzdata: upgrade only this package, to the newest Debian offers.
 $SUDO apt-get install -y -qq --only-upgrade tzdata >/dev/null

@@ -16,6 +16,7 @@
  * served with the core's ETag/304/gzip. The core keeps /feeds/... and
  * /events/UID.ics: its routes come first. */
 #include "pages.h"
+#include "plugin_i18n.h"
 #include "templates.h"
 
 #include <agendad/plugin.h>
@@ -54,6 +55,7 @@ typedef struct {
 
 /* ------------------------------------------------------------- config */
 
+/* In the admin's language, in a check as in the log: a config error. */
 __attribute__((format(printf, 3, 4))) static void
 config_error(agenda *a, const agendad_config_node *n, const char *fmt, ...)
 {
@@ -62,7 +64,7 @@ config_error(agenda *a, const agendad_config_node *n, const char *fmt, ...)
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, P_(fmt), ap);
     va_end(ap);
 #if AGENDAD_PLUGIN_ABI_MINOR >= 8
     if (a->check) {
@@ -82,8 +84,8 @@ static int read_hijri(agenda *a, const agendad_config_node *n)
         return 0;
     if (!datefmt_hijri_valid(v)) {
         config_error(a, n,
-                     "hijri must be off, islamic-umalqura, islamic-civil, islamic-tbla or "
-                     "islamic");
+                     PN_("hijri must be off, islamic-umalqura, islamic-civil, islamic-tbla or "
+                         "islamic"));
         return -1;
     }
     a->hijri = strdup(v);
@@ -96,7 +98,7 @@ static int read_adjust(agenda *a, const agendad_config_node *n)
     char *end = NULL;
     long days = v ? strtol(v, &end, 10) : 0;
     if (!v || end == v || *end || days < -2 || days > 2) {
-        config_error(a, n, "hijri_adjust must be a whole number of days from -2 to 2");
+        config_error(a, n, PN_("hijri_adjust must be a whole number of days from -2 to 2"));
         return -1;
     }
     a->pages.hijri_adjust = (int)days;
@@ -107,7 +109,7 @@ static int read_templates(agenda *a, const agendad_config_node *n)
 {
     a->templates_dir = a->host->config_scalar(n);
     if (!a->templates_dir || !*a->templates_dir) {
-        config_error(a, n, "templates must be a directory, like templates: templates");
+        config_error(a, n, PN_("templates must be a directory, like templates: templates"));
         return -1;
     }
     return 0;
@@ -129,8 +131,8 @@ static int read_config(agenda *a)
             rc = read_templates(a, v);
         else {
             config_error(a, v,
-                         "unknown key \"%s\" (the agenda plugin knows hijri, hijri_adjust, "
-                         "templates)",
+                         PN_("unknown key \"%s\" (the agenda plugin knows hijri, hijri_adjust, "
+                             "templates)"),
                          key);
             rc = -1;
         }

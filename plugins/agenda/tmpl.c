@@ -1,5 +1,7 @@
 #include "tmpl.h"
 
+#include "plugin_i18n.h"
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -261,6 +263,8 @@ static int line_of(const parser *p, const char *at)
     return line;
 }
 
+/* "NAME:LINE: " and fmt in the admin's language: a template's errors are
+ * the admin's config errors (agendad check, a reload's log). */
 __attribute__((format(printf, 3, 4))) static void fail(parser *p, const char *at, const char *fmt,
                                                        ...)
 {
@@ -272,7 +276,7 @@ __attribute__((format(printf, 3, 4))) static void fail(parser *p, const char *at
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(p->err + n, p->err_size - (size_t)n, fmt, ap);
+    vsnprintf(p->err + n, p->err_size - (size_t)n, P_(fmt), ap);
     va_end(ap);
 }
 
@@ -284,7 +288,7 @@ static node *add_kid(parser *p, node *parent, nkind kind, const char *text, size
         parent->kids = grown;
     if (!grown || !copy) {
         free(copy);
-        fail(p, p->s, "out of memory");
+        fail(p, p->s, PN_("out of memory"));
         return NULL;
     }
     memcpy(copy, text, len);
@@ -338,12 +342,12 @@ static void parse_nodes(parser *p, node *parent, const char *closing, const char
 static void include(parser *p, node *parent, const char *name, const char *at, int nesting)
 {
     if (p->depth >= MAX_INCLUDE_DEPTH) {
-        fail(p, at, "includes nested deeper than %d (a loop?)", MAX_INCLUDE_DEPTH);
+        fail(p, at, PN_("includes nested deeper than %d (a loop?)"), MAX_INCLUDE_DEPTH);
         return;
     }
     char *text = p->load(name, p->data);
     if (!text) {
-        fail(p, at, "cannot include \"%s\": no such template", name);
+        fail(p, at, PN_("cannot include \"%s\": no such template"), name);
         return;
     }
     parser sub = *p;
@@ -376,20 +380,21 @@ static bool tag(parser *p, node *parent, const char *in, const char *in_end, con
         len -= 6;
     }
     if (sigil == '>' ? len == 0 || memchr(name, '/', len) != NULL : !valid_name(name, len)) {
-        fail(p, in, "bad tag \"{{%.*s}}\"", (int)(in_end - in), in);
+        fail(p, in, PN_("bad tag \"{{%.*s}}\""), (int)(in_end - in), in);
         return true;
     }
     char nm[128];
     if (len >= sizeof nm) {
-        fail(p, in, "name too long");
+        fail(p, in, PN_("name too long"));
         return true;
     }
     memcpy(nm, name, len);
     nm[len] = '\0';
     if (sigil == '/') {
-        if (!closing || strcmp(closing, nm) != 0)
-            fail(p, in, "{{/%s}} closes nothing open%s%s", nm, closing ? "; open is " : "",
-                 closing ? closing : "");
+        if (closing && strcmp(closing, nm) != 0)
+            fail(p, in, PN_("{{/%s}} closes nothing open; open is %s"), nm, closing);
+        else if (!closing)
+            fail(p, in, PN_("{{/%s}} closes nothing open"), nm);
         return false;
     }
     if (sigil == '>') {
@@ -406,7 +411,7 @@ static bool tag(parser *p, node *parent, const char *in, const char *in_end, con
     n->block = block;
     if (sigil) {
         if (nesting >= MAX_NESTING)
-            fail(p, in, "sections nested deeper than %d", MAX_NESTING);
+            fail(p, in, PN_("sections nested deeper than %d"), MAX_NESTING);
         else
             parse_nodes(p, n, n->text, in - 2, nesting + 1);
     }
@@ -426,13 +431,13 @@ static void parse_nodes(parser *p, node *parent, const char *closing, const char
             if (rest)
                 add_kid(p, parent, N_TEXT, text_start, rest);
             if (closing)
-                fail(p, opened_at, "{{#%s}} is never closed", closing);
+                fail(p, opened_at, PN_("{{#%s}} is never closed"), closing);
             p->s += strlen(p->s);
             return;
         }
         const char *close = strstr(open + 2, "}}");
         if (!close) {
-            fail(p, open, "tag never closed with }}");
+            fail(p, open, PN_("tag never closed with }}"));
             return;
         }
         const char *text_end = open, *resume = close + 2;
@@ -453,7 +458,7 @@ tmpl *tmpl_parse(const char *name, const char *text, tmpl_format format, tmpl_lo
 {
     tmpl *t = calloc(1, sizeof *t);
     if (!t) {
-        snprintf(err, err_size, "%s: out of memory", name);
+        snprintf(err, err_size, P_("%s: out of memory"), name);
         return NULL;
     }
     t->format = format;
@@ -478,7 +483,7 @@ tmpl *tmpl_load(const char *name, tmpl_format format, tmpl_loader load, void *da
 {
     char *text = load(name, data);
     if (!text) {
-        snprintf(err, err_size, "%s: no such template", name);
+        snprintf(err, err_size, P_("%s: no such template"), name);
         return NULL;
     }
     tmpl *t = tmpl_parse(name, text, format, load, data, err, err_size);

@@ -1,5 +1,7 @@
 #include "plugin_check.h"
 
+#include "plugin_i18n.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,8 +57,8 @@ int po_check_secret(const agendad_host *h, agendad_plugin *self, agendad_check *
         const char *dir = getenv("CREDENTIALS_DIRECTORY");
         if (!dir) {
             h->check_error(c, cred_n,
-                           "%s is set but CREDENTIALS_DIRECTORY is not (run under systemd with "
-                           "LoadCredential=)",
+                           P_("%s is set but CREDENTIALS_DIRECTORY is not (run under systemd with "
+                              "LoadCredential=)"),
                            cred_key);
             return -1;
         }
@@ -67,7 +69,8 @@ int po_check_secret(const agendad_host *h, agendad_plugin *self, agendad_check *
         return 0;
     int ch = EOF;
     if (first_char(file, &ch) < 0) {
-        h->check_error(c, where, "cannot read the %s from %s: %s", what, file, strerror(errno));
+        h->check_error(c, where, P_("cannot read the %s from %s: %s"), P_(what), file,
+                       strerror(errno));
         return -1;
     }
     *empty = ch == EOF || ch == '\n' || ch == '\r';

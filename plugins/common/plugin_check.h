@@ -21,7 +21,8 @@ int po_register_check(const agendad_host *h, agendad_plugin *self, agendad_check
 
 /* What po_read_secret would refuse, reported at the key's node: a
  * credential without $CREDENTIALS_DIRECTORY, a file that cannot be read.
- * what names the secret, as for po_read_secret. Returns -1 after a report,
+ * what names the secret, as for po_read_secret, marked PN_() (it is
+ * translated in the message). Returns -1 after a report,
  * 0 when neither key is set, 1 when the secret can be read: *empty then
  * tells whether its first line is empty. *at (may be NULL) receives the
  * node of the key that names it, NULL when neither is set. */

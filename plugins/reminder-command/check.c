@@ -1,5 +1,7 @@
 #include "check.h"
 
+#include "plugin_i18n.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,7 +16,7 @@ static const char *why_not_runnable(const char *program)
     if (stat(program, &st) != 0)
         return strerror(errno);
     if (!S_ISREG(st.st_mode))
-        return "not a file";
+        return P_("not a file");
     if (access(program, X_OK) != 0)
         return strerror(errno);
     return NULL;
@@ -27,11 +29,11 @@ void command_check(agendad_check *c, const agendad_host *h, agendad_plugin *self
     const char *program = n ? h->config_scalar(n) : NULL;
     const char *why = NULL;
     if (!program || program[0] != '/')
-        h->check_error(c, n, "program must be an absolute path");
+        h->check_error(c, n, "%s", P_("program must be an absolute path"));
     else if ((why = why_not_runnable(program)))
-        h->check_error(c, n, "cannot run %s: %s", program, why);
+        h->check_error(c, n, P_("cannot run %s: %s"), program, why);
     const agendad_config_node *args = h->config_get(section, "args");
     if (args && h->config_len(args) > (size_t)max_args)
-        h->check_error(c, args, "at most %d args", max_args);
+        h->check_error(c, args, P_("at most %d args"), max_args);
 }
 #endif

@@ -1,6 +1,7 @@
 #include "check.h"
 
 #include "plugin_check.h"
+#include "plugin_i18n.h"
 #include "plugin_opts.h"
 
 #include <string.h>
@@ -29,7 +30,7 @@ static int check_member(const agendad_member *m, void *data)
         const agendad_config_node *item = h->config_item(list, i);
         const char *name = h->config_scalar(item);
         if (name && strcmp(name, "email") == 0) {
-            h->check_error(w->c, item, "member \"%s\" has no \"emails\" for the email channel",
+            h->check_error(w->c, item, P_("member \"%s\" has no \"emails\" for the email channel"),
                            h->member_id(w->self, m));
             break;
         }
@@ -43,10 +44,10 @@ void email_check(agendad_check *c, const agendad_host *h, agendad_plugin *self)
      * the command line reads them again. */
     if (po_command_line(h, self)) {
         if (!po_opt(h, self, "url") || !po_opt(h, self, "from"))
-            h->check_error(c, NULL, "the email channel needs \"url\" and \"from\"");
+            h->check_error(c, NULL, "%s", P_("the email channel needs \"url\" and \"from\""));
         bool empty;
-        po_check_secret(h, self, c, "password_file", "password_credential", "SMTP password", &empty,
-                        NULL);
+        po_check_secret(h, self, c, "password_file", "password_credential", PN_("SMTP password"),
+                        &empty, NULL);
     }
     member_walk w = {h, self, c};
     h->member_foreach(self, check_member, &w);

@@ -1,5 +1,6 @@
 #include "check.h"
 
+#include "plugin_i18n.h"
 #include "sync.h"
 
 #include <errno.h>
@@ -37,12 +38,16 @@ void sync_check(agendad_check *c, void *data)
     const char *helper = helper_path(sp, &at);
     struct stat st;
     const char *why = stat(helper, &st) != 0      ? strerror(errno)
-                      : !S_ISREG(st.st_mode)      ? "not a file"
+                      : !S_ISREG(st.st_mode)      ? P_("not a file")
                       : access(helper, X_OK) != 0 ? strerror(errno)
                                                   : NULL;
-    if (why)
-        h->check_error(c, at, "cannot start the calendar parser %s: %s%s", helper, why,
-                       at ? "" : " (set \"helper\" to agendad-ical-import's path)");
+    if (why && at)
+        h->check_error(c, at, P_("cannot start the calendar parser %s: %s"), helper, why);
+    else if (why)
+        h->check_error(c, at,
+                       P_("cannot start the calendar parser %s: %s (set \"helper\" to "
+                          "agendad-ical-import's path)"),
+                       helper, why);
 }
 
 #endif

@@ -55,6 +55,8 @@ class InstallTest(unittest.TestCase):
                     "share/doc/agendad/operations.md", "share/doc/agendad/plugins.md",
                     "share/doc/agendad/benchmarks.md",
                     "lib/sysusers.d/agendad.conf", "lib/tmpfiles.d/agendad.conf",
+                    "share/locale/fr/LC_MESSAGES/agendad.mo",
+                    "share/locale/ar/LC_MESSAGES/agendad.mo",
                     *("lib/systemd/system/" + u for u in UNITS)]:
             self.assertTrue(os.path.isfile(self.path(rel)), rel)
         self.assertTrue(glob.glob(self.path("lib*", "pkgconfig", "agendad-plugin.pc")))
@@ -93,6 +95,27 @@ class InstallTest(unittest.TestCase):
             proc.terminate()
             self.assertEqual(proc.wait(20), 0)
             log.close()
+
+    def test_installed_agendad_finds_its_catalogs(self):
+        """share/locale relative to the installed binary, whatever the
+        prefix: not the build tree's, not the configured prefix's."""
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "AGENDAD_LOCALEDIR")}
+        env["LANG"] = "fr_FR.UTF-8"
+        missing = self.path("no-config")
+        r = subprocess.run([self.path("bin/agendad"), "check", "--config", missing],
+                           capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(missing + "/agendad.yaml: erreur : ce fichier manque : le répertoire de "
+                      "configuration doit contenir un fichier agendad.yaml", r.stderr)
+        # Removed, the installed catalog is missed: no other one was used.
+        os.rename(self.path("share/locale"), self.path("share/locale.off"))
+        try:
+            r = subprocess.run([self.path("bin/agendad"), "check", "--config", missing],
+                               capture_output=True, text=True, env=env)
+        finally:
+            os.rename(self.path("share/locale.off"), self.path("share/locale"))
+        self.assertIn(": error: this file is missing", r.stderr)
 
     @unittest.skipUnless(os.environ.get("AGENDAD_TEST_PLUGIN_DIR"), "no test plugins")
     def test_installed_daemon_loads_the_installed_network_module(self):

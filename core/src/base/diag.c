@@ -1,5 +1,6 @@
 #include "diag.h"
 
+#include "i18n.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -7,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ag_diags_add(ag_diags *d, const char *file, int line, int col, const char *fmt, ...)
+void ag_diags_add_text(ag_diags *d, const char *file, int line, int col, const char *msg)
 {
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 8;
@@ -19,12 +20,6 @@ void ag_diags_add(ag_diags *d, const char *file, int line, int col, const char *
         d->v = v;
         d->cap = cap;
     }
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    ag_utf8_fix_truncation(msg, sizeof msg);
     ag_diag g = {.file = file ? strdup(file) : NULL, .line = line, .col = col, .msg = strdup(msg)};
     if (!g.msg || (file && !g.file)) {
         free(g.file);
@@ -33,6 +28,17 @@ void ag_diags_add(ag_diags *d, const char *file, int line, int col, const char *
         return;
     }
     d->v[d->n++] = g;
+}
+
+void ag_diags_add(ag_diags *d, const char *file, int line, int col, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, _(fmt), ap);
+    va_end(ap);
+    ag_utf8_fix_truncation(msg, sizeof msg);
+    ag_diags_add_text(d, file, line, col, msg);
 }
 
 size_t ag_diags_count(const ag_diags *d)
@@ -64,20 +70,39 @@ void ag_diags_truncate(ag_diags *d, size_t n)
         d->lost = n - keep;
 }
 
+/* "file:line:col: " (or "file: "), isolated in a right-to-left language;
+ * "" without a file. */
+static void format_where(const ag_diag *g, char *buf, size_t size)
+{
+    char where[2048];
+    if (g->file && g->line > 0)
+        snprintf(where, sizeof where, "%s:%d:%d", g->file, g->line, g->col);
+    else if (g->file)
+        snprintf(where, sizeof where, "%s", g->file);
+    else {
+        buf[0] = '\0';
+        return;
+    }
+    char ltr[sizeof where + 8];
+    snprintf(buf, size, "%s: ", ag_i18n_ltr(ltr, sizeof ltr, where));
+}
+
 static void format_one(const ag_diag *g, char *buf, size_t size)
 {
-    if (g->file && g->line > 0)
-        snprintf(buf, size, "%s:%d:%d: error: %s", g->file, g->line, g->col, g->msg);
-    else if (g->file)
-        snprintf(buf, size, "%s: error: %s", g->file, g->msg);
-    else
-        snprintf(buf, size, "error: %s", g->msg);
+    format_where(g, buf, size);
+    size_t used = strlen(buf);
+    /* TRANSLATORS: a diagnostic's severity and message; its location
+     * (file:line:col: ) comes before, and is not part of this text. */
+    snprintf(buf + used, size - used, _("error: %s"), g->msg);
+    ag_utf8_fix_truncation(buf, size);
 }
 
 static void format_lost(const ag_diags *d, char *buf, size_t size)
 {
-    snprintf(buf, size, "error: out of memory: %zu more error%s not listed", d->lost,
-             d->lost == 1 ? "" : "s");
+    snprintf(buf, size,
+             ngettext("error: out of memory: %zu more error not listed",
+                      "error: out of memory: %zu more errors not listed", d->lost),
+             d->lost);
 }
 
 void ag_diags_print(const ag_diags *d, FILE *out)

@@ -1,5 +1,7 @@
 /* Diagnostics for admins: each is "file:line:col: message", where the
- * message is written for a person who edits YAML, not for a programmer. */
+ * message is written for a person who edits YAML, not for a programmer,
+ * in the admin's language (i18n.h): the message is translated when it is
+ * added, the word "error" when it is printed; the location never is. */
 #ifndef AGENDAD_DIAG_H
 #define AGENDAD_DIAG_H
 
@@ -22,9 +24,12 @@ typedef struct {
     size_t lost;
 } ag_diags;
 
-/* Appends a diagnostic; copies file and the formatted message. */
+/* Appends a diagnostic; copies file and the formatted message. fmt is
+ * looked up in the message catalog first: pass it bare, not through _(). */
 void ag_diags_add(ag_diags *d, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* The same with a message already formatted (and translated). */
+void ag_diags_add_text(ag_diags *d, const char *file, int line, int col, const char *msg);
 /* Every diagnostic added, kept or lost: what tells whether a step found
  * errors (compare it before and after). */
 size_t ag_diags_count(const ag_diags *d);
@@ -33,7 +38,8 @@ void ag_diags_free(ag_diags *d);
  * will add again). */
 void ag_diags_truncate(ag_diags *d, size_t n);
 /* Writes one line per diagnostic: "file:line:col: error: msg", and one for
- * the lost ones. */
+ * the lost ones. In a right-to-left language the location is isolated
+ * left to right (ag_i18n_ltr). */
 void ag_diags_print(const ag_diags *d, FILE *out);
 /* Same as print, to the log at error level. */
 void ag_diags_log(const ag_diags *d);

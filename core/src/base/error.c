@@ -21,6 +21,12 @@ const char *ag_strerror(int code)
     return sys ? sys : "unknown error";
 }
 
+const char *ag_err_errno(int errnum)
+{
+    const char *s = strerrordesc_np(errnum);
+    return s ? s : "Unknown error";
+}
+
 const char *ag_err_name(int code)
 {
     switch (code) {

@@ -77,6 +77,10 @@ const char *ag_strerror(int code);
 /* The code's name without the prefix ("ENOMEM", "ESTORE"); "OK" for 0,
  * "UNKNOWN" for a code the table does not hold. Static storage. */
 const char *ag_err_name(int code);
+/* strerror(errnum)'s words, in English whatever LC_MESSAGES: for log lines
+ * and the messages that end up in them (strerror is translated once
+ * ag_i18n_init has run). Static storage. */
+const char *ag_err_errno(int errnum);
 
 /* The plugin ABI keeps its own frozen values (AGENDAD_E* in
  * agendad/plugin.h); each is one AG_E* code of the same name. 0 stays 0;

@@ -1,6 +1,7 @@
 #include "cli_command.h"
 
 #include "error.h"
+#include "i18n.h"
 
 #include "config.h"
 #include "daemon_plugins.h"
@@ -54,14 +55,14 @@ static void read_state(command_ctx *c, const char *path)
         ag_store *st = NULL;
         char *err = NULL;
         if (ag_store_open_with(path, &opt, &st, &err) < 0) {
-            c->state_error = err ? err : strdup("cannot open the state");
+            c->state_error = err ? err : strdup(_("cannot open the state"));
             return;
         }
         int rc = ag_store_meta_list(st, AG_PLUGIN_STATE_PREFIX, &c->keys, &c->values, &c->n, &err);
         bool stable = ag_store_unchanged(st);
         ag_store_close(st);
         if (rc < 0) {
-            c->state_error = err ? err : strdup("cannot read the state");
+            c->state_error = err ? err : strdup(_("cannot read the state"));
             return;
         }
         if (stable)
@@ -70,7 +71,7 @@ static void read_state(command_ctx *c, const char *path)
         c->keys = c->values = NULL;
         c->n = 0;
     }
-    c->state_error = strdup("the state database kept changing while it was read; try again");
+    c->state_error = strdup(_("the state database kept changing while it was read; try again"));
 }
 
 /* The plugins' log lines are the daemon's business: a command reports to

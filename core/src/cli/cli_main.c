@@ -8,9 +8,11 @@
 #include "config_network.h"
 #include "cli_check.h"
 #include "cli_command.h"
+#include "cli_error.h"
 #include "cli_propose.h"
 #include "cli_reminders.h"
 #include "cli_render.h"
+#include "i18n.h"
 #include "service.h"
 #include "store.h"
 #include "tz.h"
@@ -21,62 +23,87 @@
 #include <string.h>
 #include <time.h>
 
-static const char usage[] =
-    "Usage: agendad COMMAND [OPTIONS]\n"
-    "\n"
-    "Commands:\n"
-    "  run     --config DIR [--listen ADDR:PORT] [--state PATH] [--plugin-dir DIR]\n"
-    "          Serve the feeds; reload on SIGHUP and when a config file changes;\n"
-    "          stop cleanly on SIGTERM.\n"
-    "  check   --config DIR [--plugin-dir DIR]\n"
-    "          Validate the configuration, and through the plugins it loads their\n"
-    "          settings; print every error as file:line:col.\n"
-    "  export  --config DIR --out DIR [--state PATH]\n"
-    "          Write every feed as files, byte-identical to what HTTP serves.\n"
-    "  list    --config DIR [--state PATH]\n"
-    "          List the events the store knows, with SEQUENCE and status.\n"
-    "  token   --config DIR [--state PATH] MEMBER [--revoke]\n"
-    "          Create (or rotate) the secret token of MEMBER's feed, which shows\n"
-    "          members-only events; print its subscribe URL. --revoke deletes it.\n"
-    "  reminders --config DIR [--state PATH] [STATE] [--retry ID]\n"
-    "          List the reminder outbox (STATE: pending, sent, failed, missed,\n"
-    "          dropped or all); --retry puts a failed or missed reminder back.\n"
-    "  propose --config DIR [--state PATH] --audience SEL[,SEL...] --duration DUR\n"
-    "          --from DATE --to DATE [--count N] [--step DUR] [--format txt|json|ics]\n"
-    "          [--lang ar|fr]\n"
-    "          Propose meeting slots when the members SEL names are free: no network\n"
-    "          event, nothing in their own calendars, no holiday, within their\n"
-    "          working hours.\n"
-    "  NAME    --config DIR [--state PATH] [--plugin-dir DIR] [ARG] [--format F]\n"
-    "          [--lang ar|fr]\n"
-    "          A command a configured plugin provides; its README and the\n"
-    "          admin's manual (admin.md) list them.\n"
-    "\n"
-    "Options:\n"
-    "  -c, --config DIR       configuration directory (agendad.yaml, members.yaml, events/)\n"
-    "  -l, --listen ADDR:PORT overrides `listen` of agendad.yaml\n"
-    "  -s, --state PATH       overrides `state` of agendad.yaml (the sqlite database)\n"
-    "  -p, --plugin-dir DIR   overrides `plugins.directory` of agendad.yaml\n"
-    "  -o, --out DIR          export destination\n"
-    "  -r, --revoke           with token: delete the member's token\n"
-    "  -R, --retry ID         with reminders: send reminder ID again\n"
-    "  -f, --format F         with propose or a plugin command: output format\n"
-    "                         (default txt)\n"
-    "  -L, --lang ar|fr       with propose or a plugin command: language\n"
-    "      --audience SEL     with propose: member ids, region:ID, kind:KIND, network\n"
-    "      --duration DUR     with propose: the meeting's length (30m, 2h, 1h30m)\n"
-    "      --from DATE        with propose: first day (YYYY-MM-DD, the network's zone)\n"
-    "      --to DATE          with propose: last day, included (at most 366 days)\n"
-    "      --count N          with propose: how many slots (default 10)\n"
-    "      --step DUR         with propose: between candidate starts (default 30m)\n"
-    "  -v, --verbose          log debug messages\n"
-    "  -h, --help             this text\n"
-    "  -V, --version          print the version\n"
-    "\n"
-    "Signals (run): SIGHUP reloads; SIGTERM and SIGINT stop after the requests and\n"
-    "reminder deliveries in flight (10 s at most). Every config key, the HTTP\n"
-    "endpoints (/metrics, /status) and the systemd integration are described in\n"
-    "agendad(8).\n";
+/* The commands as typed (never translated) and what each does, one line of
+ * the help per line of the text. */
+static const struct {
+    const char *synopsis, *text;
+} commands[] = {
+    {"run     --config DIR [--listen ADDR:PORT] [--state PATH] [--plugin-dir DIR]",
+     N_("Serve the feeds; reload on SIGHUP and when a config file changes;\n"
+        "stop cleanly on SIGTERM.")},
+    {"check   --config DIR [--plugin-dir DIR]",
+     N_("Validate the configuration, and through the plugins it loads their\n"
+        "settings; print every error as file:line:col.")},
+    {"export  --config DIR --out DIR [--state PATH]",
+     N_("Write every feed as files, byte-identical to what HTTP serves.")},
+    {"list    --config DIR [--state PATH]",
+     N_("List the events the store knows, with SEQUENCE and status.")},
+    {"token   --config DIR [--state PATH] MEMBER [--revoke]",
+     N_("Create (or rotate) the secret token of MEMBER's feed, which shows\n"
+        "members-only events; print its subscribe URL. --revoke deletes it.")},
+    {"reminders --config DIR [--state PATH] [STATE] [--retry ID]",
+     N_("List the reminder outbox (STATE: pending, sent, failed, missed,\n"
+        "dropped or all); --retry puts a failed or missed reminder back.")},
+    {"NAME    --config DIR [--state PATH] [--plugin-dir DIR] [ARG] [--format F]\n"
+     "          [--lang ar|fr]",
+     N_("A command a configured plugin provides; its README and the\n"
+        "admin's manual (admin.md) list them.")},
+};
+
+static const struct {
+    const char *option, *text;
+} options[] = {
+    {"-c, --config DIR", N_("configuration directory (agendad.yaml, members.yaml, events/)")},
+    {"-l, --listen ADDR:PORT", N_("overrides `listen` of agendad.yaml")},
+    {"-s, --state PATH", N_("overrides `state` of agendad.yaml (the sqlite database)")},
+    {"-p, --plugin-dir DIR", N_("overrides `plugins.directory` of agendad.yaml")},
+    {"-o, --out DIR", N_("export destination")},
+    {"-r, --revoke", N_("with token: delete the member's token")},
+    {"-R, --retry ID", N_("with reminders: send reminder ID again")},
+    {"-f, --format F", N_("with propose or a plugin command: output format\n(default txt)")},
+    {"-L, --lang ar|fr", N_("with propose or a plugin command: language")},
+    {"    --audience SEL", N_("with propose: member ids, region:ID, kind:KIND, network")},
+    {"    --duration DUR", N_("with propose: the meeting's length (30m, 2h, 1h30m)")},
+    {"    --from DATE", N_("with propose: first day (YYYY-MM-DD, the network's zone)")},
+    {"    --to DATE", N_("with propose: last day, included (at most 366 days)")},
+    {"    --count N", N_("with propose: how many slots (default 10)")},
+    {"    --step DUR", N_("with propose: between candidate starts (default 30m)")},
+    {"-v, --verbose", N_("log debug messages")},
+    {"-h, --help", N_("this text")},
+    {"-V, --version", N_("print the version")},
+};
+
+/* Each line of text, indented. */
+static void put_indented(FILE *out, const char *text, const char *indent)
+{
+    for (const char *line = text; *line;) {
+        size_t len = strcspn(line, "\n");
+        fprintf(out, "%s%.*s\n", indent, (int)len, line);
+        line += len + (line[len] == '\n');
+    }
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "%s\n\n%s\n", _("Usage: agendad COMMAND [OPTIONS]"), _("Commands:"));
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        fprintf(out, "  %s\n", commands[i].synopsis);
+        put_indented(out, _(commands[i].text), "          ");
+    }
+    fprintf(out, "\n%s\n", _("Options:"));
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+        const char *text = _(options[i].text);
+        size_t len = strcspn(text, "\n");
+        fprintf(out, "  %-22s %.*s\n", options[i].option, (int)len, text);
+        if (text[len])
+            put_indented(out, text + len + 1, "                         ");
+    }
+    fprintf(out, "\n%s",
+            _("Signals (run): SIGHUP reloads; SIGTERM and SIGINT stop after the requests and\n"
+              "reminder deliveries in flight (10 s at most). Every config key, the HTTP\n"
+              "endpoints (/metrics, /status) and the systemd integration are described in\n"
+              "agendad(8).\n"));
+}
 
 typedef struct {
     const char *command;
@@ -167,7 +194,7 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
             cli->verbose = true;
             break;
         case 'h':
-            fputs(usage, stdout);
+            usage(stdout);
             exit(0);
         case 'V':
             printf("agendad %s\n", AGENDAD_VERSION);
@@ -190,7 +217,7 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
     if (optind < argc)
         cli->member = argv[optind++];
     if (optind < argc) {
-        fprintf(stderr, "agendad: unexpected argument \"%s\"\n", argv[optind]);
+        ag_cli_error(stderr, NULL, _("unexpected argument \"%s\"\n"), argv[optind]);
         return AG_EINVAL;
     }
     return 0;
@@ -223,12 +250,19 @@ static int cmd_check(const ag_cli *cli)
     ag_config *cfg = NULL;
     ag_diags diags = {0};
     int rc = load_checked(cli, &cfg, &diags);
+    char dir[4096 + 8];
+    ag_i18n_ltr(dir, sizeof dir, cli->config_dir);
     if (rc < 0) {
+        size_t n = ag_diags_count(&diags);
         ag_diags_print(&diags, stderr);
-        fprintf(stderr, "%s: %zu error%s; the running daemon keeps its last good configuration\n",
-                cli->config_dir, ag_diags_count(&diags), ag_diags_count(&diags) == 1 ? "" : "s");
+        fprintf(stderr, "%s: ", dir);
+        fprintf(stderr,
+                ngettext("%zu error; the running daemon keeps its last good configuration\n",
+                         "%zu errors; the running daemon keeps its last good configuration\n", n),
+                n);
     } else {
-        printf("%s: OK: %zu members, %zu categories, %zu events\n", cli->config_dir, cfg->n_members,
+        printf("%s: ", dir);
+        printf(_("OK: %zu members, %zu categories, %zu events\n"), cfg->n_members,
                cfg->n_categories, cfg->n_events);
         ag_config_free(cfg);
     }
@@ -248,7 +282,7 @@ static int open_offline(const ag_cli *cli, ag_service *svc)
     if (rc < 0) {
         ag_diags_print(&diags, stderr);
         if (err)
-            fprintf(stderr, "agendad: %s\n", err);
+            ag_cli_error(stderr, NULL, "%s\n", err);
         ag_service_close(svc);
         ag_tz_shutdown();
     }
@@ -266,7 +300,7 @@ static void close_offline(ag_service *svc)
 static int cmd_export(const ag_cli *cli)
 {
     if (!cli->out_dir) {
-        fprintf(stderr, "agendad export: --out DIR is required\n");
+        ag_cli_error(stderr, "export", "%s", _("--out DIR is required\n"));
         return 2;
     }
     ag_service svc;
@@ -274,10 +308,12 @@ static int cmd_export(const ag_cli *cli)
         return 1;
     char *err = NULL;
     int n = ag_service_export(&svc, cli->out_dir, (int64_t)time(NULL), &err);
-    if (n < 0)
-        fprintf(stderr, "agendad export: %s\n", err ? err : "failed");
-    else
-        printf("exported %d feeds to %s\n", n, cli->out_dir);
+    if (n < 0) {
+        ag_cli_error(stderr, "export", "%s\n", err ? err : _("failed"));
+    } else {
+        printf(ngettext("exported %d feed to %s\n", "exported %d feeds to %s\n", (unsigned long)n),
+               n, cli->out_dir);
+    }
     free(err);
     close_offline(&svc);
     return n < 0 ? 1 : 0;
@@ -320,7 +356,8 @@ static int cmd_list(const ag_cli *cli)
 static int cmd_token(const ag_cli *cli)
 {
     if (!cli->member) {
-        fprintf(stderr, "agendad token: name the member, e.g. agendad token --config DIR fes\n");
+        ag_cli_error(stderr, "token", "%s",
+                     _("name the member, e.g. agendad token --config DIR fes\n"));
         return 2;
     }
     ag_service svc;
@@ -328,18 +365,18 @@ static int cmd_token(const ag_cli *cli)
         return 1;
     int rc = 1;
     char *err = NULL, *token = NULL;
-    if (!ag_config_member(svc.cfg, cli->member))
-        fprintf(stderr, "agendad token: no member \"%s\" in members.yaml\n", cli->member);
-    else if (cli->revoke ? ag_store_token_revoke(svc.store, cli->member, &err)
-                         : ag_store_token_create(svc.store, cli->member, &token, &err))
-        fprintf(stderr, "agendad token: %s\n", err ? err : "failed");
-    else {
+    if (!ag_config_member(svc.cfg, cli->member)) {
+        ag_cli_error(stderr, "token", _("no member \"%s\" in members.yaml\n"), cli->member);
+    } else if (cli->revoke ? ag_store_token_revoke(svc.store, cli->member, &err)
+                           : ag_store_token_create(svc.store, cli->member, &token, &err)) {
+        ag_cli_error(stderr, "token", "%s\n", err ? err : _("failed"));
+    } else {
         rc = 0;
         if (token)
             printf("%s/feeds/members/%s.ics?token=%s\n", ag_service_settings(&svc)->base_url,
                    cli->member, token);
         else
-            printf("token of %s revoked\n", cli->member);
+            printf(_("token of %s revoked\n"), cli->member);
     }
     free(err);
     free(token);
@@ -370,13 +407,14 @@ static int cmd_propose(ag_cli *cli)
 
 int main(int argc, char **argv)
 {
+    ag_i18n_init();
     ag_cli cli = {0};
     if (parse_args(argc, argv, &cli) < 0 || !cli.command) {
-        fputs(usage, stderr);
+        usage(stderr);
         return 2;
     }
     if (!cli.config_dir) {
-        fprintf(stderr, "agendad %s: --config DIR is required\n", cli.command);
+        ag_cli_error(stderr, cli.command, "%s", _("--config DIR is required\n"));
         return 2;
     }
     if (cli.propose.n && strcmp(cli.command, "propose") != 0) {

@@ -2,6 +2,9 @@
 
 #include "error.h"
 
+#include "cli_error.h"
+#include "i18n.h"
+
 #include "clock.h"
 #include "store_outbox.h"
 
@@ -50,7 +53,7 @@ static int list(ag_service *svc, ag_outbox_state st, FILE *out, FILE *err)
     size_t n;
     char *msg = NULL;
     if (ag_store_outbox_list(svc->store, st, &rows, &n, &msg) < 0) {
-        fprintf(err, "agendad reminders: %s\n", msg);
+        ag_cli_error(err, "reminders", "%s\n", msg);
         free(msg);
         return 1;
     }
@@ -68,22 +71,22 @@ static int retry(ag_service *svc, const char *id_text, FILE *out, FILE *err)
     char *end;
     long long id = strtoll(id_text, &end, 10);
     if (*end || end == id_text) {
-        fprintf(err, "agendad reminders: --retry takes a reminder ID (first column)\n");
+        ag_cli_error(err, "reminders", "%s", _("--retry takes a reminder ID (first column)\n"));
         return 2;
     }
     bool found = false;
     char *msg = NULL;
     if (ag_store_outbox_retry(svc->store, id, 0, &found, &msg) < 0) {
-        fprintf(err, "agendad reminders: %s\n", msg);
+        ag_cli_error(err, "reminders", "%s\n", msg);
         free(msg);
         return 1;
     }
     if (!found) {
-        fprintf(err, "agendad reminders: no failed or missed reminder with ID %lld\n", id);
+        ag_cli_error(err, "reminders", _("no failed or missed reminder with ID %lld\n"), id);
         return 1;
     }
     /* The running daemon picks it up at its next wake (check_interval). */
-    fprintf(out, "reminder %lld is pending again\n", id);
+    fprintf(out, _("reminder %lld is pending again\n"), id);
     return 0;
 }
 
@@ -94,10 +97,10 @@ int ag_cli_reminders(ag_service *svc, const char *filter, const char *retry_id, 
         return retry(svc, retry_id, out, err);
     ag_outbox_state st;
     if (parse_filter(filter, &st) < 0) {
-        fprintf(err,
-                "agendad reminders: \"%s\" is not a state: write pending, sent, failed, missed, "
-                "dropped or all\n",
-                filter);
+        ag_cli_error(err, "reminders",
+                     _("\"%s\" is not a state: write pending, sent, failed, missed, dropped or "
+                       "all\n"),
+                     filter);
         return 2;
     }
     return list(svc, st, out, err);

@@ -1,5 +1,8 @@
 #include "cli_render.h"
 
+#include "cli_error.h"
+#include "i18n.h"
+
 #include "log.h"
 #include "daemon_plugins.h"
 #include "plugin_host.h"
@@ -44,7 +47,7 @@ static int open_service(ag_service *svc, const char *config_dir, const ag_overri
     if (rc < 0) {
         ag_diags_print(&diags, stderr);
         if (err)
-            fprintf(stderr, "agendad: %s\n", err);
+            ag_cli_error(stderr, NULL, "%s\n", err);
     }
     ag_diags_free(&diags);
     free(err);
@@ -69,15 +72,15 @@ static int run_renderer(ag_plugin_host *plugins, const ag_render_args *a, FILE *
         fwrite(buf, 1, len, out);
     free(buf);
     if (!found) {
-        fprintf(stderr, "agendad: unknown command \"%s\" (and no loaded plugin provides it)\n",
-                a->name);
+        ag_cli_error(stderr, NULL, _("unknown command \"%s\" (and no loaded plugin provides it)\n"),
+                     a->name);
         return 2;
     }
     if (rc == AGENDAD_ENOENT)
-        fprintf(stderr, "agendad %s: nothing called \"%s\"\n", a->name, a->key ? a->key : "");
+        ag_cli_error(stderr, a->name, _("nothing called \"%s\"\n"), a->key ? a->key : "");
     else if (rc == AGENDAD_EINVAL)
-        fprintf(stderr, "agendad %s: cannot render \"%s\" as %s\n", a->name, a->key ? a->key : "",
-                r.format);
+        ag_cli_error(stderr, a->name, _("cannot render \"%s\" as %s\n"), a->key ? a->key : "",
+                     r.format);
     return rc == 0 ? 0 : rc == AGENDAD_EINVAL ? 2 : 1;
 }
 

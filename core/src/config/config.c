@@ -99,7 +99,7 @@ static ag_config_node *read_required(ag_config *cfg, const char *name, const cha
         ag_diags_add(d, cfg->dir, 0, 0, "out of memory while reading %s", name);
     else if (stat(path, &st) != 0 && errno == ENOENT)
         ag_diags_add(d, path, 0, 0, "this file is missing: the config directory needs a %s %s",
-                     name, why);
+                     name, _(why));
     else
         root = ag_config_read_file_hashed(path, d, &cfg->hash, name);
     free(path);
@@ -216,10 +216,11 @@ static int cmp_event_uid(const void *a, const void *b)
 
 static void load_base(ag_config *cfg, ag_diags *d)
 {
-    cfg->root = read_required(cfg, "agendad.yaml",
-                              "with the daemon's settings and "
-                              "categories",
-                              d);
+    /* TRANSLATORS: this and "listing the network's members" end "this
+     * file is missing: the config directory needs a %s %s", after the
+     * file's name. */
+    cfg->root =
+        read_required(cfg, "agendad.yaml", N_("with the daemon's settings and categories"), d);
     ag_config_node empty = {.kind = AG_CFG_MAP};
     const ag_config_node *root = cfg->root ? cfg->root : &empty;
     /* A file that could not be read leaves what refers to its entries
@@ -230,10 +231,8 @@ static void load_base(ag_config *cfg, ag_diags *d)
         ag_config_load_categories(cfg, root, d);
     else
         ag_config_reject_all(cfg, AG_REJECTED_CATEGORY, &here, d);
-    ag_config_node *members = read_required(cfg, "members.yaml",
-                                            "listing the network's "
-                                            "members",
-                                            d);
+    ag_config_node *members =
+        read_required(cfg, "members.yaml", N_("listing the network's members"), d);
     if (members)
         ag_config_load_members(cfg, members, d);
     else

@@ -49,11 +49,11 @@ static char *read_token(const char *path, const char **why)
         s[--len] = '\0';
     for (size_t i = 0; i < len; i++)
         if (!token_char_ok((unsigned char)s[i])) {
-            *why = "the token must be printable ASCII without spaces";
+            *why = _("the token must be printable ASCII without spaces");
             return NULL;
         }
     if (len < TOKEN_MIN || len > TOKEN_MAX) {
-        *why = "the token must be 16 to 1024 characters long";
+        *why = _("the token must be 16 to 1024 characters long");
         return NULL;
     }
     return strdup(s);
@@ -64,7 +64,7 @@ static void load_token_file(ag_settings *s, const ag_config_node *n, ag_diags *d
     if (!ag_config_scalar(d, n, "metrics_token_file"))
         return;
     char *path = resolve(n->scalar, n->loc.file);
-    const char *why = "out of memory";
+    const char *why = _("out of memory");
     char *token = path ? read_token(path, &why) : NULL;
     if (!token)
         ag_config_err(d, &n->loc,

@@ -2,6 +2,8 @@
  * they say what was found and what would be right, never a C type. */
 #include "config_internal.h"
 
+#include "utf8.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,18 +15,24 @@ void ag_config_err(ag_diags *d, const ag_loc *loc, const char *fmt, ...)
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, _(fmt), ap);
     va_end(ap);
-    ag_diags_add(d, loc->file, loc->line, loc->col, "%s", msg);
+    ag_utf8_fix_truncation(msg, sizeof msg);
+    ag_diags_add_text(d, loc->file, loc->line, loc->col, msg);
 }
+
+/* A `what` in the admin's language (a key stays as written). */
+#define WHAT(what) ag_i18n_what(what)
 
 const char *ag_config_kind_name(const ag_config_node *n)
 {
+    /* TRANSLATORS: this and the three next: what a config has where
+     * something else was expected, inserted as "found %s". */
     if (n->kind == AG_CFG_MAP)
-        return "a mapping (key: value lines)";
+        return _("a mapping (key: value lines)");
     if (n->kind == AG_CFG_SEQ)
-        return "a list";
-    return ag_config_is_null(n) ? "nothing" : "a single value";
+        return _("a list");
+    return ag_config_is_null(n) ? _("nothing") : _("a single value");
 }
 
 bool ag_config_is_null(const ag_config_node *n)
@@ -34,14 +42,14 @@ bool ag_config_is_null(const ag_config_node *n)
 
 void ag_config_oom(ag_diags *d, const ag_loc *loc, const char *what)
 {
-    ag_config_err(d, loc, "out of memory while reading %s", what);
+    ag_config_err(d, loc, "out of memory while reading %s", WHAT(what));
 }
 
 ag_loc ag_config_loc_copy(ag_diags *d, const ag_loc *l)
 {
     ag_loc c = {l->file ? strdup(l->file) : NULL, l->line, l->col};
     if (l->file && !c.file)
-        ag_config_oom(d, l, "this entry");
+        ag_config_oom(d, l, N_("this entry"));
     return c;
 }
 
@@ -76,23 +84,28 @@ static void join(char *buf, size_t size, const char *const *words)
         used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "", words[i]);
 }
 
+/* The suggestion is a key: only the words around it are translated. */
 static void unknown_key(ag_diags *d, const ag_config_node *n, size_t i, const char *const *allowed,
                         const char *what)
 {
     const char *guess = ag_config_suggest(n->keys[i], allowed, count_strv(allowed));
     char list[512];
     join(list, sizeof list, allowed);
-    ag_config_err(d, &n->key_locs[i], "unknown key \"%s\" in %s (%s%s%sexpected one of: %s)",
-                  n->keys[i], what, guess ? "did you mean \"" : "", guess ? guess : "",
-                  guess ? "\"? " : "", list);
+    if (guess)
+        ag_config_err(d, &n->key_locs[i],
+                      "unknown key \"%s\" in %s (did you mean \"%s\"? expected one of: %s)",
+                      n->keys[i], WHAT(what), guess, list);
+    else
+        ag_config_err(d, &n->key_locs[i], "unknown key \"%s\" in %s (expected one of: %s)",
+                      n->keys[i], WHAT(what), list);
 }
 
 bool ag_config_check_keys(ag_diags *d, const ag_config_node *n, const char *const *allowed,
                           const char *what)
 {
     if (n->kind != AG_CFG_MAP) {
-        ag_config_err(d, &n->loc, "expected %s as a mapping (key: value lines), found %s", what,
-                      ag_config_kind_name(n));
+        ag_config_err(d, &n->loc, "expected %s as a mapping (key: value lines), found %s",
+                      WHAT(what), ag_config_kind_name(n));
         return false;
     }
     bool ok = true;
@@ -110,7 +123,7 @@ const ag_config_node *ag_config_require(ag_diags *d, const ag_config_node *map, 
 {
     const ag_config_node *v = ag_config_node_get(map, key);
     if (!v)
-        ag_config_err(d, &map->loc, "%s has no \"%s\", which is required", what, key);
+        ag_config_err(d, &map->loc, "%s has no \"%s\", which is required", WHAT(what), key);
     return v;
 }
 
@@ -123,7 +136,7 @@ bool ag_config_scalar(ag_diags *d, const ag_config_node *n, const char *what)
 {
     if (ag_config_is_text(n))
         return true;
-    ag_config_err(d, &n->loc, "expected text for %s, found %s", what, ag_config_kind_name(n));
+    ag_config_err(d, &n->loc, "expected text for %s, found %s", WHAT(what), ag_config_kind_name(n));
     return false;
 }
 
@@ -151,7 +164,7 @@ bool ag_config_text(ag_diags *d, const ag_config_node *n, const char *what, ag_t
 {
     static const char *const langs[] = {"ar", "fr", NULL};
     if (n->kind != AG_CFG_MAP) {
-        ag_config_err(d, &n->loc, "expected %s as {ar: \"…\", fr: \"…\"}, found %s", what,
+        ag_config_err(d, &n->loc, "expected %s as {ar: \"…\", fr: \"…\"}, found %s", WHAT(what),
                       ag_config_kind_name(n));
         return false;
     }
@@ -159,7 +172,8 @@ bool ag_config_text(ag_diags *d, const ag_config_node *n, const char *what, ag_t
     ok = text_part(d, n, "ar", &out->ar) && ok;
     ok = text_part(d, n, "fr", &out->fr) && ok;
     if (ok && !out->ar && !out->fr) {
-        ag_config_err(d, &n->loc, "%s needs the text in Arabic (ar:), French (fr:) or both", what);
+        ag_config_err(d, &n->loc, "%s needs the text in Arabic (ar:), French (fr:) or both",
+                      WHAT(what));
         ok = false;
     }
     if (!ok)
@@ -174,7 +188,7 @@ bool ag_config_id(ag_diags *d, const ag_config_node *n, const char *what, char *
     if (!ag_config_valid_id(n->scalar)) {
         ag_config_err(d, &n->loc,
                       "\"%s\" is not a valid %s: use only lowercase letters a-z, digits and \"-\"",
-                      n->scalar, what);
+                      n->scalar, WHAT(what));
         return false;
     }
     *out = strdup(n->scalar);
@@ -190,7 +204,7 @@ bool ag_config_bool(ag_diags *d, const ag_config_node *n, const char *what, bool
     bool is_yes = n->kind == AG_CFG_SCALAR && is_allowed(n->scalar, yes);
     bool is_no = n->kind == AG_CFG_SCALAR && is_allowed(n->scalar, no);
     if (!is_yes && !is_no) {
-        ag_config_err(d, &n->loc, "expected true or false for %s", what);
+        ag_config_err(d, &n->loc, "expected true or false for %s", WHAT(what));
         return false;
     }
     *out = is_yes;
@@ -206,8 +220,8 @@ bool ag_config_int(ag_diags *d, const ag_config_node *n, const char *what, long 
     errno = 0;
     long v = strtol(n->scalar, &end, 10);
     if (errno || end == n->scalar || *end || v < min || v > max) {
-        ag_config_err(d, &n->loc, "%s must be a whole number from %ld to %ld, not \"%s\"", what,
-                      min, max, n->scalar);
+        ag_config_err(d, &n->loc, "%s must be a whole number from %ld to %ld, not \"%s\"",
+                      WHAT(what), min, max, n->scalar);
         return false;
     }
     *out = v;
@@ -223,7 +237,7 @@ bool ag_config_duration(ag_diags *d, const ag_config_node *n, const char *what, 
     ag_config_err(d, &n->loc,
                   "\"%s\" is not a valid duration for %s: write a number and a unit (s, m, h, d, "
                   "w), e.g. 30m, 2h, 1d12h",
-                  n->scalar, what);
+                  n->scalar, WHAT(what));
     return false;
 }
 
@@ -260,7 +274,7 @@ bool ag_config_datetime(ag_diags *d, const ag_config_node *n, const char *what, 
         ag_config_err(d, &n->loc,
                       "\"%s\" is not a valid %s: write a date YYYY-MM-DD or a date-time "
                       "YYYY-MM-DDTHH:MM",
-                      s, what);
+                      s, WHAT(what));
     }
     return false;
 }
@@ -269,7 +283,8 @@ bool ag_config_seq(ag_diags *d, const ag_config_node *n, const char *what)
 {
     if (n->kind == AG_CFG_SEQ)
         return true;
-    ag_config_err(d, &n->loc, "expected a list for %s, found %s", what, ag_config_kind_name(n));
+    ag_config_err(d, &n->loc, "expected a list for %s, found %s", WHAT(what),
+                  ag_config_kind_name(n));
     return false;
 }
 
@@ -309,9 +324,13 @@ bool ag_config_choice(ag_diags *d, const ag_config_node *n, const char *what,
     char list[512];
     join(list, sizeof list, choices);
     const char *guess = ag_config_suggest(n->scalar, choices, count_strv(choices));
-    ag_config_err(d, &n->loc, "\"%s\" is not a valid %s (%s%s%sexpected one of: %s)", n->scalar,
-                  what, guess ? "did you mean \"" : "", guess ? guess : "", guess ? "\"? " : "",
-                  list);
+    if (guess)
+        ag_config_err(d, &n->loc,
+                      "\"%s\" is not a valid %s (did you mean \"%s\"? expected one of: %s)",
+                      n->scalar, WHAT(what), guess, list);
+    else
+        ag_config_err(d, &n->loc, "\"%s\" is not a valid %s (expected one of: %s)", n->scalar,
+                      WHAT(what), list);
     return false;
 }
 
@@ -325,8 +344,8 @@ void ag_config_unknown_guess(ag_diags *d, const ag_config_node *n, const char *w
                              const char *guess)
 {
     if (guess)
-        ag_config_err(d, &n->loc, "unknown %s \"%s\" (did you mean \"%s\"?)", what, n->scalar,
+        ag_config_err(d, &n->loc, "unknown %s \"%s\" (did you mean \"%s\"?)", WHAT(what), n->scalar,
                       guess);
     else
-        ag_config_err(d, &n->loc, "unknown %s \"%s\"", what, n->scalar);
+        ag_config_err(d, &n->loc, "unknown %s \"%s\"", WHAT(what), n->scalar);
 }

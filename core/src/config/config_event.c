@@ -29,7 +29,7 @@ static void unknown_member(const ag_config *cfg, const ag_config_node *n, bool w
 {
     size_t n_ids;
     const char **ids = member_ids(cfg, with_network, &n_ids);
-    ag_config_unknown_ref(d, n, "member", ids, n_ids);
+    ag_config_unknown_ref(d, n, N_("member"), ids, n_ids);
     free(ids);
 }
 
@@ -121,7 +121,7 @@ void ag_config_check_category(const ag_config *cfg, const ag_config_node *n, ag_
     if (ag_config_category(cfg, n->scalar) ||
         ag_config_rejected_find(cfg, AG_REJECTED_CATEGORY, n->scalar, NULL))
         return;
-    ag_config_unknown_guess(d, n, "category", suggest_category(cfg, n->scalar));
+    ag_config_unknown_guess(d, n, N_("category"), suggest_category(cfg, n->scalar));
 }
 
 static void load_categories(const ag_config *cfg, ag_event *ev, const ag_config_node *n,
@@ -145,10 +145,10 @@ static void load_lead_times(ag_event *ev, const ag_config_node *n, ag_diags *d)
                       AG_CFG_MAX_REMINDERS, n->n);
     ev->reminders = calloc(n->n + 1, sizeof *ev->reminders);
     if (!ev->reminders)
-        ag_config_oom(d, &n->loc, "these reminders");
+        ag_config_oom(d, &n->loc, N_("these reminders"));
     for (size_t i = 0; ev->reminders && i < n->n; i++) {
         int64_t v;
-        if (!ag_config_duration(d, n->items[i], "a reminder", &v))
+        if (!ag_config_duration(d, n->items[i], N_("a reminder"), &v))
             continue;
         if (v <= 0)
             ag_config_err(d, &n->items[i]->loc,
@@ -187,10 +187,10 @@ static void load_reminders(ag_event *ev, const ag_config_node *n, ag_diags *d)
     if (v)
         load_lead_times(ev, v, d);
     if ((v = ag_config_node_get(n, "channels")))
-        ag_config_string_list(d, v, "reminder channels", &ev->reminder_channels,
+        ag_config_string_list(d, v, N_("reminder channels"), &ev->reminder_channels,
                               &ev->n_reminder_channels);
     if ((v = ag_config_node_get(n, "extra"))) {
-        ag_config_string_list(d, v, "extra reminder addresses", &ev->reminder_extra,
+        ag_config_string_list(d, v, N_("extra reminder addresses"), &ev->reminder_extra,
                               &ev->n_reminder_extra);
         check_extra(v, d);
     }
@@ -200,7 +200,7 @@ static void load_zone(const ag_config *cfg, ag_event *ev, const ag_config_node *
 {
     if (!n) {
         if (!(ev->tzid = strdup(cfg->settings.default_tz)))
-            ag_config_oom(d, &ev->loc, "this event's time zone");
+            ag_config_oom(d, &ev->loc, N_("this event's time zone"));
     } else if (ag_config_string(d, n, "timezone", &ev->tzid) && !ag_tz_known(ev->tzid)) {
         ag_config_err(d, &n->loc,
                       "unknown time zone \"%s\" (expected a name like Africa/Casablanca)",
@@ -227,7 +227,7 @@ static void end_before_start(const ag_event *ev, const ag_config_node *end, ag_d
 static void load_times(ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
     static const ag_datetime unknown = {0};
-    const ag_config_node *start = ag_config_require(d, n, "start", "this event");
+    const ag_config_node *start = ag_config_require(d, n, "start", N_("this event"));
     const ag_config_node *end = ag_config_node_get(n, "end");
     bool start_ok = start && ag_config_datetime(d, start, "start", &ev->start);
     bool end_ok = end && ag_config_datetime(d, end, "end", &ev->end);
@@ -276,13 +276,13 @@ static void load_flags(ag_event *ev, const ag_config_node *n, ag_diags *d)
 
 static void load_texts(ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
-    const ag_config_node *v = ag_config_require(d, n, "title", "this event");
+    const ag_config_node *v = ag_config_require(d, n, "title", N_("this event"));
     if (v)
-        ag_config_text(d, v, "the event's title", &ev->title);
+        ag_config_text(d, v, N_("the event's title"), &ev->title);
     if ((v = ag_config_node_get(n, "description")))
-        ag_config_text(d, v, "the event's description", &ev->description);
+        ag_config_text(d, v, N_("the event's description"), &ev->description);
     if ((v = ag_config_node_get(n, "location")))
-        ag_config_text(d, v, "the event's location", &ev->location);
+        ag_config_text(d, v, N_("the event's location"), &ev->location);
 }
 
 /* An online meeting's link, published as URL, CONFERENCE and in the
@@ -295,7 +295,7 @@ static void load_online_url(ag_event *ev, const ag_config_node *n, ag_diags *d)
 
 static bool load_uid(ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
-    const ag_config_node *v = ag_config_require(d, n, "uid", "this event");
+    const ag_config_node *v = ag_config_require(d, n, "uid", N_("this event"));
     if (!v || !ag_config_string(d, v, "uid", &ev->uid))
         return false;
     if (ag_config_valid_uid(ev->uid))
@@ -307,7 +307,7 @@ static bool load_uid(ag_event *ev, const ag_config_node *n, ag_diags *d)
 
 static void load_refs(const ag_config *cfg, ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
-    const ag_config_node *v = ag_config_require(d, n, "host", "this event");
+    const ag_config_node *v = ag_config_require(d, n, "host", N_("this event"));
     if (v)
         load_host(cfg, ev, v, d);
     if ((v = ag_config_node_get(n, "audience")))
@@ -323,7 +323,7 @@ static bool load_event(const ag_config *cfg, ag_event *ev, const ag_config_node 
         "timezone",   "host",      "audience",    "categories", "status", "visibility",
         "recurrence", "reminders", "agenda",      "online_url", NULL};
     size_t before = ag_diags_count(d);
-    if (!ag_config_check_keys(d, n, keys, "event") && n->kind != AG_CFG_MAP)
+    if (!ag_config_check_keys(d, n, keys, N_("event")) && n->kind != AG_CFG_MAP)
         return false;
     ev->loc = ag_config_loc_copy(d, &n->loc);
     load_uid(ev, n, d);
@@ -358,7 +358,7 @@ static void append_event(ag_config *cfg, const ag_config_node *n, ag_diags *d)
     }
     ag_event *v = realloc(cfg->events, (cfg->n_events + 1) * sizeof *v);
     if (!v) {
-        ag_config_oom(d, &n->loc, "this event");
+        ag_config_oom(d, &n->loc, N_("this event"));
         ag_event_free(&ev);
         return;
     }

@@ -3,6 +3,7 @@
 #include "config_internal.h"
 #include "config_network.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,9 +44,15 @@ static bool has_channel(const ag_config_node *list, size_t i, const char *name)
 }
 
 /* A member's name in messages: its id as written (who), or "this member"
- * when it has none that is text. */
-#define WHO_FMT "%s%s%s"
-#define WHO_ARGS(who) (who) ? "member \"" : "this member", (who) ? (who) : "", (who) ? "\"" : ""
+ * when it has none that is text. Returns buf. */
+static const char *who_name(const char *who, char *buf, size_t size)
+{
+    if (who)
+        snprintf(buf, size, _("member \"%s\""), who);
+    else
+        snprintf(buf, size, "%s", _("this member"));
+    return buf;
+}
 
 /* Channel names are what plugins register, so only their form is checked
  * here; what a channel needs of the member (an address...) is for the
@@ -69,12 +76,12 @@ static void check_channels(const ag_config_node *list, ag_diags *d)
 static void load_member_reminders(ag_member *m, const ag_config_node *n, ag_diags *d)
 {
     static const char *const keys[] = {"channels", NULL};
-    if (!ag_config_check_keys(d, n, keys, "member reminders") && n->kind != AG_CFG_MAP)
+    if (!ag_config_check_keys(d, n, keys, N_("member reminders")) && n->kind != AG_CFG_MAP)
         return;
-    const ag_config_node *list = ag_config_require(d, n, "channels", "member reminders");
+    const ag_config_node *list = ag_config_require(d, n, "channels", N_("member reminders"));
     if (!list)
         return;
-    if (ag_config_string_list(d, list, "reminder channels", &m->reminder_channels,
+    if (ag_config_string_list(d, list, N_("reminder channels"), &m->reminder_channels,
                               &m->n_reminder_channels))
         m->has_reminder_channels = true;
     else if (list->kind != AG_CFG_SEQ)
@@ -89,13 +96,17 @@ static void load_place(ag_member *m, int kind, const char *who, const ag_config_
 {
     const ag_config_node *region = ag_config_node_get(n, "region");
     const ag_config_node *province = ag_config_node_get(n, "province");
+    char name[256];
     if (kind == AG_MEMBER_REGION && region)
         ag_config_err(d, &region->loc, "a region is not part of another region: remove \"region\"");
-    else if (kind > AG_MEMBER_REGION && !region)
-        ag_config_err(d, &n->loc, WHO_FMT " has no \"region\", which a %s needs", WHO_ARGS(who),
-                      member_kinds[kind]);
+    else if (kind == AG_MEMBER_PROVINCE && !region)
+        ag_config_err(d, &n->loc, "%s has no \"region\", which a province needs",
+                      who_name(who, name, sizeof name));
+    else if (kind == AG_MEMBER_COMMUNE && !region)
+        ag_config_err(d, &n->loc, "%s has no \"region\", which a commune needs",
+                      who_name(who, name, sizeof name));
     else if (region)
-        ag_config_id(d, region, "region id", &m->region);
+        ag_config_id(d, region, N_("region id"), &m->region);
     if (province && kind >= 0 && kind != AG_MEMBER_COMMUNE)
         ag_config_err(d, &province->loc, "only a commune has a \"province\"");
     else if (province)
@@ -128,17 +139,17 @@ static bool load_member(const ag_config *cfg, ag_member *m, int *kind, const ag_
                                        "timezone", "hours",  NULL};
     size_t before = ag_diags_count(d);
     *kind = -1;
-    if (!ag_config_check_keys(d, n, keys, "member") && n->kind != AG_CFG_MAP)
+    if (!ag_config_check_keys(d, n, keys, N_("member")) && n->kind != AG_CFG_MAP)
         return false;
-    const ag_config_node *id = ag_config_require(d, n, "id", "this member");
-    const ag_config_node *k = ag_config_require(d, n, "kind", "this member");
-    const ag_config_node *name = ag_config_require(d, n, "name", "this member");
+    const ag_config_node *id = ag_config_require(d, n, "id", N_("this member"));
+    const ag_config_node *k = ag_config_require(d, n, "kind", N_("this member"));
+    const ag_config_node *name = ag_config_require(d, n, "name", N_("this member"));
     if (id)
-        ag_config_id(d, id, "member id", &m->id);
-    if (k && ag_config_choice(d, k, "member kind", member_kinds, kind))
+        ag_config_id(d, id, N_("member id"), &m->id);
+    if (k && ag_config_choice(d, k, N_("member kind"), member_kinds, kind))
         m->kind = (ag_member_kind)*kind;
     if (name)
-        ag_config_text(d, name, "the member's name", &m->name);
+        ag_config_text(d, name, N_("the member's name"), &m->name);
     const char *who = id && ag_config_is_text(id) ? id->scalar : NULL;
     load_place(m, *kind, who, n, d);
     load_optional(m, n, d);
@@ -164,8 +175,8 @@ static void check_unique(const ag_config_node *list, const char *const *ids, siz
         const ag_loc *o = &list->items[j]->loc;
         if (ids[j] && strcmp(ids[j], ids[i]) == 0)
             ag_config_err(d, &ag_config_node_get(list->items[i], "id")->loc,
-                          "%s id \"%s\" is already used by %s:%d:%d", what, ids[i], o->file,
-                          o->line, o->col);
+                          "%s id \"%s\" is already used by %s:%d:%d", ag_i18n_what(what), ids[i],
+                          o->file, o->line, o->col);
     }
 }
 
@@ -188,15 +199,16 @@ static void check_region(const member_entry *all, const char *const *ids, size_t
     for (size_t i = 0; !region && i < n; i++)
         if (ids[i] && strcmp(ids[i], e->m.region) == 0)
             region = &all[i];
-    if (region && region->kind >= 0 && region->kind != AG_MEMBER_REGION) {
-        ag_config_err(d, &r->loc, "\"%s\" is a %s, not a region", e->m.region,
-                      member_kinds[region->kind]);
+    if (region && region->kind == AG_MEMBER_PROVINCE) {
+        ag_config_err(d, &r->loc, "\"%s\" is a province, not a region", e->m.region);
+    } else if (region && region->kind == AG_MEMBER_COMMUNE) {
+        ag_config_err(d, &r->loc, "\"%s\" is a commune, not a region", e->m.region);
     } else if (!region) {
         const char **regions = calloc(n + 1, sizeof *regions);
         for (size_t i = 0; regions && i < n; i++)
             if (all[i].kind == AG_MEMBER_REGION)
                 regions[i] = ids[i];
-        ag_config_unknown_ref(d, r, "region", regions, regions ? n : 0);
+        ag_config_unknown_ref(d, r, N_("region"), regions, regions ? n : 0);
         free(regions);
     }
 }
@@ -212,7 +224,7 @@ static void load_list(ag_config *cfg, const ag_config_node *list, ag_diags *d)
     const ag_config_node **src = calloc(list->n + 1, sizeof *src);
     cfg->members = calloc(list->n + 1, sizeof *cfg->members);
     if (!all || !ids || !src || !cfg->members) {
-        ag_config_oom(d, &list->loc, "the members");
+        ag_config_oom(d, &list->loc, N_("the members"));
         ag_config_reject_all(cfg, AG_REJECTED_MEMBER, &list->loc, d);
         free(all);
         free(ids);
@@ -224,7 +236,7 @@ static void load_list(ag_config *cfg, const ag_config_node *list, ag_diags *d)
         e->n = list->items[i];
         ids[i] = entry_id(e->n);
         e->ok = load_member(cfg, &e->m, &e->kind, e->n, d);
-        check_unique(list, ids, i, "member", d);
+        check_unique(list, ids, i, N_("member"), d);
     }
     for (size_t i = 0; i < list->n; i++)
         if (all[i].m.region)
@@ -261,15 +273,15 @@ static bool load_category(ag_category *c, const ag_config_node *n, ag_diags *d)
 {
     static const char *const keys[] = {"id", "name", "axis", NULL};
     size_t before = ag_diags_count(d);
-    if (!ag_config_check_keys(d, n, keys, "category") && n->kind != AG_CFG_MAP)
+    if (!ag_config_check_keys(d, n, keys, N_("category")) && n->kind != AG_CFG_MAP)
         return false;
-    const ag_config_node *id = ag_config_require(d, n, "id", "this category");
-    const ag_config_node *name = ag_config_require(d, n, "name", "this category");
+    const ag_config_node *id = ag_config_require(d, n, "id", N_("this category"));
+    const ag_config_node *name = ag_config_require(d, n, "name", N_("this category"));
     const ag_config_node *axis = ag_config_node_get(n, "axis");
     if (id)
-        ag_config_id(d, id, "category id", &c->id);
+        ag_config_id(d, id, N_("category id"), &c->id);
     if (name)
-        ag_config_text(d, name, "the category's name", &c->name);
+        ag_config_text(d, name, N_("the category's name"), &c->name);
     if (axis)
         ag_config_bool(d, axis, "axis", &c->axis);
     c->loc = ag_config_loc_copy(d, &n->loc);
@@ -290,7 +302,7 @@ void ag_config_load_categories(ag_config *cfg, const ag_config_node *root, ag_di
     const char **ids = calloc(list->n + 1, sizeof *ids);
     cfg->categories = calloc(list->n + 1, sizeof *cfg->categories);
     if (!ids || !cfg->categories) {
-        ag_config_oom(d, &list->loc, "the categories");
+        ag_config_oom(d, &list->loc, N_("the categories"));
         ag_config_reject_all(cfg, AG_REJECTED_CATEGORY, &list->loc, d);
         free(ids);
         return;
@@ -299,7 +311,7 @@ void ag_config_load_categories(ag_config *cfg, const ag_config_node *root, ag_di
         ag_category *c = &cfg->categories[cfg->n_categories];
         ids[i] = entry_id(list->items[i]);
         bool ok = load_category(c, list->items[i], d);
-        check_unique(list, ids, i, "category", d);
+        check_unique(list, ids, i, N_("category"), d);
         if (ok) {
             cfg->n_categories++;
             continue;

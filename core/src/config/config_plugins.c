@@ -43,7 +43,7 @@ static bool load_one(ag_plugin_conf *p, const ag_config_node *load, size_t i, ag
     p->section = section_copy(v, d);
     p->loc = ag_config_loc_copy(d, &load->key_locs[i]);
     if (!p->name || !p->section) {
-        ag_config_oom(d, &load->key_locs[i], "this plugin's settings");
+        ag_config_oom(d, &load->key_locs[i], N_("this plugin's settings"));
         free(p->name);
         ag_config_node_free(p->section);
         free(p->loc.file);

@@ -37,8 +37,11 @@ static bool check_shape(const ag_event *ev, const struct icalrecurrencetype *r,
     }
     if (ag_config_dt_known(&ev->start) && !icaltime_is_null_time(r->until) &&
         r->until.is_date != ev->start.is_date) {
-        ag_config_err(d, &n->loc, "UNTIL must be %s, like the event's start",
-                      ev->start.is_date ? "a date (YYYYMMDD)" : "a date-time (YYYYMMDDTHHMMSS)");
+        if (ev->start.is_date)
+            ag_config_err(d, &n->loc, "UNTIL must be a date (YYYYMMDD), like the event's start");
+        else
+            ag_config_err(d, &n->loc,
+                          "UNTIL must be a date-time (YYYYMMDDTHHMMSS), like the event's start");
         ok = false;
     }
     return ok;
@@ -82,7 +85,7 @@ static void check_expansion(const ag_event *ev, struct icalrecurrencetype r,
 
 static void load_rule(ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
-    if (!ag_config_scalar(d, n, "the recurrence rule"))
+    if (!ag_config_scalar(d, n, N_("the recurrence rule")))
         return;
     const char *s = n->scalar;
     if (strncmp(s, "RRULE:", 6) == 0)
@@ -105,7 +108,7 @@ static void load_rule(ag_event *ev, const ag_config_node *n, ag_diags *d)
     size_t before = ag_diags_count(d);
     check_expansion(ev, r, n, d);
     if (ag_diags_count(d) == before && !(ev->rrule = strdup(s)))
-        ag_config_oom(d, &n->loc, "the recurrence rule");
+        ag_config_oom(d, &n->loc, N_("the recurrence rule"));
 }
 
 static void load_exdates(ag_event *ev, const ag_config_node *n, ag_diags *d)
@@ -114,14 +117,17 @@ static void load_exdates(ag_event *ev, const ag_config_node *n, ag_diags *d)
         return;
     ev->exdates = calloc(n->n + 1, sizeof *ev->exdates);
     if (!ev->exdates)
-        ag_config_oom(d, &n->loc, "the exceptions");
+        ag_config_oom(d, &n->loc, N_("the exceptions"));
     for (size_t i = 0; ev->exdates && i < n->n; i++) {
         ag_datetime t;
-        if (!ag_config_datetime(d, n->items[i], "exception date", &t))
+        if (!ag_config_datetime(d, n->items[i], N_("exception date"), &t))
             continue;
-        if (ag_config_dt_known(&ev->start) && t.is_date != ev->start.is_date)
-            ag_config_err(d, &n->items[i]->loc, "an exception must be %s, like the event's start",
-                          ev->start.is_date ? "a date" : "a date-time");
+        if (ag_config_dt_known(&ev->start) && t.is_date != ev->start.is_date && ev->start.is_date)
+            ag_config_err(d, &n->items[i]->loc,
+                          "an exception must be a date, like the event's start");
+        else if (ag_config_dt_known(&ev->start) && t.is_date != ev->start.is_date)
+            ag_config_err(d, &n->items[i]->loc,
+                          "an exception must be a date-time, like the event's start");
         else
             ev->exdates[ev->n_exdates++] = t;
     }

@@ -24,7 +24,7 @@ struct ag_config_rejected {
 static ag_config_rejected *rejected(ag_config *cfg, const ag_loc *loc, ag_diags *d)
 {
     if (!cfg->rejected && !(cfg->rejected = calloc(1, sizeof *cfg->rejected)))
-        ag_config_oom(d, loc, "this entry");
+        ag_config_oom(d, loc, N_("this entry"));
     return cfg->rejected;
 }
 
@@ -45,7 +45,7 @@ void ag_config_reject(ag_config *cfg, ag_rejected_kind what, const char *id, int
         size_t cap = r->cap ? 2 * r->cap : 16;
         entry *v = realloc(r->v, cap * sizeof *v);
         if (!v) {
-            ag_config_oom(d, loc, "this entry");
+            ag_config_oom(d, loc, N_("this entry"));
             return;
         }
         r->v = v;
@@ -57,7 +57,7 @@ void ag_config_reject(ag_config *cfg, ag_rejected_kind what, const char *id, int
     if (what == AG_REJECTED_EVENT)
         e->loc = ag_config_loc_copy(d, loc);
     if (!e->id) {
-        ag_config_oom(d, loc, "this entry");
+        ag_config_oom(d, loc, N_("this entry"));
         free(e->loc.file);
         return;
     }

@@ -36,8 +36,8 @@ static void load_span(ag_diags *d, const ag_config_node *n, const char *what, in
     if (!n || !ag_config_duration(d, n, what, &v))
         return;
     if (v < min || v > max) {
-        ag_config_err(d, &n->loc, "%s \"%s\" is out of range (from %llds to %llds)", what,
-                      n->scalar, (long long)min, (long long)max);
+        ag_config_err(d, &n->loc, "%s \"%s\" is out of range (from %llds to %llds)",
+                      ag_i18n_what(what), n->scalar, (long long)min, (long long)max);
         return;
     }
     *out = v;

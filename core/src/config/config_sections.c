@@ -27,7 +27,7 @@ static bool load_bound(const ag_config_node *n, const char *what, bool *is_date,
     ag_config_err(d, &n->loc,
                   "\"%s\" is not a valid %s: write a date (2022-01-01) or a duration before or "
                   "after now (-365d, +730d)",
-                  s, what);
+                  s, ag_i18n_what(what));
     return false;
 }
 
@@ -65,7 +65,7 @@ static bool positive_duration(const ag_config_node *n, const char *what, int64_t
     if (!ag_config_duration(d, n, what, &v))
         return false;
     if (v <= 0) {
-        ag_config_err(d, &n->loc, "%s must be longer than zero", what);
+        ag_config_err(d, &n->loc, "%s must be longer than zero", ag_i18n_what(what));
         return false;
     }
     *out = v;

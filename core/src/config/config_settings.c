@@ -161,13 +161,13 @@ static void load_network(ag_settings *s, const ag_config_node *n, ag_diags *d)
     ag_config_check_keys(d, n, keys, "network");
     const ag_config_node *v = ag_config_node_get(n, "name");
     ag_text t = {0};
-    if (v && ag_config_text(d, v, "the network's name", &t)) {
+    if (v && ag_config_text(d, v, N_("the network's name"), &t)) {
         ag_text_free(&s->network_name);
         s->network_name = t;
     }
     v = ag_config_node_get(n, "description");
     if (v)
-        ag_config_text(d, v, "the network's description", &s->network_description);
+        ag_config_text(d, v, N_("the network's description"), &s->network_description);
 }
 
 typedef void (*section_loader)(ag_settings *s, const ag_config_node *n, ag_diags *d);
@@ -194,7 +194,7 @@ void ag_config_load_settings(ag_config *cfg, const ag_config_node *root, ag_diag
     };
     ag_settings *s = &cfg->settings;
     if (!set_defaults(s))
-        ag_config_oom(d, &root->loc, "the default settings");
+        ag_config_oom(d, &root->loc, N_("the default settings"));
     ag_config_check_keys(d, root, keys, "agendad.yaml");
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
         const ag_config_node *n = ag_config_node_get(root, sections[i].key);

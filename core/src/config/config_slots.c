@@ -42,9 +42,9 @@ static void format_event(const ag_event *ev, char *buf, size_t size)
     ag_config_format_dt(&ev->start, a, sizeof a);
     ag_config_format_dt(&ev->end, b, sizeof b);
     if (ev->start.is_date && same_day(&ev->start, &ev->end))
-        snprintf(buf, size, "%s, all day", a);
+        snprintf(buf, size, _("%s, all day"), a);
     else if (ev->start.is_date)
-        snprintf(buf, size, "%s to %s, all day", a, b);
+        snprintf(buf, size, _("%s to %s, all day"), a, b);
     else
         snprintf(buf, size, "%s–%s", a, same_day(&ev->start, &ev->end) ? b + 11 : b);
 }
@@ -52,7 +52,7 @@ static void format_event(const ag_event *ev, char *buf, size_t size)
 static const char *slot_name(const ag_slot *s)
 {
     const char *t = ag_text_get(&s->title, "fr");
-    return t ? t : "(untitled)";
+    return t ? t : _("(untitled)");
 }
 
 /* "HH:MM" on the event's first day, or a full date-time. */
@@ -99,11 +99,16 @@ static bool load_slot_times(const ag_event *ev, ag_slot *s, const ag_config_node
     const ag_config_node *end = ag_config_node_get(n, "end");
     if (!start && !end)
         return true;
-    if (!start || !end) {
-        ag_config_err(d, &(start ? start : end)->loc,
-                      "this agenda item has %s: give both start "
-                      "and end, or neither for an untimed item",
-                      start ? "a start but no end" : "an end but no start");
+    if (!start) {
+        ag_config_err(d, &end->loc,
+                      "this agenda item has an end but no start: give both start and end, or "
+                      "neither for an untimed item");
+        return false;
+    }
+    if (!end) {
+        ag_config_err(d, &start->loc,
+                      "this agenda item has a start but no end: give both start and end, or "
+                      "neither for an untimed item");
         return false;
     }
     bool start_ok = slot_time(ev, start, "start", &s->start, d);
@@ -138,7 +143,7 @@ static bool numbered_form(const char *id)
 
 static void load_slot_id(ag_slot *s, const ag_config_node *v, ag_diags *d)
 {
-    if (!ag_config_id(d, v, "agenda item id", &s->id) || !numbered_form(s->id))
+    if (!ag_config_id(d, v, N_("agenda item id"), &s->id) || !numbered_form(s->id))
         return;
     ag_config_err(d, &v->loc,
                   "\"%s\" is not a valid agenda item id: slot-<number> names the items "
@@ -151,17 +156,17 @@ static bool load_slot(const ag_config *cfg, const ag_event *ev, ag_slot *s, cons
 {
     static const char *const keys[] = {"id", "start", "end", "title", "kind", "axis", NULL};
     size_t before = ag_diags_count(d);
-    if (!ag_config_check_keys(d, n, keys, "agenda item") && n->kind != AG_CFG_MAP)
+    if (!ag_config_check_keys(d, n, keys, N_("agenda item")) && n->kind != AG_CFG_MAP)
         return false;
     s->loc = ag_config_loc_copy(d, &n->loc);
-    const ag_config_node *v = ag_config_require(d, n, "title", "this agenda item");
+    const ag_config_node *v = ag_config_require(d, n, "title", N_("this agenda item"));
     if (v)
-        ag_config_text(d, v, "the agenda item's title", &s->title);
+        ag_config_text(d, v, N_("the agenda item's title"), &s->title);
     int k = 0;
     v = ag_config_node_get(n, "kind");
-    if ((!v || ag_config_choice(d, v, "agenda item kind", ag_config_slot_kinds, &k)) &&
+    if ((!v || ag_config_choice(d, v, N_("agenda item kind"), ag_config_slot_kinds, &k)) &&
         !(s->kind = strdup(v ? ag_config_slot_kinds[k] : "other")))
-        ag_config_oom(d, &n->loc, "this agenda item");
+        ag_config_oom(d, &n->loc, N_("this agenda item"));
     if ((v = ag_config_node_get(n, "axis")) && ag_config_string(d, v, "axis", &s->axis))
         ag_config_check_category(cfg, v, d);
     if ((v = ag_config_node_get(n, "id")))
@@ -225,7 +230,7 @@ void ag_config_load_slots(const ag_config *cfg, ag_event *ev, const ag_config_no
         return;
     ev->slots = calloc(n->n + 1, sizeof *ev->slots);
     if (!ev->slots)
-        ag_config_oom(d, &n->loc, "the agenda");
+        ag_config_oom(d, &n->loc, N_("the agenda"));
     for (size_t i = 0; ev->slots && i < n->n; i++) {
         ag_slot *s = &ev->slots[ev->n_slots];
         /* An item with errors of its own is kept while its times are

@@ -41,14 +41,16 @@ static const char *url_problem(const char *url, char *buf, size_t size)
     UriUriA u;
     const char *err = NULL;
     if (uriParseSingleUriA(&u, url, &err) != URI_SUCCESS) {
+        /* TRANSLATORS: this, the next and "no host": why a URL is not
+         * valid, inserted as "%s \"%s\" is not a valid URL (%s)". */
         if (!err || !*err)
-            return "incomplete";
-        snprintf(buf, size, "unexpected character at offset %d", (int)(err - url));
+            return _("incomplete");
+        snprintf(buf, size, _("unexpected character at offset %d"), (int)(err - url));
         return buf;
     }
     bool host = u.hostText.first != u.hostText.afterLast || u.hostData.ip4 || u.hostData.ip6;
     uriFreeUriMembersA(&u);
-    return host ? NULL : "no host";
+    return host ? NULL : _("no host");
 }
 
 /* The scheme is checked on the text first, with its own message: the
@@ -56,13 +58,15 @@ static const char *url_problem(const char *url, char *buf, size_t size)
 bool ag_config_http_url(ag_diags *d, const ag_config_node *n, const char *what, const char *url)
 {
     if (!http_scheme(url)) {
-        ag_config_err(d, &n->loc, "%s \"%s\" must start with http:// or https://", what, url);
+        ag_config_err(d, &n->loc, "%s \"%s\" must start with http:// or https://",
+                      ag_i18n_what(what), url);
         return false;
     }
     char buf[64];
     const char *why = url_problem(url, buf, sizeof buf);
     if (why)
-        ag_config_err(d, &n->loc, "%s \"%s\" is not a valid URL (%s)", what, url, why);
+        ag_config_err(d, &n->loc, "%s \"%s\" is not a valid URL (%s)", ag_i18n_what(what), url,
+                      why);
     return why == NULL;
 }
 

@@ -71,7 +71,7 @@ static int byte_at(const reader *r, yaml_mark_t m)
 static void report_reader_error(reader *r)
 {
     ag_loc l = offset_loc(r, r->parser.problem_offset);
-    const char *p = r->parser.problem ? r->parser.problem : "unreadable input";
+    const char *p = r->parser.problem ? r->parser.problem : _("unreadable input");
     if (strstr(p, "UTF-8") || strstr(p, "Unicode"))
         ag_config_err(r->d, &l, "this file is not valid UTF-8 text (%s): save it as UTF-8", p);
     else
@@ -81,10 +81,11 @@ static void report_reader_error(reader *r)
 static void report_syntax_error(reader *r)
 {
     ag_loc l = mark_loc(r, r->parser.problem_mark);
-    const char *p = r->parser.problem ? r->parser.problem : "invalid YAML";
+    const char *p = r->parser.problem ? r->parser.problem : _("invalid YAML");
     const char *hint = "";
+    /* TRANSLATORS: appended to the YAML parser's own words (in English). */
     if (byte_at(r, r->parser.problem_mark) == '\t')
-        hint = " (a tab: YAML is indented with spaces, never tabs)";
+        hint = _(" (a tab: YAML is indented with spaces, never tabs)");
     if (r->parser.context)
         ag_config_err(r->d, &l, "YAML syntax error: %s%s, %s that starts at line %d", p, hint,
                       r->parser.context, (int)r->parser.context_mark.line + 1);
@@ -392,11 +393,12 @@ static unsigned char *slurp(const char *path, size_t *len, ag_diags *d)
     }
     unsigned char *buf = read_all(f, len);
     bool bad = !buf || ferror(f) || *len > AG_CFG_MAX_FILE_BYTES;
-    if (bad)
-        ag_config_err(d, &l, "%s",
-                      !buf        ? "out of memory reading this file"
-                      : ferror(f) ? "cannot read this file"
-                                  : "this file is larger than 4 MiB");
+    if (!buf)
+        ag_config_err(d, &l, "out of memory reading this file");
+    else if (ferror(f))
+        ag_config_err(d, &l, "cannot read this file");
+    else if (bad)
+        ag_config_err(d, &l, "this file is larger than 4 MiB");
     fclose(f);
     if (bad) {
         free(buf);

@@ -202,6 +202,14 @@ static void xfer_free(ag_net_xfer *x)
  * which (refused, unreachable...). The address is that of the last redirect,
  * where the connection failed, unless a proxy was in the way: then only
  * curl's message knows whether it was the proxy, and it keeps the word. */
+/* errno's words in English whatever LC_MESSAGES: they end up in log lines
+ * (the module does not link the core's ag_strerror). */
+static const char *os_strerror(int e)
+{
+    const char *s = strerrordesc_np(e);
+    return s ? s : "unknown error";
+}
+
 static const char *describe_connect_error(ag_net_xfer *x)
 {
     long os_errno = 0;
@@ -214,10 +222,10 @@ static const char *describe_connect_error(ag_net_xfer *x)
     else if (x->proxied || !eff || !u || curl_url_set(u, CURLUPART_URL, eff, 0) != CURLUE_OK ||
              curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
              curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
-        snprintf(x->msg, sizeof(x->msg), "%s (%s)", x->errbuf, strerror((int)os_errno));
+        snprintf(x->msg, sizeof(x->msg), "%s (%s)", x->errbuf, os_strerror((int)os_errno));
     else
         snprintf(x->msg, sizeof(x->msg), "cannot connect to %s port %s: %s", host, port,
-                 strerror((int)os_errno));
+                 os_strerror((int)os_errno));
     curl_free(host);
     curl_free(port);
     curl_url_cleanup(u);

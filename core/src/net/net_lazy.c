@@ -122,7 +122,8 @@ static ag_net *client(ag_net_lazy *l, int *rc)
     /* The codes are errno values, and the line has always given libc's
      * words for them. */
     if ((*rc = module->create(l->loop, &l->net)) < 0)
-        ag_log(AG_LOG_ERR, "network client not started (%s): this transfer fails", strerror(-*rc));
+        ag_log(AG_LOG_ERR, "network client not started (%s): this transfer fails",
+               ag_err_errno(-*rc));
     return l->net;
 }
 

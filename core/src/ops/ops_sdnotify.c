@@ -1,5 +1,6 @@
 #include "ops_sdnotify.h"
 
+#include "error.h"
 #include "log.h"
 
 #include <string.h>
@@ -11,7 +12,7 @@ int ag_ops_sd_listen_fd(void)
 {
     int n = sd_listen_fds(1);
     if (n < 0)
-        ag_log(AG_LOG_WARNING, "ignoring the sockets passed by systemd: %s", strerror(-n));
+        ag_log(AG_LOG_WARNING, "ignoring the sockets passed by systemd: %s", ag_err_errno(-n));
     int chosen = -1;
     for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + n; fd++) {
         if (chosen < 0 && sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) > 0) {

@@ -5,6 +5,7 @@
 #include "plugin_host.h"
 
 #include "plugin_internal.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,9 +36,10 @@ static void api_check_error(agendad_check *c, const agendad_config_node *at, con
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    ag_utf8_fix_truncation(msg, sizeof msg);
     const ag_config_node *n = (const ag_config_node *)at;
     const ag_loc *loc = n && n->loc.file ? &n->loc : &c->plugin->entry;
-    ag_diags_add(c->diags, loc->file, loc->line, loc->col, "%s", msg);
+    ag_diags_add_text(c->diags, loc->file, loc->line, loc->col, msg);
 }
 
 size_t ag_plugins_check(ag_plugin_host *h, const ag_config *cfg, ag_diags *diags)

@@ -4,6 +4,7 @@
 
 #include "config_network.h"
 #include "error.h"
+#include "i18n.h"
 #include "plugin_internal.h"
 #include "plugin_net.h"
 
@@ -140,18 +141,24 @@ static void plugin_free(agendad_plugin *p)
     free(p);
 }
 
-/* Logs "plugin NAME: WHY; left out" and tells the services why. */
+/* Logs "plugin NAME: WHY; left out" (in English, as every log line) and
+ * tells the services why in the admin's language: `agendad check` shows it
+ * as a diagnostic. fmt is English, looked up in the catalog for them. */
 __attribute__((format(printf, 3, 4))) static void left_out(ag_plugin_host *h, agendad_plugin *p,
                                                            const char *fmt, ...)
 {
     char why[2048];
-    va_list ap;
+    va_list ap, again;
     va_start(ap, fmt);
+    va_copy(again, ap);
     vsnprintf(why, sizeof why, fmt, ap);
-    va_end(ap);
     ag_plugin_log(h, AG_LOG_ERR, "plugin %s: %s; left out", p->name, why);
-    if (h->svc.left_out)
+    if (h->svc.left_out) {
+        vsnprintf(why, sizeof why, _(fmt), again);
         h->svc.left_out(h->svc.data, p->conf, why);
+    }
+    va_end(again);
+    va_end(ap);
 }
 
 /* A file name, not a path: "../x" or "a/b" would load from elsewhere. */
@@ -172,11 +179,11 @@ static int open_lib(ag_plugin_host *h, const char *dir, agendad_plugin *p)
     char path[4096];
     int len = snprintf(path, sizeof path, "%s/%s.so", dir, p->name);
     if (len < 0 || (size_t)len >= sizeof path) {
-        left_out(h, p, "path too long under %s", dir);
+        left_out(h, p, N_("path too long under %s"), dir);
         return AG_ERANGE;
     }
     if (uv_dlopen(path, &p->lib) != 0) {
-        left_out(h, p, "cannot load %s: %s", path, uv_dlerror(&p->lib));
+        left_out(h, p, N_("cannot load %s: %s"), path, uv_dlerror(&p->lib));
         uv_dlclose(&p->lib); /* frees libuv's error message */
         return AG_ENOENT;
     }
@@ -189,13 +196,13 @@ static int check_abi(ag_plugin_host *h, agendad_plugin *p)
 {
     void *sym = NULL;
     if (uv_dlsym(&p->lib, "agendad_plugin_info", &sym) != 0 || !sym) {
-        left_out(h, p, "no agendad_plugin_info symbol (%s)", uv_dlerror(&p->lib));
+        left_out(h, p, N_("no agendad_plugin_info symbol (%s)"), uv_dlerror(&p->lib));
         return AG_EPLUGIN;
     }
     uint32_t head[3];
     memcpy(head, sym, sizeof head);
     if (head[0] != AGENDAD_PLUGIN_ABI_MAJOR || head[1] > AGENDAD_PLUGIN_ABI_MINOR) {
-        left_out(h, p, "built for plugin ABI %u.%u, host has %d.%d", head[0], head[1],
+        left_out(h, p, N_("built for plugin ABI %u.%u, host has %d.%d"), head[0], head[1],
                  AGENDAD_PLUGIN_ABI_MAJOR, AGENDAD_PLUGIN_ABI_MINOR);
         return AG_EPLUGIN;
     }
@@ -203,13 +210,13 @@ static int check_abi(ag_plugin_host *h, agendad_plugin *p)
      * this host's; a later minor may only append. */
     const size_t min_size = offsetof(agendad_plugin_descriptor, fini) + sizeof p->info.fini;
     if (head[2] < min_size || head[2] > sizeof(agendad_plugin_descriptor)) {
-        left_out(h, p, "descriptor size %u, expected %zu", head[2],
+        left_out(h, p, N_("descriptor size %u, expected %zu"), head[2],
                  sizeof(agendad_plugin_descriptor));
         return AG_EPLUGIN;
     }
     memcpy(&p->info, sym, head[2]);
     if (!p->info.init) {
-        left_out(h, p, "descriptor has no init");
+        left_out(h, p, N_("descriptor has no init"));
         return AG_EPLUGIN;
     }
     return 0;
@@ -226,8 +233,10 @@ static int run_init(ag_plugin_host *h, agendad_plugin *p)
                       what);
         /* The services are told what the plugin itself said last. */
         char why[2048];
-        snprintf(why, sizeof why, "init failed (%d: %s)%s%s", rc, what, p->init_error ? ": " : "",
-                 p->init_error ? p->init_error : "");
+        if (p->init_error)
+            snprintf(why, sizeof why, _("init failed (%d: %s): %s"), rc, what, p->init_error);
+        else
+            snprintf(why, sizeof why, _("init failed (%d: %s)"), rc, what);
         if (h->svc.left_out)
             h->svc.left_out(h->svc.data, p->conf, why);
         return AG_EPLUGIN;
@@ -268,7 +277,7 @@ static int load_one(ag_plugin_host *h, const char *dir, const ag_plugin_conf *co
                       conf->loc.file ? conf->loc.file : "config", conf->loc.line, conf->loc.col,
                       conf->name ? conf->name : "");
         if (h->svc.left_out)
-            h->svc.left_out(h->svc.data, conf, "its name is not a file name");
+            h->svc.left_out(h->svc.data, conf, _("its name is not a file name"));
         return 1;
     }
     agendad_plugin *p = plugin_new(h, conf);

@@ -609,7 +609,7 @@ static bool passes_check(ag_service *svc, ag_config *cfg, bool with_events, ag_d
     if (!with_events)
         ag_config_load_events(cfg, diags);
     for (size_t i = 0; i < found.n; i++)
-        ag_diags_add(diags, found.v[i].file, found.v[i].line, found.v[i].col, "%s", found.v[i].msg);
+        ag_diags_add_text(diags, found.v[i].file, found.v[i].line, found.v[i].col, found.v[i].msg);
     diags->lost += found.lost;
     ag_diags_free(&found);
     return false;

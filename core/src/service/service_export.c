@@ -15,7 +15,7 @@
 static int set_err(char **err, const char *what, const char *path)
 {
     int code = -errno;
-    if (err && asprintf(err, "cannot %s %s: %s", what, path, strerror(errno)) < 0)
+    if (err && asprintf(err, "cannot %s %s: %s", what, path, ag_err_errno(errno)) < 0)
         *err = NULL;
     return code;
 }

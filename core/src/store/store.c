@@ -278,14 +278,14 @@ static int check_dir(const char *path, char **err)
     int rc = 0;
     if (stat(dir, &sb) != 0)
         rc = set_err(-errno, err, "cannot open state database %s: directory %s: %s", path, dir,
-                     strerror(errno));
+                     ag_err_errno(errno));
     else if (!S_ISDIR(sb.st_mode))
         rc = set_err(AG_ENOTDIR, err, "cannot open state database %s: %s is not a directory", path,
                      dir);
     else if (access(path, F_OK) != 0 && access(dir, W_OK | X_OK) != 0)
         rc = set_err(-errno, err,
                      "cannot create state database %s: directory %s is not writable: %s", path, dir,
-                     strerror(errno));
+                     ag_err_errno(errno));
     free(dir);
     return rc;
 }

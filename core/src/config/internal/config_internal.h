@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "i18n.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,7 +32,11 @@ void ag_config_hash_init(ag_config_hash *h);
 void ag_config_hash_add(ag_config_hash *h, const char *name, const unsigned char *buf, size_t len);
 char *ag_config_hash_string(const ag_config_hash *h); /* malloc'd; NULL on out of memory */
 
-/* config_check.c: diagnostics and typed accessors. */
+/* config_check.c: diagnostics and typed accessors. ag_config_err looks fmt
+ * up in the message catalog (as ag_diags_add): pass it bare. The accessors
+ * name what they read by `what`: a key as written (not translated), or a
+ * phrase marked N_("the event's title"), which they translate where they
+ * use it. */
 void ag_config_err(ag_diags *d, const ag_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 const char *ag_config_kind_name(const ag_config_node *n);
