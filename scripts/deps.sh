@@ -21,9 +21,12 @@ BUILD_PKGS="
   libicu-dev
   libjansson-dev
   libgmime-3.0-dev
+  libexpat1-dev
 "
 # systemd: systemd-analyze and systemd-socket-activate (not run as PID 1);
 # nginx: serves an export in a test, started and stopped by the test itself;
+# radicale, xandikos: CalDAV servers the sync tests push to and read busy
+# time from (xandikos answers free-busy-query, Radicale does not);
 # dpkg-dev, debhelper, lintian: test_package builds, checks and installs the
 # Debian package (debian/control's Build-Depends are the packages above).
 TEST_PKGS="
@@ -34,6 +37,7 @@ TEST_PKGS="
   tidy chromium poppler-utils
   systemd nginx groff-base
   radicale apache2-utils
+  xandikos
   clang libclang-rt-14-dev
   dpkg-dev debhelper lintian
 "
