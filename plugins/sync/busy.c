@@ -24,8 +24,6 @@
 #include <time.h>
 
 #define NO_FREEBUSY_RECHECK 86400
-/* The window: from a day back (an event going on now) to window_future. */
-#define WINDOW_BACK 86400
 
 static void replace(char **dst, char *src)
 {
@@ -275,7 +273,7 @@ static void parse(sync_member *m, const agendad_net_result *r, bool freebusy)
     sync_proc_arg(p, "--caldav=%s", freebusy ? "freebusy" : "query");
     sync_proc_arg(p, "--from=%lld", (long long)b->from);
     sync_proc_arg(p, "--to=%lld", (long long)b->to);
-    sync_proc_arg(p, "--max-events=%ld", sp->max_events);
+    sync_proc_arg(p, "--max-events=%ld", sp->max_events * SYNC_BUSY_PER_EVENT);
     sync_proc_arg(p, "--mem-mb=%ld", sp->parser_memory_mb);
     sync_proc_arg(p, "--cpu-s=%ld", sp->parser_cpu_s);
     sync_proc_arg(p, "--max-bytes=%zu", len + 1);
@@ -434,7 +432,7 @@ void sync_busy_read(sync_member *m)
     b->last_attempt = now;
     b->asked_freebusy = false;
     b->freebusy_status = 0;
-    b->from = now - WINDOW_BACK;
+    b->from = now - SYNC_BUSY_PAST;
     b->to = now + m->sp->window_future;
     if (!(b->password = read_password(m))) {
         char msg[600];

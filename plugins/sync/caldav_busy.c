@@ -60,8 +60,9 @@ int si_freebusy(const char *text, const si_limits *lim, json_t *busy, char **err
         for (icalproperty *p = icalcomponent_get_first_property(c, ICAL_FREEBUSY_PROPERTY); ok && p;
              p = icalcomponent_get_next_property(c, ICAL_FREEBUSY_PROPERTY)) {
             ok = fb_period(p, lim, busy);
-            if (ok && ++n > lim->max_events) {
-                if (asprintf(err, "more than %zu busy periods", lim->max_events) < 0)
+            size_t max = lim->max_busy ? lim->max_busy : lim->max_events;
+            if (ok && ++n > max) {
+                if (asprintf(err, "more than %zu busy periods", max) < 0)
                     *err = NULL;
                 ok = false;
             }
@@ -296,7 +297,7 @@ static void resource_done(ms_ctx *c)
                 *c->first_error = NULL;
         }
         free(why);
-        if (json_array_size(c->busy) > c->lim->max_events)
+        if (json_array_size(c->busy) > (c->lim->max_busy ? c->lim->max_busy : c->lim->max_events))
             ms_fail(c, "more busy intervals than the import limit");
     }
     free(href);

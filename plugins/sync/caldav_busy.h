@@ -13,7 +13,7 @@
  * window, appended to busy. 1; 0 when the answer holds no VFREEBUSY that
  * libical reads without an error (the server does not do free-busy-query:
  * ask with a calendar-query instead); -1 with *err (malloc'd) when there
- * are more than lim->max_events periods or memory runs out. */
+ * are more than lim->max_busy periods or memory runs out. */
 int si_freebusy(const char *text, const si_limits *lim, json_t *busy, char **err);
 
 /* busy without what any interval of minus covers (the network's own
@@ -29,7 +29,7 @@ json_t *si_busy_subtract(json_t *busy, json_t *minus);
  * counted in *unreadable, the first's href and reason in *first_error
  * (malloc'd). false with *err (malloc'd) when the answer is not a
  * well-formed multistatus, declares a DOCTYPE or an entity, or holds more
- * than lim->max_events busy intervals. */
+ * than lim->max_busy busy intervals. */
 bool si_multistatus(const char *xml, size_t len, const si_limits *lim,
                     const char *const *skip_names, size_t n_skip_names, json_t *busy,
                     size_t *unreadable, char **first_error, char **err);

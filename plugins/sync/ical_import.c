@@ -318,10 +318,12 @@ static bool add_busy(ctx *c, icalcomponent *comp, int64_t start, int64_t end, bo
         start = local_day(c, start);
         end = local_day(c, end);
     }
-    if (end <= start || end <= c->lim->from || start >= c->lim->to)
+    const si_limits *l = c->lim;
+    if (end <= start || end <= (l->busy_from ? l->busy_from : l->from) || start >= l->to)
         return true;
-    if (json_array_size(c->busy) >= c->lim->max_events)
-        return fail(c, "more than %zu busy intervals", c->lim->max_events);
+    size_t max = l->max_busy ? l->max_busy : l->max_events;
+    if (json_array_size(c->busy) >= max)
+        return fail(c, "more than %zu busy intervals", max);
     bool tentative = icalcomponent_get_status(comp) == ICAL_STATUS_TENTATIVE;
     json_t *iv = json_pack("[I,I,i]", (json_int_t)start, (json_int_t)end, tentative ? 1 : 0);
     if (!iv || json_array_append_new(c->busy, iv) < 0)
@@ -538,7 +540,10 @@ static bool expand(ctx *c, const vevent *v, struct icalrecurrencetype rule, cons
         int64_t s = local_utc(t, v->zone);
         if (s >= c->lim->to)
             break;
-        if (s + v->length > c->lim->from && ++in_window > c->lim->max_instances)
+        /* Only what is published is capped per series: busy time has its
+         * own cap over the whole calendar. */
+        if (publish && c->out && s + v->length > c->lim->from &&
+            ++in_window > c->lim->max_instances)
             ok = fail(c, "event %s: more than %zu occurrences in the window", v->uid,
                       c->lim->max_instances);
         else

@@ -23,10 +23,12 @@ typedef struct {
                                      NULL: default_tzid */
     const char *const *skip_uids; /* events left out altogether (the network's own) */
     size_t n_skip_uids;
+    int64_t busy_from; /* busy time starts here (0: from): the past is no use */
+    size_t max_busy;   /* busy intervals in the whole result (0: max_events) */
 } si_limits;
 
 /* Parses text (NUL-terminated) into {"events": [...], "busy": [...]}.
- * busy: the member's busy time over the window, as [start, end, tentative]
+ * busy: the member's busy time over [busy_from, to), as [start, end, tentative]
  * (UTC instants, tentative 0 or 1): every occurrence that is neither
  * TRANSP:TRANSPARENT nor STATUS:CANCELLED, private and confidential ones
  * included, all-day ones over the member's local days (day_tzid), RDATEs
@@ -44,7 +46,8 @@ typedef struct {
  * UTC>", RECURRENCE-ID overrides and EXDATEs applied. The whole feed is
  * refused (NULL, *err malloc'd, plain words) when libical reports a syntax
  * error, a TZID is unknown, the RRULE of a series it would publish has
- * neither COUNT nor UNTIL, or a limit is passed. */
+ * neither COUNT nor UNTIL or more than max_instances occurrences in the
+ * window, or another limit is passed. */
 json_t *si_import(const char *text, const si_limits *lim, char **err);
 
 /* Busy time only, as si_import's, appended to busy: one resource of a

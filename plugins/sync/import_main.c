@@ -78,6 +78,8 @@ static int parse_args(int argc, char **argv, options *o)
         {"mem-mb", required_argument, NULL, 'm'},
         {"cpu-s", required_argument, NULL, 'c'},
         {"day-tz", required_argument, NULL, 'd'},
+        {"busy-from", required_argument, NULL, 'B'},
+        {"max-busy", required_argument, NULL, 'M'},
         {"caldav", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
@@ -119,6 +121,12 @@ static int parse_args(int argc, char **argv, options *o)
             break;
         case 'd':
             o->lim.day_tzid = optarg;
+            break;
+        case 'B':
+            o->lim.busy_from = v;
+            break;
+        case 'M':
+            o->lim.max_busy = (size_t)v;
             break;
         case 'C':
             if (strcmp(optarg, "freebusy") != 0 && strcmp(optarg, "query") != 0)

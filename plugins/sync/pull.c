@@ -216,9 +216,10 @@ static bool read_member(sync_child *c, const char *s, size_t len, size_t *i)
         *i = skip_space(s, len, *i + 1);
     }
     if (ok && strcmp(json_string_value(key), "events") == 0) {
-        ok = *i < len && s[*i] == '[';
+        ok = *i < len && s[*i] == '[' && !c->saw_events;
         *i += 1;
         c->parse_state = P_EVENTS;
+        c->saw_events = true;
     } else if (ok) {
         json_t *v = json_loadb(s + *i, len - *i, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &e);
         ok = v && json_object_set_new(c->top, json_string_value(key), v) == 0;
@@ -276,7 +277,8 @@ static void read_busy(sync_child *c)
 static void end_of_output(sync_child *c, const char *s, size_t len, size_t i)
 {
     c->outcome_read = true;
-    if (skip_space(s, len, i) != len ||
+    /* No "events" is no feed: it must not empty the member's. */
+    if (skip_space(s, len, i) != len || !c->saw_events ||
         json_integer_value(json_object_get(c->top, "format")) != HELPER_FORMAT) {
         bad_output(c);
         return;
@@ -472,11 +474,14 @@ static void build_args(sync_member *m, sync_child *c)
     sync_plugin *sp = m->sp;
     int64_t now = (int64_t)time(NULL);
     sync_proc *p = &c->proc;
-    c->from = now - sp->window_past;
+    /* Busy time from a day back: the past is no use for finding a time. */
+    c->from = now - SYNC_BUSY_PAST;
     c->to = now + sp->window_future;
-    sync_proc_arg(p, "--from=%lld", (long long)c->from);
+    sync_proc_arg(p, "--from=%lld", (long long)(now - sp->window_past));
     sync_proc_arg(p, "--to=%lld", (long long)c->to);
+    sync_proc_arg(p, "--busy-from=%lld", (long long)c->from);
     sync_proc_arg(p, "--max-events=%ld", sp->max_events);
+    sync_proc_arg(p, "--max-busy=%ld", sp->max_events * SYNC_BUSY_PER_EVENT);
     sync_proc_arg(p, "--mem-mb=%ld", sp->parser_memory_mb);
     sync_proc_arg(p, "--cpu-s=%ld", sp->parser_cpu_s);
     sync_proc_arg(p, "--max-bytes=%zu", sp->max_bytes);

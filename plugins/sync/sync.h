@@ -61,9 +61,10 @@ typedef struct {
     struct json_t *parsed; /* its events, parsed a part per turn */
     size_t parse_pos;      /* in the output: where the next token starts */
     int parse_state;       /* pull.c's P_* */
+    bool saw_events;       /* the output has its "events" */
     bool storing;          /* the host has the events (ABI 1.7): on_stored ends the pull */
     size_t n_events;
-    int64_t from, to; /* the window the parser read */
+    int64_t from, to; /* the window of the busy time the parser read */
     sync_interval *busy;
     size_t n_busy;
 } sync_child;
@@ -218,6 +219,11 @@ struct sync_plugin {
 /* A feed is downloaded in full at least this often (no If-None-Match), so
  * that the window of its busy time moves on with the days. */
 #define SYNC_BUSY_REFRESH 86400
+/* Busy time is read from this many seconds back: an event going on now. */
+#define SYNC_BUSY_PAST 86400
+/* A calendar may hold this many busy intervals per `max_events`: private
+ * series, which are no events, are busy time too. */
+#define SYNC_BUSY_PER_EVENT 4
 
 void sync_log(sync_plugin *sp, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -317,6 +317,32 @@ static void rdates_are_busy_time(void **state)
     json_decref(r);
 }
 
+/* Busy time starts at busy_from and has its own cap: a private daily
+ * series is no event, and the per-series cap of published ones is not
+ * its. */
+static void busy_has_its_own_window_and_cap(void **state)
+{
+    (void)state;
+    static const char daily[] = CAL("BEGIN:VEVENT\r\nUID:d\r\nSUMMARY:D\r\nCLASS:PRIVATE\r\n"
+                                    "DTSTART:20270101T120000Z\r\nDTEND:20270101T130000Z\r\n"
+                                    "RRULE:FREQ=DAILY\r\nEND:VEVENT\r\n");
+    si_limits l = lim;
+    l.from = 1798761600; /* 2027-01-01 */
+    l.to = l.from + 1200 * 86400;
+    l.busy_from = l.from + 10 * 86400;
+    l.max_instances = 100;
+    l.max_busy = 1500;
+    json_t *b = busy_of(daily, &l);
+    assert_int_equal(json_array_size(b), 1190);
+    assert_int_equal(iv(b, 0, 0), l.busy_from + 12 * 3600);
+    json_decref(b);
+    l.max_busy = 1000;
+    char *err = NULL;
+    assert_null(si_import(daily, &l, &err));
+    assert_non_null(strstr(err, "more than 1000 busy intervals"));
+    free(err);
+}
+
 static void busy_only_skips_the_networks_own(void **state)
 {
     (void)state;
@@ -361,6 +387,7 @@ int main(void)
         cmocka_unit_test(private_series_is_busy_time),
         cmocka_unit_test(all_day_busy_follows_the_members_days),
         cmocka_unit_test(rdates_are_busy_time),
+        cmocka_unit_test(busy_has_its_own_window_and_cap),
         cmocka_unit_test(busy_only_skips_the_networks_own),
         cmocka_unit_test(windows_zone_table),
     };
