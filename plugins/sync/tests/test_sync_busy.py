@@ -599,6 +599,10 @@ class RadicaleTest(CalDAVBusyTest):
         self.assertEqual(self.dav.get("/fes/cal/agendad-net-workshop.ics")[0], 200)
         self.assert_nothing_private_in_feeds("fes-meknes")
         self.assertNotIn("s3cret-fes-pass", self.daemon.log_text())
+        out = self.daemon.run_cli("sync", "status")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("  read with:    calendar-query\n", out.stdout)
+        self.assertIn("  read error:   none\n", out.stdout)
 
     def test_no_free_busy_is_remembered_and_a_removed_collection_forgotten(self):
         first = self.caldav_read()["caldav_read"]["last_attempt"]
