@@ -194,6 +194,13 @@ static void update_member(sync_member *m, const agendad_member_sync *s, const ch
     m->interval = s->interval > 0 ? s->interval : 3600;
     m->private_data = s->private_data;
     m->configured = m->url != NULL;
+    if (m->dav.url && s->caldav_url && strcmp(m->dav.url, s->caldav_url) != 0) {
+        /* Another collection, maybe another server: read it at once, and
+         * ask it free-busy-query afresh. */
+        m->dav_busy.last_attempt = 0;
+        m->dav_busy.no_freebusy_at = 0;
+        uv_timer_stop(&m->busy_timer);
+    }
     replace(&m->dav.url, s->caldav_url ? strdup(s->caldav_url) : NULL);
     replace(&m->dav.username, s->caldav_username ? strdup(s->caldav_username) : NULL);
     replace(&m->dav.password_file,
@@ -239,8 +246,9 @@ static void on_busy_timer(uv_timer_t *t)
     uv_timer_start(&m->busy_timer, on_busy_timer, (uint64_t)m->interval * 1000, 0);
 }
 
-/* A CalDAV collection is read as busy time at most once per interval: a
- * reload does not read it again, a new collection is read at once. */
+/* A CalDAV collection is read as busy time at most once per interval (its
+ * last read is kept across restarts): a reload does not read it again, a
+ * new collection is read at once. */
 static void start_busy_reads(sync_member *m)
 {
     if (!m->sp->busy || uv_is_active((uv_handle_t *)&m->busy_timer))
