@@ -22,9 +22,12 @@ BUILD_PKGS="
   libjansson-dev
   libgmime-3.0-dev
   gettext
+  libexpat1-dev
 "
 # systemd: systemd-analyze and systemd-socket-activate (not run as PID 1);
 # nginx: serves an export in a test, started and stopped by the test itself;
+# radicale, xandikos: CalDAV servers the sync tests push to and read busy
+# time from (xandikos answers free-busy-query, Radicale does not);
 # python3-icu: test_propose dates the religious holidays on its own (PyICU);
 # dpkg-dev, debhelper, lintian: test_package builds, checks and installs the
 # Debian package (debian/control's Build-Depends are the packages above);
@@ -38,6 +41,7 @@ TEST_PKGS="
   tidy chromium poppler-utils
   systemd nginx groff-base
   radicale apache2-utils
+  xandikos
   clang libclang-rt-14-dev
   dpkg-dev debhelper lintian
   locales

@@ -14,8 +14,10 @@
 typedef struct {
     icalcomponent *cal;
     const si_limits *lim;
-    json_t *out;
-    char *err; /* first error: the feed is refused */
+    json_t *out;            /* events; NULL when only busy time is read */
+    json_t *busy;           /* [[start, end, tentative], ...] */
+    icaltimezone *day_zone; /* where an all-day event's days begin and end */
+    char *err;              /* first error: the feed is refused */
 } ctx;
 
 /* One VEVENT with what every occurrence needs resolved. */
@@ -280,6 +282,67 @@ static bool emit(ctx *c, icalcomponent *comp, const char *uid, int64_t start, in
     return ok;
 }
 
+/* ---------------------------------------------------------- busy time */
+
+/* TRANSP:TRANSPARENT and STATUS:CANCELLED leave the member free; every
+ * other occurrence makes it busy, whatever its CLASS. */
+static bool makes_busy(icalcomponent *comp)
+{
+    if (icalcomponent_get_status(comp) == ICAL_STATUS_CANCELLED)
+        return false;
+    icalproperty *p = icalcomponent_get_first_property(comp, ICAL_TRANSP_PROPERTY);
+    icalproperty_transp t = p ? icalproperty_get_transp(p) : ICAL_TRANSP_OPAQUE;
+    return t != ICAL_TRANSP_TRANSPARENT && t != ICAL_TRANSP_TRANSPARENTNOCONFLICT;
+}
+
+/* A date's UTC midnight (date_utc) as the midnight that starts that day in
+ * the member's zone: an all-day event is busy for the member's local day. */
+static int64_t local_day(const ctx *c, int64_t utc_midnight)
+{
+    time_t tt = (time_t)utc_midnight;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    icaltimetype t = icaltime_null_time();
+    t.year = tm.tm_year + 1900;
+    t.month = tm.tm_mon + 1;
+    t.day = tm.tm_mday;
+    return (int64_t)icaltime_as_timet_with_zone(t, c->day_zone);
+}
+
+/* The times of an occurrence, and nothing else of it. */
+static bool add_busy(ctx *c, icalcomponent *comp, int64_t start, int64_t end, bool all_day)
+{
+    if (!makes_busy(comp))
+        return true;
+    if (all_day) {
+        start = local_day(c, start);
+        end = local_day(c, end);
+    }
+    const si_limits *l = c->lim;
+    if (end <= start || end <= (l->busy_from ? l->busy_from : l->from) || start >= l->to)
+        return true;
+    size_t max = l->max_busy ? l->max_busy : l->max_events;
+    if (json_array_size(c->busy) >= max)
+        return fail(c, "more than %zu busy intervals", max);
+    bool tentative = icalcomponent_get_status(comp) == ICAL_STATUS_TENTATIVE;
+    json_t *iv = json_pack("[I,I,i]", (json_int_t)start, (json_int_t)end, tentative ? 1 : 0);
+    if (!iv || json_array_append_new(c->busy, iv) < 0)
+        return fail(c, "out of memory");
+    return true;
+}
+
+/* One occurrence: an event of the member's feed when published, and busy
+ * time when the member is busy then (private ones too). */
+static bool occurrence(ctx *c, icalcomponent *comp, const char *uid, int64_t start, int64_t end,
+                       bool all_day, const char *tzid, bool publish)
+{
+    if (end < start)
+        end = start;
+    if (publish && c->out && !emit(c, comp, uid, start, end, all_day, tzid))
+        return false;
+    return add_busy(c, comp, start, end, all_day);
+}
+
 /* ------------------------------------------------------------ events */
 
 static bool is_public(icalcomponent *comp)
@@ -335,10 +398,10 @@ static void rid_text(int64_t t, bool all_day, char *buf, size_t size)
     strftime(buf, size, all_day ? "%Y%m%d" : "%Y%m%dT%H%M%SZ", &tm);
 }
 
-static bool emit_single(ctx *c, const vevent *v)
+static bool emit_single(ctx *c, const vevent *v, bool publish)
 {
-    return emit(c, v->comp, v->uid, v->start_utc, v->start_utc + v->length, v->all_day,
-                zone_name(v->zone));
+    return occurrence(c, v->comp, v->uid, v->start_utc, v->start_utc + v->length, v->all_day,
+                      zone_name(v->zone), publish);
 }
 
 /* ---------------------------------------------------------- series */
@@ -386,28 +449,28 @@ static bool read_exdates(ctx *c, const vevent *v, series_extra *x)
     return true;
 }
 
-/* An override replaces its occurrence with its own times and text. */
-static bool emit_override(ctx *c, icalcomponent *ov, const char *uid)
+/* An override replaces its occurrence with its own times and text; it is
+ * published when its series is and it is public itself. */
+static bool emit_override(ctx *c, icalcomponent *ov, const char *uid, bool publish)
 {
     vevent o;
     if (!read_vevent(c, ov, &o))
         return false;
-    if (!is_public(ov))
-        return true;
-    return emit(c, ov, uid, o.start_utc, o.start_utc + o.length, o.all_day, zone_name(o.zone));
+    return occurrence(c, ov, uid, o.start_utc, o.start_utc + o.length, o.all_day, zone_name(o.zone),
+                      publish && is_public(ov));
 }
 
-static bool emit_orphan(ctx *c, const char *uid, icalcomponent *ov, int64_t rid)
+static bool emit_orphan(ctx *c, const char *uid, icalcomponent *ov, int64_t rid, bool publish)
 {
     char r[32], id[1100];
     icalproperty *p = icalcomponent_get_first_property(ov, ICAL_RECURRENCEID_PROPERTY);
     rid_text(rid, icalproperty_get_recurrenceid(p).is_date != 0, r, sizeof r);
     snprintf(id, sizeof id, "%.1000s/%s", uid, r);
-    return emit_override(c, ov, id);
+    return emit_override(c, ov, id, publish);
 }
 
 static bool emit_occurrence(ctx *c, const vevent *v, const series_extra *x, icaltimetype t,
-                            bool *done_overrides)
+                            bool *done_overrides, bool publish)
 {
     int64_t s = local_utc(t, v->zone);
     if (is_exdate(x, s))
@@ -419,9 +482,36 @@ static bool emit_occurrence(ctx *c, const vevent *v, const series_extra *x, ical
     icalcomponent *ov = override_for(x, s, &idx);
     if (ov) {
         done_overrides[idx] = true;
-        return emit_override(c, ov, uid);
+        return emit_override(c, ov, uid, publish);
     }
-    return emit(c, v->comp, uid, s, s + v->length, v->all_day, zone_name(v->zone));
+    return occurrence(c, v->comp, uid, s, s + v->length, v->all_day, zone_name(v->zone), publish);
+}
+
+/* RDATE dates count as busy time; they are not published (the import has
+ * never published them). One whose occurrence an override replaces is the
+ * override's (an orphan, emitted with the others), an EXDATE removes one. */
+static bool rdates_busy(ctx *c, const vevent *v, const series_extra *x)
+{
+    for (icalproperty *p = icalcomponent_get_first_property(v->comp, ICAL_RDATE_PROPERTY); p;
+         p = icalcomponent_get_next_property(v->comp, ICAL_RDATE_PROPERTY)) {
+        struct icaldatetimeperiodtype r = icalproperty_get_rdate(p);
+        bool period = icaltime_is_null_time(r.time);
+        icaltimetype t = period ? r.period.start : r.time;
+        int64_t s, e;
+        if (icaltime_is_null_time(t) || !prop_instant(c, p, t, &s))
+            return !c->err;
+        e = s + (t.is_date ? DAY : v->length);
+        if (period && !icaltime_is_null_time(r.period.end) && !prop_instant(c, p, r.period.end, &e))
+            return false;
+        if (period && icaltime_is_null_time(r.period.end))
+            e = s + icaldurationtype_as_int(r.period.duration);
+        size_t idx;
+        if (is_exdate(x, s) || override_for(x, s, &idx))
+            continue;
+        if (!add_busy(c, v->comp, s, e, t.is_date != 0))
+            return false;
+    }
+    return true;
 }
 
 /* UNTIL in UTC beside a local DTSTART: libical compares wall clocks, so
@@ -435,7 +525,7 @@ static void until_local(struct icalrecurrencetype *r, const vevent *v)
 }
 
 static bool expand(ctx *c, const vevent *v, struct icalrecurrencetype rule, const series_extra *x,
-                   bool *done)
+                   bool *done, bool publish)
 {
     until_local(&rule, v);
     icaltimetype start = v->start;
@@ -450,11 +540,14 @@ static bool expand(ctx *c, const vevent *v, struct icalrecurrencetype rule, cons
         int64_t s = local_utc(t, v->zone);
         if (s >= c->lim->to)
             break;
-        if (s + v->length > c->lim->from && ++in_window > c->lim->max_instances)
+        /* Only what is published is capped per series: busy time has its
+         * own cap over the whole calendar. */
+        if (publish && c->out && s + v->length > c->lim->from &&
+            ++in_window > c->lim->max_instances)
             ok = fail(c, "event %s: more than %zu occurrences in the window", v->uid,
                       c->lim->max_instances);
         else
-            ok = emit_occurrence(c, v, x, t, done);
+            ok = emit_occurrence(c, v, x, t, done, publish);
     }
     if (ok && w.capped)
         ok = fail(c, "event %s: its RRULE has more than %zu occurrences", v->uid,
@@ -463,23 +556,26 @@ static bool expand(ctx *c, const vevent *v, struct icalrecurrencetype rule, cons
     return ok;
 }
 
-static bool emit_series(ctx *c, const vevent *v, icalproperty *rr, series_extra *x)
+/* A series without an end is refused only where it would be published:
+ * busy time is walked to the window's end (members' private calendars
+ * hold open-ended series, their weekly meetings). */
+static bool emit_series(ctx *c, const vevent *v, icalproperty *rr, series_extra *x, bool publish)
 {
     struct icalrecurrencetype rule = icalproperty_get_rrule(rr);
     if (rule.freq == ICAL_NO_RECURRENCE)
         return fail(c, "event %s: its RRULE does not parse", v->uid);
-    if (rule.count == 0 && icaltime_is_null_time(rule.until))
+    if (publish && c->out && rule.count == 0 && icaltime_is_null_time(rule.until))
         return fail(c, "event %s: its RRULE has no end (neither COUNT nor UNTIL)", v->uid);
     if (!read_exdates(c, v, x))
         return false;
     bool *done = calloc(x->n + 1, sizeof *done);
     if (!done)
         return fail(c, "out of memory");
-    bool ok = expand(c, v, rule, x, done);
+    bool ok = expand(c, v, rule, x, done, publish) && rdates_busy(c, v, x);
     /* Overrides moved onto a date the rule does not produce still happen. */
     for (size_t i = 0; ok && i < x->n; i++)
         if (!done[i] && !is_exdate(x, x->rids[i]))
-            ok = emit_orphan(c, v->uid, x->comps[i], x->rids[i]);
+            ok = emit_orphan(c, v->uid, x->comps[i], x->rids[i], publish);
     free(done);
     return ok;
 }
@@ -533,15 +629,41 @@ static bool read_overrides(ctx *c, const entry *g, size_t n, series_extra *x)
     return true;
 }
 
-/* One UID: its master (first, sorted so) and its overrides. */
+static bool skipped(const ctx *c, const char *uid)
+{
+    for (size_t i = 0; i < c->lim->n_skip_uids; i++)
+        if (strcmp(c->lim->skip_uids[i], uid) == 0)
+            return true;
+    return false;
+}
+
+/* A master without RRULE: itself, as always, and its RDATEs as busy time
+ * (its overrides are neither published nor counted: the import has never
+ * read them). */
+static bool import_single(ctx *c, const vevent *v, bool publish)
+{
+    if (!emit_single(c, v, publish))
+        return false;
+    if (!icalcomponent_get_first_property(v->comp, ICAL_RDATE_PROPERTY))
+        return true;
+    series_extra x = {0};
+    bool ok = read_exdates(c, v, &x) && rdates_busy(c, v, &x);
+    free(x.exdates);
+    return ok;
+}
+
+/* One UID: its master (first, sorted so) and its overrides. A private or
+ * confidential master, and every occurrence of it, is busy time only. */
 static bool import_group(ctx *c, const entry *g, size_t n)
 {
+    if (skipped(c, g[0].uid))
+        return true;
     if (g[0].is_override) {
         /* Overrides without their series: each is an event of its own. */
         series_extra x = {0};
         bool ok = read_overrides(c, g, n, &x);
         for (size_t i = 0; ok && i < x.n; i++)
-            ok = emit_orphan(c, g[0].uid, x.comps[i], x.rids[i]);
+            ok = emit_orphan(c, g[0].uid, x.comps[i], x.rids[i], true);
         free(x.comps);
         free(x.rids);
         return ok;
@@ -549,13 +671,12 @@ static bool import_group(ctx *c, const entry *g, size_t n)
     vevent v;
     if (!read_vevent(c, g[0].comp, &v))
         return false;
-    if (!is_public(g[0].comp))
-        return true;
+    bool publish = is_public(g[0].comp);
     icalproperty *rr = icalcomponent_get_first_property(g[0].comp, ICAL_RRULE_PROPERTY);
     if (!rr)
-        return emit_single(c, &v);
+        return import_single(c, &v, publish);
     series_extra x = {0};
-    bool ok = read_overrides(c, g + 1, n - 1, &x) && emit_series(c, &v, rr, &x);
+    bool ok = read_overrides(c, g + 1, n - 1, &x) && emit_series(c, &v, rr, &x, publish);
     free(x.comps);
     free(x.rids);
     free(x.exdates);
@@ -615,18 +736,49 @@ static icalcomponent *parse(const char *text, char **err)
     return root;
 }
 
+/* Reads cal into c->out (when set) and c->busy; false with c->err. */
+static bool import_calendar(ctx *c)
+{
+    const char *day = c->lim->day_tzid ? c->lim->day_tzid : c->lim->default_tzid;
+    c->day_zone = zone_for(c, day);
+    if (!c->day_zone)
+        return fail(c, "unknown time zone \"%s\"", day);
+    return import_events(c);
+}
+
 json_t *si_import(const char *text, const si_limits *lim, char **err)
 {
     *err = NULL;
     icalcomponent *cal = parse(text, err);
     if (!cal)
         return NULL;
-    ctx c = {.cal = cal, .lim = lim, .out = json_array()};
-    bool ok = import_events(&c);
+    ctx c = {.cal = cal, .lim = lim, .out = json_array(), .busy = json_array()};
+    bool ok = c.out && c.busy && import_calendar(&c);
     icalcomponent_free(cal);
-    if (ok && !c.err)
-        return c.out;
+    json_t *res = ok && !c.err ? json_pack("{s:o,s:o}", "events", c.out, "busy", c.busy) : NULL;
+    if (res)
+        return res;
+    if (ok && !c.err) {
+        *err = strdup("out of memory");
+        return NULL;
+    }
     json_decref(c.out);
+    json_decref(c.busy);
     *err = c.err ? c.err : strdup("import failed");
     return NULL;
+}
+
+bool si_busy(const char *text, const si_limits *lim, json_t *busy, char **err)
+{
+    *err = NULL;
+    icalcomponent *cal = parse(text, err);
+    if (!cal)
+        return false;
+    ctx c = {.cal = cal, .lim = lim, .busy = json_array()};
+    bool ok = c.busy && import_calendar(&c) && !c.err && json_array_extend(busy, c.busy) == 0;
+    icalcomponent_free(cal);
+    json_decref(c.busy);
+    if (!ok)
+        *err = c.err ? c.err : strdup("out of memory");
+    return ok;
 }

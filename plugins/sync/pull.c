@@ -1,8 +1,10 @@
 /* One pull of a member's feed: a conditional GET through the host's network
  * client, then the body parsed by agendad-ical-import in a child process
- * with memory and CPU limits and a wall-clock deadline, and the events it
- * printed submitted to the host, which stores them. The result of a child is
- * kept only when it exited 0 and printed valid JSON. */
+ * (proc.c), and the events it printed submitted to the host, which stores
+ * them, then the member's busy time over the window (ABI 1.9). The result
+ * of a child is kept only when it exited 0 and printed valid JSON; a
+ * failed pull keeps both the last good events and the last good busy
+ * time. */
 #include "sync.h"
 
 #include <errno.h>
@@ -14,33 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STDERR_MAX 4096
 /* Events of the parser's output parsed per loop turn: a thousand at once
  * held the loop for over 10 ms. */
 #define PARSE_CHUNK 128
-
-static void buf_put(sync_buf *b, const char *s, size_t n)
-{
-    if (b->overflow || b->len + n > b->max) {
-        b->overflow = true;
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *g = realloc(b->data, cap);
-        if (!g) {
-            b->overflow = true;
-            return;
-        }
-        b->data = g;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
+/* What the parser prints (import_main.c); an older helper printed an
+ * array. */
+#define HELPER_FORMAT 2
 
 /* ------------------------------------------------- events to the host */
 
@@ -199,9 +180,9 @@ static const char *submit(sync_member *m, json_t *arr, bool async)
 static void child_free(sync_child *c)
 {
     json_decref(c->parsed);
-    free(c->out_buf.data);
-    free(c->err_buf.data);
-    free(c->body.base);
+    json_decref(c->top);
+    free(c->busy);
+    sync_proc_free(&c->proc);
     free(c);
 }
 
@@ -218,70 +199,163 @@ static void bad_output(sync_child *c)
     c->outcome_read = true;
 }
 
-/* Up to PARSE_CHUNK more events of the output, a JSON array of objects;
- * the whole array must be valid, as one json_loadb would have it. */
-static void parse_some(sync_child *c)
+/* Where parse_some is in the output object: before a key (or the end),
+ * inside the events array, after a value. */
+enum { P_KEY, P_EVENTS, P_NEXT };
+
+/* The value of a key other than "events", read whole (busy time is small:
+ * three numbers an interval). false: not valid. */
+static bool read_member(sync_child *c, const char *s, size_t len, size_t *i)
 {
-    const char *s = c->out_buf.data ? c->out_buf.data : "";
-    size_t len = c->out_buf.len, i = c->parse_pos;
-    for (int k = 0; k < PARSE_CHUNK; k++) {
-        i = skip_space(s, len, i);
-        if (i < len && s[i] == ']') {
-            if (skip_space(s, len, i + 1) != len)
-                bad_output(c);
-            c->outcome_read = true;
-            return;
-        }
-        if (json_array_size(c->parsed) > 0) {
-            if (i >= len || s[i] != ',') {
-                bad_output(c);
-                return;
-            }
-            i = skip_space(s, len, i + 1);
-        }
-        json_error_t e;
-        json_t *ev = json_loadb(s + i, len - i, JSON_DISABLE_EOF_CHECK, &e);
-        if (!ev || json_array_append_new(c->parsed, ev) < 0) {
+    json_error_t e;
+    json_t *key = json_loadb(s + *i, len - *i, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &e);
+    bool ok = json_is_string(key);
+    if (ok) {
+        *i = skip_space(s, len, *i + (size_t)e.position);
+        ok = *i < len && s[*i] == ':';
+        *i = skip_space(s, len, *i + 1);
+    }
+    if (ok && strcmp(json_string_value(key), "events") == 0) {
+        ok = *i < len && s[*i] == '[' && !c->saw_events;
+        *i += 1;
+        c->parse_state = P_EVENTS;
+        c->saw_events = true;
+    } else if (ok) {
+        json_t *v = json_loadb(s + *i, len - *i, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &e);
+        ok = v && json_object_set_new(c->top, json_string_value(key), v) == 0;
+        *i += (size_t)e.position;
+        c->parse_state = P_NEXT;
+    }
+    json_decref(key);
+    return ok;
+}
+
+/* One more event of the events array, or its end. false: not valid. */
+static bool read_event(sync_child *c, const char *s, size_t len, size_t *i)
+{
+    if (*i < len && s[*i] == ']') {
+        *i += 1;
+        c->parse_state = P_NEXT;
+        return true;
+    }
+    if (json_array_size(c->parsed) > 0) {
+        if (*i >= len || s[*i] != ',')
+            return false;
+        *i = skip_space(s, len, *i + 1);
+    }
+    json_error_t e;
+    json_t *ev = json_loadb(s + *i, len - *i, JSON_DISABLE_EOF_CHECK, &e);
+    if (!ev || json_array_append_new(c->parsed, ev) < 0)
+        return false;
+    *i += (size_t)e.position;
+    return true;
+}
+
+/* The output's end: its busy time as the host takes it. */
+static void read_busy(sync_child *c)
+{
+    json_t *b = json_object_get(c->top, "busy");
+    size_t n = json_array_size(b);
+    c->busy = calloc(n ? n : 1, sizeof *c->busy);
+    if (!json_is_array(b) || !c->busy) {
+        bad_output(c);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *x = json_array_get(b, i);
+        sync_interval iv = {json_integer_value(json_array_get(x, 0)),
+                            json_integer_value(json_array_get(x, 1)),
+                            json_integer_value(json_array_get(x, 2)) != 0};
+        if (json_array_size(x) != 3 || iv.end <= iv.start) {
             bad_output(c);
             return;
         }
-        i += (size_t)e.position;
+        c->busy[c->n_busy++] = iv;
+    }
+}
+
+static void end_of_output(sync_child *c, const char *s, size_t len, size_t i)
+{
+    c->outcome_read = true;
+    /* No "events" is no feed: it must not empty the member's. */
+    if (skip_space(s, len, i) != len || !c->saw_events ||
+        json_integer_value(json_object_get(c->top, "format")) != HELPER_FORMAT) {
+        bad_output(c);
+        return;
+    }
+    read_busy(c);
+}
+
+/* Up to PARSE_CHUNK more tokens of the output, a JSON object whose
+ * "events" array is read an event at a time; the whole object must be
+ * valid, as one json_loadb would have it. */
+static void parse_some(sync_child *c)
+{
+    const char *s = c->proc.out_buf.data ? c->proc.out_buf.data : "";
+    size_t len = c->proc.out_buf.len, i = c->parse_pos;
+    for (int k = 0; k < PARSE_CHUNK && !c->outcome_read; k++) {
+        i = skip_space(s, len, i);
+        bool ok = true;
+        if (c->parse_state == P_EVENTS) {
+            ok = read_event(c, s, len, &i);
+        } else if (c->parse_state == P_NEXT && i < len && s[i] == ',') {
+            i++;
+            c->parse_state = P_KEY;
+        } else if (i < len && s[i] == '}') {
+            end_of_output(c, s, len, i + 1);
+            return;
+        } else {
+            ok = c->parse_state == P_KEY && read_member(c, s, len, &i);
+        }
+        if (!ok) {
+            bad_output(c);
+            return;
+        }
     }
     c->parse_pos = i;
 }
 
 /* First turn: how the parser ended (c->verdict, an error in plain words),
- * and the start of its output; parse_some reads the rest into c->parsed. */
+ * and the start of its output; parse_some reads the rest. */
 static void read_outcome(sync_child *c)
 {
-    const char *error = NULL;
-    if (c->spawn_error[0])
-        error = c->spawn_error;
-    else if (c->timed_out)
-        error = "the calendar parser ran out of time and was stopped";
-    else if (c->term_signal == SIGXCPU || c->term_signal == SIGKILL)
-        error = "the calendar parser ran out of CPU time and was stopped";
-    else if (c->term_signal)
-        snprintf(c->verdict, sizeof c->verdict, "the calendar parser crashed (signal %d)",
-                 c->term_signal);
-    else if (c->exit_status != 0) {
-        snprintf(c->verdict, sizeof c->verdict, "%s",
-                 c->err_buf.len ? c->err_buf.data : "the calendar parser failed without a word");
-        c->verdict[strcspn(c->verdict, "\n")] = '\0';
-    } else if (c->out_buf.overflow)
-        error = "the calendar parser's output was too large";
-    if (error)
-        snprintf(c->verdict, sizeof c->verdict, "%s", error);
-    if (c->verdict[0]) {
+    if (sync_proc_verdict(&c->proc, c->verdict, sizeof c->verdict)) {
         c->outcome_read = true;
         return;
     }
-    size_t i = skip_space(c->out_buf.data, c->out_buf.len, 0);
-    if (i >= c->out_buf.len || c->out_buf.data[i] != '[' || !(c->parsed = json_array())) {
+    const sync_buf *out = &c->proc.out_buf;
+    size_t i = skip_space(out->data, out->len, 0);
+    if (i < out->len && out->data[i] == '[') {
+        snprintf(c->verdict, sizeof c->verdict,
+                 "the calendar parser %s is older than this sync plugin: install the "
+                 "agendad-ical-import built with it",
+                 c->proc.sp->helper);
+        c->outcome_read = true;
+        return;
+    }
+    if (i >= out->len || out->data[i] != '{' || !(c->parsed = json_array()) ||
+        !(c->top = json_object())) {
         bad_output(c);
         return;
     }
     c->parse_pos = i + 1;
+    c->parse_state = P_KEY;
+}
+
+/* The busy time of the feed just stored. NULL, or why it was not. */
+static const char *store_busy(sync_member *m, sync_child *c)
+{
+    if (!m->sp->busy)
+        return NULL;
+    int rc = sync_busy_store(m, "feed", c->from, c->to, c->busy, c->n_busy);
+    if (rc != 0) {
+        m->busy_at = 0;
+        return rc == AGENDAD_ENOENT
+                   ? "the member's feed is no longer configured: its busy time was not stored"
+                   : "the busy time could not be stored (see the daemon's log)";
+    }
+    m->busy_at = (int64_t)time(NULL);
+    return NULL;
 }
 
 /* Last turn: the events to the host (the store), and the pull's end. */
@@ -290,6 +364,8 @@ static void judge(sync_member *m, sync_child *c)
     const char *error = c->verdict[0] ? c->verdict : submit(m, c->parsed, false);
     if (!error)
         m->events = (long)json_array_size(c->parsed);
+    if (!error)
+        error = store_busy(m, c);
     sync_pull_done(m, error, !error);
 }
 
@@ -319,14 +395,16 @@ static void on_stored(int rc, void *data)
     sync_member *m = data;
     sync_child *c = m->child;
     m->child = NULL;
-    if (rc == 0)
+    const char *error = rc ? "the events could not be stored (see the daemon's log)" : NULL;
+    if (!error) {
         m->events = (long)c->n_events;
+        error = store_busy(m, c);
+    }
     child_free(c);
-    sync_pull_done(m, rc ? "the events could not be stored (see the daemon's log)" : NULL, rc == 0);
+    sync_pull_done(m, error, !error);
 }
 
 static void on_judge_timer(uv_timer_t *t);
-static void start_waiting_parsers(sync_plugin *sp);
 
 /* A 1 ms timer rather than 0: libuv runs a timer due now that is started
  * from a timer callback in the same pass, and the point is to let the loop
@@ -379,227 +457,38 @@ static void enqueue_judge(sync_member *m)
         arm_judge(sp);
 }
 
-static void on_child_closed(uv_handle_t *h)
+static void on_child_closed(sync_proc *p)
 {
-    sync_member *m = h->data;
-    sync_child *c = m->child;
-    if (--c->open_handles > 0)
-        return;
+    sync_member *m = p->owner;
     if (!m->stopping) {
-        m->sp->n_parsers--;
         enqueue_judge(m); /* m->child stays set: a reload does not pull it again */
-        start_waiting_parsers(m->sp);
         return;
     }
+    child_free(m->child);
     m->child = NULL;
-    child_free(c);
-    if (!m->timer.data)
-        sync_member_free(m);
+    sync_member_maybe_free(m);
 }
 
-/* The pidfd outlives the poll on it: libuv drops it from epoll at close. */
-static void on_watch_closed(uv_handle_t *h)
-{
-    sync_member *m = h->data;
-    close(m->child->pidfd);
-    m->child->pidfd = -1;
-    on_child_closed(h);
-}
-
-static void close_child_handle(uv_handle_t *h)
-{
-    if (!uv_is_closing(h))
-        uv_close(h, on_child_closed);
-}
-
-/* The result is judged once the process has exited and both of its output
- * pipes are at EOF, i.e. when every handle is closed. */
-static void maybe_finish(sync_member *m)
-{
-    sync_child *c = m->child;
-    if (!c->exited || !uv_is_closing((uv_handle_t *)&c->out) ||
-        !uv_is_closing((uv_handle_t *)&c->err))
-        return;
-    if (c->pidfd >= 0 && !uv_is_closing((uv_handle_t *)&c->exit_watch))
-        uv_close((uv_handle_t *)&c->exit_watch, on_watch_closed);
-    close_child_handle((uv_handle_t *)&c->deadline);
-    close_child_handle((uv_handle_t *)&c->in);
-}
-
-static void on_exit_watch(uv_poll_t *p, int status, int events)
-{
-    sync_member *m = p->data;
-    sync_child *c = m->child;
-    (void)status;
-    (void)events;
-    /* A poll error (none is known for a pidfd) is left to waitid to tell. */
-    int rc = sync_reap(c->pidfd, &c->exit_status, &c->term_signal);
-    if (rc == EAGAIN)
-        return;
-    if (rc)
-        snprintf(c->spawn_error, sizeof c->spawn_error,
-                 "cannot learn how the calendar parser ended: %s", strerror(rc));
-    uv_poll_stop(p);
-    c->exited = true;
-    uv_timer_stop(&c->deadline);
-    maybe_finish(m);
-}
-
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-    (void)h;
-    static char chunk[65536];
-    (void)suggested;
-    *buf = uv_buf_init(chunk, sizeof chunk);
-}
-
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
-{
-    sync_member *m = s->data;
-    sync_child *c = m->child;
-    if (n > 0) {
-        buf_put(s == (uv_stream_t *)&c->out ? &c->out_buf : &c->err_buf, buf->base, (size_t)n);
-        return;
-    }
-    if (n == 0)
-        return;
-    uv_read_stop(s);
-    close_child_handle((uv_handle_t *)s);
-    maybe_finish(m);
-}
-
-static void on_deadline(uv_timer_t *t)
-{
-    sync_member *m = t->data;
-    m->child->timed_out = true;
-    sync_kill(m->child->pidfd, SIGKILL);
-}
-
-static void on_written(uv_write_t *w, int status)
-{
-    sync_member *m = w->data;
-    (void)status; /* EPIPE: the child stopped reading; its exit tells why */
-    close_child_handle((uv_handle_t *)&m->child->in);
-}
-
-static void build_args(sync_member *m, char args[][32], char **argv)
+static void build_args(sync_member *m, sync_child *c)
 {
     sync_plugin *sp = m->sp;
     int64_t now = (int64_t)time(NULL);
-    int i = 0, k = 0;
-    argv[k++] = (char *)sp->helper;
-#define ARG(name, fmt, v)                                                                          \
-    do {                                                                                           \
-        argv[k++] = name;                                                                          \
-        snprintf(args[i], sizeof args[i], fmt, v);                                                 \
-        argv[k++] = args[i++];                                                                     \
-    } while (0)
-    ARG("--from", "%lld", (long long)(now - sp->window_past));
-    ARG("--to", "%lld", (long long)(now + sp->window_future));
-    ARG("--max-events", "%ld", sp->max_events);
-    ARG("--mem-mb", "%ld", sp->parser_memory_mb);
-    ARG("--cpu-s", "%ld", sp->parser_cpu_s);
-    ARG("--max-bytes", "%zu", sp->max_bytes);
-#undef ARG
-    argv[k++] = "--tz";
-    argv[k++] = (char *)sp->default_tz;
+    sync_proc *p = &c->proc;
+    /* Busy time from a day back: the past is no use for finding a time. */
+    c->from = now - SYNC_BUSY_PAST;
+    c->to = now + sp->window_future;
+    sync_proc_arg(p, "--from=%lld", (long long)(now - sp->window_past));
+    sync_proc_arg(p, "--to=%lld", (long long)c->to);
+    sync_proc_arg(p, "--busy-from=%lld", (long long)c->from);
+    sync_proc_arg(p, "--max-events=%ld", sp->max_events);
+    sync_proc_arg(p, "--max-busy=%ld", sp->max_events * SYNC_BUSY_PER_EVENT);
+    sync_proc_arg(p, "--mem-mb=%ld", sp->parser_memory_mb);
+    sync_proc_arg(p, "--cpu-s=%ld", sp->parser_cpu_s);
+    sync_proc_arg(p, "--max-bytes=%zu", sp->max_bytes);
+    sync_proc_arg(p, "--tz=%s", sp->default_tz);
+    sync_proc_arg(p, "--day-tz=%s", m->day_tz ? m->day_tz : sp->default_tz);
     if (m->pulled_private)
-        argv[k++] = "--private";
-    argv[k] = NULL;
-}
-
-static void init_handles(sync_member *m, sync_child *c)
-{
-    uv_loop_t *loop = m->sp->host->loop;
-    uv_pipe_init(loop, &c->in, 0);
-    uv_pipe_init(loop, &c->out, 0);
-    uv_pipe_init(loop, &c->err, 0);
-    uv_timer_init(loop, &c->deadline);
-    c->in.data = c->out.data = c->err.data = c->deadline.data = c->exit_watch.data = m;
-    c->write.data = m;
-    c->open_handles = 4;
-}
-
-/* A pipe libuv refuses stays closed: the child sees EOF or EPIPE on it, and
- * the plugin an output pipe at EOF. */
-static void open_pipe(uv_pipe_t *p, int fd)
-{
-    if (uv_pipe_open(p, fd) < 0)
-        close(fd);
-}
-
-/* 0 or an errno. */
-static int spawn(sync_member *m, sync_child *c)
-{
-    char args[8][32], *argv[24];
-    build_args(m, args, argv);
-    init_handles(m, c);
-    sync_spawned run;
-    int rc = sync_spawn(argv, &run);
-    if (rc)
-        return rc;
-    c->pidfd = run.pidfd;
-    open_pipe(&c->in, run.in);
-    open_pipe(&c->out, run.out);
-    open_pipe(&c->err, run.err);
-    rc = uv_poll_init(m->sp->host->loop, &c->exit_watch, run.pidfd);
-    if (rc < 0) {
-        /* Not watched, it would never be reaped. */
-        sync_kill_reap(run.pidfd);
-        close(run.pidfd);
-        c->pidfd = -1;
-        return -rc;
-    }
-    uv_poll_start(&c->exit_watch, UV_READABLE, on_exit_watch);
-    c->open_handles++;
-    return 0;
-}
-
-/* Every handle is closed the usual way and the close callbacks report it. */
-static void spawn_failed(sync_member *m, int rc)
-{
-    sync_child *c = m->child;
-    snprintf(c->spawn_error, sizeof c->spawn_error, "cannot start the calendar parser %s: %s",
-             m->sp->helper, strerror(rc));
-    c->exited = true;
-    close_child_handle((uv_handle_t *)&c->out);
-    close_child_handle((uv_handle_t *)&c->err);
-    maybe_finish(m);
-}
-
-static void start_reading(uv_pipe_t *p)
-{
-    if (uv_read_start((uv_stream_t *)p, on_alloc, on_read) < 0)
-        close_child_handle((uv_handle_t *)p);
-}
-
-static void start_child(sync_member *m)
-{
-    sync_child *c = m->child;
-    m->sp->n_parsers++;
-    int rc = spawn(m, c);
-    if (rc) {
-        spawn_failed(m, rc);
-        return;
-    }
-    long deadline_ms = m->sp->parser_cpu_s * 3000 + 5000;
-    uv_timer_start(&c->deadline, on_deadline, (uint64_t)deadline_ms, 0);
-    start_reading(&c->out);
-    start_reading(&c->err);
-    if (uv_write(&c->write, (uv_stream_t *)&c->in, &c->body, 1, on_written) < 0)
-        close_child_handle((uv_handle_t *)&c->in);
-}
-
-static void start_waiting_parsers(sync_plugin *sp)
-{
-    while (sp->parse_head && sp->n_parsers < sp->max_parsers) {
-        sync_member *m = sp->parse_head;
-        sp->parse_head = m->next_parse;
-        if (!sp->parse_head)
-            sp->parse_tail = NULL;
-        m->next_parse = NULL;
-        start_child(m);
-    }
+        sync_proc_arg(p, "--private");
 }
 
 static void parse_body(sync_member *m, const agendad_net_result *r)
@@ -612,18 +501,11 @@ static void parse_body(sync_member *m, const agendad_net_result *r)
         return;
     }
     memcpy(copy, r->body, r->body_len);
-    c->body = uv_buf_init(copy, (unsigned)r->body_len);
-    c->out_buf.max = (size_t)m->sp->max_bytes * 4 + (1u << 20);
-    c->err_buf.max = STDERR_MAX;
-    c->pidfd = -1;
+    sync_proc_init(&c->proc, m->sp, copy, r->body_len, (size_t)m->sp->max_bytes * 4 + (1u << 20),
+                   on_child_closed, m);
+    build_args(m, c);
     m->child = c;
-    sync_plugin *sp = m->sp;
-    if (sp->parse_tail)
-        sp->parse_tail->next_parse = m;
-    else
-        sp->parse_head = m;
-    sp->parse_tail = m;
-    start_waiting_parsers(sp);
+    sync_proc_queue(&c->proc);
 }
 
 /* ------------------------------------------------------------ fetch */
@@ -672,6 +554,12 @@ static void start_fetch(sync_member *m)
      * parsed under the other private_data setting is not (a 304 would keep
      * attendees the admin just turned off, or never bring them in). */
     bool same_copy = m->copy_private == m->private_data;
+    /* Nor when the busy time of the stored copy was not stored (a pull
+     * before this agendad, a failed store), or over a window that has
+     * moved on for a day since. */
+    int64_t busy_age = (int64_t)time(NULL) - m->busy_at;
+    if (sp->busy && (!m->busy_at || busy_age < 0 || busy_age >= SYNC_BUSY_REFRESH))
+        same_copy = false;
     m->pulled_private = m->private_data;
     if (same_copy && m->etag &&
         snprintf(inm, sizeof inm, "If-None-Match: %s", m->etag) < (int)sizeof inm)
@@ -747,26 +635,19 @@ static void fetch_dequeue(sync_member *m)
     m->fetch_waiting = false;
 }
 
-/* A child that has not run yet, or whose result waits to be judged: no
- * handle of it is open. */
-static bool child_idle(const sync_member *m)
-{
-    return m->child && m->child->open_handles == 0;
-}
-
 void sync_pull_abort(sync_member *m)
 {
     if (m->fetch_waiting)
         fetch_dequeue(m);
     if (m->xfer)
         m->sp->host->xfer_cancel(m->xfer);
-    if (child_idle(m)) {
-        /* fini drops both queues (sp goes with it): only the child's
-         * memory is left to free. */
+    if (m->child && sync_proc_idle(&m->child->proc)) {
+        /* Not run yet, or its result waits to be judged: fini drops both
+         * queues (sp goes with it), only the child's memory is left. */
         child_free(m->child);
         m->child = NULL;
-        m->next_judged = m->next_parse = NULL;
-    } else if (m->child && !m->child->exited) {
-        sync_kill(m->child->pidfd, SIGKILL);
+        m->next_judged = NULL;
+    } else if (m->child) {
+        sync_proc_detach(&m->child->proc);
     }
 }

@@ -19,7 +19,7 @@ static const char *get(sync_member *m, const char *field)
 
 /* A member's state saved as one batch: one transaction, one fsync, where a
  * key at a time cost one each (five after every changed pull). */
-#define STATE_KEYS 24
+#define STATE_KEYS 32
 
 typedef struct {
     sync_member *m;
@@ -78,6 +78,15 @@ void sync_state_load(sync_member *m)
     m->dav.resolved = dup_get(m, "push_resolved");
     m->dav.last_attempt = num_get(m, "push_last_attempt");
     m->dav.last_success = num_get(m, "push_last_success");
+    m->busy_at = num_get(m, "busy_at");
+    m->dav_busy.last_attempt = num_get(m, "caldav_busy_last_attempt");
+    m->dav_busy.last_success = num_get(m, "caldav_busy_last_success");
+    m->dav_busy.no_freebusy_at = num_get(m, "caldav_no_freebusy_at");
+    m->dav_busy.last_error = dup_get(m, "caldav_busy_last_error");
+    const char *method = get(m, "caldav_busy_method");
+    m->dav_busy.method = !method                                  ? NULL
+                         : strcmp(method, "free-busy-query") == 0 ? "free-busy-query"
+                                                                  : "calendar-query";
 }
 
 static void set_num(state_batch *b, const char *field, int64_t v)
@@ -109,9 +118,20 @@ void sync_state_save(sync_member *m, bool full)
         set(&b, "push_clashes", clashes = sync_push_list(m, true));
         set(&b, "push_resolved", m->dav.resolved);
     }
+    if (m->busy_at || m->sp->busy)
+        set_num(&b, "busy_at", m->busy_at);
+    if (m->dav.configured && m->sp->busy) {
+        set(&b, "caldav_busy_method", m->dav_busy.method);
+        set(&b, "caldav_busy_last_error", m->dav_busy.last_error);
+        set_num(&b, "caldav_no_freebusy_at", m->dav_busy.no_freebusy_at);
+    }
     if (full && m->dav.configured) {
         set_num(&b, "push_last_attempt", m->dav.last_attempt);
         set_num(&b, "push_last_success", m->dav.last_success);
+    }
+    if (full && m->dav.configured && m->sp->busy) {
+        set_num(&b, "caldav_busy_last_attempt", m->dav_busy.last_attempt);
+        set_num(&b, "caldav_busy_last_success", m->dav_busy.last_success);
     }
     if (full) {
         set_num(&b, "last_attempt", m->last_attempt);
@@ -172,6 +192,20 @@ static json_t *member_json(const sync_member *m)
         json_object_set_new(p, "last_error",
                             m->dav.last_error ? json_string(m->dav.last_error) : json_null());
         json_object_set_new(o, "push", p);
+    }
+    if (m->dav.configured && m->sp->busy) {
+        /* When and how the collection was read as busy time: never the
+         * times themselves, which are the member's private business. */
+        const dav_busy *b = &m->dav_busy;
+        json_t *r = json_object();
+        json_object_set_new(r, "last_attempt", time_or_null(b->last_attempt));
+        json_object_set_new(r, "last_success", time_or_null(b->last_success));
+        json_object_set_new(r, "method", b->method ? json_string(b->method) : json_null());
+        json_object_set_new(r, "unreadable_resources", json_integer(b->unreadable));
+        json_object_set_new(r, "busy", json_boolean(b->xfer || b->proc));
+        json_object_set_new(r, "last_error",
+                            b->last_error ? json_string(b->last_error) : json_null());
+        json_object_set_new(o, "caldav_read", r);
     }
     return o;
 }
@@ -270,6 +304,26 @@ static void print_waits(FILE *out, const char *waiting, const char *clashes, con
         fprintf(out, "  %-13s %s\n", "resolved:", resolved);
 }
 
+/* How the CalDAV collection was last read as busy time, when it was. */
+static void print_busy_read(sync_plugin *sp, const char *id, FILE *out)
+{
+    char *attempt = field(sp, id, "caldav_busy_last_attempt");
+    char *success = field(sp, id, "caldav_busy_last_success");
+    char *method = field(sp, id, "caldav_busy_method");
+    char *error = field(sp, id, "caldav_busy_last_error");
+    if (attempt) {
+        print_time(out, "busy read:", attempt);
+        print_time(out, "read success:", success);
+        if (method)
+            fprintf(out, "  %-13s %s\n", "read with:", method);
+        fprintf(out, "  %-13s %s\n", "read error:", error ? error : "none");
+    }
+    free(attempt);
+    free(success);
+    free(method);
+    free(error);
+}
+
 static void print_push(sync_plugin *sp, const char *id, FILE *out)
 {
     static const char *const names[] = {"push_last_attempt", "push_last_success", "push_pushed",
@@ -321,8 +375,10 @@ static int print_member(const agendad_member *am, void *data)
     print_time(out, "last success:", success);
     fprintf(out, "  %-13s %s events\n", "imported:", events ? events : "0");
     fprintf(out, "  %-13s %s\n", "last error:", error ? error : "none");
-    if (s.caldav_url)
+    if (s.caldav_url) {
         print_push(w->sp, id, out);
+        print_busy_read(w->sp, id, out);
+    }
     free(attempt);
     free(success);
     free(events);

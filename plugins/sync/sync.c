@@ -121,6 +121,8 @@ void sync_member_free(sync_member *m)
     free(m->id);
     free(m->url);
     free(m->language);
+    free(m->day_tz);
+    sync_busy_free(m);
     free(m->pending_etag);
     free(m->pending_last_modified);
     free(m->last_error);
@@ -152,12 +154,31 @@ static sync_member *member_add(sync_plugin *sp, const char *id)
     m->sp = sp;
     uv_timer_init(sp->host->loop, &m->timer);
     uv_timer_init(sp->host->loop, &m->dav_timer);
-    m->timer.data = m->dav_timer.data = m;
-    m->open_timers = 2;
+    uv_timer_init(sp->host->loop, &m->busy_timer);
+    m->timer.data = m->dav_timer.data = m->busy_timer.data = m;
+    m->open_timers = 3;
     sync_state_load(m);
     sync_push_load(m);
     sp->members[sp->n_members++] = m;
     return m;
+}
+
+/* The zone members.yaml gives the member (`timezone`), where its days
+ * begin for its all-day busy time; NULL: the plugin's `timezone`. */
+static char *member_zone(sync_plugin *sp, const agendad_member *am)
+{
+#if AGENDAD_PLUGIN_ABI_MINOR >= 8
+    const agendad_host *h = sp->host;
+    if (!AGENDAD_HOST_HAS(h, member_config))
+        return NULL;
+    const agendad_config_node *tz = h->config_get(h->member_config(sp->self, am), "timezone");
+    const char *v = tz ? h->config_scalar(tz) : NULL;
+    return v && *v ? strdup(v) : NULL;
+#else
+    (void)sp;
+    (void)am;
+    return NULL;
+#endif
 }
 
 static void update_member(sync_member *m, const agendad_member_sync *s, const char *lang)
@@ -173,6 +194,13 @@ static void update_member(sync_member *m, const agendad_member_sync *s, const ch
     m->interval = s->interval > 0 ? s->interval : 3600;
     m->private_data = s->private_data;
     m->configured = m->url != NULL;
+    if (m->dav.url && s->caldav_url && strcmp(m->dav.url, s->caldav_url) != 0) {
+        /* Another collection, maybe another server: read it at once, and
+         * ask it free-busy-query afresh. */
+        m->dav_busy.last_attempt = 0;
+        m->dav_busy.no_freebusy_at = 0;
+        uv_timer_stop(&m->busy_timer);
+    }
     replace(&m->dav.url, s->caldav_url ? strdup(s->caldav_url) : NULL);
     replace(&m->dav.username, s->caldav_username ? strdup(s->caldav_username) : NULL);
     replace(&m->dav.password_file,
@@ -193,6 +221,7 @@ static int visit_member(const agendad_member *am, void *data)
     if (!m && !(m = member_add(sp, id)))
         return 0;
     update_member(m, &s, h->member_language(sp->self, am));
+    replace(&m->day_tz, member_zone(sp, am));
     return 0;
 }
 
@@ -210,6 +239,26 @@ static void push_now(sync_member *m)
     uv_timer_start(&m->dav_timer, on_dav_timer, 0, 0);
 }
 
+static void on_busy_timer(uv_timer_t *t)
+{
+    sync_member *m = t->data;
+    sync_busy_read(m);
+    uv_timer_start(&m->busy_timer, on_busy_timer, (uint64_t)m->interval * 1000, 0);
+}
+
+/* A CalDAV collection is read as busy time at most once per interval (its
+ * last read is kept across restarts): a reload does not read it again, a
+ * new collection is read at once. */
+static void start_busy_reads(sync_member *m)
+{
+    if (!m->sp->busy || uv_is_active((uv_handle_t *)&m->busy_timer))
+        return;
+    int64_t since = (int64_t)time(NULL) - m->dav_busy.last_attempt;
+    int64_t wait =
+        m->dav_busy.last_attempt && since >= 0 && since < m->interval ? m->interval - since : 0;
+    uv_timer_start(&m->busy_timer, on_busy_timer, (uint64_t)wait * 1000, 0);
+}
+
 /* Members as configured now; every one pulled at once (start, reload). */
 static void refresh_members(sync_plugin *sp)
 {
@@ -222,10 +271,13 @@ static void refresh_members(sync_plugin *sp)
             uv_timer_stop(&m->timer);
         else if (!m->xfer && !m->child && !m->fetch_waiting)
             schedule(m, 0);
-        if (m->dav.configured)
+        if (m->dav.configured) {
             push_now(m);
-        else
+            start_busy_reads(m);
+        } else {
             uv_timer_stop(&m->dav_timer);
+            uv_timer_stop(&m->busy_timer);
+        }
     }
 }
 
@@ -392,6 +444,9 @@ static int sync_init(agendad_plugin *self, const agendad_host *host, void **stat
         free(sp);
         return rc;
     }
+#if AGENDAD_PLUGIN_ABI_MINOR >= 9
+    sp->busy = AGENDAD_HOST_HAS(host, source_busy_replace);
+#endif
     if (AGENDAD_HOST_HAS(host, metric_register)) {
         static const char *const labels[] = {"member", "result", NULL};
         sp->pulls = host->metric_register(
@@ -405,15 +460,18 @@ static int sync_init(agendad_plugin *self, const agendad_host *host, void **stat
     return 0;
 }
 
-/* A member is freed once its timer and any parser child are closed. */
+void sync_member_maybe_free(sync_member *m)
+{
+    if (m->open_timers == 0 && !m->child && !m->dav_busy.proc)
+        sync_member_free(m);
+}
+
+/* A member is freed once its timers and any parser child are closed. */
 static void on_timer_closed(uv_handle_t *h)
 {
     sync_member *m = h->data;
-    if (--m->open_timers == 0) {
-        m->timer.data = NULL;
-        if (!m->child)
-            sync_member_free(m);
-    }
+    if (--m->open_timers == 0)
+        sync_member_maybe_free(m);
 }
 
 static void sync_fini(agendad_plugin *self, void *state)
@@ -425,11 +483,13 @@ static void sync_fini(agendad_plugin *self, void *state)
         sync_member *m = sp->members[i];
         sync_state_save(m, true);
         sync_pull_abort(m);
+        sync_busy_abort(m);
         m->stopping = true;
         if (m->dav.xfer)
             sp->host->xfer_cancel(m->dav.xfer);
         uv_close((uv_handle_t *)&m->timer, on_timer_closed);
         uv_close((uv_handle_t *)&m->dav_timer, on_timer_closed);
+        uv_close((uv_handle_t *)&m->busy_timer, on_timer_closed);
     }
     free(sp->members);
     free(sp->helper_path);

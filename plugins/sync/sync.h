@@ -18,27 +18,55 @@ typedef struct {
     bool overflow;
 } sync_buf;
 
-/* One run of agendad-ical-import. */
-typedef struct {
+/* One run of agendad-ical-import (proc.c). */
+#define SYNC_PROC_ARGS 24
+typedef struct sync_proc {
+    sync_plugin *sp;
     uv_poll_t exit_watch; /* on pidfd: readable when the process has exited */
     int pidfd;            /* -1 until started; closed with exit_watch */
     uv_pipe_t in, out, err;
     uv_timer_t deadline;
     uv_write_t write;
-    uv_buf_t body;
+    uv_buf_t body; /* stdin, taken over */
     sync_buf out_buf, err_buf;
-    int open_handles; /* closed when 0: then the result is judged */
-    bool exited, timed_out;
+    int open_handles; /* closed when 0: then the owner is told */
+    bool started, exited, timed_out;
+    bool waiting;  /* in sp's queue for a parser slot */
+    bool detached; /* fini ran: sp is gone */
     int64_t exit_status;
     int term_signal;
     char spawn_error[300];
-    /* judged over several loop turns (pull.c): */
+    char *argv[SYNC_PROC_ARGS];
+    char args[SYNC_PROC_ARGS][128];
+    int argc;
+    struct sync_proc *next_waiting;
+    void (*closed)(struct sync_proc *p); /* every handle closed: judge, free */
+    void *owner;
+} sync_proc;
+
+/* A busy interval as the helper prints it; agendad_busy_interval's fields
+ * (ABI 1.9), for a plugin also built against older headers. */
+typedef struct {
+    int64_t start, end;
+    bool tentative;
+} sync_interval;
+
+/* One pull's parse: its run and its output, judged over several loop turns
+ * (pull.c). */
+typedef struct {
+    sync_proc proc;
     bool outcome_read;
     char verdict[512];     /* the error, "" when the output is good */
-    struct json_t *parsed; /* the output, an array of events, parsed a part per turn */
-    size_t parse_pos;      /* in out_buf: where the next event starts */
+    struct json_t *top;    /* the output object but its events */
+    struct json_t *parsed; /* its events, parsed a part per turn */
+    size_t parse_pos;      /* in the output: where the next token starts */
+    int parse_state;       /* pull.c's P_* */
+    bool saw_events;       /* the output has its "events" */
     bool storing;          /* the host has the events (ABI 1.7): on_stored ends the pull */
     size_t n_events;
+    int64_t from, to; /* the window of the busy time the parser read */
+    sync_interval *busy;
+    size_t n_busy;
 } sync_child;
 
 /* A resource the plugin created in the member's CalDAV collection. */
@@ -88,6 +116,25 @@ typedef struct {
     char *resolved; /* how the last conflict or clash ended, for people */
 } dav_state;
 
+/* Reading a member's CalDAV collection as busy time (busy.c). */
+typedef struct {
+    agendad_xfer *xfer;
+    sync_proc *proc;
+    char *password;        /* for one read; never logged */
+    bool asked_freebusy;   /* this read asked free-busy-query first */
+    bool parsing_freebusy; /* the helper reads a free-busy-query answer (else a query's) */
+    long freebusy_status;
+    int64_t from, to;
+    int64_t last_attempt, last_success;
+    /* When the server last answered free-busy-query without a VFREEBUSY and
+     * calendar-query did the read instead: free-busy-query is asked again
+     * a day later (0: ask it). */
+    int64_t no_freebusy_at;
+    const char *method; /* of the last good read: "free-busy-query" or "calendar-query" */
+    long unreadable;    /* resources of the last good read that could not be read */
+    char *last_error;
+} dav_busy;
+
 typedef struct sync_member {
     sync_plugin *sp;
     char *id;
@@ -98,12 +145,12 @@ typedef struct sync_member {
     bool pulled_private; /* private_data of the pull in flight */
     bool copy_private;   /* private_data the stored copy was parsed with (persisted) */
     bool configured;     /* still in members.yaml with a feed_url */
+    char *day_tz;        /* where the member's days begin: all-day busy time */
     bool stopping;       /* fini ran: sp is gone, only close callbacks remain */
     uv_timer_t timer;
     agendad_xfer *xfer;
     sync_child *child;
     struct sync_member *next_judged;            /* in sync_plugin's judge queue */
-    struct sync_member *next_parse;             /* in sync_plugin's parser queue */
     struct sync_member *next_fetch;             /* in sync_plugin's download queue */
     bool fetch_waiting;                         /* in it */
     char *pending_etag, *pending_last_modified; /* of the response being parsed */
@@ -115,8 +162,11 @@ typedef struct sync_member {
     char *etag, *last_modified;
     int64_t writes; /* pulls that changed the store */
     int64_t not_modified;
+    int64_t busy_at; /* when the busy time of the feed's stored copy was stored; 0: never */
     dav_state dav;
     uv_timer_t dav_timer;
+    dav_busy dav_busy;
+    uv_timer_t busy_timer;
     int open_timers; /* at fini: freed when 0 and no child remains */
 } sync_member;
 
@@ -147,10 +197,14 @@ struct sync_plugin {
      * imports even when every parser finishes at once (start, reload). */
     struct sync_member *judge_head, *judge_tail;
     /* At most max_parsers children at once (setting `parsers`, default the
-     * number of CPUs): the others wait here with their downloaded feed.
-     * Forking dozens at once (start, reload) starved the loop. */
+     * number of CPUs): the others wait here with their input (a downloaded
+     * feed, a CalDAV answer). Forking dozens at once (start, reload)
+     * starved the loop. */
     int max_parsers, n_parsers;
-    struct sync_member *parse_head, *parse_tail;
+    struct sync_proc *parse_head, *parse_tail;
+    /* The host stores busy time (ABI 1.9): the feed's is stored with its
+     * events, CalDAV collections are read. */
+    bool busy;
     /* At most SYNC_MAX_DOWNLOADS transfers at once: the others wait here
      * for a slot. Feeds served fast (a LAN, loopback) all arrive in the
      * same loop turn, whose callbacks (curl reading, each body copied)
@@ -162,6 +216,14 @@ struct sync_plugin {
 };
 
 #define SYNC_MAX_DOWNLOADS 4
+/* A feed is downloaded in full at least this often (no If-None-Match), so
+ * that the window of its busy time moves on with the days. */
+#define SYNC_BUSY_REFRESH 86400
+/* Busy time is read from this many seconds back: an event going on now. */
+#define SYNC_BUSY_PAST 86400
+/* A calendar may hold this many busy intervals per `max_events`: private
+ * series, which are no events, are busy time too. */
+#define SYNC_BUSY_PER_EVENT 4
 
 void sync_log(sync_plugin *sp, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -183,6 +245,24 @@ int sync_kill(int pidfd, int sig);
 /* For a child that cannot be watched: it must not outlive the call. */
 void sync_kill_reap(int pidfd);
 
+/* proc.c: agendad-ical-import runs. init takes input (malloc'd, len
+ * bytes) over; max_output bounds what stdout may hold. */
+void sync_proc_init(sync_proc *p, sync_plugin *sp, char *input, size_t len, size_t max_output,
+                    void (*closed)(sync_proc *p), void *owner);
+void sync_proc_arg(sync_proc *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Starts it when a parser slot is free, else later; closed runs once every
+ * handle is closed (also when the process could not start). */
+void sync_proc_queue(sync_proc *p);
+/* Not started yet, or every handle closed: nothing of it is open. */
+bool sync_proc_idle(const sync_proc *p);
+/* At fini (sp goes): a running process is killed, and closed still runs
+ * once its handles are closed, without touching sp. */
+void sync_proc_detach(sync_proc *p);
+/* How it ended, in plain words (into buf); NULL when it exited 0 with all
+ * its output read. */
+const char *sync_proc_verdict(sync_proc *p, char *buf, size_t size);
+void sync_proc_free(sync_proc *p);
+
 /* pull.c */
 void sync_pull(sync_member *m);
 /* Stops a member's transfer or child, and drops a result not judged yet
@@ -192,6 +272,22 @@ void sync_pull_abort(sync_member *m);
 /* sync.c: the outcome of a pull; error NULL on success. changed: the store
  * was written. */
 void sync_pull_done(sync_member *m, const char *error, bool changed);
+
+/* busy.c: stores a calendar's busy time (calendar "feed" or "caldav");
+ * 0 or the host's AGENDAD_E* code. */
+int sync_busy_store(sync_member *m, const char *calendar, int64_t from, int64_t to,
+                    const sync_interval *iv, size_t n);
+/* busy.c: reads the member's CalDAV collection as busy time (at most once
+ * per interval: busy_timer); abort at fini. */
+void sync_busy_read(sync_member *m);
+void sync_busy_abort(sync_member *m);
+void sync_busy_free(sync_member *m);
+/* The network's events m is invited to, not cancelled: fn per event. */
+void sync_invited_events(sync_member *m,
+                         void (*fn)(sync_member *m, const agendad_event *ev, void *data),
+                         void *data);
+/* Frees m once its timers are closed and no child of it remains (fini). */
+void sync_member_maybe_free(sync_member *m);
 
 /* push.c: writes the network's events the member is invited to into its
  * CalDAV collection. */

@@ -30,7 +30,8 @@ PLUGIN_KEYS = {
     "sync": ["parser_memory", "parser_cpu", "max_backoff", "window_past", "window_future",
              "max_events", "connect_timeout", "last_attempt", "last_success", "push_last_error",
              "push_last_attempt", "push_last_success", "push_pushed", "push_deleted",
-             "push_conflicts"],
+             "push_conflicts", "caldav_busy_last_attempt", "caldav_busy_last_success",
+             "caldav_busy_method", "caldav_busy_last_error", "caldav_no_freebusy_at"],
     # Not hijri and hijri_adjust: agendad.yaml `scheduling.hijri` and
     # `scheduling.hijri_adjust` are the core's own keys since finding a time
     # (issue 13), with the same meaning as the agenda plugin's but read by

@@ -139,6 +139,8 @@ static const abi_field host_fields[] = {
     H(register_check, 8),
     H(check_error, 8),
     H(member_config, 8),
+    /* 1.9: members' busy time, for finding a time */
+    H(source_busy_replace, 9),
 };
 
 #define D(field, minor) FIELD(agendad_plugin_descriptor, field, minor)
@@ -362,6 +364,7 @@ static const abi_type types[] = {
     {"agendad_check_fn", 8},
     {"agendad_metric", 5},
     {"agendad_metric_kind", 5},
+    {"agendad_busy_interval", 9},
 };
 /* clang-format on */
 #define N_TYPES (sizeof types / sizeof types[0])

@@ -121,12 +121,63 @@ static void test_bad_interval_changes_nothing(void **state)
     free(iv);
 }
 
+static size_t rows(fx *f, const char *member)
+{
+    ag_busy_source *src;
+    size_t n;
+    assert_int_equal(ag_store_busy_sources(f->st, member, &src, &n, NULL), 0);
+    ag_store_busy_sources_free(src, n);
+    return n;
+}
+
+/* What the admin removed from members.yaml goes at the reconcile that
+ * applies it: a member's every calendar, or one calendar of a member. */
+static void test_reconcile_forgets_what_is_no_longer_configured(void **state)
+{
+    fx *f = *state;
+    ag_busy_interval iv[] = {{100, 200, false}};
+    static const char *const ids[] = {"fes", "taza", "gone"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(ag_store_busy_replace(f->st, ids[i], "feed", 0, 2000, iv, 1, 1, NULL), 0);
+        assert_int_equal(ag_store_busy_replace(f->st, ids[i], "caldav", 0, 2000, iv, 1, 1, NULL),
+                         0);
+    }
+    /* Another source's rows are its writer's business. */
+    assert_int_equal(ag_store_busy_replace(f->st, "taza", "other", 0, 2000, iv, 1, 1, NULL), 0);
+    ag_member members[2] = {{.id = "fes",
+                             .feed_url = "http://127.0.0.1/fes.ics",
+                             .sync = {.caldav_url = "http://127.0.0.1/dav/fes/"}},
+                            {.id = "taza", .feed_url = "http://127.0.0.1/taza.ics"}};
+    ag_config cfg = {.members = members, .n_members = 2};
+    ag_reconcile_stats stats;
+    char *err = NULL;
+    assert_int_equal(ag_store_reconcile(f->st, &cfg, 10, &stats, &err), 0);
+    assert_null(err);
+    assert_int_equal(rows(f, "fes"), 2);
+    assert_int_equal(rows(f, "taza"), 2); /* feed and other: no caldav configured */
+    assert_int_equal(rows(f, "gone"), 0);
+    ag_busy_interval *out;
+    size_t n;
+    assert_int_equal(ag_store_busy_load(f->st, "gone", 0, 2000, &out, &n, NULL), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(ag_store_busy_load(f->st, "taza", 0, 2000, &out, &n, NULL), 0);
+    assert_int_equal(n, 2);
+    free(out);
+    ag_busy_source *src;
+    assert_int_equal(ag_store_busy_sources(f->st, "taza", &src, &n, NULL), 0);
+    assert_string_equal(src[0].source, "feed");
+    assert_string_equal(src[1].source, "other");
+    ag_store_busy_sources_free(src, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_never_read_then_free, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replace_and_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_interval_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reconcile_forgets_what_is_no_longer_configured, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,7 +63,7 @@ extern "C" {
 #endif
 
 #define AGENDAD_PLUGIN_ABI_MAJOR 1
-#define AGENDAD_PLUGIN_ABI_MINOR 8
+#define AGENDAD_PLUGIN_ABI_MINOR 9
 
 #if defined(__GNUC__)
 #define AGENDAD_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -716,6 +716,43 @@ typedef int agendad_host_source_submit_member_async(agendad_source *src, const c
                                                     const agendad_source_event *events, size_t n,
                                                     void (*done)(int rc, void *data), void *data);
 
+/* --- members' busy time
+ *
+ * For finding a time the invited members are free (`agendad propose`): what
+ * a member's own calendar says it is busy for, times only. The host keeps
+ * no text, attendees or UIDs with them, and none of it reaches a feed, a
+ * page or a log, so a source gives the times of the member's private and
+ * confidential events too. */
+
+/* One interval a member's own calendar is busy for. An array element, not
+ * size-prefixed: it never grows (a new need gets a new type). */
+typedef struct {
+    int64_t start;       /* UTC instant */
+    int64_t end;         /* UTC instant, exclusive, after start */
+    bool tentative;      /* the calendar said STATUS:TENTATIVE (or FBTYPE=BUSY-TENTATIVE) */
+} agendad_busy_interval; /* since 1.9 */
+
+/* Makes iv[0..n) what the member's calendar says of its busy time over the
+ * window [from, to), in place of what that calendar said before, and
+ * records when it was read (now), persistently, in one transaction: a
+ * member whose calendar was read and found free is then told apart from
+ * one never read. calendar names which one: "feed" (members.yaml feed_url,
+ * as pulled) or "caldav" (its sync.caldav collection); it must be
+ * configured for the member. Call it after each complete read only: a
+ * failed read keeps what the last good one said. Intervals may overlap
+ * and reach outside the window: the host keeps them as given. A reload
+ * that removes the member, or that calendar of it, forgets what it said.
+ * AGENDAD_ENOENT: no such member, or that calendar is not configured for
+ * it; AGENDAD_EINVAL: src, member or calendar NULL, another calendar name,
+ * from >= to, iv NULL with n > 0, or an interval that does not end after
+ * it starts (nothing changes); AGENDAD_ESTATE: no state database (the
+ * command line); AGENDAD_EPLUGIN: the store failed (the daemon's log says
+ * why; the last good read stays).
+ * Ownership: member, calendar and iv are read during the call only. */
+typedef int agendad_host_source_busy_replace(agendad_source *src, const char *member,
+                                             const char *calendar, int64_t from, int64_t to,
+                                             const agendad_busy_interval *iv, size_t n);
+
 /* ========================================================= change listeners */
 
 /* What the last reload changed. Size-prefixed: the host fills size. */
@@ -1109,6 +1146,7 @@ struct agendad_host {
     agendad_host_register_check *register_check;                         /* since 1.8 */
     agendad_host_check_error *check_error AGENDAD_PRINTF(3, 4);          /* since 1.8 */
     agendad_host_member_config *member_config;                           /* since 1.8 */
+    agendad_host_source_busy_replace *source_busy_replace;               /* since 1.9 */
 };
 
 #ifdef __cplusplus

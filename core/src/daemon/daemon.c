@@ -520,6 +520,20 @@ static int plugin_source_import_async(void *data, const char *source, const char
     return rc;
 }
 
+/* A member's busy time from one of its calendars: times only, nothing
+ * that a feed is built from. */
+static int plugin_busy_replace(void *data, const char *member, const char *source, int64_t from,
+                               int64_t to, const ag_busy_interval *iv, size_t n, char **err)
+{
+    ag_daemon *d = data;
+    if (!d->svc.store) {
+        *err = strdup("the state database is not open");
+        return AG_ESTORE;
+    }
+    return ag_store_busy_replace(d->svc.store, member, source, from, to, iv, n, (int64_t)time(NULL),
+                                 err);
+}
+
 static int plugin_state_get(void *data, const char *key, char **value)
 {
     ag_daemon *d = data;
@@ -580,6 +594,7 @@ static int load_plugins(ag_daemon *d)
     ps.event_ics = plugin_event_ics;
     ps.source_import = plugin_source_import;
     ps.source_import_async = plugin_source_import_async;
+    ps.busy_replace = plugin_busy_replace;
     ps.state_get = plugin_state_get;
     ps.state_set = plugin_state_set;
     ps.state_set_many = plugin_state_set_many;

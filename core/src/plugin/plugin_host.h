@@ -82,6 +82,12 @@ typedef struct {
                                const agendad_source_event *evs, size_t n,
                                void (*done)(int rc, const char *err, void *ctx), void *ctx,
                                char **err);
+    /* Makes iv[0..n) what source ("feed", "caldav") says of member's busy
+     * time over [from, to), read now (store.h's ag_store_busy_replace).
+     * NULL: source_busy_replace answers AGENDAD_ESTATE. 0, or a negative
+     * AG_E* code with *err (malloc'd). */
+    int (*busy_replace)(void *data, const char *member, const char *source, int64_t from,
+                        int64_t to, const ag_busy_interval *iv, size_t n, char **err);
     int (*state_get)(void *data, const char *key, char **value);
     int (*state_set)(void *data, const char *key, const char *value);
     /* n keys (values[i] NULL deletes) in one transaction. */

@@ -285,6 +285,49 @@ static int api_source_submit_member_async(agendad_source *src, const char *membe
     return rc;
 }
 
+/* The calendars busy time comes from, and whether member has each
+ * configured. */
+static bool calendar_configured(const ag_member *m, const char *calendar)
+{
+    if (strcmp(calendar, "feed") == 0)
+        return m->feed_url != NULL;
+    return strcmp(calendar, "caldav") == 0 && m->sync.caldav_url != NULL;
+}
+
+static int api_source_busy_replace(agendad_source *src, const char *member, const char *calendar,
+                                   int64_t from, int64_t to, const agendad_busy_interval *iv,
+                                   size_t n)
+{
+    if (!src || !member || !calendar || from >= to || (n && !iv) ||
+        (strcmp(calendar, "feed") != 0 && strcmp(calendar, "caldav") != 0))
+        return AGENDAD_EINVAL;
+    const ag_plugin_services *svc = &src->plugin->host->svc;
+    if (!svc->busy_replace)
+        return AGENDAD_ESTATE;
+    const ag_member *m = svc->config ? ag_config_member(svc->config(svc->data), member) : NULL;
+    if (!m || !calendar_configured(m, calendar))
+        return AGENDAD_ENOENT;
+    ag_busy_interval *copy = malloc((n ? n : 1) * sizeof *copy);
+    if (!copy)
+        return AGENDAD_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (iv[i].end <= iv[i].start) {
+            free(copy);
+            return AGENDAD_EINVAL;
+        }
+        copy[i] = (ag_busy_interval){iv[i].start, iv[i].end, iv[i].tentative};
+    }
+    char *err = NULL;
+    int rc = svc->busy_replace(svc->data, member, calendar, from, to, copy, n, &err);
+    if (rc < 0)
+        ag_plugin_log(src->plugin->host, AG_LOG_ERR,
+                      "plugin %s: busy time of %s (%s) not stored: %s", src->plugin->name, member,
+                      calendar, err ? err : "failed");
+    free(err);
+    free(copy);
+    return rc < 0 ? AGENDAD_EPLUGIN : 0;
+}
+
 static int api_member_foreach(agendad_plugin *self, int (*fn)(const agendad_member *m, void *data),
                               void *data)
 {
@@ -344,4 +387,5 @@ void ag_plugin_table_sources(agendad_host *t)
     t->member_sync = api_member_sync;
     t->source_submit_member = api_source_submit_member;
     t->source_submit_member_async = api_source_submit_member_async;
+    t->source_busy_replace = api_source_busy_replace;
 }

@@ -261,6 +261,11 @@ int ag_store_busy_load_all(ag_store *st, int64_t from, int64_t to, ag_store_busy
  * config, or whose calendar is no longer configured for source; source
  * NULL: all sources). */
 int ag_store_busy_forget(ag_store *st, const char *member, const char *source, char **err);
+/* Forgets, in the caller's transaction, every source's busy time of the
+ * members cfg no longer has, and "feed" or "caldav" of a member whose
+ * feed_url or sync.caldav cfg no longer has (ag_store_reconcile calls it:
+ * what the admin removed is not kept). Other sources are left alone. */
+int ag_store_busy_forget_unconfigured(ag_store *st, const ag_config *cfg, char **err);
 
 /* Generic key/value for small daemon state (e.g. last tzdata version). get
  * sets *value to a malloc'd copy, or NULL when key is absent (not an error).

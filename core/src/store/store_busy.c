@@ -1,12 +1,13 @@
 /* Members' busy time (schema step 9): intervals only, never what the
  * member was busy with. A replace is one transaction, so that a proposal
  * reads a member's previous calendar or its new one, never half of each. */
+#include "config_network.h"
 #include "store_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-enum { B_DELETE, B_INSERT, B_SOURCE, B_LOAD, B_SOURCES, B_FORGET_ALL, B_FORGET_SRC };
+enum { B_DELETE, B_INSERT, B_SOURCE, B_LOAD, B_SOURCES, B_FORGET_ALL, B_FORGET_SRC, B_READ_BY };
 
 /* Prepared once per connection and kept with it. */
 static sqlite3_stmt *stmt(ag_store *st, int id)
@@ -24,6 +25,8 @@ static sqlite3_stmt *stmt(ag_store *st, int id)
         [B_FORGET_ALL] = "DELETE FROM busy_intervals WHERE member = ?1",
         [B_FORGET_SRC] = "DELETE FROM busy_sources WHERE member = ?1 AND (?2 IS NULL OR "
                          "source = ?2)",
+        [B_READ_BY] = "SELECT member, source FROM busy_sources UNION SELECT DISTINCT member, "
+                      "source FROM busy_intervals",
     };
     return ag_store_cached(st, &st->busy_stmts[id], sql[id]);
 }
@@ -220,4 +223,87 @@ int ag_store_busy_forget(ag_store *st, const char *member, const char *source, c
               ag_store_bind_opt_text(s, 2, source) != SQLITE_OK))
         s = NULL;
     return run(st, s, err, "cannot forget calendar reads in");
+}
+
+/* Whether cfg still has member read by source: the member is configured,
+ * with the calendar that source reads ("feed": feed_url; "caldav":
+ * sync.caldav). A source of another name is left to whoever wrote it. */
+static bool still_read(const ag_config *cfg, const char *member, const char *source)
+{
+    const ag_member *m = ag_config_member(cfg, member);
+    if (!m)
+        return false;
+    if (strcmp(source, "feed") == 0)
+        return m->feed_url != NULL;
+    if (strcmp(source, "caldav") == 0)
+        return m->sync.caldav_url != NULL;
+    return true;
+}
+
+typedef struct {
+    char **member, **source;
+    size_t n;
+} read_pairs;
+
+static void pairs_free(read_pairs *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->member[i]);
+        free(p->source[i]);
+    }
+    free(p->member);
+    free(p->source);
+}
+
+static int pairs_add(read_pairs *p, const char *member, const char *source)
+{
+    char **m = realloc(p->member, (p->n + 1) * sizeof *m);
+    if (m)
+        p->member = m;
+    char **s = m ? realloc(p->source, (p->n + 1) * sizeof *s) : NULL;
+    if (s)
+        p->source = s;
+    char *mc = s && member ? strdup(member) : NULL, *sc = mc && source ? strdup(source) : NULL;
+    if (!sc) {
+        free(mc);
+        return AG_ENOMEM;
+    }
+    p->member[p->n] = mc;
+    p->source[p->n++] = sc;
+    return 0;
+}
+
+/* The (member, source) pairs that hold busy time, read before any is
+ * deleted. */
+static int read_by(ag_store *st, read_pairs *p, char **err)
+{
+    sqlite3_stmt *s = stmt(st, B_READ_BY);
+    if (!s)
+        return run(st, NULL, err, "cannot read busy time from");
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (pairs_add(p, (const char *)sqlite3_column_text(s, 0),
+                      (const char *)sqlite3_column_text(s, 1)) < 0) {
+            sqlite3_reset(s);
+            return ag_store_failf(st, err, AG_ENOMEM, "cannot read busy time from",
+                                  "out of memory");
+        }
+    if (rc != SQLITE_DONE) {
+        rc = ag_store_fail(st, err, "cannot read busy time from");
+        sqlite3_reset(s);
+        return rc;
+    }
+    sqlite3_reset(s);
+    return 0;
+}
+
+int ag_store_busy_forget_unconfigured(ag_store *st, const ag_config *cfg, char **err)
+{
+    read_pairs p = {0};
+    int rc = read_by(st, &p, err);
+    for (size_t i = 0; rc == 0 && i < p.n; i++)
+        if (!still_read(cfg, p.member[i], p.source[i]))
+            rc = ag_store_busy_forget(st, p.member[i], p.source[i], err);
+    pairs_free(&p);
+    return rc;
 }

@@ -293,6 +293,7 @@ static int reconcile_locked(run_state *rs, const ag_config *cfg, const ag_event 
         if ((rc = apply_one(rs, sorted[i], err)) < 0)
             return rc;
     if ((rc = sweep(rs, rs->retention, err)) < 0 ||
+        (rc = ag_store_busy_forget_unconfigured(rs->st, cfg, err)) < 0 ||
         (rc = ag_store_save_config_state(rs->st, cfg, err)) < 0)
         return rc;
     if (!changed(&rs->stats))

@@ -1,4 +1,5 @@
-/* The import mapping of agendad-ical-import: what a member's feed becomes. */
+/* The import mapping of agendad-ical-import: what a member's feed becomes,
+ * as events and as busy time. */
 #include "ical_import.h"
 
 #include <setjmp.h>
@@ -11,15 +12,45 @@
 
 #define CAL(body) "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n" body "END:VCALENDAR\r\n"
 
-static const si_limits lim = {0, 4102444800LL, 1000, 100000, 1000, "Africa/Casablanca", false};
+static const si_limits lim = {.to = 4102444800LL,
+                              .max_instances = 1000,
+                              .max_iterations = 100000,
+                              .max_events = 1000,
+                              .default_tzid = "Africa/Casablanca"};
 
-static json_t *ok(const char *text, const si_limits *l)
+/* The whole result: {"events": [...], "busy": [...]}. */
+static json_t *imported(const char *text, const si_limits *l)
 {
     char *err = NULL;
-    json_t *a = si_import(text, l ? l : &lim, &err);
-    if (!a)
+    json_t *r = si_import(text, l ? l : &lim, &err);
+    if (!r)
         fail_msg("refused: %s", err);
+    assert_true(json_is_array(json_object_get(r, "events")));
+    assert_true(json_is_array(json_object_get(r, "busy")));
+    return r;
+}
+
+/* Its events (the caller decrefs them). */
+static json_t *ok(const char *text, const si_limits *l)
+{
+    json_t *r = imported(text, l);
+    json_t *a = json_incref(json_object_get(r, "events"));
+    json_decref(r);
     return a;
+}
+
+/* Its busy time (the caller decrefs it). */
+static json_t *busy_of(const char *text, const si_limits *l)
+{
+    json_t *r = imported(text, l);
+    json_t *b = json_incref(json_object_get(r, "busy"));
+    json_decref(r);
+    return b;
+}
+
+static long long iv(json_t *busy, size_t i, size_t field)
+{
+    return json_integer_value(json_array_get(json_array_get(busy, i), field));
 }
 
 static char *refused(const char *text)
@@ -171,6 +202,168 @@ static void refusals_say_why(void **state)
     free(e);
 }
 
+/* What counts as busy: every occurrence but transparent and cancelled ones,
+ * private and confidential ones too (which are no events), tentative ones
+ * marked; the times only. */
+static const char mixed[] =
+    CAL("BEGIN:VEVENT\r\nUID:busy\r\nSUMMARY:Busy\r\nDTSTART:20270104T090000Z\r\n"
+        "DTEND:20270104T100000Z\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:free\r\nSUMMARY:Free\r\nTRANSP:TRANSPARENT\r\n"
+        "DTSTART:20270104T110000Z\r\nDTEND:20270104T120000Z\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:off\r\nSUMMARY:Off\r\nSTATUS:CANCELLED\r\n"
+        "DTSTART:20270104T130000Z\r\nDTEND:20270104T140000Z\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:secret\r\nSUMMARY:Secret\r\nCLASS:PRIVATE\r\n"
+        "DTSTART:20270105T090000Z\r\nDTEND:20270105T100000Z\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:conf\r\nSUMMARY:Conf\r\nCLASS:CONFIDENTIAL\r\n"
+        "DTSTART:20270105T110000Z\r\nDTEND:20270105T113000Z\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:maybe\r\nSUMMARY:Maybe\r\nSTATUS:TENTATIVE\r\n"
+        "DTSTART:20270106T090000Z\r\nDTEND:20270106T100000Z\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:instant\r\nSUMMARY:Instant\r\nDTSTART:20270107T090000Z\r\n"
+        "END:VEVENT\r\n");
+
+static void busy_time_counts_private_not_transparent_or_cancelled(void **state)
+{
+    (void)state;
+    json_t *r = imported(mixed, NULL);
+    json_t *ev = json_object_get(r, "events"), *b = json_object_get(r, "busy");
+    /* Events as before: transparent and cancelled ones published, private
+     * ones not. */
+    assert_int_equal(json_array_size(ev), 5);
+    assert_non_null(find(ev, "free"));
+    assert_non_null(find(ev, "off"));
+    assert_null(find(ev, "secret"));
+    assert_null(find(ev, "conf"));
+    assert_int_equal(json_array_size(b), 4);
+    /* In uid order: busy, conf, maybe, secret. */
+    assert_int_equal(iv(b, 0, 0), 1799053200); /* busy, 2027-01-04T09:00Z */
+    assert_int_equal(iv(b, 0, 1), 1799056800);
+    assert_int_equal(iv(b, 0, 2), 0);
+    assert_int_equal(iv(b, 1, 0), 1799146800); /* conf */
+    assert_int_equal(iv(b, 1, 1), 1799148600);
+    assert_int_equal(iv(b, 2, 0), 1799226000); /* maybe */
+    assert_int_equal(iv(b, 2, 2), 1);
+    assert_int_equal(iv(b, 3, 0), 1799139600); /* secret */
+    assert_int_equal(iv(b, 3, 2), 0);
+    /* Nothing but three numbers per interval. */
+    for (size_t i = 0; i < json_array_size(b); i++)
+        assert_int_equal(json_array_size(json_array_get(b, i)), 3);
+    json_decref(r);
+}
+
+/* A private series is expanded as busy time with its EXDATEs and
+ * overrides (a cancelled override frees its occurrence, a moved one moves
+ * it), even without an end; a public series without an end is refused. */
+static void private_series_is_busy_time(void **state)
+{
+    (void)state;
+    si_limits l = lim;
+    l.from = 1798761600; /* 2027-01-01 */
+    l.to = l.from + 28 * 86400;
+    json_t *b = busy_of(
+        CAL("BEGIN:VEVENT\r\nUID:s\r\nSUMMARY:S\r\nCLASS:PRIVATE\r\n"
+            "DTSTART;TZID=Europe/Paris:20261005T100000\r\nDTEND;TZID=Europe/"
+            "Paris:20261005T110000\r\n"
+            "RRULE:FREQ=WEEKLY\r\nEXDATE;TZID=Europe/Paris:20270111T100000\r\nEND:VEVENT\r\n"
+            "BEGIN:VEVENT\r\nUID:s\r\nSUMMARY:S\r\nRECURRENCE-ID;TZID=Europe/"
+            "Paris:20270118T100000\r\n"
+            "STATUS:CANCELLED\r\nDTSTART;TZID=Europe/Paris:20270118T100000\r\n"
+            "DTEND;TZID=Europe/Paris:20270118T110000\r\nEND:VEVENT\r\n"
+            "BEGIN:VEVENT\r\nUID:s\r\nSUMMARY:S\r\nRECURRENCE-ID;TZID=Europe/"
+            "Paris:20270125T100000\r\n"
+            "DTSTART;TZID=Europe/Paris:20270125T150000\r\n"
+            "DTEND;TZID=Europe/Paris:20270125T160000\r\nEND:VEVENT\r\n"),
+        &l);
+    /* Mondays 4, 11 (EXDATE), 18 (cancelled), 25 (moved to 15:00 CET). */
+    assert_int_equal(json_array_size(b), 2);
+    assert_int_equal(iv(b, 0, 0), 1799053200); /* 2027-01-04T09:00Z */
+    assert_int_equal(iv(b, 1, 0), 1800885600); /* 2027-01-25T14:00Z */
+    assert_int_equal(iv(b, 1, 1), 1800889200);
+    json_decref(b);
+    char *e = refused(CAL("BEGIN:VEVENT\r\nUID:p\r\nSUMMARY:P\r\nDTSTART:20270101T100000Z\r\n"
+                          "RRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n"));
+    assert_non_null(strstr(e, "no end"));
+    free(e);
+}
+
+/* An all-day event is busy for the member's local days: across Paris's
+ * midnight, not UTC's. */
+static void all_day_busy_follows_the_members_days(void **state)
+{
+    (void)state;
+    si_limits l = lim;
+    l.day_tzid = "Europe/Paris";
+    json_t *b = busy_of(CAL("BEGIN:VEVENT\r\nUID:d\r\nSUMMARY:D\r\nDTSTART;VALUE=DATE:20270701\r\n"
+                            "DTEND;VALUE=DATE:20270703\r\nEND:VEVENT\r\n"),
+                        &l);
+    assert_int_equal(json_array_size(b), 1);
+    assert_int_equal(iv(b, 0, 0), 1814392800); /* 2027-06-30T22:00Z: midnight CEST */
+    assert_int_equal(iv(b, 0, 1), 1814392800 + 2 * 86400);
+    json_decref(b);
+}
+
+/* RDATEs are busy time (and, as ever, not published). */
+static void rdates_are_busy_time(void **state)
+{
+    (void)state;
+    json_t *r = imported(CAL("BEGIN:VEVENT\r\nUID:r\r\nSUMMARY:R\r\nDTSTART:20270104T090000Z\r\n"
+                             "DTEND:20270104T100000Z\r\nRDATE:20270201T090000Z,20270301T090000Z\r\n"
+                             "EXDATE:20270301T090000Z\r\nEND:VEVENT\r\n"),
+                         NULL);
+    json_t *b = json_object_get(r, "busy");
+    assert_int_equal(json_array_size(json_object_get(r, "events")), 1);
+    assert_int_equal(json_array_size(b), 2);
+    assert_int_equal(iv(b, 1, 0), 1801472400); /* 2027-02-01T09:00Z */
+    assert_int_equal(iv(b, 1, 1) - iv(b, 1, 0), 3600);
+    json_decref(r);
+}
+
+/* Busy time starts at busy_from and has its own cap: a private daily
+ * series is no event, and the per-series cap of published ones is not
+ * its. */
+static void busy_has_its_own_window_and_cap(void **state)
+{
+    (void)state;
+    static const char daily[] = CAL("BEGIN:VEVENT\r\nUID:d\r\nSUMMARY:D\r\nCLASS:PRIVATE\r\n"
+                                    "DTSTART:20270101T120000Z\r\nDTEND:20270101T130000Z\r\n"
+                                    "RRULE:FREQ=DAILY\r\nEND:VEVENT\r\n");
+    si_limits l = lim;
+    l.from = 1798761600; /* 2027-01-01 */
+    l.to = l.from + 1200 * 86400;
+    l.busy_from = l.from + 10 * 86400;
+    l.max_instances = 100;
+    l.max_busy = 1500;
+    json_t *b = busy_of(daily, &l);
+    assert_int_equal(json_array_size(b), 1190);
+    assert_int_equal(iv(b, 0, 0), l.busy_from + 12 * 3600);
+    json_decref(b);
+    l.max_busy = 1000;
+    char *err = NULL;
+    assert_null(si_import(daily, &l, &err));
+    assert_non_null(strstr(err, "more than 1000 busy intervals"));
+    free(err);
+}
+
+static void busy_only_skips_the_networks_own(void **state)
+{
+    (void)state;
+    static const char *const skip[] = {"maybe", "secret"};
+    si_limits l = lim;
+    l.skip_uids = skip;
+    l.n_skip_uids = 2;
+    json_t *b = json_array();
+    char *err = NULL;
+    assert_true(si_busy(mixed, &l, b, &err));
+    assert_int_equal(json_array_size(b), 2); /* busy and conf */
+    /* A refused calendar adds nothing. */
+    assert_false(si_busy(CAL("BEGIN:VEVENT\r\nUID:x\r\nDTSTART;TZID=No/Where:20270101T100000\r\n"
+                             "END:VEVENT\r\n"),
+                         &l, b, &err));
+    assert_non_null(strstr(err, "No/Where"));
+    free(err);
+    assert_int_equal(json_array_size(b), 2);
+    json_decref(b);
+}
+
 static void windows_zone_table(void **state)
 {
     (void)state;
@@ -190,6 +383,12 @@ int main(void)
         cmocka_unit_test(private_and_confidential_are_left_out),
         cmocka_unit_test(window_bounds_occurrences),
         cmocka_unit_test(refusals_say_why),
+        cmocka_unit_test(busy_time_counts_private_not_transparent_or_cancelled),
+        cmocka_unit_test(private_series_is_busy_time),
+        cmocka_unit_test(all_day_busy_follows_the_members_days),
+        cmocka_unit_test(rdates_are_busy_time),
+        cmocka_unit_test(busy_has_its_own_window_and_cap),
+        cmocka_unit_test(busy_only_skips_the_networks_own),
         cmocka_unit_test(windows_zone_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
