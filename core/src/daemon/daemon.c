@@ -422,6 +422,13 @@ static int plugin_event_ics(void *data, const char *uid, const char *lang, bool 
     return ag_reminders_ics(&d->svc, uid, lang, cancel, ag_clock_now(), out, len);
 }
 
+static int plugin_event_itip(void *data, const char *uid, const char *lang,
+                             const ag_plugin_itip *it, char **out, size_t *len)
+{
+    ag_daemon *d = data;
+    return ag_reminders_ics_itip(&d->svc, uid, lang, it, ag_clock_now(), out, len);
+}
+
 static int64_t plugin_generation(void *data)
 {
     return ((ag_daemon *)data)->svc.generation;
@@ -583,6 +590,7 @@ static int load_plugins(ag_daemon *d)
     ps.generation = plugin_generation;
     ps.data = d;
     ps.event_ics = plugin_event_ics;
+    ps.event_itip = plugin_event_itip;
     ps.source_import = plugin_source_import;
     ps.source_import_async = plugin_source_import_async;
     ps.state_get = plugin_state_get;
