@@ -24,7 +24,7 @@ enum {
      * documents.minutes_due after its end and at twice that. */
     LEAD_MINUTES_FIRST = 254,
     LEAD_MINUTES_SECOND = 255,
-    /* An invitation waits this long for the email channel to appear. */
+    /* An invitation waits this long for its channel to appear. */
     CHANNEL_WAIT = 600,
 };
 
@@ -285,7 +285,7 @@ static const ag_reminder_settings *settings(const ag_scheduler *s)
     return &s->cfg->settings.reminders;
 }
 
-/* A change or cancellation notice by email to an address that holds an
+/* A change or cancellation notice on the invitations' channel to an address that holds an
  * invitation to the event would say again what the updated invitation or
  * its CANCEL says: the invitation speaks for it. A store error sends the
  * notice (twice rather than never). */
@@ -763,14 +763,14 @@ static const ag_stored_event *stored_event(const ag_scheduler *s, const char *ui
     return s->n_evs ? bsearch(uid, s->evs, s->n_evs, sizeof *s->evs, cmp_stored_uid) : NULL;
 }
 
-/* Invitations go through the email channel alone: without it they stay
+/* Invitations go through one channel alone: without it they stay
  * pending, tried again every CHANNEL_WAIT, the log saying why as often. */
 static void wait_for_channel(ag_scheduler *s, const ag_outbox_row *row, int64_t now)
 {
     if (now - s->channel_warned >= CHANNEL_WAIT) {
         s->channel_warned = now;
         ag_log(AG_LOG_WARNING,
-               "invitations wait: no plugin provides the \"%s\" channel (load reminder-email); "
+               "invitations wait: no plugin provides the \"%s\" channel; "
                "they stay pending and are tried again every %d s",
                row->channel, CHANNEL_WAIT);
     }
