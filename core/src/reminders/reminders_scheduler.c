@@ -58,6 +58,7 @@ struct ag_scheduler {
     size_t n_evs;
     entry *entries; /* sorted by due */
     size_t n_entries;
+    size_t n_minutes; /* of them, the checks of missing minutes */
     uv_timer_t timer;
     bool stopped;
     int64_t checked_until; /* every entry due at or before this is in the outbox */
@@ -1198,13 +1199,18 @@ void ag_reminders_rebuild(ag_scheduler *s, const ag_config *cfg, const ag_stored
         entry *fit = realloc(v, len * sizeof *v); /* the doubling's slack, up to half */
         v = fit ? fit : v;
     }
+    size_t minutes = 0;
+    for (size_t i = 0; i < len; i++)
+        minutes += v[i].lead >= LEAD_MINUTES_FIRST;
     free(s->entries);
     s->entries = v;
     s->n_entries = len;
+    s->n_minutes = minutes;
     s->rebuilt = true;
     ag_log(AG_LOG_INFO,
-           "reminders: %zu scheduled (occurrence, lead time) pairs, rebuilt in %.1f ms", len,
-           (double)(uv_hrtime() - t0) / 1e6);
+           "reminders: %zu scheduled (occurrence, lead time) pairs and %zu checks of missing "
+           "minutes, rebuilt in %.1f ms",
+           len - minutes, minutes, (double)(uv_hrtime() - t0) / 1e6);
     wake_soon(s);
 }
 
@@ -1232,7 +1238,7 @@ int ag_reminders_new(uv_loop_t *loop, ag_store *st, ag_plugin_host *plugins, ag_
 
 size_t ag_reminders_size(const ag_scheduler *s)
 {
-    return s->n_entries;
+    return s->n_entries - s->n_minutes;
 }
 
 /* The last outcomes before the store closes. */
