@@ -29,7 +29,8 @@ BROKEN_EVENT = """\
   host: rabat-sale-kenitre
 """
 KEYS = ("uid, title, description, location, start, end, timezone, host, audience, "
-        "categories, status, visibility, recurrence, reminders, agenda, online_url")
+        "categories, status, visibility, recurrence, reminders, agenda, online_url, "
+        "invitations, publish_attendance, documents")
 # What `agendad check` printed before its messages were translatable.
 ENGLISH = (
     '{f}:3:3: error: unknown key "locaton" in event (did you mean "location"? expected one '

@@ -152,6 +152,7 @@ void ag_config_scheduling_free(ag_schedule_settings *s);
 void ag_config_load_scheduling(ag_settings *s, const ag_config_node *n, ag_diags *d);
 void ag_config_load_holidays(ag_settings *s, const ag_config_node *n, ag_diags *d);
 void ag_config_load_member_schedule(const ag_config *cfg, ag_member *m, const ag_config_node *n,
+                                    ag_diags *d);
 /* config_invitations.c: `invitations:` and `documents:` of agendad.yaml;
  * the defaults are false on out of memory. */
 bool ag_config_invitation_defaults(ag_settings *s);
