@@ -3,7 +3,11 @@
  * CORS), methods other than GET/HEAD (405 with Allow), malformed requests
  * (400), oversized headers (431), URLs too long (414), request bodies (413),
  * and it enforces limits: connections, header bytes, header and idle
- * timeouts, requests per connection. The handler sees GET and HEAD only. */
+ * timeouts, requests per connection. The handler sees GET and HEAD, and
+ * POST for the paths the application accepts it on (ag_http_server_accept_post):
+ * an HTML form's body, application/x-www-form-urlencoded (else 415), of
+ * AG_HTTP_MAX_FORM_BYTES at most (else 413); a POST elsewhere is 405 as
+ * any other method. */
 #ifndef AGENDAD_HTTP_H
 #define AGENDAD_HTTP_H
 
@@ -48,6 +52,13 @@ void ag_http_limits_default(ag_http_limits *l);
  * until then even if the client has gone (the response is then dropped). */
 typedef void (*ag_http_handler_fn)(ag_http_request *req, void *data);
 
+/* The largest form body a POST may carry. */
+#define AG_HTTP_MAX_FORM_BYTES 4096
+
+/* Whether a POST to path (percent-decoded, without query) is read: called
+ * once its headers are in, before any of its body is. */
+typedef bool (*ag_http_post_fn)(const char *path, void *data);
+
 /* limits may be NULL (defaults). Sets SIGPIPE to SIG_IGN if it is still at
  * SIG_DFL, since libuv writes with write(2). Raises the soft RLIMIT_NOFILE
  * to max_connections + 256 as far as the hard limit allows; short of that,
@@ -65,6 +76,8 @@ int ag_http_server_adopt(ag_http_server *s, int fd, char **err);
  * when not listening. */
 int ag_http_server_port(const ag_http_server *s);
 void ag_http_server_set_limits(ag_http_server *s, const ag_http_limits *limits);
+/* The paths POST is read on (fn NULL: none, the default). */
+void ag_http_server_accept_post(ag_http_server *s, ag_http_post_fn fn, void *data);
 
 /* Connections now, and what the server did to hold its ground since it was
  * created. */
@@ -100,6 +113,13 @@ void ag_http_server_observe(ag_http_server *s, ag_http_observer_fn fn, void *dat
 
 /* Request accessors; strings borrowed, valid until the response is sent. */
 bool ag_http_is_head(const ag_http_request *req);
+bool ag_http_is_post(const ag_http_request *req);
+/* "GET", "HEAD" or "POST": the methods a handler sees. */
+const char *ag_http_method(const ag_http_request *req);
+/* Decoded value of the first field `name` of a POST's form ("+" is a
+ * space), or NULL (no such field, or not a POST). A field whose value
+ * held a NUL byte refuses the whole form with 400 before the handler. */
+const char *ag_http_form(const ag_http_request *req, const char *name);
 /* Percent-decoded path, without query. Never contains NUL (such requests are
  * refused with 400 before the handler runs). */
 const char *ag_http_path(const ag_http_request *req);
