@@ -86,7 +86,8 @@ struct ag_http_request {
     ag_http_pair *params;
     size_t nparams;
     char peer[48];
-    const char *route; /* see ag_http_set_route; NULL: "unrouted" */
+    const char *route;   /* see ag_http_set_route; NULL: "unrouted" */
+    bool private_answer; /* see ag_http_set_private */
 };
 
 struct ag_http_conn {
