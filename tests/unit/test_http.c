@@ -178,6 +178,24 @@ static bool accepts_post(const char *path, void *data)
     return strncmp(path, "/form", 5) == 0;
 }
 
+#define AUTH_TOKEN "s3cret-token-0123456789"
+
+/* /auth: what the bearer check says, in a private answer; /auth-error: a
+ * private refusal. */
+static void auth(ag_http_request *req, bool error)
+{
+    static const char *const said[] = {"missing", "wrong", "ok"};
+    ag_http_set_private(req);
+    if (error) {
+        ag_http_respond_error(req, 403, "no", NULL);
+        return;
+    }
+    const char *b = said[ag_http_bearer_check(req, AUTH_TOKEN)];
+    static const char *const mine[] = {"Cache-Control: private, max-age=5", NULL};
+    bool own = ag_http_query(req, "own") != NULL;
+    ag_http_respond(req, 200, "text/plain", b, strlen(b), own ? mine : NULL);
+}
+
 static void handler(ag_http_request *req, void *data)
 {
     fx *f = data;
@@ -197,6 +215,8 @@ static void handler(ag_http_request *req, void *data)
         echo(req);
     else if (strncmp(path, "/form", 5) == 0)
         form_echo(req);
+    else if (strcmp(path, "/auth") == 0 || strcmp(path, "/auth-error") == 0)
+        auth(req, strcmp(path, "/auth-error") == 0);
     else
         ag_http_respond_error(req, 404, "no such feed", NULL);
 }
@@ -1571,6 +1591,51 @@ static void shutdown_waits_for_orphaned_request(void **state)
     fx_free(&f);
 }
 
+static void client_bearer(fx *f)
+{
+    cl *c = cl_open(f->port);
+    exchange(f, c, "GET /auth HTTP/1.1\r\n\r\n");
+    exchange(f, c, "GET /auth HTTP/1.1\r\nAuthorization: Bearer " AUTH_TOKEN "\r\n\r\n");
+    exchange(f, c, "GET /auth HTTP/1.1\r\nAuthorization: bearer   " AUTH_TOKEN "\r\n\r\n");
+    exchange(f, c, "GET /auth HTTP/1.1\r\nAuthorization: Bearer " AUTH_TOKEN "x\r\n\r\n");
+    exchange(f, c, "GET /auth HTTP/1.1\r\nAuthorization: Bearer s3cret\r\n\r\n");
+    exchange(f, c, "GET /auth HTTP/1.1\r\nAuthorization: Basic " AUTH_TOKEN "\r\n\r\n");
+    exchange(f, c, "GET /auth HTTP/1.1\r\nAuthorization: Bearer\r\n\r\n");
+    exchange(f, c, "GET /auth-error HTTP/1.1\r\n\r\n");
+    exchange(f, c, "GET /auth?own=1 HTTP/1.1\r\n\r\n");
+    exchange(f, c, "GET /echo HTTP/1.1\r\n\r\n");
+    cl_close(c);
+}
+
+/* The bearer check every guarded route shares, and answers no other site's
+ * scripts may read. */
+static void bearer_tokens_and_private_answers(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, client_bearer);
+    fx_run(&f);
+    assert_int_equal(f.nr, 10);
+    static const char *const want[] = {"missing", "ok", "ok", "wrong", "wrong", "wrong", "wrong"};
+    char v[128];
+    for (int i = 0; i < 7; i++) {
+        assert_int_equal(f.r[i].status, 200);
+        assert_string_equal(body(&f.r[i]), want[i]);
+        assert_null(hdr(&f.r[i], "Access-Control-Allow-Origin", v, sizeof v));
+        assert_header(&f.r[i], "Cache-Control", "no-store");
+    }
+    assert_int_equal(f.r[7].status, 403);
+    assert_null(hdr(&f.r[7], "Access-Control-Allow-Origin", v, sizeof v));
+    assert_header(&f.r[7], "Cache-Control", "no-store");
+    /* The caller's own Cache-Control wins, once. */
+    assert_int_equal(hdr_count(&f.r[8], "Cache-Control"), 1);
+    assert_header(&f.r[8], "Cache-Control", "private, max-age=5");
+    /* Marking one request private leaves the connection's next one alone. */
+    assert_header(&f.r[9], "Access-Control-Allow-Origin", "*");
+    assert_null(hdr(&f.r[9], "Cache-Control", v, sizeof v));
+    fx_free(&f);
+}
+
 static void client_adopted(fx *f)
 {
     cl *c = cl_open(f->port);
@@ -1649,6 +1714,7 @@ int main(void)
         cmocka_unit_test(adopts_listening_socket),
         cmocka_unit_test(listen_errors_are_reported),
         cmocka_unit_test(requests_over_the_rate_wait),
+        cmocka_unit_test(bearer_tokens_and_private_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

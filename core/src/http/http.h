@@ -106,6 +106,13 @@ void ag_http_server_free(ag_http_server *s);
  * OPTIONS...) count as "unrouted". */
 void ag_http_set_route(ag_http_request *req, const char *route);
 
+/* Marks req's answer, whatever it is (errors too), as one for its
+ * authorised reader only: no "Access-Control-Allow-Origin" (another site's
+ * scripts must not read it with the reader's credentials), and
+ * "Cache-Control: no-store" on ag_http_respond* unless the caller names a
+ * Cache-Control (no shared or browser cache keeps it). */
+void ag_http_set_private(ag_http_request *req);
+
 /* Told of every response when it is handed to the connection: route as set
  * above, status, and the body bytes sent (0 for HEAD, 304...). */
 typedef void (*ag_http_observer_fn)(const char *route, int status, size_t body_bytes, void *data);
@@ -132,6 +139,16 @@ const char *ag_http_query(const ag_http_request *req, const char *name);
 const char *ag_http_header(const ag_http_request *req, const char *name);
 /* Peer address as text ("127.0.0.1"), for logs and loopback checks. */
 const char *ag_http_peer(const ag_http_request *req);
+
+/* What a request's "Authorization: Bearer TOKEN" says against token (NULL:
+ * none is configured, so no header can match). The comparison takes the
+ * same time whatever part of a guess is right. */
+typedef enum {
+    AG_HTTP_BEARER_MISSING, /* no Authorization header */
+    AG_HTTP_BEARER_WRONG,   /* another scheme, or another token */
+    AG_HTTP_BEARER_OK,
+} ag_http_bearer;
+ag_http_bearer ag_http_bearer_check(const ag_http_request *req, const char *token);
 
 /* Sends b with conditional GET (If-None-Match, then If-Modified-Since → 304),
  * gzip when Accept-Encoding allows, ETag, Last-Modified, Cache-Control

@@ -439,3 +439,8 @@ void ag_http_set_route(ag_http_request *req, const char *route)
 {
     req->route = route;
 }
+
+void ag_http_set_private(ag_http_request *req)
+{
+    req->private_answer = true;
+}

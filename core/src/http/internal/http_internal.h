@@ -91,7 +91,8 @@ struct ag_http_request {
     ag_http_pair *form; /* its fields, decoded */
     size_t nform;
     char peer[48];
-    const char *route; /* see ag_http_set_route; NULL: "unrouted" */
+    const char *route;   /* see ag_http_set_route; NULL: "unrouted" */
+    bool private_answer; /* see ag_http_set_private */
 };
 
 struct ag_http_conn {
