@@ -972,8 +972,8 @@ typedef int (*agendad_command_fn)(const agendad_command_request *r, void *data);
 /* Registers `agendad NAME ...`. During init only, else AGENDAD_ESTATE;
  * AGENDAD_EEXIST when a plugin already registered a command by that name.
  * The command line's own commands (run, check, export, list, token,
- * reminders) never reach a plugin; a command wins over a renderer of the
- * same name. Allowed in the daemon too, which never runs one.
+ * reminders, attendance, rsvp-key) never reach a plugin; a command wins
+ * over a renderer of the same name. Allowed in the daemon too, which never runs one.
  * Ownership: name copied; the command lives until fini. */
 typedef int agendad_host_register_command(agendad_plugin *self, const char *name,
                                           agendad_command_fn fn, void *data);

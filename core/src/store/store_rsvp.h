@@ -68,6 +68,11 @@ typedef struct {
 int ag_store_rsvp_reply_add(ag_store *st, const ag_store_reply *r, ag_store_reply_outcome *outcome,
                             bool *found, bool *replayed, char **err);
 
+/* Spends a form's nonce at now: *replayed true when it was spent before
+ * (for forms that record no reply: the host's checklist). */
+int ag_store_rsvp_nonce_use(ag_store *st, const char *nonce, int64_t now, bool *replayed,
+                            char **err);
+
 /* How many replies came by link for invitations of address since `since`
  * (all outcomes): the one-click rate limit. */
 int ag_store_rsvp_link_replies_since(ag_store *st, const char *address, int64_t since, int *count,
