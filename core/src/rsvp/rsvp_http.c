@@ -337,10 +337,12 @@ static bool tally_path(const char *path, char *uid, size_t size, bool *csv)
 }
 
 /* Public when the event publishes attendance and is public; else the
- * admin's. false when req was answered (refused). */
-static bool may_read_tally(ag_service *svc, ag_http_request *req, const ag_stored_event *se)
+ * admin's (a private answer). false when req was answered (refused). */
+static bool may_read_tally(ag_service *svc, ag_http_request *req, const ag_stored_event *se,
+                           bool *public)
 {
-    if (se && se->ev.publish_attendance && se->ev.visibility == AG_VIS_PUBLIC)
+    *public = se && se->ev.publish_attendance && se->ev.visibility == AG_VIS_PUBLIC;
+    if (*public)
         return true;
     ag_http_bearer b = ag_http_bearer_check(req, ag_service_settings(svc)->admin_token);
     if (b == AG_HTTP_BEARER_OK) {
@@ -359,7 +361,8 @@ static void serve_tally(ag_service *svc, ag_http_request *req, const char *uid, 
 {
     ag_http_set_route(req, csv ? "/events/{uid}/attendance.csv" : "/events/{uid}/attendance.json");
     const ag_stored_event *se = find_event(svc, uid);
-    if (!may_read_tally(svc, req, se))
+    bool public = false;
+    if (!may_read_tally(svc, req, se, &public))
         return;
     if (!se) {
         ag_http_respond_error(req, 404, "no such event", NULL);
@@ -387,9 +390,11 @@ static void serve_tally(ag_service *svc, ag_http_request *req, const char *uid, 
         ag_log(AG_LOG_ERR, "rsvp: %s", err ? err : ag_strerror(rc));
         ag_http_respond_error(req, 503, "the tally is not available", NULL);
     } else {
+        /* Answers change at any time: revalidate (a private one is not
+         * kept at all). */
         const char *const headers[] = {"Cache-Control: no-cache", NULL};
         ag_http_respond(req, 200, csv ? "text/csv; charset=utf-8" : "application/json", body, len,
-                        headers);
+                        public ? headers : NULL);
     }
     free(err);
     free(body);
