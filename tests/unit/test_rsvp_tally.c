@@ -46,7 +46,7 @@ static const char members_yaml[] =
 
 /* held: 2026-05-01 (one month before NOW), minutes 2026-05-10: on time.
  * series: weekly from 2026-04-06 (Mondays), 4 times, the second one
- * excluded; minutes of 2026-04-07 only (on time for the first).
+ * excluded; minutes of 2026-04-07 (on time: before its last + 15 days).
  * late: 2026-03-01, minutes 2026-04-01 (after 15 days): late.
  * future: 2026-07-01. private: members only, publishes attendance. */
 static const char events_yaml[] =
@@ -360,9 +360,10 @@ static void host_links(void **state)
  *     private, present at both; taza: invited 2, replied 0, marked once
  *     (series 04-06) present; oujda: invited 2, replied 0 (unverified),
  *     marked at held (absent) and series 04-06 (absent), 04-20 (present).
- *   axes (public events): transparency: held (on time); participation:
- *     series' 3 occurrences (the first on time: minutes on 04-07) and late
- *     (minutes after 15 days): 4 held, 1 on time. */
+ *   axes (public events, a series as one ending with its last
+ *     occurrence): transparency: held (on time); participation: the series
+ *     (ended 04-27, minutes 04-07: on time) and late (minutes after 15
+ *     days): 2 held, 1 on time. */
 static void transparency_figures(void **state)
 {
     fx *f = *state;
@@ -383,7 +384,7 @@ static void transparency_figures(void **state)
                              "member,taza,2,0,1,1,100.0,,,,\r\n"
                              "member,oujda,2,0,3,1,33.3,,,,\r\n"
                              "axis,transparency,,,,,,1,1,1,100.0\r\n"
-                             "axis,participation,,,,,,4,4,1,25.0\r\n");
+                             "axis,participation,,,,,,2,2,1,50.0\r\n");
     free(csv);
     ag_rsvp_transparency_free(&t);
     /* A year later, nothing is in the window. */

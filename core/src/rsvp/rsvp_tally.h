@@ -106,9 +106,11 @@ typedef struct {
 
 typedef struct {
     char *axis;  /* category id (axis: true) */
-    int held;    /* occurrences in the axis that ended in the window */
+    int held;    /* public events in the axis that ended in the window (a series: its
+                    last occurrence) */
     int due;     /* of those, whose minutes were due by now (or are published) */
-    int on_time; /* of those, with minutes published within documents.minutes_due */
+    int on_time; /* of those, with minutes published within documents.minutes_due of
+                    the end */
 } ag_rsvp_axis_stats;
 
 typedef struct {

@@ -1,7 +1,8 @@
 /* The network's transparency figures over the last 12 months: per member,
  * from the events that publish attendance (an event that did not opt in
  * counts for nobody); per axis, from the public events, how many were held
- * and how many had their minutes within documents.minutes_due. */
+ * and how many had their minutes within documents.minutes_due of their
+ * end. */
 #include "rsvp_tally.h"
 
 #include "config_network.h"
@@ -98,29 +99,33 @@ static void count_invited(ctx *c, const ag_event *ev)
     }
 }
 
-/* Minutes published from the occurrence's day to minutes_due after its
- * end count as on time. */
-static bool minutes_on_time(const ag_event *ev, const ag_rsvp_occurrence *o, int64_t deadline)
+/* Minutes published by minutes_due after the event's end count as on
+ * time (the date's midnight in the event's zone). */
+static bool minutes_on_time(const ag_event *ev, int64_t deadline)
 {
     for (size_t i = 0; i < ev->n_documents; i++) {
         const ag_document *d = &ev->documents[i];
         if (d->kind != AG_DOC_MINUTES)
             continue;
-        char date[32];
-        snprintf(date, sizeof date, "%04d-%02d-%02d", d->published.year, d->published.month,
-                 d->published.day);
         bool ok = true;
         ag_datetime day = d->published;
         day.is_date = true;
         int64_t at = ag_tz_to_utc(&day, ev->tzid, &ok);
-        if (ok && strcmp(date, o->date) >= 0 && at <= deadline)
+        if (ok && at <= deadline)
             return true;
     }
     return false;
 }
 
+/* A series is one event here, as for the minutes reminder: held once its
+ * last occurrence ended, its minutes due after that. */
 static void count_axes(ctx *c, const ag_event *ev, const ag_rsvp_occurrence *occ, size_t n)
 {
+    int64_t end = n ? occ[n - 1].end : 0;
+    if (!n || end <= c->t->from || end > c->t->to)
+        return;
+    int64_t deadline = end + c->cfg->settings.minutes_due;
+    bool on_time = minutes_on_time(ev, deadline);
     size_t k = 0;
     for (size_t a = 0; a < c->cfg->n_categories; a++) {
         const ag_category *cat = &c->cfg->categories[a];
@@ -129,15 +134,9 @@ static void count_axes(ctx *c, const ag_event *ev, const ag_rsvp_occurrence *occ
         ag_rsvp_axis_stats *s = &c->t->axes[k++];
         if (!ag_config_event_in_category(ev, cat->id))
             continue;
-        for (size_t i = 0; i < n; i++) {
-            if (occ[i].end <= c->t->from || occ[i].end > c->t->to)
-                continue;
-            int64_t deadline = occ[i].end + c->cfg->settings.minutes_due;
-            bool on_time = minutes_on_time(ev, &occ[i], deadline);
-            s->held++;
-            s->due += on_time || deadline <= c->now;
-            s->on_time += on_time;
-        }
+        s->held++;
+        s->due += on_time || deadline <= c->now;
+        s->on_time += on_time;
     }
 }
 
