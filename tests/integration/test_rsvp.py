@@ -387,3 +387,46 @@ class PluginForms(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+PLUGINS = os.environ.get("AGENDAD_PLUGIN_BUILD_DIR", "")
+
+
+@unittest.skipUnless(PLUGINS, "AGENDAD_PLUGIN_BUILD_DIR is not set")
+class AgendaPage(unittest.TestCase):
+    """The agenda plugin's event page shows, for an event that publishes
+    attendance, each member's invitation, answer and attendance, by name."""
+
+    def test_event_page_shows_attendance(self):
+        now = int(time.time())
+        d = RsvpDaemon(now, plugin_dir=PLUGINS, extra="plugins:\n  load:\n    agenda: {}\n")
+        try:
+            ids = rsvp_env.prepare(d, now)
+            d.start()
+            inv = ids[("held-meeting", "bureau@taza.test")]
+            path = "/rsvp/" + rsvp_env.link_token(d, inv, "held-meeting", "bureau@taza.test",
+                                                  "decline", now + 86400)
+            self.assertEqual(d.post_form(path, {"form": form_token(d.get(path)[2])})[0], 200)
+            r = d.run_cli("attendance", "held-meeting", "--present", "fes", "--absent", "taza")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            status, _, page = d.get("/events/held-meeting?lang=fr")
+            self.assertEqual(status, 200, d.log_text())
+            html = page.decode()
+            self.assertIn('id="attendance"', html)
+            row = re.search(r'<tr data-member="taza">(.*?)</tr>', html).group(1)
+            self.assertIn("Commune de Taza", row)
+            self.assertIn("A décliné", row)
+            self.assertIn("Absent", row)
+            row = re.search(r'<tr data-member="fes">(.*?)</tr>', html).group(1)
+            self.assertIn("Sans réponse", row)
+            self.assertIn("Présent", row)
+            status, _, page = d.get("/events/held-meeting?lang=ar")
+            self.assertIn("اعتذر", page.decode())
+            status, _, page = d.get("/events/quiet-meeting?lang=fr")
+            self.assertEqual(status, 200)
+            self.assertNotIn(b'id="attendance"', page)
+            for addresses in ADDRESSES.values():
+                for a in addresses:
+                    self.assertNotIn(a.lower().encode(), page.lower())
+        finally:
+            d.cleanup()
