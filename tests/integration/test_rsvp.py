@@ -338,7 +338,7 @@ class Retention(unittest.TestCase):
                           (ids[("held-meeting", "oujda@oujda.test")], now - 86400, now - 86400))
                 c.execute("INSERT INTO rsvp_attendance (uid, occurrence, member, address,"
                           " present, at, via, recorded_at) VALUES ('old-meeting', '2025-01-01',"
-                          " 'fes', '', 1, ?, 'command', ?)", (old, old))
+                          " 'fes', '', 1, ?, 'cli', ?)", (old, old))
             d.start()
             d.wait_log("retention:")
             with rsvp_env.db(d) as c:

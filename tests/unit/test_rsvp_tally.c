@@ -200,7 +200,7 @@ static void mark(fx *f, const char *uid, const char *date, const char *present, 
     const char *p[] = {present}, *a[] = {absent};
     char *err = NULL;
     int rc = ag_rsvp_attendance_record(f->st, f->cfg, event(f, uid), date, p, present ? 1 : 0, a,
-                                       absent ? 1 : 0, "command", NOW, &err);
+                                       absent ? 1 : 0, "cli", NOW, &err);
     if (rc < 0)
         fail_msg("%s", err);
 }
@@ -297,28 +297,28 @@ static void attendance_errors(void **state)
     const char *nobody[] = {"nobody"}, *fes[] = {"fes"}, *addr[] = {"who@else.test"};
     char *err = NULL;
     const ag_event *held = event(f, "held"), *series = event(f, "series");
-    assert_int_equal(ag_rsvp_attendance_record(f->st, f->cfg, held, NULL, nobody, 1, NULL, 0,
-                                               "command", NOW, &err),
-                     AG_EINVAL);
+    assert_int_equal(
+        ag_rsvp_attendance_record(f->st, f->cfg, held, NULL, nobody, 1, NULL, 0, "cli", NOW, &err),
+        AG_EINVAL);
     assert_non_null(strstr(err, "no member \"nobody\""));
     free(err);
     assert_int_equal(
-        ag_rsvp_attendance_record(f->st, f->cfg, held, NULL, fes, 1, fes, 1, "command", NOW, &err),
+        ag_rsvp_attendance_record(f->st, f->cfg, held, NULL, fes, 1, fes, 1, "cli", NOW, &err),
         AG_EINVAL);
     free(err);
     /* An address that was not invited: said without repeating it. */
-    assert_int_equal(ag_rsvp_attendance_record(f->st, f->cfg, held, NULL, addr, 1, NULL, 0,
-                                               "command", NOW, &err),
-                     AG_EINVAL);
+    assert_int_equal(
+        ag_rsvp_attendance_record(f->st, f->cfg, held, NULL, addr, 1, NULL, 0, "cli", NOW, &err),
+        AG_EINVAL);
     assert_null(strstr(err, "else.test"));
     free(err);
-    assert_int_equal(ag_rsvp_attendance_record(f->st, f->cfg, series, NULL, fes, 1, NULL, 0,
-                                               "command", NOW, &err),
-                     AG_EINVAL);
+    assert_int_equal(
+        ag_rsvp_attendance_record(f->st, f->cfg, series, NULL, fes, 1, NULL, 0, "cli", NOW, &err),
+        AG_EINVAL);
     assert_non_null(strstr(err, "2026-04-06"));
     free(err);
     assert_int_equal(ag_rsvp_attendance_record(f->st, f->cfg, series, "2026-04-13", fes, 1, NULL, 0,
-                                               "command", NOW, &err),
+                                               "cli", NOW, &err),
                      AG_EINVAL); /* the exception */
     free(err);
 }

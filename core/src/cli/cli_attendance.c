@@ -39,7 +39,7 @@ static int record(ag_service *svc, const ag_stored_event *se, const ag_attendanc
     size_t np = 0, na = 0;
     const char **p = split_ids(a->present, &pc, &np), **ab = split_ids(a->absent, &ac, &na);
     int rc = p && ab ? ag_rsvp_attendance_record(svc->store, svc->cfg, &se->ev, a->occurrence, p,
-                                                 np, ab, na, "command", ag_clock_now(), &msg)
+                                                 np, ab, na, "cli", ag_clock_now(), &msg)
                      : AG_ENOMEM;
     if (rc < 0)
         fprintf(err, "agendad attendance: %s\n", msg ? msg : ag_strerror(rc));

@@ -72,7 +72,7 @@ int ag_rsvp_tally_csv(const ag_rsvp_tally *t, char **out, size_t *len);
 /* Marks who was present and absent at the occurrence of se on date
  * (NULL: a one-off event's only one; a series needs it). Each id is a
  * member's, or an address invited to the event (then marked with its
- * member, per address). via: "command" or "link". AG_EINVAL with *err
+ * member, per address). via: "cli" (the command line) or "link". AG_EINVAL with *err
  * saying what (an unknown member, a date that is no occurrence, an id in
  * both lists). */
 int ag_rsvp_attendance_record(ag_store *st, const ag_config *cfg, const ag_event *ev,

@@ -122,7 +122,7 @@ typedef struct {
 
 /* Sets marks[0..n) for the occurrence of uid that starts on the local date
  * occurrence ("YYYY-MM-DD") at instant at, replacing earlier marks of the
- * same (member, address), in one transaction. via: "command" or "link". */
+ * same (member, address), in one transaction. via: "cli" (the command line) or "link". */
 int ag_store_rsvp_attendance_set(ag_store *st, const char *uid, const char *occurrence, int64_t at,
                                  const ag_store_attendance_mark *marks, size_t n, const char *via,
                                  int64_t now, char **err);
