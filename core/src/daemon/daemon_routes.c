@@ -1,5 +1,6 @@
 #include "daemon_routes.h"
 
+#include "documents.h"
 #include "log.h"
 #include "config_network.h"
 #include "ops_status.h"
@@ -14,7 +15,7 @@
 #define FEED_MAX_AGE 300
 
 const char *const ag_daemon_routes_reserved[] = {
-    "/feeds", "/healthz",    "/metrics",      "/status",           "/status.html",
+    "/feeds", "/healthz",    "/metrics",      "/status",           "/documents", "/status.html",
     "/rsvp",  "/attendance", "/transparency", "/transparency.csv", NULL};
 
 /* A key is one path segment: no '/', not empty, bounded. */
@@ -217,6 +218,8 @@ void ag_daemon_routes_handle(ag_http_request *req, void *data)
         return;
     }
     if (r->status && ag_ops_status_dispatch(r->status, req))
+        return;
+    if (r->documents && ag_documents_dispatch(r->documents, req))
         return;
     if (ag_rsvp_http_handle(r->svc, req))
         return;

@@ -11,13 +11,15 @@
 typedef bool (*ag_routes_extra_fn)(ag_http_request *req, void *data);
 
 struct ag_ops;
+struct ag_documents;
 
 /* Optional: whether plugins' routes take POST on path. */
 typedef bool (*ag_routes_post_fn)(const char *path, void *data);
 
 typedef struct {
     ag_service *svc;
-    struct ag_ops *status; /* /metrics and /status when set (status.h) */
+    struct ag_ops *status;          /* /metrics and /status when set (status.h) */
+    struct ag_documents *documents; /* /documents/ when set (documents.h) */
     ag_routes_extra_fn extra;
     ag_routes_post_fn extra_post;
     void *extra_data;
