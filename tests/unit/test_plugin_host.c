@@ -579,6 +579,14 @@ static void out_of_tree_plugin_loads(void **state)
 static void forms_and_attendance(void **state)
 {
     fixture *f = *state;
+    /* The ABI 1.7 builds of tests/compat, which this test also runs on,
+     * have no forms plugin (it needs 1.9). */
+    char *dir = dir_from_env("AGENDAD_BUILD_DIR", "/tests/plugins");
+    char so[4096];
+    snprintf(so, sizeof so, "%s/forms.so", dir);
+    free(dir);
+    if (access(so, F_OK) != 0)
+        skip();
     ag_plugin_conf conf = {.name = "forms"};
     load(f, "/tests/plugins", &conf, 1);
     assert_true(ag_plugins_loaded(f->host, "forms"));
