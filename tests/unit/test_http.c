@@ -164,11 +164,11 @@ static void echo(ag_http_request *req)
 /* The form a POST carried, as the handler reads it. */
 static void form_echo(ag_http_request *req)
 {
-    char body[512];
+    char body[8192];
     const char *a = ag_http_form(req, "a"), *b = ag_http_form(req, "b");
     int len = snprintf(body, sizeof body, "method=%s|a=%s|b=%s", ag_http_method(req),
                        a ? a : "(null)", b ? b : "(null)");
-    ag_http_respond(req, 200, "text/plain", body, (size_t)len, NULL);
+    ag_http_respond(req, 200, "text/plain", body, len < (int)sizeof body ? (size_t)len : 0, NULL);
 }
 
 /* POST is read under /form only. */
