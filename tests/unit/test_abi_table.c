@@ -141,6 +141,10 @@ static const abi_field host_fields[] = {
     H(member_config, 8),
     /* 1.9: members' busy time, for finding a time */
     H(source_busy_replace, 9),
+    /* 1.9: forms (POST), and who answered and attended */
+    H(register_route_post, 9),
+    H(request_form, 9),
+    H(event_attendance, 9),
 };
 
 #define D(field, minor) FIELD(agendad_plugin_descriptor, field, minor)
@@ -295,6 +299,11 @@ static const abi_field command_request_fields[] = {
     CR(state_error, 8),
 };
 
+#define AT(field, minor) FIELD(agendad_attendance, field, minor)
+static const abi_field attendance_fields[] = {
+    AT(size, 9), AT(member, 9), AT(invited, 9), AT(reply, 9), AT(attended, 9),
+};
+
 typedef struct {
     const char *name;
     const abi_field *fields;
@@ -317,6 +326,7 @@ static const abi_struct structs[] = {
     STRUCT(agendad_smtp_message, smtp_message_fields),
     STRUCT(agendad_render_request, render_request_fields),
     STRUCT(agendad_command_request, command_request_fields),
+    STRUCT(agendad_attendance, attendance_fields),
 };
 #define N_STRUCTS (sizeof structs / sizeof structs[0])
 
@@ -369,6 +379,8 @@ static const abi_type types[] = {
     {"agendad_metric", 5},
     {"agendad_metric_kind", 5},
     {"agendad_busy_interval", 9},
+    {"agendad_reply", 9},
+    {"agendad_attendance", 9},
 };
 /* clang-format on */
 #define N_TYPES (sizeof types / sizeof types[0])

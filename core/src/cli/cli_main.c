@@ -1,11 +1,12 @@
 /* The agendad command line: run, check, export, list, token, reminders,
- * propose, and the plugins' commands. */
+ * propose, attendance, rsvp-key, and the plugins' commands. */
 #include "config.h"
 #include "daemon.h"
 #include "error.h"
 #include "service_export.h"
 #include "log.h"
 #include "config_network.h"
+#include "cli_attendance.h"
 #include "cli_check.h"
 #include "cli_command.h"
 #include "cli_error.h"
@@ -44,6 +45,13 @@ static const struct {
     {"reminders --config DIR [--state PATH] [STATE] [--retry ID]",
      N_("List the reminder outbox (STATE: pending, sent, failed, missed,\n"
         "dropped or all); --retry puts a failed or missed reminder back.")},
+    {"attendance --config DIR [--state PATH] UID [--occurrence DATE]\n"
+     "          [--present ID[,ID...]] [--absent ID[,ID...]] | [--link]",
+     N_("Record who attended the event (member ids, or invited addresses);\n"
+        "--link prints the host's checklist link; alone, print the tally.")},
+    {"rsvp-key --config DIR [--state PATH] rotate [--grace DURATION] | list",
+     N_("Sign invitations' links and reply addresses with a new key; the\n"
+        "previous ones verify for DURATION more (default 60d; 0: no more).")},
     {"NAME    --config DIR [--state PATH] [--plugin-dir DIR] [ARG] [--format F]\n"
      "          [--lang ar|fr]",
      N_("A command a configured plugin provides; its README and the\n"
@@ -68,6 +76,11 @@ static const struct {
     {"    --to DATE", N_("with propose: last day, included (at most 366 days)")},
     {"    --count N", N_("with propose: how many slots (default 10)")},
     {"    --step DUR", N_("with propose: between candidate starts (default 30m)")},
+    {"    --occurrence DATE", N_("with attendance: the occurrence of a series (YYYY-MM-DD)")},
+    {"    --present IDS", N_("with attendance: who was there (comma-separated)")},
+    {"    --absent IDS", N_("with attendance: who was not")},
+    {"    --link", N_("with attendance: print the host's checklist link")},
+    {"    --grace DURATION", N_("with rsvp-key rotate: how long the old keys still verify")},
     {"-v, --verbose", N_("log debug messages")},
     {"-h, --help", N_("this text")},
     {"-V, --version", N_("print the version")},
@@ -115,6 +128,8 @@ typedef struct {
     const char *format;
     const char *lang;
     bool verbose;
+    ag_attendance_args attendance;
+    const char *grace;
     ag_overrides ov;
     ag_propose_args propose;
 } ag_cli;
@@ -135,6 +150,8 @@ static int add_propose_option(ag_cli *cli, int c, const char *value)
     p->values[p->n++] = value;
     return 0;
 }
+/* Long options without a short form. */
+enum { OPT_OCCURRENCE = 1000, OPT_PRESENT, OPT_ABSENT, OPT_LINK, OPT_GRACE };
 
 static int parse_args(int argc, char **argv, ag_cli *cli)
 {
@@ -157,6 +174,11 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
         {"to", required_argument, NULL, OPT_TO},
         {"count", required_argument, NULL, OPT_COUNT},
         {"step", required_argument, NULL, OPT_STEP},
+        {"occurrence", required_argument, NULL, OPT_OCCURRENCE},
+        {"present", required_argument, NULL, OPT_PRESENT},
+        {"absent", required_argument, NULL, OPT_ABSENT},
+        {"link", no_argument, NULL, OPT_LINK},
+        {"grace", required_argument, NULL, OPT_GRACE},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -188,6 +210,21 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
             break;
         case 'L':
             cli->lang = optarg;
+            break;
+        case OPT_OCCURRENCE:
+            cli->attendance.occurrence = optarg;
+            break;
+        case OPT_PRESENT:
+            cli->attendance.present = optarg;
+            break;
+        case OPT_ABSENT:
+            cli->attendance.absent = optarg;
+            break;
+        case OPT_LINK:
+            cli->attendance.link = true;
+            break;
+        case OPT_GRACE:
+            cli->grace = optarg;
             break;
         case 'v':
             ag_log_set_level(AG_LOG_DEBUG);
@@ -405,6 +442,27 @@ static int cmd_propose(ag_cli *cli)
     return ag_cli_propose(cli->config_dir, &cli->ov, &cli->propose, stdout, stderr);
 }
 
+static int cmd_attendance(ag_cli *cli)
+{
+    ag_service svc;
+    if (open_offline(cli, &svc) < 0)
+        return 1;
+    cli->attendance.uid = cli->member;
+    int rc = ag_cli_attendance(&svc, &cli->attendance, stdout, stderr);
+    close_offline(&svc);
+    return rc;
+}
+
+static int cmd_rsvp_key(const ag_cli *cli)
+{
+    ag_service svc;
+    if (open_offline(cli, &svc) < 0)
+        return 1;
+    int rc = ag_cli_rsvp_key(&svc, cli->member, cli->grace, stdout, stderr);
+    close_offline(&svc);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     ag_i18n_init();
@@ -436,6 +494,10 @@ int main(int argc, char **argv)
         return cmd_reminders(&cli);
     if (strcmp(cli.command, "propose") == 0)
         return cmd_propose(&cli);
+    if (strcmp(cli.command, "attendance") == 0)
+        return cmd_attendance(&cli);
+    if (strcmp(cli.command, "rsvp-key") == 0)
+        return cmd_rsvp_key(&cli);
     /* Any other command may be a plugin's: a command, else a
      * renderer. */
     ag_command_args ca = {.name = cli.command,
