@@ -13,6 +13,7 @@
 
 #include "config_network.h"
 #include "log.h"
+#include "metrics.h"
 #include "schedule.h"
 #include "tz.h"
 
@@ -52,6 +53,8 @@ typedef struct job {
     char *body;
     size_t len;
     char *err;
+    /* uv_hrtime() when it was submitted, and each phase's nanoseconds */
+    uint64_t submitted, wait_ns, copy_ns, calendars_ns, compute_ns;
     struct job *next; /* in the waiting queue, or among the running */
 } job;
 
@@ -65,6 +68,7 @@ struct ag_daemon_schedule {
     bool stopping;
     /* Between the loop and the pool's threads: how many jobs are inside a
      * thread now, and whether they may still start (see free). */
+    ag_metric *seconds; /* by kind and phase */
     pthread_mutex_t mu;
     pthread_cond_t idle;
     int in_thread;
@@ -91,7 +95,8 @@ static job *job_new(ag_daemon_schedule *s, ag_http_request *req, job_kind kind)
     job *j = calloc(1, sizeof *j);
     if (!j)
         return NULL;
-    *j = (job){.owner = s, .req = req, .kind = kind, .now = (int64_t)time(NULL)};
+    *j = (job){
+        .owner = s, .req = req, .kind = kind, .now = (int64_t)time(NULL), .submitted = uv_hrtime()};
     j->work.data = j;
     j->state_path = strdup(set->state_path);
     j->lang = strdup(set->default_lang);
@@ -138,6 +143,7 @@ static void work(uv_work_t *w)
         j->rc = AG_ECANCELED;
         return;
     }
+    uint64_t t0 = uv_hrtime();
     const ag_store_options ro = {.readonly = true};
     ag_store *st = NULL;
     j->rc = ag_store_open_with(j->state_path, &ro, &st, &j->err);
@@ -145,8 +151,11 @@ static void work(uv_work_t *w)
         j->rc = ag_schedule_input_load_calendars(j->in, st, j->from, j->to, &j->err);
     ag_store_close(st);
     j->store_failed = j->rc < 0;
+    uint64_t t1 = uv_hrtime();
     if (j->rc == 0)
         j->rc = compute(j);
+    j->calendars_ns = t1 - t0;
+    j->compute_ns = uv_hrtime() - t1;
     /* Here rather than on the loop: freeing 66 members' intervals is work. */
     ag_schedule_input_free(j->in);
     j->in = NULL;
@@ -189,6 +198,28 @@ static void answer(job *j)
 
 static void start_next(ag_daemon_schedule *s);
 
+/* Where the time went: waiting for a place, the copy on the loop (which
+ * holds up every other request), the calendars and the computation in a
+ * pool thread. */
+static void measure(ag_daemon_schedule *s, const job *j)
+{
+    const char *kind = j->kind == JOB_PROPOSE ? "propose" : "freebusy";
+    const struct {
+        const char *phase;
+        uint64_t ns;
+    } phases[] = {{"wait", j->wait_ns},
+                  {"copy", j->copy_ns},
+                  {"calendars", j->calendars_ns},
+                  {"compute", j->compute_ns}};
+    for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++) {
+        const char *const v[] = {kind, phases[i].phase};
+        ag_metric_observe(s->seconds, v, (double)phases[i].ns / 1e9);
+    }
+    ag_log(AG_LOG_DEBUG, "%s: waited %.1f ms, copy %.1f ms, calendars %.1f ms, computed %.1f ms",
+           kind, (double)j->wait_ns / 1e6, (double)j->copy_ns / 1e6, (double)j->calendars_ns / 1e6,
+           (double)j->compute_ns / 1e6);
+}
+
 static void unlink_running(ag_daemon_schedule *s, job *j)
 {
     for (job **p = &s->in_pool; *p; p = &(*p)->next)
@@ -206,6 +237,8 @@ static void after_work(uv_work_t *w, int status)
     unlink_running(s, j);
     if (status == UV_ECANCELED)
         j->rc = AG_ECANCELED;
+    else
+        measure(s, j);
     answer(j);
     job_free(j);
     start_next(s);
@@ -223,7 +256,10 @@ static void start(ag_daemon_schedule *s, job *j)
     }
     char *err = NULL;
     const ag_service *svc = s->svc;
+    uint64_t t0 = uv_hrtime();
+    j->wait_ns = t0 - j->submitted;
     int rc = ag_schedule_input_new(svc->cfg, svc->evs, svc->n_evs, &j->in, &err);
+    j->copy_ns = uv_hrtime() - t0;
     if (rc == 0)
         rc = uv_queue_work(s->loop, &j->work, work, after_work);
     if (rc < 0) {
@@ -438,8 +474,16 @@ int ag_daemon_schedule_new(uv_loop_t *loop, ag_service *svc, ag_daemon_schedule 
     ag_daemon_schedule *s = calloc(1, sizeof *s);
     if (!s)
         return AG_ENOMEM;
+    static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                    0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+    const char *const labels[] = {"kind", "phase", NULL};
     s->loop = loop;
     s->svc = svc;
+    s->seconds = ag_metrics_histogram(
+        svc->metrics, "agendad_schedule_seconds",
+        "Proposals and free/busy answers: time waiting for a place, copying on the loop, "
+        "reading calendars and computing in a pool thread.",
+        labels, bounds, sizeof bounds / sizeof bounds[0]);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->idle, NULL);
     *out = s;
