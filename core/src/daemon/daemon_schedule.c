@@ -15,23 +15,17 @@
 #include "log.h"
 #include "metrics.h"
 #include "schedule.h"
-#include "tz.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define DAY 86400
 #define PROPOSE_PATH "/schedule/propose"
 #define FREEBUSY_PREFIX "/freebusy/members/"
 #define FREEBUSY_SUFFIX ".ifb"
 #define MEMBER_ID_MAX 256
 #define MAX_PARAMS 16
-/* A member's zone may be half a day either side of the network's: its
- * working day can start the day before the window's first date (network
- * time) and end the day after its last. */
-#define ZONE_MARGIN (2 * DAY)
 
 typedef enum { JOB_PROPOSE, JOB_FREEBUSY } job_kind;
 
@@ -42,7 +36,7 @@ typedef struct job {
     job_kind kind;
     ag_schedule_query q; /* JOB_PROPOSE */
     char *member;        /* JOB_FREEBUSY */
-    int64_t from, to;    /* the calendars read, UTC [from, to) */
+    int64_t from, to;    /* the calendars read, UTC [from, to); a proposal's set in start() */
     int64_t now;
     char *state_path;
     char *lang;
@@ -260,6 +254,8 @@ static void start(ag_daemon_schedule *s, job *j)
     j->wait_ns = t0 - j->submitted;
     int rc = ag_schedule_input_new(svc->cfg, svc->evs, svc->n_evs, &j->in, &err);
     j->copy_ns = uv_hrtime() - t0;
+    if (rc == 0 && j->kind == JOB_PROPOSE)
+        ag_schedule_query_window(j->in, &j->q, &j->from, &j->to);
     if (rc == 0)
         rc = uv_queue_work(s->loop, &j->work, work, after_work);
     if (rc < 0) {
@@ -366,18 +362,6 @@ static bool ready(ag_daemon_schedule *s, ag_http_request *req)
 
 /* ---- what is asked ---- */
 
-/* The calendars a proposal reads: its dates in the network's zone, widened
- * by ZONE_MARGIN for members in other zones. */
-static void propose_span(const ag_settings *set, const ag_schedule_query *q, int64_t *from,
-                         int64_t *to)
-{
-    bool ok_from = true, ok_to = true;
-    int64_t a = ag_tz_to_utc(&q->from, set->default_tz, &ok_from);
-    int64_t b = ag_tz_to_utc(&q->to, set->default_tz, &ok_to);
-    *from = (ok_from ? a : 0) - ZONE_MARGIN;
-    *to = (ok_to ? b : 0) + DAY + ZONE_MARGIN;
-}
-
 static void serve_propose(ag_daemon_schedule *s, ag_http_request *req)
 {
     if (!admin_allowed(s, req) || !ready(s, req))
@@ -405,7 +389,6 @@ static void serve_propose(ag_daemon_schedule *s, ag_http_request *req)
         job_free(j);
         return;
     }
-    propose_span(ag_service_settings(s->svc), &j->q, &j->from, &j->to);
     submit(s, j);
 }
 
