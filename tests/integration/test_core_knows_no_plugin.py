@@ -31,7 +31,11 @@ PLUGIN_KEYS = {
              "max_events", "connect_timeout", "last_attempt", "last_success", "push_last_error",
              "push_last_attempt", "push_last_success", "push_pushed", "push_deleted",
              "push_conflicts"],
-    "agenda": ["hijri", "hijri_adjust", "templates"],
+    # Not hijri and hijri_adjust: agendad.yaml `scheduling.hijri` and
+    # `scheduling.hijri_adjust` are the core's own keys since finding a time
+    # (issue 13), with the same meaning as the agenda plugin's but read by
+    # the core for its holidays and Ramadan hours.
+    "agenda": ["templates"],
     "example": ["greeting"],
     "reminder-email": ["password_credential"],
     "reminder-webhook": ["secret_file", "secret_credential"],
@@ -42,7 +46,7 @@ PLUGIN_KEYS = {
 ALLOWED = [
     # Genuinely core model: the words are also keys of the network's own
     # config, with the core's meaning.
-    ("core/src/config/config_member.c", '"sync",     "reminders", NULL};',
+    ("core/src/config/config_member.c", '"feed_url", "sync",   "reminders",',
      "members.yaml `sync:`: what the admin allows for a member's own calendar (model)"),
     ("core/src/config/config_member.c", 'ag_config_node_get(n, "sync"), d);',
      "members.yaml `sync:` (model)"),

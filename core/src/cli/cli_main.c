@@ -1,4 +1,5 @@
-/* The agendad command line: run, check, export, list, token. */
+/* The agendad command line: run, check, export, list, token, reminders,
+ * propose, and the plugins' commands. */
 #include "config.h"
 #include "daemon.h"
 #include "error.h"
@@ -7,6 +8,7 @@
 #include "config_network.h"
 #include "cli_check.h"
 #include "cli_command.h"
+#include "cli_propose.h"
 #include "cli_reminders.h"
 #include "cli_render.h"
 #include "service.h"
@@ -39,6 +41,12 @@ static const char usage[] =
     "  reminders --config DIR [--state PATH] [STATE] [--retry ID]\n"
     "          List the reminder outbox (STATE: pending, sent, failed, missed,\n"
     "          dropped or all); --retry puts a failed or missed reminder back.\n"
+    "  propose --config DIR [--state PATH] --audience SEL[,SEL...] --duration DUR\n"
+    "          --from DATE --to DATE [--count N] [--step DUR] [--format txt|json|ics]\n"
+    "          [--lang ar|fr]\n"
+    "          Propose meeting slots when the members SEL names are free: no network\n"
+    "          event, nothing in their own calendars, no holiday, within their\n"
+    "          working hours.\n"
     "  NAME    --config DIR [--state PATH] [--plugin-dir DIR] [ARG] [--format F]\n"
     "          [--lang ar|fr]\n"
     "          A command a configured plugin provides; its README and the\n"
@@ -52,8 +60,15 @@ static const char usage[] =
     "  -o, --out DIR          export destination\n"
     "  -r, --revoke           with token: delete the member's token\n"
     "  -R, --retry ID         with reminders: send reminder ID again\n"
-    "  -f, --format F         with a plugin command: output format (default txt)\n"
-    "  -L, --lang ar|fr       with a plugin command: language\n"
+    "  -f, --format F         with propose or a plugin command: output format\n"
+    "                         (default txt)\n"
+    "  -L, --lang ar|fr       with propose or a plugin command: language\n"
+    "      --audience SEL     with propose: member ids, region:ID, kind:KIND, network\n"
+    "      --duration DUR     with propose: the meeting's length (30m, 2h, 1h30m)\n"
+    "      --from DATE        with propose: first day (YYYY-MM-DD, the network's zone)\n"
+    "      --to DATE          with propose: last day, included (at most 366 days)\n"
+    "      --count N          with propose: how many slots (default 10)\n"
+    "      --step DUR         with propose: between candidate starts (default 30m)\n"
     "  -v, --verbose          log debug messages\n"
     "  -h, --help             this text\n"
     "  -V, --version          print the version\n"
@@ -74,7 +89,25 @@ typedef struct {
     const char *lang;
     bool verbose;
     ag_overrides ov;
+    ag_propose_args propose;
 } ag_cli;
+
+/* propose's options have no short form. */
+enum { OPT_AUDIENCE = 256, OPT_DURATION, OPT_FROM, OPT_TO, OPT_COUNT, OPT_STEP };
+
+/* Kept in order, repeats included, for the query's parser to judge. */
+static int add_propose_option(ag_cli *cli, int c, const char *value)
+{
+    static const char *const names[] = {"audience", "duration", "from", "to", "count", "step"};
+    ag_propose_args *p = &cli->propose;
+    if (p->n == AG_CLI_PROPOSE_MAX_OPTIONS) {
+        fprintf(stderr, "agendad: too many options\n");
+        return AG_EINVAL;
+    }
+    p->names[p->n] = names[c - OPT_AUDIENCE];
+    p->values[p->n++] = value;
+    return 0;
+}
 
 static int parse_args(int argc, char **argv, ag_cli *cli)
 {
@@ -91,6 +124,12 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
         {"format", required_argument, NULL, 'f'},
         {"lang", required_argument, NULL, 'L'},
         {"retry", required_argument, NULL, 'R'},
+        {"audience", required_argument, NULL, OPT_AUDIENCE},
+        {"duration", required_argument, NULL, OPT_DURATION},
+        {"from", required_argument, NULL, OPT_FROM},
+        {"to", required_argument, NULL, OPT_TO},
+        {"count", required_argument, NULL, OPT_COUNT},
+        {"step", required_argument, NULL, OPT_STEP},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -133,6 +172,15 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
         case 'V':
             printf("agendad %s\n", AGENDAD_VERSION);
             exit(0);
+        case OPT_AUDIENCE:
+        case OPT_DURATION:
+        case OPT_FROM:
+        case OPT_TO:
+        case OPT_COUNT:
+        case OPT_STEP:
+            if (add_propose_option(cli, c, optarg) < 0)
+                return AG_EINVAL;
+            break;
         default:
             return AG_EINVAL;
         }
@@ -309,6 +357,17 @@ static int cmd_reminders(const ag_cli *cli)
     return rc;
 }
 
+static int cmd_propose(ag_cli *cli)
+{
+    if (cli->member) {
+        fprintf(stderr, "agendad propose: unexpected argument \"%s\"\n", cli->member);
+        return 2;
+    }
+    cli->propose.format = cli->format;
+    cli->propose.lang = cli->lang;
+    return ag_cli_propose(cli->config_dir, &cli->ov, &cli->propose, stdout, stderr);
+}
+
 int main(int argc, char **argv)
 {
     ag_cli cli = {0};
@@ -318,6 +377,11 @@ int main(int argc, char **argv)
     }
     if (!cli.config_dir) {
         fprintf(stderr, "agendad %s: --config DIR is required\n", cli.command);
+        return 2;
+    }
+    if (cli.propose.n && strcmp(cli.command, "propose") != 0) {
+        fprintf(stderr, "agendad %s: --%s is an option of propose only\n", cli.command,
+                cli.propose.names[0]);
         return 2;
     }
     if (strcmp(cli.command, "run") == 0)
@@ -332,6 +396,8 @@ int main(int argc, char **argv)
         return cmd_token(&cli);
     if (strcmp(cli.command, "reminders") == 0)
         return cmd_reminders(&cli);
+    if (strcmp(cli.command, "propose") == 0)
+        return cmd_propose(&cli);
     /* Any other command may be a plugin's: a command, else a
      * renderer. */
     ag_command_args ca = {.name = cli.command,

@@ -332,6 +332,7 @@ static void settings_free(ag_settings *s)
     }
     free(s->plugins);
     ag_config_reminder_settings_free(&s->reminders);
+    ag_config_scheduling_free(&s->scheduling);
 }
 
 void ag_config_free(ag_config *cfg)

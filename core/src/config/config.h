@@ -55,6 +55,27 @@ typedef struct {
     size_t n_channels;
 } ag_reminder_settings;
 
+/* A day of agendad.yaml `holidays:`: added to the days off that finding a
+ * time knows (Morocco's public holidays), or taken off them. */
+typedef struct {
+    ag_datetime date; /* is_date */
+    bool remove;      /* a holiday of the built-in list that is worked */
+    ag_text name;     /* an added day's name (empty for a removed one) */
+    ag_loc loc;
+} ag_holiday;
+
+/* agendad.yaml `scheduling:` and `holidays:` (doc/admin.md "Finding a
+ * time"). */
+typedef struct {
+    ag_work_hours hours; /* default Mon-Fri 08:30-16:30, in Ramadan 09:00-15:00 */
+    /* ICU calendar of the Hijri dates (religious holidays, Ramadan), or
+     * NULL when off; default "islamic-umalqura". */
+    char *hijri;
+    int hijri_adjust; /* days added before a Hijri date is read; -2..2, default -1 */
+    ag_holiday *holidays;
+    size_t n_holidays;
+} ag_schedule_settings;
+
 typedef struct {
     char *listen_host;    /* default "127.0.0.1" */
     int listen_port;      /* default 8080 */
@@ -94,6 +115,7 @@ typedef struct {
     ag_plugin_conf *plugins; /* plugins to load, in file order */
     size_t n_plugins;
     ag_reminder_settings reminders;
+    ag_schedule_settings scheduling;
 } ag_settings;
 
 typedef struct ag_config_rejected ag_config_rejected;

@@ -123,9 +123,9 @@ static void load_optional(ag_member *m, const ag_config_node *n, ag_diags *d)
 static bool load_member(const ag_config *cfg, ag_member *m, int *kind, const ag_config_node *n,
                         ag_diags *d)
 {
-    static const char *const keys[] = {"id",       "kind",      "name",   "region",
-                                       "province", "language",  "emails", "feed_url",
-                                       "sync",     "reminders", NULL};
+    static const char *const keys[] = {"id",       "kind",   "name",     "region", "province",
+                                       "language", "emails", "feed_url", "sync",   "reminders",
+                                       "timezone", "hours",  NULL};
     size_t before = ag_diags_count(d);
     *kind = -1;
     if (!ag_config_check_keys(d, n, keys, "member") && n->kind != AG_CFG_MAP)
@@ -143,6 +143,7 @@ static bool load_member(const ag_config *cfg, ag_member *m, int *kind, const ag_
     load_place(m, *kind, who, n, d);
     load_optional(m, n, d);
     ag_config_load_member_sync(cfg, m, ag_config_node_get(n, "sync"), d);
+    ag_config_load_member_schedule(cfg, m, n, d);
     m->loc = ag_config_loc_copy(d, &n->loc);
     return ag_diags_count(d) == before;
 }

@@ -43,6 +43,7 @@ void ag_member_free(ag_member *m)
     free(m->sync.caldav_username);
     free(m->sync.caldav_password_file);
     free(m->loc.file);
+    free(m->timezone);
     memset(m, 0, sizeof *m);
 }
 

@@ -45,6 +45,19 @@ typedef struct {
     bool network_wins;          /* overwrite edits made in the member's calendar */
 } ag_member_sync;
 
+/* Working hours on some days of the week, as wall-clock times in the zone
+ * of whoever works them. */
+typedef struct {
+    unsigned days;  /* bit 0 Monday ... bit 6 Sunday; never empty */
+    int start, end; /* minutes from local midnight, start < end */
+} ag_hours;
+
+/* A week's working hours, outside Ramadan and during it (the Hijri month
+ * 9), which the public administration shortens. */
+typedef struct {
+    ag_hours usual, ramadan;
+} ag_work_hours;
+
 typedef struct {
     char *id; /* URL-safe: [a-z0-9-]+ */
     ag_member_kind kind;
@@ -63,6 +76,11 @@ typedef struct {
     bool has_reminder_channels;
     ag_member_sync sync;
     ag_loc loc;
+    /* Where and when it works, for finding a time (members.yaml `timezone`
+     * and `hours`). Not published. timezone: NULL for the network's zone;
+     * hours: the network's, with what the member overrides applied. */
+    char *timezone;
+    ag_work_hours hours;
 } ag_member;
 
 typedef struct {

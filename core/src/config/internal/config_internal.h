@@ -139,6 +139,15 @@ void ag_config_load_plugins(ag_settings *s, const ag_config_node *n, ag_diags *d
 bool ag_config_reminder_defaults(ag_reminder_settings *r);
 void ag_config_load_reminders(ag_settings *s, const ag_config_node *n, ag_diags *d);
 void ag_config_reminder_settings_free(ag_reminder_settings *r);
+/* config_scheduling.c: `scheduling:` and `holidays:` of agendad.yaml, a
+ * member's `timezone` and `hours` (over the network's: load the settings
+ * first). Defaults: false on out of memory. */
+bool ag_config_scheduling_defaults(ag_schedule_settings *s);
+void ag_config_scheduling_free(ag_schedule_settings *s);
+void ag_config_load_scheduling(ag_settings *s, const ag_config_node *n, ag_diags *d);
+void ag_config_load_holidays(ag_settings *s, const ag_config_node *n, ag_diags *d);
+void ag_config_load_member_schedule(const ag_config *cfg, ag_member *m, const ag_config_node *n,
+                                    ag_diags *d);
 void ag_config_load_categories(ag_config *cfg, const ag_config_node *root, ag_diags *d);
 void ag_config_load_members(ag_config *cfg, const ag_config_node *root, ag_diags *d);
 /* A member's `sync:` section (n may be NULL: defaults); config_sync.c. */
