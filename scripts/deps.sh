@@ -24,11 +24,12 @@ BUILD_PKGS="
 "
 # systemd: systemd-analyze and systemd-socket-activate (not run as PID 1);
 # nginx: serves an export in a test, started and stopped by the test itself;
+# python3-icu: test_propose dates the religious holidays on its own (PyICU);
 # dpkg-dev, debhelper, lintian: test_package builds, checks and installs the
 # Debian package (debian/control's Build-Depends are the packages above).
 TEST_PKGS="
   libcmocka-dev
-  python3 python3-icalendar python3-recurring-ical-events python3-aiosmtpd
+  python3 python3-icalendar python3-recurring-ical-events python3-aiosmtpd python3-icu
   curl sqlite3 faketime
   nodejs
   tidy chromium poppler-utils

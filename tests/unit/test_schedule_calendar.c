@@ -129,6 +129,39 @@ static void test_eid_al_fitr_2025(void **state)
     ag_schedule_calendar_free(&c);
 }
 
+/* The dates the Ministry of Habous announced: with the default those it
+ * sighted a day after the Umm al-Qura tables are holidays, and those it
+ * sighted on the tables' day (Aïd al-Fitr 1442 and 1443) are probable. */
+static void test_announced_dates(void **state)
+{
+    (void)state;
+    static const struct {
+        int y, m, d;
+        const char *fr;
+        bool computed;
+    } announced[] = {
+        {2025, 3, 31, "Aïd al-Fitr", true},  {2023, 4, 22, "Aïd al-Fitr", true},
+        {2025, 6, 7, "Aïd al-Adha", true},   {2021, 7, 21, "Aïd al-Adha", true},
+        {2021, 5, 13, "Aïd al-Fitr", false}, {2022, 5, 2, "Aïd al-Fitr", false},
+    };
+    ag_schedule_input in = input("islamic-umalqura", -1);
+    for (size_t i = 0; i < sizeof announced / sizeof announced[0]; i++) {
+        ag_schedule_calendar c;
+        build(&in, announced[i].y, &c);
+        const ag_schedule_day *d = day(&c, announced[i].y, announced[i].m, announced[i].d);
+        if (announced[i].computed) {
+            assert_string_equal(d->holiday.fr, announced[i].fr);
+        } else {
+            assert_false(ag_schedule_is_holiday(d));
+            assert_true(d->probable);
+            const ag_schedule_day *next =
+                day(&c, announced[i].y, announced[i].m, announced[i].d + 1);
+            assert_string_equal(next->holiday.fr, announced[i].fr);
+        }
+        ag_schedule_calendar_free(&c);
+    }
+}
+
 /* Each calendar and adjustment moves the dates as ICU computes them:
  * Umm al-Qura unadjusted has Saudi Arabia's 30 March; the arithmetical
  * civil calendar has 31 March; hijri_adjust adds days to the Hijri date,
@@ -327,15 +360,11 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_day_numbers),
-        cmocka_unit_test(test_civil_holidays_by_year),
-        cmocka_unit_test(test_eid_al_fitr_2025),
-        cmocka_unit_test(test_calendars_and_adjust),
-        cmocka_unit_test(test_religious_days_per_year),
-        cmocka_unit_test(test_ramadan_2026),
-        cmocka_unit_test(test_admin_holidays),
-        cmocka_unit_test(test_hours_casablanca),
-        cmocka_unit_test(test_hours_paris),
+        cmocka_unit_test(test_day_numbers),          cmocka_unit_test(test_civil_holidays_by_year),
+        cmocka_unit_test(test_eid_al_fitr_2025),     cmocka_unit_test(test_announced_dates),
+        cmocka_unit_test(test_calendars_and_adjust), cmocka_unit_test(test_religious_days_per_year),
+        cmocka_unit_test(test_ramadan_2026),         cmocka_unit_test(test_admin_holidays),
+        cmocka_unit_test(test_hours_casablanca),     cmocka_unit_test(test_hours_paris),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -100,12 +100,37 @@ static void test_busy_sort(void **state)
     assert_int_equal(v[2].end, 9);
 }
 
+/* Two sorted lists into one, as a member's sorted calendar and its
+ * events are joined. */
+static void test_busy_union(void **state)
+{
+    (void)state;
+    srand(7);
+    for (int round = 0; round < 100; round++) {
+        ag_schedule_busy a[30], b[30], out[60], all[60];
+        size_t na = (size_t)(rand() % 30), nb = (size_t)(rand() % 30);
+        random_busy(a, na);
+        random_busy(b, nb);
+        ag_schedule_busy_sort(a, na);
+        ag_schedule_busy_sort(b, nb);
+        ag_schedule_busy_union(a, na, b, nb, out);
+        memcpy(all, a, na * sizeof *a);
+        memcpy(all + na, b, nb * sizeof *b);
+        ag_schedule_busy_sort(all, na + nb);
+        for (size_t i = 0; i < na + nb; i++) {
+            assert_int_equal(out[i].start, all[i].start);
+            assert_int_equal(out[i].end, all[i].end);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_merge_cases),
         cmocka_unit_test(test_fb_periods_brute_force),
         cmocka_unit_test(test_busy_sort),
+        cmocka_unit_test(test_busy_union),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

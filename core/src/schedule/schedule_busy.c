@@ -185,24 +185,30 @@ static int add_events(const ag_schedule_input *in, const ag_schedule_occurrences
     return 0;
 }
 
+/* The store gives a calendar sorted: only the few events are sorted, then
+ * both are merged in one pass. */
 int ag_schedule_member_busy(const ag_schedule_input *in, const ag_schedule_occurrences *occ,
                             size_t member, int64_t from, int64_t to, ag_schedule_busy **out,
                             size_t *n)
 {
     const ag_schedule_member *m = &in->members[member];
-    busy_list l = {0};
-    int rc = add_events(in, occ, m, from, to, &l);
+    busy_list ev = {0}, cal = {0};
+    int rc = add_events(in, occ, m, from, to, &ev);
     for (size_t i = 0; rc == 0 && i < m->n_cal; i++) {
         const ag_busy_interval *c = &m->cal[i];
         if (c->end > from && c->start < to)
-            rc = busy_push(&l, (ag_schedule_busy){c->start, c->end, -1, c->tentative});
+            rc = busy_push(&cal, (ag_schedule_busy){c->start, c->end, -1, c->tentative});
     }
-    if (rc < 0) {
-        free(l.v);
-        return rc;
+    ag_schedule_busy *all = NULL;
+    if (rc == 0 && ev.n + cal.n && !(all = malloc((ev.n + cal.n) * sizeof *all)))
+        rc = AG_ENOMEM;
+    if (rc == 0) {
+        ag_schedule_busy_sort(ev.v, ev.n);
+        ag_schedule_busy_union(ev.v, ev.n, cal.v, cal.n, all);
+        *out = all;
+        *n = ev.n + cal.n;
     }
-    ag_schedule_busy_sort(l.v, l.n);
-    *out = l.v;
-    *n = l.n;
-    return 0;
+    free(ev.v);
+    free(cal.v);
+    return rc;
 }

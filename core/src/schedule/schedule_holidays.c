@@ -100,6 +100,12 @@ static int hijri_dates(const ag_schedule_input *in, int64_t first, size_t n, hij
     if (!c)
         return AG_EINVAL;
     for (size_t i = 0; i < n; i++) {
+        /* Every Hijri month has 29 days at least: ICU is asked only where
+         * the next day may start a new month. */
+        if (i && out[i - 1].day && out[i - 1].day < 29) {
+            out[i] = (hijri_date){out[i - 1].month, out[i - 1].day + 1};
+            continue;
+        }
         int64_t day = first + (int64_t)i + in->hijri_adjust;
         UErrorCode st = U_ZERO_ERROR;
         ucal_setMillis(c, ((double)day * AG_SCHEDULE_DAY + AG_SCHEDULE_DAY / 2) * 1000.0, &st);

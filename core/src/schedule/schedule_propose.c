@@ -126,7 +126,7 @@ static int prepare_busy(walker *w)
         int64_t prev = k ? w->max_end[k - 1] : w->busy[k].end;
         w->max_end[k] = w->busy[k].end > prev ? w->busy[k].end : prev;
     }
-    w->n_merged = ag_schedule_merge(w->merged, w->n_busy);
+    w->n_merged = ag_schedule_merge_sorted(w->merged, w->n_busy);
     return 0;
 }
 

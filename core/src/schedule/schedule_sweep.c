@@ -15,9 +15,15 @@ static int cmp_span(const void *a, const void *b)
 
 size_t ag_schedule_merge(ag_schedule_span *v, size_t n)
 {
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_span);
+    return ag_schedule_merge_sorted(v, n);
+}
+
+size_t ag_schedule_merge_sorted(ag_schedule_span *v, size_t n)
+{
     if (n < 2)
         return n;
-    qsort(v, n, sizeof *v, cmp_span);
     size_t out = 0;
     for (size_t i = 1; i < n; i++) {
         if (v[i].start <= v[out].end) {
@@ -42,6 +48,14 @@ void ag_schedule_busy_sort(ag_schedule_busy *v, size_t n)
 {
     if (n > 1)
         qsort(v, n, sizeof *v, cmp_busy);
+}
+
+void ag_schedule_busy_union(const ag_schedule_busy *a, size_t na, const ag_schedule_busy *b,
+                            size_t nb, ag_schedule_busy *out)
+{
+    size_t i = 0, j = 0, k = 0;
+    while (i < na || j < nb)
+        out[k++] = j == nb || (i < na && cmp_busy(&a[i], &b[j]) <= 0) ? a[i++] : b[j++];
 }
 
 /* The spans of v whose tentative flag is `tentative`, merged. */

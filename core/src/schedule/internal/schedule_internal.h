@@ -40,7 +40,7 @@ typedef struct {
     ag_work_hours hours;
     ag_schedule_span *reads; /* the windows its calendar's sources last read */
     size_t n_reads;
-    ag_busy_interval *cal; /* its own calendar over the loaded window, by start */
+    ag_busy_interval *cal; /* its own calendar over the loaded window, by start then end */
     size_t n_cal;
 } ag_schedule_member;
 
@@ -128,8 +128,13 @@ void ag_schedule_week_free(ag_schedule_week *w);
 /* Sorts v by start and merges overlapping or touching spans, in place;
  * the new count. */
 size_t ag_schedule_merge(ag_schedule_span *v, size_t n);
+/* The same for spans already sorted by start: one pass, O(n). */
+size_t ag_schedule_merge_sorted(ag_schedule_span *v, size_t n);
 /* Sorts busy intervals by start, then end. */
 void ag_schedule_busy_sort(ag_schedule_busy *v, size_t n);
+/* a and b (each sorted so) into out (room for na + nb), sorted so. */
+void ag_schedule_busy_union(const ag_schedule_busy *a, size_t na, const ag_schedule_busy *b,
+                            size_t nb, ag_schedule_busy *out);
 /* Free/busy periods from busy intervals: busy (some confirmed interval)
  * and tentative (covered by tentative ones only), each merged and sorted.
  * Malloc'd (NULL when empty). 0 or AG_ENOMEM. */
