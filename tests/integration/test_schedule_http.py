@@ -422,6 +422,28 @@ class OffTheLoop(unittest.TestCase):
         self.assertLess(time.monotonic() - t0, 8 * took + 2)
         self.slow_time()
 
+    def test_free_busy_polling_leaves_the_queue_to_the_admin(self):
+        took = self.slow_time()
+        busy = [raw_request(self.d.port, f"/schedule/propose?{self.slow}", BEARER)
+                for _ in range(2)]
+        time.sleep(0.05)
+        fbs = [raw_request(self.d.port, "/freebusy/members/fes.ifb", BEARER) for _ in range(12)]
+        admin = raw_request(self.d.port, f"/schedule/propose?{self.slow}", BEARER)
+        time.sleep(min(0.2, took / 4))
+        ready, _, _ = select.select(fbs + [admin], [], [], 0)
+        self.assertNotIn(admin, ready)
+        if took > 0.5:
+            self.assertEqual(len(ready), 12 - 8)
+        for s in ready:
+            self.assertEqual(read_status(s)[0], 503)
+        for s in fbs:
+            if s not in ready:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+        self.assertEqual(read_status(admin)[0], 200)
+        for s in busy + [admin]:
+            s.close()
+
     def metric_499(self):
         text = self.d.get("/metrics")[2].decode()
         m = re.search(r'^agendad_http_requests_total\{route="/schedule/propose",status="499"\} '

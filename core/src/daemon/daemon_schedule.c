@@ -59,6 +59,7 @@ struct ag_daemon_schedule {
     job *in_pool; /* those, so that a stop can cancel the ones not started */
     job *wait_head, *wait_tail;
     int waiting;
+    int waiting_freebusy; /* of waiting */
     bool stopping;
     /* Between the loop and the pool's threads: how many jobs are inside a
      * thread now, and whether they may still start (see free). */
@@ -279,8 +280,17 @@ static void start_next(ag_daemon_schedule *s)
         if (!s->wait_head)
             s->wait_tail = NULL;
         s->waiting--;
+        s->waiting_freebusy -= j->kind == JOB_FREEBUSY;
         start(s, j);
     }
+}
+
+/* Whether j may wait: members' calendar apps polling their free/busy
+ * must not take every place in the queue from the admin. */
+static bool room_to_wait(const ag_daemon_schedule *s, const job *j)
+{
+    return s->waiting < AG_DAEMON_SCHEDULE_WAITING &&
+           (j->kind != JOB_FREEBUSY || s->waiting_freebusy < AG_DAEMON_SCHEDULE_WAITING_FREEBUSY);
 }
 
 /* Starts j, or queues it, or refuses it when too many wait. */
@@ -291,13 +301,14 @@ static void submit(ag_daemon_schedule *s, job *j)
         job_free(j);
     } else if (s->running < AG_DAEMON_SCHEDULE_RUNNING && !s->wait_head) {
         start(s, j);
-    } else if (s->waiting < AG_DAEMON_SCHEDULE_WAITING) {
+    } else if (room_to_wait(s, j)) {
         if (s->wait_tail)
             s->wait_tail->next = j;
         else
             s->wait_head = j;
         s->wait_tail = j;
         s->waiting++;
+        s->waiting_freebusy += j->kind == JOB_FREEBUSY;
     } else {
         ag_http_respond_error(j->req, 503,
                               "too many computations of busy time at once; "
@@ -490,7 +501,7 @@ void ag_daemon_schedule_stop(ag_daemon_schedule *s)
         job_free(j);
     }
     s->wait_tail = NULL;
-    s->waiting = 0;
+    s->waiting = s->waiting_freebusy = 0;
     /* Those still queued in the pool answer 503 from after_work; the ones
      * a thread is computing finish. */
     for (job *j = s->in_pool; j; j = j->next)

@@ -20,6 +20,9 @@
 /* Requests waiting on the loop for their turn; beyond, 503. A waiting
  * request holds its query only (its copy is made when it starts). */
 #define AG_DAEMON_SCHEDULE_WAITING 32
+/* Of those, free/busy requests (calendar apps polling): the rest of the
+ * queue stays the admin's. */
+#define AG_DAEMON_SCHEDULE_WAITING_FREEBUSY 8
 
 typedef struct ag_daemon_schedule ag_daemon_schedule;
 
