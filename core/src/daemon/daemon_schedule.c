@@ -5,10 +5,10 @@
  * AG_DAEMON_SCHEDULE_RUNNING places is free, a copy of the settings,
  * members and events (ag_schedule_input_new, which also loads the zones
  * the computation needs: libical builds zones lazily). In a pool thread:
- * a read-only store connection of the job's own (the daemon's is the
- * loop's, and sqlite connections here are single-threaded), the members'
- * calendars, the answer. Back on the loop: the response, and the next
- * waiting request's turn. */
+ * the place's read-only store connection (the daemon's is the loop's, and
+ * sqlite connections here are single-threaded), the members' calendars,
+ * the answer. Back on the loop: the response, and the next waiting
+ * request's turn. */
 #include "daemon_schedule.h"
 
 #include "config_network.h"
@@ -29,6 +29,17 @@
 
 typedef enum { JOB_PROPOSE, JOB_FREEBUSY } job_kind;
 
+/* A read-only store connection per place, kept from one computation to the
+ * next: opening one, checking its schema and preparing its statements
+ * each time cost as much as a proposal, and its page cache stays warm.
+ * Used by one thread at a time (the job's), handed over through libuv's
+ * queue. */
+typedef struct {
+    ag_store *st;
+    char *path; /* the state path it was opened on */
+    bool taken;
+} place;
+
 typedef struct job {
     uv_work_t work;
     ag_daemon_schedule *owner;
@@ -41,6 +52,7 @@ typedef struct job {
     char *state_path;
     char *lang;
     ag_schedule_input *in; /* made on the loop, freed in the pool */
+    place *place;          /* while in the pool */
     /* the outcome, from the pool */
     int rc;
     bool store_failed; /* rc is the store's: 503, not the request's fault */
@@ -57,6 +69,7 @@ struct ag_daemon_schedule {
     ag_service *svc;
     int running;  /* handed to the pool, answer not yet sent */
     job *in_pool; /* those, so that a stop can cancel the ones not started */
+    place places[AG_DAEMON_SCHEDULE_RUNNING];
     job *wait_head, *wait_tail;
     int waiting;
     int waiting_freebusy; /* of waiting */
@@ -131,6 +144,29 @@ static int compute(job *j)
                                 &j->err);
 }
 
+static void place_close(place *p)
+{
+    ag_store_close(p->st);
+    free(p->path);
+    p->st = NULL;
+    p->path = NULL;
+}
+
+/* p's connection, on path (a restart may have moved the state). */
+static int place_open(place *p, const char *path, char **err)
+{
+    if (p->st && strcmp(p->path, path) == 0)
+        return 0;
+    place_close(p);
+    if (!(p->path = strdup(path)))
+        return AG_ENOMEM;
+    const ag_store_options ro = {.readonly = true};
+    int rc = ag_store_open_with(path, &ro, &p->st, err);
+    if (rc < 0)
+        place_close(p);
+    return rc;
+}
+
 static void work(uv_work_t *w)
 {
     job *j = w->data;
@@ -139,13 +175,14 @@ static void work(uv_work_t *w)
         return;
     }
     uint64_t t0 = uv_hrtime();
-    const ag_store_options ro = {.readonly = true};
-    ag_store *st = NULL;
-    j->rc = ag_store_open_with(j->state_path, &ro, &st, &j->err);
+    j->rc = place_open(j->place, j->state_path, &j->err);
     if (j->rc == 0)
-        j->rc = ag_schedule_input_load_calendars(j->in, st, j->from, j->to, &j->err);
-    ag_store_close(st);
+        j->rc = ag_schedule_input_load_calendars(j->in, j->place->st, j->from, j->to, &j->err);
     j->store_failed = j->rc < 0;
+    /* Opened afresh next time: the file may have been replaced, or its
+     * trouble may pass. */
+    if (j->store_failed)
+        place_close(j->place);
     uint64_t t1 = uv_hrtime();
     if (j->rc == 0)
         j->rc = compute(j);
@@ -230,6 +267,7 @@ static void after_work(uv_work_t *w, int status)
     job *j = w->data;
     ag_daemon_schedule *s = j->owner;
     unlink_running(s, j);
+    j->place->taken = false;
     if (status == UV_ECANCELED)
         j->rc = AG_ECANCELED;
     else
@@ -257,6 +295,10 @@ static void start(ag_daemon_schedule *s, job *j)
     j->copy_ns = uv_hrtime() - t0;
     if (rc == 0 && j->kind == JOB_PROPOSE)
         ag_schedule_query_window(j->in, &j->q, &j->from, &j->to);
+    /* One is free: running counts the places taken. */
+    for (size_t i = 0; i < AG_DAEMON_SCHEDULE_RUNNING && !j->place; i++)
+        if (!s->places[i].taken)
+            j->place = &s->places[i];
     if (rc == 0)
         rc = uv_queue_work(s->loop, &j->work, work, after_work);
     if (rc < 0) {
@@ -267,6 +309,7 @@ static void start(ag_daemon_schedule *s, job *j)
         job_free(j);
         return;
     }
+    j->place->taken = true;
     j->next = s->in_pool;
     s->in_pool = j;
     s->running++;
@@ -521,6 +564,8 @@ void ag_daemon_schedule_free(ag_daemon_schedule *s)
      * look at s (to find it closed), so s stays, as the HTTP server does. */
     if (s->running > 0)
         return;
+    for (size_t i = 0; i < AG_DAEMON_SCHEDULE_RUNNING; i++)
+        place_close(&s->places[i]);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->idle);
     free(s);

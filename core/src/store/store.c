@@ -120,6 +120,8 @@ static const char *const migrations[] = {
     AG_STORE_SLOT_IDENTITY_SCHEMA,
     /* 9: members' busy time, times only (store_busy.c). */
     AG_STORE_BUSY_SCHEMA,
+    /* 10: busy intervals read from their index alone. */
+    AG_STORE_BUSY_SPAN_SCHEMA,
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 
