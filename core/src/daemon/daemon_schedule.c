@@ -74,9 +74,9 @@ struct ag_daemon_schedule {
     int waiting;
     int waiting_freebusy; /* of waiting */
     bool stopping;
+    ag_metric *seconds; /* by kind and phase */
     /* Between the loop and the pool's threads: how many jobs are inside a
      * thread now, and whether they may still start (see free). */
-    ag_metric *seconds; /* by kind and phase */
     pthread_mutex_t mu;
     pthread_cond_t idle;
     int in_thread;
