@@ -6,7 +6,8 @@ tests/bench/results-propose.md:
 
 - proposal latency p50/p99 at 1, 4, 16 and 64 concurrent clients (each a
   keep-alive connection asking again as soon as it is answered), and how
-  many were refused with 503 (two are computed at a time, 32 wait);
+  many were refused with 503 (one or two are computed at a time, half the
+  CPUs, and 32 wait);
 - the daemon's extra memory: VmRSS before the first proposal, and the peak
   (VmHWM, reset through /proc/PID/clear_refs just before) over the runs;
 - feed latency (wrk on /feeds/network.ics) alone and while proposals run
@@ -345,7 +346,7 @@ def report(args, seconds, doc, body, first, rss0, peak, rss1, runs, feed_alone, 
                  f"{max(lat) if lat else float('nan'):.1f} | {refused} | {errors} |")
     L += ["", "## Where the time goes (means over every proposal of the run)", "",
           "| phase | where | mean ms |", "|---|---|---:|"]
-    where = {"wait": "on the loop's queue, for one of the 2 places",
+    where = {"wait": "on the loop's queue, for a place",
              "copy": "on the loop: settings, members, events copied",
              "calendars": "pool thread: store opened read-only, busy intervals read",
              "compute": "pool thread: the proposal and its JSON"}

@@ -1,8 +1,8 @@
 /* GET /schedule/propose and GET /freebusy/members/ID.ifb: who may ask,
  * what is asked, and the computation's trip through libuv's pool.
  *
- * On the loop: the token, the query, then, when one of the
- * AG_DAEMON_SCHEDULE_RUNNING places is free, a copy of the settings,
+ * On the loop: the token, the query, then, when one of the places (see
+ * AG_DAEMON_SCHEDULE_RUNNING) is free, a copy of the settings,
  * members and events (ag_schedule_input_new, which also loads the zones
  * the computation needs: libical builds zones lazily). In a pool thread:
  * the place's read-only store connection (the daemon's is the loop's, and
@@ -67,6 +67,7 @@ typedef struct job {
 struct ag_daemon_schedule {
     uv_loop_t *loop;
     ag_service *svc;
+    int places_n; /* of places: computations at once */
     int running;  /* handed to the pool, answer not yet sent */
     job *in_pool; /* those, so that a stop can cancel the ones not started */
     place places[AG_DAEMON_SCHEDULE_RUNNING];
@@ -296,7 +297,7 @@ static void start(ag_daemon_schedule *s, job *j)
     if (rc == 0 && j->kind == JOB_PROPOSE)
         ag_schedule_query_window(j->in, &j->q, &j->from, &j->to);
     /* One is free: running counts the places taken. */
-    for (size_t i = 0; i < AG_DAEMON_SCHEDULE_RUNNING && !j->place; i++)
+    for (int i = 0; i < s->places_n && !j->place; i++)
         if (!s->places[i].taken)
             j->place = &s->places[i];
     if (rc == 0)
@@ -317,7 +318,7 @@ static void start(ag_daemon_schedule *s, job *j)
 
 static void start_next(ag_daemon_schedule *s)
 {
-    while (s->wait_head && s->running < AG_DAEMON_SCHEDULE_RUNNING && !s->stopping) {
+    while (s->wait_head && s->running < s->places_n && !s->stopping) {
         job *j = s->wait_head;
         s->wait_head = j->next;
         if (!s->wait_head)
@@ -342,7 +343,7 @@ static void submit(ag_daemon_schedule *s, job *j)
     if (s->stopping) {
         ag_http_respond_error(j->req, 503, "agendad is stopping", retry_later);
         job_free(j);
-    } else if (s->running < AG_DAEMON_SCHEDULE_RUNNING && !s->wait_head) {
+    } else if (s->running < s->places_n && !s->wait_head) {
         start(s, j);
     } else if (room_to_wait(s, j)) {
         if (s->wait_tail)
@@ -514,6 +515,10 @@ int ag_daemon_schedule_new(uv_loop_t *loop, ag_service *svc, ag_daemon_schedule 
     static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                     0.1,    0.25,  0.5,    1,     2.5,  5,     10};
     const char *const labels[] = {"kind", "phase", NULL};
+    unsigned half = uv_available_parallelism() / 2;
+    s->places_n = half < 1                            ? 1
+                  : half > AG_DAEMON_SCHEDULE_RUNNING ? AG_DAEMON_SCHEDULE_RUNNING
+                                                      : (int)half;
     s->loop = loop;
     s->svc = svc;
     s->seconds = ag_metrics_histogram(
@@ -521,6 +526,8 @@ int ag_daemon_schedule_new(uv_loop_t *loop, ag_service *svc, ag_daemon_schedule 
         "Proposals and free/busy answers: time waiting for a place, copying on the loop, "
         "reading calendars and computing in a pool thread.",
         labels, bounds, sizeof bounds / sizeof bounds[0]);
+    ag_log(AG_LOG_INFO, "proposals and free/busy: %d computed at a time, %d more may wait",
+           s->places_n, AG_DAEMON_SCHEDULE_WAITING);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->idle, NULL);
     *out = s;

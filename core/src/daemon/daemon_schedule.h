@@ -14,8 +14,11 @@
 #include <stdbool.h>
 #include <uv.h>
 
-/* Computations in the pool at once: libuv's pool has 4 threads, which its
- * file operations and the network client's SMTP transfers share. */
+/* Computations in the pool at once: half the CPUs the process may run on,
+ * 1 or 2, so that the loop keeps a CPU of its own for feeds (two
+ * computations on a machine of two CPUs took half the loop's time), and
+ * libuv's pool (4 threads) keeps threads for the network client's SMTP
+ * transfers. */
 #define AG_DAEMON_SCHEDULE_RUNNING 2
 /* Requests waiting on the loop for their turn; beyond, 503. A waiting
  * request holds its query only (its copy is made when it starts). */
