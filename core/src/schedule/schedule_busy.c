@@ -71,7 +71,7 @@ static int push(builder *b, ag_schedule_occurrence oc)
     return 0;
 }
 
-/* One occurrence starting at local wall time `wall` (seconds); false once
+/* One occurrence starting at local wall time `wall` (seconds); *past once
  * occurrences start after the window, so that the walk stops. */
 static int add_occurrence(builder *b, const ag_schedule_event *e, int32_t i, int64_t wall,
                           bool *past)
@@ -117,7 +117,7 @@ static int add_event(builder *b, const ag_schedule_event *e, int32_t i)
 }
 
 int ag_schedule_occurrences_build(const ag_schedule_input *in, int64_t from, int64_t to,
-                                  ag_schedule_occurrences *out)
+                                  const bool *wanted, ag_schedule_occurrences *out)
 {
     *out = (ag_schedule_occurrences){0};
     if (!(out->first = malloc((in->n_events + 1) * sizeof *out->first)))
@@ -127,7 +127,7 @@ int ag_schedule_occurrences_build(const ag_schedule_input *in, int64_t from, int
     builder b = {out, 0, from, to, from / AG_SCHEDULE_DAY - 2, to / AG_SCHEDULE_DAY + 2};
     for (size_t i = 0; i < in->n_events; i++) {
         out->first[i] = out->n;
-        if (add_event(&b, &in->events[i], (int32_t)i) < 0) {
+        if ((!wanted || wanted[i]) && add_event(&b, &in->events[i], (int32_t)i) < 0) {
             ag_schedule_occurrences_free(out);
             return AG_ENOMEM;
         }

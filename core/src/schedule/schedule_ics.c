@@ -155,7 +155,11 @@ int ag_schedule_freebusy(const ag_schedule_input *in, const char *member, int64_
     ag_schedule_occurrences occ;
     ag_schedule_busy *busy = NULL;
     size_t n = 0;
-    int rc = ag_schedule_occurrences_build(in, from, to, &occ);
+    bool *wanted = calloc(in->n_events ? in->n_events : 1, sizeof *wanted);
+    for (size_t i = 0; wanted && i < in->n_events; i++)
+        wanted[i] = ag_schedule_concerned(&in->members[m], &in->events[i].ev);
+    int rc = wanted ? ag_schedule_occurrences_build(in, from, to, wanted, &occ) : AG_ENOMEM;
+    free(wanted);
     if (rc == 0) {
         rc = ag_schedule_member_busy(in, &occ, m, from, to, &busy, &n);
         ag_schedule_occurrences_free(&occ);

@@ -6,6 +6,7 @@
 #include "tz.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,8 @@ int ag_schedule_input_new(const ag_config *cfg, const ag_stored_event *evs, size
     ag_schedule_input *in = calloc(1, sizeof *in);
     if (!in)
         return fail(err, AG_ENOMEM, "out of memory copying the %s", "settings");
+    /* libical makes its UTC zone at the first call: here, on the loop. */
+    icaltimezone_get_utc_timezone();
     int rc = copy_settings(in, &cfg->settings)
                  ? 0
                  : fail(err, AG_ENOMEM, "out of memory copying the %s", "settings");
@@ -162,22 +165,120 @@ static void forget_calendar(ag_schedule_member *m)
     m->n_cal = m->n_reads = 0;
 }
 
-static int load_reads(ag_schedule_member *m, ag_store *st, char **err)
+/* While the store's rows come in: members found by id, each calendar
+ * grown by doubling. */
+typedef struct {
+    ag_schedule_input *in;
+    size_t *by_id; /* member indices, sorted by id */
+    size_t *room;  /* per member: intervals its calendar has room for */
+    size_t last;   /* the member of the last row: a member's rows come together */
+} loader;
+
+static int cmp_by_id(const void *key, const void *elem, void *data)
 {
-    ag_busy_source *src;
-    size_t n;
-    int rc = ag_store_busy_sources(st, m->id, &src, &n, err);
-    if (rc < 0 || !n)
-        return rc;
-    if (!(m->reads = malloc(n * sizeof *m->reads))) {
-        ag_store_busy_sources_free(src, n);
-        return fail(err, AG_ENOMEM, "out of memory reading the %s", "calendars");
+    const ag_schedule_input *in = data;
+    return strcmp(key, in->members[*(const size_t *)elem].id);
+}
+
+static ag_schedule_member *member_named(loader *l, const char *id, size_t *at)
+{
+    if (l->last < l->in->n_members && strcmp(l->in->members[l->last].id, id) == 0) {
+        *at = l->last;
+        return &l->in->members[*at];
     }
-    for (size_t i = 0; i < n; i++)
-        m->reads[i] = (ag_schedule_span){src[i].from, src[i].to};
-    m->n_reads = n;
-    ag_store_busy_sources_free(src, n);
+    size_t lo = 0, hi = l->in->n_members;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = cmp_by_id(id, &l->by_id[mid], l->in);
+        if (c == 0) {
+            *at = l->last = l->by_id[mid];
+            return &l->in->members[*at];
+        }
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL; /* a member the config no longer has */
+}
+
+static int on_read(void *data, const char *member, const ag_busy_source *src)
+{
+    size_t at;
+    ag_schedule_member *m = member_named(data, member, &at);
+    if (!m)
+        return 0;
+    ag_schedule_span *v = realloc(m->reads, (m->n_reads + 1) * sizeof *v);
+    if (!v)
+        return AG_ENOMEM;
+    m->reads = v;
+    v[m->n_reads++] = (ag_schedule_span){src->from, src->to};
     return 0;
+}
+
+static int on_interval(void *data, const char *member, const ag_busy_interval *iv)
+{
+    loader *l = data;
+    size_t at;
+    ag_schedule_member *m = member_named(l, member, &at);
+    if (!m)
+        return 0;
+    if (m->n_cal == l->room[at]) {
+        size_t room = l->room[at] ? 2 * l->room[at] : 64;
+        ag_busy_interval *v = realloc(m->cal, room * sizeof *v);
+        if (!v)
+            return AG_ENOMEM;
+        m->cal = v;
+        l->room[at] = room;
+    }
+    m->cal[m->n_cal++] = *iv;
+    return 0;
+}
+
+static int cmp_member(const void *a, const void *b, void *data)
+{
+    const ag_schedule_input *in = data;
+    return strcmp(in->members[*(const size_t *)a].id, in->members[*(const size_t *)b].id);
+}
+
+static int cmp_interval(const void *a, const void *b)
+{
+    const ag_busy_interval *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return (x->end > y->end) - (x->end < y->end);
+}
+
+static bool sorted(const ag_busy_interval *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (cmp_interval(&v[i - 1], &v[i]) > 0)
+            return false;
+    return true;
+}
+
+static int load_all(ag_schedule_input *in, ag_store *st, int64_t from, int64_t to, char **err)
+{
+    size_t n = in->n_members ? in->n_members : 1;
+    loader l = {in, malloc(n * sizeof *l.by_id), calloc(n, sizeof *l.room), SIZE_MAX};
+    int rc = 0;
+    if (!l.by_id || !l.room)
+        rc = fail(err, AG_ENOMEM, "out of memory reading the %s", "calendars");
+    for (size_t i = 0; rc == 0 && i < in->n_members; i++)
+        l.by_id[i] = i;
+    if (rc == 0) {
+        qsort_r(l.by_id, in->n_members, sizeof *l.by_id, cmp_member, in);
+        rc = ag_store_busy_load_all(st, from, to, on_interval, on_read, &l, err);
+    }
+    /* The store gives them in its table's order, most often each source's
+     * by start already; proposals walk them by start. */
+    for (size_t i = 0; rc == 0 && i < in->n_members; i++)
+        if (!sorted(in->members[i].cal, in->members[i].n_cal))
+            qsort(in->members[i].cal, in->members[i].n_cal, sizeof *in->members[i].cal,
+                  cmp_interval);
+    free(l.by_id);
+    free(l.room);
+    return rc;
 }
 
 int ag_schedule_input_load_calendars(ag_schedule_input *in, ag_store *st, int64_t from, int64_t to,
@@ -189,13 +290,7 @@ int ag_schedule_input_load_calendars(ag_schedule_input *in, ag_store *st, int64_
         forget_calendar(&in->members[i]);
     in->cal_from = from;
     in->cal_to = to;
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < in->n_members; i++) {
-        ag_schedule_member *m = &in->members[i];
-        rc = load_reads(m, st, err);
-        if (rc == 0 && m->n_reads)
-            rc = ag_store_busy_load(st, m->id, from, to, &m->cal, &m->n_cal, err);
-    }
+    int rc = load_all(in, st, from, to, err);
     if (rc < 0) {
         for (size_t i = 0; i < in->n_members; i++)
             forget_calendar(&in->members[i]);

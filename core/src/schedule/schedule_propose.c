@@ -376,6 +376,21 @@ static int explain(proposal *p, const size_t *chosen, size_t n)
     return 0;
 }
 
+/* Only the events that concern someone of the audience are walked. */
+static int occurrences(proposal *p)
+{
+    const ag_schedule_input *in = p->in;
+    bool *wanted = calloc(in->n_events ? in->n_events : 1, sizeof *wanted);
+    if (!wanted)
+        return AG_ENOMEM;
+    for (size_t i = 0; i < in->n_events; i++)
+        for (size_t k = 0; !wanted[i] && k < p->r->n_members; k++)
+            wanted[i] = ag_schedule_concerned(&in->members[p->r->members[k]], &in->events[i].ev);
+    int rc = ag_schedule_occurrences_build(in, p->r->from, p->r->to, wanted, &p->occ);
+    free(wanted);
+    return rc;
+}
+
 /* --- the whole --- */
 
 static void proposal_free(proposal *p)
@@ -405,7 +420,7 @@ static int compute(proposal *p, char **err)
     /* Local days of every zone around the window's. */
     rc = ag_schedule_calendar_build(p->in, first - 2, (size_t)(last - first + 5), &p->cal, err);
     if (rc == 0)
-        rc = ag_schedule_occurrences_build(p->in, p->r->from, p->r->to, &p->occ);
+        rc = occurrences(p);
     if (rc == 0)
         rc = prepare_members(p);
     if (rc == 0)

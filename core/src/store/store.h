@@ -246,6 +246,17 @@ int ag_store_busy_load(ag_store *st, const char *member, int64_t from, int64_t t
 int ag_store_busy_sources(ag_store *st, const char *member, ag_busy_source **out, size_t *n,
                           char **err);
 void ag_store_busy_sources_free(ag_busy_source *v, size_t n);
+/* Every member's busy intervals overlapping [from, to) and every source's
+ * last read, as ag_store_busy_load and ag_store_busy_sources give them one
+ * member at a time, for a whole network in one read transaction
+ * (store_busy_read.c): each read through on_read, then each interval
+ * through on_interval, in no particular order. The arguments are borrowed
+ * for the call only. A callback's negative AG_E* code stops the read and
+ * is returned. 0, or a negative AG_E* code with *err. */
+typedef int (*ag_store_busy_fn)(void *data, const char *member, const ag_busy_interval *iv);
+typedef int (*ag_store_read_fn)(void *data, const char *member, const ag_busy_source *src);
+int ag_store_busy_load_all(ag_store *st, int64_t from, int64_t to, ag_store_busy_fn on_interval,
+                           ag_store_read_fn on_read, void *data, char **err);
 /* Forgets what any source said of member (a member removed from the
  * config, or whose calendar is no longer configured for source; source
  * NULL: all sources). */

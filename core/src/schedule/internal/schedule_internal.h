@@ -156,9 +156,11 @@ typedef struct {
 } ag_schedule_occurrences;
 
 /* Every occurrence of every network event that may touch [from, to)
- * (all-day ones a day wider, as members' zones differ). 0 or AG_ENOMEM. */
+ * (all-day ones a day wider, as members' zones differ); only of the
+ * events wanted[i] says (NULL: all), the others having none. 0 or
+ * AG_ENOMEM. */
 int ag_schedule_occurrences_build(const ag_schedule_input *in, int64_t from, int64_t to,
-                                  ag_schedule_occurrences *out);
+                                  const bool *wanted, ag_schedule_occurrences *out);
 void ag_schedule_occurrences_free(ag_schedule_occurrences *o);
 /* Whether the network event concerns the member: its host, or in its
  * audience directly or through a selector. */
