@@ -356,7 +356,7 @@ class OffTheLoop(unittest.TestCase):
         configure(cls.d)
         cls.d.start()
         big_fixture(cls.d.state, member_ids(cls.d), 1000)
-        cls.slow = "audience=network&duration=2h&from=2027-01-01&to=2027-12-31&step=15m&count=500"
+        cls.slow = "audience=network&duration=2h&from=2027-01-01&to=2027-12-31&step=5m&count=1000"
 
     @classmethod
     def tearDownClass(cls):
@@ -400,18 +400,22 @@ class OffTheLoop(unittest.TestCase):
     def test_too_many_at_once_get_503_and_those_who_left_cost_nothing(self):
         took = self.slow_time()
         before = self.metric_499()
+        t0 = time.monotonic()
         socks = [raw_request(self.d.port, f"/schedule/propose?{self.slow}", BEARER)
                  for _ in range(40)]
-        # Beyond those computing and 32 waiting, the answer comes at once.
-        time.sleep(min(0.2, took / 4))
+        sent = time.monotonic() - t0
+        # Beyond those computing and 32 waiting, the answer comes at once:
+        # long before the first computation ends, if it is slow enough.
+        time.sleep(0.05)
         ready, _, _ = select.select(socks, [], [], 0)
+        exact = took > 2 * (time.monotonic() - t0)
         early = [read_status(s) for s in ready]
         self.assertTrue(early)
         for st, h, _ in early:
             self.assertEqual(st, 503)
             self.assertEqual(h["retry-after"], "2")
-        if took > 0.5:
-            self.assertEqual(len(early), 40 - PLACES - WAITING)
+        if exact:
+            self.assertEqual(len(early), 40 - PLACES - WAITING, (took, sent))
         # The waiting ones' clients leave: their turn costs no computation.
         for s in socks:
             if s not in ready:
@@ -429,13 +433,13 @@ class OffTheLoop(unittest.TestCase):
         took = self.slow_time()
         busy = [raw_request(self.d.port, f"/schedule/propose?{self.slow}", BEARER)
                 for _ in range(PLACES)]
-        time.sleep(0.05)
+        t0 = time.monotonic()
         fbs = [raw_request(self.d.port, "/freebusy/members/fes.ifb", BEARER) for _ in range(12)]
         admin = raw_request(self.d.port, f"/schedule/propose?{self.slow}", BEARER)
-        time.sleep(min(0.2, took / 4))
+        time.sleep(0.05)
         ready, _, _ = select.select(fbs + [admin], [], [], 0)
         self.assertNotIn(admin, ready)
-        if took > 0.5:
+        if took > 2 * (time.monotonic() - t0):
             self.assertEqual(len(ready), 12 - 8)
         for s in ready:
             self.assertEqual(read_status(s)[0], 503)
