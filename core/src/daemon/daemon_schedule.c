@@ -30,10 +30,10 @@
 typedef enum { JOB_PROPOSE, JOB_FREEBUSY } job_kind;
 
 /* A read-only store connection per place, kept from one computation to the
- * next: opening one, checking its schema and preparing its statements
- * each time cost as much as a proposal, and its page cache stays warm.
- * Used by one thread at a time (the job's), handed over through libuv's
- * queue. */
+ * next: with its page cache warm, reading 66 members x 1,000 intervals took
+ * 16-24 ms instead of 21-27 on a connection opened for it (and opening one
+ * costs 1 ms). Used by one thread at a time (the job's), handed over
+ * through libuv's queue. */
 typedef struct {
     ag_store *st;
     char *path; /* the state path it was opened on */
