@@ -351,7 +351,7 @@ def report(args, seconds, doc, body, first, rss0, peak, rss1, runs, feed_alone, 
     L = ["# Finding a time over HTTP: benchmark", "",
          f"Written by `tests/bench/propose.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
          f"machine: {os.cpu_count()} CPU(s), `{platform.release()}`, load average at the end "
-         f"{load1[0]:.2f} (1 min). Build: `{args.build}`.", "",
+         f"{load1[0]:.2f} (1 min). Build: `{os.path.relpath(args.build, ROOT)}`.", "",
          f"Fixture: the sample network's {len(doc['members'])} members, each with "
          f"{INTERVALS:,} busy intervals (15 min to 2 h, 10 % tentative) over {WINDOW_DAYS} days "
          f"from {FROM}, in the state database's `busy_intervals`; `audience=network`, "
