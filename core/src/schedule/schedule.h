@@ -79,7 +79,8 @@ int ag_schedule_input_load_calendars(ag_schedule_input *in, ag_store *st, int64_
                                      char **err);
 void ag_schedule_input_free(ag_schedule_input *in);
 
-/* The answer, in one of the formats (txt in lang "ar"/"fr", json, ics).
+/* The answer, in one of the formats (txt and ics's texts in lang "ar" or
+ * "fr", NULL: the network's language; json).
  * The JSON shape is the one doc/admin.md documents (fixed for scripts).
  * *body malloc'd (NUL-terminated; *len without the NUL). now: DTSTAMP of
  * the ics. 0; AG_ENOENT (unknown member or selector, or one that names no
