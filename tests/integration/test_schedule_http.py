@@ -496,6 +496,23 @@ class StopDuringComputation(unittest.TestCase):
             d.cleanup()
 
 
+class TokenReload(unittest.TestCase):
+    def test_a_reload_takes_a_new_admin_token(self):
+        d = Daemon()
+        configure(d)
+        d.start()
+        try:
+            new = "admin-renewed-0f1e2d3c4b5a69788796a5b4"
+            with open(d.path("admin.token"), "w") as f:
+                f.write(new + "\n")
+            d.reload("configuration loaded (SIGHUP)")
+            path = f"/schedule/propose?{QUERY}"
+            self.assertEqual(d.get(path, BEARER)[0], 403)
+            self.assertEqual(d.get(path, {"Authorization": f"Bearer {new}"})[0], 200)
+        finally:
+            d.cleanup()
+
+
 class TokenFileChecks(unittest.TestCase):
     def test_weak_or_shared_admin_token_is_a_config_error(self):
         d = Daemon()
