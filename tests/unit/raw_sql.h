@@ -34,7 +34,7 @@ static inline void raw_exec(const char *path, const char *sql)
 
 /* The schema version this build migrates to: what a fresh or migrated
  * database reads as PRAGMA user_version. */
-#define RAW_SQL_SCHEMA_VERSION 11
+#define RAW_SQL_SCHEMA_VERSION 12
 
 /* Undoes schema step 11 (replies, rsvp keys, attendance, used form
  * tokens), for tests that make an older database: put it before the undo
@@ -65,8 +65,15 @@ static inline void raw_exec(const char *path, const char *sql)
     "DROP TABLE outbox; ALTER TABLE outbox_3 RENAME TO outbox;"                                    \
     "CREATE INDEX outbox_pending ON outbox (next_attempt) WHERE state = 'pending';"
 
-/* Undoes schema step 9 (members' busy time), for tests that make an older
- * database: put it before the undo of an earlier step. */
+/* Undoes schema step 12 (the busy intervals' covering index): put it before
+ * the undo of step 9 when a test stops between them. */
+#define RAW_SQL_UNDO_BUSY_SPAN                                                                     \
+    "DROP INDEX busy_intervals_span;"                                                              \
+    "CREATE INDEX busy_intervals_member ON busy_intervals (member, source, start);"
+
+/* Undoes schema steps 9 and 12 (members' busy time, and its index), for
+ * tests that make an older database: put it before the undo of an earlier
+ * step. */
 #define RAW_SQL_UNDO_BUSY "DROP TABLE busy_intervals; DROP TABLE busy_sources;"
 
 /* Undoes schema step 8 (agenda items with their own state) on a database

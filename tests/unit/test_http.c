@@ -51,6 +51,7 @@ struct fx {
     bool shutdown_called, done_called;
     bool shutdown_on_slow;
     bool slow_answered, slow_answered_before_done;
+    bool slow_client_gone; /* ag_http_client_gone when the slow answer went */
     uv_timer_t slow_timer;
     ag_http_request *slow_req;
     /* /hold: answered once the server has refused a connection */
@@ -84,6 +85,7 @@ static void on_slow_timer(uv_timer_t *t)
 {
     fx *f = t->data;
     f->slow_answered = true;
+    f->slow_client_gone = ag_http_client_gone(f->slow_req);
     ag_http_respond(f->slow_req, 200, "text/plain", "slow done", 9, NULL);
     f->slow_req = NULL;
     uv_close((uv_handle_t *)t, on_slow_timer_closed);
@@ -196,6 +198,17 @@ static void auth(ag_http_request *req, bool error)
     ag_http_respond(req, 200, "text/plain", b, strlen(b), own ? mine : NULL);
 }
 
+/* /params: every query pair in order, "name=value;" each. */
+static void params(ag_http_request *req)
+{
+    char body[1024];
+    size_t len = 0;
+    for (size_t i = 0; i < ag_http_query_count(req) && len < sizeof body; i++)
+        len += (size_t)snprintf(body + len, sizeof body - len, "%s=%s;", ag_http_query_name(req, i),
+                                ag_http_query_value(req, i));
+    ag_http_respond(req, 200, "text/plain", body, len < sizeof body ? len : 0, NULL);
+}
+
 static void handler(ag_http_request *req, void *data)
 {
     fx *f = data;
@@ -215,6 +228,8 @@ static void handler(ag_http_request *req, void *data)
         echo(req);
     else if (strncmp(path, "/form", 5) == 0)
         form_echo(req);
+    else if (strcmp(path, "/params") == 0)
+        params(req);
     else if (strcmp(path, "/auth") == 0 || strcmp(path, "/auth-error") == 0)
         auth(req, strcmp(path, "/auth-error") == 0);
     else
@@ -1507,6 +1522,7 @@ static void async_response_after_timer(void **state)
     assert_int_equal(f.nr, 1);
     assert_int_equal(f.r[0].status, 200);
     assert_string_equal(body(&f.r[0]), "slow done");
+    assert_false(f.slow_client_gone);
     assert_true(atoi(f.misc) >= 250);
     fx_free(&f);
 }
@@ -1566,6 +1582,7 @@ static void answer_after_client_left_is_dropped(void **state)
     fx_init(&f, client_vanishes);
     fx_run(&f);
     assert_true(f.slow_answered);
+    assert_true(f.slow_client_gone);
     assert_int_equal(f.nr, 1);
     assert_int_equal(f.r[0].status, 200);
     assert_int_equal(f.handled, 2);
@@ -1604,18 +1621,21 @@ static void client_bearer(fx *f)
     exchange(f, c, "GET /auth-error HTTP/1.1\r\n\r\n");
     exchange(f, c, "GET /auth?own=1 HTTP/1.1\r\n\r\n");
     exchange(f, c, "GET /echo HTTP/1.1\r\n\r\n");
+    exchange(f, c, "GET /params?a=1&b=x+y&a=%C3%A9&&c&=v HTTP/1.1\r\n\r\n");
     cl_close(c);
 }
 
 /* The bearer check every guarded route shares, and answers no other site's
  * scripts may read. */
-static void bearer_tokens_and_private_answers(void **state)
+static void bearer_tokens_private_answers_and_query_pairs(void **state)
 {
     (void)state;
     fx f;
     fx_init(&f, client_bearer);
     fx_run(&f);
-    assert_int_equal(f.nr, 10);
+    assert_int_equal(f.nr, 11);
+    /* Every pair, repeats and empty names too, decoded, in order. */
+    assert_string_equal(body(&f.r[10]), "a=1;b=x y;a=é;c=;=v;");
     static const char *const want[] = {"missing", "ok", "ok", "wrong", "wrong", "wrong", "wrong"};
     char v[128];
     for (int i = 0; i < 7; i++) {
@@ -1714,7 +1734,7 @@ int main(void)
         cmocka_unit_test(adopts_listening_socket),
         cmocka_unit_test(listen_errors_are_reported),
         cmocka_unit_test(requests_over_the_rate_wait),
-        cmocka_unit_test(bearer_tokens_and_private_answers),
+        cmocka_unit_test(bearer_tokens_private_answers_and_query_pairs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
  * told apart from one read as free. */
 #include "error.h"
 #include "store.h"
+#include "store_migration_busy.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "raw_sql.h"
 
 typedef struct {
     char path[64];
@@ -170,6 +173,60 @@ static void test_reconcile_forgets_what_is_no_longer_configured(void **state)
     ag_store_busy_sources_free(src, n);
 }
 
+/* The plan of what a proposal reads, 66 times each: one index, in order. */
+static char *load_plan(const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN " AG_STORE_BUSY_LOAD_SQL, -1, &s, NULL),
+        SQLITE_OK);
+    char plan[512] = "";
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        strncat(plan, (const char *)sqlite3_column_text(s, 3), sizeof plan - strlen(plan) - 2);
+        strcat(plan, ";");
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return strdup(plan);
+}
+
+static void test_load_reads_the_index_alone_in_order(void **state)
+{
+    fx *f = *state;
+    char *plan = load_plan(f->path);
+    assert_non_null(strstr(plan, "COVERING INDEX busy_intervals_span"));
+    assert_null(strstr(plan, "TEMP B-TREE"));
+    free(plan);
+}
+
+/* A database of step 9 gets the index, its intervals whole. */
+static void test_step_9_database_gains_the_index(void **state)
+{
+    fx *f = *state;
+    ag_busy_interval a[] = {{300, 400, false}, {100, 200, true}};
+    assert_int_equal(ag_store_busy_replace(f->st, "fes", "feed", 0, 2000, a, 2, 1, NULL), 0);
+    ag_store_close(f->st);
+    f->st = NULL;
+    raw_exec(f->path, RAW_SQL_UNDO_BUSY_SPAN RAW_SQL_UNDO_RSVP RAW_SQL_UNDO_INVITATIONS
+             "PRAGMA user_version = 9;");
+    char *plan = load_plan(f->path);
+    assert_null(strstr(plan, "COVERING INDEX"));
+    free(plan);
+    assert_int_equal(ag_store_open(f->path, &f->st, NULL), 0);
+    assert_int_equal(raw_int(f->path, "PRAGMA user_version"), RAW_SQL_SCHEMA_VERSION);
+    test_load_reads_the_index_alone_in_order(state);
+    ag_busy_interval *iv;
+    size_t n;
+    assert_int_equal(ag_store_busy_load(f->st, "fes", 0, 2000, &iv, &n, NULL), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(iv[0].start, 100);
+    assert_true(iv[0].tentative);
+    assert_int_equal(iv[1].start, 300);
+    free(iv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +235,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_interval_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reconcile_forgets_what_is_no_longer_configured, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_load_reads_the_index_alone_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_step_9_database_gains_the_index, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include "reminders_ics.h"
 #include "daemon_routes.h"
 #include "documents.h"
+#include "daemon_schedule.h"
 #include "reminders.h"
 #include "rsvp_http.h"
 #include "rsvp_retention.h"
@@ -55,6 +56,7 @@ typedef struct {
     ag_loop_busy busy;
     ag_import_queue imports; /* members' batches, stored over several turns */
     ag_ops status;
+    ag_daemon_schedule *schedule; /* /schedule/propose, /freebusy/ */
     bool stopping;
     bool http_down, reminders_drained, finished; /* the steps of a stop */
     bool handles_ready;
@@ -146,16 +148,23 @@ static void release_memory(void)
     malloc_trim(0);
 }
 
+/* A tzdata upgrade frees libical's zones, which a computation of busy time
+ * in the pool may be reading: then it waits for the next tick. */
+static void refresh_tz(ag_daemon *d)
+{
+    if (ag_daemon_schedule_busy(d->schedule) || !ag_tz_refresh())
+        return;
+    ag_log(AG_LOG_NOTICE, "tzdata is now %s: rebuilding feeds", ag_tz_version());
+    ag_service_invalidate(&d->svc);
+}
+
 static void reload(ag_daemon *d, const char *why)
 {
     if (d->stopping)
         return;
     sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
                (unsigned long long)(uv_hrtime() / 1000));
-    if (ag_tz_refresh()) {
-        ag_log(AG_LOG_NOTICE, "tzdata is now %s: rebuilding feeds", ag_tz_version());
-        ag_service_invalidate(&d->svc);
-    }
+    refresh_tz(d);
     ag_reconcile_stats st = {0};
     ag_diags diags = {0};
     char *err = NULL;
@@ -297,17 +306,14 @@ static void on_stop_signal(uv_signal_t *s, int signum)
     uv_timer_start(&d->deadline, on_deadline, STOP_DEADLINE_MS, 0);
     uv_unref((uv_handle_t *)&d->deadline);
     ag_reminders_drain(d->reminders, on_reminders_drained, d);
+    ag_daemon_schedule_stop(d->schedule);
     ag_http_server_shutdown(d->http, on_http_down, d);
 }
 
 static void on_tick(uv_timer_t *t)
 {
-    ag_daemon *d = t->data;
     /* A tzdata upgrade changes instants: every cached feed is stale. */
-    if (ag_tz_refresh()) {
-        ag_log(AG_LOG_NOTICE, "tzdata is now %s: rebuilding feeds", ag_tz_version());
-        ag_service_invalidate(&d->svc);
-    }
+    refresh_tz(t->data);
 }
 
 /* Replies, attendance and invitations past invitations.retention go at
@@ -413,8 +419,11 @@ static int start_http(ag_daemon *d)
     d->documents = ag_documents_new(&d->svc);
     if (!d->documents)
         ag_log(AG_LOG_ERR, "cannot serve documents: out of memory");
-    d->routes = (ag_routes){.svc = &d->svc, .status = &d->status, .documents = d->documents};
-    int rc = ag_http_server_new(&d->loop, &lim, ag_daemon_routes_handle, &d->routes, &d->http);
+    int rc = ag_daemon_schedule_new(&d->loop, &d->svc, &d->schedule);
+    d->routes = (ag_routes){
+        .svc = &d->svc, .status = &d->status, .documents = d->documents, .schedule = d->schedule};
+    if (rc == 0)
+        rc = ag_http_server_new(&d->loop, &lim, ag_daemon_routes_handle, &d->routes, &d->http);
     if (rc < 0) {
         ag_log(AG_LOG_ERR, "cannot start the HTTP server: %s", ag_strerror(rc));
         return rc;
@@ -799,6 +808,7 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
         ag_plugins_free(d->plugins);
         uv_loop_close(&d->loop);
     }
+    ag_daemon_schedule_free(d->schedule);
     ag_reminders_free(d->reminders);
     ag_documents_free(d->documents);
     ag_ops_status_fini(&d->status);

@@ -1,6 +1,7 @@
 #include "daemon_routes.h"
 
 #include "documents.h"
+#include "daemon_schedule.h"
 #include "log.h"
 #include "config_network.h"
 #include "ops_status.h"
@@ -15,8 +16,9 @@
 #define FEED_MAX_AGE 300
 
 const char *const ag_daemon_routes_reserved[] = {
-    "/feeds", "/healthz",    "/metrics",      "/status",           "/documents", "/status.html",
-    "/rsvp",  "/attendance", "/transparency", "/transparency.csv", NULL};
+    "/feeds",       "/healthz",  "/metrics",    "/status",       "/documents",
+    "/status.html", "/rsvp",     "/attendance", "/transparency", "/transparency.csv",
+    "/schedule",    "/freebusy", NULL};
 
 /* A key is one path segment: no '/', not empty, bounded. */
 static bool take_key(const char *s, const char *suffix, char *buf, size_t size)
@@ -217,6 +219,8 @@ void ag_daemon_routes_handle(ag_http_request *req, void *data)
         serve_health(req, r->svc);
         return;
     }
+    if (r->schedule && ag_daemon_schedule_dispatch(r->schedule, req))
+        return;
     if (r->status && ag_ops_status_dispatch(r->status, req))
         return;
     if (r->documents && ag_documents_dispatch(r->documents, req))

@@ -1,5 +1,6 @@
-/* The daemon's URL space: feeds, health, and the routes plugins register.
- * Maps each GET/HEAD request to a feed query on the service. */
+/* The daemon's URL space: feeds, health, the admin's views of busy time,
+ * and the routes plugins register. Maps each GET/HEAD request to a feed
+ * query on the service, or hands it to who serves it. */
 #ifndef AGENDAD_DAEMON_ROUTES_H
 #define AGENDAD_DAEMON_ROUTES_H
 
@@ -12,6 +13,7 @@ typedef bool (*ag_routes_extra_fn)(ag_http_request *req, void *data);
 
 struct ag_ops;
 struct ag_documents;
+struct ag_daemon_schedule;
 
 /* Optional: whether plugins' routes take POST on path. */
 typedef bool (*ag_routes_post_fn)(const char *path, void *data);
@@ -20,6 +22,8 @@ typedef struct {
     ag_service *svc;
     struct ag_ops *status;          /* /metrics and /status when set (status.h) */
     struct ag_documents *documents; /* /documents/ when set (documents.h) */
+    /* /schedule/propose and /freebusy/ when set (daemon_schedule.h) */
+    struct ag_daemon_schedule *schedule;
     ag_routes_extra_fn extra;
     ag_routes_post_fn extra_post;
     void *extra_data;

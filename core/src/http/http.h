@@ -135,10 +135,18 @@ const char *ag_http_path(const ag_http_request *req);
 const char *ag_http_query_string(const ag_http_request *req);
 /* Decoded value of the first query parameter `name`, or NULL. */
 const char *ag_http_query(const ag_http_request *req, const char *name);
+/* Every query parameter, decoded, in the order sent (repeats included):
+ * the count, and the i-th name and value (i below the count). */
+size_t ag_http_query_count(const ag_http_request *req);
+const char *ag_http_query_name(const ag_http_request *req, size_t i);
+const char *ag_http_query_value(const ag_http_request *req, size_t i);
 /* Header value by case-insensitive name, or NULL. */
 const char *ag_http_header(const ag_http_request *req, const char *name);
 /* Peer address as text ("127.0.0.1"), for logs and loopback checks. */
 const char *ag_http_peer(const ag_http_request *req);
+/* Whether the client has gone (its connection closed) before req was
+ * answered: an answer would be dropped, so work for it may be skipped. */
+bool ag_http_client_gone(const ag_http_request *req);
 
 /* What a request's "Authorization: Bearer TOKEN" says against token (NULL:
  * none is configured, so no header can match). The comparison takes the

@@ -422,6 +422,21 @@ const char *ag_http_query(const ag_http_request *req, const char *name)
     return NULL;
 }
 
+size_t ag_http_query_count(const ag_http_request *req)
+{
+    return req->nparams;
+}
+
+const char *ag_http_query_name(const ag_http_request *req, size_t i)
+{
+    return req->params[i].name;
+}
+
+const char *ag_http_query_value(const ag_http_request *req, size_t i)
+{
+    return req->params[i].value;
+}
+
 const char *ag_http_header(const ag_http_request *req, const char *name)
 {
     for (size_t i = 0; i < req->nheaders; i++)
@@ -433,6 +448,11 @@ const char *ag_http_header(const ag_http_request *req, const char *name)
 const char *ag_http_peer(const ag_http_request *req)
 {
     return req->peer;
+}
+
+bool ag_http_client_gone(const ag_http_request *req)
+{
+    return req->conn == NULL;
 }
 
 void ag_http_set_route(ag_http_request *req, const char *route)

@@ -126,6 +126,8 @@ static const char *const migrations[] = {
     AG_STORE_INVITATIONS_SCHEMA,
     /* 11: replies, rsvp keys, attendance, used form tokens (store_rsvp.c). */
     AG_STORE_RSVP_SCHEMA,
+    /* 12: busy intervals read from their index alone (store_migration_busy.h). */
+    AG_STORE_BUSY_SPAN_SCHEMA,
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 

@@ -3,6 +3,7 @@
  * reads a member's previous calendar or its new one, never half of each. */
 #include "config_network.h"
 #include "store_internal.h"
+#include "store_migration_busy.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,7 @@ static sqlite3_stmt *stmt(ag_store *st, int id)
                      "VALUES (?1, ?2, ?3, ?4, ?5)",
         [B_SOURCE] = "INSERT OR REPLACE INTO busy_sources (member, source, read_at, window_from, "
                      "window_to) VALUES (?1, ?2, ?3, ?4, ?5)",
-        [B_LOAD] = "SELECT start, end, tentative FROM busy_intervals WHERE member = ?1 AND "
-                   "start < ?3 AND end > ?2 ORDER BY start, end",
+        [B_LOAD] = AG_STORE_BUSY_LOAD_SQL,
         [B_SOURCES] = "SELECT source, read_at, window_from, window_to FROM busy_sources WHERE "
                       "member = ?1 ORDER BY source",
         [B_FORGET_ALL] = "DELETE FROM busy_intervals WHERE member = ?1",
