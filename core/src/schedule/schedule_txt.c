@@ -164,7 +164,7 @@ static void row(ag_schedule_text *t, const ag_schedule_result *r, size_t k, cons
                 const words *w, const char *lang)
 {
     const ag_schedule_slot *s = &r->slots[k];
-    char num[16], date[16], hours[32], free_[32], a[32], b[32];
+    char num[24], date[16], hours[32], free_[48], a[32], b[32];
     ag_schedule_local_iso(s->start, r->in->tzid, a, sizeof a);
     ag_schedule_local_iso(s->end, r->in->tzid, b, sizeof b);
     snprintf(num, sizeof num, "%zu", k + 1);
@@ -200,7 +200,7 @@ void ag_schedule_txt_notes(ag_schedule_text *t, const ag_schedule_result *r,
 static void table(ag_schedule_text *t, const ag_schedule_result *r, const words *w,
                   const char *lang)
 {
-    char last[16];
+    char last[24]; /* a size_t in decimal: 20 digits at most */
     snprintf(last, sizeof last, "%zu", r->n_slots);
     size_t cols[4] = {widest(&w->col[0], 1, width(last)), widest(w->weekday, 7, width(w->col[1])),
                       widest(&w->col[2], 1, 10), widest(&w->col[3], 1, 11)};
