@@ -1,0 +1,26 @@
+/* What the MIME walk (mailin_parse.c) and the calendar reader
+ * (mailin_calendar.c) share. */
+#ifndef AGENDAD_MAILIN_INTERNAL_H
+#define AGENDAD_MAILIN_INTERNAL_H
+
+#include "mailin.h"
+
+typedef enum {
+    MAILIN_CAL_REPLY,     /* a REPLY, read into the reply */
+    MAILIN_CAL_OTHER,     /* a calendar with another METHOD (REQUEST, COUNTER, ...) */
+    MAILIN_CAL_MALFORMED, /* libical marked errors, or a REPLY without what RFC 5546 requires */
+} mailin_cal;
+
+/* Reads text (NUL-terminated) as one VCALENDAR. declared_reply: the MIME
+ * part said method=REPLY, which stands for a missing METHOD. On
+ * MAILIN_CAL_REPLY, r's uid, sequence, dtstamp and attendees are set;
+ * otherwise r->why says why. 0, or AG_ENOMEM. */
+int mailin_calendar_read(const char *text, bool declared_reply, ag_mailin_reply *r,
+                         mailin_cal *kind);
+
+/* An address as compared: "mailto:" and quotes dropped, spaces around
+ * trimmed, lowercased; *out malloc'd, NULL when nothing is left. 0, or
+ * AG_ENOMEM. */
+int mailin_address_norm(const char *s, char **out);
+
+#endif
