@@ -34,7 +34,29 @@ static inline void raw_exec(const char *path, const char *sql)
 
 /* The schema version this build migrates to: what a fresh or migrated
  * database reads as PRAGMA user_version. */
-#define RAW_SQL_SCHEMA_VERSION 9
+#define RAW_SQL_SCHEMA_VERSION 10
+
+/* Undoes schema step 10 (invitations, documents, the events' flags and the
+ * outbox's new kinds; rows of those kinds are left out), for tests that make
+ * an older database: put it before the undo of an earlier step. */
+#define RAW_SQL_UNDO_INVITATIONS                                                                   \
+    "DROP TABLE invitation_events; DROP TABLE invitations; DROP TABLE event_documents;"            \
+    "ALTER TABLE events DROP COLUMN publish_attendance;"                                           \
+    "ALTER TABLE events DROP COLUMN invitations;"                                                  \
+    "CREATE TABLE outbox_3 (id INTEGER PRIMARY KEY,"                                               \
+    " kind TEXT NOT NULL CHECK (kind IN ('reminder', 'cancel', 'change')),"                        \
+    " uid TEXT NOT NULL, occurrence INTEGER NOT NULL, lead INTEGER NOT NULL,"                      \
+    " channel TEXT NOT NULL, recipient TEXT NOT NULL, member TEXT, address TEXT,"                  \
+    " seq INTEGER NOT NULL, due INTEGER NOT NULL,"                                                 \
+    " state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed', 'missed', 'dropped')),"    \
+    " attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL, last_error TEXT,"        \
+    " created INTEGER NOT NULL, done_at INTEGER NOT NULL DEFAULT 0,"                               \
+    " UNIQUE (uid, occurrence, lead, channel, recipient, kind, seq));"                             \
+    "INSERT INTO outbox_3 SELECT id, kind, uid, occurrence, lead, channel, recipient, member,"     \
+    " address, seq, due, state, attempts, next_attempt, last_error, created, done_at FROM outbox"  \
+    " WHERE kind IN ('reminder', 'cancel', 'change');"                                             \
+    "DROP TABLE outbox; ALTER TABLE outbox_3 RENAME TO outbox;"                                    \
+    "CREATE INDEX outbox_pending ON outbox (next_attempt) WHERE state = 'pending';"
 
 /* Undoes schema step 9 (members' busy time), for tests that make an older
  * database: put it before the undo of an earlier step. */

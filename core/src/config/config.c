@@ -331,6 +331,8 @@ static void settings_free(ag_settings *s)
     }
     free(s->plugins);
     ag_config_reminder_settings_free(&s->reminders);
+    free(s->invitations_organizer);
+    free(s->mail_socket);
 }
 
 void ag_config_free(ag_config *cfg)

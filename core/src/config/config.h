@@ -88,6 +88,15 @@ typedef struct {
     ag_plugin_conf *plugins; /* plugins to load, in file order */
     size_t n_plugins;
     ag_reminder_settings reminders;
+    /* agendad.yaml `invitations:` (doc/admin.md "Invitations"). */
+    char *invitations_organizer;   /* the network's mailbox "local@domain"; NULL: not set
+                                      (then no event may ask for invitations) */
+    int64_t invitations_retention; /* seconds replies and attendance are kept; default 395d */
+    char *mail_socket;             /* the daemon's socket for `agendad mail-in`; default
+                                      "/run/agendad/mail-in.sock" */
+    /* agendad.yaml `documents:`: how long after an event its minutes are
+     * due before its host is reminded; default 15d. */
+    int64_t minutes_due;
 } ag_settings;
 
 typedef struct ag_config_rejected ag_config_rejected;

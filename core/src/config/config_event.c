@@ -293,6 +293,21 @@ static void load_online_url(ag_event *ev, const ag_config_node *n, ag_diags *d)
         ag_config_http_url(d, n, "online_url", ev->online_url);
 }
 
+/* invitations: true needs the network's mailbox, which invitations come
+ * from and replies go back to. */
+static void load_participation(const ag_config *cfg, ag_event *ev, const ag_config_node *n,
+                               ag_diags *d)
+{
+    const ag_config_node *v = ag_config_node_get(n, "invitations");
+    if (v && ag_config_bool(d, v, "invitations", &ev->invitations) && ev->invitations &&
+        !cfg->settings.invitations_organizer)
+        ag_config_err(d, &v->loc,
+                      "invitations: true needs the network's mailbox: set invitations.organizer "
+                      "in agendad.yaml (for instance organizer: rsvp@network.example)");
+    if ((v = ag_config_node_get(n, "publish_attendance")))
+        ag_config_bool(d, v, "publish_attendance", &ev->publish_attendance);
+}
+
 static bool load_uid(ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
     const ag_config_node *v = ag_config_require(d, n, "uid", "this event");
@@ -319,9 +334,10 @@ static void load_refs(const ag_config *cfg, ag_event *ev, const ag_config_node *
 static bool load_event(const ag_config *cfg, ag_event *ev, const ag_config_node *n, ag_diags *d)
 {
     static const char *const keys[] = {
-        "uid",        "title",     "description", "location",   "start",  "end",
-        "timezone",   "host",      "audience",    "categories", "status", "visibility",
-        "recurrence", "reminders", "agenda",      "online_url", NULL};
+        "uid",        "title",     "description", "location",   "start",       "end",
+        "timezone",   "host",      "audience",    "categories", "status",      "visibility",
+        "recurrence", "reminders", "agenda",      "online_url", "invitations", "publish_attendance",
+        "documents",  NULL};
     size_t before = ag_diags_count(d);
     if (!ag_config_check_keys(d, n, keys, "event") && n->kind != AG_CFG_MAP)
         return false;
@@ -343,6 +359,10 @@ static bool load_event(const ag_config *cfg, ag_event *ev, const ag_config_node 
         ag_config_load_recurrence(ev, v, d);
     if ((v = ag_config_node_get(n, "agenda")))
         ag_config_load_slots(cfg, ev, v, d);
+    load_participation(cfg, ev, n, d);
+    /* After the flags: a members-only event's files are refused. */
+    if ((v = ag_config_node_get(n, "documents")))
+        ag_config_load_event_documents(cfg, ev, v, d);
     return ag_diags_count(d) == before;
 }
 

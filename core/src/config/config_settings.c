@@ -33,6 +33,7 @@ static bool set_defaults(ag_settings *s)
     s->metrics_loopback = true;
     s->plugin_dir = strdup(AGENDAD_PLUGIN_DIR);
     bool ok = ag_config_reminder_defaults(&s->reminders);
+    ok = ag_config_invitation_defaults(s) && ok;
     return ok && s->listen_host && s->state_path && s->default_tz && s->default_lang &&
            s->network_name.ar && s->network_name.fr && s->plugin_dir;
 }
@@ -173,9 +174,9 @@ typedef void (*section_loader)(ag_settings *s, const ag_config_node *n, ag_diags
 
 void ag_config_load_settings(ag_config *cfg, const ag_config_node *root, ag_diags *d)
 {
-    static const char *const keys[] = {"listen",     "state",   "base_url",  "timezone",
-                                       "language",   "network", "feeds",     "http",
-                                       "categories", "plugins", "reminders", NULL};
+    static const char *const keys[] = {
+        "listen", "state",      "base_url", "timezone",  "language",    "network",   "feeds",
+        "http",   "categories", "plugins",  "reminders", "invitations", "documents", NULL};
     static const struct {
         const char *key;
         section_loader load;
@@ -188,6 +189,8 @@ void ag_config_load_settings(ag_config *cfg, const ag_config_node *root, ag_diag
         {"http", ag_config_load_http},
         {"plugins", ag_config_load_plugins},
         {"reminders", ag_config_load_reminders},
+        {"invitations", ag_config_load_invitations},
+        {"documents", ag_config_load_documents},
     };
     ag_settings *s = &cfg->settings;
     if (!set_defaults(s))

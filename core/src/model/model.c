@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *ag_text_get(const ag_text *t, const char *lang)
 {
@@ -63,6 +64,83 @@ void ag_slot_free(ag_slot *s)
     free(s->id);
 }
 
+const char *const ag_document_kind_names[] = {"agenda", "minutes", "presentation",
+                                              "report", "other",   NULL};
+
+static const struct {
+    const char *ext, *type;
+} document_types[] = {
+    {"pdf", "application/pdf"},
+    {"odt", "application/vnd.oasis.opendocument.text"},
+    {"ods", "application/vnd.oasis.opendocument.spreadsheet"},
+    {"odp", "application/vnd.oasis.opendocument.presentation"},
+    {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+    {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+    {"csv", "text/csv; charset=utf-8"},
+    {"txt", "text/plain; charset=utf-8"},
+    {"png", "image/png"},
+    {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"},
+};
+
+const char ag_document_extensions[] =
+    ".pdf, .odt, .ods, .odp, .docx, .xlsx, .pptx, .csv, .txt, .png, .jpg, .jpeg";
+
+const char *ag_document_content_type(const char *file)
+{
+    const char *slash = file ? strrchr(file, '/') : NULL;
+    const char *dot = file ? strrchr(slash ? slash : file, '.') : NULL;
+    if (!dot || !dot[1])
+        return NULL;
+    for (size_t i = 0; i < sizeof document_types / sizeof document_types[0]; i++)
+        if (strcasecmp(dot + 1, document_types[i].ext) == 0)
+            return document_types[i].type;
+    return NULL;
+}
+
+static void put_encoded(char *out, size_t *n, const char *s, bool keep_slash)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        bool plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                     (*p >= '0' && *p <= '9') || strchr("-._~", *p) || (keep_slash && *p == '/');
+        if (plain) {
+            out[(*n)++] = (char)*p;
+        } else {
+            out[(*n)++] = '%';
+            out[(*n)++] = hex[*p >> 4];
+            out[(*n)++] = hex[*p & 15];
+        }
+    }
+}
+
+char *ag_document_url(const char *base_url, const char *uid, const char *file)
+{
+    size_t cap = strlen(base_url) + sizeof "/documents/" + 3 * (strlen(uid) + strlen(file)) + 2;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    size_t n = strlen(base_url);
+    memcpy(out, base_url, n);
+    memcpy(out + n, "/documents/", sizeof "/documents/" - 1);
+    n += sizeof "/documents/" - 1;
+    put_encoded(out, &n, uid, false);
+    out[n++] = '/';
+    put_encoded(out, &n, file, true);
+    out[n] = '\0';
+    return out;
+}
+
+void ag_document_free(ag_document *d)
+{
+    ag_text_free(&d->title);
+    free(d->url);
+    free(d->file);
+    free(d->loc.file);
+    memset(d, 0, sizeof *d);
+}
+
 void ag_event_free(ag_event *e)
 {
     free(e->uid);
@@ -82,6 +160,9 @@ void ag_event_free(ag_event *e)
     for (size_t i = 0; i < e->n_slots; i++)
         ag_slot_free(&e->slots[i]);
     free(e->slots);
+    for (size_t i = 0; i < e->n_documents; i++)
+        ag_document_free(&e->documents[i]);
+    free(e->documents);
     free(e->loc.file);
     memset(e, 0, sizeof *e);
 }
@@ -154,6 +235,25 @@ static ag_slot *dup_slots(const ag_slot *s, size_t n, bool *ok)
     return d;
 }
 
+static ag_document *dup_documents(const ag_document *s, size_t n, bool *ok)
+{
+    if (n == 0)
+        return NULL;
+    ag_document *d = calloc(n, sizeof *d);
+    if (!d) {
+        *ok = false;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        d[i] = s[i];
+        d[i].title = dup_text(&s[i].title, ok);
+        d[i].url = dup_str(s[i].url, ok);
+        d[i].file = dup_str(s[i].file, ok);
+        d[i].loc = dup_loc(&s[i].loc, ok);
+    }
+    return d;
+}
+
 int ag_event_copy(ag_event *dst, const ag_event *src)
 {
     bool ok = true;
@@ -173,6 +273,7 @@ int ag_event_copy(ag_event *dst, const ag_event *src)
     dst->reminder_channels = dup_strv(src->reminder_channels, src->n_reminder_channels, &ok);
     dst->reminder_extra = dup_strv(src->reminder_extra, src->n_reminder_extra, &ok);
     dst->slots = dup_slots(src->slots, src->n_slots, &ok);
+    dst->documents = dup_documents(src->documents, src->n_documents, &ok);
     dst->loc = dup_loc(&src->loc, &ok);
     if (!ok) {
         ag_event_free(dst);
@@ -214,11 +315,34 @@ bool ag_slot_equal(const ag_slot *a, const ag_slot *b)
     return !a->timed || (dt_eq(&a->start, &b->start) && dt_eq(&a->end, &b->end));
 }
 
+bool ag_document_equal(const ag_document *a, const ag_document *b)
+{
+    return ag_text_eq(&a->title, &b->title) && a->kind == b->kind &&
+           dt_eq(&a->published, &b->published) && ag_str_eq(a->url, b->url) &&
+           ag_str_eq(a->file, b->file);
+}
+
+bool ag_event_flags_equal(const ag_event *a, const ag_event *b)
+{
+    return a->invitations == b->invitations && a->publish_attendance == b->publish_attendance;
+}
+
+size_t ag_event_document_count(const ag_event *e, ag_document_kind kind)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < e->n_documents; i++)
+        n += e->documents[i].kind == kind;
+    return n;
+}
+
 static bool lists_eq(const ag_event *a, const ag_event *b)
 {
     if (a->n_exdates != b->n_exdates || a->n_reminders != b->n_reminders ||
-        a->n_slots != b->n_slots)
+        a->n_slots != b->n_slots || a->n_documents != b->n_documents)
         return false;
+    for (size_t i = 0; i < a->n_documents; i++)
+        if (!ag_document_equal(&a->documents[i], &b->documents[i]))
+            return false;
     for (size_t i = 0; i < a->n_exdates; i++)
         if (!dt_eq(&a->exdates[i], &b->exdates[i]))
             return false;

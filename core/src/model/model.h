@@ -90,6 +90,42 @@ typedef struct {
     char *id;
 } ag_slot;
 
+/* What a document of an event is (events.yaml `documents:` `kind`). */
+typedef enum {
+    AG_DOC_AGENDA,
+    AG_DOC_MINUTES,
+    AG_DOC_PRESENTATION,
+    AG_DOC_REPORT,
+    AG_DOC_OTHER
+} ag_document_kind;
+enum { AG_DOC_KIND_COUNT = 5 };
+
+/* A document of an event: published as ATTACH in its VEVENT. Exactly one
+ * of url and file is set. */
+typedef struct {
+    ag_text title; /* ar/fr */
+    ag_document_kind kind;
+    ag_datetime published; /* a date (is_date) */
+    char *url;             /* absolute http(s) URL, or NULL */
+    char *file;            /* path under <config>/documents/ (no "..", regular file), or NULL */
+    ag_loc loc;
+} ag_document;
+
+/* "agenda", "minutes", ... by kind; NULL-terminated, in enum order. */
+extern const char *const ag_document_kind_names[];
+
+/* The Content-Type a document file is served with, from its extension
+ * (case-insensitive): pdf, odt, ods, odp, docx, xlsx, pptx, csv, txt, png,
+ * jpg, jpeg. NULL for any other: HTML or SVG served from the daemon's own
+ * origin could run scripts there, so the list is closed. Borrowed. */
+const char *ag_document_content_type(const char *file);
+/* The extensions ag_document_content_type knows, for messages: ".pdf, .odt, ...". */
+extern const char ag_document_extensions[];
+/* Where the daemon serves a file document: base_url + "/documents/" + uid +
+ * "/" + file, each byte outside RFC 3986's unreserved set and '/'
+ * percent-encoded. malloc'd; NULL on out of memory. */
+char *ag_document_url(const char *base_url, const char *uid, const char *file);
+
 typedef struct {
     char *uid; /* stable; [A-Za-z0-9._@-]+ */
     ag_text title, description, location;
@@ -121,6 +157,15 @@ typedef struct {
     ag_slot *slots; /* agenda, in the admin's order */
     size_t n_slots;
     ag_loc loc; /* where the event's mapping starts */
+    /* Send iMIP invitations (events.yaml `invitations: true`) and publish
+     * who answered and attended (`publish_attendance: true`). Stored with
+     * the event but not published: changing them moves no SEQUENCE and
+     * ag_event_equal ignores them (ag_event_flags_equal compares them). */
+    bool invitations;
+    bool publish_attendance;
+    /* Published (ATTACH): they move SEQUENCE like any content. */
+    ag_document *documents;
+    size_t n_documents;
 } ag_event;
 
 void ag_text_free(ag_text *t);
@@ -131,10 +176,17 @@ void ag_member_free(ag_member *m);
 void ag_category_free(ag_category *c);
 void ag_event_free(ag_event *e); /* frees the contents, not e itself */
 void ag_slot_free(ag_slot *s);   /* the same for one agenda item */
+void ag_document_free(ag_document *d);
+bool ag_document_equal(const ag_document *a, const ag_document *b); /* all but loc */
+/* Whether the stored-only flags (invitations, publish_attendance) agree. */
+bool ag_event_flags_equal(const ag_event *a, const ag_event *b);
+/* The event's documents of that kind. */
+size_t ag_event_document_count(const ag_event *e, ag_document_kind kind);
 /* Deep copy; returns 0, or AG_ENOMEM (dst left empty). */
 int ag_event_copy(ag_event *dst, const ag_event *src);
-/* True when a and b publish the same content (every field but loc and the
- * agenda items' ids). This is what decides whether the event's SEQUENCE and
+/* True when a and b publish the same content (every field but loc, the
+ * agenda items' ids and the stored-only flags invitations and
+ * publish_attendance). This is what decides whether the event's SEQUENCE and
  * LAST-MODIFIED move on a reload. */
 bool ag_event_equal(const ag_event *a, const ag_event *b);
 

@@ -5,6 +5,7 @@
 #include "store_internal.h"
 #include "store_migration_busy.h"
 #include "store_migration_generations.h"
+#include "store_migration_invitations.h"
 #include "store_migration_online.h"
 #include "store_migration_private.h"
 #include "store_migration_slots.h"
@@ -120,6 +121,8 @@ static const char *const migrations[] = {
     AG_STORE_SLOT_IDENTITY_SCHEMA,
     /* 9: members' busy time, times only (store_busy.c). */
     AG_STORE_BUSY_SCHEMA,
+    /* 10: invitations, documents, the flags (store_migration_invitations.h). */
+    AG_STORE_INVITATIONS_SCHEMA,
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 
@@ -132,7 +135,7 @@ static const char *const sql[Q_COUNT_] = {
     [Q_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [Q_EV_ALL] = "SELECT " EV_COLS ", sequence, created, last_modified, removed_at, "
-                 "last_slot_number FROM events ORDER BY uid",
+                 "last_slot_number, invitations, publish_attendance FROM events ORDER BY uid",
     /* Whole tables, merged with Q_EV_ALL's rows (store_events.c). */
     [Q_EV_AUDIENCE] = "SELECT uid, selector FROM event_audience ORDER BY uid, pos",
     [Q_EV_CATEGORIES] = "SELECT uid, id FROM event_categories ORDER BY uid, pos",
@@ -176,6 +179,12 @@ static const char *const sql[Q_COUNT_] = {
                     "created = excluded.created",
     [Q_TOKEN_GET] = "SELECT sha256 FROM tokens WHERE member = ?1",
     [Q_TOKEN_DEL] = "DELETE FROM tokens WHERE member = ?1",
+    [Q_EV_FLAGS] = "UPDATE events SET invitations = ?2, publish_attendance = ?3 WHERE uid = ?1",
+    [Q_EV_DOCUMENTS] = "SELECT uid, title_ar, title_fr, kind, published, url, file "
+                       "FROM event_documents ORDER BY uid, pos",
+    [Q_DEL_DOCUMENTS] = "DELETE FROM event_documents WHERE uid = ?1",
+    [Q_INS_DOCUMENT] = "INSERT INTO event_documents (uid, pos, title_ar, title_fr, kind, "
+                       "published, url, file) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 };
 
 static void set_errv(char **err, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
@@ -489,6 +498,8 @@ void ag_store_close(ag_store *st)
         sqlite3_finalize(st->import_stmts[i]);
     for (size_t i = 0; i < sizeof st->busy_stmts / sizeof st->busy_stmts[0]; i++)
         sqlite3_finalize(st->busy_stmts[i]);
+    for (size_t i = 0; i < sizeof st->invitation_stmts / sizeof st->invitation_stmts[0]; i++)
+        sqlite3_finalize(st->invitation_stmts[i]);
     /* close_v2 rather than close: a statement leaked by a bug would make
      * close fail and leave the WAL uncheckpointed. */
     sqlite3_close_v2(st->db);

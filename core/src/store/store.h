@@ -56,6 +56,10 @@ typedef struct {
      * purged, moved in the agenda or given the admin's id (whether their
      * event is counted as changed or not). */
     int slots_written;
+    /* Unchanged events whose stored-only flags (invitations,
+     * publish_attendance) were written: no SEQUENCE moved, but the store
+     * changed (a new generation). */
+    int flagged;
 } ag_reconcile_stats;
 
 /* For each config event: new → SEQUENCE 0, created = last_modified = now;

@@ -234,20 +234,59 @@ int ag_store_cancel_slots(ag_store *st, const char *uid, int64_t now, char **err
     return rc < 0 ? rc : sqlite3_changes(st->db);
 }
 
+static int insert_documents(ag_store *st, const ag_event *e, char **err)
+{
+    for (size_t i = 0; i < e->n_documents; i++) {
+        const ag_document *d = &e->documents[i];
+        if ((unsigned)d->kind >= AG_DOC_KIND_COUNT)
+            return ag_store_failf(st, err, AG_EINVAL, WRITE,
+                                  "event %s has a document of an invalid kind (%d)", e->uid,
+                                  (int)d->kind);
+        char published[DT_BUF];
+        dt_format(&d->published, published);
+        const char *v[] = {d->title.ar, d->title.fr, ag_document_kind_names[d->kind],
+                           published,   d->url,      d->file};
+        sqlite3_stmt *s = child_stmt(st, Q_INS_DOCUMENT, e->uid, i);
+        int brc = s ? SQLITE_OK : SQLITE_ERROR;
+        for (size_t k = 0; k < sizeof v / sizeof v[0] && brc == SQLITE_OK; k++)
+            brc = ag_store_bind_opt_text(s, (int)k + 3, v[k]);
+        if (brc != SQLITE_OK)
+            return ag_store_fail(st, err, WRITE);
+        int rc = run(st, s, err);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int ag_store_write_event_flags(ag_store *st, const ag_event *e, char **err)
+{
+    sqlite3_stmt *s = ag_store_stmt(st, Q_EV_FLAGS);
+    if (!s || ag_store_bind_opt_text(s, 1, e->uid) != SQLITE_OK ||
+        sqlite3_bind_int(s, 2, e->invitations) != SQLITE_OK ||
+        sqlite3_bind_int(s, 3, e->publish_attendance) != SQLITE_OK)
+        return ag_store_fail(st, err, WRITE);
+    return run(st, s, err);
+}
+
 static int insert_children(ag_store *st, const ag_event *e, char **err)
 {
     int rc;
     if ((rc = insert_texts(st, Q_INS_AUDIENCE, e->uid, e->audience, e->n_audience, err)) < 0 ||
         (rc = insert_texts(st, Q_INS_CATEGORY, e->uid, e->categories, e->n_categories, err)) < 0 ||
-        (rc = insert_exdates(st, e, err)) < 0 || (rc = insert_reminders(st, e, err)) < 0)
+        (rc = insert_exdates(st, e, err)) < 0 || (rc = insert_reminders(st, e, err)) < 0 ||
+        (rc = insert_documents(st, e, err)) < 0)
         return rc;
+    /* Only when set: a row's default is off, and most events ask for neither. */
+    if (e->invitations || e->publish_attendance)
+        return ag_store_write_event_flags(st, e, err);
     return 0;
 }
 
 static int delete_children(ag_store *st, const char *uid, char **err)
 {
     static const ag_stmt_id ids[] = {Q_DEL_AUDIENCE, Q_DEL_CATEGORIES, Q_DEL_EXDATES,
-                                     Q_DEL_REMINDERS};
+                                     Q_DEL_REMINDERS, Q_DEL_DOCUMENTS};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         int rc = delete_rows(st, ids[i], uid, err);
         if (rc < 0)
@@ -287,7 +326,10 @@ int ag_store_replace_event(ag_store *st, const ag_event *e, int64_t now, char **
                               e->uid);
     if ((rc = delete_children(st, e->uid, err)) < 0)
         return rc;
-    return insert_children(st, e, err);
+    if ((rc = insert_children(st, e, err)) < 0)
+        return rc;
+    /* insert_children writes the flags only when set. */
+    return e->invitations || e->publish_attendance ? 0 : ag_store_write_event_flags(st, e, err);
 }
 
 /* ---- reading ---- */
@@ -396,6 +438,31 @@ static int add_reminder(ag_store *st, sqlite3_stmt *s, ag_event *e, size_t *cap,
         return ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
     e->reminders = v;
     e->reminders[e->n_reminders++] = sqlite3_column_int64(s, 1);
+    return 0;
+}
+
+/* A Q_EV_DOCUMENTS row: uid, title_ar, title_fr, kind, published, url, file. */
+static int add_document(ag_store *st, sqlite3_stmt *s, ag_event *e, size_t *cap, char **err)
+{
+    ag_document *v = grow(e->documents, cap, e->n_documents, sizeof *v);
+    if (!v)
+        return ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
+    e->documents = v;
+    ag_document *d = &v[e->n_documents++];
+    memset(d, 0, sizeof *d);
+    bool ok = true;
+    d->title = (ag_text){col_str(s, 1, &ok), col_str(s, 2, &ok)};
+    d->url = col_str(s, 5, &ok);
+    d->file = col_str(s, 6, &ok);
+    if (!ok)
+        return ag_store_failf(st, err, AG_ENOMEM, READ, "out of memory");
+    int kind = col_enum(s, 3, ag_document_kind_names, AG_DOC_KIND_COUNT);
+    const char *published = (const char *)sqlite3_column_text(s, 4);
+    if (kind < 0 || !published || !dt_parse(published, &d->published) || !d->published.is_date ||
+        !d->url == !d->file)
+        return ag_store_failf(st, err, AG_ECORRUPT, READ, "event %s has a malformed document",
+                              e->uid);
+    d->kind = (ag_document_kind)kind;
     return 0;
 }
 
@@ -530,6 +597,7 @@ static int load_children(ag_store *st, ag_stored_event *evs, size_t n, char **er
         (rc = load_child_table(st, Q_EV_CATEGORIES, evs, n, add_category, err)) < 0 ||
         (rc = load_child_table(st, Q_EV_EXDATES, evs, n, add_exdate, err)) < 0 ||
         (rc = load_child_table(st, Q_EV_REMINDERS, evs, n, add_reminder, err)) < 0 ||
+        (rc = load_child_table(st, Q_EV_DOCUMENTS, evs, n, add_document, err)) < 0 ||
         (rc = load_slots(st, evs, n, err)) < 0)
         return rc;
     return 0;
@@ -565,6 +633,8 @@ static int read_event_row(ag_store *st, sqlite3_stmt *s, ag_stored_event *se, ch
     se->last_modified = sqlite3_column_int64(s, 17);
     se->removed_at = sqlite3_column_int64(s, 18);
     se->last_slot_number = sqlite3_column_int(s, 19);
+    e->invitations = sqlite3_column_int(s, 20) != 0;
+    e->publish_attendance = sqlite3_column_int(s, 21) != 0;
     return 0;
 }
 

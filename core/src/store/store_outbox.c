@@ -53,7 +53,8 @@ static const char *const sql[O_COUNT_] = {
 };
 
 static const char *const state_names[] = {"pending", "sent", "failed", "missed", "dropped"};
-static const char *const kind_names[] = {"reminder", "cancel", "change"};
+static const char *const kind_names[AG_OUT_KIND_COUNT_] = {"reminder", "cancel",        "change",
+                                                           "invite",   "invite-cancel", "minutes"};
 
 const char *ag_store_outbox_state_name(ag_outbox_state s)
 {
@@ -166,7 +167,7 @@ static bool read_row(sqlite3_stmt *s, ag_outbox_row *r)
     bool ok = true;
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(s, 0);
-    r->kind = index_of(kind_names, 3, (const char *)sqlite3_column_text(s, 1));
+    r->kind = index_of(kind_names, AG_OUT_KIND_COUNT_, (const char *)sqlite3_column_text(s, 1));
     r->uid = col_text(s, 2, &ok);
     r->occurrence = sqlite3_column_int64(s, 3);
     r->lead = sqlite3_column_int64(s, 4);

@@ -51,7 +51,18 @@ typedef enum {
     AG_OUT_ANY_ /* list filter: every state */
 } ag_outbox_state;
 
-typedef enum { AG_OUT_REMINDER, AG_OUT_CANCEL, AG_OUT_CHANGE } ag_outbox_kind;
+/* Since schema step 10 also: an invitation (iMIP REQUEST), its cancellation
+ * (CANCEL), and the reminder to an event's host that its minutes are
+ * missing. */
+typedef enum {
+    AG_OUT_REMINDER,
+    AG_OUT_CANCEL,
+    AG_OUT_CHANGE,
+    AG_OUT_INVITE,
+    AG_OUT_INVITE_CANCEL,
+    AG_OUT_MINUTES,
+    AG_OUT_KIND_COUNT_
+} ag_outbox_kind;
 
 typedef struct {
     int64_t id; /* set by the store */
@@ -62,7 +73,7 @@ typedef struct {
     char *channel;
     char *member;  /* member id, or NULL for an extra address */
     char *address; /* contact address, or NULL when the member has none */
-    int seq;       /* the event's SEQUENCE for notices, 0 for reminders */
+    int seq;       /* the event's SEQUENCE for notices and invitations, 0 for reminders */
     int64_t due;
     ag_outbox_state state;
     int attempts;

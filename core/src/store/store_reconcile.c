@@ -199,10 +199,14 @@ static int write_event(run_state *rs, const ag_stored_event *se, const ag_event 
         rs->stats.restored++;
         return ag_store_replace_event(rs->st, e, rs->now, err);
     }
-    /* Untouched, not even rewritten: feeds stay byte-identical. */
+    /* Untouched, not even rewritten: feeds stay byte-identical. The
+     * stored-only flags are written apart, moving no SEQUENCE. */
     if (ag_event_equal(&se->ev, e)) {
         rs->stats.unchanged++;
-        return 0;
+        if (ag_event_flags_equal(&se->ev, e))
+            return 0;
+        rs->stats.flagged++;
+        return ag_store_write_event_flags(rs->st, e, err);
     }
     rs->stats.changed++;
     return ag_store_replace_event(rs->st, e, rs->now, err);
@@ -276,7 +280,9 @@ static int sweep(run_state *rs, int64_t retention, char **err)
 
 static bool changed(const ag_reconcile_stats *s)
 {
-    return s->added + s->changed + s->removed + s->restored + s->purged + s->slots_written > 0;
+    return s->added + s->changed + s->removed + s->restored + s->purged + s->slots_written +
+               s->flagged >
+           0;
 }
 
 /* Everything between BEGIN and COMMIT; the caller rolls back on failure. */

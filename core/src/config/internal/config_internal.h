@@ -139,6 +139,14 @@ void ag_config_load_plugins(ag_settings *s, const ag_config_node *n, ag_diags *d
 bool ag_config_reminder_defaults(ag_reminder_settings *r);
 void ag_config_load_reminders(ag_settings *s, const ag_config_node *n, ag_diags *d);
 void ag_config_reminder_settings_free(ag_reminder_settings *r);
+/* config_invitations.c: `invitations:` and `documents:` of agendad.yaml;
+ * the defaults are false on out of memory. */
+bool ag_config_invitation_defaults(ag_settings *s);
+void ag_config_load_invitations(ag_settings *s, const ag_config_node *n, ag_diags *d);
+void ag_config_load_documents(ag_settings *s, const ag_config_node *n, ag_diags *d);
+/* config_documents.c: an event's `documents:` list. */
+void ag_config_load_event_documents(const ag_config *cfg, ag_event *ev, const ag_config_node *n,
+                                    ag_diags *d);
 void ag_config_load_categories(ag_config *cfg, const ag_config_node *root, ag_diags *d);
 void ag_config_load_members(ag_config *cfg, const ag_config_node *root, ag_diags *d);
 /* A member's `sync:` section (n may be NULL: defaults); config_sync.c. */

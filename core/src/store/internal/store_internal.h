@@ -40,6 +40,10 @@ typedef enum {
     Q_TOKEN_SET,
     Q_TOKEN_GET,
     Q_TOKEN_DEL,
+    Q_EV_FLAGS,
+    Q_EV_DOCUMENTS,
+    Q_DEL_DOCUMENTS,
+    Q_INS_DOCUMENT,
     Q_COUNT_
 } ag_stmt_id;
 
@@ -51,9 +55,10 @@ struct ag_store {
     struct stat seen;   /* the file as it was then, for ag_store_unchanged */
     int64_t generation; /* last value read or committed; fallback on read errors */
     sqlite3_stmt *stmts[Q_COUNT_];
-    sqlite3_stmt *outbox_stmts[16]; /* store_outbox.c's, prepared on first use */
-    sqlite3_stmt *import_stmts[16]; /* store_import_write.c's, likewise */
-    sqlite3_stmt *busy_stmts[8];    /* store_busy.c's, likewise */
+    sqlite3_stmt *outbox_stmts[16];    /* store_outbox.c's, prepared on first use */
+    sqlite3_stmt *import_stmts[16];    /* store_import_write.c's, likewise */
+    sqlite3_stmt *busy_stmts[8];       /* store_busy.c's, likewise */
+    sqlite3_stmt *invitation_stmts[8]; /* store_invitations.c's, likewise */
 };
 
 /* How ag_status is spelled in the events and imported rows tables, by
@@ -103,6 +108,9 @@ int ag_store_load_locked(ag_store *st, ag_stored_event **out, size_t *n, char **
 int ag_store_insert_event(ag_store *st, const ag_event *ev, int last_slot_number, int64_t now,
                           char **err);
 int ag_store_replace_event(ag_store *st, const ag_event *ev, int64_t now, char **err);
+/* Writes ev's stored-only flags (invitations, publish_attendance) over its
+ * row, moving neither SEQUENCE nor LAST-MODIFIED. */
+int ag_store_write_event_flags(ag_store *st, const ag_event *ev, char **err);
 
 /* One agenda item row: its content, its place and its state (live items
  * first, at their place in the agenda, then the removed ones). Borrowed. */
