@@ -145,16 +145,37 @@ static int read_event(icalcomponent *ev, ag_mailin_reply *r, mailin_cal *kind)
     return 0;
 }
 
-/* METHOD:REPLY, or no METHOD where the MIME part said method=REPLY. */
-static bool is_reply(icalcomponent *cal, bool declared_reply)
+/* The calendar's METHOD, or the MIME part's method= when it has none. */
+static icalproperty_method method_of(icalcomponent *cal, const char *declared)
 {
     icalproperty *m = icalcomponent_get_first_property(cal, ICAL_METHOD_PROPERTY);
-    if (!m)
-        return declared_reply;
-    return icalproperty_get_method(m) == ICAL_METHOD_REPLY;
+    if (m)
+        return icalproperty_get_method(m);
+    return declared ? icalenum_string_to_method(declared) : ICAL_METHOD_NONE;
 }
 
-static int read_calendar(icalcomponent *cal, bool declared_reply, ag_mailin_reply *r,
+static bool has_answer(const ag_mailin_reply *r)
+{
+    for (size_t i = 0; i < r->n_attendees; i++)
+        if (r->attendees[i].partstat != AG_MAILIN_NO_ANSWER)
+            return true;
+    return false;
+}
+
+/* Some clients send the invitation back as it came, METHOD:REQUEST, with
+ * only the ATTENDEE's PARTSTAT changed: an answer too. A REQUEST without
+ * an answer (a forwarded invitation) is none, and is never bounced. */
+static int read_echoed_request(icalcomponent *ev, ag_mailin_reply *r, mailin_cal *kind)
+{
+    int rc = read_event(ev, r, kind);
+    if (rc == 0 && (*kind != MAILIN_CAL_REPLY || !has_answer(r))) {
+        *kind = MAILIN_CAL_OTHER;
+        r->why = "a REQUEST (an invitation, not an answer)";
+    }
+    return rc;
+}
+
+static int read_calendar(icalcomponent *cal, const char *declared_method, ag_mailin_reply *r,
                          mailin_cal *kind)
 {
     *kind = MAILIN_CAL_MALFORMED;
@@ -166,23 +187,27 @@ static int read_calendar(icalcomponent *cal, bool declared_reply, ag_mailin_repl
         r->why = "the calendar is malformed";
         return 0;
     }
-    if (!is_reply(cal, declared_reply)) {
+    icalproperty_method method = method_of(cal, declared_method);
+    if (method != ICAL_METHOD_REPLY && method != ICAL_METHOD_REQUEST) {
         *kind = MAILIN_CAL_OTHER;
-        r->why = "a calendar that is not a REPLY";
+        r->why = "a calendar that is neither a REPLY nor a REQUEST";
         return 0;
     }
     bool only_occurrences;
     icalcomponent *ev = series_event(cal, &only_occurrences);
     if (!ev) {
-        *kind = only_occurrences ? MAILIN_CAL_OTHER : MAILIN_CAL_MALFORMED;
+        *kind = only_occurrences || method == ICAL_METHOD_REQUEST ? MAILIN_CAL_OTHER
+                                                                   : MAILIN_CAL_MALFORMED;
         r->why = only_occurrences ? "an answer for single occurrences, not for the series"
-                                  : "the REPLY has no VEVENT";
+                                  : "the calendar has no VEVENT";
         return 0;
     }
+    if (method == ICAL_METHOD_REQUEST)
+        return read_echoed_request(ev, r, kind);
     return read_event(ev, r, kind);
 }
 
-int mailin_calendar_read(const char *text, bool declared_reply, ag_mailin_reply *r,
+int mailin_calendar_read(const char *text, const char *declared_method, ag_mailin_reply *r,
                          mailin_cal *kind)
 {
     icalcomponent *cal = icalparser_parse_string(text);
@@ -191,7 +216,7 @@ int mailin_calendar_read(const char *text, bool declared_reply, ag_mailin_reply 
         *kind = MAILIN_CAL_MALFORMED;
         r->why = "the calendar cannot be parsed";
     } else {
-        rc = read_calendar(cal, declared_reply, r, kind);
+        rc = read_calendar(cal, declared_method, r, kind);
         icalcomponent_free(cal);
     }
     icalerror_clear_errno();

@@ -90,7 +90,7 @@ static void consider(walk_ctx *c, GMimePart *part)
         return;
     ag_mailin_reply tmp = {0};
     mailin_cal kind;
-    int rc = mailin_calendar_read(text, method && strcasecmp(method, "REPLY") == 0, &tmp, &kind);
+    int rc = mailin_calendar_read(text, method, &tmp, &kind);
     g_free(text);
     if (rc < 0) {
         c->rc = rc;

@@ -7,15 +7,16 @@
 
 typedef enum {
     MAILIN_CAL_REPLY,     /* a REPLY, read into the reply */
-    MAILIN_CAL_OTHER,     /* a calendar with another METHOD (REQUEST, COUNTER, ...) */
+    MAILIN_CAL_OTHER,     /* no answer: another METHOD (COUNTER...), a bare REQUEST, ... */
     MAILIN_CAL_MALFORMED, /* libical marked errors, or a REPLY without what RFC 5546 requires */
 } mailin_cal;
 
-/* Reads text (NUL-terminated) as one VCALENDAR. declared_reply: the MIME
- * part said method=REPLY, which stands for a missing METHOD. On
- * MAILIN_CAL_REPLY, r's uid, sequence, dtstamp and attendees are set;
- * otherwise r->why says why. 0, or AG_ENOMEM. */
-int mailin_calendar_read(const char *text, bool declared_reply, ag_mailin_reply *r,
+/* Reads text (NUL-terminated) as one VCALENDAR. declared_method: the MIME
+ * part's method= (or NULL), which stands for a missing METHOD. A REPLY is
+ * an answer, and so is a REQUEST sent back with an ATTENDEE's PARTSTAT
+ * set. On MAILIN_CAL_REPLY, r's uid, sequence, dtstamp and attendees are
+ * set; otherwise r->why says why. 0, or AG_ENOMEM. */
+int mailin_calendar_read(const char *text, const char *declared_method, ag_mailin_reply *r,
                          mailin_cal *kind);
 
 /* An address as compared: "mailto:" and quotes dropped, spaces around
