@@ -34,7 +34,14 @@ static inline void raw_exec(const char *path, const char *sql)
 
 /* The schema version this build migrates to: what a fresh or migrated
  * database reads as PRAGMA user_version. */
-#define RAW_SQL_SCHEMA_VERSION 10
+#define RAW_SQL_SCHEMA_VERSION 11
+
+/* Undoes schema step 11 (replies, rsvp keys, attendance, used form
+ * tokens), for tests that make an older database: put it before the undo
+ * of an earlier step. */
+#define RAW_SQL_UNDO_RSVP                                                                          \
+    "DROP TABLE rsvp_keys; DROP TABLE rsvp_replies; DROP TABLE rsvp_attendance;"                   \
+    "DROP TABLE rsvp_form_tokens;"
 
 /* Undoes schema step 10 (invitations, documents, the events' flags and the
  * outbox's new kinds; rows of those kinds are left out), for tests that make

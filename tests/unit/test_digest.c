@@ -1,6 +1,6 @@
 /* digest.c: SHA-256 through libgcrypt gives the standard digests (stored
  * token hashes and ETags must not change with the library), in one or two
- * parts; hex, constant-time equality and random bytes. */
+ * parts; HMAC-SHA-256 gives RFC 4231's; hex, constant-time equality and random bytes. */
 #include "digest.h"
 
 #include <setjmp.h>
@@ -42,6 +42,29 @@ static void two_parts_hash_as_one(void **state)
     assert_string_equal(one, two);
 }
 
+static void hmac_of(const void *key, size_t keylen, const char *msg, char out[65])
+{
+    unsigned char mac[AG_SHA256_BYTES];
+    assert_int_equal(ag_hmac_sha256(key, keylen, msg, strlen(msg), mac), 0);
+    ag_hex(mac, sizeof mac, out);
+}
+
+/* RFC 4231, test cases 1, 2 and 6 (a key longer than the block). */
+static void hmac_known_vectors(void **state)
+{
+    (void)state;
+    char hex[65];
+    unsigned char k1[20], k6[131];
+    memset(k1, 0x0b, sizeof k1);
+    memset(k6, 0xaa, sizeof k6);
+    hmac_of(k1, sizeof k1, "Hi There", hex);
+    assert_string_equal(hex, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    hmac_of("Jefe", 4, "what do ya want for nothing?", hex);
+    assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    hmac_of(k6, sizeof k6, "Test Using Larger Than Block-Size Key - Hash Key First", hex);
+    assert_string_equal(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
 static void equality_and_randomness(void **state)
 {
     (void)state;
@@ -64,6 +87,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sha256_known_vectors),
         cmocka_unit_test(two_parts_hash_as_one),
+        cmocka_unit_test(hmac_known_vectors),
         cmocka_unit_test(equality_and_randomness),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

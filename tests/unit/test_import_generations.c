@@ -225,7 +225,8 @@ static void schema_5_imports_survive_the_migration(void **state)
     fx *f = *state;
     ag_store_close(f->st);
     f->st = NULL;
-    raw_exec(f->path, RAW_SQL_UNDO_INVITATIONS RAW_SQL_UNDO_BUSY RAW_SQL_UNDO_SLOT_IDENTITY
+    raw_exec(f->path,
+             RAW_SQL_UNDO_RSVP RAW_SQL_UNDO_INVITATIONS RAW_SQL_UNDO_BUSY RAW_SQL_UNDO_SLOT_IDENTITY
              "DROP VIEW imported_events; DROP VIEW imported_attendees; DROP VIEW imported_alarms;"
              "DROP TABLE import_rows; DROP TABLE import_attendees; DROP TABLE import_alarms;"
              "DROP TABLE import_current;"

@@ -535,7 +535,8 @@ static void schema_6_database_gains_online_url(void **state)
     reconcile_ok(f, T1);
     ag_store_close(f->st);
     f->st = NULL;
-    raw_exec(f->path, RAW_SQL_UNDO_INVITATIONS RAW_SQL_UNDO_BUSY RAW_SQL_UNDO_SLOT_IDENTITY
+    raw_exec(f->path,
+             RAW_SQL_UNDO_RSVP RAW_SQL_UNDO_INVITATIONS RAW_SQL_UNDO_BUSY RAW_SQL_UNDO_SLOT_IDENTITY
              "ALTER TABLE events DROP COLUMN online_url; PRAGMA user_version = 6;");
     char *err = NULL;
     assert_int_equal(ag_store_open(f->path, &f->st, &err), 0);

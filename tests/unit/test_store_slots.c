@@ -568,7 +568,8 @@ static void migration_keeps_what_subscribers_have(void **state)
     reconcile(f, T1);
     ag_store_close(f->st);
     f->st = NULL;
-    raw_exec(f->path, RAW_SQL_UNDO_INVITATIONS RAW_SQL_UNDO_BUSY RAW_SQL_UNDO_SLOT_IDENTITY
+    raw_exec(f->path,
+             RAW_SQL_UNDO_RSVP RAW_SQL_UNDO_INVITATIONS RAW_SQL_UNDO_BUSY RAW_SQL_UNDO_SLOT_IDENTITY
              "UPDATE events SET sequence = 4, created = 100, last_modified = 200;"
              "PRAGMA user_version = 7;");
     assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 7);

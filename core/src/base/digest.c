@@ -35,6 +35,22 @@ int ag_sha256(const void *a, size_t alen, const void *b, size_t blen,
     return gcry_md_hash_buffers(GCRY_MD_SHA256, 0, out, iov, b ? 2 : 1) == 0 ? 0 : AG_ECRYPTO;
 }
 
+int ag_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
+                   unsigned char out[AG_SHA256_BYTES])
+{
+    pthread_once(&init_once, init);
+    if (!usable)
+        return AG_ECRYPTO;
+    gcry_mac_hd_t h;
+    if (gcry_mac_open(&h, GCRY_MAC_HMAC_SHA256, 0, NULL) != 0)
+        return AG_ECRYPTO;
+    size_t len = AG_SHA256_BYTES;
+    bool ok = gcry_mac_setkey(h, key, keylen) == 0 && gcry_mac_write(h, msg, msglen) == 0 &&
+              gcry_mac_read(h, out, &len) == 0 && len == AG_SHA256_BYTES;
+    gcry_mac_close(h);
+    return ok ? 0 : AG_ECRYPTO;
+}
+
 void ag_hex(const unsigned char *in, size_t n, char *out)
 {
     static const char hex[] = "0123456789abcdef";

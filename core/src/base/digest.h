@@ -14,6 +14,10 @@ enum { AG_SHA256_BYTES = 32 };
  * unusable. */
 int ag_sha256(const void *a, size_t alen, const void *b, size_t blen,
               unsigned char out[AG_SHA256_BYTES]);
+/* HMAC-SHA-256 (RFC 2104) of msg under key. 0, or AG_ECRYPTO if libgcrypt
+ * is unusable. Compare MACs with ag_const_equal, never memcmp. */
+int ag_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
+                   unsigned char out[AG_SHA256_BYTES]);
 /* Lower-case hex of n bytes; out has room for 2n + 1. */
 void ag_hex(const unsigned char *in, size_t n, char *out);
 /* Equal, in a time that depends on n only. */

@@ -8,6 +8,7 @@
 #include "store_migration_invitations.h"
 #include "store_migration_online.h"
 #include "store_migration_private.h"
+#include "store_migration_rsvp.h"
 #include "store_migration_slots.h"
 #include "store_outbox.h"
 
@@ -123,6 +124,8 @@ static const char *const migrations[] = {
     AG_STORE_BUSY_SCHEMA,
     /* 10: invitations, documents, the flags (store_migration_invitations.h). */
     AG_STORE_INVITATIONS_SCHEMA,
+    /* 11: replies, rsvp keys, attendance, used form tokens (store_rsvp.c). */
+    AG_STORE_RSVP_SCHEMA,
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 
@@ -500,6 +503,8 @@ void ag_store_close(ag_store *st)
         sqlite3_finalize(st->busy_stmts[i]);
     for (size_t i = 0; i < sizeof st->invitation_stmts / sizeof st->invitation_stmts[0]; i++)
         sqlite3_finalize(st->invitation_stmts[i]);
+    for (size_t i = 0; i < sizeof st->rsvp_stmts / sizeof st->rsvp_stmts[0]; i++)
+        sqlite3_finalize(st->rsvp_stmts[i]);
     /* close_v2 rather than close: a statement leaked by a bug would make
      * close fail and leave the WAL uncheckpointed. */
     sqlite3_close_v2(st->db);

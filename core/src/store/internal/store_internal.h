@@ -59,6 +59,7 @@ struct ag_store {
     sqlite3_stmt *import_stmts[16];    /* store_import_write.c's, likewise */
     sqlite3_stmt *busy_stmts[8];       /* store_busy.c's, likewise */
     sqlite3_stmt *invitation_stmts[8]; /* store_invitations.c's, likewise */
+    sqlite3_stmt *rsvp_stmts[24];      /* store_rsvp.c's, likewise */
 };
 
 /* How ag_status is spelled in the events and imported rows tables, by
