@@ -58,8 +58,8 @@ static void parse_fixture(const char *name, ag_mailin_reply *r)
 
 static int64_t utc(int y, int mo, int d, int h, int mi)
 {
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                    .tm_min = mi};
+    struct tm tm = {
+        .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi};
     return (int64_t)timegm(&tm);
 }
 
@@ -77,8 +77,6 @@ static void expect_reply(const char *name, const char *address, ag_mailin_partst
 {
     ag_mailin_reply r;
     parse_fixture(name, &r);
-    if (r.kind != AG_MAILIN_REPLY)
-        print_error("%s: %s\n", name, r.why ? r.why : "?");
     assert_int_equal(r.kind, AG_MAILIN_REPLY);
     assert_string_equal(r.uid, UID);
     assert_int_equal(r.sequence, sequence);
@@ -255,8 +253,8 @@ static void subject_prefixes(void **state)
 }
 
 #define CAL_REPLY                                                                                  \
-    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\n"     \
-    "UID:u1\r\nDTSTAMP:20261201T090000Z\r\n"                                                     \
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\n"        \
+    "UID:u1\r\nDTSTAMP:20261201T090000Z\r\n"                                                       \
     "ATTENDEE;PARTSTAT=ACCEPTED:MAILTO:A@X.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 
 /* A forwarded message's calendar is someone else's answer. */
@@ -328,24 +326,16 @@ static void garbage_and_empty(void **state)
     assert_int_equal(ag_mailin_parse("", 0, NULL, &r), 0);
     assert_true(r.kind == AG_MAILIN_MALFORMED || r.kind == AG_MAILIN_NOT_REPLY);
     ag_mailin_reply_clear(&r);
+    /* A calendar cut short is malformed: bounced, not dropped. */
+    parse_text("From: a@x.example\nContent-Type: text/calendar; method=REPLY\n\n"
+               "BEGIN:VCALENDAR\nMETHOD:REPLY\nBEGIN:VEVENT\nUID:u1\n",
+               NULL, &r);
+    assert_int_equal(r.kind, AG_MAILIN_MALFORMED);
+    ag_mailin_reply_clear(&r);
     const char bin[] = "\x00\xff\xfe\n\n\x01";
     assert_int_equal(ag_mailin_parse(bin, sizeof bin, NULL, &r), 0);
     assert_true(r.kind == AG_MAILIN_MALFORMED || r.kind == AG_MAILIN_NOT_REPLY);
     ag_mailin_reply_clear(&r);
-}
-
-/* The first 16 hex digits of SHA-256("a@x.example"), whatever the case. */
-static void address_hash(void **state)
-{
-    (void)state;
-    char h[AG_MAILIN_HASH_CHARS + 1], h2[AG_MAILIN_HASH_CHARS + 1];
-    ag_mailin_address_hash("a@x.example", h);
-    assert_int_equal(strlen(h), 16);
-    assert_string_equal(h, "cbfac86646b35646");
-    ag_mailin_address_hash("mailto:A@X.example", h2);
-    assert_string_equal(h, h2);
-    ag_mailin_address_hash(NULL, h);
-    assert_string_equal(h, "-");
 }
 
 static int setup(void **state)
@@ -377,7 +367,6 @@ int main(void)
         cmocka_unit_test(first_good_reply_wins),
         cmocka_unit_test(oversized_calendar_is_skipped),
         cmocka_unit_test(garbage_and_empty),
-        cmocka_unit_test(address_hash),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,10 +5,13 @@
  * no store and no global state but GMime's (ag_mailin_init), so that the
  * daemon runs it in libuv's pool, away from the loop.
  *
- * Addresses are personal data: nothing here logs, and the log lines of
- * mail-in name an address only by ag_mailin_address_hash. */
+ * ag_mailin_judge then decides, on the loop, what the reply is worth and
+ * records it through rsvp/. Addresses are personal data: its one log line
+ * per message names an address only by rsvp's keyed hash. */
 #ifndef AGENDAD_MAILIN_H
 #define AGENDAD_MAILIN_H
+
+#include "store.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -78,11 +81,29 @@ const ag_mailin_attendee *ag_mailin_attendee_find(const ag_mailin_reply *r, cons
 /* "ACCEPTED", "TENTATIVE", ...; static storage. */
 const char *ag_mailin_partstat_name(ag_mailin_partstat p);
 
-enum { AG_MAILIN_HASH_CHARS = 16 };
-/* What log lines say for an address: the first 16 hex digits of the
- * SHA-256 of its lowercased form, so that an admin who knows an address
- * can find its lines (sha256sum) while the log alone names nobody.
- * "-" for NULL, "?" when hashing fails. out has AG_MAILIN_HASH_CHARS + 1. */
-void ag_mailin_address_hash(const char *address, char out[AG_MAILIN_HASH_CHARS + 1]);
+/* ------------------------------------------------------------ verdict */
+
+typedef enum {
+    AG_MAILIN_KEPT,    /* recorded (as current, stale or unverified): exit 0 */
+    AG_MAILIN_DROPPED, /* nothing to record, or nobody it could be for: exit 0 */
+    AG_MAILIN_BOUNCED, /* malformed: the MTA bounces it (EX_DATAERR) */
+    AG_MAILIN_RETRY,   /* the store cannot take it now: the MTA retries (EX_TEMPFAIL) */
+} ag_mailin_verdict;
+
+/* Decides what r is worth and records it through rsvp:
+ *   - a REPLY delivered to a reply address whose tag verifies, for that
+ *     invitation's event, answered by the invited ATTENDEE: verified;
+ *   - the delegate's own answer on the invitee's address: dropped (the
+ *     invitee's DELEGATED counts, and attendance says who came);
+ *   - otherwise the ATTENDEE that is the From address: unverified, when
+ *     that address was invited to that event, else dropped;
+ *   - Outlook's subject answer (no calendar) on a verified reply address
+ *     from the invited address: verified, for the invitation's current
+ *     SEQUENCE and stamped with the Date header; from anyone else as above;
+ *   - malformed: bounced; anything else: dropped.
+ * Logs one line, naming addresses only by ag_rsvp_address_hash. *said:
+ * what to tell the sender (static, no address). */
+ag_mailin_verdict ag_mailin_judge(ag_store *st, const ag_mailin_reply *r, int64_t now,
+                                  const char **said);
 
 #endif

@@ -197,7 +197,7 @@ static int read_calendar(icalcomponent *cal, const char *declared_method, ag_mai
     icalcomponent *ev = series_event(cal, &only_occurrences);
     if (!ev) {
         *kind = only_occurrences || method == ICAL_METHOD_REQUEST ? MAILIN_CAL_OTHER
-                                                                   : MAILIN_CAL_MALFORMED;
+                                                                  : MAILIN_CAL_MALFORMED;
         r->why = only_occurrences ? "an answer for single occurrences, not for the series"
                                   : "the calendar has no VEVENT";
         return 0;

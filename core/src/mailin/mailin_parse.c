@@ -4,7 +4,6 @@
  * gateway stripped, and the addresses the signed tag may be in. */
 #include "mailin_internal.h"
 
-#include "digest.h"
 #include "error.h"
 
 #include <gmime/gmime.h>
@@ -323,24 +322,4 @@ const char *ag_mailin_partstat_name(ag_mailin_partstat p)
     static const char *const names[] = {"NEEDS-ACTION", "ACCEPTED", "TENTATIVE", "DECLINED",
                                         "DELEGATED"};
     return (unsigned)p < sizeof names / sizeof names[0] ? names[p] : "?";
-}
-
-void ag_mailin_address_hash(const char *address, char out[AG_MAILIN_HASH_CHARS + 1])
-{
-    if (!address) {
-        strcpy(out, "-");
-        return;
-    }
-    char *norm = NULL;
-    unsigned char md[AG_SHA256_BYTES];
-    if (mailin_address_norm(address, &norm) < 0 || !norm ||
-        ag_sha256(norm, strlen(norm), NULL, 0, md) < 0) {
-        strcpy(out, "?");
-    } else {
-        char hex[2 * AG_SHA256_BYTES + 1];
-        ag_hex(md, AG_SHA256_BYTES, hex);
-        memcpy(out, hex, AG_MAILIN_HASH_CHARS);
-        out[AG_MAILIN_HASH_CHARS] = '\0';
-    }
-    free(norm);
 }
