@@ -7,6 +7,7 @@
 #include "config_network.h"
 #include "cli_check.h"
 #include "cli_command.h"
+#include "cli_mailin.h"
 #include "cli_reminders.h"
 #include "cli_render.h"
 #include "service.h"
@@ -39,6 +40,10 @@ static const char usage[] =
     "  reminders --config DIR [--state PATH] [STATE] [--retry ID]\n"
     "          List the reminder outbox (STATE: pending, sent, failed, missed,\n"
     "          dropped or all); --retry puts a failed or missed reminder back.\n"
+    "  mail-in --config DIR < MESSAGE\n"
+    "          Hand one email (a reply to an invitation) to the running daemon, for\n"
+    "          an MTA alias or .forward. Exit 0: recorded or dropped; 65: malformed\n"
+    "          (bounce); 75: the daemon cannot take it now (retry).\n"
     "  NAME    --config DIR [--state PATH] [--plugin-dir DIR] [ARG] [--format F]\n"
     "          [--lang ar|fr]\n"
     "          A command a configured plugin provides; its README and the\n"
@@ -332,6 +337,8 @@ int main(int argc, char **argv)
         return cmd_token(&cli);
     if (strcmp(cli.command, "reminders") == 0)
         return cmd_reminders(&cli);
+    if (strcmp(cli.command, "mail-in") == 0)
+        return ag_cli_mailin(cli.config_dir, stdin, stderr);
     /* Any other command may be a plugin's: a command, else a
      * renderer. */
     ag_command_args ca = {.name = cli.command,

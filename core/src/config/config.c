@@ -333,6 +333,7 @@ static void settings_free(ag_settings *s)
     ag_config_reminder_settings_free(&s->reminders);
     free(s->invitations_organizer);
     free(s->mail_socket);
+    free(s->mail_group);
 }
 
 void ag_config_free(ag_config *cfg)
