@@ -26,7 +26,7 @@ MAN = os.path.join(SOURCE_DIR, "doc", "agendad.8")
 
 def admin_commands(md):
     """`### \\`agendad NAME\\`` headings of the Commands section."""
-    return {m.group(1) for m in re.finditer(r"^###\s+`agendad ([a-z][a-z ]*)`\s*$",
+    return {m.group(1) for m in re.finditer(r"^###\s+`agendad ([a-z][a-z -]*)`\s*$",
                                             ds.section(md, "Commands"), re.M)}
 
 
