@@ -168,6 +168,10 @@ static const abi_field reminder_fields[] = {
     R(sequence, 4),
     R(event_url, 4),
     R(id, 4),
+    R(organizer, 9),
+    R(rsvp_accept_url, 9),
+    R(rsvp_tentative_url, 9),
+    R(rsvp_decline_url, 9),
 };
 
 #define SE(field, minor) FIELD(agendad_source_event, field, minor)

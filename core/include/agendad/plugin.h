@@ -63,7 +63,7 @@ extern "C" {
 #endif
 
 #define AGENDAD_PLUGIN_ABI_MAJOR 1
-#define AGENDAD_PLUGIN_ABI_MINOR 8
+#define AGENDAD_PLUGIN_ABI_MINOR 9
 
 #if defined(__GNUC__)
 #define AGENDAD_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -563,7 +563,13 @@ struct agendad_reminder {
     void (*done)(agendad_reminder *r, agendad_delivery outcome, const char *error); /* since 1.0 */
     void *host_data;       /* since 1.0; the host's; the channel leaves it alone */
     const char *kind;      /* since 1.4; "reminder"; "cancel": the event is off (send a
-                              CANCEL); "change": its time or place changed (send the update) */
+                              CANCEL); "change": its time or place changed (send the update);
+                              "invite": an invitation that asks for a reply (iMIP REQUEST,
+                              reminder_ics gives it; only to the channel named "email");
+                              "invite-cancel": that invitation withdrawn (iMIP CANCEL);
+                              "minutes": to the event's host, whose minutes are missing
+                              (occurrence: its last one; lead_time 0). A channel that does
+                              not know a kind still delivers it as a notice. */
     const char *address;   /* since 1.4; the contact address to write to; NULL for a member
                               without one. One reminder per address: never group recipients. */
     bool both_languages;   /* since 1.4; the recipient's language is unknown: write ar and fr */
@@ -571,6 +577,14 @@ struct agendad_reminder {
     const char *event_url; /* since 1.4; the event's page (its .ics on this daemon) */
     const char *id;        /* since 1.4; stable id of this send, the same on a retry (dedup key
                               for the receiver: Message-ID, webhook delivery id) */
+    /* An invitation's ("invite", "invite-cancel"): the mailbox the mail comes
+     * from and replies go back to, with the invitation's signed tag
+     * ("rsvp+TAG@network.example"; its ORGANIZER), and for an "invite" the
+     * one-click links that accept, say maybe or decline; NULL otherwise. */
+    const char *organizer;          /* since 1.9 */
+    const char *rsvp_accept_url;    /* since 1.9 */
+    const char *rsvp_tentative_url; /* since 1.9 */
+    const char *rsvp_decline_url;   /* since 1.9 */
 };
 
 #define AGENDAD_REMINDER_HAS(r, member)                                                            \
@@ -593,7 +607,11 @@ typedef const agendad_event *agendad_host_reminder_event(agendad_plugin *self,
                                                          const agendad_reminder *r);
 
 /* The event as an iCalendar object for r's recipient, built by the core's
- * feed builder: METHOD:CANCEL for a cancellation, else METHOD:PUBLISH.
+ * feed builder: METHOD:CANCEL for a cancellation, else METHOD:PUBLISH. For
+ * an invitation (kind "invite"): METHOD:REQUEST with ORGANIZER r->organizer
+ * (CN the network's name) and one ATTENDEE, r->address (CN the member's
+ * name, ROLE=REQ-PARTICIPANT, PARTSTAT=NEEDS-ACTION, RSVP=TRUE); for
+ * "invite-cancel" METHOD:CANCEL with the same ORGANIZER and ATTENDEE.
  * Ownership: *out (*len bytes, NUL-terminated) is yours: free it with
  * mem_free. */
 typedef int agendad_host_reminder_ics(agendad_plugin *self, const agendad_reminder *r, char **out,

@@ -123,6 +123,11 @@ static char *gzip_bytes(const char *in, size_t len, size_t *out_len)
     return out;
 }
 
+void ag_blob_identity_only(ag_blob *b)
+{
+    b->gz_failed = 1;
+}
+
 const char *ag_blob_gzip(ag_blob *b, size_t *len)
 {
     if (!b->gz && !b->gz_failed) {

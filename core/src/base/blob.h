@@ -24,7 +24,12 @@ size_t ag_blob_len(const ag_blob *b);
 const char *ag_blob_content_type(const ag_blob *b);
 const char *ag_blob_etag(const ag_blob *b); /* quoted: "\"…\"" */
 int64_t ag_blob_last_modified(const ag_blob *b);
-/* The gzip encoding (RFC 1952), computed once; NULL on failure. Borrowed. */
+/* The gzip encoding (RFC 1952), computed once; NULL on failure, or when
+ * the blob is identity only. Borrowed. */
 const char *ag_blob_gzip(ag_blob *b, size_t *len);
+/* The blob is always sent as it is: its bytes are compressed already (a
+ * PDF, an image) or too large to deflate on the loop. Call before it is
+ * shared. */
+void ag_blob_identity_only(ag_blob *b);
 
 #endif

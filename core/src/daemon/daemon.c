@@ -14,6 +14,7 @@
 #include "daemon_routes.h"
 #include "daemon_mailin.h"
 #include "mailin.h"
+#include "documents.h"
 #include "reminders.h"
 #include "ops_sdnotify.h"
 #include "ops_status.h"
@@ -38,6 +39,7 @@ typedef struct {
     uv_loop_t loop;
     ag_service svc;
     ag_routes routes;
+    ag_documents *documents;
     ag_http_server *http;
     ag_plugin_host *plugins;
     ag_net_lazy *net; /* outbound HTTP/SMTP for plugins, loaded at first use */
@@ -391,7 +393,10 @@ static int start_http(ag_daemon *d)
     lim.max_requests_per_sec = s->max_requests_per_sec;
     lim.header_timeout_ms = s->header_timeout_ms;
     lim.idle_timeout_ms = s->idle_timeout_ms;
-    d->routes = (ag_routes){.svc = &d->svc, .status = &d->status};
+    d->documents = ag_documents_new(&d->svc);
+    if (!d->documents)
+        ag_log(AG_LOG_ERR, "cannot serve documents: out of memory");
+    d->routes = (ag_routes){.svc = &d->svc, .status = &d->status, .documents = d->documents};
     int rc = ag_http_server_new(&d->loop, &lim, ag_daemon_routes_handle, &d->routes, &d->http);
     if (rc < 0) {
         ag_log(AG_LOG_ERR, "cannot start the HTTP server: %s", ag_strerror(rc));
@@ -428,6 +433,13 @@ static int plugin_event_ics(void *data, const char *uid, const char *lang, bool 
 {
     ag_daemon *d = data;
     return ag_reminders_ics(&d->svc, uid, lang, cancel, ag_clock_now(), out, len);
+}
+
+static int plugin_event_itip(void *data, const char *uid, const char *lang,
+                             const ag_plugin_itip *it, char **out, size_t *len)
+{
+    ag_daemon *d = data;
+    return ag_reminders_ics_itip(&d->svc, uid, lang, it, ag_clock_now(), out, len);
 }
 
 static int64_t plugin_generation(void *data)
@@ -591,6 +603,7 @@ static int load_plugins(ag_daemon *d)
     ps.generation = plugin_generation;
     ps.data = d;
     ps.event_ics = plugin_event_ics;
+    ps.event_itip = plugin_event_itip;
     ps.source_import = plugin_source_import;
     ps.source_import_async = plugin_source_import_async;
     ps.state_get = plugin_state_get;
@@ -762,6 +775,7 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
         uv_loop_close(&d->loop);
     }
     ag_reminders_free(d->reminders);
+    ag_documents_free(d->documents);
     ag_ops_status_fini(&d->status);
     ag_service_close(&d->svc);
     ag_mailin_shutdown();

@@ -1,5 +1,6 @@
 #include "daemon_routes.h"
 
+#include "documents.h"
 #include "log.h"
 #include "config_network.h"
 #include "ops_status.h"
@@ -12,8 +13,8 @@
 
 #define FEED_MAX_AGE 300
 
-const char *const ag_daemon_routes_reserved[] = {"/feeds",  "/healthz",     "/metrics",
-                                                 "/status", "/status.html", NULL};
+const char *const ag_daemon_routes_reserved[] = {
+    "/feeds", "/healthz", "/metrics", "/status", "/documents", "/status.html", NULL};
 
 /* A key is one path segment: no '/', not empty, bounded. */
 static bool take_key(const char *s, const char *suffix, char *buf, size_t size)
@@ -215,6 +216,8 @@ void ag_daemon_routes_handle(ag_http_request *req, void *data)
         return;
     }
     if (r->status && ag_ops_status_dispatch(r->status, req))
+        return;
+    if (r->documents && ag_documents_dispatch(r->documents, req))
         return;
     ag_http_set_route(req, "plugin");
     if (r->extra && r->extra(req, r->extra_data))

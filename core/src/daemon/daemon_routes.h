@@ -11,10 +11,12 @@
 typedef bool (*ag_routes_extra_fn)(ag_http_request *req, void *data);
 
 struct ag_ops;
+struct ag_documents;
 
 typedef struct {
     ag_service *svc;
-    struct ag_ops *status; /* /metrics and /status when set (status.h) */
+    struct ag_ops *status;          /* /metrics and /status when set (status.h) */
+    struct ag_documents *documents; /* /documents/ when set (documents.h) */
     ag_routes_extra_fn extra;
     void *extra_data;
 } ag_routes;

@@ -436,6 +436,53 @@ static void add_imported_mark(ag_feed_buf *b, const ag_config *cfg, const char *
         add_text(b, "CONTACT", icalproperty_new_contact, &m->name, lang);
 }
 
+/* A parameter value as libical writes it: within double quotes when it
+ * holds ; : or , (RFC 5545 3.2), so that the quote itself, which RFC 5545
+ * leaves no way to write, and control characters become spaces. malloc'd. */
+static char *param_text(const char *s)
+{
+    char *out = strdup(s);
+    for (char *p = out; p && *p; p++)
+        if (*p == '"' || (unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+    return out;
+}
+
+/* Each document as ATTACH: a file at the daemon's own URL with its type
+ * (FMTTYPE), a link as written; its title (LABEL, RFC 7986's parameter
+ * for a label people read) and kind (X-AGENDAD-KIND), for pages that list
+ * them. */
+static void add_documents(ag_feed_buf *b, const ag_config *cfg, const ag_event *ev,
+                          const char *lang)
+{
+    const char *base = cfg->settings.base_url ? cfg->settings.base_url : "";
+    for (size_t i = 0; i < ev->n_documents && !b->failed; i++) {
+        const ag_document *d = &ev->documents[i];
+        char *url = d->file ? ag_document_url(base, ev->uid, d->file) : strdup(d->url);
+        const char *used;
+        const char *title = ag_feed_text(&d->title, lang, &used);
+        char *label = title ? param_text(title) : NULL;
+        icalattach *a = url ? icalattach_new_from_url(url) : NULL;
+        icalproperty *p = a ? icalproperty_new_attach(a) : NULL;
+        if (a)
+            icalattach_unref(a);
+        if (p && d->file)
+            icalproperty_add_parameter(
+                p, icalparameter_new_fmttype(ag_document_content_type(d->file)));
+        if (p && label)
+            icalproperty_add_parameter(p, icalparameter_new_label(label));
+        if (p) {
+            icalparameter *k = icalparameter_new_x(ag_document_kind_names[d->kind]);
+            icalparameter_set_xname(k, "X-AGENDAD-KIND");
+            icalproperty_add_parameter(p, k);
+        }
+        b->failed |= (title && !label) || !url;
+        ag_feed_buf_prop(b, p);
+        free(label);
+        free(url);
+    }
+}
+
 /* The lines an event's VEVENT and its items' share: the event's version
  * (which an item that has none of its own takes), then the common ones. */
 typedef struct {
@@ -462,6 +509,7 @@ static void write_event(ag_feed_buf *b, const ag_config *cfg, const ag_stored_ev
         ag_feed_buf_prop(b, ag_feed_x("X-AGENDAD-HOST", ev->host));
     if (sev->imported_from)
         add_imported_mark(b, cfg, sev->imported_from, q->lang);
+    add_documents(b, cfg, ev, q->lang);
     if (status_of(sev) != ICAL_STATUS_CANCELLED)
         add_alarms(b, ev, q);
     if (ag_feed_shows_private(cfg, sev, q)) {

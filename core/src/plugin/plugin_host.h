@@ -28,6 +28,16 @@
 #include <string.h>
 #include <uv.h>
 
+/* An invitation as reminder_ics builds it (RFC 5546): ORGANIZER and the
+ * one ATTENDEE it goes to, each with its CN (NULL: none), and the SEQUENCE
+ * it carries (the invitation's). */
+typedef struct {
+    bool cancel; /* METHOD:CANCEL (STATUS:CANCELLED), else METHOD:REQUEST */
+    int sequence;
+    const char *organizer, *organizer_cn; /* a bare address */
+    const char *attendee, *attendee_cn;
+} ag_plugin_itip;
+
 typedef struct ag_plugin_host ag_plugin_host;
 
 /* Where plugins' state lives in the store's meta table: a plugin's key K is
@@ -96,6 +106,11 @@ typedef struct {
      * PUBLISH or CANCEL; *out malloc'd. NULL: AGENDAD_ESTATE. */
     int (*event_ics)(void *data, const char *uid, const char *lang, bool cancel, char **out,
                      size_t *len);
+    /* reminder_ics for an invitation: the event uid in lang as an iTIP
+     * REQUEST (or CANCEL) from it->organizer to it->attendee; *out malloc'd.
+     * NULL: AGENDAD_ESTATE. */
+    int (*event_itip)(void *data, const char *uid, const char *lang, const ag_plugin_itip *it,
+                      char **out, size_t *len);
 
     /* For the pages' entries; any may be NULL (the entry then answers as
      * for an empty daemon). */
