@@ -88,6 +88,13 @@ int rem_text_load(const agendad_host *h, agendad_plugin *self, const agendad_rem
     t->sequence = v12 ? r->sequence : 0;
     t->occurrence = r->occurrence;
     t->occurrence_end = r->occurrence + (w.end - w.start);
+#if AGENDAD_PLUGIN_ABI_MINOR >= 9
+    if (AGENDAD_REMINDER_HAS(r, rsvp_decline_url)) {
+        t->accept_url = r->rsvp_accept_url;
+        t->tentative_url = r->rsvp_tentative_url;
+        t->decline_url = r->rsvp_decline_url;
+    }
+#endif
     t->lead = r->lead_time;
     t->tzid = w.tzid;
     t->all_day = w.all_day;
@@ -115,11 +122,17 @@ void rem_text_free(rem_text *t)
 
 static const char *prefix(const char *kind, const char *lang)
 {
+    static const char *const prefixes[][3] = {
+        {"cancel", "إلغاء:", "Annulé :"},
+        {"change", "تعديل:", "Modifié :"},
+        {"invite", "دعوة:", "Invitation :"},
+        {"invite-cancel", "إلغاء الدعوة:", "Invitation annulée :"},
+        {"minutes", "محضر لم يُنشر بعد:", "Compte rendu à publier :"},
+    };
     bool ar = strcmp(lang, "ar") == 0;
-    if (strcmp(kind, "cancel") == 0)
-        return ar ? "إلغاء:" : "Annulé :";
-    if (strcmp(kind, "change") == 0)
-        return ar ? "تعديل:" : "Modifié :";
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (strcmp(kind, prefixes[i][0]) == 0)
+            return prefixes[i][ar ? 1 : 2];
     return ar ? "تذكير:" : "Rappel :";
 }
 
@@ -273,6 +286,15 @@ static const char *label(const char *key, const char *lang)
         {"starts", "يبدأ هذا الحدث", "Cet événement commence"},
         {"cancel", "تم إلغاء هذا الحدث.", "Cet événement est annulé."},
         {"change", "تغير موعد أو مكان هذا الحدث.", "La date ou le lieu de cet événement a changé."},
+        {"invite", "أنتم مدعوون إلى هذا الحدث. المرجو الرد:",
+         "Vous êtes invité(e) à cet événement. Merci de répondre :"},
+        {"invite-cancel", "تم إلغاء هذه الدعوة.", "Cette invitation est annulée."},
+        {"minutes", "انتهى هذا الحدث ولم يُنشر محضره بعد: المرجو إضافته إلى وثائقه (kind: minutes).",
+         "Cet événement est passé et son compte rendu n'est pas encore publié : ajoutez-le à "
+         "ses documents (kind: minutes)."},
+        {"accept", "قبول", "Accepter"},
+        {"tentative", "ربما", "Peut-être"},
+        {"decline", "اعتذار", "Refuser"},
     };
     for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
         if (strcmp(labels[i][0], key) == 0)
@@ -313,6 +335,34 @@ static void put_html(FILE *f, const char *s)
     }
 }
 
+static void write_link(FILE *f, const char *text, const char *url, bool html)
+{
+    if (!html) {
+        fprintf(f, "%s: %s\n", text, url);
+        return;
+    }
+    fputs("<a href=\"", f);
+    put_html(f, url);
+    fputs("\" style=\"display:inline-block;padding:6px 14px;margin:4px;border:1px solid #555;"
+          "border-radius:4px;text-decoration:none\">",
+          f);
+    put_html(f, text);
+    fputs("</a>\n", f);
+}
+
+/* An invitation's answers, one link each, in l's language. */
+static void write_answers(FILE *f, const rem_text *t, const rem_lang_text *l, bool html)
+{
+    const char *urls[] = {t->accept_url, t->tentative_url, t->decline_url};
+    static const char *const keys[] = {"accept", "tentative", "decline"};
+    if (!t->accept_url || !t->tentative_url || !t->decline_url)
+        return;
+    fputs(html ? "<p>\n" : "", f);
+    for (size_t i = 0; i < 3; i++)
+        write_link(f, label(keys[i], l->lang), urls[i], html);
+    fputs(html ? "</p>\n" : "\n", f);
+}
+
 static void write_lang(FILE *f, const rem_text *t, const rem_lang_text *l, bool html)
 {
     put_fn put = html ? put_html : put_plain;
@@ -325,6 +375,8 @@ static void write_lang(FILE *f, const rem_text *t, const rem_lang_text *l, bool 
     if (strcmp(t->kind, "reminder") != 0) {
         put(f, label(t->kind, l->lang));
         fputs(nl, f);
+        if (strcmp(t->kind, "invite") == 0)
+            write_answers(f, t, l, html);
     } else if (says_lead(t)) {
         char ahead[160];
         rem_ahead(t->lead, l->lang, ahead, sizeof ahead);

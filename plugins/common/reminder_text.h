@@ -14,8 +14,11 @@ typedef struct {
 } rem_lang_text;
 
 typedef struct {
-    const char *kind; /* "reminder", "cancel", "change" */
+    const char *kind; /* "reminder", "cancel", "change", "invite", "invite-cancel", "minutes" */
     const char *uid, *url, *id, *address, *member;
+    /* An invitation's one-click links (NULL otherwise, or from a host
+     * before they existed). */
+    const char *accept_url, *tentative_url, *decline_url;
     int sequence;
     int64_t occurrence, occurrence_end, lead;
     const char *tzid;

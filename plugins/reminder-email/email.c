@@ -112,10 +112,38 @@ static char *attachment(email *em, const agendad_reminder *r, const rem_text *t,
     return out;
 }
 
+static bool is_invitation(const rem_text *t)
+{
+    return strcmp(t->kind, "invite") == 0 || strcmp(t->kind, "invite-cancel") == 0;
+}
+
+/* An invitation comes from the network's mailbox (invitations.organizer),
+ * named as the network in the mail's first language, and is answered to
+ * its tagged address (r->organizer); the plugin's own from stays the
+ * envelope sender. NULL reply_to: not an invitation, or a host without. */
+static void invitation_headers(email *em, const agendad_reminder *r, const rem_text *t, rem_mail *m)
+{
+#if AGENDAD_PLUGIN_ABI_MINOR >= 9
+    if (!is_invitation(t) || !AGENDAD_REMINDER_HAS(r, rsvp_decline_url) || !r->organizer)
+        return;
+    const char *mailbox = em->host->setting(em->self, "invitations.organizer");
+    m->invitation = true;
+    m->reply_to = r->organizer;
+    if (mailbox) {
+        m->from = mailbox;
+        m->from_name = em->host->network_text(em->self, "name", t->langs[0].lang);
+    }
+#else
+    (void)em, (void)r, (void)t, (void)m;
+#endif
+}
+
 static char *build(email *em, const agendad_reminder *r, const rem_text *t, size_t *len)
 {
     size_t ics_len = 0;
     char *ics = attachment(em, r, t, &ics_len);
+    if (!ics && is_invitation(t))
+        return NULL; /* an invitation is its calendar */
     char *subject = rem_subject(t), *text = rem_body_text(t), *html = rem_body_html(t);
     char mid[256];
     const char *at = strchr(em->from, '@');
@@ -130,8 +158,15 @@ static char *build(email *em, const agendad_reminder *r, const rem_text *t, size
                   .html = html,
                   .ics = ics,
                   .ics_len = ics_len,
-                  .cancel = strcmp(t->kind, "cancel") == 0};
-    char *msg = subject && text && html ? rem_mail_build(&m, len) : NULL;
+                  .cancel =
+                      strcmp(t->kind, "cancel") == 0 || strcmp(t->kind, "invite-cancel") == 0};
+    invitation_headers(em, r, t, &m);
+    if (is_invitation(t) && !m.invitation) {
+        free(ics);
+        ics = NULL; /* without its reply address, no invitation goes */
+    }
+    char *msg =
+        subject && text && html && (m.ics || !is_invitation(t)) ? rem_mail_build(&m, len) : NULL;
     free(subject);
     free(text);
     free(html);

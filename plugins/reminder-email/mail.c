@@ -21,39 +21,76 @@ static GMimeTextPart *text_part(const char *subtype, const char *text)
     return p;
 }
 
-static GMimeObject *calendar_part(const rem_mail *m)
+static const char *method_of(const rem_mail *m)
 {
-    GMimePart *p = g_mime_part_new_with_type("text", "calendar");
-    GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(p));
-    g_mime_content_type_set_parameter(ct, "charset", "utf-8");
-    g_mime_content_type_set_parameter(ct, "method", m->cancel ? "CANCEL" : "PUBLISH");
-    g_mime_part_set_filename(p, m->cancel ? "cancel.ics" : "invite.ics");
-    g_mime_part_set_content_encoding(p, GMIME_CONTENT_ENCODING_BASE64);
+    return m->cancel ? "CANCEL" : m->invitation ? "REQUEST" : "PUBLISH";
+}
+
+static void set_content(GMimePart *p, const rem_mail *m)
+{
     GMimeStream *s = g_mime_stream_mem_new_with_buffer(m->ics, m->ics_len);
     GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(s, GMIME_CONTENT_ENCODING_DEFAULT);
     g_mime_part_set_content(p, w);
     g_object_unref(w);
     g_object_unref(s);
+}
+
+/* A reminder's .ics, attached. */
+static GMimeObject *calendar_part(const rem_mail *m)
+{
+    GMimePart *p = g_mime_part_new_with_type("text", "calendar");
+    GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(p));
+    g_mime_content_type_set_parameter(ct, "charset", "utf-8");
+    g_mime_content_type_set_parameter(ct, "method", method_of(m));
+    g_mime_part_set_filename(p, m->cancel ? "cancel.ics" : "invite.ics");
+    g_mime_part_set_content_encoding(p, GMIME_CONTENT_ENCODING_BASE64);
+    set_content(p, m);
     return GMIME_OBJECT(p);
+}
+
+/* An invitation's calendar as the alternative the apps read: inline, no
+ * file name. */
+static GMimeObject *itip_alternative(const rem_mail *m)
+{
+    GMimePart *p = g_mime_part_new_with_type("text", "calendar");
+    GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(p));
+    g_mime_content_type_set_parameter(ct, "charset", "UTF-8");
+    g_mime_content_type_set_parameter(ct, "method", method_of(m));
+    g_mime_part_set_content_encoding(p, GMIME_CONTENT_ENCODING_BASE64);
+    set_content(p, m);
+    return GMIME_OBJECT(p);
+}
+
+/* The same calendar attached, as Gmail attaches it. */
+static GMimeObject *itip_attachment(const rem_mail *m)
+{
+    GMimePart *p = g_mime_part_new_with_type("application", "ics");
+    GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(p));
+    g_mime_content_type_set_parameter(ct, "name", "invite.ics");
+    g_mime_part_set_filename(p, "invite.ics");
+    g_mime_part_set_content_encoding(p, GMIME_CONTENT_ENCODING_BASE64);
+    set_content(p, m);
+    return GMIME_OBJECT(p);
+}
+
+static void add_part(GMimeMultipart *mp, GMimeObject *part)
+{
+    g_mime_multipart_add(mp, part);
+    g_object_unref(part);
 }
 
 static GMimeObject *body(const rem_mail *m)
 {
     GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
-    GMimeTextPart *t = text_part("plain", m->text);
-    GMimeTextPart *h = text_part("html", m->html);
-    g_mime_multipart_add(alt, GMIME_OBJECT(t));
-    g_mime_multipart_add(alt, GMIME_OBJECT(h));
-    g_object_unref(t);
-    g_object_unref(h);
+    add_part(alt, GMIME_OBJECT(text_part("plain", m->text)));
+    add_part(alt, GMIME_OBJECT(text_part("html", m->html)));
     if (!m->ics)
         return GMIME_OBJECT(alt);
+    if (m->invitation)
+        add_part(alt, itip_alternative(m));
     GMimeMultipart *mixed = g_mime_multipart_new_with_subtype("mixed");
-    GMimeObject *cal = calendar_part(m);
-    g_mime_multipart_add(mixed, GMIME_OBJECT(alt));
-    g_mime_multipart_add(mixed, cal);
-    g_object_unref(alt);
-    g_object_unref(cal);
+    add_part(mixed, GMIME_OBJECT(alt));
+    add_part(mixed, m->invitation ? itip_attachment(m) : calendar_part(m));
     return GMIME_OBJECT(mixed);
 }
 
@@ -87,12 +124,33 @@ static char *serialize(GMimeMessage *msg, size_t *len)
     return out;
 }
 
+/* from as a bare address with its display name, encoded per RFC 2047. */
+static bool add_named(GMimeMessage *msg, const char *name, const char *addr)
+{
+    if (!strchr(addr, '@') || strpbrk(addr, " <>,;\"\r\n"))
+        return false;
+    InternetAddress *a = internet_address_mailbox_new(name, addr);
+    internet_address_set_charset(a, "utf-8");
+    internet_address_list_add(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_FROM), a);
+    g_object_unref(a);
+    return true;
+}
+
+static bool add_from(GMimeMessage *msg, const rem_mail *m)
+{
+    return m->from_name ? add_named(msg, m->from_name, m->from)
+                        : add_addresses(msg, GMIME_ADDRESS_TYPE_FROM, m->from);
+}
+
 char *rem_mail_build(const rem_mail *m, size_t *len)
 {
     GMimeMessage *msg = g_mime_message_new(TRUE);
     char *out = NULL;
-    if (add_addresses(msg, GMIME_ADDRESS_TYPE_FROM, m->from) &&
-        add_addresses(msg, GMIME_ADDRESS_TYPE_TO, m->to)) {
+    if (add_from(msg, m) && add_addresses(msg, GMIME_ADDRESS_TYPE_TO, m->to) &&
+        (!m->reply_to || add_addresses(msg, GMIME_ADDRESS_TYPE_REPLY_TO, m->reply_to))) {
+        if (m->invitation)
+            g_mime_object_set_header(GMIME_OBJECT(msg), "Content-Class",
+                                     "urn:content-classes:calendarmessage", NULL);
         g_mime_message_set_subject(msg, m->subject, "utf-8");
         GDateTime *d = g_date_time_new_from_unix_utc(m->date);
         g_mime_message_set_date(msg, d);

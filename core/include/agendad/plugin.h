@@ -227,7 +227,9 @@ typedef void agendad_host_config_location(const agendad_config_node *node, const
 
 /* A daemon setting after command-line overrides, or NULL for an unknown
  * key: "base_url" (no trailing slash), "language" (default "ar"/"fr"),
- * "timezone" (default zone), "config_dir", "tzdata" (its version).
+ * "timezone" (default zone), "config_dir", "tzdata" (its version),
+ * "invitations.organizer" (the network's mailbox; NULL when not set; a
+ * host older than the invitations knows no such key).
  * Ownership: key borrowed for the call; the value is borrowed until the
  * current callback returns (a reload may change it). */
 typedef const char *agendad_host_setting(agendad_plugin *self, const char *key);

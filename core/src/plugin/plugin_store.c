@@ -313,6 +313,7 @@ static const char *api_setting(agendad_plugin *self, const char *key)
         {"language", cfg->settings.default_lang},
         {"timezone", cfg->settings.default_tz},
         {"config_dir", cfg->dir},
+        {"invitations.organizer", cfg->settings.invitations_organizer},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (strcmp(key, table[i].key) == 0)

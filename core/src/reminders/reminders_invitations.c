@@ -131,7 +131,7 @@ static int queue(run *r, ag_outbox_kind kind, const char *member, const char *ad
  * or invited again after a cancellation). */
 static int invite_one(run *r, const invitee *x, int seq, char **err)
 {
-    ag_invitation iv;
+    ag_invitation iv = {0};
     bool found = false;
     int rc = ag_store_invitation_find(r->st, r->se->ev.uid, x->address, &iv, &found, err);
     if (rc < 0)
@@ -285,7 +285,7 @@ int ag_reminders_invite_links(ag_store *st, const ag_config *cfg, const ag_store
     *verdict = AG_INVITE_GONE;
     if (!se || !row->address)
         return 0;
-    ag_invitation iv;
+    ag_invitation iv = {0};
     bool found = false;
     int rc = ag_store_invitation_find(st, row->uid, row->address, &iv, &found, err);
     if (rc < 0 || !found)

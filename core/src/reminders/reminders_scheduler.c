@@ -5,6 +5,10 @@
 #include "model_series.h"
 #include "log.h"
 #include "config_network.h"
+#include "feed.h"
+#include "reminders_invite.h"
+#include "rsvp.h"
+#include "store_invitations.h"
 #include "store_outbox.h"
 #include "tz.h"
 
@@ -16,6 +20,12 @@ enum {
     MAX_IN_FLIGHT = 128,
     BATCH = 256,
     MISSED_LOOKBACK = 7 * 86400, /* older than this before a start is history, not "missed" */
+    /* entry.lead of the reminders that an event's minutes are missing, at
+     * documents.minutes_due after its end and at twice that. */
+    LEAD_MINUTES_FIRST = 254,
+    LEAD_MINUTES_SECOND = 255,
+    /* An invitation waits this long for the email channel to appear. */
+    CHANNEL_WAIT = 600,
 };
 
 /* One (occurrence, lead time) of a live event; recipients are expanded only
@@ -63,9 +73,11 @@ struct ag_scheduler {
      * flight. Abandoned: the deadline passed, late outcomes are ignored and
      * their rows stay pending. */
     bool draining, abandoned;
-    bool commit_failed; /* the last wake's transaction did not commit */
-    bool dispatching;   /* outcomes reported meanwhile are committed together after */
-    bool rebuilt;       /* the next wake looks back over the grace period */
+    bool commit_failed;     /* the last wake's transaction did not commit */
+    bool dispatching;       /* outcomes reported meanwhile are committed together after */
+    bool rebuilt;           /* the next wake looks back over the grace period */
+    int64_t channel_warned; /* when the log last said invitations wait for a channel */
+    size_t invites_queued;  /* outbox rows the current rebuild's invitations added */
     void (*drained)(void *data);
     void *drained_data;
     ag_metric *m_deliveries, *m_state, *m_delay;
@@ -79,6 +91,7 @@ struct sending {
     ag_scheduler *s;
     ag_outbox_row row;
     char id[32], *url;
+    ag_invite_links invite; /* an invitation's reply address and links */
     sending *next;
 };
 
@@ -158,6 +171,18 @@ int ag_reminders_occurrences(const ag_event *ev, int64_t from, int64_t to, int64
     if (at >= from && at <= to && !push(out, n, at))
         return AG_ENOMEM;
     return 0;
+}
+
+/* When the event's first occurrence ends: an all-day end is its last day,
+ * inclusive. false for an unknown zone. */
+static bool end_of(const ag_event *ev, int64_t *out)
+{
+    ag_datetime e = ev->end;
+    if (e.is_date)
+        ag_datetime_add_days(&e, 1);
+    bool ok;
+    *out = ag_tz_to_utc(&e, ev->tzid, &ok);
+    return ok;
 }
 
 char *ag_reminders_fingerprint(const ag_stored_event *se)
@@ -260,6 +285,28 @@ static const ag_reminder_settings *settings(const ag_scheduler *s)
     return &s->cfg->settings.reminders;
 }
 
+/* A change or cancellation notice by email to an address that holds an
+ * invitation to the event would say again what the updated invitation or
+ * its CANCEL says: the invitation speaks for it. A store error sends the
+ * notice (twice rather than never). */
+static bool told_by_invitation(ag_scheduler *s, const char *uid, const char *channel,
+                               const char *address)
+{
+    if (!address || strcmp(channel, AG_REMINDERS_INVITE_CHANNEL) != 0)
+        return false;
+    ag_invitation iv = {0};
+    bool found = false;
+    char *err = NULL;
+    if (ag_store_invitation_find(s->st, uid, address, &iv, &found, &err) < 0) {
+        free(err);
+        return false;
+    }
+    bool told = found && !iv.cancelled;
+    if (found)
+        ag_invitation_clear(&iv);
+    return told;
+}
+
 /* Every (channel, recipient) row of one kind for one occurrence. */
 static int queue_all(ag_scheduler *s, const ag_event *cev, ag_outbox_kind kind, int64_t occurrence,
                      int64_t lead, int seq, int64_t due, ag_outbox_state state, int64_t now,
@@ -273,6 +320,8 @@ static int queue_all(ag_scheduler *s, const ag_event *cev, ag_outbox_kind kind, 
     for (size_t i = 0; rc == 0 && i < n_rcpt; i++)
         for (size_t c = 0; rc == 0 && c < rcpt[i].n_channels; c++) {
             const char *ch = rcpt[i].channels[c];
+            if (kind == AG_OUT_CHANGE && told_by_invitation(s, cev->uid, ch, rcpt[i].address))
+                continue;
             ag_outbox_row row = {.kind = kind,
                                  .uid = cev->uid,
                                  .occurrence = occurrence,
@@ -303,6 +352,51 @@ static const ag_event *config_event(const ag_scheduler *s, const char *uid)
     return ag_config_event(s->cfg, uid);
 }
 
+/* An event's host is reminded that its minutes are missing: its contacts
+ * on its own channels, else the event's. Checked when due, so that minutes
+ * listed meanwhile stop it. The row's occurrence is the last one's start,
+ * its lead how long after the end it was due (first or second). */
+static int queue_minutes(ag_scheduler *s, const ag_stored_event *se, const ag_event *cev,
+                         const entry *e, int64_t now, char **err)
+{
+    const ag_member *host = se->ev.host ? ag_config_member(s->cfg, se->ev.host) : NULL;
+    int64_t first, last;
+    if (!host || ag_event_document_count(&se->ev, AG_DOC_MINUTES) > 0 ||
+        ag_feed_series_span(&se->ev, &first, &last) != 0)
+        return 0;
+    bool ok;
+    int64_t start = ag_tz_to_utc(&se->ev.start, se->ev.tzid, &ok), end;
+    if (!ok || !end_of(&se->ev, &end))
+        return 0;
+    int64_t delay = s->cfg->settings.minutes_due * (e->lead == LEAD_MINUTES_FIRST ? 1 : 2);
+    char *const *ch;
+    size_t n_ch;
+    channels_of(s->cfg, cev, &ch, &n_ch);
+    recipient *rcpt = NULL;
+    size_t n_rcpt = 0;
+    if (!member_recipients(host, ch, n_ch, &rcpt, &n_rcpt))
+        return oom(err);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n_rcpt; i++)
+        for (size_t c = 0; rc == 0 && c < rcpt[i].n_channels; c++) {
+            ag_outbox_row row = {.kind = AG_OUT_MINUTES,
+                                 .uid = cev->uid,
+                                 .occurrence = last - (end - start),
+                                 .lead = delay,
+                                 .channel = (char *)rcpt[i].channels[c],
+                                 .member = (char *)rcpt[i].member,
+                                 .address = (char *)rcpt[i].address,
+                                 .due = e->due,
+                                 .state = AG_OUT_PENDING,
+                                 .next_attempt = now};
+            bool added;
+            rc = ag_store_outbox_insert(s->st, &row, now, &added, err);
+            s->inserted += rc == 0 && added;
+        }
+    free(rcpt);
+    return rc;
+}
+
 /* Entries due in (lower, now] go to the outbox, pending or missed. After a
  * rebuild, lower reaches back over the grace period, for reminders that a
  * reload made due in the past; otherwise it is where the last wake stopped,
@@ -327,6 +421,12 @@ static int enqueue_due(ag_scheduler *s, int64_t now, char **err)
         const ag_event *cev = config_event(s, ev->uid);
         if (!cev)
             continue;
+        if (e->lead >= LEAD_MINUTES_FIRST) {
+            int rc = queue_minutes(s, &s->evs[e->event], cev, e, now, err);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
         int64_t lead = ev->reminders[e->lead];
         ag_outbox_state state = e->due >= now - grace ? AG_OUT_PENDING : AG_OUT_MISSED;
         int rc =
@@ -402,6 +502,7 @@ static void sending_free(sending *x)
     free(x->row.address);
     free(x->row.last_error);
     free(x->url);
+    ag_reminders_invite_clear(&x->invite);
     free(x);
 }
 
@@ -464,10 +565,30 @@ static void keep_outcome(ag_scheduler *s, kept_outcome o)
            (long long)o.id);
 }
 
-static void log_outcome(const ag_outbox_row *row, ag_outbox_state state, int attempts,
-                        const char *error)
+static bool invitation(const ag_outbox_row *row)
 {
-    const char *who = row->address ? row->address : row->member;
+    return row->kind == AG_OUT_INVITE || row->kind == AG_OUT_INVITE_CANCEL;
+}
+
+/* Whom a log line names: an invitation's address only as a keyed hash
+ * (addresses of invitees are personal data, doc/admin.md "Invitations"). */
+static void who_of(ag_scheduler *s, const ag_outbox_row *row, char *buf, size_t size)
+{
+    if (!invitation(row) || !row->address) {
+        snprintf(buf, size, "%s", row->address ? row->address : row->member);
+        return;
+    }
+    char hash[17];
+    ag_rsvp_address_hash(s->st, row->address, hash);
+    snprintf(buf, size, "%s%saddress #%s", row->member ? row->member : "", row->member ? " " : "",
+             hash);
+}
+
+static void log_outcome(ag_scheduler *s, const ag_outbox_row *row, ag_outbox_state state,
+                        int attempts, const char *error)
+{
+    char who[320];
+    who_of(s, row, who, sizeof who);
     if (state == AG_OUT_SENT)
         ag_log(AG_LOG_INFO, "%s %s of %s sent to %s", row->channel,
                ag_store_outbox_kind_name(row->kind), row->uid, who);
@@ -502,7 +623,7 @@ static void record(ag_scheduler *s, const ag_outbox_row *row, agendad_delivery d
                                     .attempts = attempts,
                                     .error = (char *)error});
     count_delivery(s, row->channel, delivery);
-    log_outcome(row, state, attempts, error);
+    log_outcome(s, row, state, attempts, error);
 }
 
 /* Writes the outcomes the store refused before, inside the wake's
@@ -594,6 +715,12 @@ static bool fill_reminder(ag_scheduler *s, sending *x)
     r->sequence = row->seq;
     r->event_url = x->url;
     r->id = x->id;
+    r->organizer = x->invite.organizer;
+    r->rsvp_accept_url = x->invite.accept;
+    r->rsvp_tentative_url = x->invite.tentative;
+    r->rsvp_decline_url = x->invite.decline;
+    if (row->kind == AG_OUT_MINUTES)
+        r->lead_time = 0; /* the row's lead tells its first reminder from its second */
     return true;
 }
 
@@ -626,12 +753,81 @@ static void observe_delay(ag_scheduler *s, const ag_outbox_row *row)
     ag_metric_observe(s->m_delay, v, late > 0 ? late : 0);
 }
 
+static int cmp_stored_uid(const void *key, const void *elem)
+{
+    return strcmp(key, ((const ag_stored_event *)elem)->ev.uid);
+}
+
+static const ag_stored_event *stored_event(const ag_scheduler *s, const char *uid)
+{
+    return s->n_evs ? bsearch(uid, s->evs, s->n_evs, sizeof *s->evs, cmp_stored_uid) : NULL;
+}
+
+/* Invitations go through the email channel alone: without it they stay
+ * pending, tried again every CHANNEL_WAIT, the log saying why as often. */
+static void wait_for_channel(ag_scheduler *s, const ag_outbox_row *row, int64_t now)
+{
+    if (now - s->channel_warned >= CHANNEL_WAIT) {
+        s->channel_warned = now;
+        ag_log(AG_LOG_WARNING,
+               "invitations wait: no plugin provides the \"%s\" channel (load reminder-email); "
+               "they stay pending and are tried again every %d s",
+               row->channel, CHANNEL_WAIT);
+    }
+    queue_outcome(s, (kept_outcome){.id = row->id,
+                                    .next_attempt = now + CHANNEL_WAIT,
+                                    .state = AG_OUT_PENDING,
+                                    .attempts = row->attempts,
+                                    .error = "no plugin provides this channel"});
+}
+
+static void drop_row(ag_scheduler *s, const ag_outbox_row *row, int64_t now, const char *why)
+{
+    ag_log(AG_LOG_INFO, "%s %s of %s dropped: %s", row->channel,
+           ag_store_outbox_kind_name(row->kind), row->uid, why);
+    queue_outcome(s, (kept_outcome){.id = row->id,
+                                    .done_at = now,
+                                    .state = AG_OUT_DROPPED,
+                                    .attempts = row->attempts,
+                                    .error = (char *)why});
+}
+
+/* An invitation's reply address and links, into *links; false when the
+ * row was settled instead (dropped, waiting, or failed). */
+static bool prepare_invitation(ag_scheduler *s, const ag_outbox_row *row, int64_t now,
+                               ag_invite_links *links)
+{
+    if (!ag_plugins_channel(s->plugins, row->channel)) {
+        wait_for_channel(s, row, now);
+        return false;
+    }
+    ag_invite_verdict v;
+    char *err = NULL;
+    int rc =
+        ag_reminders_invite_links(s->st, s->cfg, stored_event(s, row->uid), row, &v, links, &err);
+    if (rc < 0) {
+        record(s, row, rc == AG_EINVAL ? AGENDAD_FAILED_PERMANENT : AGENDAD_FAILED_TEMPORARY,
+               err ? err : "out of memory");
+        free(err);
+        return false;
+    }
+    if (v == AG_INVITE_SEND)
+        return true;
+    drop_row(s, row, now,
+             v == AG_INVITE_SUPERSEDED ? "a newer invitation or cancellation went to this address"
+                                       : "the invitation or its event is gone");
+    return false;
+}
+
 static void dispatch_row(ag_scheduler *s, ag_outbox_row *row, int64_t now)
 {
     if (stale(s, row, now)) {
         mark_missed(s, row, now);
         return;
     }
+    ag_invite_links links = {0};
+    if (invitation(row) && !prepare_invitation(s, row, now, &links))
+        return;
     const ag_plugin_channel *ch = ag_plugins_channel(s->plugins, row->channel);
     if (!ch) {
         record(s, row, AGENDAD_FAILED_PERMANENT, "no plugin provides this channel");
@@ -642,10 +838,12 @@ static void dispatch_row(ag_scheduler *s, ag_outbox_row *row, int64_t now)
     if (!x) {
         ag_log(AG_LOG_ERR, "reminders: out of memory: reminder %lld waits for the next wake",
                (long long)row->id);
+        ag_reminders_invite_clear(&links);
         return;
     }
     x->s = s;
     x->row = *row;
+    x->invite = links;
     memset(row, 0, sizeof *row); /* x owns the strings now */
     if (!fill_reminder(s, x)) {
         ag_log(AG_LOG_ERR, "reminders: out of memory: reminder %lld waits for the next wake",
@@ -824,6 +1022,37 @@ static bool add_entries(entry **v, size_t *n, size_t *cap, const ag_event *ev, u
     return true;
 }
 
+static bool push_entry(entry **v, size_t *n, size_t *cap, entry x)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 1024;
+        entry *g = realloc(*v, *cap * sizeof *g);
+        if (!g)
+            return false;
+        *v = g;
+    }
+    (*v)[(*n)++] = x;
+    return true;
+}
+
+/* The two reminders that an event's minutes are missing, at minutes_due
+ * after its last occurrence's end and at twice that, unless already older
+ * than what a start looks back over. A series without an end has none. */
+static bool add_minutes(const ag_scheduler *s, entry **v, size_t *n, size_t *cap, uint32_t idx,
+                        int64_t now)
+{
+    const ag_event *ev = &s->evs[idx].ev;
+    int64_t first, last, due = s->cfg->settings.minutes_due;
+    if (!ev->host || ag_event_document_count(ev, AG_DOC_MINUTES) > 0 || due <= 0 ||
+        ag_feed_series_span(ev, &first, &last) != 0)
+        return true;
+    if (last + due >= now - MISSED_LOOKBACK &&
+        !push_entry(v, n, cap, (entry){last + due, idx, LEAD_MINUTES_FIRST}))
+        return false;
+    return last + 2 * due < now - MISSED_LOOKBACK ||
+           push_entry(v, n, cap, (entry){last + 2 * due, idx, LEAD_MINUTES_SECOND});
+}
+
 static bool active(const ag_stored_event *se)
 {
     return se->removed_at == 0 && se->ev.status != AG_STATUS_CANCELLED;
@@ -842,6 +1071,8 @@ static int cancel_event(ag_scheduler *s, const ag_stored_event *se, int64_t now,
     if ((rc = ag_store_outbox_reminded(s->st, se->ev.uid, now, &rows, &n, err)) < 0)
         return rc;
     for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (told_by_invitation(s, se->ev.uid, rows[i].channel, rows[i].address))
+            continue;
         ag_outbox_row notice = rows[i];
         notice.kind = AG_OUT_CANCEL;
         notice.lead = 0;
@@ -925,7 +1156,12 @@ static int event_entries(ag_scheduler *s, uint32_t idx, int64_t now, entry **v, 
     if (rc < 0)
         ag_log(AG_LOG_WARNING, "reminders of %s: cannot expand its occurrences", se->ev.uid);
     rc = reconcile_event(s, se, occ, n_occ, now, err);
+    if (rc == 0)
+        rc = ag_reminders_invite_event(s->st, s->cfg, config_event(s, se->ev.uid), se, now,
+                                       &s->invites_queued, err);
     if (rc == 0 && active(se) && !add_entries(v, n, cap, &se->ev, idx, occ, n_occ))
+        rc = oom(err);
+    if (rc == 0 && active(se) && !add_minutes(s, v, n, cap, idx, now))
         rc = oom(err);
     free(occ);
     return rc;
@@ -942,6 +1178,7 @@ void ag_reminders_rebuild(ag_scheduler *s, const ag_config *cfg, const ag_stored
     entry *v = NULL;
     size_t len = 0, cap = 0;
     char *err = NULL;
+    s->invites_queued = 0;
     int rc = ag_store_outbox_begin(s->st, &err);
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = event_entries(s, (uint32_t)i, now, &v, &len, &cap, &err);
@@ -952,6 +1189,9 @@ void ag_reminders_rebuild(ag_scheduler *s, const ag_config *cfg, const ag_stored
     if (rc < 0) {
         ag_log(AG_LOG_ERR, "reminders: %s; schedule not rebuilt", err);
         free(err);
+    } else if (s->invites_queued) {
+        ag_log(AG_LOG_NOTICE, "invitations: %zu queued (new, updated or cancelled)",
+               s->invites_queued);
     }
     if (len) {
         qsort(v, len, sizeof *v, cmp_entry);
