@@ -1,5 +1,6 @@
 #include "daemon_mailin.h"
 
+#include "clock.h"
 #include "error.h"
 #include "log.h"
 #include "mailin.h"
@@ -14,7 +15,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #define READ_CHUNK 65536
@@ -155,7 +155,7 @@ static void after_parse(uv_work_t *w, int status)
         answer(c, "TEMPFAIL", "the state database is not open: try again later");
     } else {
         const char *said = NULL;
-        ag_mailin_verdict v = ag_mailin_judge(st, &c->reply, (int64_t)time(NULL), &said);
+        ag_mailin_verdict v = ag_mailin_judge(st, &c->reply, ag_clock_now(), &said);
         answer(c, ag_mailin_verdict_word(v), said);
     }
     ag_mailin_reply_clear(&c->reply);
