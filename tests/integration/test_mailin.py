@@ -309,6 +309,15 @@ class MailInProtocol(unittest.TestCase):
         s.sendall(b"AGENDAD-MAIL-IN 1\nLength: 99999999999\n\n")
         self.assertTrue(self.line(s).startswith(b"DATAERR "))
         s.close()
+        s = self.connect()
+        s.sendall(b"AGENDAD-MAIL-IN 1\nLength: 0\n\n")
+        self.assertEqual(self.line(s), b"DATAERR not an RFC 5322 message\n")
+        s.close()
+        # More than it announced: refused, not read on.
+        s = self.connect()
+        s.sendall(b"AGENDAD-MAIL-IN 1\nLength: 2\n\nabc")
+        self.assertTrue(self.line(s).startswith(b"TEMPFAIL "))
+        s.close()
         # More than eight at once: the ninth is told to come back.
         held = [self.connect() for _ in range(8)]
         for h in held:

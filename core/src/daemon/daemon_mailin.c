@@ -180,6 +180,8 @@ static void start_parse(conn *c)
 
 static int add_body(conn *c, const char *p, size_t n)
 {
+    if (n == 0)
+        return 0;
     if (n > c->want - c->body_n)
         return AG_EINVAL; /* more than the head said */
     if (c->body_n + n > c->body_cap) {

@@ -268,7 +268,7 @@ static void conclude(ag_mailin_reply *r, GMimeMessage *m, const walk_ctx *c)
 int ag_mailin_parse(const char *msg, size_t len, const char *envelope_rcpt, ag_mailin_reply *out)
 {
     *out = (ag_mailin_reply){.kind = AG_MAILIN_NOT_REPLY};
-    GMimeStream *s = g_mime_stream_mem_new_with_buffer(msg, len);
+    GMimeStream *s = g_mime_stream_mem_new_with_buffer(len ? msg : "", len);
     GMimeParser *p = g_mime_parser_new_with_stream(s);
     GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
     g_object_unref(p);
