@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-int mailin_address_norm(const char *s, char **out)
+int ag_mailin_address_norm(const char *s, char **out)
 {
     *out = NULL;
     if (!s)
@@ -62,7 +62,7 @@ static int delegation(icalproperty *att, icalparameter_kind kind, char **out)
     if (!v)
         return 0;
     char *first = strndup(v, strcspn(v, ","));
-    int rc = first ? mailin_address_norm(first, out) : AG_ENOMEM;
+    int rc = first ? ag_mailin_address_norm(first, out) : AG_ENOMEM;
     free(first);
     return rc;
 }
@@ -70,7 +70,7 @@ static int delegation(icalproperty *att, icalparameter_kind kind, char **out)
 static int add_attendee(ag_mailin_reply *r, icalproperty *att)
 {
     char *address;
-    if (mailin_address_norm(icalproperty_get_attendee(att), &address) < 0)
+    if (ag_mailin_address_norm(icalproperty_get_attendee(att), &address) < 0)
         return AG_ENOMEM;
     if (!address)
         return 0; /* an empty ATTENDEE answers for nobody */
@@ -109,14 +109,14 @@ static int64_t unix_time(struct icaltimetype t)
     return (int64_t)icaltime_as_timet_with_zone(t, t.zone);
 }
 
-/* A VEVENT of a REPLY into r; MAILIN_CAL_MALFORMED with r->why when a
+/* A VEVENT of a REPLY into r; AG_MAILIN_CAL_MALFORMED with r->why when a
  * property RFC 5546 requires is missing. */
-static int read_event(icalcomponent *ev, ag_mailin_reply *r, mailin_cal *kind)
+static int read_event(icalcomponent *ev, ag_mailin_reply *r, ag_mailin_cal *kind)
 {
     const char *uid = icalcomponent_get_uid(ev);
     icalproperty *stamp = icalcomponent_get_first_property(ev, ICAL_DTSTAMP_PROPERTY);
     icalproperty *seq = icalcomponent_get_first_property(ev, ICAL_SEQUENCE_PROPERTY);
-    *kind = MAILIN_CAL_MALFORMED;
+    *kind = AG_MAILIN_CAL_MALFORMED;
     if (!uid || !*uid) {
         r->why = "the REPLY has no UID";
         return 0;
@@ -141,7 +141,7 @@ static int read_event(icalcomponent *ev, ag_mailin_reply *r, mailin_cal *kind)
         r->why = "the REPLY has no ATTENDEE";
         return 0;
     }
-    *kind = MAILIN_CAL_REPLY;
+    *kind = AG_MAILIN_CAL_REPLY;
     return 0;
 }
 
@@ -165,20 +165,20 @@ static bool has_answer(const ag_mailin_reply *r)
 /* Some clients send the invitation back as it came, METHOD:REQUEST, with
  * only the ATTENDEE's PARTSTAT changed: an answer too. A REQUEST without
  * an answer (a forwarded invitation) is none, and is never bounced. */
-static int read_echoed_request(icalcomponent *ev, ag_mailin_reply *r, mailin_cal *kind)
+static int read_echoed_request(icalcomponent *ev, ag_mailin_reply *r, ag_mailin_cal *kind)
 {
     int rc = read_event(ev, r, kind);
-    if (rc == 0 && (*kind != MAILIN_CAL_REPLY || !has_answer(r))) {
-        *kind = MAILIN_CAL_OTHER;
+    if (rc == 0 && (*kind != AG_MAILIN_CAL_REPLY || !has_answer(r))) {
+        *kind = AG_MAILIN_CAL_OTHER;
         r->why = "a REQUEST (an invitation, not an answer)";
     }
     return rc;
 }
 
 static int read_calendar(icalcomponent *cal, const char *declared_method, ag_mailin_reply *r,
-                         mailin_cal *kind)
+                         ag_mailin_cal *kind)
 {
-    *kind = MAILIN_CAL_MALFORMED;
+    *kind = AG_MAILIN_CAL_MALFORMED;
     if (icalcomponent_isa(cal) != ICAL_VCALENDAR_COMPONENT) {
         r->why = "the calendar is not one VCALENDAR";
         return 0;
@@ -189,15 +189,15 @@ static int read_calendar(icalcomponent *cal, const char *declared_method, ag_mai
     }
     icalproperty_method method = method_of(cal, declared_method);
     if (method != ICAL_METHOD_REPLY && method != ICAL_METHOD_REQUEST) {
-        *kind = MAILIN_CAL_OTHER;
+        *kind = AG_MAILIN_CAL_OTHER;
         r->why = "a calendar that is neither a REPLY nor a REQUEST";
         return 0;
     }
     bool only_occurrences;
     icalcomponent *ev = series_event(cal, &only_occurrences);
     if (!ev) {
-        *kind = only_occurrences || method == ICAL_METHOD_REQUEST ? MAILIN_CAL_OTHER
-                                                                  : MAILIN_CAL_MALFORMED;
+        *kind = only_occurrences || method == ICAL_METHOD_REQUEST ? AG_MAILIN_CAL_OTHER
+                                                                  : AG_MAILIN_CAL_MALFORMED;
         r->why = only_occurrences ? "an answer for single occurrences, not for the series"
                                   : "the calendar has no VEVENT";
         return 0;
@@ -207,13 +207,13 @@ static int read_calendar(icalcomponent *cal, const char *declared_method, ag_mai
     return read_event(ev, r, kind);
 }
 
-int mailin_calendar_read(const char *text, const char *declared_method, ag_mailin_reply *r,
-                         mailin_cal *kind)
+int ag_mailin_calendar_read(const char *text, const char *declared_method, ag_mailin_reply *r,
+                            ag_mailin_cal *kind)
 {
     icalcomponent *cal = icalparser_parse_string(text);
     int rc = 0;
     if (!cal) {
-        *kind = MAILIN_CAL_MALFORMED;
+        *kind = AG_MAILIN_CAL_MALFORMED;
         r->why = "the calendar cannot be parsed";
     } else {
         rc = read_calendar(cal, declared_method, r, kind);

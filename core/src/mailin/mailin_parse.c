@@ -88,12 +88,12 @@ static void consider(walk_ctx *c, GMimePart *part)
     if (!text)
         return;
     ag_mailin_reply tmp = {0};
-    mailin_cal kind;
-    int rc = mailin_calendar_read(text, method, &tmp, &kind);
+    ag_mailin_cal kind;
+    int rc = ag_mailin_calendar_read(text, method, &tmp, &kind);
     g_free(text);
     if (rc < 0) {
         c->rc = rc;
-    } else if (kind == MAILIN_CAL_REPLY) {
+    } else if (kind == AG_MAILIN_CAL_REPLY) {
         c->found = true;
         c->out->uid = tmp.uid;
         c->out->sequence = tmp.sequence;
@@ -101,9 +101,9 @@ static void consider(walk_ctx *c, GMimePart *part)
         c->out->attendees = tmp.attendees;
         c->out->n_attendees = tmp.n_attendees;
         return;
-    } else if (kind == MAILIN_CAL_MALFORMED && !c->malformed) {
+    } else if (kind == AG_MAILIN_CAL_MALFORMED && !c->malformed) {
         c->malformed = tmp.why;
-    } else if (kind == MAILIN_CAL_OTHER && !c->other) {
+    } else if (kind == AG_MAILIN_CAL_OTHER && !c->other) {
         c->other = tmp.why;
     }
     ag_mailin_reply_clear(&tmp);
@@ -197,7 +197,7 @@ static int read_from(ag_mailin_reply *r, GMimeMessage *m)
     for (int i = 0; from && i < internet_address_list_length(from); i++) {
         InternetAddress *a = internet_address_list_get_address(from, i);
         if (INTERNET_ADDRESS_IS_MAILBOX(a))
-            return mailin_address_norm(
+            return ag_mailin_address_norm(
                 internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)), &r->from);
     }
     return 0;
