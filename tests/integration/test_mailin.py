@@ -355,5 +355,57 @@ class MailInProtocol(unittest.TestCase):
         self.assertEqual(r.returncode, 75)
 
 
+ACTIVATE = shutil.which("systemd-socket-activate") or "/usr/bin/systemd-socket-activate"
+
+
+@unittest.skipUnless(os.path.exists(ACTIVATE), "systemd-socket-activate is missing")
+class MailInSocketActivation(unittest.TestCase):
+    """As agendad-mail.socket does: systemd holds the mail-in socket (named
+    mail-in, beside the HTTP one), a reply starts the daemon, which serves
+    the socket it is passed and leaves its file to systemd."""
+
+    def test_a_reply_starts_the_daemon_on_the_passed_socket(self):
+        from harness import Daemon, free_port
+        d = Daemon()
+        self.addCleanup(d.cleanup)
+        sock = os.path.join(d.tmp, "mail-in.sock")
+        d.write("agendad.yaml", d.read("agendad.yaml") +
+                f"\ninvitations:\n  mail_socket: {sock}\n")
+        port = free_port()
+        args = [a for a in d.args("run") if not a.startswith("127.0.0.1:")]
+        args.remove("--listen")
+        log = open(d.log_path, "ab")
+        act = subprocess.Popen([ACTIVATE, "-l", f"127.0.0.1:{port}", "-l", sock,
+                                "--fdname=http:mail-in", *args],
+                               stdout=log, stderr=subprocess.STDOUT)
+
+        def stop():
+            try:
+                with open(f"/proc/{act.pid}/task/{act.pid}/children") as f:
+                    kids = [int(k) for k in f.read().split()]
+            except OSError:
+                kids = []
+            for k in kids:
+                os.kill(k, 15)
+            if act.poll() is None and not kids:
+                act.terminate()
+            act.wait(30)
+            log.close()
+        self.addCleanup(stop)
+        d.wait_log(f"Listening on {sock}")
+        # No daemon yet: the reply waits in the socket's backlog meanwhile.
+        r = subprocess.run([BIN, "mail-in", "--config", d.config],
+                           input=fixture("out-of-office.eml", {"secretariat@fes-meknes.example":
+                                                               ORGANIZER}),
+                           capture_output=True, timeout=90)
+        self.assertEqual(r.returncode, 0, r.stderr.decode() + d.log_text())
+        text = d.log_text()
+        self.assertIn("mail-in: replies by email taken on the socket passed by systemd", text)
+        self.assertIn("serving on the socket passed by systemd", text)
+        self.assertIn("mail-in: dropped a message", text)
+        stop()
+        self.assertTrue(os.path.exists(sock), "systemd's socket is systemd's to remove")
+
+
 if __name__ == "__main__":
     unittest.main()
