@@ -217,7 +217,12 @@ class MailIn(unittest.TestCase):
         self.assertEqual(r.returncode, 65)
         self.assertIn(b"larger than 10 MiB", r.stderr)
 
-    def test_4_log_names_no_address(self):
+    def test_4_log_names_no_address_and_metrics_count(self):
+        status, _, body = self.d.get("/metrics")
+        self.assertEqual(status, 200)
+        for verdict, n in (("recorded", 12), ("dropped", 6), ("bounced", 2)):
+            self.assertIn(f'agendad_mailin_messages_total{{verdict="{verdict}"}} {n}\n'.encode(),
+                          body)
         self.d.wait_log("mail-in: ")
         log = self.d.log_text()
         self.assertIn("mail-in: replies by email taken on", log)

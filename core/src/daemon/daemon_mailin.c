@@ -5,6 +5,7 @@
 #include "log.h"
 #include "mailin.h"
 #include "mailin_proto.h"
+#include "metrics.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -30,6 +31,7 @@ struct ag_mailin_server {
     conn *conns;
     int n_conns;
     bool listener_open;
+    ag_metric *messages; /* agendad_mailin_messages_total{verdict} */
 };
 
 /* One client: its frame's head, then its message, parsed in the pool,
@@ -110,11 +112,17 @@ static void on_written(uv_write_t *w, int status)
 }
 
 /* The verdict line; the connection closes once it is written. */
-static void answer(conn *c, const char *word, const char *said)
+static void answer(conn *c, ag_mailin_verdict v, const char *said)
 {
+    static const char *const counted[] = {[AG_MAILIN_KEPT] = "recorded",
+                                          [AG_MAILIN_DROPPED] = "dropped",
+                                          [AG_MAILIN_BOUNCED] = "bounced",
+                                          [AG_MAILIN_RETRY] = "retry"};
     if (c->answered || c->closing)
         return;
     c->answered = true;
+    ag_metric_add(c->srv->messages, (const char *const[]){counted[v]}, 1);
+    const char *word = ag_mailin_verdict_word(v);
     uv_read_stop((uv_stream_t *)&c->pipe);
     int n = snprintf(c->line, sizeof c->line, "%s %s\n", word, said);
     if (n < 0 || (size_t)n >= sizeof c->line) {
@@ -150,13 +158,13 @@ static void after_parse(uv_work_t *w, int status)
     if (status < 0 || c->parse_rc < 0) {
         ag_log(AG_LOG_WARNING, "mail-in: a message is left to the mail system to retry: %s",
                ag_strerror(status < 0 ? status : c->parse_rc));
-        answer(c, "TEMPFAIL", "agendad cannot read it now: try again later");
+        answer(c, AG_MAILIN_RETRY, "agendad cannot read it now: try again later");
     } else if (!st) {
-        answer(c, "TEMPFAIL", "the state database is not open: try again later");
+        answer(c, AG_MAILIN_RETRY, "the state database is not open: try again later");
     } else {
         const char *said = NULL;
         ag_mailin_verdict v = ag_mailin_judge(st, &c->reply, ag_clock_now(), &said);
-        answer(c, ag_mailin_verdict_word(v), said);
+        answer(c, v, said);
     }
     ag_mailin_reply_clear(&c->reply);
 }
@@ -172,7 +180,7 @@ static void start_parse(conn *c)
     int rc = uv_queue_work(c->srv->loop, &c->work, do_parse, after_parse);
     if (rc < 0) {
         c->working = false;
-        answer(c, "TEMPFAIL", "agendad cannot read it now: try again later");
+        answer(c, AG_MAILIN_RETRY, "agendad cannot read it now: try again later");
     }
 }
 
@@ -204,11 +212,11 @@ static int add_body(conn *c, const char *p, size_t n)
 static void refuse(conn *c, int rc)
 {
     if (rc == AG_ERANGE)
-        answer(c, "DATAERR", "the message is too large to be a reply");
+        answer(c, AG_MAILIN_BOUNCED, "the message is too large to be a reply");
     else if (rc == AG_ENOMEM)
-        answer(c, "TEMPFAIL", "agendad cannot read it now: try again later");
+        answer(c, AG_MAILIN_RETRY, "agendad cannot read it now: try again later");
     else
-        answer(c, "TEMPFAIL", "not a mail-in request this agendad understands");
+        answer(c, AG_MAILIN_RETRY, "not a mail-in request this agendad understands");
 }
 
 /* The head first (into its buffer), then what follows it is the message. */
@@ -252,7 +260,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 static void on_timeout(uv_timer_t *t)
 {
     conn *c = t->data;
-    answer(c, "TEMPFAIL", "the message did not arrive in time");
+    answer(c, AG_MAILIN_RETRY, "the message did not arrive in time");
 }
 
 /* ------------------------------------------------------------- accept */
@@ -278,7 +286,7 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     }
     if (m->n_conns > AG_MAILIN_MAX_CONNECTIONS) {
-        answer(c, "TEMPFAIL", "agendad is busy with other messages: try again later");
+        answer(c, AG_MAILIN_RETRY, "agendad is busy with other messages: try again later");
         return;
     }
     uv_timer_start(&c->timer, on_timeout, AG_MAILIN_TIMEOUT_MS, 0);
@@ -388,6 +396,9 @@ int ag_daemon_mailin_start(uv_loop_t *loop, ag_service *svc, int fd, ag_mailin_s
         return AG_ENOMEM;
     m->loop = loop;
     m->svc = svc;
+    m->messages = ag_metrics_counter(svc->metrics, "agendad_mailin_messages_total",
+                                     "Messages agendad mail-in handed over, by verdict",
+                                     (const char *const[]){"verdict", NULL});
     uv_pipe_init(loop, &m->listener, 0);
     m->listener.data = m;
     m->listener_open = true;
