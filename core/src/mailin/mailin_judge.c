@@ -67,8 +67,7 @@ static ag_mailin_verdict kept(judgement *j, const char *uid, ag_rsvp_partstat p,
     static const char *const said[] = {
         [AG_RSVP_RECORDED] = "recorded",
         [AG_RSVP_STALE] = "recorded as stale: it answers an older invitation",
-        [AG_RSVP_UNVERIFIED] = "recorded as unverified: it did not come to the invitation's reply "
-                               "address",
+        [AG_RSVP_UNVERIFIED] = "recorded as unverified: not sent to its reply address",
     };
     ag_log(AG_LOG_NOTICE, "mail-in: %s of %s to %s (SEQUENCE %d, %s): %s", ag_rsvp_partstat_name(p),
            j->who, uid, sequence, how,
