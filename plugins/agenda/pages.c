@@ -508,6 +508,65 @@ static void put_online(const pages_ctx *c, tv *root, const agendad_event *ev)
     free(url);
 }
 
+static const char *x_param(icalproperty *p, const char *name)
+{
+    for (icalparameter *x = icalproperty_get_first_parameter(p, ICAL_X_PARAMETER); x;
+         x = icalproperty_get_next_parameter(p, ICAL_X_PARAMETER))
+        if (strcmp(icalparameter_get_xname(x), name) == 0)
+            return icalparameter_get_xvalue(x);
+    return NULL;
+}
+
+/* One document (an ATTACH with an http(s) URL) into the page's list: its
+ * title (LABEL, else the URL), its kind (X-AGENDAD-KIND). */
+static void put_document(tv *root, icalproperty *p)
+{
+    static const char *const kinds[] = {"agenda", "minutes", "presentation", "report"};
+    icalattach *a = icalproperty_get_attach(p);
+    const char *url = a && icalattach_get_is_url(a) ? icalattach_get_url(a) : NULL;
+    if (!url || (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0))
+        return;
+    icalparameter *label = icalproperty_get_first_parameter(p, ICAL_LABEL_PARAMETER);
+    const char *kind = x_param(p, "X-AGENDAD-KIND");
+    tv *d = tv_add(root, "documents");
+    tv_str(d, "url", url);
+    tv_str(d, "title", label ? icalparameter_get_label(label) : url);
+    bool known = false;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "kind_%s", kinds[i]);
+        bool is = kind && strcmp(kind, kinds[i]) == 0;
+        tv_bool(d, key, is);
+        known = known || is;
+    }
+    tv_bool(d, "kind_other", !known);
+    tv_bool(root, "has_documents", true);
+}
+
+/* The event's documents, read from the event as the feeds publish them
+ * (ATTACH): the ABI has no entry for them. */
+static void put_documents(const pages_ctx *c, tv *root, const agendad_event *ev, const char *lang)
+{
+    const agendad_host *h = c->h;
+    const char *text;
+    size_t len;
+    if (!AGENDAD_HOST_HAS(h, event_ical) || !h->event_ical ||
+        h->event_ical(c->self, ev, lang, &text, &len) != 0)
+        return;
+    char *copy = strndup(text, len);
+    icalcomponent *cal = copy ? icalparser_parse_string(copy) : NULL;
+    free(copy);
+    icalcomponent *e = cal && icalcomponent_isa(cal) != ICAL_VEVENT_COMPONENT
+                           ? icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT)
+                           : cal;
+    for (icalproperty *p = e ? icalcomponent_get_first_property(e, ICAL_ATTACH_PROPERTY) : NULL; p;
+         p = icalcomponent_get_next_property(e, ICAL_ATTACH_PROPERTY))
+        put_document(root, p);
+    if (cal)
+        icalcomponent_free(cal);
+    icalerror_clear_errno();
+}
+
 static void put_selector(const pages_ctx *c, tv *a, const char *sel, const char *lang)
 {
     const agendad_host *h = c->h;
@@ -604,6 +663,7 @@ tv *pages_event_for(const pages_ctx *c, const agendad_event *ev, pages_request *
     put_feed(c, tv_add(root, "event_feed"), "event", path, lang);
     put_online(c, root, ev);
     put_agenda(c, root, ev, lang);
+    put_documents(c, root, ev, lang);
     put_invited(c, root, ev, lang);
     return root;
 }

@@ -49,8 +49,13 @@ ALLOWED = [
     ("core/src/config/config_sync.c", 'ag_config_check_keys(d, n, keys, "sync")',
      "members.yaml `sync:` (model)"),
     ("core/src/config/config_event.c",
-     '"recurrence", "reminders", "agenda",      "online_url", NULL};',
+     '"recurrence", "reminders", "agenda",      "online_url", "invitations",',
      "an event's `agenda:`, its slots (model)"),
+    # A document's kind `agenda` (events.yaml `documents:`), the model's word.
+    ("core/src/model/model.c", 'ag_document_kind_names[] = {"agenda", "minutes"',
+     "the kinds of an event's documents (model)"),
+    ("core/src/model/model.h", '/* "agenda", "minutes", ... by kind;',
+     "the kinds of an event's documents, documented (model)"),
     ("core/src/config/config_event.c", 'ag_config_node_get(n, "agenda")',
      "an event's `agenda:` (model)"),
     ("core/src/config/config_slots.c", 'ag_config_seq(d, n, "agenda")',
@@ -65,6 +70,14 @@ ALLOWED = [
     ("core/src/config/config.h", 'default ["email"]', "the same default, documented"),
     ("core/include/agendad/plugin.h", 'refer to, e.g. "email".',
      "an example in the ABI's documentation of register_channel"),
+    # Decided (issue 14): invitations go through the channel named email
+    # alone, the default channel of reminders.channels; doc/admin.md
+    # ("Invitations") says so, and without such a channel they wait.
+    ("core/src/reminders/internal/reminders_invite.h",
+     '#define AG_REMINDERS_INVITE_CHANNEL "email"',
+     "invitations go through the channel named email (issue 14), as doc/admin.md says"),
+    ("core/include/agendad/plugin.h", 'only to the channel named "email");',
+     "the ABI's documentation says which channel invitations are handed to"),
 ]
 
 

@@ -45,7 +45,8 @@ def raw_get(port, target):
 class Documents(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.d = Daemon()
+        # The agenda plugin's page lists the documents too.
+        cls.d = Daemon(plugin_dir=os.environ.get("AGENDAD_PLUGIN_BUILD_DIR"))
         os.makedirs(cls.d.path("documents", "2026"))
         with open(cls.d.path("documents", "2026", "compte rendu é.pdf"), "wb") as f:
             f.write(PDF)
@@ -79,6 +80,20 @@ class Documents(unittest.TestCase):
         ev = Calendar.from_ical(self.d.get("/events/doc-event.ics?lang=ar")[2]).walk("VEVENT")[0]
         self.assertEqual([a.params["LABEL"] for a in ev.get("ATTACH")],
                          ["محضر الاجتماع", "Ordre du jour"])
+
+    def test_the_event_page_lists_them(self):
+        status, _, body = self.d.get("/events/doc-event?lang=fr")
+        self.assertEqual(status, 200)
+        page = body.decode()
+        section = page[page.index('<section class="documents"'):]
+        section = section[:section.index("</section>")]
+        base = f"http://127.0.0.1:{self.d.port}"
+        self.assertIn(f'<a href="{base}{self.url_path()}">Compte rendu; version 1,  finale </a>'
+                      ' <span class="kind muted">(compte rendu)</span>', section)
+        self.assertIn('<a href="https://fes.example.org/odj.pdf">Ordre du jour</a>'
+                      ' <span class="kind muted">(ordre du jour)</span>', section)
+        page = self.d.get("/events/doc-event?lang=ar")[2].decode()
+        self.assertIn(">محضر الاجتماع</a> <span class=\"kind muted\">(محضر)</span>", page)
 
     def test_file_served_with_strong_etag_and_304(self):
         status, h, body = self.d.get(self.url_path(), {"Accept-Encoding": "gzip"})

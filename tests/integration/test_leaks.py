@@ -84,6 +84,43 @@ class LeakTest(unittest.TestCase):
         self.assertEqual(d.get("/feeds/network.ics")[0], 200)
         self.assert_clean(d, d.stop(signal.SIGTERM, timeout=60))
 
+    def test_invitations_documents_and_minutes_report_no_leak(self):
+        """Invitations sent, updated and cancelled through reminder-email,
+        a document served and listed, a missing-minutes reminder."""
+        from reminders_env import EVENT_START_UTC, ReminderDaemon, SmtpPeer
+        smtp = SmtpPeer().start()
+        self.addCleanup(smtp.stop)
+        d = ReminderDaemon(smtp.port)
+        self.addCleanup(d.cleanup)
+        d.write("agendad.yaml", d.read("agendad.yaml") +
+                "invitations:\n  organizer: rsvp@rmcto.test\n")
+        os.makedirs(d.path("documents"))
+        with open(d.path("documents", "odj.pdf"), "wb") as f:
+            f.write(b"%PDF-1.4\n")
+        docs = ("invitations: true\ndocuments:\n  - title: {fr: ODJ}\n    kind: agenda\n"
+                "    published: 2026-04-01\n    file: odj.pdf\n")
+        d.set_event()
+        d.write("events/workshop.yaml", d.read("events/workshop.yaml") + docs)
+        os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+        d.set_time(EVENT_START_UTC - 5 * 86400)
+        d.start()
+        smtp.wait(3)
+        self.assertEqual(d.get("/documents/workshop-1/odj.pdf")[0], 200)
+        d.set_event(start="2026-04-10T10:00", end="2026-04-10T13:00")
+        d.write("events/workshop.yaml", d.read("events/workshop.yaml") + docs)
+        d.reload("configuration loaded")
+        smtp.wait(6)
+        d.set_event(status="cancelled")
+        d.write("events/workshop.yaml", d.read("events/workshop.yaml") + docs)
+        d.reload("configuration loaded")
+        smtp.wait(9)
+        d.set_event()
+        d.write("events/workshop.yaml", d.read("events/workshop.yaml") + docs)
+        d.reload("configuration loaded")
+        d.set_time(EVENT_START_UTC + 16 * 86400)
+        d.wait_log("minutes of workshop-1 sent to", timeout=20)
+        self.assert_clean(d, d.stop(signal.SIGTERM, timeout=60))
+
     def test_check_and_export_report_no_leak(self):
         # check loads the sample config's agenda plugin: from the build.
         d = Daemon(plugin_dir=os.environ["AGENDAD_PLUGIN_BUILD_DIR"])

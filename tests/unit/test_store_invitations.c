@@ -255,7 +255,7 @@ static void schema_9_database_migrates(void **state)
     assert_int_equal(ag_store_outbox_insert(f->st, &r, T1, NULL, &err), 0);
     ag_store_close(f->st);
     f->st = NULL;
-    raw_exec(f->path, RAW_SQL_UNDO_INVITATIONS "PRAGMA user_version = 9;");
+    raw_exec(f->path, RAW_SQL_UNDO_RSVP RAW_SQL_UNDO_INVITATIONS "PRAGMA user_version = 9;");
     assert_int_equal(ag_store_open(f->path, &f->st, &err), 0);
     assert_int_equal(raw_int(f->path, "PRAGMA user_version"), RAW_SQL_SCHEMA_VERSION);
     ag_outbox_row *rows = NULL;

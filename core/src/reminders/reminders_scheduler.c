@@ -24,7 +24,7 @@ enum {
      * documents.minutes_due after its end and at twice that. */
     LEAD_MINUTES_FIRST = 254,
     LEAD_MINUTES_SECOND = 255,
-    /* An invitation waits this long for the email channel to appear. */
+    /* An invitation waits this long for its channel to appear. */
     CHANNEL_WAIT = 600,
 };
 
@@ -58,6 +58,7 @@ struct ag_scheduler {
     size_t n_evs;
     entry *entries; /* sorted by due */
     size_t n_entries;
+    size_t n_minutes; /* of them, the checks of missing minutes */
     uv_timer_t timer;
     bool stopped;
     int64_t checked_until; /* every entry due at or before this is in the outbox */
@@ -285,7 +286,7 @@ static const ag_reminder_settings *settings(const ag_scheduler *s)
     return &s->cfg->settings.reminders;
 }
 
-/* A change or cancellation notice by email to an address that holds an
+/* A change or cancellation notice on the invitations' channel to an address that holds an
  * invitation to the event would say again what the updated invitation or
  * its CANCEL says: the invitation speaks for it. A store error sends the
  * notice (twice rather than never). */
@@ -763,14 +764,14 @@ static const ag_stored_event *stored_event(const ag_scheduler *s, const char *ui
     return s->n_evs ? bsearch(uid, s->evs, s->n_evs, sizeof *s->evs, cmp_stored_uid) : NULL;
 }
 
-/* Invitations go through the email channel alone: without it they stay
+/* Invitations go through one channel alone: without it they stay
  * pending, tried again every CHANNEL_WAIT, the log saying why as often. */
 static void wait_for_channel(ag_scheduler *s, const ag_outbox_row *row, int64_t now)
 {
     if (now - s->channel_warned >= CHANNEL_WAIT) {
         s->channel_warned = now;
         ag_log(AG_LOG_WARNING,
-               "invitations wait: no plugin provides the \"%s\" channel (load reminder-email); "
+               "invitations wait: no plugin provides the \"%s\" channel; "
                "they stay pending and are tried again every %d s",
                row->channel, CHANNEL_WAIT);
     }
@@ -1198,13 +1199,18 @@ void ag_reminders_rebuild(ag_scheduler *s, const ag_config *cfg, const ag_stored
         entry *fit = realloc(v, len * sizeof *v); /* the doubling's slack, up to half */
         v = fit ? fit : v;
     }
+    size_t minutes = 0;
+    for (size_t i = 0; i < len; i++)
+        minutes += v[i].lead >= LEAD_MINUTES_FIRST;
     free(s->entries);
     s->entries = v;
     s->n_entries = len;
+    s->n_minutes = minutes;
     s->rebuilt = true;
     ag_log(AG_LOG_INFO,
-           "reminders: %zu scheduled (occurrence, lead time) pairs, rebuilt in %.1f ms", len,
-           (double)(uv_hrtime() - t0) / 1e6);
+           "reminders: %zu scheduled (occurrence, lead time) pairs and %zu checks of missing "
+           "minutes, rebuilt in %.1f ms",
+           len - minutes, minutes, (double)(uv_hrtime() - t0) / 1e6);
     wake_soon(s);
 }
 
@@ -1232,7 +1238,7 @@ int ag_reminders_new(uv_loop_t *loop, ag_store *st, ag_plugin_host *plugins, ag_
 
 size_t ag_reminders_size(const ag_scheduler *s)
 {
-    return s->n_entries;
+    return s->n_entries - s->n_minutes;
 }
 
 /* The last outcomes before the store closes. */

@@ -111,6 +111,103 @@ static void mime_message_is_well_formed(void **state)
     free(html);
 }
 
+static const char *type_of(GMimeObject *o)
+{
+    static char buf[64];
+    GMimeContentType *ct = g_mime_object_get_content_type(o);
+    snprintf(buf, sizeof buf, "%s/%s", g_mime_content_type_get_media_type(ct),
+             g_mime_content_type_get_media_subtype(ct));
+    return buf;
+}
+
+/* An invitation: Gmail's structure (mixed { alternative { plain, html,
+ * calendar;method }, application/ics invite.ics }), Content-Class, From
+ * named as the network (RFC 2047), Reply-To the tagged address, the links
+ * in both bodies, in each language. */
+static void invitation_mime_tree(void **state)
+{
+    (void)state;
+    rem_text t = sample();
+    t.kind = "invite";
+    t.accept_url = "http://agenda.test/rsvp/1.0.a.9.1.AAA";
+    t.tentative_url = "http://agenda.test/rsvp/1.0.t.9.1.BBB";
+    t.decline_url = "http://agenda.test/rsvp/1.0.d.9.1.CCC";
+    char *subject = rem_subject(&t), *text = rem_body_text(&t), *html = rem_body_html(&t);
+    assert_non_null(strstr(subject, "دعوة: "));
+    assert_non_null(strstr(subject, "Invitation : Atelier"));
+    assert_non_null(strstr(text, "قبول: http://agenda.test/rsvp/1.0.a.9.1.AAA\n"));
+    assert_non_null(strstr(text, "Refuser: http://agenda.test/rsvp/1.0.d.9.1.CCC\n"));
+    assert_non_null(strstr(html, "href=\"http://agenda.test/rsvp/1.0.t.9.1.BBB\""));
+    const char *ics = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n";
+    rem_mail m = {.from = "rsvp@rmcto.test",
+                  .from_name = "الشبكة المغربية",
+                  .reply_to = "rsvp+1-1-abc@rmcto.test",
+                  .to = "fes@members.test",
+                  .subject = subject,
+                  .message_id = "reminder-7-invite-0@rmcto.test",
+                  .date = 1775808000,
+                  .text = text,
+                  .html = html,
+                  .ics = ics,
+                  .ics_len = strlen(ics),
+                  .invitation = true};
+    size_t len;
+    char *raw = rem_mail_build(&m, &len);
+    assert_non_null(raw);
+    GMimeStream *st = g_mime_stream_mem_new_with_buffer(raw, len);
+    GMimeParser *p = g_mime_parser_new_with_stream(st);
+    GMimeMessage *msg = g_mime_parser_construct_message(p, NULL);
+    assert_non_null(msg);
+    /* Among the message's own headers (GMime files Content-* under the
+     * top part when it parses, so the text is read). */
+    const char *cc = strstr(raw, "\r\nContent-Class: urn:content-classes:calendarmessage\r\n");
+    assert_non_null(cc);
+    assert_true(cc < strstr(raw, "\r\n\r\n"));
+    InternetAddressList *from = g_mime_message_get_from(msg);
+    InternetAddress *a = internet_address_list_get_address(from, 0);
+    assert_string_equal(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)),
+                        "rsvp@rmcto.test");
+    assert_string_equal(internet_address_get_name(a), "الشبكة المغربية");
+    InternetAddressList *rt = g_mime_message_get_reply_to(msg);
+    assert_string_equal(internet_address_mailbox_get_addr(
+                            INTERNET_ADDRESS_MAILBOX(internet_address_list_get_address(rt, 0))),
+                        "rsvp+1-1-abc@rmcto.test");
+    GMimeObject *top = g_mime_message_get_mime_part(msg);
+    assert_string_equal(type_of(top), "multipart/mixed");
+    GMimeMultipart *mixed = GMIME_MULTIPART(top);
+    assert_int_equal(g_mime_multipart_get_count(mixed), 2);
+    GMimeObject *alt = g_mime_multipart_get_part(mixed, 0);
+    assert_string_equal(type_of(alt), "multipart/alternative");
+    assert_int_equal(g_mime_multipart_get_count(GMIME_MULTIPART(alt)), 3);
+    static const char *const alts[] = {"text/plain", "text/html", "text/calendar"};
+    for (int i = 0; i < 3; i++)
+        assert_string_equal(type_of(g_mime_multipart_get_part(GMIME_MULTIPART(alt), i)), alts[i]);
+    GMimeObject *cal = g_mime_multipart_get_part(GMIME_MULTIPART(alt), 2);
+    GMimeContentType *ct = g_mime_object_get_content_type(cal);
+    assert_string_equal(g_mime_content_type_get_parameter(ct, "method"), "REQUEST");
+    assert_null(g_mime_part_get_filename(GMIME_PART(cal)));
+    GMimeObject *att = g_mime_multipart_get_part(mixed, 1);
+    assert_string_equal(type_of(att), "application/ics");
+    assert_string_equal(
+        g_mime_content_type_get_parameter(g_mime_object_get_content_type(att), "name"),
+        "invite.ics");
+    assert_string_equal(g_mime_part_get_filename(GMIME_PART(att)), "invite.ics");
+    assert_string_equal(g_mime_object_get_disposition(att), "attachment");
+    g_object_unref(msg);
+    g_object_unref(p);
+    g_object_unref(st);
+    /* A CANCEL keeps the structure, its method said. */
+    m.cancel = true;
+    free(raw);
+    raw = rem_mail_build(&m, &len);
+    assert_non_null(strstr(raw, "method=CANCEL"));
+    assert_null(strstr(raw, "method=REQUEST"));
+    free(raw);
+    free(subject);
+    free(text);
+    free(html);
+}
+
 static void check_lead(int64_t lead, const char *ar, const char *fr)
 {
     char buf[128];
@@ -320,6 +417,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(json_body_has_the_documented_fields),
         cmocka_unit_test(mime_message_is_well_formed),
+        cmocka_unit_test(invitation_mime_tree),
         cmocka_unit_test(lead_in_words_in_each_language),
         cmocka_unit_test(reminder_says_how_far_ahead),
         cmocka_unit_test(notices_say_no_lead),

@@ -1,6 +1,6 @@
 /* The invitations' part of the scheduler (reminders_invitations.c): what
  * each event's invitations call for at a rebuild, and what an invitation
- * needs when it is handed to the email channel. */
+ * needs when it is handed to its channel. */
 #ifndef AGENDAD_REMINDERS_INVITE_H
 #define AGENDAD_REMINDERS_INVITE_H
 
@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The channel invitations go through: the reminder-email plugin's. */
+/* The one channel invitations go through (doc/admin.md "Invitations"). */
 #define AG_REMINDERS_INVITE_CHANNEL "email"
 
 /* What decides an updated REQUEST: time (start, end, zone, rule and its
