@@ -609,6 +609,64 @@ static void put_invited(const pages_ctx *c, tv *root, const agendad_event *ev, c
     tv_bool(root, "has_invited", any);
 }
 
+#if AGENDAD_PLUGIN_ABI_MINOR >= 9
+typedef struct {
+    const pages_ctx *c;
+    tv *root;
+    const char *lang;
+} attendance_ctx;
+
+static int put_member_attendance(const agendad_attendance *a, void *data)
+{
+    attendance_ctx *x = data;
+    bool fr = strcmp(x->lang, "fr") == 0;
+    static const char *const replies[][2] = {
+        [AGENDAD_REPLY_NONE] = {"لم يرد", "Sans réponse"},
+        [AGENDAD_REPLY_ACCEPTED] = {"قبل الدعوة", "A accepté"},
+        [AGENDAD_REPLY_TENTATIVE] = {"ربما", "Peut-être"},
+        [AGENDAD_REPLY_DECLINED] = {"اعتذر", "A décliné"},
+    };
+    static const char *const reply_ids[] = {"none", "accepted", "tentative", "declined"};
+    const agendad_member *m = x->c->h->member_find(x->c->self, a->member);
+    tv *row = tv_add(x->root, "attendance");
+    tv_str(row, "id", a->member);
+    tv_str(row, "name", m ? x->c->h->member_name(x->c->self, m, x->lang) : a->member);
+    tv_str(row, "invited", a->invited ? (fr ? "Oui" : "نعم") : (fr ? "Non" : "لا"));
+    unsigned r = (unsigned)a->reply < 4 ? (unsigned)a->reply : 0;
+    bool answered = a->reply != AGENDAD_REPLY_NONE || a->invited;
+    tv_str(row, "reply", reply_ids[r]);
+    tv_str(row, "reply_name", answered ? replies[r][fr] : "—");
+    tv_str(row, "attended", a->attended == 1 ? "present" : a->attended == 0 ? "absent" : "none");
+    tv_str(row, "attended_name",
+           a->attended == 1   ? (fr ? "Présent" : "حاضر")
+           : a->attended == 0 ? (fr ? "Absent" : "غائب")
+                              : "—");
+    return 0;
+}
+#endif
+
+/* Who was invited, answered and attended, for an event that publishes
+ * it (member names only): replies change at any time, so such a page is
+ * rebuilt within a minute. */
+static void put_attendance(const pages_ctx *c, tv *root, const agendad_event *ev, pages_request *r)
+{
+#if AGENDAD_PLUGIN_ABI_MINOR >= 9
+    if (!AGENDAD_HOST_HAS(c->h, event_attendance) || !c->h->event_attendance)
+        return;
+    attendance_ctx x = {c, root, r->lang};
+    if (c->h->event_attendance(c->self, ev, put_member_attendance, &x) != 0)
+        return;
+    tv_bool(root, "has_attendance", true);
+    if (r->expires > r->now + 60)
+        r->expires = r->now + 60;
+#else
+    (void)c;
+    (void)root;
+    (void)ev;
+    (void)r;
+#endif
+}
+
 /* A series' dates on its page: the next few, or (past) every one that is
  * over, newest first. */
 static void put_dates(const pages_ctx *c, tv *root, const agendad_event *ev, const series *s,
@@ -665,6 +723,7 @@ tv *pages_event_for(const pages_ctx *c, const agendad_event *ev, pages_request *
     put_agenda(c, root, ev, lang);
     put_documents(c, root, ev, lang);
     put_invited(c, root, ev, lang);
+    put_attendance(c, root, ev, r);
     return root;
 }
 

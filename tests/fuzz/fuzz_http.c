@@ -1,6 +1,7 @@
 /* libFuzzer target: the HTTP request path as a client drives it — llhttp,
  * our limits, target decoding, the router and conditional GET — on the
- * daemon's real server and routes over the sample network. Each input is
+ * daemon's real server and routes over the sample network, forms (POST
+ * to rsvp's pages) included. Each input is
  * sent on a fresh connection to a Unix-domain listener (no ports, no
  * TIME_WAIT), the client half-closes, and the loop runs until both sides
  * have closed. "@ETAG@" in an input becomes the network feed's current
@@ -103,6 +104,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (ag_http_server_new(&loop, &lim, ag_daemon_routes_handle, &routes, &srv) != 0 ||
         ag_http_server_adopt(srv, listen_unix(), &err) != 0)
         abort();
+    /* Forms as the daemon takes them: rsvp's pages read a POST's body. */
+    ag_http_server_accept_post(srv, ag_daemon_routes_accepts_post, &routes);
     return 0;
 }
 

@@ -139,6 +139,10 @@ static const abi_field host_fields[] = {
     H(register_check, 8),
     H(check_error, 8),
     H(member_config, 8),
+    /* 1.9: forms (POST), and who answered and attended */
+    H(register_route_post, 9),
+    H(request_form, 9),
+    H(event_attendance, 9),
 };
 
 #define D(field, minor) FIELD(agendad_plugin_descriptor, field, minor)
@@ -293,6 +297,11 @@ static const abi_field command_request_fields[] = {
     CR(state_error, 8),
 };
 
+#define AT(field, minor) FIELD(agendad_attendance, field, minor)
+static const abi_field attendance_fields[] = {
+    AT(size, 9), AT(member, 9), AT(invited, 9), AT(reply, 9), AT(attended, 9),
+};
+
 typedef struct {
     const char *name;
     const abi_field *fields;
@@ -315,6 +324,7 @@ static const abi_struct structs[] = {
     STRUCT(agendad_smtp_message, smtp_message_fields),
     STRUCT(agendad_render_request, render_request_fields),
     STRUCT(agendad_command_request, command_request_fields),
+    STRUCT(agendad_attendance, attendance_fields),
 };
 #define N_STRUCTS (sizeof structs / sizeof structs[0])
 
@@ -366,6 +376,8 @@ static const abi_type types[] = {
     {"agendad_check_fn", 8},
     {"agendad_metric", 5},
     {"agendad_metric_kind", 5},
+    {"agendad_reply", 9},
+    {"agendad_attendance", 9},
 };
 /* clang-format on */
 #define N_TYPES (sizeof types / sizeof types[0])

@@ -19,6 +19,8 @@ struct ag_http_request {
     const char *path;
     const char *query_string;
     bool head;
+    bool post;
+    const char *form; /* a POST's body, "a=b&c=d" */
     int status;
     char *content_type;
     char *body;
@@ -31,6 +33,11 @@ static bool fake_is_head(const ag_http_request *req)
     return req->head;
 }
 
+static bool fake_is_post(const ag_http_request *req)
+{
+    return req->post;
+}
+
 static const char *fake_path(const ag_http_request *req)
 {
     return req->path;
@@ -41,21 +48,30 @@ static const char *fake_query_string(const ag_http_request *req)
     return req->query_string ? req->query_string : "";
 }
 
-/* Enough of a query parser for "a=b&c=d" without escapes. */
+/* Enough of a query parser for "a=b&c=d" without escapes. Values stay
+ * valid for the next few calls, as a request's do. */
 static const char *fake_query(const ag_http_request *req, const char *name)
 {
-    static char value[256];
+    static char values[4][256];
+    static unsigned next;
+    char *value = values[next++ % 4];
     size_t nlen = strlen(name);
     for (const char *p = fake_query_string(req); *p;) {
         const char *end = strchr(p, '&');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
-            snprintf(value, sizeof value, "%.*s", (int)(len - nlen - 1), p + nlen + 1);
+            snprintf(value, sizeof values[0], "%.*s", (int)(len - nlen - 1), p + nlen + 1);
             return value;
         }
         p += len + (end != NULL);
     }
     return NULL;
+}
+
+static const char *fake_form(const ag_http_request *req, const char *name)
+{
+    ag_http_request q = {.query_string = req->form};
+    return fake_query(&q, name);
 }
 
 static const char *fake_header(const ag_http_request *req, const char *name)
@@ -217,12 +233,18 @@ static void on_source_changed(void *data, const char *name)
     sources_changed++;
 }
 
+static int fake_attendance(void *data, const char *uid,
+                           int (*fn)(const agendad_attendance *a, void *fn_data), void *fn_data);
+
 static ag_plugin_services services(void)
 {
     return (ag_plugin_services){.events = snap_events,
                                 .config = snap_config,
                                 .to_utc = fake_to_utc,
                                 .is_head = fake_is_head,
+                                .is_post = fake_is_post,
+                                .form = fake_form,
+                                .event_attendance = fake_attendance,
                                 .path = fake_path,
                                 .query_string = fake_query_string,
                                 .query = fake_query,
@@ -233,6 +255,25 @@ static ag_plugin_services services(void)
                                 .source_changed = on_source_changed,
                                 .respond_cached = fake_respond_cached,
                                 .reserved_prefixes = reserved};
+}
+
+/* Two members of "a-2099-workshop"; no other event publishes attendance. */
+static int fake_attendance(void *data, const char *uid,
+                           int (*fn)(const agendad_attendance *a, void *fn_data), void *fn_data)
+{
+    (void)data;
+    if (strcmp(uid, "a-2099-workshop") != 0)
+        return AG_ENOENT;
+    agendad_attendance a[] = {
+        {sizeof a[0], "fes", true, AGENDAD_REPLY_ACCEPTED, 1},
+        {sizeof a[0], "taza", true, AGENDAD_REPLY_NONE, -1},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        int rc = fn(&a[i], fn_data);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------- helpers */
@@ -532,6 +573,45 @@ static void out_of_tree_plugin_loads(void **state)
     request_reset(&req);
 }
 
+/* ABI 1.9: a route registered for POST takes forms, the others do not;
+ * the form is read only on a POST; an event's attendance reaches the
+ * plugin as the daemon gives it. */
+static void forms_and_attendance(void **state)
+{
+    fixture *f = *state;
+    /* The ABI 1.7 builds of tests/compat, which this test also runs on,
+     * have no forms plugin (it needs 1.9). */
+    char *dir = dir_from_env("AGENDAD_BUILD_DIR", "/tests/plugins");
+    char so[4096];
+    snprintf(so, sizeof so, "%s/forms.so", dir);
+    free(dir);
+    if (access(so, F_OK) != 0)
+        skip();
+    ag_plugin_conf conf = {.name = "forms"};
+    load(f, "/tests/plugins", &conf, 1);
+    assert_true(ag_plugins_loaded(f->host, "forms"));
+    assert_true(ag_plugins_accepts_post(f->host, "/plugins/forms"));
+    assert_true(ag_plugins_accepts_post(f->host, "/plugins/forms/x"));
+    assert_false(ag_plugins_accepts_post(f->host, "/plugins/forms/plain"));
+    assert_false(ag_plugins_accepts_post(f->host, "/plugins/formsx"));
+    assert_false(ag_plugins_accepts_post(f->host, "/feeds/network.ics"));
+    assert_false(ag_plugins_accepts_post(NULL, "/plugins/forms"));
+    ag_http_request req = {0};
+    get(f, &req, "/plugins/forms", NULL);
+    assert_string_equal(req.body, "GET form=none feeds:already registered");
+    request_reset(&req);
+    req.path = "/plugins/forms";
+    req.post = true;
+    req.form = "a=1&b=two";
+    assert_true(ag_plugins_dispatch(f->host, &req));
+    assert_string_equal(req.body, "POST a=1 b=two");
+    get(f, &req, "/plugins/forms/att/a-2099-workshop", NULL);
+    assert_string_equal(req.body, "fes 1 accepted 1\ntaza 1 none -1\n");
+    get(f, &req, "/plugins/forms/att/c-allday", NULL);
+    assert_string_equal(req.body, "not found\n");
+    request_reset(&req);
+}
+
 /* ABI 1.2: any well-formed prefix outside the core's reserved ones; "/" is
  * the front page only; renderers run by name. */
 static void route_rules_and_renderers(void **state)
@@ -785,6 +865,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(duplicate_route_fails_second_init, setup, teardown),
         cmocka_unit_test_setup_teardown(out_of_tree_plugin_loads, setup, teardown),
         cmocka_unit_test_setup_teardown(route_rules_and_renderers, setup, teardown),
+        cmocka_unit_test_setup_teardown(forms_and_attendance, setup, teardown),
         cmocka_unit_test_setup_teardown(commands_run_by_name, setup, teardown),
         cmocka_unit_test_setup_teardown(abi_1_7_plugin_loads, setup, teardown),
         cmocka_unit_test_setup_teardown(checks_report_where_the_admin_wrote, setup, teardown),

@@ -425,7 +425,7 @@ static void retention_purges_bounded(void **state)
     assert_int_equal(rec(f, f->inv, AG_RSVP_ACCEPTED, 0, 10, true), AG_RSVP_RECORDED);
     ag_store_attendance_mark m[] = {{"fes", "", true}, {"taza", "", false}};
     assert_int_equal(ag_store_rsvp_attendance_set(f->st, "ev-1@reseau.example", "2025-01-10", 1000,
-                                                  m, 2, "command", NOW, NULL),
+                                                  m, 2, "cli", NOW, NULL),
                      0);
     int deleted = 0;
     const char *uids[] = {"ev-1@reseau.example"};

@@ -380,6 +380,37 @@ typedef bool agendad_host_event_invites(agendad_plugin *self, const agendad_even
 typedef int agendad_host_event_ical(agendad_plugin *self, const agendad_event *ev, const char *lang,
                                     const char **text, size_t *len);
 
+/* A member's answer to an event's invitation, as it counts: only replies
+ * that came back through the signed reply address or a signed link. */
+typedef enum {
+    AGENDAD_REPLY_NONE = 0, /* invited, no answer (or none since the last re-invitation) */
+    AGENDAD_REPLY_ACCEPTED = 1,
+    AGENDAD_REPLY_TENTATIVE = 2,
+    AGENDAD_REPLY_DECLINED = 3,
+} agendad_reply; /* since 1.9 */
+
+/* One member of an event that publishes attendance (publish_attendance:
+ * true). Size-prefixed: the host fills size. Member ids only: the host
+ * gives no address and no person's name. */
+typedef struct {
+    size_t size;         /* since 1.9 */
+    const char *member;  /* since 1.9; member id (host->member_find for its name) */
+    bool invited;        /* since 1.9; the event concerns it (event_invites) */
+    agendad_reply reply; /* since 1.9 */
+    int attended;        /* since 1.9; 1 present, 0 absent, -1 not recorded */
+} agendad_attendance;    /* since 1.9 */
+
+/* Calls fn for each member the event concerns or that answered or was
+ * marked, in member id order, until fn returns non-zero; returns that
+ * value, or 0. For a series, attendance is the latest occurrence's that
+ * has any. AGENDAD_ENOENT, fn never called, when the event does not
+ * publish attendance (or the host keeps no state).
+ * Ownership: a and its strings are borrowed for the call of fn; data is
+ * the plugin's. */
+typedef int agendad_host_event_attendance(agendad_plugin *self, const agendad_event *ev,
+                                          int (*fn)(const agendad_attendance *a, void *data),
+                                          void *data);
+
 /* --- members */
 
 /* The member with that id; NULL when unknown.
@@ -499,7 +530,8 @@ typedef void (*agendad_route_fn)(agendad_request *req, void *data); /* since 1.0
 typedef int agendad_host_register_route(agendad_plugin *self, const char *path_prefix,
                                         agendad_route_fn fn, void *data);
 
-/* "GET" or "HEAD". Ownership: borrowed like req. */
+/* "GET" or "HEAD"; "POST" on a route registered with register_route_post.
+ * Ownership: borrowed like req. */
 typedef const char *agendad_host_request_method(const agendad_request *req);
 
 /* Percent-decoded path without the query. Ownership: borrowed like req. */
@@ -537,6 +569,23 @@ typedef void agendad_host_respond_error(agendad_request *req, int status, const 
 typedef void agendad_host_respond_cached(agendad_request *req, const char *content_type,
                                          const char *body, size_t len, int64_t last_modified,
                                          int max_age);
+
+/* Registers fn like register_route, for GET, HEAD and POST (during init
+ * only, else AGENDAD_ESTATE; the same prefixes allowed and refused). A
+ * POST reaches fn only as an HTML form: Content-Type
+ * application/x-www-form-urlencoded (the host answers 415 to any other)
+ * and a body of 4 KiB at most (413 beyond); read its fields with
+ * request_form. Every other route, the core's and register_route's,
+ * answers 405 to a POST. A form changes something: check a token of the
+ * plugin's own in it (CSRF), and answer with a page, not a cached one.
+ * Ownership: path_prefix copied; the route lives until fini. */
+typedef int agendad_host_register_route_post(agendad_plugin *self, const char *path_prefix,
+                                             agendad_route_fn fn, void *data);
+
+/* Decoded value of the first field name of a POST's form ("+" read as a
+ * space), or NULL: no such field, or the request is no POST.
+ * Ownership: name borrowed for the call; the value borrowed like req. */
+typedef const char *agendad_host_request_form(const agendad_request *req, const char *name);
 
 /* ======================================================== reminder channels */
 
@@ -943,8 +992,8 @@ typedef int (*agendad_command_fn)(const agendad_command_request *r, void *data);
 /* Registers `agendad NAME ...`. During init only, else AGENDAD_ESTATE;
  * AGENDAD_EEXIST when a plugin already registered a command by that name.
  * The command line's own commands (run, check, export, list, token,
- * reminders) never reach a plugin; a command wins over a renderer of the
- * same name. Allowed in the daemon too, which never runs one.
+ * reminders, attendance, rsvp-key) never reach a plugin; a command wins
+ * over a renderer of the same name. Allowed in the daemon too, which never runs one.
  * Ownership: name copied; the command lives until fini. */
 typedef int agendad_host_register_command(agendad_plugin *self, const char *name,
                                           agendad_command_fn fn, void *data);
@@ -1129,6 +1178,9 @@ struct agendad_host {
     agendad_host_register_check *register_check;                         /* since 1.8 */
     agendad_host_check_error *check_error AGENDAD_PRINTF(3, 4);          /* since 1.8 */
     agendad_host_member_config *member_config;                           /* since 1.8 */
+    agendad_host_register_route_post *register_route_post;               /* since 1.9 */
+    agendad_host_request_form *request_form;                             /* since 1.9 */
+    agendad_host_event_attendance *event_attendance;                     /* since 1.9 */
 };
 
 #ifdef __cplusplus

@@ -1,10 +1,12 @@
-/* The agendad command line: run, check, export, list, token. */
+/* The agendad command line: run, check, export, list, token, reminders,
+ * attendance, rsvp-key. */
 #include "config.h"
 #include "daemon.h"
 #include "error.h"
 #include "service_export.h"
 #include "log.h"
 #include "config_network.h"
+#include "cli_attendance.h"
 #include "cli_check.h"
 #include "cli_command.h"
 #include "cli_mailin.h"
@@ -44,6 +46,13 @@ static const char usage[] =
     "          Hand one email (a reply to an invitation) to the running daemon, for\n"
     "          an MTA alias or .forward. Exit 0: recorded or dropped; 65: malformed\n"
     "          (bounce); 75: the daemon cannot take it now (retry).\n"
+    "  attendance --config DIR [--state PATH] UID [--occurrence DATE]\n"
+    "          [--present ID[,ID...]] [--absent ID[,ID...]] | [--link]\n"
+    "          Record who attended the event (member ids, or invited addresses);\n"
+    "          --link prints the host's checklist link; alone, print the tally.\n"
+    "  rsvp-key --config DIR [--state PATH] rotate [--grace DURATION] | list\n"
+    "          Sign invitations' links and reply addresses with a new key; the\n"
+    "          previous ones verify for DURATION more (default 60d; 0: no more).\n"
     "  NAME    --config DIR [--state PATH] [--plugin-dir DIR] [ARG] [--format F]\n"
     "          [--lang ar|fr]\n"
     "          A command a configured plugin provides; its README and the\n"
@@ -59,6 +68,11 @@ static const char usage[] =
     "  -R, --retry ID         with reminders: send reminder ID again\n"
     "  -f, --format F         with a plugin command: output format (default txt)\n"
     "  -L, --lang ar|fr       with a plugin command: language\n"
+    "      --occurrence DATE  with attendance: the occurrence of a series (YYYY-MM-DD)\n"
+    "      --present IDS      with attendance: who was there (comma-separated)\n"
+    "      --absent IDS       with attendance: who was not\n"
+    "      --link             with attendance: print the host's checklist link\n"
+    "      --grace DURATION   with rsvp-key rotate: how long the old keys still verify\n"
     "  -v, --verbose          log debug messages\n"
     "  -h, --help             this text\n"
     "  -V, --version          print the version\n"
@@ -78,8 +92,13 @@ typedef struct {
     const char *format;
     const char *lang;
     bool verbose;
+    ag_attendance_args attendance;
+    const char *grace;
     ag_overrides ov;
 } ag_cli;
+
+/* Long options without a short form. */
+enum { OPT_OCCURRENCE = 1000, OPT_PRESENT, OPT_ABSENT, OPT_LINK, OPT_GRACE };
 
 static int parse_args(int argc, char **argv, ag_cli *cli)
 {
@@ -96,6 +115,11 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
         {"format", required_argument, NULL, 'f'},
         {"lang", required_argument, NULL, 'L'},
         {"retry", required_argument, NULL, 'R'},
+        {"occurrence", required_argument, NULL, OPT_OCCURRENCE},
+        {"present", required_argument, NULL, OPT_PRESENT},
+        {"absent", required_argument, NULL, OPT_ABSENT},
+        {"link", no_argument, NULL, OPT_LINK},
+        {"grace", required_argument, NULL, OPT_GRACE},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -127,6 +151,21 @@ static int parse_args(int argc, char **argv, ag_cli *cli)
             break;
         case 'L':
             cli->lang = optarg;
+            break;
+        case OPT_OCCURRENCE:
+            cli->attendance.occurrence = optarg;
+            break;
+        case OPT_PRESENT:
+            cli->attendance.present = optarg;
+            break;
+        case OPT_ABSENT:
+            cli->attendance.absent = optarg;
+            break;
+        case OPT_LINK:
+            cli->attendance.link = true;
+            break;
+        case OPT_GRACE:
+            cli->grace = optarg;
             break;
         case 'v':
             ag_log_set_level(AG_LOG_DEBUG);
@@ -314,6 +353,27 @@ static int cmd_reminders(const ag_cli *cli)
     return rc;
 }
 
+static int cmd_attendance(ag_cli *cli)
+{
+    ag_service svc;
+    if (open_offline(cli, &svc) < 0)
+        return 1;
+    cli->attendance.uid = cli->member;
+    int rc = ag_cli_attendance(&svc, &cli->attendance, stdout, stderr);
+    close_offline(&svc);
+    return rc;
+}
+
+static int cmd_rsvp_key(const ag_cli *cli)
+{
+    ag_service svc;
+    if (open_offline(cli, &svc) < 0)
+        return 1;
+    int rc = ag_cli_rsvp_key(&svc, cli->member, cli->grace, stdout, stderr);
+    close_offline(&svc);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     ag_cli cli = {0};
@@ -339,6 +399,10 @@ int main(int argc, char **argv)
         return cmd_reminders(&cli);
     if (strcmp(cli.command, "mail-in") == 0)
         return ag_cli_mailin(cli.config_dir, stdin, stderr);
+    if (strcmp(cli.command, "attendance") == 0)
+        return cmd_attendance(&cli);
+    if (strcmp(cli.command, "rsvp-key") == 0)
+        return cmd_rsvp_key(&cli);
     /* Any other command may be a plugin's: a command, else a
      * renderer. */
     ag_command_args ca = {.name = cli.command,

@@ -324,6 +324,7 @@ static void settings_free(ag_settings *s)
     ag_text_free(&s->network_description);
     free(s->plugin_dir);
     free(s->metrics_token);
+    free(s->admin_token);
     for (size_t i = 0; i < s->n_plugins; i++) {
         free(s->plugins[i].name);
         ag_config_node_free(s->plugins[i].section);

@@ -85,6 +85,12 @@ typedef struct {
      * NULL when not configured). */
     bool metrics_loopback;
     char *metrics_token;
+    /* The admin's views (GET /schedule/propose, any member's free/busy):
+     * whoever sends this bearer token, from any address (loopback is not
+     * enough: behind a reverse proxy every client is local). Read from
+     * http.admin_token_file; NULL when not configured (those views are
+     * then refused to everyone). */
+    char *admin_token;
     ag_plugin_conf *plugins; /* plugins to load, in file order */
     size_t n_plugins;
     ag_reminder_settings reminders;

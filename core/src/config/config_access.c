@@ -1,6 +1,7 @@
-/* http.metrics_loopback and http.metrics_token_file: who may read /metrics
- * and /status. The token is read when the config loads, so that `agendad
- * check` finds an unreadable or weak token file before the daemon does. */
+/* http.metrics_loopback, http.metrics_token_file and http.admin_token_file:
+ * who may read /metrics and /status, and the admin's views (finding a
+ * time). Tokens are read when the config loads, so that `agendad check`
+ * finds an unreadable or weak token file before the daemon does. */
 #include "config_internal.h"
 
 #include <errno.h>
@@ -59,29 +60,43 @@ static char *read_token(const char *path, const char **why)
     return strdup(s);
 }
 
-static void load_token_file(ag_settings *s, const ag_config_node *n, ag_diags *d)
+static void load_token_file(const ag_config_node *n, const char *key, char **dest, ag_diags *d)
 {
-    if (!ag_config_scalar(d, n, "metrics_token_file"))
+    if (!ag_config_scalar(d, n, key))
         return;
     char *path = resolve(n->scalar, n->loc.file);
     const char *why = "out of memory";
     char *token = path ? read_token(path, &why) : NULL;
     if (!token)
         ag_config_err(d, &n->loc,
-                      "cannot use metrics_token_file \"%s\": %s (write a random token, "
+                      "cannot use %s \"%s\": %s (write a random token, "
                       "e.g. `openssl rand -hex 32 > FILE`)",
-                      path ? path : n->scalar, why);
+                      key, path ? path : n->scalar, why);
     free(path);
-    free(s->metrics_token);
-    s->metrics_token = token;
+    free(*dest);
+    *dest = token;
 }
 
-void ag_config_load_metrics_access(ag_settings *s, const ag_config_node *http, ag_diags *d)
+/* Whoever may read /metrics must not thereby read members' busy times. */
+static void check_tokens_differ(const ag_settings *s, const ag_config_node *admin, ag_diags *d)
+{
+    if (s->admin_token && s->metrics_token && strcmp(s->admin_token, s->metrics_token) == 0)
+        ag_config_err(d, &admin->loc,
+                      "admin_token_file holds the same token as metrics_token_file: give the "
+                      "admin token its own, or whoever reads /metrics reads members' busy times");
+}
+
+void ag_config_load_http_access(ag_settings *s, const ag_config_node *http, ag_diags *d)
 {
     const ag_config_node *v = ag_config_node_get(http, "metrics_loopback");
     if (v)
         ag_config_bool(d, v, "metrics_loopback", &s->metrics_loopback);
     v = ag_config_node_get(http, "metrics_token_file");
     if (v)
-        load_token_file(s, v, d);
+        load_token_file(v, "metrics_token_file", &s->metrics_token, d);
+    v = ag_config_node_get(http, "admin_token_file");
+    if (v) {
+        load_token_file(v, "admin_token_file", &s->admin_token, d);
+        check_tokens_differ(s, v, d);
+    }
 }

@@ -115,6 +115,7 @@ void ag_config_load_http(ag_settings *s, const ag_config_node *n, ag_diags *d)
                                        "idle_timeout",
                                        "metrics_loopback",
                                        "metrics_token_file",
+                                       "admin_token_file",
                                        NULL};
     ag_config_check_keys(d, n, keys, "http");
     load_int(n, "max_connections", 1, 1000000, &s->max_connections, d);
@@ -124,5 +125,5 @@ void ag_config_load_http(ag_settings *s, const ag_config_node *n, ag_diags *d)
     load_int(n, "max_requests_per_second", 0, 1000000, &s->max_requests_per_sec, d);
     load_ms(n, "header_timeout", &s->header_timeout_ms, d);
     load_ms(n, "idle_timeout", &s->idle_timeout_ms, d);
-    ag_config_load_metrics_access(s, n, d);
+    ag_config_load_http_access(s, n, d);
 }

@@ -16,6 +16,8 @@
 #include "mailin.h"
 #include "documents.h"
 #include "reminders.h"
+#include "rsvp_http.h"
+#include "rsvp_retention.h"
 #include "ops_sdnotify.h"
 #include "ops_status.h"
 #include "tz.h"
@@ -34,6 +36,7 @@
 #define LOOP_BUSY_TIMEOUT_MS 50
 #define STORE_RETRY_FIRST_MS 500
 #define STORE_RETRY_MAX_MS 60000
+#define RETENTION_INTERVAL_MS (24 * 3600 * 1000)
 
 typedef struct {
     uv_loop_t loop;
@@ -49,6 +52,7 @@ typedef struct {
     uv_fs_event_t watch_dir, watch_events;
     bool watching_events;
     uv_timer_t debounce, tick, deadline, watchdog;
+    uv_timer_t retention;    /* replies and attendance past invitations.retention */
     uv_timer_t store_retry;  /* a reload that failed on the store, tried again */
     uint64_t store_retry_ms; /* next retry delay; 0 when the last reload reached the store */
     ag_loop_busy busy;
@@ -210,9 +214,9 @@ static void close_own(ag_daemon *d)
     if (!d->handles_ready)
         return;
     d->handles_ready = false;
-    void *handles[] = {&d->sig_hup,     &d->sig_term,    &d->sig_int,   &d->debounce,
-                       &d->tick,        &d->deadline,    &d->watch_dir, &d->watchdog,
-                       &d->store_retry, &d->busy.prepare};
+    void *handles[] = {&d->sig_hup,   &d->sig_term,    &d->sig_int,     &d->debounce,
+                       &d->tick,      &d->deadline,    &d->watch_dir,   &d->watchdog,
+                       &d->retention, &d->store_retry, &d->busy.prepare};
     for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
         close_handle(handles[i]);
     if (d->watching_events)
@@ -299,6 +303,7 @@ static void on_stop_signal(uv_signal_t *s, int signum)
     uv_fs_event_stop(&d->watch_dir);
     uv_timer_stop(&d->store_retry);
     stop_mailin(d);
+    uv_timer_stop(&d->retention);
     ag_log(AG_LOG_NOTICE, "%s received: finishing requests and stopping",
            signum == SIGTERM ? "SIGTERM" : "SIGINT");
     notify_status("STOPPING=1\nSTATUS=stopping");
@@ -318,6 +323,28 @@ static void on_tick(uv_timer_t *t)
     }
 }
 
+/* Replies, attendance and invitations past invitations.retention go at
+ * start and once a day, a batch per loop turn while there are many. */
+static void on_retention(uv_timer_t *t)
+{
+    ag_daemon *d = t->data;
+    bool more = false;
+    int deleted = 0;
+    char *err = NULL;
+    if (d->svc.store && d->svc.cfg &&
+        ag_rsvp_retention_step(d->svc.store, d->svc.cfg, d->svc.evs, d->svc.n_evs, ag_clock_now(),
+                               &more, &deleted, &err) < 0)
+        ag_log(AG_LOG_WARNING, "retention of replies and attendance: %s",
+               err ? err : "failed; trying again tomorrow");
+    else if (deleted > 0)
+        ag_log(AG_LOG_INFO,
+               "retention: %d replies, attendance marks, invitations and used "
+               "form tokens deleted",
+               deleted);
+    free(err);
+    uv_timer_start(t, on_retention, more ? 0 : RETENTION_INTERVAL_MS, 0);
+}
+
 static void init_handles(ag_daemon *d)
 {
     uv_signal_init(&d->loop, &d->sig_hup);
@@ -331,8 +358,11 @@ static void init_handles(ag_daemon *d)
     uv_timer_init(&d->loop, &d->tick);
     uv_timer_init(&d->loop, &d->deadline);
     uv_timer_init(&d->loop, &d->store_retry);
+    uv_timer_init(&d->loop, &d->retention);
     d->debounce.data = d->tick.data = d->deadline.data = d->store_retry.data = d;
+    d->retention.data = d;
     uv_timer_start(&d->tick, on_tick, TICK_MS, TICK_MS);
+    uv_timer_start(&d->retention, on_retention, 0, 0);
     uint64_t wd = ag_ops_sd_watchdog_start(&d->loop, &d->watchdog);
     if (wd)
         ag_log(AG_LOG_INFO, "systemd watchdog: pinging every %llu ms",
@@ -403,6 +433,7 @@ static int start_http(ag_daemon *d)
         return rc;
     }
     ag_http_server_observe(d->http, ag_ops_status_observe_http, &d->status);
+    ag_http_server_accept_post(d->http, ag_daemon_routes_accepts_post, &d->routes);
     if (adopt_systemd_socket(d))
         return 0;
     char *err = NULL;
@@ -450,6 +481,18 @@ static int64_t plugin_generation(void *data)
 static bool plugin_dispatch(ag_http_request *req, void *data)
 {
     return ag_plugins_dispatch(((ag_daemon *)data)->plugins, req);
+}
+
+static bool plugin_accepts_post(const char *path, void *data)
+{
+    return ag_plugins_accepts_post(((ag_daemon *)data)->plugins, path);
+}
+
+static int plugin_event_attendance(void *data, const char *uid,
+                                   int (*fn)(const agendad_attendance *a, void *fn_data),
+                                   void *fn_data)
+{
+    return ag_rsvp_event_attendance(&((ag_daemon *)data)->svc, uid, fn, fn_data);
 }
 
 static void free_rows(ag_import_row *rows, size_t n)
@@ -610,6 +653,7 @@ static int load_plugins(ag_daemon *d)
     ps.state_set = plugin_state_set;
     ps.state_set_many = plugin_state_set_many;
     ps.event_ical = plugin_event_ical;
+    ps.event_attendance = plugin_event_attendance;
     ag_service_import_queue_init(&d->imports, &d->loop, &d->svc);
     if (ag_net_lazy_new(&d->loop, &d->net) < 0)
         ag_log(AG_LOG_WARNING, "no network client: plugins cannot send or fetch");
@@ -622,6 +666,7 @@ static int load_plugins(ag_daemon *d)
         return AG_ENOMEM;
     }
     d->routes.extra = plugin_dispatch;
+    d->routes.extra_post = plugin_accepts_post;
     d->routes.extra_data = d;
     d->svc.check = check_reload;
     d->svc.check_data = d;

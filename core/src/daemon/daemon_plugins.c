@@ -33,6 +33,8 @@ void ag_daemon_plugin_services(ag_plugin_services *s)
 {
     s->to_utc = ag_tz_to_utc;
     s->is_head = ag_http_is_head;
+    s->is_post = ag_http_is_post;
+    s->form = ag_http_form;
     s->path = ag_http_path;
     s->query_string = ag_http_query_string;
     s->query = ag_http_query;

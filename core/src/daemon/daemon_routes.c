@@ -4,6 +4,7 @@
 #include "log.h"
 #include "config_network.h"
 #include "ops_status.h"
+#include "rsvp_http.h"
 #include "tz.h"
 
 #include <stdio.h>
@@ -14,7 +15,8 @@
 #define FEED_MAX_AGE 300
 
 const char *const ag_daemon_routes_reserved[] = {
-    "/feeds", "/healthz", "/metrics", "/status", "/documents", "/status.html", NULL};
+    "/feeds", "/healthz",    "/metrics",      "/status",           "/documents", "/status.html",
+    "/rsvp",  "/attendance", "/transparency", "/transparency.csv", NULL};
 
 /* A key is one path segment: no '/', not empty, bounded. */
 static bool take_key(const char *s, const char *suffix, char *buf, size_t size)
@@ -219,6 +221,8 @@ void ag_daemon_routes_handle(ag_http_request *req, void *data)
         return;
     if (r->documents && ag_documents_dispatch(r->documents, req))
         return;
+    if (ag_rsvp_http_handle(r->svc, req))
+        return;
     ag_http_set_route(req, "plugin");
     if (r->extra && r->extra(req, r->extra_data))
         return;
@@ -229,4 +233,27 @@ void ag_daemon_routes_handle(ag_http_request *req, void *data)
     }
     ag_http_set_route(req, "not_found");
     ag_http_respond_error(req, 404, "no such page; feeds are under /feeds/", NULL);
+}
+
+static bool reserved(const char *path)
+{
+    for (const char *const *p = ag_daemon_routes_reserved; *p; p++) {
+        size_t n = strlen(*p);
+        if (strncmp(path, *p, n) == 0 && (path[n] == '\0' || path[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
+bool ag_daemon_routes_accepts_post(const char *path, void *data)
+{
+    const ag_routes *r = data;
+    if (ag_rsvp_http_accepts_post(path))
+        return true;
+    ag_feed_query q;
+    char key[256];
+    if (reserved(path) || ag_rsvp_http_owns(path) ||
+        ag_daemon_routes_parse_feed_path(path, &q, key, sizeof key))
+        return false;
+    return r->extra_post && r->extra_post(path, r->extra_data);
 }

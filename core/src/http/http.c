@@ -217,6 +217,12 @@ void ag_http_server_set_limits(ag_http_server *s, const ag_http_limits *limits)
     fit_fd_limit(s);
 }
 
+void ag_http_server_accept_post(ag_http_server *s, ag_http_post_fn fn, void *data)
+{
+    s->post_fn = fn;
+    s->post_data = data;
+}
+
 void ag_http_server_stats(const ag_http_server *s, ag_http_stats *out)
 {
     *out = s->stats;

@@ -3,7 +3,11 @@
  * CORS), methods other than GET/HEAD (405 with Allow), malformed requests
  * (400), oversized headers (431), URLs too long (414), request bodies (413),
  * and it enforces limits: connections, header bytes, header and idle
- * timeouts, requests per connection. The handler sees GET and HEAD only. */
+ * timeouts, requests per connection. The handler sees GET and HEAD, and
+ * POST for the paths the application accepts it on (ag_http_server_accept_post):
+ * an HTML form's body, application/x-www-form-urlencoded (else 415), of
+ * AG_HTTP_MAX_FORM_BYTES at most (else 413); a POST elsewhere is 405 as
+ * any other method. */
 #ifndef AGENDAD_HTTP_H
 #define AGENDAD_HTTP_H
 
@@ -48,6 +52,13 @@ void ag_http_limits_default(ag_http_limits *l);
  * until then even if the client has gone (the response is then dropped). */
 typedef void (*ag_http_handler_fn)(ag_http_request *req, void *data);
 
+/* The largest form body a POST may carry. */
+#define AG_HTTP_MAX_FORM_BYTES 4096
+
+/* Whether a POST to path (percent-decoded, without query) is read: called
+ * once its headers are in, before any of its body is. */
+typedef bool (*ag_http_post_fn)(const char *path, void *data);
+
 /* limits may be NULL (defaults). Sets SIGPIPE to SIG_IGN if it is still at
  * SIG_DFL, since libuv writes with write(2). Raises the soft RLIMIT_NOFILE
  * to max_connections + 256 as far as the hard limit allows; short of that,
@@ -65,6 +76,8 @@ int ag_http_server_adopt(ag_http_server *s, int fd, char **err);
  * when not listening. */
 int ag_http_server_port(const ag_http_server *s);
 void ag_http_server_set_limits(ag_http_server *s, const ag_http_limits *limits);
+/* The paths POST is read on (fn NULL: none, the default). */
+void ag_http_server_accept_post(ag_http_server *s, ag_http_post_fn fn, void *data);
 
 /* Connections now, and what the server did to hold its ground since it was
  * created. */
@@ -93,6 +106,13 @@ void ag_http_server_free(ag_http_server *s);
  * OPTIONS...) count as "unrouted". */
 void ag_http_set_route(ag_http_request *req, const char *route);
 
+/* Marks req's answer, whatever it is (errors too), as one for its
+ * authorised reader only: no "Access-Control-Allow-Origin" (another site's
+ * scripts must not read it with the reader's credentials), and
+ * "Cache-Control: no-store" on ag_http_respond* unless the caller names a
+ * Cache-Control (no shared or browser cache keeps it). */
+void ag_http_set_private(ag_http_request *req);
+
 /* Told of every response when it is handed to the connection: route as set
  * above, status, and the body bytes sent (0 for HEAD, 304...). */
 typedef void (*ag_http_observer_fn)(const char *route, int status, size_t body_bytes, void *data);
@@ -100,6 +120,13 @@ void ag_http_server_observe(ag_http_server *s, ag_http_observer_fn fn, void *dat
 
 /* Request accessors; strings borrowed, valid until the response is sent. */
 bool ag_http_is_head(const ag_http_request *req);
+bool ag_http_is_post(const ag_http_request *req);
+/* "GET", "HEAD" or "POST": the methods a handler sees. */
+const char *ag_http_method(const ag_http_request *req);
+/* Decoded value of the first field `name` of a POST's form ("+" is a
+ * space), or NULL (no such field, or not a POST). A field whose value
+ * held a NUL byte refuses the whole form with 400 before the handler. */
+const char *ag_http_form(const ag_http_request *req, const char *name);
 /* Percent-decoded path, without query. Never contains NUL (such requests are
  * refused with 400 before the handler runs). */
 const char *ag_http_path(const ag_http_request *req);
@@ -112,6 +139,16 @@ const char *ag_http_query(const ag_http_request *req, const char *name);
 const char *ag_http_header(const ag_http_request *req, const char *name);
 /* Peer address as text ("127.0.0.1"), for logs and loopback checks. */
 const char *ag_http_peer(const ag_http_request *req);
+
+/* What a request's "Authorization: Bearer TOKEN" says against token (NULL:
+ * none is configured, so no header can match). The comparison takes the
+ * same time whatever part of a guess is right. */
+typedef enum {
+    AG_HTTP_BEARER_MISSING, /* no Authorization header */
+    AG_HTTP_BEARER_WRONG,   /* another scheme, or another token */
+    AG_HTTP_BEARER_OK,
+} ag_http_bearer;
+ag_http_bearer ag_http_bearer_check(const ag_http_request *req, const char *token);
 
 /* Sends b with conditional GET (If-None-Match, then If-Modified-Since → 304),
  * gzip when Accept-Encoding allows, ETag, Last-Modified, Cache-Control

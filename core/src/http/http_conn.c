@@ -97,6 +97,38 @@ static bool method_allowed(uint8_t m)
     return m == HTTP_GET || m == HTTP_HEAD || m == HTTP_OPTIONS;
 }
 
+/* A POST's headers are in: whether its body is read. Only on the paths the
+ * application accepts POST on, and only an HTML form's body within the
+ * limit; elsewhere a POST with a body is refused here like any body (and
+ * one without reaches dispatch, which answers 405 as for any method). */
+static int on_post_headers(ag_http_conn *c, llhttp_t *p, bool has_body)
+{
+    ag_http_request *req = c->req;
+    int status = ag_http_request_parse_target(req);
+    if (status != 0) {
+        c->status_on_error = status;
+        return -1;
+    }
+    ag_http_server *s = c->srv;
+    if (!s->post_fn || !s->post_fn(req->path, s->post_data)) {
+        c->status_on_error = 405;
+        return has_body ? -1 : 0;
+    }
+    if (has_body && !ag_http_request_is_form_type(ag_http_header(req, "Content-Type"))) {
+        c->status_on_error = 415;
+        return -1;
+    }
+    if (!(p->flags & F_CHUNKED) && p->content_length > AG_HTTP_MAX_FORM_BYTES) {
+        c->status_on_error = 413;
+        return -1;
+    }
+    req->post_ok = true;
+    /* The body must come as promptly as the headers did. */
+    if (has_body)
+        arm_timer(c, s->limits.header_timeout_ms);
+    return 0;
+}
+
 static int on_headers_complete(llhttp_t *p)
 {
     ag_http_conn *c = p->data;
@@ -105,9 +137,11 @@ static int on_headers_complete(llhttp_t *p)
     req->method = llhttp_get_method(p);
     req->http_major = llhttp_get_http_major(p);
     req->http_minor = llhttp_get_http_minor(p);
-    /* We never read bodies: refusing them here, and closing afterwards,
-     * means we never have to find where a body ends. */
     bool has_body = (p->flags & (F_CHUNKED | F_TRANSFER_ENCODING)) || p->content_length > 0;
+    if (req->method == HTTP_POST)
+        return on_post_headers(c, p, has_body);
+    /* We never read other bodies: refusing them here, and closing
+     * afterwards, means we never have to find where a body ends. */
     if (has_body) {
         c->status_on_error = method_allowed(req->method) ? 413 : 405;
         return -1;
@@ -115,11 +149,26 @@ static int on_headers_complete(llhttp_t *p)
     return 0;
 }
 
+/* Only an accepted POST's body gets here (any other was refused). */
+static int on_body(llhttp_t *p, const char *at, size_t len)
+{
+    ag_http_conn *c = p->data;
+    ag_http_request *req = c->req;
+    if (!req->post_ok)
+        return -1;
+    if (req->body.len + len > AG_HTTP_MAX_FORM_BYTES) {
+        c->status_on_error = 413;
+        return -1;
+    }
+    return collected(c, ag_http_sbuf_add(&req->body, at, len));
+}
+
 static int on_message_complete(llhttp_t *p)
 {
     ag_http_conn *c = p->data;
     c->req->keep_alive = llhttp_should_keep_alive(p) && !llhttp_get_upgrade(p);
     c->in_message = false;
+    uv_timer_stop(&c->timer); /* a POST's body timer */
     /* One request at a time: the rest of the buffer waits for the answer. */
     return HPE_PAUSED;
 }
@@ -131,6 +180,7 @@ static const llhttp_settings_t parser_settings = {
     .on_header_value = on_header_value,
     .on_header_value_complete = on_header_value_complete,
     .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
     .on_message_complete = on_message_complete,
 };
 
@@ -256,13 +306,16 @@ static void dispatch(ag_http_conn *c)
         ag_http_respond_options(req);
         return;
     }
-    if (!method_allowed(req->method)) {
+    if (!method_allowed(req->method) && !req->post_ok) {
         ag_http_respond_not_allowed(req);
         return;
     }
     int status = ag_http_request_parse_target(req);
+    if (status == 0 && req->post_ok)
+        status = ag_http_request_parse_form(req);
     if (status != 0) {
-        ag_http_respond_error(req, status, "invalid request target", NULL);
+        ag_http_respond_error(req, status, req->post_ok ? "invalid form" : "invalid request target",
+                              NULL);
         return;
     }
     c->srv->fn(req, c->srv->data);

@@ -107,6 +107,8 @@ void ag_http_request_free(ag_http_request *req)
     ag_http_sbuf_free(&req->value);
     free_pairs(req->headers, req->nheaders);
     free_pairs(req->params, req->nparams);
+    ag_http_sbuf_free(&req->body);
+    free_pairs(req->form, req->nform);
     free(req->path);
     free(req->query);
     free(req);
@@ -306,6 +308,9 @@ static int take_path_and_query(ag_http_request *req, const UriUriA *u)
 
 int ag_http_request_parse_target(ag_http_request *req)
 {
+    if (req->target_parsed)
+        return 0;
+    req->target_parsed = true;
     UriUriA u;
     ag_sbuf full = {0};
     /* No URL at all is no target (and no constant "" for the compiler to
@@ -322,11 +327,81 @@ int ag_http_request_parse_target(ag_http_request *req)
     return status;
 }
 
+/* ---- forms ---- */
+
+bool ag_http_request_is_form_type(const char *content_type)
+{
+    static const char form[] = "application/x-www-form-urlencoded";
+    if (!content_type)
+        return false;
+    const char *t = content_type + strspn(content_type, " \t");
+    if (strncasecmp(t, form, sizeof form - 1) != 0)
+        return false;
+    t += sizeof form - 1;
+    t += strspn(t, " \t");
+    return *t == '\0' || *t == ';';
+}
+
+/* "%00" anywhere would decode to a NUL that ends the C string early. */
+static bool has_encoded_nul(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 2 < n; i++)
+        if (s[i] == '%' && s[i + 1] == '0' && s[i + 2] == '0')
+            return true;
+    return false;
+}
+
+int ag_http_request_parse_form(ag_http_request *req)
+{
+    const char *s = req->body.s ? req->body.s : "";
+    size_t n = req->body.len;
+    if (memchr(s, '\0', n) || has_encoded_nul(s, n))
+        return 400;
+    if (n == 0)
+        return 0;
+    UriQueryListA *list = NULL;
+    int count = 0;
+    if (uriDissectQueryMallocExA(&list, &count, s, s + n, URI_TRUE, URI_BR_DONT_TOUCH) !=
+        URI_SUCCESS)
+        return 500;
+    int status = 0;
+    req->form = calloc((size_t)count + 1, sizeof *req->form);
+    if (!req->form)
+        status = 500;
+    for (UriQueryListA *q = list; status == 0 && q; q = q->next) {
+        ag_http_pair *p = &req->form[req->nform++];
+        p->name = strdup(q->key ? q->key : "");
+        p->value = strdup(q->value ? q->value : "");
+        if (!p->name || !p->value)
+            status = 500;
+    }
+    uriFreeQueryListA(list);
+    return status;
+}
+
 /* ---- accessors ---- */
 
 bool ag_http_is_head(const ag_http_request *req)
 {
     return req->method == HTTP_HEAD;
+}
+
+bool ag_http_is_post(const ag_http_request *req)
+{
+    return req->method == HTTP_POST && req->post_ok;
+}
+
+const char *ag_http_method(const ag_http_request *req)
+{
+    return req->method == HTTP_HEAD ? "HEAD" : ag_http_is_post(req) ? "POST" : "GET";
+}
+
+const char *ag_http_form(const ag_http_request *req, const char *name)
+{
+    for (size_t i = 0; i < req->nform; i++)
+        if (strcmp(req->form[i].name, name) == 0)
+            return req->form[i].value;
+    return NULL;
 }
 
 const char *ag_http_path(const ag_http_request *req)
@@ -363,4 +438,9 @@ const char *ag_http_peer(const ag_http_request *req)
 void ag_http_set_route(ag_http_request *req, const char *route)
 {
     req->route = route;
+}
+
+void ag_http_set_private(ag_http_request *req)
+{
+    req->private_answer = true;
 }

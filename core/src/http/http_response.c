@@ -44,6 +44,8 @@ static const char *reason(int status)
         return "Content Too Large";
     case 414:
         return "URI Too Long";
+    case 415:
+        return "Unsupported Media Type";
     case 429:
         return "Too Many Requests";
     case 431:
@@ -225,16 +227,21 @@ static void send_response(ag_http_request *req, response *r)
                        r->blob);
 }
 
-/* Caller-supplied lines are trusted but must not split the header block. */
-static void add_extra_lines(ag_sbuf *b, const char *const *lines, bool *has_acao)
+/* Caller-supplied lines are trusted but must not split the header block.
+ * true when they name a Cache-Control. */
+static bool add_extra_lines(ag_sbuf *b, const char *const *lines, bool *has_acao)
 {
+    bool cache_control = false;
     for (; lines && *lines; lines++) {
         if (strpbrk(*lines, "\r\n"))
             continue;
         if (strncasecmp(*lines, "Access-Control-Allow-Origin:", 28) == 0)
             *has_acao = true;
+        if (strncasecmp(*lines, "Cache-Control:", 14) == 0)
+            cache_control = true;
         ag_http_sbuf_addf(b, "%s\r\n", *lines);
     }
+    return cache_control;
 }
 
 void ag_http_respond(ag_http_request *req, int status, const char *content_type, const char *body,
@@ -243,13 +250,15 @@ void ag_http_respond(ag_http_request *req, int status, const char *content_type,
     bool bodyless = status == 204 || status == 304 || status < 200;
     ag_sbuf extra = {0};
     bool has_acao = false;
-    add_extra_lines(&extra, extra_headers, &has_acao);
+    bool cache_control = add_extra_lines(&extra, extra_headers, &has_acao);
+    if (req->private_answer && !cache_control)
+        ADD_LIT(&extra, "Cache-Control: no-store\r\n");
     response r = {
         .status = status,
         .content_type = bodyless ? NULL : content_type,
         .content_length = bodyless ? 0 : len,
         .send_length = status != 204 && status >= 200,
-        .cors = !has_acao,
+        .cors = !has_acao && !req->private_answer,
         .extra = extra.s,
         .failed = extra.failed,
     };
@@ -431,7 +440,7 @@ void ag_http_respond_blob(ag_http_request *req, ag_blob *b, int max_age)
          * then wait for a body that never comes; nginx omits it as well. */
         .content_length = len,
         .send_length = !fresh,
-        .cors = true,
+        .cors = !req->private_answer,
         .extra = extra.s,
         .body = fresh || ag_http_is_head(req) ? NULL : body,
         .failed = extra.failed,

@@ -361,6 +361,12 @@ bool ag_plugins_has_route(const ag_plugin_host *h, const char *path)
     return route_for(h, path) != NULL;
 }
 
+bool ag_plugins_accepts_post(const ag_plugin_host *h, const char *path)
+{
+    const route *r = route_for(h, path);
+    return r && r->post;
+}
+
 bool ag_plugins_dispatch(ag_plugin_host *h, ag_http_request *req)
 {
     if (!h)

@@ -62,6 +62,8 @@ typedef struct {
     int64_t (*to_utc)(const ag_datetime *local, const char *tzid, bool *ok);
     /* The http.h request functions plugins' requests map onto. */
     bool (*is_head)(const ag_http_request *req);
+    bool (*is_post)(const ag_http_request *req);                       /* NULL: never */
+    const char *(*form)(const ag_http_request *req, const char *name); /* NULL: none */
     const char *(*path)(const ag_http_request *req);
     const char *(*query_string)(const ag_http_request *req);
     const char *(*query)(const ag_http_request *req, const char *name);
@@ -137,6 +139,12 @@ typedef struct {
     /* The command line loaded the plugins to run a command (what
      * host->command_line answers). */
     bool command_line;
+    /* Optional (NULL: the entry answers AGENDAD_ENOENT): fn for each
+     * member of event uid as event_attendance gives them, when the event
+     * publishes attendance; AG_ENOENT when it does not; fn's non-zero, or
+     * 0. */
+    int (*event_attendance)(void *data, const char *uid,
+                            int (*fn)(const agendad_attendance *a, void *fn_data), void *fn_data);
     /* Optional: told of each plugin left out at load (besides the log
      * line), for `agendad check`: conf is the caller's entry, why says it
      * in words (the log's, and for a failed init what the plugin logged
@@ -159,6 +167,9 @@ bool ag_plugins_loaded(const ag_plugin_host *h, const char *name);
 
 /* True when a plugin route covers path. */
 bool ag_plugins_has_route(const ag_plugin_host *h, const char *path);
+/* True when the plugin route that covers path (the longest prefix) takes
+ * POST (register_route_post). */
+bool ag_plugins_accepts_post(const ag_plugin_host *h, const char *path);
 /* Hands req to the plugin whose route covers its path (longest prefix);
  * false, with req untouched, when none does. Once true, the plugin owns the
  * response (the host answers 503 itself when out of memory). */

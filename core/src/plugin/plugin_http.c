@@ -10,9 +10,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+static bool is_post(const agendad_request *req)
+{
+    return req->host->svc.is_post && req->host->svc.is_post(req->http);
+}
+
 static const char *api_request_method(const agendad_request *req)
 {
-    return req->host->svc.is_head(req->http) ? "HEAD" : "GET";
+    return req->host->svc.is_head(req->http) ? "HEAD" : is_post(req) ? "POST" : "GET";
+}
+
+static const char *api_request_form(const agendad_request *req, const char *name)
+{
+    if (!req || !name || !is_post(req) || !req->host->svc.form)
+        return NULL;
+    return req->host->svc.form(req->http, name);
 }
 
 static const char *api_request_path(const agendad_request *req)
@@ -65,6 +77,7 @@ static void api_respond_cached(agendad_request *req, const char *content_type, c
 void ag_plugin_table_http(agendad_host *t)
 {
     t->request_method = api_request_method;
+    t->request_form = api_request_form;
     t->request_path = api_request_path;
     t->request_query_string = api_request_query_string;
     t->request_query = api_request_query;

@@ -62,8 +62,8 @@ static bool reserved_prefix(const ag_plugin_host *h, const char *p)
     return false;
 }
 
-static int api_register_route(agendad_plugin *self, const char *path_prefix, agendad_route_fn fn,
-                              void *data)
+static int register_route(agendad_plugin *self, const char *path_prefix, agendad_route_fn fn,
+                          void *data, bool post)
 {
     int rc = may_register(self);
     if (rc != 0)
@@ -75,13 +75,26 @@ static int api_register_route(agendad_plugin *self, const char *path_prefix, age
     route r = {.prefix = ag_plugin_strdup(path_prefix),
                .len = strlen(path_prefix),
                .fn = fn,
-               .data = data};
+               .data = data,
+               .post = post};
     if (!r.prefix || !ag_plugin_grow((void **)&self->routes, self->n_routes, sizeof r)) {
         free(r.prefix);
         return AGENDAD_ENOMEM;
     }
     self->routes[self->n_routes++] = r;
     return 0;
+}
+
+static int api_register_route(agendad_plugin *self, const char *path_prefix, agendad_route_fn fn,
+                              void *data)
+{
+    return register_route(self, path_prefix, fn, data, false);
+}
+
+static int api_register_route_post(agendad_plugin *self, const char *path_prefix,
+                                   agendad_route_fn fn, void *data)
+{
+    return register_route(self, path_prefix, fn, data, true);
 }
 
 static bool channel_taken(const ag_plugin_host *h, const agendad_plugin *self, const char *name)
@@ -232,6 +245,7 @@ static bool api_command_line(agendad_plugin *self)
 void ag_plugin_table_register(agendad_host *t)
 {
     t->register_route = api_register_route;
+    t->register_route_post = api_register_route_post;
     t->register_channel = api_register_channel;
     t->register_source = api_register_source;
     t->register_listener = api_register_listener;

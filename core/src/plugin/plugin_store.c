@@ -428,6 +428,20 @@ static int api_utc_offset(agendad_plugin *self, const char *tzid, int64_t t, int
     return 0;
 }
 
+/* Who answered and attended: the daemon knows (rsvp/), the host passes
+ * the question on. */
+static int api_event_attendance(agendad_plugin *self, const agendad_event *ev,
+                                int (*fn)(const agendad_attendance *a, void *data), void *data)
+{
+    if (!self || !ev || !fn)
+        return AGENDAD_EINVAL;
+    const ag_plugin_services *svc = &self->host->svc;
+    if (!svc->event_attendance)
+        return AGENDAD_ENOENT;
+    int rc = svc->event_attendance(svc->data, ag_plugin_stored(ev)->ev.uid, fn, data);
+    return rc < 0 ? ag_err_to_abi(rc) : rc;
+}
+
 /* This file's entries of the host table. */
 void ag_plugin_table_store(agendad_host *t)
 {
@@ -467,5 +481,6 @@ void ag_plugin_table_store(agendad_host *t)
     t->event_audience = api_event_audience;
     t->event_invites = api_event_invites;
     t->event_span = api_event_span;
+    t->event_attendance = api_event_attendance;
     t->utc_offset = api_utc_offset;
 }

@@ -83,6 +83,40 @@ void ag_rsvp_b64url(const unsigned char *in, size_t n, char *out)
     *o = '\0';
 }
 
+static int b64url_value(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '-' ? 62 : c == '_' ? 63 : -1;
+}
+
+bool ag_rsvp_b64url_decode(const char *in, size_t n, unsigned char *out, size_t *len)
+{
+    if (n % 4 == 1)
+        return false;
+    unsigned long buf = 0;
+    int bits = 0;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = b64url_value(in[i]);
+        if (v < 0)
+            return false;
+        buf = (buf << 6 | (unsigned long)v) & 0xffffff;
+        bits += 6;
+        if (bits >= 8) {
+            out[o++] = (unsigned char)(buf >> (bits - 8));
+            bits -= 8;
+        }
+    }
+    out[o] = '\0';
+    *len = o;
+    return true;
+}
+
 void ag_rsvp_b32(const unsigned char *in, size_t n, char *out)
 {
     static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";

@@ -355,6 +355,15 @@ static int use_nonce(ag_store *st, const ag_store_reply *r, bool *replayed, char
     return rc;
 }
 
+int ag_store_rsvp_nonce_use(ag_store *st, const char *nonce, int64_t now, bool *replayed,
+                            char **err)
+{
+    if (err)
+        *err = NULL;
+    ag_store_reply r = {.form_nonce = nonce, .received_at = now};
+    return use_nonce(st, &r, replayed, err);
+}
+
 static int insert_reply(ag_store *st, const ag_store_reply *r, ag_store_reply_outcome outcome,
                         char **err)
 {

@@ -68,6 +68,11 @@ typedef struct {
 int ag_store_rsvp_reply_add(ag_store *st, const ag_store_reply *r, ag_store_reply_outcome *outcome,
                             bool *found, bool *replayed, char **err);
 
+/* Spends a form's nonce at now: *replayed true when it was spent before
+ * (for forms that record no reply: the host's checklist). */
+int ag_store_rsvp_nonce_use(ag_store *st, const char *nonce, int64_t now, bool *replayed,
+                            char **err);
+
 /* How many replies came by link for invitations of address since `since`
  * (all outcomes): the one-click rate limit. */
 int ag_store_rsvp_link_replies_since(ag_store *st, const char *address, int64_t since, int *count,
@@ -117,7 +122,7 @@ typedef struct {
 
 /* Sets marks[0..n) for the occurrence of uid that starts on the local date
  * occurrence ("YYYY-MM-DD") at instant at, replacing earlier marks of the
- * same (member, address), in one transaction. via: "command" or "link". */
+ * same (member, address), in one transaction. via: "cli" (the command line) or "link". */
 int ag_store_rsvp_attendance_set(ag_store *st, const char *uid, const char *occurrence, int64_t at,
                                  const ag_store_attendance_mark *marks, size_t n, const char *via,
                                  int64_t now, char **err);

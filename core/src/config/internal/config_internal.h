@@ -133,7 +133,7 @@ void ag_config_load_settings(ag_config *cfg, const ag_config_node *root, ag_diag
 void ag_config_load_feeds(ag_settings *s, const ag_config_node *n, ag_diags *d);
 void ag_config_load_http(ag_settings *s, const ag_config_node *n, ag_diags *d);
 /* The access keys of the http: section (config_access.c). */
-void ag_config_load_metrics_access(ag_settings *s, const ag_config_node *http, ag_diags *d);
+void ag_config_load_http_access(ag_settings *s, const ag_config_node *http, ag_diags *d);
 void ag_config_load_plugins(ag_settings *s, const ag_config_node *n, ag_diags *d);
 /* config_reminders.c; false on out of memory. */
 bool ag_config_reminder_defaults(ag_reminder_settings *r);

@@ -85,8 +85,14 @@ struct ag_http_request {
     char *path, *query;
     ag_http_pair *params;
     size_t nparams;
+    bool target_parsed; /* path, query and params are set (a POST's, early) */
+    bool post_ok;       /* a POST the application accepts: its form is read */
+    ag_sbuf body;       /* a POST's body, AG_HTTP_MAX_FORM_BYTES at most */
+    ag_http_pair *form; /* its fields, decoded */
+    size_t nform;
     char peer[48];
-    const char *route; /* see ag_http_set_route; NULL: "unrouted" */
+    const char *route;   /* see ag_http_set_route; NULL: "unrouted" */
+    bool private_answer; /* see ag_http_set_private */
 };
 
 struct ag_http_conn {
@@ -138,6 +144,8 @@ struct ag_http_server {
     ag_http_conn *conns;
     ag_http_observer_fn observer;
     void *observer_data;
+    ag_http_post_fn post_fn; /* the paths POST is read on */
+    void *post_data;
     /* http_admit.c: connections that wait for a request, oldest first */
     ag_http_queue pending, idle;
     ag_http_addr **addrs; /* hash table of addresses with pending connections */
@@ -183,8 +191,14 @@ void ag_http_request_free(ag_http_request *req);
 /* The header field and value collected so far, added (or joined to an
  * earlier one of that name). 0, or AG_ENOMEM. */
 int ag_http_request_add_header(ag_http_request *req);
-/* Fills path, query and params from the URL. Returns 0, or an HTTP status. */
+/* Fills path, query and params from the URL (once). Returns 0, or an
+ * HTTP status. */
 int ag_http_request_parse_target(ag_http_request *req);
+/* Whether a Content-Type value names an HTML form's urlencoded body. */
+bool ag_http_request_is_form_type(const char *content_type);
+/* Decodes the POST body into req->form. 0, or an HTTP status (400: a NUL
+ * byte in a field; 500: out of memory). */
+int ag_http_request_parse_form(ag_http_request *req);
 
 /* http_response.c */
 void ag_http_respond_options(ag_http_request *req);

@@ -33,6 +33,7 @@ typedef struct {
     size_t len;
     agendad_route_fn fn;
     void *data;
+    bool post; /* register_route_post: forms are posted to it */
 } route;
 
 struct ag_plugin_channel {

@@ -27,6 +27,10 @@ int ag_rsvp_mac(const ag_store_rsvp_key *k, const char *const *parts, size_t n,
 /* base64url without padding of in[0..n): 4 characters per 3 bytes (a last
  * 1 or 2 give 2 or 3); out has room for them and a NUL. */
 void ag_rsvp_b64url(const unsigned char *in, size_t n, char *out);
+/* Decodes n characters of base64url without padding into out (room for
+ * 3n/4 + 1 bytes, NUL-terminated); false for any other character or
+ * length. *len: bytes decoded. */
+bool ag_rsvp_b64url_decode(const char *in, size_t n, unsigned char *out, size_t *len);
 /* Lowercase base32 (RFC 4648 alphabet) of in[0..n) without padding, out
  * has room for ceil(8n/5) + 1. */
 void ag_rsvp_b32(const unsigned char *in, size_t n, char *out);

@@ -48,7 +48,7 @@
     "  address TEXT NOT NULL DEFAULT '',"                                                          \
     "  present INTEGER NOT NULL CHECK (present IN (0, 1)),"                                        \
     "  at INTEGER NOT NULL,"                                                                       \
-    "  via TEXT NOT NULL CHECK (via IN ('command', 'link')),"                                      \
+    "  via TEXT NOT NULL CHECK (via IN ('cli', 'link')),"                                          \
     "  recorded_at INTEGER NOT NULL,"                                                              \
     "  PRIMARY KEY (uid, occurrence, member, address)"                                             \
     ") WITHOUT ROWID;"                                                                             \
