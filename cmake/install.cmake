@@ -27,7 +27,8 @@ foreach(unit agendad.service agendad.socket agendad-export.service)
   configure_file(${PROJECT_SOURCE_DIR}/systemd/${unit}.in ${PROJECT_BINARY_DIR}/systemd/${unit} @ONLY)
   install(FILES ${PROJECT_BINARY_DIR}/systemd/${unit} DESTINATION ${AGENDAD_SYSTEMD_UNITDIR})
 endforeach()
-install(FILES ${PROJECT_SOURCE_DIR}/systemd/agendad-export.timer DESTINATION ${AGENDAD_SYSTEMD_UNITDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/systemd/agendad-export.timer ${PROJECT_SOURCE_DIR}/systemd/agendad-mail.socket
+        DESTINATION ${AGENDAD_SYSTEMD_UNITDIR})
 # The units run as the system user agendad: `systemd-sysusers agendad.conf`
 # and `systemd-tmpfiles --create agendad.conf` make it and its state
 # directory (a package's maintainer scripts run them).

@@ -18,7 +18,8 @@ from harness import SOURCE_DIR, Daemon, free_port
 
 BUILD_DIR = os.environ.get("AGENDAD_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
 ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
-UNITS = ["agendad.service", "agendad.socket", "agendad-export.service", "agendad-export.timer"]
+UNITS = ["agendad.service", "agendad.socket", "agendad-mail.socket", "agendad-export.service",
+         "agendad-export.timer"]
 
 
 class InstalledDaemon(Daemon):

@@ -53,7 +53,8 @@ from harness import SOURCE_DIR, free_port
 
 PACKAGES = ["agendad", "agendad-dev"]
 ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
-UNITS = ["agendad.service", "agendad.socket", "agendad-export.service", "agendad-export.timer"]
+UNITS = ["agendad.service", "agendad.socket", "agendad-mail.socket", "agendad-export.service",
+         "agendad-export.timer"]
 UNIT_DIR = "/lib/systemd/system"
 AGENDAD = "/usr/bin/agendad"
 EXAMPLES = "/usr/share/doc/agendad/examples/config"

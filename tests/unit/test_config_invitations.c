@@ -33,6 +33,7 @@ static const char INVITATIONS_YAML[] = "invitations:\n"
                                        "  organizer: RSVP@Reseau.Example\n"
                                        "  retention: 400d\n"
                                        "  mail_socket: /run/x/mail.sock\n"
+                                       "  mail_group: agendad-mail\n"
                                        "documents:\n"
                                        "  minutes_due: 10d\n";
 
@@ -143,6 +144,7 @@ static void defaults(void **state)
     assert_int_equal(s->invitations_retention, 395 * 86400);
     assert_int_equal(s->minutes_due, 15 * 86400);
     assert_string_equal(s->mail_socket, "/run/agendad/mail-in.sock");
+    assert_null(s->mail_group); /* the daemon's own group */
     const ag_event *e = &fx->cfg->events[0];
     assert_false(e->invitations);
     assert_false(e->publish_attendance);
@@ -170,6 +172,7 @@ static void settings_and_event_fields(void **state)
     assert_int_equal(s->invitations_retention, 400 * 86400);
     assert_int_equal(s->minutes_due, 10 * 86400);
     assert_string_equal(s->mail_socket, "/run/x/mail.sock");
+    assert_string_equal(s->mail_group, "agendad-mail");
     const ag_event *e = &fx->cfg->events[0];
     assert_true(e->invitations);
     assert_true(e->publish_attendance);
@@ -205,6 +208,11 @@ static void bad_settings(void **state)
          "invitations.retention \"2h\" is out of range (from 1 to 3660 days)"},
         {"invitations:\n  mail_socket: run/mail.sock\n", "config/agendad.yaml:5:16",
          "must be an absolute path"},
+        {"invitations:\n  mail_group: \"mail group\"\n", "config/agendad.yaml:5:15",
+         "invitations.mail_group \"mail group\" is no group name"},
+        {"invitations:\n  mail_group: -mail\n", "config/agendad.yaml:5:15",
+         "not starting with '-'"},
+        {"invitations:\n  mail_group: [mail]\n", "config/agendad.yaml:5:15", "mail_group"},
         {"invitations:\n  organiser: rsvp@reseau.example\n", "config/agendad.yaml:5:3",
          "unknown key \"organiser\" in invitations (did you mean \"organizer\"?"},
         {"documents:\n  minutes_due: 0s\n", "config/agendad.yaml:5:16",

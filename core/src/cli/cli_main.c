@@ -11,6 +11,7 @@
 #include "cli_command.h"
 #include "cli_error.h"
 #include "cli_propose.h"
+#include "cli_mailin.h"
 #include "cli_reminders.h"
 #include "cli_render.h"
 #include "i18n.h"
@@ -45,6 +46,10 @@ static const struct {
     {"reminders --config DIR [--state PATH] [STATE] [--retry ID]",
      N_("List the reminder outbox (STATE: pending, sent, failed, missed,\n"
         "dropped or all); --retry puts a failed or missed reminder back.")},
+    {"mail-in --config DIR < MESSAGE",
+     N_("Hand one email (a reply to an invitation) to the running daemon, for\n"
+        "an MTA alias or .forward. Exit 0: recorded or dropped; 65: malformed\n"
+        "(bounce); 75: the daemon cannot take it now (retry).")},
     {"attendance --config DIR [--state PATH] UID [--occurrence DATE]\n"
      "          [--present ID[,ID...]] [--absent ID[,ID...]] | [--link]",
      N_("Record who attended the event (member ids, or invited addresses);\n"
@@ -494,6 +499,8 @@ int main(int argc, char **argv)
         return cmd_reminders(&cli);
     if (strcmp(cli.command, "propose") == 0)
         return cmd_propose(&cli);
+    if (strcmp(cli.command, "mail-in") == 0)
+        return ag_cli_mailin(cli.config_dir, stdin, stderr);
     if (strcmp(cli.command, "attendance") == 0)
         return cmd_attendance(&cli);
     if (strcmp(cli.command, "rsvp-key") == 0)

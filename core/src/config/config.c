@@ -334,6 +334,7 @@ static void settings_free(ag_settings *s)
     ag_config_scheduling_free(&s->scheduling);
     free(s->invitations_organizer);
     free(s->mail_socket);
+    free(s->mail_group);
 }
 
 void ag_config_free(ag_config *cfg)

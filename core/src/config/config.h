@@ -122,6 +122,7 @@ typedef struct {
     int64_t invitations_retention; /* seconds replies and attendance are kept; default 395d */
     char *mail_socket;             /* the daemon's socket for `agendad mail-in`; default
                                       "/run/agendad/mail-in.sock" */
+    char *mail_group;              /* the group that may write to it; NULL: the daemon's */
     /* agendad.yaml `documents:`: how long after an event its minutes are
      * due before its host is reminded; default 15d. */
     int64_t minutes_due;

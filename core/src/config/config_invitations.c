@@ -1,6 +1,7 @@
 /* agendad.yaml `invitations:` and `documents:`: the network's own facts for
  * invitations (its mailbox, how long replies are kept, the socket
- * `agendad mail-in` hands mail to) and when an event's minutes are due. */
+ * `agendad mail-in` hands mail to and its group) and when an event's
+ * minutes are due. */
 #include "config_internal.h"
 
 #include <stdlib.h>
@@ -72,6 +73,27 @@ static void load_socket(ag_settings *s, const ag_config_node *n, ag_diags *d)
     s->mail_socket = v;
 }
 
+/* A group name as useradd(8) takes it: the socket's group is looked up
+ * when the daemon starts (the machine that checks may not have it). */
+static void load_group(ag_settings *s, const ag_config_node *n, ag_diags *d)
+{
+    char *v = NULL;
+    if (!ag_config_string(d, n, "invitations.mail_group", &v))
+        return;
+    size_t len = strlen(v);
+    if (len == 0 || len > 32 || v[0] == '-' ||
+        strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") != len) {
+        ag_config_err(d, &n->loc,
+                      "invitations.mail_group \"%s\" is no group name: lowercase letters, digits, "
+                      "'_' and '-', at most 32, not starting with '-'",
+                      v);
+        free(v);
+        return;
+    }
+    free(s->mail_group);
+    s->mail_group = v;
+}
+
 /* A duration from min to max seconds. */
 static void load_days(const ag_config_node *n, const char *what, int64_t min, int64_t max,
                       int64_t *out, ag_diags *d)
@@ -89,7 +111,7 @@ static void load_days(const ag_config_node *n, const char *what, int64_t min, in
 
 void ag_config_load_invitations(ag_settings *s, const ag_config_node *n, ag_diags *d)
 {
-    static const char *const keys[] = {"organizer", "retention", "mail_socket", NULL};
+    static const char *const keys[] = {"organizer", "retention", "mail_socket", "mail_group", NULL};
     if (!ag_config_check_keys(d, n, keys, "invitations"))
         return;
     const ag_config_node *v = ag_config_node_get(n, "organizer");
@@ -99,6 +121,8 @@ void ag_config_load_invitations(ag_settings *s, const ag_config_node *n, ag_diag
               &s->invitations_retention, d);
     if ((v = ag_config_node_get(n, "mail_socket")))
         load_socket(s, v, d);
+    if ((v = ag_config_node_get(n, "mail_group")))
+        load_group(s, v, d);
 }
 
 void ag_config_load_documents(ag_settings *s, const ag_config_node *n, ag_diags *d)

@@ -12,6 +12,8 @@
 #include "plugin_host.h"
 #include "reminders_ics.h"
 #include "daemon_routes.h"
+#include "daemon_mailin.h"
+#include "mailin.h"
 #include "documents.h"
 #include "daemon_schedule.h"
 #include "reminders.h"
@@ -46,6 +48,7 @@ typedef struct {
     ag_plugin_host *plugins;
     ag_net_lazy *net; /* outbound HTTP/SMTP for plugins, loaded at first use */
     ag_scheduler *reminders;
+    ag_mailin_server *mailin; /* replies by email from `agendad mail-in`; NULL when off */
     uv_signal_t sig_hup, sig_term, sig_int;
     uv_fs_event_t watch_dir, watch_events;
     bool watching_events;
@@ -237,6 +240,14 @@ static void stop_net(ag_daemon *d)
     d->net = NULL;
 }
 
+/* A reply being parsed is dropped unanswered: its `agendad mail-in` exits
+ * 75 and the MTA gives it again later. */
+static void stop_mailin(ag_daemon *d)
+{
+    ag_daemon_mailin_stop(d->mailin);
+    d->mailin = NULL;
+}
+
 /* Once requests are answered and deliveries have reported: plugins close
  * their own handles, the loop then runs their callbacks and ends. The
  * scheduler is abandoned first, so that whatever a plugin's fini cancels
@@ -246,6 +257,7 @@ static void finish_stop(ag_daemon *d)
     if (d->finished)
         return;
     d->finished = true;
+    stop_mailin(d);
     ag_reminders_abandon(d->reminders);
     /* Before fini: a batch's done would call into a plugin being unloaded. */
     ag_service_import_queue_close(&d->imports);
@@ -299,6 +311,7 @@ static void on_stop_signal(uv_signal_t *s, int signum)
     d->stopping = true;
     uv_fs_event_stop(&d->watch_dir);
     uv_timer_stop(&d->store_retry);
+    stop_mailin(d);
     uv_timer_stop(&d->retention);
     ag_log(AG_LOG_NOTICE, "%s received: finishing requests and stopping",
            signum == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -770,6 +783,26 @@ static int open_service(ag_daemon *d, const char *config_dir, const ag_overrides
     return rc;
 }
 
+/* The mail-in socket, when systemd passed one or the network sends
+ * invitations. Without it the feeds are served all the same: replies
+ * wait in the MTA's queue (mail-in exits 75) until it works. Its path and
+ * group are taken at start. */
+static void start_mailin(ag_daemon *d)
+{
+    const ag_settings *s = ag_service_settings(&d->svc);
+    int fd = ag_ops_sd_mail_fd();
+    if (fd < 0 && !s->invitations_organizer)
+        return;
+    char *err = NULL;
+    if (ag_daemon_mailin_start(&d->loop, &d->svc, fd, &d->mailin, &err) < 0)
+        ag_log(AG_LOG_ERR, "mail-in: replies by email cannot come in: %s",
+               err ? err : "out of memory");
+    else
+        ag_log(AG_LOG_NOTICE, "mail-in: replies by email taken on %s",
+               fd >= 0 ? "the socket passed by systemd" : s->mail_socket);
+    free(err);
+}
+
 static int start_status(ag_daemon *d)
 {
     int rc = ag_ops_status_init(&d->status, &d->svc, time(NULL));
@@ -789,10 +822,12 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
     uv_loop_configure(&d->loop, UV_METRICS_IDLE_TIME);
     ag_clock_init(); /* a test clock starts with the process, not after loading */
     ag_tz_init();
+    ag_mailin_init();
     int rc = 1;
     if (open_service(d, config_dir, ov) == 0 && start_status(d) == 0 && start_http(d) == 0 &&
         load_plugins(d) == 0 && check_plugins(d) == 0 && start_reminders(d) == 0) {
         init_handles(d);
+        start_mailin(d);
         print_subscribe_urls(&d->svc);
         notify_status("READY=1\nSTATUS=serving");
         uv_run(&d->loop, UV_RUN_DEFAULT);
@@ -813,6 +848,7 @@ int ag_daemon_run(const char *config_dir, const ag_overrides *ov)
     ag_documents_free(d->documents);
     ag_ops_status_fini(&d->status);
     ag_service_close(&d->svc);
+    ag_mailin_shutdown();
     ag_tz_shutdown();
     free(d);
     ag_log(AG_LOG_NOTICE, "stopped");

@@ -7,11 +7,20 @@
 
 #include <uv.h>
 
+/* The name (FileDescriptorName=) of the mail-in socket's unit,
+ * agendad-mail.socket. */
+#define AG_OPS_SD_MAIL_NAME "mail-in"
+
 /* The listening TCP socket systemd passed (LISTEN_FDS), or -1 when none.
- * Passed fds that are no listening stream socket are logged and closed;
- * only the first listening one is used (the HTTP server has one listener).
- * Unsets LISTEN_* so that plugins' children do not inherit them. */
+ * A listening unix socket named AG_OPS_SD_MAIL_NAME is kept for
+ * ag_ops_sd_mail_fd; other passed fds that are no listening stream socket
+ * are logged and closed; only the first listening one is used (the HTTP
+ * server has one listener). Unsets LISTEN_* so that plugins' children do
+ * not inherit them. */
 int ag_ops_sd_listen_fd(void);
+/* The mail-in socket ag_ops_sd_listen_fd kept, once (then -1); -1 when
+ * systemd passed none. */
+int ag_ops_sd_mail_fd(void);
 
 /* Initialises t on loop and, when systemd set WatchdogSec= for us, sends
  * WATCHDOG=1 from it at half the interval. The pings come from the loop
