@@ -427,6 +427,16 @@ static void retention_purges_bounded(void **state)
     assert_int_equal(ag_store_rsvp_attendance_set(f->st, "ev-1@reseau.example", "2025-01-10", 1000,
                                                   m, 2, "cli", NOW, NULL),
                      0);
+    /* The outbox rows that mailed the invitation (one sent, one still to
+     * send), and a reminder, which is not rsvp's to delete. */
+    raw_exec(f->path, "INSERT INTO outbox (kind, uid, occurrence, lead, channel, recipient, "
+                      "member, address, seq, due, state, next_attempt, created) VALUES "
+                      "('invite', 'ev-1@reseau.example', 0, 0, 'email', 'fes', 'fes', "
+                      "'contact@fes.example', 0, 5, 'sent', 5, 600),"
+                      "('invite', 'ev-1@reseau.example', 0, 0, 'email', 'fes', 'fes', "
+                      "'contact@fes.example', 1, 6, 'pending', 6, 600),"
+                      "('reminder', 'ev-1@reseau.example', 0, 60, 'email', 'fes', 'fes', "
+                      "'contact@fes.example', 0, 7, 'sent', 7, 600)");
     int deleted = 0;
     const char *uids[] = {"ev-1@reseau.example"};
     /* Nothing older than 500: nothing goes. */
@@ -444,6 +454,10 @@ static void retention_purges_bounded(void **state)
     assert_int_equal(ag_store_rsvp_purge(f->st, NOW + 10, 0, NOW, uids, 1, 100, &deleted, NULL), 0);
     assert_int_equal(raw_int(f->path, "SELECT count(*) FROM rsvp_replies"), 0);
     assert_int_equal(raw_int(f->path, "SELECT count(*) FROM invitations"), 0);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM outbox WHERE kind = 'invite' AND "
+                                      "state = 'sent'"),
+                     0);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM outbox"), 2);
 }
 
 int main(void)

@@ -30,6 +30,7 @@ enum {
     R_PURGE_KEYS,
     R_PURGE_INV_REPLIES,
     R_PURGE_INV,
+    R_PURGE_INV_OUTBOX,
     R_COUNT_
 };
 
@@ -94,6 +95,11 @@ static sqlite3_stmt *stmt(ag_store *st, int id)
                                 "WHERE i.uid = ?1 AND i.created < ?2 LIMIT ?3)",
         [R_PURGE_INV] = "DELETE FROM invitations WHERE id IN (SELECT id FROM invitations "
                         "WHERE uid = ?1 AND created < ?2 LIMIT ?3)",
+        /* The outbox rows that carried the invitations hold the addresses
+         * too; a pending one is still to be sent, whatever its age. */
+        [R_PURGE_INV_OUTBOX] = "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE "
+                               "uid = ?1 AND kind IN ('invite', 'invite-cancel') AND state <> "
+                               "'pending' AND created < ?2 LIMIT ?3)",
     };
     return ag_store_cached(st, &st->rsvp_stmts[id], sql[id]);
 }
@@ -700,6 +706,8 @@ int ag_store_rsvp_purge(ag_store *st, int64_t before, int64_t tokens_before, int
         rc = purge(st, R_PURGE_INV_REPLIES, uids[i], before, max, deleted, err);
         if (rc == 0 && *deleted - before_inv < (int)max)
             rc = purge(st, R_PURGE_INV, uids[i], before, max, deleted, err);
+        if (rc == 0)
+            rc = purge(st, R_PURGE_INV_OUTBOX, uids[i], before, max, deleted, err);
     }
     rc = end(st, rc, err, what);
     if (rc < 0)
