@@ -20,16 +20,18 @@
 
 enum { MAC_BYTES = 16, MAC_CHARS = 22, UID_MAX = 255 };
 
-/* TRANSLATORS: said before ": " and the reason (event … has no occurrence
- * on …, no member …) by agendad attendance. */
-static const char what[] = N_("cannot record attendance");
+static const char what[] = "cannot record attendance";
 
 /* What the admin asked for is not possible (a mistyped member, a date the
- * event does not have): said in the admin's language. Other failures are
- * the daemon's, and reach its log in English. */
-static int refuse(char **err, const char *msg)
+ * event does not have): said in the admin's language, as one sentence.
+ * Other failures are the daemon's, and reach its log in English. */
+static int refuse(char **err, const char *why)
 {
-    return ag_rsvp_fail(err, AG_EINVAL, _(what), msg);
+    /* TRANSLATORS: %s is the reason, one of the messages that follow
+     * (event … has no occurrence on …, no member …). */
+    if (err && asprintf(err, _("cannot record attendance: %s"), why) < 0)
+        *err = NULL;
+    return AG_EINVAL;
 }
 
 /* The occurrence of ev on date (NULL: a one-off event's only one). */
