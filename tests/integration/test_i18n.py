@@ -4,7 +4,9 @@ prints French and Arabic, with every file:line:col as it is, isolated left
 to right in Arabic; LC_MESSAGES=C prints today's English byte for byte; the
 language comes from LANGUAGE / LC_MESSAGES / LANG for messages alone, so
 that numbers stay those of the C locale; a reload's config errors are
-logged translated while the daemon's own log lines stay English."""
+logged translated while the daemon's own log lines stay English; the
+later commands (propose, attendance, rsvp-key) and config sections
+(scheduling, holidays, documents) likewise."""
 
 import os
 import re
@@ -149,6 +151,132 @@ class CheckInTheAdminsLanguage(unittest.TestCase):
         r = subprocess.run([BIN, "--help"], capture_output=True, text=True,
                            env=clean_env(LC_MESSAGES="C"))
         self.assertIn("Usage: agendad COMMAND [OPTIONS]\n\nCommands:\n  run ", r.stdout)
+
+
+def run(args, **lang):
+    r = subprocess.run([BIN] + args, capture_output=True, env=clean_env(**lang), timeout=60)
+    return r.returncode, r.stdout.decode("utf-8"), r.stderr.decode("utf-8")
+
+
+def isolated(text):
+    return LRI + text + PDI
+
+
+class LaterCommandsInTheAdminsLanguage(unittest.TestCase):
+    """What finding a time, invitations, documents and attendance print
+    for an admin: French and Arabic as check's, the English of before
+    under LC_MESSAGES=C."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="agendad-i18n-")
+        cls.config = os.path.join(cls.tmp, "config")
+        shutil.copytree(SAMPLE_CONFIG, cls.config)
+        cls.state = os.path.join(cls.tmp, "state.db")
+        # A broken copy: working hours that end before they start, a
+        # holiday with a time, a document outside documents/.
+        cls.broken = os.path.join(cls.tmp, "broken")
+        shutil.copytree(SAMPLE_CONFIG, cls.broken)
+        yaml = os.path.join(cls.broken, "agendad.yaml")
+        with open(yaml, encoding="utf-8") as f:
+            text = f.read()
+        text = text.replace('start: "08:30"\n    end: "16:30"', 'start: "16:30"\n    end: "08:00"')
+        text = text.replace("\nplugins:", "\nholidays:\n  - add: 2027-03-12T10:00\n"
+                            "    name: {fr: Exceptionnel}\n\nplugins:", 1)
+        with open(yaml, "w", encoding="utf-8") as f:
+            f.write(text)
+        with open(os.path.join(cls.broken, "events", "docs.yaml"), "w", encoding="utf-8") as f:
+            f.write("- uid: docs-one\n  title: {fr: Atelier}\n  start: 2026-02-10\n"
+                    "  host: fes\n  documents:\n    - title: {fr: PV}\n      kind: minutes\n"
+                    "      published: 2026-04-10\n      file: ../secret.pdf\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_usage_lists_propose(self):
+        synopsis = ("  propose --config DIR [--state PATH] --audience SEL[,SEL...] --duration DUR\n"
+                    "          --from DATE --to DATE [--count N] [--step DUR] "
+                    "[--format txt|json|ics]\n          [--lang ar|fr]\n")
+        _, out, _ = run(["--help"], LC_MESSAGES="C")
+        self.assertIn(synopsis + "          Propose meeting slots when the members SEL names are "
+                      "free: no network\n", out)
+        _, out, _ = run(["--help"], LANG="fr_FR.UTF-8")
+        self.assertIn(synopsis + "          Propose des créneaux de réunion", out)
+
+    def propose(self, *more, **lang):
+        return run(["propose", "--config", self.config, "--state", self.state,
+                    "--duration", "1h", "--from", "2026-02-01"] + list(more), **lang)
+
+    def test_propose(self):
+        bad = ("--audience", "fes,,taza", "--to", "2026-02-02")
+        self.assertEqual(self.propose(*bad, LC_MESSAGES="C"), (
+            2, "", 'agendad propose: audience "fes,,taza" has an empty selector: separate '
+            "member ids and selectors with single commas\n"))
+        self.assertEqual(self.propose(*bad, LANG="fr_FR.UTF-8")[2],
+                         "agendad propose: audience « fes,,taza » contient un sélecteur vide : "
+                         "séparez les identifiants de membres et les sélecteurs par une seule "
+                         "virgule\n")
+        _, _, err = self.propose("--audience", "fes", "--to", "2026-01-02", LANG="ar_MA.UTF-8")
+        self.assertEqual(err, isolated("agendad propose") + ": التاريخ to \u200f(" +
+                         isolated("2026-01-02") + ") يسبق التاريخ from \u200f(" +
+                         isolated("2026-02-01") + ")\n")
+        _, _, err = self.propose("--audience", "fess", "--to", "2026-02-02", LANG="fr_FR.UTF-8")
+        self.assertEqual(err, "agendad propose: membre ou sélecteur « fess » introuvable\n")
+        _, _, err = self.propose("--audience", "fes", "--to", "2026-02-02", "--format", "xml",
+                                 LANG="fr_FR.UTF-8")
+        self.assertEqual(err, "agendad propose: --format doit valoir txt, json ou ics, et non "
+                         "« xml »\n")
+        code, _, err = run(["list", "--config", self.config, "--from", "2026-02-01"],
+                           LANG="ar_MA.UTF-8")
+        self.assertEqual((code, err), (2, isolated("agendad list") + ": الخيار " +
+                                       isolated("--from") + " خاص بالأمر propose وحده\n"))
+
+    def check(self, **lang):
+        code, out, err = run(["check", "--config", self.broken], **lang)
+        self.assertEqual((code, out), (1, ""), err)
+        return err.replace(self.broken + "/", "")
+
+    def test_check_of_scheduling_holidays_and_documents(self):
+        english = self.check(LC_MESSAGES="C")
+        for line in ("error: working hours end at 08:00, which is not after their start at 16:30",
+                     "error: a holiday is a whole day: write the date alone, YYYY-MM-DD",
+                     'error: document file "../secret.pdf": each part of the path must be a name: '
+                     'no empty part, "." or ".."'):
+            self.assertIn(line, english)
+        french = self.check(LANG="fr_FR.UTF-8")
+        for line in ("erreur : les heures de travail se terminent à 08:00, ce qui n'est pas après "
+                     "leur début à 16:30",
+                     "erreur : un jour férié est une journée entière : écrivez la date seule",
+                     "erreur : fichier de document « ../secret.pdf » : chaque partie du chemin "
+                     "doit être un nom"):
+            self.assertIn(line, french)
+        arabic = self.check(LANG="ar_MA.UTF-8")
+        self.assertIn("خطأ: تنتهي ساعات العمل على الساعة " + isolated("08:00") +
+                      "، أي ليس بعد بدايتها على الساعة " + isolated("16:30"), arabic)
+        self.assertIn("خطأ: ملف الوثيقة «" + isolated("../secret.pdf") + "»: يجب أن يكون كل "
+                      "جزء من المسار اسماً", arabic)
+        self.assertNotRegex(french + arabic, r"\berror\b|\bdocument file\b|\bholiday\b")
+
+    def test_attendance_and_rsvp_key(self):
+        uid = "2023-02-16-openness-training"
+        args = ["attendance", "--config", self.config, "--state", self.state, uid, "--present",
+                "fes,fess"]
+        code, _, err = run(args, LC_MESSAGES="C")
+        self.assertEqual(code, 1)
+        self.assertIn('agendad attendance: cannot record attendance: no member "fess" in '
+                      "members.yaml\n", err)
+        _, _, err = run(args, LANG="fr_FR.UTF-8")
+        self.assertIn("agendad attendance: impossible d'enregistrer les présences : aucun membre "
+                      "« fess » dans members.yaml\n", err)
+        code, out, _ = run(args[:-1] + ["fes"], LANG="ar_MA.UTF-8")
+        self.assertEqual((code, out), (0, "سُجّل حضور النشاط " + isolated(uid) +
+                                       ": الحاضرون: 1، الغائبون: 0\n"))
+        code, out, _ = run(["rsvp-key", "--config", self.config, "--state", self.state, "rotate",
+                            "--grace", "0"], LANG="fr_FR.UTF-8")
+        self.assertEqual(code, 0)
+        self.assertRegex(out, r"^la clé \d+ signe désormais ; les clés précédentes ne servent "
+                         r"plus à vérifier\n$")
 
 
 class DaemonLanguage(unittest.TestCase):

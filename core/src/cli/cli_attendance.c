@@ -1,7 +1,9 @@
 #include "cli_attendance.h"
 
+#include "cli_error.h"
 #include "clock.h"
 #include "error.h"
+#include "i18n.h"
 #include "rsvp.h"
 #include "rsvp_tally.h"
 #include "store_rsvp.h"
@@ -42,9 +44,9 @@ static int record(ag_service *svc, const ag_stored_event *se, const ag_attendanc
                                                  np, ab, na, "cli", ag_clock_now(), &msg)
                      : AG_ENOMEM;
     if (rc < 0)
-        fprintf(err, "agendad attendance: %s\n", msg ? msg : ag_strerror(rc));
+        ag_cli_error(err, "attendance", "%s\n", msg ? msg : ag_strerror(rc));
     else
-        fprintf(out, "attendance of %s recorded: %zu present, %zu absent\n", se->ev.uid, np, na);
+        fprintf(out, _("attendance of %s recorded: %zu present, %zu absent\n"), se->ev.uid, np, na);
     free(msg);
     free(p);
     free(ab);
@@ -61,7 +63,7 @@ static int pick(const ag_event *ev, const char *date, ag_rsvp_occurrence *o, FIL
     size_t n = 0;
     int rc = ag_rsvp_occurrences(ev, &v, &n);
     if (rc < 0 || n == 0) {
-        fprintf(err, "agendad attendance: event %s has no occurrence to record\n", ev->uid);
+        ag_cli_error(err, "attendance", _("event %s has no occurrence to record\n"), ev->uid);
         free(v);
         return 1;
     }
@@ -77,7 +79,7 @@ static int pick(const ag_event *ev, const char *date, ag_rsvp_occurrence *o, FIL
         }
     }
     if (!found)
-        fprintf(err, "agendad attendance: event %s has no occurrence on %s\n", ev->uid, date);
+        ag_cli_error(err, "attendance", _("event %s has no occurrence on %s\n"), ev->uid, date);
     else
         *o = v[at];
     free(v);
@@ -95,7 +97,7 @@ static int print_link(ag_service *svc, const ag_stored_event *se, const ag_atten
     int rc = ag_rsvp_host_link(svc->store, ag_service_settings(svc)->base_url, se->ev.uid, o.date,
                                from + AG_RSVP_HOST_LINK_DAYS * 86400, &url, &msg);
     if (rc < 0)
-        fprintf(err, "agendad attendance: %s\n", msg ? msg : ag_strerror(rc));
+        ag_cli_error(err, "attendance", "%s\n", msg ? msg : ag_strerror(rc));
     else
         fprintf(out, "%s\n", url);
     free(url);
@@ -115,7 +117,7 @@ static int print_tally(ag_service *svc, const ag_stored_event *se, const ag_atte
         ag_rsvp_tally_free(&t);
     }
     if (rc < 0)
-        fprintf(err, "agendad attendance: %s\n", msg ? msg : ag_strerror(rc));
+        ag_cli_error(err, "attendance", "%s\n", msg ? msg : ag_strerror(rc));
     else
         fwrite(csv, 1, len, out);
     free(csv);
@@ -126,19 +128,21 @@ static int print_tally(ag_service *svc, const ag_stored_event *se, const ag_atte
 int ag_cli_attendance(ag_service *svc, const ag_attendance_args *a, FILE *out, FILE *err)
 {
     if (!a->uid) {
-        fprintf(err, "agendad attendance: name the event, e.g. agendad attendance --config DIR "
-                     "UID --present fes,taza\n");
+        ag_cli_error(err, "attendance", "%s",
+                     _("name the event, e.g. agendad attendance --config DIR UID --present "
+                       "fes,taza\n"));
         return 2;
     }
     if ((a->present || a->absent) && a->link) {
-        fprintf(err, "agendad attendance: --link prints the checklist link; mark attendance "
-                     "with --present and --absent in another command\n");
+        ag_cli_error(err, "attendance", "%s",
+                     _("--link prints the checklist link; mark attendance with --present and "
+                       "--absent in another command\n"));
         return 2;
     }
     const ag_stored_event *se =
         svc->evs ? bsearch(a->uid, svc->evs, svc->n_evs, sizeof *svc->evs, by_uid) : NULL;
     if (!se || se->removed_at) {
-        fprintf(err, "agendad attendance: no event \"%s\" in the configuration\n", a->uid);
+        ag_cli_error(err, "attendance", _("no event \"%s\" in the configuration\n"), a->uid);
         return 1;
     }
     if (a->link)
@@ -162,7 +166,7 @@ static int list_keys(ag_service *svc, FILE *out, FILE *err)
     size_t n = 0;
     char *msg = NULL;
     if (ag_store_rsvp_keys(svc->store, &k, &n, &msg) < 0) {
-        fprintf(err, "agendad rsvp-key: %s\n", msg ? msg : "cannot read the keys");
+        ag_cli_error(err, "rsvp-key", "%s\n", msg ? msg : _("cannot read the keys"));
         free(msg);
         return 1;
     }
@@ -189,13 +193,14 @@ int ag_cli_rsvp_key(ag_service *svc, const char *action, const char *grace, FILE
     if (action && strcmp(action, "list") == 0)
         return list_keys(svc, out, err);
     if (!action || strcmp(action, "rotate") != 0) {
-        fprintf(err, "agendad rsvp-key: say rotate or list, e.g. agendad rsvp-key --config DIR "
-                     "rotate\n");
+        ag_cli_error(err, "rsvp-key", "%s",
+                     _("say rotate or list, e.g. agendad rsvp-key --config DIR rotate\n"));
         return 2;
     }
     int64_t g = AG_RSVP_KEY_GRACE;
     if (grace && strcmp(grace, "0") != 0 && ag_config_duration_parse(grace, &g) < 0) {
-        fprintf(err, "agendad rsvp-key: --grace must be a duration such as 30d or 12h, or 0\n");
+        ag_cli_error(err, "rsvp-key", "%s",
+                     _("--grace must be a duration such as 30d or 12h, or 0\n"));
         return 2;
     }
     if (grace && strcmp(grace, "0") == 0)
@@ -203,11 +208,16 @@ int ag_cli_rsvp_key(ag_service *svc, const char *action, const char *grace, FILE
     int64_t id = 0;
     char *msg = NULL;
     if (ag_rsvp_key_rotate(svc->store, ag_clock_now(), g, &id, &msg) < 0) {
-        fprintf(err, "agendad rsvp-key: %s\n", msg ? msg : "cannot rotate the keys");
+        ag_cli_error(err, "rsvp-key", "%s\n", msg ? msg : _("cannot rotate the keys"));
         free(msg);
         return 1;
     }
-    fprintf(out, "key %" PRId64 " signs from now on; the previous keys verify %s\n", id,
-            g ? "for the grace period" : "no longer");
+    if (g)
+        fprintf(out,
+                _("key %lld signs from now on; the previous keys verify for the grace period\n"),
+                (long long)id);
+    else
+        fprintf(out, _("key %lld signs from now on; the previous keys verify no longer\n"),
+                (long long)id);
     return 0;
 }

@@ -46,6 +46,12 @@ static const struct {
     {"reminders --config DIR [--state PATH] [STATE] [--retry ID]",
      N_("List the reminder outbox (STATE: pending, sent, failed, missed,\n"
         "dropped or all); --retry puts a failed or missed reminder back.")},
+    {"propose --config DIR [--state PATH] --audience SEL[,SEL...] --duration DUR\n"
+     "          --from DATE --to DATE [--count N] [--step DUR] [--format txt|json|ics]\n"
+     "          [--lang ar|fr]",
+     N_("Propose meeting slots when the members SEL names are free: no network\n"
+        "event, nothing in their own calendars, no holiday, within their\n"
+        "working hours.")},
     {"mail-in --config DIR < MESSAGE",
      N_("Hand one email (a reply to an invitation) to the running daemon, for\n"
         "an MTA alias or .forward. Exit 0: recorded or dropped; 65: malformed\n"
@@ -148,7 +154,7 @@ static int add_propose_option(ag_cli *cli, int c, const char *value)
     static const char *const names[] = {"audience", "duration", "from", "to", "count", "step"};
     ag_propose_args *p = &cli->propose;
     if (p->n == AG_CLI_PROPOSE_MAX_OPTIONS) {
-        fprintf(stderr, "agendad: too many options\n");
+        ag_cli_error(stderr, NULL, "%s", _("too many options\n"));
         return AG_EINVAL;
     }
     p->names[p->n] = names[c - OPT_AUDIENCE];
@@ -439,7 +445,7 @@ static int cmd_reminders(const ag_cli *cli)
 static int cmd_propose(ag_cli *cli)
 {
     if (cli->member) {
-        fprintf(stderr, "agendad propose: unexpected argument \"%s\"\n", cli->member);
+        ag_cli_error(stderr, "propose", _("unexpected argument \"%s\"\n"), cli->member);
         return 2;
     }
     cli->propose.format = cli->format;
@@ -481,8 +487,8 @@ int main(int argc, char **argv)
         return 2;
     }
     if (cli.propose.n && strcmp(cli.command, "propose") != 0) {
-        fprintf(stderr, "agendad %s: --%s is an option of propose only\n", cli.command,
-                cli.propose.names[0]);
+        ag_cli_error(stderr, cli.command, _("--%s is an option of propose only\n"),
+                     cli.propose.names[0]);
         return 2;
     }
     if (strcmp(cli.command, "run") == 0)

@@ -1,7 +1,9 @@
 #include "cli_propose.h"
 
+#include "cli_error.h"
 #include "config.h"
 #include "error.h"
+#include "i18n.h"
 #include "schedule.h"
 #include "store.h"
 #include "tz.h"
@@ -51,7 +53,7 @@ static int read_calendars(ag_schedule_input *in, const char *path, int64_t from,
         if (rc < 0 || stable)
             return rc;
     }
-    *err = strdup("the state database kept changing while it was read; try again");
+    *err = strdup(_("the state database kept changing while it was read; try again"));
     return AG_EBUSY;
 }
 
@@ -64,7 +66,7 @@ static int load_input(const char *config_dir, const ag_overrides *ov, const ag_s
     int rc = ag_config_load(config_dir, &cfg, &diags);
     if (rc < 0) {
         ag_diags_print(&diags, errf);
-        fprintf(errf, "agendad propose: %s: the configuration has errors\n", config_dir);
+        ag_cli_error(errf, "propose", _("%s: the configuration has errors\n"), config_dir);
         ag_diags_free(&diags);
         return rc;
     }
@@ -79,7 +81,7 @@ static int load_input(const char *config_dir, const ag_overrides *ov, const ag_s
                             to, &err);
     }
     if (rc < 0)
-        fprintf(errf, "agendad propose: %s\n", err ? err : ag_strerror(rc));
+        ag_cli_error(errf, "propose", "%s\n", err ? err : ag_strerror(rc));
     free(err);
     ag_config_free(cfg);
     return rc;
@@ -92,7 +94,7 @@ static int answer(const ag_schedule_input *in, const ag_schedule_query *q, ag_sc
     size_t len = 0;
     int rc = ag_schedule_propose(in, q, fmt, lang, (int64_t)time(NULL), &body, &len, &err);
     if (rc < 0)
-        fprintf(errf, "agendad propose: %s\n", err ? err : ag_strerror(rc));
+        ag_cli_error(errf, "propose", "%s\n", err ? err : ag_strerror(rc));
     else
         fwrite(body, 1, len, out);
     free(body);
@@ -105,19 +107,19 @@ int ag_cli_propose(const char *config_dir, const ag_overrides *ov, const ag_prop
 {
     ag_schedule_format fmt;
     if (parse_format(a->format, &fmt) < 0) {
-        fprintf(errf, "agendad propose: --format must be txt, json or ics, not \"%s\"\n",
-                a->format);
+        ag_cli_error(errf, "propose", _("--format must be txt, json or ics, not \"%s\"\n"),
+                     a->format);
         return 2;
     }
     if (a->lang && strcmp(a->lang, "ar") != 0 && strcmp(a->lang, "fr") != 0) {
-        fprintf(errf, "agendad propose: --lang must be ar or fr, not \"%s\"\n", a->lang);
+        ag_cli_error(errf, "propose", _("--lang must be ar or fr, not \"%s\"\n"), a->lang);
         return 2;
     }
     ag_schedule_query q;
     char *err = NULL;
     int rc = ag_schedule_query_parse(a->names, a->values, a->n, &q, &err);
     if (rc < 0) {
-        fprintf(errf, "agendad propose: %s\n", err ? err : ag_strerror(rc));
+        ag_cli_error(errf, "propose", "%s\n", err ? err : ag_strerror(rc));
         free(err);
         ag_schedule_query_free(&q);
         return rc == AG_EINVAL ? 2 : 1;

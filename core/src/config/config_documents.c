@@ -22,24 +22,24 @@
 static bool path_ok(const char *p, const char **why)
 {
     if (!p[0] || strlen(p) > AG_DOCUMENT_MAX_PATH) {
-        *why = "give a path of 1 to 255 bytes under the documents/ folder";
+        *why = _("give a path of 1 to 255 bytes under the documents/ folder");
         return false;
     }
     if (p[0] == '/') {
-        *why = "give the path relative to the documents/ folder of the config, not an absolute "
-               "path";
+        *why = _("give the path relative to the documents/ folder of the config, not an "
+                 "absolute path");
         return false;
     }
     for (const unsigned char *c = (const unsigned char *)p; *c; c++)
         if (*c < 0x20 || *c == 0x7f || *c == '\\') {
-            *why = "a control character or a backslash has no place in a file name";
+            *why = _("a control character or a backslash has no place in a file name");
             return false;
         }
     const char *seg = p;
     for (;;) {
         size_t len = strcspn(seg, "/");
         if (len == 0 || (len == 1 && seg[0] == '.') || (len == 2 && strncmp(seg, "..", 2) == 0)) {
-            *why = "each part of the path must be a name: no empty part, \".\" or \"..\"";
+            *why = _("each part of the path must be a name: no empty part, \".\" or \"..\"");
             return false;
         }
         if (!seg[len])
@@ -57,7 +57,7 @@ static bool file_ok(const char *cfg_dir, const char *file, char *why_buf, size_t
     struct stat sb;
     if (asprintf(&root, "%s/documents", cfg_dir) < 0 ||
         asprintf(&path, "%s/documents/%s", cfg_dir, file) < 0) {
-        snprintf(why_buf, size, "out of memory");
+        snprintf(why_buf, size, "%s", _("out of memory"));
         goto out;
     }
     if (stat(path, &sb) != 0) {
@@ -65,20 +65,20 @@ static bool file_ok(const char *cfg_dir, const char *file, char *why_buf, size_t
         goto out;
     }
     if (!S_ISREG(sb.st_mode)) {
-        snprintf(why_buf, size, "%s is not a regular file", path);
+        snprintf(why_buf, size, _("%s is not a regular file"), path);
         goto out;
     }
     real_root = realpath(root, NULL);
     real = realpath(path, NULL);
     size_t rl = real_root ? strlen(real_root) : 0;
     if (!real_root || !real || strncmp(real, real_root, rl) != 0 || real[rl] != '/') {
-        snprintf(why_buf, size, "%s leads out of the documents/ folder (a link?)", path);
+        snprintf(why_buf, size, _("%s leads out of the documents/ folder (a link?)"), path);
         goto out;
     }
     if (sb.st_size > AG_DOCUMENT_MAX_BYTES) {
         snprintf(why_buf, size,
-                 "%s is larger than the %d MiB the daemon serves: link to it with "
-                 "url: instead",
+                 _("%s is larger than the %d MiB the daemon serves: link to it with url: "
+                   "instead"),
                  path, AG_DOCUMENT_MAX_BYTES >> 20);
         goto out;
     }
@@ -96,7 +96,7 @@ static void load_file(const ag_config *cfg, const ag_event *ev, ag_document *doc
 {
     const char *why;
     char buf[PATH_MAX + 128];
-    if (!ag_config_string(d, n, "a document's file", &doc->file))
+    if (!ag_config_string(d, n, N_("a document's file"), &doc->file))
         return;
     if (!path_ok(doc->file, &why)) {
         ag_config_err(d, &n->loc, "document file \"%s\": %s", doc->file, why);
@@ -141,7 +141,7 @@ static void load_source(const ag_config *cfg, const ag_event *ev, ag_document *d
                       "this document needs url: (a link) or file: (a file under documents/)");
         return;
     }
-    if (url && ag_config_string(d, url, "a document's url", &doc->url))
+    if (url && ag_config_string(d, url, N_("a document's url"), &doc->url))
         ag_config_http_url(d, url, "url", doc->url);
     if (file)
         load_file(cfg, ev, doc, file, d);
@@ -151,17 +151,17 @@ static void load_document(const ag_config *cfg, const ag_event *ev, ag_document 
                           const ag_config_node *n, ag_diags *d)
 {
     static const char *const keys[] = {"title", "kind", "published", "url", "file", NULL};
-    if (!ag_config_check_keys(d, n, keys, "document") && n->kind != AG_CFG_MAP)
+    if (!ag_config_check_keys(d, n, keys, N_("document")) && n->kind != AG_CFG_MAP)
         return;
     doc->loc = ag_config_loc_copy(d, &n->loc);
-    const ag_config_node *v = ag_config_require(d, n, "title", "this document");
+    const ag_config_node *v = ag_config_require(d, n, "title", N_("this document"));
     if (v)
-        ag_config_text(d, v, "the document's title", &doc->title);
+        ag_config_text(d, v, N_("the document's title"), &doc->title);
     int kind;
-    if ((v = ag_config_require(d, n, "kind", "this document")) &&
-        ag_config_choice(d, v, "document kind", ag_document_kind_names, &kind))
+    if ((v = ag_config_require(d, n, "kind", N_("this document"))) &&
+        ag_config_choice(d, v, N_("document kind"), ag_document_kind_names, &kind))
         doc->kind = (ag_document_kind)kind;
-    if ((v = ag_config_require(d, n, "published", "this document")))
+    if ((v = ag_config_require(d, n, "published", N_("this document"))))
         load_published(doc, v, d);
     load_source(cfg, ev, doc, n, d);
 }
@@ -178,7 +178,7 @@ void ag_config_load_event_documents(const ag_config *cfg, ag_event *ev, const ag
         return;
     ev->documents = calloc(n->n, sizeof *ev->documents);
     if (!ev->documents) {
-        ag_config_oom(d, &n->loc, "these documents");
+        ag_config_oom(d, &n->loc, N_("these documents"));
         return;
     }
     /* Counted as they go, so that freeing the event frees what was read. */

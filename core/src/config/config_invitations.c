@@ -23,16 +23,16 @@ static bool mailbox_ok(const char *a, const char **why)
 {
     const char *at = strchr(a, '@');
     if (!at || at == a || !at[1] || strchr(at + 1, '@') || strpbrk(a, " \t\r\n<>,;\"()[]\\:")) {
-        *why = "write a bare address such as rsvp@network.example, without a name or <>";
+        *why = _("write a bare address such as rsvp@network.example, without a name or <>");
         return false;
     }
     if (memchr(a, '+', (size_t)(at - a))) {
-        *why = "replies come back to the address with +TAG added before the @: its own "
-               "part before the @ may not hold a +";
+        *why = _("replies come back to the address with +TAG added before the @: its own "
+                 "part before the @ may not hold a +");
         return false;
     }
     if (!strchr(at + 1, '.')) {
-        *why = "the domain after the @ needs a dot (network.example)";
+        *why = _("the domain after the @ needs a dot (network.example)");
         return false;
     }
     return true;

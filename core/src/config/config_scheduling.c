@@ -45,7 +45,7 @@ static bool load_days(const ag_config_node *n, unsigned *days, ag_diags *d)
     bool ok = true;
     for (size_t i = 0; i < n->n; i++) {
         int day;
-        if (!ag_config_choice(d, n->items[i], "day of the week", weekdays, &day)) {
+        if (!ag_config_choice(d, n->items[i], N_("day of the week"), weekdays, &day)) {
             ok = false;
         } else if (seen & (1u << day)) {
             ag_config_err(d, &n->items[i]->loc, "\"%s\" is listed twice", weekdays[day]);
@@ -78,8 +78,25 @@ static bool load_clock(const ag_config_node *n, const char *what, int *minutes, 
     return false;
 }
 
+/* The end of a week's hours is not after its start: one sentence for each
+ * kind of hours, so that a translation need not build it from pieces. */
+static void end_before_start(const ag_config_node *n, const ag_hours *h, bool ramadan, ag_diags *d)
+{
+    const ag_config_node *at = ag_config_node_get(n, "end");
+    const ag_loc *loc = at ? &at->loc : &n->loc;
+    int eh = h->end / 60, em = h->end % 60, sh = h->start / 60, sm = h->start % 60;
+    if (ramadan)
+        ag_config_err(d, loc,
+                      "Ramadan hours end at %02d:%02d, which is not after their start at %02d:%02d",
+                      eh, em, sh, sm);
+    else
+        ag_config_err(d, loc,
+                      "working hours end at %02d:%02d, which is not after their start at %02d:%02d",
+                      eh, em, sh, sm);
+}
+
 /* The keys of one week's hours given in n, over what *h holds already. */
-static bool load_week(const ag_config_node *n, ag_hours *h, const char *what, ag_diags *d)
+static bool load_week(const ag_config_node *n, ag_hours *h, bool ramadan, ag_diags *d)
 {
     const ag_config_node *v;
     bool ok = true;
@@ -90,10 +107,7 @@ static bool load_week(const ag_config_node *n, ag_hours *h, const char *what, ag
     if ((v = ag_config_node_get(n, "end")))
         ok = load_clock(v, "end", &h->end, d) && ok;
     if (ok && h->start >= h->end) {
-        const ag_config_node *at = ag_config_node_get(n, "end");
-        ag_config_err(d, at ? &at->loc : &n->loc,
-                      "%s end at %02d:%02d, which is not after their start at %02d:%02d", what,
-                      h->end / 60, h->end % 60, h->start / 60, h->start % 60);
+        end_before_start(n, h, ramadan, d);
         ok = false;
     }
     return ok;
@@ -121,7 +135,7 @@ static void load_ramadan(const ag_config_node *n, ag_work_hours *w, const ag_hou
         return;
     ag_hours h = *base;
     h.days = w->usual.days;
-    if (load_week(n, &h, "Ramadan hours", d))
+    if (load_week(n, &h, true, d))
         w->ramadan = h;
 }
 
@@ -134,7 +148,7 @@ static void load_hours(const ag_config_node *n, ag_work_hours *w, const ag_work_
     if (!ag_config_check_keys(d, n, keys, "hours") && n->kind != AG_CFG_MAP)
         return;
     ag_hours h = base->usual;
-    if (load_week(n, &h, "working hours", d))
+    if (load_week(n, &h, false, d))
         w->usual = h;
     w->ramadan.days = w->usual.days;
     const ag_config_node *r = ag_config_node_get(n, "ramadan");
@@ -145,7 +159,7 @@ static void load_hours(const ag_config_node *n, ag_work_hours *w, const ag_work_
 static void load_hijri(ag_schedule_settings *s, const ag_config_node *n, ag_diags *d)
 {
     int i;
-    if (!ag_config_choice(d, n, "hijri calendar", hijri_calendars, &i))
+    if (!ag_config_choice(d, n, N_("hijri calendar"), hijri_calendars, &i))
         return;
     free(s->hijri);
     s->hijri = NULL;
@@ -174,7 +188,7 @@ void ag_config_load_scheduling(ag_settings *set, const ag_config_node *n, ag_dia
 
 static bool load_holiday_date(const ag_config_node *n, ag_datetime *date, ag_diags *d)
 {
-    if (!ag_config_datetime(d, n, "holiday date", date))
+    if (!ag_config_datetime(d, n, N_("holiday date"), date))
         return false;
     if (!date->is_date) {
         ag_config_err(d, &n->loc, "a holiday is a whole day: write the date alone, YYYY-MM-DD");
@@ -187,7 +201,7 @@ static bool load_holiday_date(const ag_config_node *n, ag_datetime *date, ag_dia
 static bool load_holiday(ag_holiday *h, const ag_config_node *n, ag_diags *d)
 {
     static const char *const keys[] = {"add", "remove", "name", NULL};
-    if (!ag_config_check_keys(d, n, keys, "holiday") && n->kind != AG_CFG_MAP)
+    if (!ag_config_check_keys(d, n, keys, N_("holiday")) && n->kind != AG_CFG_MAP)
         return false;
     const ag_config_node *add = ag_config_node_get(n, "add");
     const ag_config_node *remove = ag_config_node_get(n, "remove");
@@ -207,7 +221,7 @@ static bool load_holiday(ag_holiday *h, const ag_config_node *n, ag_diags *d)
         ag_config_err(d, &name->loc, "a removed holiday takes no name: remove \"name\"");
         ok = false;
     } else if (name) {
-        ok = ag_config_text(d, name, "the holiday's name", &h->name) && ok;
+        ok = ag_config_text(d, name, N_("the holiday's name"), &h->name) && ok;
     }
     h->loc = ag_config_loc_copy(d, &n->loc);
     return ok;

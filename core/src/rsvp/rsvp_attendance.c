@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "config_network.h"
+#include "i18n.h"
 #include "rsvp_internal.h"
 #include "store_rsvp.h"
 
@@ -20,6 +21,18 @@
 enum { MAC_BYTES = 16, MAC_CHARS = 22, UID_MAX = 255 };
 
 static const char what[] = "cannot record attendance";
+
+/* What the admin asked for is not possible (a mistyped member, a date the
+ * event does not have): said in the admin's language, as one sentence.
+ * Other failures are the daemon's, and reach its log in English. */
+static int refuse(char **err, const char *why)
+{
+    /* TRANSLATORS: %s is the reason, one of the messages that follow
+     * (event … has no occurrence on …, no member …). */
+    if (err && asprintf(err, _("cannot record attendance: %s"), why) < 0)
+        *err = NULL;
+    return AG_EINVAL;
+}
 
 /* The occurrence of ev on date (NULL: a one-off event's only one). */
 static int find_occurrence(const ag_event *ev, const char *date, ag_rsvp_occurrence *out,
@@ -44,15 +57,20 @@ static int find_occurrence(const ag_event *ev, const char *date, ag_rsvp_occurre
             *out = v[i];
             rc = 0;
         }
-    if (rc < 0 && !date)
+    if (rc < 0 && !date && n)
         snprintf(msg, sizeof msg,
-                 "event %s is a series: name the occurrence by its date (--occurrence "
-                 "YYYY-MM-DD; its first is %s)",
-                 ev->uid, n ? v[0].date : "none");
+                 _("event %s is a series: name the occurrence by its date (--occurrence "
+                   "YYYY-MM-DD; its first is %s)"),
+                 ev->uid, v[0].date);
+    else if (rc < 0 && !date)
+        snprintf(msg, sizeof msg,
+                 _("event %s is a series: name the occurrence by its date (--occurrence "
+                   "YYYY-MM-DD; its first is none)"),
+                 ev->uid);
     else if (rc < 0)
-        snprintf(msg, sizeof msg, "event %s has no occurrence on %s", ev->uid, date);
+        snprintf(msg, sizeof msg, _("event %s has no occurrence on %s"), ev->uid, date);
     free(v);
-    return rc < 0 ? ag_rsvp_fail(err, rc, what, msg) : 0;
+    return rc < 0 ? refuse(err, msg) : 0;
 }
 
 /* One mark from an id: a member's, or an address invited to the event
@@ -65,16 +83,18 @@ static int mark_of(ag_store *st, const ag_config *cfg, const char *uid, const ch
     if (!strchr(id, '@')) {
         if (ag_config_member(cfg, id))
             return 0;
-        snprintf(msg, sizeof msg, "no member \"%.64s\" in members.yaml", id);
-        return ag_rsvp_fail(err, AG_EINVAL, what, msg);
+        snprintf(msg, sizeof msg, _("no member \"%.64s\" in members.yaml"), id);
+        return refuse(err, msg);
     }
     ag_invitation iv = {0};
     bool found = false;
     int rc = ag_store_invitation_find(st, uid, id, &iv, &found, err);
     if (rc == 0 && !found) {
-        snprintf(msg, sizeof msg, "address number %zu of --%s was not invited to %s", i + 1,
+        /* TRANSLATORS: --%s is the option as typed (--present or
+         * --absent), the last %s the event's uid. */
+        snprintf(msg, sizeof msg, _("address number %zu of --%s was not invited to %s"), i + 1,
                  present ? "present" : "absent", uid);
-        rc = ag_rsvp_fail(err, AG_EINVAL, what, msg);
+        rc = refuse(err, msg);
     }
     if (rc == 0) {
         owned[0] = iv.member ? strdup(iv.member) : strdup("");
@@ -115,8 +135,7 @@ int ag_rsvp_attendance_record(ag_store *st, const ag_config *cfg, const ag_event
                      p ? i : i - n_present, p, &marks[i], &owned[2 * i], err);
         for (size_t j = 0; rc == 0 && j < i; j++)
             if (same_mark(&marks[i], &marks[j]) && marks[i].present != marks[j].present)
-                rc = ag_rsvp_fail(err, AG_EINVAL, what,
-                                  "the same member or address is both present and absent");
+                rc = refuse(err, _("the same member or address is both present and absent"));
     }
     if (rc == 0)
         rc =

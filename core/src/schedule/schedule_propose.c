@@ -8,6 +8,7 @@
 #include "schedule_internal.h"
 
 #include "error.h"
+#include "i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,9 +85,9 @@ static int resolve_audience(proposal *p, char **err)
         for (size_t i = 0; !any && i < in->n_members; i++)
             any = ag_schedule_selects(sel, &in->members[i]);
         if (!selector_known(in, sel))
-            return fail(err, AG_ENOENT, "unknown member or selector \"%s\"", sel);
+            return fail(err, AG_ENOENT, _("unknown member or selector \"%s\""), sel);
         if (!any)
-            return fail(err, AG_ENOENT, "selector \"%s\" names no member", sel);
+            return fail(err, AG_ENOENT, _("selector \"%s\" names no member"), sel);
     }
     for (size_t i = 0; i < in->n_members; i++) {
         bool in_audience = false;

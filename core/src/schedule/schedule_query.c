@@ -3,6 +3,7 @@
 #include "schedule_internal.h"
 
 #include "error.h"
+#include "i18n.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,8 +42,8 @@ static int parse_audience(const char *v, ag_schedule_query *q, char **err)
         size_t len = strcspn(p, ",");
         if (len == 0)
             return fail(err, AG_EINVAL,
-                        "audience \"%s\" has an empty selector: separate member ids and "
-                        "selectors with single commas",
+                        _("audience \"%s\" has an empty selector: separate member ids and "
+                          "selectors with single commas"),
                         v);
         char **more = realloc(q->audience, (q->n_audience + 1) * sizeof *more);
         if (!more)
@@ -60,16 +61,20 @@ static int parse_audience(const char *v, ag_schedule_query *q, char **err)
 static int parse_minutes(const char *name, const char *v, int64_t *out, char **err)
 {
     int64_t s;
+    /* TRANSLATORS: here and in the next three, the first %s is the
+     * parameter as typed (duration or step: --duration, --step on the
+     * command line), never translated. */
     if (ag_config_duration_parse(v, &s) < 0)
-        return fail(err, AG_EINVAL,
-                    "%s \"%s\" is not a duration: write a number and a unit, e.g. 30m, 2h, 1h30m",
-                    name, v);
+        return fail(
+            err, AG_EINVAL,
+            _("%s \"%s\" is not a duration: write a number and a unit, e.g. 30m, 2h, 1h30m"), name,
+            v);
     if (s <= 0)
-        return fail(err, AG_EINVAL, "%s \"%s\" must be longer than zero", name, v);
+        return fail(err, AG_EINVAL, _("%s \"%s\" must be longer than zero"), name, v);
     if (s % 60)
-        return fail(err, AG_EINVAL, "%s \"%s\" must be whole minutes", name, v);
+        return fail(err, AG_EINVAL, _("%s \"%s\" must be whole minutes"), name, v);
     if (s > AG_SCHEDULE_DAY)
-        return fail(err, AG_EINVAL, "%s \"%s\" is longer than a day", name, v);
+        return fail(err, AG_EINVAL, _("%s \"%s\" is longer than a day"), name, v);
     *out = s;
     return 0;
 }
@@ -77,7 +82,7 @@ static int parse_minutes(const char *name, const char *v, int64_t *out, char **e
 static int parse_date(const char *name, const char *v, ag_datetime *out, char **err)
 {
     if (ag_config_datetime_parse(v, out) < 0 || !out->is_date)
-        return fail(err, AG_EINVAL, "%s \"%s\" is not a date: write YYYY-MM-DD", name, v);
+        return fail(err, AG_EINVAL, _("%s \"%s\" is not a date: write YYYY-MM-DD"), name, v);
     return 0;
 }
 
@@ -86,7 +91,7 @@ static int parse_count(const char *v, int *out, char **err)
     char *end;
     long n = strspn(v, "0123456789") == strlen(v) && *v ? strtol(v, &end, 10) : -1;
     if (n < 1 || n > AG_SCHEDULE_MAX_COUNT)
-        return fail(err, AG_EINVAL, "count \"%s\" must be a whole number from 1 to %d", v,
+        return fail(err, AG_EINVAL, _("count \"%s\" must be a whole number from 1 to %d"), v,
                     AG_SCHEDULE_MAX_COUNT);
     *out = (int)n;
     return 0;
@@ -118,19 +123,21 @@ static int64_t day_of(const ag_datetime *d)
 int ag_schedule_query_check(const ag_schedule_query *q, char **err)
 {
     if (!q->n_audience)
-        return fail(err, AG_EINVAL, "audience names no member");
+        return fail(err, AG_EINVAL, _("audience names no member"));
     if (q->duration <= 0)
-        return fail(err, AG_EINVAL, "duration must be longer than zero");
+        return fail(err, AG_EINVAL, _("duration must be longer than zero"));
     if (q->step <= 0 || q->count < 1 || q->count > AG_SCHEDULE_MAX_COUNT)
-        return fail(err, AG_EINVAL, "step and count must be positive");
+        return fail(err, AG_EINVAL, _("step and count must be positive"));
     int64_t days = day_of(&q->to) - day_of(&q->from) + 1;
+    /* TRANSLATORS: "to" and "from" are the parameters as typed (--to,
+     * --from on the command line), never translated. */
     if (days < 1)
-        return fail(err, AG_EINVAL, "to %04d-%02d-%02d is before from %04d-%02d-%02d", q->to.year,
-                    q->to.month, q->to.day, q->from.year, q->from.month, q->from.day);
+        return fail(err, AG_EINVAL, _("to %04d-%02d-%02d is before from %04d-%02d-%02d"),
+                    q->to.year, q->to.month, q->to.day, q->from.year, q->from.month, q->from.day);
     if (days > AG_SCHEDULE_MAX_DAYS)
         return fail(err, AG_EINVAL,
-                    "the window from %04d-%02d-%02d to %04d-%02d-%02d is %lld "
-                    "days: at most %d",
+                    _("the window from %04d-%02d-%02d to %04d-%02d-%02d is %lld "
+                      "days: at most %d"),
                     q->from.year, q->from.month, q->from.day, q->to.year, q->to.month, q->to.day,
                     (long long)days, AG_SCHEDULE_MAX_DAYS);
     return 0;
@@ -144,11 +151,13 @@ static int parse_all(const char *const *names, const char *const *values, size_t
         int which = name_index(names[i]);
         if (which < 0)
             return fail(err, AG_EINVAL,
-                        "unknown parameter \"%s\" (expected audience, duration, from, to, count, "
-                        "step)",
+                        _("unknown parameter \"%s\" (expected audience, duration, from, to, count, "
+                          "step)"),
                         names[i]);
+        /* TRANSLATORS: here and in "%s is required", %s is the parameter
+         * as typed (audience, duration, from, to, count or step). */
         if (seen[which])
-            return fail(err, AG_EINVAL, "%s is given twice", names[i]);
+            return fail(err, AG_EINVAL, _("%s is given twice"), names[i]);
         seen[which] = true;
         int rc = parse_one(which, values[i] ? values[i] : "", q, err);
         if (rc < 0)
@@ -156,7 +165,7 @@ static int parse_all(const char *const *names, const char *const *values, size_t
     }
     for (int i = Q_AUDIENCE; i <= Q_TO; i++)
         if (!seen[i])
-            return fail(err, AG_EINVAL, "%s is required", names_known[i]);
+            return fail(err, AG_EINVAL, _("%s is required"), names_known[i]);
     return ag_schedule_query_check(q, err);
 }
 
