@@ -5,8 +5,8 @@ to right in Arabic; LC_MESSAGES=C prints today's English byte for byte; the
 language comes from LANGUAGE / LC_MESSAGES / LANG for messages alone, so
 that numbers stay those of the C locale; a reload's config errors are
 logged translated while the daemon's own log lines stay English; the
-later commands (propose, attendance, rsvp-key) and config sections
-(scheduling, holidays, documents) likewise."""
+later commands (propose, attendance, rsvp-key, mail-in) and config
+sections (scheduling, holidays, documents, http's tokens) likewise."""
 
 import os
 import re
@@ -277,6 +277,75 @@ class LaterCommandsInTheAdminsLanguage(unittest.TestCase):
         self.assertEqual(code, 0)
         self.assertRegex(out, r"^la clé \d+ signe désormais ; les clés précédentes ne servent "
                          r"plus à vérifier\n$")
+
+
+class MailInAndTokensInTheAdminsLanguage(unittest.TestCase):
+    """mail-in's errors, which an MTA logs or bounces, in the language it
+    runs mail-in under; the admin token's config errors."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="agendad-i18n-")
+        cls.config = os.path.join(cls.tmp, "config")
+        shutil.copytree(SAMPLE_CONFIG, cls.config)
+        cls.socket = os.path.join(cls.tmp, "mail-in.sock")  # no daemon listens
+        cls.yaml = os.path.join(cls.config, "agendad.yaml")
+        with open(cls.yaml, encoding="utf-8") as f:
+            cls.text = f.read()
+        cls.write_yaml("")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    @classmethod
+    def write_yaml(cls, http_keys):
+        text = cls.text.replace("\nhttp:\n", "\nhttp:\n" + http_keys, 1)
+        with open(cls.yaml, "w", encoding="utf-8") as f:
+            f.write(text + f"\ninvitations:\n  mail_socket: {cls.socket}\n")
+
+    def mail_in(self, **lang):
+        r = subprocess.run([BIN, "mail-in", "--config", self.config], input=b"Subject: x\n\nx\n",
+                           capture_output=True, env=clean_env(**lang), timeout=60)
+        self.assertEqual((r.returncode, r.stdout), (75, b""), r.stderr)  # the MTA retries
+        return r.stderr.decode("utf-8")
+
+    def test_mail_in_without_the_daemon(self):
+        # The reason in parentheses is the C library's, in its own language.
+        err = self.mail_in(LC_MESSAGES="C")
+        self.assertEqual(err, f"agendad mail-in: {self.socket}: agendad is not running "
+                         "(No such file or directory)\n")
+        err = self.mail_in(LANG="fr_FR.UTF-8")
+        self.assertRegex(err, "^" + re.escape(f"agendad mail-in: {self.socket} : agendad n'est "
+                                              "pas en cours d'exécution (") + r"[^()\n]+\)\n$")
+        err = self.mail_in(LANG="ar_MA.UTF-8")
+        self.assertRegex(err, "^" + re.escape(isolated("agendad mail-in") + ": " +
+                                              isolated(self.socket) + ": الخدمة agendad لا تعمل (") +
+                         r"[^()\n]+\)\n$")
+
+    def check(self, http_keys, **lang):
+        self.write_yaml(http_keys)
+        try:
+            code, out, err = run(["check", "--config", self.config], **lang)
+        finally:
+            self.write_yaml("")
+        self.assertEqual((code, out), (1, ""), err)
+        return err
+
+    def test_admin_token_file(self):
+        with open(os.path.join(self.config, "weak.token"), "w") as f:
+            f.write("short\n")
+        with open(os.path.join(self.config, "shared.token"), "w") as f:
+            f.write("0123456789abcdef0123456789abcdef\n")
+        err = self.check("  admin_token_file: weak.token\n", LANG="fr_FR.UTF-8")
+        self.assertIn(": erreur : impossible d'utiliser admin_token_file « " +
+                      os.path.join(self.config, "weak.token") + " » : le jeton doit compter de 16 "
+                      "à 1024 caractères (écrivez-y un jeton aléatoire", err)
+        err = self.check("  admin_token_file: shared.token\n  metrics_token_file: shared.token\n",
+                         LANG="fr_FR.UTF-8")
+        self.assertIn(": erreur : admin_token_file contient le même jeton que metrics_token_file : "
+                      "donnez au jeton d'administration une valeur propre", err)
+        self.assertNotRegex(err, r"\berror\b|\btoken\b")
 
 
 class DaemonLanguage(unittest.TestCase):

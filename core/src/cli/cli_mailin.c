@@ -1,7 +1,9 @@
 #include "cli_mailin.h"
 
+#include "cli_error.h"
 #include "config.h"
 #include "error.h"
+#include "i18n.h"
 #include "mailin.h"
 #include "mailin_proto.h"
 #include "tz.h"
@@ -60,10 +62,10 @@ static char *socket_path(const char *config_dir, FILE *err)
     char *path = NULL;
     if (ag_config_load_base(config_dir, &cfg, &diags) < 0) {
         ag_diags_print(&diags, err);
-        fprintf(err, "agendad mail-in: %s has errors: the message stays with the mail system\n",
-                config_dir);
+        ag_cli_error(err, "mail-in", _("%s has errors: the message stays with the mail system\n"),
+                     config_dir);
     } else if (!(path = strdup(cfg->settings.mail_socket))) {
-        fprintf(err, "agendad mail-in: out of memory\n");
+        ag_cli_error(err, "mail-in", "%s\n", _("out of memory"));
     }
     ag_config_free(cfg);
     ag_diags_free(&diags);
@@ -77,7 +79,7 @@ static int connect_to(const char *path, FILE *err)
     snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        fprintf(err, "agendad mail-in: socket: %s\n", strerror(errno));
+        ag_cli_error(err, "mail-in", _("cannot open a socket: %s\n"), strerror(errno));
         return -1;
     }
     struct timeval tv = {.tv_sec = AG_CLI_MAILIN_TIMEOUT_S};
@@ -88,14 +90,14 @@ static int connect_to(const char *path, FILE *err)
     int e = errno;
     close(fd);
     if (e == EACCES || e == EPERM)
-        fprintf(err,
-                "agendad mail-in: %s: permission denied: the mail system's user must be in the "
-                "socket's group (see invitations.mail_group in admin.md)\n",
-                path);
+        ag_cli_error(err, "mail-in",
+                     _("%s: permission denied: the mail system's user must be in the socket's "
+                       "group (see invitations.mail_group in admin.md)\n"),
+                     path);
     else if (e == ENOENT || e == ECONNREFUSED)
-        fprintf(err, "agendad mail-in: %s: agendad is not running (%s)\n", path, strerror(e));
+        ag_cli_error(err, "mail-in", _("%s: agendad is not running (%s)\n"), path, strerror(e));
     else
-        fprintf(err, "agendad mail-in: %s: %s\n", path, strerror(e));
+        ag_cli_error(err, "mail-in", "%s: %s\n", path, strerror(e));
     return -1;
 }
 
@@ -149,13 +151,14 @@ static int hand_over(const char *path, const char *msg, size_t len, FILE *err)
     int h = ag_mailin_head_write(head, sizeof head, len, envelope_recipient());
     int code = EX_TEMPFAIL;
     if (h < 0 || !send_all(fd, head, (size_t)h) || !send_all(fd, msg, len))
-        fprintf(err, "agendad mail-in: %s: cannot send the message: %s\n", path,
-                errno == EAGAIN ? "timed out" : strerror(errno));
+        ag_cli_error(err, "mail-in", _("%s: cannot send the message: %s\n"), path,
+                     errno == EAGAIN ? _("timed out") : strerror(errno));
     else if (!read_line(fd, line, sizeof line))
-        fprintf(err, "agendad mail-in: %s: no answer from agendad: %s\n", path,
-                errno == EAGAIN ? "timed out" : "it closed the connection (stopping?)");
+        ag_cli_error(err, "mail-in", _("%s: no answer from agendad: %s\n"), path,
+                     errno == EAGAIN ? _("timed out") : _("it closed the connection (stopping?)"));
     else if ((code = ag_mailin_exit_code(line)) != EX_OK)
-        fprintf(err, "agendad mail-in: %s\n", line);
+        /* The daemon's verdict, in its words (mailin_proto.h): the MTA's. */
+        ag_cli_error(err, "mail-in", "%s\n", line);
     close(fd);
     return code;
 }
@@ -166,13 +169,13 @@ int ag_cli_mailin(const char *config_dir, FILE *in, FILE *err)
     bool too_large = false;
     char *msg = read_message(in, &len, &too_large);
     if (!msg) {
-        fprintf(err, "agendad mail-in: cannot read the message on stdin\n");
+        ag_cli_error(err, "mail-in", _("cannot read the message on stdin\n"));
         return EX_TEMPFAIL;
     }
     int code;
     if (too_large) {
-        fprintf(err, "agendad mail-in: the message is larger than %u MiB: not a reply\n",
-                AG_MAILIN_MAX_MESSAGE / (1024 * 1024));
+        ag_cli_error(err, "mail-in", _("the message is larger than %u MiB: not a reply\n"),
+                     AG_MAILIN_MAX_MESSAGE / (1024 * 1024));
         code = EX_DATAERR;
     } else {
         char *path = socket_path(config_dir, err);
