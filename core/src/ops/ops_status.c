@@ -1,4 +1,5 @@
 #include "ops_status.h"
+#include "html.h"
 
 #include "error.h"
 #include "log.h"
@@ -346,35 +347,10 @@ static void write_json(FILE *f, const ag_ops *st)
 
 /* ---- HTML ---- */
 
-static void html_text(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
-
 static void html_row(FILE *f, const char *name, const char *value)
 {
     fprintf(f, "<tr><th>%s</th><td>", name);
-    html_text(f, value);
+    ag_html_text(f, value);
     fputs("</td></tr>\n", f);
 }
 
@@ -390,7 +366,7 @@ static void html_plugins(FILE *f, const ag_ops *st)
     fputs("<tr><th>plugins running</th><td>", f);
     for (size_t i = 0; i < ag_plugins_count(st->plugins); i++) {
         fputs(i ? ", " : "", f);
-        html_text(f, ag_plugins_name(st->plugins, i));
+        ag_html_text(f, ag_plugins_name(st->plugins, i));
     }
     fputs("</td></tr>\n", f);
 }
@@ -409,7 +385,7 @@ static void html_reload(FILE *f, const ag_ops *st)
     fputs("<tr><th>errors</th><td><ul>\n", f);
     for (size_t i = 0; i < st->n_last_errors; i++) {
         fputs("<li><code>", f);
-        html_text(f, st->last_errors[i]);
+        ag_html_text(f, st->last_errors[i]);
         fputs("</code></li>\n", f);
     }
     fputs("</ul></td></tr>\n", f);
@@ -419,13 +395,13 @@ static void html_sample(const ag_metric_sample *s, void *data)
 {
     sample_out *o = data;
     fputs("<tr><td>", o->f);
-    html_text(o->f, s->family);
+    ag_html_text(o->f, s->family);
     fputs("</td><td>", o->f);
     for (size_t i = 0; i < s->n_labels; i++) {
         fputs(i ? ", " : "", o->f);
-        html_text(o->f, s->label_names[i]);
+        ag_html_text(o->f, s->label_names[i]);
         fputc('=', o->f);
-        html_text(o->f, s->label_values[i]);
+        ag_html_text(o->f, s->label_values[i]);
     }
     if (s->histogram)
         fprintf(o->f, "</td><td>%llu (sum %.6g)</td></tr>\n", (unsigned long long)s->count,

@@ -1,35 +1,11 @@
 /* The pages of rsvp/'s routes (see rsvp_pages.h). Every text that comes
- * from the config goes through esc(); the rest are this file's words. */
+ * from the config goes through ag_html_text(); the rest are this file's words. */
 #include "rsvp_pages.h"
+#include "html.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
 
 static const char style[] =
     "body{font-family:system-ui,sans-serif;max-width:42em;margin:2em auto;padding:0 1em;"
@@ -91,12 +67,12 @@ static void event_lines(FILE *f, const ag_rsvp_page_event *ev, const char *lang)
     const char *title = ev && ev->title ? ag_text_get(ev->title, lang) : NULL;
     if (title) {
         fputs(ar ? "<p>الاجتماع: <strong>" : "<p>Réunion : <strong>", f);
-        esc(f, title);
+        ag_html_text(f, title);
         fputs("</strong></p>\n", f);
     }
     if (ev && ev->when) {
         fputs(ar ? "<p>الموعد: <bdi dir=\"ltr\">" : "<p>Date : <bdi>", f);
-        esc(f, ev->when);
+        ag_html_text(f, ev->when);
         fputs("</bdi></p>\n", f);
     }
 }
@@ -123,7 +99,7 @@ char *ag_rsvp_page_confirm(const ag_rsvp_page_event *ev, ag_rsvp_partstat answer
     /* No action: the form posts to the page's own URL, whatever prefix
      * a proxy serves it under. */
     fputs("<form method=\"post\">\n<input type=\"hidden\" name=\"form\" value=\"", f);
-    esc(f, form_token);
+    ag_html_text(f, form_token);
     fputs("\">\n<button type=\"submit\" id=\"confirm\">تأكيد الرد · Confirmer la "
           "réponse</button>\n</form>\n",
           f);
@@ -242,7 +218,7 @@ char *ag_rsvp_page_checklist(const ag_rsvp_page_event *ev, const char *date,
     fputs("<h1>الحضور</h1>\n", f);
     event_lines(f, ev, "ar");
     fputs("<p>الجلسة: <bdi dir=\"ltr\">", f);
-    esc(f, date);
+    ag_html_text(f, date);
     fputs("</bdi></p>\n<p>ضعوا علامة على الأعضاء الحاضرين، ثم اضغطوا على «حفظ». الأعضاء بدون "
           "علامة يسجلون غائبين.</p>\n</section>\n",
           f);
@@ -250,21 +226,21 @@ char *ag_rsvp_page_checklist(const ag_rsvp_page_event *ev, const char *date,
     fputs("<h1>Présences</h1>\n", f);
     event_lines(f, ev, "fr");
     fputs("<p>Séance du <bdi>", f);
-    esc(f, date);
+    ag_html_text(f, date);
     fputs("</bdi></p>\n<p>Cochez les membres présents, puis appuyez sur « Enregistrer ». Les "
           "membres non cochés sont notés absents.</p>\n</section>\n",
           f);
     fputs("<form method=\"post\">\n<input type=\"hidden\" name=\"form\" value=\"", f);
-    esc(f, form_token);
+    ag_html_text(f, form_token);
     fputs("\">\n", f);
     for (size_t i = 0; i < n; i++) {
         const ag_member *m = rows[i].member;
         fputs("<label><input type=\"checkbox\" name=\"m.", f);
-        esc(f, m->id);
+        ag_html_text(f, m->id);
         fprintf(f, "\" value=\"1\"%s> ", rows[i].checked ? " checked" : "");
-        esc(f, ag_text_get(&m->name, "ar"));
+        ag_html_text(f, ag_text_get(&m->name, "ar"));
         fputs(" · <span lang=\"fr\" dir=\"ltr\">", f);
-        esc(f, ag_text_get(&m->name, "fr"));
+        ag_html_text(f, ag_text_get(&m->name, "fr"));
         fputs("</span></label>\n", f);
     }
     fputs("<button type=\"submit\" id=\"save\">حفظ · Enregistrer</button>\n</form>\n", f);
@@ -281,7 +257,7 @@ char *ag_rsvp_page_checklist_saved(const ag_rsvp_page_event *ev, const char *dat
     section(f, "ar");
     event_lines(f, ev, "ar");
     fputs("<p id=\"saved\">تم حفظ الحضور لجلسة <bdi dir=\"ltr\">", f);
-    esc(f, date);
+    ag_html_text(f, date);
     fprintf(f,
             "</bdi>: %d حاضر، %d غائب.</p>\n<p>يمكنكم فتح الرابط من جديد لتصحيح القائمة.</p>\n"
             "</section>\n",
@@ -289,7 +265,7 @@ char *ag_rsvp_page_checklist_saved(const ag_rsvp_page_event *ev, const char *dat
     section(f, "fr");
     event_lines(f, ev, "fr");
     fputs("<p>Présences de la séance du <bdi>", f);
-    esc(f, date);
+    ag_html_text(f, date);
     fprintf(f,
             "</bdi> enregistrées : %d présents, %d absents.</p>\n<p>Vous pouvez rouvrir le lien "
             "pour corriger la liste.</p>\n</section>\n",
@@ -307,9 +283,9 @@ static void rate_cell(FILE *f, int num, int den)
 
 static void both(FILE *f, const ag_text *t)
 {
-    esc(f, ag_text_get(t, "ar"));
+    ag_html_text(f, ag_text_get(t, "ar"));
     fputs(" · <span lang=\"fr\" dir=\"ltr\">", f);
-    esc(f, ag_text_get(t, "fr"));
+    ag_html_text(f, ag_text_get(t, "fr"));
     fputs("</span>", f);
 }
 
@@ -322,7 +298,7 @@ static void members_table(FILE *f, const ag_config *cfg, const ag_rsvp_transpare
     for (size_t i = 0; i < t->n_members && i < cfg->n_members; i++) {
         const ag_rsvp_member_stats *m = &t->members[i];
         fputs("<tr data-member=\"", f);
-        esc(f, m->member);
+        ag_html_text(f, m->member);
         fputs("\"><td>", f);
         both(f, &cfg->members[i].name);
         fprintf(f, "</td><td class=\"n\">%d</td><td class=\"n\">%d</td>", m->invited, m->replies);
@@ -345,7 +321,7 @@ static void axes_table(FILE *f, const ag_config *cfg, const ag_rsvp_transparency
             continue;
         const ag_rsvp_axis_stats *a = &t->axes[k++];
         fputs("<tr data-axis=\"", f);
-        esc(f, a->axis);
+        ag_html_text(f, a->axis);
         fputs("\"><td>", f);
         both(f, &cfg->categories[i].name);
         fprintf(f, "</td><td class=\"n\">%d</td><td class=\"n\">%d / %d</td>", a->held, a->on_time,
