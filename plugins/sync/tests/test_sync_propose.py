@@ -249,8 +249,11 @@ class ProposeFromSyncedCalendars(unittest.TestCase):
 
     @classmethod
     def wait_until_read(cls, timeout=45):
-        """Both calendars read once, without error."""
+        """Both calendars read and their busy time stored: the rows are
+        there, and the plugin says each read succeeded and is over (the
+        feed's events are stored before its busy time)."""
         deadline = time.monotonic() + timeout
+        status = None
         while time.monotonic() < deadline:
             db = sqlite3.connect(cls.daemon.state, timeout=10)
             try:
@@ -259,14 +262,15 @@ class ProposeFromSyncedCalendars(unittest.TestCase):
                 read = set()
             finally:
                 db.close()
-            if {(A, "feed"), (B, "caldav")} <= read:
-                status = json.loads(cls.daemon.get("/plugins/sync/status")[2])
-                by_member = {m["member"]: m for m in status["members"]}
-                assert by_member[A]["last_error"] is None, by_member[A]
-                assert by_member[B]["caldav_read"]["last_error"] is None, by_member[B]
+            status = {m["member"]: m for m in
+                      json.loads(cls.daemon.get("/plugins/sync/status")[2])["members"]}
+            feed, dav = status[A], status[B]["caldav_read"]
+            if ({(A, "feed"), (B, "caldav")} <= read and feed["last_success"]
+                    and not feed["busy"] and feed["last_error"] is None
+                    and dav["last_success"] and not dav["busy"] and dav["last_error"] is None):
                 return
             time.sleep(0.1)
-        raise AssertionError("calendars never read:\n" + cls.daemon.log_text())
+        raise AssertionError(f"calendars never read: {status}\n{cls.daemon.log_text()}")
 
     def query(self):
         return (f"audience=region:fes-meknes&duration=1h&from={self.d}&to={self.last}"
@@ -386,7 +390,7 @@ class ProposeFromSyncedCalendars(unittest.TestCase):
         # The feed's other events are published as before, in both feeds.
         for path in ("/feeds/network.ics", f"/feeds/members/{A}.ics"):
             text = self.daemon.get(path)[2].decode()
-            for uid, summary in (A_BUSY, A_FREE, A_WEEKLY):
+            for _, summary in (A_BUSY, A_FREE, A_WEEKLY):
                 self.assertIn(summary, text, path)
         self.assertNotIn(A_PRIVATE[1], self.daemon.log_text())
 
