@@ -297,7 +297,12 @@ static void crash_on_marker(const char *text)
 
 int main(int argc, char **argv)
 {
-    options o = {.lim = {0, INT64_MAX, 1000, 100000, 100000, "UTC", false},
+    options o = {.lim = {.from = 0,
+                         .to = INT64_MAX,
+                         .max_instances = 1000,
+                         .max_iterations = 100000,
+                         .max_events = 100000,
+                         .default_tzid = "UTC"},
                  .mem_mb = 512,
                  .cpu_s = 10,
                  .max_bytes = 64u << 20};
