@@ -55,6 +55,15 @@ static bool dt_parse(const char *s, ag_datetime *d)
 
 /* ---- writing ---- */
 
+char *ag_store_column_dup(sqlite3_stmt *s, int i, bool *ok)
+{
+    const char *v = (const char *)sqlite3_column_text(s, i);
+    char *d = v ? strdup(v) : NULL;
+    if (v && !d)
+        *ok = false;
+    return d;
+}
+
 int ag_store_bind_opt_text(sqlite3_stmt *s, int i, const char *v)
 {
     return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);

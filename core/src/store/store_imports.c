@@ -26,16 +26,6 @@ void ag_store_import_rows_free(ag_import_row *rows, size_t n)
     free(rows);
 }
 
-/* A column as a malloc'd string (NULL for SQL NULL); *ok false on OOM. */
-static char *col_text(sqlite3_stmt *s, int i, bool *ok)
-{
-    const unsigned char *t = sqlite3_column_text(s, i);
-    char *d = t ? strdup((const char *)t) : NULL;
-    if (t && !d)
-        *ok = false;
-    return d;
-}
-
 static ag_status status_from(const char *s)
 {
     for (int i = 0; i < AG_STATUS_COUNT; i++)
@@ -49,16 +39,16 @@ static ag_status status_from(const char *s)
 static bool read_row(sqlite3_stmt *s, ag_import_row *r)
 {
     bool ok = true;
-    r->uid = col_text(s, 0, &ok);
-    r->member = col_text(s, 1, &ok);
-    r->title = (ag_text){col_text(s, 2, &ok), col_text(s, 3, &ok)};
-    r->description = (ag_text){col_text(s, 4, &ok), col_text(s, 5, &ok)};
-    r->location = (ag_text){col_text(s, 6, &ok), col_text(s, 7, &ok)};
+    r->uid = ag_store_column_dup(s, 0, &ok);
+    r->member = ag_store_column_dup(s, 1, &ok);
+    r->title = (ag_text){ag_store_column_dup(s, 2, &ok), ag_store_column_dup(s, 3, &ok)};
+    r->description = (ag_text){ag_store_column_dup(s, 4, &ok), ag_store_column_dup(s, 5, &ok)};
+    r->location = (ag_text){ag_store_column_dup(s, 6, &ok), ag_store_column_dup(s, 7, &ok)};
     r->start = sqlite3_column_int64(s, 8);
     r->end = sqlite3_column_int64(s, 9);
     r->all_day = sqlite3_column_int(s, 10) != 0;
     r->status = status_from((const char *)sqlite3_column_text(s, 11));
-    r->categories = col_text(s, 12, &ok);
+    r->categories = ag_store_column_dup(s, 12, &ok);
     r->sequence = sqlite3_column_int(s, 13);
     r->created = sqlite3_column_int64(s, 14);
     r->last_modified = sqlite3_column_int64(s, 15);

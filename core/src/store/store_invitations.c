@@ -58,27 +58,16 @@ void ag_store_invitations_free(ag_invitation *v, size_t n)
     free(v);
 }
 
-static char *col_text(sqlite3_stmt *s, int i, bool *ok)
-{
-    const char *v = (const char *)sqlite3_column_text(s, i);
-    if (!v)
-        return NULL;
-    char *d = strdup(v);
-    if (!d)
-        *ok = false;
-    return d;
-}
-
 /* false on out of memory (iv cleared). */
 static bool read_row(sqlite3_stmt *s, ag_invitation *iv)
 {
     bool ok = true;
     memset(iv, 0, sizeof *iv);
     iv->id = sqlite3_column_int64(s, 0);
-    iv->uid = col_text(s, 1, &ok);
-    iv->address = col_text(s, 2, &ok);
-    iv->member = col_text(s, 3, &ok);
-    iv->lang = col_text(s, 4, &ok);
+    iv->uid = ag_store_column_dup(s, 1, &ok);
+    iv->address = ag_store_column_dup(s, 2, &ok);
+    iv->member = ag_store_column_dup(s, 3, &ok);
+    iv->lang = ag_store_column_dup(s, 4, &ok);
     iv->sequence = sqlite3_column_int(s, 5);
     iv->created = sqlite3_column_int64(s, 6);
     iv->cancelled = sqlite3_column_int(s, 7) != 0;
@@ -217,7 +206,7 @@ int ag_store_invitation_state_get(ag_store *st, const char *uid, char **fp, int 
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         bool ok = true;
-        *fp = col_text(s, 0, &ok);
+        *fp = ag_store_column_dup(s, 0, &ok);
         *sequence = sqlite3_column_int(s, 1);
         sqlite3_reset(s);
         if (!ok)

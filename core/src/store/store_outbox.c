@@ -151,35 +151,24 @@ int ag_store_outbox_insert(ag_store *st, const ag_outbox_row *r, int64_t now, bo
     return 0;
 }
 
-static char *col_text(sqlite3_stmt *s, int i, bool *ok)
-{
-    const char *v = (const char *)sqlite3_column_text(s, i);
-    if (!v)
-        return NULL;
-    char *d = strdup(v);
-    if (!d)
-        *ok = false;
-    return d;
-}
-
 static bool read_row(sqlite3_stmt *s, ag_outbox_row *r)
 {
     bool ok = true;
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(s, 0);
     r->kind = index_of(kind_names, AG_OUT_KIND_COUNT_, (const char *)sqlite3_column_text(s, 1));
-    r->uid = col_text(s, 2, &ok);
+    r->uid = ag_store_column_dup(s, 2, &ok);
     r->occurrence = sqlite3_column_int64(s, 3);
     r->lead = sqlite3_column_int64(s, 4);
-    r->channel = col_text(s, 5, &ok);
-    r->member = col_text(s, 6, &ok);
-    r->address = col_text(s, 7, &ok);
+    r->channel = ag_store_column_dup(s, 5, &ok);
+    r->member = ag_store_column_dup(s, 6, &ok);
+    r->address = ag_store_column_dup(s, 7, &ok);
     r->seq = sqlite3_column_int(s, 8);
     r->due = sqlite3_column_int64(s, 9);
     r->state = index_of(state_names, 5, (const char *)sqlite3_column_text(s, 10));
     r->attempts = sqlite3_column_int(s, 11);
     r->next_attempt = sqlite3_column_int64(s, 12);
-    r->last_error = col_text(s, 13, &ok);
+    r->last_error = ag_store_column_dup(s, 13, &ok);
     r->done_at = sqlite3_column_int64(s, 14);
     return ok && r->uid && r->channel;
 }
@@ -396,7 +385,7 @@ int ag_store_outbox_fingerprint_get(ag_store *st, const char *uid, char **fp, bo
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         bool ok = true;
-        *fp = col_text(s, 0, &ok);
+        *fp = ag_store_column_dup(s, 0, &ok);
         *live = sqlite3_column_int(s, 1) != 0;
         if (!ok) {
             fail(st, s, err, "cannot read the outbox of");

@@ -139,17 +139,6 @@ static int end(ag_store *st, int rc, char **err, const char *what)
     return rc;
 }
 
-static char *column_dup(sqlite3_stmt *s, int i, bool *oom)
-{
-    const char *v = (const char *)sqlite3_column_text(s, i);
-    if (!v)
-        return NULL;
-    char *copy = strdup(v);
-    if (!copy)
-        *oom = true;
-    return copy;
-}
-
 /* Grows *v (elements of size sz) to hold n + 1; false when memory ran out. */
 static bool grow(void **v, size_t *cap, size_t n, size_t sz)
 {
@@ -480,16 +469,16 @@ static int read_rows(ag_store *st, sqlite3_stmt *s, size_t sz, row_reader fn,
 static bool read_answer(sqlite3_stmt *s, void *row)
 {
     ag_store_rsvp_answer *a = row;
-    bool oom = false;
+    bool ok = true;
     a->invitation = sqlite3_column_int64(s, 0);
-    a->uid = column_dup(s, 1, &oom);
-    a->address = column_dup(s, 2, &oom);
-    a->member = column_dup(s, 3, &oom);
-    a->partstat = column_dup(s, 4, &oom);
+    a->uid = ag_store_column_dup(s, 1, &ok);
+    a->address = ag_store_column_dup(s, 2, &ok);
+    a->member = ag_store_column_dup(s, 3, &ok);
+    a->partstat = ag_store_column_dup(s, 4, &ok);
     a->sequence = sqlite3_column_int(s, 5);
     a->cancelled = sqlite3_column_int(s, 6) != 0;
     a->created = sqlite3_column_int64(s, 7);
-    return !oom && a->uid && a->address;
+    return ok && a->uid && a->address;
 }
 
 void ag_store_rsvp_answers_free(ag_store_rsvp_answer *v, size_t n)
@@ -523,11 +512,11 @@ int ag_store_rsvp_answers(ag_store *st, const char *uid, ag_store_rsvp_answer **
 static bool read_reply(sqlite3_stmt *s, void *row)
 {
     ag_store_rsvp_reply_row *r = row;
-    bool oom = false;
-    r->partstat = column_dup(s, 0, &oom);
+    bool ok = true;
+    r->partstat = ag_store_column_dup(s, 0, &ok);
     r->sequence = sqlite3_column_int(s, 1);
     r->dtstamp = sqlite3_column_int64(s, 2);
-    r->via = column_dup(s, 3, &oom);
+    r->via = ag_store_column_dup(s, 3, &ok);
     r->verified = sqlite3_column_int(s, 4) != 0;
     const char *outcome = (const char *)sqlite3_column_text(s, 5);
     r->outcome = AG_STORE_REPLY_UNVERIFIED;
@@ -535,7 +524,7 @@ static bool read_reply(sqlite3_stmt *s, void *row)
         if (strcmp(outcome, outcome_names[i]) == 0)
             r->outcome = (ag_store_reply_outcome)i;
     r->received_at = sqlite3_column_int64(s, 6);
-    return !oom;
+    return ok;
 }
 
 void ag_store_rsvp_replies_free(ag_store_rsvp_reply_row *v, size_t n)
@@ -599,15 +588,15 @@ int ag_store_rsvp_attendance_set(ag_store *st, const char *uid, const char *occu
 static bool read_mark(sqlite3_stmt *s, void *row)
 {
     ag_store_attendance *a = row;
-    bool oom = false;
-    a->uid = column_dup(s, 0, &oom);
-    a->occurrence = column_dup(s, 1, &oom);
-    a->member = column_dup(s, 2, &oom);
-    a->address = column_dup(s, 3, &oom);
+    bool ok = true;
+    a->uid = ag_store_column_dup(s, 0, &ok);
+    a->occurrence = ag_store_column_dup(s, 1, &ok);
+    a->member = ag_store_column_dup(s, 2, &ok);
+    a->address = ag_store_column_dup(s, 3, &ok);
     a->present = sqlite3_column_int(s, 4) != 0;
     a->at = sqlite3_column_int64(s, 5);
     a->recorded_at = sqlite3_column_int64(s, 6);
-    return !oom && a->uid && a->occurrence && a->member && a->address;
+    return ok && a->uid && a->occurrence && a->member && a->address;
 }
 
 void ag_store_rsvp_attendance_free(ag_store_attendance *v, size_t n)
@@ -640,9 +629,9 @@ int ag_store_rsvp_attendance_of(ag_store *st, const char *uid, ag_store_attendan
 
 static bool read_uid(sqlite3_stmt *s, void *row)
 {
-    bool oom = false;
+    bool ok = true;
     char **uid = row;
-    *uid = column_dup(s, 0, &oom);
+    *uid = ag_store_column_dup(s, 0, &ok);
     return *uid != NULL;
 }
 

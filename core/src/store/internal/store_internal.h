@@ -67,6 +67,10 @@ struct ag_store {
 enum { AG_STATUS_COUNT = 3 };
 extern const char *const ag_store_status_names[AG_STATUS_COUNT];
 
+/* Column i of s's current row as a malloc'd string, NULL for SQL NULL;
+ * sets *ok false when memory ran out (and returns NULL). */
+char *ag_store_column_dup(sqlite3_stmt *s, int i, bool *ok);
+
 /* Binds v, copied, or NULL when v is. */
 int ag_store_bind_opt_text(sqlite3_stmt *s, int i, const char *v);
 
