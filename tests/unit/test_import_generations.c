@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "temp_db.h"
+
 #include "raw_sql.h"
 
 typedef struct {
@@ -26,11 +28,7 @@ typedef struct {
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
-    snprintf(f->path, sizeof f->path, "/tmp/agendad-gen-XXXXXX");
-    int fd = mkstemp(f->path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(f->path);
+    temp_db_name(f->path, sizeof f->path, "gen");
     assert_int_equal(ag_store_open(f->path, &f->st, NULL), 0);
     *state = f;
     return 0;
@@ -40,12 +38,7 @@ static int teardown(void **state)
 {
     fx *f = *state;
     ag_store_close(f->st);
-    char aux[80];
-    unlink(f->path);
-    snprintf(aux, sizeof aux, "%s-wal", f->path);
-    unlink(aux);
-    snprintf(aux, sizeof aux, "%s-shm", f->path);
-    unlink(aux);
+    temp_db_remove(f->path);
     free(f);
     return 0;
 }

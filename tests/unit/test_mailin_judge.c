@@ -14,6 +14,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+
+#include "temp_db.h"
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -298,11 +300,7 @@ static int setup(void **state)
 {
     (void)state;
     memset(&f, 0, sizeof f);
-    snprintf(f.path, sizeof f.path, "/tmp/agendad-mailin-XXXXXX");
-    int fd = mkstemp(f.path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(f.path);
+    temp_db_name(f.path, sizeof f.path, "mailin");
     char *err = NULL;
     if (ag_store_open(f.path, &f.st, &err) < 0)
         fail_msg("%s", err);
@@ -325,12 +323,7 @@ static int teardown(void **state)
     ag_store_close(f.st);
     for (size_t i = 0; i < N_INVITEES; i++)
         free(f.tags[i]);
-    char aux[80];
-    unlink(f.path);
-    snprintf(aux, sizeof aux, "%s-wal", f.path);
-    unlink(aux);
-    snprintf(aux, sizeof aux, "%s-shm", f.path);
-    unlink(aux);
+    temp_db_remove(f.path);
     return 0;
 }
 

@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "temp_db.h"
+
 #include "raw_sql.h"
 
 #define NOW ((int64_t)time(NULL))
@@ -50,11 +52,7 @@ static int64_t add_invitation(ag_store *st, const char *uid, const char *address
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
-    snprintf(f->path, sizeof f->path, "/tmp/agendad-rsvp-XXXXXX");
-    int fd = mkstemp(f->path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(f->path);
+    temp_db_name(f->path, sizeof f->path, "rsvp");
     assert_int_equal(ag_store_open(f->path, &f->st, NULL), 0);
     f->inv = add_invitation(f->st, "ev-1@reseau.example", "Contact@Fes.example", "fes");
     f->other = add_invitation(f->st, "ev-1@reseau.example", "bureau@taza.example", "taza");
@@ -66,12 +64,7 @@ static int teardown(void **state)
 {
     fx *f = *state;
     ag_store_close(f->st);
-    char aux[80];
-    unlink(f->path);
-    snprintf(aux, sizeof aux, "%s-wal", f->path);
-    unlink(aux);
-    snprintf(aux, sizeof aux, "%s-shm", f->path);
-    unlink(aux);
+    temp_db_remove(f->path);
     free(f);
     return 0;
 }
