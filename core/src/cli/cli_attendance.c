@@ -13,11 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-static int by_uid(const void *key, const void *elem)
-{
-    return strcmp(key, ((const ag_stored_event *)elem)->ev.uid);
-}
-
 /* "a,b,,c" into its non-empty items (pointers into *copy, which the caller
  * frees). */
 static const char **split_ids(const char *s, char **copy, size_t *n)
@@ -139,8 +134,7 @@ int ag_cli_attendance(ag_service *svc, const ag_attendance_args *a, FILE *out, F
                        "--absent in another command\n"));
         return 2;
     }
-    const ag_stored_event *se =
-        svc->evs ? bsearch(a->uid, svc->evs, svc->n_evs, sizeof *svc->evs, by_uid) : NULL;
+    const ag_stored_event *se = ag_store_event_find(svc->evs, svc->n_evs, a->uid);
     if (!se || se->removed_at) {
         ag_cli_error(err, "attendance", _("no event \"%s\" in the configuration\n"), a->uid);
         return 1;

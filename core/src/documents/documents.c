@@ -60,18 +60,11 @@ void ag_documents_free(ag_documents *d)
     free(d);
 }
 
-static int cmp_uid(const void *key, const void *elem)
-{
-    return strcmp(key, ((const ag_stored_event *)elem)->ev.uid);
-}
-
 /* The stored event's document file that the request names, or NULL. A
  * members-only event's files are not served (the config refuses them). */
 static const ag_document *find(const ag_service *svc, const char *uid, const char *file)
 {
-    const ag_stored_event *se = svc->evs && svc->n_evs
-                                    ? bsearch(uid, svc->evs, svc->n_evs, sizeof *svc->evs, cmp_uid)
-                                    : NULL;
+    const ag_stored_event *se = ag_store_event_find(svc->evs, svc->n_evs, uid);
     if (!se || se->ev.visibility != AG_VIS_PUBLIC)
         return NULL;
     for (size_t i = 0; i < se->ev.n_documents; i++)

@@ -4,11 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_uid(const void *key, const void *elem)
-{
-    return strcmp(key, ((const ag_stored_event *)elem)->ev.uid);
-}
-
 /* Removed events stay in the snapshot until purged, which is what a
  * cancellation notice needs: event_find only sees live ones. */
 const agendad_event *ag_plugin_api_reminder_event(agendad_plugin *self, const agendad_reminder *r)
@@ -18,8 +13,7 @@ const agendad_event *ag_plugin_api_reminder_event(agendad_plugin *self, const ag
     const ag_plugin_services *svc = ag_plugin_host_services(ag_plugin_owner(self));
     size_t n = 0;
     const ag_stored_event *evs = svc->events ? svc->events(svc->data, &n) : NULL;
-    const ag_stored_event *se =
-        evs && n ? bsearch(r->event_uid, evs, n, sizeof *evs, cmp_uid) : NULL;
+    const ag_stored_event *se = ag_store_event_find(evs, n, r->event_uid);
     return (const agendad_event *)se;
 }
 

@@ -60,18 +60,13 @@ static size_t api_event_count(agendad_plugin *self)
     return live;
 }
 
-static int cmp_uid(const void *key, const void *elem)
-{
-    return strcmp(key, ((const ag_stored_event *)elem)->ev.uid);
-}
-
 static const agendad_event *api_event_find(agendad_plugin *self, const char *uid)
 {
     if (!self || !uid)
         return NULL;
     size_t n;
     const ag_stored_event *evs = snapshot(self, &n);
-    const ag_stored_event *se = n ? bsearch(uid, evs, n, sizeof *evs, cmp_uid) : NULL;
+    const ag_stored_event *se = ag_store_event_find(evs, n, uid);
     return se && se->removed_at == 0 ? event_handle(se) : NULL;
 }
 

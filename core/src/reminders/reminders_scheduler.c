@@ -754,14 +754,9 @@ static void observe_delay(ag_scheduler *s, const ag_outbox_row *row)
     ag_metric_observe(s->m_delay, v, late > 0 ? late : 0);
 }
 
-static int cmp_stored_uid(const void *key, const void *elem)
-{
-    return strcmp(key, ((const ag_stored_event *)elem)->ev.uid);
-}
-
 static const ag_stored_event *stored_event(const ag_scheduler *s, const char *uid)
 {
-    return s->n_evs ? bsearch(uid, s->evs, s->n_evs, sizeof *s->evs, cmp_stored_uid) : NULL;
+    return ag_store_event_find(s->evs, s->n_evs, uid);
 }
 
 /* Invitations go through one channel alone: without it they stay

@@ -30,16 +30,10 @@ bool ag_rsvp_http_accepts_post(const char *path)
     return under(path, "/rsvp/", &rest) || under(path, "/attendance/", &rest);
 }
 
-static int by_uid(const void *key, const void *elem)
-{
-    return strcmp(key, ((const ag_stored_event *)elem)->ev.uid);
-}
-
 /* The network's live event uid, or NULL. */
 static const ag_stored_event *find_event(const ag_service *svc, const char *uid)
 {
-    const ag_stored_event *se =
-        svc->evs ? bsearch(uid, svc->evs, svc->n_evs, sizeof *svc->evs, by_uid) : NULL;
+    const ag_stored_event *se = ag_store_event_find(svc->evs, svc->n_evs, uid);
     return se && !se->removed_at && !se->imported_from ? se : NULL;
 }
 

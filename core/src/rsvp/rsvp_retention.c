@@ -9,15 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int by_uid(const void *key, const void *elem)
-{
-    return strcmp(key, ((const ag_stored_event *)elem)->ev.uid);
-}
-
 /* Whether event uid (maybe purged already) last ended before `before`. */
 static bool ended_before(const ag_stored_event *evs, size_t n, const char *uid, int64_t before)
 {
-    const ag_stored_event *se = evs ? bsearch(uid, evs, n, sizeof *evs, by_uid) : NULL;
+    const ag_stored_event *se = ag_store_event_find(evs, n, uid);
     if (!se)
         return true;
     ag_rsvp_occurrence *occ = NULL;

@@ -128,6 +128,11 @@ int ag_store_reconcile_load(ag_store *st, const ag_config *cfg, int64_t now,
 int ag_store_load_events(ag_store *st, ag_stored_event **out, size_t *n, char **err);
 void ag_store_events_free(ag_stored_event *evs, size_t n);
 
+/* The event uid among evs[0..n) (sorted by uid, as ag_store_load_events
+ * gives them), live or removed; NULL when absent or evs is NULL. Borrowed
+ * from evs. */
+const ag_stored_event *ag_store_event_find(const ag_stored_event *evs, size_t n, const char *uid);
+
 /* Increases whenever reconcile changed anything (purges included); feeds
  * cached under an older generation are stale. Persisted: survives restarts,
  * so it never goes back. 0 for a fresh database. */

@@ -55,6 +55,16 @@ static bool dt_parse(const char *s, ag_datetime *d)
 
 /* ---- writing ---- */
 
+static int cmp_stored_uid(const void *key, const void *elem)
+{
+    return strcmp(key, ((const ag_stored_event *)elem)->ev.uid);
+}
+
+const ag_stored_event *ag_store_event_find(const ag_stored_event *evs, size_t n, const char *uid)
+{
+    return evs && n && uid ? bsearch(uid, evs, n, sizeof *evs, cmp_stored_uid) : NULL;
+}
+
 char *ag_store_column_dup(sqlite3_stmt *s, int i, bool *ok)
 {
     const char *v = (const char *)sqlite3_column_text(s, i);
